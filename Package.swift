@@ -1,0 +1,136 @@
+// swift-tools-version:6.0
+// correo: SMTP, IMAP and mail merge in one binary. The target graph follows DESIGN.md:
+// dependencies point down the list, the servers never import each other, nor the client the servers.
+import PackageDescription
+
+let package = Package(
+    name: "correo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "correo", targets: ["correo"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+    ],
+    targets: [
+        // libcrypt's crypt_r: SHA512-CRYPT, BLF-CRYPT and yescrypt hashes for passwords.txt.
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .target(name: "MailCore"),
+        .target(
+            name: "SMTPCore",
+            dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "MailStore",
+            dependencies: [
+                "MailCore", "CCrypt",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SMTPServer",
+            dependencies: [
+                "SMTPCore", "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SMTPClient",
+            dependencies: [
+                "SMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "IMAPServer",
+            dependencies: [
+                "MailCore", "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MailMerge",
+            dependencies: [
+                "MailCore", "SMTPClient",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CorreoServer",
+            dependencies: [
+                "SMTPServer", "IMAPServer", "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "correo",
+            dependencies: [
+                "CorreoServer", "MailMerge", "MailStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MailTestSupport",
+            dependencies: [
+                "MailCore", "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/MailTestSupport"
+        ),
+        .testTarget(name: "MailCoreTests", dependencies: ["MailCore", "MailTestSupport"]),
+        .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore"]),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"]),
+        .testTarget(
+            name: "SMTPServerTests",
+            dependencies: [
+                "SMTPServer", "MailTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SMTPClientTests",
+            dependencies: [
+                "SMTPClient", "MailTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "IMAPServerTests",
+            dependencies: [
+                "IMAPServer", "MailTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "MailTestSupport"]),
+        .testTarget(name: "CorreoServerTests", dependencies: ["CorreoServer", "MailTestSupport"]),
+        .testTarget(name: "CorreoCLITests", dependencies: ["correo", "MailTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `correo` command: one binary for the SMTP server, the IMAP server, the mail merge and their tools.
+struct Correo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "correo",
+        abstract: "A mail server suite: SMTP in, Maildir on disk, IMAP out, and mail merge from CSV.",
+        version: "0.1.0",
+        subcommands: [Serve.self, SMTPD.self, IMAPD.self, Send.self, UserCommand.self, Cert.self]
+    )
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+
+/// Options every server command shares. Each long option can also come from a `CORREO_…` environment
+/// variable, so a container or a CI job can configure correo without a command line.
+struct ServerOptions: ParsableArguments {
+    @Option(name: [.customShort("s"), .long], help: "Storage folder: passwords.txt, tls/ and one Maildir per user. [CORREO_STORAGE, default ./mail]")
+    var storage: String?
+
+    @Option(name: [.customShort("d"), .long], help: "A local domain to accept mail for; repeatable. [CORREO_DOMAIN, comma-separated; default localhost]")
+    var domain: [String] = []
+
+    @Option(help: "The name this server gives itself in greetings and Received: headers. [CORREO_HOSTNAME, default the first domain]")
+    var hostname: String?
+
+    @Option(help: "PEM certificate chain (or one PEM with the key too, like the original's server.pem). [CORREO_CERT]")
+    var cert: String?
+
+    @Option(help: "PEM private key; without --cert and --key a self-signed pair is made in STORAGE/tls/. [CORREO_KEY]")
+    var key: String?
+
+    @Option(help: "Address to listen on. [CORREO_BIND, default 0.0.0.0]")
+    var bind: String?
+
+    @Flag(help: "Allow AUTH/LOGIN without TLS (loopback testing only). [CORREO_ALLOW_PLAINTEXT_AUTH=1]")
+    var allowPlaintextAuth = false
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical. [CORREO_LOG_LEVEL, default info]")
+    var logLevel: String?
+}
+
+/// The listener ports; a port of 0 turns that listener off.
+struct PortOptions: ParsableArguments {
+    @Option(help: "MX-style SMTP with STARTTLS. [CORREO_SMTP_PORT, default 2525]")
+    var smtpPort: Int?
+
+    @Option(help: "Submission: STARTTLS, then AUTH. [CORREO_SUBMISSION_PORT, default 2587]")
+    var submissionPort: Int?
+
+    @Option(help: "Submission over implicit TLS (RFC 8314). [CORREO_SMTPS_PORT, default 2465]")
+    var smtpsPort: Int?
+
+    @Option(help: "IMAP with STARTTLS. [CORREO_IMAP_PORT, default 1143]")
+    var imapPort: Int?
+
+    @Option(help: "IMAP over implicit TLS. [CORREO_IMAPS_PORT, default 1993]")
+    var imapsPort: Int?
+}
+
+/// Reads `CORREO_NAME` from the environment: the fallback for every long option.
+func environment(_ name: String) -> String? {
+    guard let value = ProcessInfo.processInfo.environment["CORREO_" + name], !value.isEmpty else { return nil }
+    return value
+}
