@@ -105,14 +105,19 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
     /// Parses an RFC 5322 3.4 address-list (To, Cc, From, Reply-To…), accepting the obsolete forms of
     /// 4.4 (routes, empty list elements, comments anywhere, old-style `addr (Name)`). Never fails: junk
     /// is skipped and the rest returned.
-    public static func parseList(_ bytes: some Collection<UInt8>) -> [Address] {
-        var parser = AddressListParser(tokens: AddressTokenizer.tokenize(Array(bytes)))
+    ///
+    /// With `decodingEncodedWords` false, display names keep their RFC 2047 words as written (what
+    /// IMAP ENVELOPE sends); quoting is still removed. At most `MailCoreDefaults.maxAddressesPerField`
+    /// mailboxes are returned.
+    public static func parseList(_ bytes: some Collection<UInt8>, decodingEncodedWords: Bool = true) -> [Address] {
+        var parser = AddressListParser(
+            tokens: AddressTokenizer.tokenize(Array(bytes)), decodesEncodedWords: decodingEncodedWords)
         return parser.parseList()
     }
 
     /// Parses an address list given as text.
-    public static func parseList(_ text: String) -> [Address] {
-        parseList(Array(text.utf8))
+    public static func parseList(_ text: String, decodingEncodedWords: Bool = true) -> [Address] {
+        parseList(Array(text.utf8), decodingEncodedWords: decodingEncodedWords)
     }
 
     /// Every mailbox in an address list, groups flattened.

@@ -52,10 +52,13 @@ enum AddressTokenizer {
 /// RFC 5322 3.4 address-list over tokens, with 4.4 obsolete forms, never failing.
 struct AddressListParser {
     let tokens: [AddressToken]
+    /// False to keep display names as written (encoded words undecoded), as IMAP ENVELOPE sends them.
+    let decodesEncodedWords: Bool
     var index = 0
 
-    init(tokens: [AddressToken]) {
+    init(tokens: [AddressToken], decodesEncodedWords: Bool = true) {
         self.tokens = tokens
+        self.decodesEncodedWords = decodesEncodedWords
     }
 
     /// address-list = (address *("," address)) / obs-addr-list
@@ -70,7 +73,7 @@ struct AddressListParser {
             let before = index
             if let address = parseAddress() {
                 result.append(address)
-                count += address.mailboxes.count + 1
+                count += max(1, address.mailboxes.count)
             }
             if index == before { index += 1 }  // always make progress over junk
         }
@@ -144,7 +147,7 @@ struct AddressListParser {
         // Old style "addr (Full Name)": the last comment names the mailbox.
         for token in element.reversed() {
             if case .comment(let text) = token, !text.isEmpty {
-                mailbox.displayName = EncodedWord.decode(text)
+                mailbox.displayName = decodesEncodedWords ? EncodedWord.decode(text) : Charset.decodeUndeclared(text)
                 break
             }
         }
@@ -194,7 +197,7 @@ struct AddressListParser {
             }
         }
         let joined = Array(words.joined(separator: [ASCII.space]))
-        let decoded = EncodedWord.decode(joined)
+        let decoded = decodesEncodedWords ? EncodedWord.decode(joined) : Charset.decodeUndeclared(joined)
         return String(decoding: Array(decoded.utf8)[...].trimmingWhitespace(), as: UTF8.self)
     }
 }

@@ -45,6 +45,12 @@ public struct Base64Encoder: Sendable {
 
     /// Encodes the next chunk; bytes that do not fill a 3-byte group wait for the next chunk.
     public mutating func encode(_ chunk: some Collection<UInt8>) -> [UInt8] {
+        // One dynamic call, then a concrete loop: callers in other modules get full speed too.
+        if let output = chunk.withContiguousStorageIfAvailable({ encode(buffer: $0) }) { return output }
+        return Array(chunk).withUnsafeBufferPointer { encode(buffer: $0) }
+    }
+
+    private mutating func encode(buffer chunk: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity((chunk.count + 2) / 3 * 4 + (chunk.count / 38 + 1) * 2)
         for byte in chunk {
@@ -104,6 +110,11 @@ public struct Base64Decoder: Sendable {
 
     /// Decodes the next chunk; a partial group waits for the next chunk.
     public mutating func decode(_ chunk: some Collection<UInt8>) -> [UInt8] {
+        if let output = chunk.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return output }
+        return Array(chunk).withUnsafeBufferPointer { decode(buffer: $0) }
+    }
+
+    private mutating func decode(buffer chunk: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(chunk.count / 4 * 3 + 3)
         let table = Base64.sextets

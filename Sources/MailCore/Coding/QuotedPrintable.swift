@@ -37,6 +37,11 @@ public struct QuotedPrintableEncoder: Sendable {
     /// Encodes the next chunk. Trailing whitespace and a final CR wait for the next chunk, because
     /// what follows them decides how they are written.
     public mutating func encode(_ chunk: some Collection<UInt8>) -> [UInt8] {
+        if let output = chunk.withContiguousStorageIfAvailable({ encode(buffer: $0) }) { return output }
+        return Array(chunk).withUnsafeBufferPointer { encode(buffer: $0) }
+    }
+
+    private mutating func encode(buffer chunk: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(chunk.count + chunk.count / 8 + 8)
         for byte in chunk { process(byte, into: &output) }
@@ -146,28 +151,38 @@ public struct QuotedPrintableDecoder: Sendable {
 
     /// Decodes the complete lines in `chunk`; the unfinished last line waits for more.
     public mutating func decode(_ chunk: some Collection<UInt8>) -> [UInt8] {
+        if let output = chunk.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return output }
+        return Array(chunk).withUnsafeBufferPointer { decode(buffer: $0) }
+    }
+
+    private mutating func decode(buffer chunk: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(chunk.count + partialLine.count)
-        for byte in chunk {
-            partialLine.append(byte)
-            if byte == ASCII.lf {
-                Self.decodeLine(partialLine[...], into: &output)
+        var lineStart = 0
+        for index in chunk.indices where chunk[index] == ASCII.lf {
+            if partialLine.isEmpty {
+                Self.decodeLine(UnsafeBufferPointer(rebasing: chunk[lineStart...index]), into: &output)
+            } else {
+                partialLine.append(contentsOf: chunk[lineStart...index])
+                partialLine.withUnsafeBufferPointer { Self.decodeLine($0, into: &output) }
                 partialLine.removeAll(keepingCapacity: true)
             }
+            lineStart = index + 1
         }
+        partialLine.append(contentsOf: chunk[lineStart...])
         return output
     }
 
     /// Decodes the last line.
     public mutating func finish() -> [UInt8] {
         var output: [UInt8] = []
-        Self.decodeLine(partialLine[...], into: &output)
+        partialLine.withUnsafeBufferPointer { Self.decodeLine($0, into: &output) }
         partialLine.removeAll()
         return output
     }
 
     /// Decodes one line, its line break (if any) included.
-    static func decodeLine(_ line: ArraySlice<UInt8>, into output: inout [UInt8]) {
+    static func decodeLine(_ line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         var end = line.endIndex
         var hasLF = false
         var hasCR = false
