@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks what a real client received against the server's Maildir, for clients.sh.
 
-    verify.py same SERVER_MAILDIR LOCAL [--files]      LOCAL (a Maildir, or --files: a folder of
-                                                         files) holds exactly the server's messages
+    verify.py same SERVER_MAILDIR LOCAL [--files] [--ignore-boundary-lines]
+                                                        LOCAL (a Maildir, or --files: a folder of
+                                                        files) holds exactly the server's messages
     verify.py contains SERVER_MAILDIR FILE              FILE is one of the server's messages
     verify.py pick-id MAILDIR [--without-flag F] [--not ID]  a Message-ID (first in cur/ without F)
     verify.py local-flags MAILDIR MESSAGE-ID            the Maildir flag letters of that message
@@ -13,6 +14,7 @@
     verify.py imap HOST PORT USER PASS [--tls] has MESSAGE-ID        exit 0 when INBOX has it
     verify.py mutt-pane SERVER_MAILDIR PANE_TEXT        the index in a mutt screen shows the server's
                                                          subjects and its message count
+    verify.py mutt-pager SERVER_MAILDIR PANE_TEXT       mutt's pager shows one of the messages
 
 Comparisons ignore line ends (CRLF/LF) and the trace headers a fetching client adds on
 top (Received, X-TUID, Status...). Exit 0 on success, 1 with a reason on failure.
@@ -31,8 +33,13 @@ from imapwire import Client, fetch_items, quote  # noqa: E402
 from maildirutil import body_key, raw_header, read_maildir, strip_added_headers  # noqa: E402
 
 
-def key(data: bytes) -> str:
-    return body_key(strip_added_headers(data))
+def key(data: bytes, loose: bool = False) -> str:
+    data = strip_added_headers(data)
+    if loose:
+        # offlineimap3 re-serialises each message with Python's email package, which
+        # closes an unclosed multipart (adds the missing "--boundary--" line).
+        data = b"\n".join(ln for ln in data.replace(b"\r\n", b"\n").split(b"\n") if not ln.startswith(b"--"))
+    return body_key(data)
 
 
 def fail(msg: str) -> int:
@@ -40,13 +47,13 @@ def fail(msg: str) -> int:
     return 1
 
 
-def cmd_same(server: str, local: str, files: bool) -> int:
-    want = Counter(key(m.data) for m in read_maildir(server))
+def cmd_same(server: str, local: str, files: bool, loose: bool = False) -> int:
+    want = Counter(key(m.data, loose) for m in read_maildir(server))
     if files:
         datas = [p.read_bytes() for p in sorted(Path(local).iterdir()) if p.is_file()]
     else:
         datas = [m.data for m in read_maildir(local)]
-    have = Counter(key(d) for d in datas)
+    have = Counter(key(d, loose) for d in datas)
     if want != have:
         missing, extra = want - have, have - want
         return fail(f"{sum(missing.values())} of {sum(want.values())} server messages missing locally, "
@@ -142,7 +149,7 @@ def cmd_mutt_pane(server: str, pane_file: str) -> int:
         return fail("mutt status line not found on screen:\n" + text[-2000:])
     if int(m.group(1)) != len(msgs):
         return fail(f"mutt shows {m.group(1)} messages, Maildir has {len(msgs)}")
-    rows = re.findall(r"^\s*(?:->)?\s*ROW\|(\d+)\|(.*?)\s*$", text, re.M)
+    rows = re.findall(r"^\s*(?:->)?\s*ROW\|\s*(\d+)\|(.*?)\s*$", text, re.M)
     if not rows:
         return fail("no index rows on screen:\n" + text[-2000:])
     want = [" ".join(s.split()) for s in (x.subject for x in msgs)]
@@ -162,13 +169,28 @@ def cmd_mutt_pane(server: str, pane_file: str) -> int:
     return 0
 
 
+def cmd_mutt_pager(server: str, pane_file: str) -> int:
+    text = Path(pane_file).read_text(errors="replace")
+    if "ROW|" in text:
+        return fail("mutt did not open the message:\n" + text[-1500:])
+    m = re.search(r"^Subject: (.*)$", text, re.M)
+    if not m:
+        return fail("the pager shows no Subject: line:\n" + text[-1500:])
+    shown = " ".join(m.group(1).split())
+    pat = re.escape(shown).replace(r"\?", ".")
+    if not any(re.match(pat, " ".join(x.subject.split())) for x in read_maildir(server)):
+        return fail(f"the pager's subject {shown!r} is not a Maildir subject")
+    print(f"verify: mutt's pager shows the message {shown!r}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
         return 2
     cmd, args = argv[0], argv[1:]
     if cmd == "same":
-        return cmd_same(args[0], args[1], "--files" in args)
+        return cmd_same(args[0], args[1], "--files" in args, "--ignore-boundary-lines" in args)
     if cmd == "contains":
         return cmd_contains(args[0], args[1])
     if cmd == "pick-id":
@@ -181,6 +203,8 @@ def main(argv: list[str]) -> int:
         return cmd_set_local_flag(args[0], args[1], args[2])
     if cmd == "imap":
         return cmd_imap(args)
+    if cmd == "mutt-pager":
+        return cmd_mutt_pager(args[0], args[1])
     if cmd == "mutt-pane":
         return cmd_mutt_pane(args[0], args[1])
     print(__doc__)
