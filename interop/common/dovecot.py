@@ -182,6 +182,13 @@ def mail_owner(storage: Path, work: Path) -> tuple[int, int]:
 
     nobody = pwd.getpwnam("nobody")
     uid, gid = nobody.pw_uid, nobody.pw_gid
+    for top in (storage, work):
+        for parent in [top, *top.parents]:
+            if not parent.stat().st_mode & 0o001:
+                raise RuntimeError(
+                    f"{parent} is not searchable by others (mode {parent.stat().st_mode & 0o777:o}); Dovecot "
+                    f"serves the mail as 'nobody' when the storage belongs to root: chmod o+x {parent}"
+                )
     for top in [storage] + [work / sub for sub in ("index", "control", "volatile", "home")]:
         for dirpath, dirnames, filenames in os.walk(top):
             os.chown(dirpath, uid, gid)
