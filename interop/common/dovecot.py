@@ -213,6 +213,8 @@ class Dovecot:
         self._own_work = workdir is None
         self.work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dovecot-interop-"))
         self.work.mkdir(parents=True, exist_ok=True)
+        if self._own_work:
+            self.work.chmod(0o755)  # mkdtemp's 0700 would keep 'nobody' out (see mail_owner)
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -321,6 +323,11 @@ def main() -> int:
         print(d.work)
         return 0
     print(f"dovecot on 127.0.0.1:{a.port} (workdir {d.work}); Ctrl-C stops it", flush=True)
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         while d.proc and d.proc.poll() is None:
             time.sleep(0.5)
@@ -328,6 +335,10 @@ def main() -> int:
         pass
     finally:
         d.stop()
+        if d._own_work:
+            import shutil
+
+            shutil.rmtree(d.work, ignore_errors=True)
     return 0
 
 
