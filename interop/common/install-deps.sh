@@ -40,7 +40,11 @@ else
     if [ "$need_update" = 1 ]; then
         apt-get "${APT_OPTS[@]}" update -q < /dev/null
     fi
-    apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}" < /dev/null
+    if ! apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}" < /dev/null; then
+        # stale package lists (a version gone from the mirror): refresh once and retry
+        apt-get "${APT_OPTS[@]}" update -q < /dev/null
+        apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}" < /dev/null
+    fi
 fi
 
 # Whatever a maintainer script may have started, a system dovecot must not hold 143/993.

@@ -11,6 +11,8 @@
 #              offlineimap cert_fingerprint, fetchmail no sslcertck, mutt certificate_file).
 #   --only     run only these clients (imaplib,thunderbird,curl,mbsync,offlineimap,fetchmail,mutt)
 #
+# Every external client runs under `timeout` (curl --max-time), so a server that hangs
+# fails the client instead of hanging the run.
 # Prints PASS/FAIL per client (with the client's output on failure), then
 # `N passed, M failed`; exits 1 on any failure. Everything runs in a temporary folder
 # that is removed at the end (KEEP_CLIENT_FILES=1 keeps it); mutt runs in a private tmux server that is killed after.
@@ -92,20 +94,20 @@ c_curl() {
     local k=() base="$SCHEME://$HOST:$PORT"
     [ "$TLS" = 1 ] && k=(--insecure)
     mkdir -p "$W/curl"
-    curl -sS "${k[@]}" --user "$IUSER:$IPASS" "$base/" -o "$W/curl/list.txt"
+    curl -sS --max-time 60 "${k[@]}" --user "$IUSER:$IPASS" "$base/" -o "$W/curl/list.txt"
     grep -qi 'INBOX' "$W/curl/list.txt" || { echo "curl LIST lacks INBOX:"; cat "$W/curl/list.txt"; return 1; }
-    curl -sS "${k[@]}" --user "$IUSER:$IPASS" "$base/INBOX" -X 'UID SEARCH ALL' -o "$W/curl/search.txt"
+    curl -sS --max-time 60 "${k[@]}" --user "$IUSER:$IPASS" "$base/INBOX" -X 'UID SEARCH ALL' -o "$W/curl/search.txt"
     read -r -a uids < <(grep -i '^\* SEARCH' "$W/curl/search.txt" | tr -d '\r' | cut -d' ' -f3-)
     local n=${#uids[@]} want
     want=$(find "$MAILDIR/cur" "$MAILDIR/new" -type f | wc -l)
     echo "curl: UID SEARCH ALL -> $n UIDs (Maildir has $want)"
     [ "$n" -eq "$want" ]
     for uid in "${uids[0]}" "${uids[$((n / 2))]}" "${uids[$((n - 1))]}"; do
-        curl -sS "${k[@]}" --user "$IUSER:$IPASS" "$base/INBOX;UID=$uid" -o "$W/curl/uid-$uid.eml"
+        curl -sS --max-time 60 "${k[@]}" --user "$IUSER:$IPASS" "$base/INBOX;UID=$uid" -o "$W/curl/uid-$uid.eml"
         "${VERIFY[@]}" contains "$MAILDIR" "$W/curl/uid-$uid.eml"
     done
     # a section too: curl's ;SECTION=HEADER
-    curl -sS "${k[@]}" --user "$IUSER:$IPASS" "$base/INBOX;UID=${uids[0]};SECTION=HEADER" -o "$W/curl/hdr.txt"
+    curl -sS --max-time 60 "${k[@]}" --user "$IUSER:$IPASS" "$base/INBOX;UID=${uids[0]};SECTION=HEADER" -o "$W/curl/hdr.txt"
     [ -s "$W/curl/hdr.txt" ] && echo "verify: ;SECTION=HEADER gave $(wc -c <"$W/curl/hdr.txt") bytes"
 }
 
@@ -146,7 +148,7 @@ SyncState *
 Expunge None
 CopyArrivalDate yes
 EOF
-    mbsync -c "$d/mbsyncrc" -V inbox
+    timeout 180 mbsync -c "$d/mbsyncrc" -V inbox
     "${VERIFY[@]}" same "$MAILDIR" "$d/mail/INBOX"
     # a flag change on each side, and a new message on each side
     local near far
@@ -159,7 +161,7 @@ EOF
     printf 'From: far@example.org\r\nTo: %s\r\nSubject: written far\r\nMessage-ID: <mbsync-far-%s@interop>\r\n\r\nfar side\r\n' \
         "$IUSER" "$$" >"$d/far.eml"
     "${IMAPV[@]}" append "$d/far.eml"
-    mbsync -c "$d/mbsyncrc" -V inbox
+    timeout 180 mbsync -c "$d/mbsyncrc" -V inbox
     "${IMAPV[@]}" flags "$near" | tee "$d/near-flags" && grep -q '\\Flagged' "$d/near-flags" \
         && echo "verify: near-side \\Flagged reached the server"
     "${VERIFY[@]}" local-flags "$d/mail/INBOX" "$far" | tee "$d/far-flags" && grep -q R "$d/far-flags" \
@@ -201,7 +203,7 @@ starttls = no
 $sslopts
 folderfilter = lambda f: f == 'INBOX'
 EOF
-    offlineimap -c "$d/offlineimaprc" -o -u basic
+    timeout 180 offlineimap -c "$d/offlineimaprc" -o -u basic
     # offlineimap3 rewrites messages through Python's email package (closes an unclosed
     # multipart), so boundary lines are left out of its comparison.
     "${VERIFY[@]}" same "$MAILDIR" "$d/mail/INBOX" --ignore-boundary-lines
@@ -227,7 +229,7 @@ poll $HOST service $PORT protocol IMAP auth password
 EOF
     chmod 600 "$d/fetchmailrc"
     local rc=0
-    HOME="$d" fetchmail -f "$d/fetchmailrc" -i "$d/fetchids" --nodetach -v || rc=$?
+    HOME="$d" timeout 180 fetchmail -f "$d/fetchmailrc" -i "$d/fetchids" --nodetach -v || rc=$?
     # fetchmail: 0 = mail fetched, 1 = no mail; anything else is an error
     [ $rc -le 1 ] || { echo "fetchmail exit $rc"; return 1; }
     "${VERIFY[@]}" same "$MAILDIR" "$d/out" --files

@@ -133,6 +133,26 @@ python3 "$HERE/differential.py" 127.0.0.1 "$P_DUT" "$USER_ADDR" "$USER_PASS" --r
     | tee "$W/differential.log" | grep -v '^    ' | tail -n 25
 tally "differential ($DUT_NAME vs dovecot)" "$W/differential.log"
 
+if [ "$MODE" = dovecot-only ]; then
+    # Negative control: the differential must notice one changed flag in one copy.
+    stamp "differential negative control: one flag changed in the second copy"
+    f=$(ls "$W/diff-dut/$USER_ADDR/cur" | sed -n 5p)
+    base=${f%%:2,*}
+    mv "$W/diff-dut/$USER_ADDR/cur/$f" "$W/diff-dut/$USER_ADDR/cur/$base:2,FS"
+    [ "$f" = "$base:2,FS" ] && mv "$W/diff-dut/$USER_ADDR/cur/$base:2,FS" "$W/diff-dut/$USER_ADDR/cur/$base:2,"
+    python3 "$HERE/differential.py" 127.0.0.1 "$P_DUT" "$USER_ADDR" "$USER_PASS" --reference-port "$P_REF" \
+        --mailbox INBOX --quiet >"$W/negative.log" 2>&1
+    neg_rc=$?
+    if [ $neg_rc -ne 0 ] && grep -q '^FAIL \[INBOX\] .* FLAGS' "$W/negative.log"; then
+        echo "negative control: differential caught it ($(grep -E 'failures by kind' "$W/negative.log"))"
+        printf 'negative control: 1 passed, 0 failed\n' >"$W/negative.sum"
+    else
+        echo "negative control: the differential did NOT notice a changed flag"; tail -5 "$W/negative.log"
+        printf 'negative control: 0 passed, 1 failed\n' >"$W/negative.sum"
+    fi
+    tally "differential negative control" "$W/negative.sum"
+fi
+
 run_clients() { # NAME PORT MAILDIR [--tls]
     local name=$1 port=$2 md=$3
     shift 3
