@@ -176,24 +176,29 @@ def mail_owner(storage: Path, work: Path) -> tuple[int, int]:
     So run this on a copy of the storage, as the harness scripts do.
     """
     st = storage.stat()
+    work_dirs = [work / sub for sub in ("index", "control", "volatile", "home")]
     if st.st_uid != 0:
-        return st.st_uid, st.st_gid
-    import pwd
+        uid, gid = st.st_uid, st.st_gid
+        tops = work_dirs  # storage already belongs to the mail user; only our folders move
+    else:
+        import pwd
 
-    nobody = pwd.getpwnam("nobody")
-    uid, gid = nobody.pw_uid, nobody.pw_gid
-    for top in (storage, work):
-        for parent in [top, *top.parents]:
-            if not parent.stat().st_mode & 0o001:
-                raise RuntimeError(
-                    f"{parent} is not searchable by others (mode {parent.stat().st_mode & 0o777:o}); Dovecot "
-                    f"serves the mail as 'nobody' when the storage belongs to root: chmod o+x {parent}"
-                )
-    for top in [storage] + [work / sub for sub in ("index", "control", "volatile", "home")]:
-        for dirpath, dirnames, filenames in os.walk(top):
-            os.chown(dirpath, uid, gid)
-            for name in filenames:
-                os.chown(os.path.join(dirpath, name), uid, gid)
+        nobody = pwd.getpwnam("nobody")
+        uid, gid = nobody.pw_uid, nobody.pw_gid
+        tops = [storage] + work_dirs
+        for top in (storage, work):
+            for parent in [top, *top.parents]:
+                if not parent.stat().st_mode & 0o001:
+                    raise RuntimeError(
+                        f"{parent} is not searchable by others (mode {parent.stat().st_mode & 0o777:o}); Dovecot "
+                        f"serves the mail as 'nobody' when the storage belongs to root: chmod o+x {parent}"
+                    )
+    if os.getuid() == 0:
+        for top in tops:
+            for dirpath, dirnames, filenames in os.walk(top):
+                os.chown(dirpath, uid, gid)
+                for name in filenames:
+                    os.chown(os.path.join(dirpath, name), uid, gid)
     return uid, gid
 
 

@@ -134,6 +134,9 @@ class Builder:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
+        # How many messages of the current kind came before: picks the variant, so every
+        # variant of every kind appears (i itself repeats modulo the number of kinds).
+        self.v = 0
 
     def headers(self, i: int, t: int, subject: str | None, *, to: str | None = None, extra: str = "",
                 mime: bool = True, ctype: str | None = None, date: bool = True, msgid: bool = True,
@@ -217,7 +220,7 @@ class Builder:
             ew_b("🎉 emoji party", "utf-8"),
             "=?utf-8?q?broken_encoded_word",  # not a valid encoded word: stays literal
         ]
-        subj = variants[i % len(variants)] + f" #{i}"
+        subj = variants[self.v % len(variants)] + f" #{i}"
         fname = rng.choice(PEOPLE)
         frm = f"{ew_b('Jürgen Groß', 'iso-8859-1')} <juergen@gross.test>" if i % 2 else addr(fname)
         return self.headers(i, t, subj, ctype="Content-Type: text/plain; charset=utf-8",
@@ -233,7 +236,7 @@ class Builder:
         return self.headers(i, t, folded_subject, to=to, extra=extra) + self.body_text(i)
 
     def missing_headers(self, i, t):
-        which = i % 5
+        which = self.v % 5
         if which == 0:  # no Date
             return self.headers(i, t, self.subject(i), date=False) + self.body_text(i)
         if which == 1:  # no Subject
@@ -253,8 +256,8 @@ class Builder:
             f"{ew_q('Grüppe', 'utf-8')}: frank@umlaut.test;",
             "Outer: (comment) dave@admin.test (Dave), \"Quoted, Name\" <q@x.test>;",
         ]
-        to = variants[i % len(variants)]
-        extra = "Bcc: Hidden: grace@ohara.test;" if i % 2 else ""
+        to = variants[self.v % len(variants)]
+        extra = "Bcc: Hidden: grace@ohara.test;" if self.v % 2 else ""
         return self.headers(i, t, self.subject(i), to=to, extra=extra,
                             ctype="Content-Type: text/plain") + self.body_text(i)
 
@@ -268,7 +271,7 @@ class Builder:
             "a@b.test, , c@d.test",
             "\"Last, First\" <last.first@example.org>, =?utf-8?q?Ren=C3=A9?= <rene@x.test>",
         ]
-        return self.headers(i, t, self.subject(i), to=variants[i % len(variants)],
+        return self.headers(i, t, self.subject(i), to=variants[self.v % len(variants)],
                             ctype="Content-Type: text/plain; charset=us-ascii") + self.body_text(i)
 
     def alternative(self, i, t):
@@ -314,7 +317,7 @@ class Builder:
                  f"Subject: {ew_q('Weitergeleitet: Grüße', 'utf-8')}\nDate: {rfc2822_date(self.rng, t - 86400)}\n"
                  f"Message-ID: <inner-{i}@correo.test>\nMIME-Version: 1.0\n"
                  f"Content-Type: multipart/mixed; boundary=\"{inner_b}\"\n\n"
-                 f"--{inner_b}\nContent-Type: text/plain\n\ninner text {BODY_MARK if i % 2 else 'plain'}\n"
+                 f"--{inner_b}\nContent-Type: text/plain\n\ninner text {BODY_MARK if self.v % 2 else 'plain'}\n"
                  f"--{inner_b}\nContent-Type: message/rfc822\n\n"
                  f"Subject: innermost\nFrom: deep@x.test\n\ninnermost body\n"
                  f"--{inner_b}--\n")
@@ -355,7 +358,7 @@ class Builder:
 
     def rfc2231(self, i, t):
         b = f"r2231-{i}"
-        v = i % 3
+        v = self.v % 3
         if v == 0:
             disp = "Content-Disposition: attachment; filename*=utf-8''%E2%82%AC%20rates%20f%C3%BCr%202024.txt"
         elif v == 1:
@@ -381,14 +384,14 @@ class Builder:
             "Content-Type: text/plain\nContent-Transfer-Encoding: x-uuencode",
             "Content-Type: text/plain\nContent-Transfer-Encoding: BASE64",
         ]
-        v = variants[i % len(variants)]
+        v = variants[self.v % len(variants)]
         body = self.body_text(i)
         if "BASE64" in v:
             return self.headers(i, t, self.subject(i), ctype=v).encode() + b64(body.encode())
         return self.headers(i, t, self.subject(i), ctype=v) + body
 
     def related_report(self, i, t):
-        if i % 2:
+        if self.v % 2:
             b = f"rel-{i}"
             return (self.headers(i, t, self.subject(i),
                                  ctype=f"Content-Type: multipart/related; type=\"text/html\"; boundary=\"{b}\"")
@@ -405,7 +408,7 @@ class Builder:
                 + f"--{b}--\n")
 
     def edge_bodies(self, i, t):
-        v = i % 4
+        v = self.v % 4
         if v == 0:  # empty body
             return self.headers(i, t, f"empty body #{i}", ctype="Content-Type: text/plain").rstrip("\n") + "\n\n"
         if v == 1:  # header only, no empty line
@@ -438,12 +441,13 @@ def build(count: int, seed: int) -> list[Message]:
     for i in range(1, count + 1):
         kind = KINDS[(i - 1) % len(KINDS)]
         t = BASE_TIME + (i * 3 * 365 * 86400) // count + rng.randint(0, 3600)
+        b.v = (i - 1) // len(KINDS)
         raw = getattr(b, kind)(i, t)
         data = raw.encode("utf-8") if isinstance(raw, str) else raw
         m = Message(body=data, kind=kind, mtime=t)
         m.flags = rng.choice(FLAG_CHOICES)
-        m.bare_lf = (i % 9 == 4)
-        m.size_in_name = (i % 6 == 1)
+        m.bare_lf = (i % 8 == 4)  # 8, 5, 13 are prime to len(KINDS): every kind gets each
+        m.size_in_name = (i % 5 == 1)
         m.in_new = (i % 13 == 0)
         if m.in_new:
             m.flags = ""
