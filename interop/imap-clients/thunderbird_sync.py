@@ -6,7 +6,8 @@
 The sequence Thunderbird 115 sends on a new account (from its IMAP protocol log):
 CAPABILITY, LOGIN (or AUTHENTICATE PLAIN when advertised), ID, NAMESPACE, LIST "" "*"
 (or LIST (SUBSCRIBED) ...), SELECT INBOX, UID FETCH 1:* (FLAGS), the header fetch of
-every message, then UID FETCH n BODY.PEEK[] for the message the user opens. The
+every message, then UID FETCH n BODY.PEEK[] for the message the user opens (in 64 KiB
+BODY.PEEK[]<offset.65536> chunks for big messages, Thunderbird's default). The
 original prototype's Thunderbird bug ("logged in but never showed the messages")
 came from this sequence, so each answer is checked: counts, subjects, RFC822.SIZE
 equal to the bytes BODY[] returns, and those bytes equal to the Maildir's files.
@@ -28,6 +29,7 @@ from maildirutil import body_key, decoded_subject, read_maildir  # noqa: E402
 TB_HEADERS = ("From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To "
               "Content-Type Reply-To")
 RESULTS: list[tuple[str, bool]] = []
+CHUNK = 65536
 
 
 def step(name: str, ok: bool, detail: str = "") -> bool:
@@ -102,6 +104,7 @@ def run(a) -> None:
     sizes = {int(v["UID"]): int(v["RFC822.SIZE"]) for v in items.values() if "UID" in v and "RFC822.SIZE" in v}
     bodies = {}
     bad_size = []
+    chunked, bad_chunks = 0, []
     for uid in uids:
         r = c.command(f"UID FETCH {uid} (UID RFC822.SIZE BODY.PEEK[])")
         got = next(iter(fetch_items(r.untagged).values()), {})
@@ -109,7 +112,25 @@ def run(a) -> None:
         bodies[uid] = body
         if len(body) != sizes.get(uid, -1):
             bad_size.append(uid)
+        if sizes.get(uid, 0) > CHUNK:
+            # Thunderbird's default (mail.imap.fetch_by_chunks): 64 KiB partial fetches
+            # until a short chunk, trusting RFC822.SIZE for where the message ends.
+            chunked += 1
+            parts, off = [], 0
+            while off < sizes[uid]:
+                r = c.command(f"UID FETCH {uid} (UID RFC822.SIZE BODY.PEEK[]<{off}.{CHUNK}>)")
+                got = next(iter(fetch_items(r.untagged).values()), {})
+                piece = got.get(f"BODY[]<{off}>") or b""
+                parts.append(piece)
+                off += CHUNK
+                if len(piece) < CHUNK:
+                    break
+            if b"".join(parts) != body:
+                bad_chunks.append(uid)
     step("UID FETCH n BODY.PEEK[] for every message", len(bodies) == exists)
+    if chunked:
+        step(f"64 KiB chunked BODY.PEEK[]<off.len> == BODY[] ({chunked} big messages)", not bad_chunks,
+             f"UIDs {bad_chunks[:10]}")
     step("RFC822.SIZE == bytes of BODY[] (the prototype's bug)", not bad_size, f"UIDs {bad_size[:10]}")
     if expected is not None:
         want = Counter(m.key for m in expected)
