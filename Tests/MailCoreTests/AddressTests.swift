@@ -5,29 +5,42 @@ import Testing
 
 @Test func parsesNameAddrAndAddrSpec() {
     let list = Address.parseList("Alice Example <alice@example.org>, bob@example.com")
-    #expect(list == [
-        .mailbox(Mailbox(displayName: "Alice Example", localPart: "alice", domain: "example.org")),
-        .mailbox(Mailbox(localPart: "bob", domain: "example.com")),
-    ])
+    #expect(
+        list == [
+            .mailbox(Mailbox(displayName: "Alice Example", localPart: "alice", domain: "example.org")),
+            .mailbox(Mailbox(localPart: "bob", domain: "example.com")),
+        ]
+    )
 }
 
 @Test func parsesGroupsIncludingEmptyOnes() {
     let header = MessageHeader.parse(MessageCorpus.groupAddresses).header
     let to = header.addresses(named: "To")
     #expect(to.count == 2)
-    #expect(to.first == .group(name: "Team", members: [
-        Mailbox(localPart: "alice", domain: "example.org"),
-        Mailbox(displayName: "Bob B.", localPart: "bob", domain: "example.com"),
-    ]))
+    #expect(
+        to.first
+            == .group(
+                name: "Team",
+                members: [
+                    Mailbox(localPart: "alice", domain: "example.org"),
+                    Mailbox(displayName: "Bob B.", localPart: "bob", domain: "example.com"),
+                ]
+            )
+    )
     #expect(to.last?.mailboxes == [Mailbox(localPart: "carol", domain: "example.net")])
     #expect(header.addresses(named: "Cc") == [.group(name: "undisclosed-recipients", members: [])])
 }
 
 @Test func decodesEncodedAndQuotedDisplayNames() {
-    #expect(Address.mailboxes(in: Array("=?ISO-8859-1?Q?Andr=E9?= <andre@example.fr>".utf8)).first?.displayName == "André")
+    #expect(
+        Address.mailboxes(in: Array("=?ISO-8859-1?Q?Andr=E9?= <andre@example.fr>".utf8)).first?.displayName == "André"
+    )
     #expect(Address.mailboxes(in: Array("\"Doe, John\" <john@example.org>".utf8)).first?.displayName == "Doe, John")
     #expect(Address.mailboxes(in: Array("\"=?UTF-8?B?w5xiZXI=?=\" <u@example.org>".utf8)).first?.displayName == "Über")
-    #expect(Address.mailboxes(in: Array("\"a \\\"quoted\\\" name\" <q@example.org>".utf8)).first?.displayName == "a \"quoted\" name")
+    #expect(
+        Address.mailboxes(in: Array("\"a \\\"quoted\\\" name\" <q@example.org>".utf8)).first?.displayName
+            == "a \"quoted\" name"
+    )
 }
 
 @Test func acceptsObsoleteForms() {
@@ -65,14 +78,16 @@ import Testing
 }
 
 @Test func validatesAddrSpecsForSMTP() {
-    for valid in ["a@b.c", "first.last@example.org", "user+tag@sub.example.co.uk", "\"john doe\"@example.org",
-        "x@localhost", "postmaster@[192.0.2.1]", "zoë@例え.jp", "o'neil@example.ie"]
-    {
+    for valid in [
+        "a@b.c", "first.last@example.org", "user+tag@sub.example.co.uk", "\"john doe\"@example.org",
+        "x@localhost", "postmaster@[192.0.2.1]", "zoë@例え.jp", "o'neil@example.ie",
+    ] {
         #expect(EmailAddress.isValid(valid), "\(valid)")
     }
-    for invalid in ["", "a", "@b.c", "a@", "a@@b.c", "a b@c.d", ".a@b.c", "a.@b.c", "a..b@c.d", "a@-b.c",
-        "a@b-.c", "a@b..c", "Alice <a@b.c>", "a@b.c ", "\"unterminated@b.c"]
-    {
+    for invalid in [
+        "", "a", "@b.c", "a@", "a@@b.c", "a b@c.d", ".a@b.c", "a.@b.c", "a..b@c.d", "a@-b.c",
+        "a@b-.c", "a@b..c", "Alice <a@b.c>", "a@b.c ", "\"unterminated@b.c",
+    ] {
         #expect(!EmailAddress.isValid(invalid), "\(invalid)")
     }
     let local64 = String(repeating: "a", count: 64)

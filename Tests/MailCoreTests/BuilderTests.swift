@@ -104,7 +104,10 @@ private func sampleBuilder() -> MessageBuilder {
 @Test func mediaTypesComeFromTheExtension() {
     #expect(MediaTypes.mimeType(forFilename: "a.PDF") == "application/pdf")
     #expect(MediaTypes.mimeType(forFilename: "photo.jpg") == "image/jpeg")
-    #expect(MediaTypes.mimeType(forFilename: "sheet.xlsx") == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    #expect(
+        MediaTypes.mimeType(forFilename: "sheet.xlsx")
+            == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     #expect(MediaTypes.mimeType(forFilename: "invite.ics") == "text/calendar")
     #expect(MediaTypes.mimeType(forFilename: "noextension") == "application/octet-stream")
     #expect(MediaTypes.mimeType(forFilename: ".hidden") == "application/octet-stream")

@@ -4,7 +4,9 @@ import Testing
 @testable import MailCore
 
 @Test func decodesRealWorldSubjects() {
-    func subject(_ message: [UInt8]) -> String? { MessageHeader.parse(message).header.field(named: "Subject")?.decodedValue }
+    func subject(_ message: [UInt8]) -> String? {
+        MessageHeader.parse(message).header.field(named: "Subject")?.decodedValue
+    }
     #expect(subject(MessageCorpus.subjectUTF8Base64) == "Привет, мир!")
     #expect(subject(MessageCorpus.subjectLatin1Quoted) == "Café à la crème")
     #expect(subject(MessageCorpus.subjectWindows1252) == "“Quotes” – €5")
@@ -62,18 +64,27 @@ import Testing
     #expect(EncodedWord.encodePhrase("Example, Alice") == "\"Example, Alice\"")
     #expect(EncodedWord.encodePhrase("say \"hi\"") == "\"say \\\"hi\\\"\"")
     #expect(EncodedWord.encodePhrase("Jörg") == "=?UTF-8?Q?J=C3=B6rg?=")
-    #expect(EncodedWord.encodePhrase("Jörg Müller-Lüdenscheidt") == "=?UTF-8?Q?J=C3=B6rg_M=C3=BCller-L=C3=BCdenscheidt?=")
+    #expect(
+        EncodedWord.encodePhrase("Jörg Müller-Lüdenscheidt") == "=?UTF-8?Q?J=C3=B6rg_M=C3=BCller-L=C3=BCdenscheidt?="
+    )
 }
 
 @Test func rfc2231ParametersDecode() {
-    let parameters = MIMEParameters.parse(Array("; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2=\"isn't it!\"".utf8)[...])
+    let parameters = MIMEParameters.parse(
+        Array(
+            "; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2=\"isn't it!\""
+                .utf8
+        )[...]
+    )
     #expect(parameters["title"] == "This is even more ***fun*** isn't it!")
     let latin = MIMEParameters.parse(Array("; filename*=iso-8859-1''na%EFve.txt".utf8)[...])
     #expect(latin["filename"] == "naïve.txt")
 }
 
 @Test func parametersAreTolerant() {
-    let parameters = MIMEParameters.parse(Array("; name=my file.pdf ;charset=\"utf-8\" (c); boundary=\"a\\\"b".utf8)[...])
+    let parameters = MIMEParameters.parse(
+        Array("; name=my file.pdf ;charset=\"utf-8\" (c); boundary=\"a\\\"b".utf8)[...]
+    )
     #expect(parameters["name"] == "my file.pdf")
     #expect(parameters["charset"] == "utf-8")
     #expect(parameters["boundary"] == "a\"b")

@@ -75,3 +75,19 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     #expect(parsed.header["x-field-99999"] == "value 99999")
     #expect(Array(message[parsed.bodyStart...]) == bytes("body\r\n"))
 }
+
+@Test func commonFieldsAreTyped() {
+    let header = MessageHeader.parse(
+        MessageCorpus.crlf([
+            "From: =?UTF-8?Q?J=C3=B6rg?= <j@example.de>", "To: a@example.org, Team: b@example.org;",
+            "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=", "Message-ID: <id-1@example.de>",
+            "In-Reply-To: <a@x> (comment <not@this>)", "References: <a@x>\r\n <b@y>", "", "",
+        ])
+    ).header
+    #expect(header.subject == "Grüße")
+    #expect(header.from == [Mailbox("j@example.de", displayName: "Jörg")])
+    #expect(header.to.flatMap(\.mailboxes).map(\.address) == ["a@example.org", "b@example.org"])
+    #expect(header.messageID == "<id-1@example.de>")
+    #expect(header.inReplyTo == ["<a@x>"])
+    #expect(header.references == ["<a@x>", "<b@y>"])
+}

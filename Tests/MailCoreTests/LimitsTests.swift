@@ -26,6 +26,9 @@ import Testing
 
 @Test func displayNamesCanStayEncodedForIMAPEnvelopes() {
     let raw = "=?UTF-8?Q?J=C3=B6rg?= <j@example.de>"
-    #expect(Address.parseList(raw, decodingEncodedWords: false).first?.mailboxes.first?.displayName == "=?UTF-8?Q?J=C3=B6rg?=")
+    #expect(
+        Address.parseList(raw, decodingEncodedWords: false).first?.mailboxes.first?.displayName
+            == "=?UTF-8?Q?J=C3=B6rg?="
+    )
     #expect(Address.parseList(raw).first?.mailboxes.first?.displayName == "Jörg")
 }

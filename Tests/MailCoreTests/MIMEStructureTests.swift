@@ -7,7 +7,8 @@ import Testing
 private let handMessage: [UInt8] = Array(
     ("Subject: Hi\r\n" + "Content-Type: multipart/mixed; boundary=XX\r\n" + "\r\n" + "preamble\r\n" + "--XX\r\n"
         + "Content-Type: text/plain\r\n" + "\r\n" + "one\r\n" + "two\r\n" + "--XX\r\n" + "\r\n" + "three\r\n"
-        + "--XX--\r\n" + "epilogue\r\n").utf8)
+        + "--XX--\r\n" + "epilogue\r\n").utf8
+)
 
 @Test func multipartRangesAndLineCountsAreExact() throws {
     let root = MIMEPart.parse(handMessage)
@@ -85,8 +86,14 @@ private let handMessage: [UInt8] = Array(
     let message = MessageCorpus.preambleEpilogue
     let root = MIMEPart.parse(message)
     try #require(root.children.count == 2)
-    #expect(root.children[0].text(in: message) == "This is implicitly typed plain US-ASCII text.\r\nIt does NOT end with a linebreak.")
-    #expect(root.children[1].text(in: message) == "This is explicitly typed plain US-ASCII text.\r\nIt DOES end with a linebreak.\r\n")
+    #expect(
+        root.children[0].text(in: message)
+            == "This is implicitly typed plain US-ASCII text.\r\nIt does NOT end with a linebreak."
+    )
+    #expect(
+        root.children[1].text(in: message)
+            == "This is explicitly typed plain US-ASCII text.\r\nIt DOES end with a linebreak.\r\n"
+    )
     #expect(root.children[1].bodyLineCount == 2)
 }
 

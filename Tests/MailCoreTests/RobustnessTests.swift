@@ -42,7 +42,8 @@ private func exerciseAllParsers(_ bytes: [UInt8]) -> Bool {
         switch round % 4 {
         case 0:  // pure garbage, biased to structural bytes
             bytes = (0..<Int.random(in: 0...600, using: &generator)).map { _ in
-                Bool.random(using: &generator) ? (interesting.randomElement(using: &generator) ?? 0)
+                Bool.random(using: &generator)
+                    ? (interesting.randomElement(using: &generator) ?? 0)
                     : UInt8.random(in: 0...255, using: &generator)
             }
         case 1:  // truncated anywhere
@@ -65,7 +66,9 @@ private func exerciseAllParsers(_ bytes: [UInt8]) -> Bool {
 }
 
 @Test func pathologicalInputsStayBounded() {
-    let manyBoundaries = Array(("Content-Type: multipart/mixed; boundary=a\r\n\r\n" + String(repeating: "--a\r\n", count: 20_000)).utf8)
+    let manyBoundaries = Array(
+        ("Content-Type: multipart/mixed; boundary=a\r\n\r\n" + String(repeating: "--a\r\n", count: 20_000)).utf8
+    )
     let root = MIMEPart.parse(manyBoundaries)
     #expect(root.children.count <= MailCoreDefaults.maxMultipartChildren)
     let nestedMessages = Array((String(repeating: "Content-Type: message/rfc822\r\n\r\n", count: 5_000) + "end").utf8)
@@ -81,7 +84,10 @@ private func exerciseAllParsers(_ bytes: [UInt8]) -> Bool {
 
 @Test func multipartChildLimitIsEnforcedAtNAndNPlusOne() {
     func message(parts: Int) -> [UInt8] {
-        Array(("Content-Type: multipart/mixed; boundary=a\r\n\r\n" + String(repeating: "--a\r\n\r\nx\r\n", count: parts) + "--a--\r\n").utf8)
+        Array(
+            ("Content-Type: multipart/mixed; boundary=a\r\n\r\n" + String(repeating: "--a\r\n\r\nx\r\n", count: parts)
+                + "--a--\r\n").utf8
+        )
     }
     let limit = MailCoreDefaults.maxMultipartChildren
     #expect(MIMEPart.parse(message(parts: limit)).children.count == limit)

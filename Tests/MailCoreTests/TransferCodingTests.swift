@@ -71,7 +71,10 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 @Test func quotedPrintableDecodeIsTolerant() {
-    #expect(QuotedPrintable.decode(bytes("Voil=E0, tr=e8s=\r\n bien.")) == [0x56, 0x6F, 0x69, 0x6C, 0xE0] + bytes(", tr") + [0xE8] + bytes("s bien."))
+    #expect(
+        QuotedPrintable.decode(bytes("Voil=E0, tr=e8s=\r\n bien.")) == [0x56, 0x6F, 0x69, 0x6C, 0xE0] + bytes(", tr")
+            + [0xE8] + bytes("s bien.")
+    )
     #expect(QuotedPrintable.decode(bytes("a=  \r\nb")) == bytes("ab"))
     #expect(QuotedPrintable.decode(bytes("1=2 =ZZ =")) == bytes("1=2 =ZZ "))
     #expect(QuotedPrintable.decode(bytes("trailing   \r\nx")) == bytes("trailing\r\nx"))

@@ -227,7 +227,8 @@ public enum MessageCorpus {
             "line two",
             "--b--",
             "",
-        ].joined(separator: "\n").utf8)
+        ].joined(separator: "\n").utf8
+    )
 
     /// A multipart whose close delimiter never comes; the last part runs to the end.
     public static let truncatedMultipart = crlf([
@@ -433,7 +434,9 @@ public enum MessageCorpus {
         var index = 0
         while index < bytes.count {
             let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
-            let value = (Int(chunk[0]) << 16) | (chunk.count > 1 ? Int(chunk[1]) << 8 : 0) | (chunk.count > 2 ? Int(chunk[2]) : 0)
+            let value =
+                (Int(chunk[0]) << 16) | (chunk.count > 1 ? Int(chunk[1]) << 8 : 0)
+                | (chunk.count > 2 ? Int(chunk[2]) : 0)
             output.append(alphabet[(value >> 18) & 63])
             output.append(alphabet[(value >> 12) & 63])
             output.append(chunk.count > 1 ? alphabet[(value >> 6) & 63] : "=")

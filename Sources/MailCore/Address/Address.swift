@@ -40,6 +40,7 @@ public struct Mailbox: Sendable, Hashable, CustomStringConvertible {
         return "\(EncodedWord.encodePhrase(displayName)) <\(address)>"
     }
 
+    /// Readable form (display names decoded), for logs and messages to users.
     public var description: String {
         guard let displayName, !displayName.isEmpty else { return address }
         return "\(displayName) <\(address)>"
@@ -95,10 +96,12 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Readable form (display names decoded), for logs and messages to users.
     public var description: String {
         switch self {
         case .mailbox(let mailbox): return mailbox.description
-        case .group(let name, let members): return "\(name): " + members.map(\.description).joined(separator: ", ") + ";"
+        case .group(let name, let members):
+            return "\(name): " + members.map(\.description).joined(separator: ", ") + ";"
         }
     }
 
@@ -111,7 +114,9 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
     /// mailboxes are returned.
     public static func parseList(_ bytes: some Collection<UInt8>, decodingEncodedWords: Bool = true) -> [Address] {
         var parser = AddressListParser(
-            tokens: AddressTokenizer.tokenize(Array(bytes)), decodesEncodedWords: decodingEncodedWords)
+            tokens: AddressTokenizer.tokenize(Array(bytes)),
+            decodesEncodedWords: decodingEncodedWords
+        )
         return parser.parseList()
     }
 

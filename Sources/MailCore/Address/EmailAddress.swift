@@ -43,8 +43,10 @@ public enum EmailAddress {
         guard !domain.isEmpty, domain.count <= MailCoreDefaults.maxDomainLength else { return false }
         if domain.first == ASCII.openBracket {
             guard domain.last == ASCII.closeBracket, domain.count > 2 else { return false }
-            return domain.dropFirst().dropLast().allSatisfy { $0 > 32 && $0 < 127 && $0 != ASCII.openBracket
-                && $0 != ASCII.closeBracket && $0 != ASCII.backslash }
+            return domain.dropFirst().dropLast().allSatisfy {
+                $0 > 32 && $0 < 127 && $0 != ASCII.openBracket
+                    && $0 != ASCII.closeBracket && $0 != ASCII.backslash
+            }
         }
         for label in domain.split(separator: ASCII.dot, omittingEmptySubsequences: false) {
             // sub-domain = Let-dig [Ldh-str]; a label is at most 63 octets (RFC 1035 2.3.4).

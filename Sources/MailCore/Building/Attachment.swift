@@ -13,7 +13,10 @@ public struct Attachment: Sendable, Hashable {
 
     /// Makes an attachment; the content type defaults to the one for the file name's extension.
     public init(
-        filename: String, data: [UInt8], contentType: ContentType? = nil, isInline: Bool = false,
+        filename: String,
+        data: [UInt8],
+        contentType: ContentType? = nil,
+        isInline: Bool = false,
         contentID: String? = nil
     ) {
         self.filename = filename

@@ -5,7 +5,9 @@ enum BodyEncoding {
     static func encodeText(_ text: String) -> (encoding: ContentTransferEncoding, body: [UInt8]) {
         let bytes = normalizeLineEnds(Array(text.utf8))
         let nonASCII = bytes.reduce(0) { $0 + ($1 >= 0x80 ? 1 : 0) }
-        let controls = bytes.contains { ($0 < 0x20 && $0 != ASCII.cr && $0 != ASCII.lf && $0 != ASCII.tab) || $0 == 0x7F }
+        let controls = bytes.contains {
+            ($0 < 0x20 && $0 != ASCII.cr && $0 != ASCII.lf && $0 != ASCII.tab) || $0 == 0x7F
+        }
         if nonASCII == 0, !controls, longestLine(bytes) <= MailCoreDefaults.maxLineLength {
             return (.sevenBit, bytes)
         }

@@ -9,7 +9,9 @@ public enum HeaderFolding {
         var output: [UInt8] = Array(name.utf8) + [ASCII.colon]
         var lineLength = output.count
         // Existing CRLF in a value (pre-folded parameters) are kept as fold points.
-        for (lineIndex, physical) in Array(value.utf8).split(separator: ASCII.lf, omittingEmptySubsequences: false).enumerated() {
+        for (lineIndex, physical) in Array(value.utf8).split(separator: ASCII.lf, omittingEmptySubsequences: false)
+            .enumerated()
+        {
             var line = physical[...]
             if line.last == ASCII.cr { line = line.dropLast() }
             if lineIndex > 0 {
@@ -20,7 +22,9 @@ public enum HeaderFolding {
                 line = ([ASCII.space] + line)[...]
             }
             for word in splitBeforeWhitespace(line) {
-                if lineLength + word.count > preferred, lineLength > 1, let first = word.first, ASCII.isWhitespace(first) {
+                if lineLength + word.count > preferred, lineLength > 1, let first = word.first,
+                    ASCII.isWhitespace(first)
+                {
                     output += [ASCII.cr, ASCII.lf]
                     lineLength = 0
                 }

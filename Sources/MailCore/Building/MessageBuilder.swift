@@ -114,7 +114,9 @@ public struct MessageBuilder: Sendable {
     /// random, starts with `=_` (which base64 and quoted-printable output never contain) and is
     /// checked against the parts anyway.
     static func multipart(
-        _ subtype: String, parts: [[UInt8]], using generator: inout some RandomNumberGenerator
+        _ subtype: String,
+        parts: [[UInt8]],
+        using generator: inout some RandomNumberGenerator
     ) -> [UInt8] {
         var boundary = "=_correo_" + randomToken(using: &generator)
         while parts.contains(where: { contains($0, Array(boundary.utf8)) }) {

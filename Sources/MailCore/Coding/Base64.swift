@@ -12,7 +12,8 @@ public enum Base64 {
     /// Encodes `bytes`; with a line length, every line (the last too) ends in CRLF.
     /// A `lineLength` of 0 writes one unbroken line with no CRLF (for RFC 2047 encoded words).
     public static func encode(
-        _ bytes: some Collection<UInt8>, lineLength: Int = MailCoreDefaults.base64LineLength
+        _ bytes: some Collection<UInt8>,
+        lineLength: Int = MailCoreDefaults.base64LineLength
     ) -> [UInt8] {
         var encoder = Base64Encoder(lineLength: lineLength)
         var output = encoder.encode(bytes)
@@ -55,8 +56,12 @@ public struct Base64Encoder: Sendable {
         output.reserveCapacity((chunk.count + 2) / 3 * 4 + (chunk.count / 38 + 1) * 2)
         for byte in chunk {
             switch carryCount {
-            case 0: carry.0 = byte; carryCount = 1
-            case 1: carry.1 = byte; carryCount = 2
+            case 0:
+                carry.0 = byte
+                carryCount = 1
+            case 1:
+                carry.1 = byte
+                carryCount = 2
             default:
                 emitGroup(carry.0, carry.1, byte, count: 3, into: &output)
                 carryCount = 0

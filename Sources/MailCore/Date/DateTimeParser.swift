@@ -26,10 +26,10 @@ enum DateTimeParser {
             }
             if ASCII.isWhitespaceOrNewline(byte) || byte == ASCII.comma {
                 endWord()
-            } else if (byte == 0x2B || byte == ASCII.hyphen), !current.isEmpty, !current.contains(ASCII.colon) {
+            } else if byte == 0x2B || byte == ASCII.hyphen, !current.isEmpty, !current.contains(ASCII.colon) {
                 // "3-Nov-2026" style separators; a sign after a time starts the zone.
                 endWord()
-            } else if (byte == 0x2B || byte == ASCII.hyphen), !current.isEmpty {
+            } else if byte == 0x2B || byte == ASCII.hyphen, !current.isEmpty {
                 endWord()
                 current.append(byte)
             } else {

@@ -39,6 +39,7 @@ public struct MessageDate: Sendable, Hashable, CustomStringConvertible {
             + "\(sign)\(pad(offsetMinutes / 60))\(pad(offsetMinutes % 60))"
     }
 
+    /// Readable form (display names decoded), for logs and messages to users.
     public var description: String { formatted }
 
     /// Formats `date` in RFC 5322 form with the given offset (UTC by default).

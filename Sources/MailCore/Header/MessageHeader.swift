@@ -9,8 +9,11 @@ public struct MessageHeader: Sendable, Hashable, RandomAccessCollection {
         self.fields = fields
     }
 
+    /// The first position (0).
     public var startIndex: Int { fields.startIndex }
+    /// One past the last position.
     public var endIndex: Int { fields.endIndex }
+    /// The element at `position`, in order.
     public subscript(position: Int) -> HeaderField { fields[position] }
 
     /// The unfolded value of the first field called `name`, or nil.

@@ -25,7 +25,10 @@ public struct ContentType: Sendable, Hashable {
 
     /// RFC 2045 5.2: the default, `text/plain; charset=us-ascii`.
     public static let textPlain = ContentType(
-        type: "text", subtype: "plain", parameters: MIMEParameters([.init(name: "charset", value: "us-ascii")]))
+        type: "text",
+        subtype: "plain",
+        parameters: MIMEParameters([.init(name: "charset", value: "us-ascii")])
+    )
 
     /// RFC 2046 5.1.5: the default inside multipart/digest.
     public static let messageRFC822 = ContentType(type: "message", subtype: "rfc822")
@@ -122,7 +125,9 @@ public struct ContentDisposition: Sendable, Hashable {
         let typeBytes = bytes[bytes.startIndex..<semicolon].trimmingWhitespace().prefix { HeaderLexer.isToken($0) }
         guard !typeBytes.isEmpty else { return nil }
         return ContentDisposition(
-            type: String(decoding: typeBytes, as: UTF8.self), parameters: MIMEParameters.parse(bytes[semicolon...]))
+            type: String(decoding: typeBytes, as: UTF8.self),
+            parameters: MIMEParameters.parse(bytes[semicolon...])
+        )
     }
 
     /// The header value for the wire.

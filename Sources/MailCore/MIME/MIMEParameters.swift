@@ -25,8 +25,11 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
         self.parameters = parameters
     }
 
+    /// The first position (0).
     public var startIndex: Int { parameters.startIndex }
+    /// One past the last position.
     public var endIndex: Int { parameters.endIndex }
+    /// The element at `position`, in order.
     public subscript(position: Int) -> Parameter { parameters[position] }
 
     /// The value of parameter `name` (case-insensitive), or nil; setting nil removes it.
@@ -192,7 +195,10 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
         {
             let isToken = !value.isEmpty && value.utf8.allSatisfy(HeaderLexer.isToken)
             if isToken { return ["\(parameter.name)=\(value)"] }
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                of: "\"",
+                with: "\\\""
+            )
             return ["\(parameter.name)=\"\(escaped)\""]
         }
         var encoded = "utf-8''"
@@ -203,7 +209,8 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
                 if HeaderLexer.isAttributeChar(byte) {
                     chunk.unicodeScalars.append(Unicode.Scalar(byte))
                 } else {
-                    chunk += "%" + String(decoding: [ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 0x0F)], as: UTF8.self)
+                    chunk +=
+                        "%" + String(decoding: [ASCII.hexDigit(byte >> 4), ASCII.hexDigit(byte & 0x0F)], as: UTF8.self)
                 }
             }
             if encoded.utf8.count + chunk.utf8.count > sectionLength {

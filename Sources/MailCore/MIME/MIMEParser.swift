@@ -28,17 +28,24 @@ struct MIMEScanner {
         if let field = header.field(named: "Content-Type") {
             contentType = ContentType.parse(field.unfoldedValue[...]) ?? .textPlain
         }
-        let encoding = header.field(named: "Content-Transfer-Encoding").map {
-            ContentTransferEncoding($0.value)
-        } ?? .sevenBit
+        let encoding =
+            header.field(named: "Content-Transfer-Encoding").map {
+                ContentTransferEncoding($0.value)
+            } ?? .sevenBit
         let disposition = header.field(named: "Content-Disposition").flatMap {
             ContentDisposition.parse($0.unfoldedValue[...])
         }
         let lines = countLines(bodyStart, end)
         var part = MIMEPart(
-            headerRange: start..<bodyStart, bodyRange: bodyStart..<end, header: header, contentType: contentType,
-            contentTransferEncoding: encoding, contentDisposition: disposition,
-            bodyLineCount: lines.lines, bareLineFeedCount: lines.bare)
+            headerRange: start..<bodyStart,
+            bodyRange: bodyStart..<end,
+            header: header,
+            contentType: contentType,
+            contentTransferEncoding: encoding,
+            contentDisposition: disposition,
+            bodyLineCount: lines.lines,
+            bareLineFeedCount: lines.bare
+        )
         let descends = contentType.isMultipart || (contentType.isEncapsulatedMessage && encoding.isIdentity)
         if descends, depth >= MailCoreDefaults.maxMIMEDepth {
             part.contentType = .applicationOctetStream
@@ -53,7 +60,9 @@ struct MIMEScanner {
                 return part
             }
             let childDefault: ContentType = contentType.subtype == "digest" ? .messageRFC822 : .textPlain
-            part.children = ranges.map { parsePart($0.lowerBound, $0.upperBound, depth: depth + 1, defaultType: childDefault) }
+            part.children = ranges.map {
+                parsePart($0.lowerBound, $0.upperBound, depth: depth + 1, defaultType: childDefault)
+            }
         } else if contentType.isEncapsulatedMessage, encoding.isIdentity {
             part.encapsulatedMessage = parsePart(bodyStart, end, depth: depth + 1, defaultType: .textPlain)
         }

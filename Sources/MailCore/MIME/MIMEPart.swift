@@ -35,10 +35,17 @@ public struct MIMEPart: Sendable, Hashable {
 
     /// Makes a part; normally parts come from `MIMEPart.parse(_:)`.
     public init(
-        headerRange: Range<Int>, bodyRange: Range<Int>, header: MessageHeader, contentType: ContentType,
-        contentTransferEncoding: ContentTransferEncoding, contentDisposition: ContentDisposition?,
-        bodyLineCount: Int, bareLineFeedCount: Int = 0, children: [MIMEPart] = [],
-        encapsulatedMessage: MIMEPart? = nil, isOpaque: Bool = false
+        headerRange: Range<Int>,
+        bodyRange: Range<Int>,
+        header: MessageHeader,
+        contentType: ContentType,
+        contentTransferEncoding: ContentTransferEncoding,
+        contentDisposition: ContentDisposition?,
+        bodyLineCount: Int,
+        bareLineFeedCount: Int = 0,
+        children: [MIMEPart] = [],
+        encapsulatedMessage: MIMEPart? = nil,
+        isOpaque: Bool = false
     ) {
         self.headerRange = headerRange
         self.bodyRange = bodyRange
