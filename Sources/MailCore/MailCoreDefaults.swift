@@ -4,13 +4,17 @@
 /// or what they produce, so that hostile messages cost bounded stack and time.
 public enum MailCoreDefaults {
     /// How many multipart / message levels the MIME parser descends before treating a part as an
-    /// opaque leaf. Part at depth `maxMIMEDepth` (the root is depth 0) is still parsed; its children are not.
+    /// opaque leaf.
+    ///
+    /// Part at depth `maxMIMEDepth` (the root is depth 0) is still parsed; its children are not.
     public static let maxMIMEDepth = 100
 
     /// Most body parts one multipart yields; parts after that are not parsed (they stay in the parent body).
     public static let maxMultipartChildren = 10_000
 
-    /// RFC 5322 2.1.1: a line must be at most 998 octets, excluding CRLF. The builder never exceeds it.
+    /// RFC 5322 2.1.1: a line must be at most 998 octets, excluding CRLF.
+    ///
+    /// The builder never exceeds it.
     public static let maxLineLength = 998
 
     /// RFC 2045 6.8: base64 output lines are at most 76 characters.

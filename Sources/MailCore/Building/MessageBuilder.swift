@@ -2,7 +2,9 @@ import Foundation
 
 /// Builds an RFC 5322 / MIME message as CRLF wire bytes: addresses with encoded display names,
 /// an encoded Subject, Date, Message-ID, text and/or HTML (multipart/alternative when both) and
-/// attachments (multipart/mixed). Every line stays within 998 octets.
+/// attachments (multipart/mixed).
+///
+/// Every line stays within 998 octets.
 public struct MessageBuilder: Sendable {
     /// The author (From).
     public var from: Mailbox
@@ -110,7 +112,9 @@ public struct MessageBuilder: Sendable {
         return output
     }
 
-    /// RFC 2046 5.1.1: parts between `--boundary` lines, closed by `--boundary--`. The boundary is
+    /// RFC 2046 5.1.1: parts between `--boundary` lines, closed by `--boundary--`.
+    ///
+    /// The boundary is
     /// random, starts with `=_` (which base64 and quoted-printable output never contain) and is
     /// checked against the parts anyway.
     static func multipart(

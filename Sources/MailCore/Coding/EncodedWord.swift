@@ -81,7 +81,9 @@ public enum EncodedWord {
     }
 
     /// RFC 2047 2: encoded-word = "=?" charset "?" encoding "?" encoded-text "?="
-    /// with RFC 2231 5 allowing `charset*language`. No whitespace is allowed inside a word.
+    /// with RFC 2231 5 allowing `charset*language`.
+    ///
+    /// No whitespace is allowed inside a word.
     private static func parseWord(_ input: [UInt8], at start: Int) -> Word? {
         var index = start + 2
         let charsetStart = index

@@ -52,7 +52,9 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
         }
     }
 
-    /// Parses `*(";" parameter)` from `bytes` (which may start with the `;`). Tolerant: unquoted
+    /// Parses `*(";" parameter)` from `bytes` (which may start with the `;`).
+    ///
+    /// Tolerant: unquoted
     /// values with spaces run to the next `;`, an unterminated quoted string runs to the end,
     /// comments are skipped, a repeated name keeps its first value.
     public static func parse(_ bytes: ArraySlice<UInt8>) -> MIMEParameters {
@@ -177,6 +179,7 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
 
     /// The parameters for the wire: `; name=value` each, quoted when needed; non-ASCII values use
     /// RFC 2231 `name*=utf-8''…` split into `name*0*`, `name*1*`… sections of short lines.
+    ///
     /// Sections are separated by `;` + CRLF + space when `fold` is true.
     public func encoded(fold: Bool = true) -> String {
         var output = ""
