@@ -29,6 +29,9 @@ public struct MessageBuilder: Sendable {
     /// Files to attach, in order.
     public var attachments: [Attachment] = []
     /// Further fields, written after the standard ones; values must be ASCII or already encoded.
+    ///
+    /// Line breaks in a value become folding, so a value cannot start a new field; a field whose name
+    /// is not valid RFC 5322 is not written.
     public var extraHeaders: [(name: String, value: String)] = []
 
     /// Makes a builder for a message from `from`.
@@ -60,7 +63,8 @@ public struct MessageBuilder: Sendable {
         let domain = from.domain.isEmpty ? "localhost" : from.domain
         field("Message-ID", messageID ?? "<\(Self.randomToken(using: &generator))@\(domain)>")
         field("MIME-Version", "1.0")
-        for extra in extraHeaders { field(extra.name, extra.value) }
+        // A name that is not RFC 5322 3.6.8 ftext would corrupt the header; such fields are left out.
+        for extra in extraHeaders where Self.isFieldName(extra.name) { field(extra.name, extra.value) }
         output += bodyEntity(using: &generator)
         return output
     }
@@ -139,6 +143,11 @@ public struct MessageBuilder: Sendable {
         }
         output += delimiter + [ASCII.hyphen, ASCII.hyphen, ASCII.cr, ASCII.lf]
         return output
+    }
+
+    /// RFC 5322 3.6.8: field-name = 1*ftext, ftext = %d33-57 / %d59-126.
+    static func isFieldName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != ASCII.colon }
     }
 
     static func randomToken(using generator: inout some RandomNumberGenerator) -> String {

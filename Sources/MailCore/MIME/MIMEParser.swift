@@ -7,6 +7,12 @@ extension MIMEPart {
         parse(message, range: 0..<message.count)
     }
 
+    /// Parses a message in memory someone else owns (a mapped file, a NIO buffer's readable bytes);
+    /// ranges in the result are offsets from the buffer's start.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>) -> MIMEPart {
+        MIMEScanner(buffer: buffer).parsePart(0, buffer.count, depth: 0, defaultType: .textPlain)
+    }
+
     /// Parses the entity in `range` of `message`; ranges in the result are indices of `message`.
     public static func parse(_ message: [UInt8], range: Range<Int>) -> MIMEPart {
         let lower = min(max(range.lowerBound, 0), message.count)
