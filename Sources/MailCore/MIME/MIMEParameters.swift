@@ -120,8 +120,13 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
             }
             let key = String(base)
             if sections[key] == nil { order.append(key) }
-            if sections[key, default: []].contains(where: { $0.number == number }) { continue }
-            sections[key, default: []].append(Section(number: number, extended: extended, value: item.value))
+            let section = Section(number: number, extended: extended, value: item.value)
+            if let existing = sections[key, default: []].firstIndex(where: { $0.number == number }) {
+                // `filename="plain.pdf"; filename*=utf-8''r%C3%A9el.pdf`: the RFC 2231 form is the real one.
+                if extended, sections[key]?[existing].extended == false { sections[key]?[existing] = section }
+                continue
+            }
+            sections[key, default: []].append(section)
         }
         var result: [Parameter] = []
         for key in order {
