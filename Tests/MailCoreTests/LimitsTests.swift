@@ -41,6 +41,6 @@ import Testing
     }
     #expect(EncodedWord.decode(word(length: limit)) == String(repeating: "a", count: limit - 12))
     #expect(EncodedWord.decode(word(length: limit + 1)) == word(length: limit + 1))
-    let hostile = String(repeating: "=?a?q?x", count: 50_000)
+    let hostile = String(repeating: "=?a?q?x", count: 5_000)
     #expect(EncodedWord.decode(hostile) == hostile)
 }
