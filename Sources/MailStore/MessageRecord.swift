@@ -19,6 +19,8 @@ public struct MessageRecord: Hashable, Sendable {
     public var fileName: String
     /// Whether this process moved the file out of new/ (see `Mailbox.claimRecent()` for `\Recent`).
     public var isRecent: Bool
+    /// The Maildir base name (before `:2,`), the message's identity in the uidlist.
+    var base: String
 
     /// Whether reading this message needs bare LFs turned into CRLF.
     public var needsCRLFConversion: Bool { size != physicalSize }

@@ -23,6 +23,12 @@ struct MaildirFileName: Hashable, Sendable {
         }
     }
 
+    /// Just the base of `fileName`, cheaply (directory scans call this for every file).
+    static func base(of fileName: String) -> String {
+        guard let colon = fileName.utf8.firstIndex(of: UInt8(ascii: ":")) else { return fileName }
+        return String(fileName[..<colon])
+    }
+
     init(base: String, infoLetters: [UInt8]) {
         self.base = base
         self.infoLetters = infoLetters

@@ -74,30 +74,29 @@ struct MaildirFolder {
     /// other programs, and returns what changed in the view.
     mutating func synchronize() throws -> MailboxChanges {
         let (listing, moved) = try POSIX.withExclusiveLock(lockPath) { () -> ([String: String], Set<String>) in
-            stamp = currentStamp()
+            // new/ is stamped before it is emptied and cur/ after, before it is read: a change made
+            // after either look changes the stamp, so the next poll looks again.
+            let newStamp = Array(currentStamp().prefix(2))
             let moved = try moveNewToCur()
+            stamp = newStamp + currentStamp().dropFirst(2)
             var listing = try scanCur()
             try uidList.refreshIfChanged()
             keywordList.refreshIfChanged()
-            let missing = records.contains { listing[base(of: $0)] == nil }
-                || uidList.uids.keys.contains { listing[$0] == nil }
-            if missing {
-                // readdir(3) may skip a file renamed while it runs: look again before calling it gone.
+            var fresh = listing.keys.filter { uidList.uids[$0] == nil }
+            if listing.count - fresh.count < uidList.uids.count {
+                // Some listed UID has no file. readdir(3) may skip a file renamed while it runs: look
+                // again before calling it gone.
                 listing = try scanCur()
+                fresh = listing.keys.filter { uidList.uids[$0] == nil }
+                if listing.count - fresh.count < uidList.uids.count {
+                    try uidList.remove(uidList.uids.keys.filter { listing[$0] == nil })
+                }
             }
-            let fresh = listing.keys.filter { uidList.uids[$0] == nil }.sorted(by: Self.arrivalOrder)
-            _ = try uidList.assign(fresh, folderName: name.description)
-            let gone = uidList.uids.keys.filter { listing[$0] == nil }
-            if !gone.isEmpty { try uidList.remove(gone) }
+            let ordered = fresh.map { (MaildirFileName($0).deliverySeconds ?? 0, $0) }.sorted { $0 < $1 }.map(\.1)
+            _ = try uidList.assign(ordered, folderName: name.description)
             return (listing, moved)
         }
         return apply(listing: listing, recent: moved)
-    }
-
-    private static func arrivalOrder(_ a: String, _ b: String) -> Bool {
-        let first = MaildirFileName(a).deliverySeconds ?? 0
-        let second = MaildirFileName(b).deliverySeconds ?? 0
-        return first != second ? first < second : a < b
     }
 
     /// Maildir: new/ holds mail nobody has seen; moving it to cur/ (with an empty `:2,` info) is
@@ -119,12 +118,12 @@ struct MaildirFolder {
     private func scanCur() throws -> [String: String] {
         var listing: [String: String] = [:]
         for fileName in try POSIX.listDirectory(curPath) {
-            listing[MaildirFileName(fileName).base] = fileName
+            listing[MaildirFileName.base(of: fileName)] = fileName
         }
         return listing
     }
 
-    private func base(of record: MessageRecord) -> String { MaildirFileName(record.fileName).base }
+    private func base(of record: MessageRecord) -> String { record.base }
 
     /// Turns a listing (already in the uidlist) into view changes.
     private mutating func apply(listing: [String: String], recent: Set<String>) -> MailboxChanges {
@@ -204,7 +203,7 @@ struct MaildirFolder {
         return MessageRecord(
             uid: uid, flags: parsed.flags, keywords: keywordNames(parsed), size: entry.crlfSize,
             physicalSize: entry.size, internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
-            modSeq: entry.modSeq, fileName: fileName, isRecent: recent)
+            modSeq: entry.modSeq, fileName: fileName, isRecent: recent, base: base)
     }
 
     /// Sizes and date without opening the file when the name carries them (`,S=`, `,W=`, leading
