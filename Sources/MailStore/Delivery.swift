@@ -134,6 +134,9 @@ extension MailStore {
             _ = try prepareRoot()
             try POSIX.makeDirectory(temporaryPath)
         }
+        if temporaryFolderSwept.withLock({ swept in defer { swept = true }; return !swept }) {
+            POSIX.removeStaleFiles(in: temporaryPath, olderThan: MailStoreDefaults.staleTemporaryFileAge)
+        }
         return try IncomingMessage(directory: temporaryPath)
     }
 

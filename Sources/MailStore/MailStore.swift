@@ -20,6 +20,8 @@ public final class MailStore: Sendable {
     /// Users whose Maildir this process has already made sure of.
     private let preparedUsers = LockedValue(Set<String>())
     let directorySyncer = DirectorySyncer()
+    /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
+    let temporaryFolderSwept = LockedValue(false)
 
     private struct MailboxKey: Hashable {
         var user: String

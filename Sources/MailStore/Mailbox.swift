@@ -38,6 +38,10 @@ public actor Mailbox {
 
     /// Loads the folder on first use (the uidlist, the cache, a first scan).
     func open() throws {
+        if folder != nil, !POSIX.isDirectory(url.path + "/cur") {
+            // Deleted by another process since this process opened it.
+            invalidate()
+        }
         _ = try loaded()
     }
 
@@ -146,6 +150,23 @@ public actor Mailbox {
         let incoming = MaildirFolder.Incoming(
             sourcePath: temporary, size: bytes.count, crlfSize: bytes.count + LineEnds.bareLineFeeds(in: bytes),
             internalDate: internalDate, flags: flags, keywords: keywords)
+        let uids = try withFolder { try $0.add([incoming]) }
+        try synchronize()
+        guard let uid = uids.first else { throw MailStoreError.messageNotFound(uid: 0) }
+        return uid
+    }
+
+    /// RFC 3501 6.3.11 APPEND of a big literal streamed into `MailStore.beginDelivery()`: the message
+    /// is fsynced and hard-linked into cur/ (no second copy), durably, and its UID returned.
+    public func append(
+        _ message: IncomingMessage, flags: MessageFlags = [], keywords: [String] = [], internalDate: Date = Date()
+    ) throws -> UInt32 {
+        _ = try loaded()
+        let (size, crlfSize) = try message.finish()
+        defer { try? POSIX.unlink(message.path) }
+        let incoming = MaildirFolder.Incoming(
+            sourcePath: message.path, size: size, crlfSize: crlfSize, internalDate: internalDate, flags: flags,
+            keywords: keywords)
         let uids = try withFolder { try $0.add([incoming]) }
         try synchronize()
         guard let uid = uids.first else { throw MailStoreError.messageNotFound(uid: 0) }

@@ -104,3 +104,16 @@ import Testing
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+@Suite struct UsersReloadTests {
+    @Test func fileEditedByHandIsReread() async throws {
+        try await withStore { store, directory in
+            let path = directory.path + "/passwords.txt"
+            try "a@example.test:first\n".write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(await store.users.verify(address: "a@example.test", password: "first"))
+            try "a@example.test:second-longer\n".write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(await store.users.verify(address: "a@example.test", password: "second-longer"))
+            #expect(await store.users.verify(address: "a@example.test", password: "first") == false)
+        }
+    }
+}

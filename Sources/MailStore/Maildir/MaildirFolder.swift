@@ -47,6 +47,7 @@ struct MaildirFolder {
         cache = MetadataCache(folder: path)
         cache.load(uidValidity: uidList.uidValidity)
         highestModSeq = cache.entries.values.map(\.modSeq).max() ?? 0
+        POSIX.removeStaleFiles(in: path + "/tmp", olderThan: MailStoreDefaults.staleTemporaryFileAge)
         _ = try synchronize()
     }
 
@@ -73,6 +74,7 @@ struct MaildirFolder {
     /// Moves new/ into cur/, gives UIDs to files that have none, notices files removed or renamed by
     /// other programs, and returns what changed in the view.
     mutating func synchronize() throws -> MailboxChanges {
+        guard POSIX.isDirectory(curPath) else { throw MailStoreError.mailboxNotFound(name.description) }
         let (listing, moved) = try POSIX.withExclusiveLock(lockPath) { () -> ([String: String], Set<String>) in
             // new/ is stamped before it is emptied and cur/ after, before it is read: a change made
             // after either look changes the stamp, so the next poll looks again.
@@ -484,13 +486,27 @@ struct MaildirFolder {
         return try POSIX.readRange(curPath + "/" + record.fileName, offset: lower, count: upper - lower)
     }
 
-    /// The header section's length in the CRLF form, read once and then cached.
+    /// The header section's length in the CRLF form, read once (in chunks, up to the blank line)
+    /// and then cached.
     mutating func headerLength(uid: UInt32) throws -> Int {
         guard let position = index(of: uid) else { throw MailStoreError.messageNotFound(uid: uid) }
-        let recordBase = base(of: records[position])
-        if let known = cache.entries[recordBase]?.headerLength, known >= 0 { return known }
-        let length = LineEnds.headerLength(try read(uid: uid))
-        cache.entries[recordBase]?.headerLength = length
+        let record = records[position]
+        if let known = cache.entries[record.base]?.headerLength, known >= 0 { return known }
+        let chunk = 16 * 1024
+        var prefix: [UInt8] = []
+        var length = record.size
+        while prefix.count < record.physicalSize {
+            let bytes = try POSIX.readRange(curPath + "/" + record.fileName, offset: prefix.count, count: chunk)
+            if bytes.isEmpty { break }
+            prefix += bytes
+            let view = record.needsCRLFConversion ? LineEnds.crlf(prefix) : prefix
+            let found = LineEnds.headerLength(view)
+            if found < view.count || prefix.count >= record.physicalSize {
+                length = found
+                break
+            }
+        }
+        cache.entries[record.base]?.headerLength = length
         cacheDirty = true
         return length
     }
