@@ -4,6 +4,7 @@ import Foundation
 public struct MessageRecord: Hashable, Sendable {
     /// RFC 3501 2.3.1.1: unique in the folder for this UIDVALIDITY, never reused.
     public var uid: UInt32
+    /// The system flags (RFC 3501 2.3.2).
     public var flags: MessageFlags
     /// RFC 3501 2.3.2 keywords, as they were first spelled in this folder.
     public var keywords: [String]
@@ -35,10 +36,14 @@ public struct MailboxChanges: Hashable, Sendable {
     public var expunged: [UInt32] = []
     /// Messages whose flags or keywords changed, with their new state.
     public var flagsChanged: [MessageRecord] = []
+    /// UIDNEXT after these changes.
     public var uidNext: UInt32 = 1
+    /// HIGHESTMODSEQ after these changes.
     public var highestModSeq: UInt64 = 0
 
+    /// No changes.
     public init() {}
 
+    /// Whether nothing changed.
     public var isEmpty: Bool { appended.isEmpty && expunged.isEmpty && flagsChanged.isEmpty }
 }

@@ -79,14 +79,19 @@ import Testing
             let domain = "@example.test"
             let longest = String(repeating: "a", count: MailStoreDefaults.maximumAddressBytes - domain.count) + domain
             #expect(try store.userDirectory(for: longest).lastPathComponent == longest)
-            #expect(throws: MailStoreError.invalidAddress("a" + longest)) { try store.userDirectory(for: "a" + longest) }
+            #expect(throws: MailStoreError.invalidAddress("a" + longest)) {
+                try store.userDirectory(for: "a" + longest)
+            }
             for bad in ["", "no-at", "@x", "x@", ".hidden@x", "a/b@x", "sp ace@x", "nul\u{0}@x"] {
                 #expect(throws: MailStoreError.invalidAddress(bad)) { try store.userDirectory(for: bad) }
             }
             let inbox = try await store.mailbox(user: user, name: .inbox)
             let uid = try await inbox.append(bytes: sampleMessage(1))
             let keyword = String(repeating: "k", count: MailStoreDefaults.maximumKeywordBytes)
-            #expect(try await inbox.setFlags(uids: [uid], flags: [], keywords: [keyword], operation: .add).first?.keywords == [keyword])
+            #expect(
+                try await inbox.setFlags(uids: [uid], flags: [], keywords: [keyword], operation: .add).first?.keywords
+                    == [keyword]
+            )
             await #expect(throws: MailStoreError.invalidKeyword(keyword + "k")) {
                 try await inbox.setFlags(uids: [uid], flags: [], keywords: [keyword + "k"], operation: .add)
             }
@@ -100,7 +105,9 @@ import Testing
             let box = try await store.mailbox(user: user, name: name)
             try await MailStore(root: directory.url).deleteMailbox(user: user, name: name)
             await #expect(throws: MailStoreError.mailboxNotFound("Gone")) { try await box.synchronize() }
-            await #expect(throws: MailStoreError.mailboxNotFound("Gone")) { _ = try await store.mailbox(user: user, name: name) }
+            await #expect(throws: MailStoreError.mailboxNotFound("Gone")) {
+                _ = try await store.mailbox(user: user, name: name)
+            }
         }
     }
 

@@ -203,9 +203,17 @@ struct MaildirFolder {
             cacheDirty = true
         }
         return MessageRecord(
-            uid: uid, flags: parsed.flags, keywords: keywordNames(parsed), size: entry.crlfSize,
-            physicalSize: entry.size, internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
-            modSeq: entry.modSeq, fileName: fileName, isRecent: recent, base: base)
+            uid: uid,
+            flags: parsed.flags,
+            keywords: keywordNames(parsed),
+            size: entry.crlfSize,
+            physicalSize: entry.size,
+            internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
+            modSeq: entry.modSeq,
+            fileName: fileName,
+            isRecent: recent,
+            base: base
+        )
     }
 
     /// Sizes and date without opening the file when the name carries them (`,S=`, `,W=`, leading
@@ -227,7 +235,13 @@ struct MaildirFolder {
         }
         guard let size, let crlfSize, let date else { return nil }
         return MetadataCache.Entry(
-            fileName: "", size: size, crlfSize: crlfSize, internalDate: date, modSeq: 0, headerLength: -1)
+            fileName: "",
+            size: size,
+            crlfSize: crlfSize,
+            internalDate: date,
+            modSeq: 0,
+            headerLength: -1
+        )
     }
 
     private mutating func remember(_ record: MessageRecord, base: String) {
@@ -271,7 +285,10 @@ struct MaildirFolder {
     /// RFC 3501 6.4.6 STORE: renames each file with its new `:2,` info. Returns the records of the
     /// UIDs that exist, and those that changed.
     mutating func setFlags(
-        uids: [UInt32], flags: MessageFlags, keywords: [String], operation: FlagOperation
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String],
+        operation: FlagOperation
     ) throws -> (all: [MessageRecord], changed: [MessageRecord]) {
         for keyword in keywords where !KeywordList.isValid(keyword) { throw MailStoreError.invalidKeyword(keyword) }
         var keywordIndexes: Set<Int> = []
@@ -387,10 +404,14 @@ struct MaildirFolder {
             do {
                 for file in files {
                     var letters = file.otherLetters
-                    for (flag, letter) in MessageFlags.letters where file.flags.contains(flag) { letters.append(letter) }
+                    for (flag, letter) in MessageFlags.letters where file.flags.contains(flag) {
+                        letters.append(letter)
+                    }
                     for keyword in file.keywords {
                         letters.append(
-                            UInt8(ascii: "a") + UInt8(try keywordList.indexAdding(keyword, folderName: name.description)))
+                            UInt8(ascii: "a")
+                                + UInt8(try keywordList.indexAdding(keyword, folderName: name.description))
+                        )
                     }
                     let base = try placeFile(file, letters: letters)
                     bases.append(base.base)
@@ -453,9 +474,14 @@ struct MaildirFolder {
     func incoming(for record: MessageRecord) -> Incoming {
         let parsed = MaildirFileName(record.fileName)
         return Incoming(
-            sourcePath: curPath + "/" + record.fileName, size: record.physicalSize, crlfSize: record.size,
-            internalDate: record.internalDate, flags: record.flags, keywords: record.keywords,
-            otherLetters: parsed.otherLetters)
+            sourcePath: curPath + "/" + record.fileName,
+            size: record.physicalSize,
+            crlfSize: record.size,
+            internalDate: record.internalDate,
+            flags: record.flags,
+            keywords: record.keywords,
+            otherLetters: parsed.otherLetters
+        )
     }
 
     // MARK: - Reading

@@ -123,8 +123,12 @@ public enum PasswordHash {
 
     private static func pbkdf2(_ password: String, salt: String, rounds: Int) throws -> String {
         let key = try KDF.Insecure.PBKDF2.deriveKey(
-            from: Array(password.utf8), salt: Array(salt.utf8), using: .insecureSHA1, outputByteCount: 20,
-            unsafeUncheckedRounds: rounds)
+            from: Array(password.utf8),
+            salt: Array(salt.utf8),
+            using: .insecureSHA1,
+            outputByteCount: 20,
+            unsafeUncheckedRounds: rounds
+        )
         return key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
     }
 

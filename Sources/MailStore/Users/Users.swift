@@ -28,7 +28,8 @@ public final class Users: Sendable {
 
     private let loaded = LockedValue(Loaded())
     /// Checked against when the user does not exist, so a wrong address costs as long as a wrong password.
-    private static let decoy = "{SHA512-CRYPT}$6$rounds=\(MailStoreDefaults.sha512CryptRounds)$correodecoysalt$"
+    private static let decoy =
+        "{SHA512-CRYPT}$6$rounds=\(MailStoreDefaults.sha512CryptRounds)$correodecoysalt$"
         + "Fk5YXqqi1Za0EBM5.yFwR6ljmKGq5nu3QIu3ZbNpnmP6yXm2m8ZS5QDqdCdtm2bhfkYzFtkGWPIRPZm1hLm1Q."
 
     init(file: URL, logger: Logger) {
@@ -44,7 +45,8 @@ public final class Users: Sendable {
             if first {
                 logger.warning(
                     "passwords.txt keeps this user's password in plain text; `correo user passwd` hashes it",
-                    metadata: ["user": "\(address.lowercased())"])
+                    metadata: ["user": "\(address.lowercased())"]
+                )
             }
         }
         guard (try? PasswordHash.checkAcceptable(password)) != nil else { return false }
@@ -110,7 +112,10 @@ public final class Users: Sendable {
             return cached
         }
         guard identity != nil else {
-            loaded.withLock { $0.passwords = [:]; $0.identity = nil }
+            loaded.withLock {
+                $0.passwords = [:]
+                $0.identity = nil
+            }
             return [:]
         }
         var passwords: [String: String] = [:]
@@ -154,7 +159,10 @@ public final class Users: Sendable {
         let directory = file.deletingLastPathComponent()
         if !POSIX.isDirectory(directory.path) {
             try FileManager.default.createDirectory(
-                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                at: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
         try POSIX.withExclusiveLock(file.path + ".lock") {
             var lines = try readLines()
