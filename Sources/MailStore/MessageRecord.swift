@@ -23,6 +23,23 @@ public struct MessageRecord: Hashable, Sendable {
     /// The Maildir base name (before `:2,`), the message's identity in the uidlist.
     var base: String
 
+    /// A record as the store makes them; public so other targets' tests can build fixtures.
+    public init(
+        uid: UInt32, flags: MessageFlags = [], keywords: [String] = [], size: Int, physicalSize: Int? = nil,
+        internalDate: Date, modSeq: UInt64 = 1, fileName: String, isRecent: Bool = false
+    ) {
+        self.uid = uid
+        self.flags = flags
+        self.keywords = keywords
+        self.size = size
+        self.physicalSize = physicalSize ?? size
+        self.internalDate = internalDate
+        self.modSeq = modSeq
+        self.fileName = fileName
+        self.isRecent = isRecent
+        self.base = MaildirFileName.base(of: fileName)
+    }
+
     /// Whether reading this message needs bare LFs turned into CRLF.
     public var needsCRLFConversion: Bool { size != physicalSize }
 }

@@ -66,6 +66,10 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let store = options.store
+                _ = try store.userDirectory(for: address)
+                guard try !store.users.list().contains(address.lowercased()) else {
+                    throw MailStoreError.userExists(address.lowercased())
+                }
                 let password = try passwordOptions.password(for: address)
                 try store.users.add(address, password: password)
                 try store.createUserMaildir(address)

@@ -211,8 +211,7 @@ struct MaildirFolder {
             internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
             modSeq: entry.modSeq,
             fileName: fileName,
-            isRecent: recent,
-            base: base
+            isRecent: recent
         )
     }
 

@@ -61,6 +61,10 @@ public enum PasswordHash {
         }
         switch scheme {
         case .plain:
+            // passwd-file fields end at ':', so a plain password cannot hold one.
+            guard !password.contains(":") else {
+                throw MailStoreError.invalidPassword("a PLAIN password cannot contain ':'")
+            }
             return "{PLAIN}" + password
         default:
             var generator = SystemRandomNumberGenerator()
