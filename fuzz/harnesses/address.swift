@@ -14,7 +14,9 @@ public func fuzzAddress(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         // What we write must read back as the same addresses.
         let encoded = address.encoded
         let reparsed = Address.parseList(encoded)
-        if address.mailboxes.allSatisfy(isWritable) {
+        var writable = address.mailboxes.allSatisfy(isWritable)
+        if case .group(let name, _) = address { writable = writable && isPlainPhrase(name) }
+        if writable {
             fuzzCheck(reparsed == [address], "\(address) encoded as \(encoded) reads back as \(reparsed)")
         }
         for mailbox in address.mailboxes {
@@ -40,6 +42,27 @@ private func isWritable(_ mailbox: Mailbox) -> Bool {
         text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
     }
     return !mailbox.domain.isEmpty && !mailbox.localPart.isEmpty && clean(mailbox.localPart)
-        && clean(mailbox.domain) && clean(mailbox.displayName ?? "")
-        && !(mailbox.displayName ?? "").contains("=?")
+        && isWellFormedDomain(mailbox.domain) && (mailbox.displayName.map(isPlainPhrase) ?? true)
+}
+
+/// A phrase that survives writing and reading: printable, no `=?` (a quoted `=?…?=` reads back
+/// decoded), and its whitespace already as the reader leaves it (RFC 5322 3.2.2: runs of folding
+/// whitespace in a phrase mean one space, and none at either end).
+private func isPlainPhrase(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy { !$0.properties.isWhitespace && $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) || $0 == " " }
+        && !text.contains("=?") && !text.hasPrefix(" ") && !text.hasSuffix(" ") && !text.contains("  ")
+}
+
+/// A dot-atom or a whole domain literal (RFC 5322 3.4.1). The tolerant parser also keeps broken
+/// domains (`example.org[` from an unterminated literal) so nothing is lost, but those cannot be
+/// expected to read back the same once written.
+private func isWellFormedDomain(_ domain: String) -> Bool {
+    let bytes = Array(domain.utf8)
+    if bytes.first == 0x5B {
+        return bytes.count >= 2 && bytes.last == 0x5D
+            && !bytes.dropFirst().dropLast().contains { $0 == 0x5B || $0 == 0x5D || $0 == 0x5C || $0 < 0x21 }
+    }
+    return bytes.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy { label in
+        !label.isEmpty && label.allSatisfy { AddressSyntax.isAtext($0) || $0 >= 0x80 }
+    }
 }
