@@ -33,6 +33,7 @@ public struct Attachment: Sendable, Hashable {
     }
 
     /// Reads a file to attach; the file name is the URL's last path component unless given.
+    ///
     /// Throws the file system's error when the file cannot be read.
     public init(contentsOf url: URL, filename: String? = nil, contentType: ContentType? = nil) throws {
         let data = try Data(contentsOf: url)
