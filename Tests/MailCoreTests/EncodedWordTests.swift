@@ -129,3 +129,11 @@ import Testing
     #expect(global.encapsulatedMessage?.header.from.first?.domain == "例え.jp")
     #expect(report.part(at: [2, 1])?.text(in: message) == "Hallo.")
 }
+
+@Test func invalidUTF8IsRecognised() {
+    #expect(Charset.decode([0xC0, 0xAF], charset: "utf-8") == nil)  // overlong "/"
+    #expect(Charset.decode([0xED, 0xA0, 0x80], charset: "utf-8") == nil)  // a surrogate
+    #expect(Charset.decode([0xE2, 0x82], charset: "utf-8") == nil)  // truncated
+    #expect(Charset.decode([0xE2, 0x82, 0xAC], charset: "UTF-8") == "€")
+    #expect(Charset.decodeUndeclared([0xC0, 0xAF]) == "À¯")
+}
