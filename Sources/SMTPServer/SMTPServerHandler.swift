@@ -106,7 +106,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.notice("connection error: \(error)")
+        // Clients that drop the connection (or skip TLS close_notify) are common and harmless.
+        logger.debug("connection error: \(error)")
         context.close(promise: nil)
     }
 
