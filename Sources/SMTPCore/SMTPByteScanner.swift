@@ -105,7 +105,9 @@ struct SMTPByteScanner {
             try dotString()
         }
         let local = bytes[localStart..<index]
-        guard local.count <= SMTPDefaults.localPartLength else { throw PathError(why: "local part longer than 64 octets") }
+        guard local.count <= SMTPDefaults.localPartLength else {
+            throw PathError(why: "local part longer than 64 octets")
+        }
         guard takeByte(UInt8(ascii: "@")) else { throw PathError(why: "missing @domain") }
         let domain = try self.domain()
         guard let localPart = String(validating: local, as: UTF8.self) else { throw PathError(why: "invalid UTF-8") }
@@ -129,7 +131,9 @@ struct SMTPByteScanner {
             switch byte {
             case UInt8(ascii: "\""): return
             case UInt8(ascii: "\\"):
-                guard let quoted = next, (32...126).contains(quoted) else { throw PathError(why: "malformed quoted pair") }
+                guard let quoted = next, (32...126).contains(quoted) else {
+                    throw PathError(why: "malformed quoted pair")
+                }
                 index += 1
             case 32...126, 0x80...0xFF: continue
             default: throw PathError(why: "control character in quoted local part")
@@ -147,7 +151,9 @@ struct SMTPByteScanner {
             index += 1
             // RFC 5321 4.1.3: dcontent = %d33-90 / %d94-126, which covers IPv4, IPv6 and general literals.
             let literal = takeWhile { (33...90).contains($0) || (94...126).contains($0) }
-            guard !literal.isEmpty, takeByte(UInt8(ascii: "]")) else { throw PathError(why: "malformed address literal") }
+            guard !literal.isEmpty, takeByte(UInt8(ascii: "]")) else {
+                throw PathError(why: "malformed address literal")
+            }
         } else {
             repeat {
                 let label = takeWhile { $0.isLetterDigitHyphen }
@@ -241,8 +247,10 @@ struct SMTPByteScanner {
                     guard Set(words).isSubset(of: ["SUCCESS", "FAILURE", "DELAY"]), Set(words).count == words.count
                     else { throw .syntax("NOTIFY must be NEVER or SUCCESS,FAILURE,DELAY") }
                     result.notify = .on(
-                        success: words.contains("SUCCESS"), failure: words.contains("FAILURE"),
-                        delay: words.contains("DELAY"))
+                        success: words.contains("SUCCESS"),
+                        failure: words.contains("FAILURE"),
+                        delay: words.contains("DELAY")
+                    )
                 }
             case "ORCPT":
                 guard let value, let semicolon = value.firstIndex(of: UInt8(ascii: ";")),

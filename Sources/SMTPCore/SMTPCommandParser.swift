@@ -10,7 +10,8 @@ extension SMTPCommand {
         // RFC 5321 4.1.1.1: helo = "HELO" SP Domain CRLF
         case "EHLO", "HELO":
             let argument = try scanner.requiredArgument(verb)
-            guard let name = argument.split(separator: .space).first, let domain = String(validating: name, as: UTF8.self),
+            guard let name = argument.split(separator: .space).first,
+                let domain = String(validating: name, as: UTF8.self),
                 name.allSatisfy({ $0 > 0x20 && $0 != 0x7F })
             else { throw .syntax("\(verb) needs the client's domain") }
             self = verb == "EHLO" ? .ehlo(domain) : .helo(domain)
@@ -65,7 +66,9 @@ extension SMTPCommand {
             else { throw .syntax("use AUTH <mechanism> [initial-response]") }
             var initialResponse: String?
             if words.count == 2 {
-                guard words[1].allSatisfy({ $0.isBase64Character }) else { throw .syntax("initial response is not base64") }
+                guard words[1].allSatisfy({ $0.isBase64Character }) else {
+                    throw .syntax("initial response is not base64")
+                }
                 initialResponse = String(decoding: words[1], as: UTF8.self)
             }
             self = .auth(mechanism: words[0].uppercasedASCII, initialResponse: initialResponse)

@@ -54,8 +54,12 @@ public struct SMTPLineFramer: Sendable {
             guard let lineFeed = nextLineEnd() else {
                 if discarding || buffer.readableBytes >= maximumLineLength {
                     // Keep a trailing CR: with an LF in the next read it ends the over-long line.
-                    let keep = buffer.readableBytes > 0 && buffer.getInteger(
-                        at: buffer.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") ? 1 : 0
+                    let keep =
+                        buffer.readableBytes > 0
+                            && buffer.getInteger(
+                                at: buffer.writerIndex - 1,
+                                as: UInt8.self
+                            ) == UInt8(ascii: "\r") ? 1 : 0
                     buffer.moveReaderIndex(forwardBy: buffer.readableBytes - keep)
                     buffer.discardReadBytes()
                     discarding = true

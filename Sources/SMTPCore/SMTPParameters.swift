@@ -36,8 +36,12 @@ public struct SMTPMailParameters: Hashable, Sendable {
     public var envelopeID: String?
 
     public init(
-        size: Int? = nil, body: SMTPBodyType? = nil, smtpUTF8: Bool = false, auth: String? = nil,
-        ret: SMTPDSNReturn? = nil, envelopeID: String? = nil
+        size: Int? = nil,
+        body: SMTPBodyType? = nil,
+        smtpUTF8: Bool = false,
+        auth: String? = nil,
+        ret: SMTPDSNReturn? = nil,
+        envelopeID: String? = nil
     ) {
         self.size = size
         self.body = body
@@ -65,6 +69,8 @@ public struct SMTPRecipientParameters: Hashable, Sendable {
         self.originalRecipient = originalRecipient
     }
 
+    /// Whether a DSN parameter (RFC 3461) is present.
     public var usesDSN: Bool { notify != nil || originalRecipient != nil }
+    /// Whether no parameter is present.
     public var isEmpty: Bool { self == SMTPRecipientParameters() }
 }

@@ -16,6 +16,7 @@ import Synchronization
 /// await server.shutdown(graceful: true)
 /// ```
 public final class SMTPServer: Sendable {
+    /// The configuration the server was made with.
     public let configuration: SMTPServerConfiguration
     private let target: any SMTPDeliveryTarget
     private let authenticator: any SMTPAuthenticator
@@ -45,7 +46,8 @@ public final class SMTPServer: Sendable {
         self.logger = logger
         self.registry = ConnectionRegistry(
             maximumTotal: configuration.maximumConnections,
-            maximumPerAddress: configuration.maximumConnectionsPerAddress)
+            maximumPerAddress: configuration.maximumConnectionsPerAddress
+        )
     }
 
     /// Opens the listeners; returns them with the ports actually bound (for port 0).
@@ -106,14 +108,24 @@ public final class SMTPServer: Sendable {
         channel.closeFuture.whenComplete { _ in registry.remove(channel, address: address) }
         let session = SMTPSession(
             configuration: configuration.session(for: kind, tlsAvailable: tlsContext != nil),
-            connectionID: id, clientAddress: address, isTLS: kind.usesImplicitTLS)
+            connectionID: id,
+            clientAddress: address,
+            isTLS: kind.usesImplicitTLS
+        )
         let settings = SMTPServerHandler.Settings(
             idleTimeout: configuration.idleTimeout,
-            authenticationFailureDelay: configuration.authenticationFailureDelay)
+            authenticationFailureDelay: configuration.authenticationFailureDelay
+        )
         try operations.addHandler(
             SMTPServerHandler(
-                session: session, target: target, authenticator: authenticator, tlsContext: tlsContext,
-                settings: settings, logger: logger))
+                session: session,
+                target: target,
+                authenticator: authenticator,
+                tlsContext: tlsContext,
+                settings: settings,
+                logger: logger
+            )
+        )
     }
 }
 
@@ -137,7 +149,11 @@ final class RefusingHandler: ChannelInboundHandler {
     private func refuse(context: ChannelHandlerContext) {
         guard !refused else { return }
         refused = true
-        let reply = SMTPReply(code: 421, EnhancedStatusCode(4, 7, 0), "\(hostname) too many connections; try again later")
+        let reply = SMTPReply(
+            code: 421,
+            EnhancedStatusCode(4, 7, 0),
+            "\(hostname) too many connections; try again later"
+        )
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(reply.encoded)).whenComplete { _ in bound.value.close(promise: nil) }
     }

@@ -13,12 +13,17 @@ public struct SMTPServerConfiguration: Sendable {
     public var requireSenderToMatchAuthenticatedUser: Bool
     /// Where postmaster mail goes; see `SMTPSessionConfiguration.postmasterMailbox`.
     public var postmasterMailbox: String?
+    /// The largest message accepted, advertised with SIZE (RFC 1870).
     public var maximumMessageSize: Int
+    /// Recipients per message; more get `452 4.5.3`.
     public var maximumRecipients: Int
+    /// Error replies in one session before `421 4.7.0` and close.
     public var maximumErrors: Int
+    /// Failed AUTH attempts in one session before `421 4.7.0` and close.
     public var maximumAuthenticationFailures: Int
     /// Connections at once over all listeners, then per client address; more get `421 4.7.0`.
     public var maximumConnections: Int
+    /// Connections at once from one client address.
     public var maximumConnectionsPerAddress: Int
     /// RFC 5321 4.5.3.2.7: how long the server waits for the next command or data line.
     public var idleTimeout: TimeAmount
@@ -62,19 +67,28 @@ public struct SMTPServerConfiguration: Sendable {
     /// The session policy for one listener.
     public func session(for listener: SMTPListenerKind, tlsAvailable: Bool) -> SMTPSessionConfiguration {
         SMTPSessionConfiguration(
-            hostname: hostname, localDomains: localDomains, listener: listener, tlsAvailable: tlsAvailable,
+            hostname: hostname,
+            localDomains: localDomains,
+            listener: listener,
+            tlsAvailable: tlsAvailable,
             allowPlaintextAuth: allowPlaintextAuth,
             requireSenderToMatchAuthenticatedUser: requireSenderToMatchAuthenticatedUser,
-            postmasterMailbox: postmasterMailbox, maximumMessageSize: maximumMessageSize,
-            maximumRecipients: maximumRecipients, maximumErrors: maximumErrors,
-            maximumAuthenticationFailures: maximumAuthenticationFailures)
+            postmasterMailbox: postmasterMailbox,
+            maximumMessageSize: maximumMessageSize,
+            maximumRecipients: maximumRecipients,
+            maximumErrors: maximumErrors,
+            maximumAuthenticationFailures: maximumAuthenticationFailures
+        )
     }
 }
 
 /// A listener to open: its kind and address (port 0 picks a free port).
 public struct SMTPListener: Hashable, Sendable {
+    /// The policy of the listener.
     public var kind: SMTPListenerKind
+    /// The address to bind to.
     public var host: String
+    /// The port; 0 picks a free one (and `start` returns it).
     public var port: Int
 
     public init(kind: SMTPListenerKind, host: String, port: Int) {

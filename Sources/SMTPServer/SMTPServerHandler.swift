@@ -159,7 +159,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             flushIfNeeded()
             guard let tlsContext else { return context.close(promise: nil) }
             do {
-                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                try context.pipeline.syncOperations.addHandler(
+                    NIOSSLServerHandler(context: tlsContext),
+                    position: .first
+                )
                 logger.info("STARTTLS")
             } catch {
                 logger.error("cannot start TLS: \(error)")
@@ -176,7 +179,9 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             let delay = settings.authenticationFailureDelay
             Task {
                 let success = await authenticator.authenticate(
-                    username: credentials.username, password: credentials.password)
+                    username: credentials.username,
+                    password: credentials.password
+                )
                 loop.execute {
                     let handler = bound.value
                     handler.logger.info("AUTH \(success ? "succeeded" : "failed") for \(credentials.username)")
@@ -199,10 +204,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 },
                 finished: { outcome in
                     loop.execute {
-                        bound.value.logger.info("message \(outcome == .delivered ? "delivered" : "not stored: \(outcome)")")
+                        bound.value.logger.info(
+                            "message \(outcome == .delivered ? "delivered" : "not stored: \(outcome)")"
+                        )
                         bound.value.answer(.messageStored(outcome))
                     }
-                })
+                }
+            )
         case .messageData(let bytes):
             unwrittenBytes += bytes.readableBytes
             message?.write(bytes)

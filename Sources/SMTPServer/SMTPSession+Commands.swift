@@ -78,7 +78,8 @@ extension SMTPSession {
             return send(Reply.messageTooBig, countsAsError: false)
         }
         if let mailbox = path.mailbox, !mailbox.isASCII, !parameters.smtpUTF8 { return send(Reply.needsSMTPUTF8) }
-        if let user = authenticatedUser, configuration.requireSenderToMatchAuthenticatedUser, let mailbox = path.mailbox,
+        if let user = authenticatedUser, configuration.requireSenderToMatchAuthenticatedUser,
+            let mailbox = path.mailbox,
             mailbox.description.lowercased() != user.lowercased()
         {
             return send(Reply.senderNotOwned)
@@ -98,7 +99,9 @@ extension SMTPSession {
         let mailbox: SMTPMailbox
         switch path {
         case .postmaster:
-            if let postmaster = configuration.postmasterMailbox { return recipientLookedUp(address: "", mailbox: postmaster) }
+            if let postmaster = configuration.postmasterMailbox {
+                return recipientLookedUp(address: "", mailbox: postmaster)
+            }
             guard let domain = configuration.localDomains.sorted().first else { return send(Reply.unknownUser) }
             mailbox = SMTPMailbox(localPart: "postmaster", domain: domain)
         case .mailbox(let given):

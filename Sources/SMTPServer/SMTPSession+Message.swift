@@ -81,7 +81,9 @@ extension SMTPSession {
     /// single recipient, so one copy does not reveal the others.
     func traceHeaders() -> String {
         let literal = clientAddress.contains(":") ? "[IPv6:\(clientAddress)]" : "[\(clientAddress)]"
-        let heloName = String((greeting?.name ?? "unknown").unicodeScalars.filter { $0.value > 0x20 && $0 != "(" && $0 != ")" })
+        let heloName = String(
+            (greeting?.name ?? "unknown").unicodeScalars.filter { $0.value > 0x20 && $0 != "(" && $0 != ")" }
+        )
         var received = "Received: from \(heloName) (\(literal))\r\n"
         received += "\tby \(configuration.hostname) (correo) with \(receivedProtocol) id \(messageID)"
         if recipients.count == 1, let recipient = recipients.first { received += "\r\n\tfor <\(recipient)>" }

@@ -33,6 +33,7 @@ public struct SMTPSession: Sendable {
         case lineTooLong
     }
 
+    /// Names, policy and limits.
     public let configuration: SMTPSessionConfiguration
     /// Names this connection in logs and Received: ids.
     public let connectionID: String

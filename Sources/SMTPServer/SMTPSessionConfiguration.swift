@@ -1,5 +1,5 @@
-import SMTPCore
 import NIOCore
+import SMTPCore
 
 /// What a session needs to know about the server: names, policy and limits.
 public struct SMTPSessionConfiguration: Sendable {

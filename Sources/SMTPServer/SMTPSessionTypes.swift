@@ -3,7 +3,9 @@ import SMTPCore
 
 /// A user name and password from AUTH; the password never appears in descriptions or logs.
 public struct SMTPCredentials: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The authentication identity (an address, as in passwords.txt).
     public var username: String
+    /// The password, never logged.
     public var password: String
 
     public init(username: String, password: String) {
@@ -90,7 +92,10 @@ enum Reply {
     static let unknownUser = make(550, (5, 1, 1), "No such user here")
     static let relayDenied = make(554, (5, 7, 1), "Relaying denied")
     static let relayUnavailable = make(
-        451, (4, 3, 0), "Delivery to other domains is not available yet; try again later")
+        451,
+        (4, 3, 0),
+        "Delivery to other domains is not available yet; try again later"
+    )
     static let needsSMTPUTF8 = make(553, (5, 6, 7), "Non-ASCII addresses need the SMTPUTF8 parameter")
     static let noExtensionsAfterHELO = make(555, (5, 5, 4), "Parameters need EHLO, not HELO")
     static let dsnUnsupported = make(555, (5, 5, 4), "DSN parameters are not supported")
@@ -116,11 +121,13 @@ enum Reply {
     static let storeFailed = make(451, (4, 3, 0), "Temporary failure storing the message; try again later")
     static let storeFull = make(452, (4, 3, 1), "Insufficient system storage")
     static let help = SMTPReply(
-        code: 214, EnhancedStatusCode(2, 0, 0),
+        code: 214,
+        EnhancedStatusCode(2, 0, 0),
         lines: [
             "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
             "See RFC 5321 and https://www.rfc-editor.org/rfc/rfc5321",
-        ])
+        ]
+    )
 
     static func shuttingDown(_ hostname: String) -> SMTPReply {
         make(421, (4, 3, 2), "\(hostname) is shutting down; try again later")

@@ -8,13 +8,23 @@ import Testing
         .mailFrom(.null, SMTPMailParameters()),
         .mailFrom(
             .mailbox(SMTPMailbox(localPart: "josé", domain: "example.test")),
-            SMTPMailParameters(size: 42, body: .eightBitMIME, smtpUTF8: true, auth: "a+b=c@example.test",
-                ret: .full, envelopeID: "id 1")),
+            SMTPMailParameters(
+                size: 42,
+                body: .eightBitMIME,
+                smtpUTF8: true,
+                auth: "a+b=c@example.test",
+                ret: .full,
+                envelopeID: "id 1"
+            )
+        ),
         .rcptTo(.postmaster, SMTPRecipientParameters()),
         .rcptTo(
             .mailbox(SMTPMailbox(localPart: "bob", domain: "example.test")),
-            SMTPRecipientParameters(notify: .on(success: false, failure: true, delay: true),
-                originalRecipient: "rfc822;bob@example.test")),
+            SMTPRecipientParameters(
+                notify: .on(success: false, failure: true, delay: true),
+                originalRecipient: "rfc822;bob@example.test"
+            )
+        ),
         .data, .bdat(size: 12, last: false), .bdat(size: 0, last: true), .rset, .noop(nil), .quit,
         .vrfy("bob"), .expn("list"), .help(nil), .startTLS, .auth(mechanism: "PLAIN", initialResponse: "AGEAYg=="),
         .auth(mechanism: "LOGIN", initialResponse: nil),
@@ -28,8 +38,14 @@ import Testing
     }
 
     @Test func canonicalForms() {
-        #expect(String(buffer: SMTPCommand.mailFrom(.null, SMTPMailParameters(size: 10)).encoded) == "MAIL FROM:<> SIZE=10\r\n")
+        #expect(
+            String(buffer: SMTPCommand.mailFrom(.null, SMTPMailParameters(size: 10)).encoded)
+                == "MAIL FROM:<> SIZE=10\r\n"
+        )
         #expect(String(buffer: SMTPCommand.bdat(size: 5, last: true).encoded) == "BDAT 5 LAST\r\n")
-        #expect(String(buffer: SMTPCommand.rcptTo(.postmaster, SMTPRecipientParameters()).encoded) == "RCPT TO:<Postmaster>\r\n")
+        #expect(
+            String(buffer: SMTPCommand.rcptTo(.postmaster, SMTPRecipientParameters()).encoded)
+                == "RCPT TO:<Postmaster>\r\n"
+        )
     }
 }

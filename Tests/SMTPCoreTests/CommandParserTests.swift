@@ -41,13 +41,16 @@ private let alice = SMTPMailbox(localPart: "alice", domain: "example.test")
         let parameters = SMTPMailParameters(size: 1200, body: .eightBitMIME, smtpUTF8: true, auth: "<>")
         #expect(
             try parse("MAIL FROM:<alice@example.test> SIZE=1200 body=8bitmime SMTPUTF8 AUTH=<>")
-                == .mailFrom(.mailbox(alice), parameters))
+                == .mailFrom(.mailbox(alice), parameters)
+        )
         #expect(
             try parse("MAIL FROM:<alice@example.test> BODY=BINARYMIME")
-                == .mailFrom(.mailbox(alice), SMTPMailParameters(body: .binaryMIME)))
+                == .mailFrom(.mailbox(alice), SMTPMailParameters(body: .binaryMIME))
+        )
         #expect(
             try parse("MAIL FROM:<alice@example.test> RET=HDRS ENVID=QQ+2B1")
-                == .mailFrom(.mailbox(alice), SMTPMailParameters(ret: .headers, envelopeID: "QQ+1")))
+                == .mailFrom(.mailbox(alice), SMTPMailParameters(ret: .headers, envelopeID: "QQ+1"))
+        )
     }
 
     @Test func rcptTo() throws {
@@ -55,34 +58,55 @@ private let alice = SMTPMailbox(localPart: "alice", domain: "example.test")
         #expect(try parse("RCPT TO:<postmaster>") == .rcptTo(.postmaster, SMTPRecipientParameters()))
         #expect(
             try parse("RCPT TO:<Postmaster@Example.Test>")
-                == .rcptTo(.mailbox(SMTPMailbox(localPart: "Postmaster", domain: "Example.Test")), SMTPRecipientParameters()))
+                == .rcptTo(
+                    .mailbox(SMTPMailbox(localPart: "Postmaster", domain: "Example.Test")),
+                    SMTPRecipientParameters()
+                )
+        )
         #expect(
             try parse("RCPT TO:<@relay.example,@other.example:alice@example.test>")
-                == .rcptTo(.mailbox(alice), SMTPRecipientParameters()))
+                == .rcptTo(.mailbox(alice), SMTPRecipientParameters())
+        )
         #expect(
             try parse("RCPT TO:<alice@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice+40example.test")
                 == .rcptTo(
                     .mailbox(alice),
                     SMTPRecipientParameters(
                         notify: .on(success: true, failure: true, delay: false),
-                        originalRecipient: "rfc822;alice@example.test")))
+                        originalRecipient: "rfc822;alice@example.test"
+                    )
+                )
+        )
         #expect(
             try parse("RCPT TO:<alice@example.test> NOTIFY=NEVER")
-                == .rcptTo(.mailbox(alice), SMTPRecipientParameters(notify: .never)))
+                == .rcptTo(.mailbox(alice), SMTPRecipientParameters(notify: .never))
+        )
     }
 
     @Test func mailboxForms() throws {
         #expect(
             try parse("RCPT TO:<\"john smith\"@example.test>")
-                == .rcptTo(.mailbox(SMTPMailbox(localPart: "\"john smith\"", domain: "example.test")), SMTPRecipientParameters()))
+                == .rcptTo(
+                    .mailbox(SMTPMailbox(localPart: "\"john smith\"", domain: "example.test")),
+                    SMTPRecipientParameters()
+                )
+        )
         #expect(
             try parse("RCPT TO:<user@[192.0.2.7]>")
-                == .rcptTo(.mailbox(SMTPMailbox(localPart: "user", domain: "[192.0.2.7]")), SMTPRecipientParameters()))
+                == .rcptTo(.mailbox(SMTPMailbox(localPart: "user", domain: "[192.0.2.7]")), SMTPRecipientParameters())
+        )
         #expect(
             try parse("RCPT TO:<user@[IPv6:2001:db8::1]>")
-                == .rcptTo(.mailbox(SMTPMailbox(localPart: "user", domain: "[IPv6:2001:db8::1]")), SMTPRecipientParameters()))
+                == .rcptTo(
+                    .mailbox(SMTPMailbox(localPart: "user", domain: "[IPv6:2001:db8::1]")),
+                    SMTPRecipientParameters()
+                )
+        )
         let utf8 = SMTPMailbox(localPart: "josé", domain: "correo.ejemplo")
-        #expect(try parse("MAIL FROM:<josé@correo.ejemplo> SMTPUTF8") == .mailFrom(.mailbox(utf8), SMTPMailParameters(smtpUTF8: true)))
+        #expect(
+            try parse("MAIL FROM:<josé@correo.ejemplo> SMTPUTF8")
+                == .mailFrom(.mailbox(utf8), SMTPMailParameters(smtpUTF8: true))
+        )
         #expect(utf8.isASCII == false)
         #expect(alice.isASCII)
     }
@@ -91,7 +115,10 @@ private let alice = SMTPMailbox(localPart: "alice", domain: "example.test")
         #expect(try parse("BDAT 1000") == .bdat(size: 1000, last: false))
         #expect(try parse("bdat 0 last") == .bdat(size: 0, last: true))
         #expect(try parse("AUTH PLAIN") == .auth(mechanism: "PLAIN", initialResponse: nil))
-        #expect(try parse("auth plain AGFsaWNlAHNlY3JldA==") == .auth(mechanism: "PLAIN", initialResponse: "AGFsaWNlAHNlY3JldA=="))
+        #expect(
+            try parse("auth plain AGFsaWNlAHNlY3JldA==")
+                == .auth(mechanism: "PLAIN", initialResponse: "AGFsaWNlAHNlY3JldA==")
+        )
         #expect(try parse("AUTH LOGIN =") == .auth(mechanism: "LOGIN", initialResponse: "="))
     }
 
@@ -126,7 +153,10 @@ private let alice = SMTPMailbox(localPart: "alice", domain: "example.test")
         #expect(parseError("MAIL FROM:<> BODY=9BIT") == .syntax("BODY must be 7BIT, 8BITMIME or BINARYMIME"))
         #expect(parseError("MAIL FROM:<> SMTPUTF8=yes") == .syntax("SMTPUTF8 takes no value"))
         #expect(parseError("MAIL FROM:<>SIZE=1") == .syntax("parameters must follow the address after a space"))
-        #expect(parseError("RCPT TO:<alice@example.test> NOTIFY=NEVER,SUCCESS") == .syntax("NOTIFY must be NEVER or SUCCESS,FAILURE,DELAY"))
+        #expect(
+            parseError("RCPT TO:<alice@example.test> NOTIFY=NEVER,SUCCESS")
+                == .syntax("NOTIFY must be NEVER or SUCCESS,FAILURE,DELAY")
+        )
         #expect(SMTPCommandParseError.unsupportedParameter("FOO").reply.code == 555)
         #expect(SMTPCommandParseError.unrecognizedCommand.reply.enhancedCode == EnhancedStatusCode(5, 5, 2))
         #expect(SMTPCommandParseError.badSenderAddress("x").reply.enhancedCode == EnhancedStatusCode(5, 1, 7))
@@ -136,8 +166,13 @@ private let alice = SMTPMailbox(localPart: "alice", domain: "example.test")
     /// RFC 5321 4.5.3.1.1-3 limits, at N and N+1.
     @Test func addressLimits() throws {
         let local64 = String(repeating: "a", count: 64)
-        #expect(try parse("RCPT TO:<\(local64)@example.test>") == .rcptTo(.mailbox(SMTPMailbox(localPart: local64, domain: "example.test")), SMTPRecipientParameters()))
-        #expect(parseError("RCPT TO:<\(local64)a@example.test>") == .badRecipientAddress("local part longer than 64 octets"))
+        #expect(
+            try parse("RCPT TO:<\(local64)@example.test>")
+                == .rcptTo(.mailbox(SMTPMailbox(localPart: local64, domain: "example.test")), SMTPRecipientParameters())
+        )
+        #expect(
+            parseError("RCPT TO:<\(local64)a@example.test>") == .badRecipientAddress("local part longer than 64 octets")
+        )
         let label = String(repeating: "d", count: 63)
         let domain255 = [label, label, label, label].joined(separator: ".")
         #expect(domain255.utf8.count == 255)
@@ -145,12 +180,17 @@ private let alice = SMTPMailbox(localPart: "alice", domain: "example.test")
         // RFC 5321 4.5.3.1.3: the path, "<" local "@" domain ">", is at most 256 octets.
         let domain250 = [label, label, label, String(repeating: "d", count: 58)].joined(separator: ".")
         #expect(domain250.utf8.count == 250)
-        #expect(try parse("RCPT TO:<abc@\(domain250)>") == .rcptTo(.mailbox(SMTPMailbox(localPart: "abc", domain: domain250)), SMTPRecipientParameters()))
+        #expect(
+            try parse("RCPT TO:<abc@\(domain250)>")
+                == .rcptTo(.mailbox(SMTPMailbox(localPart: "abc", domain: domain250)), SMTPRecipientParameters())
+        )
         #expect(parseError("RCPT TO:<abcd@\(domain250)>") == .badRecipientAddress("path longer than 256 octets"))
     }
 
     @Test func sizeBeyondIntegerRangeIsHuge() throws {
-        #expect(try parse("MAIL FROM:<> SIZE=99999999999999999999") == .mailFrom(.null, SMTPMailParameters(size: Int.max)))
+        #expect(
+            try parse("MAIL FROM:<> SIZE=99999999999999999999") == .mailFrom(.null, SMTPMailParameters(size: Int.max))
+        )
     }
 
     @Test func invalidUTF8IsRefused() {

@@ -19,7 +19,9 @@ import Testing
     }
 
     @Test func crlfSplitAcrossReads() {
-        #expect(lines(["abc\r", "\ndef", "\r\n"]) == [.line(ByteBuffer(string: "abc")), .line(ByteBuffer(string: "def"))])
+        #expect(
+            lines(["abc\r", "\ndef", "\r\n"]) == [.line(ByteBuffer(string: "abc")), .line(ByteBuffer(string: "def"))]
+        )
     }
 
     /// RFC 5321 4.5.3.1.6: 1000 octets with the CRLF are accepted, 1001 are not.

@@ -47,7 +47,9 @@ import Testing
         var parser = SMTPReplyParser()
         var bytes = reply.encoded
         var result: SMTPReply?
-        while let line = bytes.readString(length: (bytes.readableBytesView.firstIndex(of: 10) ?? 0) - bytes.readerIndex + 1) {
+        while let line = bytes.readString(
+            length: (bytes.readableBytesView.firstIndex(of: 10) ?? 0) - bytes.readerIndex + 1
+        ) {
             result = try parser.parse(line: Array(line.utf8.dropLast(2)))
             if bytes.readableBytes == 0 { break }
         }

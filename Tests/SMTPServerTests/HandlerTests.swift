@@ -38,8 +38,14 @@ private struct HandlerHarness {
             try channel.pipeline.syncOperations.addHandler(flushes)
             try channel.pipeline.syncOperations.addHandler(
                 SMTPServerHandler(
-                    session: session, target: delivery, authenticator: StaticAuthenticator(), tlsContext: tlsContext,
-                    settings: settings, logger: .init(label: "test")))
+                    session: session,
+                    target: delivery,
+                    authenticator: StaticAuthenticator(),
+                    tlsContext: tlsContext,
+                    settings: settings,
+                    logger: .init(label: "test")
+                )
+            )
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2525)).get()
     }
@@ -98,8 +104,16 @@ private struct HandlerHarness {
         _ = try await harness.waitFor("250 2.0.0 OK: queued as t1-1\r\n")
         let stored = try #require(harness.delivery.stored.first)
         #expect(stored.recipients == ["bob@example.test"])
-        #expect(String(decoding: stored.bytes, as: UTF8.self).hasSuffix("\r\nSubject: x\r\n\r\nsmuggle\n.\nMAIL FROM:<evil@x.test>\r\n.dot\r\n"))
-        #expect(String(decoding: stored.bytes, as: UTF8.self).hasPrefix("Return-Path: <alice@example.test>\r\nReceived: from c ([127.0.0.1])"))
+        #expect(
+            String(decoding: stored.bytes, as: UTF8.self).hasSuffix(
+                "\r\nSubject: x\r\n\r\nsmuggle\n.\nMAIL FROM:<evil@x.test>\r\n.dot\r\n"
+            )
+        )
+        #expect(
+            String(decoding: stored.bytes, as: UTF8.self).hasPrefix(
+                "Return-Path: <alice@example.test>\r\nReceived: from c ([127.0.0.1])"
+            )
+        )
     }
 
     @Test func replyWaitsForDurableDelivery() async throws {
@@ -183,7 +197,9 @@ private struct HandlerHarness {
         let context = try NIOSSLContext(
             configuration: .makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))
+            )
+        )
         let harness = try await HandlerHarness(tlsContext: context)
         _ = try await harness.output()
         try await harness.send("EHLO c\r\nSTARTTLS\r\nMAIL FROM:<evil@x.test>\r\n")

@@ -4,12 +4,15 @@ enum Fixture {
 
     static let plain = text(
         "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: plain\r\nMessage-ID: <plain@example.test>\r\n\r\n"
-            + "Hello Bob.\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n")
+            + "Hello Bob.\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n"
+    )
 
     /// Every octet from 0x80 to 0xFF, in lines (RFC 6152 8BITMIME).
     static let eightBit: [UInt8] = {
-        var bytes = text("From: alice@example.test\r\nTo: bob@example.test\r\nSubject: 8-bit\r\n"
-            + "Content-Type: text/plain; charset=latin1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+        var bytes = text(
+            "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: 8-bit\r\n"
+                + "Content-Type: text/plain; charset=latin1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        )
         for row in 0..<8 {
             bytes += (0..<16).map { UInt8(0x80 + row * 16 + $0) } + [13, 10]
         }
@@ -17,7 +20,8 @@ enum Fixture {
     }()
 
     static let utf8 = text(
-        "From: José <josé@example.test>\r\nTo: josé@example.test\r\nSubject: ¡Hola, José!\r\n\r\nÑandú 🐦 ✉️\r\n")
+        "From: José <josé@example.test>\r\nTo: josé@example.test\r\nSubject: ¡Hola, José!\r\n\r\nÑandú 🐦 ✉️\r\n"
+    )
 
     /// About 20 MB of 78-octet lines, each different.
     static let large: [UInt8] = {
@@ -26,7 +30,8 @@ enum Fixture {
         var line = 0
         while bytes.count < 20_000_000 {
             let prefix = Array("\(line) ".utf8)
-            bytes += prefix + [UInt8](repeating: UInt8(ascii: "a") + UInt8(line % 26), count: 76 - prefix.count) + [13, 10]
+            bytes +=
+                prefix + [UInt8](repeating: UInt8(ascii: "a") + UInt8(line % 26), count: 76 - prefix.count) + [13, 10]
             line += 1
         }
         return bytes
@@ -34,8 +39,10 @@ enum Fixture {
 
     /// Binary octets (NUL, bare CR and LF, dots at line starts) for BDAT with BODY=BINARYMIME.
     static let binary: [UInt8] = {
-        var bytes = text("From: alice@example.test\r\nTo: bob@example.test\r\nSubject: binary\r\n"
-            + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n")
+        var bytes = text(
+            "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: binary\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+        )
         var state: UInt32 = 12345
         for _ in 0..<300_000 {
             state = state &* 1_103_515_245 &+ 12345

@@ -21,7 +21,13 @@ final class LiveServer: Sendable {
 
     static let users: Set<String> = ["bob@example.test", "alice@example.test", "josé@example.test"]
 
-    private init(server: SMTPServer, directory: TemporaryDirectory, tls: TestTLS, delivery: MemoryDelivery, ports: [SMTPListenerKind: Int]) {
+    private init(
+        server: SMTPServer,
+        directory: TemporaryDirectory,
+        tls: TestTLS,
+        delivery: MemoryDelivery,
+        ports: [SMTPListenerKind: Int]
+    ) {
         self.server = server
         self.directory = directory
         self.tls = tls
@@ -38,17 +44,28 @@ final class LiveServer: Sendable {
         let context = try NIOSSLContext(
             configuration: .makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))
+            )
+        )
         var configuration = SMTPServerConfiguration(
-            hostname: "mx.example.test", localDomains: ["example.test"], allowPlaintextAuth: allowPlaintextAuth,
-            authenticationFailureDelay: .milliseconds(10))
+            hostname: "mx.example.test",
+            localDomains: ["example.test"],
+            allowPlaintextAuth: allowPlaintextAuth,
+            authenticationFailureDelay: .milliseconds(10)
+        )
         configure(&configuration)
         let delivery = MemoryDelivery(users: users)
         let server = SMTPServer(
-            configuration: configuration, delivery: delivery, authenticator: StaticAuthenticator(),
-            tlsContext: context, group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "smtp-test"))
+            configuration: configuration,
+            delivery: delivery,
+            authenticator: StaticAuthenticator(),
+            tlsContext: context,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "smtp-test")
+        )
         let bound = try await server.start(
-            listeners: SMTPListenerKind.allCases.map { SMTPListener(kind: $0, host: "127.0.0.1", port: 0) })
+            listeners: SMTPListenerKind.allCases.map { SMTPListener(kind: $0, host: "127.0.0.1", port: 0) }
+        )
         let ports = Dictionary(uniqueKeysWithValues: bound.map { ($0.kind, $0.port) })
         return LiveServer(server: server, directory: directory, tls: tls, delivery: delivery, ports: ports)
     }
@@ -123,7 +140,9 @@ enum ExternalTool {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let data = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+            DispatchQueue.global().async {
+                continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile())
+            }
         }
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {

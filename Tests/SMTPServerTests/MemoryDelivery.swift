@@ -16,8 +16,11 @@ final class MemoryDelivery: SMTPDeliveryTarget {
     /// When set, each delivery waits for one element of this stream before it finishes.
     let gate: AsyncStream<Void>?
 
-    init(users: Set<String> = ["bob@example.test", "alice@example.test"], failure: SMTPDeliveryError? = nil,
-         gate: AsyncStream<Void>? = nil) {
+    init(
+        users: Set<String> = ["bob@example.test", "alice@example.test"],
+        failure: SMTPDeliveryError? = nil,
+        gate: AsyncStream<Void>? = nil
+    ) {
         self.users = users
         self.failure = failure
         self.gate = gate

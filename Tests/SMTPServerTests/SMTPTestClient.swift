@@ -18,7 +18,9 @@ struct SMTPTestClient {
     }
 
     /// Runs `body` with a reader of replies and a writer, then closes the connection.
-    func conversation<T>(_ body: (inout ReplyReader, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> T) async throws -> T {
+    func conversation<T>(
+        _ body: (inout ReplyReader, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> T
+    ) async throws -> T {
         try await channel.executeThenClose { inbound, outbound in
             var reader = ReplyReader(iterator: inbound.makeAsyncIterator())
             return try await body(&reader, outbound)

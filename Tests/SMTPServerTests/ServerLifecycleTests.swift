@@ -57,8 +57,12 @@ import Testing
     @Test func implicitTLSNeedsACertificate() async throws {
         let server = SMTPServer(
             configuration: SMTPServerConfiguration(hostname: "h", localDomains: ["example.test"]),
-            delivery: MemoryDelivery(), authenticator: StaticAuthenticator(), tlsContext: nil,
-            group: MultiThreadedEventLoopGroup.singleton, logger: .init(label: "test"))
+            delivery: MemoryDelivery(),
+            authenticator: StaticAuthenticator(),
+            tlsContext: nil,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: .init(label: "test")
+        )
         await #expect(throws: SMTPServerError.implicitTLSWithoutCertificate) {
             _ = try await server.start(listeners: [SMTPListener(kind: .submissions, host: "127.0.0.1", port: 0)])
         }

@@ -10,9 +10,15 @@ import Testing
     @Test func pipelinedTransaction() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\n")
-        let first = harness.send("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nRCPT TO:<carol@example.test>\r\nDATA\r\n")
+        let first = harness.send(
+            "MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nRCPT TO:<carol@example.test>\r\nDATA\r\n"
+        )
         #expect(first == [SessionHarness.reply(250, (2, 1, 0), "Sender OK"), .lookUpRecipient("bob@example.test")])
-        #expect(harness.event(.recipientLookedUp("bob@example.test")) == [SessionHarness.reply(250, (2, 1, 5), "Recipient OK"), .lookUpRecipient("carol@example.test")])
+        #expect(
+            harness.event(.recipientLookedUp("bob@example.test")) == [
+                SessionHarness.reply(250, (2, 1, 5), "Recipient OK"), .lookUpRecipient("carol@example.test"),
+            ]
+        )
         let last = harness.event(.recipientLookedUp("carol@example.test"))
         #expect(SessionHarness.codes(last) == [250, 354])
         #expect(last.contains(.beginMessage))
@@ -85,7 +91,9 @@ import Testing
         var harness = SessionHarness(isTLS: true)
         harness.codes("EHLO c\r\n")
         #expect(harness.send("AUTH PLAIN \(Self.plain)\r\n") == [.authenticate(Self.alice)])
-        #expect(harness.event(.authenticated(true)) == [SessionHarness.reply(235, (2, 7, 0), "Authentication successful")])
+        #expect(
+            harness.event(.authenticated(true)) == [SessionHarness.reply(235, (2, 7, 0), "Authentication successful")]
+        )
         #expect(harness.session.authenticatedUser == "alice@example.test")
         #expect(harness.codes("AUTH PLAIN \(Self.plain)\r\n") == [503])
         #expect(SessionHarness.replies(harness.send("EHLO c\r\n")).first?.lines.contains("AUTH PLAIN LOGIN") == false)
@@ -119,7 +127,11 @@ import Testing
         #expect(harness.codes("AUTH PLAIN AGFsaWNl\r\n") == [501])
         #expect(harness.codes("AUTH DIGEST-MD5\r\n") == [504])
         harness.send("AUTH PLAIN\r\n")
-        #expect(harness.send(String(repeating: "A", count: 1200) + "\r\n") == [SessionHarness.reply(500, (5, 5, 6), "Authentication exchange line is too long")])
+        #expect(
+            harness.send(String(repeating: "A", count: 1200) + "\r\n") == [
+                SessionHarness.reply(500, (5, 5, 6), "Authentication exchange line is too long")
+            ]
+        )
     }
 
     @Test func authzidMustMatch() {
@@ -132,7 +144,11 @@ import Testing
     @Test func notOfferedWithoutTLS() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\n")
-        #expect(harness.send("AUTH PLAIN \(Self.plain)\r\n") == [SessionHarness.reply(538, (5, 7, 11), "Encryption required for requested authentication mechanism")])
+        #expect(
+            harness.send("AUTH PLAIN \(Self.plain)\r\n") == [
+                SessionHarness.reply(538, (5, 7, 11), "Encryption required for requested authentication mechanism")
+            ]
+        )
         var allowed = SessionHarness(SessionHarness.configuration(allowPlaintextAuth: true))
         #expect(SessionHarness.replies(allowed.send("EHLO c\r\n")).first?.lines.contains("AUTH PLAIN LOGIN") == true)
         #expect(allowed.send("AUTH PLAIN \(Self.plain)\r\n") == [.authenticate(Self.alice)])
@@ -151,7 +167,11 @@ import Testing
         harness.codes("EHLO c\r\n")
         for _ in 1..<3 {
             harness.send("AUTH PLAIN \(Self.plain)\r\n")
-            #expect(harness.event(.authenticated(false)) == [SessionHarness.reply(535, (5, 7, 8), "Authentication credentials invalid")])
+            #expect(
+                harness.event(.authenticated(false)) == [
+                    SessionHarness.reply(535, (5, 7, 8), "Authentication credentials invalid")
+                ]
+            )
         }
         harness.send("AUTH PLAIN \(Self.plain)\r\n")
         #expect(SessionHarness.codes(harness.event(.authenticated(false))) == [535, 421])
@@ -170,9 +190,22 @@ import Testing
         var harness = SessionHarness()
         harness.startTransaction()
         let first = harness.send("BDAT 5\r\nhel")
-        #expect(first == [.beginMessage, .messageData(ByteBuffer(string: SessionHarness.traceHeaders)), .messageData(ByteBuffer(string: "hel"))])
-        #expect(harness.send("lo") == [.messageData(ByteBuffer(string: "lo")), SessionHarness.reply(250, (2, 0, 0), "5 octets received")])
-        #expect(harness.send("BDAT 4 LAST\r\n.\r\n\n") == [.messageData(ByteBuffer(string: ".\r\n\n")), .deliverMessage(recipients: ["bob@example.test"])])
+        #expect(
+            first == [
+                .beginMessage, .messageData(ByteBuffer(string: SessionHarness.traceHeaders)),
+                .messageData(ByteBuffer(string: "hel")),
+            ]
+        )
+        #expect(
+            harness.send("lo") == [
+                .messageData(ByteBuffer(string: "lo")), SessionHarness.reply(250, (2, 0, 0), "5 octets received"),
+            ]
+        )
+        #expect(
+            harness.send("BDAT 4 LAST\r\n.\r\n\n") == [
+                .messageData(ByteBuffer(string: ".\r\n\n")), .deliverMessage(recipients: ["bob@example.test"]),
+            ]
+        )
         #expect(SessionHarness.codes(harness.event(.messageStored(.delivered))) == [250])
     }
 

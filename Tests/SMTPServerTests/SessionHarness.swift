@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import SMTPCore
+
 @testable import SMTPServer
 
 /// Drives an `SMTPSession` with text and reads back what it did.
@@ -20,15 +21,26 @@ struct SessionHarness {
         maximumErrors: Int = 10
     ) -> SMTPSessionConfiguration {
         SMTPSessionConfiguration(
-            hostname: "mx.example.test", localDomains: ["Example.Test", "other.test"], listener: listener,
-            tlsAvailable: tlsAvailable, allowPlaintextAuth: allowPlaintextAuth, postmasterMailbox: postmaster,
-            maximumMessageSize: maximumMessageSize, maximumRecipients: maximumRecipients, maximumErrors: maximumErrors)
+            hostname: "mx.example.test",
+            localDomains: ["Example.Test", "other.test"],
+            listener: listener,
+            tlsAvailable: tlsAvailable,
+            allowPlaintextAuth: allowPlaintextAuth,
+            postmasterMailbox: postmaster,
+            maximumMessageSize: maximumMessageSize,
+            maximumRecipients: maximumRecipients,
+            maximumErrors: maximumErrors
+        )
     }
 
     init(_ configuration: SMTPSessionConfiguration = SessionHarness.configuration(), isTLS: Bool = false) {
         session = SMTPSession(
-            configuration: configuration, connectionID: "c1", clientAddress: "192.0.2.9", isTLS: isTLS,
-            clock: { SessionHarness.now })
+            configuration: configuration,
+            connectionID: "c1",
+            clientAddress: "192.0.2.9",
+            isTLS: isTLS,
+            clock: { SessionHarness.now }
+        )
         _ = session.received(.connected)
     }
 
@@ -76,7 +88,8 @@ struct SessionHarness {
 
     /// The message octets handed to the store.
     static func data(_ actions: [SMTPSession.Action]) -> String {
-        actions.map { if case .messageData(let bytes) = $0 { return String(buffer: bytes) } else { return "" } }.joined()
+        actions.map { if case .messageData(let bytes) = $0 { return String(buffer: bytes) } else { return "" } }
+            .joined()
     }
 
     static func reply(_ code: Int, _ enhanced: (Int, Int, Int)?, _ text: String) -> SMTPSession.Action {

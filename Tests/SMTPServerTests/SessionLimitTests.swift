@@ -25,7 +25,12 @@ import Testing
         harness.event(.messageStored(.delivered))
         harness.codes("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")
         let refused = harness.send("DATA\r\n" + n + "x\r\nmore\r\n.\r\n")
-        #expect(refused.suffix(2) == [.abortMessage, SessionHarness.reply(500, (5, 5, 6), "Message refused: a line is longer than 1000 octets")])
+        #expect(
+            refused.suffix(2) == [
+                .abortMessage,
+                SessionHarness.reply(500, (5, 5, 6), "Message refused: a line is longer than 1000 octets"),
+            ]
+        )
         #expect(!refused.contains { if case .deliverMessage = $0 { true } else { false } })
     }
 
@@ -33,7 +38,11 @@ import Testing
     @Test func declaredSize() {
         var harness = SessionHarness()
         #expect(harness.codes("EHLO c\r\nMAIL FROM:<> SIZE=1000\r\nRSET\r\n") == [250, 250, 250])
-        #expect(harness.send("MAIL FROM:<> SIZE=1001\r\n") == [SessionHarness.reply(552, (5, 3, 4), "Message size exceeds fixed maximum message size")])
+        #expect(
+            harness.send("MAIL FROM:<> SIZE=1001\r\n") == [
+                SessionHarness.reply(552, (5, 3, 4), "Message size exceeds fixed maximum message size")
+            ]
+        )
     }
 
     /// RFC 1870 6.3: the size during DATA (the message octets, without the added trace headers).
@@ -52,10 +61,16 @@ import Testing
     @Test func sizeInChunks() {
         var harness = SessionHarness()
         harness.startTransaction()
-        #expect(harness.send("BDAT 1000 LAST\r\n" + String(repeating: "z", count: 1000)).last == .deliverMessage(recipients: ["bob@example.test"]))
+        #expect(
+            harness.send("BDAT 1000 LAST\r\n" + String(repeating: "z", count: 1000)).last
+                == .deliverMessage(recipients: ["bob@example.test"])
+        )
         harness.event(.messageStored(.delivered))
         harness.codes("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")
-        let refused = harness.send("BDAT 600\r\n" + String(repeating: "z", count: 600) + "BDAT 401 LAST\r\n" + String(repeating: "z", count: 401) + "NOOP\r\n")
+        let refused = harness.send(
+            "BDAT 600\r\n" + String(repeating: "z", count: 600) + "BDAT 401 LAST\r\n"
+                + String(repeating: "z", count: 401) + "NOOP\r\n"
+        )
         #expect(SessionHarness.codes(refused) == [250, 552, 250])
         #expect(refused.contains(.abortMessage))
     }
@@ -64,8 +79,16 @@ import Testing
     @Test func recipients() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\nMAIL FROM:<>\r\n")
-        #expect(harness.codes("RCPT TO:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nRCPT TO:<c@example.test>\r\n") == [250, 250, 250])
-        #expect(harness.send("RCPT TO:<d@example.test>\r\n") == [SessionHarness.reply(452, (4, 5, 3), "Too many recipients")])
+        #expect(
+            harness.codes("RCPT TO:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nRCPT TO:<c@example.test>\r\n") == [
+                250, 250, 250,
+            ]
+        )
+        #expect(
+            harness.send("RCPT TO:<d@example.test>\r\n") == [
+                SessionHarness.reply(452, (4, 5, 3), "Too many recipients")
+            ]
+        )
     }
 
     /// N-1 errors are answered; the Nth is answered and the session closes with 421.
@@ -73,10 +96,12 @@ import Testing
         var harness = SessionHarness(SessionHarness.configuration(maximumErrors: 3))
         #expect(harness.codes("FOO\r\nBAR\r\n") == [500, 500])
         let actions = harness.send("BAZ\r\nNOOP\r\n")
-        #expect(actions == [
-            SessionHarness.reply(500, (5, 5, 2), "Command unrecognized"),
-            SessionHarness.reply(421, (4, 7, 0), "Too many errors; closing connection"), .close,
-        ])
+        #expect(
+            actions == [
+                SessionHarness.reply(500, (5, 5, 2), "Command unrecognized"),
+                SessionHarness.reply(421, (4, 7, 0), "Too many errors; closing connection"), .close,
+            ]
+        )
         #expect(harness.send("NOOP\r\n") == [])
     }
 }

@@ -8,12 +8,18 @@ import Testing
 @Suite struct SessionOrderingTests {
     @Test func mailBeforeHello() {
         var harness = SessionHarness()
-        #expect(harness.send("MAIL FROM:<alice@example.test>\r\n") == [SessionHarness.reply(503, (5, 5, 1), "Send EHLO or HELO first")])
+        #expect(
+            harness.send("MAIL FROM:<alice@example.test>\r\n") == [
+                SessionHarness.reply(503, (5, 5, 1), "Send EHLO or HELO first")
+            ]
+        )
     }
 
     @Test func rcptBeforeMail() {
         var harness = SessionHarness()
-        #expect(harness.codes("RCPT TO:<bob@example.test>\r\nEHLO c\r\nRCPT TO:<bob@example.test>\r\n") == [503, 250, 503])
+        #expect(
+            harness.codes("RCPT TO:<bob@example.test>\r\nEHLO c\r\nRCPT TO:<bob@example.test>\r\n") == [503, 250, 503]
+        )
     }
 
     @Test func dataBeforeMailOrRecipients() {
@@ -52,10 +58,16 @@ import Testing
         #expect(harness.send("FOO\r\n") == [SessionHarness.reply(500, (5, 5, 2), "Command unrecognized")])
         #expect(harness.codes("EHLO\r\n") == [501])
         harness.codes("EHLO c\r\n")
-        #expect(harness.send("MAIL FROM:alice\r\n") == [SessionHarness.reply(501, (5, 1, 7), "Bad sender address syntax: address must be in angle brackets")])
+        #expect(
+            harness.send("MAIL FROM:alice\r\n") == [
+                SessionHarness.reply(501, (5, 1, 7), "Bad sender address syntax: address must be in angle brackets")
+            ]
+        )
         #expect(harness.codes("MAIL FROM:<> FOO=BAR\r\n") == [555])
         harness.codes("MAIL FROM:<>\r\n")
-        #expect(SessionHarness.replies(harness.send("RCPT TO:<bob>\r\n")).first?.enhancedCode == EnhancedStatusCode(5, 1, 3))
+        #expect(
+            SessionHarness.replies(harness.send("RCPT TO:<bob>\r\n")).first?.enhancedCode == EnhancedStatusCode(5, 1, 3)
+        )
     }
 
     @Test func extensionParametersNeedEHLO() {
@@ -86,7 +98,9 @@ import Testing
         ]
         var replies: [SMTPReply] = []
         for line in script { replies += SessionHarness.replies(harness.resolving(harness.send(line + "\r\n"))) }
-        let needingCodes = replies.filter { !(300..<400).contains($0.code) && $0.lines.first?.contains("greets") != true }
+        let needingCodes = replies.filter {
+            !(300..<400).contains($0.code) && $0.lines.first?.contains("greets") != true
+        }
         #expect(needingCodes.count == script.count - 1)
         #expect(needingCodes.allSatisfy { $0.enhancedCode?.class == $0.code / 100 })
     }

@@ -21,7 +21,11 @@ import Testing
     @Test func noOpenRelay() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\nMAIL FROM:<alice@example.test>\r\n")
-        #expect(harness.send("RCPT TO:<victim@elsewhere.test>\r\n") == [SessionHarness.reply(554, (5, 7, 1), "Relaying denied")])
+        #expect(
+            harness.send("RCPT TO:<victim@elsewhere.test>\r\n") == [
+                SessionHarness.reply(554, (5, 7, 1), "Relaying denied")
+            ]
+        )
         #expect(harness.codes("RCPT TO:<victim@[192.0.2.1]>\r\n") == [554])
         #expect(harness.codes("RCPT TO:<@example.test:victim@elsewhere.test>\r\n") == [554])
     }
@@ -32,7 +36,11 @@ import Testing
         harness.send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABzZWNyZXQ=\r\n")
         harness.event(.authenticated(true))
         harness.codes("MAIL FROM:<alice@example.test>\r\n")
-        #expect(harness.send("RCPT TO:<friend@elsewhere.test>\r\n") == [SessionHarness.reply(451, (4, 3, 0), "Delivery to other domains is not available yet; try again later")])
+        #expect(
+            harness.send("RCPT TO:<friend@elsewhere.test>\r\n") == [
+                SessionHarness.reply(451, (4, 3, 0), "Delivery to other domains is not available yet; try again later")
+            ]
+        )
     }
 
     @Test func postmasterGoesToTheConfiguredMailbox() {
@@ -52,7 +60,11 @@ import Testing
     @Test func utf8AddressesNeedSMTPUTF8() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\n")
-        #expect(harness.send("MAIL FROM:<josé@example.test>\r\n") == [SessionHarness.reply(553, (5, 6, 7), "Non-ASCII addresses need the SMTPUTF8 parameter")])
+        #expect(
+            harness.send("MAIL FROM:<josé@example.test>\r\n") == [
+                SessionHarness.reply(553, (5, 6, 7), "Non-ASCII addresses need the SMTPUTF8 parameter")
+            ]
+        )
         harness.codes("MAIL FROM:<alice@example.test>\r\n")
         #expect(harness.codes("RCPT TO:<josé@example.test>\r\n") == [553])
         harness.codes("RSET\r\nMAIL FROM:<josé@example.test> SMTPUTF8\r\n")
@@ -64,15 +76,25 @@ import Testing
     @Test func submissionNeedsAuthentication() {
         var harness = SessionHarness(SessionHarness.configuration(listener: .submission), isTLS: true)
         harness.codes("EHLO c\r\n")
-        #expect(harness.send("MAIL FROM:<alice@example.test>\r\n") == [SessionHarness.reply(530, (5, 7, 0), "Authentication required")])
+        #expect(
+            harness.send("MAIL FROM:<alice@example.test>\r\n") == [
+                SessionHarness.reply(530, (5, 7, 0), "Authentication required")
+            ]
+        )
     }
 
     @Test func authenticatedSenderMayOnlyUseOwnAddress() {
         var harness = SessionHarness(SessionHarness.configuration(listener: .submissions), isTLS: true)
         harness.codes("EHLO c\r\n")
         harness.send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABzZWNyZXQ=\r\n")
-        #expect(harness.event(.authenticated(true)) == [SessionHarness.reply(235, (2, 7, 0), "Authentication successful")])
-        #expect(harness.send("MAIL FROM:<bob@example.test>\r\n") == [SessionHarness.reply(553, (5, 7, 1), "Sender address is not owned by the authenticated user")])
+        #expect(
+            harness.event(.authenticated(true)) == [SessionHarness.reply(235, (2, 7, 0), "Authentication successful")]
+        )
+        #expect(
+            harness.send("MAIL FROM:<bob@example.test>\r\n") == [
+                SessionHarness.reply(553, (5, 7, 1), "Sender address is not owned by the authenticated user")
+            ]
+        )
         #expect(harness.codes("MAIL FROM:<ALICE@example.test>\r\nRCPT TO:<bob@example.test>\r\n") == [250, 250])
         #expect(SessionHarness.data(harness.send("DATA\r\n")).contains("with ESMTPSA id"))
     }

@@ -6,8 +6,14 @@ import Testing
 
 @Suite struct SessionTransactionTests {
     @Test func greeting() {
-        var session = SMTPSession(configuration: SessionHarness.configuration(), connectionID: "c1", clientAddress: "::1")
-        #expect(session.received(.connected) == [.reply(SMTPReply(code: 220, nil, "mx.example.test ESMTP correo ready"))])
+        var session = SMTPSession(
+            configuration: SessionHarness.configuration(),
+            connectionID: "c1",
+            clientAddress: "::1"
+        )
+        #expect(
+            session.received(.connected) == [.reply(SMTPReply(code: 220, nil, "mx.example.test ESMTP correo ready"))]
+        )
     }
 
     @Test func ehloListsExtensionsWithoutEnhancedCodes() {
@@ -16,35 +22,59 @@ import Testing
         #expect(
             reply == [
                 SMTPReply(
-                    code: 250, nil,
+                    code: 250,
+                    nil,
                     lines: [
                         "mx.example.test greets client.example", "PIPELINING", "SIZE 1000", "8BITMIME", "SMTPUTF8",
                         "ENHANCEDSTATUSCODES", "CHUNKING", "BINARYMIME", "STARTTLS", "HELP",
-                    ])
-            ])
+                    ]
+                )
+            ]
+        )
     }
 
     @Test func heloIsOneLine() {
         var harness = SessionHarness()
-        #expect(SessionHarness.replies(harness.send("HELO client.example\r\n")) == [SMTPReply(code: 250, nil, "mx.example.test greets client.example")])
+        #expect(
+            SessionHarness.replies(harness.send("HELO client.example\r\n")) == [
+                SMTPReply(code: 250, nil, "mx.example.test greets client.example")
+            ]
+        )
     }
 
     @Test func wholeTransaction() {
         var harness = SessionHarness()
         #expect(harness.send("EHLO client.example\r\n").count == 1)
-        #expect(harness.send("MAIL FROM:<alice@example.test>\r\n") == [SessionHarness.reply(250, (2, 1, 0), "Sender OK")])
+        #expect(
+            harness.send("MAIL FROM:<alice@example.test>\r\n") == [SessionHarness.reply(250, (2, 1, 0), "Sender OK")]
+        )
         #expect(harness.send("RCPT TO:<bob@example.test>\r\n") == [.lookUpRecipient("bob@example.test")])
-        #expect(harness.event(.recipientLookedUp("bob@example.test")) == [SessionHarness.reply(250, (2, 1, 5), "Recipient OK")])
+        #expect(
+            harness.event(.recipientLookedUp("bob@example.test")) == [
+                SessionHarness.reply(250, (2, 1, 5), "Recipient OK")
+            ]
+        )
         #expect(
             harness.send("DATA\r\n") == [
                 SessionHarness.reply(354, nil, "Start mail input; end with <CRLF>.<CRLF>"), .beginMessage,
                 .messageData(ByteBuffer(string: SessionHarness.traceHeaders)),
-            ])
-        #expect(harness.send("Subject: hi\r\n\r\n..dot\r\nbody\r\n") == [.messageData(ByteBuffer(string: "Subject: hi\r\n\r\n.dot\r\nbody\r\n"))])
+            ]
+        )
+        #expect(
+            harness.send("Subject: hi\r\n\r\n..dot\r\nbody\r\n") == [
+                .messageData(ByteBuffer(string: "Subject: hi\r\n\r\n.dot\r\nbody\r\n"))
+            ]
+        )
         #expect(harness.send(".\r\n") == [.deliverMessage(recipients: ["bob@example.test"])])
         #expect(harness.session.isAwaitingAnswer)
-        #expect(harness.event(.messageStored(.delivered)) == [SessionHarness.reply(250, (2, 0, 0), "OK: queued as c1-1")])
-        #expect(harness.send("QUIT\r\n") == [SessionHarness.reply(221, (2, 0, 0), "mx.example.test closing connection"), .close])
+        #expect(
+            harness.event(.messageStored(.delivered)) == [SessionHarness.reply(250, (2, 0, 0), "OK: queued as c1-1")]
+        )
+        #expect(
+            harness.send("QUIT\r\n") == [
+                SessionHarness.reply(221, (2, 0, 0), "mx.example.test closing connection"), .close,
+            ]
+        )
         #expect(harness.session.isClosed)
     }
 
@@ -79,11 +109,19 @@ import Testing
         var harness = SessionHarness()
         harness.codes("HELO client.example\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n")
         let data = SessionHarness.data(harness.send("DATA\r\n"))
-        #expect(data.hasPrefix("Return-Path: <>\r\nReceived: from client.example ([192.0.2.9])\r\n\tby mx.example.test (correo) with SMTP id"))
+        #expect(
+            data.hasPrefix(
+                "Return-Path: <>\r\nReceived: from client.example ([192.0.2.9])\r\n\tby mx.example.test (correo) with SMTP id"
+            )
+        )
     }
 
     @Test func ipv6ClientLiteral() {
-        var session = SMTPSession(configuration: SessionHarness.configuration(), connectionID: "c2", clientAddress: "2001:db8::5")
+        var session = SMTPSession(
+            configuration: SessionHarness.configuration(),
+            connectionID: "c2",
+            clientAddress: "2001:db8::5"
+        )
         _ = session.received(.connected)
         var harness = SessionHarness()
         harness.session = session
@@ -95,10 +133,18 @@ import Testing
         var harness = SessionHarness()
         harness.startTransaction()
         harness.send("DATA\r\nx\r\n.\r\n")
-        #expect(harness.event(.messageStored(.temporaryFailure)) == [SessionHarness.reply(451, (4, 3, 0), "Temporary failure storing the message; try again later")])
+        #expect(
+            harness.event(.messageStored(.temporaryFailure)) == [
+                SessionHarness.reply(451, (4, 3, 0), "Temporary failure storing the message; try again later")
+            ]
+        )
         harness.startTransaction()
         harness.send("DATA\r\nx\r\n.\r\n")
-        #expect(harness.event(.messageStored(.insufficientStorage)) == [SessionHarness.reply(452, (4, 3, 1), "Insufficient system storage")])
+        #expect(
+            harness.event(.messageStored(.insufficientStorage)) == [
+                SessionHarness.reply(452, (4, 3, 1), "Insufficient system storage")
+            ]
+        )
         // The transaction is over either way: a new one starts cleanly.
         #expect(harness.codes("MAIL FROM:<alice@example.test>\r\n") == [250])
     }
@@ -127,7 +173,9 @@ import Testing
 
     @Test func timeoutCloses() {
         var harness = SessionHarness()
-        #expect(harness.event(.timedOut) == [SessionHarness.reply(421, (4, 4, 2), "Timeout; closing connection"), .close])
+        #expect(
+            harness.event(.timedOut) == [SessionHarness.reply(421, (4, 4, 2), "Timeout; closing connection"), .close]
+        )
     }
 
     @Test func shutdownWhenIdleClosesAtOnce() {
