@@ -12,13 +12,13 @@ extension SMTPSession {
         switch mechanism {
         case "PLAIN":
             guard let initialResponse else {
-                phase = .authPlainResponse
+                awaitResponse(.authPlainResponse)
                 return send(SMTPReply(code: 334, nil, ""))
             }
             plainResponse(initialResponse)
         case "LOGIN":
             guard let initialResponse else {
-                phase = .authLoginUsername
+                awaitResponse(.authLoginUsername)
                 return send(SMTPReply(code: 334, nil, "VXNlcm5hbWU6"))
             }
             loginUsername(initialResponse)
@@ -31,6 +31,7 @@ extension SMTPSession {
     mutating func authenticationLine(_ frame: SMTPLineFramer.Frame) {
         let step = phase
         phase = .command
+        framer.maximumLineLength = SMTPDefaults.textLineLength
         guard case .line(let line) = frame else { return send(Reply.authLineTooLong) }
         let text = String(decoding: line.readableBytesView, as: UTF8.self)
         if text == "*" { return send(Reply.authCancelled) }
@@ -42,6 +43,12 @@ extension SMTPSession {
             verify(SMTPCredentials(username: username, password: String(decoding: password, as: UTF8.self)))
         default: break
         }
+    }
+
+    /// RFC 4954 4: SASL responses may be up to 12,288 octets, longer than a command line.
+    mutating func awaitResponse(_ step: Phase) {
+        phase = step
+        framer.maximumLineLength = SMTPDefaults.authLineLength
     }
 
     /// RFC 4616 2: `message = [authzid] UTF8NUL authcid UTF8NUL passwd`; an authzid other than the
@@ -63,7 +70,7 @@ extension SMTPSession {
         guard let decoded = decodeBase64(text), let username = String(validating: decoded, as: UTF8.self),
             !username.isEmpty
         else { return send(Reply.authMalformed) }
-        phase = .authLoginPassword(username: username)
+        awaitResponse(.authLoginPassword(username: username))
         send(SMTPReply(code: 334, nil, "UGFzc3dvcmQ6"))
     }
 

@@ -128,7 +128,7 @@ import Testing
         #expect(harness.codes("AUTH DIGEST-MD5\r\n") == [504])
         harness.send("AUTH PLAIN\r\n")
         #expect(
-            harness.send(String(repeating: "A", count: 1200) + "\r\n") == [
+            harness.send(String(repeating: "A", count: 13000) + "\r\n") == [
                 SessionHarness.reply(500, (5, 5, 6), "Authentication exchange line is too long")
             ]
         )

@@ -104,4 +104,25 @@ import Testing
         )
         #expect(harness.send("NOOP\r\n") == [])
     }
+
+    /// RFC 4954 4: a SASL response line of 12,288 octets (with the CRLF) is read; one more is refused.
+    @Test func authResponseLength() {
+        var harness = SessionHarness(isTLS: true)
+        harness.codes("EHLO c\r\n")
+        harness.send("AUTH PLAIN\r\n")
+        let n = String(repeating: "A", count: SMTPDefaults.authLineLength - 2)
+        #expect(
+            harness.send(n + "\r\n") == [
+                SessionHarness.reply(501, (5, 5, 2), "Cannot decode the authentication response")
+            ]
+        )
+        harness.send("AUTH PLAIN\r\n")
+        #expect(
+            harness.send(n + "A\r\n") == [
+                SessionHarness.reply(500, (5, 5, 6), "Authentication exchange line is too long")
+            ]
+        )
+        // Back to commands: the 1000-octet framing limit applies again.
+        #expect(harness.codes(String(repeating: "N", count: 1200) + "\r\nNOOP\r\n") == [500, 250])
+    }
 }
