@@ -133,4 +133,19 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         #expect(waited < .seconds(1))
         #expect(run.process.terminationStatus == 0, "\(output)")
     }
+
+    @Test func everyCommandWithImaplib() async throws {
+        let running = try await RunningServer.start()
+        defer { Task { await running.stop() } }
+        let run = try python("all_commands.py", ["127.0.0.1", "\(running.port)", RunningServer.user, RunningServer.password])
+        let process = run.process
+        let handle = run.pipe.fileHandleForReading
+        let log = await blocking {
+            let data = handle.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(log.contains("ALL OK"), "\(log)")
+        #expect(process.terminationStatus == 0)
+    }
 }
