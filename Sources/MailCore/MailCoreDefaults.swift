@@ -4,13 +4,17 @@
 /// or what they produce, so that hostile messages cost bounded stack and time.
 public enum MailCoreDefaults {
     /// How many multipart / message levels the MIME parser descends before treating a part as an
-    /// opaque leaf. Part at depth `maxMIMEDepth` (the root is depth 0) is still parsed; its children are not.
+    /// opaque leaf.
+    ///
+    /// Part at depth `maxMIMEDepth` (the root is depth 0) is still parsed; its children are not.
     public static let maxMIMEDepth = 100
 
     /// Most body parts one multipart yields; parts after that are not parsed (they stay in the parent body).
     public static let maxMultipartChildren = 10_000
 
-    /// RFC 5322 2.1.1: a line must be at most 998 octets, excluding CRLF. The builder never exceeds it.
+    /// RFC 5322 2.1.1: a line must be at most 998 octets, excluding CRLF.
+    ///
+    /// The builder never exceeds it.
     public static let maxLineLength = 998
 
     /// RFC 2045 6.8: base64 output lines are at most 76 characters.
@@ -21,6 +25,10 @@ public enum MailCoreDefaults {
 
     /// RFC 2047 2: an encoded word is at most 75 characters.
     public static let maxEncodedWordLength = 75
+
+    /// Longest encoded word the decoder accepts. RFC 2047 2 allows 75 characters, but real mailers write
+    /// longer ones; the bound keeps decoding linear on hostile input such as `=?a?q?x=?a?q?x…`.
+    public static let maxEncodedWordDecodeLength = 2_048
 
     /// Folding target for headers the builder writes (RFC 5322 2.1.1 "SHOULD be no more than 78").
     public static let preferredHeaderLineLength = 78

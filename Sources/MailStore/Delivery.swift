@@ -109,15 +109,19 @@ public final class IncomingMessage: @unchecked Sendable {
 
 /// What happened to one recipient of a delivery.
 public struct DeliveryResult: Hashable, Sendable {
+    /// Delivered durably, or why not.
     public enum Outcome: Hashable, Sendable {
         /// Durable in the recipient's new/ under this file name.
         case delivered(fileName: String)
         case failed(MailStoreError)
     }
 
+    /// The address as the caller gave it.
     public var recipient: String
+    /// What happened.
     public var outcome: Outcome
 
+    /// Whether the message is durable in this recipient's INBOX.
     public var isDelivered: Bool {
         if case .delivered = outcome { return true }
         return false
@@ -134,13 +138,22 @@ extension MailStore {
             _ = try prepareRoot()
             try POSIX.makeDirectory(temporaryPath)
         }
+        if temporaryFolderSwept.withLock({ swept in
+            defer { swept = true }
+            return !swept
+        }) {
+            POSIX.removeStaleFiles(in: temporaryPath, olderThan: MailStoreDefaults.staleTemporaryFileAge)
+        }
         return try IncomingMessage(directory: temporaryPath)
     }
 
     private func prepareRoot() throws -> Bool {
         guard !POSIX.isDirectory(root.path) else { return false }
         try FileManager.default.createDirectory(
-            at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            at: root,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         return true
     }
 

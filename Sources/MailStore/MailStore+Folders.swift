@@ -25,7 +25,11 @@ extension MailStore {
                     specialUse = MailStoreDefaults.specialUseFolders.first { $0.name == name.components[0] }?.use
                 }
                 return MailboxInfo(
-                    name: name, specialUse: specialUse, hasChildren: hasChildren, subscribed: subscribed.contains(name))
+                    name: name,
+                    specialUse: specialUse,
+                    hasChildren: hasChildren,
+                    subscribed: subscribed.contains(name)
+                )
             }
         }
     }
@@ -53,7 +57,9 @@ extension MailStore {
         try await BlockingIO.run { [self] in
             let userPath = try prepareUser(address)
             try POSIX.withExclusiveLock(userLock(userPath)) {
-                guard !name.isInbox, !exists(userPath, name) else { throw MailStoreError.mailboxExists(name.description) }
+                guard !name.isInbox, !exists(userPath, name) else {
+                    throw MailStoreError.mailboxExists(name.description)
+                }
                 try makeWithParents(userPath, name)
             }
         }
@@ -81,7 +87,8 @@ extension MailStore {
             let userPath = try prepareUser(user)
             try POSIX.withExclusiveLock(userLock(userPath)) {
                 guard exists(userPath, name) else { throw MailStoreError.mailboxNotFound(name.description) }
-                if try folderNames(userPath: userPath).contains(where: { $0 != name && $0.isSelfOrDescendant(of: name) }) {
+                if try folderNames(userPath: userPath).contains(where: { $0 != name && $0.isSelfOrDescendant(of: name) }
+                ) {
                     throw MailStoreError.mailboxHasChildren(name.description)
                 }
                 // Renamed out of sight first, so the folder vanishes at once even if removal is slow.
@@ -106,7 +113,10 @@ extension MailStore {
                     throw MailStoreError.mailboxExists(target.description)
                 }
                 guard !target.isSelfOrDescendant(of: source) || source.isInbox else {
-                    throw MailStoreError.invalidMailboxName(target.description, reason: "it lies inside the mailbox renamed")
+                    throw MailStoreError.invalidMailboxName(
+                        target.description,
+                        reason: "it lies inside the mailbox renamed"
+                    )
                 }
                 if let parent = target.parent { try makeWithParents(userPath, parent) }
                 if source.isInbox {
@@ -165,7 +175,10 @@ extension MailStore {
         try await BlockingIO.run { [self] in readSubscriptions(userPath: try prepareUser(address)) }
     }
 
-    private func changeSubscriptions(_ address: String, _ change: @escaping @Sendable (inout Set<MailboxName>) -> Void)
+    private func changeSubscriptions(
+        _ address: String,
+        _ change: @escaping @Sendable (inout Set<MailboxName>) -> Void
+    )
         async throws
     {
         try await BlockingIO.run { [self] in

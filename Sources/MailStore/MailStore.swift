@@ -20,6 +20,8 @@ public final class MailStore: Sendable {
     /// Users whose Maildir this process has already made sure of.
     private let preparedUsers = LockedValue(Set<String>())
     let directorySyncer = DirectorySyncer()
+    /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
+    let temporaryFolderSwept = LockedValue(false)
 
     private struct MailboxKey: Hashable {
         var user: String
@@ -80,8 +82,10 @@ public final class MailStore: Sendable {
                     try Self.makeMaildir(path + "/." + special.name)
                 }
                 try writeSubscriptions(
-                    [MailboxName.inbox] + MailStoreDefaults.specialUseFolders.compactMap { try? MailboxName([$0.name]) },
-                    userPath: path)
+                    [MailboxName.inbox]
+                        + MailStoreDefaults.specialUseFolders.compactMap { try? MailboxName([$0.name]) },
+                    userPath: path
+                )
                 try POSIX.syncDirectory(path)
                 if created { try POSIX.syncDirectory(root.path) }
                 logger.info("created Maildir", metadata: ["user": "\(user)"])
@@ -94,7 +98,10 @@ public final class MailStore: Sendable {
     private func rootLockPath() throws -> String {
         if POSIX.isDirectory(root.path) == false {
             try FileManager.default.createDirectory(
-                at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                at: root,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
         return root.path + "/.correo.lock"
     }
@@ -124,8 +131,12 @@ public final class MailStore: Sendable {
             return mailboxes.withLock { mailboxes -> Mailbox in
                 if let existing = mailboxes[key] { return existing }
                 let created = Mailbox(
-                    user: user, name: name, url: URL(fileURLWithPath: userPath + "/" + name.maildirFolder),
-                    logger: logger, newValidity: { try Self.nextUIDValidity(userPath: userPath) })
+                    user: user,
+                    name: name,
+                    url: URL(fileURLWithPath: userPath + "/" + name.maildirFolder),
+                    logger: logger,
+                    newValidity: { try Self.nextUIDValidity(userPath: userPath) }
+                )
                 mailboxes[key] = created
                 return created
             }
@@ -145,9 +156,10 @@ public final class MailStore: Sendable {
     static func nextUIDValidity(userPath: String) throws -> UInt32 {
         let file = userPath + "/correo-uidvalidity"
         return try POSIX.withExclusiveLock(file + ".lock") {
-            let last = (try? POSIX.readFile(file)).flatMap {
-                UInt32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-            } ?? 0
+            let last =
+                (try? POSIX.readFile(file)).flatMap {
+                    UInt32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                } ?? 0
             let now = UInt32(clamping: Int(Date().timeIntervalSince1970))
             let next = max(now, last &+ 1 == 0 ? 1 : last + 1)
             try POSIX.writeFileAtomically(file, Array("\(next)\n".utf8), durable: true)

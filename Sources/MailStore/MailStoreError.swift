@@ -28,6 +28,7 @@ public enum MailStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A system call failed.
     case io(operation: String, path: String, errno: Int32)
 
+    /// A sentence for the user or the operator.
     public var description: String {
         switch self {
         case .invalidAddress(let address):
@@ -55,5 +56,6 @@ public enum MailStoreError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 extension MailStoreError: LocalizedError {
+    /// The same sentence, for Foundation.
     public var errorDescription: String? { description }
 }

@@ -25,9 +25,16 @@ public actor Mailbox {
     private var pollTask: Task<Void, Never>?
     private var cacheWriteScheduled = false
 
+    /// The mailbox's own Dispatch queue, so its file work stays off the cooperative pool.
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    init(user: String, name: MailboxName, url: URL, logger: Logger, newValidity: @escaping @Sendable () throws -> UInt32) {
+    init(
+        user: String,
+        name: MailboxName,
+        url: URL,
+        logger: Logger,
+        newValidity: @escaping @Sendable () throws -> UInt32
+    ) {
         self.user = user
         self.name = name
         self.url = url
@@ -38,6 +45,10 @@ public actor Mailbox {
 
     /// Loads the folder on first use (the uidlist, the cache, a first scan).
     func open() throws {
+        if folder != nil, !POSIX.isDirectory(url.path + "/cur") {
+            // Deleted by another process since this process opened it.
+            invalidate()
+        }
         _ = try loaded()
     }
 
@@ -107,9 +118,14 @@ public actor Mailbox {
     /// Keywords live in Dovecot's `dovecot-keywords` letters `a`…`z`, 26 per folder at most.
     @discardableResult
     public func setFlags(
-        uids: [UInt32], flags: MessageFlags, keywords: [String] = [], operation: FlagOperation
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String] = [],
+        operation: FlagOperation
     ) throws -> [MessageRecord] {
-        let result = try withFolder { try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation) }
+        let result = try withFolder {
+            try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation)
+        }
         if !result.changed.isEmpty {
             var changes = MailboxChanges()
             changes.flagsChanged = result.changed
@@ -137,15 +153,48 @@ public actor Mailbox {
     /// RFC 3501 6.3.11 APPEND: stores `bytes` as given (the caller makes them CRLF), durably (file
     /// fsynced, cur/ fsynced) before returning its UID (RFC 4315 APPENDUID).
     public func append(
-        bytes: [UInt8], flags: MessageFlags = [], keywords: [String] = [], internalDate: Date = Date()
+        bytes: [UInt8],
+        flags: MessageFlags = [],
+        keywords: [String] = [],
+        internalDate: Date = Date()
     ) throws -> UInt32 {
         let current = try loaded()
         let temporary = current.tmpPath + "/" + MaildirFileName.uniqueBase(size: bytes.count, crlfSize: 0)
         try MaildirFolder.writeDurably(bytes, to: temporary, modified: internalDate)
         defer { try? POSIX.unlink(temporary) }
         let incoming = MaildirFolder.Incoming(
-            sourcePath: temporary, size: bytes.count, crlfSize: bytes.count + LineEnds.bareLineFeeds(in: bytes),
-            internalDate: internalDate, flags: flags, keywords: keywords)
+            sourcePath: temporary,
+            size: bytes.count,
+            crlfSize: bytes.count + LineEnds.bareLineFeeds(in: bytes),
+            internalDate: internalDate,
+            flags: flags,
+            keywords: keywords
+        )
+        let uids = try withFolder { try $0.add([incoming]) }
+        try synchronize()
+        guard let uid = uids.first else { throw MailStoreError.messageNotFound(uid: 0) }
+        return uid
+    }
+
+    /// RFC 3501 6.3.11 APPEND of a big literal streamed into `MailStore.beginDelivery()`: the message
+    /// is fsynced and hard-linked into cur/ (no second copy), durably, and its UID returned.
+    public func append(
+        _ message: IncomingMessage,
+        flags: MessageFlags = [],
+        keywords: [String] = [],
+        internalDate: Date = Date()
+    ) throws -> UInt32 {
+        _ = try loaded()
+        let (size, crlfSize) = try message.finish()
+        defer { try? POSIX.unlink(message.path) }
+        let incoming = MaildirFolder.Incoming(
+            sourcePath: message.path,
+            size: size,
+            crlfSize: crlfSize,
+            internalDate: internalDate,
+            flags: flags,
+            keywords: keywords
+        )
         let uids = try withFolder { try $0.add([incoming]) }
         try synchronize()
         guard let uid = uids.first else { throw MailStoreError.messageNotFound(uid: 0) }

@@ -63,7 +63,8 @@ public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether `self` is `other` or lies below it.
     public func isSelfOrDescendant(of other: MailboxName) -> Bool {
-        components.count >= other.components.count && Array(components.prefix(other.components.count)) == other.components
+        components.count >= other.components.count
+            && Array(components.prefix(other.components.count)) == other.components
     }
 
     /// The name with `/` between levels, for messages and logs.
@@ -97,6 +98,7 @@ public enum SpecialUse: String, Sendable, CaseIterable {
 
 /// One line of a mailbox listing.
 public struct MailboxInfo: Hashable, Sendable {
+    /// The mailbox.
     public var name: MailboxName
     /// The RFC 6154 attribute for the special folders, nil otherwise.
     public var specialUse: SpecialUse?
@@ -105,6 +107,7 @@ public struct MailboxInfo: Hashable, Sendable {
     /// RFC 3501 6.3.6: whether the user subscribed to it.
     public var subscribed: Bool
 
+    /// A listing line.
     public init(name: MailboxName, specialUse: SpecialUse?, hasChildren: Bool, subscribed: Bool) {
         self.name = name
         self.specialUse = specialUse

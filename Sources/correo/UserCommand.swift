@@ -22,7 +22,10 @@ struct UserCommand: ParsableCommand {
 
     /// Options every `user` subcommand shares.
     struct StorageOptions: ParsableArguments {
-        @Option(name: [.customShort("s"), .long], help: "Storage folder holding passwords.txt. [CORREO_STORAGE, default ./mail]")
+        @Option(
+            name: [.customShort("s"), .long],
+            help: "Storage folder holding passwords.txt. [CORREO_STORAGE, default ./mail]"
+        )
         var storage: String?
 
         var store: MailStore {
@@ -63,6 +66,10 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let store = options.store
+                _ = try store.userDirectory(for: address)
+                guard try !store.users.list().contains(address.lowercased()) else {
+                    throw MailStoreError.userExists(address.lowercased())
+                }
                 let password = try passwordOptions.password(for: address)
                 try store.users.add(address, password: password)
                 try store.createUserMaildir(address)
@@ -92,7 +99,8 @@ struct UserCommand: ParsableCommand {
 
     struct Del: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a user from passwords.txt (their Maildir stays; delete it yourself if you wish).")
+            abstract: "Remove a user from passwords.txt (their Maildir stays; delete it yourself if you wish)."
+        )
 
         @Argument(help: "The user's mail address.") var address: String
         @OptionGroup var options: StorageOptions

@@ -120,3 +120,15 @@ private func sampleBuilder() -> MessageBuilder {
     var second = SeededGenerator(seed: 9)
     #expect(builder.build(using: &first) == builder.build(using: &second))
 }
+
+@Test func headerInjectionThroughValuesIsImpossible() {
+    var builder = MessageBuilder(from: Mailbox("a@example.org", displayName: "Eve\r\nBcc: victim@example.org"))
+    builder.subject = "Hi\r\nBcc: victim@example.org"
+    builder.extraHeaders = [("X-Note", "one\r\nBcc: victim@example.org"), ("Bad Name", "x"), ("Bad:Name", "y")]
+    builder.textBody = "body"
+    let header = MIMEPart.parse(builder.build()).header
+    #expect(!header.contains("Bcc"))
+    #expect(header.subject == "Hi\r\nBcc: victim@example.org")
+    #expect(header["X-Note"] == "one Bcc: victim@example.org")
+    #expect(!header.contains("Bad Name") && !header.contains("Bad"))
+}

@@ -100,3 +100,10 @@ import Testing
     let parsed = MIMEParameters.parse(Array(encoded.utf8)[...])
     #expect(parsed == parameters)
 }
+
+@Test func extendedParameterWinsOverItsPlainFallback() {
+    let both = MIMEParameters.parse(Array("; filename=\"fallback.pdf\"; filename*=utf-8''r%C3%A9el.pdf".utf8)[...])
+    #expect(both["filename"] == "réel.pdf")
+    let reversed = MIMEParameters.parse(Array("; filename*=utf-8''r%C3%A9el.pdf; filename=\"fallback.pdf\"".utf8)[...])
+    #expect(reversed["filename"] == "réel.pdf")
+}

@@ -32,3 +32,15 @@ import Testing
     )
     #expect(Address.parseList(raw).first?.mailboxes.first?.displayName == "Jörg")
 }
+
+@Test func encodedWordLengthLimitIsEnforced() {
+    let limit = MailCoreDefaults.maxEncodedWordDecodeLength
+    func word(length: Int) -> String {
+        let frame = "=?utf-8?q??=".utf8.count
+        return "=?utf-8?q?" + String(repeating: "a", count: length - frame) + "?="
+    }
+    #expect(EncodedWord.decode(word(length: limit)) == String(repeating: "a", count: limit - 12))
+    #expect(EncodedWord.decode(word(length: limit + 1)) == word(length: limit + 1))
+    let hostile = String(repeating: "=?a?q?x", count: 5_000)
+    #expect(EncodedWord.decode(hostile) == hostile)
+}

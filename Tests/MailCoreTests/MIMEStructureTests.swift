@@ -198,3 +198,19 @@ private let handMessage: [UInt8] = Array(
     }
     #expect(MessageCorpus.all.count >= 20)
 }
+
+@Test func lineEndHelpersGiveCRLFSizes() {
+    let message = MessageCorpus.bareLF
+    let normalized = LineEnds.normalizedToCRLF(message)
+    #expect(LineEnds.crlfSize(of: message) == normalized.count)
+    #expect(LineEnds.bareLineFeedCount(in: normalized) == 0)
+    #expect(LineEnds.normalizedToCRLF(Array("a\r\nb\nc\r".utf8)) == Array("a\r\nb\r\nc\r".utf8))
+    let root = MIMEPart.parse(normalized)
+    #expect(root.children.first?.text(in: normalized) == "line one\r\nline two")
+}
+
+@Test func parsingABufferMatchesParsingAnArray() {
+    let message = MessageCorpus.nestedRFC822
+    let fromBuffer = message.withUnsafeBufferPointer { MIMEPart.parse(buffer: $0) }
+    #expect(fromBuffer == MIMEPart.parse(message))
+}

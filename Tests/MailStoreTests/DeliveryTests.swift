@@ -86,7 +86,9 @@ import Testing
     @Test func badRecipientFailsAloneAndDuplicatesDeliverOnce() async throws {
         try await withStore { store, directory in
             let results = try await store.deliver(
-                bytes: sampleMessage(1), to: ["../evil@x", "ok@example.test", "OK@example.test", "no-at-sign"])
+                bytes: sampleMessage(1),
+                to: ["../evil@x", "ok@example.test", "OK@example.test", "no-at-sign"]
+            )
             #expect(results.map(\.isDelivered) == [false, true, true, false])
             #expect(results[0].outcome == .failed(.invalidAddress("../evil@x")))
             #expect(try files(in: directory.path + "/ok@example.test/new").count == 1)
@@ -113,7 +115,9 @@ import Testing
             _ = try await store.deliver(bytes: sampleMessage(1), to: ["private@example.test"])
             let userPath = directory.path + "/private@example.test"
             let fileName = try #require(try files(in: userPath + "/new").first)
-            let fileMode = try FileManager.default.attributesOfItem(atPath: userPath + "/new/" + fileName)[.posixPermissions]
+            let fileMode = try FileManager.default.attributesOfItem(atPath: userPath + "/new/" + fileName)[
+                .posixPermissions
+            ]
             let folderMode = try FileManager.default.attributesOfItem(atPath: userPath + "/new")[.posixPermissions]
             #expect((fileMode as? Int) == 0o600)
             #expect((folderMode as? Int) == 0o700)

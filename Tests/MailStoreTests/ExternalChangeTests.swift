@@ -20,7 +20,10 @@ import Testing
             // mutt marks message 1 seen and flagged by renaming it.
             let old = records[0].fileName
             let base = String(old[..<old.range(of: ":2,")!.lowerBound])
-            try FileManager.default.moveItem(atPath: userPath + "/cur/" + old, toPath: userPath + "/cur/" + base + ":2,FS")
+            try FileManager.default.moveItem(
+                atPath: userPath + "/cur/" + old,
+                toPath: userPath + "/cur/" + base + ":2,FS"
+            )
             // procmail drops a file with bare LF line ends into new/.
             let lfMessage = Array("Subject: lf\n\nbody\n".utf8)
             try Data(lfMessage).write(to: URL(fileURLWithPath: userPath + "/new/1700000000.12345_1.otherhost"))

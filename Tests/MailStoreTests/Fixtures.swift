@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-@testable import MailStore
 import MailTestSupport
+
+@testable import MailStore
 
 /// A small CRLF message numbered `n`.
 func sampleMessage(_ n: Int, body: String = "Hello") -> [UInt8] {

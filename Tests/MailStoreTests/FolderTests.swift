@@ -38,7 +38,9 @@ import Testing
         try await withStore { store, _ in
             let child = try MailboxName(["A", "B"])
             try await store.createMailbox(user: user, name: child)
-            await #expect(throws: MailStoreError.cannotDeleteInbox) { try await store.deleteMailbox(user: user, name: .inbox) }
+            await #expect(throws: MailStoreError.cannotDeleteInbox) {
+                try await store.deleteMailbox(user: user, name: .inbox)
+            }
             await #expect(throws: MailStoreError.mailboxHasChildren("A")) {
                 try await store.deleteMailbox(user: user, name: MailboxName(["A"]))
             }

@@ -30,7 +30,12 @@ import Testing
             var records = try await inbox.setFlags(uids: [uid], flags: [.seen, .flagged], operation: .add)
             #expect(records.first?.fileName.hasSuffix(":2,FS") == true)
             #expect(try #require(records.first).modSeq > before)
-            records = try await inbox.setFlags(uids: [uid], flags: [], keywords: ["$Forwarded", "Work"], operation: .add)
+            records = try await inbox.setFlags(
+                uids: [uid],
+                flags: [],
+                keywords: ["$Forwarded", "Work"],
+                operation: .add
+            )
             #expect(records.first?.keywords == ["$Forwarded", "Work"])
             #expect(records.first?.fileName.hasSuffix(":2,FSab") == true)
             let keywordsFile = try String(contentsOfFile: directory.path + "/\(user)/dovecot-keywords", encoding: .utf8)

@@ -16,7 +16,9 @@ import Testing
             let text = try String(contentsOfFile: directory.path + "/passwords.txt", encoding: .utf8)
             #expect(text.hasPrefix("alice@example.test:{SHA512-CRYPT}$6$rounds=100000$"))
             #expect(!text.contains("correct horse"))
-            let mode = try FileManager.default.attributesOfItem(atPath: directory.path + "/passwords.txt")[.posixPermissions]
+            let mode = try FileManager.default.attributesOfItem(atPath: directory.path + "/passwords.txt")[
+                .posixPermissions
+            ]
             #expect((mode as? Int) == 0o600)
             #expect(throws: MailStoreError.userExists("alice@example.test")) {
                 try store.users.add("alice@example.test", password: "x")
@@ -32,7 +34,9 @@ import Testing
             #expect(await store.users.verify(address: "carol@example.test", password: "one") == false)
             try store.users.remove("carol@example.test")
             #expect(try store.users.list().isEmpty)
-            #expect(throws: MailStoreError.userNotFound("carol@example.test")) { try store.users.remove("carol@example.test") }
+            #expect(throws: MailStoreError.userNotFound("carol@example.test")) {
+                try store.users.remove("carol@example.test")
+            }
         }
     }
 
@@ -47,7 +51,11 @@ import Testing
                 "blf@example.test:{BLF-CRYPT}\(bcrypt):1000:1000::/home/blf::",
                 "old@example.test:{PLAIN}plainpw",
             ]
-            try lines.joined(separator: "\n").write(toFile: directory.path + "/passwords.txt", atomically: true, encoding: .utf8)
+            try lines.joined(separator: "\n").write(
+                toFile: directory.path + "/passwords.txt",
+                atomically: true,
+                encoding: .utf8
+            )
             let users = store.users
             #expect(await users.verify(address: "plain@example.test", password: "original:plain"))
             #expect(await users.verify(address: "sha@example.test", password: "pw512"))
@@ -55,7 +63,9 @@ import Testing
             #expect(await users.verify(address: "blf@example.test", password: "pwblf"))
             #expect(await users.verify(address: "blf@example.test", password: "nope") == false)
             #expect(await users.verify(address: "old@example.test", password: "plainpw"))
-            #expect(try users.list() == ["blf@example.test", "old@example.test", "plain@example.test", "sha@example.test"])
+            #expect(
+                try users.list() == ["blf@example.test", "old@example.test", "plain@example.test", "sha@example.test"]
+            )
 
             // A rewrite keeps the other lines (with their extra fields) and makes the file 0600.
             try users.setPassword("plain@example.test", password: "hashed now")
@@ -64,7 +74,9 @@ import Testing
             #expect(text.contains(":1000:1000::/home/blf::"))
             #expect(!text.contains("original:plain"))
             #expect(await users.verify(address: "blf@example.test", password: "pwblf"))
-            let mode = try FileManager.default.attributesOfItem(atPath: directory.path + "/passwords.txt")[.posixPermissions]
+            let mode = try FileManager.default.attributesOfItem(atPath: directory.path + "/passwords.txt")[
+                .posixPermissions
+            ]
             #expect((mode as? Int) == 0o600)
         }
     }
@@ -80,7 +92,10 @@ import Testing
     @Test func dovecotPBKDF2Verifies() {
         // Dovecot's format: $1$salt$rounds$hex(PBKDF2-HMAC-SHA1); RFC 6070's test vector 2 ("password", "salt", 2).
         #expect(PasswordHash.verify("password", against: "{PBKDF2}$1$salt$2$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"))
-        #expect(PasswordHash.verify("passwort", against: "{PBKDF2}$1$salt$2$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957") == false)
+        #expect(
+            PasswordHash.verify("passwort", against: "{PBKDF2}$1$salt$2$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957")
+                == false
+        )
     }
 
     @Test func unknownSchemeAndBadPasswordsNeverVerify() throws {
@@ -102,5 +117,18 @@ import Testing
         process.waitUntilExit()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+@Suite struct UsersReloadTests {
+    @Test func fileEditedByHandIsReread() async throws {
+        try await withStore { store, directory in
+            let path = directory.path + "/passwords.txt"
+            try "a@example.test:first\n".write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(await store.users.verify(address: "a@example.test", password: "first"))
+            try "a@example.test:second-longer\n".write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(await store.users.verify(address: "a@example.test", password: "second-longer"))
+            #expect(await store.users.verify(address: "a@example.test", password: "first") == false)
+        }
     }
 }

@@ -5,7 +5,7 @@
 public enum MessageCorpus {
     /// One corpus entry.
     public struct Sample: Sendable {
-        /// A short identifier, e.g. "plainASCII".
+        /// A short identifier such as "plainASCII".
         public let name: String
         /// The message bytes.
         public let bytes: [UInt8]

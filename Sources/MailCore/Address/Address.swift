@@ -106,7 +106,9 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses an RFC 5322 3.4 address-list (To, Cc, From, Reply-To…), accepting the obsolete forms of
-    /// 4.4 (routes, empty list elements, comments anywhere, old-style `addr (Name)`). Never fails: junk
+    /// 4.4 (routes, empty list elements, comments anywhere, old-style `addr (Name)`).
+    ///
+    /// Never fails: junk
     /// is skipped and the rest returned.
     ///
     /// With `decodingEncodedWords` false, display names keep their RFC 2047 words as written (what

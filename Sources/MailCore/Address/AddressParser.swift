@@ -61,7 +61,7 @@ struct AddressListParser {
         self.decodesEncodedWords = decodesEncodedWords
     }
 
-    /// address-list = (address *("," address)) / obs-addr-list
+    /// address-list = (address *("," address)) / obs-addr-list.
     mutating func parseList() -> [Address] {
         var result: [Address] = []
         var count = 0
@@ -80,7 +80,7 @@ struct AddressListParser {
         return result
     }
 
-    /// address = mailbox / group; group = display-name ":" [group-list] ";"
+    /// address = mailbox / group; group = display-name ":" [group-list] ";".
     mutating func parseAddress() -> Address? {
         // A colon before any "<", "@" or "," makes this a group.
         var probe = index
@@ -112,7 +112,7 @@ struct AddressListParser {
         return parseMailbox(stopAtSemicolon: false).map(Address.mailbox)
     }
 
-    /// mailbox = name-addr / addr-spec; name-addr = [display-name] angle-addr
+    /// mailbox = name-addr / addr-spec; name-addr = [display-name] angle-addr.
     mutating func parseMailbox(stopAtSemicolon: Bool) -> Mailbox? {
         let start = index
         var end = index

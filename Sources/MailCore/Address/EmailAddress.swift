@@ -3,7 +3,9 @@ public enum EmailAddress {
     /// True when `address` is a valid RFC 5321 4.1.2 Mailbox (what MAIL FROM / RCPT TO accept):
     /// `Local-part "@" ( Domain / address-literal )`, local part a dot-string or quoted-string,
     /// domain labels of letters, digits and hyphens (UTF-8 allowed per RFC 6531), and the
-    /// length limits of RFC 5321 4.5.3.1. No display name, comments or whitespace.
+    /// length limits of RFC 5321 4.5.3.1.
+    ///
+    /// No display name, comments or whitespace.
     public static func isValid(_ address: String) -> Bool {
         let bytes = Array(address.utf8)
         guard bytes.count <= MailCoreDefaults.maxAddressLength, let at = bytes.lastIndex(of: ASCII.at) else {

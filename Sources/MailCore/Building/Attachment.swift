@@ -6,7 +6,9 @@ public struct Attachment: Sendable, Hashable {
     public var contentType: ContentType
     /// The file's bytes; they come out of the recipient's decoder unchanged.
     public var data: [UInt8]
-    /// True for `Content-Disposition: inline` (e.g. an image an HTML body shows), false for attachment.
+    /// True for `Content-Disposition: inline`, false for attachment.
+    ///
+    /// Inline suits an image that an HTML body shows.
     public var isInline: Bool
     /// A Content-ID (without angle brackets) for `cid:` references, if any.
     public var contentID: String?

@@ -1,7 +1,9 @@
 /// RFC 5322 2.2.3 folding for the header lines the builder writes.
 public enum HeaderFolding {
     /// `name: value` as one or more lines ending in CRLF, folded before whitespace so lines stay within
-    /// 78 characters where the value allows and never exceed 998 (RFC 5322 2.1.1). A run longer than
+    /// 78 characters where the value allows and never exceed 998 (RFC 5322 2.1.1).
+    ///
+    /// A run longer than
     /// that with no whitespace is broken by force, which adds a space when unfolded.
     public static func fold(name: String, value: String) -> [UInt8] {
         let preferred = MailCoreDefaults.preferredHeaderLineLength

@@ -2,7 +2,9 @@ import Foundation
 
 /// Builds an RFC 5322 / MIME message as CRLF wire bytes: addresses with encoded display names,
 /// an encoded Subject, Date, Message-ID, text and/or HTML (multipart/alternative when both) and
-/// attachments (multipart/mixed). Every line stays within 998 octets.
+/// attachments (multipart/mixed).
+///
+/// Every line stays within 998 octets.
 public struct MessageBuilder: Sendable {
     /// The author (From).
     public var from: Mailbox
@@ -27,6 +29,9 @@ public struct MessageBuilder: Sendable {
     /// Files to attach, in order.
     public var attachments: [Attachment] = []
     /// Further fields, written after the standard ones; values must be ASCII or already encoded.
+    ///
+    /// Line breaks in a value become folding, so a value cannot start a new field; a field whose name
+    /// is not valid RFC 5322 is not written.
     public var extraHeaders: [(name: String, value: String)] = []
 
     /// Makes a builder for a message from `from`.
@@ -58,7 +63,8 @@ public struct MessageBuilder: Sendable {
         let domain = from.domain.isEmpty ? "localhost" : from.domain
         field("Message-ID", messageID ?? "<\(Self.randomToken(using: &generator))@\(domain)>")
         field("MIME-Version", "1.0")
-        for extra in extraHeaders { field(extra.name, extra.value) }
+        // A name that is not RFC 5322 3.6.8 ftext would corrupt the header; such fields are left out.
+        for extra in extraHeaders where Self.isFieldName(extra.name) { field(extra.name, extra.value) }
         output += bodyEntity(using: &generator)
         return output
     }
@@ -110,7 +116,9 @@ public struct MessageBuilder: Sendable {
         return output
     }
 
-    /// RFC 2046 5.1.1: parts between `--boundary` lines, closed by `--boundary--`. The boundary is
+    /// RFC 2046 5.1.1: parts between `--boundary` lines, closed by `--boundary--`.
+    ///
+    /// The boundary is
     /// random, starts with `=_` (which base64 and quoted-printable output never contain) and is
     /// checked against the parts anyway.
     static func multipart(
@@ -135,6 +143,11 @@ public struct MessageBuilder: Sendable {
         }
         output += delimiter + [ASCII.hyphen, ASCII.hyphen, ASCII.cr, ASCII.lf]
         return output
+    }
+
+    /// RFC 5322 3.6.8: field-name = 1*ftext, ftext = %d33-57 / %d59-126.
+    static func isFieldName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { $0 >= 33 && $0 <= 126 && $0 != ASCII.colon }
     }
 
     static func randomToken(using generator: inout some RandomNumberGenerator) -> String {

@@ -10,6 +10,7 @@ public enum Base64 {
     }()
 
     /// Encodes `bytes`; with a line length, every line (the last too) ends in CRLF.
+    ///
     /// A `lineLength` of 0 writes one unbroken line with no CRLF (for RFC 2047 encoded words).
     public static func encode(
         _ bytes: some Collection<UInt8>,
@@ -22,7 +23,9 @@ public enum Base64 {
     }
 
     /// Decodes base64, ignoring line breaks, whitespace and any other byte outside the alphabet;
-    /// padding may be missing. Never fails: garbage yields the bytes that could be recovered.
+    /// padding may be missing.
+    ///
+    /// Never fails: garbage yields the bytes that could be recovered.
     public static func decode(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var decoder = Base64Decoder()
         var output = decoder.decode(bytes)

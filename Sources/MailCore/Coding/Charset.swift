@@ -6,8 +6,10 @@ import CoreFoundation
 
 /// Converts bytes in a named MIME charset (RFC 2978 / IANA names) to text.
 public enum Charset {
-    /// Decodes `bytes` in `charset` (case-insensitive IANA name or alias, e.g. `utf-8`, `ISO-8859-1`,
-    /// `windows-1252`, `koi8-r`). Returns nil when the charset is unknown or the bytes are not valid in it.
+    /// Decodes `bytes` in `charset`, a case-insensitive IANA name or alias.
+    ///
+    /// Names such as `utf-8`, `ISO-8859-1`, `windows-1252`, `koi8-r` work; the rest go through
+    /// CoreFoundation's IANA table. Returns nil when the charset is unknown or the bytes are not valid in it.
     public static func decode(_ bytes: some Collection<UInt8>, charset: String) -> String? {
         let name = charset.trimmingCharacters(in: .whitespaces).lowercased()
         switch name {

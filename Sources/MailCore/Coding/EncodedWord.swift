@@ -81,26 +81,29 @@ public enum EncodedWord {
     }
 
     /// RFC 2047 2: encoded-word = "=?" charset "?" encoding "?" encoded-text "?="
-    /// with RFC 2231 5 allowing `charset*language`. No whitespace is allowed inside a word.
+    /// with RFC 2231 5 allowing `charset*language`.
+    ///
+    /// No whitespace is allowed inside a word.
     private static func parseWord(_ input: [UInt8], at start: Int) -> Word? {
+        let limit = min(input.count, start + MailCoreDefaults.maxEncodedWordDecodeLength)
         var index = start + 2
         let charsetStart = index
-        while index < input.count, input[index] != ASCII.question {
+        while index < limit, input[index] != ASCII.question {
             if input[index] <= ASCII.space || input[index] >= 0x7F { return nil }
             index += 1
         }
-        guard index + 3 < input.count, index > charsetStart, input[index + 2] == ASCII.question else { return nil }
+        guard index + 3 < limit, index > charsetStart, input[index + 2] == ASCII.question else { return nil }
         var charsetBytes = input[charsetStart..<index]
         if let star = charsetBytes.firstIndex(of: ASCII.asterisk) { charsetBytes = charsetBytes[..<star] }
         let encoding = ASCII.lowercased(input[index + 1])
         guard encoding == 0x62 || encoding == 0x71 else { return nil }  // "b" or "q"
         index += 3
         let textStart = index
-        while index + 1 < input.count, !(input[index] == ASCII.question && input[index + 1] == ASCII.equals) {
+        while index + 1 < limit, !(input[index] == ASCII.question && input[index + 1] == ASCII.equals) {
             if input[index] <= ASCII.space || input[index] >= 0x7F { return nil }
             index += 1
         }
-        guard index + 1 < input.count else { return nil }
+        guard index + 1 < limit else { return nil }
         let text = input[textStart..<index]
         let bytes = encoding == 0x62 ? Base64.decode(text) : decodeQ(text)
         return Word(charset: String(decoding: charsetBytes, as: UTF8.self).lowercased(), bytes: bytes, end: index + 2)

@@ -1,6 +1,8 @@
 /// RFC 2045 6.7 quoted-printable for MIME bodies.
 public enum QuotedPrintable {
-    /// Encodes `bytes`. In text mode (the default) CRLF or bare LF are line breaks and come out as
+    /// Encodes `bytes`.
+    ///
+    /// In text mode (the default) CRLF or bare LF are line breaks and come out as
     /// CRLF; in binary mode every CR and LF is encoded. Lines stay within 76 characters.
     public static func encode(_ bytes: some Collection<UInt8>, binary: Bool = false) -> [UInt8] {
         var encoder = QuotedPrintableEncoder(binary: binary)
@@ -10,7 +12,9 @@ public enum QuotedPrintable {
     }
 
     /// Decodes quoted-printable, tolerating lowercase hex, stray `=`, whitespace after a soft
-    /// break and bare LF line ends (kept as LF). Never fails.
+    /// break and bare LF line ends (kept as LF).
+    ///
+    /// Never fails.
     public static func decode(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var decoder = QuotedPrintableDecoder()
         var output = decoder.decode(bytes)
@@ -34,7 +38,9 @@ public struct QuotedPrintableEncoder: Sendable {
         self.binary = binary
     }
 
-    /// Encodes the next chunk. Trailing whitespace and a final CR wait for the next chunk, because
+    /// Encodes the next chunk.
+    ///
+    /// Trailing whitespace and a final CR wait for the next chunk, because
     /// what follows them decides how they are written.
     public mutating func encode(_ chunk: some Collection<UInt8>) -> [UInt8] {
         if let output = chunk.withContiguousStorageIfAvailable({ encode(buffer: $0) }) { return output }
@@ -48,7 +54,9 @@ public struct QuotedPrintableEncoder: Sendable {
         return output
     }
 
-    /// Writes whatever is pending. The output does not end in a line break unless the input did.
+    /// Writes whatever is pending.
+    ///
+    /// The output does not end in a line break unless the input did.
     public mutating func finish() -> [UInt8] {
         var output: [UInt8] = []
         if let whitespace = pendingWhitespace {

@@ -4,7 +4,9 @@ import Foundation
 public struct MessageDate: Sendable, Hashable, CustomStringConvertible {
     /// The instant.
     public var date: Date
-    /// The writer's offset from UTC in seconds (`+0100` is 3600). `-0000` and unknown zones read as 0.
+    /// The writer's offset from UTC in seconds (`+0100` is 3600).
+    ///
+    /// `-0000` and unknown zones read as 0.
     public var utcOffset: Int
 
     /// Makes a date-time from an instant and an offset in seconds.
@@ -25,7 +27,7 @@ public struct MessageDate: Sendable, Hashable, CustomStringConvertible {
         DateTimeParser.parse(Array(bytes))
     }
 
-    /// RFC 5322 3.3 form, e.g. `Tue, 3 Nov 2026 10:00:00 +0000`.
+    /// RFC 5322 3.3 form such as `Tue, 3 Nov 2026 10:00:00 +0000`.
     public var formatted: String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + utcOffset
         let days = Int((Double(seconds) / 86_400).rounded(.down))
@@ -55,7 +57,7 @@ enum CivilCalendar {
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
-    /// Days since 1970-01-01 for a date (H. Hinnant's days_from_civil).
+    /// Days since 1970-01-01 for a date, by Howard Hinnant's days_from_civil.
     static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

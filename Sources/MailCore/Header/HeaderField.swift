@@ -4,14 +4,19 @@
 /// bytes untouched); `unfoldedValue` and `value` are views for reading.
 public struct HeaderField: Sendable, Hashable {
     /// The field name as written, without the whitespace that obsolete syntax allows before the colon
-    /// (RFC 5322 4.5). Empty for a line that is not a field (no colon, or a stray continuation).
+    /// (RFC 5322 4.5).
+    ///
+    /// Empty for a line that is not a field (no colon, or a stray continuation).
     public let name: String
 
     /// The bytes after the colon up to, not including, the line break that ends the field:
-    /// leading space and folding line breaks are kept. For a malformed line, the whole line.
+    /// leading space and folding line breaks are kept.
+    ///
+    /// For a malformed line, the whole line.
     public let rawValue: [UInt8]
 
     /// Where the whole field, from its name through its last line break, lies in the parsed bytes.
+    ///
     /// Empty (`0..<0`) for fields made in code.
     public let range: Range<Int>
 
@@ -39,7 +44,9 @@ public struct HeaderField: Sendable, Hashable {
     }
 
     /// RFC 5322 2.2.3: the value with each line break that precedes whitespace removed, and leading
-    /// and trailing whitespace trimmed. Bytes are not decoded (encoded words stay as they are).
+    /// and trailing whitespace trimmed.
+    ///
+    /// Bytes are not decoded (encoded words stay as they are).
     public var unfoldedValue: [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(rawValue.count)
@@ -49,7 +56,9 @@ public struct HeaderField: Sendable, Hashable {
         return Array(result[...].trimmingWhitespace())
     }
 
-    /// The unfolded value as text (UTF-8, invalid bytes replaced). Encoded words are not decoded:
+    /// The unfolded value as text (UTF-8, invalid bytes replaced).
+    ///
+    /// Encoded words are not decoded:
     /// use `decodedValue` for unstructured fields such as Subject.
     public var value: String { String(utf8Bytes: unfoldedValue) }
 

@@ -1,6 +1,7 @@
 /// RFC 5322 3.2 lexical pieces shared by the structured-field parsers.
 enum HeaderLexer {
     /// RFC 5322 3.2.2: comment = "(" *([FWS] ccontent) [FWS] ")", nested, with quoted-pairs.
+    ///
     /// Returns the index after the comment (or the end when it never closes).
     static func skipComment(_ bytes: ArraySlice<UInt8>, from start: Int) -> Int {
         var depth = 0
@@ -19,7 +20,9 @@ enum HeaderLexer {
         return bytes.endIndex
     }
 
-    /// RFC 5322 3.2.4: quoted-string = DQUOTE *([FWS] qcontent) [FWS] DQUOTE. Returns the unquoted
+    /// RFC 5322 3.2.4: quoted-string = DQUOTE *([FWS] qcontent) [FWS] DQUOTE.
+    ///
+    /// Returns the unquoted
     /// content (quoted-pairs resolved, folding line breaks removed) and the index after the closing quote.
     static func readQuotedString(_ bytes: ArraySlice<UInt8>, from start: Int) -> ([UInt8], Int) {
         var value: [UInt8] = []

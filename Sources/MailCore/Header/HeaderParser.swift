@@ -20,8 +20,9 @@ extension MessageHeader {
         }
     }
 
-    /// Parses a header from `buffer`; offsets in the result are buffer positions plus `base`.
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, base: Int) -> ParsedHeader {
+    /// Parses a header from memory someone else owns; offsets in the result are buffer positions
+    /// plus `base`.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>, base: Int = 0) -> ParsedHeader {
         var parser = HeaderScanner(buffer: buffer, base: base)
         return parser.run()
     }

@@ -59,7 +59,9 @@ public struct ContentType: Sendable, Hashable {
         type == "message" && (subtype == "rfc822" || subtype == "global")
     }
 
-    /// Parses a Content-Type value. RFC 2045 5.2: an invalid value (no `type/subtype`) gives nil, and
+    /// Parses a Content-Type value.
+    ///
+    /// RFC 2045 5.2: an invalid value (no `type/subtype`) gives nil, and
     /// the caller should use the default.
     public static func parse(_ bytes: ArraySlice<UInt8>) -> ContentType? {
         var index = bytes.startIndex

@@ -52,7 +52,9 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
         }
     }
 
-    /// Parses `*(";" parameter)` from `bytes` (which may start with the `;`). Tolerant: unquoted
+    /// Parses `*(";" parameter)` from `bytes` (which may start with the `;`).
+    ///
+    /// Tolerant: unquoted
     /// values with spaces run to the next `;`, an unterminated quoted string runs to the end,
     /// comments are skipped, a repeated name keeps its first value.
     public static func parse(_ bytes: ArraySlice<UInt8>) -> MIMEParameters {
@@ -118,8 +120,13 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
             }
             let key = String(base)
             if sections[key] == nil { order.append(key) }
-            if sections[key, default: []].contains(where: { $0.number == number }) { continue }
-            sections[key, default: []].append(Section(number: number, extended: extended, value: item.value))
+            let section = Section(number: number, extended: extended, value: item.value)
+            if let existing = sections[key, default: []].firstIndex(where: { $0.number == number }) {
+                // `filename="plain.pdf"; filename*=utf-8''r%C3%A9el.pdf`: the RFC 2231 form is the real one.
+                if extended, sections[key]?[existing].extended == false { sections[key]?[existing] = section }
+                continue
+            }
+            sections[key, default: []].append(section)
         }
         var result: [Parameter] = []
         for key in order {
@@ -177,6 +184,7 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
 
     /// The parameters for the wire: `; name=value` each, quoted when needed; non-ASCII values use
     /// RFC 2231 `name*=utf-8''…` split into `name*0*`, `name*1*`… sections of short lines.
+    ///
     /// Sections are separated by `;` + CRLF + space when `fold` is true.
     public func encoded(fold: Bool = true) -> String {
         var output = ""

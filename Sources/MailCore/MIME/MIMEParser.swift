@@ -1,8 +1,16 @@
 extension MIMEPart {
-    /// Parses a whole message (RFC 5322 + MIME) into its part tree. Never fails: malformed structure
+    /// Parses a whole message (RFC 5322 + MIME) into its part tree.
+    ///
+    /// Never fails: malformed structure
     /// gives the most useful tree (RFC 2046 5.1.1 rules, made tolerant).
     public static func parse(_ message: [UInt8]) -> MIMEPart {
         parse(message, range: 0..<message.count)
+    }
+
+    /// Parses a message in memory someone else owns (a mapped file, a NIO buffer's readable bytes);
+    /// ranges in the result are offsets from the buffer's start.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>) -> MIMEPart {
+        MIMEScanner(buffer: buffer).parsePart(0, buffer.count, depth: 0, defaultType: .textPlain)
     }
 
     /// Parses the entity in `range` of `message`; ranges in the result are indices of `message`.
@@ -15,7 +23,9 @@ extension MIMEPart {
     }
 }
 
-/// The recursive descent over one message buffer. Depth is bounded by `MailCoreDefaults.maxMIMEDepth`,
+/// The recursive descent over one message buffer.
+///
+/// Depth is bounded by `MailCoreDefaults.maxMIMEDepth`,
 /// so the stack stays small whatever the input.
 struct MIMEScanner {
     let buffer: UnsafeBufferPointer<UInt8>
@@ -69,7 +79,9 @@ struct MIMEScanner {
         return part
     }
 
-    /// RFC 2046 5.1.1: finds the body parts between `--boundary` delimiter lines. A delimiter must start
+    /// RFC 2046 5.1.1: finds the body parts between `--boundary` delimiter lines.
+    ///
+    /// A delimiter must start
     /// a line, may be followed by transport padding (whitespace), and `--boundary--` closes. The CRLF
     /// before a delimiter belongs to it. Without a close delimiter the last part runs to `end`.
     func splitMultipart(_ start: Int, _ end: Int, boundary: [UInt8]) -> [Range<Int>] {

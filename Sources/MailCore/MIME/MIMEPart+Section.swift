@@ -1,5 +1,5 @@
 extension MIMEPart {
-    /// The part at an IMAP section path (RFC 3501 6.4.5 / RFC 9051 6.4.5), e.g. `[1, 2]` for BODY[1.2].
+    /// The part at an IMAP section path (RFC 3501 6.4.5 / RFC 9051 6.4.5): `[1, 2]` for BODY[1.2].
     ///
     /// Call on the message's root part. Each number picks a body part of the multipart at hand;
     /// in a message that is not multipart, part 1 is its body (the part itself). After a

@@ -9,9 +9,12 @@
 /// not base64 or quoted-printable encoded.
 public struct MIMEPart: Sendable, Hashable {
     /// The part's header, from its first byte through the blank line that ends it.
+    ///
     /// Empty at the body start for a part with no header.
     public var headerRange: Range<Int>
-    /// The part's body. For a part of a multipart, the CRLF before the next delimiter is not included
+    /// The part's body.
+    ///
+    /// For a part of a multipart, the CRLF before the next delimiter is not included
     /// (RFC 2046 5.1.1: it belongs to the delimiter).
     public var bodyRange: Range<Int>
     /// The parsed header fields.

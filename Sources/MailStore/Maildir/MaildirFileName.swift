@@ -96,7 +96,8 @@ struct MaildirFileName: Hashable, Sendable {
     /// The host name with '/' and ':' escaped as the Maildir specification asks.
     private static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
-        let name = gethostname(&buffer, buffer.count) == 0
+        let name =
+            gethostname(&buffer, buffer.count) == 0
             ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         return name.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
             .replacingOccurrences(of: ",", with: "\\054")

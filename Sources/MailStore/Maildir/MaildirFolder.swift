@@ -47,6 +47,7 @@ struct MaildirFolder {
         cache = MetadataCache(folder: path)
         cache.load(uidValidity: uidList.uidValidity)
         highestModSeq = cache.entries.values.map(\.modSeq).max() ?? 0
+        POSIX.removeStaleFiles(in: path + "/tmp", olderThan: MailStoreDefaults.staleTemporaryFileAge)
         _ = try synchronize()
     }
 
@@ -73,6 +74,7 @@ struct MaildirFolder {
     /// Moves new/ into cur/, gives UIDs to files that have none, notices files removed or renamed by
     /// other programs, and returns what changed in the view.
     mutating func synchronize() throws -> MailboxChanges {
+        guard POSIX.isDirectory(curPath) else { throw MailStoreError.mailboxNotFound(name.description) }
         let (listing, moved) = try POSIX.withExclusiveLock(lockPath) { () -> ([String: String], Set<String>) in
             // new/ is stamped before it is emptied and cur/ after, before it is read: a change made
             // after either look changes the stamp, so the next poll looks again.
@@ -201,9 +203,16 @@ struct MaildirFolder {
             cacheDirty = true
         }
         return MessageRecord(
-            uid: uid, flags: parsed.flags, keywords: keywordNames(parsed), size: entry.crlfSize,
-            physicalSize: entry.size, internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
-            modSeq: entry.modSeq, fileName: fileName, isRecent: recent, base: base)
+            uid: uid,
+            flags: parsed.flags,
+            keywords: keywordNames(parsed),
+            size: entry.crlfSize,
+            physicalSize: entry.size,
+            internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
+            modSeq: entry.modSeq,
+            fileName: fileName,
+            isRecent: recent
+        )
     }
 
     /// Sizes and date without opening the file when the name carries them (`,S=`, `,W=`, leading
@@ -225,7 +234,13 @@ struct MaildirFolder {
         }
         guard let size, let crlfSize, let date else { return nil }
         return MetadataCache.Entry(
-            fileName: "", size: size, crlfSize: crlfSize, internalDate: date, modSeq: 0, headerLength: -1)
+            fileName: "",
+            size: size,
+            crlfSize: crlfSize,
+            internalDate: date,
+            modSeq: 0,
+            headerLength: -1
+        )
     }
 
     private mutating func remember(_ record: MessageRecord, base: String) {
@@ -269,7 +284,10 @@ struct MaildirFolder {
     /// RFC 3501 6.4.6 STORE: renames each file with its new `:2,` info. Returns the records of the
     /// UIDs that exist, and those that changed.
     mutating func setFlags(
-        uids: [UInt32], flags: MessageFlags, keywords: [String], operation: FlagOperation
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String],
+        operation: FlagOperation
     ) throws -> (all: [MessageRecord], changed: [MessageRecord]) {
         for keyword in keywords where !KeywordList.isValid(keyword) { throw MailStoreError.invalidKeyword(keyword) }
         var keywordIndexes: Set<Int> = []
@@ -385,10 +403,14 @@ struct MaildirFolder {
             do {
                 for file in files {
                     var letters = file.otherLetters
-                    for (flag, letter) in MessageFlags.letters where file.flags.contains(flag) { letters.append(letter) }
+                    for (flag, letter) in MessageFlags.letters where file.flags.contains(flag) {
+                        letters.append(letter)
+                    }
                     for keyword in file.keywords {
                         letters.append(
-                            UInt8(ascii: "a") + UInt8(try keywordList.indexAdding(keyword, folderName: name.description)))
+                            UInt8(ascii: "a")
+                                + UInt8(try keywordList.indexAdding(keyword, folderName: name.description))
+                        )
                     }
                     let base = try placeFile(file, letters: letters)
                     bases.append(base.base)
@@ -451,9 +473,14 @@ struct MaildirFolder {
     func incoming(for record: MessageRecord) -> Incoming {
         let parsed = MaildirFileName(record.fileName)
         return Incoming(
-            sourcePath: curPath + "/" + record.fileName, size: record.physicalSize, crlfSize: record.size,
-            internalDate: record.internalDate, flags: record.flags, keywords: record.keywords,
-            otherLetters: parsed.otherLetters)
+            sourcePath: curPath + "/" + record.fileName,
+            size: record.physicalSize,
+            crlfSize: record.size,
+            internalDate: record.internalDate,
+            flags: record.flags,
+            keywords: record.keywords,
+            otherLetters: parsed.otherLetters
+        )
     }
 
     // MARK: - Reading
@@ -484,13 +511,27 @@ struct MaildirFolder {
         return try POSIX.readRange(curPath + "/" + record.fileName, offset: lower, count: upper - lower)
     }
 
-    /// The header section's length in the CRLF form, read once and then cached.
+    /// The header section's length in the CRLF form, read once (in chunks, up to the blank line)
+    /// and then cached.
     mutating func headerLength(uid: UInt32) throws -> Int {
         guard let position = index(of: uid) else { throw MailStoreError.messageNotFound(uid: uid) }
-        let recordBase = base(of: records[position])
-        if let known = cache.entries[recordBase]?.headerLength, known >= 0 { return known }
-        let length = LineEnds.headerLength(try read(uid: uid))
-        cache.entries[recordBase]?.headerLength = length
+        let record = records[position]
+        if let known = cache.entries[record.base]?.headerLength, known >= 0 { return known }
+        let chunk = 16 * 1024
+        var prefix: [UInt8] = []
+        var length = record.size
+        while prefix.count < record.physicalSize {
+            let bytes = try POSIX.readRange(curPath + "/" + record.fileName, offset: prefix.count, count: chunk)
+            if bytes.isEmpty { break }
+            prefix += bytes
+            let view = record.needsCRLFConversion ? LineEnds.crlf(prefix) : prefix
+            let found = LineEnds.headerLength(view)
+            if found < view.count || prefix.count >= record.physicalSize {
+                length = found
+                break
+            }
+        }
+        cache.entries[record.base]?.headerLength = length
         cacheDirty = true
         return length
     }

@@ -1,7 +1,9 @@
 /// The IMAP system flags a Maildir file name can carry (RFC 3501 2.3.2), with their Maildir letters.
 /// `\Recent` is not a stored flag: see `MessageRecord.isRecent` and `Mailbox.claimRecent()`.
 public struct MessageFlags: OptionSet, Hashable, Sendable {
+    /// The flag bits.
     public let rawValue: UInt8
+    /// Flags from their bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// `\Seen`, Maildir `S`.

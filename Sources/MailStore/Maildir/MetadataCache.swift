@@ -40,8 +40,13 @@ struct MetadataCache {
                 let date = Int(fields[4]), let modSeq = UInt64(fields[5]), let headerLength = Int(fields[6])
             else { continue }
             entries[fields[0]] = Entry(
-                fileName: fields[1], size: size, crlfSize: crlfSize, internalDate: date, modSeq: modSeq,
-                headerLength: headerLength)
+                fileName: fields[1],
+                size: size,
+                crlfSize: crlfSize,
+                internalDate: date,
+                modSeq: modSeq,
+                headerLength: headerLength
+            )
         }
     }
 

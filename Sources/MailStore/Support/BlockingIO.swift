@@ -5,7 +5,9 @@ import Foundation
 /// whose few threads must never sleep in the kernel.
 enum BlockingIO {
     private static let queue = DispatchQueue(
-        label: "correo.mailstore.blocking-io", qos: .userInitiated, attributes: .concurrent
+        label: "correo.mailstore.blocking-io",
+        qos: .userInitiated,
+        attributes: .concurrent
     )
 
     /// Runs `work` on a blocking-I/O thread and returns its result.

@@ -102,6 +102,19 @@ enum POSIX {
         if Glibc.unlink(path) != 0 && errno != ENOENT { throw error("unlink", path) }
     }
 
+    /// Removes files in `path` not modified for `age` seconds: leftovers of writers that died
+    /// (Maildir: "tmp files older than 36 hours"). Errors are ignored; it is housekeeping.
+    static func removeStaleFiles(in path: String, olderThan age: TimeInterval) {
+        guard let names = try? listDirectory(path, skipHidden: false) else { return }
+        let limit = Int(Date().timeIntervalSince1970 - age)
+        for name in names {
+            let file = path + "/" + name
+            guard let info = status(file), (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_mtim.tv_sec) < limit
+            else { continue }
+            Glibc.unlink(file)
+        }
+    }
+
     /// The whole file.
     static func readFile(_ path: String) throws -> [UInt8] {
         let fd = try open(path, O_RDONLY)

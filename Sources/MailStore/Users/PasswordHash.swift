@@ -61,6 +61,10 @@ public enum PasswordHash {
         }
         switch scheme {
         case .plain:
+            // passwd-file fields end at ':', so a plain password cannot hold one.
+            guard !password.contains(":") else {
+                throw MailStoreError.invalidPassword("a PLAIN password cannot contain ':'")
+            }
             return "{PLAIN}" + password
         default:
             var generator = SystemRandomNumberGenerator()
@@ -123,8 +127,12 @@ public enum PasswordHash {
 
     private static func pbkdf2(_ password: String, salt: String, rounds: Int) throws -> String {
         let key = try KDF.Insecure.PBKDF2.deriveKey(
-            from: Array(password.utf8), salt: Array(salt.utf8), using: .insecureSHA1, outputByteCount: 20,
-            unsafeUncheckedRounds: rounds)
+            from: Array(password.utf8),
+            salt: Array(salt.utf8),
+            using: .insecureSHA1,
+            outputByteCount: 20,
+            unsafeUncheckedRounds: rounds
+        )
         return key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
     }
 

@@ -28,30 +28,30 @@ public final class Users: Sendable {
 
     private let loaded = LockedValue(Loaded())
     /// Checked against when the user does not exist, so a wrong address costs as long as a wrong password.
-    private static let decoy = "{SHA512-CRYPT}$6$rounds=\(MailStoreDefaults.sha512CryptRounds)$correodecoysalt$"
+    private static let decoy =
+        "{SHA512-CRYPT}$6$rounds=\(MailStoreDefaults.sha512CryptRounds)$correodecoysalt$"
         + "Fk5YXqqi1Za0EBM5.yFwR6ljmKGq5nu3QIu3ZbNpnmP6yXm2m8ZS5QDqdCdtm2bhfkYzFtkGWPIRPZm1hLm1Q."
 
-    init(file: URL, logger: Logger) {
+    /// The users listed in `file` (normally `MailStore.users`, for STORAGE/passwords.txt).
+    public init(file: URL, logger: Logger = Logger(label: "correo.users")) {
         self.file = file
         self.logger = logger
     }
 
     /// Whether `password` is `address`'s password. Hashing runs on a blocking-I/O thread.
     public func verify(address: String, password: String) async -> Bool {
-        let stored = (try? currentPasswords())?[address.lowercased()]
-        if let stored, !stored.hasPrefix("{") {
-            let first = loaded.withLock { $0.warnedPlain.insert(address.lowercased()).inserted }
-            if first {
-                logger.warning(
-                    "passwords.txt keeps this user's password in plain text; `correo user passwd` hashes it",
-                    metadata: ["user": "\(address.lowercased())"])
-            }
-        }
         guard (try? PasswordHash.checkAcceptable(password)) != nil else { return false }
-        return await BlockingIO.run {
-            guard let stored else {
+        let user = address.lowercased()
+        return await BlockingIO.run { [self] in
+            guard let stored = (try? currentPasswords())?[user] else {
                 _ = PasswordHash.verify(password, against: Self.decoy)
                 return false
+            }
+            if !stored.hasPrefix("{"), loaded.withLock({ $0.warnedPlain.insert(user).inserted }) {
+                logger.warning(
+                    "passwords.txt keeps this user's password in plain text; `correo user passwd` hashes it",
+                    metadata: ["user": "\(user)"]
+                )
             }
             return PasswordHash.verify(password, against: stored)
         }
@@ -110,7 +110,10 @@ public final class Users: Sendable {
             return cached
         }
         guard identity != nil else {
-            loaded.withLock { $0.passwords = [:]; $0.identity = nil }
+            loaded.withLock {
+                $0.passwords = [:]
+                $0.identity = nil
+            }
             return [:]
         }
         var passwords: [String: String] = [:]
@@ -154,7 +157,10 @@ public final class Users: Sendable {
         let directory = file.deletingLastPathComponent()
         if !POSIX.isDirectory(directory.path) {
             try FileManager.default.createDirectory(
-                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                at: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
         try POSIX.withExclusiveLock(file.path + ".lock") {
             var lines = try readLines()
