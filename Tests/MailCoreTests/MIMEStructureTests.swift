@@ -219,7 +219,8 @@ private let handMessage: [UInt8] = Array(
     // 107 bytes, LF only; offsets computed independently of the parser.
     let message = Array(
         ("Content-Type: multipart/mixed; boundary=q\n" + "\n" + "--q\n" + "Content-Type: message/rfc822\n" + "\n"
-            + "Subject: in\n" + "\n" + "inner body\n" + "--q--\n").utf8)
+            + "Subject: in\n" + "\n" + "inner body\n" + "--q--\n").utf8
+    )
     let root = MIMEPart.parse(message)
     #expect(root.headerRange == 0..<43)
     #expect(root.bodyRange == 43..<107)
