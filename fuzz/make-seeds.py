@@ -123,6 +123,28 @@ SMTP = [
 ]
 SEEDS["smtp-session"] = [bytes([flags, 7]) + crlf(text) for flags, text in SMTP]
 
+IMAP = [
+    # flags byte (TLS, STARTTLS offered, plaintext auth, small limits, CONDSTORE), seed byte
+    (0x04, "a1 CAPABILITY\na2 LOGIN alice@example.org secret\na3 SELECT INBOX\n"
+           "a4 FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] BODYSTRUCTURE)\na5 LOGOUT\n"),
+    (0x04, "a LOGIN {17}\nalice@example.org {6}\nsecret\nb LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES))\n"),
+    (0x0C, "a LOGIN \"alice@example.org\" \"secret\"\nb APPEND Drafts (\\Seen) {12+}\nSubject: x\n\nc NOOP\n"),
+    (0x0C, "a LOGIN alice@example.org secret\nb APPEND INBOX {999999}\nc APPEND INBOX {400+}\n" + "z" * 400 + "\n"),
+    (0x05, "a AUTHENTICATE PLAIN\nAGFsaWNlQGV4YW1wbGUub3JnAHNlY3JldA==\nb SELECT \"&AMk-t&AOk-\"\nc IDLE\nDONE\n"),
+    (0x02, "a STARTTLS\nb LOGIN alice@example.org secret\n"),
+    (0x04, "a LOGIN alice@example.org wrong\nb LOGIN alice@example.org wrong\nc LOGIN alice@example.org wrong\n"),
+    (0x14, "a LOGIN alice@example.org secret\nb ENABLE CONDSTORE\nc SELECT INBOX (CONDSTORE)\n"
+           "d UID SEARCH CHARSET UTF-8 OR (FROM \"x\" SINCE 1-Jan-2026) NOT (UID 1:5,7 LARGER 10) HEADER Subject {3+}\nabc\n"
+           "e UID STORE 1:* +FLAGS.SILENT (\\Deleted $Junk) (UNCHANGEDSINCE 5)\nf UID EXPUNGE 1:*\n"),
+    (0x04, "a LOGIN alice@example.org secret\nb CREATE \"a/b\\\"c\"\nc RENAME a b\nd STATUS INBOX (MESSAGES UIDNEXT)\n"
+           "e COPY 1,2:4 Archive\nf MOVE 3 Trash\ng EXAMINE Sent\nh CLOSE\ni UNSELECT\n"),
+    (0x04, "a LOGIN alice@example.org secret\nb FETCH 1 (BODY[1.2.MIME]<0.100> BINARY[1] RFC822.SIZE ENVELOPE)\n"
+           "c ID (\"name\" \"fuzz\" \"version\" NIL)\nd NAMESPACE\ne LSUB \"\" %\n"),
+    (0x00, "bad\n* NOOP\na BOGUS\n" + "((((((((((\n" + "a " + "(" * 50 + "\n"),
+    (0x08, "a " + "x" * 300 + "\nb LOGIN {1000}\nc NOOP\n"),
+]
+SEEDS["imap-session"] = [bytes([flags, 3]) + crlf(text) for flags, text in IMAP]
+
 
 def main():
     for name, seeds in SEEDS.items():

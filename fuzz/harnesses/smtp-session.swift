@@ -128,19 +128,3 @@ struct HandlerModel {
         if closed { fuzzCheck(session.isClosed, "close sent but the session is open") }
     }
 }
-
-/// A small deterministic generator (SplitMix64) so that one input always runs the same way.
-struct FuzzRandom {
-    var state: UInt64
-
-    init(seed: UInt8) { state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next(upTo bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int(z % UInt64(bound))
-    }
-}
