@@ -13,9 +13,11 @@ public func fuzzEncodedWords(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     // Parameters we write must read back the same (RFC 2231 continuations and charsets included).
     let written = parameters.encoded()
     let reread = MIMEParameters.parse(Array(written.utf8)[...])
-    // Names are RFC 2231 attribute-chars (no `*`, which the tolerant reader keeps in broken names).
+    // Names are RFC 2231 attribute-chars (no `*`, which the tolerant reader keeps in broken names);
+    // values hold no `=?`, since the reader decodes RFC 2047 words in quoted values as mailers write them.
     if parameters.allSatisfy({
         !$0.name.isEmpty && $0.name.utf8.allSatisfy(HeaderLexer.isAttributeChar) && isWritable($0.value)
+            && !$0.value.contains("=?")
     }) {
         fuzzCheck(reread == parameters, "\(parameters.parameters) written as \(written) reads \(reread.parameters)".debugDescription)
     }
