@@ -82,10 +82,14 @@ enum DateTimeParser {
         if year.digits <= 2 { fullYear += year.value < 50 ? 2000 : 1900 } else if year.digits == 3 { fullYear += 1900 }
         let hour = time[0]
         let minute = time[1]
-        let second = time.count > 2 ? time[2] : 0
+        let writtenSecond = time.count > 2 ? time[2] : 0
         guard (1...CivilCalendar.daysInMonth(year: fullYear, month: month)).contains(day.value),
-            fullYear >= 1000, fullYear <= 9999, hour <= 23, minute <= 59, second <= 60
+            fullYear >= 1000, fullYear <= 9999, hour <= 23, minute <= 59, writtenSecond <= 60
         else { return nil }
+        // RFC 5322 3.3 allows second 60 for a leap second. It stays in the minute it was written in:
+        // read as the next second it would move `31 Dec 9999 23:59:60` into a year no date-time can
+        // hold, and any day's last second into the next day (which IMAP SENTON compares).
+        let second = min(writtenSecond, 59)
         let zone = offset ?? 0
         let days = CivilCalendar.days(year: fullYear, month: month, day: day.value)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - zone
