@@ -30,7 +30,7 @@ import Testing
     @Test func everySubcommandDescribesItsOptions() throws {
         for (command, option) in [
             ("serve", "--smtp-port"), ("smtpd", "--port"), ("imapd", "--port"), ("send", "--csv"),
-            ("cert", "--host"),
+            ("user", "add"), ("cert", "--host"),
         ] {
             let result = try CorreoBinary.run([command, "--help"])
             #expect(result.status == 0, "\(command) --help failed")
