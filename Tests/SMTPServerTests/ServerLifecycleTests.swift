@@ -67,4 +67,27 @@ import Testing
             _ = try await server.start(listeners: [SMTPListener(kind: .submissions, host: "127.0.0.1", port: 0)])
         }
     }
+
+    @Test func aListenerThatCannotBindLeavesNoneOpen() async throws {
+        let running = try await LiveServer.start()
+        defer { Task { await running.stop() } }
+        let server = SMTPServer(
+            configuration: SMTPServerConfiguration(hostname: "h", localDomains: ["example.test"]),
+            delivery: MemoryDelivery(),
+            authenticator: StaticAuthenticator(),
+            tlsContext: nil,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: .init(label: "test")
+        )
+        await #expect(throws: (any Error).self) {
+            _ = try await server.start(listeners: [
+                SMTPListener(kind: .mx, host: "127.0.0.1", port: 0),
+                SMTPListener(kind: .submission, host: "127.0.0.1", port: running.mx),
+            ])
+        }
+        // Nothing is left listening: a later start on free ports works and shuts down cleanly.
+        let bound = try await server.start(listeners: [SMTPListener(kind: .mx, host: "127.0.0.1", port: 0)])
+        #expect(bound.count == 1)
+        await server.shutdown(graceful: false)
+    }
 }
