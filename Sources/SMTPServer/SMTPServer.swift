@@ -86,7 +86,7 @@ public final class SMTPServer: Sendable {
             .get()
     }
 
-    /// Stops accepting connections. Graceful: sessions finish their current transaction (and get
+    /// Stops accepting connections (a server is not started again after this). Graceful: sessions finish their current transaction (and get
     /// `421 4.3.2`), for at most the grace period; then, or when not graceful, the rest are closed.
     public func shutdown(graceful: Bool = true) async {
         let listening = serverChannels.withLock { channels in
