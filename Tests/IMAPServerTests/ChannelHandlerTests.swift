@@ -144,4 +144,20 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
         #expect(try await output(channel, until: "c OK").contains("c OK IDLE completed"))
         _ = try await channel.finish()
     }
+
+    @Test func longPipelineIsAnsweredInOrder() async throws {
+        let executor = FakeExecutor()
+        let channel = try await makeChannel(.init(allowPlaintextAuth: true), executor: executor)
+        _ = try await output(channel, until: "\r\n")
+        var burst = "a LOGIN bob pw\r\nb SELECT INBOX\r\n"
+        for i in 0..<200 { burst += "n\(i) NOOP\r\n" }
+        try await send(channel, burst)
+        let text = try await output(channel, until: "n199 OK")
+        let tags = text.split(separator: "\r\n").compactMap { line -> Int? in
+            guard line.hasPrefix("n"), line.contains(" OK ") else { return nil }
+            return Int(line.dropFirst().prefix { $0 != " " })
+        }
+        #expect(tags == Array(0..<200))
+        _ = try await channel.finish()
+    }
 }

@@ -70,12 +70,12 @@ extension MailStoreExecutor {
             return
         }
         let changes = await mailbox.changes()
-        if let responses = try? await updates(allowExpunge: true, condStore: false, synchronize: true) {
+        if let responses = try? await updates(allowExpunge: true, condStore: condStore, synchronize: true) {
             await sink.send(responses)
         }
         for await _ in changes {
             if Task.isCancelled { break }
-            if let responses = try? await updates(allowExpunge: true, condStore: false) { await sink.send(responses) }
+            if let responses = try? await updates(allowExpunge: true, condStore: condStore) { await sink.send(responses) }
         }
     }
 }

@@ -57,7 +57,16 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         events.append(contentsOf: framer.feed(bytes))
         armAutologout()
         pump()
+        // A client pipelining faster than commands complete is not read from until the backlog clears.
+        if events.count > Self.maxPendingEvents, readingEnabled {
+            readingEnabled = false
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
     }
+
+    /// Framed commands waiting while an earlier one runs, before the handler stops reading the socket.
+    static let maxPendingEvents = 64
+    private var readingEnabled = true
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
@@ -80,6 +89,11 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             }
         }
         context?.flush()
+        if !readingEnabled, events.count <= Self.maxPendingEvents / 2, let context {
+            readingEnabled = true
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            context.read()
+        }
     }
 
     private func run(_ action: IMAPSession.Action) {

@@ -15,6 +15,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     let users: Users
     let logger: Logger
     var selected: Selected?
+    /// Whether the client enabled CONDSTORE (as of its last command): IDLE updates then carry MODSEQ.
+    var condStore = false
 
     /// The hierarchy delimiter shown in LIST and NAMESPACE; MailStore's name components joined by it.
     static let delimiter: Character = "/"
@@ -35,6 +37,7 @@ actor MailStoreExecutor: IMAPCommandExecuting {
 
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         let tag = request.tag
+        condStore = request.condStore
         do {
             switch request.command {
             case .select(let name, _): return try await select(name, readOnly: false, request: request)
