@@ -19,6 +19,9 @@ private actor FakeExecutor: IMAPCommandExecuting {
 
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         executed.append(request.command)
+        if case .append(let append) = request.command {
+            appended.append(append.streamedLiteralID == nil ? append.message : (request.streamedLiteral?.literal as? MemoryLiteral)?.bytes ?? [])
+        }
         await sink.send([.untagged(.exists(1))])
         if case .select(let name, _) = request.command {
             return CommandOutcome(responses: [.ok(request.tag, .readWrite, "SELECT completed")], selection: .selected(name, readOnly: false))
@@ -32,6 +35,18 @@ private actor FakeExecutor: IMAPCommandExecuting {
     }
 
     func close() async {}
+
+    nonisolated func makeStreamedLiteral() throws -> any StreamedLiteral { MemoryLiteral() }
+
+    var appended: [[UInt8]] = []
+}
+
+/// Collects a streamed literal in memory so tests can see what reached the "file".
+private final class MemoryLiteral: StreamedLiteral, @unchecked Sendable {
+    var bytes: [UInt8] = []
+    var abandoned = false
+    func write(_ bytes: [UInt8]) throws { self.bytes += bytes }
+    func abandon() { abandoned = true }
 }
 
 private func makeChannel(
@@ -158,6 +173,27 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
             return Int(line.dropFirst().prefix { $0 != " " })
         }
         #expect(tags == Array(0..<200))
+        _ = try await channel.finish()
+    }
+
+    @Test func largeAppendIsStreamedNotBuffered() async throws {
+        let executor = FakeExecutor()
+        let channel = try await makeChannel(.init(allowPlaintextAuth: true), executor: executor)
+        _ = try await output(channel, until: "\r\n")
+        try await send(channel, "a LOGIN bob pw\r\n")
+        _ = try await output(channel, until: "a OK")
+        let size = IMAPDefaults.appendStreamThreshold + 10
+        let message = (0..<size).map { UInt8(truncatingIfNeeded: $0 % 250 + 1) }
+        try await send(channel, "b APPEND INBOX (\\Seen) {\(size)}\r\n")
+        #expect(try await output(channel, until: "\r\n") == "+ Ready for literal\r\n")
+        var rest = message[...]
+        while !rest.isEmpty {
+            try await channel.writeInbound(ByteBuffer(bytes: rest.prefix(10_000)))
+            rest = rest.dropFirst(10_000)
+        }
+        try await send(channel, "\r\nc APPEND INBOX {3+}\r\nabc\r\n")
+        _ = try await output(channel, until: "c OK")
+        #expect(await executor.appended == [message, Array("abc".utf8)])
         _ = try await channel.finish()
     }
 }

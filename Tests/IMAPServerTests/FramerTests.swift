@@ -85,4 +85,21 @@ import Testing
         framer.reset()
         #expect(feedAll(&framer, "c NOOP\r\n") == [.command(bytes("c NOOP"))])
     }
+
+    @Test func largeAppendLiteralIsStreamedWithAMarker() {
+        var framer = IMAPFramer(limits: .init(appendLimit: 100, streamThreshold: 4))
+        #expect(feedAll(&framer, "a APPEND INBOX {6}\r\n") == [.continuationRequest])
+        #expect(feedAll(&framer, "abc") == [.streamedLiteralChunk(id: 1, bytes("abc"))])
+        #expect(feedAll(&framer, "def\r\n") == [.streamedLiteralChunk(id: 1, bytes("def")), .streamedLiteralEnd(id: 1),
+            .command(bytes("a APPEND INBOX {1*}\r\n"))])
+        #expect(command("a APPEND INBOX {1*}\r\n") == .append({
+            var append = AppendCommand(mailbox: IMAPMailboxName("INBOX"), message: [])
+            append.streamedLiteralID = 1
+            return append
+        }()))
+        // At the threshold the literal is buffered as usual.
+        #expect(feedAll(&framer, "b APPEND INBOX {4+}\r\nabcd\r\n") == [.command(bytes("b APPEND INBOX {4+}\r\nabcd"))])
+        // A client cannot forge the marker: a line ending in "*}" announces no literal.
+        #expect(badReason("a APPEND INBOX {1*}") != nil)
+    }
 }

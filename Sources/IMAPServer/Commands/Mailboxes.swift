@@ -71,15 +71,25 @@ extension MailStoreExecutor {
 
     // RFC 3501 §6.3.11 APPEND with RFC 4315 APPENDUID; a missing mailbox answers [TRYCREATE].
     func append(_ append: AppendCommand, request: ExecutionRequest) async throws -> CommandOutcome {
+        let streamed = (request.streamedLiteral?.literal as? StoreLiteral)?.message
+        if append.streamedLiteralID != nil, streamed == nil {
+            throw CommandFailure(.no, .serverBug, "The message could not be stored")
+        }
         let mailbox: Mailbox
         do {
             mailbox = try await store.mailbox(user: request.user, name: Self.storeName(append.mailbox))
         } catch MailStoreError.mailboxNotFound {
+            streamed?.abandon()
             throw CommandFailure(.no, .tryCreate, "No such mailbox")
         }
         let (flags, keywords) = Self.storeFlags(append.flags)
-        let uid = try await mailbox.append(
-            bytes: append.message, flags: flags, keywords: keywords, internalDate: append.internalDate ?? .now)
+        let date = append.internalDate ?? .now
+        let uid: UInt32
+        if let streamed {
+            uid = try await mailbox.append(streamed, flags: flags, keywords: keywords, internalDate: date)
+        } else {
+            uid = try await mailbox.append(bytes: append.message, flags: flags, keywords: keywords, internalDate: date)
+        }
         let validity = await mailbox.uidValidity
         let updates = try await updates(allowExpunge: true, condStore: request.condStore)
         return CommandOutcome(responses: updates + [.ok(request.tag, .appendUID(uidValidity: validity, uid: uid), "APPEND completed")])

@@ -157,6 +157,8 @@ public struct AppendCommand: Sendable, Equatable {
     public var flags: [Flag]
     public var internalDate: Date?
     public var message: [UInt8]
+    /// For a large message: the id of the literal the framer streamed to a file (`message` is then empty).
+    public var streamedLiteralID: UInt32?
 
     public init(mailbox: IMAPMailboxName, flags: [Flag] = [], internalDate: Date? = nil, message: [UInt8]) {
         self.mailbox = mailbox

@@ -35,6 +35,10 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         selected = nil
     }
 
+    nonisolated func makeStreamedLiteral() throws -> any StreamedLiteral {
+        StoreLiteral(message: try store.beginDelivery())
+    }
+
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         let tag = request.tag
         condStore = request.condStore
@@ -162,4 +166,12 @@ struct CommandFailure: Error {
     }
 
     func response(tag: String) -> IMAPResponse { .tagged(tag: tag, status, code, text) }
+}
+
+/// A streamed APPEND literal kept in MailStore's delivery file, linked into the mailbox at the end.
+final class StoreLiteral: StreamedLiteral {
+    let message: IncomingMessage
+    init(message: IncomingMessage) { self.message = message }
+    func write(_ bytes: [UInt8]) throws { try message.write(bytes) }
+    func abandon() { message.abandon() }
 }

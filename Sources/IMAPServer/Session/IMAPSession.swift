@@ -156,6 +156,8 @@ public struct IMAPSession: Sendable {
         switch event {
         case .continuationRequest:
             return [.send([.continuation("Ready for literal")])]
+        case .streamedLiteralChunk, .streamedLiteralEnd:
+            return []  // the handler stores these; the command that follows refers to them
         case .error(let tag, let error):
             let response: IMAPResponse
             switch error {

@@ -38,6 +38,8 @@ public struct ExecutionRequest: Sendable, Equatable {
     public var user: String
     /// Whether the client enabled or used CONDSTORE (RFC 7162 §3.1: MODSEQ in FETCH responses).
     public var condStore: Bool
+    /// The file holding a streamed APPEND literal, filled in by the handler.
+    public var streamedLiteral: StreamedLiteralReference?
 
     public init(tag: String, command: IMAPCommand, user: String, condStore: Bool) {
         self.tag = tag
