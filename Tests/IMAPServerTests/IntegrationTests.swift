@@ -174,4 +174,19 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         }
         #expect(log.contains("TLS OK"), "\(log)")
     }
+
+    @Test func twoSessionsSeeEachOthersChanges() async throws {
+        let running = try await RunningServer.start()
+        defer { Task { await running.stop() } }
+        for i in 1...3 { _ = try await running.store.deliver(bytes: message("Shared \(i)"), to: [RunningServer.user]) }
+        let run = try python("two_sessions.py", ["127.0.0.1", "\(running.port)", RunningServer.user, RunningServer.password])
+        let process = run.process
+        let handle = run.pipe.fileHandleForReading
+        let log = await blocking {
+            let data = handle.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(log.contains("SESSIONS OK"), "\(log)")
+    }
 }

@@ -123,7 +123,7 @@ extension MailStoreExecutor {
         // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH (UID FETCH may have them).
         let updates = try await updates(allowExpunge: uid, condStore: condStore)
         let done: IMAPResponse = missing
-            ? .ok(tag, "FETCH completed; some messages were expunged") : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
+            ? .ok(tag, .expungeIssued, "FETCH completed; some messages were expunged by another session") : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
         return CommandOutcome(responses: updates + [done])
     }
 }
