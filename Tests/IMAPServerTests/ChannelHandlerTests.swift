@@ -20,11 +20,17 @@ private actor FakeExecutor: IMAPCommandExecuting {
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         executed.append(request.command)
         if case .append(let append) = request.command {
-            appended.append(append.streamedLiteralID == nil ? append.message : (request.streamedLiteral?.literal as? MemoryLiteral)?.bytes ?? [])
+            appended.append(
+                append.streamedLiteralID == nil
+                    ? append.message : (request.streamedLiteral?.literal as? MemoryLiteral)?.bytes ?? []
+            )
         }
         await sink.send([.untagged(.exists(1))])
         if case .select(let name, _) = request.command {
-            return CommandOutcome(responses: [.ok(request.tag, .readWrite, "SELECT completed")], selection: .selected(name, readOnly: false))
+            return CommandOutcome(
+                responses: [.ok(request.tag, .readWrite, "SELECT completed")],
+                selection: .selected(name, readOnly: false)
+            )
         }
         return CommandOutcome(responses: [.ok(request.tag, "\(request.command.name) completed")])
     }
@@ -50,9 +56,16 @@ private final class MemoryLiteral: StreamedLiteral, @unchecked Sendable {
 }
 
 private func makeChannel(
-    _ configuration: IMAPSessionConfiguration, executor: FakeExecutor, tls: NIOSSLContext? = nil
+    _ configuration: IMAPSessionConfiguration,
+    executor: FakeExecutor,
+    tls: NIOSSLContext? = nil
 ) async throws -> NIOAsyncTestingChannel {
-    let handler = IMAPChannelHandler(configuration: configuration, executor: executor, tlsContext: tls, logger: Logger(label: "test"))
+    let handler = IMAPChannelHandler(
+        configuration: configuration,
+        executor: executor,
+        tlsContext: tls,
+        logger: Logger(label: "test")
+    )
     let channel = try await NIOAsyncTestingChannel(handler: handler)
     try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1143))
     return channel
@@ -114,7 +127,9 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
     @Test func failedLoginThenByeCloses() async throws {
         let executor = FakeExecutor()
         let channel = try await makeChannel(
-            .init(allowPlaintextAuth: true, maxFailedLogins: 1, failedLoginDelayMilliseconds: 1), executor: executor)
+            .init(allowPlaintextAuth: true, maxFailedLogins: 1, failedLoginDelayMilliseconds: 1),
+            executor: executor
+        )
         _ = try await output(channel, until: "\r\n")
         try await send(channel, "a LOGIN bob wrong\r\n")
         // The slowdown is a timer on the channel's (virtual-time) event loop: move time on until it fires.
@@ -135,9 +150,12 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let tls = try TestTLS.make(in: directory)
-        let context = try NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+        let context = try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))
+            )
+        )
         let executor = FakeExecutor()
         let channel = try await makeChannel(.init(startTLSAvailable: true), executor: executor, tls: context)
         #expect(try await output(channel, until: "\r\n").contains("STARTTLS LOGINDISABLED"))

@@ -130,7 +130,9 @@ public struct ListCommand: Sendable, Equatable {
     public var returnOptions: [ReturnOption]
 
     public init(
-        selection: [SelectionOption] = [], reference: String, patterns: [String],
+        selection: [SelectionOption] = [],
+        reference: String,
+        patterns: [String],
         returnOptions: [ReturnOption] = []
     ) {
         self.selection = selection
@@ -186,7 +188,8 @@ public struct Flag: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ string: String) {
         let system: [Flag] = [.seen, .answered, .flagged, .deleted, .draft, .recent]
-        if string.hasPrefix("\\"), let known = system.first(where: { $0.rawValue.lowercased() == string.lowercased() }) {
+        if string.hasPrefix("\\"), let known = system.first(where: { $0.rawValue.lowercased() == string.lowercased() })
+        {
             self = known
         } else {
             rawValue = string

@@ -36,8 +36,10 @@ public struct IMAPFramer: Sendable {
         /// APPEND literals larger than this are streamed (`streamedLiteralChunk`) rather than buffered.
         public var streamThreshold: Int
         public init(
-            maxLineLength: Int = IMAPDefaults.maxLineLength, maxLiteralSize: Int = IMAPDefaults.maxLiteralSize,
-            maxCommandSize: Int = IMAPDefaults.maxCommandSize, appendLimit: Int = IMAPDefaults.appendLimit,
+            maxLineLength: Int = IMAPDefaults.maxLineLength,
+            maxLiteralSize: Int = IMAPDefaults.maxLiteralSize,
+            maxCommandSize: Int = IMAPDefaults.maxCommandSize,
+            appendLimit: Int = IMAPDefaults.appendLimit,
             streamThreshold: Int = IMAPDefaults.appendStreamThreshold
         ) {
             self.streamThreshold = streamThreshold
@@ -198,7 +200,8 @@ public struct IMAPFramer: Sendable {
     }
 
     private func tagOfPending() -> String? {
-        command.isEmpty ? Self.tag(of: Array(input[inputIndex..<min(input.count, inputIndex + 256)])) : Self.tag(of: command)
+        command.isEmpty
+            ? Self.tag(of: Array(input[inputIndex..<min(input.count, inputIndex + 256)])) : Self.tag(of: command)
     }
 
     static func tag(of bytes: [UInt8]) -> String? {

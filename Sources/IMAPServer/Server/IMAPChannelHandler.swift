@@ -26,7 +26,9 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private let literalQueue = DispatchQueue(label: "correo.imap.literal")
 
     public init(
-        configuration: IMAPSessionConfiguration, executor: any IMAPCommandExecuting, tlsContext: NIOSSLContext?,
+        configuration: IMAPSessionConfiguration,
+        executor: any IMAPCommandExecuting,
+        tlsContext: NIOSSLContext?,
         logger: Logger
     ) {
         self.framer = IMAPFramer(limits: .init(appendLimit: configuration.appendLimit))
@@ -123,7 +125,10 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             framer.reset()
             guard let tlsContext else { return close() }
             do {
-                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                try context.pipeline.syncOperations.addHandler(
+                    NIOSSLServerHandler(context: tlsContext),
+                    position: .first
+                )
                 actions.append(contentsOf: session.tlsEstablished())
             } catch {
                 logger.warning("STARTTLS failed", metadata: ["error": "\(error)"])
@@ -270,7 +275,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private func armAutologout() {
         guard let context else { return }
         autologout?.cancel()
-        let seconds = session.state == .notAuthenticated
+        let seconds =
+            session.state == .notAuthenticated
             ? IMAPDefaults.unauthenticatedTimeoutSeconds : IMAPDefaults.idleTimeoutSeconds
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         autologout = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {

@@ -23,7 +23,8 @@ public final class IMAPServer: Sendable {
         public var serverName: String
 
         public init(
-            allowPlaintextAuth: Bool = false, appendLimit: Int = IMAPDefaults.appendLimit,
+            allowPlaintextAuth: Bool = false,
+            appendLimit: Int = IMAPDefaults.appendLimit,
             maxFailedLogins: Int = IMAPDefaults.maxFailedLogins,
             failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds,
             serverName: String = "correo"
@@ -71,8 +72,12 @@ public final class IMAPServer: Sendable {
     private let connectionCounter = Locked<UInt64>(0)
 
     public init(
-        configuration: Configuration, store: MailStore, users: Users? = nil, tlsContext: NIOSSLContext?,
-        group: any EventLoopGroup, logger: Logger
+        configuration: Configuration,
+        store: MailStore,
+        users: Users? = nil,
+        tlsContext: NIOSSLContext?,
+        group: any EventLoopGroup,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -91,7 +96,10 @@ public final class IMAPServer: Sendable {
             channels.withLock { $0.append(channel) }
             let port = channel.localAddress?.port ?? listener.port
             ports.append(port)
-            logger.info("IMAP listening", metadata: ["port": "\(port)", "tls": "\(listener.kind == .implicitTLS ? "implicit" : "starttls")"])
+            logger.info(
+                "IMAP listening",
+                metadata: ["port": "\(port)", "tls": "\(listener.kind == .implicitTLS ? "implicit" : "starttls")"]
+            )
         }
         return ports
     }
@@ -125,17 +133,28 @@ public final class IMAPServer: Sendable {
         var connectionLogger = logger
         connectionLogger[metadataKey: "connection"] = "imap-\(id)"
         let session = IMAPSessionConfiguration(
-            isTLS: kind == .implicitTLS, startTLSAvailable: tlsContext != nil && kind == .startTLS,
-            allowPlaintextAuth: configuration.allowPlaintextAuth, condStore: true, appendLimit: configuration.appendLimit,
+            isTLS: kind == .implicitTLS,
+            startTLSAvailable: tlsContext != nil && kind == .startTLS,
+            allowPlaintextAuth: configuration.allowPlaintextAuth,
+            condStore: true,
+            appendLimit: configuration.appendLimit,
             maxFailedLogins: configuration.maxFailedLogins,
-            failedLoginDelayMilliseconds: configuration.failedLoginDelayMilliseconds, serverName: configuration.serverName)
+            failedLoginDelayMilliseconds: configuration.failedLoginDelayMilliseconds,
+            serverName: configuration.serverName
+        )
         let executor = MailStoreExecutor(store: store, users: users, logger: connectionLogger)
         let sync = channel.pipeline.syncOperations
         if kind == .implicitTLS, let tlsContext {
             try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
         }
         try sync.addHandler(
-            IMAPChannelHandler(configuration: session, executor: executor, tlsContext: tlsContext, logger: connectionLogger))
+            IMAPChannelHandler(
+                configuration: session,
+                executor: executor,
+                tlsContext: tlsContext,
+                logger: connectionLogger
+            )
+        )
     }
 }
 

@@ -15,10 +15,14 @@ public struct IMAPSessionConfiguration: Sendable, Equatable {
     public var serverName: String
 
     public init(
-        isTLS: Bool = false, startTLSAvailable: Bool = false, allowPlaintextAuth: Bool = false,
-        condStore: Bool = true, appendLimit: Int = IMAPDefaults.appendLimit,
+        isTLS: Bool = false,
+        startTLSAvailable: Bool = false,
+        allowPlaintextAuth: Bool = false,
+        condStore: Bool = true,
+        appendLimit: Int = IMAPDefaults.appendLimit,
         maxFailedLogins: Int = IMAPDefaults.maxFailedLogins,
-        failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds, serverName: String = "correo"
+        failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds,
+        serverName: String = "correo"
     ) {
         self.isTLS = isTLS
         self.startTLSAvailable = startTLSAvailable
