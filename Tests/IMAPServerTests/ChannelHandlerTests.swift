@@ -214,4 +214,15 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
         #expect(await executor.appended == [message, Array("abc".utf8)])
         _ = try await channel.finish()
     }
+
+    @Test func silentClientIsLoggedOutBeforeLogin() async throws {
+        let executor = FakeExecutor()
+        let channel = try await makeChannel(.init(), executor: executor)
+        _ = try await output(channel, until: "\r\n")
+        await channel.testingEventLoop.advanceTime(by: .seconds(Int64(IMAPDefaults.unauthenticatedTimeoutSeconds - 1)))
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await output(channel, until: "\r\n") == "* BYE Autologout; idle for too long\r\n")
+        try await channel.closeFuture.get()
+    }
 }

@@ -220,5 +220,8 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
             return String(decoding: data, as: UTF8.self)
         }
         #expect(log.contains("SESSIONS OK"), "\(log)")
+        // Both sessions logged out: the server forgets their connections (it may take a moment to see the close).
+        for _ in 0..<200 where running.server.connectionCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(running.server.connectionCount == 0)
     }
 }

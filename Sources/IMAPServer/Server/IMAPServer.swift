@@ -70,6 +70,7 @@ public final class IMAPServer: Sendable {
     private let logger: Logger
     private let channels = Locked<[any Channel]>([])
     private let connectionCounter = Locked<UInt64>(0)
+    private let connections = Locked<[UInt64: any Channel]>([:])
 
     public init(
         configuration: Configuration,
@@ -104,14 +105,24 @@ public final class IMAPServer: Sendable {
         return ports
     }
 
-    /// Stops accepting connections and closes the listeners.
+    /// Stops accepting connections, closes the listeners, then says BYE to and closes every open session.
     public func shutdown() async throws {
-        let all = channels.withLock { channels in
+        let listeners = channels.withLock { channels in
             defer { channels.removeAll() }
             return channels
         }
-        for channel in all { try? await channel.close() }
+        for channel in listeners { try? await channel.close() }
+        let open = connections.withLock { Array($0.values) }
+        for channel in open {
+            var bye = channel.allocator.buffer(capacity: 32)
+            bye.writeString("* BYE Server shutting down\r\n")
+            try? await channel.writeAndFlush(bye)
+            try? await channel.close()
+        }
     }
+
+    /// Number of client connections open now.
+    public var connectionCount: Int { connections.withLock { $0.count } }
 
     private func bootstrap(for kind: Listener.Kind) -> ServerBootstrap {
         ServerBootstrap(group: group)
@@ -129,6 +140,10 @@ public final class IMAPServer: Sendable {
         let id = connectionCounter.withLock { counter in
             counter += 1
             return counter
+        }
+        connections.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [connections] _ in
+            _ = connections.withLock { $0.removeValue(forKey: id) }
         }
         var connectionLogger = logger
         connectionLogger[metadataKey: "connection"] = "imap-\(id)"
