@@ -69,6 +69,11 @@ def main():
     assert data[0][1] == big, "big message changed"
     trailer = b"".join(item if isinstance(item, bytes) else item[0] for item in data)
     assert b"RFC822.SIZE %d" % len(big) in trailer, trailer
+    chunks = []
+    for offset in range(0, len(big) + 65536, 65536):  # Thunderbird's chunked download
+        data = ok(imap.uid("FETCH", big_uid, "(UID BODY.PEEK[]<%d.65536>)" % offset), "FETCH chunk")
+        chunks.append(data[0][1] if isinstance(data[0], tuple) else b"")
+    assert b"".join(chunks) == big, "chunked download differs"
     ok(imap.close(), "CLOSE Archive")
     typ, data = imap.append("Nowhere", None, None, MESSAGE)
     assert typ == "NO" and b"TRYCREATE" in data[0], data

@@ -28,7 +28,16 @@ extension MailStoreExecutor {
         if uid, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
         let condStore = request.condStore
         if condStore, uid || changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
-        let need = FetchEngine.need(attributes)
+        var need = FetchEngine.need(attributes)
+        // Thunderbird downloads big messages as BODY.PEEK[]<offset.65536> chunks: read just that range.
+        let contentAttributes = attributes.filter { FetchEngine.need([$0]) != .nothing }
+        var wholeMessageRange: PartialRange?
+        if contentAttributes.count == 1, case .bodySection(let section, _, let partial?) = contentAttributes[0],
+            section == BodySection()
+        {
+            wholeMessageRange = partial
+            need = .nothing
+        }
 
         // RFC 3501 §6.4.5: fetching body text sets \Seen, and the new flags are reported.
         var setsSeen = !current.view.readOnly && attributes.contains { $0.setsSeen }
@@ -61,6 +70,17 @@ extension MailStoreExecutor {
             }
             if let changedSince, message.modSeq <= changedSince { continue }
             var loaded: LoadedMessage?
+            var rangeData: [UInt8]?
+            if let range = wholeMessageRange {
+                let start = min(Int(range.offset), record.size)
+                let end = min(start + Int(range.length), record.size)
+                do {
+                    rangeData = start < end ? try await mailbox.readMessage(uid: message.uid, range: start..<end) : []
+                } catch {
+                    missing = true
+                    continue
+                }
+            }
             if need != .nothing {
                 do {
                     if need == .header {
@@ -130,7 +150,11 @@ extension MailStoreExecutor {
                         loaded = m
                     }
                 case .bodySection(let section, _, let partial):
-                    if var m = loaded {
+                    if let rangeData {
+                        items.append(
+                            .section(name: FetchEngine.sectionName(section), origin: partial?.offset, data: rangeData)
+                        )
+                    } else if var m = loaded {
                         let data = FetchEngine.sectionData(section, in: &m)
                         loaded = m
                         items.append(
