@@ -166,10 +166,10 @@ public struct MergeSender: Sendable {
                     connection = open
                 }
                 let result = try await open.send(from: message.sender, recipients: message.recipients, message: message.bytes)
-                var reply = result.dataReply.singleLine
+                var reply = result.dataReply.description
                 if !result.rejected.isEmpty {
-                    reply += " (refused: " + result.rejected.map { "\($0.address) \($0.reply.singleLine)" }
-                        .joined(separator: "; ") + ")"
+                    let refused: [String] = result.rejected.map { "\($0.address) \($0.reply.description)" }
+                    reply += " (refused: " + refused.joined(separator: "; ") + ")"
                 }
                 return RowOutcome(row: message.row, address: message.address, status: .sent, reply: reply,
                     messageID: message.messageID)
@@ -184,7 +184,7 @@ public struct MergeSender: Sendable {
             }
         }
         return RowOutcome(row: message.row, address: message.address, status: .failed,
-            reply: lastError.reply?.singleLine ?? lastError.description, messageID: message.messageID)
+            reply: lastError.reply?.description ?? lastError.description, messageID: message.messageID)
     }
 
     private func connect() async throws(SMTPClientError) -> SMTPConnection {

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SMTPCore
 import NIOPosix
 import NIOSSL
 
@@ -95,7 +96,7 @@ public enum SMTPClient {
         let dataTimeout = TimeAmount(configuration.dataTerminationTimeout)
         // The promises exist before the channel does, so a session that fails at once still reports why.
         let eventLoop = group.next()
-        let ready = eventLoop.makePromise(of: ServerCapabilities.self)
+        let ready = eventLoop.makePromise(of: SMTPExtensions.self)
         let handlerAdded = eventLoop.makePromise(of: NIOLoopBound<SMTPClientHandler>.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))

@@ -1,6 +1,7 @@
 import Foundation
 import MailTestSupport
 import SMTPClient
+import SMTPCore
 import Testing
 
 /// The client over real sockets against aiosmtpd (interop/send/smtp_sink.py).
@@ -23,7 +24,8 @@ struct SinkTests {
             let result = try await connection.send(from: "me@x.test", recipients: ["ann@x.test"], message: Self.message)
             await connection.close()
             #expect(result.dataReply.code == 250)
-            #expect(result.dataReply.lines.first?.hasPrefix("2.0.0 OK queued as sink-") == true)
+            #expect(result.dataReply.enhancedCode == EnhancedStatusCode(2, 0, 0))
+            #expect(result.dataReply.lines.first?.hasPrefix("OK queued as sink-") == true)
             #expect(sink.messages(for: "ann@x.test") == [Data(Self.message)])
         }
     }
@@ -41,12 +43,12 @@ struct SinkTests {
             #expect(connection.capabilities.pipelining)
             _ = try await connection.send(from: "me@x.test", recipients: ["a@x.test"], message: Self.message)
             await #expect(throws: SMTPClientError.allRecipientsRejected([
-                RecipientResult(address: "gone@x.test", reply: SMTPReply(550, "5.1.1 <gone@x.test>: no such user"))
+                RecipientResult(address: "gone@x.test", reply: SMTPReply(code: 550, EnhancedStatusCode(5, 1, 1), "<gone@x.test>: no such user"))
             ])) {
                 try await connection.send(from: "me@x.test", recipients: ["gone@x.test"], message: Self.message)
             }
             let mixed = try await connection.send(from: "me@x.test", recipients: ["busy@x.test", "b@x.test"], message: Self.message)
-            #expect(mixed.rejected == [RecipientResult(address: "busy@x.test", reply: SMTPReply(451, "4.2.1 mailbox busy, try later"))])
+            #expect(mixed.rejected == [RecipientResult(address: "busy@x.test", reply: SMTPReply(code: 451, EnhancedStatusCode(4, 2, 1), "mailbox busy, try later"))])
             _ = try await connection.send(from: "me@x.test", recipients: ["busy@x.test"], message: Self.message)
             await connection.close()
             #expect(Set(sink.messageFiles) == ["a@x.test.eml", "b@x.test.eml", "busy@x.test.eml"])
@@ -58,7 +60,7 @@ struct SinkTests {
             let tls = try TestTLS.make(in: directory)
             let sink = try SMTPSink(outdir: directory.url, tls: tls, auth: ("ann", "right"))
             defer { sink.stop() }
-            await #expect(throws: SMTPClientError.authenticationFailed(SMTPReply(535, "5.7.8 Authentication credentials invalid"))) {
+            await #expect(throws: SMTPClientError.authenticationFailed(SMTPReply(code: 535, EnhancedStatusCode(5, 7, 8), "Authentication credentials invalid"))) {
                 _ = try await SMTPClient.connect(
                     host: "127.0.0.1", port: sink.port, trust: .certificateAuthorities(pemFile: tls.certificatePath),
                     auth: SMTPCredentials(user: "ann", password: "wrong")
