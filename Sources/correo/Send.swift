@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MailCore
 import MailMerge
 import SMTPClient
 
@@ -92,10 +93,10 @@ struct Send: AsyncParsableCommand {
         do {
             let list = try MergeList(contentsOf: csv)
             let template = try MergeTemplate(bodyFile: message, htmlFile: html, columns: list.columns)
-            var attachments: [MergeAttachment] = []
+            var attachments: [Attachment] = []
             for path in attach {
                 do {
-                    attachments.append(try MergeAttachment(path: path))
+                    attachments.append(try Attachment(contentsOfFile: path))
                 } catch {
                     throw ValidationError("cannot read the attachment \(path): \((error as NSError).localizedDescription)")
                 }

@@ -82,7 +82,7 @@ struct MergeSendingTests {
                 let received = sink.messages(for: "p\(index)@x.test")
                 #expect(received.count == 1)
                 let text = String(decoding: received.first ?? Data(), as: UTF8.self)
-                #expect(text.contains("To: =?UTF-8?B?"))
+                #expect(text.contains("To: =?UTF-8?Q?Person_\(index)_=C3=91?= <p\(index)@x.test>\r\n"))
                 #expect(text.contains("Dear Person \(index) =C3=91,"))
             }
             var wrongName = 0
