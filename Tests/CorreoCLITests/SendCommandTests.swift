@@ -160,6 +160,39 @@ struct SendCommandTests {
     }
 }
 
+struct SendInterruptTests {
+    @Test func ctrlCStopsAfterTheCurrentMessageAndSaysWhereToResume() async throws {
+        try await TemporaryDirectory.with { directory in
+            let outdir = directory.url.appendingPathComponent("in", isDirectory: true)
+            let sink = try SMTPSink(outdir: outdir.creatingDirectory())
+            defer { sink.stop() }
+            let path = { (name: String) in directory.url.appendingPathComponent(name).path }
+            try (1...40).map { "P\($0),p\($0)@example.org" }.joined(separator: "\n")
+                .write(toFile: path("list.csv"), atomically: true, encoding: .utf8)
+            try "Hi {{name}}\n".write(toFile: path("body.txt"), atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = SendCommandTests.packageRoot.appendingPathComponent(".build/debug/correo")
+            process.arguments = [
+                "send", "-c", path("list.csv"), "-e", "me@example.com", "-h", "127.0.0.1", "-p", "\(sink.port)",
+                "-m", path("body.txt"), "--tls", "none", "--send", "--rate", "300/min", "--connections", "1",
+            ]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Interrupt once a few messages have arrived.
+            while sink.messageFiles.count < 3 && process.isRunning { usleep(20_000) }
+            kill(process.processIdentifier, SIGINT)
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 130)
+            let sent = sink.messageFiles.count
+            #expect(sent >= 3 && sent < 40)
+            #expect(output.contains("Stopped. To continue, run the same command with --resume-from \(sent + 1)"))
+        }
+    }
+}
+
 extension URL {
     /// Creates the folder and returns it.
     func creatingDirectory() throws -> URL {
