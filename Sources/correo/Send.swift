@@ -194,6 +194,13 @@ struct Send: AsyncParsableCommand {
             "Sent \(summary.sent), failed \(summary.failed), skipped \(summary.skipped) "
                 + "in \(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate)) messages/s)."
         )
+        if let reason = summary.abortedBecause {
+            printError("correo send: stopped: \(reason)")
+            if let next = summary.resumeFrom {
+                print("Stopped. To continue, run the same command with --resume-from \(next)")
+            }
+            throw ExitCode(1)
+        }
         if stop.isRequested, let next = summary.resumeFrom {
             print("Stopped. To continue, run the same command with --resume-from \(next)")
             throw ExitCode(130)

@@ -148,6 +148,29 @@ struct SendCommandTests {
         }
     }
 
+    @Test func wrongPasswordStopsTheRunAtTheFirstRow() async throws {
+        try await TemporaryDirectory.with { directory in
+            let tls = try TestTLS.make(in: directory)
+            let sink = try SMTPSink(outdir: directory.url.appendingPathComponent("in").creatingDirectory(), tls: tls, auth: ("me", "right"))
+            defer { sink.stop() }
+            let path = { (name: String) in directory.url.appendingPathComponent(name).path }
+            try (1...20).map { "P\($0),p\($0)@example.org" }.joined(separator: "\n").write(toFile: path("list.csv"), atomically: true, encoding: .utf8)
+            try "Hi\n".write(toFile: path("body.txt"), atomically: true, encoding: .utf8)
+            let run = try Self.correo(
+                [
+                    "send", "-c", path("list.csv"), "-e", "me@example.com", "-h", "127.0.0.1", "-p", "\(sink.port)",
+                    "-m", path("body.txt"), "--user", "me", "--cafile", tls.certificatePath, "--send",
+                ],
+                environment: ["CORREO_SMTP_PASSWORD": "wrong"]
+            )
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("correo send: stopped: authentication failed: 535 5.7.8 Authentication credentials invalid"))
+            #expect(run.output.contains("Sent 0, failed 0, skipped 0"))
+            #expect(run.output.contains("--resume-from 1"))
+            #expect(sink.messageFiles.isEmpty)
+        }
+    }
+
     @Test func userWithoutPasswordIsAnError() async throws {
         try await TemporaryDirectory.with { directory in
             let path = { (name: String) in directory.url.appendingPathComponent(name).path }
