@@ -94,6 +94,7 @@ let package = Package(
             dependencies: [
                 "CorreoServer", "MailMerge", "MailStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

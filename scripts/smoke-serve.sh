@@ -12,7 +12,7 @@ pid=$!
 
 greeting() {  # port expected-prefix
   for _ in $(seq 1 100); do
-    if exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
+    if { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null; then
       local line
       IFS= read -r -t 5 line <&3 || true
       exec 3>&-

@@ -19,12 +19,8 @@ public enum IMAPDefaults {
     public static let idleTimeoutSeconds = 30 * 60
     /// Shorter autologout for connections that have not logged in.
     public static let unauthenticatedTimeoutSeconds = 60
-    /// Commands accepted per second per connection before the server slows reading.
-    public static let maxCommandsPerSecond = 200
     /// Consecutive BAD commands before the server says BYE (a client that is not speaking IMAP).
     public static let maxConsecutiveBadCommands = 20
     /// Nesting depth of parenthesised lists (SEARCH keys, BODYSTRUCTURE) the parser accepts.
     public static let maxNestingDepth = 32
-    /// How often an IDLE session checks the Maildir for changes made by other programs.
-    public static let idlePollMilliseconds = 1000
 }

@@ -26,8 +26,10 @@ public enum MailCoreDefaults {
     /// RFC 2047 2: an encoded word is at most 75 characters.
     public static let maxEncodedWordLength = 75
 
-    /// Longest encoded word the decoder accepts. RFC 2047 2 allows 75 characters, but real mailers write
-    /// longer ones; the bound keeps decoding linear on hostile input such as `=?a?q?x=?a?q?x…`.
+    /// Longest encoded word the decoder accepts.
+    ///
+    /// RFC 2047 2 allows 75 characters, but real mailers write longer ones; the bound keeps decoding
+    /// linear on hostile input such as `=?a?q?x=?a?q?x…`.
     public static let maxEncodedWordDecodeLength = 2_048
 
     /// Folding target for headers the builder writes (RFC 5322 2.1.1 "SHOULD be no more than 78").

@@ -25,8 +25,15 @@ public struct MessageRecord: Hashable, Sendable {
 
     /// A record as the store makes them; public so other targets' tests can build fixtures.
     public init(
-        uid: UInt32, flags: MessageFlags = [], keywords: [String] = [], size: Int, physicalSize: Int? = nil,
-        internalDate: Date, modSeq: UInt64 = 1, fileName: String, isRecent: Bool = false
+        uid: UInt32,
+        flags: MessageFlags = [],
+        keywords: [String] = [],
+        size: Int,
+        physicalSize: Int? = nil,
+        internalDate: Date,
+        modSeq: UInt64 = 1,
+        fileName: String,
+        isRecent: Bool = false
     ) {
         self.uid = uid
         self.flags = flags
@@ -63,4 +70,33 @@ public struct MailboxChanges: Hashable, Sendable {
 
     /// Whether nothing changed.
     public var isEmpty: Bool { appended.isEmpty && expunged.isEmpty && flagsChanged.isEmpty }
+}
+
+extension MailboxChanges {
+    /// What a session must announce to move its view from `old` to `new` (both sorted by UID, as
+    /// `Mailbox.snapshot()` gives them): a session can keep its last snapshot, treat `changes()`
+    /// events as a wake-up, and diff — so its own and others' changes are each reported once.
+    public static func difference(from old: [MessageRecord], to new: [MessageRecord]) -> MailboxChanges {
+        var changes = MailboxChanges()
+        var i = 0
+        var j = 0
+        while i < old.count || j < new.count {
+            if j == new.count || (i < old.count && old[i].uid < new[j].uid) {
+                changes.expunged.append(old[i].uid)
+                i += 1
+            } else if i == old.count || new[j].uid < old[i].uid {
+                changes.appended.append(new[j])
+                j += 1
+            } else {
+                if old[i].flags != new[j].flags || old[i].keywords != new[j].keywords {
+                    changes.flagsChanged.append(new[j])
+                }
+                i += 1
+                j += 1
+            }
+        }
+        changes.uidNext = max((new.last?.uid ?? 0) + 1, (old.last?.uid ?? 0) + 1)
+        changes.highestModSeq = max(new.map(\.modSeq).max() ?? 0, old.map(\.modSeq).max() ?? 0)
+        return changes
+    }
 }

@@ -81,9 +81,14 @@ extension SMTPSession {
     /// single recipient, so one copy does not reveal the others.
     func traceHeaders() -> String {
         let literal = clientAddress.contains(":") ? "[IPv6:\(clientAddress)]" : "[\(clientAddress)]"
-        let heloName = String(
-            (greeting?.name ?? "unknown").unicodeScalars.filter { $0.value > 0x20 && $0 != "(" && $0 != ")" }
-        )
+        // The client's name is its claim, not checked: keep only what cannot break the header (no comment
+        // parentheses, and no 8-bit octets unless the message is an SMTPUTF8 one).
+        let allowed = { (scalar: Unicode.Scalar) in
+            scalar.value > 0x20 && scalar.value != 0x7F && scalar != "(" && scalar != ")"
+                && (scalar.isASCII || self.mailParameters.smtpUTF8)
+        }
+        let claimed = String((greeting?.name ?? "").unicodeScalars.filter(allowed))
+        let heloName = claimed.isEmpty ? "unknown" : claimed
         var received = "Received: from \(heloName) (\(literal))\r\n"
         received += "\tby \(configuration.hostname) (correo) with \(receivedProtocol) id \(messageID)"
         if recipients.count == 1, let recipient = recipients.first { received += "\r\n\tfor <\(recipient)>" }

@@ -49,6 +49,20 @@ struct PortOptions: ParsableArguments {
     var imapsPort: Int?
 }
 
+extension PortOptions {
+    /// The five ports from flags, `CORREO_…_PORT` variables and the defaults.
+    func resolved() throws -> CorreoConfiguration.Ports {
+        let defaults = CorreoConfiguration.Ports.defaults
+        return CorreoConfiguration.Ports(
+            smtp: try resolvePort(smtpPort, "SMTP_PORT", default: defaults.smtp),
+            submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: defaults.submission),
+            smtps: try resolvePort(smtpsPort, "SMTPS_PORT", default: defaults.smtps),
+            imap: try resolvePort(imapPort, "IMAP_PORT", default: defaults.imap),
+            imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: defaults.imaps)
+        )
+    }
+}
+
 /// Reads `CORREO_NAME` from the environment: the fallback for every long option.
 func environment(_ name: String) -> String? {
     guard let value = ProcessInfo.processInfo.environment["CORREO_" + name], !value.isEmpty else { return nil }
@@ -87,7 +101,7 @@ extension ServerOptions {
 }
 
 /// A port from a flag, else from `CORREO_NAME`, else the default; a malformed variable is an error.
-func port(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
+func resolvePort(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
     if let flag { return flag }
     guard let text = environment(variable) else { return value }
     guard let number = Int(text) else { throw ValidationError("CORREO_\(variable)=\(text) is not a port number") }

@@ -3,6 +3,7 @@ import Logging
 import MailStore
 import MailTestSupport
 import NIOPosix
+import NIOSSL
 import Testing
 
 @testable import IMAPServer
@@ -13,20 +14,29 @@ private struct RunningServer {
     let store: MailStore
     let server: IMAPServer
     let port: Int
+    let ports: [Int]
     static let user = "bob@example.org"
     static let password = "secret pass"
 
-    static func start() async throws -> RunningServer {
+    static func start(tls: TestTLS? = nil) async throws -> RunningServer {
         let directory = try TemporaryDirectory()
         let store = MailStore(root: directory.url.appendingPathComponent("mail"))
         try FileManager.default.createDirectory(at: store.root, withIntermediateDirectories: true)
         try store.users.add(user, password: password)
         try store.createUserMaildir(user)
+        var context: NIOSSLContext?
+        var listeners: [IMAPServer.Listener] = [.init(kind: .startTLS, host: "127.0.0.1", port: 0)]
+        if let tls {
+            context = try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+            listeners.append(.init(kind: .implicitTLS, host: "127.0.0.1", port: 0))
+        }
         let server = IMAPServer(
-            configuration: .init(allowPlaintextAuth: true), store: store, tlsContext: nil,
+            configuration: .init(allowPlaintextAuth: tls == nil), store: store, tlsContext: context,
             group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "imap-test"))
-        let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
-        return RunningServer(directory: directory, store: store, server: server, port: ports[0])
+        let ports = try await server.start(listeners: listeners)
+        return RunningServer(directory: directory, store: store, server: server, port: ports[0], ports: ports)
     }
 
     func stop() async {
@@ -147,5 +157,21 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         }
         #expect(log.contains("ALL OK"), "\(log)")
         #expect(process.terminationStatus == 0)
+    }
+
+    @Test func startTLSAndImplicitTLSWithImaplib() async throws {
+        let certificates = try TemporaryDirectory()
+        defer { certificates.remove() }
+        let running = try await RunningServer.start(tls: try TestTLS.make(in: certificates))
+        defer { Task { await running.stop() } }
+        let run = try python("tls_check.py", ["127.0.0.1", "\(running.ports[0])", "\(running.ports[1])", RunningServer.user, RunningServer.password])
+        let process = run.process
+        let handle = run.pipe.fileHandleForReading
+        let log = await blocking {
+            let data = handle.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(log.contains("TLS OK"), "\(log)")
     }
 }

@@ -132,3 +132,16 @@ private func sampleBuilder() -> MessageBuilder {
     #expect(header["X-Note"] == "one Bcc: victim@example.org")
     #expect(!header.contains("Bad Name") && !header.contains("Bad"))
 }
+
+@Test func attachmentsReadFromFiles() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let url = directory.url.appendingPathComponent("Übersicht.pdf")
+    let bytes: [UInt8] = [0x25, 0x50, 0x44, 0x46, 0x00, 0xFF, 0x0A]
+    try Data(bytes).write(to: url)
+    let attachment = try Attachment(contentsOf: url)
+    #expect(attachment.filename == "Übersicht.pdf")
+    #expect(attachment.contentType.mimeType == "application/pdf")
+    #expect(attachment.data == bytes)
+    #expect(throws: (any Error).self) { try Attachment(contentsOf: directory.url.appendingPathComponent("missing")) }
+}

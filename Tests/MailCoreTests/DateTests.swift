@@ -53,3 +53,9 @@ private func epoch(_ text: String) -> Int? {
         #expect(MessageDate.parse(date.formatted) == date)
     }
 }
+
+@Test func localComponentsAreInTheWritersZone() throws {
+    let late = try #require(MessageDate.parse("Tue, 3 Nov 2026 23:30:00 -0500"))
+    #expect(late.localComponents.day == 3 && late.localComponents.hour == 23 && late.localComponents.minute == 30)
+    #expect(MessageDate(date: late.date).localComponents.day == 4)
+}

@@ -107,3 +107,33 @@ import Testing
     let reversed = MIMEParameters.parse(Array("; filename*=utf-8''r%C3%A9el.pdf; filename=\"fallback.pdf\"".utf8)[...])
     #expect(reversed["filename"] == "réel.pdf")
 }
+
+@Test func commonCharsetsDecode() {
+    #expect(Charset.decode([0xA3, 0xF3, 0x64, 0xBC], charset: "ISO-8859-2") == "Łódź")
+    #expect(Charset.decode([0xA4], charset: "iso-8859-15") == "€")
+    #expect(Charset.decode([0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2], charset: "Windows-1251") == "Привет")
+    #expect(Charset.decode([0x9A, 0x9D], charset: "windows-1250") == "šť")
+    #expect(Charset.decode([0xF0, 0xD2, 0xC9, 0xD7, 0xC5, 0xD4], charset: "koi8-r") == "Привет")
+    #expect(Charset.decode([0xE9], charset: "latin1") == "é")
+    #expect(Charset.decode([0xE9], charset: "utf-8") == nil)
+    #expect(Charset.decode([0x41], charset: "x-no-such-charset") == nil)
+    #expect(Charset.decodeUndeclared([0x63, 0x61, 0x66, 0xE9]) == "café")
+}
+
+@Test func messageGlobalIsEncapsulatedWithUTF8Header() throws {
+    let message = MessageCorpus.messageGlobal
+    let report = MIMEPart.parse(message)
+    let global = try #require(report.part(at: [2]))
+    #expect(global.contentType.mimeType == "message/global")
+    #expect(global.encapsulatedMessage?.header.subject == "Grüße")
+    #expect(global.encapsulatedMessage?.header.from.first?.domain == "例え.jp")
+    #expect(report.part(at: [2, 1])?.text(in: message) == "Hallo.")
+}
+
+@Test func invalidUTF8IsRecognised() {
+    #expect(Charset.decode([0xC0, 0xAF], charset: "utf-8") == nil)  // overlong "/"
+    #expect(Charset.decode([0xED, 0xA0, 0x80], charset: "utf-8") == nil)  // a surrogate
+    #expect(Charset.decode([0xE2, 0x82], charset: "utf-8") == nil)  // truncated
+    #expect(Charset.decode([0xE2, 0x82, 0xAC], charset: "UTF-8") == "€")
+    #expect(Charset.decodeUndeclared([0xC0, 0xAF]) == "À¯")
+}

@@ -214,3 +214,24 @@ private let handMessage: [UInt8] = Array(
     let fromBuffer = message.withUnsafeBufferPointer { MIMEPart.parse(buffer: $0) }
     #expect(fromBuffer == MIMEPart.parse(message))
 }
+
+@Test func bareLineFeedRangesAndEncapsulatedRangesAreExact() throws {
+    // 107 bytes, LF only; offsets computed independently of the parser.
+    let message = Array(
+        ("Content-Type: multipart/mixed; boundary=q\n" + "\n" + "--q\n" + "Content-Type: message/rfc822\n" + "\n"
+            + "Subject: in\n" + "\n" + "inner body\n" + "--q--\n").utf8
+    )
+    let root = MIMEPart.parse(message)
+    #expect(root.headerRange == 0..<43)
+    #expect(root.bodyRange == 43..<107)
+    let part = try #require(root.children.first)
+    #expect(part.headerRange == 47..<77)
+    #expect(part.bodyRange == 77..<100)
+    #expect(part.bodyLineCount == 3)
+    #expect(part.bareLineFeedCount == 2)
+    let inner = try #require(part.encapsulatedMessage)
+    #expect(inner.headerRange == 77..<90)
+    #expect(inner.bodyRange == 90..<100)
+    #expect(inner.bodyLineCount == 1)
+    #expect(root.part(at: [1, 1]) == inner)
+}

@@ -122,3 +122,20 @@ import Testing
         }
     }
 }
+
+@Suite struct CorruptIndexTests {
+    @Test func damagedUIDListStartsOverWithANewUIDValidity() async throws {
+        try await withStore { store, directory in
+            let user = "corrupt@example.test"
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            _ = try await inbox.append(bytes: sampleMessage(1))
+            let validity = await inbox.uidValidity
+            let list = directory.path + "/\(user)/" + UIDList.fileName
+            try "garbage\n".write(toFile: list, atomically: true, encoding: .utf8)
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await reopened.uidValidity > validity)
+            #expect(await reopened.snapshot().map(\.uid) == [1])
+            #expect(try await reopened.readMessage(uid: 1) == sampleMessage(1))
+        }
+    }
+}

@@ -122,3 +122,25 @@ import Testing
         }
     }
 }
+
+@Suite struct MailboxChangesTests {
+    private func record(_ uid: UInt32, _ flags: MessageFlags = []) -> MessageRecord {
+        MessageRecord(
+            uid: uid,
+            flags: flags,
+            size: 10,
+            internalDate: Date(timeIntervalSince1970: 0),
+            fileName: "m\(uid)"
+        )
+    }
+
+    @Test func differenceReportsExpungedAppendedAndFlagChanges() {
+        let old = [record(1), record(2), record(3)]
+        let new = [record(1, .seen), record(3), record(4)]
+        let changes = MailboxChanges.difference(from: old, to: new)
+        #expect(changes.expunged == [2])
+        #expect(changes.appended.map(\.uid) == [4])
+        #expect(changes.flagsChanged.map(\.uid) == [1])
+        #expect(MailboxChanges.difference(from: new, to: new).isEmpty)
+    }
+}

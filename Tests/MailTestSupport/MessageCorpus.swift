@@ -39,6 +39,7 @@ public enum MessageCorpus {
             Sample(name: "emptyBody", bytes: emptyBody),
             Sample(name: "obsoleteDateAndAddresses", bytes: obsoleteDateAndAddresses),
             Sample(name: "nestedMultipartDepth5", bytes: nestedMultipart(depth: 5)),
+            Sample(name: "messageGlobal", bytes: messageGlobal),
         ]
     }
 
@@ -403,6 +404,27 @@ public enum MessageCorpus {
         "Date: 3 Nov 99 10:00 EST",
         "",
         "old",
+    ])
+
+    /// RFC 6532 message/global: an encapsulated message with raw UTF-8 header fields.
+    public static let messageGlobal = crlf([
+        "From: a@example.org",
+        "Subject: Bounce",
+        "MIME-Version: 1.0",
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=r",
+        "",
+        "--r",
+        "Content-Type: text/plain",
+        "",
+        "Delivery failed.",
+        "--r",
+        "Content-Type: message/global",
+        "",
+        "From: Zoë <zoë@例え.jp>",
+        "Subject: Grüße",
+        "",
+        "Hallo.",
+        "--r--",
     ])
 
     /// `depth` multiparts nested inside each other, each with its own boundary, a text part innermost.

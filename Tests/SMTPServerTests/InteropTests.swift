@@ -31,6 +31,16 @@ import Testing
         #expect(stored.first?.isStored(Fixture.plain, from: "alice@example.test", with: "ESMTP") == true)
     }
 
+    @Test func recipientCaseAndPostmaster() async throws {
+        let server = try await LiveServer.start { $0.postmasterMailbox = "alice@example.test" }
+        defer { Task { await server.stop() } }
+        let result = try await send(
+            server, Fixture.plain, port: server.mx, to: ["Bob@EXAMPLE.Test", "postmaster@example.test"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(server.messages(for: "bob@example.test").count == 1)
+        #expect(server.messages(for: "alice@example.test").count == 1)
+    }
+
     @Test func smtplibEightBit() async throws {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }

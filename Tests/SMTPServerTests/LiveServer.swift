@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailStore
 import MailTestSupport
 import NIOCore
 import NIOPosix
@@ -12,7 +13,7 @@ final class LiveServer: Sendable {
     let server: SMTPServer
     let directory: TemporaryDirectory
     let tls: TestTLS
-    let delivery: MemoryDelivery
+    let store: MailStore
     let ports: [SMTPListenerKind: Int]
 
     var mx: Int { ports[.mx] ?? 0 }
@@ -25,13 +26,13 @@ final class LiveServer: Sendable {
         server: SMTPServer,
         directory: TemporaryDirectory,
         tls: TestTLS,
-        delivery: MemoryDelivery,
+        store: MailStore,
         ports: [SMTPListenerKind: Int]
     ) {
         self.server = server
         self.directory = directory
         self.tls = tls
-        self.delivery = delivery
+        self.store = store
         self.ports = ports
     }
 
@@ -54,11 +55,16 @@ final class LiveServer: Sendable {
             authenticationFailureDelay: .milliseconds(10)
         )
         configure(&configuration)
-        let delivery = MemoryDelivery(users: users)
+        // The original's plain `email:password` lines: hashing each password would only slow the tests.
+        let store = MailStore(root: directory.url.appendingPathComponent("storage"))
+        try FileManager.default.createDirectory(at: store.root, withIntermediateDirectories: true)
+        try Data(users.sorted().map { "\($0):secret\n" }.joined().utf8)
+            .write(to: store.root.appendingPathComponent("passwords.txt"))
+        for user in users { try store.createUserMaildir(user) }
         let server = SMTPServer(
             configuration: configuration,
-            delivery: delivery,
-            authenticator: StaticAuthenticator(),
+            delivery: MailStoreDelivery(store: store),
+            authenticator: MailStoreAuthenticator(users: store.users),
             tlsContext: context,
             group: MultiThreadedEventLoopGroup.singleton,
             logger: Logger(label: "smtp-test")
@@ -67,7 +73,7 @@ final class LiveServer: Sendable {
             listeners: SMTPListenerKind.allCases.map { SMTPListener(kind: $0, host: "127.0.0.1", port: 0) }
         )
         let ports = Dictionary(uniqueKeysWithValues: bound.map { ($0.kind, $0.port) })
-        return LiveServer(server: server, directory: directory, tls: tls, delivery: delivery, ports: ports)
+        return LiveServer(server: server, directory: directory, tls: tls, store: store, ports: ports)
     }
 
     func stop() async {
@@ -75,9 +81,16 @@ final class LiveServer: Sendable {
         directory.remove()
     }
 
-    /// The messages stored for `user`, as bytes.
+    /// The messages in `user`'s INBOX (new/ and cur/), as bytes, oldest first.
     func messages(for user: String) -> [[UInt8]] {
-        delivery.stored.filter { $0.recipients.contains(user) }.map(\.bytes)
+        guard let folder = try? store.userDirectory(for: user) else { return [] }
+        var files: [URL] = []
+        for sub in ["new", "cur"] {
+            let url = folder.appendingPathComponent(sub)
+            files += (try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? []
+        }
+        return files.sorted { $0.lastPathComponent < $1.lastPathComponent }
+            .compactMap { try? Data(contentsOf: $0) }.map { Array($0) }
     }
 
     /// Writes `bytes` to a file in the test folder and returns its path.

@@ -105,6 +105,12 @@ import Testing
         #expect(!data.contains("for <"))
     }
 
+    @Test func clientNameCannotBreakTheReceivedHeader() {
+        var harness = SessionHarness()
+        harness.codes("EHLO (évil)\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")
+        #expect(SessionHarness.data(harness.send("DATA\r\n")).contains("Received: from vil ([192.0.2.9])\r\n"))
+    }
+
     @Test func nullSenderAndHELOProtocol() {
         var harness = SessionHarness()
         harness.codes("HELO client.example\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n")

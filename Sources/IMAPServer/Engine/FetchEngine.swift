@@ -98,7 +98,12 @@ enum FetchEngine {
             guard matches == keep else { continue }
             if !field.range.isEmpty, field.range.upperBound <= bytes.count {
                 result.append(contentsOf: bytes[field.range])
-                if result.last != .lf { result.append(contentsOf: [.cr, .lf]) }
+                // Always CRLF: a field from a bare-LF file, or the last one without a line end.
+                if result.last != .lf {
+                    result.append(contentsOf: [.cr, .lf])
+                } else if result.count < 2 || result[result.count - 2] != .cr {
+                    result.insert(.cr, at: result.count - 1)
+                }
             } else {
                 result.append(contentsOf: field.encoded)
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A file to attach to a built message.
 public struct Attachment: Sendable, Hashable {
     /// The file name shown to the recipient (RFC 2231-encoded when not ASCII).
@@ -28,5 +30,13 @@ public struct Attachment: Sendable, Hashable {
             ?? .applicationOctetStream
         self.isInline = isInline
         self.contentID = contentID
+    }
+
+    /// Reads a file to attach; the file name is the URL's last path component unless given.
+    ///
+    /// Throws the file system's error when the file cannot be read.
+    public init(contentsOf url: URL, filename: String? = nil, contentType: ContentType? = nil) throws {
+        let data = try Data(contentsOf: url)
+        self.init(filename: filename ?? url.lastPathComponent, data: Array(data), contentType: contentType)
     }
 }

@@ -14,10 +14,10 @@ public enum Charset {
         let name = charset.trimmingCharacters(in: .whitespaces).lowercased()
         switch name {
         case "utf-8", "utf8":
-            return String(validating: bytes, as: UTF8.self)
+            return validUTF8(bytes)
         case "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us":
             // Many mailers label 8-bit text us-ascii; UTF-8, then Latin-1, is the useful reading.
-            return String(validating: bytes, as: UTF8.self) ?? latin1(bytes)
+            return validUTF8(bytes) ?? latin1(bytes)
         case "iso-8859-1", "latin1", "iso8859-1", "iso_8859-1", "l1":
             return latin1(bytes)
         default:
@@ -29,12 +29,27 @@ public enum Charset {
     /// Decodes header or parameter bytes whose charset is not declared: UTF-8 when valid
     /// (RFC 6532), otherwise ISO-8859-1 so that no byte is lost.
     public static func decodeUndeclared(_ bytes: some Collection<UInt8>) -> String {
-        String(validating: bytes, as: UTF8.self) ?? latin1(bytes)
+        validUTF8(bytes) ?? latin1(bytes)
     }
 
     /// True when `charset` is one `decode` understands.
     public static func isSupported(_ charset: String) -> Bool {
         decode([UInt8](), charset: charset) != nil
+    }
+
+    /// The bytes as text when they are valid UTF-8 (no overlong forms or surrogates), else nil.
+    /// (`String(validating:as:)` would do, but needs macOS 15.)
+    static func validUTF8(_ bytes: some Collection<UInt8>) -> String? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid: continue
+            case .emptyInput: return String(decoding: bytes, as: UTF8.self)
+            case .error: return nil
+            }
+        }
     }
 
     static func latin1(_ bytes: some Collection<UInt8>) -> String {

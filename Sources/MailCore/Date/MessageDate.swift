@@ -29,19 +29,28 @@ public struct MessageDate: Sendable, Hashable, CustomStringConvertible {
 
     /// RFC 5322 3.3 form such as `Tue, 3 Nov 2026 10:00:00 +0000`.
     public var formatted: String {
+        let local = localComponents
+        let days = CivilCalendar.days(year: local.year, month: local.month, day: local.day)
+        let weekday = CivilCalendar.weekdayNames[((days % 7) + 10) % 7]  // 1970-01-01 was a Thursday
+        let sign = utcOffset < 0 ? "-" : "+"
+        let offsetMinutes = abs(utcOffset) / 60
+        return "\(weekday), \(local.day) \(CivilCalendar.monthNames[local.month - 1]) \(local.year) "
+            + "\(pad(local.hour)):\(pad(local.minute)):\(pad(local.second)) "
+            + "\(sign)\(pad(offsetMinutes / 60))\(pad(offsetMinutes % 60))"
+    }
+
+    /// The calendar date and time as the writer saw it, in the writer's own zone.
+    ///
+    /// This is what IMAP SENTON / SENTBEFORE / SENTSINCE compare (RFC 3501 6.4.4).
+    public var localComponents: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + utcOffset
         let days = Int((Double(seconds) / 86_400).rounded(.down))
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = CivilCalendar.civil(fromDays: days)
-        let weekday = CivilCalendar.weekdayNames[((days % 7) + 10) % 7]  // 1970-01-01 was a Thursday
-        let sign = utcOffset < 0 ? "-" : "+"
-        let offsetMinutes = abs(utcOffset) / 60
-        return "\(weekday), \(day) \(CivilCalendar.monthNames[month - 1]) \(year) "
-            + "\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60)) "
-            + "\(sign)\(pad(offsetMinutes / 60))\(pad(offsetMinutes % 60))"
+        return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
     }
 
-    /// Readable form (display names decoded), for logs and messages to users.
+    /// The RFC 5322 form, as `formatted`.
     public var description: String { formatted }
 
     /// Formats `date` in RFC 5322 form with the given offset (UTC by default).

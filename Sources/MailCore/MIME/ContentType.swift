@@ -98,8 +98,8 @@ public struct ContentType: Sendable, Hashable {
         parse(Array(text.utf8)[...])
     }
 
-    /// The header value for the wire, parameters folded onto their own lines.
-    public var encoded: String { mimeType + parameters.encoded() }
+    /// The header value on one line; `HeaderFolding` folds it between parameters when long.
+    public var encoded: String { mimeType + parameters.encoded(fold: false) }
 }
 
 /// RFC 2183: `Content-Disposition: inline | attachment; parameters`.
@@ -132,8 +132,8 @@ public struct ContentDisposition: Sendable, Hashable {
         )
     }
 
-    /// The header value for the wire.
-    public var encoded: String { type + parameters.encoded() }
+    /// The header value on one line; `HeaderFolding` folds it between parameters when long.
+    public var encoded: String { type + parameters.encoded(fold: false) }
 }
 
 /// RFC 2045 6.1: Content-Transfer-Encoding.

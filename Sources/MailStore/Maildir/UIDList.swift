@@ -50,11 +50,19 @@ struct UIDList {
         uidValidity = 0
         nextUID = 1
         if POSIX.fileExists(path) {
-            try reload()
-        } else {
-            uidValidity = try newValidity()
-            try rewrite()
+            do {
+                try reload()
+                return
+            } catch MailStoreError.corruptFile {
+                // The UIDs are lost; RFC 3501 2.3.1.1 asks for a new UIDVALIDITY so clients forget
+                // theirs. The damaged file is kept aside for the operator.
+                try POSIX.rename(path, path + ".corrupt-\(Int(Date().timeIntervalSince1970))")
+                uids = [:]
+                nextUID = 1
+            }
         }
+        uidValidity = try newValidity()
+        try rewrite()
     }
 
     /// Re-reads the file if another process changed it since we last looked. Call under the lock.
