@@ -18,8 +18,12 @@ public struct MergeSettings: Sendable {
 
     /// Creates settings.
     public init(
-        fromAddress: String, fromName: String? = nil, subject: String? = nil, attachments: [Attachment] = [],
-        limit: Int? = nil, resumeFrom: Int = 1
+        fromAddress: String,
+        fromName: String? = nil,
+        subject: String? = nil,
+        attachments: [Attachment] = [],
+        limit: Int? = nil,
+        resumeFrom: Int = 1
     ) {
         self.fromAddress = fromAddress
         self.fromName = fromName
@@ -71,6 +75,7 @@ public struct MergePlan: Sendable {
         case invalidSender(String, reason: String)
         case template(MergeTemplate.Failure)
 
+        /// A message a user can act on.
         public var description: String {
             switch self {
             case .invalidSender(let address, let reason): "the From address \"\(address)\" is not valid: \(reason)"
@@ -123,6 +128,7 @@ public struct MergePlan: Sendable {
     /// Errors in one row's message.
     public struct RowFailure: Error, Hashable, CustomStringConvertible {
         public var reason: String
+        /// A message a user can act on.
         public var description: String { reason }
     }
 
@@ -168,8 +174,12 @@ public struct MergePlan: Sendable {
         builder.htmlBody = rendered.html
         builder.attachments = settings.attachments
         return PreparedMessage(
-            row: row.number, address: row.address, sender: settings.fromAddress,
-            recipients: recipients, bytes: builder.build(), messageID: messageID
+            row: row.number,
+            address: row.address,
+            sender: settings.fromAddress,
+            recipients: recipients,
+            bytes: builder.build(),
+            messageID: messageID
         )
     }
 }

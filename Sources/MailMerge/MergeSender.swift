@@ -15,8 +15,12 @@ public struct SMTPServerSettings: Sendable {
 
     /// Creates settings.
     public init(
-        host: String, port: Int, tls: SMTPClient.TLSMode = .startTLS(.required), trust: SMTPClient.Trust = .system,
-        credentials: SMTPCredentials? = nil, allowsAuthenticationWithoutTLS: Bool = false
+        host: String,
+        port: Int,
+        tls: SMTPClient.TLSMode = .startTLS(.required),
+        trust: SMTPClient.Trust = .system,
+        credentials: SMTPCredentials? = nil,
+        allowsAuthenticationWithoutTLS: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -125,7 +129,10 @@ public struct MergeSender: Sendable {
 
     /// One connection's loop: take a row, send it (reconnecting and retrying as needed), report, repeat.
     private func work(
-        queue: RowQueue, pacer: Pacer, stop: StopRequest, abort: AbortRecord,
+        queue: RowQueue,
+        pacer: Pacer,
+        stop: StopRequest,
+        abort: AbortRecord,
         onOutcome: @Sendable (RowOutcome) -> Void
     ) async -> MergeSummary {
         var summary = MergeSummary()
@@ -167,7 +174,8 @@ public struct MergeSender: Sendable {
     /// Sends one message: reconnects when needed, retries 4yz and lost connections with back-off. When no
     /// session can be opened at all, returns the error instead of an outcome.
     private func deliver(
-        _ message: PreparedMessage, connection: inout SMTPConnection?
+        _ message: PreparedMessage,
+        connection: inout SMTPConnection?
     ) async -> (outcome: RowOutcome, sessionError: SMTPClientError?) {
         var delay = policy.firstRetryDelay
         var lastError = SMTPClientError.connectionUnusable
@@ -186,21 +194,38 @@ public struct MergeSender: Sendable {
                     } catch {
                         // A refused AUTH or TLS will not change on retry; a refused connection may.
                         if !error.isTransient || attempt == max(1, policy.attempts) {
-                            return (RowOutcome(row: message.row, address: message.address, status: .failed,
-                                reply: error.description), error)
+                            return (
+                                RowOutcome(
+                                    row: message.row,
+                                    address: message.address,
+                                    status: .failed,
+                                    reply: error.description
+                                ), error
+                            )
                         }
                         throw error
                     }
                     connection = open
                 }
-                let result = try await open.send(from: message.sender, recipients: message.recipients, message: message.bytes)
+                let result = try await open.send(
+                    from: message.sender,
+                    recipients: message.recipients,
+                    message: message.bytes
+                )
                 var reply = result.dataReply.description
                 if !result.rejected.isEmpty {
                     let refused: [String] = result.rejected.map { "\($0.address) \($0.reply.description)" }
                     reply += " (refused: " + refused.joined(separator: "; ") + ")"
                 }
-                return (RowOutcome(row: message.row, address: message.address, status: .sent, reply: reply,
-                    messageID: message.messageID), nil)
+                return (
+                    RowOutcome(
+                        row: message.row,
+                        address: message.address,
+                        status: .sent,
+                        reply: reply,
+                        messageID: message.messageID
+                    ), nil
+                )
             } catch {
                 lastError = error
                 if !error.leavesConnectionUsable, let open = connection {
@@ -211,8 +236,13 @@ public struct MergeSender: Sendable {
                 guard error.isTransient else { break }
             }
         }
-        let outcome = RowOutcome(row: message.row, address: message.address, status: .failed,
-            reply: lastError.reply?.description ?? lastError.description, messageID: message.messageID)
+        let outcome = RowOutcome(
+            row: message.row,
+            address: message.address,
+            status: .failed,
+            reply: lastError.reply?.description ?? lastError.description,
+            messageID: message.messageID
+        )
         return (outcome, nil)
     }
 
@@ -220,8 +250,13 @@ public struct MergeSender: Sendable {
         var configuration = SMTPClient.Configuration()
         configuration.allowsAuthenticationWithoutTLS = server.allowsAuthenticationWithoutTLS
         return try await SMTPClient.connect(
-            host: server.host, port: server.port, tls: server.tls, trust: server.trust, auth: server.credentials,
-            configuration: configuration, logger: logger
+            host: server.host,
+            port: server.port,
+            tls: server.tls,
+            trust: server.trust,
+            auth: server.credentials,
+            configuration: configuration,
+            logger: logger
         )
     }
 }

@@ -6,7 +6,8 @@ public enum RecipientAddress {
     public static func problem(with address: String) -> String? {
         if EmailAddress.isValid(address) { return nil }
         guard !address.isEmpty else { return "the address is empty" }
-        if address.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
+        if address.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+        {
             return "the address contains spaces or control characters"
         }
         guard let at = address.lastIndex(of: "@") else { return "the address has no @" }

@@ -1,8 +1,8 @@
 import Logging
 import NIOCore
-import SMTPCore
 import NIOPosix
 import NIOSSL
+import SMTPCore
 
 /// An ESMTP client: `try await SMTPClient.connect(…)` opens a session, `connection.send(…)` sends messages
 /// over it, `connection.close()` ends it with QUIT.
@@ -80,7 +80,8 @@ public enum SMTPClient {
         logger[metadataKey: "smtp.connection"] = "\(UInt32.random(in: 0...UInt32.max))"
         let sslContext: NIOSSLContext?
         do {
-            sslContext = tls == .none ? nil : try NIOSSLContext(configuration: tlsConfiguration ?? makeTLSConfiguration(trust))
+            sslContext =
+                tls == .none ? nil : try NIOSSLContext(configuration: tlsConfiguration ?? makeTLSConfiguration(trust))
         } catch {
             throw .connectionFailed("TLS configuration: \(error)")
         }
@@ -88,7 +89,9 @@ public enum SMTPClient {
         let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
         let implicitTLS = tls == .implicit
         let machineConfiguration = SMTPClientStateMachine.Configuration(
-            localHostname: configuration.localHostname ?? "localhost", tls: tls, credentials: auth,
+            localHostname: configuration.localHostname ?? "localhost",
+            tls: tls,
+            credentials: auth,
             allowsAuthenticationWithoutTLS: configuration.allowsAuthenticationWithoutTLS
         )
         let useAddressLiteral = configuration.localHostname == nil
@@ -108,10 +111,14 @@ public enum SMTPClient {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let handler = SMTPClientHandler(
-                        configuration: machineConfiguration, useAddressLiteral: useAddressLiteral,
-                        startTLSContext: sslContext, serverHostname: serverHostname,
-                        commandTimeout: commandTimeout, dataTimeout: dataTimeout,
-                        readyPromise: ready, logger: logger
+                        configuration: machineConfiguration,
+                        useAddressLiteral: useAddressLiteral,
+                        startTLSContext: sslContext,
+                        serverHostname: serverHostname,
+                        commandTimeout: commandTimeout,
+                        dataTimeout: dataTimeout,
+                        readyPromise: ready,
+                        logger: logger
                     )
                     try channel.pipeline.syncOperations.addHandler(handler)
                     handlerAdded.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))

@@ -87,6 +87,7 @@ public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// A message a user can act on.
     public var description: String {
         switch self {
         case .connectionFailed(let why): "could not connect: \(why)"

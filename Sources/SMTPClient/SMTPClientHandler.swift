@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
-import SMTPCore
 import NIOSSL
+import SMTPCore
 
 /// The thin NIO side of the client: frames reply lines, feeds the state machine, carries out its actions,
 /// runs the reply timeouts and queues the messages handed to it. Loop-bound: every method runs on the
@@ -91,12 +91,18 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         framer.append(unwrapInboundIn(data))
         while terminalError == nil, let frame = framer.nextLine() {
             guard case .line(let line) = frame else {
-                fail(.malformedReply("a reply line is longer than \(framer.maximumLineLength) octets"), context: context)
+                fail(
+                    .malformedReply("a reply line is longer than \(framer.maximumLineLength) octets"),
+                    context: context
+                )
                 return
             }
             linesInReply += 1
             guard linesInReply <= SMTPClientDefaults.maximumReplyLines else {
-                fail(.malformedReply("a reply has more than \(SMTPClientDefaults.maximumReplyLines) lines"), context: context)
+                fail(
+                    .malformedReply("a reply has more than \(SMTPClientDefaults.maximumReplyLines) lines"),
+                    context: context
+                )
                 return
             }
             let reply: SMTPReply?

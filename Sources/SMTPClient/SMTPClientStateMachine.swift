@@ -57,7 +57,9 @@ struct SMTPClientStateMachine {
     }
 
     private enum Expected: Hashable {
-        case rset, mail, rcpt(Int), data, final, finalAfterEmptyData
+        case rset, mail
+        case rcpt(Int)
+        case data, final, finalAfterEmptyData
     }
 
     private struct Transaction: Hashable {
@@ -188,7 +190,9 @@ struct SMTPClientStateMachine {
 
     private mutating func afterTLSDecision() -> Action {
         guard let credentials = configuration.credentials else { return becomeReady() }
-        guard isTLSActive || configuration.allowsAuthenticationWithoutTLS else { return fail(.authenticationRequiresTLS) }
+        guard isTLSActive || configuration.allowsAuthenticationWithoutTLS else {
+            return fail(.authenticationRequiresTLS)
+        }
         guard capabilities.offersAuthentication else { return fail(.authenticationNotOffered) }
         let offered = capabilities.offeredMechanisms
         guard let mechanism = SASLMechanism.choose(offered: offered) else {
@@ -257,7 +261,8 @@ struct SMTPClientStateMachine {
         if pipelined {
             // RFC 2920 §3.1: RSET, MAIL and RCPT may appear anywhere in a group; DATA ends it.
             commands = (resetFirst ? [.rset] : []) + [mail] + envelope.recipients.map { Self.rcptTo($0) } + [.data]
-            transaction.pending = (resetFirst ? [.rset] : []) + [.mail]
+            transaction.pending =
+                (resetFirst ? [.rset] : []) + [.mail]
                 + envelope.recipients.indices.map { .rcpt($0) } + [.data]
         } else {
             commands = resetFirst ? [.rset] : [mail]

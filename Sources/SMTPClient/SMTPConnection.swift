@@ -85,8 +85,10 @@ public final class SMTPConnection: Sendable {
         var lineStart = true
         while index < message.count {
             let byte = message[index]
-            if lineStart && (byte == UInt8(ascii: "\n") || (byte == UInt8(ascii: "\r")
-                && index + 1 < message.count && message[index + 1] == UInt8(ascii: "\n")))
+            if lineStart
+                && (byte == UInt8(ascii: "\n")
+                    || (byte == UInt8(ascii: "\r")
+                        && index + 1 < message.count && message[index + 1] == UInt8(ascii: "\n")))
             {
                 return index
             }

@@ -44,9 +44,12 @@ struct MergeListTests {
 
     @Test func badAddressesAreReportedWithTheirRow() throws {
         let list = try MergeList(text: "Ann,ann@x.test\nNo At,no-at.test\nEmpty,\nSpace,a b@x.test\nBo,bo@x.test\n")
-        #expect(list.rows.map(\.problem) == [
-            nil, "the address has no @", "the address is empty", "the address contains spaces or control characters", nil,
-        ])
+        #expect(
+            list.rows.map(\.problem) == [
+                nil, "the address has no @", "the address is empty",
+                "the address contains spaces or control characters", nil,
+            ]
+        )
         #expect(list.rows.map(\.number) == [1, 2, 3, 4, 5])
     }
 

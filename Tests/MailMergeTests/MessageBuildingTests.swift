@@ -7,14 +7,24 @@ import Testing
 /// Messages built for rows: headers, encodings, multipart structure, attachments byte-exact.
 struct MessageBuildingTests {
     static func plan(
-        list: String = "Zoë Ñúñez,zoe@x.test\n", body: String = "Hola {{name}}\n", html: String? = nil,
-        subject: String? = "Hi {{name}} ✓", attachments: [MailCore.Attachment] = []
+        list: String = "Zoë Ñúñez,zoe@x.test\n",
+        body: String = "Hola {{name}}\n",
+        html: String? = nil,
+        subject: String? = "Hi {{name}} ✓",
+        attachments: [MailCore.Attachment] = []
     ) throws -> MergePlan {
         let list = try MergeList(text: list)
         let template = try MergeTemplate(body: body, html: html, columns: list.columns)
-        return try MergePlan(list: list, template: template, settings: MergeSettings(
-            fromAddress: "me@x.test", fromName: "Mé Sender", subject: subject, attachments: attachments
-        ))
+        return try MergePlan(
+            list: list,
+            template: template,
+            settings: MergeSettings(
+                fromAddress: "me@x.test",
+                fromName: "Mé Sender",
+                subject: subject,
+                attachments: attachments
+            )
+        )
     }
 
     static func text(_ message: PreparedMessage) -> String { String(decoding: message.bytes, as: UTF8.self) }
@@ -44,7 +54,9 @@ struct MessageBuildingTests {
         let entity = MIMEEntity(Self.text(try plan.message(for: plan.list.rows[0])))
         #expect(entity.header("Content-Type")?.hasPrefix("multipart/alternative;") == true)
         let parts = entity.parts
-        #expect(parts.map { $0.header("Content-Type") ?? "" } == ["text/plain; charset=utf-8", "text/html; charset=utf-8"])
+        #expect(
+            parts.map { $0.header("Content-Type") ?? "" } == ["text/plain; charset=utf-8", "text/html; charset=utf-8"]
+        )
         #expect(String(decoding: parts[1].decodedBody, as: UTF8.self) == "<p>Hi Zoë Ñúñez</p>")
     }
 
@@ -64,12 +76,17 @@ struct MessageBuildingTests {
         #expect(parts[1].header("Content-Disposition")?.hasSuffix("filename=report.pdf") == true)
         #expect(parts[1].decodedBody == binary)
         #expect(parts[2].header("Content-Type")?.hasPrefix("text/plain;") == true)
-        #expect(parts[2].header("Content-Disposition")?.lowercased().hasSuffix("filename*=utf-8''a%c3%b1o%202026%20%e2%80%94%20notas.txt") == true)
+        #expect(
+            parts[2].header("Content-Disposition")?.lowercased().hasSuffix(
+                "filename*=utf-8''a%c3%b1o%202026%20%e2%80%94%20notas.txt"
+            ) == true
+        )
         #expect(parts[2].decodedBody == Data("línea\n".utf8))
     }
 
     @Test func headerTemplateSetsRecipientsCcBccAndSubject() throws {
-        let body = "TO: {{name}} <{{email}}>\nCC: boss@x.test\nBCC: archive@x.test\nSUBJECT: Re: {{name}}\nReply-To: help@x.test\n\nbody\n"
+        let body =
+            "TO: {{name}} <{{email}}>\nCC: boss@x.test\nBCC: archive@x.test\nSUBJECT: Re: {{name}}\nReply-To: help@x.test\n\nbody\n"
         let plan = try Self.plan(list: "Ann,ann@x.test\n", body: body, subject: nil)
         let message = try plan.message(for: plan.list.rows[0])
         let entity = MIMEEntity(Self.text(message))
@@ -84,7 +101,11 @@ struct MessageBuildingTests {
     @Test func limitAndResumeFromCountDataRows() throws {
         let list = try MergeList(text: "A,a@x.test\nB,bad\nC,c@x.test\nD,d@x.test\nE,e@x.test\n")
         let template = try MergeTemplate(body: "x", columns: list.columns)
-        let plan = try MergePlan(list: list, template: template, settings: MergeSettings(fromAddress: "me@x.test", limit: 2, resumeFrom: 2))
+        let plan = try MergePlan(
+            list: list,
+            template: template,
+            settings: MergeSettings(fromAddress: "me@x.test", limit: 2, resumeFrom: 2)
+        )
         #expect(plan.rows.map(\.number) == [2, 3, 4])
         #expect(plan.rows.first == .invalid(row: list.rows[1], reason: "the address has no @"))
     }

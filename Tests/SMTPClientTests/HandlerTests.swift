@@ -17,9 +17,19 @@ struct HandlerTests {
             ready = channel.eventLoop.makePromise()
             let context = try NIOSSLContext(configuration: .makeClientConfiguration())
             let handler = SMTPClientHandler(
-                configuration: .init(localHostname: "client.test", tls: tls, credentials: nil, allowsAuthenticationWithoutTLS: false),
-                useAddressLiteral: false, startTLSContext: context, serverHostname: "server.test",
-                commandTimeout: commandTimeout, dataTimeout: .seconds(600), readyPromise: ready, logger: Logger(label: "test")
+                configuration: .init(
+                    localHostname: "client.test",
+                    tls: tls,
+                    credentials: nil,
+                    allowsAuthenticationWithoutTLS: false
+                ),
+                useAddressLiteral: false,
+                startTLSContext: context,
+                serverHostname: "server.test",
+                commandTimeout: commandTimeout,
+                dataTimeout: .seconds(600),
+                readyPromise: ready,
+                logger: Logger(label: "test")
             )
             try channel.pipeline.syncOperations.addHandler(handler)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 25)).wait()
@@ -65,7 +75,10 @@ struct HandlerTests {
     @Test func replyLineLengthLimit() throws {
         let harness = try Harness()
         try harness.server("220 " + String(repeating: "x", count: SMTPClientDefaults.maximumReplyLineLength) + "\r\n")
-        #expect(harness.failure == .malformedReply("a reply line is longer than \(SMTPClientDefaults.maximumReplyLineLength) octets"))
+        #expect(
+            harness.failure
+                == .malformedReply("a reply line is longer than \(SMTPClientDefaults.maximumReplyLineLength) octets")
+        )
     }
 
     @Test func bytesAfterTheSTARTTLSReplyAreAnInjectionAndStopTheSession() throws {

@@ -15,12 +15,18 @@ struct StateMachineTests {
     typealias Machine = SMTPClientStateMachine
 
     static func machine(
-        tls: SMTPClient.TLSMode = .none, credentials: SMTPCredentials? = nil, allowPlainAuth: Bool = false
+        tls: SMTPClient.TLSMode = .none,
+        credentials: SMTPCredentials? = nil,
+        allowPlainAuth: Bool = false
     ) -> Machine {
-        Machine(configuration: .init(
-            localHostname: "client.test", tls: tls, credentials: credentials,
-            allowsAuthenticationWithoutTLS: allowPlainAuth
-        ))
+        Machine(
+            configuration: .init(
+                localHostname: "client.test",
+                tls: tls,
+                credentials: credentials,
+                allowsAuthenticationWithoutTLS: allowPlainAuth
+            )
+        )
     }
 
     static func mail(size: Int? = nil, body: SMTPBodyType? = nil, utf8: Bool = false) -> SMTPCommand {
@@ -33,7 +39,10 @@ struct StateMachineTests {
 
     static func rcpt(_ address: String) -> SMTPCommand {
         let at = address.lastIndex(of: "@") ?? address.endIndex
-        let mailbox = SMTPMailbox(localPart: String(address[..<at]), domain: String(address[address.index(after: at)...]))
+        let mailbox = SMTPMailbox(
+            localPart: String(address[..<at]),
+            domain: String(address[address.index(after: at)...])
+        )
         return .rcptTo(.mailbox(mailbox), SMTPRecipientParameters())
     }
 
@@ -41,7 +50,10 @@ struct StateMachineTests {
         SMTPReply(code: 250, lines: ["server.test"] + extensions)
     }
 
-    static func envelope(_ recipients: [String] = ["ann@x.test"], body: String = "Subject: x\r\n\r\nhi\r\n") -> Machine.Envelope {
+    static func envelope(
+        _ recipients: [String] = ["ann@x.test"],
+        body: String = "Subject: x\r\n\r\nhi\r\n"
+    ) -> Machine.Envelope {
         SMTPConnection.envelope(from: "me@x.test", recipients: recipients, message: Array(body.utf8))
     }
 
@@ -56,7 +68,10 @@ struct StateMachineTests {
     @Test func greetingThenEHLO() {
         var machine = Self.machine()
         #expect(machine.receivedReply(r("220 server.test ESMTP")) == .write([.ehlo("client.test")]))
-        #expect(machine.receivedReply(Self.ehlo("PIPELINING")) == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("PIPELINING"))))
+        #expect(
+            machine.receivedReply(Self.ehlo("PIPELINING"))
+                == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("PIPELINING")))
+        )
     }
 
     @Test func greeting554FailsWithTheServersText() {
@@ -95,7 +110,10 @@ struct StateMachineTests {
     @Test func startTLSOpportunisticGoesOnWithoutIt() {
         var machine = Self.machine(tls: .startTLS(.opportunistic))
         _ = machine.receivedReply(r("220 x"))
-        #expect(machine.receivedReply(Self.ehlo("8BITMIME")) == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("8BITMIME"))))
+        #expect(
+            machine.receivedReply(Self.ehlo("8BITMIME"))
+                == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("8BITMIME")))
+        )
         #expect(!machine.isTLSActive)
     }
 
@@ -107,7 +125,10 @@ struct StateMachineTests {
         #expect(machine.capabilities.startTLS)
         #expect(machine.tlsEstablished() == .write([.ehlo("client.test")]))
         #expect(machine.capabilities == .none)
-        #expect(machine.receivedReply(Self.ehlo("SIZE 100")) == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("SIZE 100"))))
+        #expect(
+            machine.receivedReply(Self.ehlo("SIZE 100"))
+                == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("SIZE 100")))
+        )
         #expect(machine.isTLSActive)
     }
 
@@ -115,21 +136,32 @@ struct StateMachineTests {
         var machine = Self.machine(tls: .startTLS(.required))
         _ = machine.receivedReply(r("220 x"))
         _ = machine.receivedReply(Self.ehlo("STARTTLS"))
-        #expect(machine.receivedReply(r("454 4.7.0 TLS not available")) == .fail(.startTLSRejected(r("454 4.7.0 TLS not available"))))
+        #expect(
+            machine.receivedReply(r("454 4.7.0 TLS not available"))
+                == .fail(.startTLSRejected(r("454 4.7.0 TLS not available")))
+        )
     }
 
     @Test func authPlainSendsTheInitialResponse() {
         var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "secret"))
         _ = machine.receivedReply(r("220 x"))
         // base64("\0ann\0secret")
-        #expect(machine.receivedReply(Self.ehlo("AUTH LOGIN PLAIN")) == .write([.auth(mechanism: "PLAIN", initialResponse: "AGFubgBzZWNyZXQ=")]))
-        #expect(machine.receivedReply(r("235 2.7.0 ok")) == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("AUTH LOGIN PLAIN"))))
+        #expect(
+            machine.receivedReply(Self.ehlo("AUTH LOGIN PLAIN"))
+                == .write([.auth(mechanism: "PLAIN", initialResponse: "AGFubgBzZWNyZXQ=")])
+        )
+        #expect(
+            machine.receivedReply(r("235 2.7.0 ok"))
+                == .sessionReady(SMTPExtensions(ehloReply: Self.ehlo("AUTH LOGIN PLAIN")))
+        )
     }
 
     @Test func authLoginAnswersBothChallenges() {
         var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "secret"))
         _ = machine.receivedReply(r("220 x"))
-        #expect(machine.receivedReply(Self.ehlo("AUTH=LOGIN")) == .write([.auth(mechanism: "LOGIN", initialResponse: nil)]))
+        #expect(
+            machine.receivedReply(Self.ehlo("AUTH=LOGIN")) == .write([.auth(mechanism: "LOGIN", initialResponse: nil)])
+        )
         #expect(machine.receivedReply(r("334 VXNlcm5hbWU6")) == .writeSASLResponse("YW5u"))
         #expect(machine.receivedReply(r("334 UGFzc3dvcmQ6")) == .writeSASLResponse("c2VjcmV0"))
         #expect(machine.isAwaitingReply)
@@ -149,16 +181,25 @@ struct StateMachineTests {
         #expect(noAuth.receivedReply(Self.ehlo("8BITMIME")) == .fail(.authenticationNotOffered))
         var onlyGSSAPI = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "a", password: "b"))
         _ = onlyGSSAPI.receivedReply(r("220 x"))
-        #expect(onlyGSSAPI.receivedReply(Self.ehlo("AUTH GSSAPI")) == .fail(.authenticationMechanismsUnsupported(offered: ["GSSAPI"])))
+        #expect(
+            onlyGSSAPI.receivedReply(Self.ehlo("AUTH GSSAPI"))
+                == .fail(.authenticationMechanismsUnsupported(offered: ["GSSAPI"]))
+        )
     }
 
     @Test func noPasswordWithoutTLSUnlessAllowed() {
-        var machine = Self.machine(tls: .startTLS(.opportunistic), credentials: SMTPCredentials(user: "a", password: "b"))
+        var machine = Self.machine(
+            tls: .startTLS(.opportunistic),
+            credentials: SMTPCredentials(user: "a", password: "b")
+        )
         _ = machine.receivedReply(r("220 x"))
         #expect(machine.receivedReply(Self.ehlo("AUTH PLAIN")) == .fail(.authenticationRequiresTLS))
         var allowed = Self.machine(credentials: SMTPCredentials(user: "a", password: "b"), allowPlainAuth: true)
         _ = allowed.receivedReply(r("220 x"))
-        #expect(allowed.receivedReply(Self.ehlo("AUTH PLAIN")) == .write([.auth(mechanism: "PLAIN", initialResponse: "AGEAYg==")]))
+        #expect(
+            allowed.receivedReply(Self.ehlo("AUTH PLAIN"))
+                == .write([.auth(mechanism: "PLAIN", initialResponse: "AGEAYg==")])
+        )
     }
 
     @Test func oneMessageWithoutPipelining() {
@@ -185,9 +226,12 @@ struct StateMachineTests {
     @Test func pipelinedBatchesMailRcptData() {
         var machine = Self.ready("PIPELINING", "SIZE 1000")
         let envelope = Self.envelope(["a@x.test", "b@x.test"])
-        #expect(machine.send(envelope) == .write([
-            Self.mail(size: envelope.size), Self.rcpt("a@x.test"), Self.rcpt("b@x.test"), .data,
-        ]))
+        #expect(
+            machine.send(envelope)
+                == .write([
+                    Self.mail(size: envelope.size), Self.rcpt("a@x.test"), Self.rcpt("b@x.test"), .data,
+                ])
+        )
         #expect(machine.receivedReply(r("250 ok")) == .none)
         #expect(machine.receivedReply(r("250 ok")) == .none)
         #expect(machine.receivedReply(r("451 4.2.0 try later")) == .none)
@@ -210,7 +254,9 @@ struct StateMachineTests {
         let rejected = [RecipientResult(address: "a@x.test", reply: r("550 5.1.1 unknown"))]
         #expect(machine.receivedReply(r("554 no valid recipients")) == .sendFailed(.allRecipientsRejected(rejected)))
         // The next message starts with RSET.
-        #expect(machine.send(Self.envelope(["c@x.test"])) == .write([.rset, Self.mail(), Self.rcpt("c@x.test"), .data]))
+        #expect(
+            machine.send(Self.envelope(["c@x.test"])) == .write([.rset, Self.mail(), Self.rcpt("c@x.test"), .data])
+        )
     }
 
     @Test func mail4xxIsATransientSendFailureAndTheConnectionGoesOn() {
@@ -271,7 +317,10 @@ struct StateMachineTests {
 
     @Test func addressesThatWouldInjectCommandsAreRefused() {
         var machine = Self.ready()
-        #expect(machine.send(Self.envelope(["a@x.test>\r\nRCPT TO:<b@x.test"])) == .sendFailed(.invalidAddress("a@x.test>\r\nRCPT TO:<b@x.test")))
+        #expect(
+            machine.send(Self.envelope(["a@x.test>\r\nRCPT TO:<b@x.test"]))
+                == .sendFailed(.invalidAddress("a@x.test>\r\nRCPT TO:<b@x.test"))
+        )
         #expect(machine.send(Self.envelope([])) == .sendFailed(.noRecipients))
     }
 

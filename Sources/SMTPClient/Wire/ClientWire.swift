@@ -18,7 +18,8 @@ extension SMTPExtensions {
     /// RFC 4954 SASL mechanisms, with the pre-standard `AUTH=PLAIN LOGIN` lines some servers still send.
     var offeredMechanisms: [String] {
         let legacy = keywords.filter { $0.key.hasPrefix("AUTH=") }.flatMap { [String($0.key.dropFirst(5))] + $0.value }
-        return authenticationMechanisms + legacy.map { $0.uppercased() }.filter { !authenticationMechanisms.contains($0) }
+        return authenticationMechanisms
+            + legacy.map { $0.uppercased() }.filter { !authenticationMechanisms.contains($0) }
     }
 
     /// Whether the server offers AUTH in either form.
@@ -58,8 +59,12 @@ enum MessageWireForm {
         if hasBareLineEnds(message) {
             var previous: UInt8 = 0
             for byte in message {
-                if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") { input.writeInteger(UInt8(ascii: "\r")) }
-                if previous == UInt8(ascii: "\r") && byte != UInt8(ascii: "\n") { input.writeInteger(UInt8(ascii: "\n")) }
+                if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") {
+                    input.writeInteger(UInt8(ascii: "\r"))
+                }
+                if previous == UInt8(ascii: "\r") && byte != UInt8(ascii: "\n") {
+                    input.writeInteger(UInt8(ascii: "\n"))
+                }
                 input.writeInteger(byte)
                 previous = byte
             }
