@@ -207,6 +207,9 @@ struct SMTPClientStateMachine {
         }
     }
 
+    /// The AUTH step after the client cancelled with "*".
+    private static let cancelledStep = -1
+
     private mutating func authenticationReply(_ reply: SMTPReply, mechanism: SASLMechanism, step: Int) -> Action {
         if reply.code == 235 { return becomeReady() }
         guard reply.code == 334, let credentials = configuration.credentials else {
@@ -220,9 +223,10 @@ struct SMTPClientStateMachine {
             state = .authenticating(.login, step: 2)
             return .writeSASLResponse(SASLMechanism.base64(credentials.password))
         default:
-            // A challenge where none is due: "*" cancels the exchange (RFC 4954 §4).
-            state = .authenticating(mechanism, step: 99)
-            return step == 99 ? fail(.authenticationFailed(reply)) : .writeSASLResponse("*")
+            // A challenge where none is due: "*" cancels the exchange (RFC 4954 §4); the server then answers
+            // 501, which ends the session as a failed AUTH above.
+            state = .authenticating(mechanism, step: Self.cancelledStep)
+            return step == Self.cancelledStep ? fail(.authenticationFailed(reply)) : .writeSASLResponse("*")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MailMerge
 import MailTestSupport
 import Testing
 
@@ -185,6 +186,8 @@ struct SendCommandTests {
             )
             #expect(run.status == 0)
             #expect(run.stderr.contains("warning: --tls none"))
+            // Not a terminal: plain progress lines.
+            #expect(run.stderr.contains("progress: 2/2 rows, 2 sent, 0 failed, 0 skipped"))
             #expect(sink.messageFiles.sorted() == ["ann@example.org.eml", "bo@example.org.eml"])
             let message = String(decoding: sink.messages(for: "bo@example.org").first ?? Data(), as: UTF8.self)
             #expect(message.contains("Subject: News for Bo\r\n"))
@@ -253,6 +256,22 @@ struct SendCommandTests {
             #expect(run.output.contains("Sent 0, failed 0, skipped 0"))
             #expect(run.output.contains("--resume-from 1"))
             #expect(sink.messageFiles.isEmpty)
+        }
+    }
+
+    @Test func connectionsLimitAtNAndNPlusOne() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = { (name: String) in directory.url.appendingPathComponent(name).path }
+            try "A,a@example.org\n".write(toFile: path("list.csv"), atomically: true, encoding: .utf8)
+            try "Hi\n".write(toFile: path("body.txt"), atomically: true, encoding: .utf8)
+            let base = [
+                "send", "-c", path("list.csv"), "-e", "me@example.com", "-m", path("body.txt"), "--connections",
+            ]
+            let atLimit = try Self.correo(base + ["\(MailMergeDefaults.maximumConnections)"])
+            #expect(atLimit.status == 0)
+            let over = try Self.correo(base + ["\(MailMergeDefaults.maximumConnections + 1)"])
+            #expect(over.status != 0)
+            #expect(over.stderr.contains("--connections must be between 1 and \(MailMergeDefaults.maximumConnections)"))
         }
     }
 

@@ -167,6 +167,16 @@ struct StateMachineTests {
         #expect(machine.isAwaitingReply)
     }
 
+    @Test func unexpectedChallengeIsCancelledWithAStar() {
+        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "secret"))
+        _ = machine.receivedReply(r("220 x"))
+        _ = machine.receivedReply(Self.ehlo("AUTH PLAIN"))
+        #expect(machine.receivedReply(r("334 more?")) == .writeSASLResponse("*"))
+        #expect(
+            machine.receivedReply(r("501 5.7.0 cancelled")) == .fail(.authenticationFailed(r("501 5.7.0 cancelled")))
+        )
+    }
+
     @Test func authFailureCarriesTheReply() {
         var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "wrong"))
         _ = machine.receivedReply(r("220 x"))
