@@ -26,7 +26,8 @@ public func fuzzIMAPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     )
     let limits =
         small
-        ? IMAPFramer.Limits(maxLineLength: 200, maxLiteralSize: 500, maxCommandSize: 1_000, appendLimit: 300)
+        ? IMAPFramer.Limits(
+            maxLineLength: 200, maxLiteralSize: 500, maxCommandSize: 1_000, appendLimit: 300, streamThreshold: 40)
         : IMAPFramer.Limits(appendLimit: configuration.appendLimit)
     var handler = IMAPHandlerModel(framer: IMAPFramer(limits: limits), session: IMAPSession(configuration: configuration))
     handler.check([handler.session.greeting])
@@ -45,9 +46,26 @@ struct IMAPHandlerModel {
     var framer: IMAPFramer
     var session: IMAPSession
     var closed = false
+    /// APPEND literals the framer streamed (as the handler writes them to files): id → octets, and
+    /// whether the literal is complete.
+    var streamed: [UInt32: (bytes: Int, complete: Bool)] = [:]
+    var usedStreams: Set<UInt32> = []
 
     mutating func read(_ bytes: ArraySlice<UInt8>, random: inout FuzzRandom) {
-        var events = framer.feed(bytes)
+        var events: [IMAPFramer.Event] = []
+        for event in framer.feed(bytes) {
+            switch event {
+            case .streamedLiteralChunk(let id, let chunk):
+                fuzzCheck(streamed[id]?.complete != true, "chunk for streamed literal \(id) after its end")
+                streamed[id, default: (0, false)].bytes += chunk.count
+                fuzzCheck(streamed[id, default: (0, false)].bytes <= framer.limits.appendLimit, "streamed past APPENDLIMIT")
+            case .streamedLiteralEnd(let id):
+                fuzzCheck(streamed[id] != nil, "end of streamed literal \(id) never started")
+                streamed[id]?.complete = true
+            default:
+                events.append(event)
+            }
+        }
         var actions: [IMAPSession.Action] = []
         var steps = 0
         while !closed {
@@ -69,6 +87,12 @@ struct IMAPHandlerModel {
                 case .verifyCredentials(_, let password):
                     actions.append(contentsOf: session.credentialsVerified(password == "secret"))
                 case .execute(let request):
+                    if case .append(let append) = request.command, let id = append.streamedLiteralID {
+                        // The marker `{id*}` is the framer's; a client must not be able to name a literal.
+                        fuzzCheck(streamed[id]?.complete == true, "APPEND names streamed literal \(id), never streamed")
+                        fuzzCheck(usedStreams.insert(id).inserted, "streamed literal \(id) used twice")
+                        fuzzCheck(append.message.isEmpty, "streamed APPEND with message bytes too")
+                    }
                     actions.append(contentsOf: session.completed(Self.outcome(for: request, random: &random)))
                 case .startIdle, .stopIdle:
                     break
