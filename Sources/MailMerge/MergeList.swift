@@ -36,6 +36,7 @@ public struct MergeList: Sendable {
         case empty
         case tooLarge(path: String)
 
+        /// A message a user can act on.
         public var description: String {
             switch self {
             case .unreadable(let path, let reason): "cannot read the list \(path): \(reason)"
@@ -117,9 +118,11 @@ public struct MergeList: Sendable {
     /// The header row's column names, when `first` is one: it names an address column and holds no address.
     static func headerColumns(_ first: [String]) -> (columns: [String], addressColumn: String)? {
         let names = first.map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let addressIndex = names.firstIndex(where: {
-            MailMergeDefaults.addressColumnNames.contains($0.lowercased())
-        }) else { return nil }
+        guard
+            let addressIndex = names.firstIndex(where: {
+                MailMergeDefaults.addressColumnNames.contains($0.lowercased())
+            })
+        else { return nil }
         if names.contains(where: RecipientAddress.isValid) { return nil }
         var seen: Set<String> = []
         let columns = names.enumerated().map { index, name in

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// What every message of a merge shares: sender, subject, template, attachments, and which rows to take.
 public struct MergeSettings: Sendable {
@@ -9,7 +10,7 @@ public struct MergeSettings: Sendable {
     /// The subject template (`-s`); the template file's Subject header is used when nil.
     public var subject: String?
     /// Files attached to every message.
-    public var attachments: [MergeAttachment]
+    public var attachments: [Attachment]
     /// Most messages to send (rows with a bad address do not count).
     public var limit: Int?
     /// The first data row to take, from 1.
@@ -17,8 +18,12 @@ public struct MergeSettings: Sendable {
 
     /// Creates settings.
     public init(
-        fromAddress: String, fromName: String? = nil, subject: String? = nil, attachments: [MergeAttachment] = [],
-        limit: Int? = nil, resumeFrom: Int = 1
+        fromAddress: String,
+        fromName: String? = nil,
+        subject: String? = nil,
+        attachments: [Attachment] = [],
+        limit: Int? = nil,
+        resumeFrom: Int = 1
     ) {
         self.fromAddress = fromAddress
         self.fromName = fromName
@@ -70,6 +75,7 @@ public struct MergePlan: Sendable {
         case invalidSender(String, reason: String)
         case template(MergeTemplate.Failure)
 
+        /// A message a user can act on.
         public var description: String {
             switch self {
             case .invalidSender(let address, let reason): "the From address \"\(address)\" is not valid: \(reason)"
@@ -122,63 +128,58 @@ public struct MergePlan: Sendable {
     /// Errors in one row's message.
     public struct RowFailure: Error, Hashable, CustomStringConvertible {
         public var reason: String
+        /// A message a user can act on.
         public var description: String { reason }
     }
 
-    /// The message for a row, with a fresh Message-ID and the current date.
+    /// The message for a row, built by MailCore's MessageBuilder, with a fresh Message-ID and `date`.
     public func message(for row: MergeList.Row, date: Date = Date()) throws(RowFailure) -> PreparedMessage {
         let fields = fields(for: row)
         let rendered = template.render(fields)
-        var composer = MessageComposer()
-        var recipients: [String] = []
-        var extra: [(String, String)] = []
-        var from = HeaderEncoding.mailbox(name: settings.fromName, address: settings.fromAddress)
-        var to = HeaderEncoding.mailbox(name: fields["name"], address: row.address)
-        var toFromTemplate = false
+        var builder = MessageBuilder(from: Mailbox(settings.fromAddress, displayName: settings.fromName))
+        let name = fields["name"].flatMap { $0.isEmpty ? nil : $0 }
+        builder.to = [.mailbox(Mailbox(row.address, displayName: name))]
         var subjectText = subject?.render(fields)
-        var cc: String?
         for header in rendered.headers {
+            let addresses = { Address.parseList(header.value) }
             switch header.name.lowercased() {
-            case "to":
-                let list = HeaderEncoding.addressList(header.value)
-                to = list.header
-                recipients += list.addresses
-                toFromTemplate = true
-            case "from": from = HeaderEncoding.addressList(header.value).header
+            case "to": builder.to = addresses()
+            case "cc": builder.cc = addresses()
+            case "bcc": builder.bcc = addresses()
+            case "reply-to": builder.replyTo = addresses()
+            case "from":
+                guard let mailbox = addresses().first?.mailboxes.first else {
+                    throw RowFailure(reason: "the template's From is not an address: \(header.value)")
+                }
+                builder.from = mailbox
             case "subject": if subjectText == nil { subjectText = header.value }
-            case "cc":
-                let list = HeaderEncoding.addressList(header.value)
-                cc = list.header
-                recipients += list.addresses
-            case "bcc": recipients += HeaderEncoding.addressList(header.value).addresses
-            case "reply-to": extra.append(("Reply-To", HeaderEncoding.addressList(header.value).header))
-            case "date", "message-id": continue
-            default: extra.append((header.name, HeaderEncoding.unstructured(header.value)))
+            // The builder writes these itself.
+            case "date", "message-id", "mime-version", "content-type", "content-transfer-encoding": continue
+            default: builder.extraHeaders.append((header.name, EncodedWord.encode(header.value)))
             }
         }
-        if !toFromTemplate { recipients.insert(row.address, at: 0) }
-        recipients = recipients.filter { !$0.isEmpty }
+        let recipients = builder.recipients.map(\.address)
         guard !recipients.isEmpty else { throw RowFailure(reason: "the message has no recipient") }
         for address in recipients {
             if let problem = RecipientAddress.problem(with: address) {
                 throw RowFailure(reason: "\(address): \(problem)")
             }
         }
-        let domain = settings.fromAddress.split(separator: "@").last.map(String.init) ?? ""
-        let messageID = MessageComposer.messageID(domain: domain)
-        composer.headers.append(("From", from))
-        composer.headers.append(("To", to))
-        if let cc { composer.headers.append(("Cc", cc)) }
-        composer.headers.append(("Subject", HeaderEncoding.unstructured(subjectText ?? "")))
-        composer.headers.append(("Date", MessageComposer.dateHeader(date)))
-        composer.headers.append(("Message-ID", messageID))
-        for (name, value) in extra { composer.headers.append((name, value)) }
-        composer.text = rendered.text
-        composer.html = rendered.html
-        composer.attachments = settings.attachments
+        let domain = settings.fromAddress.split(separator: "@").last.map(String.init) ?? "localhost"
+        let messageID = "<\(UUID().uuidString.lowercased())@\(domain)>"
+        builder.subject = subjectText ?? ""
+        builder.date = MessageDate(date: date)
+        builder.messageID = messageID
+        builder.textBody = rendered.text
+        builder.htmlBody = rendered.html
+        builder.attachments = settings.attachments
         return PreparedMessage(
-            row: row.number, address: row.address, sender: settings.fromAddress,
-            recipients: recipients, bytes: composer.bytes(), messageID: messageID
+            row: row.number,
+            address: row.address,
+            sender: settings.fromAddress,
+            recipients: recipients,
+            bytes: builder.build(),
+            messageID: messageID
         )
     }
 }

@@ -15,7 +15,9 @@ public final class MergeProgress: @unchecked Sendable {
 
     /// Creates a display for `total` rows; `isTerminal` picks the bar.
     public init(
-        total: Int, isTerminal: Bool, lineEvery: Int = 100,
+        total: Int,
+        isTerminal: Bool,
+        lineEvery: Int = 100,
         write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
     ) {
         self.total = total

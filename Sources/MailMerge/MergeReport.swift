@@ -59,8 +59,10 @@ public final class MergeReportWriter: @unchecked Sendable {
             guard let data = try? encoder.encode(outcome) else { return }
             write(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            let fields = ["\(outcome.row)", outcome.address, outcome.status.rawValue, outcome.reply,
-                outcome.messageID ?? ""]
+            let fields = [
+                "\(outcome.row)", outcome.address, outcome.status.rawValue, outcome.reply,
+                outcome.messageID ?? "",
+            ]
             write(fields.map(Self.csvField).joined(separator: ",") + "\r\n")
         }
     }

@@ -15,8 +15,12 @@ public struct SMTPServerSettings: Sendable {
 
     /// Creates settings.
     public init(
-        host: String, port: Int, tls: SMTPClient.TLSMode = .startTLS(.required), trust: SMTPClient.Trust = .system,
-        credentials: SMTPCredentials? = nil, allowsAuthenticationWithoutTLS: Bool = false
+        host: String,
+        port: Int,
+        tls: SMTPClient.TLSMode = .startTLS(.required),
+        trust: SMTPClient.Trust = .system,
+        credentials: SMTPCredentials? = nil,
+        allowsAuthenticationWithoutTLS: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -49,6 +53,9 @@ public struct MergeSummary: Sendable, Hashable {
     public var skipped = 0
     /// The row to give `--resume-from` when the run stopped early, nil when every row was done.
     public var resumeFrom: Int?
+    /// Why the run stopped before the end when the server could not be used at all (connection, TLS or
+    /// AUTH failed): going on would only fail every other row the same way.
+    public var abortedBecause: SMTPClientError?
     /// Seconds the run took.
     public var seconds: Double = 0
 }
@@ -93,10 +100,12 @@ public struct MergeSender: Sendable {
         let queue = RowQueue(rows: rows)
         let pacer = Pacer(ratePerMinute: policy.ratePerMinute)
         let workers = max(1, min(policy.connections, MailMergeDefaults.maximumConnections))
+        // Each worker's own stop also stops the others when the server cannot be used.
+        let abort = AbortRecord(stop: stop)
         let totals = await withTaskGroup(of: MergeSummary.self) { group in
             for _ in 0..<workers {
                 group.addTask {
-                    await work(queue: queue, pacer: pacer, stop: stop, onOutcome: onOutcome)
+                    await work(queue: queue, pacer: pacer, stop: stop, abort: abort, onOutcome: onOutcome)
                 }
             }
             var summary = MergeSummary()
@@ -109,6 +118,10 @@ public struct MergeSender: Sendable {
         }
         var summary = totals
         summary.resumeFrom = await queue.nextUntakenRow
+        if let (row, error) = abort.first {
+            summary.abortedBecause = error
+            summary.resumeFrom = min(row, summary.resumeFrom ?? row)
+        }
         let elapsed = ContinuousClock.now - started
         summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return summary
@@ -116,7 +129,11 @@ public struct MergeSender: Sendable {
 
     /// One connection's loop: take a row, send it (reconnecting and retrying as needed), report, repeat.
     private func work(
-        queue: RowQueue, pacer: Pacer, stop: StopRequest, onOutcome: @Sendable (RowOutcome) -> Void
+        queue: RowQueue,
+        pacer: Pacer,
+        stop: StopRequest,
+        abort: AbortRecord,
+        onOutcome: @Sendable (RowOutcome) -> Void
     ) async -> MergeSummary {
         var summary = MergeSummary()
         var connection: SMTPConnection?
@@ -129,7 +146,13 @@ public struct MergeSender: Sendable {
                 do {
                     let message = try plan.message(for: row)
                     await pacer.waitTurn()
-                    outcome = await deliver(message, connection: &connection)
+                    let delivery = await deliver(message, connection: &connection)
+                    if let sessionError = delivery.sessionError {
+                        // The row was not tried: it is where a later run resumes, not a failure.
+                        abort.record(row: row.number, error: sessionError)
+                        continue
+                    }
+                    outcome = delivery.outcome
                 } catch {
                     outcome = RowOutcome(row: row.number, address: row.address, status: .skipped, reply: error.reason)
                 }
@@ -148,8 +171,12 @@ public struct MergeSender: Sendable {
         return summary
     }
 
-    /// Sends one message: reconnects when needed, retries 4yz and lost connections with back-off.
-    private func deliver(_ message: PreparedMessage, connection: inout SMTPConnection?) async -> RowOutcome {
+    /// Sends one message: reconnects when needed, retries 4yz and lost connections with back-off. When no
+    /// session can be opened at all, returns the error instead of an outcome.
+    private func deliver(
+        _ message: PreparedMessage,
+        connection: inout SMTPConnection?
+    ) async -> (outcome: RowOutcome, sessionError: SMTPClientError?) {
         var delay = policy.firstRetryDelay
         var lastError = SMTPClientError.connectionUnusable
         for attempt in 1...max(1, policy.attempts) {
@@ -157,22 +184,48 @@ public struct MergeSender: Sendable {
                 try? await Task.sleep(for: delay)
                 delay *= 2
             }
-            do {
+            do throws(SMTPClientError) {
                 let open: SMTPConnection
                 if let connection {
                     open = connection
                 } else {
-                    open = try await connect()
+                    do {
+                        open = try await connect()
+                    } catch {
+                        // A refused AUTH or TLS will not change on retry; a refused connection may.
+                        if !error.isTransient || attempt == max(1, policy.attempts) {
+                            return (
+                                RowOutcome(
+                                    row: message.row,
+                                    address: message.address,
+                                    status: .failed,
+                                    reply: error.description
+                                ), error
+                            )
+                        }
+                        throw error
+                    }
                     connection = open
                 }
-                let result = try await open.send(from: message.sender, recipients: message.recipients, message: message.bytes)
-                var reply = result.dataReply.singleLine
+                let result = try await open.send(
+                    from: message.sender,
+                    recipients: message.recipients,
+                    message: message.bytes
+                )
+                var reply = result.dataReply.description
                 if !result.rejected.isEmpty {
-                    reply += " (refused: " + result.rejected.map { "\($0.address) \($0.reply.singleLine)" }
-                        .joined(separator: "; ") + ")"
+                    let refused: [String] = result.rejected.map { "\($0.address) \($0.reply.description)" }
+                    reply += " (refused: " + refused.joined(separator: "; ") + ")"
                 }
-                return RowOutcome(row: message.row, address: message.address, status: .sent, reply: reply,
-                    messageID: message.messageID)
+                return (
+                    RowOutcome(
+                        row: message.row,
+                        address: message.address,
+                        status: .sent,
+                        reply: reply,
+                        messageID: message.messageID
+                    ), nil
+                )
             } catch {
                 lastError = error
                 if !error.leavesConnectionUsable, let open = connection {
@@ -183,17 +236,47 @@ public struct MergeSender: Sendable {
                 guard error.isTransient else { break }
             }
         }
-        return RowOutcome(row: message.row, address: message.address, status: .failed,
-            reply: lastError.reply?.singleLine ?? lastError.description, messageID: message.messageID)
+        let outcome = RowOutcome(
+            row: message.row,
+            address: message.address,
+            status: .failed,
+            reply: lastError.reply?.description ?? lastError.description,
+            messageID: message.messageID
+        )
+        return (outcome, nil)
     }
 
     private func connect() async throws(SMTPClientError) -> SMTPConnection {
         var configuration = SMTPClient.Configuration()
         configuration.allowsAuthenticationWithoutTLS = server.allowsAuthenticationWithoutTLS
         return try await SMTPClient.connect(
-            host: server.host, port: server.port, tls: server.tls, trust: server.trust, auth: server.credentials,
-            configuration: configuration, logger: logger
+            host: server.host,
+            port: server.port,
+            tls: server.tls,
+            trust: server.trust,
+            auth: server.credentials,
+            configuration: configuration,
+            logger: logger
         )
+    }
+}
+
+/// The first session-level failure (connection, TLS, AUTH) of any worker; it stops the run.
+final class AbortRecord: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(row: Int, error: SMTPClientError)] = []
+    private let stop: StopRequest
+
+    init(stop: StopRequest) { self.stop = stop }
+
+    func record(row: Int, error: SMTPClientError) {
+        lock.withLock { entries.append((row, error)) }
+        stop.request()
+    }
+
+    /// The earliest row that could not be tried, with the error.
+    var first: (Int, SMTPClientError)? {
+        lock.withLock { entries.min { $0.row < $1.row }.map { ($0.row, $0.error) } }
     }
 }
 

@@ -21,6 +21,7 @@ public struct MergeTemplate: Sendable {
         case unreadable(path: String, reason: String)
         case invalid(what: String, reason: String)
 
+        /// A message a user can act on.
         public var description: String {
             switch self {
             case .unreadable(let path, let reason): "cannot read the template \(path): \(reason)"
@@ -72,7 +73,9 @@ public struct MergeTemplate: Sendable {
         let columns = Set(columns).union(["name", "email"])
         var compiled: [CompiledText] = []
         for header in headers {
-            compiled.append(try CompiledText(header.value, columns: columns, html: false, what: "\(header.name) header"))
+            compiled.append(
+                try CompiledText(header.value, columns: columns, html: false, what: "\(header.name) header")
+            )
         }
         compiledHeaders = compiled
         compiledText = try text.map { (text) throws(Failure) in

@@ -13,6 +13,7 @@ public struct SMTPCredentials: Sendable, Hashable, CustomStringConvertible {
         self.password = password
     }
 
+    /// A message a user can act on.
     public var description: String { "SMTPCredentials(user: \(user), password: <redacted>)" }
 }
 

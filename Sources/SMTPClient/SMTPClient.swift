@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SMTPCore
 
 /// An ESMTP client: `try await SMTPClient.connect(…)` opens a session, `connection.send(…)` sends messages
 /// over it, `connection.close()` ends it with QUIT.
@@ -79,7 +80,8 @@ public enum SMTPClient {
         logger[metadataKey: "smtp.connection"] = "\(UInt32.random(in: 0...UInt32.max))"
         let sslContext: NIOSSLContext?
         do {
-            sslContext = tls == .none ? nil : try NIOSSLContext(configuration: tlsConfiguration ?? makeTLSConfiguration(trust))
+            sslContext =
+                tls == .none ? nil : try NIOSSLContext(configuration: tlsConfiguration ?? makeTLSConfiguration(trust))
         } catch {
             throw .connectionFailed("TLS configuration: \(error)")
         }
@@ -87,7 +89,9 @@ public enum SMTPClient {
         let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
         let implicitTLS = tls == .implicit
         let machineConfiguration = SMTPClientStateMachine.Configuration(
-            localHostname: configuration.localHostname ?? "localhost", tls: tls, credentials: auth,
+            localHostname: configuration.localHostname ?? "localhost",
+            tls: tls,
+            credentials: auth,
             allowsAuthenticationWithoutTLS: configuration.allowsAuthenticationWithoutTLS
         )
         let useAddressLiteral = configuration.localHostname == nil
@@ -95,7 +99,7 @@ public enum SMTPClient {
         let dataTimeout = TimeAmount(configuration.dataTerminationTimeout)
         // The promises exist before the channel does, so a session that fails at once still reports why.
         let eventLoop = group.next()
-        let ready = eventLoop.makePromise(of: ServerCapabilities.self)
+        let ready = eventLoop.makePromise(of: SMTPExtensions.self)
         let handlerAdded = eventLoop.makePromise(of: NIOLoopBound<SMTPClientHandler>.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
@@ -107,10 +111,14 @@ public enum SMTPClient {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let handler = SMTPClientHandler(
-                        configuration: machineConfiguration, useAddressLiteral: useAddressLiteral,
-                        startTLSContext: sslContext, serverHostname: serverHostname,
-                        commandTimeout: commandTimeout, dataTimeout: dataTimeout,
-                        readyPromise: ready, logger: logger
+                        configuration: machineConfiguration,
+                        useAddressLiteral: useAddressLiteral,
+                        startTLSContext: sslContext,
+                        serverHostname: serverHostname,
+                        commandTimeout: commandTimeout,
+                        dataTimeout: dataTimeout,
+                        readyPromise: ready,
+                        logger: logger
                     )
                     try channel.pipeline.syncOperations.addHandler(handler)
                     handlerAdded.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))

@@ -1,3 +1,5 @@
+import SMTPCore
+
 /// Why the client could not connect, authenticate or send. Every case that comes from the server carries
 /// its reply, exact text included.
 public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -47,7 +49,7 @@ public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The server's reply made no sense at this point.
     case unexpectedReply(SMTPReply)
     /// The server's bytes were not SMTP replies.
-    case malformedReply(SMTPReplyParsingError)
+    case malformedReply(String)
     /// The connection was closed by `close()`, or failed earlier.
     case connectionUnusable
 
@@ -85,32 +87,33 @@ public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// A message a user can act on.
     public var description: String {
         switch self {
         case .connectionFailed(let why): "could not connect: \(why)"
         case .connectionClosed: "the server closed the connection"
         case .timeout: "the server did not answer in time"
-        case .greetingRejected(let reply): "the server refused the connection: \(reply.singleLine)"
-        case .heloRejected(let reply): "the server refused EHLO and HELO: \(reply.singleLine)"
+        case .greetingRejected(let reply): "the server refused the connection: \(reply)"
+        case .heloRejected(let reply): "the server refused EHLO and HELO: \(reply)"
         case .startTLSNotOffered: "the server does not offer STARTTLS (use --tls none to send in the clear)"
-        case .startTLSRejected(let reply): "the server refused STARTTLS: \(reply.singleLine)"
+        case .startTLSRejected(let reply): "the server refused STARTTLS: \(reply)"
         case .dataBeforeTLS: "the server sent data before the TLS handshake; stopping"
         case .authenticationNotOffered: "the server does not offer AUTH"
         case .authenticationMechanismsUnsupported(let offered):
             "no supported AUTH mechanism (server offers: \(offered.joined(separator: " ")))"
         case .authenticationRequiresTLS: "refusing to send a password without TLS"
-        case .authenticationFailed(let reply): "authentication failed: \(reply.singleLine)"
+        case .authenticationFailed(let reply): "authentication failed: \(reply)"
         case .messageTooLarge(let size, let limit): "the message is \(size) bytes; the server takes at most \(limit)"
         case .eightBitMIMENotOffered: "the message has 8-bit data and the server does not offer 8BITMIME"
         case .smtpUTF8NotOffered: "the message needs SMTPUTF8 and the server does not offer it"
         case .invalidAddress(let address): "cannot use \"\(address)\" as an envelope address"
         case .noRecipients: "no recipients"
-        case .senderRejected(let reply): "MAIL FROM refused: \(reply.singleLine)"
+        case .senderRejected(let reply): "MAIL FROM refused: \(reply)"
         case .allRecipientsRejected(let results):
-            "all recipients refused: " + results.map { "\($0.address): \($0.reply.singleLine)" }.joined(separator: "; ")
-        case .dataRejected(let reply): "message refused: \(reply.singleLine)"
-        case .serviceNotAvailable(let reply): "the server is closing the connection: \(reply.singleLine)"
-        case .unexpectedReply(let reply): "unexpected reply: \(reply.singleLine)"
+            "all recipients refused: " + results.map { "\($0.address): \($0.reply)" }.joined(separator: "; ")
+        case .dataRejected(let reply): "message refused: \(reply)"
+        case .serviceNotAvailable(let reply): "the server is closing the connection: \(reply)"
+        case .unexpectedReply(let reply): "unexpected reply: \(reply)"
         case .malformedReply(let error): "malformed reply from the server: \(error)"
         case .connectionUnusable: "the connection is closed"
         }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOSSL
+import SMTPCore
 
 /// The thin NIO side of the client: frames reply lines, feeds the state machine, carries out its actions,
 /// runs the reply timeouts and queues the messages handed to it. Loop-bound: every method runs on the
@@ -24,10 +25,11 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let useAddressLiteral: Bool
 
     private var context: ChannelHandlerContext?
-    private var inbound = ByteBuffer()
-    private var assembler = ReplyAssembler()
+    private var framer = SMTPLineFramer(maximumLineLength: SMTPClientDefaults.maximumReplyLineLength)
+    private var parser = SMTPReplyParser()
+    private var linesInReply = 0
     private var timeoutTask: Scheduled<Void>?
-    let readyPromise: EventLoopPromise<ServerCapabilities>
+    let readyPromise: EventLoopPromise<SMTPExtensions>
     private var readyReported = false
     private var queue = CircularBuffer<Request>()
     private var current: Request?
@@ -40,7 +42,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         serverHostname: String?,
         commandTimeout: TimeAmount,
         dataTimeout: TimeAmount,
-        readyPromise: EventLoopPromise<ServerCapabilities>,
+        readyPromise: EventLoopPromise<SMTPExtensions>,
         logger: Logger
     ) {
         self.machine = SMTPClientStateMachine(configuration: configuration)
@@ -54,7 +56,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Completes when the session is ready for messages, or fails with the reason it never will be.
-    var ready: EventLoopFuture<ServerCapabilities> { readyPromise.futureResult }
+    var ready: EventLoopFuture<SMTPExtensions> { readyPromise.futureResult }
 
     /// Whether the session runs over TLS (implicit, or after STARTTLS).
     var isTLSActive: Bool { machine.isTLSActive }
@@ -86,22 +88,34 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        inbound.writeBuffer(&bytes)
-        while terminalError == nil, let line = nextLine() {
+        framer.append(unwrapInboundIn(data))
+        while terminalError == nil, let frame = framer.nextLine() {
+            guard case .line(let line) = frame else {
+                fail(
+                    .malformedReply("a reply line is longer than \(framer.maximumLineLength) octets"),
+                    context: context
+                )
+                return
+            }
+            linesInReply += 1
+            guard linesInReply <= SMTPClientDefaults.maximumReplyLines else {
+                fail(
+                    .malformedReply("a reply has more than \(SMTPClientDefaults.maximumReplyLines) lines"),
+                    context: context
+                )
+                return
+            }
             let reply: SMTPReply?
             do {
-                reply = try assembler.feed(line: line.readableBytesView)
+                reply = try parser.parse(line: line.readableBytesView)
             } catch {
-                fail(.malformedReply(error), context: context)
+                fail(.malformedReply(error.description), context: context)
                 return
             }
             guard let reply else { continue }
-            logger.trace("S: \(reply.singleLine)")
+            linesInReply = 0
+            logger.trace("S: \(reply)")
             perform(machine.receivedReply(reply), context: context)
-        }
-        if terminalError == nil, inbound.readableBytes > SMTPClientDefaults.maximumReplyLineLength {
-            fail(.malformedReply(.lineTooLong), context: context)
         }
     }
 
@@ -129,8 +143,14 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             var buffer = context.channel.allocator.buffer(capacity: 64 * commands.count)
             for command in commands {
                 logger.trace("C: \(command.redactedForLog)")
-                buffer.writeString(command.line)
+                command.encode(into: &buffer)
             }
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        case .writeSASLResponse(let response):
+            logger.trace("C: <SASL response>")
+            var buffer = context.channel.allocator.buffer(capacity: response.utf8.count + 2)
+            buffer.writeString(response)
+            buffer.writeStaticString("\r\n")
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         case .writeMessage(let message):
             logger.trace("C: <message, \(message.readableBytes) octets>")
@@ -164,7 +184,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func startTLS(context: ChannelHandlerContext) {
         // RFC 3207 §6: bytes that arrived with the 220 but before TLS could be an injected reply.
-        guard inbound.readableBytes == 0, !assembler.isInsideReply else {
+        guard framer.bufferedByteCount == 0, linesInReply == 0 else {
             fail(.dataBeforeTLS, context: context)
             return
         }
@@ -242,19 +262,5 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let context = handler.context else { return }
             handler.fail(.timeout, context: context)
         }
-    }
-
-    // MARK: - Framing
-
-    /// The next line without its line end; replies end in CRLF (RFC 5321 §2.3.8), a bare LF is taken too.
-    private func nextLine() -> ByteBuffer? {
-        let view = inbound.readableBytesView
-        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let length = newline - view.startIndex
-        guard var line = inbound.readSlice(length: length) else { return nil }
-        inbound.moveReaderIndex(forwardBy: 1)
-        if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
-        if inbound.readableBytes == 0 { inbound.clear() } else if inbound.readerIndex > 65_536 { inbound.discardReadBytes() }
-        return line
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import SMTPCore
 
 /// The client side of an SMTP session as a value: replies and requests in, actions out, no I/O inside.
 ///
@@ -36,13 +37,15 @@ struct SMTPClientStateMachine {
     enum Action: Hashable {
         case none
         /// Write the commands and flush.
-        case write([ClientCommand])
+        case write([SMTPCommand])
+        /// Write a base64 line answering an AUTH challenge (RFC 4954 §4), and flush; never logged.
+        case writeSASLResponse(String)
         /// Write the message (after 354) and flush.
         case writeMessage(ByteBuffer)
         /// Begin the TLS handshake; call `tlsEstablished()` once writes go through TLS.
         case startTLS
         /// The session is ready for messages.
-        case sessionReady(ServerCapabilities)
+        case sessionReady(SMTPExtensions)
         /// The current message was accepted.
         case sendCompleted(SendResult)
         /// The current message was refused; the connection remains usable.
@@ -54,7 +57,9 @@ struct SMTPClientStateMachine {
     }
 
     private enum Expected: Hashable {
-        case rset, mail, rcpt(Int), data, final, finalAfterEmptyData
+        case rset, mail
+        case rcpt(Int)
+        case data, final, finalAfterEmptyData
     }
 
     private struct Transaction: Hashable {
@@ -85,7 +90,7 @@ struct SMTPClientStateMachine {
 
     private var configuration: Configuration
     private var state: State = .awaitingGreeting
-    private(set) var capabilities: ServerCapabilities = .none
+    private(set) var capabilities: SMTPExtensions = .none
     private(set) var isTLSActive: Bool
     private var needsReset = false
 
@@ -133,7 +138,7 @@ struct SMTPClientStateMachine {
             return .write([.ehlo(configuration.localHostname)])
         case .awaitingEHLOReply:
             if reply.isPositiveCompletion {
-                capabilities = ServerCapabilities(ehloReply: reply)
+                capabilities = SMTPExtensions(ehloReply: reply)
                 return afterGreetingExchange()
             }
             // RFC 5321 §3.2: a server that does not know EHLO answers 5yz (500/502); fall back to HELO.
@@ -185,9 +190,11 @@ struct SMTPClientStateMachine {
 
     private mutating func afterTLSDecision() -> Action {
         guard let credentials = configuration.credentials else { return becomeReady() }
-        guard isTLSActive || configuration.allowsAuthenticationWithoutTLS else { return fail(.authenticationRequiresTLS) }
-        guard capabilities.supports("AUTH") else { return fail(.authenticationNotOffered) }
-        let offered = capabilities.authenticationMechanisms
+        guard isTLSActive || configuration.allowsAuthenticationWithoutTLS else {
+            return fail(.authenticationRequiresTLS)
+        }
+        guard capabilities.offersAuthentication else { return fail(.authenticationNotOffered) }
+        let offered = capabilities.offeredMechanisms
         guard let mechanism = SASLMechanism.choose(offered: offered) else {
             return fail(.authenticationMechanismsUnsupported(offered: offered))
         }
@@ -200,6 +207,9 @@ struct SMTPClientStateMachine {
         }
     }
 
+    /// The AUTH step after the client cancelled with "*".
+    private static let cancelledStep = -1
+
     private mutating func authenticationReply(_ reply: SMTPReply, mechanism: SASLMechanism, step: Int) -> Action {
         if reply.code == 235 { return becomeReady() }
         guard reply.code == 334, let credentials = configuration.credentials else {
@@ -208,14 +218,15 @@ struct SMTPClientStateMachine {
         switch (mechanism, step) {
         case (.login, 0):
             state = .authenticating(.login, step: 1)
-            return .write([.authResponse(SASLMechanism.base64(credentials.user))])
+            return .writeSASLResponse(SASLMechanism.base64(credentials.user))
         case (.login, 1):
             state = .authenticating(.login, step: 2)
-            return .write([.authResponse(SASLMechanism.base64(credentials.password))])
+            return .writeSASLResponse(SASLMechanism.base64(credentials.password))
         default:
-            // A challenge where none is due: "*" cancels the exchange (RFC 4954 §4).
-            state = .authenticating(mechanism, step: 99)
-            return step == 99 ? fail(.authenticationFailed(reply)) : .write([.authResponse("*")])
+            // A challenge where none is due: "*" cancels the exchange (RFC 4954 §4); the server then answers
+            // 501, which ends the session as a failed AUTH above.
+            state = .authenticating(mechanism, step: Self.cancelledStep)
+            return step == Self.cancelledStep ? fail(.authenticationFailed(reply)) : .writeSASLResponse("*")
         }
     }
 
@@ -237,7 +248,7 @@ struct SMTPClientStateMachine {
         if let bad = envelope.recipients.first(where: { !Self.isUsableInPath($0) }) {
             return .sendFailed(.invalidAddress(bad))
         }
-        if let limit = capabilities.maximumMessageSize, envelope.size > limit {
+        if let limit = capabilities.messageSizeLimit, envelope.size > limit {
             return .sendFailed(.messageTooLarge(size: envelope.size, limit: limit))
         }
         if envelope.needsSMTPUTF8 && !capabilities.smtpUTF8 { return .sendFailed(.smtpUTF8NotOffered) }
@@ -250,11 +261,12 @@ struct SMTPClientStateMachine {
         let resetFirst = needsReset
         needsReset = false
         var transaction = Transaction(envelope: envelope, pipelined: pipelined, pending: [])
-        var commands: [ClientCommand]
+        var commands: [SMTPCommand]
         if pipelined {
             // RFC 2920 §3.1: RSET, MAIL and RCPT may appear anywhere in a group; DATA ends it.
-            commands = (resetFirst ? [.rset] : []) + [mail] + envelope.recipients.map { .rcptTo($0) } + [.data]
-            transaction.pending = (resetFirst ? [.rset] : []) + [.mail]
+            commands = (resetFirst ? [.rset] : []) + [mail] + envelope.recipients.map { Self.rcptTo($0) } + [.data]
+            transaction.pending =
+                (resetFirst ? [.rset] : []) + [.mail]
                 + envelope.recipients.indices.map { .rcpt($0) } + [.data]
         } else {
             commands = resetFirst ? [.rset] : [mail]
@@ -282,7 +294,7 @@ struct SMTPClientStateMachine {
                 guard reply.isPositiveCompletion else { return finishFailed(.senderRejected(reply), reset: false) }
                 transaction.pending = [.rcpt(0)]
                 state = .inTransaction(transaction)
-                return .write([.rcptTo(envelope.recipients[0])])
+                return .write([Self.rcptTo(envelope.recipients[0])])
             }
         case .rcpt(let index):
             transaction.recipientReplies.append(reply)
@@ -290,7 +302,7 @@ struct SMTPClientStateMachine {
                 if index + 1 < envelope.recipients.count {
                     transaction.pending = [.rcpt(index + 1)]
                     state = .inTransaction(transaction)
-                    return .write([.rcptTo(envelope.recipients[index + 1])])
+                    return .write([Self.rcptTo(envelope.recipients[index + 1])])
                 }
                 guard transaction.anyRecipientAccepted else {
                     return finishFailed(.allRecipientsRejected(transaction.recipientResults), reset: true)
@@ -330,12 +342,19 @@ struct SMTPClientStateMachine {
 
     /// MAIL FROM with the parameters the message needs: SIZE (RFC 1870), BODY=8BITMIME (RFC 6152),
     /// SMTPUTF8 (RFC 6531).
-    private func mailCommand(for envelope: Envelope) -> ClientCommand {
-        var parameters: [String] = []
-        if capabilities.supports("SIZE") { parameters.append("SIZE=\(envelope.size)") }
-        if envelope.needsEightBit && capabilities.eightBitMIME { parameters.append("BODY=8BITMIME") }
-        if envelope.needsSMTPUTF8 { parameters.append("SMTPUTF8") }
-        return .mailFrom(envelope.from, parameters: parameters)
+    private func mailCommand(for envelope: Envelope) -> SMTPCommand {
+        var parameters = SMTPMailParameters()
+        if capabilities.supports("SIZE") { parameters.size = envelope.size }
+        if envelope.needsEightBit && capabilities.eightBitMIME { parameters.body = .eightBitMIME }
+        parameters.smtpUTF8 = envelope.needsSMTPUTF8
+        let path: SMTPReversePath = SMTPMailbox(address: envelope.from).map { .mailbox($0) } ?? .null
+        return .mailFrom(path, parameters)
+    }
+
+    /// RCPT TO for an address already checked by `isUsableInPath`.
+    static func rcptTo(_ address: String) -> SMTPCommand {
+        let mailbox = SMTPMailbox(address: address) ?? SMTPMailbox(localPart: address, domain: "invalid")
+        return .rcptTo(.mailbox(mailbox), SMTPRecipientParameters())
     }
 
     private func failure(of transaction: Transaction, dataReply: SMTPReply) -> SMTPClientError {
@@ -376,6 +395,7 @@ struct SMTPClientStateMachine {
     static func isUsableInPath(_ address: String) -> Bool {
         let bytes = Array(address.utf8)
         guard !bytes.isEmpty, bytes.count <= SMTPClientDefaults.maximumPathLength - 2 else { return false }
+        guard SMTPMailbox(address: address) != nil else { return false }
         return !bytes.contains { $0 < 0x21 || $0 == 0x7F || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
     }
 }

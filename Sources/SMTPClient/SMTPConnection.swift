@@ -1,10 +1,11 @@
 import NIOCore
+import SMTPCore
 
 /// An open SMTP session, ready for messages. Messages sent at once are queued and go one after another.
 public final class SMTPConnection: Sendable {
     struct Session: Sendable {
         var handler: NIOLoopBound<SMTPClientHandler>
-        var capabilities: ServerCapabilities
+        var capabilities: SMTPExtensions
         var isTLSActive: Bool
     }
 
@@ -12,7 +13,7 @@ public final class SMTPConnection: Sendable {
     private let handler: NIOLoopBound<SMTPClientHandler>
 
     /// What the server offered in its last EHLO reply (after STARTTLS, if used).
-    public let capabilities: ServerCapabilities
+    public let capabilities: SMTPExtensions
     /// Whether the session runs over TLS.
     public let isTLSActive: Bool
 
@@ -71,7 +72,7 @@ public final class SMTPConnection: Sendable {
         return SMTPClientStateMachine.Envelope(
             from: from,
             recipients: recipients,
-            wireMessage: DotStuffing.encode(message),
+            wireMessage: MessageWireForm.encode(message),
             size: message.count,
             needsEightBit: message.contains { $0 >= 0x80 },
             needsSMTPUTF8: addressesNeedUTF8 || message[..<headerEnd].contains { $0 >= 0x80 }
@@ -84,8 +85,10 @@ public final class SMTPConnection: Sendable {
         var lineStart = true
         while index < message.count {
             let byte = message[index]
-            if lineStart && (byte == UInt8(ascii: "\n") || (byte == UInt8(ascii: "\r")
-                && index + 1 < message.count && message[index + 1] == UInt8(ascii: "\n")))
+            if lineStart
+                && (byte == UInt8(ascii: "\n")
+                    || (byte == UInt8(ascii: "\r")
+                        && index + 1 < message.count && message[index + 1] == UInt8(ascii: "\n")))
             {
                 return index
             }

@@ -1,3 +1,5 @@
+import SMTPCore
+
 /// One recipient's RCPT TO reply.
 public struct RecipientResult: Sendable, Hashable {
     /// The address as given.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MailCore
 import MailMerge
 import SMTPClient
 
@@ -12,7 +13,10 @@ struct Send: AsyncParsableCommand {
         helpNames: [.long]
     )
 
-    @Option(name: [.customShort("c"), .customLong("csv")], help: "The list: name,email rows, or a header row naming the columns.")
+    @Option(
+        name: [.customShort("c"), .customLong("csv")],
+        help: "The list: name,email rows, or a header row naming the columns."
+    )
     var csv: String
 
     @Option(name: [.customShort("e"), .customLong("from")], help: "The From address.")
@@ -24,13 +28,19 @@ struct Send: AsyncParsableCommand {
     @Option(name: [.customShort("h"), .customLong("host")], help: "The SMTP server. [default localhost]")
     var host: String = "localhost"
 
-    @Option(name: [.customShort("p"), .customLong("port")], help: "The SMTP port. [default 587, 465 with --tls implicit]")
+    @Option(
+        name: [.customShort("p"), .customLong("port")],
+        help: "The SMTP port. [default 587, 465 with --tls implicit]"
+    )
     var port: Int?
 
     @Option(name: [.customShort("s"), .customLong("subject")], help: "The subject; {{name}} and $name are filled in.")
     var subject: String?
 
-    @Option(name: [.customShort("m"), .customLong("message")], help: "The body template file ({{column}} or $name placeholders).")
+    @Option(
+        name: [.customShort("m"), .customLong("message")],
+        help: "The body template file ({{column}} or $name placeholders)."
+    )
     var message: String
 
     @Option(name: [.customShort("a"), .customLong("attach")], help: "A file to attach; repeatable.")
@@ -69,7 +79,10 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Write a per-recipient report: CSV, or JSON lines if the name ends in .jsonl or .json.")
     var report: String?
 
-    @Option(help: "Connections used at once (1–\(MailMergeDefaults.maximumConnections)). [default \(MailMergeDefaults.connections)]")
+    @Option(
+        help:
+            "Connections used at once (1–\(MailMergeDefaults.maximumConnections)). [default \(MailMergeDefaults.connections)]"
+    )
     var connections: Int = MailMergeDefaults.connections
 
     enum TLSChoice: String, ExpressibleByArgument, CaseIterable {
@@ -92,17 +105,23 @@ struct Send: AsyncParsableCommand {
         do {
             let list = try MergeList(contentsOf: csv)
             let template = try MergeTemplate(bodyFile: message, htmlFile: html, columns: list.columns)
-            var attachments: [MergeAttachment] = []
+            var attachments: [Attachment] = []
             for path in attach {
                 do {
-                    attachments.append(try MergeAttachment(path: path))
+                    attachments.append(try Attachment(contentsOfFile: path))
                 } catch {
-                    throw ValidationError("cannot read the attachment \(path): \((error as NSError).localizedDescription)")
+                    throw ValidationError(
+                        "cannot read the attachment \(path): \((error as NSError).localizedDescription)"
+                    )
                 }
             }
             let settings = MergeSettings(
-                fromAddress: from, fromName: fromName, subject: subject, attachments: attachments,
-                limit: limit, resumeFrom: resumeFrom ?? 1
+                fromAddress: from,
+                fromName: fromName,
+                subject: subject,
+                attachments: attachments,
+                limit: limit,
+                resumeFrom: resumeFrom ?? 1
             )
             plan = try MergePlan(list: list, template: template, settings: settings)
         } catch let error as CustomStringConvertible & Error {
@@ -128,7 +147,9 @@ struct Send: AsyncParsableCommand {
                 let first = try plan.message(for: row)
                 FileHandle.standardOutput.write(Data(first.bytes))
                 printError("")
-                printError("Dry run: above is the message for row \(row.number) (\(row.address)) exactly as it would go out.")
+                printError(
+                    "Dry run: above is the message for row \(row.number) (\(row.address)) exactly as it would go out."
+                )
                 break
             } catch {
                 printError("row \(row.number): \(error.reason); not sent")
@@ -158,7 +179,11 @@ struct Send: AsyncParsableCommand {
         let trust: SMTPClient.Trust =
             insecure ? .insecure : cafile.map { .certificateAuthorities(pemFile: $0) } ?? .system
         let server = SMTPServerSettings(
-            host: host, port: port, tls: tlsMode, trust: trust, credentials: credentials,
+            host: host,
+            port: port,
+            tls: tlsMode,
+            trust: trust,
+            credentials: credentials,
             allowsAuthenticationWithoutTLS: tls == .none
         )
         var policy = SendingPolicy()
@@ -193,6 +218,13 @@ struct Send: AsyncParsableCommand {
             "Sent \(summary.sent), failed \(summary.failed), skipped \(summary.skipped) "
                 + "in \(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate)) messages/s)."
         )
+        if let reason = summary.abortedBecause {
+            printError("correo send: stopped: \(reason)")
+            if let next = summary.resumeFrom {
+                print("Stopped. To continue, run the same command with --resume-from \(next)")
+            }
+            throw ExitCode(1)
+        }
         if stop.isRequested, let next = summary.resumeFrom {
             print("Stopped. To continue, run the same command with --resume-from \(next)")
             throw ExitCode(130)

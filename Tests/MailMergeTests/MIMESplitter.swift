@@ -14,14 +14,16 @@ struct MIMEEntity {
             if line.first == " " || line.first == "\t", !headers.isEmpty {
                 headers[headers.count - 1].1 += line
             } else if let colon = line.firstIndex(of: ":") {
-                headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                headers.append(
+                    (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+                )
             }
         }
         self.headers = headers
     }
 
     func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value.trimmingCharacters(in: .whitespaces)
     }
 
     var boundary: String? {
@@ -63,22 +65,5 @@ struct MIMEEntity {
             return Data(bytes)
         default: return Data(body.utf8)
         }
-    }
-
-    /// RFC 2047 "B" encoded words decoded, for checking headers; space between two encoded words is dropped.
-    static func decodeWords(_ value: String) -> String {
-        var output = ""
-        var previousWasEncoded = false
-        for (index, token) in value.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
-            let isEncoded = token.hasPrefix("=?UTF-8?B?") && token.hasSuffix("?=")
-            if index > 0 && !(isEncoded && previousWasEncoded) { output += " " }
-            if isEncoded, let data = Data(base64Encoded: String(token.dropFirst(10).dropLast(2))) {
-                output += String(decoding: data, as: UTF8.self)
-            } else {
-                output += token
-            }
-            previousWasEncoded = isEncoded
-        }
-        return output
     }
 }

@@ -21,9 +21,14 @@ struct MergeSendingTests {
             let outdir = directory.url.appendingPathComponent("received")
             try FileManager.default.createDirectory(at: outdir, withIntermediateDirectories: true)
             let sink = try SMTPSink(
-                outdir: outdir, tls: tls, requireTLS: true, auth: ("sender", "pa55"),
-                reject: ["perm@x.test": "550 5.1.1 <perm@x.test>: Recipient address rejected",
-                         "temp@x.test": "451 4.3.0 Temporary local problem"],
+                outdir: outdir,
+                tls: tls,
+                requireTLS: true,
+                auth: ("sender", "pa55"),
+                reject: [
+                    "perm@x.test": "550 5.1.1 <perm@x.test>: Recipient address rejected",
+                    "temp@x.test": "451 4.3.0 Temporary local problem",
+                ],
                 rejectOnce: ["flaky@x.test": "450 4.2.0 greylisted, come back later"],
                 pipelining: true
             )
@@ -41,20 +46,29 @@ struct MergeSendingTests {
             }
             let list = try MergeList(text: csv)
             let template = try MergeTemplate(body: "Dear {{name}},\nthis one is yours.\n", columns: list.columns)
-            let plan = try MergePlan(list: list, template: template, settings: MergeSettings(
-                fromAddress: "sender@x.test", fromName: "Sender", subject: "For {{name}}"
-            ))
+            let plan = try MergePlan(
+                list: list,
+                template: template,
+                settings: MergeSettings(
+                    fromAddress: "sender@x.test",
+                    fromName: "Sender",
+                    subject: "For {{name}}"
+                )
+            )
             var policy = SendingPolicy()
             policy.connections = 4
             policy.firstRetryDelay = .milliseconds(20)
             let sender = MergeSender(
                 plan: plan,
                 server: SMTPServerSettings(
-                    host: "127.0.0.1", port: sink.port, tls: .startTLS(.required),
+                    host: "127.0.0.1",
+                    port: sink.port,
+                    tls: .startTLS(.required),
                     trust: .certificateAuthorities(pemFile: tls.certificatePath),
                     credentials: SMTPCredentials(user: "sender", password: "pa55")
                 ),
-                policy: policy, logger: Logger(label: "test")
+                policy: policy,
+                logger: Logger(label: "test")
             )
             let outcomes = Outcomes()
             let summary = await sender.run { outcomes.add($0) }
@@ -82,7 +96,7 @@ struct MergeSendingTests {
                 let received = sink.messages(for: "p\(index)@x.test")
                 #expect(received.count == 1)
                 let text = String(decoding: received.first ?? Data(), as: UTF8.self)
-                #expect(text.contains("To: =?UTF-8?B?"))
+                #expect(text.contains("To: =?UTF-8?Q?Person_\(index)_=C3=91?= <p\(index)@x.test>\r\n"))
                 #expect(text.contains("Dear Person \(index) =C3=91,"))
             }
             var wrongName = 0
@@ -106,8 +120,10 @@ struct MergeSendingTests {
             var policy = SendingPolicy()
             policy.connections = 1
             let sender = MergeSender(
-                plan: plan, server: SMTPServerSettings(host: "127.0.0.1", port: sink.port, tls: .none),
-                policy: policy, logger: Logger(label: "test")
+                plan: plan,
+                server: SMTPServerSettings(host: "127.0.0.1", port: sink.port, tls: .none),
+                policy: policy,
+                logger: Logger(label: "test")
             )
             let stop = StopRequest()
             let outcomes = Outcomes()

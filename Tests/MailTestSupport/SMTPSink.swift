@@ -32,8 +32,14 @@ public final class SMTPSink: @unchecked Sendable {
     ///   - pipelining: advertise PIPELINING.
     ///   - size: advertise SIZE and refuse bigger messages.
     public init(
-        outdir: URL, tls: TestTLS? = nil, requireTLS: Bool = false, auth: (user: String, password: String)? = nil,
-        reject: [String: String] = [:], rejectOnce: [String: String] = [:], pipelining: Bool = false, size: Int? = nil
+        outdir: URL,
+        tls: TestTLS? = nil,
+        requireTLS: Bool = false,
+        auth: (user: String, password: String)? = nil,
+        reject: [String: String] = [:],
+        rejectOnce: [String: String] = [:],
+        pipelining: Bool = false,
+        size: Int? = nil
     ) throws {
         self.outdir = outdir
         var arguments = [Self.scriptPath, "--outdir", outdir.path]
@@ -79,8 +85,9 @@ public final class SMTPSink: @unchecked Sendable {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: outdir.path)) ?? []
         let prefix = recipient
         let mine = files.filter {
-            $0 == "\(prefix).eml" || ($0.hasPrefix("\(prefix)-") && $0.hasSuffix(".eml")
-                && Int($0.dropFirst(prefix.count + 1).dropLast(4)) != nil)
+            $0 == "\(prefix).eml"
+                || ($0.hasPrefix("\(prefix)-") && $0.hasSuffix(".eml")
+                    && Int($0.dropFirst(prefix.count + 1).dropLast(4)) != nil)
         }.sorted { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }
         return mine.compactMap { FileManager.default.contents(atPath: outdir.appendingPathComponent($0).path) }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MailTestSupport
 import SMTPClient
+import SMTPCore
 import Testing
 
 /// The client over real sockets against aiosmtpd (interop/send/smtp_sink.py).
@@ -15,7 +16,9 @@ struct SinkTests {
             let sink = try SMTPSink(outdir: directory.url, tls: tls, requireTLS: true, auth: ("ann", "s3cret"))
             defer { sink.stop() }
             let connection = try await SMTPClient.connect(
-                host: "127.0.0.1", port: sink.port, tls: .startTLS(.required),
+                host: "127.0.0.1",
+                port: sink.port,
+                tls: .startTLS(.required),
                 trust: .certificateAuthorities(pemFile: tls.certificatePath),
                 auth: SMTPCredentials(user: "ann", password: "s3cret")
             )
@@ -23,7 +26,8 @@ struct SinkTests {
             let result = try await connection.send(from: "me@x.test", recipients: ["ann@x.test"], message: Self.message)
             await connection.close()
             #expect(result.dataReply.code == 250)
-            #expect(result.dataReply.lines.first?.hasPrefix("2.0.0 OK queued as sink-") == true)
+            #expect(result.dataReply.enhancedCode == EnhancedStatusCode(2, 0, 0))
+            #expect(result.dataReply.lines.first?.hasPrefix("OK queued as sink-") == true)
             #expect(sink.messages(for: "ann@x.test") == [Data(Self.message)])
         }
     }
@@ -40,13 +44,29 @@ struct SinkTests {
             let connection = try await SMTPClient.connect(host: "127.0.0.1", port: sink.port, tls: .none)
             #expect(connection.capabilities.pipelining)
             _ = try await connection.send(from: "me@x.test", recipients: ["a@x.test"], message: Self.message)
-            await #expect(throws: SMTPClientError.allRecipientsRejected([
-                RecipientResult(address: "gone@x.test", reply: SMTPReply(550, "5.1.1 <gone@x.test>: no such user"))
-            ])) {
+            await #expect(
+                throws: SMTPClientError.allRecipientsRejected([
+                    RecipientResult(
+                        address: "gone@x.test",
+                        reply: SMTPReply(code: 550, EnhancedStatusCode(5, 1, 1), "<gone@x.test>: no such user")
+                    )
+                ])
+            ) {
                 try await connection.send(from: "me@x.test", recipients: ["gone@x.test"], message: Self.message)
             }
-            let mixed = try await connection.send(from: "me@x.test", recipients: ["busy@x.test", "b@x.test"], message: Self.message)
-            #expect(mixed.rejected == [RecipientResult(address: "busy@x.test", reply: SMTPReply(451, "4.2.1 mailbox busy, try later"))])
+            let mixed = try await connection.send(
+                from: "me@x.test",
+                recipients: ["busy@x.test", "b@x.test"],
+                message: Self.message
+            )
+            #expect(
+                mixed.rejected == [
+                    RecipientResult(
+                        address: "busy@x.test",
+                        reply: SMTPReply(code: 451, EnhancedStatusCode(4, 2, 1), "mailbox busy, try later")
+                    )
+                ]
+            )
             _ = try await connection.send(from: "me@x.test", recipients: ["busy@x.test"], message: Self.message)
             await connection.close()
             #expect(Set(sink.messageFiles) == ["a@x.test.eml", "b@x.test.eml", "busy@x.test.eml"])
@@ -58,9 +78,15 @@ struct SinkTests {
             let tls = try TestTLS.make(in: directory)
             let sink = try SMTPSink(outdir: directory.url, tls: tls, auth: ("ann", "right"))
             defer { sink.stop() }
-            await #expect(throws: SMTPClientError.authenticationFailed(SMTPReply(535, "5.7.8 Authentication credentials invalid"))) {
+            await #expect(
+                throws: SMTPClientError.authenticationFailed(
+                    SMTPReply(code: 535, EnhancedStatusCode(5, 7, 8), "Authentication credentials invalid")
+                )
+            ) {
                 _ = try await SMTPClient.connect(
-                    host: "127.0.0.1", port: sink.port, trust: .certificateAuthorities(pemFile: tls.certificatePath),
+                    host: "127.0.0.1",
+                    port: sink.port,
+                    trust: .certificateAuthorities(pemFile: tls.certificatePath),
                     auth: SMTPCredentials(user: "ann", password: "wrong")
                 )
             }
@@ -99,7 +125,9 @@ struct SinkTests {
             let sink = try SMTPSink(outdir: directory.url, size: Self.message.count - 1)
             defer { sink.stop() }
             let connection = try await SMTPClient.connect(host: "127.0.0.1", port: sink.port, tls: .none)
-            await #expect(throws: SMTPClientError.messageTooLarge(size: Self.message.count, limit: Self.message.count - 1)) {
+            await #expect(
+                throws: SMTPClientError.messageTooLarge(size: Self.message.count, limit: Self.message.count - 1)
+            ) {
                 try await connection.send(from: "me@x.test", recipients: ["a@x.test"], message: Self.message)
             }
             await connection.close()

@@ -23,8 +23,12 @@ struct MaildirFolder {
     private(set) var highestModSeq: UInt64 = 0
     /// UIDs this process took out of new/ that no session has claimed as `\Recent` yet.
     private var unclaimedRecent: Set<UInt32> = []
-    /// Modification times of new/, cur/ and the uidlist when they were last scanned.
+    /// Modification times of new/, cur/ and the uidlist taken as the last scan began.
     private var stamp: [Int64] = []
+    /// Whether `stamp` can prove nothing changed: every time in it was at least
+    /// `MailStoreDefaults.trustedStampAge` older than the scan. A change in the same clock tick as a
+    /// younger stamp could leave the times equal, so a young stamp always means "look again".
+    private var stampTrusted = false
 
     var curPath: String { path + "/cur" }
     var newPath: String { path + "/new" }
@@ -61,8 +65,8 @@ struct MaildirFolder {
         return highestModSeq
     }
 
-    /// Whether new/, cur/ or the uidlist changed since the last scan (one stat each; for polling).
-    func directoriesChanged() -> Bool { currentStamp() != stamp }
+    /// Whether new/, cur/ or the uidlist may have changed since the last scan (three stats; for polling).
+    func directoriesChanged() -> Bool { !stampTrusted || currentStamp() != stamp }
 
     private func currentStamp() -> [Int64] {
         [newPath, curPath, path + "/" + UIDList.fileName].flatMap { path -> [Int64] in
@@ -71,24 +75,46 @@ struct MaildirFolder {
         }
     }
 
+    private mutating func takeStamp() {
+        let now = Date().timeIntervalSince1970
+        stamp = currentStamp()
+        let limit = now - MailStoreDefaults.trustedStampAge
+        stampTrusted = stride(from: 0, to: stamp.count, by: 2).allSatisfy {
+            Double(stamp[$0]) + Double(stamp[$0 + 1]) / 1e9 < limit
+        }
+    }
+
     /// Moves new/ into cur/, gives UIDs to files that have none, notices files removed or renamed by
     /// other programs, and returns what changed in the view.
     mutating func synchronize() throws -> MailboxChanges {
         guard POSIX.isDirectory(curPath) else { throw MailStoreError.mailboxNotFound(name.description) }
-        let (listing, moved) = try POSIX.withExclusiveLock(lockPath) { () -> ([String: String], Set<String>) in
-            // new/ is stamped before it is emptied and cur/ after, before it is read: a change made
-            // after either look changes the stamp, so the next poll looks again.
-            let newStamp = Array(currentStamp().prefix(2))
+        if !directoriesChanged() {
+            var unchanged = MailboxChanges()
+            unchanged.uidNext = uidList.nextUID
+            unchanged.highestModSeq = highestModSeq
+            return unchanged
+        }
+        let (listing, found, moved, reloaded) = try POSIX.withExclusiveLock(lockPath) {
+            () -> ([String: String], [String?], Set<String>, Bool) in
+            // Stamped before anything is read: a change made after that moves a time on (or lands in
+            // the same tick, which leaves the stamp untrusted), so the next look does not skip it.
+            takeStamp()
             let moved = try moveNewToCur()
-            stamp = newStamp + currentStamp().dropFirst(2)
             var listing = try scanCur()
-            try uidList.refreshIfChanged()
+            let reloaded = try uidList.refreshIfChanged()
             keywordList.refreshIfChanged()
+            var found = records.map { listing[$0.base] }
+            let matched = found.reduce(0) { $1 == nil ? $0 : $0 + 1 }
+            // The common case: the view is the whole uidlist and every file is one of its messages.
+            if !reloaded, matched == records.count, records.count == uidList.uids.count, listing.count == matched {
+                return (listing, found, moved, false)
+            }
             var fresh = listing.keys.filter { uidList.uids[$0] == nil }
             if listing.count - fresh.count < uidList.uids.count {
                 // Some listed UID has no file. readdir(3) may skip a file renamed while it runs: look
                 // again before calling it gone.
                 listing = try scanCur()
+                found = records.map { listing[$0.base] }
                 fresh = listing.keys.filter { uidList.uids[$0] == nil }
                 if listing.count - fresh.count < uidList.uids.count {
                     try uidList.remove(uidList.uids.keys.filter { listing[$0] == nil })
@@ -96,9 +122,9 @@ struct MaildirFolder {
             }
             let ordered = fresh.map { (MaildirFileName($0).deliverySeconds ?? 0, $0) }.sorted { $0 < $1 }.map(\.1)
             _ = try uidList.assign(ordered, folderName: name.description)
-            return (listing, moved)
+            return (listing, found, moved, reloaded)
         }
-        return apply(listing: listing, recent: moved)
+        return apply(listing: listing, found: found, recent: moved, checkUIDs: reloaded)
     }
 
     /// Maildir: new/ holds mail nobody has seen; moving it to cur/ (with an empty `:2,` info) is
@@ -119,6 +145,7 @@ struct MaildirFolder {
     /// cur/ as base → file name.
     private func scanCur() throws -> [String: String] {
         var listing: [String: String] = [:]
+        listing.reserveCapacity(records.count + 64)
         for fileName in try POSIX.listDirectory(curPath) {
             listing[MaildirFileName.base(of: fileName)] = fileName
         }
@@ -128,7 +155,14 @@ struct MaildirFolder {
     private func base(of record: MessageRecord) -> String { record.base }
 
     /// Turns a listing (already in the uidlist) into view changes.
-    private mutating func apply(listing: [String: String], recent: Set<String>) -> MailboxChanges {
+    /// `found[i]` is the file name of `records[i]` in `listing`, nil when it has none. `checkUIDs`
+    /// (after another process rewrote the uidlist) also drops records whose base changed UID.
+    private mutating func apply(
+        listing: [String: String],
+        found: [String?],
+        recent: Set<String>,
+        checkUIDs: Bool
+    ) -> MailboxChanges {
         var changes = MailboxChanges()
         var modSeq: UInt64?
         func changeModSeq(_ folder: inout MaildirFolder) -> UInt64 {
@@ -140,9 +174,11 @@ struct MaildirFolder {
         // Gone from disk: expunged by another program or process.
         var kept: [MessageRecord] = []
         kept.reserveCapacity(records.count)
-        for record in records {
+        var matched = 0
+        for (record, fileName) in zip(records, found) {
             let recordBase = base(of: record)
-            if let fileName = listing[recordBase], uidList.uids[recordBase] == record.uid {
+            if let fileName, !checkUIDs || uidList.uids[recordBase] == record.uid {
+                matched += 1
                 var record = record
                 if fileName != record.fileName {
                     let parsed = MaildirFileName(fileName)
@@ -169,7 +205,7 @@ struct MaildirFolder {
         records = kept
         // New to the view.
         var appended: [MessageRecord] = []
-        for (fileBase, fileName) in listing where uidByBase[fileBase] == nil {
+        for (fileBase, fileName) in listing where matched < listing.count && uidByBase[fileBase] == nil {
             guard let uid = uidList.uids[fileBase],
                 let record = makeRecord(uid: uid, base: fileBase, fileName: fileName, recent: recent.contains(fileBase))
             else { continue }
