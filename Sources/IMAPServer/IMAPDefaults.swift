@@ -11,6 +11,8 @@ public enum IMAPDefaults {
     public static let maxCommandSize = 2 * 1024 * 1024
     /// Largest message accepted by APPEND; advertised as `APPENDLIMIT=` (RFC 7889).
     public static let appendLimit = 50 * 1024 * 1024
+    /// APPEND messages larger than this are written to a file as they arrive instead of held in memory.
+    public static let appendStreamThreshold = 256 * 1024
     /// Failed LOGIN/AUTHENTICATE attempts before the server says BYE and closes.
     public static let maxFailedLogins = 3
     /// Delay before answering a failed login, multiplied by the number of failures so far.

@@ -20,6 +20,9 @@ public enum MailStoreDefaults {
     public static let deliveryWriteBufferBytes = 64 * 1024
     /// How often a mailbox with change listeners looks at its folders for other programs' changes.
     public static let changePollInterval: Duration = .milliseconds(500)
+    /// How much older than a scan the folders' modification times must be for an unchanged time to
+    /// prove nothing changed (file-system clocks tick every few milliseconds).
+    public static let trustedStampAge: TimeInterval = 0.1
     /// How long a modified metadata cache waits before it is written, so bursts cost one write.
     public static let cacheWriteDelay: Duration = .seconds(2)
     /// Longest line in passwords.txt.

@@ -1,6 +1,8 @@
+import Logging
 import MailStore
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
 import Glibc
@@ -84,4 +86,24 @@ public struct MailStoreAuthenticator: SMTPAuthenticator {
 private func isNoSpace(_ error: MailStoreError) -> Bool {
     if case .io(_, _, let code) = error { return code == ENOSPC }
     return false
+}
+
+extension SMTPServer {
+    /// A server that delivers into `store` and checks AUTH against its passwords.txt.
+    public convenience init(
+        configuration: SMTPServerConfiguration,
+        store: MailStore,
+        tlsContext: NIOSSLContext?,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
+        self.init(
+            configuration: configuration,
+            delivery: MailStoreDelivery(store: store),
+            authenticator: MailStoreAuthenticator(users: store.users),
+            tlsContext: tlsContext,
+            group: group,
+            logger: logger
+        )
+    }
 }

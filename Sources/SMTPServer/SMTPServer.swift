@@ -51,28 +51,42 @@ public final class SMTPServer: Sendable {
     }
 
     /// Opens the listeners; returns them with the ports actually bound (for port 0).
+    /// When one listener cannot be opened, none stays open and the error is thrown.
     public func start(listeners: [SMTPListener]) async throws -> [SMTPListener] {
-        var bound: [SMTPListener] = []
-        for listener in listeners {
-            if listener.kind.usesImplicitTLS, tlsContext == nil { throw SMTPServerError.implicitTLSWithoutCertificate }
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { [self] channel in
-                    channel.eventLoop.makeCompletedFuture { try self.initialize(channel, kind: listener.kind) }
-                }
-                .bind(host: listener.host, port: listener.port)
-                .get()
-            serverChannels.withLock { $0.append(channel) }
-            let port = channel.localAddress?.port ?? listener.port
-            logger.info("SMTP \(listener.kind.rawValue) listening on \(listener.host):\(port)")
-            bound.append(SMTPListener(kind: listener.kind, host: listener.host, port: port))
+        if listeners.contains(where: { $0.kind.usesImplicitTLS }), tlsContext == nil {
+            throw SMTPServerError.implicitTLSWithoutCertificate
         }
+        var bound: [SMTPListener] = []
+        var opened: [any Channel] = []
+        do {
+            for listener in listeners {
+                let channel = try await bind(listener)
+                opened.append(channel)
+                let port = channel.localAddress?.port ?? listener.port
+                logger.info("SMTP \(listener.kind.rawValue) listening on \(listener.host):\(port)")
+                bound.append(SMTPListener(kind: listener.kind, host: listener.host, port: port))
+            }
+        } catch {
+            for channel in opened { try? await channel.close() }
+            throw error
+        }
+        serverChannels.withLock { $0 += opened }
         return bound
     }
 
-    /// Stops accepting connections. Graceful: sessions finish their current transaction (and get
+    private func bind(_ listener: SMTPListener) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.initialize(channel, kind: listener.kind) }
+            }
+            .bind(host: listener.host, port: listener.port)
+            .get()
+    }
+
+    /// Stops accepting connections (a server is not started again after this). Graceful: sessions finish their current transaction (and get
     /// `421 4.3.2`), for at most the grace period; then, or when not graceful, the rest are closed.
     public func shutdown(graceful: Bool = true) async {
         let listening = serverChannels.withLock { channels in

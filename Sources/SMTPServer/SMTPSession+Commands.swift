@@ -61,7 +61,9 @@ extension SMTPSession {
     mutating func hello(_ name: String, extended: Bool) {
         resetTransaction()
         greeting = (name, extended)
-        let first = "\(configuration.hostname) greets \(name)"
+        // A reply line stays within 512 octets (RFC 5321 4.5.3.1.5): a domain is at most 255.
+        let first =
+            "\(configuration.hostname) greets \(String(decoding: name.utf8.prefix(SMTPDefaults.domainLength), as: UTF8.self))"
         send(SMTPReply(code: 250, nil, lines: extended ? [first] + extensions : [first]))
     }
 
@@ -121,7 +123,13 @@ extension SMTPSession {
     }
 
     mutating func recipientLookedUp(address: String, mailbox: String?) {
-        guard let mailbox else { return send(Reply.unknownUser) }
+        guard let mailbox else {
+            // RFC 5321 4.5.1 wants postmaster accepted: say what the operator must do.
+            if address.lowercased().hasPrefix("postmaster@") {
+                return send(Reply.make(550, (5, 1, 1), "No postmaster mailbox here: the operator must add \(address)"))
+            }
+            return send(Reply.unknownUser)
+        }
         if !recipients.contains(mailbox) { recipients.append(mailbox) }
         send(Reply.recipientOK)
     }

@@ -19,9 +19,18 @@ private actor FakeExecutor: IMAPCommandExecuting {
 
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         executed.append(request.command)
+        if case .append(let append) = request.command {
+            appended.append(
+                append.streamedLiteralID == nil
+                    ? append.message : (request.streamedLiteral?.literal as? MemoryLiteral)?.bytes ?? []
+            )
+        }
         await sink.send([.untagged(.exists(1))])
         if case .select(let name, _) = request.command {
-            return CommandOutcome(responses: [.ok(request.tag, .readWrite, "SELECT completed")], selection: .selected(name, readOnly: false))
+            return CommandOutcome(
+                responses: [.ok(request.tag, .readWrite, "SELECT completed")],
+                selection: .selected(name, readOnly: false)
+            )
         }
         return CommandOutcome(responses: [.ok(request.tag, "\(request.command.name) completed")])
     }
@@ -32,12 +41,31 @@ private actor FakeExecutor: IMAPCommandExecuting {
     }
 
     func close() async {}
+
+    nonisolated func makeStreamedLiteral() throws -> any StreamedLiteral { MemoryLiteral() }
+
+    var appended: [[UInt8]] = []
+}
+
+/// Collects a streamed literal in memory so tests can see what reached the "file".
+private final class MemoryLiteral: StreamedLiteral, @unchecked Sendable {
+    var bytes: [UInt8] = []
+    var abandoned = false
+    func write(_ bytes: [UInt8]) throws { self.bytes += bytes }
+    func abandon() { abandoned = true }
 }
 
 private func makeChannel(
-    _ configuration: IMAPSessionConfiguration, executor: FakeExecutor, tls: NIOSSLContext? = nil
+    _ configuration: IMAPSessionConfiguration,
+    executor: FakeExecutor,
+    tls: NIOSSLContext? = nil
 ) async throws -> NIOAsyncTestingChannel {
-    let handler = IMAPChannelHandler(configuration: configuration, executor: executor, tlsContext: tls, logger: Logger(label: "test"))
+    let handler = IMAPChannelHandler(
+        configuration: configuration,
+        executor: executor,
+        tlsContext: tls,
+        logger: Logger(label: "test")
+    )
     let channel = try await NIOAsyncTestingChannel(handler: handler)
     try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1143))
     return channel
@@ -99,7 +127,9 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
     @Test func failedLoginThenByeCloses() async throws {
         let executor = FakeExecutor()
         let channel = try await makeChannel(
-            .init(allowPlaintextAuth: true, maxFailedLogins: 1, failedLoginDelayMilliseconds: 1), executor: executor)
+            .init(allowPlaintextAuth: true, maxFailedLogins: 1, failedLoginDelayMilliseconds: 1),
+            executor: executor
+        )
         _ = try await output(channel, until: "\r\n")
         try await send(channel, "a LOGIN bob wrong\r\n")
         // The slowdown is a timer on the channel's (virtual-time) event loop: move time on until it fires.
@@ -120,9 +150,12 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let tls = try TestTLS.make(in: directory)
-        let context = try NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))))
+        let context = try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))
+            )
+        )
         let executor = FakeExecutor()
         let channel = try await makeChannel(.init(startTLSAvailable: true), executor: executor, tls: context)
         #expect(try await output(channel, until: "\r\n").contains("STARTTLS LOGINDISABLED"))
@@ -143,5 +176,53 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
         try await send(channel, "DONE\r\n")
         #expect(try await output(channel, until: "c OK").contains("c OK IDLE completed"))
         _ = try await channel.finish()
+    }
+
+    @Test func longPipelineIsAnsweredInOrder() async throws {
+        let executor = FakeExecutor()
+        let channel = try await makeChannel(.init(allowPlaintextAuth: true), executor: executor)
+        _ = try await output(channel, until: "\r\n")
+        var burst = "a LOGIN bob pw\r\nb SELECT INBOX\r\n"
+        for i in 0..<200 { burst += "n\(i) NOOP\r\n" }
+        try await send(channel, burst)
+        let text = try await output(channel, until: "n199 OK")
+        let tags = text.split(separator: "\r\n").compactMap { line -> Int? in
+            guard line.hasPrefix("n"), line.contains(" OK ") else { return nil }
+            return Int(line.dropFirst().prefix { $0 != " " })
+        }
+        #expect(tags == Array(0..<200))
+        _ = try await channel.finish()
+    }
+
+    @Test func largeAppendIsStreamedNotBuffered() async throws {
+        let executor = FakeExecutor()
+        let channel = try await makeChannel(.init(allowPlaintextAuth: true), executor: executor)
+        _ = try await output(channel, until: "\r\n")
+        try await send(channel, "a LOGIN bob pw\r\n")
+        _ = try await output(channel, until: "a OK")
+        let size = IMAPDefaults.appendStreamThreshold + 10
+        let message = (0..<size).map { UInt8(truncatingIfNeeded: $0 % 250 + 1) }
+        try await send(channel, "b APPEND INBOX (\\Seen) {\(size)}\r\n")
+        #expect(try await output(channel, until: "\r\n") == "+ Ready for literal\r\n")
+        var rest = message[...]
+        while !rest.isEmpty {
+            try await channel.writeInbound(ByteBuffer(bytes: rest.prefix(10_000)))
+            rest = rest.dropFirst(10_000)
+        }
+        try await send(channel, "\r\nc APPEND INBOX {3+}\r\nabc\r\n")
+        _ = try await output(channel, until: "c OK")
+        #expect(await executor.appended == [message, Array("abc".utf8)])
+        _ = try await channel.finish()
+    }
+
+    @Test func silentClientIsLoggedOutBeforeLogin() async throws {
+        let executor = FakeExecutor()
+        let channel = try await makeChannel(.init(), executor: executor)
+        _ = try await output(channel, until: "\r\n")
+        await channel.testingEventLoop.advanceTime(by: .seconds(Int64(IMAPDefaults.unauthenticatedTimeoutSeconds - 1)))
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await output(channel, until: "\r\n") == "* BYE Autologout; idle for too long\r\n")
+        try await channel.closeFuture.get()
     }
 }

@@ -19,7 +19,10 @@ import Testing
 
     @Test func loginWithAtomsQuotedAndLiterals() {
         #expect(command("a LOGIN bob secret") == .login(username: "bob", password: "secret"))
-        #expect(command(#"a LOGIN "bob@example.org" "p a\"s\\s""#) == .login(username: "bob@example.org", password: #"p a"s\s"#))
+        #expect(
+            command(#"a LOGIN "bob@example.org" "p a\"s\\s""#)
+                == .login(username: "bob@example.org", password: #"p a"s\s"#)
+        )
         #expect(command("a LOGIN {3}\r\nbob {4+}\r\n\"{}\\") == .login(username: "bob", password: "\"{}\\"))
         #expect(command("a LOGIN bob]x pw") == .login(username: "bob]x", password: "pw"))
     }
@@ -39,7 +42,10 @@ import Testing
 
     @Test func authenticateWithAndWithoutInitialResponse() {
         #expect(command("a AUTHENTICATE PLAIN") == .authenticate(mechanism: "PLAIN", initialResponse: nil))
-        #expect(command("a authenticate plain AGJvYgBwdw==") == .authenticate(mechanism: "PLAIN", initialResponse: "AGJvYgBwdw=="))
+        #expect(
+            command("a authenticate plain AGJvYgBwdw==")
+                == .authenticate(mechanism: "PLAIN", initialResponse: "AGJvYgBwdw==")
+        )
         #expect(command("a AUTHENTICATE PLAIN =") == .authenticate(mechanism: "PLAIN", initialResponse: "="))
     }
 
@@ -47,8 +53,10 @@ import Testing
         #expect(command("a ENABLE CONDSTORE utf8=accept") == .enable(["CONDSTORE", "UTF8=ACCEPT"]))
         #expect(badReason("a ENABLE") == "ENABLE needs a capability")
         #expect(command("a ID NIL") == .id(nil))
-        #expect(command(#"a ID ("name" "Thunderbird" "version" NIL)"#)
-            == .id([IDParameter(key: "name", value: "Thunderbird"), IDParameter(key: "version", value: nil)]))
+        #expect(
+            command(#"a ID ("name" "Thunderbird" "version" NIL)"#)
+                == .id([IDParameter(key: "name", value: "Thunderbird"), IDParameter(key: "version", value: nil)])
+        )
         #expect(command("a ID ()") == .id([]))
     }
 
@@ -66,8 +74,13 @@ import Testing
     }
 
     @Test func statusItems() {
-        #expect(command("a STATUS INBOX (MESSAGES UNSEEN uidnext UIDVALIDITY RECENT SIZE HIGHESTMODSEQ)")
-            == .status(IMAPMailboxName("INBOX"), [.messages, .unseen, .uidNext, .uidValidity, .recent, .size, .highestModSeq]))
+        #expect(
+            command("a STATUS INBOX (MESSAGES UNSEEN uidnext UIDVALIDITY RECENT SIZE HIGHESTMODSEQ)")
+                == .status(
+                    IMAPMailboxName("INBOX"),
+                    [.messages, .unseen, .uidNext, .uidValidity, .recent, .size, .highestModSeq]
+                )
+        )
         #expect(badReason("a STATUS INBOX (FOO)") == "Unknown status attribute FOO")
         #expect(badReason("a STATUS INBOX ()") != nil)
     }
@@ -76,24 +89,48 @@ import Testing
         #expect(command(#"a LIST "" "*""#) == .list(ListCommand(reference: "", patterns: ["*"])))
         #expect(command("a LIST \"\" %") == .list(ListCommand(reference: "", patterns: ["%"])))
         #expect(command("a LIST \"\" INBOX/%") == .list(ListCommand(reference: "", patterns: ["INBOX/%"])))
-        #expect(command(#"a LIST (SUBSCRIBED) "" ("INBOX" "Sent*") RETURN (CHILDREN SPECIAL-USE STATUS (MESSAGES UNSEEN))"#)
-            == .list(ListCommand(selection: [.subscribed], reference: "", patterns: ["INBOX", "Sent*"],
-                returnOptions: [.children, .specialUse, .status([.messages, .unseen])])))
-        #expect(command(#"a LIST "" "*" RETURN (SUBSCRIBED)"#)
-            == .list(ListCommand(reference: "", patterns: ["*"], returnOptions: [.subscribed])))
-        #expect(command(#"a LIST (SPECIAL-USE) "" *"#) == .list(ListCommand(selection: [.specialUse], reference: "", patterns: ["*"])))
+        #expect(
+            command(#"a LIST (SUBSCRIBED) "" ("INBOX" "Sent*") RETURN (CHILDREN SPECIAL-USE STATUS (MESSAGES UNSEEN))"#)
+                == .list(
+                    ListCommand(
+                        selection: [.subscribed],
+                        reference: "",
+                        patterns: ["INBOX", "Sent*"],
+                        returnOptions: [.children, .specialUse, .status([.messages, .unseen])]
+                    )
+                )
+        )
+        #expect(
+            command(#"a LIST "" "*" RETURN (SUBSCRIBED)"#)
+                == .list(ListCommand(reference: "", patterns: ["*"], returnOptions: [.subscribed]))
+        )
+        #expect(
+            command(#"a LIST (SPECIAL-USE) "" *"#)
+                == .list(ListCommand(selection: [.specialUse], reference: "", patterns: ["*"]))
+        )
         #expect(command(#"a LSUB "" "*""#) == .lsub(reference: IMAPMailboxName(""), pattern: "*"))
         #expect(badReason(#"a LIST (FOO) "" *"#) == "Unknown LIST selection option FOO")
     }
 
     @Test func appendForms() {
         let message = "From: a@b\r\n\r\nhi\r\n"
-        #expect(command("a APPEND INBOX {\(message.utf8.count)}\r\n\(message)")
-            == .append(AppendCommand(mailbox: IMAPMailboxName("INBOX"), message: bytes(message))))
+        #expect(
+            command("a APPEND INBOX {\(message.utf8.count)}\r\n\(message)")
+                == .append(AppendCommand(mailbox: IMAPMailboxName("INBOX"), message: bytes(message)))
+        )
         let dated = command("a APPEND Sent (\\Seen $Forwarded) \"05-Mar-2024 10:20:30 +0100\" {2+}\r\nhi")
         let expectedDate = Date(timeIntervalSince1970: 1_709_630_430)
-        #expect(dated == .append(AppendCommand(mailbox: IMAPMailboxName("Sent"), flags: [.seen, Flag("$Forwarded")],
-            internalDate: expectedDate, message: bytes("hi"))))
+        #expect(
+            dated
+                == .append(
+                    AppendCommand(
+                        mailbox: IMAPMailboxName("Sent"),
+                        flags: [.seen, Flag("$Forwarded")],
+                        internalDate: expectedDate,
+                        message: bytes("hi")
+                    )
+                )
+        )
         #expect(command("a APPEND INBOX \" 5-Mar-2024 10:20:30 -0000\" {1}\r\nx") != nil)
         #expect(badReason("a APPEND INBOX \"hi\"") != nil)
         #expect(badReason("a APPEND INBOX \"31-Foo-2024 10:20:30 +0000\" {1}\r\nx") == "Invalid month name")
@@ -133,11 +170,26 @@ import Testing
 
     @Test func storeForms() {
         let one = SequenceSet([.init(.number(1), .number(1))])
-        #expect(command("a STORE 1 +FLAGS (\\Seen)") == .store(one, StoreCommand(operation: .add, silent: false, flags: [.seen]), uid: false))
-        #expect(command("a STORE 1 -FLAGS.SILENT \\Deleted \\draft") == .store(one, StoreCommand(operation: .remove, silent: true, flags: [.deleted, .draft]), uid: false))
-        #expect(command("a UID STORE 1 FLAGS ()") == .store(one, StoreCommand(operation: .replace, silent: false, flags: []), uid: true))
-        #expect(command("a STORE 1 (UNCHANGEDSINCE 12) +FLAGS.SILENT ($Junk)")
-            == .store(one, StoreCommand(operation: .add, silent: true, flags: [Flag("$Junk")], unchangedSince: 12), uid: false))
+        #expect(
+            command("a STORE 1 +FLAGS (\\Seen)")
+                == .store(one, StoreCommand(operation: .add, silent: false, flags: [.seen]), uid: false)
+        )
+        #expect(
+            command("a STORE 1 -FLAGS.SILENT \\Deleted \\draft")
+                == .store(one, StoreCommand(operation: .remove, silent: true, flags: [.deleted, .draft]), uid: false)
+        )
+        #expect(
+            command("a UID STORE 1 FLAGS ()")
+                == .store(one, StoreCommand(operation: .replace, silent: false, flags: []), uid: true)
+        )
+        #expect(
+            command("a STORE 1 (UNCHANGEDSINCE 12) +FLAGS.SILENT ($Junk)")
+                == .store(
+                    one,
+                    StoreCommand(operation: .add, silent: true, flags: [Flag("$Junk")], unchangedSince: 12),
+                    uid: false
+                )
+        )
         #expect(badReason("a STORE 1 +FLAGZ (\\Seen)") == "Expected FLAGS, +FLAGS or -FLAGS")
     }
 

@@ -20,8 +20,15 @@ private func searchKey(_ text: String) -> SearchKey? {
     }
 
     @Test func simpleAttributes() {
-        #expect(fetchAttributes("a FETCH 1 (UID RFC822.SIZE FLAGS INTERNALDATE ENVELOPE BODY BODYSTRUCTURE RFC822 RFC822.HEADER RFC822.TEXT MODSEQ)")
-            == [.uid, .rfc822Size, .flags, .internalDate, .envelope, .body, .bodyStructure, .rfc822, .rfc822Header, .rfc822Text, .modSeq])
+        #expect(
+            fetchAttributes(
+                "a FETCH 1 (UID RFC822.SIZE FLAGS INTERNALDATE ENVELOPE BODY BODYSTRUCTURE RFC822 RFC822.HEADER RFC822.TEXT MODSEQ)"
+            )
+                == [
+                    .uid, .rfc822Size, .flags, .internalDate, .envelope, .body, .bodyStructure, .rfc822, .rfc822Header,
+                    .rfc822Text, .modSeq,
+                ]
+        )
         #expect(fetchAttributes("a FETCH 1 UID") == [.uid])
         #expect(badReason("a FETCH 1 (UIDX)") == "Unknown FETCH attribute")
         #expect(badReason("a FETCH 1 (FOO)") == "Unknown FETCH attribute FOO")
@@ -29,35 +36,67 @@ private func searchKey(_ text: String) -> SearchKey? {
 
     @Test func bodySections() {
         #expect(fetchAttributes("a FETCH 1 BODY[]") == [.bodySection(BodySection(), peek: false, partial: nil)])
-        #expect(fetchAttributes("a FETCH 1 BODY.PEEK[]<0.2048>")
-            == [.bodySection(BodySection(), peek: true, partial: PartialRange(offset: 0, length: 2048))])
-        #expect(fetchAttributes("a FETCH 1 (BODY[HEADER] BODY[TEXT] BODY[1] BODY[1.2.3] BODY[2.MIME] BODY[3.HEADER] BODY[1.TEXT])")
-            == [.bodySection(BodySection(kind: .header), peek: false, partial: nil),
-                .bodySection(BodySection(kind: .text), peek: false, partial: nil),
-                .bodySection(BodySection(part: [1]), peek: false, partial: nil),
-                .bodySection(BodySection(part: [1, 2, 3]), peek: false, partial: nil),
-                .bodySection(BodySection(part: [2], kind: .mime), peek: false, partial: nil),
-                .bodySection(BodySection(part: [3], kind: .header), peek: false, partial: nil),
-                .bodySection(BodySection(part: [1], kind: .text), peek: false, partial: nil)])
+        #expect(
+            fetchAttributes("a FETCH 1 BODY.PEEK[]<0.2048>")
+                == [.bodySection(BodySection(), peek: true, partial: PartialRange(offset: 0, length: 2048))]
+        )
+        #expect(
+            fetchAttributes(
+                "a FETCH 1 (BODY[HEADER] BODY[TEXT] BODY[1] BODY[1.2.3] BODY[2.MIME] BODY[3.HEADER] BODY[1.TEXT])"
+            )
+                == [
+                    .bodySection(BodySection(kind: .header), peek: false, partial: nil),
+                    .bodySection(BodySection(kind: .text), peek: false, partial: nil),
+                    .bodySection(BodySection(part: [1]), peek: false, partial: nil),
+                    .bodySection(BodySection(part: [1, 2, 3]), peek: false, partial: nil),
+                    .bodySection(BodySection(part: [2], kind: .mime), peek: false, partial: nil),
+                    .bodySection(BodySection(part: [3], kind: .header), peek: false, partial: nil),
+                    .bodySection(BodySection(part: [1], kind: .text), peek: false, partial: nil),
+                ]
+        )
         #expect(badReason("a FETCH 1 BODY[MIME]") == "Invalid section")
         #expect(badReason("a FETCH 1 BODY[0]") == "Expected a non-zero number")
         #expect(badReason("a FETCH 1 BODY[]<0.0>") == "Expected a non-zero number")
     }
 
     @Test func thunderbirdHeaderFetch() {
-        let line = "a UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date "
+        let line =
+            "a UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date "
             + "Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])"
-        let names = ["From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "Priority", "X-Priority", "References",
-            "Newsgroups", "In-Reply-To", "Content-Type", "Reply-To"]
-        #expect(command(line) == .fetch(.all, [.uid, .rfc822Size, .flags,
-            .bodySection(BodySection(kind: .headerFields(names)), peek: true, partial: nil)], changedSince: nil, uid: true))
-        #expect(fetchAttributes(#"a FETCH 1 BODY[1.HEADER.FIELDS.NOT ("X-Spam" Received)]"#)
-            == [.bodySection(BodySection(part: [1], kind: .headerFieldsNot(["X-Spam", "Received"])), peek: false, partial: nil)])
+        let names = [
+            "From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "Priority", "X-Priority", "References",
+            "Newsgroups", "In-Reply-To", "Content-Type", "Reply-To",
+        ]
+        #expect(
+            command(line)
+                == .fetch(
+                    .all,
+                    [
+                        .uid, .rfc822Size, .flags,
+                        .bodySection(BodySection(kind: .headerFields(names)), peek: true, partial: nil),
+                    ],
+                    changedSince: nil,
+                    uid: true
+                )
+        )
+        #expect(
+            fetchAttributes(#"a FETCH 1 BODY[1.HEADER.FIELDS.NOT ("X-Spam" Received)]"#)
+                == [
+                    .bodySection(
+                        BodySection(part: [1], kind: .headerFieldsNot(["X-Spam", "Received"])),
+                        peek: false,
+                        partial: nil
+                    )
+                ]
+        )
         #expect(BodySection(kind: .headerFields(["From", "to"])).specifier == "HEADER.FIELDS (FROM TO)")
     }
 
     @Test func changedSinceImpliesModSeq() {
-        #expect(command("a FETCH 1:* (FLAGS) (CHANGEDSINCE 42)") == .fetch(.all, [.flags, .modSeq], changedSince: 42, uid: false))
+        #expect(
+            command("a FETCH 1:* (FLAGS) (CHANGEDSINCE 42)")
+                == .fetch(.all, [.flags, .modSeq], changedSince: 42, uid: false)
+        )
     }
 }
 
@@ -65,7 +104,8 @@ private func searchKey(_ text: String) -> SearchKey? {
     @Test func everyKey() {
         let keys: [(String, SearchKey)] = [
             ("ALL", .all), ("ANSWERED", .flag(.answered, set: true)), ("DELETED", .flag(.deleted, set: true)),
-            ("DRAFT", .flag(.draft, set: true)), ("FLAGGED", .flag(.flagged, set: true)), ("SEEN", .flag(.seen, set: true)),
+            ("DRAFT", .flag(.draft, set: true)), ("FLAGGED", .flag(.flagged, set: true)),
+            ("SEEN", .flag(.seen, set: true)),
             ("UNANSWERED", .flag(.answered, set: false)), ("UNDELETED", .flag(.deleted, set: false)),
             ("UNDRAFT", .flag(.draft, set: false)), ("UNFLAGGED", .flag(.flagged, set: false)),
             ("UNSEEN", .flag(.seen, set: false)), ("NEW", .new), ("OLD", .old), ("RECENT", .recent),
@@ -90,12 +130,23 @@ private func searchKey(_ text: String) -> SearchKey? {
     }
 
     @Test func nestedAndCharset() {
-        #expect(command("a UID SEARCH CHARSET utf-8 OR (FROM a SUBJECT b) NOT (UNSEEN) DELETED")
-            == .search(SearchCommand(charset: "UTF-8", key: .and([
-                .or(.and([.from("a"), .subject("b")]), .not(.flag(.seen, set: false))), .flag(.deleted, set: true),
-            ])), uid: true))
-        #expect(command("a SEARCH RETURN (MIN COUNT) UNSEEN")
-            == .search(SearchCommand(key: .flag(.seen, set: false), returnOptions: [.min, .count]), uid: false))
+        #expect(
+            command("a UID SEARCH CHARSET utf-8 OR (FROM a SUBJECT b) NOT (UNSEEN) DELETED")
+                == .search(
+                    SearchCommand(
+                        charset: "UTF-8",
+                        key: .and([
+                            .or(.and([.from("a"), .subject("b")]), .not(.flag(.seen, set: false))),
+                            .flag(.deleted, set: true),
+                        ])
+                    ),
+                    uid: true
+                )
+        )
+        #expect(
+            command("a SEARCH RETURN (MIN COUNT) UNSEEN")
+                == .search(SearchCommand(key: .flag(.seen, set: false), returnOptions: [.min, .count]), uid: false)
+        )
         #expect(command("a SEARCH RETURN () ALL") == .search(SearchCommand(key: .all, returnOptions: []), uid: false))
     }
 

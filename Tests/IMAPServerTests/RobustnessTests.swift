@@ -18,9 +18,11 @@ private struct SplitMix: RandomNumberGenerator {
     /// Garbage, truncated commands and hostile literals get BAD/NO answers, never a crash or a hang.
     @Test func randomInputNeverCrashes() {
         var random = SplitMix(state: 42)
-        let fragments = ["a", " ", "LOGIN", "SELECT", "FETCH", "1:*", "(", ")", "[", "]", "{", "}", "{5}", "{3+}",
+        let fragments = [
+            "a", " ", "LOGIN", "SELECT", "FETCH", "1:*", "(", ")", "[", "]", "{", "}", "{5}", "{3+}",
             "\"", "\\", "BODY[", "HEADER.FIELDS", "<0.1>", "UID", "SEARCH", "OR", "NOT", "*", "%", "&", "\r\n",
-            "\u{e9}", "\0", "STORE", "+FLAGS", "APPEND", "INBOX", "{99999999999}", "{4294967295}", "-", "."]
+            "\u{e9}", "\0", "STORE", "+FLAGS", "APPEND", "INBOX", "{99999999999}", "{4294967295}", "-", ".",
+        ]
         var session = IMAPSession(configuration: .init(allowPlaintextAuth: true))
         var framer = IMAPFramer(limits: .init(maxLineLength: 200, maxLiteralSize: 100, appendLimit: 1000))
         var answered = 0

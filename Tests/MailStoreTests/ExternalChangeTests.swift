@@ -82,3 +82,21 @@ import Testing
         }
     }
 }
+
+@Suite struct QuietFolderTests {
+    @Test func changeAfterAQuietSpellIsStillSeen() async throws {
+        try await withStore { store, directory in
+            let user = "quiet@example.test"
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            _ = try await inbox.append(bytes: sampleMessage(1))
+            // Let the folder times age past the trust limit, so a scan may be skipped when unchanged.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await inbox.synchronize().isEmpty)
+            #expect(try await inbox.synchronize().isEmpty)
+            let file = try #require(await inbox.snapshot().first?.fileName)
+            let cur = directory.path + "/\(user)/cur/"
+            try FileManager.default.moveItem(atPath: cur + file, toPath: cur + file + "S")
+            #expect(try await inbox.synchronize().flagsChanged.map(\.flags) == [.seen])
+        }
+    }
+}

@@ -19,10 +19,22 @@ private final class FlushCounter: ChannelOutboundHandler, Sendable {
     }
 }
 
+/// Counts read requests that get past the SMTP handler.
+private final class ReadCounter: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = ByteBuffer
+    let count = Mutex(0)
+
+    func read(context: ChannelHandlerContext) {
+        count.withLock { $0 += 1 }
+        context.read()
+    }
+}
+
 private struct HandlerHarness {
     let channel: NIOAsyncTestingChannel
     let delivery: MemoryDelivery
     let flushes = FlushCounter()
+    let reads = ReadCounter()
 
     init(
         delivery: MemoryDelivery = MemoryDelivery(),
@@ -33,9 +45,11 @@ private struct HandlerHarness {
         channel = NIOAsyncTestingChannel()
         self.delivery = delivery
         let flushes = self.flushes
+        let reads = self.reads
         try await channel.testingEventLoop.executeInContext { [channel] in
             let session = SMTPSession(configuration: configuration, connectionID: "t1", clientAddress: "127.0.0.1")
             try channel.pipeline.syncOperations.addHandler(flushes)
+            try channel.pipeline.syncOperations.addHandler(reads)
             try channel.pipeline.syncOperations.addHandler(
                 SMTPServerHandler(
                     session: session,
@@ -48,6 +62,11 @@ private struct HandlerHarness {
             )
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2525)).get()
+    }
+
+    /// Read requests that reached the socket, counted on the event loop (after what it is doing).
+    func readCount() async throws -> Int {
+        try await channel.testingEventLoop.executeInContext { [reads] in reads.count.withLock { $0 } }
     }
 
     func send(_ text: String) async throws {
@@ -128,6 +147,19 @@ private struct HandlerHarness {
         let text = try await harness.waitFor("250 2.0.0 OK\r\n", after: earlier)
         #expect(text.hasSuffix("250 2.0.0 OK: queued as t1-1\r\n250 2.0.0 OK\r\n"))
         #expect(harness.delivery.stored.count == 1)
+    }
+
+    /// Backpressure: while the session waits for the store, the handler asks for no more input.
+    @Test func readsAreHeldWhileTheSessionWaits() async throws {
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let harness = try await HandlerHarness(delivery: MemoryDelivery(lookupGate: gate))
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n")
+        let before = try await harness.readCount()
+        harness.channel.read()
+        #expect(try await harness.readCount() == before)
+        open.yield()
+        _ = try await harness.waitFor("250 2.1.5")
+        #expect(try await harness.readCount() == before + 1)
     }
 
     @Test func storeFailureAnswers451() async throws {

@@ -35,7 +35,11 @@ import Testing
         let server = try await LiveServer.start { $0.postmasterMailbox = "alice@example.test" }
         defer { Task { await server.stop() } }
         let result = try await send(
-            server, Fixture.plain, port: server.mx, to: ["Bob@EXAMPLE.Test", "postmaster@example.test"])
+            server,
+            Fixture.plain,
+            port: server.mx,
+            to: ["Bob@EXAMPLE.Test", "postmaster@example.test"]
+        )
         #expect(result.status == 0, "\(result.output)")
         #expect(server.messages(for: "bob@example.test").count == 1)
         #expect(server.messages(for: "alice@example.test").count == 1)

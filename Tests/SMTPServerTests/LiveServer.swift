@@ -63,8 +63,7 @@ final class LiveServer: Sendable {
         for user in users { try store.createUserMaildir(user) }
         let server = SMTPServer(
             configuration: configuration,
-            delivery: MailStoreDelivery(store: store),
-            authenticator: MailStoreAuthenticator(users: store.users),
+            store: store,
             tlsContext: context,
             group: MultiThreadedEventLoopGroup.singleton,
             logger: Logger(label: "smtp-test")

@@ -15,12 +15,16 @@ final class MemoryDelivery: SMTPDeliveryTarget {
     private let state = Mutex<(stored: [Stored], discarded: Int)>(([], 0))
     /// When set, each delivery waits for one element of this stream before it finishes.
     let gate: AsyncStream<Void>?
+    /// When set, each recipient lookup waits for one element of this stream.
+    let lookupGate: AsyncStream<Void>?
 
     init(
         users: Set<String> = ["bob@example.test", "alice@example.test"],
         failure: SMTPDeliveryError? = nil,
-        gate: AsyncStream<Void>? = nil
+        gate: AsyncStream<Void>? = nil,
+        lookupGate: AsyncStream<Void>? = nil
     ) {
+        self.lookupGate = lookupGate
         self.users = users
         self.failure = failure
         self.gate = gate
@@ -30,7 +34,10 @@ final class MemoryDelivery: SMTPDeliveryTarget {
     var discarded: Int { state.withLock { $0.discarded } }
 
     func mailbox(for address: String) async -> String? {
-        users.contains(address.lowercased()) ? address.lowercased() : nil
+        if let lookupGate {
+            for await _ in lookupGate { break }
+        }
+        return users.contains(address.lowercased()) ? address.lowercased() : nil
     }
 
     func beginMessage() async throws -> any SMTPIncomingMessage {

@@ -67,4 +67,80 @@ import Testing
             _ = try await server.start(listeners: [SMTPListener(kind: .submissions, host: "127.0.0.1", port: 0)])
         }
     }
+
+    @Test func aListenerThatCannotBindLeavesNoneOpen() async throws {
+        let running = try await LiveServer.start()
+        defer { Task { await running.stop() } }
+        let server = SMTPServer(
+            configuration: SMTPServerConfiguration(hostname: "h", localDomains: ["example.test"]),
+            delivery: MemoryDelivery(),
+            authenticator: StaticAuthenticator(),
+            tlsContext: nil,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: .init(label: "test")
+        )
+        await #expect(throws: (any Error).self) {
+            _ = try await server.start(listeners: [
+                SMTPListener(kind: .mx, host: "127.0.0.1", port: 0),
+                SMTPListener(kind: .submission, host: "127.0.0.1", port: running.mx),
+            ])
+        }
+        // Nothing is left listening: a later start on free ports works and shuts down cleanly.
+        let bound = try await server.start(listeners: [SMTPListener(kind: .mx, host: "127.0.0.1", port: 0)])
+        #expect(bound.count == 1)
+        await server.shutdown(graceful: false)
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct ConcurrentSessionTests {
+    /// Many sessions at once, each with several messages: every one is stored, whole, in the Maildir.
+    @Test func twentySessionsFiveMessagesEach() async throws {
+        let server = try await LiveServer.start()
+        defer { Task { await server.stop() } }
+        let codes = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for session in 0..<20 {
+                group.addTask {
+                    let client = try await SMTPTestClient.connect(port: server.mx)
+                    return try await client.conversation { replies, writer in
+                        var codes = [try await replies.next()?.code ?? 0]
+                        try await writer.send("EHLO c\(session)\r\n")
+                        codes.append(try await replies.next()?.code ?? 0)
+                        for message in 0..<5 {
+                            try await writer.send(
+                                "MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n"
+                            )
+                            for _ in 0..<3 { codes.append(try await replies.next()?.code ?? 0) }
+                            try await writer.send(
+                                "Subject: \(session)-\(message)\r\n\r\nbody \(session)-\(message)\r\n.\r\n"
+                            )
+                            codes.append(try await replies.next()?.code ?? 0)
+                        }
+                        try await writer.send("QUIT\r\n")
+                        codes.append(try await replies.next()?.code ?? 0)
+                        return codes
+                    }
+                }
+            }
+            var all: [[Int]] = []
+            for try await codes in group { all.append(codes) }
+            return all
+        }
+        #expect(codes.count == 20)
+        #expect(
+            codes.allSatisfy {
+                $0 == [220, 250] + Array(repeating: [250, 250, 354, 250], count: 5).flatMap { $0 } + [221]
+            }
+        )
+        let stored = server.messages(for: "bob@example.test").map { String(decoding: $0, as: UTF8.self) }
+        #expect(stored.count == 100)
+        for session in 0..<20 {
+            for message in 0..<5 {
+                #expect(
+                    stored.filter {
+                        $0.hasSuffix("Subject: \(session)-\(message)\r\n\r\nbody \(session)-\(message)\r\n")
+                    }.count == 1
+                )
+            }
+        }
+    }
 }

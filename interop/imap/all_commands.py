@@ -58,6 +58,23 @@ def main():
     typ, data = imap.append("INBOX", "(\\Flagged $Work)", '"05-Mar-2024 10:20:30 +0100"', MESSAGE)
     assert typ == "OK" and b"APPENDUID" in data[0], data
     appended_uid = int(data[0].split()[2].rstrip(b"]"))
+    # A message above the streaming threshold goes to a file as it arrives; it must come back byte for byte.
+    big = b"From: a@example.org\r\nSubject: big\r\n\r\n" + b"".join(
+        b"line %06d \xe9\xff 8-bit data\r\n" % i for i in range(30000))
+    typ, data = imap.append("Archive", None, None, big)
+    assert typ == "OK" and b"APPENDUID" in data[0], data
+    big_uid = data[0].split()[2].rstrip(b"]").decode()
+    ok(imap.select("Archive"), "SELECT Archive")
+    data = ok(imap.uid("FETCH", big_uid, "(BODY.PEEK[] RFC822.SIZE)"), "FETCH big")
+    assert data[0][1] == big, "big message changed"
+    trailer = b"".join(item if isinstance(item, bytes) else item[0] for item in data)
+    assert b"RFC822.SIZE %d" % len(big) in trailer, trailer
+    chunks = []
+    for offset in range(0, len(big) + 65536, 65536):  # Thunderbird's chunked download
+        data = ok(imap.uid("FETCH", big_uid, "(UID BODY.PEEK[]<%d.65536>)" % offset), "FETCH chunk")
+        chunks.append(data[0][1] if isinstance(data[0], tuple) else b"")
+    assert b"".join(chunks) == big, "chunked download differs"
+    ok(imap.close(), "CLOSE Archive")
     typ, data = imap.append("Nowhere", None, None, MESSAGE)
     assert typ == "NO" and b"TRYCREATE" in data[0], data
     data = ok(imap.status("INBOX", "(MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT)"), "STATUS")

@@ -2,7 +2,13 @@ import MailStore
 
 extension MailStoreExecutor {
     // RFC 3501 §6.4.7 COPY, RFC 6851 MOVE, RFC 4315 COPYUID; a missing target answers [TRYCREATE].
-    func copy(_ set: SequenceSet, to destination: IMAPMailboxName, uid: Bool, move: Bool, request: ExecutionRequest)
+    func copy(
+        _ set: SequenceSet,
+        to destination: IMAPMailboxName,
+        uid: Bool,
+        move: Bool,
+        request: ExecutionRequest
+    )
         async throws -> CommandOutcome
     {
         let tag = request.tag
@@ -23,11 +29,19 @@ extension MailStoreExecutor {
         let uids = msns.map { current.view.message(msn: $0).uid }
         let name = (uid ? "UID " : "") + (move ? "MOVE" : "COPY")
         guard !uids.isEmpty else { return CommandOutcome(responses: [.ok(tag, "\(name) completed")]) }
-        let pairs = move
-            ? try await current.mailbox.move(uids: uids, to: target) : try await current.mailbox.copy(uids: uids, to: target)
+        let pairs =
+            move
+            ? try await current.mailbox.move(uids: uids, to: target)
+            : try await current.mailbox.copy(uids: uids, to: target)
         let validity = await target.uidValidity
-        let code: ResponseCode? = pairs.isEmpty ? nil : .copyUID(
-            uidValidity: validity, source: SequenceSet.ordered(pairs.map(\.0)), destination: SequenceSet.ordered(pairs.map(\.1)))
+        let code: ResponseCode? =
+            pairs.isEmpty
+            ? nil
+            : .copyUID(
+                uidValidity: validity,
+                source: SequenceSet.ordered(pairs.map(\.0)),
+                destination: SequenceSet.ordered(pairs.map(\.1))
+            )
         if move {
             // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
             var responses: [IMAPResponse] = []
@@ -50,6 +64,8 @@ extension MailStoreExecutor {
             try await current.mailbox.expunge(uids: nil)
         }
         let updates = try await updates(allowExpunge: true, condStore: request.condStore)
-        return CommandOutcome(responses: updates + [.ok(request.tag, "\(set == nil ? "EXPUNGE" : "UID EXPUNGE") completed")])
+        return CommandOutcome(
+            responses: updates + [.ok(request.tag, "\(set == nil ? "EXPUNGE" : "UID EXPUNGE") completed")]
+        )
     }
 }

@@ -6,7 +6,11 @@ extension MailStoreExecutor {
 
     // RFC 3501 §6.4.5 FETCH, §6.4.8 UID FETCH; RFC 7162 §3.1.4 CHANGEDSINCE.
     func fetch(
-        _ set: SequenceSet, _ attributes: [FetchAttribute], changedSince: UInt64?, uid: Bool, request: ExecutionRequest,
+        _ set: SequenceSet,
+        _ attributes: [FetchAttribute],
+        changedSince: UInt64?,
+        uid: Bool,
+        request: ExecutionRequest,
         sink: ResponseSink
     ) async throws -> CommandOutcome {
         let tag = request.tag
@@ -24,7 +28,16 @@ extension MailStoreExecutor {
         if uid, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
         let condStore = request.condStore
         if condStore, uid || changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
-        let need = FetchEngine.need(attributes)
+        var need = FetchEngine.need(attributes)
+        // Thunderbird downloads big messages as BODY.PEEK[]<offset.65536> chunks: read just that range.
+        let contentAttributes = attributes.filter { FetchEngine.need([$0]) != .nothing }
+        var wholeMessageRange: PartialRange?
+        if contentAttributes.count == 1, case .bodySection(let section, _, let partial?) = contentAttributes[0],
+            section == BodySection()
+        {
+            wholeMessageRange = partial
+            need = .nothing
+        }
 
         // RFC 3501 §6.4.5: fetching body text sets \Seen, and the new flags are reported.
         var setsSeen = !current.view.readOnly && attributes.contains { $0.setsSeen }
@@ -57,13 +70,30 @@ extension MailStoreExecutor {
             }
             if let changedSince, message.modSeq <= changedSince { continue }
             var loaded: LoadedMessage?
+            var rangeData: [UInt8]?
+            if let range = wholeMessageRange {
+                let start = min(Int(range.offset), record.size)
+                let end = min(start + Int(range.length), record.size)
+                do {
+                    rangeData = start < end ? try await mailbox.readMessage(uid: message.uid, range: start..<end) : []
+                } catch {
+                    missing = true
+                    continue
+                }
+            }
             if need != .nothing {
                 do {
                     if need == .header {
                         let length = try await mailbox.headerLength(uid: message.uid)
-                        loaded = LoadedMessage(bytes: try await mailbox.readMessage(uid: message.uid, range: 0..<length), headerOnly: true)
+                        loaded = LoadedMessage(
+                            bytes: try await mailbox.readMessage(uid: message.uid, range: 0..<length),
+                            headerOnly: true
+                        )
                     } else {
-                        loaded = LoadedMessage(bytes: try await mailbox.readMessage(uid: message.uid), headerOnly: false)
+                        loaded = LoadedMessage(
+                            bytes: try await mailbox.readMessage(uid: message.uid),
+                            headerOnly: false
+                        )
                     }
                 } catch {
                     missing = true
@@ -82,35 +112,64 @@ extension MailStoreExecutor {
                 case .rfc822Size: items.append(.rfc822Size(record.size))
                 case .modSeq: items.append(.modSeq(message.modSeq))
                 case .envelope:
-                    if var m = loaded { items.append(.envelope(EnvelopeBuilder.envelope(m.header()))); loaded = m }
+                    if var m = loaded {
+                        items.append(.envelope(EnvelopeBuilder.envelope(m.header())))
+                        loaded = m
+                    }
                 case .body:
-                    if var m = loaded { items.append(.body(BodyStructureBuilder.structure(m.root()))); loaded = m }
+                    if var m = loaded {
+                        items.append(.body(BodyStructureBuilder.structure(m.root())))
+                        loaded = m
+                    }
                 case .bodyStructure:
-                    if var m = loaded { items.append(.bodyStructure(BodyStructureBuilder.structure(m.root()))); loaded = m }
+                    if var m = loaded {
+                        items.append(.bodyStructure(BodyStructureBuilder.structure(m.root())))
+                        loaded = m
+                    }
                 case .rfc822:
                     if let m = loaded { items.append(.section(name: "RFC822", origin: nil, data: m.bytes)) }
                 case .rfc822Header:
                     if let m = loaded {
-                        items.append(.section(name: "RFC822.HEADER", origin: nil,
-                            data: FetchEngine.headerBytes(m.bytes)))
+                        items.append(
+                            .section(
+                                name: "RFC822.HEADER",
+                                origin: nil,
+                                data: FetchEngine.headerBytes(m.bytes)
+                            )
+                        )
                     }
                 case .rfc822Text:
                     if var m = loaded {
-                        items.append(.section(name: "RFC822.TEXT", origin: nil,
-                            data: FetchEngine.sectionData(BodySection(kind: .text), in: &m)))
+                        items.append(
+                            .section(
+                                name: "RFC822.TEXT",
+                                origin: nil,
+                                data: FetchEngine.sectionData(BodySection(kind: .text), in: &m)
+                            )
+                        )
                         loaded = m
                     }
                 case .bodySection(let section, _, let partial):
-                    if var m = loaded {
+                    if let rangeData {
+                        items.append(
+                            .section(name: FetchEngine.sectionName(section), origin: partial?.offset, data: rangeData)
+                        )
+                    } else if var m = loaded {
                         let data = FetchEngine.sectionData(section, in: &m)
                         loaded = m
-                        items.append(.section(
-                            name: FetchEngine.sectionName(section), origin: partial?.offset,
-                            data: data.map { FetchEngine.partial($0, partial) }))
+                        items.append(
+                            .section(
+                                name: FetchEngine.sectionName(section),
+                                origin: partial?.offset,
+                                data: data.map { FetchEngine.partial($0, partial) }
+                            )
+                        )
                     }
                 }
             }
-            if unseenBefore.contains(message.uid), !sentFlags { items.append(.flags(current.view.displayFlags(message))) }
+            if unseenBefore.contains(message.uid), !sentFlags {
+                items.append(.flags(current.view.displayFlags(message)))
+            }
             batchBytes += loaded?.bytes.count ?? 64
             batch.append(.untagged(.fetch(msn, items)))
             if batchBytes >= Self.fetchBatchBytes {
@@ -122,8 +181,10 @@ extension MailStoreExecutor {
         await sink.send(batch)
         // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH (UID FETCH may have them).
         let updates = try await updates(allowExpunge: uid, condStore: condStore)
-        let done: IMAPResponse = missing
-            ? .ok(tag, "FETCH completed; some messages were expunged") : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
+        let done: IMAPResponse =
+            missing
+            ? .ok(tag, .expungeIssued, "FETCH completed; some messages were expunged by another session")
+            : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
         return CommandOutcome(responses: updates + [done])
     }
 }

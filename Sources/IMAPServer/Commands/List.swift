@@ -7,7 +7,15 @@ extension MailStoreExecutor {
         if list.patterns == [""] {
             // An empty pattern asks for the hierarchy delimiter (RFC 3501 §6.3.8).
             return CommandOutcome(responses: [
-                .untagged(.list(ListEntry(attributes: ["\\Noselect"], delimiter: String(Self.delimiter), name: IMAPMailboxName("")))),
+                .untagged(
+                    .list(
+                        ListEntry(
+                            attributes: ["\\Noselect"],
+                            delimiter: String(Self.delimiter),
+                            name: IMAPMailboxName("")
+                        )
+                    )
+                ),
                 .ok(tag, "LIST completed"),
             ])
         }
@@ -27,7 +35,9 @@ extension MailStoreExecutor {
             var attributes = [info.hasChildren ? "\\HasChildren" : "\\HasNoChildren"]
             if showSubscribed && info.subscribed { attributes.append("\\Subscribed") }
             if let use = info.specialUse { attributes.append(Self.attribute(for: use)) }
-            responses.append(.untagged(.list(ListEntry(attributes: attributes, delimiter: String(Self.delimiter), name: name))))
+            responses.append(
+                .untagged(.list(ListEntry(attributes: attributes, delimiter: String(Self.delimiter), name: name)))
+            )
             if let statusAttributes,
                 let values = try? await statusValues(name, statusAttributes, user: request.user)
             {
@@ -40,7 +50,12 @@ extension MailStoreExecutor {
     }
 
     // RFC 3501 §6.3.9 LSUB: subscribed mailboxes matching the pattern.
-    func lsub(_ reference: IMAPMailboxName, _ pattern: String, request: ExecutionRequest, sink: ResponseSink) async throws
+    func lsub(
+        _ reference: IMAPMailboxName,
+        _ pattern: String,
+        request: ExecutionRequest,
+        sink: ResponseSink
+    ) async throws
         -> CommandOutcome
     {
         let canonical = Self.canonicalPattern(reference: reference.name, pattern)
@@ -50,7 +65,9 @@ extension MailStoreExecutor {
             guard Self.matches(name.name, pattern: canonical) else { continue }
             var attributes: [String] = []
             if let use = info.specialUse { attributes.append(Self.attribute(for: use)) }
-            responses.append(.untagged(.lsub(ListEntry(attributes: attributes, delimiter: String(Self.delimiter), name: name))))
+            responses.append(
+                .untagged(.lsub(ListEntry(attributes: attributes, delimiter: String(Self.delimiter), name: name)))
+            )
         }
         await sink.send(responses)
         return CommandOutcome(responses: [.ok(request.tag, "LSUB completed")])

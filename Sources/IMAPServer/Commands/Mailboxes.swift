@@ -21,7 +21,11 @@ extension MailStoreExecutor {
     }
 
     // RFC 3501 §6.3.5 RENAME (renaming INBOX moves its messages to the new mailbox and leaves it empty).
-    func rename(_ from: IMAPMailboxName, _ to: IMAPMailboxName, request: ExecutionRequest) async throws -> CommandOutcome {
+    func rename(
+        _ from: IMAPMailboxName,
+        _ to: IMAPMailboxName,
+        request: ExecutionRequest
+    ) async throws -> CommandOutcome {
         try await store.renameMailbox(user: request.user, from: Self.storeName(from), to: Self.storeName(to))
         return CommandOutcome(responses: [.ok(request.tag, "RENAME completed")])
     }
@@ -38,15 +42,25 @@ extension MailStoreExecutor {
     }
 
     // RFC 3501 §6.3.10 STATUS (RFC 9051 SIZE, RFC 7162 HIGHESTMODSEQ).
-    func status(_ name: IMAPMailboxName, _ attributes: [StatusAttribute], request: ExecutionRequest) async throws
+    func status(
+        _ name: IMAPMailboxName,
+        _ attributes: [StatusAttribute],
+        request: ExecutionRequest
+    ) async throws
         -> CommandOutcome
     {
         let values = try await statusValues(name, attributes, user: request.user)
         let updates = try await updates(allowExpunge: true, condStore: request.condStore)
-        return CommandOutcome(responses: updates + [.untagged(.status(name, values)), .ok(request.tag, "STATUS completed")])
+        return CommandOutcome(
+            responses: updates + [.untagged(.status(name, values)), .ok(request.tag, "STATUS completed")]
+        )
     }
 
-    func statusValues(_ name: IMAPMailboxName, _ attributes: [StatusAttribute], user: String) async throws
+    func statusValues(
+        _ name: IMAPMailboxName,
+        _ attributes: [StatusAttribute],
+        user: String
+    ) async throws
         -> [StatusValue]
     {
         let mailbox = try await store.mailbox(user: user, name: Self.storeName(name))
@@ -71,17 +85,29 @@ extension MailStoreExecutor {
 
     // RFC 3501 §6.3.11 APPEND with RFC 4315 APPENDUID; a missing mailbox answers [TRYCREATE].
     func append(_ append: AppendCommand, request: ExecutionRequest) async throws -> CommandOutcome {
+        let streamed = (request.streamedLiteral?.literal as? StoreLiteral)?.message
+        if append.streamedLiteralID != nil, streamed == nil {
+            throw CommandFailure(.no, .serverBug, "The message could not be stored")
+        }
         let mailbox: Mailbox
         do {
             mailbox = try await store.mailbox(user: request.user, name: Self.storeName(append.mailbox))
         } catch MailStoreError.mailboxNotFound {
+            streamed?.abandon()
             throw CommandFailure(.no, .tryCreate, "No such mailbox")
         }
         let (flags, keywords) = Self.storeFlags(append.flags)
-        let uid = try await mailbox.append(
-            bytes: append.message, flags: flags, keywords: keywords, internalDate: append.internalDate ?? .now)
+        let date = append.internalDate ?? .now
+        let uid: UInt32
+        if let streamed {
+            uid = try await mailbox.append(streamed, flags: flags, keywords: keywords, internalDate: date)
+        } else {
+            uid = try await mailbox.append(bytes: append.message, flags: flags, keywords: keywords, internalDate: date)
+        }
         let validity = await mailbox.uidValidity
         let updates = try await updates(allowExpunge: true, condStore: request.condStore)
-        return CommandOutcome(responses: updates + [.ok(request.tag, .appendUID(uidValidity: validity, uid: uid), "APPEND completed")])
+        return CommandOutcome(
+            responses: updates + [.ok(request.tag, .appendUID(uidValidity: validity, uid: uid), "APPEND completed")]
+        )
     }
 }

@@ -2,7 +2,12 @@ import MailStore
 
 extension MailStoreExecutor {
     // RFC 3501 §6.4.4 SEARCH, §6.4.8 UID SEARCH; RFC 4731 ESEARCH; RFC 7162 §3.1.5 MODSEQ.
-    func search(_ search: SearchCommand, uid: Bool, request: ExecutionRequest, sink: ResponseSink) async throws
+    func search(
+        _ search: SearchCommand,
+        uid: Bool,
+        request: ExecutionRequest,
+        sink: ResponseSink
+    ) async throws
         -> CommandOutcome
     {
         let tag = request.tag
@@ -19,8 +24,14 @@ extension MailStoreExecutor {
             let message = current.view.message(msn: index + 1)
             guard let record = records[message.uid] else { continue }
             let candidate = SearchEngine.Candidate(
-                msn: index + 1, uid: message.uid, flags: message.flags, isRecent: current.view.recent.contains(message.uid),
-                size: record.size, internalDate: record.internalDate, modSeq: message.modSeq)
+                msn: index + 1,
+                uid: message.uid,
+                flags: message.flags,
+                isRecent: current.view.recent.contains(message.uid),
+                size: record.size,
+                internalDate: record.internalDate,
+                modSeq: message.modSeq
+            )
             var loaded: LoadedMessage?
             if need == .header, let length = try? await mailbox.headerLength(uid: message.uid),
                 let bytes = try? await mailbox.readMessage(uid: message.uid, range: 0..<length)

@@ -12,7 +12,8 @@ extension MailStoreExecutor {
             try await mailbox.synchronize()
         } catch {
             // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
-            let response = (error as? MailStoreError).map { Self.response(for: $0, tag: tag) }
+            let response =
+                (error as? MailStoreError).map { Self.response(for: $0, tag: tag) }
                 ?? .no(tag, .serverBug, "Cannot open mailbox")
             return CommandOutcome(responses: [response], selection: wasSelected ? .deselected : .unchanged)
         }
@@ -29,8 +30,15 @@ extension MailStoreExecutor {
         var responses: [IMAPResponse] = []
         if wasSelected { responses.append(.untagged(.condition(.ok, .closed, "Previous mailbox closed"))) }
         responses.append(.untagged(.flags(flags)))
-        responses.append(.untagged(.condition(.ok, .permanentFlags(readOnly ? [] : flags, allowsKeywords: !readOnly),
-            readOnly ? "No permanent flags permitted" : "Flags permitted")))
+        responses.append(
+            .untagged(
+                .condition(
+                    .ok,
+                    .permanentFlags(readOnly ? [] : flags, allowsKeywords: !readOnly),
+                    readOnly ? "No permanent flags permitted" : "Flags permitted"
+                )
+            )
+        )
         responses.append(.untagged(.exists(view.count)))
         responses.append(.untagged(.recent(view.recent.count)))
         if let firstUnseen = records.firstIndex(where: { !$0.flags.contains(.seen) }) {
@@ -70,12 +78,14 @@ extension MailStoreExecutor {
             return
         }
         let changes = await mailbox.changes()
-        if let responses = try? await updates(allowExpunge: true, condStore: false, synchronize: true) {
+        if let responses = try? await updates(allowExpunge: true, condStore: condStore, synchronize: true) {
             await sink.send(responses)
         }
         for await _ in changes {
             if Task.isCancelled { break }
-            if let responses = try? await updates(allowExpunge: true, condStore: false) { await sink.send(responses) }
+            if let responses = try? await updates(allowExpunge: true, condStore: condStore) {
+                await sink.send(responses)
+            }
         }
     }
 }

@@ -2,7 +2,13 @@ import MailStore
 
 extension MailStoreExecutor {
     // RFC 3501 §6.4.6 STORE, §6.4.8 UID STORE; RFC 7162 §3.1.3 UNCHANGEDSINCE / [MODIFIED].
-    func storeFlags(_ set: SequenceSet, _ store: StoreCommand, uid: Bool, request: ExecutionRequest, sink: ResponseSink)
+    func storeFlags(
+        _ set: SequenceSet,
+        _ store: StoreCommand,
+        uid: Bool,
+        request: ExecutionRequest,
+        sink: ResponseSink
+    )
         async throws -> CommandOutcome
     {
         let tag = request.tag
@@ -17,17 +23,27 @@ extension MailStoreExecutor {
         var targets = msns.map { current.view.message(msn: $0) }
         var modified: [UInt32] = []
         if let unchangedSince = store.unchangedSince {
-            modified = targets.filter { $0.modSeq > unchangedSince }.map { uid ? $0.uid : UInt32(current.view.msn(ofUID: $0.uid) ?? 0) }
+            modified = targets.filter { $0.modSeq > unchangedSince }.map {
+                uid ? $0.uid : UInt32(current.view.msn(ofUID: $0.uid) ?? 0)
+            }
             targets = targets.filter { $0.modSeq <= unchangedSince }
         }
         let (flags, keywords) = Self.storeFlags(store.flags)
-        let operation: FlagOperation = switch store.operation {
-        case .add: .add
-        case .remove: .remove
-        case .replace: .replace
-        }
-        let records = targets.isEmpty ? [] : try await current.mailbox.setFlags(
-            uids: targets.map(\.uid), flags: flags, keywords: keywords, operation: operation)
+        let operation: FlagOperation =
+            switch store.operation {
+            case .add: .add
+            case .remove: .remove
+            case .replace: .replace
+            }
+        let records =
+            targets.isEmpty
+            ? []
+            : try await current.mailbox.setFlags(
+                uids: targets.map(\.uid),
+                flags: flags,
+                keywords: keywords,
+                operation: operation
+            )
         var responses: [IMAPResponse] = []
         for record in records {
             current.view.setFlags(uid: record.uid, flags: Self.flags(of: record), modSeq: record.modSeq)
@@ -45,7 +61,9 @@ extension MailStoreExecutor {
         let updates = try await updates(allowExpunge: uid, condStore: request.condStore)
         let name = uid ? "UID STORE" : "STORE"
         if !modified.isEmpty {
-            return CommandOutcome(responses: updates + [.ok(tag, .modified(SequenceSet.compact(modified)), "Conditional \(name) failed")])
+            return CommandOutcome(
+                responses: updates + [.ok(tag, .modified(SequenceSet.compact(modified)), "Conditional \(name) failed")]
+            )
         }
         return CommandOutcome(responses: updates + [.ok(tag, "\(name) completed")])
     }

@@ -10,11 +10,17 @@ enum BodyStructureBuilder {
                 BodyStructure.Disposition(type: $0.type, parameters: parameters($0.parameters))
             },
             language: part.contentLanguage.isEmpty ? nil : part.contentLanguage.map { Array($0.utf8) },
-            location: part.contentLocation.map { Array($0.utf8) })
+            location: part.contentLocation.map { Array($0.utf8) }
+        )
         if part.isMultipart {
-            return .multipart(.init(
-                parts: part.children.map(structure), subtype: contentType.subtype,
-                parameters: parameters(contentType.parameters), ext: ext))
+            return .multipart(
+                .init(
+                    parts: part.children.map(structure),
+                    subtype: contentType.subtype,
+                    parameters: parameters(contentType.parameters),
+                    ext: ext
+                )
+            )
         }
         let size = part.bodySize + part.bareLineFeedCount
         let kind: BodyStructure.SinglePart.Kind
@@ -30,12 +36,20 @@ enum BodyStructureBuilder {
         if contentType.isText, contentType.charset == nil, part.header.field(named: "Content-Type") == nil {
             params.append(.init("charset", Array("us-ascii".utf8)))
         }
-        return .singlepart(.init(
-            type: contentType.type, subtype: contentType.subtype, parameters: params,
-            id: part.header.field(named: "Content-ID")?.unfoldedValue,
-            description: part.header.field(named: "Content-Description")?.unfoldedValue,
-            encoding: part.contentTransferEncoding.name, size: size, kind: kind,
-            md5: part.header.field(named: "Content-MD5")?.unfoldedValue, ext: ext))
+        return .singlepart(
+            .init(
+                type: contentType.type,
+                subtype: contentType.subtype,
+                parameters: params,
+                id: part.header.field(named: "Content-ID")?.unfoldedValue,
+                description: part.header.field(named: "Content-Description")?.unfoldedValue,
+                encoding: part.contentTransferEncoding.name,
+                size: size,
+                kind: kind,
+                md5: part.header.field(named: "Content-MD5")?.unfoldedValue,
+                ext: ext
+            )
+        )
     }
 
     private static func parameters(_ parameters: MIMEParameters) -> [BodyStructure.Parameter] {

@@ -14,9 +14,17 @@ enum EnvelopeBuilder {
         let replyTo = addresses("Reply-To")
         // RFC 3501 §7.4.2: sender and reply-to default to from.
         return Envelope(
-            date: value("Date"), subject: value("Subject"), from: from, sender: sender.isEmpty ? from : sender,
-            replyTo: replyTo.isEmpty ? from : replyTo, to: addresses("To"), cc: addresses("Cc"), bcc: addresses("Bcc"),
-            inReplyTo: value("In-Reply-To"), messageID: value("Message-ID"))
+            date: value("Date"),
+            subject: value("Subject"),
+            from: from,
+            sender: sender.isEmpty ? from : sender,
+            replyTo: replyTo.isEmpty ? from : replyTo,
+            to: addresses("To"),
+            cc: addresses("Cc"),
+            bcc: addresses("Bcc"),
+            inReplyTo: value("In-Reply-To"),
+            messageID: value("Message-ID")
+        )
     }
 }
 
@@ -44,6 +52,7 @@ enum AddressListParser {
         EnvelopeAddress(
             name: mailbox.displayName.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
             mailbox: Array((mailbox.localPart.isEmpty ? "MISSING_MAILBOX" : mailbox.localPart).utf8),
-            host: Array((mailbox.domain.isEmpty ? "MISSING_DOMAIN" : mailbox.domain).utf8))
+            host: Array((mailbox.domain.isEmpty ? "MISSING_DOMAIN" : mailbox.domain).utf8)
+        )
     }
 }

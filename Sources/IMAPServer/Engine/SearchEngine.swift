@@ -37,7 +37,10 @@ struct SearchEngine {
         case .sequenceSet(let set): return set.contains(UInt32(candidate.msn), last: lastMSN)
         case .uid(let set): return set.contains(candidate.uid, last: lastUID)
         case .flag(let flag, let set):
-            let has = flag == .recent ? candidate.isRecent : candidate.flags.contains { $0.rawValue.lowercased() == flag.rawValue.lowercased() }
+            let has =
+                flag == .recent
+                ? candidate.isRecent
+                : candidate.flags.contains { $0.rawValue.lowercased() == flag.rawValue.lowercased() }
             return has == set
         case .new: return candidate.isRecent && !candidate.flags.contains(.seen)
         case .old: return !candidate.isRecent

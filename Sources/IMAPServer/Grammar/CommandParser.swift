@@ -195,7 +195,10 @@ extension IMAPParser {
             try space()
         }
         guard peek == UInt8(ascii: "{") else { throw IMAPParseError("APPEND needs the message as a literal") }
+        streamedLiteralID = nil
         let message = try literal()
-        return AppendCommand(mailbox: mailbox, flags: flags, internalDate: date, message: message)
+        var command = AppendCommand(mailbox: mailbox, flags: flags, internalDate: date, message: message)
+        command.streamedLiteralID = streamedLiteralID
+        return command
     }
 }

@@ -130,7 +130,9 @@ public struct ListCommand: Sendable, Equatable {
     public var returnOptions: [ReturnOption]
 
     public init(
-        selection: [SelectionOption] = [], reference: String, patterns: [String],
+        selection: [SelectionOption] = [],
+        reference: String,
+        patterns: [String],
         returnOptions: [ReturnOption] = []
     ) {
         self.selection = selection
@@ -157,6 +159,8 @@ public struct AppendCommand: Sendable, Equatable {
     public var flags: [Flag]
     public var internalDate: Date?
     public var message: [UInt8]
+    /// For a large message: the id of the literal the framer streamed to a file (`message` is then empty).
+    public var streamedLiteralID: UInt32?
 
     public init(mailbox: IMAPMailboxName, flags: [Flag] = [], internalDate: Date? = nil, message: [UInt8]) {
         self.mailbox = mailbox
@@ -184,7 +188,8 @@ public struct Flag: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ string: String) {
         let system: [Flag] = [.seen, .answered, .flagged, .deleted, .draft, .recent]
-        if string.hasPrefix("\\"), let known = system.first(where: { $0.rawValue.lowercased() == string.lowercased() }) {
+        if string.hasPrefix("\\"), let known = system.first(where: { $0.rawValue.lowercased() == string.lowercased() })
+        {
             self = known
         } else {
             rawValue = string

@@ -14,6 +14,10 @@ public struct IMAPFramer: Sendable {
         case continuationRequest
         /// A limit was exceeded; the command (whose tag is given when known) is dropped.
         case error(tag: String?, FramingError)
+        /// Part of a large APPEND literal, passed on instead of buffered (write it to a file).
+        case streamedLiteralChunk(id: UInt32, [UInt8])
+        /// The streamed literal `id` is complete; its command follows with the marker `{id*}` in its place.
+        case streamedLiteralEnd(id: UInt32)
     }
 
     public enum FramingError: Error, Sendable, Equatable {
@@ -29,10 +33,16 @@ public struct IMAPFramer: Sendable {
         public var maxLiteralSize: Int
         public var maxCommandSize: Int
         public var appendLimit: Int
+        /// APPEND literals larger than this are streamed (`streamedLiteralChunk`) rather than buffered.
+        public var streamThreshold: Int
         public init(
-            maxLineLength: Int = IMAPDefaults.maxLineLength, maxLiteralSize: Int = IMAPDefaults.maxLiteralSize,
-            maxCommandSize: Int = IMAPDefaults.maxCommandSize, appendLimit: Int = IMAPDefaults.appendLimit
+            maxLineLength: Int = IMAPDefaults.maxLineLength,
+            maxLiteralSize: Int = IMAPDefaults.maxLiteralSize,
+            maxCommandSize: Int = IMAPDefaults.maxCommandSize,
+            appendLimit: Int = IMAPDefaults.appendLimit,
+            streamThreshold: Int = IMAPDefaults.appendStreamThreshold
         ) {
+            self.streamThreshold = streamThreshold
             self.maxLineLength = maxLineLength
             self.maxLiteralSize = maxLiteralSize
             self.maxCommandSize = maxCommandSize
@@ -46,6 +56,7 @@ public struct IMAPFramer: Sendable {
         /// Dropping a refused command's remaining lines and non-synchronizing literals.
         case discardLine
         case discardLiteral(remaining: Int)
+        case streamLiteral(id: UInt32, remaining: Int)
     }
 
     public let limits: Limits
@@ -53,6 +64,8 @@ public struct IMAPFramer: Sendable {
     private var inputIndex = 0
     private var command: [UInt8] = []
     private var state = State.line
+    private var nextStreamID: UInt32 = 1
+    private var pendingEnd: UInt32?
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
@@ -63,6 +76,7 @@ public struct IMAPFramer: Sendable {
         inputIndex = 0
         command.removeAll()
         state = .line
+        pendingEnd = nil
     }
 
     /// Whether bytes are buffered that do not yet form a complete command.
@@ -83,6 +97,10 @@ public struct IMAPFramer: Sendable {
 
     /// Advances by one step: nil when more input is needed, `.some(nil)` after progress without an event.
     private mutating func step() -> Event?? {
+        if let id = pendingEnd {
+            pendingEnd = nil
+            return .some(.streamedLiteralEnd(id: id))
+        }
         switch state {
         case .line:
             guard let lf = input[inputIndex...].firstIndex(of: .lf) else {
@@ -120,7 +138,17 @@ public struct IMAPFramer: Sendable {
                 if !synchronizing { state = .discardLiteral(remaining: size) }
                 return .some(.error(tag: tag, .commandTooLarge))
             }
-            state = .literal(remaining: size)
+            if isAppend, size > limits.streamThreshold {
+                // Replace the announcement by the marker `{id*}` CRLF: the parser reads it as a literal
+                // whose bytes went elsewhere. A client cannot forge it: a line ending in `*}` announces nothing.
+                if let open = command.lastIndex(of: UInt8(ascii: "{")) { command.removeSubrange(open...) }
+                let id = nextStreamID
+                nextStreamID &+= 1
+                command.append(contentsOf: Array("{\(id)*}\r\n".utf8))
+                state = .streamLiteral(id: id, remaining: size)
+            } else {
+                state = .literal(remaining: size)
+            }
             return .some(synchronizing ? .continuationRequest : nil)
         case .literal(let remaining):
             let available = min(remaining, input.count - inputIndex)
@@ -129,6 +157,18 @@ public struct IMAPFramer: Sendable {
             inputIndex += available
             state = remaining == available ? .line : .literal(remaining: remaining - available)
             return .some(nil)
+        case .streamLiteral(let id, let remaining):
+            let available = min(remaining, input.count - inputIndex)
+            if available == 0 { return nil }
+            let chunk = Array(input[inputIndex..<inputIndex + available])
+            inputIndex += available
+            if remaining == available {
+                state = .line
+                pendingEnd = id
+            } else {
+                state = .streamLiteral(id: id, remaining: remaining - available)
+            }
+            return .some(.streamedLiteralChunk(id: id, chunk))
         case .discardLiteral(let remaining):
             let available = min(remaining, input.count - inputIndex)
             if remaining > 0 && available == 0 { return nil }
@@ -160,7 +200,8 @@ public struct IMAPFramer: Sendable {
     }
 
     private func tagOfPending() -> String? {
-        command.isEmpty ? Self.tag(of: Array(input[inputIndex..<min(input.count, inputIndex + 256)])) : Self.tag(of: command)
+        command.isEmpty
+            ? Self.tag(of: Array(input[inputIndex..<min(input.count, inputIndex + 256)])) : Self.tag(of: command)
     }
 
     static func tag(of bytes: [UInt8]) -> String? {

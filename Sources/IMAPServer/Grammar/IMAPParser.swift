@@ -10,6 +10,8 @@ struct IMAPParser {
     let bytes: [UInt8]
     var index: Int = 0
     var depth = 0
+    /// Set when a literal was the framer's marker `{id*}` for an APPEND literal streamed to a file.
+    var streamedLiteralID: UInt32?
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -137,6 +139,13 @@ struct IMAPParser {
     mutating func literal() throws -> [UInt8] {
         try expect(UInt8(ascii: "{"), "a literal")
         let count = Int(try number())
+        if consume(UInt8(ascii: "*")) {
+            try expect(UInt8(ascii: "}"), "'}' closing the literal size")
+            try expect(.cr, "CRLF after the literal size")
+            try expect(.lf, "CRLF after the literal size")
+            streamedLiteralID = UInt32(count)
+            return []
+        }
         _ = consume(UInt8(ascii: "+"))
         try expect(UInt8(ascii: "}"), "'}' closing the literal size")
         try expect(.cr, "CRLF after the literal size")

@@ -27,7 +27,9 @@ extension IMAPParser {
         try space()
         let flags = try storeFlags()
         return .store(
-            set, StoreCommand(operation: operation, silent: silent, flags: flags, unchangedSince: unchangedSince),
-            uid: uid)
+            set,
+            StoreCommand(operation: operation, silent: silent, flags: flags, unchangedSince: unchangedSince),
+            uid: uid
+        )
     }
 }

@@ -12,9 +12,16 @@ public struct Envelope: Sendable, Equatable {
     public var messageID: [UInt8]?
 
     public init(
-        date: [UInt8]? = nil, subject: [UInt8]? = nil, from: [EnvelopeAddress] = [], sender: [EnvelopeAddress] = [],
-        replyTo: [EnvelopeAddress] = [], to: [EnvelopeAddress] = [], cc: [EnvelopeAddress] = [],
-        bcc: [EnvelopeAddress] = [], inReplyTo: [UInt8]? = nil, messageID: [UInt8]? = nil
+        date: [UInt8]? = nil,
+        subject: [UInt8]? = nil,
+        from: [EnvelopeAddress] = [],
+        sender: [EnvelopeAddress] = [],
+        replyTo: [EnvelopeAddress] = [],
+        to: [EnvelopeAddress] = [],
+        cc: [EnvelopeAddress] = [],
+        bcc: [EnvelopeAddress] = [],
+        inReplyTo: [UInt8]? = nil,
+        messageID: [UInt8]? = nil
     ) {
         self.date = date
         self.subject = subject
@@ -100,9 +107,16 @@ public indirect enum BodyStructure: Sendable, Equatable {
         public var ext: Extension
 
         public init(
-            type: String, subtype: String, parameters: [Parameter] = [], id: [UInt8]? = nil,
-            description: [UInt8]? = nil, encoding: String = "7BIT", size: Int, kind: Kind = .basic,
-            md5: [UInt8]? = nil, ext: Extension = Extension()
+            type: String,
+            subtype: String,
+            parameters: [Parameter] = [],
+            id: [UInt8]? = nil,
+            description: [UInt8]? = nil,
+            encoding: String = "7BIT",
+            size: Int,
+            kind: Kind = .basic,
+            md5: [UInt8]? = nil,
+            ext: Extension = Extension()
         ) {
             self.type = type
             self.subtype = subtype
@@ -122,7 +136,8 @@ public indirect enum BodyStructure: Sendable, Equatable {
         public var subtype: String
         public var parameters: [Parameter]
         public var ext: Extension
-        public init(parts: [BodyStructure], subtype: String, parameters: [Parameter] = [], ext: Extension = Extension()) {
+        public init(parts: [BodyStructure], subtype: String, parameters: [Parameter] = [], ext: Extension = Extension())
+        {
             self.parts = parts
             self.subtype = subtype
             self.parameters = parameters

@@ -11,6 +11,21 @@ public struct ResponseSink: Sendable {
     }
 }
 
+/// A large APPEND literal written to a file as its bytes arrive (never held in memory as a whole).
+/// `write` is called in order, off the event loop.
+public protocol StreamedLiteral: AnyObject, Sendable {
+    func write(_ bytes: [UInt8]) throws
+    /// Drops the file: the command that announced the literal was refused.
+    func abandon()
+}
+
+/// A streamed literal handed to the executor with the APPEND that announced it; compares by identity.
+public struct StreamedLiteralReference: Sendable, Equatable {
+    public let literal: any StreamedLiteral
+    public init(_ literal: any StreamedLiteral) { self.literal = literal }
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.literal === rhs.literal }
+}
+
 /// The asynchronous layer above the session state machine: runs mailbox commands against the store
 /// and checks credentials. One instance per connection; calls never overlap (the session sends one
 /// command at a time), except `idle`, which runs until its task is cancelled.
@@ -20,6 +35,8 @@ public protocol IMAPCommandExecuting: Sendable {
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome
     /// Sends untagged updates of the selected mailbox as it changes, until cancelled (RFC 2177).
     func idle(sink: ResponseSink) async
+    /// A new file for a large APPEND literal.
+    func makeStreamedLiteral() throws -> any StreamedLiteral
     /// The connection is gone: release the selected mailbox.
     func close() async
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOCore
 import NIOSSL
@@ -21,9 +22,13 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var idleTask: Task<Void, Never>?
     private var context: ChannelHandlerContext?
     private var autologout: Scheduled<Void>?
+    private var literals: [UInt32: LiteralFile] = [:]
+    private let literalQueue = DispatchQueue(label: "correo.imap.literal")
 
     public init(
-        configuration: IMAPSessionConfiguration, executor: any IMAPCommandExecuting, tlsContext: NIOSSLContext?,
+        configuration: IMAPSessionConfiguration,
+        executor: any IMAPCommandExecuting,
+        tlsContext: NIOSSLContext?,
         logger: Logger
     ) {
         self.framer = IMAPFramer(limits: .init(appendLimit: configuration.appendLimit))
@@ -54,10 +59,25 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         guard !closed else { return }
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        events.append(contentsOf: framer.feed(bytes))
+        for event in framer.feed(bytes) {
+            switch event {
+            case .streamedLiteralChunk(let id, let chunk): streamLiteral(id, chunk)
+            case .streamedLiteralEnd: break
+            default: events.append(event)
+            }
+        }
         armAutologout()
         pump()
+        // A client pipelining faster than commands complete is not read from until the backlog clears.
+        if events.count > Self.maxPendingEvents, readingEnabled {
+            readingEnabled = false
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
     }
+
+    /// Framed commands waiting while an earlier one runs, before the handler stops reading the socket.
+    static let maxPendingEvents = 64
+    private var readingEnabled = true
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
@@ -80,6 +100,11 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             }
         }
         context?.flush()
+        if !readingEnabled, events.count <= Self.maxPendingEvents / 2, let context {
+            readingEnabled = true
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            context.read()
+        }
     }
 
     private func run(_ action: IMAPSession.Action) {
@@ -100,7 +125,10 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             framer.reset()
             guard let tlsContext else { return close() }
             do {
-                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+                try context.pipeline.syncOperations.addHandler(
+                    NIOSSLServerHandler(context: tlsContext),
+                    position: .first
+                )
                 actions.append(contentsOf: session.tlsEstablished())
             } catch {
                 logger.warning("STARTTLS failed", metadata: ["error": "\(error)"])
@@ -119,14 +147,32 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
                 if ok { handler.logger[metadataKey: "user"] = "\(username)" }
                 handler.resume(with: handler.session.credentialsVerified(ok))
             }
-        case .execute(let request):
+        case .execute(var request):
             busy = true
             context.flush()
             let executor = self.executor
             let sink = makeSink()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.makeFutureWithTask {
-                await executor.execute(request, sink: sink)
+            var literal = context.eventLoop.makeSucceededFuture(StreamedLiteralReference?.none)
+            if case .append(let append) = request.command, let id = append.streamedLiteralID {
+                // Wait for the queued writes; a literal whose write failed is not stored (the APPEND gets NO).
+                let file = takeLiteral(id)
+                let promise = context.eventLoop.makePromise(of: StreamedLiteralReference?.self)
+                literalQueue.async {
+                    if let file, let stored = file.literal, !file.failed.withLock({ $0 }) {
+                        promise.succeed(StreamedLiteralReference(stored))
+                    } else {
+                        file?.literal?.abandon()
+                        promise.succeed(nil)
+                    }
+                }
+                literal = promise.futureResult
+            }
+            let loop = context.eventLoop
+            literal.flatMap { reference in
+                var ready = request
+                ready.streamedLiteral = reference
+                return loop.makeFutureWithTask { await executor.execute(ready, sink: sink) }
             }.whenSuccess { outcome in
                 let handler = bound.value
                 handler.resume(with: handler.session.completed(outcome))
@@ -184,7 +230,38 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         shutDown()
     }
 
+    // MARK: - Streamed APPEND literals
+
+    /// Writes a chunk of a large APPEND literal to its file, in order, off the event loop.
+    private func streamLiteral(_ id: UInt32, _ chunk: [UInt8]) {
+        if literals[id] == nil {
+            do {
+                literals[id] = LiteralFile(literal: try executor.makeStreamedLiteral())
+            } catch {
+                logger.warning("cannot store APPEND literal", metadata: ["error": "\(error)"])
+                literals[id] = LiteralFile(literal: nil)
+            }
+        }
+        guard let file = literals[id], let literal = file.literal else { return }
+        literalQueue.async {
+            guard !file.failed.withLock({ $0 }) else { return }
+            do {
+                try literal.write(chunk)
+            } catch {
+                file.failed.withLock { $0 = true }
+            }
+        }
+    }
+
+    /// The complete literal for an APPEND about to run; older ones belonged to refused commands.
+    private func takeLiteral(_ id: UInt32) -> LiteralFile? {
+        for stale in literals.keys where stale < id { literals.removeValue(forKey: stale)?.abandon(on: literalQueue) }
+        return literals.removeValue(forKey: id)
+    }
+
     private func shutDown() {
+        for file in literals.values { file.abandon(on: literalQueue) }
+        literals.removeAll()
         closed = true
         autologout?.cancel()
         idleTask?.cancel()
@@ -198,7 +275,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private func armAutologout() {
         guard let context else { return }
         autologout?.cancel()
-        let seconds = session.state == .notAuthenticated
+        let seconds =
+            session.state == .notAuthenticated
             ? IMAPDefaults.unauthenticatedTimeoutSeconds : IMAPDefaults.idleTimeoutSeconds
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         autologout = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
@@ -214,5 +292,17 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         let words = bytes.prefix(64).split(separator: .space, maxSplits: 3)
         let name = words.count > 1 ? String(decoding: words[1].prefix(16), as: UTF8.self) : "?"
         logger.debug("command", metadata: ["name": "\(name.uppercased())"])
+    }
+}
+
+/// A streamed literal's file and whether a write to it failed.
+private final class LiteralFile: Sendable {
+    let literal: (any StreamedLiteral)?
+    let failed = Locked(false)
+    init(literal: (any StreamedLiteral)?) { self.literal = literal }
+
+    func abandon(on queue: DispatchQueue) {
+        guard let literal else { return }
+        queue.async { literal.abandon() }
     }
 }

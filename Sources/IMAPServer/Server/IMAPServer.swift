@@ -23,7 +23,8 @@ public final class IMAPServer: Sendable {
         public var serverName: String
 
         public init(
-            allowPlaintextAuth: Bool = false, appendLimit: Int = IMAPDefaults.appendLimit,
+            allowPlaintextAuth: Bool = false,
+            appendLimit: Int = IMAPDefaults.appendLimit,
             maxFailedLogins: Int = IMAPDefaults.maxFailedLogins,
             failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds,
             serverName: String = "correo"
@@ -69,10 +70,15 @@ public final class IMAPServer: Sendable {
     private let logger: Logger
     private let channels = Locked<[any Channel]>([])
     private let connectionCounter = Locked<UInt64>(0)
+    private let connections = Locked<[UInt64: any Channel]>([:])
 
     public init(
-        configuration: Configuration, store: MailStore, users: Users? = nil, tlsContext: NIOSSLContext?,
-        group: any EventLoopGroup, logger: Logger
+        configuration: Configuration,
+        store: MailStore,
+        users: Users? = nil,
+        tlsContext: NIOSSLContext?,
+        group: any EventLoopGroup,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -91,19 +97,32 @@ public final class IMAPServer: Sendable {
             channels.withLock { $0.append(channel) }
             let port = channel.localAddress?.port ?? listener.port
             ports.append(port)
-            logger.info("IMAP listening", metadata: ["port": "\(port)", "tls": "\(listener.kind == .implicitTLS ? "implicit" : "starttls")"])
+            logger.info(
+                "IMAP listening",
+                metadata: ["port": "\(port)", "tls": "\(listener.kind == .implicitTLS ? "implicit" : "starttls")"]
+            )
         }
         return ports
     }
 
-    /// Stops accepting connections and closes the listeners.
+    /// Stops accepting connections, closes the listeners, then says BYE to and closes every open session.
     public func shutdown() async throws {
-        let all = channels.withLock { channels in
+        let listeners = channels.withLock { channels in
             defer { channels.removeAll() }
             return channels
         }
-        for channel in all { try? await channel.close() }
+        for channel in listeners { try? await channel.close() }
+        let open = connections.withLock { Array($0.values) }
+        for channel in open {
+            var bye = channel.allocator.buffer(capacity: 32)
+            bye.writeString("* BYE Server shutting down\r\n")
+            try? await channel.writeAndFlush(bye)
+            try? await channel.close()
+        }
     }
+
+    /// Number of client connections open now.
+    public var connectionCount: Int { connections.withLock { $0.count } }
 
     private func bootstrap(for kind: Listener.Kind) -> ServerBootstrap {
         ServerBootstrap(group: group)
@@ -122,20 +141,35 @@ public final class IMAPServer: Sendable {
             counter += 1
             return counter
         }
+        connections.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [connections] _ in
+            _ = connections.withLock { $0.removeValue(forKey: id) }
+        }
         var connectionLogger = logger
         connectionLogger[metadataKey: "connection"] = "imap-\(id)"
         let session = IMAPSessionConfiguration(
-            isTLS: kind == .implicitTLS, startTLSAvailable: tlsContext != nil && kind == .startTLS,
-            allowPlaintextAuth: configuration.allowPlaintextAuth, condStore: true, appendLimit: configuration.appendLimit,
+            isTLS: kind == .implicitTLS,
+            startTLSAvailable: tlsContext != nil && kind == .startTLS,
+            allowPlaintextAuth: configuration.allowPlaintextAuth,
+            condStore: true,
+            appendLimit: configuration.appendLimit,
             maxFailedLogins: configuration.maxFailedLogins,
-            failedLoginDelayMilliseconds: configuration.failedLoginDelayMilliseconds, serverName: configuration.serverName)
+            failedLoginDelayMilliseconds: configuration.failedLoginDelayMilliseconds,
+            serverName: configuration.serverName
+        )
         let executor = MailStoreExecutor(store: store, users: users, logger: connectionLogger)
         let sync = channel.pipeline.syncOperations
         if kind == .implicitTLS, let tlsContext {
             try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
         }
         try sync.addHandler(
-            IMAPChannelHandler(configuration: session, executor: executor, tlsContext: tlsContext, logger: connectionLogger))
+            IMAPChannelHandler(
+                configuration: session,
+                executor: executor,
+                tlsContext: tlsContext,
+                logger: connectionLogger
+            )
+        )
     }
 }
 

@@ -15,6 +15,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     let users: Users
     let logger: Logger
     var selected: Selected?
+    /// Whether the client enabled CONDSTORE (as of its last command): IDLE updates then carry MODSEQ.
+    var condStore = false
 
     /// The hierarchy delimiter shown in LIST and NAMESPACE; MailStore's name components joined by it.
     static let delimiter: Character = "/"
@@ -33,8 +35,13 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         selected = nil
     }
 
+    nonisolated func makeStreamedLiteral() throws -> any StreamedLiteral {
+        StoreLiteral(message: try store.beginDelivery())
+    }
+
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         let tag = request.tag
+        condStore = request.condStore
         do {
             switch request.command {
             case .select(let name, _): return try await select(name, readOnly: false, request: request)
@@ -45,7 +52,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
             case .subscribe(let name): return try await subscribe(name, true, request: request)
             case .unsubscribe(let name): return try await subscribe(name, false, request: request)
             case .list(let command): return try await list(command, request: request, sink: sink)
-            case .lsub(let reference, let pattern): return try await lsub(reference, pattern, request: request, sink: sink)
+            case .lsub(let reference, let pattern):
+                return try await lsub(reference, pattern, request: request, sink: sink)
             case .status(let name, let attributes): return try await status(name, attributes, request: request)
             case .append(let command): return try await append(command, request: request)
             case .noop, .check: return try await poll(request, text: "\(request.command.name) completed")
@@ -56,8 +64,16 @@ actor MailStoreExecutor: IMAPCommandExecuting {
             case .uidExpunge(let set): return try await expunge(set, request: request)
             case .search(let command, let uid): return try await search(command, uid: uid, request: request, sink: sink)
             case .fetch(let set, let attributes, let changedSince, let uid):
-                return try await fetch(set, attributes, changedSince: changedSince, uid: uid, request: request, sink: sink)
-            case .store(let set, let store, let uid): return try await storeFlags(set, store, uid: uid, request: request, sink: sink)
+                return try await fetch(
+                    set,
+                    attributes,
+                    changedSince: changedSince,
+                    uid: uid,
+                    request: request,
+                    sink: sink
+                )
+            case .store(let set, let store, let uid):
+                return try await storeFlags(set, store, uid: uid, request: request, sink: sink)
             case .copy(let set, let destination, let uid):
                 return try await copy(set, to: destination, uid: uid, move: false, request: request)
             case .move(let set, let destination, let uid):
@@ -66,7 +82,10 @@ actor MailStoreExecutor: IMAPCommandExecuting {
                 return CommandOutcome(responses: [.bad(tag, "\(request.command.name) is not handled here")])
             }
         } catch let error as CommandFailure {
-            return CommandOutcome(responses: [error.response(tag: tag)], selection: error.deselects ? .deselected : .unchanged)
+            return CommandOutcome(
+                responses: [error.response(tag: tag)],
+                selection: error.deselects ? .deselected : .unchanged
+            )
         } catch let error as MailStoreError {
             logger.info("command failed", metadata: ["command": "\(request.command.name)", "error": "\(error)"])
             return CommandOutcome(responses: [Self.response(for: error, tag: tag)])
@@ -116,7 +135,11 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         let records = await current.mailbox.snapshot()
         let recent = await current.mailbox.claimRecent()
         let responses = current.view.update(
-            to: records.map(Self.viewMessage), newlyRecent: recent, allowExpunge: allowExpunge, includeModSeq: condStore)
+            to: records.map(Self.viewMessage),
+            newlyRecent: recent,
+            allowExpunge: allowExpunge,
+            includeModSeq: condStore
+        )
         selected = current
         return responses
     }
@@ -159,4 +182,12 @@ struct CommandFailure: Error {
     }
 
     func response(tag: String) -> IMAPResponse { .tagged(tag: tag, status, code, text) }
+}
+
+/// A streamed APPEND literal kept in MailStore's delivery file, linked into the mailbox at the end.
+final class StoreLiteral: StreamedLiteral {
+    let message: IncomingMessage
+    init(message: IncomingMessage) { self.message = message }
+    func write(_ bytes: [UInt8]) throws { try message.write(bytes) }
+    func abandon() { message.abandon() }
 }

@@ -60,8 +60,10 @@ public struct IMAPSession: Sendable {
 
     /// The capabilities for the current state (RFC 3501 §7.2.1).
     public var capabilities: [String] {
-        var list = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE",
-            "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH"]
+        var list = [
+            "IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE",
+            "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH",
+        ]
         if configuration.condStore { list.append("CONDSTORE") }
         list.append("APPENDLIMIT=\(configuration.appendLimit)")
         if state == .notAuthenticated {
@@ -156,6 +158,8 @@ public struct IMAPSession: Sendable {
         switch event {
         case .continuationRequest:
             return [.send([.continuation("Ready for literal")])]
+        case .streamedLiteralChunk, .streamedLiteralEnd:
+            return []  // the handler stores these; the command that follows refers to them
         case .error(let tag, let error):
             let response: IMAPResponse
             switch error {
@@ -181,7 +185,9 @@ public struct IMAPSession: Sendable {
         consecutiveBadCommands += 1
         if consecutiveBadCommands >= IMAPDefaults.maxConsecutiveBadCommands {
             state = .logout
-            return [.send([.bad(tag, code, reason), .untagged(.condition(.bye, nil, "Too many bad commands"))]), .close]
+            return [
+                .send([.bad(tag, code, reason), .untagged(.condition(.bye, nil, "Too many bad commands"))]), .close,
+            ]
         }
         return [.send([.bad(tag, code, reason)])]
     }

@@ -117,7 +117,10 @@ public struct SelectedMailboxView: Sendable, Equatable {
     ///   - allowExpunge: false while answering FETCH, STORE or SEARCH by sequence number.
     ///   - includeModSeq: add MODSEQ to flag updates (CONDSTORE enabled, RFC 7162 §3.2).
     public mutating func update(
-        to current: [Message], newlyRecent: Set<UInt32> = [], allowExpunge: Bool, includeModSeq: Bool
+        to current: [Message],
+        newlyRecent: Set<UInt32> = [],
+        allowExpunge: Bool,
+        includeModSeq: Bool
     ) -> [IMAPResponse] {
         var responses: [IMAPResponse] = []
         var byUID: [UInt32: Message] = [:]
@@ -132,7 +135,8 @@ public struct SelectedMailboxView: Sendable, Equatable {
             }
         }
         for index in messages.indices {
-            guard let now = byUID[messages[index].uid], now.flags != messages[index].flags || now.modSeq != messages[index].modSeq
+            guard let now = byUID[messages[index].uid],
+                now.flags != messages[index].flags || now.modSeq != messages[index].modSeq
             else { continue }
             let flagsChanged = now.flags != messages[index].flags
             messages[index] = now

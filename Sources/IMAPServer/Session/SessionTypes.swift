@@ -15,10 +15,14 @@ public struct IMAPSessionConfiguration: Sendable, Equatable {
     public var serverName: String
 
     public init(
-        isTLS: Bool = false, startTLSAvailable: Bool = false, allowPlaintextAuth: Bool = false,
-        condStore: Bool = true, appendLimit: Int = IMAPDefaults.appendLimit,
+        isTLS: Bool = false,
+        startTLSAvailable: Bool = false,
+        allowPlaintextAuth: Bool = false,
+        condStore: Bool = true,
+        appendLimit: Int = IMAPDefaults.appendLimit,
         maxFailedLogins: Int = IMAPDefaults.maxFailedLogins,
-        failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds, serverName: String = "correo"
+        failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds,
+        serverName: String = "correo"
     ) {
         self.isTLS = isTLS
         self.startTLSAvailable = startTLSAvailable
@@ -38,6 +42,8 @@ public struct ExecutionRequest: Sendable, Equatable {
     public var user: String
     /// Whether the client enabled or used CONDSTORE (RFC 7162 §3.1: MODSEQ in FETCH responses).
     public var condStore: Bool
+    /// The file holding a streamed APPEND literal, filled in by the handler.
+    public var streamedLiteral: StreamedLiteralReference?
 
     public init(tag: String, command: IMAPCommand, user: String, condStore: Bool) {
         self.tag = tag

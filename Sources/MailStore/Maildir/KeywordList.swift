@@ -64,7 +64,8 @@ struct KeywordList {
         for (position, word) in keywords.enumerated() {
             if let word { text += "\(position) \(word)\n" }
         }
-        try POSIX.writeFileAtomically(path, Array(text.utf8), durable: false)
+        // Durable: file names already carry the new letter, and a lost file would orphan it.
+        try POSIX.writeFileAtomically(path, Array(text.utf8), durable: true)
         identity = UIDList.FileIdentity(path: path)
         return index
     }

@@ -66,8 +66,12 @@ struct UIDList {
     }
 
     /// Re-reads the file if another process changed it since we last looked. Call under the lock.
-    mutating func refreshIfChanged() throws {
-        if FileIdentity(path: path) != identity { try reload() }
+    /// Returns whether it was re-read.
+    @discardableResult
+    mutating func refreshIfChanged() throws -> Bool {
+        guard FileIdentity(path: path) != identity else { return false }
+        try reload()
+        return true
     }
 
     private mutating func reload() throws {

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import IMAPServer
+
+@Suite struct ListAndSearchRulesTests {
+    @Test func listWildcards() {
+        #expect(MailStoreExecutor.matches("INBOX", pattern: "*"))
+        #expect(MailStoreExecutor.matches("INBOX", pattern: "inbox"))
+        #expect(MailStoreExecutor.matches("Projects/2024", pattern: "*"))
+        #expect(!MailStoreExecutor.matches("Projects/2024", pattern: "%"))
+        #expect(MailStoreExecutor.matches("Projects/2024", pattern: "Projects/%"))
+        #expect(MailStoreExecutor.matches("Projects/2024/Q1", pattern: "Projects/*"))
+        #expect(!MailStoreExecutor.matches("Projects/2024/Q1", pattern: "Projects/%"))
+        #expect(MailStoreExecutor.matches("Sent", pattern: "S%t"))
+        #expect(!MailStoreExecutor.matches("sent", pattern: "Sent"))
+        #expect(MailStoreExecutor.canonicalPattern(reference: "Projects", "%") == "Projects/%")
+        #expect(MailStoreExecutor.canonicalPattern(reference: "Projects/", "%") == "Projects/%")
+        #expect(MailStoreExecutor.canonicalPattern(reference: "", "*") == "*")
+    }
+
+    @Test func sentDatesAreTakenAsWritten() {
+        #expect(SearchEngine.parseDay("Tue, 5 Mar 2024 23:20:30 -0800") == SearchDate(year: 2024, month: 3, day: 5))
+        #expect(SearchEngine.parseDay("5 Mar 24 10:00 GMT") == SearchDate(year: 2024, month: 3, day: 5))
+        #expect(SearchEngine.parseDay("garbage") == nil)
+        #expect(
+            SearchEngine.day(of: Date(timeIntervalSince1970: 1_709_683_199)) == SearchDate(year: 2024, month: 3, day: 5)
+        )
+    }
+
+    @Test func searchKeysOverFlagsSizesAndText() {
+        let engine = SearchEngine(lastMSN: 3, lastUID: 30)
+        let candidate = SearchEngine.Candidate(
+            msn: 2,
+            uid: 20,
+            flags: [.seen, Flag("$Work")],
+            isRecent: true,
+            size: 1000,
+            internalDate: Date(timeIntervalSince1970: 1_709_630_430),
+            modSeq: 7
+        )
+        let raw = Array(
+            "Subject: =?UTF-8?Q?Caf=C3=A9?= menu\r\nFrom: Alice <a@example.org>\r\n\r\nSoup of the day\r\n".utf8
+        )
+        func check(_ key: SearchKey) -> Bool {
+            var message: LoadedMessage? = LoadedMessage(bytes: raw, headerOnly: false)
+            return engine.matches(key, candidate, &message)
+        }
+        #expect(check(.flag(.seen, set: true)))
+        #expect(check(.flag(Flag("$work"), set: true)))
+        #expect(!check(.new))
+        #expect(check(.recent))
+        #expect(check(.and([.larger(999), .smaller(1001)])))
+        #expect(check(.uid(SequenceSet([.init(.number(20), .last)]))))
+        #expect(!check(.sequenceSet(SequenceSet([.init(.number(3), .last)]))))
+        #expect(check(.subject("CAFÉ")))
+        #expect(check(.from("alice")))
+        #expect(check(.body("SOUP")))
+        #expect(!check(.body("Alice")))
+        #expect(check(.text("alice")))
+        #expect(check(.header(field: "subject", value: "")))
+        #expect(!check(.header(field: "X-Missing", value: "")))
+        #expect(check(.on(SearchDate(year: 2024, month: 3, day: 5))))
+        #expect(check(.sentOn(SearchDate(year: 2024, month: 3, day: 5))) == false)
+        #expect(check(.or(.flag(.deleted, set: true), .not(.modSeq(8)))))
+    }
+}
