@@ -62,6 +62,7 @@ virtual_gid_maps = static:$owner_gid
 virtual_mailbox_limit = 0
 message_size_limit = 52428800
 maillog_file = $dir/log/postfix.log
+maillog_file_prefixes = $dir/log
 smtpd_banner = \$myhostname ESMTP
 shlib_directory = /usr/lib/postfix
 CF
