@@ -90,8 +90,14 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 CF
     postfix -c "$conf" set-permissions >/dev/null 2>&1 || true
-    postfix -c "$conf" check
-    postfix -c "$conf" start
+    # postfix(1) reports a fatal configuration error only to syslog (absent here) or a terminal:
+    # postconf prints such errors on stderr, and `script` gives postfix a terminal when it fails.
+    postconf -c "$conf" -n >/dev/null
+    if ! postfix -c "$conf" check >/dev/null 2>&1 || ! postfix -c "$conf" start >/dev/null 2>&1; then
+        script -qec "postfix -c '$conf' check && postfix -c '$conf' start" /dev/null >&2 || true
+        echo "postfix.sh: postfix did not start in $dir; see $dir/log/postfix.log" >&2
+        exit 1
+    fi
     # Wait for the listener.
     for _ in $(seq 100); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then exit 0; fi
