@@ -5,14 +5,15 @@
 #   starttls_auth  STARTTLS (self-signed certificate, not verified by either client) + AUTH PLAIN/LOGIN
 #   attachment     no TLS, no AUTH, a 100 KiB attachment on every message
 # msgs/s = rows / wall time of the client command, checked against the count the sink received.
-# Usage: merge_bench.sh [--rows N] [--runs R] [--variants plain,starttls_auth,attachment] [--port P] [--out FILE]
+# Usage: merge_bench.sh [--rows N] [--attachment-rows N (default: --rows)] [--runs R] [--variants plain,starttls_auth,attachment] [--port P] [--out FILE]
 # Prints one JSON line per client, variant and run (and appends them to --out).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-rows=10000 runs=3 variants="plain,starttls_auth,attachment" port=21470 out="" work="$here/work"
+rows=10000 attachment_rows="" runs=3 variants="plain,starttls_auth,attachment" port=21470 out="" work="$here/work"
 while (($#)); do
     case "$1" in
     --rows) rows="$2"; shift 2 ;;
+    --attachment-rows) attachment_rows="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --variants) variants="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
@@ -21,6 +22,7 @@ while (($#)); do
     *) echo "merge_bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
+: "${attachment_rows:=$rows}"
 py="$here/.venv/bin/python"
 [[ -x "$py" ]] || { echo "merge_bench.sh: run bench/install.sh first" >&2; exit 1; }
 mm="$here/.venv/bin/mailmerge"
@@ -29,15 +31,16 @@ mkdir -p "$d"
 user="bench@bench.test" password="benchpass"
 
 # The same list for everyone: a header row (name,email), every 7th name non-ASCII.
-if [[ ! -f "$d/list-$rows.csv" ]]; then
-    "$py" - "$rows" >"$d/list-$rows.csv" <<'PY'
+for n in "$rows" "$attachment_rows"; do
+    [[ -f "$d/list-$n.csv" ]] && continue
+    "$py" - "$n" >"$d/list-$n.csv" <<'PY'
 import sys
 names = ["Ana García", "Bob Smith", "Chloé Dubois", "Dmitri Ivanov", "Eva Müller", "Frank Li", "Søren Jensen"]
 print("name,email")
 for i in range(int(sys.argv[1])):
     print(f"{names[i % 7]} {i},u{i % 16}@bench.test")
 PY
-fi
+done
 [[ -f "$d/attachment.bin" ]] || head -c 102400 /dev/urandom >"$d/attachment.bin"
 if [[ ! -f "$d/cert.pem" ]]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
@@ -88,7 +91,8 @@ trap '[[ -n "$sink_pid" ]] && kill "$sink_pid" 2>/dev/null; true' EXIT
 now() { date +%s.%N; }
 
 run_client() { # client variant run
-    local client="$1" v="$2" run="$3" t0 t1 rc=0 sink load
+    local client="$1" v="$2" run="$3" t0 t1 rc=0 sink load n="$rows"
+    [[ "$v" == attachment ]] && n="$attachment_rows"
     load="$(cut -d' ' -f1 /proc/loadavg)"
     start_sink "$v"
     t0="$(now)"
@@ -98,14 +102,14 @@ run_client() { # client variant run
         [[ "$v" == attachment ]] && tpl="$d/template-attachment.txt"
         [[ "$v" == starttls_auth ]] && conf="$d/server-starttls_auth.conf"
         # The password is read by getpass: without a controlling terminal (setsid) it comes from stdin.
-        (cd "$d" && setsid "$mm" --no-dry-run --no-limit --template "$tpl" --database "$d/list-$rows.csv" \
+        (cd "$d" && setsid "$mm" --no-dry-run --no-limit --template "$tpl" --database "$d/list-$n.csv" \
             --config "$conf" --output-format raw <"$d/password.txt" >"$d/mailmerge.out" 2>&1) || rc=$?
         ;;
     correo)
         local extra=(--tls none)
         [[ "$v" == attachment ]] && extra+=(-a "$d/attachment.bin")
         [[ "$v" == starttls_auth ]] && extra=(--tls starttls --insecure --user "$user" --password-file "$d/password.txt")
-        "$CORREO" send -c "$d/list-$rows.csv" -e sender@bench.test -n "Bench Sender" -h 127.0.0.1 -p "$port" \
+        "$CORREO" send -c "$d/list-$n.csv" -e sender@bench.test -n "Bench Sender" -h 127.0.0.1 -p "$port" \
             -s "Benchmark newsletter for {{name}}" -m "$d/body.txt" "${extra[@]}" --send \
             >"$d/correo.out" 2>&1 || rc=$?
         ;;
@@ -114,7 +118,7 @@ run_client() { # client variant run
     stop_sink
     sink="$(cat "$d/sink.out")"
     local line
-    line="$("$py" - "$client" "$v" "$run" "$rows" "$t0" "$t1" "$rc" "$sink" "$load" <<'PY'
+    line="$("$py" - "$client" "$v" "$run" "$n" "$t0" "$t1" "$rc" "$sink" "$load" <<'PY'
 import json, sys
 client, v, run, rows, t0, t1, rc, sink, load = sys.argv[1:]
 sink = json.loads(sink) if sink.strip() else {}
@@ -141,6 +145,23 @@ if [[ -n "${CORREO:-}" ]]; then
         echo "$line"; [[ -n "$out" ]] && echo "$line" >>"$out"
     fi
 fi
+# How fast the sink itself takes mail (plain, pipelined, no client-side MIME work): a client figure near
+# this is limited by the sink, not by the client.
+sink_capacity() { # connections
+    local line
+    start_sink plain
+    line="$("$py" "$here/smtp_ingest.py" --port "$port" --count "$rows" --size 1000 --connections "$1" \
+        --users 16 --timeout 600 || true)"
+    stop_sink
+    line="$("$py" -c 'import json,sys; r=json.loads(sys.argv[1] or "{}"); print(json.dumps({"workload": "merge",
+        "client": "sink_capacity", "connections": r.get("connections"), "rows": r.get("messages"),
+        "msgs_per_s": r.get("msgs_per_s"), "errors": r.get("errors")}))' "$line")"
+    echo "$line"
+    [[ -n "$out" ]] && echo "$line" >>"$out"
+}
+sink_capacity 1
+sink_capacity 8
+
 IFS=, read -ra vs <<<"$variants"
 for ((r = 1; r <= runs; r++)); do
     for v in "${vs[@]}"; do

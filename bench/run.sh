@@ -30,15 +30,15 @@ case "$mode" in
 full)
     : "${runs:=3}"
     smtp_configs="2000x2000x1,2000x2000x16,200x200000x1,200x200000x16"
-    imap_count=20000 idle_clients=1000 idle_correo_clients="1000 10000" merge_rows=10000 ;;
+    imap_count=20000 idle_clients=1000 idle_correo_clients="1000 10000" merge_rows=10000 attach_rows=2000 ;;
 quick)
     : "${runs:=1}"
     smtp_configs="500x2000x1,500x2000x16,50x200000x1,50x200000x16"
-    imap_count=5000 idle_clients=300 idle_correo_clients="300" merge_rows=1000 ;;
+    imap_count=5000 idle_clients=300 idle_correo_clients="300" merge_rows=1000 attach_rows=200 ;;
 smoke)
     : "${runs:=1}"
     smtp_configs="20x2000x1,20x2000x4,4x200000x1,4x200000x4"
-    imap_count=200 idle_clients=10 idle_correo_clients="10" merge_rows=20 ;;
+    imap_count=200 idle_clients=10 idle_correo_clients="10" merge_rows=20 attach_rows=20 ;;
 esac
 if [[ -n "$correo" ]]; then
     correo="$(cd "$(dirname "$correo")" && pwd)/$(basename "$correo")"
@@ -97,8 +97,9 @@ if has idle; then
 fi
 
 if has merge; then
-    log "mail merge: $merge_rows rows, $runs run(s)"
-    CORREO="$correo" bash "$here/merge_bench.sh" --rows "$merge_rows" --runs "$runs" --work "$work" \
+    log "mail merge: $merge_rows rows ($attach_rows with the attachment), $runs run(s)"
+    CORREO="$correo" bash "$here/merge_bench.sh" --rows "$merge_rows" --attachment-rows "$attach_rows" \
+        --runs "$runs" --work "$work" \
         --out "$run_dir/merge.jsonl" >/dev/null || status=1
 fi
 
