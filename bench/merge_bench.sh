@@ -5,15 +5,18 @@
 #   starttls_auth  STARTTLS (self-signed certificate, not verified by either client) + AUTH PLAIN/LOGIN
 #   attachment     no TLS, no AUTH, a 100 KiB attachment on every message
 # msgs/s = rows / wall time of the client command, checked against the count the sink received.
-# Usage: merge_bench.sh [--rows N] [--attachment-rows N (default: --rows)] [--runs R] [--variants plain,starttls_auth,attachment] [--port P] [--out FILE]
+# The sink: --sink fast (default, bench/fastsink.py, asyncio) or --sink aiosmtpd (bench/sink.py): aiosmtpd
+# takes only a few hundred messages a second here, about mailmerge's own speed, so it would hide a faster client.
+# Usage: merge_bench.sh [--sink fast|aiosmtpd] [--rows N] [--attachment-rows N (default: --rows)] [--runs R] [--variants plain,starttls_auth,attachment] [--port P] [--out FILE]
 # Prints one JSON line per client, variant and run (and appends them to --out).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-rows=10000 attachment_rows="" runs=3 variants="plain,starttls_auth,attachment" port=21470 out="" work="$here/work"
+sink_kind=fast rows=10000 attachment_rows="" runs=3 variants="plain,starttls_auth,attachment" port=21470 out="" work="$here/work"
 while (($#)); do
     case "$1" in
     --rows) rows="$2"; shift 2 ;;
     --attachment-rows) attachment_rows="$2"; shift 2 ;;
+    --sink) sink_kind="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --variants) variants="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
@@ -23,6 +26,7 @@ while (($#)); do
     esac
 done
 : "${attachment_rows:=$rows}"
+work="$(mkdir -p "$work" && cd "$work" && pwd)"
 py="$here/.venv/bin/python"
 [[ -x "$py" ]] || { echo "merge_bench.sh: run bench/install.sh first" >&2; exit 1; }
 mm="$here/.venv/bin/mailmerge"
@@ -75,7 +79,9 @@ start_sink() { # variant
     local args=(--port "$port")
     [[ "$1" == starttls_auth ]] && args+=(--tls "$d/cert.pem" "$d/key.pem" --auth "$user:$password")
     rm -f "$d/sink.ready"
-    "$py" "$here/sink.py" "${args[@]}" --ready-file "$d/sink.ready" >"$d/sink.out" 2>"$d/sink.err" &
+    local script="$here/fastsink.py"
+    [[ "$sink_kind" == aiosmtpd ]] && script="$here/sink.py"
+    "$py" "$script" "${args[@]}" --ready-file "$d/sink.ready" >"$d/sink.out" 2>"$d/sink.err" &
     sink_pid=$!
     for _ in $(seq 200); do [[ -f "$d/sink.ready" ]] && return 0; sleep 0.05; done
     echo "merge_bench.sh: sink did not start: $(cat "$d/sink.err")" >&2
@@ -118,13 +124,13 @@ run_client() { # client variant run
     stop_sink
     sink="$(cat "$d/sink.out")"
     local line
-    line="$("$py" - "$client" "$v" "$run" "$n" "$t0" "$t1" "$rc" "$sink" "$load" <<'PY'
+    line="$("$py" - "$client" "$v" "$run" "$n" "$t0" "$t1" "$rc" "$sink" "$load" "$sink_kind" <<'PY'
 import json, sys
-client, v, run, rows, t0, t1, rc, sink, load = sys.argv[1:]
+client, v, run, rows, t0, t1, rc, sink, load, sink_name = sys.argv[1:]
 sink = json.loads(sink) if sink.strip() else {}
 el = float(t1) - float(t0)
 print(json.dumps({"workload": "merge", "client": client, "variant": v, "run": int(run), "rows": int(rows),
-                  "exit": int(rc), "elapsed_s": round(el, 3), "msgs_per_s": round(int(rows) / el, 1),
+                  "exit": int(rc), "elapsed_s": round(el, 3), "msgs_per_s": round(int(rows) / el, 1), "sink": sink_name,
                   "sink_messages": sink.get("messages"), "sink_cpu_s": sink.get("sink_cpu_s"),
                   "ok": int(rc) == 0 and sink.get("messages") == int(rows), "load_average_1m": float(load)}))
 PY
@@ -150,14 +156,15 @@ fi
 sink_capacity() { # connections
     local line
     start_sink plain
-    line="$("$py" "$here/smtp_ingest.py" --port "$port" --count "$rows" --size 1000 --connections "$1" \
+    line="$("$py" "$here/smtp_ingest.py" --port "$port" --count "$((rows < 5000 ? rows : 5000))" --size 1000 --connections "$1" \
         --users 16 --timeout 600 || true)"
     stop_sink
     line="$("$py" -c 'import json,sys; r=json.loads(sys.argv[1] or "{}"); print(json.dumps({"workload": "merge",
-        "client": "sink_capacity", "connections": r.get("connections"), "rows": r.get("messages"),
-        "msgs_per_s": r.get("msgs_per_s"), "errors": r.get("errors")}))' "$line")"
+        "client": "sink_capacity", "sink": sys.argv[2], "connections": r.get("connections"), "rows": r.get("messages"),
+        "msgs_per_s": r.get("msgs_per_s"), "errors": r.get("errors")}))' "$line" "$sink_kind")"
     echo "$line"
     [[ -n "$out" ]] && echo "$line" >>"$out"
+    return 0
 }
 sink_capacity 1
 sink_capacity 8

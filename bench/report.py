@@ -129,7 +129,7 @@ def main():
                 notes.append(x["skipped"])
                 continue
             if x.get("client") == "sink_capacity":
-                notes.append(f"merge: the aiosmtpd sink alone takes {x.get('msgs_per_s')} msgs/s of 1 KB "
+                notes.append(f"merge: the {x.get('sink', 'aiosmtpd')} sink alone takes {x.get('msgs_per_s')} msgs/s of 1 KB "
                              f"(plain, pipelined, {x.get('connections')} connection(s), smtp_ingest.py)")
                 continue
             by.setdefault((x["client"], x["variant"]), []).append(x)
@@ -142,10 +142,12 @@ def main():
             rows_n = (by.get(("mailmerge", v)) or by.get(("correo", v)))[0]["rows"]
             ref = stats([x["msgs_per_s"] for x in by.get(("mailmerge", v), []) if x.get("ok")])
             cor = stats([x["msgs_per_s"] for x in by.get(("correo", v), []) if x.get("ok")])
-            rows.append((f"Mail merge {rows_n:,} rows, {v}", "msgs/s", "higher", "mailmerge 2.3.0", ref, cor))
+            sink_name = (by.get(("mailmerge", v)) or by.get(("correo", v)))[0].get("sink", "aiosmtpd")
+            rows.append((f"Mail merge {rows_n:,} rows, {v} ({sink_name} sink)", "msgs/s", "higher", "mailmerge 2.3.0",
+                         ref, cor))
             sink = stats([x["sink_cpu_s"] / x["elapsed_s"] for x in by.get(("correo", v), []) if x.get("sink_cpu_s")])
             if sink:
-                notes.append(f"merge {v}: the aiosmtpd sink used {sink['median']:.2f} CPU-s per s during correo send "
+                notes.append(f"merge {v}: the sink used {sink['median']:.2f} CPU-s per s during correo send "
                              "(near 1.0 means the sink, not the client, was the limit)")
 
     doc = {"meta": meta, "notes": notes, "table": [
