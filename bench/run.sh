@@ -3,6 +3,7 @@
 # CORREO=path/to/correo is set (or --correo PATH), against correo on the same data in the same run.
 #
 #   bench/run.sh [--quick | --smoke] [--only smtp,imap,idle,merge] [--runs N] [--correo PATH] [--no-install]
+#                [--merge-sink fast|aiosmtpd]
 #
 #   (default)  the full sizes of issue 6, every figure a median of 3 runs
 #   --quick    smaller sizes, 1 run: minutes, for a first look
@@ -13,7 +14,7 @@
 # (21410–21480); the servers are started and stopped here and no system service is touched.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-mode=full only="smtp,imap,idle,merge" runs="" install=1 correo="${CORREO:-}"
+mode=full only="smtp,imap,idle,merge" runs="" install=1 correo="${CORREO:-}" merge_sink=fast
 while (($#)); do
     case "$1" in
     --quick) mode=quick; shift ;;
@@ -22,7 +23,8 @@ while (($#)); do
     --runs) runs="$2"; shift 2 ;;
     --correo) correo="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
-    -h | --help) sed -n 2,15p "$0"; exit 0 ;;
+    --merge-sink) merge_sink="$2"; shift 2 ;;
+    -h | --help) sed -n 2,16p "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -98,7 +100,8 @@ fi
 
 if has merge; then
     log "mail merge: $merge_rows rows ($attach_rows with the attachment), $runs run(s)"
-    CORREO="$correo" bash "$here/merge_bench.sh" --rows "$merge_rows" --attachment-rows "$attach_rows" \
+    CORREO="$correo" bash "$here/merge_bench.sh" --sink "$merge_sink" --rows "$merge_rows" \
+        --attachment-rows "$attach_rows" \
         --runs "$runs" --work "$work" \
         --out "$run_dir/merge.jsonl" >/dev/null || status=1
 fi
