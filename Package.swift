@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
@@ -83,6 +84,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -92,6 +94,7 @@ let package = Package(
             dependencies: [
                 "CorreoServer", "MailMerge", "MailStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -129,7 +132,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "MailTestSupport"]),
-        .testTarget(name: "CorreoServerTests", dependencies: ["CorreoServer", "MailTestSupport"]),
+        .testTarget(
+            name: "CorreoServerTests",
+            dependencies: ["CorreoServer", "MailTestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
         .testTarget(name: "CorreoCLITests", dependencies: ["correo", "MailTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

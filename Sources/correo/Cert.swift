@@ -1,18 +1,34 @@
 import ArgumentParser
+import CorreoServer
+import Foundation
 
 /// `correo cert`: a self-signed certificate in one command instead of the original's six openssl ones.
 struct Cert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a self-signed certificate (cert.pem) and key (key.pem) for the given host names."
+        abstract: "Write a self-signed certificate (cert.pem) and key (key.pem) for the given host names.",
+        discussion: """
+            Example: correo cert --host mail.example.test --host localhost --output ./mail/tls
+            Then: correo serve --cert ./mail/tls/cert.pem --key ./mail/tls/key.pem
+            """
     )
 
-    @Option(name: .customLong("host"), help: "A host name for subjectAltName; repeatable.")
+    @Option(name: .customLong("host"), help: "A host name (or IP address) for subjectAltName; repeatable.")
     var hosts: [String] = []
 
-    @Option(help: "Folder for cert.pem and key.pem. [default .]")
+    @Option(help: "Folder for cert.pem and key.pem; created if missing. [default .]")
     var output: String = "."
 
+    func validate() throws {
+        if hosts.isEmpty { throw ValidationError("give at least one --host NAME") }
+    }
+
     func run() throws {
-        throw ValidationError("cert: not yet available")
+        do {
+            let certificate = try SelfSignedCertificate.generate(hosts: hosts)
+            let paths = try certificate.write(to: URL(fileURLWithPath: output, isDirectory: true))
+            print("wrote \(paths.certificate.path) and \(paths.privateKey.path) for \(hosts.joined(separator: ", "))")
+        } catch let error as CertificateError {
+            throw ValidationError(error.description)
+        }
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 
 /// The `correo` command: one binary for the SMTP server, the IMAP server, the mail merge and their tools.
-struct Correo: ParsableCommand {
+@main
+struct Correo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "correo",
         abstract: "A mail server suite: SMTP in, Maildir on disk, IMAP out, and mail merge from CSV.",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorreoServer
 
 /// `correo imapd`: the original IMAP server's command line (`-s STORAGE -p PORT`).
 struct IMAPD: AsyncParsableCommand {
@@ -16,6 +17,14 @@ struct IMAPD: AsyncParsableCommand {
     var imapsPort: Int?
 
     func run() async throws {
-        throw ValidationError("imapd: not yet available")
+        let defaults = CorreoConfiguration.Ports.defaults
+        let ports = CorreoConfiguration.Ports(
+            smtp: 0,
+            submission: 0,
+            smtps: 0,
+            imap: try resolvePort(port, "IMAP_PORT", default: defaults.imap),
+            imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: defaults.imaps)
+        )
+        try await runServer(try server.configuration(ports: ports), protocols: .imap)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorreoServer
 
 /// `correo smtpd`: the original SMTP server's command line (`-d DOMAIN -s STORAGE -p PORT`).
 struct SMTPD: AsyncParsableCommand {
@@ -19,6 +20,14 @@ struct SMTPD: AsyncParsableCommand {
     var smtpsPort: Int?
 
     func run() async throws {
-        throw ValidationError("smtpd: not yet available")
+        let defaults = CorreoConfiguration.Ports.defaults
+        let ports = CorreoConfiguration.Ports(
+            smtp: try resolvePort(port, "SMTP_PORT", default: defaults.smtp),
+            submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: defaults.submission),
+            smtps: try resolvePort(smtpsPort, "SMTPS_PORT", default: defaults.smtps),
+            imap: 0,
+            imaps: 0
+        )
+        try await runServer(try server.configuration(ports: ports), protocols: .smtp)
     }
 }

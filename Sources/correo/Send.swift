@@ -1,9 +1,15 @@
 import ArgumentParser
+import Foundation
+import Logging
+import MailMerge
+import SMTPClient
 
 /// `correo send`: one personalised message per CSV row, the original client's flags kept.
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Send one personalised message per row of a CSV list (a dry run unless --send)."
+        abstract: "Send one personalised message per row of a CSV list (a dry run unless --send).",
+        // -h is the host, as in the original tool; help stays on --help.
+        helpNames: [.long]
     )
 
     @Option(name: [.customShort("c"), .customLong("csv")], help: "The list: name,email rows, or a header row naming the columns.")
@@ -30,7 +36,218 @@ struct Send: AsyncParsableCommand {
     @Option(name: [.customShort("a"), .customLong("attach")], help: "A file to attach; repeatable.")
     var attach: [String] = []
 
-    func run() async throws {
-        throw ValidationError("send: not yet available")
+    @Option(help: "An HTML body template; with -m, both go as multipart/alternative.")
+    var html: String?
+
+    @Option(help: "starttls (required), implicit, or none (plain text, with a warning). [default starttls]")
+    var tls: TLSChoice = .starttls
+
+    @Option(help: "The user name for SMTP AUTH.")
+    var user: String?
+
+    @Option(help: "A file holding the AUTH password (or set CORREO_SMTP_PASSWORD).")
+    var passwordFile: String?
+
+    @Option(help: "Trust the certificates in this PEM file (for a self-signed server).")
+    var cafile: String?
+
+    @Flag(help: "Do not verify the server's certificate (test servers only).")
+    var insecure = false
+
+    @Flag(name: [.customLong("send"), .customLong("no-dry-run")], help: "Really send (the default is a dry run).")
+    var send = false
+
+    @Option(help: "Send at most N messages.")
+    var limit: Int?
+
+    @Option(help: "Start at data row N (1-based), as printed by an interrupted run.")
+    var resumeFrom: Int?
+
+    @Option(help: "At most this many messages: N/min, N/s, N/h, or N (a minute).")
+    var rate: String?
+
+    @Option(help: "Write a per-recipient report: CSV, or JSON lines if the name ends in .jsonl or .json.")
+    var report: String?
+
+    @Option(help: "Connections used at once (1–\(MailMergeDefaults.maximumConnections)). [default \(MailMergeDefaults.connections)]")
+    var connections: Int = MailMergeDefaults.connections
+
+    enum TLSChoice: String, ExpressibleByArgument, CaseIterable {
+        case starttls, implicit, none
     }
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let resumeFrom, resumeFrom < 1 { throw ValidationError("--resume-from must be at least 1") }
+        guard (1...MailMergeDefaults.maximumConnections).contains(connections) else {
+            throw ValidationError("--connections must be between 1 and \(MailMergeDefaults.maximumConnections)")
+        }
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
+        if cafile != nil && insecure { throw ValidationError("--cafile and --insecure do not go together") }
+        if let rate { _ = try Self.parseRate(rate) }
+    }
+
+    func run() async throws {
+        let plan: MergePlan
+        do {
+            let list = try MergeList(contentsOf: csv)
+            let template = try MergeTemplate(bodyFile: message, htmlFile: html, columns: list.columns)
+            var attachments: [MergeAttachment] = []
+            for path in attach {
+                do {
+                    attachments.append(try MergeAttachment(path: path))
+                } catch {
+                    throw ValidationError("cannot read the attachment \(path): \((error as NSError).localizedDescription)")
+                }
+            }
+            let settings = MergeSettings(
+                fromAddress: from, fromName: fromName, subject: subject, attachments: attachments,
+                limit: limit, resumeFrom: resumeFrom ?? 1
+            )
+            plan = try MergePlan(list: list, template: template, settings: settings)
+        } catch let error as CustomStringConvertible & Error {
+            throw SendFailure(error.description)
+        }
+
+        let rows = plan.rows
+        let messages = rows.filter { if case .message = $0 { true } else { false } }.count
+        for case .invalid(let row, let reason) in rows {
+            printError("row \(row.number): \(row.address.isEmpty ? "(no address)" : row.address): \(reason); not sent")
+        }
+        let port = self.port ?? (tls == .implicit ? 465 : 587)
+        guard send else {
+            try dryRun(plan: plan, rows: rows, messages: messages, port: port)
+            return
+        }
+        try await sendAll(plan: plan, rows: rows, port: port)
+    }
+
+    private func dryRun(plan: MergePlan, rows: [PlannedRow], messages: Int, port: Int) throws {
+        for case .message(let row) in rows {
+            do {
+                let first = try plan.message(for: row)
+                FileHandle.standardOutput.write(Data(first.bytes))
+                printError("")
+                printError("Dry run: above is the message for row \(row.number) (\(row.address)) exactly as it would go out.")
+                break
+            } catch {
+                printError("row \(row.number): \(error.reason); not sent")
+            }
+        }
+        let skipped = rows.count - messages
+        printError(
+            "Dry run: \(messages) message\(messages == 1 ? "" : "s") would be sent to \(host):\(port)"
+                + (skipped > 0 ? ", \(skipped) row\(skipped == 1 ? "" : "s") skipped" : "")
+                + ". Add --send to send them."
+        )
+    }
+
+    private func sendAll(plan: MergePlan, rows: [PlannedRow], port: Int) async throws {
+        var credentials: SMTPCredentials?
+        if let user {
+            credentials = SMTPCredentials(user: user, password: try password())
+        }
+        let tlsMode: SMTPClient.TLSMode
+        switch tls {
+        case .starttls: tlsMode = .startTLS(.required)
+        case .implicit: tlsMode = .implicit
+        case .none:
+            tlsMode = .none
+            printError("warning: --tls none: messages\(credentials == nil ? "" : " and the password") go unencrypted")
+        }
+        let trust: SMTPClient.Trust =
+            insecure ? .insecure : cafile.map { .certificateAuthorities(pemFile: $0) } ?? .system
+        let server = SMTPServerSettings(
+            host: host, port: port, tls: tlsMode, trust: trust, credentials: credentials,
+            allowsAuthenticationWithoutTLS: tls == .none
+        )
+        var policy = SendingPolicy()
+        policy.connections = connections
+        policy.ratePerMinute = try rate.map(Self.parseRate)
+
+        let reportWriter: MergeReportWriter?
+        do {
+            reportWriter = try report.map { try MergeReportWriter(path: $0) }
+        } catch {
+            throw SendFailure("cannot write the report \(report ?? ""): \((error as NSError).localizedDescription)")
+        }
+        let progress = MergeProgress(total: rows.count, isTerminal: isatty(STDERR_FILENO) == 1)
+        let stop = StopRequest()
+        let interrupt = Self.installInterruptHandler(stop)
+        defer { interrupt.cancel() }
+
+        var logger = Logger(label: "correo.send")
+        logger.logLevel = .warning
+        let sender = MergeSender(plan: plan, server: server, policy: policy, logger: logger)
+        let summary = await sender.run(stop: stop) { outcome in
+            reportWriter?.record(outcome)
+            progress.record(outcome)
+            if outcome.status == .failed {
+                printError("row \(outcome.row): \(outcome.address): failed: \(outcome.reply)")
+            }
+        }
+        reportWriter?.close()
+        if stop.isRequested { progress.finish() }
+        let rate = summary.seconds > 0 ? Double(summary.sent) / summary.seconds : 0
+        print(
+            "Sent \(summary.sent), failed \(summary.failed), skipped \(summary.skipped) "
+                + "in \(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate)) messages/s)."
+        )
+        if stop.isRequested, let next = summary.resumeFrom {
+            print("Stopped. To continue, run the same command with --resume-from \(next)")
+            throw ExitCode(130)
+        }
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+
+    private func password() throws -> String {
+        if let passwordFile {
+            guard let data = FileManager.default.contents(atPath: passwordFile),
+                let text = String(data: data, encoding: .utf8)
+            else { throw SendFailure("cannot read the password file \(passwordFile)") }
+            // The first line is the password; a trailing newline is not part of it.
+            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        }
+        if let password = ProcessInfo.processInfo.environment["CORREO_SMTP_PASSWORD"] { return password }
+        throw ValidationError("--user needs --password-file FILE or the CORREO_SMTP_PASSWORD environment variable")
+    }
+
+    /// `N/min`, `N/s`, `N/h` or `N` (a minute) as messages a minute.
+    static func parseRate(_ text: String) throws -> Double {
+        let parts = text.lowercased().split(separator: "/", maxSplits: 1).map(String.init)
+        guard let count = parts.first.flatMap(Double.init), count > 0 else {
+            throw ValidationError("--rate takes N/min, N/s or N/h, like 120/min")
+        }
+        switch parts.count == 2 ? parts[1] : "min" {
+        case "s", "sec", "second": return count * 60
+        case "m", "min", "minute": return count
+        case "h", "hour": return count / 60
+        default: throw ValidationError("--rate takes N/min, N/s or N/h, like 120/min")
+        }
+    }
+
+    /// The first Ctrl-C stops after the messages in flight; a second one quits at once.
+    static func installInterruptHandler(_ stop: StopRequest) -> any DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            if stop.isRequested { Glibc.exit(130) }
+            stop.request()
+            printError("\nStopping after the messages in flight (Ctrl-C again to quit now)…")
+        }
+        source.resume()
+        return source
+    }
+}
+
+/// A line on standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A failure the user can act on; ArgumentParser prints it as "Error: …" and exits non-zero.
+struct SendFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

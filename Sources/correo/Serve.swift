@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorreoServer
 
 /// `correo serve`: every listener at once on the embedded defaults.
 struct Serve: AsyncParsableCommand {
@@ -10,6 +11,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var ports: PortOptions
 
     func run() async throws {
-        throw ValidationError("serve: not yet available")
+        let configuration = try server.configuration(ports: try ports.resolved())
+        try await runServer(configuration, protocols: .all)
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CorreoServer
 import Foundation
+import Logging
 
 /// Options every server command shares. Each long option can also come from a `CORREO_…` environment
 /// variable, so a container or a CI job can configure correo without a command line.
@@ -47,8 +49,61 @@ struct PortOptions: ParsableArguments {
     var imapsPort: Int?
 }
 
+extension PortOptions {
+    /// The five ports from flags, `CORREO_…_PORT` variables and the defaults.
+    func resolved() throws -> CorreoConfiguration.Ports {
+        let defaults = CorreoConfiguration.Ports.defaults
+        return CorreoConfiguration.Ports(
+            smtp: try resolvePort(smtpPort, "SMTP_PORT", default: defaults.smtp),
+            submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: defaults.submission),
+            smtps: try resolvePort(smtpsPort, "SMTPS_PORT", default: defaults.smtps),
+            imap: try resolvePort(imapPort, "IMAP_PORT", default: defaults.imap),
+            imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: defaults.imaps)
+        )
+    }
+}
+
 /// Reads `CORREO_NAME` from the environment: the fallback for every long option.
 func environment(_ name: String) -> String? {
     guard let value = ProcessInfo.processInfo.environment["CORREO_" + name], !value.isEmpty else { return nil }
     return value
+}
+
+extension ServerOptions {
+    /// Merges flags, `CORREO_…` variables and the defaults into one configuration; flags win over the
+    /// environment, the environment over the defaults.
+    func configuration(ports: CorreoConfiguration.Ports) throws -> CorreoConfiguration {
+        let domains = domain.isEmpty
+            ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? ["localhost"])
+            : domain
+        let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
+            throw ValidationError(ConfigurationError.invalidLogLevel(levelName).description)
+        }
+        let configuration = CorreoConfiguration(
+            storage: URL(fileURLWithPath: storage ?? environment("STORAGE") ?? "mail", isDirectory: true),
+            domains: domains,
+            hostname: hostname ?? environment("HOSTNAME"),
+            certificatePath: cert ?? environment("CERT"),
+            privateKeyPath: key ?? environment("KEY"),
+            bindAddress: bind ?? environment("BIND") ?? "0.0.0.0",
+            ports: ports,
+            allowPlaintextAuth: allowPlaintextAuth || ["1", "true", "yes"].contains(environment("ALLOW_PLAINTEXT_AUTH")?.lowercased() ?? ""),
+            logLevel: level
+        )
+        do {
+            try configuration.validate()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        return configuration
+    }
+}
+
+/// A port from a flag, else from `CORREO_NAME`, else the default; a malformed variable is an error.
+func resolvePort(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
+    if let flag { return flag }
+    guard let text = environment(variable) else { return value }
+    guard let number = Int(text) else { throw ValidationError("CORREO_\(variable)=\(text) is not a port number") }
+    return number
 }

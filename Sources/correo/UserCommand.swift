@@ -1,9 +1,174 @@
 import ArgumentParser
+import Foundation
+import Logging
+import MailStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `correo user`: manage STORAGE/passwords.txt.
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Add, change, delete or list the users in STORAGE/passwords.txt."
+        abstract: "Add, change, delete or list the users in STORAGE/passwords.txt.",
+        discussion: """
+            Passwords are stored as {SHA512-CRYPT} hashes (Dovecot's passwd-file format); plain lines of the
+            original correo (email:password) keep working until changed with `correo user passwd`.
+            Example: echo 'secret' | correo user add alice@example.com --password-stdin -s ./mail
+            """,
+        subcommands: [Add.self, Passwd.self, Del.self, List.self]
     )
+
+    /// Options every `user` subcommand shares.
+    struct StorageOptions: ParsableArguments {
+        @Option(
+            name: [.customShort("s"), .long],
+            help: "Storage folder holding passwords.txt. [CORREO_STORAGE, default ./mail]"
+        )
+        var storage: String?
+
+        var store: MailStore {
+            let path = storage ?? environment("STORAGE") ?? "mail"
+            var logger = Logger(label: "correo.user")
+            logger.logLevel = .error
+            return MailStore(root: URL(fileURLWithPath: path, isDirectory: true), logger: logger)
+        }
+    }
+
+    /// How a password is obtained: one line of standard input, or typed twice at the terminal.
+    struct PasswordOptions: ParsableArguments {
+        @Flag(help: "Read the password from the first line of standard input instead of prompting.")
+        var passwordStdin = false
+
+        func password(for address: String) throws -> String {
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    throw UserCommandError("no password on standard input")
+                }
+                return line.hasSuffix("\r") ? String(line.dropLast()) : line
+            }
+            let first = try Terminal.readSecret(prompt: "Password for \(address): ")
+            let second = try Terminal.readSecret(prompt: "Again: ")
+            guard first == second else { throw UserCommandError("the two passwords differ; nothing changed") }
+            guard !first.isEmpty else { throw UserCommandError("the password is empty; nothing changed") }
+            return first
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user and create their Maildir.")
+
+        @Argument(help: "The user's mail address.") var address: String
+        @OptionGroup var options: StorageOptions
+        @OptionGroup var passwordOptions: PasswordOptions
+
+        func run() throws {
+            try reportingErrors {
+                let store = options.store
+                _ = try store.userDirectory(for: address)
+                guard try !store.users.list().contains(address.lowercased()) else {
+                    throw MailStoreError.userExists(address.lowercased())
+                }
+                let password = try passwordOptions.password(for: address)
+                try store.users.add(address, password: password)
+                try store.createUserMaildir(address)
+                print("added \(address.lowercased()) to \(store.users.file.path)")
+            }
+        }
+    }
+
+    struct Passwd: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a user's password.")
+
+        @Argument(help: "The user's mail address.") var address: String
+        @OptionGroup var options: StorageOptions
+        @OptionGroup var passwordOptions: PasswordOptions
+
+        func run() throws {
+            try reportingErrors {
+                let store = options.store
+                guard try store.users.list().contains(address.lowercased()) else {
+                    throw MailStoreError.userNotFound(address.lowercased())
+                }
+                try store.users.setPassword(address, password: try passwordOptions.password(for: address))
+                print("changed the password of \(address.lowercased())")
+            }
+        }
+    }
+
+    struct Del: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a user from passwords.txt (their Maildir stays; delete it yourself if you wish)."
+        )
+
+        @Argument(help: "The user's mail address.") var address: String
+        @OptionGroup var options: StorageOptions
+
+        func run() throws {
+            try reportingErrors {
+                let store = options.store
+                try store.users.remove(address)
+                print("removed \(address.lowercased()); mail stays in \(try store.userDirectory(for: address).path)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the users, one address a line.")
+
+        @OptionGroup var options: StorageOptions
+
+        func run() throws {
+            try reportingErrors {
+                for user in try options.store.users.list() { print(user) }
+            }
+        }
+    }
+}
+
+/// A message for the person at the terminal.
+struct UserCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints store errors as one line on standard error and exits 1, without a stack trace or usage text.
+private func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as MailStoreError {
+        FileHandle.standardError.write(Data("correo user: \(error.description)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as UserCommandError {
+        FileHandle.standardError.write(Data("correo user: \(error.description)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+/// Reading a password from the controlling terminal with echo turned off.
+enum Terminal {
+    static func readSecret(prompt: String) throws -> String {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw UserCommandError("no terminal to ask for a password; use --password-stdin")
+        }
+        defer { close(fd) }
+        var original = termios()
+        guard tcgetattr(fd, &original) == 0 else {
+            throw UserCommandError("cannot turn off echo on the terminal; use --password-stdin")
+        }
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        silent.c_lflag |= tcflag_t(ECHONL)
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        tcsetattr(fd, TCSAFLUSH, &silent)
+        defer { tcsetattr(fd, TCSAFLUSH, &original) }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
+            if byte != UInt8(ascii: "\r") { bytes.append(byte) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+
+/// Everything a correo server process needs to start, after flags, environment and defaults are merged.
+/// DESIGN.md "Defaults that make one command enough" is the source of every default here.
+public struct CorreoConfiguration: Sendable, Equatable {
+    /// The storage folder: passwords.txt, tls/, and one Maildir per user.
+    public var storage: URL
+    /// The domains mail is accepted for, lowercased.
+    public var domains: [String]
+    /// The name the servers give themselves (greetings, Received: headers).
+    public var hostname: String
+    /// A PEM certificate chain; nil means the generated STORAGE/tls/cert.pem.
+    public var certificatePath: String?
+    /// A PEM private key; nil means the key is in `certificatePath`, or the generated one.
+    public var privateKeyPath: String?
+    /// The address every listener binds to.
+    public var bindAddress: String
+    /// Listener ports; 0 turns a listener off.
+    public var ports: Ports
+    /// AUTH and LOGIN allowed without TLS (loopback testing only).
+    public var allowPlaintextAuth: Bool
+    /// How much to log.
+    public var logLevel: Logger.Level
+
+    /// The five listener ports.
+    public struct Ports: Sendable, Equatable {
+        public var smtp: Int
+        public var submission: Int
+        public var smtps: Int
+        public var imap: Int
+        public var imaps: Int
+
+        /// The unprivileged defaults of DESIGN.md.
+        public static let defaults = Ports(smtp: 2525, submission: 2587, smtps: 2465, imap: 1143, imaps: 1993)
+
+        public init(smtp: Int, submission: Int, smtps: Int, imap: Int, imaps: Int) {
+            self.smtp = smtp
+            self.submission = submission
+            self.smtps = smtps
+            self.imap = imap
+            self.imaps = imaps
+        }
+    }
+
+    public init(
+        storage: URL = URL(fileURLWithPath: "mail", isDirectory: true),
+        domains: [String] = ["localhost"],
+        hostname: String? = nil,
+        certificatePath: String? = nil,
+        privateKeyPath: String? = nil,
+        bindAddress: String = "0.0.0.0",
+        ports: Ports = .defaults,
+        allowPlaintextAuth: Bool = false,
+        logLevel: Logger.Level = .info
+    ) {
+        self.storage = storage
+        self.domains = domains.map { $0.lowercased() }
+        self.hostname = hostname ?? domains.first ?? "localhost"
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+        self.bindAddress = bindAddress
+        self.ports = ports
+        self.allowPlaintextAuth = allowPlaintextAuth
+        self.logLevel = logLevel
+    }
+
+    /// Checks what can be checked before binding anything, with messages that name the offending value.
+    public func validate() throws {
+        for (name, port) in [
+            ("smtp", ports.smtp), ("submission", ports.submission), ("smtps", ports.smtps),
+            ("imap", ports.imap), ("imaps", ports.imaps),
+        ] where !(0...65535).contains(port) {
+            throw ConfigurationError.invalidPort(name: name, value: port)
+        }
+        if domains.isEmpty { throw ConfigurationError.noDomain }
+        for domain in domains where !Self.isDomainName(domain) {
+            throw ConfigurationError.invalidDomain(domain)
+        }
+        if privateKeyPath != nil && certificatePath == nil { throw ConfigurationError.keyWithoutCertificate }
+    }
+
+    /// A loose RFC 1035 check: labels of letters, digits and hyphens, or an address literal.
+    static func isDomainName(_ name: String) -> Bool {
+        if name.hasPrefix("[") && name.hasSuffix("]") { return true }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        return !labels.isEmpty && name.utf8.count <= 253
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { $0.isASCII ? ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") : true }
+            }
+    }
+}
+
+/// Configuration mistakes, each worded so that the operator knows what to change.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case invalidPort(name: String, value: Int)
+    case noDomain
+    case invalidDomain(String)
+    case keyWithoutCertificate
+    case invalidLogLevel(String)
+
+    public var description: String {
+        switch self {
+        case .invalidPort(let name, let value): "--\(name)-port \(value) is not a port (0 turns it off, else 1–65535)"
+        case .noDomain: "give at least one --domain"
+        case .invalidDomain(let domain): "\(domain) is not a domain name"
+        case .keyWithoutCertificate: "--key needs --cert"
+        case .invalidLogLevel(let level):
+            "unknown log level \(level): use trace, debug, info, notice, warning, error or critical"
+        }
+    }
+}

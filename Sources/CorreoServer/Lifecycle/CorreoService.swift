@@ -1,0 +1,150 @@
+import Foundation
+import IMAPServer
+import Logging
+import MailStore
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMTPServer
+
+/// One correo server process: the store, the TLS identity and whichever of the SMTP and IMAP servers
+/// the command asked for, started together and stopped together.
+public final class CorreoService: Sendable {
+    /// Which protocol servers to run.
+    public struct Protocols: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// MX, submission and submissions listeners.
+        public static let smtp = Protocols(rawValue: 1)
+        /// IMAP and IMAPS listeners.
+        public static let imap = Protocols(rawValue: 2)
+        /// Everything: what `correo serve` runs.
+        public static let all: Protocols = [.smtp, .imap]
+    }
+
+    /// A listener that is open, for the start-up report and for tests that bind port 0.
+    public struct BoundListener: Sendable, Equatable {
+        /// The service's name: smtp, submission, smtps, imap, imaps.
+        public let name: String
+        /// The port actually bound.
+        public let port: Int
+    }
+
+    private let configuration: CorreoConfiguration
+    private let logger: Logger
+    private let smtp: SMTPServer?
+    private let imap: IMAPServer?
+
+    /// Prepares the store and TLS; binds nothing yet. Errors here are the operator's to fix (a bad
+    /// certificate file, an unwritable storage folder) and say which file or folder is at fault.
+    public init(configuration: CorreoConfiguration, protocols: Protocols, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        try FileManager.default.createDirectory(
+            at: configuration.storage,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        let store = MailStore(root: configuration.storage, logger: logger)
+        let tls = try Self.tlsContext(configuration: configuration, logger: logger)
+        let group = MultiThreadedEventLoopGroup.singleton
+        if protocols.contains(.smtp) {
+            let smtpConfiguration = SMTPServerConfiguration(
+                hostname: configuration.hostname,
+                localDomains: configuration.domains,
+                allowPlaintextAuth: configuration.allowPlaintextAuth
+            )
+            smtp = SMTPServer(
+                configuration: smtpConfiguration,
+                delivery: MailStoreDelivery(store: store),
+                authenticator: MailStoreAuthenticator(users: store.users),
+                tlsContext: tls,
+                group: group,
+                logger: logger
+            )
+        } else {
+            smtp = nil
+        }
+        if protocols.contains(.imap) {
+            imap = IMAPServer(
+                configuration: IMAPServer.Configuration(
+                    allowPlaintextAuth: configuration.allowPlaintextAuth,
+                    serverName: configuration.hostname
+                ),
+                store: store,
+                users: store.users,
+                tlsContext: tls,
+                group: group,
+                logger: logger
+            )
+        } else {
+            imap = nil
+        }
+    }
+
+    /// Opens every listener whose port is not 0.
+    public func start() async throws -> [BoundListener] {
+        let host = configuration.bindAddress
+        let ports = configuration.ports
+        var bound: [BoundListener] = []
+        if let smtp {
+            let wanted: [(SMTPListenerKind, Int)] = [(.mx, ports.smtp), (.submission, ports.submission), (.submissions, ports.smtps)]
+            let listeners = wanted.filter { $0.1 != 0 }.map { SMTPListener(kind: $0.0, host: host, port: $0.1) }
+            for listener in try await smtp.start(listeners: listeners) {
+                bound.append(BoundListener(name: Self.name(of: listener.kind), port: listener.port))
+            }
+        }
+        if let imap {
+            let wanted: [(IMAPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.imap, "imap"), (.implicitTLS, ports.imaps, "imaps")]
+            let open = wanted.filter { $0.1 != 0 }
+            let boundPorts = try await imap.start(listeners: open.map { IMAPServer.Listener(kind: $0.0, host: host, port: $0.1) })
+            for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
+        }
+        return bound
+    }
+
+    /// Stops accepting and lets sessions finish their current transaction.
+    public func shutdown() async {
+        await smtp?.shutdown(graceful: true)
+        try? await imap?.shutdown()
+    }
+
+    /// Starts, reports the listeners, waits for SIGINT/SIGTERM, then shuts down gracefully.
+    public func run() async throws {
+        let bound = try await start()
+        let summary = bound.map { "\($0.name) \(configuration.bindAddress):\($0.port)" }.joined(separator: ", ")
+        logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
+        let signal = await ShutdownSignal.wait()
+        ShutdownSignal.restoreDefaults()
+        logger.notice("\(signal) received: stopping (a second one ends the process at once)")
+        await shutdown()
+        logger.notice("correo stopped")
+    }
+
+    private static func name(of kind: SMTPListenerKind) -> String {
+        switch kind {
+        case .mx: "smtp"
+        case .submission: "submission"
+        case .submissions: "smtps"
+        }
+    }
+
+    /// The given certificate, or the one generated into STORAGE/tls/ on first start.
+    private static func tlsContext(configuration: CorreoConfiguration, logger: Logger) throws -> NIOSSLContext {
+        let identity: TLSIdentity
+        if let certificate = configuration.certificatePath {
+            identity = try TLSIdentity.load(certificatePath: certificate, keyPath: configuration.privateKeyPath)
+        } else {
+            var hosts = [configuration.hostname]
+            for domain in configuration.domains where !hosts.contains(domain) { hosts.append(domain) }
+            let made = try DefaultCertificate.ensure(storage: configuration.storage, hosts: hosts)
+            if made.generated { logger.notice("generated a self-signed certificate: \(made.certificate)") }
+            identity = try TLSIdentity.load(certificatePath: made.certificate, keyPath: made.privateKey)
+        }
+        do {
+            return try NIOSSLContext(configuration: identity.serverConfiguration())
+        } catch {
+            throw CertificateError.invalid(configuration.certificatePath ?? "the generated certificate", reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import MailStore
+
+extension MailStoreExecutor {
+    // RFC 3501 §6.3.3 CREATE: a trailing delimiter is allowed; creating INBOX fails.
+    func create(_ name: IMAPMailboxName, request: ExecutionRequest) async throws -> CommandOutcome {
+        if name.isInbox { throw CommandFailure(.no, .alreadyExists, "INBOX always exists") }
+        try await store.createMailbox(user: request.user, name: Self.storeName(name))
+        return CommandOutcome(responses: [.ok(request.tag, "CREATE completed")])
+    }
+
+    // RFC 3501 §6.3.4 DELETE.
+    func delete(_ name: IMAPMailboxName, request: ExecutionRequest) async throws -> CommandOutcome {
+        let storeName = try Self.storeName(name)
+        try await store.deleteMailbox(user: request.user, name: storeName)
+        var selection = CommandOutcome.Selection.unchanged
+        if let current = selected, current.name == name {
+            selected = nil
+            selection = .deselected
+        }
+        return CommandOutcome(responses: [.ok(request.tag, "DELETE completed")], selection: selection)
+    }
+
+    // RFC 3501 §6.3.5 RENAME (renaming INBOX moves its messages to the new mailbox and leaves it empty).
+    func rename(_ from: IMAPMailboxName, _ to: IMAPMailboxName, request: ExecutionRequest) async throws -> CommandOutcome {
+        try await store.renameMailbox(user: request.user, from: Self.storeName(from), to: Self.storeName(to))
+        return CommandOutcome(responses: [.ok(request.tag, "RENAME completed")])
+    }
+
+    // RFC 3501 §6.3.6 SUBSCRIBE, §6.3.7 UNSUBSCRIBE.
+    func subscribe(_ name: IMAPMailboxName, _ on: Bool, request: ExecutionRequest) async throws -> CommandOutcome {
+        let storeName = try Self.storeName(name)
+        if on {
+            try await store.subscribe(user: request.user, name: storeName)
+        } else {
+            try await store.unsubscribe(user: request.user, name: storeName)
+        }
+        return CommandOutcome(responses: [.ok(request.tag, "\(on ? "SUBSCRIBE" : "UNSUBSCRIBE") completed")])
+    }
+
+    // RFC 3501 §6.3.10 STATUS (RFC 9051 SIZE, RFC 7162 HIGHESTMODSEQ).
+    func status(_ name: IMAPMailboxName, _ attributes: [StatusAttribute], request: ExecutionRequest) async throws
+        -> CommandOutcome
+    {
+        let values = try await statusValues(name, attributes, user: request.user)
+        let updates = try await updates(allowExpunge: true, condStore: request.condStore)
+        return CommandOutcome(responses: updates + [.untagged(.status(name, values)), .ok(request.tag, "STATUS completed")])
+    }
+
+    func statusValues(_ name: IMAPMailboxName, _ attributes: [StatusAttribute], user: String) async throws
+        -> [StatusValue]
+    {
+        let mailbox = try await store.mailbox(user: user, name: Self.storeName(name))
+        try await mailbox.synchronize()
+        let records = await mailbox.snapshot()
+        var values: [StatusValue] = []
+        for attribute in attributes {
+            let value: UInt64
+            switch attribute {
+            case .messages: value = UInt64(records.count)
+            case .recent: value = UInt64(records.filter(\.isRecent).count)
+            case .uidNext: value = UInt64(await mailbox.uidNext)
+            case .uidValidity: value = UInt64(await mailbox.uidValidity)
+            case .unseen: value = UInt64(records.filter { !$0.flags.contains(.seen) }.count)
+            case .size: value = records.reduce(0) { $0 + UInt64($1.size) }
+            case .highestModSeq: value = await mailbox.highestModSeq
+            }
+            values.append(StatusValue(attribute, value))
+        }
+        return values
+    }
+
+    // RFC 3501 §6.3.11 APPEND with RFC 4315 APPENDUID; a missing mailbox answers [TRYCREATE].
+    func append(_ append: AppendCommand, request: ExecutionRequest) async throws -> CommandOutcome {
+        let mailbox: Mailbox
+        do {
+            mailbox = try await store.mailbox(user: request.user, name: Self.storeName(append.mailbox))
+        } catch MailStoreError.mailboxNotFound {
+            throw CommandFailure(.no, .tryCreate, "No such mailbox")
+        }
+        let (flags, keywords) = Self.storeFlags(append.flags)
+        let uid = try await mailbox.append(
+            bytes: append.message, flags: flags, keywords: keywords, internalDate: append.internalDate ?? .now)
+        let validity = await mailbox.uidValidity
+        let updates = try await updates(allowExpunge: true, condStore: request.condStore)
+        return CommandOutcome(responses: updates + [.ok(request.tag, .appendUID(uidValidity: validity, uid: uid), "APPEND completed")])
+    }
+}

@@ -1,0 +1,81 @@
+import MailStore
+
+extension MailStoreExecutor {
+    // RFC 3501 §6.3.1 SELECT, §6.3.2 EXAMINE; RFC 7162 §3.1.8 HIGHESTMODSEQ; RFC 7162 §3.2.11 CLOSED.
+    func select(_ name: IMAPMailboxName, readOnly: Bool, request: ExecutionRequest) async throws -> CommandOutcome {
+        let tag = request.tag
+        let wasSelected = selected != nil
+        selected = nil
+        let mailbox: Mailbox
+        do {
+            mailbox = try await store.mailbox(user: request.user, name: Self.storeName(name))
+            try await mailbox.synchronize()
+        } catch {
+            // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
+            let response = (error as? MailStoreError).map { Self.response(for: $0, tag: tag) }
+                ?? .no(tag, .serverBug, "Cannot open mailbox")
+            return CommandOutcome(responses: [response], selection: wasSelected ? .deselected : .unchanged)
+        }
+        let records = await mailbox.snapshot()
+        let recent = readOnly ? [] : await mailbox.claimRecent()
+        let view = SelectedMailboxView(messages: records.map(Self.viewMessage), recent: recent, readOnly: readOnly)
+        selected = Selected(mailbox: mailbox, name: name, view: view)
+
+        var keywords: [String] = []
+        for record in records {
+            for keyword in record.keywords where !keywords.contains(keyword) { keywords.append(keyword) }
+        }
+        let flags = [Flag.answered, .flagged, .deleted, .seen, .draft] + keywords.map(Flag.init)
+        var responses: [IMAPResponse] = []
+        if wasSelected { responses.append(.untagged(.condition(.ok, .closed, "Previous mailbox closed"))) }
+        responses.append(.untagged(.flags(flags)))
+        responses.append(.untagged(.condition(.ok, .permanentFlags(readOnly ? [] : flags, allowsKeywords: !readOnly),
+            readOnly ? "No permanent flags permitted" : "Flags permitted")))
+        responses.append(.untagged(.exists(view.count)))
+        responses.append(.untagged(.recent(view.recent.count)))
+        if let firstUnseen = records.firstIndex(where: { !$0.flags.contains(.seen) }) {
+            responses.append(.untagged(.condition(.ok, .unseen(firstUnseen + 1), "First unseen")))
+        }
+        responses.append(.untagged(.condition(.ok, .uidValidity(await mailbox.uidValidity), "UIDs valid")))
+        responses.append(.untagged(.condition(.ok, .uidNext(await mailbox.uidNext), "Predicted next UID")))
+        responses.append(.untagged(.condition(.ok, .highestModSeq(await mailbox.highestModSeq), "Highest")))
+        responses.append(.ok(tag, readOnly ? .readOnly : .readWrite, "\(readOnly ? "EXAMINE" : "SELECT") completed"))
+        return CommandOutcome(responses: responses, selection: .selected(name, readOnly: readOnly))
+    }
+
+    // RFC 3501 §6.4.2 CLOSE: expunge silently (read-write only), then deselect.
+    func closeMailbox(_ request: ExecutionRequest) async throws -> CommandOutcome {
+        let current = try requireSelected()
+        if !current.view.readOnly { try await current.mailbox.expunge(uids: nil) }
+        selected = nil
+        return CommandOutcome(responses: [.ok(request.tag, "CLOSE completed")], selection: .deselected)
+    }
+
+    // RFC 3691 UNSELECT: deselect without expunging.
+    func unselect(_ request: ExecutionRequest) -> CommandOutcome {
+        selected = nil
+        return CommandOutcome(responses: [.ok(request.tag, "UNSELECT completed")], selection: .deselected)
+    }
+
+    // RFC 3501 §6.1.2 NOOP, §6.4.1 CHECK, RFC 2177 IDLE completion: look at the disk, report changes.
+    func poll(_ request: ExecutionRequest, text: String) async throws -> CommandOutcome {
+        let responses = try await updates(allowExpunge: true, condStore: request.condStore, synchronize: true)
+        return CommandOutcome(responses: responses + [.ok(request.tag, text)])
+    }
+
+    // RFC 2177 IDLE: wait for the mailbox's change notifications and report each change at once.
+    func idle(sink: ResponseSink) async {
+        guard let mailbox = selected?.mailbox else {
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            return
+        }
+        let changes = await mailbox.changes()
+        if let responses = try? await updates(allowExpunge: true, condStore: false, synchronize: true) {
+            await sink.send(responses)
+        }
+        for await _ in changes {
+            if Task.isCancelled { break }
+            if let responses = try? await updates(allowExpunge: true, condStore: false) { await sink.send(responses) }
+        }
+    }
+}

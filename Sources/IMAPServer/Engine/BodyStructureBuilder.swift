@@ -1,0 +1,44 @@
+import MailCore
+
+/// Builds BODY / BODYSTRUCTURE (RFC 3501 §7.4.2) from MailCore's MIME tree. Sizes and line counts
+/// are of the CRLF form the client fetches; parameter values are MailCore's decoded ones.
+enum BodyStructureBuilder {
+    static func structure(_ part: MIMEPart) -> BodyStructure {
+        let contentType = part.contentType
+        let ext = BodyStructure.Extension(
+            disposition: part.contentDisposition.map {
+                BodyStructure.Disposition(type: $0.type, parameters: parameters($0.parameters))
+            },
+            language: part.contentLanguage.isEmpty ? nil : part.contentLanguage.map { Array($0.utf8) },
+            location: part.contentLocation.map { Array($0.utf8) })
+        if part.isMultipart {
+            return .multipart(.init(
+                parts: part.children.map(structure), subtype: contentType.subtype,
+                parameters: parameters(contentType.parameters), ext: ext))
+        }
+        let size = part.bodySize + part.bareLineFeedCount
+        let kind: BodyStructure.SinglePart.Kind
+        if let inner = part.encapsulatedMessage {
+            kind = .message(EnvelopeBuilder.envelope(inner.header), structure(inner), lines: part.bodyLineCount)
+        } else if contentType.isText {
+            kind = .text(lines: part.bodyLineCount)
+        } else {
+            kind = .basic
+        }
+        var params = parameters(contentType.parameters)
+        // RFC 2045 §5.2: a text part without a charset is us-ascii; clients rely on seeing it.
+        if contentType.isText, contentType.charset == nil, part.header.field(named: "Content-Type") == nil {
+            params.append(.init("charset", Array("us-ascii".utf8)))
+        }
+        return .singlepart(.init(
+            type: contentType.type, subtype: contentType.subtype, parameters: params,
+            id: part.header.field(named: "Content-ID")?.unfoldedValue,
+            description: part.header.field(named: "Content-Description")?.unfoldedValue,
+            encoding: part.contentTransferEncoding.name, size: size, kind: kind,
+            md5: part.header.field(named: "Content-MD5")?.unfoldedValue, ext: ext))
+    }
+
+    private static func parameters(_ parameters: MIMEParameters) -> [BodyStructure.Parameter] {
+        parameters.map { BodyStructure.Parameter($0.name, Array($0.value.utf8)) }
+    }
+}

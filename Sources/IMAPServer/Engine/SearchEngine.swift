@@ -1,0 +1,130 @@
+import Foundation
+import MailCore
+
+/// Evaluates SEARCH keys (RFC 3501 §6.4.4) against one message. Text keys compare case-insensitively
+/// with RFC 2047 words and transfer encodings decoded; the message is read only when a key needs it.
+struct SearchEngine {
+    struct Candidate {
+        var msn: Int
+        var uid: UInt32
+        var flags: [Flag]
+        var isRecent: Bool
+        var size: Int
+        var internalDate: Date
+        var modSeq: UInt64
+    }
+
+    let lastMSN: UInt32
+    let lastUID: UInt32
+
+    static func need(_ key: SearchKey) -> FetchEngine.Need {
+        switch key {
+        case .and(let keys): keys.map(need).max() ?? .nothing
+        case .or(let a, let b): max(need(a), need(b))
+        case .not(let k): need(k)
+        case .header, .bcc, .cc, .from, .subject, .to, .sentBefore, .sentOn, .sentSince: .header
+        case .body, .text: .whole
+        default: .nothing
+        }
+    }
+
+    func matches(_ key: SearchKey, _ candidate: Candidate, _ message: inout LoadedMessage?) -> Bool {
+        switch key {
+        case .all: return true
+        case .and(let keys): return keys.allSatisfy { matches($0, candidate, &message) }
+        case .or(let a, let b): return matches(a, candidate, &message) || matches(b, candidate, &message)
+        case .not(let k): return !matches(k, candidate, &message)
+        case .sequenceSet(let set): return set.contains(UInt32(candidate.msn), last: lastMSN)
+        case .uid(let set): return set.contains(candidate.uid, last: lastUID)
+        case .flag(let flag, let set):
+            let has = flag == .recent ? candidate.isRecent : candidate.flags.contains { $0.rawValue.lowercased() == flag.rawValue.lowercased() }
+            return has == set
+        case .new: return candidate.isRecent && !candidate.flags.contains(.seen)
+        case .old: return !candidate.isRecent
+        case .recent: return candidate.isRecent
+        case .larger(let n): return UInt64(candidate.size) > n
+        case .smaller(let n): return UInt64(candidate.size) < n
+        case .modSeq(let n): return candidate.modSeq >= n
+        case .before(let day): return Self.day(of: candidate.internalDate) < day
+        case .on(let day): return Self.day(of: candidate.internalDate) == day
+        case .since(let day): return Self.day(of: candidate.internalDate) >= day
+        case .sentBefore(let day), .sentOn(let day), .sentSince(let day):
+            guard var m = message, let value = m.header().field(named: "Date")?.value, let sent = Self.parseDay(value)
+            else { return false }
+            message = m
+            switch key {
+            case .sentBefore: return sent < day
+            case .sentOn: return sent == day
+            default: return sent >= day
+            }
+        case .header(let field, let value): return headerContains(field, value, &message)
+        case .bcc(let v): return headerContains("Bcc", v, &message)
+        case .cc(let v): return headerContains("Cc", v, &message)
+        case .from(let v): return headerContains("From", v, &message)
+        case .to(let v): return headerContains("To", v, &message)
+        case .subject(let v): return headerContains("Subject", v, &message)
+        case .body(let v): return bodyContains(v, &message)
+        case .text(let v):
+            guard var m = message else { return false }
+            let needle = v.lowercased()
+            let headerText = m.header().fields.map { $0.name + ": " + $0.decodedValue }.joined(separator: "\n")
+            message = m
+            return needle.isEmpty || headerText.lowercased().contains(needle) || bodyContains(v, &message)
+        }
+    }
+
+    private func headerContains(_ name: String, _ value: String, _ message: inout LoadedMessage?) -> Bool {
+        guard var m = message else { return false }
+        let fields = m.header().fields(named: name)
+        message = m
+        // RFC 3501: HEADER with an empty string matches every message that has the field.
+        if value.isEmpty { return !fields.isEmpty }
+        let needle = value.lowercased()
+        return fields.contains { $0.decodedValue.lowercased().contains(needle) }
+    }
+
+    private func bodyContains(_ value: String, _ message: inout LoadedMessage?) -> Bool {
+        guard var m = message, !m.headerOnly else { return false }
+        let needle = value.lowercased()
+        if needle.isEmpty { return true }
+        let root = m.root()
+        message = m
+        let bytes = m.bytes
+        var parts = [root] + root.descendants
+        parts = parts.filter { !$0.isMultipart && $0.encapsulatedMessage == nil }
+        for part in parts where part.contentType.isText || part.contentType.type == "message" {
+            if part.text(in: bytes).lowercased().contains(needle) { return true }
+        }
+        return false
+    }
+
+    /// The UTC calendar day of an internal date (RFC 3501: time and zone disregarded).
+    static func day(of date: Date) -> SearchDate {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let civil = civilFromDays(days)
+        return SearchDate(year: civil.year, month: civil.month, day: civil.day)
+    }
+
+    /// The calendar day an RFC 5322 Date header names, as written (its own zone).
+    static func parseDay(_ value: String) -> SearchDate? {
+        let words = value.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" })
+        var day: Int?
+        var month: Int?
+        var year: Int?
+        for word in words {
+            if let n = Int(word) {
+                if day == nil, month == nil, n >= 1, n <= 31 {
+                    day = n
+                } else if month != nil, year == nil {
+                    year = n < 50 ? 2000 + n : (n < 1000 ? 1900 + n : n)
+                    break
+                }
+            } else if month == nil, let index = IMAPParser.monthNames.firstIndex(of: word.prefix(3).uppercased()) {
+                month = index + 1
+            }
+        }
+        guard let day, let month, let year else { return nil }
+        return SearchDate(year: year, month: month, day: day)
+    }
+}

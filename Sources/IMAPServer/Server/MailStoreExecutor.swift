@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import MailStore
+
+/// Runs mailbox commands for one connection against `MailStore`: the asynchronous layer above the pure
+/// `IMAPSession`. It holds the selected mailbox and the client's view of it (`SelectedMailboxView`).
+actor MailStoreExecutor: IMAPCommandExecuting {
+    struct Selected {
+        var mailbox: Mailbox
+        var name: IMAPMailboxName
+        var view: SelectedMailboxView
+    }
+
+    let store: MailStore
+    let users: Users
+    let logger: Logger
+    var selected: Selected?
+
+    /// The hierarchy delimiter shown in LIST and NAMESPACE; MailStore's name components joined by it.
+    static let delimiter: Character = "/"
+
+    init(store: MailStore, users: Users, logger: Logger) {
+        self.store = store
+        self.users = users
+        self.logger = logger
+    }
+
+    func verify(username: String, password: String) async -> Bool {
+        await users.verify(address: username, password: password)
+    }
+
+    func close() async {
+        selected = nil
+    }
+
+    func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
+        let tag = request.tag
+        do {
+            switch request.command {
+            case .select(let name, _): return try await select(name, readOnly: false, request: request)
+            case .examine(let name, _): return try await select(name, readOnly: true, request: request)
+            case .create(let name): return try await create(name, request: request)
+            case .delete(let name): return try await delete(name, request: request)
+            case .rename(let from, let to): return try await rename(from, to, request: request)
+            case .subscribe(let name): return try await subscribe(name, true, request: request)
+            case .unsubscribe(let name): return try await subscribe(name, false, request: request)
+            case .list(let command): return try await list(command, request: request, sink: sink)
+            case .lsub(let reference, let pattern): return try await lsub(reference, pattern, request: request, sink: sink)
+            case .status(let name, let attributes): return try await status(name, attributes, request: request)
+            case .append(let command): return try await append(command, request: request)
+            case .noop, .check: return try await poll(request, text: "\(request.command.name) completed")
+            case .idle: return try await poll(request, text: "IDLE terminated")
+            case .close: return try await closeMailbox(request)
+            case .unselect: return unselect(request)
+            case .expunge: return try await expunge(nil, request: request)
+            case .uidExpunge(let set): return try await expunge(set, request: request)
+            case .search(let command, let uid): return try await search(command, uid: uid, request: request, sink: sink)
+            case .fetch(let set, let attributes, let changedSince, let uid):
+                return try await fetch(set, attributes, changedSince: changedSince, uid: uid, request: request, sink: sink)
+            case .store(let set, let store, let uid): return try await storeFlags(set, store, uid: uid, request: request, sink: sink)
+            case .copy(let set, let destination, let uid):
+                return try await copy(set, to: destination, uid: uid, move: false, request: request)
+            case .move(let set, let destination, let uid):
+                return try await copy(set, to: destination, uid: uid, move: true, request: request)
+            default:
+                return CommandOutcome(responses: [.bad(tag, "\(request.command.name) is not handled here")])
+            }
+        } catch let error as CommandFailure {
+            return CommandOutcome(responses: [error.response(tag: tag)], selection: error.deselects ? .deselected : .unchanged)
+        } catch let error as MailStoreError {
+            logger.info("command failed", metadata: ["command": "\(request.command.name)", "error": "\(error)"])
+            return CommandOutcome(responses: [Self.response(for: error, tag: tag)])
+        } catch {
+            logger.warning("command failed", metadata: ["command": "\(request.command.name)", "error": "\(error)"])
+            return CommandOutcome(responses: [.no(tag, .serverBug, "\(request.command.name) failed")])
+        }
+    }
+
+    /// The NO a store error becomes (RFC 5530 response codes).
+    static func response(for error: MailStoreError, tag: String) -> IMAPResponse {
+        switch error {
+        case .mailboxNotFound: .no(tag, .nonexistent, "No such mailbox")
+        case .mailboxExists: .no(tag, .alreadyExists, "Mailbox already exists")
+        case .cannotDeleteInbox: .no(tag, .cannot, "INBOX cannot be deleted")
+        case .mailboxHasChildren: .no(tag, .inUse, "Mailbox has children; delete them first")
+        case .invalidMailboxName(_, let reason): .no(tag, .cannot, "Invalid mailbox name: \(reason)")
+        case .tooManyKeywords: .no(tag, .limit, "Too many keywords in this mailbox")
+        case .invalidKeyword: .no(tag, .cannot, "Invalid keyword")
+        case .messageNotFound: .no(tag, .expungeIssued, "Message was expunged")
+        default: .no(tag, .serverBug, "Internal error")
+        }
+    }
+
+    /// MailStore's name for an IMAP mailbox name.
+    static func storeName(_ name: IMAPMailboxName) throws -> MailboxName {
+        if name.isInbox { return .inbox }
+        var path = name.name
+        while path.hasSuffix(String(delimiter)) { path.removeLast() }
+        return try MailboxName(path: path, delimiter: delimiter)
+    }
+
+    static func imapName(_ name: MailboxName) -> IMAPMailboxName {
+        IMAPMailboxName(name.components.joined(separator: String(delimiter)))
+    }
+
+    /// The selected mailbox or a NO.
+    func requireSelected() throws -> Selected {
+        guard let selected else { throw CommandFailure(.bad, nil, "No mailbox selected") }
+        return selected
+    }
+
+    /// Brings the client's view up to date; the untagged responses it returns go before the tagged one.
+    func updates(allowExpunge: Bool, condStore: Bool, synchronize: Bool = false) async throws -> [IMAPResponse] {
+        guard var current = selected else { return [] }
+        if synchronize { try await current.mailbox.synchronize() }
+        let records = await current.mailbox.snapshot()
+        let recent = await current.mailbox.claimRecent()
+        let responses = current.view.update(
+            to: records.map(Self.viewMessage), newlyRecent: recent, allowExpunge: allowExpunge, includeModSeq: condStore)
+        selected = current
+        return responses
+    }
+
+    static func viewMessage(_ record: MessageRecord) -> SelectedMailboxView.Message {
+        SelectedMailboxView.Message(uid: record.uid, flags: flags(of: record), modSeq: record.modSeq)
+    }
+
+    static func flags(of record: MessageRecord) -> [Flag] {
+        record.flags.imapNames.map(Flag.init) + record.keywords.map(Flag.init)
+    }
+
+    /// Splits IMAP flags into MailStore's system flags and keywords (`\Recent` cannot be stored).
+    static func storeFlags(_ flags: [Flag]) -> (MessageFlags, [String]) {
+        var system: MessageFlags = []
+        var keywords: [String] = []
+        for flag in flags {
+            if let known = MessageFlags(imapName: flag.rawValue) {
+                system.insert(known)
+            } else if !flag.isSystemFlag, !keywords.contains(flag.rawValue) {
+                keywords.append(flag.rawValue)
+            }
+        }
+        return (system, keywords)
+    }
+}
+
+/// A command that ends with NO or BAD.
+struct CommandFailure: Error {
+    var status: ResponseStatus
+    var code: ResponseCode?
+    var text: String
+    var deselects = false
+
+    init(_ status: ResponseStatus, _ code: ResponseCode?, _ text: String, deselects: Bool = false) {
+        self.status = status
+        self.code = code
+        self.text = text
+        self.deselects = deselects
+    }
+
+    func response(tag: String) -> IMAPResponse { .tagged(tag: tag, status, code, text) }
+}

@@ -1,0 +1,65 @@
+/// What a session may do, fixed when the connection is accepted.
+public struct IMAPSessionConfiguration: Sendable, Equatable {
+    /// Whether the connection is already encrypted (the implicit-TLS port).
+    public var isTLS: Bool
+    /// Whether STARTTLS can be offered (a TLS context exists and the connection is not yet encrypted).
+    public var startTLSAvailable: Bool
+    /// Allow LOGIN and AUTHENTICATE PLAIN without TLS (`--allow-plaintext-auth`).
+    public var allowPlaintextAuth: Bool
+    /// Advertise CONDSTORE (the store keeps modification sequences).
+    public var condStore: Bool
+    public var appendLimit: Int
+    public var maxFailedLogins: Int
+    public var failedLoginDelayMilliseconds: Int
+    /// The name shown in the greeting.
+    public var serverName: String
+
+    public init(
+        isTLS: Bool = false, startTLSAvailable: Bool = false, allowPlaintextAuth: Bool = false,
+        condStore: Bool = true, appendLimit: Int = IMAPDefaults.appendLimit,
+        maxFailedLogins: Int = IMAPDefaults.maxFailedLogins,
+        failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds, serverName: String = "correo"
+    ) {
+        self.isTLS = isTLS
+        self.startTLSAvailable = startTLSAvailable
+        self.allowPlaintextAuth = allowPlaintextAuth
+        self.condStore = condStore
+        self.appendLimit = appendLimit
+        self.maxFailedLogins = maxFailedLogins
+        self.failedLoginDelayMilliseconds = failedLoginDelayMilliseconds
+        self.serverName = serverName
+    }
+}
+
+/// A mailbox command handed to the executor, with what it needs from the session.
+public struct ExecutionRequest: Sendable, Equatable {
+    public var tag: String
+    public var command: IMAPCommand
+    public var user: String
+    /// Whether the client enabled or used CONDSTORE (RFC 7162 §3.1: MODSEQ in FETCH responses).
+    public var condStore: Bool
+
+    public init(tag: String, command: IMAPCommand, user: String, condStore: Bool) {
+        self.tag = tag
+        self.command = command
+        self.user = user
+        self.condStore = condStore
+    }
+}
+
+/// What the executor reports back: the responses to send (tagged completion last) and whether the
+/// selected mailbox changed.
+public struct CommandOutcome: Sendable, Equatable {
+    public enum Selection: Sendable, Equatable {
+        case unchanged
+        case selected(IMAPMailboxName, readOnly: Bool)
+        case deselected
+    }
+    public var responses: [IMAPResponse]
+    public var selection: Selection
+
+    public init(responses: [IMAPResponse], selection: Selection = .unchanged) {
+        self.responses = responses
+        self.selection = selection
+    }
+}

@@ -1,0 +1,115 @@
+/// The result of parsing a header: the fields and where the body starts.
+public struct ParsedHeader: Sendable, Hashable {
+    /// The header's fields.
+    public var header: MessageHeader
+    /// Index (in the parsed collection's own indices) of the first body byte, just after the blank
+    /// line; the end index when there is no blank line (then everything was header).
+    public var bodyStart: Int
+}
+
+extension MessageHeader {
+    /// Parses an RFC 5322 header (section 2.2) from the start of `bytes`.
+    ///
+    /// Lines end in CRLF or bare LF. A line starting with space or tab continues the previous field
+    /// (2.2.3). Parsing stops after the first empty line; with none, all bytes are header. A line with
+    /// no colon is kept as a malformed field so nothing is lost. Offsets are indices of `bytes`.
+    public static func parse(_ bytes: ArraySlice<UInt8>) -> ParsedHeader {
+        let base = bytes.startIndex
+        return bytes.withUnsafeBufferPointer { buffer in
+            parse(buffer: buffer, base: base)
+        }
+    }
+
+    /// Parses a header from memory someone else owns; offsets in the result are buffer positions
+    /// plus `base`.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>, base: Int = 0) -> ParsedHeader {
+        var parser = HeaderScanner(buffer: buffer, base: base)
+        return parser.run()
+    }
+
+    /// Parses an RFC 5322 header from the start of `bytes`; see `parse(_:)` for slices.
+    public static func parse(_ bytes: [UInt8]) -> ParsedHeader {
+        parse(bytes[...])
+    }
+}
+
+/// Walks header lines over a buffer without copying anything but each field's own bytes.
+private struct HeaderScanner {
+    let buffer: UnsafeBufferPointer<UInt8>
+    let base: Int
+    var fields: [HeaderField] = []
+    var fieldStart = -1
+
+    init(buffer: UnsafeBufferPointer<UInt8>, base: Int) {
+        self.buffer = buffer
+        self.base = base
+    }
+
+    mutating func run() -> ParsedHeader {
+        let count = buffer.count
+        var index = 0
+        var bodyStart = count
+        while index < count {
+            let first = buffer[index]
+            if first == ASCII.lf {
+                bodyStart = index + 1
+                break
+            }
+            if first == ASCII.cr, index + 1 < count, buffer[index + 1] == ASCII.lf {
+                bodyStart = index + 2
+                break
+            }
+            let next = lineEnd(from: index)
+            if !(ASCII.isWhitespace(first) && fieldStart >= 0) {
+                finishField(end: index)
+                fieldStart = index
+            }
+            index = next
+        }
+        finishField(end: min(index, count))
+        return ParsedHeader(header: MessageHeader(fields: fields), bodyStart: base + bodyStart)
+    }
+
+    /// Index just past the LF that ends the line starting at `start`, or the buffer end.
+    func lineEnd(from start: Int) -> Int {
+        var index = start
+        let count = buffer.count
+        while index < count {
+            if buffer[index] == ASCII.lf { return index + 1 }
+            index += 1
+        }
+        return count
+    }
+
+    mutating func finishField(end: Int) {
+        guard fieldStart >= 0, end > fieldStart else { return }
+        defer { fieldStart = -1 }
+        var contentEnd = end
+        if contentEnd > fieldStart, buffer[contentEnd - 1] == ASCII.lf { contentEnd -= 1 }
+        if contentEnd > fieldStart, buffer[contentEnd - 1] == ASCII.cr { contentEnd -= 1 }
+        let range = (base + fieldStart)..<(base + end)
+        // RFC 5322 3.6.8: field-name = 1*ftext (printable ASCII except colon); obs-optional
+        // (4.5) allows whitespace before the colon.
+        var colon = fieldStart
+        var nameIsValid = true
+        while colon < contentEnd, buffer[colon] != ASCII.colon {
+            let byte = buffer[colon]
+            if byte < 33 || byte > 126 {
+                if !ASCII.isWhitespace(byte) { nameIsValid = false }
+            } else if colon > fieldStart, ASCII.isWhitespace(buffer[colon - 1]) {
+                nameIsValid = false  // a space inside the name: this is not a field
+            }
+            colon += 1
+        }
+        var nameEnd = colon
+        while nameEnd > fieldStart, ASCII.isWhitespace(buffer[nameEnd - 1]) { nameEnd -= 1 }
+        if colon < contentEnd, nameIsValid, nameEnd > fieldStart, !ASCII.isWhitespace(buffer[fieldStart]) {
+            let name = String(decoding: UnsafeBufferPointer(rebasing: buffer[fieldStart..<nameEnd]), as: UTF8.self)
+            let value = Array(UnsafeBufferPointer(rebasing: buffer[(colon + 1)..<contentEnd]))
+            fields.append(HeaderField(name: name, rawValue: value, range: range))
+        } else {
+            let line = Array(UnsafeBufferPointer(rebasing: buffer[fieldStart..<contentEnd]))
+            fields.append(HeaderField(name: "", rawValue: line, range: range))
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import NIOCore
+import SMTPClient
+
+/// Where and how to send.
+public struct SMTPServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var tls: SMTPClient.TLSMode
+    public var trust: SMTPClient.Trust
+    public var credentials: SMTPCredentials?
+    /// Whether a password may go without TLS (`--tls none --user …`).
+    public var allowsAuthenticationWithoutTLS: Bool
+
+    /// Creates settings.
+    public init(
+        host: String, port: Int, tls: SMTPClient.TLSMode = .startTLS(.required), trust: SMTPClient.Trust = .system,
+        credentials: SMTPCredentials? = nil, allowsAuthenticationWithoutTLS: Bool = false
+    ) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.trust = trust
+        self.credentials = credentials
+        self.allowsAuthenticationWithoutTLS = allowsAuthenticationWithoutTLS
+    }
+}
+
+/// How fast and how hard to send.
+public struct SendingPolicy: Sendable {
+    /// Connections used at once.
+    public var connections: Int = MailMergeDefaults.connections
+    /// Most messages a minute, across all connections.
+    public var ratePerMinute: Double?
+    /// Tries for a message refused with 4yz, the first included.
+    public var attempts: Int = MailMergeDefaults.attempts
+    /// Wait before the first retry; doubled each time.
+    public var firstRetryDelay: Duration = MailMergeDefaults.firstRetryDelay
+
+    /// Default policy.
+    public init() {}
+}
+
+/// The totals at the end of a run.
+public struct MergeSummary: Sendable, Hashable {
+    public var sent = 0
+    public var failed = 0
+    public var skipped = 0
+    /// The row to give `--resume-from` when the run stopped early, nil when every row was done.
+    public var resumeFrom: Int?
+    /// Seconds the run took.
+    public var seconds: Double = 0
+}
+
+/// A flag a signal handler sets to stop the run after the messages in flight.
+public final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+
+    public init() {}
+
+    /// Asks the run to stop.
+    public func request() { lock.withLock { requested = true } }
+
+    /// Whether a stop was asked.
+    public var isRequested: Bool { lock.withLock { requested } }
+}
+
+/// Sends a plan's messages over a small pool of connections, retrying temporary failures, at an optional
+/// rate, and reports each row's outcome as it happens.
+public struct MergeSender: Sendable {
+    public var plan: MergePlan
+    public var server: SMTPServerSettings
+    public var policy: SendingPolicy
+    public var logger: Logger
+
+    /// Creates a sender.
+    public init(plan: MergePlan, server: SMTPServerSettings, policy: SendingPolicy, logger: Logger) {
+        self.plan = plan
+        self.server = server
+        self.policy = policy
+        self.logger = logger
+    }
+
+    /// Sends every row of the plan (until `stop` is requested) and returns the totals.
+    public func run(
+        stop: StopRequest = StopRequest(),
+        onOutcome: @escaping @Sendable (RowOutcome) -> Void
+    ) async -> MergeSummary {
+        let started = ContinuousClock.now
+        let rows = plan.rows
+        let queue = RowQueue(rows: rows)
+        let pacer = Pacer(ratePerMinute: policy.ratePerMinute)
+        let workers = max(1, min(policy.connections, MailMergeDefaults.maximumConnections))
+        let totals = await withTaskGroup(of: MergeSummary.self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    await work(queue: queue, pacer: pacer, stop: stop, onOutcome: onOutcome)
+                }
+            }
+            var summary = MergeSummary()
+            for await part in group {
+                summary.sent += part.sent
+                summary.failed += part.failed
+                summary.skipped += part.skipped
+            }
+            return summary
+        }
+        var summary = totals
+        summary.resumeFrom = await queue.nextUntakenRow
+        let elapsed = ContinuousClock.now - started
+        summary.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return summary
+    }
+
+    /// One connection's loop: take a row, send it (reconnecting and retrying as needed), report, repeat.
+    private func work(
+        queue: RowQueue, pacer: Pacer, stop: StopRequest, onOutcome: @Sendable (RowOutcome) -> Void
+    ) async -> MergeSummary {
+        var summary = MergeSummary()
+        var connection: SMTPConnection?
+        while !stop.isRequested, let planned = await queue.next() {
+            let outcome: RowOutcome
+            switch planned {
+            case .invalid(let row, let reason):
+                outcome = RowOutcome(row: row.number, address: row.address, status: .skipped, reply: reason)
+            case .message(let row):
+                do {
+                    let message = try plan.message(for: row)
+                    await pacer.waitTurn()
+                    outcome = await deliver(message, connection: &connection)
+                } catch {
+                    outcome = RowOutcome(row: row.number, address: row.address, status: .skipped, reply: error.reason)
+                }
+            }
+            switch outcome.status {
+            case .sent: summary.sent += 1
+            case .failed: summary.failed += 1
+            case .skipped: summary.skipped += 1
+            }
+            onOutcome(outcome)
+        }
+        if let open = connection {
+            connection = nil
+            await open.close()
+        }
+        return summary
+    }
+
+    /// Sends one message: reconnects when needed, retries 4yz and lost connections with back-off.
+    private func deliver(_ message: PreparedMessage, connection: inout SMTPConnection?) async -> RowOutcome {
+        var delay = policy.firstRetryDelay
+        var lastError = SMTPClientError.connectionUnusable
+        for attempt in 1...max(1, policy.attempts) {
+            if attempt > 1 {
+                try? await Task.sleep(for: delay)
+                delay *= 2
+            }
+            do {
+                let open: SMTPConnection
+                if let connection {
+                    open = connection
+                } else {
+                    open = try await connect()
+                    connection = open
+                }
+                let result = try await open.send(from: message.sender, recipients: message.recipients, message: message.bytes)
+                var reply = result.dataReply.singleLine
+                if !result.rejected.isEmpty {
+                    reply += " (refused: " + result.rejected.map { "\($0.address) \($0.reply.singleLine)" }
+                        .joined(separator: "; ") + ")"
+                }
+                return RowOutcome(row: message.row, address: message.address, status: .sent, reply: reply,
+                    messageID: message.messageID)
+            } catch {
+                lastError = error
+                if !error.leavesConnectionUsable, let open = connection {
+                    connection = nil
+                    await open.close()
+                }
+                logger.debug("row \(message.row): attempt \(attempt) failed: \(error)")
+                guard error.isTransient else { break }
+            }
+        }
+        return RowOutcome(row: message.row, address: message.address, status: .failed,
+            reply: lastError.reply?.singleLine ?? lastError.description, messageID: message.messageID)
+    }
+
+    private func connect() async throws(SMTPClientError) -> SMTPConnection {
+        var configuration = SMTPClient.Configuration()
+        configuration.allowsAuthenticationWithoutTLS = server.allowsAuthenticationWithoutTLS
+        return try await SMTPClient.connect(
+            host: server.host, port: server.port, tls: server.tls, trust: server.trust, auth: server.credentials,
+            configuration: configuration, logger: logger
+        )
+    }
+}
+
+/// Hands out rows in order and knows which row a stopped run should resume from.
+actor RowQueue {
+    private let rows: [PlannedRow]
+    private var nextIndex = 0
+
+    init(rows: [PlannedRow]) { self.rows = rows }
+
+    func next() -> PlannedRow? {
+        guard nextIndex < rows.count else { return nil }
+        defer { nextIndex += 1 }
+        return rows[nextIndex]
+    }
+
+    /// The first row not handed out, nil when all were.
+    var nextUntakenRow: Int? { nextIndex < rows.count ? rows[nextIndex].number : nil }
+}
+
+/// Spaces messages out to a rate across all connections.
+actor Pacer {
+    private let interval: Duration?
+    private var nextSlot = ContinuousClock.now
+
+    init(ratePerMinute: Double?) {
+        if let rate = ratePerMinute, rate > 0 {
+            interval = .nanoseconds(Int64(60e9 / rate))
+        } else {
+            interval = nil
+        }
+    }
+
+    func waitTurn() async {
+        guard let interval else { return }
+        let now = ContinuousClock.now
+        let slot = max(now, nextSlot)
+        nextSlot = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}

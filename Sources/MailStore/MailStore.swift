@@ -1,0 +1,183 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The storage folder: one Maildir per user (`STORAGE/user@domain/`, Maildir++ subfolders), the
+/// users' passwords (`STORAGE/passwords.txt`), and durable delivery into it.
+///
+/// One instance per process; it hands out one shared `Mailbox` per user and folder. Several
+/// processes may use the same storage at once: they coordinate through flock(2) on lock files.
+public final class MailStore: Sendable {
+    /// The storage folder.
+    public let root: URL
+    /// STORAGE/passwords.txt.
+    public let users: Users
+    let logger: Logger
+    private let mailboxes = LockedValue([MailboxKey: Mailbox]())
+    /// Users whose Maildir this process has already made sure of.
+    private let preparedUsers = LockedValue(Set<String>())
+    let directorySyncer = DirectorySyncer()
+    /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
+    let temporaryFolderSwept = LockedValue(false)
+
+    private struct MailboxKey: Hashable {
+        var user: String
+        var name: MailboxName
+    }
+
+    /// Opens (and creates, mode 0700, if needed on first use) the storage folder at `root`.
+    public init(root: URL, logger: Logger = Logger(label: "correo.mailstore")) {
+        self.root = root.standardizedFileURL
+        self.logger = logger
+        users = Users(file: self.root.appendingPathComponent("passwords.txt"), logger: logger)
+    }
+
+    // MARK: - Users' folders
+
+    /// The user's Maildir folder for `address`: lowercased, and refused when it could name anything
+    /// but one folder directly inside the storage (no "/", no leading ".", no control bytes).
+    public func userDirectory(for address: String) throws -> URL {
+        let user = try Self.normalizedUser(address)
+        return root.appendingPathComponent(user, isDirectory: true)
+    }
+
+    static func normalizedUser(_ address: String) throws -> String {
+        let user = address.lowercased()
+        let bytes = Array(user.utf8)
+        guard !bytes.isEmpty, bytes.count <= MailStoreDefaults.maximumAddressBytes,
+            !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }),
+            bytes.first != UInt8(ascii: "."),
+            let at = user.lastIndex(of: "@"), at != user.startIndex, user.index(after: at) != user.endIndex
+        else { throw MailStoreError.invalidAddress(address) }
+        return user
+    }
+
+    /// Whether `address` is a local user: listed in passwords.txt or owning a Maildir here.
+    public func userExists(_ address: String) async -> Bool {
+        guard let directory = try? userDirectory(for: address) else { return false }
+        if await users.contains(address) { return true }
+        return await BlockingIO.run { POSIX.isDirectory(directory.path + "/cur") }
+    }
+
+    /// Makes the user's Maildir (cur/ new/ tmp/, the special-use folders, their subscriptions) if it
+    /// does not exist yet, durably. `correo user add` calls it; delivery and `mailbox` do too.
+    public func createUserMaildir(_ address: String) throws {
+        _ = try prepareUser(address)
+    }
+
+    /// Returns the user's folder path, creating the Maildir on first use.
+    func prepareUser(_ address: String) throws -> String {
+        let user = try Self.normalizedUser(address)
+        let path = root.path + "/" + user
+        if preparedUsers.withLock({ $0.contains(user) }) { return path }
+        if !POSIX.isDirectory(path + "/cur") {
+            try POSIX.withExclusiveLock(try rootLockPath()) {
+                guard !POSIX.isDirectory(path + "/cur") else { return }
+                let created = try POSIX.makeDirectory(path)
+                try Self.makeMaildir(path)
+                for special in MailStoreDefaults.specialUseFolders {
+                    try Self.makeMaildir(path + "/." + special.name)
+                }
+                try writeSubscriptions(
+                    [MailboxName.inbox]
+                        + MailStoreDefaults.specialUseFolders.compactMap { try? MailboxName([$0.name]) },
+                    userPath: path
+                )
+                try POSIX.syncDirectory(path)
+                if created { try POSIX.syncDirectory(root.path) }
+                logger.info("created Maildir", metadata: ["user": "\(user)"])
+            }
+        }
+        preparedUsers.withLock { _ = $0.insert(user) }
+        return path
+    }
+
+    private func rootLockPath() throws -> String {
+        if POSIX.isDirectory(root.path) == false {
+            try FileManager.default.createDirectory(
+                at: root,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        }
+        return root.path + "/.correo.lock"
+    }
+
+    /// cur/ new/ tmp/ (0700) in `path`, made if missing; the folder fsynced when it gained names.
+    static func makeMaildir(_ path: String) throws {
+        try POSIX.makeDirectory(path)
+        var created = false
+        for sub in ["cur", "new", "tmp"] where try POSIX.makeDirectory(path + "/" + sub) { created = true }
+        if (path as NSString).lastPathComponent.hasPrefix(".") {
+            // Maildir++: a subfolder is marked by an empty `maildirfolder` file.
+            let marker = path + "/maildirfolder"
+            if !POSIX.fileExists(marker) { close(try POSIX.open(marker, O_WRONLY | O_CREAT)) }
+        }
+        if created { try POSIX.syncDirectory(path) }
+    }
+
+    // MARK: - Mailboxes
+
+    /// The shared `Mailbox` for the user's folder, loaded and scanned. Throws `mailboxNotFound` if
+    /// the folder does not exist (INBOX always does).
+    public func mailbox(user address: String, name: MailboxName) async throws -> Mailbox {
+        let user = try Self.normalizedUser(address)
+        let key = MailboxKey(user: user, name: name)
+        let mailbox = try await BlockingIO.run { [self] in
+            let userPath = try prepareUser(user)
+            return mailboxes.withLock { mailboxes -> Mailbox in
+                if let existing = mailboxes[key] { return existing }
+                let created = Mailbox(
+                    user: user,
+                    name: name,
+                    url: URL(fileURLWithPath: userPath + "/" + name.maildirFolder),
+                    logger: logger,
+                    newValidity: { try Self.nextUIDValidity(userPath: userPath) }
+                )
+                mailboxes[key] = created
+                return created
+            }
+        }
+        do {
+            try await mailbox.open()
+        } catch let error as MailStoreError where error == .mailboxNotFound(name.description) {
+            mailboxes.withLock { if $0[key] === mailbox { $0[key] = nil } }
+            throw error
+        }
+        return mailbox
+    }
+
+    /// RFC 3501 2.3.1.1: a folder made again under an old name must not reuse its UIDVALIDITY, so the
+    /// user folder remembers the last one given (`correo-uidvalidity`); a new one is that + 1 or the
+    /// current time in seconds, whichever is larger.
+    static func nextUIDValidity(userPath: String) throws -> UInt32 {
+        let file = userPath + "/correo-uidvalidity"
+        return try POSIX.withExclusiveLock(file + ".lock") {
+            let last =
+                (try? POSIX.readFile(file)).flatMap {
+                    UInt32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                } ?? 0
+            let now = UInt32(clamping: Int(Date().timeIntervalSince1970))
+            let next = max(now, last &+ 1 == 0 ? 1 : last + 1)
+            try POSIX.writeFileAtomically(file, Array("\(next)\n".utf8), durable: true)
+            return next
+        }
+    }
+
+    /// Mailboxes of this process for `user` at or below `name`, forgotten and closed.
+    func forgetMailboxes(user: String, under name: MailboxName) async {
+        let affected = mailboxes.withLock { mailboxes -> [Mailbox] in
+            let keys = mailboxes.keys.filter { $0.user == user && $0.name.isSelfOrDescendant(of: name) }
+            return keys.compactMap { mailboxes.removeValue(forKey: $0) }
+        }
+        for mailbox in affected { await mailbox.invalidate() }
+    }
+
+    /// The live INBOX of `user` in this process, if a session has it open.
+    func openInbox(user: String) -> Mailbox? {
+        mailboxes.withLock { $0[MailboxKey(user: user, name: .inbox)] }
+    }
+}

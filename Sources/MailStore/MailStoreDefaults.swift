@@ -1,0 +1,39 @@
+import Foundation
+
+/// Every limit and tunable of the store, in one place.
+public enum MailStoreDefaults {
+    /// Longest mailbox name component, in UTF-8 bytes (a file-name component may hold 255 bytes;
+    /// the Maildir++ dot and the parent names share that budget, see `maximumMailboxNameBytes`).
+    public static let maximumMailboxComponentBytes = 200
+    /// Longest whole mailbox name, in UTF-8 bytes: the Maildir++ folder `.A.B.C` must fit in one
+    /// file-name component of 255 bytes.
+    public static let maximumMailboxNameBytes = 250
+    /// Deepest mailbox hierarchy.
+    public static let maximumMailboxDepth = 16
+    /// Longest address accepted as a user (RFC 5321 4.5.3.1.3 path limit minus the brackets).
+    public static let maximumAddressBytes = 254
+    /// Keywords per folder: Dovecot's Maildir letters `a`…`z`.
+    public static let maximumKeywordsPerMailbox = 26
+    /// Longest keyword (an IMAP atom), in bytes.
+    public static let maximumKeywordBytes = 100
+    /// Bytes collected by `IncomingMessage.write` before one write(2).
+    public static let deliveryWriteBufferBytes = 64 * 1024
+    /// How often a mailbox with change listeners looks at its folders for other programs' changes.
+    public static let changePollInterval: Duration = .milliseconds(500)
+    /// How long a modified metadata cache waits before it is written, so bursts cost one write.
+    public static let cacheWriteDelay: Duration = .seconds(2)
+    /// Longest line in passwords.txt.
+    public static let maximumPasswordLineBytes = 4096
+    /// Longest password accepted by `Users`.
+    public static let maximumPasswordBytes = 1024
+    /// SHA512-CRYPT rounds for new passwords (glibc's default is 5,000; 100,000 costs ~50 ms).
+    public static let sha512CryptRounds = 100_000
+    /// PBKDF2 rounds for new PBKDF2 hashes (Dovecot's format, SHA-1 HMAC as Dovecot does).
+    public static let pbkdf2Rounds = 210_000
+    /// Files in a store-level tmp/ older than this are leftovers of a crash (Maildir's 36 hours).
+    public static let staleTemporaryFileAge: TimeInterval = 36 * 3600
+    /// Special-use folders made when a user's Maildir is created (RFC 6154).
+    public static let specialUseFolders: [(name: String, use: SpecialUse)] = [
+        ("Sent", .sent), ("Drafts", .drafts), ("Trash", .trash), ("Junk", .junk), ("Archive", .archive),
+    ]
+}

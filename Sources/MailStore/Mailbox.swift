@@ -1,0 +1,329 @@
+import Foundation
+import Logging
+
+/// One folder of one user, shared by every session of this process (get it from
+/// `MailStore.mailbox(user:name:)`), so a change made through one session is seen by the others.
+///
+/// File work runs on the mailbox's own Dispatch queue (its actor executor), never on Swift's
+/// cooperative pool. Changes reach `changes()` listeners at once when they come through this process
+/// (deliveries, other sessions); changes by other processes or programs are noticed by a poll of the
+/// folders' modification times every `MailStoreDefaults.changePollInterval` while someone listens.
+public actor Mailbox {
+    /// The folder's name.
+    public nonisolated let name: MailboxName
+    /// The owner's address, lowercased.
+    public nonisolated let user: String
+    /// The Maildir folder on disk.
+    public nonisolated let url: URL
+
+    private let executor: DispatchQueueExecutor
+    private let logger: Logger
+    private let newValidity: @Sendable () throws -> UInt32
+    private var folder: MaildirFolder?
+    private var removed = false
+    private var listeners: [UUID: AsyncStream<MailboxChanges>.Continuation] = [:]
+    private var pollTask: Task<Void, Never>?
+    private var cacheWriteScheduled = false
+
+    /// The mailbox's own Dispatch queue, so its file work stays off the cooperative pool.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    init(
+        user: String,
+        name: MailboxName,
+        url: URL,
+        logger: Logger,
+        newValidity: @escaping @Sendable () throws -> UInt32
+    ) {
+        self.user = user
+        self.name = name
+        self.url = url
+        self.logger = logger
+        self.newValidity = newValidity
+        executor = DispatchQueueExecutor(label: "correo.mailbox")
+    }
+
+    /// Loads the folder on first use (the uidlist, the cache, a first scan).
+    func open() throws {
+        if folder != nil, !POSIX.isDirectory(url.path + "/cur") {
+            // Deleted by another process since this process opened it.
+            invalidate()
+        }
+        _ = try loaded()
+    }
+
+    private func loaded() throws -> MaildirFolder {
+        if removed { throw MailStoreError.mailboxNotFound(name.description) }
+        if let folder { return folder }
+        let opened = try MaildirFolder(path: url.path, name: name, newValidity: newValidity)
+        folder = opened
+        scheduleCacheWrite()
+        return opened
+    }
+
+    /// Runs `body` on the loaded folder and writes its state back.
+    private func withFolder<T>(_ body: (inout MaildirFolder) throws -> T) throws -> T {
+        _ = try loaded()
+        guard var current = folder else { throw MailStoreError.mailboxNotFound(name.description) }
+        folder = nil  // keep `current` the only reference, so changing it does not copy the records
+        defer {
+            folder = current
+            scheduleCacheWrite()
+        }
+        return try body(&current)
+    }
+
+    /// Called by the store when the folder is deleted or renamed: later calls throw `mailboxNotFound`.
+    func invalidate() {
+        removed = true
+        folder = nil
+        for listener in listeners.values { listener.finish() }
+        listeners = [:]
+        pollTask?.cancel()
+    }
+
+    // MARK: - State
+
+    /// RFC 3501 2.3.1.1 UIDVALIDITY: fixed when the folder got its uidlist.
+    public var uidValidity: UInt32 { folder?.uidValidity ?? 0 }
+    /// RFC 3501 2.3.1.1 UIDNEXT: the UID the next message will get.
+    public var uidNext: UInt32 { folder?.uidNext ?? 1 }
+    /// RFC 7162 HIGHESTMODSEQ.
+    public var highestModSeq: UInt64 { folder?.highestModSeq ?? 0 }
+
+    /// The messages in UID order, as of the last `synchronize()` or change made here.
+    public func snapshot() -> [MessageRecord] { folder?.records ?? [] }
+
+    /// Takes in what changed on disk: new/ mail moved to cur/ and given UIDs, files deleted or
+    /// renamed (flags changed) by other programs. Listeners hear about it too.
+    @discardableResult
+    public func synchronize() throws -> MailboxChanges {
+        let changes = try withFolder { try $0.synchronize() }
+        publish(changes)
+        return changes
+    }
+
+    /// RFC 3501 2.3.2 `\Recent`: the UIDs this process found in new/ that no session has claimed.
+    /// The first session to call this (at SELECT, or when it learns of new mail) owns them.
+    public func claimRecent() -> Set<UInt32> {
+        guard var current = folder else { return [] }
+        let claimed = current.claimRecent()
+        folder = current
+        return claimed
+    }
+
+    // MARK: - Changing messages
+
+    /// RFC 3501 6.4.6 STORE (+FLAGS, -FLAGS, FLAGS): returns the records of the UIDs that exist.
+    /// Keywords live in Dovecot's `dovecot-keywords` letters `a`…`z`, 26 per folder at most.
+    @discardableResult
+    public func setFlags(
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String] = [],
+        operation: FlagOperation
+    ) throws -> [MessageRecord] {
+        let result = try withFolder {
+            try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation)
+        }
+        if !result.changed.isEmpty {
+            var changes = MailboxChanges()
+            changes.flagsChanged = result.changed
+            changes.uidNext = uidNext
+            changes.highestModSeq = highestModSeq
+            publish(changes)
+        }
+        return result.all
+    }
+
+    /// RFC 3501 6.4.3 EXPUNGE (all `\Deleted` messages) or RFC 4315 UID EXPUNGE (those among `uids`).
+    @discardableResult
+    public func expunge(uids: [UInt32]? = nil) throws -> [UInt32] {
+        let expunged = try withFolder { try $0.expunge(uids: uids) }
+        if !expunged.isEmpty {
+            var changes = MailboxChanges()
+            changes.expunged = expunged
+            changes.uidNext = uidNext
+            changes.highestModSeq = highestModSeq
+            publish(changes)
+        }
+        return expunged
+    }
+
+    /// RFC 3501 6.3.11 APPEND: stores `bytes` as given (the caller makes them CRLF), durably (file
+    /// fsynced, cur/ fsynced) before returning its UID (RFC 4315 APPENDUID).
+    public func append(
+        bytes: [UInt8],
+        flags: MessageFlags = [],
+        keywords: [String] = [],
+        internalDate: Date = Date()
+    ) throws -> UInt32 {
+        let current = try loaded()
+        let temporary = current.tmpPath + "/" + MaildirFileName.uniqueBase(size: bytes.count, crlfSize: 0)
+        try MaildirFolder.writeDurably(bytes, to: temporary, modified: internalDate)
+        defer { try? POSIX.unlink(temporary) }
+        let incoming = MaildirFolder.Incoming(
+            sourcePath: temporary,
+            size: bytes.count,
+            crlfSize: bytes.count + LineEnds.bareLineFeeds(in: bytes),
+            internalDate: internalDate,
+            flags: flags,
+            keywords: keywords
+        )
+        let uids = try withFolder { try $0.add([incoming]) }
+        try synchronize()
+        guard let uid = uids.first else { throw MailStoreError.messageNotFound(uid: 0) }
+        return uid
+    }
+
+    /// RFC 3501 6.3.11 APPEND of a big literal streamed into `MailStore.beginDelivery()`: the message
+    /// is fsynced and hard-linked into cur/ (no second copy), durably, and its UID returned.
+    public func append(
+        _ message: IncomingMessage,
+        flags: MessageFlags = [],
+        keywords: [String] = [],
+        internalDate: Date = Date()
+    ) throws -> UInt32 {
+        _ = try loaded()
+        let (size, crlfSize) = try message.finish()
+        defer { try? POSIX.unlink(message.path) }
+        let incoming = MaildirFolder.Incoming(
+            sourcePath: message.path,
+            size: size,
+            crlfSize: crlfSize,
+            internalDate: internalDate,
+            flags: flags,
+            keywords: keywords
+        )
+        let uids = try withFolder { try $0.add([incoming]) }
+        try synchronize()
+        guard let uid = uids.first else { throw MailStoreError.messageNotFound(uid: 0) }
+        return uid
+    }
+
+    /// RFC 3501 6.4.7 COPY / RFC 4315 COPYUID: hard-links the messages into `destination` (copying
+    /// only across file systems) with their flags; returns (source UID, destination UID) pairs.
+    public func copy(uids: [UInt32], to destination: Mailbox) async throws -> [(UInt32, UInt32)] {
+        let current = try loaded()
+        let wanted = Set(uids)
+        let records = current.records.filter { wanted.contains($0.uid) }
+        guard !records.isEmpty else { return [] }
+        let files = records.map { current.incoming(for: $0) }
+        if destination === self {
+            let newUIDs = try receive(files)
+            return Array(zip(records.map(\.uid), newUIDs))
+        }
+        let newUIDs = try await destination.receive(files)
+        return Array(zip(records.map(\.uid), newUIDs))
+    }
+
+    /// RFC 6851 MOVE: copy, then remove the originals (whatever their `\Deleted` flag).
+    public func move(uids: [UInt32], to destination: Mailbox) async throws -> [(UInt32, UInt32)] {
+        let pairs = try await copy(uids: uids, to: destination)
+        let moved = pairs.map(\.0)
+        try withFolder { folder in
+            _ = try folder.setFlags(uids: moved, flags: .deleted, keywords: [], operation: .add)
+        }
+        try expunge(uids: moved)
+        return pairs
+    }
+
+    private func receive(_ files: [MaildirFolder.Incoming]) throws -> [UInt32] {
+        let uids = try withFolder { try $0.add(files) }
+        try synchronize()
+        return uids
+    }
+
+    // MARK: - Reading
+
+    /// The message's file, for callers that stream it themselves (mind `needsCRLFConversion`).
+    public func messageURL(uid: UInt32) -> URL? {
+        folder?.filePath(uid: uid).map { URL(fileURLWithPath: $0) }
+    }
+
+    /// The whole message with CRLF line ends (bare LFs of other programs' files converted).
+    public func readMessage(uid: UInt32) throws -> [UInt8] {
+        try loaded().read(uid: uid)
+    }
+
+    /// Bytes `range` of the CRLF form, clamped to the message (RFC 3501 BODY[]<start.count>).
+    public func readMessage(uid: UInt32, range: Range<Int>) throws -> [UInt8] {
+        try loaded().read(uid: uid, range: range)
+    }
+
+    /// The length of the header section including its blank line, in the CRLF form (cached).
+    public func headerLength(uid: UInt32) throws -> Int {
+        try withFolder { try $0.headerLength(uid: uid) }
+    }
+
+    // MARK: - Change notifications
+
+    /// A stream of every change this mailbox sees from now on: deliveries, other sessions' stores and
+    /// expunges, and other processes' changes found by polling. End it by cancelling the iterating task.
+    public func changes() -> AsyncStream<MailboxChanges> {
+        let (stream, continuation) = AsyncStream<MailboxChanges>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let id = UUID()
+        listeners[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeListener(id) }
+        }
+        startPolling()
+        return stream
+    }
+
+    private func removeListener(_ id: UUID) {
+        listeners[id] = nil
+        if listeners.isEmpty {
+            pollTask?.cancel()
+            pollTask = nil
+        }
+    }
+
+    private func publish(_ changes: MailboxChanges) {
+        guard !changes.isEmpty else { return }
+        for listener in listeners.values { listener.yield(changes) }
+    }
+
+    private func startPolling() {
+        guard pollTask == nil, !removed else { return }
+        pollTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: MailStoreDefaults.changePollInterval)
+                guard let self else { return }
+                await self.pollOnce()
+            }
+        }
+    }
+
+    private func pollOnce() {
+        guard let current = folder, current.directoriesChanged() else { return }
+        do {
+            try synchronize()
+        } catch {
+            logger.warning("rescan failed", metadata: ["mailbox": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: - Cache
+
+    private func scheduleCacheWrite() {
+        guard folder?.cacheDirty == true, !cacheWriteScheduled else { return }
+        cacheWriteScheduled = true
+        Task { [weak self] in
+            try? await Task.sleep(for: MailStoreDefaults.cacheWriteDelay)
+            await self?.writeCache()
+        }
+    }
+
+    /// Writes the metadata cache now if it changed (it is also written a moment after changes).
+    public func writeCache() {
+        cacheWriteScheduled = false
+        guard var current = folder else { return }
+        do {
+            try current.saveCache()
+            folder = current
+        } catch {
+            logger.warning("metadata cache not written", metadata: ["mailbox": "\(name)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// A Maildir file name: `BASE[:2,INFO]`. The base is the message's identity (the uidlist key);
+/// the info holds flag letters, uppercase for system flags, lowercase for keywords (Dovecot's way).
+struct MaildirFileName: Hashable, Sendable {
+    /// Everything before the first ':' (Maildir's "unique name" plus `,S=`/`,W=` fields).
+    var base: String
+    /// The letters after `:2,`, sorted; empty when there is no info.
+    var infoLetters: [UInt8]
+
+    init(_ fileName: String) {
+        if let colon = fileName.firstIndex(of: ":") {
+            base = String(fileName[..<colon])
+            let info = fileName[fileName.index(after: colon)...]
+            if info.hasPrefix("2,") {
+                infoLetters = Array(info.dropFirst(2).utf8)
+            } else {
+                infoLetters = []
+            }
+        } else {
+            base = fileName
+            infoLetters = []
+        }
+    }
+
+    /// Just the base of `fileName`, cheaply (directory scans call this for every file).
+    static func base(of fileName: String) -> String {
+        guard let colon = fileName.utf8.firstIndex(of: UInt8(ascii: ":")) else { return fileName }
+        return String(fileName[..<colon])
+    }
+
+    init(base: String, infoLetters: [UInt8]) {
+        self.base = base
+        self.infoLetters = infoLetters
+    }
+
+    /// The name with `:2,` and the sorted, de-duplicated letters (the Maildir rule: ASCII order).
+    var fileName: String {
+        let letters = Array(Set(infoLetters)).sorted()
+        return base + ":2," + String(decoding: letters, as: UTF8.self)
+    }
+
+    /// The system flags in the info.
+    var flags: MessageFlags {
+        var flags: MessageFlags = []
+        for (flag, letter) in MessageFlags.letters where infoLetters.contains(letter) { flags.insert(flag) }
+        return flags
+    }
+
+    /// Keyword letters `a`…`z`, as indexes 0…25 into the folder's keyword list.
+    var keywordIndexes: [Int] {
+        infoLetters.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }.map { Int($0 - UInt8(ascii: "a")) }
+    }
+
+    /// Letters that are neither IMAP flags nor keywords (e.g. `P`, passed), kept through flag changes.
+    var otherLetters: [UInt8] {
+        let system = Set(MessageFlags.letters.map(\.letter))
+        return infoLetters.filter { !system.contains($0) && !($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) }
+    }
+
+    /// `,S=<n>` from the base: the file's size in bytes, as Dovecot and Courier write it.
+    var physicalSize: Int? { field("S") }
+
+    /// `,W=<n>` from the base: the size with CRLF line ends (RFC822.SIZE), as Dovecot writes it.
+    var virtualSize: Int? { field("W") }
+
+    /// The delivery time in seconds from the base's leading digits, if it starts with them.
+    var deliverySeconds: Int? {
+        let digits = base.utf8.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        guard !digits.isEmpty, digits.count <= 12 else { return nil }
+        return Int(String(decoding: digits, as: UTF8.self))
+    }
+
+    private func field(_ key: Character) -> Int? {
+        let marker = ",\(key)="
+        guard let range = base.range(of: marker) else { return nil }
+        let digits = base[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        return Int(digits)
+    }
+
+    /// Builds a fresh unique base: `SECONDS.M<usec>P<pid>Q<counter>.<host>,S=<size>,W=<crlfSize>`
+    /// (the Maildir "modern" unique name, with Dovecot's size fields so listings need no stat).
+    static func uniqueBase(date: Date = Date(), size: Int, crlfSize: Int) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let microseconds = Int((date.timeIntervalSince1970 - Double(seconds)) * 1_000_000)
+        let counter = deliveryCounter.withLock { value -> UInt64 in
+            value += 1
+            return value
+        }
+        return "\(seconds).M\(microseconds)P\(processID)Q\(counter).\(hostName),S=\(size),W=\(crlfSize)"
+    }
+
+    private static let deliveryCounter = LockedValue<UInt64>(0)
+    private static let processID = getpid()
+
+    /// The host name with '/' and ':' escaped as the Maildir specification asks.
+    private static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let name =
+            gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        return name.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
+            .replacingOccurrences(of: ",", with: "\\054")
+    }()
+}

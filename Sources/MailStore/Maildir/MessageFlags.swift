@@ -1,0 +1,58 @@
+/// The IMAP system flags a Maildir file name can carry (RFC 3501 2.3.2), with their Maildir letters.
+/// `\Recent` is not a stored flag: see `MessageRecord.isRecent` and `Mailbox.claimRecent()`.
+public struct MessageFlags: OptionSet, Hashable, Sendable {
+    /// The flag bits.
+    public let rawValue: UInt8
+    /// Flags from their bits.
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// `\Seen`, Maildir `S`.
+    public static let seen = MessageFlags(rawValue: 1 << 0)
+    /// `\Answered`, Maildir `R` (replied).
+    public static let answered = MessageFlags(rawValue: 1 << 1)
+    /// `\Flagged`, Maildir `F`.
+    public static let flagged = MessageFlags(rawValue: 1 << 2)
+    /// `\Deleted`, Maildir `T` (trashed).
+    public static let deleted = MessageFlags(rawValue: 1 << 3)
+    /// `\Draft`, Maildir `D`.
+    public static let draft = MessageFlags(rawValue: 1 << 4)
+
+    /// Letter for each flag, as the Maildir specification (cr.yp.to/proto/maildir.html) names them.
+    static let letters: [(flag: MessageFlags, letter: UInt8)] = [
+        (.draft, UInt8(ascii: "D")), (.flagged, UInt8(ascii: "F")), (.answered, UInt8(ascii: "R")),
+        (.seen, UInt8(ascii: "S")), (.deleted, UInt8(ascii: "T")),
+    ]
+
+    /// The IMAP spelling of each flag that is set, e.g. `["\\Seen", "\\Flagged"]`.
+    public var imapNames: [String] {
+        var names: [String] = []
+        if contains(.answered) { names.append("\\Answered") }
+        if contains(.flagged) { names.append("\\Flagged") }
+        if contains(.deleted) { names.append("\\Deleted") }
+        if contains(.seen) { names.append("\\Seen") }
+        if contains(.draft) { names.append("\\Draft") }
+        return names
+    }
+
+    /// The flag named by an IMAP system flag (case-insensitive), or nil for keywords and `\Recent`.
+    public init?(imapName: String) {
+        switch imapName.lowercased() {
+        case "\\seen": self = .seen
+        case "\\answered": self = .answered
+        case "\\flagged": self = .flagged
+        case "\\deleted": self = .deleted
+        case "\\draft": self = .draft
+        default: return nil
+        }
+    }
+}
+
+/// How `Mailbox.setFlags` combines the given flags with a message's own (RFC 3501 6.4.6 STORE).
+public enum FlagOperation: Sendable {
+    /// `+FLAGS`
+    case add
+    /// `-FLAGS`
+    case remove
+    /// `FLAGS`
+    case replace
+}

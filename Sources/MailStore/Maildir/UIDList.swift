@@ -1,0 +1,138 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The folder's UID map, in the file `correo-uidlist` (modelled on Dovecot's dovecot-uidlist):
+///
+///     correo-uidlist 1 V<uidvalidity> N<nextuid>
+///     <uid> <base>
+///     ...
+///
+/// Lines are keyed by the Maildir base name (before `:2,`), so flag renames keep the UID. New lines
+/// are appended (and fsynced) under the folder lock; removals rewrite the file atomically. The
+/// next UID is the larger of the header's N and the last line's UID + 1, so an append never needs a
+/// header rewrite. RFC 3501 2.3.1.1: UIDs strictly ascend and are never reused.
+struct UIDList {
+    static let fileName = "correo-uidlist"
+    static let lockName = "correo-uidlist.lock"
+
+    let path: String
+    private(set) var uidValidity: UInt32
+    private(set) var nextUID: UInt32
+    /// base → UID.
+    private(set) var uids: [String: UInt32] = [:]
+    /// What the file looked like when last read or written, to notice other processes' changes.
+    private var identity: FileIdentity?
+
+    struct FileIdentity: Equatable {
+        var inode: UInt64
+        var size: Int64
+        var modified: timespec
+
+        static func == (a: FileIdentity, b: FileIdentity) -> Bool {
+            a.inode == b.inode && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec
+                && a.modified.tv_nsec == b.modified.tv_nsec
+        }
+
+        init?(path: String) {
+            guard let info = POSIX.status(path) else { return nil }
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            modified = info.st_mtim
+        }
+    }
+
+    /// Reads the list, or creates it with `newValidity()` when the folder has none. Call under the lock.
+    init(folder: String, newValidity: () throws -> UInt32) throws {
+        path = folder + "/" + Self.fileName
+        uidValidity = 0
+        nextUID = 1
+        if POSIX.fileExists(path) {
+            do {
+                try reload()
+                return
+            } catch MailStoreError.corruptFile {
+                // The UIDs are lost; RFC 3501 2.3.1.1 asks for a new UIDVALIDITY so clients forget
+                // theirs. The damaged file is kept aside for the operator.
+                try POSIX.rename(path, path + ".corrupt-\(Int(Date().timeIntervalSince1970))")
+                uids = [:]
+                nextUID = 1
+            }
+        }
+        uidValidity = try newValidity()
+        try rewrite()
+    }
+
+    /// Re-reads the file if another process changed it since we last looked. Call under the lock.
+    mutating func refreshIfChanged() throws {
+        if FileIdentity(path: path) != identity { try reload() }
+    }
+
+    private mutating func reload() throws {
+        let bytes = try POSIX.readFile(path)
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        // A crash during an append can leave a last line without its newline: ignore it.
+        if let last = bytes.last, last != UInt8(ascii: "\n"), !lines.isEmpty { lines.removeLast() }
+        guard let header = lines.first else {
+            throw MailStoreError.corruptFile(path: path, reason: "no header line")
+        }
+        let fields = String(decoding: header, as: UTF8.self).split(separator: " ")
+        guard fields.count >= 4, fields[0] == "correo-uidlist", fields[2].hasPrefix("V"), fields[3].hasPrefix("N"),
+            let validity = UInt32(fields[2].dropFirst()), let next = UInt32(fields[3].dropFirst())
+        else { throw MailStoreError.corruptFile(path: path, reason: "bad header line") }
+        uidValidity = validity
+        var highest: UInt32 = 0
+        var map: [String: UInt32] = [:]
+        map.reserveCapacity(lines.count)
+        for line in lines.dropFirst() {
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")),
+                let uid = UInt32(String(decoding: line[line.startIndex..<space], as: UTF8.self)), uid > 0
+            else { continue }
+            let base = String(decoding: line[(space + 1)...], as: UTF8.self)
+            map[base] = uid
+            highest = max(highest, uid)
+        }
+        uids = map
+        nextUID = max(next, highest &+ 1 == 0 ? UInt32.max : highest + 1)
+        identity = FileIdentity(path: path)
+    }
+
+    /// Gives each base the next UID, in order, and appends the lines durably. Call under the lock.
+    mutating func assign(_ bases: [String], folderName: String) throws -> [UInt32] {
+        guard !bases.isEmpty else { return [] }
+        guard UInt64(nextUID) + UInt64(bases.count) <= UInt64(UInt32.max) else {
+            throw MailStoreError.uidsExhausted(folderName)
+        }
+        var text = ""
+        var assigned: [UInt32] = []
+        for base in bases {
+            uids[base] = nextUID
+            assigned.append(nextUID)
+            text += "\(nextUID) \(base)\n"
+            nextUID += 1
+        }
+        let fd = try POSIX.open(path, O_WRONLY | O_APPEND)
+        defer { close(fd) }
+        try POSIX.writeAll(fd, Array(text.utf8), path: path)
+        try POSIX.fsync(fd, path: path)
+        identity = FileIdentity(path: path)
+        return assigned
+    }
+
+    /// Drops bases whose files are gone and rewrites the file. Call under the lock.
+    mutating func remove(_ bases: some Sequence<String>) throws {
+        var changed = false
+        for base in bases where uids.removeValue(forKey: base) != nil { changed = true }
+        if changed { try rewrite() }
+    }
+
+    /// Writes the whole list atomically and durably.
+    private mutating func rewrite() throws {
+        var text = "correo-uidlist 1 V\(uidValidity) N\(nextUID)\n"
+        for (base, uid) in uids.sorted(by: { $0.value < $1.value }) { text += "\(uid) \(base)\n" }
+        try POSIX.writeFileAtomically(path, Array(text.utf8), durable: true)
+        identity = FileIdentity(path: path)
+    }
+}

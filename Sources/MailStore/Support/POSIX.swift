@@ -1,0 +1,194 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin wrappers over the system calls the store needs, each turning errno into `MailStoreError.io`.
+enum POSIX {
+    static func error(_ operation: String, _ path: String, _ code: Int32 = errno) -> MailStoreError {
+        .io(operation: operation, path: path, errno: code)
+    }
+
+    /// open(2), retrying on EINTR.
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws -> Int32 {
+        while true {
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw error("open", path) }
+        }
+    }
+
+    /// Writes every byte, retrying short writes and EINTR.
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < buffer.count {
+            guard let base = buffer.baseAddress else { return }
+            let written = Glibc.write(fd, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw error("write", path)
+            }
+            offset += written
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
+    }
+
+    static func fsync(_ fd: Int32, path: String) throws {
+        while Glibc.fsync(fd) != 0 {
+            if errno != EINTR { throw error("fsync", path) }
+        }
+    }
+
+    /// fsync(2) on a directory: makes the names created, renamed or removed in it durable.
+    static func syncDirectory(_ path: String) throws {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try fsync(fd, path: path)
+    }
+
+    /// mkdir(2) with mode 0700; an existing folder is fine.
+    @discardableResult
+    static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws -> Bool {
+        if mkdir(path, mode) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw error("mkdir", path)
+    }
+
+    /// The names in a folder, without `.`/`..`; `skipHidden` also drops other dot names.
+    static func listDirectory(_ path: String, skipHidden: Bool = true) throws -> [String] {
+        guard let directory = opendir(path) else { throw error("opendir", path) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            if skipHidden && name.hasPrefix(".") { continue }
+            names.append(name)
+        }
+        return names
+    }
+
+    static func status(_ path: String) -> Glibc.stat? {
+        var info = Glibc.stat()
+        return stat(path, &info) == 0 ? info : nil
+    }
+
+    static func fileExists(_ path: String) -> Bool { status(path) != nil }
+
+    static func isDirectory(_ path: String) -> Bool {
+        guard let info = status(path) else { return false }
+        return (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw error("rename", from) }
+    }
+
+    static func link(_ from: String, _ to: String) throws {
+        if Glibc.link(from, to) != 0 { throw error("link", to) }
+    }
+
+    static func unlink(_ path: String) throws {
+        if Glibc.unlink(path) != 0 && errno != ENOENT { throw error("unlink", path) }
+    }
+
+    /// Removes files in `path` not modified for `age` seconds: leftovers of writers that died
+    /// (Maildir: "tmp files older than 36 hours"). Errors are ignored; it is housekeeping.
+    static func removeStaleFiles(in path: String, olderThan age: TimeInterval) {
+        guard let names = try? listDirectory(path, skipHidden: false) else { return }
+        let limit = Int(Date().timeIntervalSince1970 - age)
+        for name in names {
+            let file = path + "/" + name
+            guard let info = status(file), (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_mtim.tv_sec) < limit
+            else { continue }
+            Glibc.unlink(file)
+        }
+    }
+
+    /// The whole file.
+    static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        var info = Glibc.stat()
+        guard fstat(fd, &info) == 0 else { throw error("fstat", path) }
+        var result: [UInt8] = []
+        result.reserveCapacity(Int(info.st_size))
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw error("read", path)
+            }
+            if count == 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    /// Up to `count` bytes from `offset`.
+    static func readRange(_ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        var result = [UInt8](repeating: 0, count: max(0, count))
+        var filled = 0
+        while filled < result.count {
+            let got = result.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return pread(fd, base + filled, buffer.count - filled, off_t(offset + filled))
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw error("read", path)
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        result.removeSubrange(filled...)
+        return result
+    }
+
+    /// Replaces `path` with `bytes` atomically: temp file, optional fsync, rename, optional folder fsync.
+    static func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600, durable: Bool) throws {
+        let temporary = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        let fd = try open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        do {
+            try writeAll(fd, bytes, path: temporary)
+            if fchmod(fd, mode) != 0 { throw error("chmod", temporary) }
+            if durable { try fsync(fd, path: temporary) }
+            close(fd)
+        } catch {
+            close(fd)
+            Glibc.unlink(temporary)
+            throw error
+        }
+        do {
+            try rename(temporary, path)
+        } catch {
+            Glibc.unlink(temporary)
+            throw error
+        }
+        if durable { try syncDirectory((path as NSString).deletingLastPathComponent) }
+    }
+
+    /// Holds an exclusive flock(2) on `path` (created 0600 if missing) while `body` runs.
+    static func withExclusiveLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let fd = try open(path, O_RDWR | O_CREAT)
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw error("flock", path) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+}

@@ -1,0 +1,62 @@
+import NIOCore
+
+/// A server reply (RFC 5321 4.2): a three-digit code, an optional enhanced status code (RFC 2034) and one
+/// or more lines of text.
+public struct SMTPReply: Hashable, Sendable, CustomStringConvertible {
+    /// The reply code, 200…599 (and 1xx, which SMTP does not use).
+    public var code: Int
+    /// The enhanced status code put in front of every line; nil for the greeting, the EHLO reply and
+    /// 3xx replies, which carry none (RFC 2034 3, RFC 3463 classes 2/4/5 only).
+    public var enhancedCode: EnhancedStatusCode?
+    /// The text lines, without code or CRLF; at least one (possibly empty).
+    public var lines: [String]
+
+    public init(code: Int, _ enhancedCode: EnhancedStatusCode? = nil, lines: [String]) {
+        self.code = code
+        self.enhancedCode = enhancedCode
+        self.lines = lines.isEmpty ? [""] : lines
+    }
+
+    public init(code: Int, _ enhancedCode: EnhancedStatusCode? = nil, _ text: String) {
+        self.init(code: code, enhancedCode, lines: [text])
+    }
+
+    /// 2yz: the command was accepted.
+    public var isPositiveCompletion: Bool { (200..<300).contains(code) }
+    /// 3yz: the server waits for more (354 after DATA, 334 in AUTH).
+    public var isPositiveIntermediate: Bool { (300..<400).contains(code) }
+    /// 4yz: try again later.
+    public var isTransientFailure: Bool { (400..<500).contains(code) }
+    /// 5yz: do not repeat as is.
+    public var isPermanentFailure: Bool { (500..<600).contains(code) }
+
+    /// The text of all lines joined by newlines, without the enhanced code.
+    public var text: String { lines.joined(separator: "\n") }
+
+    public var description: String {
+        let prefix = enhancedCode.map { "\(code) \($0) " } ?? "\(code) "
+        return prefix + lines.joined(separator: " / ")
+    }
+
+    /// RFC 5321 4.2: `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`.
+    /// The enhanced status code, when present, starts the text of every line (RFC 2034 4).
+    public func encode(into buffer: inout ByteBuffer) {
+        for (index, line) in lines.enumerated() {
+            buffer.writeString(String(code))
+            buffer.writeInteger(index == lines.count - 1 ? UInt8(ascii: " ") : UInt8(ascii: "-"))
+            if let enhancedCode {
+                buffer.writeString(enhancedCode.description)
+                if !line.isEmpty { buffer.writeInteger(UInt8(ascii: " ")) }
+            }
+            buffer.writeString(line)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    /// The reply as wire bytes.
+    public var encoded: ByteBuffer {
+        var buffer = ByteBuffer()
+        encode(into: &buffer)
+        return buffer
+    }
+}

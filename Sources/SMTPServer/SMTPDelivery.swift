@@ -1,0 +1,35 @@
+import NIOCore
+
+/// Where the SMTP server puts mail: recipient lookup, a message sink, and durable delivery.
+/// `MailStoreDelivery` is the real one; tests may bring their own.
+public protocol SMTPDeliveryTarget: Sendable {
+    /// The mailbox that mail for `address` (`local@domain`, domain lower-cased) goes to, or nil when there
+    /// is no such user.
+    func mailbox(for address: String) async -> String?
+    /// Opens a new message, written as it arrives (never held whole in memory).
+    func beginMessage() async throws -> any SMTPIncomingMessage
+}
+
+/// A message being received. Calls come in order, from one task at a time.
+public protocol SMTPIncomingMessage: Sendable {
+    /// Appends octets to the message.
+    func write(_ bytes: ByteBuffer) async throws
+    /// Makes the message durable in every mailbox before returning (the SMTP 250 waits for this).
+    func deliver(to mailboxes: [String]) async throws
+    /// Throws the message away.
+    func discard() async
+}
+
+/// Checks AUTH credentials.
+public protocol SMTPAuthenticator: Sendable {
+    /// Whether `password` is right for `username` (an address, as in passwords.txt).
+    func authenticate(username: String, password: String) async -> Bool
+}
+
+/// Errors a delivery target may throw to choose the reply.
+public enum SMTPDeliveryError: Error, Hashable, Sendable {
+    /// The disk is full: `452 4.3.1`.
+    case insufficientStorage
+    /// Anything else that may pass: `451 4.3.0`.
+    case temporaryFailure(String)
+}

@@ -1,0 +1,162 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMTPCore
+import Synchronization
+
+/// correo's SMTP server: MX, submission and submissions listeners over one delivery target.
+///
+/// ```swift
+/// let server = SMTPServer(configuration: config, delivery: MailStoreDelivery(store: store, users: users),
+///                         authenticator: MailStoreAuthenticator(users: users), tlsContext: tls,
+///                         group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+/// let bound = try await server.start(listeners: [SMTPListener(kind: .mx, host: "0.0.0.0", port: 2525)])
+/// …
+/// await server.shutdown(graceful: true)
+/// ```
+public final class SMTPServer: Sendable {
+    /// The configuration the server was made with.
+    public let configuration: SMTPServerConfiguration
+    private let target: any SMTPDeliveryTarget
+    private let authenticator: any SMTPAuthenticator
+    private let tlsContext: NIOSSLContext?
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let registry: ConnectionRegistry
+    private let serverChannels = Mutex<[any Channel]>([])
+
+    /// - Parameters:
+    ///   - delivery: recipient lookup and durable message storage.
+    ///   - authenticator: checks AUTH credentials.
+    ///   - tlsContext: a server TLS context; without one STARTTLS is not offered and SMTPS cannot start.
+    public init(
+        configuration: SMTPServerConfiguration,
+        delivery: any SMTPDeliveryTarget,
+        authenticator: any SMTPAuthenticator,
+        tlsContext: NIOSSLContext?,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.target = delivery
+        self.authenticator = authenticator
+        self.tlsContext = tlsContext
+        self.group = group
+        self.logger = logger
+        self.registry = ConnectionRegistry(
+            maximumTotal: configuration.maximumConnections,
+            maximumPerAddress: configuration.maximumConnectionsPerAddress
+        )
+    }
+
+    /// Opens the listeners; returns them with the ports actually bound (for port 0).
+    public func start(listeners: [SMTPListener]) async throws -> [SMTPListener] {
+        var bound: [SMTPListener] = []
+        for listener in listeners {
+            if listener.kind.usesImplicitTLS, tlsContext == nil { throw SMTPServerError.implicitTLSWithoutCertificate }
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { [self] channel in
+                    channel.eventLoop.makeCompletedFuture { try self.initialize(channel, kind: listener.kind) }
+                }
+                .bind(host: listener.host, port: listener.port)
+                .get()
+            serverChannels.withLock { $0.append(channel) }
+            let port = channel.localAddress?.port ?? listener.port
+            logger.info("SMTP \(listener.kind.rawValue) listening on \(listener.host):\(port)")
+            bound.append(SMTPListener(kind: listener.kind, host: listener.host, port: port))
+        }
+        return bound
+    }
+
+    /// Stops accepting connections. Graceful: sessions finish their current transaction (and get
+    /// `421 4.3.2`), for at most the grace period; then, or when not graceful, the rest are closed.
+    public func shutdown(graceful: Bool = true) async {
+        let listening = serverChannels.withLock { channels in
+            defer { channels = [] }
+            return channels
+        }
+        for channel in listening { try? await channel.close() }
+        let open = registry.stopAccepting()
+        if graceful {
+            for channel in open { channel.pipeline.fireUserInboundEventTriggered(SMTPShutdownRequest()) }
+            let registry = self.registry
+            let deadline = group.next().scheduleTask(in: configuration.shutdownGracePeriod) {
+                for channel in registry.openChannels { channel.close(promise: nil) }
+            }
+            for channel in open { try? await channel.closeFuture.get() }
+            deadline.cancel()
+        }
+        for channel in registry.openChannels { try? await channel.close() }
+        logger.info("SMTP server stopped")
+    }
+
+    /// Sets up one accepted connection, on its event loop.
+    private func initialize(_ channel: any Channel, kind: SMTPListenerKind) throws {
+        let operations = channel.pipeline.syncOperations
+        if kind.usesImplicitTLS, let tlsContext { try operations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
+        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        guard let id = registry.admit(channel, address: address) else {
+            logger.notice("connection from \(address) refused: too many connections")
+            try operations.addHandler(RefusingHandler(hostname: configuration.hostname))
+            return
+        }
+        let registry = self.registry
+        channel.closeFuture.whenComplete { _ in registry.remove(channel, address: address) }
+        let session = SMTPSession(
+            configuration: configuration.session(for: kind, tlsAvailable: tlsContext != nil),
+            connectionID: id,
+            clientAddress: address,
+            isTLS: kind.usesImplicitTLS
+        )
+        let settings = SMTPServerHandler.Settings(
+            idleTimeout: configuration.idleTimeout,
+            authenticationFailureDelay: configuration.authenticationFailureDelay
+        )
+        try operations.addHandler(
+            SMTPServerHandler(
+                session: session,
+                target: target,
+                authenticator: authenticator,
+                tlsContext: tlsContext,
+                settings: settings,
+                logger: logger
+            )
+        )
+    }
+}
+
+/// Answers a connection over the limits with `421 4.7.0` and closes it (RFC 5321 3.8).
+final class RefusingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private let hostname: String
+    private var refused = false
+
+    init(hostname: String) { self.hostname = hostname }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { refuse(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        refuse(context: context)
+    }
+
+    private func refuse(context: ChannelHandlerContext) {
+        guard !refused else { return }
+        refused = true
+        let reply = SMTPReply(
+            code: 421,
+            EnhancedStatusCode(4, 7, 0),
+            "\(hostname) too many connections; try again later"
+        )
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(reply.encoded)).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}

@@ -1,0 +1,246 @@
+import Logging
+import NIOCore
+import NIOSSL
+import SMTPCore
+
+/// Asks every session to end after its current transaction (sent down the pipeline on shutdown).
+public struct SMTPShutdownRequest: Sendable {
+    public init() {}
+}
+
+/// The thin channel handler around `SMTPSession`: feeds it octets and answers, performs its actions,
+/// flushes once per read burst, stops reading while the store or authenticator is busy or behind, and
+/// enforces the idle timeout (RFC 5321 4.5.3.2.7).
+final class SMTPServerHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Settings: Sendable {
+        var idleTimeout: TimeAmount = SMTPServerDefaults.idleTimeout
+        var authenticationFailureDelay: TimeAmount = SMTPServerDefaults.authenticationFailureDelay
+        var unwrittenMessageBytes = SMTPServerDefaults.unwrittenMessageBytes
+    }
+
+    private var session: SMTPSession
+    private let target: any SMTPDeliveryTarget
+    private let authenticator: any SMTPAuthenticator
+    private let tlsContext: NIOSSLContext?
+    private let settings: Settings
+    private var logger: Logger
+    private var context: ChannelHandlerContext?
+    private var message: MessageStream?
+    private var idleTimer: Scheduled<Void>?
+    private var readHeld = false
+    private var unwrittenBytes = 0
+    private var needsFlush = false
+    private var authenticationFailures = 0
+
+    init(
+        session: SMTPSession,
+        target: any SMTPDeliveryTarget,
+        authenticator: any SMTPAuthenticator,
+        tlsContext: NIOSSLContext?,
+        settings: Settings = Settings(),
+        logger: Logger
+    ) {
+        self.session = session
+        self.target = target
+        self.authenticator = authenticator
+        self.tlsContext = tlsContext
+        self.settings = settings
+        self.logger = logger
+        self.logger[metadataKey: "smtp.connection"] = "\(session.connectionID)"
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { connected(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connected(context: context)
+        context.fireChannelActive()
+    }
+
+    private var hasGreeted = false
+
+    private func connected(context: ChannelHandlerContext) {
+        guard !hasGreeted else { return }
+        hasGreeted = true
+        logger.info("connected", metadata: ["smtp.client": "\(session.clientAddress)"])
+        restartIdleTimer()
+        handle(.connected)
+        flushIfNeeded()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        message?.abort()
+        message = nil
+        logger.info("disconnected")
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        restartIdleTimer()
+        handle(.bytes(unwrapInboundIn(data)))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded()
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is SMTPShutdownRequest {
+            handle(.shutdownRequested)
+            flushIfNeeded()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Clients that drop the connection (or skip TLS close_notify) are common and harmless.
+        logger.debug("connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    /// Holds reads while the session waits for an answer or the store is behind (backpressure).
+    func read(context: ChannelHandlerContext) {
+        if session.isAwaitingAnswer || unwrittenBytes > settings.unwrittenMessageBytes {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func resumeReadingIfPossible() {
+        guard readHeld, let context, !session.isAwaitingAnswer, unwrittenBytes <= settings.unwrittenMessageBytes
+        else { return }
+        readHeld = false
+        context.read()
+    }
+
+    // MARK: Session
+
+    private func handle(_ event: SMTPSession.Event) {
+        guard let context else { return }
+        for action in session.received(event) { perform(action, context: context) }
+    }
+
+    /// An answer from a task: back on the event loop, hand it to the session, write and flush at once.
+    private func answer(_ event: SMTPSession.Event) {
+        handle(event)
+        flushIfNeeded()
+        resumeReadingIfPossible()
+    }
+
+    private func flushIfNeeded() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    private func perform(_ action: SMTPSession.Action, context: ChannelHandlerContext) {
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        switch action {
+        case .reply(let reply):
+            logger.debug("reply \(reply.code)")
+            context.write(wrapOutboundOut(reply.encoded), promise: nil)
+            needsFlush = true
+        case .startTLS:
+            flushIfNeeded()
+            guard let tlsContext else { return context.close(promise: nil) }
+            do {
+                try context.pipeline.syncOperations.addHandler(
+                    NIOSSLServerHandler(context: tlsContext),
+                    position: .first
+                )
+                logger.info("STARTTLS")
+            } catch {
+                logger.error("cannot start TLS: \(error)")
+                context.close(promise: nil)
+            }
+        case .lookUpRecipient(let address):
+            let target = self.target
+            Task {
+                let mailbox = await target.mailbox(for: address)
+                loop.execute { bound.value.answer(.recipientLookedUp(mailbox)) }
+            }
+        case .authenticate(let credentials):
+            let authenticator = self.authenticator
+            let delay = settings.authenticationFailureDelay
+            Task {
+                let success = await authenticator.authenticate(
+                    username: credentials.username,
+                    password: credentials.password
+                )
+                loop.execute {
+                    let handler = bound.value
+                    handler.logger.info("AUTH \(success ? "succeeded" : "failed") for \(credentials.username)")
+                    guard !success else { return handler.answer(.authenticated(true)) }
+                    handler.authenticationFailures += 1
+                    // Failed attempts are answered more and more slowly, to slow down guessing.
+                    loop.scheduleTask(in: delay * Int64(handler.authenticationFailures)) {
+                        bound.value.answer(.authenticated(false))
+                    }
+                }
+            }
+        case .beginMessage:
+            message = MessageStream(
+                target: target,
+                written: { size in
+                    loop.execute {
+                        bound.value.unwrittenBytes -= size
+                        bound.value.resumeReadingIfPossible()
+                    }
+                },
+                finished: { outcome in
+                    loop.execute {
+                        bound.value.logger.info(
+                            "message \(outcome == .delivered ? "delivered" : "not stored: \(outcome)")"
+                        )
+                        bound.value.answer(.messageStored(outcome))
+                    }
+                }
+            )
+        case .messageData(let bytes):
+            unwrittenBytes += bytes.readableBytes
+            message?.write(bytes)
+        case .deliverMessage(let recipients):
+            logger.info("delivering to \(recipients.count) recipient(s)")
+            message?.deliver(to: recipients)
+            message = nil
+        case .abortMessage:
+            message?.abort()
+            message = nil
+        case .close:
+            needsFlush = false
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+            written.futureResult.whenComplete { _ in bound.value.context?.close(promise: nil) }
+        }
+    }
+
+    // MARK: Timeout
+
+    private func restartIdleTimer() {
+        idleTimer?.cancel()
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: settings.idleTimeout) {
+            let handler = bound.value
+            // A slow store is not the client's fault: wait for it.
+            if handler.session.isAwaitingAnswer { return handler.restartIdleTimer() }
+            handler.logger.info("idle timeout")
+            handler.answer(.timedOut)
+        }
+    }
+}

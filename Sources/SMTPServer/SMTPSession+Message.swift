@@ -1,0 +1,112 @@
+import Foundation
+import NIOCore
+import SMTPCore
+
+extension SMTPSession {
+    /// Opens the message in the store and writes the trace headers in front of it (RFC 5321 4.4).
+    mutating func openMessage() {
+        messageOpen = true
+        messageSize = 0
+        messageFault = nil
+        perform(.beginMessage)
+        pendingData.writeString(traceHeaders())
+    }
+
+    /// One DATA line: `.` ends the message; one leading dot is removed (RFC 5321 4.5.2). Over-long lines
+    /// and over-size messages are read to the end and then refused, so the client stays in step.
+    mutating func dataLine(_ frame: SMTPLineFramer.Frame) {
+        guard case .line(let line) = frame else {
+            if messageFault == nil { messageFault = .lineTooLong }
+            return
+        }
+        switch DotStuffing.unstuff(line) {
+        case .endOfData:
+            phase = .command
+            if let fault = messageFault {
+                resetTransaction()
+                send(fault == .tooBig ? Reply.messageTooBig : Reply.dataLineTooLong, countsAsError: false)
+            } else {
+                finishMessage()
+            }
+        case .text(var text):
+            messageSize += text.readableBytes + 2
+            if messageSize > configuration.maximumMessageSize, messageFault == nil { messageFault = .tooBig }
+            guard messageFault == nil else { return }
+            pendingData.writeBuffer(&text)
+            pendingData.writeStaticString("\r\n")
+        }
+    }
+
+    /// Octets of a BDAT chunk, taken as they are (RFC 3030 2).
+    mutating func messageBytes(_ bytes: ByteBuffer) {
+        messageSize += bytes.readableBytes
+        if messageSize > configuration.maximumMessageSize { messageFault = .tooBig }
+        guard messageFault == nil else { return }
+        flushData()
+        actions.append(.messageData(bytes))
+    }
+
+    /// Hands the whole message to the store; the reply waits for its answer (durable before 250).
+    mutating func finishMessage() {
+        phase = .awaiting(.delivery)
+        perform(.deliverMessage(recipients: recipients))
+    }
+
+    mutating func messageStored(_ outcome: SMTPStoreOutcome) {
+        let id = messageID
+        messageOpen = false
+        resetTransaction()
+        switch outcome {
+        case .delivered: send(Reply.make(250, (2, 0, 0), "OK: queued as \(id)"))
+        case .temporaryFailure: send(Reply.storeFailed)
+        case .insufficientStorage: send(Reply.storeFull)
+        }
+        if shuttingDown { closeWith(Reply.shuttingDown(configuration.hostname)) }
+    }
+
+    /// The id of the current transaction, used in the Received: header and the 250 reply.
+    var messageID: String { "\(connectionID)-\(transactionCount)" }
+
+    /// RFC 3848 and RFC 6531 7.7: the `with` protocol name for this session.
+    var receivedProtocol: String {
+        guard let greeting, greeting.extended else { return "SMTP" }
+        var name = mailParameters.smtpUTF8 ? "UTF8SMTP" : "ESMTP"
+        if isTLS { name += "S" }
+        if authenticatedUser != nil { name += "A" }
+        return name
+    }
+
+    /// `Return-Path:` (RFC 5321 4.4) and the `Received:` time stamp line:
+    /// `Stamp = From-domain By-domain Opt-info [CFWS] ";" FWS date-time`, with `for` only when there is a
+    /// single recipient, so one copy does not reveal the others.
+    func traceHeaders() -> String {
+        let literal = clientAddress.contains(":") ? "[IPv6:\(clientAddress)]" : "[\(clientAddress)]"
+        // The client's name is its claim, not checked: keep only what cannot break the header (no comment
+        // parentheses, and no 8-bit octets unless the message is an SMTPUTF8 one).
+        let allowed = { (scalar: Unicode.Scalar) in
+            scalar.value > 0x20 && scalar.value != 0x7F && scalar != "(" && scalar != ")"
+                && (scalar.isASCII || self.mailParameters.smtpUTF8)
+        }
+        let claimed = String((greeting?.name ?? "").unicodeScalars.filter(allowed))
+        let heloName = claimed.isEmpty ? "unknown" : claimed
+        var received = "Received: from \(heloName) (\(literal))\r\n"
+        received += "\tby \(configuration.hostname) (correo) with \(receivedProtocol) id \(messageID)"
+        if recipients.count == 1, let recipient = recipients.first { received += "\r\n\tfor <\(recipient)>" }
+        received += ";\r\n\t\(RFC5322Date.format(clock()))\r\n"
+        return "Return-Path: \(sender?.description ?? "<>")\r\n" + received
+    }
+}
+
+/// RFC 5322 3.3 `date-time`, in UTC: `Thu, 26 Nov 2026 16:30:00 +0000`.
+enum RFC5322Date {
+    static func format(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
+    }
+}

@@ -1,0 +1,75 @@
+import NIOCore
+import SMTPCore
+
+/// What a session needs to know about the server: names, policy and limits.
+public struct SMTPSessionConfiguration: Sendable {
+    /// The name the server gives itself in the greeting, EHLO reply and Received: headers.
+    public var hostname: String
+    /// Domains mail is accepted for, lower-cased; matching is case-insensitive.
+    public var localDomains: Set<String>
+    /// The kind of listener this session came in on.
+    public var listener: SMTPListenerKind
+    /// Whether a TLS context exists, so STARTTLS can be offered.
+    public var tlsAvailable: Bool
+    /// Whether AUTH is offered and accepted without TLS (loopback testing only).
+    public var allowPlaintextAuth: Bool
+    /// Whether an authenticated sender may only use its own address in MAIL FROM (`553 5.7.1`).
+    public var requireSenderToMatchAuthenticatedUser: Bool
+    /// Where mail to `postmaster@<local domain>` and `<Postmaster>` goes (RFC 5321 4.5.1). When nil, it
+    /// goes to the user `postmaster@<domain>` if one exists, and is refused with `550 5.1.1` otherwise.
+    public var postmasterMailbox: String?
+    /// The largest message accepted, advertised with SIZE (RFC 1870).
+    public var maximumMessageSize: Int
+    /// Recipients per message; more get `452 4.5.3` (RFC 5321 4.5.3.1.10).
+    public var maximumRecipients: Int
+    /// Error replies in one session before it is closed with `421 4.7.0`.
+    public var maximumErrors: Int
+    /// Failed AUTH attempts in one session before it is closed with `421 4.7.0`.
+    public var maximumAuthenticationFailures: Int
+
+    public init(
+        hostname: String,
+        localDomains: [String],
+        listener: SMTPListenerKind = .mx,
+        tlsAvailable: Bool = false,
+        allowPlaintextAuth: Bool = false,
+        requireSenderToMatchAuthenticatedUser: Bool = true,
+        postmasterMailbox: String? = nil,
+        maximumMessageSize: Int = SMTPDefaults.messageSize,
+        maximumRecipients: Int = SMTPDefaults.recipients,
+        maximumErrors: Int = SMTPServerDefaults.errorsPerSession,
+        maximumAuthenticationFailures: Int = SMTPServerDefaults.authenticationFailures
+    ) {
+        self.hostname = hostname
+        self.localDomains = Set(localDomains.map { $0.lowercased() })
+        self.listener = listener
+        self.tlsAvailable = tlsAvailable
+        self.allowPlaintextAuth = allowPlaintextAuth
+        self.requireSenderToMatchAuthenticatedUser = requireSenderToMatchAuthenticatedUser
+        self.postmasterMailbox = postmasterMailbox
+        self.maximumMessageSize = maximumMessageSize
+        self.maximumRecipients = maximumRecipients
+        self.maximumErrors = maximumErrors
+        self.maximumAuthenticationFailures = maximumAuthenticationFailures
+    }
+}
+
+/// The server's own limits, beside the protocol ones in `SMTPDefaults`.
+public enum SMTPServerDefaults {
+    /// Error replies (5xx to commands) in one session before `421 4.7.0` and close.
+    public static let errorsPerSession = 10
+    /// Failed AUTH attempts in one session before `421 4.7.0` and close.
+    public static let authenticationFailures = 3
+    /// The pause before answering a failed AUTH, multiplied by the number of failures so far.
+    public static let authenticationFailureDelay: TimeAmount = .seconds(1)
+    /// Connections open at once, over all listeners; more get `421 4.7.0` and are closed.
+    public static let connections = 1000
+    /// Connections open at once from one client address.
+    public static let connectionsPerAddress = 20
+    /// Idle time before the server gives up on a client (RFC 5321 4.5.3.2.7).
+    public static let idleTimeout: TimeAmount = .seconds(SMTPDefaults.Timeout.server)
+    /// Message octets handed to the store and not yet written, before the server stops reading.
+    public static let unwrittenMessageBytes = 1024 * 1024
+    /// How long a graceful shutdown waits for sessions to finish their transaction.
+    public static let shutdownGracePeriod: TimeAmount = .seconds(30)
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import CorreoServer
+import Foundation
+import Logging
+import NIOCore
+
+/// Starts the chosen servers with `configuration` and runs until SIGINT/SIGTERM. Operator mistakes
+/// (a bad certificate, a port in use) end the command with one clear line and a non-zero exit.
+func runServer(_ configuration: CorreoConfiguration, protocols: CorreoService.Protocols) async throws {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = configuration.logLevel
+        return handler
+    }
+    let logger = Logger(label: "correo")
+    do {
+        let service = try CorreoService(configuration: configuration, protocols: protocols, logger: logger)
+        try await service.run()
+    } catch let error as CertificateError {
+        throw ValidationError(error.description)
+    } catch let error as IOError where error.errnoCode == EADDRINUSE {
+        throw ValidationError("a port is already in use (\(error)); choose others with the --…-port options or 0 to turn one off")
+    }
+}

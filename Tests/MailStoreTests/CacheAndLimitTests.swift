@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import MailTestSupport
+import Testing
+
+@testable import MailStore
+
+@Suite struct CacheAndLimitTests {
+    private let user = "cache@example.test"
+
+    @Test func sizesComeFromFileNamesWithoutReadingFiles() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            // The name claims sizes the content does not have: the listing believes the name, which
+            // shows it neither stat()s nor reads files that carry ,S= and ,W=.
+            let name = "1700000001.M1P1Q1.elsewhere,S=999,W=1000:2,S"
+            try Data("tiny".utf8).write(to: URL(fileURLWithPath: directory.path + "/\(user)/cur/" + name))
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let record = try #require(await inbox.snapshot().first)
+            #expect(record.physicalSize == 999 && record.size == 1000)
+            #expect(record.flags == .seen)
+            #expect(record.internalDate == Date(timeIntervalSince1970: 1_700_000_001))
+        }
+    }
+
+    @Test func externalRenameWhileClosedGetsAHigherModSeq() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            _ = try await inbox.append(bytes: sampleMessage(1))
+            let seen = await inbox.highestModSeq
+            await inbox.writeCache()
+            let file = try #require(await inbox.snapshot().first?.fileName)
+            let cur = directory.path + "/\(user)/cur/"
+            try FileManager.default.moveItem(atPath: cur + file, toPath: cur + file + "F")
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            let record = try #require(await reopened.snapshot().first)
+            #expect(record.flags == .flagged)
+            #expect(record.modSeq > seen)
+        }
+    }
+
+    @Test func streamedAppendAndHeaderLengths() async throws {
+        try await withStore { store, _ in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let message = try store.beginDelivery()
+            let header = Array("Subject: big\r\n\r\n".utf8)
+            let body = [UInt8](repeating: UInt8(ascii: "x"), count: 200_000)
+            try message.write(header)
+            try message.write(body)
+            let uid = try await inbox.append(message, flags: .seen)
+            #expect(try await inbox.readMessage(uid: uid) == header + body)
+            #expect(try await inbox.headerLength(uid: uid) == header.count)
+            let headerOnly = try await inbox.append(bytes: Array("Subject: none\r\n".utf8))
+            #expect(try await inbox.headerLength(uid: headerOnly) == 15)
+        }
+    }
+
+    @Test func staleTemporaryFilesAreSwept() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            let tmp = directory.path + "/tmp"
+            try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+            let old = Date(timeIntervalSinceNow: -MailStoreDefaults.staleTemporaryFileAge - 60)
+            for path in [tmp + "/crashed", directory.path + "/\(user)/tmp/crashed"] {
+                try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+                try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
+            }
+            try Data("x".utf8).write(to: URL(fileURLWithPath: tmp + "/fresh"))
+            let message = try store.beginDelivery()
+            message.abandon()
+            _ = try await store.mailbox(user: user, name: .inbox)
+            #expect(try files(in: tmp) == ["fresh"])
+            #expect(try files(in: directory.path + "/\(user)/tmp").isEmpty)
+        }
+    }
+
+    @Test func addressAndKeywordLimits() async throws {
+        try await withStore { store, _ in
+            let domain = "@example.test"
+            let longest = String(repeating: "a", count: MailStoreDefaults.maximumAddressBytes - domain.count) + domain
+            #expect(try store.userDirectory(for: longest).lastPathComponent == longest)
+            #expect(throws: MailStoreError.invalidAddress("a" + longest)) {
+                try store.userDirectory(for: "a" + longest)
+            }
+            for bad in ["", "no-at", "@x", "x@", ".hidden@x", "a/b@x", "sp ace@x", "nul\u{0}@x"] {
+                #expect(throws: MailStoreError.invalidAddress(bad)) { try store.userDirectory(for: bad) }
+            }
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let uid = try await inbox.append(bytes: sampleMessage(1))
+            let keyword = String(repeating: "k", count: MailStoreDefaults.maximumKeywordBytes)
+            #expect(
+                try await inbox.setFlags(uids: [uid], flags: [], keywords: [keyword], operation: .add).first?.keywords
+                    == [keyword]
+            )
+            await #expect(throws: MailStoreError.invalidKeyword(keyword + "k")) {
+                try await inbox.setFlags(uids: [uid], flags: [], keywords: [keyword + "k"], operation: .add)
+            }
+        }
+    }
+
+    @Test func mailboxDeletedByAnotherProcessIsNotFound() async throws {
+        try await withStore { store, directory in
+            let name = try MailboxName(["Gone"])
+            try await store.createMailbox(user: user, name: name)
+            let box = try await store.mailbox(user: user, name: name)
+            try await MailStore(root: directory.url).deleteMailbox(user: user, name: name)
+            await #expect(throws: MailStoreError.mailboxNotFound("Gone")) { try await box.synchronize() }
+            await #expect(throws: MailStoreError.mailboxNotFound("Gone")) {
+                _ = try await store.mailbox(user: user, name: name)
+            }
+        }
+    }
+
+    @Test func groupCommitAnswersEveryWaiter() async throws {
+        try await TemporaryDirectory.with { directory in
+            let syncer = DirectorySyncer()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<200 { group.addTask { try await syncer.sync(directory.path) } }
+                try await group.waitForAll()
+            }
+            await #expect(throws: MailStoreError.self) { try await syncer.sync(directory.path + "/missing") }
+        }
+    }
+}
+
+@Suite struct CorruptIndexTests {
+    @Test func damagedUIDListStartsOverWithANewUIDValidity() async throws {
+        try await withStore { store, directory in
+            let user = "corrupt@example.test"
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            _ = try await inbox.append(bytes: sampleMessage(1))
+            let validity = await inbox.uidValidity
+            let list = directory.path + "/\(user)/" + UIDList.fileName
+            try "garbage\n".write(toFile: list, atomically: true, encoding: .utf8)
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await reopened.uidValidity > validity)
+            #expect(await reopened.snapshot().map(\.uid) == [1])
+            #expect(try await reopened.readMessage(uid: 1) == sampleMessage(1))
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import MailTestSupport
+import SMTPClient
+import Testing
+
+/// The client over real sockets against aiosmtpd (interop/send/smtp_sink.py).
+struct SinkTests {
+    static let message = Array(
+        "From: me@x.test\r\nTo: ann@x.test\r\nSubject: dots\r\n\r\n.leading dot\r\n..two\r\n.\r\nend\r\n".utf8
+    )
+
+    @Test func startTLSAuthAndDotsArriveUnchanged() async throws {
+        try await TemporaryDirectory.with { directory in
+            let tls = try TestTLS.make(in: directory)
+            let sink = try SMTPSink(outdir: directory.url, tls: tls, requireTLS: true, auth: ("ann", "s3cret"))
+            defer { sink.stop() }
+            let connection = try await SMTPClient.connect(
+                host: "127.0.0.1", port: sink.port, tls: .startTLS(.required),
+                trust: .certificateAuthorities(pemFile: tls.certificatePath),
+                auth: SMTPCredentials(user: "ann", password: "s3cret")
+            )
+            #expect(connection.isTLSActive)
+            let result = try await connection.send(from: "me@x.test", recipients: ["ann@x.test"], message: Self.message)
+            await connection.close()
+            #expect(result.dataReply.code == 250)
+            #expect(result.dataReply.lines.first?.hasPrefix("2.0.0 OK queued as sink-") == true)
+            #expect(sink.messages(for: "ann@x.test") == [Data(Self.message)])
+        }
+    }
+
+    @Test func oneConnectionManyMessagesWithRefusalsBetween() async throws {
+        try await TemporaryDirectory.with { directory in
+            let sink = try SMTPSink(
+                outdir: directory.url,
+                reject: ["gone@x.test": "550 5.1.1 <gone@x.test>: no such user"],
+                rejectOnce: ["busy@x.test": "451 4.2.1 mailbox busy, try later"],
+                pipelining: true
+            )
+            defer { sink.stop() }
+            let connection = try await SMTPClient.connect(host: "127.0.0.1", port: sink.port, tls: .none)
+            #expect(connection.capabilities.pipelining)
+            _ = try await connection.send(from: "me@x.test", recipients: ["a@x.test"], message: Self.message)
+            await #expect(throws: SMTPClientError.allRecipientsRejected([
+                RecipientResult(address: "gone@x.test", reply: SMTPReply(550, "5.1.1 <gone@x.test>: no such user"))
+            ])) {
+                try await connection.send(from: "me@x.test", recipients: ["gone@x.test"], message: Self.message)
+            }
+            let mixed = try await connection.send(from: "me@x.test", recipients: ["busy@x.test", "b@x.test"], message: Self.message)
+            #expect(mixed.rejected == [RecipientResult(address: "busy@x.test", reply: SMTPReply(451, "4.2.1 mailbox busy, try later"))])
+            _ = try await connection.send(from: "me@x.test", recipients: ["busy@x.test"], message: Self.message)
+            await connection.close()
+            #expect(Set(sink.messageFiles) == ["a@x.test.eml", "b@x.test.eml", "busy@x.test.eml"])
+        }
+    }
+
+    @Test func wrongPasswordGivesTheServersReply() async throws {
+        try await TemporaryDirectory.with { directory in
+            let tls = try TestTLS.make(in: directory)
+            let sink = try SMTPSink(outdir: directory.url, tls: tls, auth: ("ann", "right"))
+            defer { sink.stop() }
+            await #expect(throws: SMTPClientError.authenticationFailed(SMTPReply(535, "5.7.8 Authentication credentials invalid"))) {
+                _ = try await SMTPClient.connect(
+                    host: "127.0.0.1", port: sink.port, trust: .certificateAuthorities(pemFile: tls.certificatePath),
+                    auth: SMTPCredentials(user: "ann", password: "wrong")
+                )
+            }
+        }
+    }
+
+    @Test func startTLSRequiredButNotOffered() async throws {
+        try await TemporaryDirectory.with { directory in
+            let sink = try SMTPSink(outdir: directory.url)
+            defer { sink.stop() }
+            await #expect(throws: SMTPClientError.startTLSNotOffered) {
+                _ = try await SMTPClient.connect(host: "127.0.0.1", port: sink.port, tls: .startTLS(.required))
+            }
+        }
+    }
+
+    @Test func selfSignedCertificateIsRefusedUnlessTrustedOrInsecure() async throws {
+        try await TemporaryDirectory.with { directory in
+            let tls = try TestTLS.make(in: directory)
+            let sink = try SMTPSink(outdir: directory.url, tls: tls)
+            defer { sink.stop() }
+            await #expect {
+                _ = try await SMTPClient.connect(host: "127.0.0.1", port: sink.port, trust: .system)
+            } throws: { error in
+                guard case .connectionFailed = error as? SMTPClientError else { return false }
+                return true
+            }
+            let insecure = try await SMTPClient.connect(host: "127.0.0.1", port: sink.port, trust: .insecure)
+            #expect(insecure.isTLSActive)
+            await insecure.close()
+        }
+    }
+
+    @Test func sizeLimitIsRefusedBeforeSending() async throws {
+        try await TemporaryDirectory.with { directory in
+            let sink = try SMTPSink(outdir: directory.url, size: Self.message.count - 1)
+            defer { sink.stop() }
+            let connection = try await SMTPClient.connect(host: "127.0.0.1", port: sink.port, tls: .none)
+            await #expect(throws: SMTPClientError.messageTooLarge(size: Self.message.count, limit: Self.message.count - 1)) {
+                try await connection.send(from: "me@x.test", recipients: ["a@x.test"], message: Self.message)
+            }
+            await connection.close()
+            #expect(sink.messageFiles.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import NIOCore
+import SMTPCore
+import Testing
+
+@Suite struct ReplyTests {
+    @Test func singleLineWithEnhancedCode() {
+        let reply = SMTPReply(code: 250, EnhancedStatusCode(2, 1, 0), "Sender OK")
+        #expect(String(buffer: reply.encoded) == "250 2.1.0 Sender OK\r\n")
+    }
+
+    @Test func multiLineRepeatsCodeAndEnhancedCode() {
+        let reply = SMTPReply(code: 214, EnhancedStatusCode(2, 0, 0), lines: ["one", "two", "three"])
+        #expect(String(buffer: reply.encoded) == "214-2.0.0 one\r\n214-2.0.0 two\r\n214 2.0.0 three\r\n")
+    }
+
+    @Test func replyWithoutTextOrEnhancedCode() {
+        #expect(String(buffer: SMTPReply(code: 334, nil, "").encoded) == "334 \r\n")
+        #expect(String(buffer: SMTPReply(code: 220, nil, lines: []).encoded) == "220 \r\n")
+    }
+
+    @Test func classes() {
+        #expect(SMTPReply(code: 250, nil, "").isPositiveCompletion)
+        #expect(SMTPReply(code: 354, nil, "").isPositiveIntermediate)
+        #expect(SMTPReply(code: 451, nil, "").isTransientFailure)
+        #expect(SMTPReply(code: 550, nil, "").isPermanentFailure)
+    }
+
+    @Test func parsesMultiLineEHLOReply() throws {
+        var parser = SMTPReplyParser()
+        #expect(try parser.parse(line: Array("250-mx.example greets you".utf8)) == nil)
+        #expect(try parser.parse(line: Array("250-PIPELINING".utf8)) == nil)
+        let reply = try parser.parse(line: Array("250 SIZE 1000".utf8))
+        #expect(reply == SMTPReply(code: 250, nil, lines: ["mx.example greets you", "PIPELINING", "SIZE 1000"]))
+    }
+
+    @Test func parsesEnhancedCode() throws {
+        var parser = SMTPReplyParser()
+        let reply = try parser.parse(line: Array("550 5.1.1 No such user here".utf8))
+        #expect(reply == SMTPReply(code: 550, EnhancedStatusCode(5, 1, 1), "No such user here"))
+        // A class that does not match the reply code is text, not an enhanced code.
+        #expect(try parser.parse(line: Array("250 5.1.1 odd".utf8)) == SMTPReply(code: 250, nil, "5.1.1 odd"))
+        #expect(try parser.parse(line: Array("250".utf8)) == SMTPReply(code: 250, nil, ""))
+    }
+
+    @Test func encodedRepliesParseBack() throws {
+        let reply = SMTPReply(code: 250, EnhancedStatusCode(2, 0, 0), lines: ["a", "b"])
+        var parser = SMTPReplyParser()
+        var bytes = reply.encoded
+        var result: SMTPReply?
+        while let line = bytes.readString(
+            length: (bytes.readableBytesView.firstIndex(of: 10) ?? 0) - bytes.readerIndex + 1
+        ) {
+            result = try parser.parse(line: Array(line.utf8.dropLast(2)))
+            if bytes.readableBytes == 0 { break }
+        }
+        #expect(result == reply)
+    }
+
+    @Test func malformedReplies() {
+        var parser = SMTPReplyParser()
+        #expect(throws: SMTPReplyParseError.malformedLine("hello")) { try parser.parse(line: Array("hello".utf8)) }
+        #expect(throws: SMTPReplyParseError.malformedLine("250*x")) { try parser.parse(line: Array("250*x".utf8)) }
+        #expect(throws: Never.self) { try parser.parse(line: Array("250-first".utf8)) }
+        #expect(throws: SMTPReplyParseError.inconsistentCode(expected: 250, found: 251)) {
+            try parser.parse(line: Array("251 second".utf8))
+        }
+    }
+
+    @Test func enhancedStatusCodeGrammar() {
+        #expect(EnhancedStatusCode(parsing: Array("4.7.0".utf8)) == EnhancedStatusCode(4, 7, 0))
+        #expect(EnhancedStatusCode(parsing: Array("5.5.123".utf8)) == EnhancedStatusCode(5, 5, 123))
+        #expect(EnhancedStatusCode(parsing: Array("3.0.0".utf8)) == nil)
+        #expect(EnhancedStatusCode(parsing: Array("5.5".utf8)) == nil)
+        #expect(EnhancedStatusCode(parsing: Array("5.5.1234".utf8)) == nil)
+    }
+}

@@ -1,0 +1,210 @@
+import MailTestSupport
+import NIOCore
+import NIOEmbedded
+import NIOSSL
+import SMTPCore
+import Synchronization
+import Testing
+
+@testable import SMTPServer
+
+/// Counts flushes reaching the socket, to check one flush per read burst.
+private final class FlushCounter: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = ByteBuffer
+    let count = Mutex(0)
+
+    func flush(context: ChannelHandlerContext) {
+        count.withLock { $0 += 1 }
+        context.flush()
+    }
+}
+
+private struct HandlerHarness {
+    let channel: NIOAsyncTestingChannel
+    let delivery: MemoryDelivery
+    let flushes = FlushCounter()
+
+    init(
+        delivery: MemoryDelivery = MemoryDelivery(),
+        configuration: SMTPSessionConfiguration = SessionHarness.configuration(maximumMessageSize: 100_000),
+        tlsContext: NIOSSLContext? = nil,
+        settings: SMTPServerHandler.Settings = SMTPServerHandler.Settings(authenticationFailureDelay: .zero)
+    ) async throws {
+        channel = NIOAsyncTestingChannel()
+        self.delivery = delivery
+        let flushes = self.flushes
+        try await channel.testingEventLoop.executeInContext { [channel] in
+            let session = SMTPSession(configuration: configuration, connectionID: "t1", clientAddress: "127.0.0.1")
+            try channel.pipeline.syncOperations.addHandler(flushes)
+            try channel.pipeline.syncOperations.addHandler(
+                SMTPServerHandler(
+                    session: session,
+                    target: delivery,
+                    authenticator: StaticAuthenticator(),
+                    tlsContext: tlsContext,
+                    settings: settings,
+                    logger: .init(label: "test")
+                )
+            )
+        }
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 2525)).get()
+    }
+
+    func send(_ text: String) async throws {
+        try await channel.writeInbound(ByteBuffer(string: text))
+    }
+
+    /// Everything written so far.
+    func output() async throws -> String {
+        var text = ""
+        while let buffer = try await channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+        return text
+    }
+
+    /// Waits for writes until the output read so far contains `expected`.
+    func waitFor(_ expected: String, after earlier: String = "") async throws -> String {
+        var text = earlier + (try await output())
+        while !text.contains(expected) {
+            text += String(buffer: try await channel.waitForOutboundWrite(as: ByteBuffer.self))
+        }
+        return text
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct HandlerTests {
+    @Test func greetsOnConnect() async throws {
+        let harness = try await HandlerHarness()
+        #expect(try await harness.output() == "220 mx.example.test ESMTP correo ready\r\n")
+    }
+
+    @Test func commandsSplitAcrossReads() async throws {
+        let harness = try await HandlerHarness()
+        _ = try await harness.output()
+        try await harness.send("NO")
+        try await harness.send("OP\r")
+        #expect(try await harness.output() == "")
+        try await harness.send("\n")
+        #expect(try await harness.output() == "250 2.0.0 OK\r\n")
+    }
+
+    @Test func oneFlushPerReadBurst() async throws {
+        let harness = try await HandlerHarness()
+        _ = try await harness.output()
+        let before = harness.flushes.count.withLock { $0 }
+        try await harness.send("NOOP\r\nNOOP\r\nHELP\r\nRSET\r\n")
+        #expect(harness.flushes.count.withLock { $0 } == before + 1)
+        #expect(try await harness.output().components(separatedBy: "\r\n").count == 6)
+    }
+
+    @Test func wholeMessageThroughTheHandler() async throws {
+        let harness = try await HandlerHarness()
+        try await harness.send("EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")
+        _ = try await harness.waitFor("354 ")
+        try await harness.send("Subject: x\r\n\r\nsmuggle\n.\nMAIL FROM:<evil@x.test>\r\n..dot\r\n.\r\n")
+        _ = try await harness.waitFor("250 2.0.0 OK: queued as t1-1\r\n")
+        let stored = try #require(harness.delivery.stored.first)
+        #expect(stored.recipients == ["bob@example.test"])
+        #expect(
+            String(decoding: stored.bytes, as: UTF8.self).hasSuffix(
+                "\r\nSubject: x\r\n\r\nsmuggle\n.\nMAIL FROM:<evil@x.test>\r\n.dot\r\n"
+            )
+        )
+        #expect(
+            String(decoding: stored.bytes, as: UTF8.self).hasPrefix(
+                "Return-Path: <alice@example.test>\r\nReceived: from c ([127.0.0.1])"
+            )
+        )
+    }
+
+    @Test func replyWaitsForDurableDelivery() async throws {
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let harness = try await HandlerHarness(delivery: MemoryDelivery(gate: gate))
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")
+        let earlier = try await harness.waitFor("354 ")
+        try await harness.send("hi\r\n.\r\nNOOP\r\n")
+        #expect(!(try await harness.output()).contains("250 2.0.0 OK"))
+        #expect(harness.delivery.stored.isEmpty)
+        open.yield()
+        let text = try await harness.waitFor("250 2.0.0 OK\r\n", after: earlier)
+        #expect(text.hasSuffix("250 2.0.0 OK: queued as t1-1\r\n250 2.0.0 OK\r\n"))
+        #expect(harness.delivery.stored.count == 1)
+    }
+
+    @Test func storeFailureAnswers451() async throws {
+        let harness = try await HandlerHarness(delivery: MemoryDelivery(failure: .temporaryFailure("disk")))
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")
+        _ = try await harness.waitFor("354 ")
+        try await harness.send("hi\r\n.\r\n")
+        _ = try await harness.waitFor("451 4.3.0")
+        #expect(harness.delivery.stored.isEmpty)
+        #expect(harness.delivery.discarded == 1)
+    }
+
+    @Test func fullDiskAnswers452() async throws {
+        let harness = try await HandlerHarness(delivery: MemoryDelivery(failure: .insufficientStorage))
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nBDAT 2 LAST\r\nhi")
+        _ = try await harness.waitFor("452 4.3.1")
+    }
+
+    @Test func unknownRecipient() async throws {
+        let harness = try await HandlerHarness()
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<nobody@example.test>\r\n")
+        _ = try await harness.waitFor("550 5.1.1 No such user here\r\n")
+    }
+
+    @Test func overlongLines() async throws {
+        let harness = try await HandlerHarness()
+        try await harness.send("NOOP " + String(repeating: "x", count: 600) + "\r\n")
+        _ = try await harness.waitFor("500 5.5.2 Line too long\r\n")
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")
+        _ = try await harness.waitFor("354 ")
+        try await harness.send(String(repeating: "y", count: 3000) + "\r\nok\r\n.\r\n")
+        _ = try await harness.waitFor("500 5.5.6")
+        #expect(harness.delivery.stored.isEmpty)
+    }
+
+    @Test func authWithDelayedFailure() async throws {
+        let configuration = SessionHarness.configuration(allowPlaintextAuth: true)
+        let harness = try await HandlerHarness(configuration: configuration)
+        try await harness.send("EHLO c\r\nAUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdAB3cm9uZw==\r\n")
+        _ = try await harness.waitFor("535 5.7.8")
+        try await harness.send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABzZWNyZXQ=\r\n")
+        _ = try await harness.waitFor("235 2.7.0")
+    }
+
+    @Test func quitCloses() async throws {
+        let harness = try await HandlerHarness()
+        try await harness.send("QUIT\r\n")
+        _ = try await harness.waitFor("221 2.0.0")
+        try await harness.channel.closeFuture.get()
+    }
+
+    @Test func idleTimeout() async throws {
+        let settings = SMTPServerHandler.Settings(idleTimeout: .seconds(300))
+        let harness = try await HandlerHarness(settings: settings)
+        _ = try await harness.output()
+        await harness.channel.testingEventLoop.advanceTime(by: .seconds(299))
+        #expect(try await harness.output() == "")
+        await harness.channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await harness.output() == "421 4.4.2 Timeout; closing connection\r\n")
+        try await harness.channel.closeFuture.get()
+    }
+
+    @Test func startTLSInsertsTLSAndDropsPipelinedCommands() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let tls = try TestTLS.make(in: directory)
+        let context = try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem))
+            )
+        )
+        let harness = try await HandlerHarness(tlsContext: context)
+        _ = try await harness.output()
+        try await harness.send("EHLO c\r\nSTARTTLS\r\nMAIL FROM:<evil@x.test>\r\n")
+        let text = try await harness.output()
+        #expect(text.hasSuffix("250 HELP\r\n220 2.0.0 Ready to start TLS\r\n"))
+        _ = try await harness.channel.pipeline.handler(type: NIOSSLServerHandler.self).get()
+    }
+}

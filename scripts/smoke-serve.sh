@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts `correo serve` on its embedded defaults in a scratch folder and checks that every listener
+# answers: SMTP 2525 and submission 2587 greet with 220, IMAP 1143 with * OK, and the implicit-TLS ports
+# 2465 and 1993 complete a TLS handshake with the generated certificate.
+set -euo pipefail
+binary=$(realpath "${1:-.build/release/correo}")
+scratch=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+cd "$scratch"
+"$binary" serve >serve.log 2>&1 &
+pid=$!
+
+greeting() {  # port expected-prefix
+  for _ in $(seq 1 100); do
+    if { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null; then
+      local line
+      IFS= read -r -t 5 line <&3 || true
+      exec 3>&-
+      case "$line" in "$2"*) echo "port $1: $line"; return 0 ;; esac
+      echo "port $1 answered: $line" >&2; return 1
+    fi
+    sleep 0.1
+  done
+  echo "port $1: no answer" >&2; cat serve.log >&2; return 1
+}
+
+greeting 2525 "220 "
+greeting 2587 "220 "
+greeting 1143 "* OK"
+for port in 2465 1993; do
+  echo | openssl s_client -connect "127.0.0.1:$port" -CAfile mail/tls/cert.pem -verify_return_error -brief 2>&1 \
+    | grep -q "Verification: OK" || { echo "port $port: TLS handshake failed" >&2; cat serve.log >&2; exit 1; }
+  echo "port $port: TLS verified against mail/tls/cert.pem"
+done
+echo "smoke test passed"
