@@ -181,8 +181,11 @@ def main():
                                     os.path.join(args.work, "imap-dovecot", "storage"), args.port_base))
     notes = []
     if args.correo:
-        if servers.correo_available(args.correo, ["imapd", "-s", master, "-p", str(args.port_base + 9),
-                                                  "--imaps-port", "0", "--allow-plaintext-auth"]):
+        probe_dir = os.path.join(args.work, "probe")
+        os.makedirs(probe_dir, exist_ok=True)
+        if servers.correo_available(args.correo, ["imapd", "-s", probe_dir, "-p", str(args.port_base + 9),
+                                                  "--imaps-port", "0", "--allow-plaintext-auth", "--bind",
+                                                  "127.0.0.1"]):
             svrs.append(servers.Correo(args.correo, os.path.join(args.work, "imap-correo", "srv"),
                                        os.path.join(args.work, "imap-correo", "storage"), args.port_base + 1))
         else:

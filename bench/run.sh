@@ -78,7 +78,7 @@ if has idle; then
     if [[ -n "$correo" ]]; then
         mkdir -p "$work/probe"
         if "$py" "$here/servers.py" probe "$correo" imapd -s "$work/probe" -p 21459 --imaps-port 0 \
-            --allow-plaintext-auth; then
+            --allow-plaintext-auth --bind 127.0.0.1; then
             correo_idle=1
         else
             echo '{"workload": "idle", "skipped": "correo imapd: not yet available, IDLE skipped"}' >>"$run_dir/idle.jsonl"

@@ -3,7 +3,7 @@
 Dovecot: a generated dovecot.conf in its own folder (base_dir, state, logs, index and control files all
 there), passwd-file authentication on STORAGE/passwords.txt (`email:password` lines are valid passwd-file
 lines; the password scheme is PLAIN), mail in STORAGE/USER/ (Maildir), mail processes as `nobody`.
-correo: `correo imapd -s STORAGE -p PORT --imaps-port 0 --allow-plaintext-auth`.
+correo: `correo imapd -s STORAGE -p PORT --imaps-port 0 --allow-plaintext-auth --bind 127.0.0.1`.
 """
 
 import os
@@ -183,7 +183,7 @@ class Correo:
         log = open(os.path.join(self.dir, "correo-imapd.log"), "ab")
         self.proc = subprocess.Popen(
             [self.binary, "imapd", "-s", self.storage, "-p", str(self.port), "--imaps-port", "0",
-             "--allow-plaintext-auth"],
+             "--allow-plaintext-auth", "--bind", "127.0.0.1"],
             stdout=log, stderr=log, preexec_fn=lambda: raise_nofile(2 * self.max_clients + 1000))
         wait_port(self.port, proc=self.proc)
         return self.proc.pid

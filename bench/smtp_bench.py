@@ -6,7 +6,7 @@ instance per measurement on a scratch folder, driven by smtp_ingest.py.
                   [--correo PATH] [--work DIR] [--port-base 21410] [--out FILE]
 
 A config is COUNTxSIZExCONNECTIONS. correo runs as
-    correo smtpd -d bench.test -s STORAGE -p PORT --submission-port 0 --smtps-port 0
+    correo smtpd -d bench.test -s STORAGE -p PORT --submission-port 0 --smtps-port 0 --bind 127.0.0.1
 with STORAGE/passwords.txt listing u0..u15@bench.test (mail lands in STORAGE/uN@bench.test/new/).
 Prints one JSON object with every run and the medians.
 """
@@ -63,7 +63,7 @@ class CorreoSMTPD:
 
     def args(self, port):
         return ["smtpd", "-d", DOMAIN, "-s", self.maildir, "-p", str(port), "--submission-port", "0",
-                "--smtps-port", "0"]
+                "--smtps-port", "0", "--bind", "127.0.0.1"]
 
     def prepare(self):
         shutil.rmtree(self.dir, ignore_errors=True)

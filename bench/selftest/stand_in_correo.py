@@ -37,6 +37,7 @@ def smtpd(argv):
     p.add_argument("-p", "--port", type=int, required=True)
     p.add_argument("--submission-port", type=int)
     p.add_argument("--smtps-port", type=int)
+    p.add_argument("--bind")
     a = p.parse_args(argv)
     users = set()
     with open(os.path.join(a.storage, "passwords.txt")) as f:
@@ -81,6 +82,7 @@ def imapd(argv):
     p.add_argument("-s", "--storage", required=True)
     p.add_argument("-p", "--port", type=int, required=True)
     p.add_argument("--imaps-port", type=int)
+    p.add_argument("--bind")
     p.add_argument("--allow-plaintext-auth", action="store_true")
     a = p.parse_args(argv)
     d = servers.Dovecot(f"/tmp/correo-standin-imapd-{a.port}", a.storage, a.port, max_clients=11000)
