@@ -87,7 +87,11 @@ class Session(asyncio.Protocol):
             out.append(reply)
             if action == "starttls":
                 self.transport.write(b"".join(out))
+                # Stop reading now: the client's TLS hello must reach the TLS layer, not this protocol,
+                # and start_tls() only runs at the loop's next turn.
+                self.transport.pause_reading()
                 self.paused = True
+                self.buf.clear()  # RFC 3207: nothing pipelined after STARTTLS counts
                 asyncio.ensure_future(self.starttls())
                 return
             if action == "quit":
@@ -105,8 +109,11 @@ class Session(asyncio.Protocol):
             self.transport.abort()
             return
         self.tls = True
-        self.buf.clear()
         self.paused = False
+        # The client may have sent its EHLO in the same read as its last handshake message: it is already
+        # in the buffer (data_received ran while paused).
+        if self.buf:
+            self.process()
 
     def command(self, line):
         if self.pending_auth:

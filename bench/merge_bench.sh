@@ -27,6 +27,7 @@ while (($#)); do
 done
 : "${attachment_rows:=$rows}"
 work="$(mkdir -p "$work" && cd "$work" && pwd)"
+client_timeout=$((60 + rows / 5))  # seconds: far above mailmerge's time, a bound if a client hangs
 py="$here/.venv/bin/python"
 [[ -x "$py" ]] || { echo "merge_bench.sh: run bench/install.sh first" >&2; exit 1; }
 mm="$here/.venv/bin/mailmerge"
@@ -108,14 +109,14 @@ run_client() { # client variant run
         [[ "$v" == attachment ]] && tpl="$d/template-attachment.txt"
         [[ "$v" == starttls_auth ]] && conf="$d/server-starttls_auth.conf"
         # The password is read by getpass: without a controlling terminal (setsid) it comes from stdin.
-        (cd "$d" && setsid "$mm" --no-dry-run --no-limit --template "$tpl" --database "$d/list-$n.csv" \
+        (cd "$d" && setsid timeout "$client_timeout" "$mm" --no-dry-run --no-limit --template "$tpl" --database "$d/list-$n.csv" \
             --config "$conf" --output-format raw <"$d/password.txt" >"$d/mailmerge.out" 2>&1) || rc=$?
         ;;
     correo)
         local extra=(--tls none)
         [[ "$v" == attachment ]] && extra+=(-a "$d/attachment.bin")
         [[ "$v" == starttls_auth ]] && extra=(--tls starttls --insecure --user "$user" --password-file "$d/password.txt")
-        "$CORREO" send -c "$d/list-$n.csv" -e sender@bench.test -n "Bench Sender" -h 127.0.0.1 -p "$port" \
+        timeout "$client_timeout" "$CORREO" send -c "$d/list-$n.csv" -e sender@bench.test -n "Bench Sender" -h 127.0.0.1 -p "$port" \
             -s "Benchmark newsletter for {{name}}" -m "$d/body.txt" "${extra[@]}" --send \
             >"$d/correo.out" 2>&1 || rc=$?
         ;;
