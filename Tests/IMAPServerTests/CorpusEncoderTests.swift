@@ -43,8 +43,8 @@ private func isBalanced(_ line: String) -> Bool {
 
 @Suite struct CorpusEncoderTests {
     /// ENVELOPE and BODYSTRUCTURE of corpus messages, checked by hand against RFC 3501 §7.4.2.
-    /// Intended differences from Dovecot: parameter values are RFC 2231/2047-decoded (sent as literals
-    /// when 8-bit) and a text part with a Content-Type but no charset gets no default charset parameter.
+    /// Intended difference from Dovecot: parameter values are RFC 2231/2047-decoded (sent as literals
+    /// when 8-bit). Every text part without a charset gets the default one, as Dovecot sends it.
     static let expected: [(String, String, String)] = [
         (
             "plainASCII",
@@ -64,7 +64,7 @@ private func isBalanced(_ line: String) -> Bool {
         (
             "nestedRFC822",
             "* 1 FETCH (ENVELOPE (\"Fri, 6 Nov 2026 12:00:00 -0500\" \"Fwd: Minutes\" ((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Bob\" NIL \"bob\" \"example.com\")) NIL NIL NIL NIL))\r\n",
-            "* 1 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 23 1 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL \"Minutes\" \"7bit\" 331 (\"Thu, 5 Nov 2026 17:00:00 -0500\" \"Minutes\" ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) NIL NIL NIL NIL) ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 26 1 NIL NIL NIL NIL)(\"text\" \"html\" NIL NIL NIL \"7bit\" 33 1 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"alt\") NIL NIL NIL) 16 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"fwd\") NIL NIL NIL))\r\n"
+            "* 1 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 23 1 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL \"Minutes\" \"7bit\" 331 (\"Thu, 5 Nov 2026 17:00:00 -0500\" \"Minutes\" ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) NIL NIL NIL NIL) ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 26 1 NIL NIL NIL NIL)(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 33 1 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"alt\") NIL NIL NIL) 16 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"fwd\") NIL NIL NIL))\r\n"
         ),
         (
             "groupAddresses",

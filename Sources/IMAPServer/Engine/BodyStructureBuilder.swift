@@ -32,8 +32,9 @@ enum BodyStructureBuilder {
             kind = .basic
         }
         var params = parameters(contentType.parameters)
-        // RFC 2045 §5.2: a text part without a charset is us-ascii; clients rely on seeing it.
-        if contentType.isText, contentType.charset == nil, part.header.field(named: "Content-Type") == nil {
+        // RFC 2045 §5.2: a text part without a charset is us-ascii, whether or not it has a Content-Type
+        // field; clients rely on seeing it (Dovecot sends it for every such part).
+        if contentType.isText, !params.contains(where: { $0.name.lowercased() == "charset" }) {
             params.append(.init("charset", Array("us-ascii".utf8)))
         }
         return .singlepart(
