@@ -128,6 +128,22 @@ private func isBalanced(_ line: String) -> Bool {
         }
     }
 
+    @Test func headerSectionsOfAHeaderOnlyMessageAddNoBlankLineItDoesNotHave() {
+        let bytes = Array("Subject: only\r\nFrom: a@example.org\r\n".utf8)
+        var message = LoadedMessage(bytes: bytes, headerOnly: false)
+        func text(_ section: BodySection) -> String? {
+            FetchEngine.sectionData(section, in: &message).map { String(decoding: $0, as: UTF8.self) }
+        }
+        // RFC 3501 6.4.5: HEADER and HEADER.FIELDS.NOT give what the header holds, as Dovecot does.
+        #expect(text(BodySection(kind: .header)) == "Subject: only\r\nFrom: a@example.org\r\n")
+        #expect(text(BodySection(kind: .headerFieldsNot(["from"]))) == "Subject: only\r\n")
+        // HEADER.FIELDS always ends with the blank line (Dovecot does; clients expect it).
+        #expect(text(BodySection(kind: .headerFields(["from"]))) == "From: a@example.org\r\n\r\n")
+        var withBody = LoadedMessage(bytes: bytes + Array("\r\nbody\r\n".utf8), headerOnly: false)
+        let not = FetchEngine.sectionData(BodySection(kind: .headerFieldsNot(["from"])), in: &withBody)
+        #expect(not == Array("Subject: only\r\n\r\n".utf8))
+    }
+
     @Test func sectionsOfANestedMessage() throws {
         var message = LoadedMessage(bytes: MessageCorpus.nestedRFC822, headerOnly: false)
         func text(_ section: BodySection) -> String? {
