@@ -134,7 +134,12 @@ let package = Package(
         .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "MailTestSupport"]),
         .testTarget(
             name: "CorreoServerTests",
-            dependencies: ["CorreoServer", "MailTestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+            dependencies: [
+                "CorreoServer", "MailTestSupport",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "CorreoCLITests", dependencies: ["correo", "MailTestSupport"]),
     ],

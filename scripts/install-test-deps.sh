@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests drive (swaks, openssl, Python packages). Idempotent, non-interactive.
+# Installs the real peers the tests drive: swaks, openssl, curl, Dovecot and the IMAP clients of the
+# interop harness (interop/common/install-deps.sh, which keeps system daemons stopped), libcrypt's
+# header for the CCrypt module, and Python's aiosmtpd for the SMTP client's sink. Idempotent and
+# non-interactive (CI=true, no stdin).
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
-packages=(openssl swaks libcrypt-dev curl)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
+if ! dpkg-query -W -f='${Status}' libcrypt-dev 2>/dev/null | grep -q "install ok installed"; then
+  apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends libcrypt-dev </dev/null
 fi
-python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd
+bash "$here/../interop/common/install-deps.sh"
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
+echo "install-test-deps: ok"

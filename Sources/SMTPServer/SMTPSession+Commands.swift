@@ -123,7 +123,13 @@ extension SMTPSession {
     }
 
     mutating func recipientLookedUp(address: String, mailbox: String?) {
-        guard let mailbox else { return send(Reply.unknownUser) }
+        guard let mailbox else {
+            // RFC 5321 4.5.1 wants postmaster accepted: say what the operator must do.
+            if address.lowercased().hasPrefix("postmaster@") {
+                return send(Reply.make(550, (5, 1, 1), "No postmaster mailbox here: the operator must add \(address)"))
+            }
+            return send(Reply.unknownUser)
+        }
         if !recipients.contains(mailbox) { recipients.append(mailbox) }
         send(Reply.recipientOK)
     }

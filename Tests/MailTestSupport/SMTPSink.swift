@@ -26,6 +26,7 @@ public final class SMTPSink: @unchecked Sendable {
     ///   - outdir: the folder for messages.
     ///   - tls: offer STARTTLS with this certificate.
     ///   - requireTLS: refuse MAIL before STARTTLS.
+    ///   - implicitTLS: TLS from the first byte (SMTPS) instead of STARTTLS.
     ///   - auth: require AUTH with this user and password.
     ///   - reject: RCPT replies for some addresses, like `["bad@x.test": "550 5.1.1 No such user"]`.
     ///   - rejectOnce: replies given the first time only.
@@ -35,6 +36,7 @@ public final class SMTPSink: @unchecked Sendable {
         outdir: URL,
         tls: TestTLS? = nil,
         requireTLS: Bool = false,
+        implicitTLS: Bool = false,
         auth: (user: String, password: String)? = nil,
         reject: [String: String] = [:],
         rejectOnce: [String: String] = [:],
@@ -45,6 +47,7 @@ public final class SMTPSink: @unchecked Sendable {
         var arguments = [Self.scriptPath, "--outdir", outdir.path]
         if let tls { arguments += ["--cert", tls.certificatePath, "--key", tls.privateKeyPath] }
         if requireTLS { arguments.append("--require-tls") }
+        if implicitTLS { arguments.append("--implicit-tls") }
         if let auth { arguments += ["--auth", "\(auth.user):\(auth.password)"] }
         for (address, reply) in reject { arguments += ["--reject", "\(address)=\(reply)"] }
         for (address, reply) in rejectOnce { arguments += ["--reject-once", "\(address)=\(reply)"] }

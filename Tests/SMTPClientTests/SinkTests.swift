@@ -32,6 +32,27 @@ struct SinkTests {
         }
     }
 
+    @Test func implicitTLSWithAuth() async throws {
+        try await TemporaryDirectory.with { directory in
+            let tls = try TestTLS.make(in: directory)
+            let sink = try SMTPSink(outdir: directory.url, tls: tls, implicitTLS: true, auth: ("ann", "pw"))
+            defer { sink.stop() }
+            let connection = try await SMTPClient.connect(
+                host: "localhost",
+                port: sink.port,
+                tls: .implicit,
+                trust: .certificateAuthorities(pemFile: tls.certificatePath),
+                auth: SMTPCredentials(user: "ann", password: "pw")
+            )
+            #expect(connection.isTLSActive)
+            #expect(!connection.capabilities.startTLS)
+            let result = try await connection.send(from: "me@x.test", recipients: ["bo@x.test"], message: Self.message)
+            await connection.close()
+            #expect(result.accepted.map(\.address) == ["bo@x.test"])
+            #expect(sink.messages(for: "bo@x.test") == [Data(Self.message)])
+        }
+    }
+
     @Test func oneConnectionManyMessagesWithRefusalsBetween() async throws {
         try await TemporaryDirectory.with { directory in
             let sink = try SMTPSink(

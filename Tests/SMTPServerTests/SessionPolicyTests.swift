@@ -55,6 +55,15 @@ import Testing
         var harness = SessionHarness()
         harness.codes("EHLO c\r\nMAIL FROM:<>\r\n")
         #expect(harness.send("RCPT TO:<Postmaster>\r\n") == [.lookUpRecipient("postmaster@example.test")])
+        #expect(
+            harness.event(.recipientLookedUp(nil)) == [
+                SessionHarness.reply(
+                    550,
+                    (5, 1, 1),
+                    "No postmaster mailbox here: the operator must add postmaster@example.test"
+                )
+            ]
+        )
     }
 
     @Test func utf8AddressesNeedSMTPUTF8() {

@@ -10,6 +10,7 @@ Options:
   --port N                 the port (default 0)
   --cert PEM --key PEM     offer STARTTLS with this certificate
   --require-tls            refuse MAIL before STARTTLS
+  --implicit-tls           TLS from the first byte (SMTPS, RFC 8314) with --cert/--key, no STARTTLS
   --auth USER:PASSWORD     offer AUTH PLAIN/LOGIN and require it
   --reject ADDR=CODE TEXT  answer RCPT TO:<ADDR> with this reply every time (repeatable)
   --reject-once ADDR=CODE TEXT  answer it the first time only, then accept (repeatable)
@@ -87,6 +88,7 @@ async def main():
     parser.add_argument("--cert")
     parser.add_argument("--key")
     parser.add_argument("--require-tls", action="store_true")
+    parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--auth")
     parser.add_argument("--reject", action="append")
     parser.add_argument("--reject-once", action="append")
@@ -116,17 +118,19 @@ async def main():
         return SMTP(
             sink,
             hostname="sink.test",
-            tls_context=context,
+            tls_context=None if args.implicit_tls else context,
             require_starttls=args.require_tls,
             authenticator=authenticator,
             auth_required=bool(args.auth),
-            auth_require_tls=bool(args.cert),
+            auth_require_tls=bool(args.cert) and not args.implicit_tls,
             enable_SMTPUTF8=True,
             data_size_limit=args.size or None,
             loop=loop,
         )
 
-    server = await loop.create_server(factory, host="127.0.0.1", port=args.port)
+    server = await loop.create_server(
+        factory, host="127.0.0.1", port=args.port, ssl=context if args.implicit_tls else None
+    )
     port = server.sockets[0].getsockname()[1]
     print("PORT %d" % port, flush=True)
     # Stop when the test closes our stdin (or kills us).

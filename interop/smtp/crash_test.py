@@ -30,12 +30,26 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class PortTaken(Exception):
+    pass
+
+
 class Server:
     def __init__(self, binary, storage, port, log):
         self.binary, self.storage, self.port, self.log = binary, storage, port, log
         self.process = None
 
     def start(self):
+        """Starts the server; if its port was taken meanwhile (other programs bind free ports too),
+        moves to a new one. Senders read `self.port` for each message."""
+        for attempt in range(3):
+            try:
+                return self.start_once()
+            except PortTaken:
+                self.port = free_port()
+        return self.start_once()
+
+    def start_once(self):
         command = [
             self.binary, "smtpd", "-d", DOMAIN, "-s", self.storage, "-p", str(self.port),
             "--submission-port", "0", "--smtps-port", "0", "--bind", "127.0.0.1", "--allow-plaintext-auth",
@@ -44,10 +58,14 @@ class Server:
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.process.poll() is not None:
+                with open(self.log.name, "rb") as handle:
+                    if b"already in use" in handle.read()[-2000:]:
+                        raise PortTaken()
                 raise RuntimeError("correo smtpd exited with status %d; see %s" % (self.process.returncode, self.log.name))
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                    if sock.recv(512).startswith(b"220"):
+                    # Our own server, not another program that took the port.
+                    if sock.recv(512).startswith(b"220 " + DOMAIN.encode() + b" "):
                         return
             except OSError:
                 time.sleep(0.05)
@@ -74,7 +92,7 @@ def message(number, rng):
     return b"\r\n".join(lines) + b"\r\n"
 
 
-def sender(port_holder, stop, acknowledged, attempted, lock, seed):
+def sender(server, stop, acknowledged, attempted, lock, seed):
     rng = random.Random(seed)
     number = seed * 1_000_000
     while not stop.is_set():
@@ -83,7 +101,7 @@ def sender(port_holder, stop, acknowledged, attempted, lock, seed):
         with lock:
             attempted[number] = body
         try:
-            with smtplib.SMTP("127.0.0.1", port_holder[0], timeout=30) as client:
+            with smtplib.SMTP("127.0.0.1", server.port, timeout=30) as client:
                 client.sendmail("crash@" + DOMAIN, [RECIPIENT], body)
             with lock:
                 acknowledged[number] = body
@@ -125,13 +143,12 @@ def main():
     with open(os.path.join(storage, "passwords.txt"), "w") as handle:
         handle.write(RECIPIENT + ":secret\n")
     log = open(os.path.join(storage, "server.log"), "ab")
-    port = [free_port()]
-    server = Server(os.path.abspath(args.binary), storage, port[0], log)
+    server = Server(os.path.abspath(args.binary), storage, free_port(), log)
     server.start()
 
     acknowledged, attempted, lock, stop = {}, {}, threading.Lock(), threading.Event()
     threads = [
-        threading.Thread(target=sender, args=(port, stop, acknowledged, attempted, lock, seed + 1), daemon=True)
+        threading.Thread(target=sender, args=(server, stop, acknowledged, attempted, lock, seed + 1), daemon=True)
         for seed in range(args.senders)
     ]
     for thread in threads:

@@ -27,9 +27,12 @@ public struct SelfSignedCertificate: Sendable {
             CommonName(first)
         }
         let alternativeNames = SubjectAlternativeNames(hosts.map(generalName(for:)))
+        // No KeyUsage extension: a self-signed certificate that clients trust directly (--cafile, curl
+        // --cacert) must verify its own signature, and BoringSSL and others refuse a certificate whose
+        // KeyUsage lacks keyCertSign as its own issuer. Not a CA either: Firefox and Thunderbird reject
+        // a CA certificate used as a server's.
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
-            Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
             try ExtendedKeyUsage([.serverAuth])
             alternativeNames
         }

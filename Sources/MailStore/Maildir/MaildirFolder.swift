@@ -13,16 +13,16 @@ import Glibc
 struct MaildirFolder {
     let path: String
     let name: MailboxName
-    private(set) var uidList: UIDList
-    private var keywordList: KeywordList
-    private var cache: MetadataCache
-    private(set) var cacheDirty = false
+    var uidList: UIDList
+    var keywordList: KeywordList
+    var cache: MetadataCache
+    var cacheDirty = false
     /// The view, sorted by UID.
-    private(set) var records: [MessageRecord] = []
-    private var uidByBase: [String: UInt32] = [:]
+    var records: [MessageRecord] = []
+    var uidByBase: [String: UInt32] = [:]
     private(set) var highestModSeq: UInt64 = 0
     /// UIDs this process took out of new/ that no session has claimed as `\Recent` yet.
-    private var unclaimedRecent: Set<UInt32> = []
+    var unclaimedRecent: Set<UInt32> = []
     /// Modification times of new/, cur/ and the uidlist taken as the last scan began.
     private var stamp: [Int64] = []
     /// Whether `stamp` can prove nothing changed: every time in it was at least
@@ -143,7 +143,7 @@ struct MaildirFolder {
     }
 
     /// cur/ as base → file name.
-    private func scanCur() throws -> [String: String] {
+    func scanCur() throws -> [String: String] {
         var listing: [String: String] = [:]
         listing.reserveCapacity(records.count + 64)
         for fileName in try POSIX.listDirectory(curPath) {
@@ -152,7 +152,7 @@ struct MaildirFolder {
         return listing
     }
 
-    private func base(of record: MessageRecord) -> String { record.base }
+    func base(of record: MessageRecord) -> String { record.base }
 
     /// Turns a listing (already in the uidlist) into view changes.
     /// `found[i]` is the file name of `records[i]` in `listing`, nil when it has none. `checkUIDs`
@@ -279,7 +279,7 @@ struct MaildirFolder {
         )
     }
 
-    private mutating func remember(_ record: MessageRecord, base: String) {
+    mutating func remember(_ record: MessageRecord, base: String) {
         guard var entry = cache.entries[base] else { return }
         entry.fileName = record.fileName
         entry.modSeq = record.modSeq
@@ -287,7 +287,7 @@ struct MaildirFolder {
         cacheDirty = true
     }
 
-    private func keywordNames(_ parsed: MaildirFileName) -> [String] {
+    func keywordNames(_ parsed: MaildirFileName) -> [String] {
         parsed.keywordIndexes.compactMap { keywordList.keyword(at: $0) }
     }
 
@@ -313,262 +313,5 @@ struct MaildirFolder {
     mutating func claimRecent() -> Set<UInt32> {
         defer { unclaimedRecent = [] }
         return unclaimedRecent
-    }
-
-    // MARK: - Changing messages
-
-    /// RFC 3501 6.4.6 STORE: renames each file with its new `:2,` info. Returns the records of the
-    /// UIDs that exist, and those that changed.
-    mutating func setFlags(
-        uids: [UInt32],
-        flags: MessageFlags,
-        keywords: [String],
-        operation: FlagOperation
-    ) throws -> (all: [MessageRecord], changed: [MessageRecord]) {
-        for keyword in keywords where !KeywordList.isValid(keyword) { throw MailStoreError.invalidKeyword(keyword) }
-        var keywordIndexes: Set<Int> = []
-        if operation == .remove {
-            keywordList.refreshIfChanged()
-            keywordIndexes = Set(keywords.compactMap { keywordList.index(of: $0) })
-        } else if !keywords.isEmpty {
-            keywordIndexes = try POSIX.withExclusiveLock(lockPath) {
-                keywordList.refreshIfChanged()
-                return Set(try keywords.map { try keywordList.indexAdding($0, folderName: name.description) })
-            }
-        }
-        var all: [MessageRecord] = []
-        var changed: [MessageRecord] = []
-        var modSeq: UInt64?
-        for uid in Set(uids).sorted() {
-            guard let position = index(of: uid) else { continue }
-            var record = records[position]
-            let parsed = MaildirFileName(record.fileName)
-            var newFlags = parsed.flags
-            var newKeywords = Set(parsed.keywordIndexes)
-            switch operation {
-            case .add:
-                newFlags.formUnion(flags)
-                newKeywords.formUnion(keywordIndexes)
-            case .remove:
-                newFlags.subtract(flags)
-                newKeywords.subtract(keywordIndexes)
-            case .replace:
-                newFlags = flags
-                newKeywords = keywordIndexes
-            }
-            var letters = parsed.otherLetters
-            for (flag, letter) in MessageFlags.letters where newFlags.contains(flag) { letters.append(letter) }
-            for index in newKeywords { letters.append(UInt8(ascii: "a") + UInt8(index)) }
-            let newName = MaildirFileName(base: parsed.base, infoLetters: letters).fileName
-            if newName != record.fileName {
-                if rename(curPath + "/" + record.fileName, curPath + "/" + newName) != 0 {
-                    if errno == ENOENT { continue }  // renamed or removed meanwhile: the next scan tells
-                    throw POSIX.error("rename", curPath + "/" + record.fileName)
-                }
-                let value = modSeq ?? nextModSeq()
-                modSeq = value
-                record.fileName = newName
-                record.flags = newFlags
-                record.keywords = keywordNames(MaildirFileName(newName))
-                record.modSeq = value
-                records[position] = record
-                remember(record, base: parsed.base)
-                changed.append(record)
-            }
-            all.append(record)
-        }
-        return (all, changed)
-    }
-
-    /// RFC 3501 6.4.3 EXPUNGE / RFC 4315 UID EXPUNGE: removes the `\Deleted` messages (all, or
-    /// those among `uids`) and returns their UIDs.
-    mutating func expunge(uids: [UInt32]?) throws -> [UInt32] {
-        let allowed = uids.map(Set.init)
-        let targets = records.filter { $0.flags.contains(.deleted) && (allowed?.contains($0.uid) ?? true) }
-        guard !targets.isEmpty else { return [] }
-        try POSIX.withExclusiveLock(lockPath) {
-            var listing: [String: String]?
-            for record in targets {
-                if unlink(curPath + "/" + record.fileName) != 0 {
-                    guard errno == ENOENT else { throw POSIX.error("unlink", curPath + "/" + record.fileName) }
-                    // Renamed by another program since our last look: find it by its base.
-                    if listing == nil { listing = try scanCur() }
-                    if let current = listing?[base(of: record)] { try POSIX.unlink(curPath + "/" + current) }
-                }
-            }
-            try POSIX.syncDirectory(curPath)
-            try uidList.remove(targets.map { base(of: $0) })
-        }
-        let removed = Set(targets.map(\.uid))
-        for record in targets {
-            let recordBase = base(of: record)
-            uidByBase[recordBase] = nil
-            cache.entries[recordBase] = nil
-            unclaimedRecent.remove(record.uid)
-        }
-        records.removeAll { removed.contains($0.uid) }
-        cacheDirty = true
-        _ = nextModSeq()
-        return targets.map(\.uid)
-    }
-
-    /// A file made ready to enter this folder: a path to hard-link (or copy) and what to name it by.
-    struct Incoming {
-        var sourcePath: String
-        var size: Int
-        var crlfSize: Int
-        var internalDate: Date
-        var flags: MessageFlags
-        var keywords: [String]
-        var otherLetters: [UInt8] = []
-    }
-
-    /// Links (or copies) files into cur/ under the folder lock, gives them UIDs, and fsyncs cur/
-    /// so they are durable. Returns the UIDs in order. The caller then synchronizes to see them.
-    mutating func add(_ files: [Incoming]) throws -> [UInt32] {
-        for file in files {
-            for keyword in file.keywords where !KeywordList.isValid(keyword) {
-                throw MailStoreError.invalidKeyword(keyword)
-            }
-        }
-        return try POSIX.withExclusiveLock(lockPath) {
-            try uidList.refreshIfChanged()
-            keywordList.refreshIfChanged()
-            var bases: [String] = []
-            var linked: [String] = []
-            do {
-                for file in files {
-                    var letters = file.otherLetters
-                    for (flag, letter) in MessageFlags.letters where file.flags.contains(flag) {
-                        letters.append(letter)
-                    }
-                    for keyword in file.keywords {
-                        letters.append(
-                            UInt8(ascii: "a")
-                                + UInt8(try keywordList.indexAdding(keyword, folderName: name.description))
-                        )
-                    }
-                    let base = try placeFile(file, letters: letters)
-                    bases.append(base.base)
-                    linked.append(base.path)
-                }
-                try POSIX.syncDirectory(curPath)
-                return try uidList.assign(bases, folderName: name.description)
-            } catch {
-                for path in linked { unlink(path) }
-                throw error
-            }
-        }
-    }
-
-    /// Hard-links `file` into cur/ with a fresh unique name, copying through tmp/ when linking is
-    /// impossible (another file system). Returns the base and the new path.
-    private func placeFile(_ file: Incoming, letters: [UInt8]) throws -> (base: String, path: String) {
-        while true {
-            let base = MaildirFileName.uniqueBase(date: file.internalDate, size: file.size, crlfSize: file.crlfSize)
-            let target = curPath + "/" + MaildirFileName(base: base, infoLetters: letters).fileName
-            if link(file.sourcePath, target) == 0 { return (base, target) }
-            switch errno {
-            case EEXIST: continue
-            case EXDEV, EPERM, EMLINK:
-                let bytes = try POSIX.readFile(file.sourcePath)
-                let temporary = tmpPath + "/" + base
-                try MaildirFolder.writeDurably(bytes, to: temporary, modified: file.internalDate)
-                defer { unlink(temporary) }
-                if link(temporary, target) == 0 { return (base, target) }
-                if errno == EEXIST { continue }
-                throw POSIX.error("link", target)
-            default:
-                throw POSIX.error("link", target)
-            }
-        }
-    }
-
-    /// Writes a new file (0600), sets its modification time, and fsyncs it.
-    static func writeDurably(_ bytes: [UInt8], to path: String, modified: Date?) throws {
-        let fd = try POSIX.open(path, O_WRONLY | O_CREAT | O_EXCL)
-        do {
-            try POSIX.writeAll(fd, bytes, path: path)
-            if let modified {
-                let seconds = modified.timeIntervalSince1970
-                var times = [
-                    timespec(tv_sec: Int(seconds), tv_nsec: 0), timespec(tv_sec: Int(seconds), tv_nsec: 0),
-                ]
-                futimens(fd, &times)
-            }
-            try POSIX.fsync(fd, path: path)
-            close(fd)
-        } catch {
-            close(fd)
-            unlink(path)
-            throw error
-        }
-    }
-
-    /// What `add` needs to copy `record` from this folder into another.
-    func incoming(for record: MessageRecord) -> Incoming {
-        let parsed = MaildirFileName(record.fileName)
-        return Incoming(
-            sourcePath: curPath + "/" + record.fileName,
-            size: record.physicalSize,
-            crlfSize: record.size,
-            internalDate: record.internalDate,
-            flags: record.flags,
-            keywords: record.keywords,
-            otherLetters: parsed.otherLetters
-        )
-    }
-
-    // MARK: - Reading
-
-    func filePath(uid: UInt32) -> String? {
-        index(of: uid).map { curPath + "/" + records[$0].fileName }
-    }
-
-    /// The message with CRLF line ends (RFC 3501 serves messages so), exactly as stored when it
-    /// already has them.
-    func read(uid: UInt32) throws -> [UInt8] {
-        guard let position = index(of: uid) else { throw MailStoreError.messageNotFound(uid: uid) }
-        let record = records[position]
-        let bytes = try POSIX.readFile(curPath + "/" + record.fileName)
-        return record.needsCRLFConversion ? LineEnds.crlf(bytes) : bytes
-    }
-
-    /// Bytes `range` of the CRLF form (for BODY[]<partial> fetches): read directly when the file is
-    /// already CRLF.
-    func read(uid: UInt32, range: Range<Int>) throws -> [UInt8] {
-        guard let position = index(of: uid) else { throw MailStoreError.messageNotFound(uid: uid) }
-        let record = records[position]
-        let lower = max(0, min(range.lowerBound, record.size))
-        let upper = max(lower, min(range.upperBound, record.size))
-        if record.needsCRLFConversion {
-            return Array(try read(uid: uid)[lower..<upper])
-        }
-        return try POSIX.readRange(curPath + "/" + record.fileName, offset: lower, count: upper - lower)
-    }
-
-    /// The header section's length in the CRLF form, read once (in chunks, up to the blank line)
-    /// and then cached.
-    mutating func headerLength(uid: UInt32) throws -> Int {
-        guard let position = index(of: uid) else { throw MailStoreError.messageNotFound(uid: uid) }
-        let record = records[position]
-        if let known = cache.entries[record.base]?.headerLength, known >= 0 { return known }
-        let chunk = 16 * 1024
-        var prefix: [UInt8] = []
-        var length = record.size
-        while prefix.count < record.physicalSize {
-            let bytes = try POSIX.readRange(curPath + "/" + record.fileName, offset: prefix.count, count: chunk)
-            if bytes.isEmpty { break }
-            prefix += bytes
-            let view = record.needsCRLFConversion ? LineEnds.crlf(prefix) : prefix
-            let found = LineEnds.headerLength(view)
-            if found < view.count || prefix.count >= record.physicalSize {
-                length = found
-                break
-            }
-        }
-        cache.entries[record.base]?.headerLength = length
-        cacheDirty = true
-        return length
     }
 }

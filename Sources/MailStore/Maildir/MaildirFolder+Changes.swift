@@ -1,0 +1,210 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Changing messages: flags, expunge, and new files (APPEND, COPY).
+extension MaildirFolder {
+    /// RFC 3501 6.4.6 STORE: renames each file with its new `:2,` info. Returns the records of the
+    /// UIDs that exist, and those that changed.
+    mutating func setFlags(
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String],
+        operation: FlagOperation
+    ) throws -> (all: [MessageRecord], changed: [MessageRecord]) {
+        for keyword in keywords where !KeywordList.isValid(keyword) { throw MailStoreError.invalidKeyword(keyword) }
+        var keywordIndexes: Set<Int> = []
+        if operation == .remove {
+            keywordList.refreshIfChanged()
+            keywordIndexes = Set(keywords.compactMap { keywordList.index(of: $0) })
+        } else if !keywords.isEmpty {
+            keywordIndexes = try POSIX.withExclusiveLock(lockPath) {
+                keywordList.refreshIfChanged()
+                return Set(try keywords.map { try keywordList.indexAdding($0, folderName: name.description) })
+            }
+        }
+        var all: [MessageRecord] = []
+        var changed: [MessageRecord] = []
+        var modSeq: UInt64?
+        for uid in Set(uids).sorted() {
+            guard let position = index(of: uid) else { continue }
+            var record = records[position]
+            let parsed = MaildirFileName(record.fileName)
+            var newFlags = parsed.flags
+            var newKeywords = Set(parsed.keywordIndexes)
+            switch operation {
+            case .add:
+                newFlags.formUnion(flags)
+                newKeywords.formUnion(keywordIndexes)
+            case .remove:
+                newFlags.subtract(flags)
+                newKeywords.subtract(keywordIndexes)
+            case .replace:
+                newFlags = flags
+                newKeywords = keywordIndexes
+            }
+            var letters = parsed.otherLetters
+            for (flag, letter) in MessageFlags.letters where newFlags.contains(flag) { letters.append(letter) }
+            for index in newKeywords { letters.append(UInt8(ascii: "a") + UInt8(index)) }
+            let newName = MaildirFileName(base: parsed.base, infoLetters: letters).fileName
+            if newName != record.fileName {
+                if rename(curPath + "/" + record.fileName, curPath + "/" + newName) != 0 {
+                    if errno == ENOENT { continue }  // renamed or removed meanwhile: the next scan tells
+                    throw POSIX.error("rename", curPath + "/" + record.fileName)
+                }
+                let value = modSeq ?? nextModSeq()
+                modSeq = value
+                record.fileName = newName
+                record.flags = newFlags
+                record.keywords = keywordNames(MaildirFileName(newName))
+                record.modSeq = value
+                records[position] = record
+                remember(record, base: parsed.base)
+                changed.append(record)
+            }
+            all.append(record)
+        }
+        return (all, changed)
+    }
+
+    /// RFC 3501 6.4.3 EXPUNGE / RFC 4315 UID EXPUNGE: removes the `\Deleted` messages (all, or
+    /// those among `uids`) and returns their UIDs.
+    mutating func expunge(uids: [UInt32]?) throws -> [UInt32] {
+        let allowed = uids.map(Set.init)
+        let targets = records.filter { $0.flags.contains(.deleted) && (allowed?.contains($0.uid) ?? true) }
+        guard !targets.isEmpty else { return [] }
+        try POSIX.withExclusiveLock(lockPath) {
+            var listing: [String: String]?
+            for record in targets {
+                if unlink(curPath + "/" + record.fileName) != 0 {
+                    guard errno == ENOENT else { throw POSIX.error("unlink", curPath + "/" + record.fileName) }
+                    // Renamed by another program since our last look: find it by its base.
+                    if listing == nil { listing = try scanCur() }
+                    if let current = listing?[base(of: record)] { try POSIX.unlink(curPath + "/" + current) }
+                }
+            }
+            try POSIX.syncDirectory(curPath)
+            try uidList.remove(targets.map { base(of: $0) })
+        }
+        let removed = Set(targets.map(\.uid))
+        for record in targets {
+            let recordBase = base(of: record)
+            uidByBase[recordBase] = nil
+            cache.entries[recordBase] = nil
+            unclaimedRecent.remove(record.uid)
+        }
+        records.removeAll { removed.contains($0.uid) }
+        cacheDirty = true
+        _ = nextModSeq()
+        return targets.map(\.uid)
+    }
+
+    /// A file made ready to enter this folder: a path to hard-link (or copy) and what to name it by.
+    struct Incoming {
+        var sourcePath: String
+        var size: Int
+        var crlfSize: Int
+        var internalDate: Date
+        var flags: MessageFlags
+        var keywords: [String]
+        var otherLetters: [UInt8] = []
+    }
+
+    /// Links (or copies) files into cur/ under the folder lock, gives them UIDs, and fsyncs cur/
+    /// so they are durable. Returns the UIDs in order. The caller then synchronizes to see them.
+    mutating func add(_ files: [Incoming]) throws -> [UInt32] {
+        for file in files {
+            for keyword in file.keywords where !KeywordList.isValid(keyword) {
+                throw MailStoreError.invalidKeyword(keyword)
+            }
+        }
+        return try POSIX.withExclusiveLock(lockPath) {
+            try uidList.refreshIfChanged()
+            keywordList.refreshIfChanged()
+            var bases: [String] = []
+            var linked: [String] = []
+            do {
+                for file in files {
+                    var letters = file.otherLetters
+                    for (flag, letter) in MessageFlags.letters where file.flags.contains(flag) {
+                        letters.append(letter)
+                    }
+                    for keyword in file.keywords {
+                        letters.append(
+                            UInt8(ascii: "a")
+                                + UInt8(try keywordList.indexAdding(keyword, folderName: name.description))
+                        )
+                    }
+                    let base = try placeFile(file, letters: letters)
+                    bases.append(base.base)
+                    linked.append(base.path)
+                }
+                try POSIX.syncDirectory(curPath)
+                return try uidList.assign(bases, folderName: name.description)
+            } catch {
+                for path in linked { unlink(path) }
+                throw error
+            }
+        }
+    }
+
+    /// Hard-links `file` into cur/ with a fresh unique name, copying through tmp/ when linking is
+    /// impossible (another file system). Returns the base and the new path.
+    private func placeFile(_ file: Incoming, letters: [UInt8]) throws -> (base: String, path: String) {
+        while true {
+            let base = MaildirFileName.uniqueBase(date: file.internalDate, size: file.size, crlfSize: file.crlfSize)
+            let target = curPath + "/" + MaildirFileName(base: base, infoLetters: letters).fileName
+            if link(file.sourcePath, target) == 0 { return (base, target) }
+            switch errno {
+            case EEXIST: continue
+            case EXDEV, EPERM, EMLINK:
+                let bytes = try POSIX.readFile(file.sourcePath)
+                let temporary = tmpPath + "/" + base
+                try MaildirFolder.writeDurably(bytes, to: temporary, modified: file.internalDate)
+                defer { unlink(temporary) }
+                if link(temporary, target) == 0 { return (base, target) }
+                if errno == EEXIST { continue }
+                throw POSIX.error("link", target)
+            default:
+                throw POSIX.error("link", target)
+            }
+        }
+    }
+
+    /// Writes a new file (0600), sets its modification time, and fsyncs it.
+    static func writeDurably(_ bytes: [UInt8], to path: String, modified: Date?) throws {
+        let fd = try POSIX.open(path, O_WRONLY | O_CREAT | O_EXCL)
+        do {
+            try POSIX.writeAll(fd, bytes, path: path)
+            if let modified {
+                let seconds = modified.timeIntervalSince1970
+                var times = [
+                    timespec(tv_sec: Int(seconds), tv_nsec: 0), timespec(tv_sec: Int(seconds), tv_nsec: 0),
+                ]
+                futimens(fd, &times)
+            }
+            try POSIX.fsync(fd, path: path)
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+    }
+
+    /// What `add` needs to copy `record` from this folder into another.
+    func incoming(for record: MessageRecord) -> Incoming {
+        let parsed = MaildirFileName(record.fileName)
+        return Incoming(
+            sourcePath: curPath + "/" + record.fileName,
+            size: record.physicalSize,
+            crlfSize: record.size,
+            internalDate: record.internalDate,
+            flags: record.flags,
+            keywords: record.keywords,
+            otherLetters: parsed.otherLetters
+        )
+    }
+}

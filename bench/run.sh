@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Runs every benchmark workload against its reference (Postfix, Dovecot, mailmerge 2.3.0) and, when
+# CORREO=path/to/correo is set (or --correo PATH), against correo on the same data in the same run.
+#
+#   bench/run.sh [--quick | --smoke] [--only smtp,imap,idle,merge] [--runs N] [--correo PATH] [--no-install]
+#                [--merge-sink fast|aiosmtpd]
+#
+#   (default)  the full sizes of issue 6, every figure a median of 3 runs
+#   --quick    smaller sizes, 1 run: minutes, for a first look
+#   --smoke    tiny sizes, 1 run: seconds per workload, checks that the scripts still work (CI)
+#
+# Writes bench/results/DATE.json and DATE.md (the Markdown table, also printed) and keeps the raw output
+# of each workload in bench/work/run-DATE/. Everything runs in bench/work/ on 127.0.0.1 high ports
+# (21410–21480); the servers are started and stopped here and no system service is touched.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+mode=full only="smtp,imap,idle,merge" runs="" install=1 correo="${CORREO:-}" merge_sink=fast
+while (($#)); do
+    case "$1" in
+    --quick) mode=quick; shift ;;
+    --smoke) mode=smoke; shift ;;
+    --only) only="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --correo) correo="$2"; shift 2 ;;
+    --no-install) install=0; shift ;;
+    --merge-sink) merge_sink="$2"; shift 2 ;;
+    -h | --help) sed -n 2,16p "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+case "$mode" in
+full)
+    : "${runs:=3}"
+    smtp_configs="2000x2000x1,2000x2000x16,200x200000x1,200x200000x16"
+    imap_count=20000 idle_clients=1000 idle_correo_clients="1000 10000" merge_rows=10000 attach_rows=2000 ;;
+quick)
+    : "${runs:=1}"
+    smtp_configs="500x2000x1,500x2000x16,50x200000x1,50x200000x16"
+    imap_count=5000 idle_clients=300 idle_correo_clients="300" merge_rows=1000 attach_rows=200 ;;
+smoke)
+    : "${runs:=1}"
+    smtp_configs="20x2000x1,20x2000x4,4x200000x1,4x200000x4"
+    imap_count=200 idle_clients=10 idle_correo_clients="10" merge_rows=20 attach_rows=20 ;;
+esac
+if [[ -n "$correo" ]]; then
+    correo="$(cd "$(dirname "$correo")" && pwd)/$(basename "$correo")"
+    [[ -x "$correo" ]] || { echo "run.sh: $correo is not an executable" >&2; exit 2; }
+fi
+
+if ((install)); then
+    bash "$here/install.sh" >/dev/null
+fi
+py="$here/.venv/bin/python"
+stamp="$(date -u +%Y-%m-%dT%H%M%SZ)"
+work="$here/work"
+run_dir="$work/run-$stamp"
+mkdir -p "$run_dir" "$here/results"
+started="$(date +%s)"
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+has() { [[ ",$only," == *",$1,"* ]]; }
+log() { echo "[$(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)] $*" >&2; }
+status=0
+
+if has smtp; then
+    log "SMTP ingest: $smtp_configs, $runs run(s)"
+    "$py" "$here/smtp_bench.py" --runs "$runs" --configs "$smtp_configs" --work "$work" \
+        ${correo:+--correo "$correo"} --out "$run_dir/smtp.json" >/dev/null || status=1
+fi
+
+if has imap; then
+    log "IMAP: $imap_count messages, $runs run(s)"
+    "$py" "$here/imap_bench.py" --count "$imap_count" --runs "$runs" --work "$work" \
+        ${correo:+--correo "$correo"} --out "$run_dir/imap.json" >/dev/null || status=1
+fi
+
+if has idle; then
+    correo_idle=0
+    if [[ -n "$correo" ]]; then
+        mkdir -p "$work/probe"
+        if "$py" "$here/servers.py" probe "$correo" imapd -s "$work/probe" -p 21459 --imaps-port 0 \
+            --allow-plaintext-auth --bind 127.0.0.1; then
+            correo_idle=1
+        else
+            echo '{"workload": "idle", "skipped": "correo imapd: not yet available, IDLE skipped"}' >>"$run_dir/idle.jsonl"
+        fi
+    fi
+    for ((r = 1; r <= runs; r++)); do
+        log "IDLE: $idle_clients clients on Dovecot, run $r"
+        "$py" "$here/idle_bench.py" --server dovecot --clients "$idle_clients" --work "$work" \
+            >>"$run_dir/idle.jsonl" || status=1
+        if ((correo_idle)); then
+            for n in $idle_correo_clients; do
+                log "IDLE: $n clients on correo, run $r"
+                "$py" "$here/idle_bench.py" --server correo --correo "$correo" --clients "$n" --work "$work" \
+                    >>"$run_dir/idle.jsonl" || status=1
+            done
+        fi
+    done
+fi
+
+if has merge; then
+    log "mail merge: $merge_rows rows ($attach_rows with the attachment), $runs run(s)"
+    CORREO="$correo" bash "$here/merge_bench.sh" --sink "$merge_sink" --rows "$merge_rows" \
+        --attachment-rows "$attach_rows" \
+        --runs "$runs" --work "$work" \
+        --out "$run_dir/merge.jsonl" >/dev/null || status=1
+fi
+
+"$py" - "$run_dir/meta.json" "$mode" "$runs" "$stamp" "$started" "$load_start" "$correo" <<'PY'
+import json, os, platform, subprocess, sys, time
+path, mode, runs, stamp, started, load_start, correo = sys.argv[1:]
+def cmd(*a):
+    try:
+        return subprocess.run(a, capture_output=True, text=True, timeout=30).stdout.strip()
+    except Exception:
+        return None
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+meta = {"date": stamp, "mode": mode, "runs": int(runs), "duration_s": int(time.time() - float(started)),
+        "machine": f"{os.cpu_count()} × {cpu}, {int(mem) // 1024 // 1024} GiB, {platform.platform()}",
+        "load_start": load_start, "load_end": " ".join(open("/proc/loadavg").read().split()[:3]),
+        "postfix": cmd("postconf", "-d", "-h", "mail_version"), "dovecot": cmd("dovecot", "--version"),
+        "correo": correo or None,
+        "notes": [] if correo else ["CORREO not given: reference figures only"]}
+json.dump(meta, open(path, "w"), indent=1)
+PY
+"$py" "$here/report.py" "$run_dir" --json "$here/results/$stamp.json" --markdown "$here/results/$stamp.md"
+log "done in $(($(date +%s) - started)) s: bench/results/$stamp.json, bench/results/$stamp.md"
+exit "$status"
