@@ -46,7 +46,9 @@ import Testing
             let written = try String(contentsOfFile: cachePath, encoding: .utf8)
             #expect(written.hasPrefix("correo-cache \(MetadataCache.version) "))
             // A version-1 cache held the name's seconds as the date; one left behind must not be believed.
-            let stale = written.replacingOccurrences(of: "correo-cache \(MetadataCache.version) ", with: "correo-cache 1 ")
+            let stale =
+                written
+                .replacingOccurrences(of: "correo-cache \(MetadataCache.version) ", with: "correo-cache 1 ")
                 .replacingOccurrences(of: "\t1600000000\t", with: "\t1700000000\t")
             try stale.write(toFile: cachePath, atomically: true, encoding: .utf8)
             let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
