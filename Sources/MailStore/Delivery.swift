@@ -87,14 +87,21 @@ public final class IncomingMessage: @unchecked Sendable {
         }
     }
 
-    /// Writes what is buffered, fsyncs and closes the file. Returns its size and CRLF size.
-    func finish() throws -> (size: Int, crlfSize: Int) {
+    /// Writes what is buffered, sets the modification time to `modified` when given (APPEND's
+    /// internal date: a Maildir's INTERNALDATE is the file's mtime), fsyncs and closes the file.
+    /// Returns its size and CRLF size.
+    func finish(modified: Date? = nil) throws -> (size: Int, crlfSize: Int) {
         try state.withLock { state in
             guard !state.finished else { throw MailStoreError.deliveryFinished }
             state.finished = true
             do {
                 if let failure = state.failure { throw failure }
                 try flush(&state)
+                if let modified {
+                    let seconds = Int(modified.timeIntervalSince1970)
+                    var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+                    futimens(state.fd, &times)
+                }
                 try POSIX.fsync(state.fd, path: path)
                 close(state.fd)
             } catch {

@@ -185,7 +185,7 @@ public actor Mailbox {
         internalDate: Date = Date()
     ) throws -> UInt32 {
         _ = try loaded()
-        let (size, crlfSize) = try message.finish()
+        let (size, crlfSize) = try message.finish(modified: internalDate)
         defer { try? POSIX.unlink(message.path) }
         let incoming = MaildirFolder.Incoming(
             sourcePath: message.path,

@@ -43,8 +43,8 @@ private func isBalanced(_ line: String) -> Bool {
 
 @Suite struct CorpusEncoderTests {
     /// ENVELOPE and BODYSTRUCTURE of corpus messages, checked by hand against RFC 3501 §7.4.2.
-    /// Intended differences from Dovecot: parameter values are RFC 2231/2047-decoded (sent as literals
-    /// when 8-bit) and a text part with a Content-Type but no charset gets no default charset parameter.
+    /// As Dovecot sends them: parameters as the MIME header has them (RFC 2231 `name*` forms raw), a
+    /// default charset for every text part without one, and line counts of line feeds only.
     static let expected: [(String, String, String)] = [
         (
             "plainASCII",
@@ -59,12 +59,12 @@ private func isBalanced(_ line: String) -> Bool {
         (
             "alternativeWithAttachments",
             "* 1 FETCH (ENVELOPE (\"Thu, 5 Nov 2026 09:00:00 +0000\" \"Report and picture\" ((\"Alice\" NIL \"alice\" \"example.org\")) ((\"Alice\" NIL \"alice\" \"example.org\")) ((\"Alice\" NIL \"alice\" \"example.org\")) ((\"Bob\" NIL \"bob\" \"example.com\")) NIL NIL NIL NIL))\r\n",
-            "* 1 FETCH (BODYSTRUCTURE (((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 1 NIL NIL NIL NIL)(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 29 1 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"inner\") NIL NIL NIL)(\"application\" \"pdf\" (\"name\" \"report.pdf\") NIL NIL \"base64\" 56 NIL (\"attachment\" (\"filename\" \"report.pdf\")) NIL NIL)(\"image\" \"png\" NIL \"<pixel@example.org>\" NIL \"base64\" 64 NIL (\"inline\" (\"filename\" \"pixel.png\")) NIL NIL) \"mixed\" (\"boundary\" \"outer\") NIL NIL NIL))\r\n"
+            "* 1 FETCH (BODYSTRUCTURE (((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 0 NIL NIL NIL NIL)(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 29 0 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"inner\") NIL NIL NIL)(\"application\" \"pdf\" (\"name\" \"report.pdf\") NIL NIL \"base64\" 56 NIL (\"attachment\" (\"filename\" \"report.pdf\")) NIL NIL)(\"image\" \"png\" NIL \"<pixel@example.org>\" NIL \"base64\" 64 NIL (\"inline\" (\"filename\" \"pixel.png\")) NIL NIL) \"mixed\" (\"boundary\" \"outer\") NIL NIL NIL))\r\n"
         ),
         (
             "nestedRFC822",
             "* 1 FETCH (ENVELOPE (\"Fri, 6 Nov 2026 12:00:00 -0500\" \"Fwd: Minutes\" ((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Bob\" NIL \"bob\" \"example.com\")) NIL NIL NIL NIL))\r\n",
-            "* 1 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 23 1 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL \"Minutes\" \"7bit\" 331 (\"Thu, 5 Nov 2026 17:00:00 -0500\" \"Minutes\" ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) NIL NIL NIL NIL) ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 26 1 NIL NIL NIL NIL)(\"text\" \"html\" NIL NIL NIL \"7bit\" 33 1 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"alt\") NIL NIL NIL) 16 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"fwd\") NIL NIL NIL))\r\n"
+            "* 1 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 23 0 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL \"Minutes\" \"7bit\" 331 (\"Thu, 5 Nov 2026 17:00:00 -0500\" \"Minutes\" ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Dave\" NIL \"dave\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) NIL NIL NIL NIL) ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 26 0 NIL NIL NIL NIL)(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 33 0 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"alt\") NIL NIL NIL) 15 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"fwd\") NIL NIL NIL))\r\n"
         ),
         (
             "groupAddresses",
@@ -78,12 +78,12 @@ private func isBalanced(_ line: String) -> Bool {
         (
             "rfc2231Filename",
             "* 1 FETCH (ENVELOPE (NIL \"CV\" ((NIL NIL \"a\" \"example.org\")) ((NIL NIL \"a\" \"example.org\")) ((NIL NIL \"a\" \"example.org\")) NIL NIL NIL NIL NIL))\r\n",
-            "* 1 FETCH (BODYSTRUCTURE ((\"application\" \"pdf\" NIL NIL NIL \"base64\" 12 NIL (\"attachment\" (\"filename\" {18}\r\nrésumé final.pdf)) NIL NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL NIL))\r\n"
+            "* 1 FETCH (BODYSTRUCTURE ((\"application\" \"pdf\" NIL NIL NIL \"base64\" 12 NIL (\"attachment\" (\"filename*\" \"utf-8'fr'r%C3%A9sum%C3%A9 final.pdf\")) NIL NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL NIL))\r\n"
         ),
         (
             "digest",
             "* 1 FETCH (ENVELOPE (NIL \"Digest\" ((NIL NIL \"list\" \"example.org\")) ((NIL NIL \"list\" \"example.org\")) ((NIL NIL \"list\" \"example.org\")) NIL NIL NIL NIL NIL))\r\n",
-            "* 1 FETCH (BODYSTRUCTURE ((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 55 (NIL \"First\" ((NIL NIL \"one\" \"example.org\")) ((NIL NIL \"one\" \"example.org\")) ((NIL NIL \"one\" \"example.org\")) NIL NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 14 1 NIL NIL NIL NIL) 4 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 57 (NIL \"Second\" ((NIL NIL \"two\" \"example.org\")) ((NIL NIL \"two\" \"example.org\")) ((NIL NIL \"two\" \"example.org\")) NIL NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 1 NIL NIL NIL NIL) 4 NIL NIL NIL NIL) \"digest\" (\"boundary\" \"dig\") NIL NIL NIL))\r\n"
+            "* 1 FETCH (BODYSTRUCTURE ((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 55 (NIL \"First\" ((NIL NIL \"one\" \"example.org\")) ((NIL NIL \"one\" \"example.org\")) ((NIL NIL \"one\" \"example.org\")) NIL NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 14 0 NIL NIL NIL NIL) 3 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 57 (NIL \"Second\" ((NIL NIL \"two\" \"example.org\")) ((NIL NIL \"two\" \"example.org\")) ((NIL NIL \"two\" \"example.org\")) NIL NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 0 NIL NIL NIL NIL) 3 NIL NIL NIL NIL) \"digest\" (\"boundary\" \"dig\") NIL NIL NIL))\r\n"
         ),
         (
             "subjectUTF8Base64",
@@ -125,6 +125,22 @@ private func isBalanced(_ line: String) -> Bool {
                 "\(sample.name)"
             )
         }
+    }
+
+    @Test func headerSectionsOfAHeaderOnlyMessageAddNoBlankLineItDoesNotHave() {
+        let bytes = Array("Subject: only\r\nFrom: a@example.org\r\n".utf8)
+        var message = LoadedMessage(bytes: bytes, headerOnly: false)
+        func text(_ section: BodySection) -> String? {
+            FetchEngine.sectionData(section, in: &message).map { String(decoding: $0, as: UTF8.self) }
+        }
+        // RFC 3501 6.4.5: HEADER and HEADER.FIELDS.NOT give what the header holds, as Dovecot does.
+        #expect(text(BodySection(kind: .header)) == "Subject: only\r\nFrom: a@example.org\r\n")
+        #expect(text(BodySection(kind: .headerFieldsNot(["from"]))) == "Subject: only\r\n")
+        // HEADER.FIELDS always ends with the blank line (Dovecot does; clients expect it).
+        #expect(text(BodySection(kind: .headerFields(["from"]))) == "From: a@example.org\r\n\r\n")
+        var withBody = LoadedMessage(bytes: bytes + Array("\r\nbody\r\n".utf8), headerOnly: false)
+        let not = FetchEngine.sectionData(BodySection(kind: .headerFieldsNot(["from"])), in: &withBody)
+        #expect(not == Array("Subject: only\r\n\r\n".utf8))
     }
 
     @Test func sectionsOfANestedMessage() throws {

@@ -62,6 +62,10 @@ import Testing
         #expect(!check(.header(field: "X-Missing", value: "")))
         #expect(check(.on(SearchDate(year: 2024, month: 3, day: 5))))
         #expect(check(.sentOn(SearchDate(year: 2024, month: 3, day: 5))) == false)
+        // No Date field: sent on 1 January 1970, as Dovecot counts it.
+        #expect(check(.sentOn(SearchDate(year: 1970, month: 1, day: 1))))
+        #expect(check(.sentBefore(SearchDate(year: 2000, month: 1, day: 1))))
+        #expect(!check(.sentSince(SearchDate(year: 2000, month: 1, day: 1))))
         #expect(check(.or(.flag(.deleted, set: true), .not(.modSeq(8)))))
     }
 }

@@ -52,6 +52,15 @@ import Testing
     #expect(Address.parseList(",,a@b.c,,").count == 1)
 }
 
+@Test func keepsTheSourceRouteApartFromTheAddress() {
+    let routed = Address.mailboxes(in: Array("Al <@route.test:alice@example.org>".utf8)).first
+    #expect(routed == Mailbox(displayName: "Al", localPart: "alice", domain: "example.org", route: "@route.test"))
+    #expect(routed?.address == "alice@example.org")
+    let twoHops = Address.mailboxes(in: Array("<@a.test, (hop) @b.test:bob@example.org>".utf8)).first
+    #expect(twoHops?.route == "@a.test,@b.test")
+    #expect(Address.mailboxes(in: Array("<carol@example.org>".utf8)).first?.route == nil)
+}
+
 @Test func keepsQuotedLocalPartsAndUTF8() {
     let quoted = Address.mailboxes(in: Array("\"john doe\"@example.org".utf8)).first
     #expect(quoted?.localPart == "john doe")

@@ -81,6 +81,24 @@ import Testing
     #expect(latin["filename"] == "naïve.txt")
 }
 
+@Test func rawParametersKeepRFC2231FormsWithContinuationsJoined() {
+    func raw(_ text: String) -> [String] {
+        let parameters = MIMEParameters.parse(Array(text.utf8)[...])
+        return (parameters.raw ?? []).map { $0.name + "=" + String(decoding: $0.value, as: UTF8.self) }
+    }
+    #expect(
+        raw("; title*0*=us-ascii'en'This%20is%20; title*1*=%2A%2Afun; title*2=\" 100%\"; type=a")
+            == ["type=a", "title*=us-ascii'en'This%20is%20%2A%2Afun 100%25"]
+    )
+    #expect(raw("; filename*=iso-8859-1''na%EFve.txt") == ["filename*=iso-8859-1''na%EFve.txt"])
+    #expect(raw("; name*0=\"long \"; name*1=name.pdf") == ["name=long name.pdf"])
+    #expect(raw("; name*0=a; name*0*=b; name*2=c") == ["name*0=a", "name*0*=b", "name*2=c"])
+    #expect(raw("; filename=\"=?utf-8?q?caf=C3=A9?=\"") == ["filename==?utf-8?q?caf=C3=A9?="])
+    // The decoded view of the same list is unchanged.
+    #expect(MIMEParameters.parse(Array("; filename*=iso-8859-1''na%EFve.txt".utf8)[...])["filename"] == "naïve.txt")
+    #expect(MIMEParameters([.init(name: "a", value: "b")]).raw == nil)
+}
+
 @Test func parametersAreTolerant() {
     let parameters = MIMEParameters.parse(
         Array("; name=my file.pdf ;charset=\"utf-8\" (c); boundary=\"a\\\"b".utf8)[...]

@@ -20,12 +20,13 @@ private let handMessage: [UInt8] = Array(
     let first = root.children[0]
     #expect(first.headerRange == 75..<103)
     #expect(first.bodyRange == 103..<111)
-    #expect(first.bodyLineCount == 2)
+    // "one\r\ntwo": the CRLF before the boundary belongs to the delimiter, so one line feed, one line.
+    #expect(first.bodyLineCount == 1)
     #expect(first.bodySize == 8)
     let second = root.children[1]
     #expect(second.headerRange == 119..<121)
     #expect(second.bodyRange == 121..<126)
-    #expect(second.bodyLineCount == 1)
+    #expect(second.bodyLineCount == 0)
     #expect(second.contentType == ContentType.textPlain)
 }
 
@@ -54,7 +55,8 @@ private let handMessage: [UInt8] = Array(
     #expect(inner.header["Subject"] == "Minutes")
     #expect(inner.children.count == 2)
     #expect(String(decoding: inner.children[0].rawBody(in: message), as: UTF8.self) == "Minutes: nothing happened.")
-    #expect(forwarded.bodyLineCount == 16)
+    // Line feeds only: the CRLF before the closing boundary belongs to the delimiter.
+    #expect(forwarded.bodyLineCount == 15)
 }
 
 @Test func sectionPathsFollowIMAPNumbering() throws {
@@ -227,11 +229,11 @@ private let handMessage: [UInt8] = Array(
     let part = try #require(root.children.first)
     #expect(part.headerRange == 47..<77)
     #expect(part.bodyRange == 77..<100)
-    #expect(part.bodyLineCount == 3)
+    #expect(part.bodyLineCount == 2)
     #expect(part.bareLineFeedCount == 2)
     let inner = try #require(part.encapsulatedMessage)
     #expect(inner.headerRange == 77..<90)
     #expect(inner.bodyRange == 90..<100)
-    #expect(inner.bodyLineCount == 1)
+    #expect(inner.bodyLineCount == 0)
     #expect(root.part(at: [1, 1]) == inner)
 }

@@ -19,7 +19,40 @@ import Testing
             let record = try #require(await inbox.snapshot().first)
             #expect(record.physicalSize == 999 && record.size == 1000)
             #expect(record.flags == .seen)
-            #expect(record.internalDate == Date(timeIntervalSince1970: 1_700_000_001))
+        }
+    }
+
+    @Test func internalDateIsTheFilesModificationTimeNotTheNamesTime() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            // Dovecot's APPEND names the file with the time of the APPEND and sets the mtime to the
+            // date the client gave: the mtime is the internal date, whatever the name says.
+            let path = directory.path + "/\(user)/cur/1700000001.M1P1Q1.elsewhere,S=4,W=4:2,S"
+            try Data("tiny".utf8).write(to: URL(fileURLWithPath: path))
+            let appended = Date(timeIntervalSince1970: 1_600_000_000)
+            try FileManager.default.setAttributes([.modificationDate: appended], ofItemAtPath: path)
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            #expect(await inbox.snapshot().first?.internalDate == appended)
+        }
+    }
+
+    @Test func cacheOfAnOlderVersionIsRebuilt() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let date = Date(timeIntervalSince1970: 1_600_000_000)
+            _ = try await inbox.append(bytes: sampleMessage(1), internalDate: date)
+            await inbox.writeCache()
+            let cachePath = directory.path + "/\(user)/" + MetadataCache.fileName
+            let written = try String(contentsOfFile: cachePath, encoding: .utf8)
+            #expect(written.hasPrefix("correo-cache \(MetadataCache.version) "))
+            // A version-1 cache held the name's seconds as the date; one left behind must not be believed.
+            let stale =
+                written
+                .replacingOccurrences(of: "correo-cache \(MetadataCache.version) ", with: "correo-cache 1 ")
+                .replacingOccurrences(of: "\t1600000000\t", with: "\t1700000000\t")
+            try stale.write(toFile: cachePath, atomically: true, encoding: .utf8)
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await reopened.snapshot().first?.internalDate == date)
         }
     }
 
@@ -47,8 +80,12 @@ import Testing
             let body = [UInt8](repeating: UInt8(ascii: "x"), count: 200_000)
             try message.write(header)
             try message.write(body)
-            let uid = try await inbox.append(message, flags: .seen)
+            let date = Date(timeIntervalSince1970: 1_600_000_000)
+            let uid = try await inbox.append(message, flags: .seen, internalDate: date)
             #expect(try await inbox.readMessage(uid: uid) == header + body)
+            #expect(await inbox.snapshot().first?.internalDate == date)
+            let reopened = try await MailStore(root: store.root).mailbox(user: user, name: .inbox)
+            #expect(await reopened.snapshot().first?.internalDate == date)
             #expect(try await inbox.headerLength(uid: uid) == header.count)
             let headerOnly = try await inbox.append(bytes: Array("Subject: none\r\n".utf8))
             #expect(try await inbox.headerLength(uid: headerOnly) == 15)

@@ -26,7 +26,10 @@ import Testing
             )
             // procmail drops a file with bare LF line ends into new/.
             let lfMessage = Array("Subject: lf\n\nbody\n".utf8)
-            try Data(lfMessage).write(to: URL(fileURLWithPath: userPath + "/new/1700000000.12345_1.otherhost"))
+            let droppedPath = userPath + "/new/1700000000.12345_1.otherhost"
+            try Data(lfMessage).write(to: URL(fileURLWithPath: droppedPath))
+            let delivered = Date(timeIntervalSince1970: 1_700_000_000)
+            try FileManager.default.setAttributes([.modificationDate: delivered], ofItemAtPath: droppedPath)
             // Someone deletes message 2.
             try FileManager.default.removeItem(atPath: userPath + "/cur/" + records[1].fileName)
 
@@ -38,7 +41,7 @@ import Testing
             let dropped = try #require(changes.appended.first)
             #expect(dropped.physicalSize == lfMessage.count)
             #expect(dropped.size == lfMessage.count + 3)
-            #expect(dropped.internalDate == Date(timeIntervalSince1970: 1_700_000_000))
+            #expect(dropped.internalDate == delivered)
             let crlf = Array("Subject: lf\r\n\r\nbody\r\n".utf8)
             #expect(try await inbox.readMessage(uid: 3) == crlf)
             #expect(try await inbox.readMessage(uid: 3, range: 9..<17) == Array(crlf[9..<17]))

@@ -1,7 +1,7 @@
 import MailCore
 
 /// Builds BODY / BODYSTRUCTURE (RFC 3501 §7.4.2) from MailCore's MIME tree. Sizes and line counts
-/// are of the CRLF form the client fetches; parameter values are MailCore's decoded ones.
+/// are of the CRLF form the client fetches; parameters are as the MIME header has them.
 enum BodyStructureBuilder {
     static func structure(_ part: MIMEPart) -> BodyStructure {
         let contentType = part.contentType
@@ -32,8 +32,10 @@ enum BodyStructureBuilder {
             kind = .basic
         }
         var params = parameters(contentType.parameters)
-        // RFC 2045 §5.2: a text part without a charset is us-ascii; clients rely on seeing it.
-        if contentType.isText, contentType.charset == nil, part.header.field(named: "Content-Type") == nil {
+        // RFC 2045 §5.2: a text part without a charset is us-ascii, whether or not it has a Content-Type
+        // field; clients rely on seeing it. Like Dovecot, only a parameter named exactly "charset"
+        // counts: an RFC 2231 `charset*` is sent as it is, followed by the default.
+        if contentType.isText, !params.contains(where: { $0.name.lowercased() == "charset" }) {
             params.append(.init("charset", Array("us-ascii".utf8)))
         }
         return .singlepart(
@@ -52,7 +54,10 @@ enum BodyStructureBuilder {
         )
     }
 
+    /// RFC 3501 7.4.2: the parameters as the MIME header has them; RFC 2231 values stay in their
+    /// `name*` / `charset'language'%XX` form (continuations joined), so the client keeps the charset
+    /// and language and gets no 8-bit text the header did not have.
     private static func parameters(_ parameters: MIMEParameters) -> [BodyStructure.Parameter] {
-        parameters.map { BodyStructure.Parameter($0.name, Array($0.value.utf8)) }
+        parameters.rawOrEncoded.map { BodyStructure.Parameter($0.name, $0.value) }
     }
 }

@@ -51,6 +51,7 @@ enum AddressListParser {
     private static func envelopeAddress(_ mailbox: MailCore.Mailbox) -> EnvelopeAddress {
         EnvelopeAddress(
             name: mailbox.displayName.flatMap { $0.isEmpty ? nil : Array($0.utf8) },
+            adl: mailbox.route.map { Array($0.utf8) },
             mailbox: Array((mailbox.localPart.isEmpty ? "MISSING_MAILBOX" : mailbox.localPart).utf8),
             host: Array((mailbox.domain.isEmpty ? "MISSING_DOMAIN" : mailbox.domain).utf8)
         )

@@ -61,7 +61,9 @@ enum FetchEngine {
             case .complete: return message.bytes
             case .header: return headerBytes(message.bytes)
             case .headerFields(let names): return filtered(message.header(), names, keep: true, message.bytes)
-            case .headerFieldsNot(let names): return filtered(message.header(), names, keep: false, message.bytes)
+            case .headerFieldsNot(let names):
+                let blankLine = endsWithBlankLine(headerBytes(message.bytes))
+                return filtered(message.header(), names, keep: false, message.bytes, blankLine: blankLine)
             case .text: return Array(message.root().rawBody(in: message.bytes))
             case .mime: return nil
             }
@@ -77,7 +79,9 @@ enum FetchEngine {
             switch section.kind {
             case .header: return Array(inner.rawHeader(in: bytes))
             case .headerFields(let names): return filtered(inner.header, names, keep: true, bytes)
-            case .headerFieldsNot(let names): return filtered(inner.header, names, keep: false, bytes)
+            case .headerFieldsNot(let names):
+                let blankLine = endsWithBlankLine(inner.rawHeader(in: bytes))
+                return filtered(inner.header, names, keep: false, bytes, blankLine: blankLine)
             default: return Array(inner.rawBody(in: bytes))
             }
         }
@@ -89,9 +93,31 @@ enum FetchEngine {
         return Array(bytes[0..<min(parsed.bodyStart, bytes.count)])
     }
 
+    /// True when `header` ends with the blank line that separates it from a body; a header-only
+    /// message may end without one.
+    static func endsWithBlankLine(_ header: some Collection<UInt8>) -> Bool {
+        let bytes = Array(header.suffix(4))
+        guard bytes.last == .lf else { return false }
+        var index = bytes.count - 2
+        if index >= 0, bytes[index] == .cr { index -= 1 }
+        // Only a line end before it: an empty header is a blank line alone.
+        return index < 0 || bytes[index] == .lf
+    }
+
     /// HEADER.FIELDS / HEADER.FIELDS.NOT: the chosen fields exactly as sent, then the blank line
-    /// (RFC 3501 §6.4.5 — the result always ends with CRLF CRLF, even when no field matched).
-    static func filtered(_ header: MessageHeader, _ names: [String], keep: Bool, _ bytes: [UInt8]) -> [UInt8] {
+    /// (RFC 3501 §6.4.5: the subset of RFC 2822 header fields "and the delimiting blank line").
+    ///
+    /// `blankLine` false leaves the blank line off, for HEADER.FIELDS.NOT of a header that has none
+    /// (a header-only message): like HEADER, it then returns what the message holds, as Dovecot
+    /// does. HEADER.FIELDS always ends with the blank line: Dovecot sends it and clients (Thunderbird's
+    /// header parsing) expect it.
+    static func filtered(
+        _ header: MessageHeader,
+        _ names: [String],
+        keep: Bool,
+        _ bytes: [UInt8],
+        blankLine: Bool = true
+    ) -> [UInt8] {
         var result: [UInt8] = []
         for field in header.fields {
             let matches = !field.isMalformed && names.contains { field.hasName($0) }
@@ -108,7 +134,7 @@ enum FetchEngine {
                 result.append(contentsOf: field.encoded)
             }
         }
-        result.append(contentsOf: [.cr, .lf])
+        if blankLine { result.append(contentsOf: [.cr, .lf]) }
         return result
     }
 

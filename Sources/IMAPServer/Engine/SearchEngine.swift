@@ -52,8 +52,11 @@ struct SearchEngine {
         case .on(let day): return Self.day(of: candidate.internalDate) == day
         case .since(let day): return Self.day(of: candidate.internalDate) >= day
         case .sentBefore(let day), .sentOn(let day), .sentSince(let day):
-            guard var m = message, let value = m.header().field(named: "Date")?.value, let sent = Self.parseDay(value)
-            else { return false }
+            guard var m = message else { return false }
+            // A missing or unparsable Date: counts as 1 January 1970, as Dovecot does (it reads the
+            // sent date as 0, the epoch), so SENTBEFORE finds such messages and SENTSINCE does not
+            // and clients see the same result from either server. RFC 3501 6.4.4 leaves it open.
+            let sent = m.header().field(named: "Date").flatMap { Self.parseDay($0.value) } ?? Self.missingSentDay
             message = m
             switch key {
             case .sentBefore: return sent < day
@@ -100,6 +103,9 @@ struct SearchEngine {
         }
         return false
     }
+
+    /// The sent date of a message without a usable Date field (see SENT* above).
+    static let missingSentDay = SearchDate(year: 1970, month: 1, day: 1)
 
     /// The UTC calendar day of an internal date (RFC 3501: time and zone disregarded).
     static func day(of date: Date) -> SearchDate {

@@ -119,7 +119,8 @@ struct AddressListParser {
         var angle: Int?
         while end < tokens.count {
             let token = tokens[end]
-            if token == .special(ASCII.comma) || (stopAtSemicolon && token == .special(ASCII.semicolon)) { break }
+            if token == .special(ASCII.comma), angle == nil || !startsRouteDomain(after: end) { break }
+            if stopAtSemicolon && token == .special(ASCII.semicolon) { break }
             if token == .special(ASCII.lessThan), angle == nil { angle = end }
             if angle != nil, token == .special(ASCII.greaterThan) {
                 end += 1
@@ -133,10 +134,15 @@ struct AddressListParser {
             let name = phrase(element[start..<angle])
             var inner = element[(angle + 1)...]
             if let close = inner.firstIndex(of: .special(ASCII.greaterThan)) { inner = inner[..<close] }
-            // obs-route (4.4): "@a,@b:" before the address is ignored.
-            if let colon = inner.lastIndex(of: .special(ASCII.colon)) { inner = inner[(colon + 1)...] }
+            // obs-route (4.4): "@a,@b:" before the address is kept apart; it is not part of the address.
+            var route: String?
+            if let colon = inner.lastIndex(of: .special(ASCII.colon)) {
+                route = obsRoute(inner[..<colon])
+                inner = inner[(colon + 1)...]
+            }
             var mailbox = addrSpec(inner)
             mailbox.displayName = name.isEmpty ? nil : name
+            mailbox.route = route
             if mailbox.localPart.isEmpty && mailbox.domain.isEmpty && name.isEmpty { return nil }
             return mailbox
         }
@@ -152,6 +158,30 @@ struct AddressListParser {
             }
         }
         return mailbox
+    }
+
+    /// True when the next token after `position` that is not a comment is "@": the comma at
+    /// `position` is inside an obs-domain-list (`<@a,@b:user@host>`), not between addresses.
+    func startsRouteDomain(after position: Int) -> Bool {
+        var next = position + 1
+        while next < tokens.count, case .comment = tokens[next] { next += 1 }
+        return next < tokens.count && tokens[next] == .special(ASCII.at)
+    }
+
+    /// RFC 5322 4.4: obs-route = obs-domain-list ":"; obs-domain-list = *(CFWS / ",") "@" domain
+    /// *("," [CFWS] ["@" domain]). The list as text without comments or spaces (`@a,@b`), or nil
+    /// when it holds nothing.
+    func obsRoute(_ tokens: ArraySlice<AddressToken>) -> String? {
+        var text: [UInt8] = []
+        for token in tokens {
+            switch token {
+            case .atom(let bytes), .domainLiteral(let bytes): text += bytes
+            case .quoted(let bytes): text += [ASCII.quote] + bytes + [ASCII.quote]
+            case .special(let byte): text.append(byte)
+            case .comment: break
+            }
+        }
+        return text.isEmpty ? nil : String(decoding: text, as: UTF8.self)
     }
 
     /// addr-spec = local-part "@" domain, split at the last "@"; comments ignored.

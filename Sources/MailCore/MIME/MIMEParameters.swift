@@ -2,7 +2,23 @@ import Foundation
 
 /// The `; name=value` parameters of Content-Type and Content-Disposition (RFC 2045 5.1, RFC 2183),
 /// with RFC 2231 continuations and charsets decoded, and RFC 2047 words in quoted values decoded.
+/// A parsed list also keeps `raw`: the parameters as the header has them, for IMAP BODYSTRUCTURE.
 public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
+    /// One parameter as the header has it (RFC 3501 7.4.2 sends these): RFC 2231 continuations
+    /// joined, an extended value kept in its `charset'language'%XX` form under the name `name*`.
+    public struct RawParameter: Sendable, Hashable {
+        /// The attribute, lowercased; `name*` when the value is in RFC 2231 extended form.
+        public var name: String
+        /// The value, unquoted, otherwise as written (8-bit bytes as they came).
+        public var value: [UInt8]
+
+        /// Makes a raw parameter.
+        public init(name: String, value: [UInt8]) {
+            self.name = name.lowercased()
+            self.value = value
+        }
+    }
+
     /// One parameter: name lowercased, value decoded to text.
     public struct Parameter: Sendable, Hashable {
         /// The attribute, lowercased, without RFC 2231 `*` markers.
@@ -18,11 +34,34 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
     }
 
     /// The parameters in order, each name once.
-    public var parameters: [Parameter]
+    public var parameters: [Parameter] {
+        didSet { raw = nil }
+    }
+
+    /// The parameters as the header has them when the list was parsed; nil for a list made or
+    /// changed in code (its `parameters` are then the whole truth).
+    public private(set) var raw: [RawParameter]?
 
     /// Makes a parameter list.
     public init(_ parameters: [Parameter] = []) {
         self.parameters = parameters
+        self.raw = nil
+    }
+
+    /// Equal when the decoded parameters are: `raw` is how they were written, not what they say.
+    public static func == (lhs: MIMEParameters, rhs: MIMEParameters) -> Bool {
+        lhs.parameters == rhs.parameters
+    }
+
+    /// Hashes the decoded parameters, like `==`.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(parameters)
+    }
+
+    /// The parameters for IMAP BODYSTRUCTURE (RFC 3501 7.4.2): `raw` when parsed, else the decoded
+    /// values as UTF-8.
+    public var rawOrEncoded: [RawParameter] {
+        raw ?? parameters.map { RawParameter(name: $0.name, value: Array($0.value.utf8)) }
     }
 
     /// The first position (0).
@@ -92,7 +131,74 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
             }
             if !name.isEmpty { raw.append((name, value, quoted)) }
         }
-        return assemble(raw)
+        var parameters = assemble(raw)
+        parameters.raw = assembleRaw(raw.map { ($0.name, $0.value) })
+        return parameters
+    }
+
+    /// RFC 2231 3 and 4 for `raw`, as Dovecot presents parameters in BODYSTRUCTURE: plain
+    /// parameters first in order; then each RFC 2231 name (sorted) once, its sections joined in
+    /// order without decoding; with any extended section the name gets a `*` and plain sections are
+    /// %-escaped (a leading plain section gets an empty `''` charset and language first). A name
+    /// whose sections are not numbered 0, 1, 2… is left as its separate sections.
+    private static func assembleRaw(_ items: [(name: String, value: [UInt8])]) -> [RawParameter] {
+        struct Section {
+            var key: String
+            var number: Int
+            var extended: Bool
+            var value: [UInt8]
+        }
+        var result: [RawParameter] = []
+        var sections: [Section] = []
+        for item in items {
+            guard let star = item.name.firstIndex(of: "*") else {
+                result.append(RawParameter(name: item.name, value: item.value))
+                continue
+            }
+            var rest = item.name[item.name.index(after: star)...]
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            rest = rest.dropFirst(digits.count)
+            // `name*` alone is section 0, extended; otherwise `*` after the number marks it extended.
+            let extended = digits.isEmpty && rest.isEmpty ? true : rest.first == "*"
+            if extended { rest = rest.dropFirst() }
+            guard rest.isEmpty, digits.count <= 6 else {
+                result.append(RawParameter(name: item.name, value: item.value))
+                continue
+            }
+            let number = Int(digits) ?? 0
+            let key = String(item.name[..<star])
+            sections.append(Section(key: key, number: number, extended: extended, value: item.value))
+        }
+        let grouped = Dictionary(grouping: sections, by: \.key)
+        for key in grouped.keys.sorted() {
+            guard let parts = grouped[key]?.sorted(by: { $0.number < $1.number }) else { continue }
+            let complete = parts.enumerated().allSatisfy { $0.offset == $0.element.number }
+            guard complete else {
+                for part in parts {
+                    let name = "\(key)*\(part.number)" + (part.extended ? "*" : "")
+                    result.append(RawParameter(name: name, value: part.value))
+                }
+                continue
+            }
+            let anyExtended = parts.contains(where: \.extended)
+            var value: [UInt8] = []
+            if anyExtended, parts.first?.extended == false { value.append(contentsOf: Array("''".utf8)) }
+            for part in parts {
+                if anyExtended, !part.extended {
+                    for byte in part.value {
+                        if byte == ASCII.percent {
+                            value.append(contentsOf: Array("%25".utf8))
+                        } else {
+                            value.append(byte)
+                        }
+                    }
+                } else {
+                    value.append(contentsOf: part.value)
+                }
+            }
+            result.append(RawParameter(name: anyExtended ? key + "*" : key, value: value))
+        }
+        return result
     }
 
     /// RFC 2231 3 and 4: joins `name*0`, `name*1*`… in section order and decodes `charset'lang'%XX`.

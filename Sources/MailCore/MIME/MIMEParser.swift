@@ -142,7 +142,9 @@ struct MIMEScanner {
         return end
     }
 
-    /// Lines (line feeds, plus a last unterminated line) and bare line feeds in `start..<end`.
+    /// Lines (line feeds only: a last line without one is not counted, as Dovecot counts
+    /// IMAP body-fld-lines; the CRLF before a boundary belongs to the delimiter, RFC 2046 5.1.1)
+    /// and bare line feeds in `start..<end`.
     func countLines(_ start: Int, _ end: Int) -> (lines: Int, bare: Int) {
         guard start < end else { return (0, 0) }
         var lines = 0
@@ -156,7 +158,6 @@ struct MIMEScanner {
             }
             previous = byte
         }
-        if buffer[end - 1] != ASCII.lf { lines += 1 }
         return (lines, bare)
     }
 }

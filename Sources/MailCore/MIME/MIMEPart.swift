@@ -25,7 +25,8 @@ public struct MIMEPart: Sendable, Hashable {
     public var contentTransferEncoding: ContentTransferEncoding
     /// The Content-Disposition, if any (RFC 2183).
     public var contentDisposition: ContentDisposition?
-    /// Number of lines in the body: line feeds, plus one for a last line without one (IMAP body-fld-lines).
+    /// Number of lines in the body (IMAP body-fld-lines): its line feeds; a last line without one
+    /// is not counted, as Dovecot counts.
     public var bodyLineCount: Int
     /// Line feeds in the body not preceded by a CR; the body is `bodySize + bareLineFeedCount` octets as CRLF.
     public var bareLineFeedCount: Int

@@ -251,24 +251,24 @@ struct MaildirFolder {
         )
     }
 
-    /// Sizes and date without opening the file when the name carries them (`,S=`, `,W=`, leading
-    /// seconds); otherwise one stat, and one read to count bare LFs.
+    /// One stat for the date; sizes without opening the file when the name carries them (`,S=`,
+    /// `,W=`), otherwise one read to count bare LFs.
+    ///
+    /// INTERNALDATE (RFC 3501 2.3.3) is the file's modification time, the Maildir convention Dovecot
+    /// and Courier share: their APPEND names the file with the time of the APPEND but sets the mtime
+    /// to the date the client gave, so the name's leading seconds are not the internal date.
     private func measure(parsed: MaildirFileName, fileName: String) -> MetadataCache.Entry? {
         let filePath = curPath + "/" + fileName
-        var size = parsed.physicalSize
+        guard let info = POSIX.status(filePath) else { return nil }
+        var size = parsed.physicalSize ?? Int(info.st_size)
         var crlfSize = parsed.virtualSize
-        var date = parsed.deliverySeconds
-        if size == nil || date == nil {
-            guard let info = POSIX.status(filePath) else { return nil }
-            size = size ?? Int(info.st_size)
-            date = date ?? Int(info.st_mtim.tv_sec)
-        }
+        let date = Int(info.st_mtim.tv_sec)
         if crlfSize == nil {
             guard let bytes = try? POSIX.readFile(filePath) else { return nil }
             size = bytes.count
             crlfSize = bytes.count + LineEnds.bareLineFeeds(in: bytes)
         }
-        guard let size, let crlfSize, let date else { return nil }
+        guard let crlfSize else { return nil }
         return MetadataCache.Entry(
             fileName: "",
             size: size,
