@@ -13,7 +13,8 @@
 #   Dovecot (it validates the harness), the clients run against Dovecot.
 #
 # Environment: CORPUS_COUNT (240), CLIENT_CORPUS_COUNT (40), SEED (7),
-# KEEP_RUN_DIR=1 keeps the scratch folder, CORREO_TLS=1 also starts correo with an
+# KEEP_RUN_DIR=1 keeps the scratch folder, REQUIRE_CORREO=1 fails instead of falling back to
+# Dovecot-only mode, CORREO_TLS=1 also starts correo with an
 # IMAPS port (its own generated certificate) and runs the clients over TLS against it.
 set -uo pipefail
 
@@ -104,6 +105,10 @@ if [ -n "$CORREO" ]; then
     fi
 fi
 
+if [ "$MODE" = dovecot-only ] && [ -n "${REQUIRE_CORREO:-}" ]; then
+    # CI sets REQUIRE_CORREO: a correo that cannot be tested must fail the run, not pass as Dovecot-only.
+    echo "FAIL correo was required (REQUIRE_CORREO) but not tested: $WHY"; echo "0 passed, 1 failed"; exit 1
+fi
 if [ "$MODE" = dovecot-only ]; then
     echo "################################################################################"
     echo "# DOVECOT-ONLY MODE: $WHY"
