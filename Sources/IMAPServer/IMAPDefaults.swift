@@ -25,4 +25,17 @@ public enum IMAPDefaults {
     public static let maxConsecutiveBadCommands = 20
     /// Nesting depth of parenthesised lists (SEARCH keys, BODYSTRUCTURE) the parser accepts.
     public static let maxNestingDepth = 32
+    /// Commands one connection may send back to back before the rate limit applies (the token bucket's
+    /// size). Real clients stay far below: Thunderbird waits for most answers, and mbsync pipelining a
+    /// big sync issues a few hundred UID FETCH/STORE commands at once.
+    public static let commandBurst = 1000
+    /// Sustained commands per second per connection once the burst is spent. A client over it is not
+    /// refused but read more slowly (the handler stops reading until a token comes back); 200 a second
+    /// is more than any client needs, since real clients wait for FETCH data and put many UIDs in one
+    /// command, yet a flood cannot keep a mailbox store and an event loop busy.
+    public static let commandsPerSecond = 200
+    /// Commands already read and waiting for a rate-limit token before the server says
+    /// `* BYE Too many commands` and closes: ten bursts sent without waiting for a single answer
+    /// is a flood, not pipelining.
+    public static let maxQueuedCommands = 10 * commandBurst
 }
