@@ -24,6 +24,9 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var autologout: Scheduled<Void>?
     private var literals: [UInt32: LiteralFile] = [:]
     private let literalQueue = DispatchQueue(label: "correo.imap.literal")
+    private var rateLimiter: CommandRateLimiter?
+    /// A command waits for a rate-limit token; a timer resumes the pump when it comes back.
+    private var throttled = false
 
     public init(
         configuration: IMAPSessionConfiguration,
@@ -40,6 +43,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        rateLimiter = .imapDefault(now: context.eventLoop.now.uptimeNanoseconds)
     }
 
     public func channelActive(context: ChannelHandlerContext) {
@@ -68,16 +72,55 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         }
         armAutologout()
         pump()
-        // A client pipelining faster than commands complete is not read from until the backlog clears.
-        if events.count > Self.maxPendingEvents, readingEnabled {
-            readingEnabled = false
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        if throttled, events.count > IMAPDefaults.maxQueuedCommands {
+            logger.notice("command flood; closing", metadata: ["queued": "\(events.count)"])
+            events.removeAll()
+            write([.untagged(.condition(.bye, nil, "Too many commands"))], flush: true)
+            close()
         }
     }
 
     /// Framed commands waiting while an earlier one runs, before the handler stops reading the socket.
     static let maxPendingEvents = 64
     private var readingEnabled = true
+
+    /// Backpressure, the one answer to both a client pipelining faster than commands complete and one
+    /// over the command rate (`IMAPDefaults.commandBurst`, `commandsPerSecond`): the handler stops
+    /// reading the socket (autoRead off) while a command waits for a rate-limit token or more than
+    /// `maxPendingEvents` are queued, and reads again once the token is back and the queue has half
+    /// drained. Slowing reads rather than answering NO/BAD means a fast client is never failed: TCP
+    /// flow control makes it wait, and its commands run in order at the sustained rate. Only input
+    /// already read in one burst can pile up behind the limit; past `IMAPDefaults.maxQueuedCommands`
+    /// of that, the client is flooding and gets `* BYE`.
+    private func updateReading() {
+        guard let context, !closed else { return }
+        if readingEnabled, throttled || events.count > Self.maxPendingEvents {
+            readingEnabled = false
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        } else if !readingEnabled, !throttled, events.count <= Self.maxPendingEvents / 2 {
+            readingEnabled = true
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            context.read()
+        }
+    }
+
+    /// Takes a rate-limit token for the next command, or arms the timer that resumes the pump when
+    /// one is back.
+    private func takeCommandToken() -> Bool {
+        guard !throttled else { return false }
+        guard let context, var limiter = rateLimiter else { return true }
+        let decision = limiter.take(now: context.eventLoop.now.uptimeNanoseconds)
+        rateLimiter = limiter
+        guard case .wait(let nanoseconds) = decision else { return true }
+        throttled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: nanoseconds))) {
+            let handler = bound.value
+            handler.throttled = false
+            handler.pump()
+        }
+        return false
+    }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
@@ -91,7 +134,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         while !busy, !closed {
             if !actions.isEmpty {
                 run(actions.removeFirst())
-            } else if !events.isEmpty {
+            } else if let next = events.first {
+                if next.isCommand, !takeCommandToken() { break }
                 let event = events.removeFirst()
                 if case .command(let bytes) = event { logCommand(bytes) }
                 actions.append(contentsOf: session.received(event))
@@ -100,11 +144,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             }
         }
         context?.flush()
-        if !readingEnabled, events.count <= Self.maxPendingEvents / 2, let context {
-            readingEnabled = true
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            context.read()
-        }
+        updateReading()
     }
 
     private func run(_ action: IMAPSession.Action) {
@@ -292,6 +332,17 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         let words = bytes.prefix(64).split(separator: .space, maxSplits: 3)
         let name = words.count > 1 ? String(decoding: words[1].prefix(16), as: UTF8.self) : "?"
         logger.debug("command", metadata: ["name": "\(name.uppercased())"])
+    }
+}
+
+extension IMAPFramer.Event {
+    /// A command line or one the framer refused: either costs a rate-limit token, so a flood of junk
+    /// is slowed like a flood of NOOPs. Literal chunks belong to a command already counted.
+    fileprivate var isCommand: Bool {
+        switch self {
+        case .command, .error: true
+        default: false
+        }
     }
 }
 
