@@ -121,6 +121,13 @@ public final class MailStore: Sendable {
 
     // MARK: - Mailboxes
 
+    /// Writes the caches of every open mailbox that changed (at shutdown, so that a restarted
+    /// server finds them instead of reading every message again).
+    public func writeCaches() async {
+        let open = mailboxes.withLock { Array($0.values) }
+        for mailbox in open { await mailbox.writeCache() }
+    }
+
     /// The shared `Mailbox` for the user's folder, loaded and scanned. Throws `mailboxNotFound` if
     /// the folder does not exist (INBOX always does).
     public func mailbox(user address: String, name: MailboxName) async throws -> Mailbox {

@@ -25,6 +25,11 @@ public enum MailStoreDefaults {
     public static let trustedStampAge: TimeInterval = 0.1
     /// How long a modified metadata cache waits before it is written, so bursts cost one write.
     public static let cacheWriteDelay: Duration = .seconds(2)
+    /// Bytes read at a time when looking for the end of a message's header section.
+    public static let headerReadChunkBytes = 16 * 1024
+    /// Bytes of derived values (header sections, encoded BODYSTRUCTUREs…) one mailbox keeps in memory
+    /// and in `correo-derived`; beyond it they are computed each time.
+    public static let derivedCacheBytesPerMailbox = 128 * 1024 * 1024
     /// Longest line in passwords.txt.
     public static let maximumPasswordLineBytes = 4096
     /// Longest password accepted by `Users`.

@@ -19,7 +19,11 @@ public actor Mailbox {
     private let executor: DispatchQueueExecutor
     private let logger: Logger
     private let newValidity: @Sendable () throws -> UInt32
-    private var folder: MaildirFolder?
+    var folder: MaildirFolder?
+    /// Header sections and other derived values (see `Mailbox+Derived.swift`).
+    var derived: DerivedCache
+    /// Counts the changes published (a cheap "did anything change since" for sessions).
+    public private(set) var changeCount: UInt64 = 0
     private var removed = false
     private var listeners: [UUID: AsyncStream<MailboxChanges>.Continuation] = [:]
     private var pollTask: Task<Void, Never>?
@@ -41,6 +45,7 @@ public actor Mailbox {
         self.logger = logger
         self.newValidity = newValidity
         executor = DispatchQueueExecutor(label: "correo.mailbox")
+        derived = DerivedCache(folder: url.path, limit: MailStoreDefaults.derivedCacheBytesPerMailbox)
     }
 
     /// Loads the folder on first use (the uidlist, the cache, a first scan).
@@ -51,6 +56,8 @@ public actor Mailbox {
         }
         _ = try loaded()
     }
+
+    func loadedFolder() throws -> MaildirFolder { try loaded() }
 
     private func loaded() throws -> MaildirFolder {
         if removed { throw MailStoreError.mailboxNotFound(name.description) }
@@ -281,6 +288,7 @@ public actor Mailbox {
 
     private func publish(_ changes: MailboxChanges) {
         guard !changes.isEmpty else { return }
+        changeCount &+= 1
         for listener in listeners.values { listener.yield(changes) }
     }
 
@@ -306,8 +314,8 @@ public actor Mailbox {
 
     // MARK: - Cache
 
-    private func scheduleCacheWrite() {
-        guard folder?.cacheDirty == true, !cacheWriteScheduled else { return }
+    func scheduleCacheWrite() {
+        guard folder?.cacheDirty == true || derived.dirty, !cacheWriteScheduled else { return }
         cacheWriteScheduled = true
         Task { [weak self] in
             try? await Task.sleep(for: MailStoreDefaults.cacheWriteDelay)
@@ -324,6 +332,14 @@ public actor Mailbox {
             folder = current
         } catch {
             logger.warning("metadata cache not written", metadata: ["mailbox": "\(name)", "error": "\(error)"])
+        }
+        guard derived.dirty else { return }
+        let known = current.uidByBase
+        derived.prune { known[$0] != nil }
+        do {
+            try derived.save(uidValidity: current.uidValidity)
+        } catch {
+            logger.warning("derived cache not written", metadata: ["mailbox": "\(name)", "error": "\(error)"])
         }
     }
 }

@@ -16,32 +16,44 @@ extension MailStoreExecutor {
         }
         let current = try requireSelected()
         let mailbox = current.mailbox
-        let records = Dictionary(await mailbox.snapshot().map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+        let records = await mailbox.snapshot()
         let need = SearchEngine.need(search.key)
         let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID)
         var found: [(msn: Int, uid: UInt32, modSeq: UInt64)] = []
-        for index in 0..<current.view.count {
-            let message = current.view.message(msn: index + 1)
-            guard let record = records[message.uid] else { continue }
-            let candidate = SearchEngine.Candidate(
-                msn: index + 1,
-                uid: message.uid,
-                flags: message.flags,
-                isRecent: current.view.recent.contains(message.uid),
-                size: record.size,
-                internalDate: record.internalDate,
-                modSeq: message.modSeq
-            )
-            var loaded: LoadedMessage?
-            if need == .header, let length = try? await mailbox.headerLength(uid: message.uid),
-                let bytes = try? await mailbox.readMessage(uid: message.uid, range: 0..<length)
-            {
-                loaded = LoadedMessage(bytes: bytes, headerOnly: true)
-            } else if need == .whole, let bytes = try? await mailbox.readMessage(uid: message.uid) {
-                loaded = LoadedMessage(bytes: bytes, headerOnly: false)
+        var chunkStart = 0
+        while chunkStart < current.view.count {
+            let end = Self.chunkEnd(from: chunkStart, count: current.view.count, wholeMessages: need == .whole) {
+                Self.record(uid: current.view.message(msn: $0 + 1).uid, in: records)?.size ?? 0
             }
-            if engine.matches(search.key, candidate, &loaded) {
-                found.append((index + 1, message.uid, message.modSeq))
+            let chunk = chunkStart..<end
+            chunkStart = chunk.upperBound
+            let uids = chunk.map { current.view.message(msn: $0 + 1).uid }
+            // One hop for the chunk's headers or messages instead of one or two per message.
+            let contents: [[UInt8]?] =
+                switch need {
+                case .nothing: []
+                case .header: await mailbox.headerSections(uids: uids)
+                case .whole: await mailbox.readMessages(uids: uids)
+                }
+            for (offset, index) in chunk.enumerated() {
+                let message = current.view.message(msn: index + 1)
+                guard let record = Self.record(uid: message.uid, in: records) else { continue }
+                let candidate = SearchEngine.Candidate(
+                    msn: index + 1,
+                    uid: message.uid,
+                    flags: message.flags,
+                    isRecent: current.view.recent.contains(message.uid),
+                    size: record.size,
+                    internalDate: record.internalDate,
+                    modSeq: message.modSeq
+                )
+                var loaded: LoadedMessage?
+                if need != .nothing, let bytes = contents[offset] {
+                    loaded = LoadedMessage(bytes: bytes, headerOnly: need == .header)
+                }
+                if engine.matches(search.key, candidate, &loaded) {
+                    found.append((index + 1, message.uid, message.modSeq))
+                }
             }
         }
         let numbers = found.map { uid ? $0.uid : UInt32($0.msn) }

@@ -17,10 +17,12 @@ extension MailStoreExecutor {
                 ?? .no(tag, .serverBug, "Cannot open mailbox")
             return CommandOutcome(responses: [response], selection: wasSelected ? .deselected : .unchanged)
         }
+        // Read before the snapshot: a change in between makes the next update compare in full.
+        let changeCount = await mailbox.changeCount
         let records = await mailbox.snapshot()
         let recent = readOnly ? [] : await mailbox.claimRecent()
         let view = SelectedMailboxView(messages: records.map(Self.viewMessage), recent: recent, readOnly: readOnly)
-        selected = Selected(mailbox: mailbox, name: name, view: view)
+        selected = Selected(mailbox: mailbox, name: name, view: view, syncedChangeCount: changeCount)
 
         var keywords: [String] = []
         for record in records {

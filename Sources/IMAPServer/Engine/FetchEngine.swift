@@ -60,7 +60,7 @@ enum FetchEngine {
             switch section.kind {
             case .complete: return message.bytes
             case .header: return headerBytes(message.bytes)
-            case .headerFields(let names): return filtered(message.header(), names, keep: true, message.bytes)
+            case .headerFields(let names): return HeaderFieldFilter.fields(message.bytes, named: names)
             case .headerFieldsNot(let names):
                 let blankLine = endsWithBlankLine(headerBytes(message.bytes))
                 return filtered(message.header(), names, keep: false, message.bytes, blankLine: blankLine)

@@ -81,12 +81,24 @@ struct SearchEngine {
 
     private func headerContains(_ name: String, _ value: String, _ message: inout LoadedMessage?) -> Bool {
         guard var m = message else { return false }
+        if !value.isEmpty, Self.provablyAbsent(value, in: m.bytes) { return false }
         let fields = m.header().fields(named: name)
         message = m
         // RFC 3501: HEADER with an empty string matches every message that has the field.
         if value.isEmpty { return !fields.isEmpty }
         let needle = value.lowercased()
         return fields.contains { $0.decodedValue.lowercased().contains(needle) }
+    }
+
+    /// True when no header field's decoded value can contain `value`: the header's bytes are all
+    /// ASCII, hold no RFC 2047 encoded word, and do not contain the word in any case. A needle with
+    /// whitespace could match across a fold that unfolding removes, so it is left to the decoded search.
+    static func provablyAbsent(_ value: String, in header: [UInt8]) -> Bool {
+        guard let needle = ByteSearch.asciiNeedle(value), !needle.isEmpty,
+            !needle.contains(where: { $0 == 0x20 || $0 == 0x09 })
+        else { return false }
+        return ByteSearch.search(needle, in: header) == .absent
+            && ByteSearch.search(Array("=?".utf8), in: header) == .absent
     }
 
     private func bodyContains(_ value: String, _ message: inout LoadedMessage?) -> Bool {
@@ -98,7 +110,16 @@ struct SearchEngine {
         let bytes = m.bytes
         var parts = [root] + root.descendants
         parts = parts.filter { !$0.isMultipart && $0.encapsulatedMessage == nil }
+        let asciiNeedle = ByteSearch.asciiNeedle(value)
         for part in parts where part.contentType.isText || part.contentType.type == "message" {
+            if let asciiNeedle, ByteSearch.isASCIICompatible(charset: part.contentType.charset) {
+                let decoded = part.decodedBody(in: bytes)
+                switch ByteSearch.search(asciiNeedle, in: decoded) {
+                case .found: return true
+                case .absent: continue
+                case .unknown: break
+                }
+            }
             if part.text(in: bytes).lowercased().contains(needle) { return true }
         }
         return false

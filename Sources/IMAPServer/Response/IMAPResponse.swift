@@ -133,4 +133,6 @@ public enum FetchResponseItem: Sendable, Equatable {
     /// A body section: `name` is what precedes the data (`BODY[1.MIME]`, `RFC822.HEADER`),
     /// `origin` the partial fetch's start, echoed as `<origin>`.
     case section(name: String, origin: UInt32?, data: [UInt8]?)
+    /// An item already encoded (`BODYSTRUCTURE (…)`), as kept in the store's derived cache.
+    case encoded([UInt8])
 }

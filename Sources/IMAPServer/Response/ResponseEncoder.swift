@@ -198,6 +198,7 @@ extension ResponseWriter {
             raw("BODYSTRUCTURE ")
             bodyStructure(body, extensions: true)
         case .modSeq(let n): raw("MODSEQ (\(n))")
+        case .encoded(let bytes): raw(bytes)
         case .section(let name, let origin, let data):
             raw(name)
             if let origin { raw("<\(origin)>") }

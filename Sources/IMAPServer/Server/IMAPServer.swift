@@ -119,6 +119,7 @@ public final class IMAPServer: Sendable {
             try? await channel.writeAndFlush(bye)
             try? await channel.close()
         }
+        await store.writeCaches()
     }
 
     /// Number of client connections open now.

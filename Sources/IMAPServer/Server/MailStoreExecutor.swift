@@ -9,6 +9,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         var mailbox: Mailbox
         var name: IMAPMailboxName
         var view: SelectedMailboxView
+        /// The mailbox's `changeCount` the view fully reflects (nil: compare with the store next time).
+        var syncedChangeCount: UInt64?
     }
 
     let store: MailStore
@@ -32,6 +34,9 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     }
 
     func close() async {
+        // What this session added to the caches is kept now, not only a moment later: a server
+        // stopped right after still finds it when it starts again.
+        if let mailbox = selected?.mailbox { await mailbox.writeCache() }
         selected = nil
     }
 
@@ -132,14 +137,17 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     func updates(allowExpunge: Bool, condStore: Bool, synchronize: Bool = false) async throws -> [IMAPResponse] {
         guard var current = selected else { return [] }
         if synchronize { try await current.mailbox.synchronize() }
-        let records = await current.mailbox.snapshot()
-        let recent = await current.mailbox.claimRecent()
+        // Most commands change nothing: then the whole-mailbox comparison below is skipped.
+        let pending = await current.mailbox.pendingChanges(since: current.syncedChangeCount)
+        guard let records = pending.records else { return [] }
         let responses = current.view.update(
             to: records.map(Self.viewMessage),
-            newlyRecent: recent,
+            newlyRecent: pending.recent,
             allowExpunge: allowExpunge,
             includeModSeq: condStore
         )
+        // An expunge held back (FETCH, STORE or SEARCH by number) must still be reported next time.
+        current.syncedChangeCount = current.view.count == records.count ? pending.changeCount : nil
         selected = current
         return responses
     }

@@ -57,3 +57,22 @@ extension MaildirFolder {
         return length
     }
 }
+
+extension MaildirFolder {
+    /// The header section (with its blank line) in the CRLF form, read from the start of the file
+    /// up to the blank line: usually one read.
+    func readHeader(_ record: MessageRecord) throws -> [UInt8] {
+        let chunk = MailStoreDefaults.headerReadChunkBytes
+        let path = curPath + "/" + record.fileName
+        var prefix: [UInt8] = []
+        while true {
+            let bytes = try POSIX.readRange(path, offset: prefix.count, count: chunk)
+            prefix += bytes
+            let view = record.needsCRLFConversion ? LineEnds.crlf(prefix) : prefix
+            let found = LineEnds.headerLength(view)
+            if found < view.count || bytes.count < chunk || prefix.count >= record.physicalSize {
+                return found == view.count ? view : Array(view[0..<found])
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import MailStore
+import MailTestSupport
+import Testing
+
+@testable import IMAPServer
+
+/// Collects what a command sends through its sink.
+private actor Collected {
+    var responses: [IMAPResponse] = []
+    func add(_ more: [IMAPResponse]) { responses += more }
+    func take() -> [IMAPResponse] {
+        defer { responses = [] }
+        return responses
+    }
+}
+
+/// One session's executor on a store, run command by command as text.
+private struct Session {
+    let executor: MailStoreExecutor
+    let collected = Collected()
+    static let user = "carol@example.org"
+
+    init(store: MailStore) {
+        executor = MailStoreExecutor(store: store, users: store.users, logger: Logger(label: "fetch-cache-test"))
+    }
+
+    /// Runs `line` and returns everything it answered, encoded.
+    func run(_ line: String) async throws -> String {
+        let parsed = try #require(command("a " + line))
+        let request = ExecutionRequest(tag: "a", command: parsed, user: Self.user, condStore: false)
+        let sink = ResponseSink { [collected] in await collected.add($0) }
+        let outcome = await executor.execute(request, sink: sink)
+        let all = await collected.take() + outcome.responses
+        return String(decoding: IMAPResponseEncoder.encode(all), as: UTF8.self)
+    }
+}
+
+private let multipart = Array(
+    ("From: Alice <alice@example.org>\r\nTo: carol@example.org\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n"
+        + "Date: Tue, 5 Mar 2024 10:20:30 +0100\r\nMIME-Version: 1.0\r\n"
+        + "Content-Type: multipart/mixed; boundary=\"xx\"\r\n\r\n"
+        + "--xx\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n"
+        + "--xx\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n"
+        + "--xx--\r\n").utf8
+)
+
+@Suite struct FetchCacheTests {
+    private func withStore(_ body: (MailStore, URL) async throws -> Void) async throws {
+        try await TemporaryDirectory.with(prefix: "fetch-cache") { directory in
+            let store = MailStore(root: directory.url)
+            try store.createUserMaildir(Session.user)
+            try await body(store, directory.url)
+        }
+    }
+
+    @Test func cachedItemsAnswerExactlyAsComputedOnesAndAfterARestart() async throws {
+        try await withStore { store, root in
+            _ = try await store.deliver(bytes: multipart, to: [Session.user])
+            let fetch = "FETCH 1 (ENVELOPE BODYSTRUCTURE BODY BODY.PEEK[HEADER.FIELDS (Subject)])"
+            let first = Session(store: store)
+            _ = try await first.run("SELECT INBOX")
+            let computed = try await first.run(fetch)
+            #expect(computed.contains("BODYSTRUCTURE ((\"text\" \"plain\""))
+            #expect(computed.contains("ENVELOPE (\"Tue, 5 Mar 2024 10:20:30 +0100\""))
+            #expect(try await first.run(fetch) == computed)
+            let inbox = try await store.mailbox(user: Session.user, name: .inbox)
+            await inbox.writeCache()
+            let restarted = Session(store: MailStore(root: root))
+            _ = try await restarted.run("SELECT INBOX")
+            #expect(try await restarted.run(fetch) == computed)
+        }
+    }
+
+    @Test func anExpungeHeldBackDuringFetchIsReportedAtTheNextNoop() async throws {
+        try await withStore { store, _ in
+            for _ in 0..<2 { _ = try await store.deliver(bytes: multipart, to: [Session.user]) }
+            let session = Session(store: store)
+            _ = try await session.run("SELECT INBOX")
+            // Another session expunges message 1 while this one is fetching by sequence number.
+            let inbox = try await store.mailbox(user: Session.user, name: .inbox)
+            let uid = try #require(await inbox.snapshot().first?.uid)
+            try await inbox.setFlags(uids: [uid], flags: .deleted, operation: .add)
+            try await inbox.expunge()
+            let fetched = try await session.run("FETCH 1:2 (FLAGS)")
+            #expect(!fetched.contains("* 1 EXPUNGE"))
+            #expect(try await session.run("NOOP").contains("* 1 EXPUNGE"))
+            #expect(try await session.run("NOOP") == "a OK NOOP completed\r\n")
+        }
+    }
+
+    @Test func searchBodyFindsWordsInAnyCaseAndInEncodedParts() async throws {
+        try await withStore { store, _ in
+            _ = try await store.deliver(bytes: multipart, to: [Session.user])
+            let encoded = Array(
+                ("Subject: qp\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    + "Content-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 Sp=\r\necial\r\n").utf8
+            )
+            _ = try await store.deliver(bytes: encoded, to: [Session.user])
+            let session = Session(store: store)
+            _ = try await session.run("SELECT INBOX")
+            #expect(try await session.run("SEARCH BODY hELLo").hasPrefix("* SEARCH 1\r\n"))
+            #expect(try await session.run("SEARCH BODY special").hasPrefix("* SEARCH 2\r\n"))
+            #expect(try await session.run("SEARCH BODY caf").hasPrefix("* SEARCH 2\r\n"))
+            #expect(try await session.run("SEARCH BODY absent").hasPrefix("* SEARCH\r\n"))
+        }
+    }
+}

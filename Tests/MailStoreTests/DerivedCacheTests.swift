@@ -1,0 +1,123 @@
+import Foundation
+import MailTestSupport
+import Testing
+
+@testable import MailStore
+
+@Suite struct DerivedCacheTests {
+    private let user = "derived@example.test"
+
+    @Test func headerSectionsAreReadOnceAndKeptAcrossARestart() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let message = sampleMessage(1, body: "Body text")
+            let uid = try await inbox.append(bytes: message)
+            let header = Array(message[0..<(message.count - "Body text 1\r\n".utf8.count)])
+            #expect(await inbox.headerSections(uids: [uid, 999]) == [header, nil])
+            await inbox.writeCache()
+            #expect(FileManager.default.fileExists(atPath: directory.path + "/\(user)/" + DerivedCache.fileName))
+            // Same size, other bytes: a restarted store answers from its cache without opening the file.
+            let record = try #require(await inbox.snapshot().first)
+            let path = directory.path + "/\(user)/cur/" + record.fileName
+            var changed = message
+            changed[0] = UInt8(ascii: "X")
+            try Data(changed).write(to: URL(fileURLWithPath: path))
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await reopened.headerSections(uids: [uid]) == [header])
+        }
+    }
+
+    @Test func headerSectionOfABareLineFeedFileIsServedWithCRLF() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            let text = "Subject: lf\nFrom: a@b.test\n\nbody\n"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: directory.path + "/\(user)/cur/1700000001.M1P1Q1.x:2,"))
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let uid = try #require(await inbox.snapshot().first?.uid)
+            #expect(await inbox.headerSections(uids: [uid]) == [Array("Subject: lf\r\nFrom: a@b.test\r\n\r\n".utf8)])
+        }
+    }
+
+    @Test func derivedValuesSurviveARestartAndRefuseBadKinds() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let uid = try await inbox.append(bytes: sampleMessage(1))
+            await inbox.storeDerivedValues([(uid, Array("(\"TEXT\")".utf8)), (999, [1])], kind: "structure-1")
+            await inbox.storeDerivedValues([(uid, [1])], kind: "two words")
+            await inbox.storeDerivedValues([(uid, [1])], kind: Mailbox.headerKind)
+            #expect(await inbox.derivedValues(uids: [uid], kind: "structure-1") == [Array("(\"TEXT\")".utf8)])
+            #expect(await inbox.derivedValues(uids: [uid], kind: "two words") == [nil])
+            #expect(await inbox.headerSections(uids: [uid]) != [[1]])
+            await inbox.writeCache()
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await reopened.derivedValues(uids: [uid], kind: "structure-1") == [Array("(\"TEXT\")".utf8)])
+        }
+    }
+
+    @Test func expungedMessagesLeaveTheFile() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let uid = try await inbox.append(bytes: sampleMessage(1), flags: .deleted)
+            await inbox.storeDerivedValues([(uid, [7])], kind: "k")
+            try await inbox.expunge()
+            await inbox.writeCache()
+            var cache = DerivedCache(folder: directory.path + "/\(user)", limit: 1 << 20)
+            cache.load(uidValidity: await inbox.uidValidity)
+            #expect(cache.entries.isEmpty)
+        }
+    }
+
+    @Test func valueForAFileOfAnotherSizeIsNotServed() {
+        var cache = DerivedCache(folder: "/nonexistent", limit: 100)
+        cache.set([1, 2, 3], base: "b", physicalSize: 10, kind: "k")
+        #expect(cache.value(base: "b", physicalSize: 10, kind: "k") == [1, 2, 3])
+        #expect(cache.value(base: "b", physicalSize: 11, kind: "k") == nil)
+        // A new size replaces the entry's old values.
+        cache.set([4], base: "b", physicalSize: 11, kind: "other")
+        #expect(cache.value(base: "b", physicalSize: 11, kind: "k") == nil)
+        #expect(cache.bytes == 1)
+    }
+
+    @Test func byteLimitKeepsNBytesAndRefusesNPlusOne() {
+        var cache = DerivedCache(folder: "/nonexistent", limit: 10)
+        let keptN = cache.set([UInt8](repeating: 1, count: 10), base: "a", physicalSize: 1, kind: "k")
+        let keptNPlusOne = cache.set([1], base: "b", physicalSize: 1, kind: "k")
+        #expect(keptN && !keptNPlusOne)
+        #expect(cache.value(base: "b", physicalSize: 1, kind: "k") == nil)
+        #expect(cache.bytes == 10)
+    }
+
+    @Test func damagedOrForeignFilesAreNotBelieved() async throws {
+        try await TemporaryDirectory.with(prefix: "derived") { directory in
+            var cache = DerivedCache(folder: directory.path, limit: 1 << 20)
+            cache.set(Array("first".utf8), base: "a", physicalSize: 5, kind: "k")
+            cache.set(Array("second".utf8), base: "b", physicalSize: 6, kind: "k")
+            try cache.save(uidValidity: 42)
+            var other = DerivedCache(folder: directory.path, limit: 1 << 20)
+            other.load(uidValidity: 43)
+            #expect(other.entries.isEmpty)
+            var same = DerivedCache(folder: directory.path, limit: 1 << 20)
+            same.load(uidValidity: 42)
+            #expect(same.entries.count == 2)
+            // Cut off inside the last value: the entries before the damage stay, the damaged one goes.
+            let path = directory.path + "/" + DerivedCache.fileName
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            try bytes.prefix(bytes.count - 2).write(to: URL(fileURLWithPath: path))
+            var cut = DerivedCache(folder: directory.path, limit: 1 << 20)
+            cut.load(uidValidity: 42)
+            #expect(cut.entries.count == 1)
+        }
+    }
+
+    @Test func pendingChangesAreNilUntilSomethingChanges() async throws {
+        try await withStore { store, _ in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            _ = try await inbox.append(bytes: sampleMessage(1))
+            let first = await inbox.pendingChanges(since: nil)
+            #expect(first.records?.count == 1)
+            #expect(await inbox.pendingChanges(since: first.changeCount).records == nil)
+            _ = try await inbox.append(bytes: sampleMessage(2))
+            #expect(await inbox.pendingChanges(since: first.changeCount).records?.count == 2)
+        }
+    }
+}
