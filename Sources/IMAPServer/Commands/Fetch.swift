@@ -248,13 +248,13 @@ extension MailStoreExecutor {
                 await mailbox.storeDerivedValues(computed[k], kind: item.kind)
             }
         }
-        await sink.send(batch)
         // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH (UID FETCH may have them).
         let updates = try await updates(allowExpunge: uid, condStore: condStore)
         let done: IMAPResponse =
             missing
             ? .ok(tag, .expungeIssued, "FETCH completed; some messages were expunged by another session")
             : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
-        return CommandOutcome(responses: updates + [done])
+        // The last batch goes out with the tagged response: one write instead of a wait for the sink.
+        return CommandOutcome(responses: batch + updates + [done])
     }
 }
