@@ -8,6 +8,8 @@
 # DROWN, LOGJAM, BEAST, LUCKY13, RC4…) and takes a minute or two. Output goes to
 # interop/tls/results/NAME.log (plain text) and NAME.json; the last lines print a one-line verdict per
 # listener. Usage: interop/tls/audit.sh [path/to/correo] [extra correo serve options…]
+# AUDIT_ONLY="smtps imaps" limits the listeners; AUDIT_TAG=rsa appends "-rsa" to the result names
+# (e.g. for a run with --cert/--key of an RSA certificate).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 binary=$(realpath "${1:-$here/../../.build/release/correo}")
@@ -37,6 +39,8 @@ listeners=(
 )
 for entry in "${listeners[@]}"; do
   read -r name port starttls <<<"$entry"
+  if [ -n "${AUDIT_ONLY:-}" ] && ! grep -qw "$name" <<<"$AUDIT_ONLY"; then continue; fi
+  name="$name${AUDIT_TAG:+-$AUDIT_TAG}"
   args=(--quiet --color 0 --warnings batch --ip one --openssl-timeout 10 --connect-timeout 10 -p -s -f -P -U)
   [ -n "${starttls:-}" ] && args+=(--starttls "$starttls")
   rm -f "$results/$name.log" "$results/$name.json"

@@ -42,10 +42,10 @@ public final class CorreoService: Sendable {
     public init(configuration: CorreoConfiguration, protocols: Protocols, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        account = try configuration.account?.resolve()
         if let refusal = Privileges.refusal(privilegedPorts: configuration.privilegedPorts, account: configuration.account) {
             throw refusal
         }
-        account = try configuration.account?.resolve()
         try FileManager.default.createDirectory(
             at: configuration.storage,
             withIntermediateDirectories: true,
