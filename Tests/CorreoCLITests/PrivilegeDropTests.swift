@@ -82,10 +82,31 @@ import Glibc
             #expect(lstat(storage + "/bob@localhost/" + path, &info) == 0 && info.st_uid == 65534)
         }
 
+        // A user added by root while the server runs as nobody can log in at once: what
+        // `correo user` wrote was given to the storage folder's owner.
+        let carol = try CorreoBinary.run(
+            ["user", "add", "carol@localhost", "-s", storage, "--password-stdin"],
+            input: "carol pass\n"
+        )
+        try #require(carol.status == 0, "\(carol.standardError)")
+        var passwords = stat()
+        #expect(stat(storage + "/passwords.txt", &passwords) == 0 && passwords.st_uid == 65534)
+        let login = try runProgram("/usr/bin/env", ["python3", "-c", Self.carolLogin, String(imapPort)])
+        #expect(login.status == 0 && login.output.contains("OK"), "\(login.output) \(login.errors)")
+
         server.terminate()
         server.waitUntilExit()
         #expect(server.terminationStatus == 0, "\((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
     }
+
+    /// Logs in as carol and selects her INBOX; prints the tagged status.
+    static let carolLogin = #"""
+        import imaplib, sys
+        i = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]), timeout=20)
+        i.login("carol@localhost", "carol pass")
+        print(i.select("INBOX")[0])
+        i.logout()
+        """#
 
     /// Sends a message over SMTP and reads it back over IMAP; prints its body.
     static let mailExchange = #"""
