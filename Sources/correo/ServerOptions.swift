@@ -30,13 +30,22 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical. [CORREO_LOG_LEVEL, default info]")
     var logLevel: String?
 
-    @Option(help: "Lowest TLS version offered: 1.2 or 1.3 (1.0 and 1.1 never are). [CORREO_TLS_MIN_VERSION, default 1.2]")
+    @Option(
+        help: "Lowest TLS version offered: 1.2 or 1.3 (1.0 and 1.1 never are). [CORREO_TLS_MIN_VERSION, default 1.2]"
+    )
     var tlsMinVersion: String?
 
-    @Option(help: "TLS 1.2 cipher suites, OpenSSL names joined by ':'. [CORREO_TLS_CIPHERS, default ECDHE with AES-GCM or ChaCha20-Poly1305]")
+    @Option(
+        help: """
+            TLS 1.2 cipher suites, OpenSSL names joined by ':'. \
+            [CORREO_TLS_CIPHERS, default ECDHE with AES-GCM or ChaCha20-Poly1305]
+            """
+    )
     var tlsCiphers: String?
 
-    @Option(help: "Key exchange groups in order, e.g. X25519,P-256. [CORREO_TLS_CURVES, default X25519MLKEM768,X25519,P-256,P-384]")
+    @Option(
+        help: "Key exchange groups in order, e.g. X25519,P-256. [CORREO_TLS_CURVES, default X25519MLKEM768,X25519,P-256,P-384]"
+    )
     var tlsCurves: String?
 
     @Option(help: "Started as root: bind the ports, hand the storage to this account and switch to it. [CORREO_USER]")
@@ -98,7 +107,9 @@ extension ServerOptions {
         let tls: TLSSettings
         do {
             tls = TLSSettings(
-                minimumVersion: try TLSSettings.version(parsing: tlsMinVersion ?? environment("TLS_MIN_VERSION") ?? "1.2"),
+                minimumVersion: try TLSSettings.version(
+                    parsing: tlsMinVersion ?? environment("TLS_MIN_VERSION") ?? "1.2"
+                ),
                 tls12CipherSuites: tlsCiphers ?? environment("TLS_CIPHERS") ?? TLSSettings.defaultTLS12CipherSuites,
                 curves: try (tlsCurves ?? environment("TLS_CURVES")).map { try TLSSettings.curves(parsing: $0) }
             )

@@ -13,5 +13,8 @@ func keepingStorageOwner(_ storage: URL, _ body: () throws -> Void) throws {
     let owner: (uid_t, gid_t)? = stat(storage.path, &info) == 0 ? (info.st_uid, info.st_gid) : nil
     try body()
     guard geteuid() == 0, let (uid, gid) = owner, uid != 0 else { return }
-    try Privileges.handOver(storage: storage.resolvingSymlinksInPath(), to: ResolvedAccount(name: "storage owner", uid: uid, gid: gid))
+    try Privileges.handOver(
+        storage: storage.resolvingSymlinksInPath(),
+        to: ResolvedAccount(name: "storage owner", uid: uid, gid: gid)
+    )
 }

@@ -53,7 +53,8 @@ import Glibc
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
         var ready = false
         for _ in 0..<300 where !ready && server.isRunning {
-            let status = (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let status =
+                (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8)) ?? ""
             ready = status.contains("Uid:\t65534\t65534\t65534\t65534")
             if !ready { try await Task.sleep(for: .milliseconds(50)) }
         }
@@ -63,13 +64,19 @@ import Glibc
         let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.processIdentifier)/task")
         #expect(tasks.count > 2)
         for task in tasks {
-            let status = try String(contentsOfFile: "/proc/\(server.processIdentifier)/task/\(task)/status", encoding: .utf8)
+            let status = try String(
+                contentsOfFile: "/proc/\(server.processIdentifier)/task/\(task)/status",
+                encoding: .utf8
+            )
             #expect(status.contains("Uid:\t65534\t65534\t65534\t65534"), "thread \(task)")
             #expect(status.contains("Gid:\t65534\t65534\t65534\t65534"), "thread \(task)")
             #expect(status.contains("Groups:\t65534 \n"), "thread \(task)")
         }
 
-        let exchange = try runProgram("/usr/bin/env", ["python3", "-c", Self.mailExchange, String(smtpPort), String(imapPort)])
+        let exchange = try runProgram(
+            "/usr/bin/env",
+            ["python3", "-c", Self.mailExchange, String(smtpPort), String(imapPort)]
+        )
         #expect(exchange.status == 0, "\(exchange.errors)")
         #expect(exchange.output.contains("privilege drop check 7"))
 
@@ -158,7 +165,8 @@ private struct PrivilegeTestFailure: Error, CustomStringConvertible {
 }
 
 /// Runs a program to completion; its status, standard output and standard error.
-private func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+private func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String)
+{
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

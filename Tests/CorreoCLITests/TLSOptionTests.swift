@@ -22,8 +22,11 @@ import Testing
         let storage = try TemporaryDirectory(prefix: "correo-tls-options")
         defer { storage.remove() }
         let result = try CorreoBinary.run(
-            ["serve", "-s", storage.path + "/mail", "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0"] + arguments,
+            [
+                "serve", "-s", storage.path + "/mail", "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port",
+                "0",
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
+            ] + arguments,
             environment: environment
         )
         #expect(result.status != 0)

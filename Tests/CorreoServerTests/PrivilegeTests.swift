@@ -15,9 +15,13 @@ import Glibc
             Privileges.refusal(privilegedPorts: [25, 993], account: nil, effectiveUID: 0)
                 == .rootWithoutUser(ports: [25, 993])
         )
-        #expect(Privileges.refusal(privilegedPorts: [25], account: ServiceAccount(user: "nobody"), effectiveUID: 0) == nil)
+        #expect(
+            Privileges.refusal(privilegedPorts: [25], account: ServiceAccount(user: "nobody"), effectiveUID: 0) == nil
+        )
         #expect(Privileges.refusal(privilegedPorts: [], account: nil, effectiveUID: 0) == nil)
-        #expect(Privileges.refusal(privilegedPorts: [25], account: ServiceAccount(user: "root"), effectiveUID: 0) == nil)
+        #expect(
+            Privileges.refusal(privilegedPorts: [25], account: ServiceAccount(user: "root"), effectiveUID: 0) == nil
+        )
     }
 
     @Test func anotherUserNeedsRoot() {
@@ -39,7 +43,9 @@ import Glibc
         #expect(nobody.uid == 65534 && nobody.name == "nobody")
         let root = try ServiceAccount(user: "root", group: "root").resolve()
         #expect(root == ResolvedAccount(name: "root", uid: 0, gid: 0))
-        #expect(throws: PrivilegeError.unknownUser("no-such-user-x")) { try ServiceAccount(user: "no-such-user-x").resolve() }
+        #expect(throws: PrivilegeError.unknownUser("no-such-user-x")) {
+            try ServiceAccount(user: "no-such-user-x").resolve()
+        }
         #expect(throws: PrivilegeError.unknownGroup("no-such-group-x")) {
             try ServiceAccount(user: "nobody", group: "no-such-group-x").resolve()
         }

@@ -38,7 +38,9 @@ import Testing
         #expect(throws: TLSSettingsError.unknownCipherSuite("RC4-SHA")) {
             try TLSSettings(tls12CipherSuites: "ECDHE-RSA-AES128-GCM-SHA256:RC4-SHA").validate()
         }
-        #expect(throws: TLSSettingsError.unknownCipherSuite("HIGH")) { try TLSSettings(tls12CipherSuites: "HIGH").validate() }
+        #expect(throws: TLSSettingsError.unknownCipherSuite("HIGH")) {
+            try TLSSettings(tls12CipherSuites: "HIGH").validate()
+        }
         #expect(throws: TLSSettingsError.noCipherSuites) { try TLSSettings(tls12CipherSuites: "").validate() }
     }
 
@@ -78,7 +80,10 @@ import Testing
         client.minimumTLSVersion = .tlsv12
         client.maximumTLSVersion = clientMaximum
         if let clientSuites { client.cipherSuites = clientSuites }
-        let connected = try await Handshake.attempt(server: serverContext, client: try NIOSSLContext(configuration: client))
+        let connected = try await Handshake.attempt(
+            server: serverContext,
+            client: try NIOSSLContext(configuration: client)
+        )
         #expect(connected == expected)
     }
 }

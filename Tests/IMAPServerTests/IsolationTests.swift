@@ -79,7 +79,8 @@ import Testing
             #expect(!answer.text.lowercased().contains("alice@example.org\r\n"), "\(answer.command)")
         }
         // Every command that could lead outside was refused (NO or BAD), and the server kept answering.
-        for answer in answers where answer.command.hasPrefix("SELECT") || answer.command.hasPrefix("CREATE")
+        for answer in answers
+        where answer.command.hasPrefix("SELECT") || answer.command.hasPrefix("CREATE")
             || answer.command.hasPrefix("APPEND") || answer.command.hasPrefix("COPY")
             || answer.command.hasPrefix("RENAME")
         {

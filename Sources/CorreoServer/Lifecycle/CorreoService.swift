@@ -43,9 +43,8 @@ public final class CorreoService: Sendable {
         self.configuration = configuration
         self.logger = logger
         account = try configuration.account?.resolve()
-        if let refusal = Privileges.refusal(privilegedPorts: configuration.privilegedPorts, account: configuration.account) {
-            throw refusal
-        }
+        let ports = configuration.privilegedPorts
+        if let refusal = Privileges.refusal(privilegedPorts: ports, account: configuration.account) { throw refusal }
         try FileManager.default.createDirectory(
             at: configuration.storage,
             withIntermediateDirectories: true,
@@ -55,7 +54,7 @@ public final class CorreoService: Sendable {
         let tls = try Self.tlsContext(configuration: configuration, logger: logger)
         if let account, account.uid != geteuid() {
             let changed = try Privileges.handOver(storage: configuration.storage, to: account)
-            if changed > 0 { logger.notice("gave \(changed) files and folders of the storage to \(account.description)") }
+            if changed > 0 { logger.notice("gave \(changed) storage files and folders to \(account.description)") }
         }
         let group = MultiThreadedEventLoopGroup.singleton
         if protocols.contains(.smtp) {

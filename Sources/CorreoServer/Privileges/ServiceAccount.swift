@@ -12,6 +12,7 @@ public struct ServiceAccount: Sendable, Equatable {
     /// A group name; nil means the user's primary group.
     public var group: String?
 
+    /// The account `user`, with `group` or the user's primary group.
     public init(user: String, group: String? = nil) {
         self.user = user
         self.group = group
@@ -51,9 +52,12 @@ public struct ServiceAccount: Sendable, Equatable {
 public struct ResolvedAccount: Sendable, Equatable {
     /// The user name, for initgroups(3) and messages.
     public let name: String
+    /// The user id.
     public let uid: uid_t
+    /// The group id: `--group`'s, or the user's primary group.
     public let gid: gid_t
 
+    /// An account whose ids are already known.
     public init(name: String, uid: uid_t, gid: gid_t) {
         self.name = name
         self.uid = uid
@@ -79,6 +83,7 @@ public enum PrivilegeError: Error, Equatable, CustomStringConvertible {
     /// The storage folder cannot be used by the account (a parent folder keeps it out).
     case storageUnreachable(path: String, account: String)
 
+    /// The sentence the command line prints.
     public var description: String {
         switch self {
         case .unknownUser(let name): "--user \(name): no such user (see getent passwd)"

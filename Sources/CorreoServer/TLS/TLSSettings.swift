@@ -65,6 +65,7 @@ public struct TLSSettings: Sendable, Equatable {
     /// The defaults described above.
     public static let defaults = TLSSettings()
 
+    /// Settings with the given values; each defaults to the policy above.
     public init(
         minimumVersion: Version = .tls12,
         tls12CipherSuites: String = TLSSettings.defaultTLS12CipherSuites,
@@ -128,6 +129,7 @@ public enum TLSSettingsError: Error, Equatable, CustomStringConvertible {
     case noCurves
     case unknownCurve(String)
 
+    /// The sentence the command line prints.
     public var description: String {
         switch self {
         case .obsoleteVersion(let text):
