@@ -38,6 +38,23 @@ import Testing
         return (store, server, ports[0])
     }
 
+    /// Runs `body` against a fresh server, then shuts the server down and removes its folder.
+    private static func withServer(
+        prefix: String,
+        _ body: (MailStore, Int, TemporaryDirectory) async throws -> Void
+    ) async throws {
+        let directory = try TemporaryDirectory(prefix: prefix)
+        defer { directory.remove() }
+        let (store, server, port) = try await start(directory)
+        do {
+            try await body(store, port, directory)
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
     /// Mailbox names that try to leave bob's Maildir: parent references, separators, home-directory
     /// and absolute paths, NUL and other control bytes, wildcards, and modified UTF-7 runs that
     /// decode to "." "/" or "~".
@@ -50,118 +67,116 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func hostileMailboxNamesNeverReachAnotherUser() async throws {
-        let directory = try TemporaryDirectory(prefix: "imap-isolation")
-        defer { directory.remove() }
-        let (store, server, port) = try await Self.start(directory)
-        defer { Task { try? await server.shutdown() } }
-        let rootBefore = try Set(FileManager.default.contentsOfDirectory(atPath: directory.path))
-        let storageBefore = try Set(FileManager.default.contentsOfDirectory(atPath: store.root.path))
+        try await Self.withServer(prefix: "imap-isolation") { store, port, directory in
+            let rootBefore = try Set(FileManager.default.contentsOfDirectory(atPath: directory.path))
+            let storageBefore = try Set(FileManager.default.contentsOfDirectory(atPath: store.root.path))
 
-        var commands: [String] = []
-        for name in Self.hostileNames {
-            let quoted = "\"" + name.replacingOccurrences(of: "\\", with: "\\\\") + "\""
-            commands += [
-                "SELECT \(quoted)", "EXAMINE \(quoted)", "STATUS \(quoted) (MESSAGES)", "CREATE \(quoted)",
-                "DELETE \(quoted)", "RENAME \(quoted) \"Stolen\"", "RENAME INBOX \(quoted)",
-                "LIST \(quoted) \"*\"", "LIST \"\" \(quoted)", "SUBSCRIBE \(quoted)",
-                "APPEND \(quoted) {5+}\r\nhello",
-            ]
-        }
-        // NUL and other control bytes travel in literals; quoted strings cannot hold them.
-        for name in ["a\u{0}b", "..\u{0}", "x\r", "\u{7F}"] {
-            commands += ["SELECT {\(name.utf8.count)+}\r\n\(name)", "CREATE {\(name.utf8.count)+}\r\n\(name)"]
-        }
-        commands += ["SELECT INBOX", "COPY 1 \"../alice@example.org\"", "MOVE 1 \"/tmp\"", "FETCH 1:* BODY[]"]
-        let answers = try await IMAPScript.run(port: port, user: Self.bob, password: Self.password, commands)
-
-        for answer in answers {
-            #expect(!answer.text.contains("ALICE-SECRET"), "\(answer.command): \(answer.text)")
-            #expect(!answer.text.lowercased().contains("alice@example.org\r\n"), "\(answer.command)")
-        }
-        // Every command that could lead outside was refused (NO or BAD), and the server kept answering.
-        for answer in answers
-        where answer.command.hasPrefix("SELECT") || answer.command.hasPrefix("CREATE")
-            || answer.command.hasPrefix("APPEND") || answer.command.hasPrefix("COPY")
-            || answer.command.hasPrefix("RENAME")
-        {
-            guard answer.command != "SELECT INBOX" else { continue }
-            let refused = answer.status == "NO" || answer.status == "BAD"
-            // A name that is harmless inside bob's own Maildir (modified UTF-7 kept as it came,
-            // "~alice", "%") may be made there by CREATE, APPEND or RENAME INBOX: bob's own folder.
-            if !refused {
-                let makesOwnFolder = ["CREATE", "APPEND", "RENAME INBOX"].contains { answer.command.hasPrefix($0) }
-                #expect(makesOwnFolder, "\(answer.command) → \(answer.status)")
+            var commands: [String] = []
+            for name in Self.hostileNames {
+                let quoted = "\"" + name.replacingOccurrences(of: "\\", with: "\\\\") + "\""
+                commands += [
+                    "SELECT \(quoted)", "EXAMINE \(quoted)", "STATUS \(quoted) (MESSAGES)", "CREATE \(quoted)",
+                    "DELETE \(quoted)", "RENAME \(quoted) \"Stolen\"", "RENAME INBOX \(quoted)",
+                    "LIST \(quoted) \"*\"", "LIST \"\" \(quoted)", "SUBSCRIBE \(quoted)",
+                    "APPEND \(quoted) {5+}\r\nhello",
+                ]
             }
-        }
-        #expect(answers.last(where: { $0.command == "NOOP" })?.status == "OK")
+            // NUL and other control bytes travel in literals; quoted strings cannot hold them.
+            for name in ["a\u{0}b", "..\u{0}", "x\r", "\u{7F}"] {
+                commands += ["SELECT {\(name.utf8.count)+}\r\n\(name)", "CREATE {\(name.utf8.count)+}\r\n\(name)"]
+            }
+            commands += ["SELECT INBOX", "COPY 1 \"../alice@example.org\"", "MOVE 1 \"/tmp\"", "FETCH 1:* BODY[]"]
+            let answers = try await IMAPScript.run(port: port, user: Self.bob, password: Self.password, commands)
 
-        // Nothing appeared beside the storage folder or directly in it; alice's mail is untouched.
-        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: directory.path)) == rootBefore)
-        let storageAfter = try Set(FileManager.default.contentsOfDirectory(atPath: store.root.path))
-        #expect(storageAfter.subtracting(storageBefore).allSatisfy { $0.hasPrefix(".") || $0 == "tmp" })
-        let aliceInbox = try await store.mailbox(user: Self.alice, name: .inbox)
-        #expect(await aliceInbox.snapshot().count == 1)
-        let aliceFolders = try await store.listMailboxes(user: Self.alice).map(\.name.description)
-        #expect(aliceFolders.sorted() == ["Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"])
+            for answer in answers {
+                #expect(!answer.text.contains("ALICE-SECRET"), "\(answer.command): \(answer.text)")
+                #expect(!answer.text.lowercased().contains("alice@example.org\r\n"), "\(answer.command)")
+            }
+            // Every command that could lead outside was refused (NO or BAD), and the server kept answering.
+            for answer in answers
+            where answer.command.hasPrefix("SELECT") || answer.command.hasPrefix("CREATE")
+                || answer.command.hasPrefix("APPEND") || answer.command.hasPrefix("COPY")
+                || answer.command.hasPrefix("RENAME")
+            {
+                guard answer.command != "SELECT INBOX" else { continue }
+                let refused = answer.status == "NO" || answer.status == "BAD"
+                // A name that is harmless inside bob's own Maildir (modified UTF-7 kept as it came,
+                // "~alice", "%") may be made there by CREATE, APPEND or RENAME INBOX: bob's own folder.
+                if !refused {
+                    let makesOwnFolder = ["CREATE", "APPEND", "RENAME INBOX"].contains { answer.command.hasPrefix($0) }
+                    #expect(makesOwnFolder, "\(answer.command) → \(answer.status)")
+                }
+            }
+            #expect(answers.last(where: { $0.command == "NOOP" })?.status == "OK")
+
+            // Nothing appeared beside the storage folder or directly in it; alice's mail is untouched.
+            #expect(try Set(FileManager.default.contentsOfDirectory(atPath: directory.path)) == rootBefore)
+            let storageAfter = try Set(FileManager.default.contentsOfDirectory(atPath: store.root.path))
+            #expect(storageAfter.subtracting(storageBefore).allSatisfy { $0.hasPrefix(".") || $0 == "tmp" })
+            let aliceInbox = try await store.mailbox(user: Self.alice, name: .inbox)
+            #expect(await aliceInbox.snapshot().count == 1)
+            let aliceFolders = try await store.listMailboxes(user: Self.alice).map(\.name.description)
+            #expect(aliceFolders.sorted() == ["Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"])
+        }
     }
 
     @Test(.timeLimit(.minutes(2)))
     func symbolicLinksInsideAMaildirAreNotFollowed() async throws {
-        let directory = try TemporaryDirectory(prefix: "imap-symlinks")
-        defer { directory.remove() }
-        let (store, server, port) = try await Self.start(directory)
-        defer { Task { try? await server.shutdown() } }
-        let manager = FileManager.default
-        let bobPath = store.root.path + "/" + Self.bob
-        let alicePath = store.root.path + "/" + Self.alice
-        let aliceMessage = try #require(try manager.contentsOfDirectory(atPath: alicePath + "/new").first)
-        let outside = directory.path + "/shadow"
-        try Data("root:OUTSIDE-SECRET:19000::::::\n".utf8).write(to: URL(fileURLWithPath: outside))
+        try await Self.withServer(prefix: "imap-symlinks") { store, port, directory in
+            let manager = FileManager.default
+            let bobPath = store.root.path + "/" + Self.bob
+            let alicePath = store.root.path + "/" + Self.alice
+            let aliceMessage = try #require(try manager.contentsOfDirectory(atPath: alicePath + "/new").first)
+            let outside = directory.path + "/shadow"
+            try Data("root:OUTSIDE-SECRET:19000::::::\n".utf8).write(to: URL(fileURLWithPath: outside))
 
-        // A folder that is a link to alice's Maildir; a folder whose cur/ is a link to alice's cur/.
-        try manager.createSymbolicLink(atPath: bobPath + "/.Evil", withDestinationPath: alicePath)
-        try manager.createDirectory(atPath: bobPath + "/.Linked/new", withIntermediateDirectories: true)
-        try manager.createDirectory(atPath: bobPath + "/.Linked/tmp", withIntermediateDirectories: true)
-        try manager.createSymbolicLink(atPath: bobPath + "/.Linked/cur", withDestinationPath: alicePath + "/new")
-        // Message files in bob's INBOX that are links to alice's message and to a file outside.
-        try manager.createSymbolicLink(
-            atPath: bobPath + "/cur/1700000000.M1P1.evil,S=60:2,S",
-            withDestinationPath: alicePath + "/new/" + aliceMessage
-        )
-        try manager.createSymbolicLink(
-            atPath: bobPath + "/new/1700000001.M2P2.shadow",
-            withDestinationPath: outside
-        )
-        try manager.createSymbolicLink(atPath: bobPath + "/.Secret", withDestinationPath: "/etc")
+            // A folder that is a link to alice's Maildir; a folder whose cur/ is a link to alice's cur/.
+            try manager.createSymbolicLink(atPath: bobPath + "/.Evil", withDestinationPath: alicePath)
+            try manager.createDirectory(atPath: bobPath + "/.Linked/new", withIntermediateDirectories: true)
+            try manager.createDirectory(atPath: bobPath + "/.Linked/tmp", withIntermediateDirectories: true)
+            try manager.createSymbolicLink(atPath: bobPath + "/.Linked/cur", withDestinationPath: alicePath + "/new")
+            // Message files in bob's INBOX that are links to alice's message and to a file outside.
+            try manager.createSymbolicLink(
+                atPath: bobPath + "/cur/1700000000.M1P1.evil,S=60:2,S",
+                withDestinationPath: alicePath + "/new/" + aliceMessage
+            )
+            try manager.createSymbolicLink(
+                atPath: bobPath + "/new/1700000001.M2P2.shadow",
+                withDestinationPath: outside
+            )
+            try manager.createSymbolicLink(atPath: bobPath + "/.Secret", withDestinationPath: "/etc")
 
-        let answers = try await IMAPScript.run(
-            port: port,
-            user: Self.bob,
-            password: Self.password,
-            [
-                "LIST \"\" \"*\"", "SELECT Evil", "SELECT Linked", "STATUS Evil (MESSAGES)", "SELECT Secret",
-                "RENAME Evil Mine", "DELETE Evil", "SELECT INBOX", "FETCH 1:* (BODY[])", "UID FETCH 1:* (FLAGS)",
-                "APPEND Evil {5+}\r\nhello",
-            ]
-        )
-        for answer in answers {
-            #expect(!answer.text.contains("ALICE-SECRET"), "\(answer.command): \(answer.text)")
-            #expect(!answer.text.contains("OUTSIDE-SECRET"), "\(answer.command): \(answer.text)")
+            let answers = try await IMAPScript.run(
+                port: port,
+                user: Self.bob,
+                password: Self.password,
+                [
+                    "LIST \"\" \"*\"", "SELECT Evil", "SELECT Linked", "STATUS Evil (MESSAGES)", "SELECT Secret",
+                    "RENAME Evil Mine", "DELETE Evil", "SELECT INBOX", "FETCH 1:* (BODY[])", "UID FETCH 1:* (FLAGS)",
+                    "APPEND Evil {5+}\r\nhello",
+                ]
+            )
+            for answer in answers {
+                #expect(!answer.text.contains("ALICE-SECRET"), "\(answer.command): \(answer.text)")
+                #expect(!answer.text.contains("OUTSIDE-SECRET"), "\(answer.command): \(answer.text)")
+            }
+            let list = try #require(answers.first { $0.command.hasPrefix("LIST") })
+            #expect(!list.text.contains("Evil") && !list.text.contains("Linked") && !list.text.contains("Secret"))
+            for command in [
+                "SELECT Evil", "SELECT Linked", "STATUS Evil (MESSAGES)", "SELECT Secret", "RENAME Evil Mine",
+            ] {
+                #expect(answers.first { $0.command == command }?.status == "NO", "\(command)")
+            }
+            // INBOX shows bob's one real message and not the two links.
+            let select = try #require(answers.first { $0.command == "SELECT INBOX" })
+            #expect(select.status == "OK" && select.text.contains("* 1 EXISTS"), "\(select.text)")
+            #expect(answers.first { $0.command.hasPrefix("FETCH") }?.text.contains("bob's own mail") == true)
+            #expect(answers.last?.command == "NOOP" && answers.last?.status == "OK")
+            // The links are still links and alice's Maildir is as it was.
+            #expect(try manager.destinationOfSymbolicLink(atPath: bobPath + "/.Evil") == alicePath)
+            #expect(try manager.contentsOfDirectory(atPath: alicePath + "/new") == [aliceMessage])
+            #expect(!manager.fileExists(atPath: alicePath + "/cur/" + aliceMessage))
         }
-        let list = try #require(answers.first { $0.command.hasPrefix("LIST") })
-        #expect(!list.text.contains("Evil") && !list.text.contains("Linked") && !list.text.contains("Secret"))
-        for command in ["SELECT Evil", "SELECT Linked", "STATUS Evil (MESSAGES)", "SELECT Secret", "RENAME Evil Mine"] {
-            #expect(answers.first { $0.command == command }?.status == "NO", "\(command)")
-        }
-        // INBOX shows bob's one real message and not the two links.
-        let select = try #require(answers.first { $0.command == "SELECT INBOX" })
-        #expect(select.status == "OK" && select.text.contains("* 1 EXISTS"), "\(select.text)")
-        #expect(answers.first { $0.command.hasPrefix("FETCH") }?.text.contains("bob's own mail") == true)
-        #expect(answers.last?.command == "NOOP" && answers.last?.status == "OK")
-        // The links are still links and alice's Maildir is as it was.
-        #expect(try manager.destinationOfSymbolicLink(atPath: bobPath + "/.Evil") == alicePath)
-        #expect(try manager.contentsOfDirectory(atPath: alicePath + "/new") == [aliceMessage])
-        #expect(!manager.fileExists(atPath: alicePath + "/cur/" + aliceMessage))
     }
 }
 
