@@ -2,7 +2,7 @@
 # The fast TLS check CI runs (seconds, where interop/tls/audit.sh takes minutes): starts `correo serve`
 # with an RSA certificate (so that RSA key exchange and CBC suites could be chosen if they were
 # enabled) and, with `openssl s_client`, checks on the implicit-TLS listeners (SMTPS, IMAPS) and the
-# STARTTLS ones (submission, IMAP) that TLS 1.0 and 1.1 are refused, TLS 1.2 and 1.3 accepted, and a
+# STARTTLS ones (SMTP, submission, IMAP) that TLS 1.0 and 1.1 are refused, TLS 1.2 and 1.3 accepted, and a
 # CBC suite and a suite without forward secrecy refused.
 # Usage: interop/tls/check.sh [path/to/correo] [extra correo serve options, e.g. --tls-ciphers …]
 set -euo pipefail
@@ -16,12 +16,13 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$scratch/key.pem" -out "$scra
   -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
 ports=(--smtp-port 0 --submission-port 0 --smtps-port 0 --imap-port 0 --imaps-port 0)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-smtps=$(free_port); imaps=$(free_port); submission=$(free_port); imap=$(free_port)
+smtps=$(free_port); imaps=$(free_port); submission=$(free_port); imap=$(free_port); smtp=$(free_port)
 "$binary" serve -s "$scratch/mail" --bind 127.0.0.1 --cert "$scratch/cert.pem" --key "$scratch/key.pem" \
   "${ports[@]}" --smtps-port "$smtps" --imaps-port "$imaps" --submission-port "$submission" --imap-port "$imap" \
+  --smtp-port "$smtp" \
   "$@" >"$scratch/serve.log" 2>&1 &
 pid=$!
-for port in "$smtps" "$imaps" "$submission" "$imap"; do
+for port in "$smtps" "$imaps" "$submission" "$imap" "$smtp"; do
   for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
@@ -50,7 +51,7 @@ handshake() {
   fi
 }
 
-for listener in "smtps $smtps -" "imaps $imaps -" "submission $submission smtp" "imap $imap imap"; do
+for listener in "smtps $smtps -" "imaps $imaps -" "submission $submission smtp" "smtp $smtp smtp" "imap $imap imap"; do
   read -r name port starttls <<<"$listener"
   handshake "$name" "$port" "$starttls" refuse -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
   handshake "$name" "$port" "$starttls" refuse -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
