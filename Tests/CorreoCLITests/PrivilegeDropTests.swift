@@ -89,6 +89,16 @@ import Glibc
             #expect(lstat(storage + "/bob@localhost/" + path, &info) == 0 && info.st_uid == 65534)
         }
 
+        // Nothing in the storage folder is open to other local users: folders 0700, files without
+        // group or other bits (the public certificate aside, inside the 0700 tls/).
+        for path in try FileManager.default.subpathsOfDirectory(atPath: storage) where path != "tls/cert.pem" {
+            var info = stat()
+            #expect(lstat(storage + "/" + path, &info) == 0)
+            let mode = info.st_mode & 0o7777
+            let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+            #expect(isDirectory ? mode == 0o700 : mode & 0o077 == 0, "\(path): \(String(mode, radix: 8))")
+        }
+
         // A user added by root while the server runs as nobody can log in at once: what
         // `correo user` wrote was given to the storage folder's owner.
         let carol = try CorreoBinary.run(
