@@ -12,11 +12,13 @@ import Glibc
 @Suite struct PrivilegeDropTests {
     @Test(.timeLimit(.minutes(3)))
     func serveDropsToNobodyAfterBindingPortsBelow1024() async throws {
-        let work = try TemporaryDirectory(prefix: "correo-privileges")
-        defer { work.remove() }
-        // The account must be able to reach the storage folder through its parents.
-        chmod(work.path, 0o755)
-        let storage = work.path + "/mail"
+        // The account must be able to reach the storage folder through its parents: /tmp itself, not
+        // a TMPDIR that may lie in root's home.
+        let work = "/tmp/correo-privileges-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        chmod(work, 0o755)
+        let storage = work + "/mail"
 
         guard getuid() == 0 else {
             let refused = try CorreoBinary.run(["serve", "-s", storage, "--user", "nobody", "--bind", "127.0.0.1"])
@@ -45,7 +47,7 @@ import Glibc
         let server = Process()
         server.executableURL = CorreoBinary.url
         server.arguments = common + ["--user", "nobody"]
-        let logFile = work.path + "/serve.log"
+        let logFile = work + "/serve.log"
         FileManager.default.createFile(atPath: logFile, contents: nil)
         server.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         server.standardOutput = FileHandle.nullDevice
