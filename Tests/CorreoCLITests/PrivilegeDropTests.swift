@@ -73,6 +73,8 @@ import Glibc
             #expect(status.contains("Uid:\t65534\t65534\t65534\t65534"), "thread \(task)")
             #expect(status.contains("Gid:\t65534\t65534\t65534\t65534"), "thread \(task)")
             #expect(status.contains("Groups:\t65534 \n"), "thread \(task)")
+            #expect(status.contains("CapPrm:\t0000000000000000\n"), "thread \(task)")
+            #expect(status.contains("CapEff:\t0000000000000000\n"), "thread \(task)")
         }
 
         let exchange = try runProgram(

@@ -29,14 +29,21 @@ enum StrayThreads {
         return unsafeBitCast(symbol, to: SyscallFunction.self)
     }
 
-    /// Every thread of this process whose /proc status does not show `account`'s ids throughout.
+    /// Every thread of this process whose /proc status does not show `account`'s ids throughout, or
+    /// still holds a capability.
     static func threads(notRunningAs account: ResolvedAccount) -> [Int32] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         return tasks.compactMap { task -> Int32? in
             guard let id = Int32(task),
                 let status = try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8)
             else { return nil }
-            for line in status.split(separator: "\n") where line.hasPrefix("Uid:") || line.hasPrefix("Gid:") {
+            for line in status.split(separator: "\n") {
+                // An account other than root keeps no capability, permitted or effective.
+                if account.uid != 0, line.hasPrefix("CapPrm:") || line.hasPrefix("CapEff:") {
+                    if line.split(separator: "\t").last.flatMap({ UInt64($0, radix: 16) }) != 0 { return id }
+                    continue
+                }
+                guard line.hasPrefix("Uid:") || line.hasPrefix("Gid:") else { continue }
                 let expected = line.hasPrefix("Uid:") ? UInt32(account.uid) : UInt32(account.gid)
                 let ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) }
                 if ids.count != 4 || !ids.allSatisfy({ $0 == expected }) { return id }
