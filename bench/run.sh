@@ -55,7 +55,10 @@ py="$here/.venv/bin/python"
 stamp="$(date -u +%Y-%m-%dT%H%M%SZ)"
 work="$here/work"
 run_dir="$work/run-$stamp"
-mkdir -p "$run_dir" "$here/results"
+# A smoke pass checks the scripts, it measures nothing worth keeping: its report stays in bench/work/.
+results="$here/results"
+[[ "$mode" == smoke ]] && results="$run_dir"
+mkdir -p "$run_dir" "$results"
 started="$(date +%s)"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 has() { [[ ",$only," == *",$1,"* ]]; }
@@ -129,7 +132,7 @@ benchmarks=()
 if [[ "$mode" == full && "$only" == "smtp,imap,idle,merge" && -n "$correo" ]]; then
     benchmarks=(--benchmarks "$(dirname "$here")/BENCHMARKS.md" --source "bench/results/$stamp.md")
 fi
-"$py" "$here/report.py" "$run_dir" --json "$here/results/$stamp.json" --markdown "$here/results/$stamp.md" \
+"$py" "$here/report.py" "$run_dir" --json "$results/$stamp.json" --markdown "$results/$stamp.md" \
     "${benchmarks[@]}"
-log "done in $(($(date +%s) - started)) s: bench/results/$stamp.json, bench/results/$stamp.md"
+log "done in $(($(date +%s) - started)) s: ${results#"$(dirname "$here")/"}/$stamp.json and .md"
 exit "$status"
