@@ -71,34 +71,15 @@ struct DerivedCache {
     mutating func load(uidValidity: UInt32) {
         loaded = true
         guard let data = try? POSIX.readFile(path) else { return }
-        var reader = Reader(data: data)
-        guard let header = reader.line(), header == Array("correo-derived \(Self.version) V\(uidValidity)".utf8)
-        else { return }
-        var loadedBytes = 0
-        var loadedEntries: [String: Entry] = [:]
-        while !reader.atEnd {
-            guard let fields = reader.fields(3), let size = Int(fields[1]), let count = Int(fields[2]), size >= 0,
-                count >= 0
-            else { break }
-            var entry = Entry(physicalSize: size, values: [:])
-            var complete = true
-            for _ in 0..<count {
-                guard let valueFields = reader.fields(2), let length = Int(valueFields[1]),
-                    let value = reader.take(length)
-                else {
-                    complete = false
-                    break
-                }
-                entry.values[valueFields[0]] = value
-            }
-            guard complete else { break }
-            let entryBytes = entry.values.values.reduce(0) { $0 + $1.count }
-            guard loadedBytes + entryBytes <= limit else { break }
-            loadedBytes += entryBytes
-            loadedEntries[fields[0]] = entry
+        let expected = Array("correo-derived \(Self.version) V\(uidValidity)\n".utf8)
+        guard data.starts(with: expected) else { return }
+        let limit = self.limit
+        let (parsed, total) = data.withUnsafeBufferPointer { buffer in
+            var reader = Reader(buffer: buffer, index: expected.count)
+            return reader.entries(limit: limit)
         }
-        entries = loadedEntries
-        bytes = loadedBytes
+        entries = parsed
+        bytes = total
         dirty = false
     }
 
@@ -120,31 +101,70 @@ struct DerivedCache {
         dirty = false
     }
 
-    /// Reads the file's lines and counted byte runs, refusing anything out of bounds.
+    /// Reads the file's entries in one pass, refusing anything out of bounds.
     private struct Reader {
-        let data: [UInt8]
-        var index = 0
+        let buffer: UnsafeBufferPointer<UInt8>
+        var index: Int
+        /// Kind names seen so far (a handful), so each is made into a String once.
+        var kinds: [(bytes: [UInt8], name: String)] = []
 
-        var atEnd: Bool { index >= data.count }
-
-        mutating func line() -> [UInt8]? {
-            guard let end = data[index...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            defer { index = end + 1 }
-            return Array(data[index..<end])
+        /// The entries up to the first damage (or `limit` bytes of values), and their value bytes.
+        mutating func entries(limit: Int) -> ([String: Entry], Int) {
+            var result: [String: Entry] = [:]
+            result.reserveCapacity(buffer.count / 1024)
+            var total = 0
+            while index < buffer.count {
+                guard let base = word(until: UInt8(ascii: " ")), let size = number(until: UInt8(ascii: " ")),
+                    let count = number(until: UInt8(ascii: "\n"))
+                else { break }
+                var entry = Entry(physicalSize: size, values: [:])
+                var entryBytes = 0
+                var complete = true
+                for _ in 0..<count {
+                    guard let kind = word(until: UInt8(ascii: " ")), let length = number(until: UInt8(ascii: "\n")),
+                        length <= buffer.count - index
+                    else {
+                        complete = false
+                        break
+                    }
+                    entry.values[kindName(kind)] = Array(UnsafeBufferPointer(rebasing: buffer[index..<index + length]))
+                    index += length
+                    entryBytes += length
+                }
+                guard complete, total + entryBytes <= limit else { break }
+                total += entryBytes
+                result[String(decoding: base, as: UTF8.self)] = entry
+            }
+            return (result, total)
         }
 
-        /// A line of exactly `count` space-separated fields, none of them empty.
-        mutating func fields(_ count: Int) -> [String]? {
-            guard let line = line() else { return nil }
-            let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-            guard parts.count == count, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
-            return parts.map { String(decoding: $0, as: UTF8.self) }
+        /// The non-empty bytes before `separator` (which is consumed); nil at a line end or the end.
+        mutating func word(until separator: UInt8) -> UnsafeBufferPointer<UInt8>? {
+            let start = index
+            while index < buffer.count, buffer[index] != separator, buffer[index] != UInt8(ascii: "\n") {
+                index += 1
+            }
+            guard index < buffer.count, buffer[index] == separator, index > start else { return nil }
+            defer { index += 1 }
+            return UnsafeBufferPointer(rebasing: buffer[start..<index])
         }
 
-        mutating func take(_ length: Int) -> [UInt8]? {
-            guard length >= 0, length <= data.count - index else { return nil }
-            defer { index += length }
-            return Array(data[index..<index + length])
+        /// A decimal number (at most 18 digits) before `separator`.
+        mutating func number(until separator: UInt8) -> Int? {
+            guard let digits = word(until: separator), digits.count <= 18 else { return nil }
+            var value = 0
+            for digit in digits {
+                guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(digit - UInt8(ascii: "0"))
+            }
+            return value
+        }
+
+        mutating func kindName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+            if let known = kinds.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.name }
+            let name = String(decoding: bytes, as: UTF8.self)
+            kinds.append((Array(bytes), name))
+            return name
         }
     }
 }
