@@ -19,7 +19,11 @@ public final class MailStore: Sendable {
     private let mailboxes = LockedValue([MailboxKey: Mailbox]())
     /// Users whose Maildir this process has already made sure of.
     private let preparedUsers = LockedValue(Set<String>())
-    let directorySyncer = DirectorySyncer()
+    /// Makes deliveries durable in batches (group commit, see `MailStore.commit(_:)`).
+    let deliveryCommitter = GroupCommitter<PendingDelivery, [LinkedRecipient]>(
+        label: "correo.mailstore.delivery-commit",
+        process: { batch in batch.first?.store.commit(batch) ?? [] }
+    )
     /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
     let temporaryFolderSwept = LockedValue(false)
 
