@@ -93,6 +93,23 @@ import Testing
         }
     }
 
+    @Test func bareLineFeedsAreCountedAcrossChunks() async throws {
+        try await withStore { store, _ in
+            let chunks: [[UInt8]] = [Array("Subject: x\r".utf8), Array("\n\r\na\nb\r".utf8), Array("\n\nc\n".utf8)]
+            let message = try store.beginDelivery()
+            for chunk in chunks { try message.write(chunk) }
+            let size = chunks.joined().count
+            let results = try await store.deliver(message, to: ["lf@example.test"])
+            #expect(results.first?.outcome == .delivered(fileName: fileNames(results).first ?? ""))
+            #expect(fileNames(results).first?.hasSuffix(",S=\(size),W=\(size + 3)") == true)
+        }
+        var previous: UInt8 = 0
+        let octets: [UInt8] = Array("\n\r\n\n".utf8)
+        #expect(octets.withUnsafeBytes { IncomingMessage.bareLineFeeds(in: $0, previous: &previous) } == 2)
+        #expect(previous == 0x0A)
+        #expect(octets.withUnsafeBytes { LineEnds.bareLineFeeds(in: $0) } == 2)
+    }
+
     @Test func oneBatchDeliversToManyUsersDurably() async throws {
         try await withStore { store, directory in
             let users = (0..<16).map { "u\($0)@example.test" }
@@ -105,5 +122,12 @@ import Testing
             for user in users { #expect(try files(in: directory.path + "/" + user + "/new").count == 1) }
             #expect(try files(in: directory.path + "/tmp").isEmpty)
         }
+    }
+}
+
+private func fileNames(_ results: [DeliveryResult]) -> [String] {
+    results.compactMap { result in
+        if case .delivered(let fileName) = result.outcome { return fileName }
+        return nil
     }
 }
