@@ -13,10 +13,14 @@ func runServer(_ configuration: CorreoConfiguration, protocols: CorreoService.Pr
         return handler
     }
     let logger = Logger(label: "correo")
+    // Whatever the store creates (Maildirs, messages, indexes) is the server account's alone.
+    umask(0o077)
     do {
         let service = try CorreoService(configuration: configuration, protocols: protocols, logger: logger)
         try await service.run()
     } catch let error as CertificateError {
+        throw ValidationError(error.description)
+    } catch let error as PrivilegeError {
         throw ValidationError(error.description)
     } catch let error as IOError where error.errnoCode == EADDRINUSE {
         throw ValidationError("a port is already in use (\(error)); choose others with the --…-port options or 0 to turn one off")
