@@ -19,7 +19,11 @@ public enum IMAPDefaults {
     public static let failedLoginDelayMilliseconds = 1000
     /// Autologout timer (RFC 3501 §5.4: at least 30 minutes); IDLE clients re-arm it (RFC 2177).
     public static let idleTimeoutSeconds = 30 * 60
-    /// Shorter autologout for connections that have not logged in.
+    /// Connections open at once over all IMAP listeners; more get `* BYE` and are closed.
+    public static let maxConnections = 1000
+    /// Connections open at once from one client address (a client opens a few per account).
+    public static let maxConnectionsPerAddress = 20
+    /// Autologout for connections that have not logged in: a deadline from the connection's start.
     public static let unauthenticatedTimeoutSeconds = 60
     /// Consecutive BAD commands before the server says BYE (a client that is not speaking IMAP).
     public static let maxConsecutiveBadCommands = 20

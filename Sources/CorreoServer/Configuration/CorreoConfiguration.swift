@@ -22,6 +22,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var allowPlaintextAuth: Bool
     /// How much to log.
     public var logLevel: Logger.Level
+    /// Connection caps, timeouts and the failed-login throttle.
+    public var limits = ServerLimits()
 
     /// The five listener ports.
     public struct Ports: Sendable, Equatable {
@@ -78,6 +80,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
             throw ConfigurationError.invalidDomain(domain)
         }
         if privateKeyPath != nil && certificatePath == nil { throw ConfigurationError.keyWithoutCertificate }
+        if let name = limits.invalidSetting { throw ConfigurationError.invalidLimit(name) }
     }
 
     /// A loose RFC 1035 check: labels of letters, digits and hyphens, or an address literal.
@@ -99,6 +102,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case invalidDomain(String)
     case keyWithoutCertificate
     case invalidLogLevel(String)
+    case invalidLimit(String)
 
     public var description: String {
         switch self {
@@ -106,6 +110,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .noDomain: "give at least one --domain"
         case .invalidDomain(let domain): "\(domain) is not a domain name"
         case .keyWithoutCertificate: "--key needs --cert"
+        case .invalidLimit(let name): "--\(name) must be at least 1 (a delay at least 0)"
         case .invalidLogLevel(let level):
             "unknown log level \(level): use trace, debug, info, notice, warning, error or critical"
         }

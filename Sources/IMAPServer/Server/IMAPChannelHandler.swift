@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import MailStore
 import NIOCore
 import NIOSSL
 
@@ -28,12 +29,38 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// A command waits for a rate-limit token; a timer resumes the pump when it comes back.
     private var throttled = false
 
+    /// Connection-level defences the server shares between sessions or sets from the command line.
+    public struct Defences: Sendable {
+        /// Autologout before login, counted from the connection's start (not restarted by commands).
+        public var loginTimeoutSeconds: Int
+        /// Autologout once logged in, restarted by each command (RFC 3501 5.4).
+        public var idleTimeoutSeconds: Int
+        /// Failed logins per client address, shared with the other listeners; nil counts per session only.
+        public var authThrottle: AuthThrottle?
+
+        public init(
+            loginTimeoutSeconds: Int = IMAPDefaults.unauthenticatedTimeoutSeconds,
+            idleTimeoutSeconds: Int = IMAPDefaults.idleTimeoutSeconds,
+            authThrottle: AuthThrottle? = nil
+        ) {
+            self.loginTimeoutSeconds = loginTimeoutSeconds
+            self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.authThrottle = authThrottle
+        }
+    }
+
+    private let defences: Defences
+    /// Whether the running autologout timer is the login deadline (which commands do not restart).
+    private var loginDeadlineArmed = false
+
     public init(
         configuration: IMAPSessionConfiguration,
         executor: any IMAPCommandExecuting,
         tlsContext: NIOSSLContext?,
+        defences: Defences = Defences(),
         logger: Logger
     ) {
+        self.defences = defences
         self.framer = IMAPFramer(limits: .init(appendLimit: configuration.appendLimit))
         self.session = IMAPSession(configuration: configuration)
         self.executor = executor
@@ -63,14 +90,17 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         guard !closed else { return }
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        for event in framer.feed(bytes) {
+        let framed = framer.feed(bytes)
+        for event in framed {
             switch event {
             case .streamedLiteralChunk(let id, let chunk): streamLiteral(id, chunk)
             case .streamedLiteralEnd: break
             default: events.append(event)
             }
         }
-        armAutologout()
+        // Only whole commands (or literal chunks) count as activity: a client trickling one octet at
+        // a time does not hold the connection open.
+        if !framed.isEmpty { armAutologout() }
         pump()
         if throttled, events.count > IMAPDefaults.maxQueuedCommands {
             logger.notice("command flood; closing", metadata: ["queued": "\(events.count)"])
@@ -177,15 +207,32 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         case .verifyCredentials(let username, let password):
             busy = true
             logger.info("login attempt", metadata: ["user": "\(username)"])
+            let throttle = defences.authThrottle
+            let address = context.remoteAddress?.ipAddress ?? "unknown"
+            if throttle?.check(address: address) == .refuse {
+                logger.notice("login refused: too many failed logins", metadata: ["remote": "\(address)"])
+                write([.untagged(.condition(.bye, nil, "Too many failed logins; try later"))], flush: true)
+                return close()
+            }
             let executor = self.executor
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.makeFutureWithTask {
+            let loop = context.eventLoop
+            loop.makeFutureWithTask {
                 await executor.verify(username: username, password: password)
             }.whenSuccess { ok in
                 let handler = bound.value
                 handler.logger.info(ok ? "login succeeded" : "login failed", metadata: ["user": "\(username)"])
                 if ok { handler.logger[metadataKey: "user"] = "\(username)" }
-                handler.resume(with: handler.session.credentialsVerified(ok))
+                guard let throttle else { return handler.credentialsChecked(handler.session.credentialsVerified(ok)) }
+                if ok {
+                    throttle.succeeded(address: address)
+                    return handler.credentialsChecked(handler.session.credentialsVerified(ok))
+                }
+                // Per address over all sessions and protocols, on top of the session's own pause.
+                loop.scheduleTask(in: TimeAmount(throttle.failed(address: address))) {
+                    let handler = bound.value
+                    handler.resume(with: handler.session.credentialsVerified(false))
+                }
             }
         case .execute(var request):
             busy = true
@@ -234,6 +281,12 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         case .close:
             close()
         }
+    }
+
+    /// The answer to a credential check: once logged in, the idle autologout replaces the login deadline.
+    private func credentialsChecked(_ newActions: [IMAPSession.Action]) {
+        if session.state != .notAuthenticated { armAutologout() }
+        resume(with: newActions)
     }
 
     private func resume(with newActions: [IMAPSession.Action]) {
@@ -314,13 +367,20 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// before then, RFC 2177), much less before login.
     private func armAutologout() {
         guard let context else { return }
+        let loggedIn = session.state != .notAuthenticated
+        // Before login the timer is a deadline from the connection's start, so a client that never
+        // logs in cannot stay by sending NOOPs.
+        if !loggedIn, loginDeadlineArmed { return }
+        loginDeadlineArmed = !loggedIn
         autologout?.cancel()
-        let seconds =
-            session.state == .notAuthenticated
-            ? IMAPDefaults.unauthenticatedTimeoutSeconds : IMAPDefaults.idleTimeoutSeconds
+        let seconds = loggedIn ? defences.idleTimeoutSeconds : defences.loginTimeoutSeconds
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         autologout = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
             let handler = bound.value
+            if handler.loginDeadlineArmed, handler.session.state != .notAuthenticated {
+                // Logged in since: the login deadline no longer applies, the idle autologout does.
+                return handler.armAutologout()
+            }
             handler.write([.untagged(.condition(.bye, nil, "Autologout; idle for too long"))], flush: true)
             handler.close()
         }
