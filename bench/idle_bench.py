@@ -53,6 +53,9 @@ class Clients:
         self.idling = 0
         self.failures = []
         self.all_idle = asyncio.Event()
+        # DONE and LOGOUT wait until every client has its EXISTS (or the delivery timeout): the
+        # figure is the fan-out of one delivery, not the fan-out plus thousands of logouts.
+        self.measured = asyncio.Event()
         self.delivered_at = None
         self.notified = []
         self.conns = []
@@ -90,6 +93,7 @@ class Clients:
                 if len(parts) == 3 and parts[2].upper() == b"EXISTS" and int(parts[1]) > exists:
                     self.notified.append(time.perf_counter())
                     break
+            await self.measured.wait()
             writer.write(b"DONE\r\n")
             await read_tagged(reader, b"c")
             writer.write(b"z LOGOUT\r\n")
@@ -133,6 +137,7 @@ async def run(args, server, storage, manifest):
     while len(clients.notified) < clients.idling and time.perf_counter() < deadline:
         await asyncio.sleep(0.005)
     delays = sorted(t - delivered for t in clients.notified)
+    clients.measured.set()
     await asyncio.sleep(0.2)
     for t in tasks:
         t.cancel()

@@ -3,10 +3,15 @@
 JSON document and a Markdown table: correo, the reference, and the ratio correo / reference from the same
 run (medians of the runs, with min–max).
 
-    report.py RUN_DIR --json OUT.json --markdown OUT.md
+    report.py RUN_DIR --json OUT.json --markdown OUT.md [--benchmarks BENCHMARKS.md --source results/DATE.md]
+
+With --benchmarks, the table also replaces the generated part of BENCHMARKS.md (between the two
+BEGIN/END markers below; appended when the file has none), so that a full run rewrites the figures
+people read while the prose around them stays as written.
 """
 
 import argparse
+import re
 import json
 import os
 import statistics
@@ -52,11 +57,34 @@ def ratio(c, r):
     return f"{c['median'] / r['median']:.2f}"
 
 
+BEGIN = "<!-- bench/run: generated results, begin -->"
+END = "<!-- bench/run: generated results, end -->"
+
+
+def rewrite_benchmarks(path, text, source):
+    """Replaces BENCHMARKS.md's generated section with this run's table (or appends one)."""
+    section = f"{BEGIN}\n_Written by `bench/run` from `{source}`._\n\n{text}{END}"
+    try:
+        with open(path) as f:
+            current = f.read()
+    except FileNotFoundError:
+        current = "# correo benchmarks\n"
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: section, current, count=1)
+    else:
+        updated = current.rstrip("\n") + "\n\n## Latest full run\n\n" + section + "\n"
+    with open(path, "w") as f:
+        f.write(updated)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("run_dir")
     p.add_argument("--json", required=True)
     p.add_argument("--markdown", required=True)
+    p.add_argument("--benchmarks", help="BENCHMARKS.md whose generated section this run rewrites")
+    p.add_argument("--source", default="bench/results", help="the results file named in BENCHMARKS.md")
     args = p.parse_args()
     d = args.run_dir
     meta = load_json(os.path.join(d, "meta.json")) or {}
@@ -177,6 +205,8 @@ def main():
     text = "\n".join(out) + "\n"
     with open(args.markdown, "w") as f:
         f.write(text)
+    if args.benchmarks:
+        rewrite_benchmarks(args.benchmarks, text, args.source)
     print(text)
 
 

@@ -9,7 +9,8 @@
 #   --quick    smaller sizes, 1 run: minutes, for a first look
 #   --smoke    tiny sizes, 1 run: seconds per workload, checks that the scripts still work (CI)
 #
-# Writes bench/results/DATE.json and DATE.md (the Markdown table, also printed) and keeps the raw output
+# Writes bench/results/DATE.json and DATE.md (the Markdown table, also printed); a full run of every
+# workload with correo also rewrites the generated section of BENCHMARKS.md. Keeps the raw output
 # of each workload in bench/work/run-DATE/. Everything runs in bench/work/ on 127.0.0.1 high ports
 # (21410–21480); the servers are started and stopped here and no system service is touched.
 set -euo pipefail
@@ -54,7 +55,10 @@ py="$here/.venv/bin/python"
 stamp="$(date -u +%Y-%m-%dT%H%M%SZ)"
 work="$here/work"
 run_dir="$work/run-$stamp"
-mkdir -p "$run_dir" "$here/results"
+# A smoke pass checks the scripts, it measures nothing worth keeping: its report stays in bench/work/.
+results="$here/results"
+[[ "$mode" == smoke ]] && results="$run_dir"
+mkdir -p "$run_dir" "$results"
 started="$(date +%s)"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 has() { [[ ",$only," == *",$1,"* ]]; }
@@ -124,6 +128,11 @@ meta = {"date": stamp, "mode": mode, "runs": int(runs), "duration_s": int(time.t
         "notes": [] if correo else ["CORREO not given: reference figures only"]}
 json.dump(meta, open(path, "w"), indent=1)
 PY
-"$py" "$here/report.py" "$run_dir" --json "$here/results/$stamp.json" --markdown "$here/results/$stamp.md"
-log "done in $(($(date +%s) - started)) s: bench/results/$stamp.json, bench/results/$stamp.md"
+benchmarks=()
+if [[ "$mode" == full && "$only" == "smtp,imap,idle,merge" && -n "$correo" ]]; then
+    benchmarks=(--benchmarks "$(dirname "$here")/BENCHMARKS.md" --source "bench/results/$stamp.md")
+fi
+"$py" "$here/report.py" "$run_dir" --json "$results/$stamp.json" --markdown "$results/$stamp.md" \
+    "${benchmarks[@]}"
+log "done in $(($(date +%s) - started)) s: ${results#"$(dirname "$here")/"}/$stamp.json and .md"
 exit "$status"

@@ -6,8 +6,9 @@ import Logging
 ///
 /// File work runs on the mailbox's own Dispatch queue (its actor executor), never on Swift's
 /// cooperative pool. Changes reach `changes()` listeners at once when they come through this process
-/// (deliveries, other sessions); changes by other processes or programs are noticed by a poll of the
-/// folders' modification times every `MailStoreDefaults.changePollInterval` while someone listens.
+/// (deliveries, other sessions); changes by other processes or programs are noticed through inotify
+/// (`DirectoryWatcher`) and, as a fallback, by a poll of the folders' modification times every
+/// `MailStoreDefaults.changePollInterval` while someone listens.
 public actor Mailbox {
     /// The folder's name.
     public nonisolated let name: MailboxName
@@ -23,6 +24,9 @@ public actor Mailbox {
     private var removed = false
     private var listeners: [UUID: AsyncStream<MailboxChanges>.Continuation] = [:]
     private var pollTask: Task<Void, Never>?
+    private var watch: DirectoryWatcher.Token?
+    /// Set from the watcher's thread when a look at the disk is queued: a burst of events costs one.
+    private nonisolated let lookQueued = LockedValue(false)
     private var cacheWriteScheduled = false
 
     /// The mailbox's own Dispatch queue, so its file work stays off the cooperative pool.
@@ -79,7 +83,7 @@ public actor Mailbox {
         folder = nil
         for listener in listeners.values { listener.finish() }
         listeners = [:]
-        pollTask?.cancel()
+        stopWatching()
     }
 
     // MARK: - State
@@ -273,10 +277,7 @@ public actor Mailbox {
 
     private func removeListener(_ id: UUID) {
         listeners[id] = nil
-        if listeners.isEmpty {
-            pollTask?.cancel()
-            pollTask = nil
-        }
+        if listeners.isEmpty { stopWatching() }
     }
 
     private func publish(_ changes: MailboxChanges) {
@@ -286,6 +287,12 @@ public actor Mailbox {
 
     private func startPolling() {
         guard pollTask == nil, !removed else { return }
+        watch = DirectoryWatcher.shared?.watch([url.path + "/new", url.path + "/cur"]) { [weak self] in
+            guard let self, self.lookQueued.withLock({ queued in defer { queued = true }; return !queued }) else {
+                return
+            }
+            Task { await self.watcherFired() }
+        }
         pollTask = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: MailStoreDefaults.changePollInterval)
@@ -293,6 +300,18 @@ public actor Mailbox {
                 await self.pollOnce()
             }
         }
+    }
+
+    private func stopWatching() {
+        pollTask?.cancel()
+        pollTask = nil
+        if let watch { DirectoryWatcher.shared?.unwatch(watch) }
+        watch = nil
+    }
+
+    private func watcherFired() {
+        lookQueued.withLock { $0 = false }
+        pollOnce()
     }
 
     private func pollOnce() {

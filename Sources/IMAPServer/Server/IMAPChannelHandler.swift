@@ -23,6 +23,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var idleTask: Task<Void, Never>?
     private var context: ChannelHandlerContext?
     private var autologout: Scheduled<Void>?
+    /// When the client last sent something; the autologout timer checks it when it fires.
+    private var lastActivity = NIODeadline.now()
     private var literals: [UInt32: LiteralFile] = [:]
     private let literalQueue = DispatchQueue(label: "correo.imap.literal")
     private var rateLimiter: CommandRateLimiter?
@@ -50,8 +52,6 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     private let defences: Defences
-    /// Whether the running autologout timer is the login deadline (which commands do not restart).
-    private var loginDeadlineArmed = false
 
     public init(
         configuration: IMAPSessionConfiguration,
@@ -365,25 +365,42 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
 
     /// RFC 3501 §5.4 autologout: 30 minutes of silence once logged in (an IDLE client re-issues IDLE
     /// before then, RFC 2177), much less before login.
+    ///
+    /// Each read only notes the time: cancelling a scheduled task costs NIO a search through every
+    /// timer of the event loop, which with thousands of connections made each read O(connections).
+    /// The one timer, when it fires, re-arms itself for whatever is left of the allowed silence.
     private func armAutologout() {
         guard let context else { return }
-        let loggedIn = session.state != .notAuthenticated
         // Before login the timer is a deadline from the connection's start, so a client that never
-        // logs in cannot stay by sending NOOPs.
-        if !loggedIn, loginDeadlineArmed { return }
-        loginDeadlineArmed = !loggedIn
-        autologout?.cancel()
-        let seconds = loggedIn ? defences.idleTimeoutSeconds : defences.loginTimeoutSeconds
+        // logs in cannot stay by sending NOOPs; a successful login moves it on.
+        if session.state == .notAuthenticated, autologout != nil { return }
+        lastActivity = context.eventLoop.now
+        if autologout == nil { scheduleAutologout(at: lastActivity + autologoutTimeout) }
+    }
+
+    private var autologoutTimeout: TimeAmount {
+        .seconds(
+            Int64(
+                session.state == .notAuthenticated ? defences.loginTimeoutSeconds : defences.idleTimeoutSeconds
+            )
+        )
+    }
+
+    private func scheduleAutologout(at deadline: NIODeadline) {
+        guard let context else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        autologout = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
-            let handler = bound.value
-            if handler.loginDeadlineArmed, handler.session.state != .notAuthenticated {
-                // Logged in since: the login deadline no longer applies, the idle autologout does.
-                return handler.armAutologout()
-            }
-            handler.write([.untagged(.condition(.bye, nil, "Autologout; idle for too long"))], flush: true)
-            handler.close()
+        autologout = context.eventLoop.scheduleTask(deadline: deadline) {
+            bound.value.autologoutFired()
         }
+    }
+
+    private func autologoutFired() {
+        guard !closed, let context else { return }
+        autologout = nil
+        let deadline = lastActivity + autologoutTimeout
+        if deadline > context.eventLoop.now { return scheduleAutologout(at: deadline) }
+        write([.untagged(.condition(.bye, nil, "Autologout; idle for too long"))], flush: true)
+        close()
     }
 
     /// Logs the command name only: arguments may hold passwords (LOGIN) or message bodies (APPEND).
