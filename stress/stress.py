@@ -23,17 +23,17 @@ MANY = {"max_connections": 12000, "max_connections_per_address": 12000}
 
 # name, attack, server limits, RSS bound in MB
 CASES = [
-    ("slowloris", connections.slowloris, {**FAST, **MANY}, 150),
-    ("idle-10k", connections.idle_horde, MANY, 400),
-    ("connection-caps", connections.connection_caps, {}, 100),
-    ("literal-100MB", messages.huge_literal, {}, 150),
-    ("header-100k-lines", messages.many_header_lines, {}, 300),
-    ("mime-10k-deep", messages.deep_mime, {}, 300),
-    ("data-1GB", messages.huge_data, {}, 150),
+    ("slowloris", connections.slowloris, {**FAST, **MANY}, 80),
+    ("idle-10k", connections.idle_horde, MANY, 150),
+    ("connection-caps", connections.connection_caps, {}, 64),
+    ("literal-100MB", messages.huge_literal, {}, 64),
+    ("header-100k-lines", messages.many_header_lines, {}, 150),
+    ("mime-10k-deep", messages.deep_mime, {}, 100),
+    ("data-1GB", messages.huge_data, {}, 64),
     ("wrong-passwords", connections.wrong_passwords,
-     {"auth_failure_delay_ms": 50, "auth_failures_before_block": 10}, 100),
-    ("pipelined-floods", connections.pipelined_floods, {}, 200),
-    ("vanishing-clients", connections.vanishing, {}, 150),
+     {"auth_failure_delay_ms": 50, "auth_failures_before_block": 10}, 64),
+    ("pipelined-floods", connections.pipelined_floods, {}, 100),
+    ("vanishing-clients", connections.vanishing, {}, 80),
 ]
 
 

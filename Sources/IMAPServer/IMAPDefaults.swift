@@ -13,6 +13,9 @@ public enum IMAPDefaults {
     public static let appendLimit = 50 * 1024 * 1024
     /// APPEND messages larger than this are written to a file as they arrive instead of held in memory.
     public static let appendStreamThreshold = 256 * 1024
+    /// Octets of a streamed APPEND read from the socket but not yet written to its file, before the
+    /// server stops reading: a disk slower than the network slows the client instead of filling memory.
+    public static let unwrittenAppendBytes = 1024 * 1024
     /// Failed LOGIN/AUTHENTICATE attempts before the server says BYE and closes.
     public static let maxFailedLogins = 3
     /// Delay before answering a failed login, multiplied by the number of failures so far.

@@ -112,6 +112,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
 
     /// Framed commands waiting while an earlier one runs, before the handler stops reading the socket.
     static let maxPendingEvents = 64
+    /// Octets of streamed APPEND literals handed to the file queue and not yet written.
+    private var unwrittenLiteralBytes = 0
     private var readingEnabled = true
 
     /// Backpressure, the one answer to both a client pipelining faster than commands complete and one
@@ -124,10 +126,14 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// of that, the client is flooding and gets `* BYE`.
     private func updateReading() {
         guard let context, !closed else { return }
-        if readingEnabled, throttled || events.count > Self.maxPendingEvents {
+        let literalBacklog = IMAPDefaults.unwrittenAppendBytes
+        let behind = throttled || events.count > Self.maxPendingEvents || unwrittenLiteralBytes > literalBacklog
+        if readingEnabled, behind {
             readingEnabled = false
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        } else if !readingEnabled, !throttled, events.count <= Self.maxPendingEvents / 2 {
+        } else if !readingEnabled, !throttled, events.count <= Self.maxPendingEvents / 2,
+            unwrittenLiteralBytes <= literalBacklog / 2
+        {
             readingEnabled = true
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             context.read()
@@ -335,13 +341,24 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
                 literals[id] = LiteralFile(literal: nil)
             }
         }
-        guard let file = literals[id], let literal = file.literal else { return }
+        guard let file = literals[id], let literal = file.literal, let context else { return }
+        // Counted until written: when the disk is slower than the network, reading stops (updateReading)
+        // instead of the chunks piling up in memory.
+        unwrittenLiteralBytes += chunk.count
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
         literalQueue.async {
-            guard !file.failed.withLock({ $0 }) else { return }
-            do {
-                try literal.write(chunk)
-            } catch {
-                file.failed.withLock { $0 = true }
+            if !file.failed.withLock({ $0 }) {
+                do {
+                    try literal.write(chunk)
+                } catch {
+                    file.failed.withLock { $0 = true }
+                }
+            }
+            loop.execute {
+                let handler = bound.value
+                handler.unwrittenLiteralBytes -= chunk.count
+                handler.updateReading()
             }
         }
     }
