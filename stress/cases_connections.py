@@ -267,6 +267,12 @@ async def pipelined_floods(server, quick):
         answers, closed, last = await flood(port, greeting, command, prefix)
         found, seconds = await normal
         problems += [f"{name} flood: {p}" for p in found]
+        if name == "SMTP NOOP" and answers < count and not closed:
+            problems.append(f"SMTP NOOP flood: {answers} of {count} answered and the connection left open")
+        if name == "SMTP junk" and not closed:
+            problems.append("SMTP junk flood: the connection was not closed after the error limit")
+        if name == "IMAP NOOP" and answers > 1000 + 200 * 11:
+            problems.append(f"IMAP NOOP flood: {answers} answered in 10 s, over the rate limit")
         figures.append(f"{name}: {answers} answered in {time.monotonic() - started:.1f}s"
                        f"{', closed: ' + last.decode(errors='replace').strip()[:40] if closed else ''}; "
                        f"normal client {seconds:.2f}s")
