@@ -38,7 +38,7 @@ extension MailStore {
     private func folderNames(userPath: String) throws -> [MailboxName] {
         try POSIX.listDirectory(userPath, skipHidden: false).compactMap { entry in
             guard entry.hasPrefix("."), let name = MailboxName(maildirFolder: entry),
-                POSIX.isDirectory(userPath + "/" + entry + "/cur")
+                POSIX.isMaildir(userPath + "/" + entry)
             else { return nil }
             return name
         }
@@ -49,7 +49,7 @@ extension MailStore {
     }
 
     private func exists(_ userPath: String, _ name: MailboxName) -> Bool {
-        POSIX.isDirectory(folderPath(userPath, name) + "/cur")
+        POSIX.isMaildir(folderPath(userPath, name))
     }
 
     /// RFC 3501 6.3.3 CREATE: makes the folder and any missing parents.

@@ -30,7 +30,9 @@ public final class MailStore: Sendable {
 
     /// Opens (and creates, mode 0700, if needed on first use) the storage folder at `root`.
     public init(root: URL, logger: Logger = Logger(label: "correo.mailstore")) {
-        self.root = root.standardizedFileURL
+        // Resolved once, so that a storage folder reached through a symbolic link still works while
+        // links inside it are refused (every open(2) there uses O_NOFOLLOW).
+        self.root = root.standardizedFileURL.resolvingSymlinksInPath()
         self.logger = logger
         users = Users(file: self.root.appendingPathComponent("passwords.txt"), logger: logger)
     }
@@ -91,6 +93,8 @@ public final class MailStore: Sendable {
                 logger.info("created Maildir", metadata: ["user": "\(user)"])
             }
         }
+        // A user folder, or its cur/ new/ tmp/, that is a symbolic link would lead delivery elsewhere.
+        guard POSIX.isMaildir(path) else { throw POSIX.symbolicLinkRefused(path) }
         preparedUsers.withLock { _ = $0.insert(user) }
         return path
     }
@@ -111,6 +115,8 @@ public final class MailStore: Sendable {
         try POSIX.makeDirectory(path)
         var created = false
         for sub in ["cur", "new", "tmp"] where try POSIX.makeDirectory(path + "/" + sub) { created = true }
+        // mkdir(2) accepts an existing name, a symbolic link included: writing on would write through it.
+        guard POSIX.isMaildir(path) else { throw POSIX.symbolicLinkRefused(path) }
         if (path as NSString).lastPathComponent.hasPrefix(".") {
             // Maildir++: a subfolder is marked by an empty `maildirfolder` file.
             let marker = path + "/maildirfolder"

@@ -49,7 +49,7 @@ public actor Mailbox {
 
     /// Loads the folder on first use (the uidlist, the cache, a first scan).
     func open() throws {
-        if folder != nil, !POSIX.isDirectory(url.path + "/cur") {
+        if folder != nil, !POSIX.isMaildir(url.path) {
             // Deleted by another process since this process opened it.
             invalidate()
         }

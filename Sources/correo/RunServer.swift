@@ -15,10 +15,14 @@ func runServer(_ configuration: CorreoConfiguration, protocols: CorreoService.Pr
     let logger = Logger(label: "correo")
     // Two protocols, each up to its connection cap, plus files, listeners and the store's own.
     raiseOpenFileLimit(needed: 2 * configuration.limits.maximumConnections + 256, logger: logger)
+    // Whatever the store creates (Maildirs, messages, indexes) is the server account's alone.
+    umask(0o077)
     do {
         let service = try CorreoService(configuration: configuration, protocols: protocols, logger: logger)
         try await service.run()
     } catch let error as CertificateError {
+        throw ValidationError(error.description)
+    } catch let error as PrivilegeError {
         throw ValidationError(error.description)
     } catch let error as IOError where error.errnoCode == EADDRINUSE {
         throw ValidationError("a port is already in use (\(error)); choose others with the --…-port options or 0 to turn one off")

@@ -30,6 +30,30 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical. [CORREO_LOG_LEVEL, default info]")
     var logLevel: String?
 
+    @Option(
+        help: "Lowest TLS version offered: 1.2 or 1.3 (1.0 and 1.1 never are). [CORREO_TLS_MIN_VERSION, default 1.2]"
+    )
+    var tlsMinVersion: String?
+
+    @Option(
+        help: """
+            TLS 1.2 cipher suites, OpenSSL names joined by ':'. \
+            [CORREO_TLS_CIPHERS, default ECDHE with AES-GCM or ChaCha20-Poly1305]
+            """
+    )
+    var tlsCiphers: String?
+
+    @Option(
+        help: "Key exchange groups in order, e.g. X25519,P-256. [CORREO_TLS_CURVES, default X25519MLKEM768,X25519,P-256,P-384]"
+    )
+    var tlsCurves: String?
+
+    @Option(help: "Started as root: bind the ports, hand the storage to this account and switch to it. [CORREO_USER]")
+    var user: String?
+
+    @Option(help: "The group to switch to with --user. [CORREO_GROUP, default the user's primary group]")
+    var group: String?
+
     @OptionGroup var limits: LimitOptions
 }
 
@@ -131,6 +155,21 @@ extension ServerOptions {
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw ValidationError(ConfigurationError.invalidLogLevel(levelName).description)
         }
+        let tls: TLSSettings
+        do {
+            tls = TLSSettings(
+                minimumVersion: try TLSSettings.version(
+                    parsing: tlsMinVersion ?? environment("TLS_MIN_VERSION") ?? "1.2"
+                ),
+                tls12CipherSuites: tlsCiphers ?? environment("TLS_CIPHERS") ?? TLSSettings.defaultTLS12CipherSuites,
+                curves: try (tlsCurves ?? environment("TLS_CURVES")).map { try TLSSettings.curves(parsing: $0) }
+            )
+        } catch let error as TLSSettingsError {
+            throw ValidationError(error.description)
+        }
+        let userName = user ?? environment("USER")
+        let groupName = group ?? environment("GROUP")
+        if groupName != nil && userName == nil { throw ValidationError("--group needs --user") }
         var configuration = CorreoConfiguration(
             storage: URL(fileURLWithPath: storage ?? environment("STORAGE") ?? "mail", isDirectory: true),
             domains: domains,
@@ -140,7 +179,9 @@ extension ServerOptions {
             bindAddress: bind ?? environment("BIND") ?? "0.0.0.0",
             ports: ports,
             allowPlaintextAuth: allowPlaintextAuth || ["1", "true", "yes"].contains(environment("ALLOW_PLAINTEXT_AUTH")?.lowercased() ?? ""),
-            logLevel: level
+            logLevel: level,
+            tls: tls,
+            account: userName.map { ServiceAccount(user: $0, group: groupName) }
         )
         configuration.limits = try limits.resolved()
         do {

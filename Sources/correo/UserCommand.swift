@@ -29,11 +29,12 @@ struct UserCommand: ParsableCommand {
         var storage: String?
 
         var store: MailStore {
-            let path = storage ?? environment("STORAGE") ?? "mail"
             var logger = Logger(label: "correo.user")
             logger.logLevel = .error
-            return MailStore(root: URL(fileURLWithPath: path, isDirectory: true), logger: logger)
+            return MailStore(root: url, logger: logger)
         }
+
+        var url: URL { URL(fileURLWithPath: storage ?? environment("STORAGE") ?? "mail", isDirectory: true) }
     }
 
     /// How a password is obtained: one line of standard input, or typed twice at the terminal.
@@ -71,8 +72,10 @@ struct UserCommand: ParsableCommand {
                     throw MailStoreError.userExists(address.lowercased())
                 }
                 let password = try passwordOptions.password(for: address)
-                try store.users.add(address, password: password)
-                try store.createUserMaildir(address)
+                try keepingStorageOwner(options.url) {
+                    try store.users.add(address, password: password)
+                    try store.createUserMaildir(address)
+                }
                 print("added \(address.lowercased()) to \(store.users.file.path)")
             }
         }
@@ -91,7 +94,8 @@ struct UserCommand: ParsableCommand {
                 guard try store.users.list().contains(address.lowercased()) else {
                     throw MailStoreError.userNotFound(address.lowercased())
                 }
-                try store.users.setPassword(address, password: try passwordOptions.password(for: address))
+                let password = try passwordOptions.password(for: address)
+                try keepingStorageOwner(options.url) { try store.users.setPassword(address, password: password) }
                 print("changed the password of \(address.lowercased())")
             }
         }
@@ -108,7 +112,7 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let store = options.store
-                try store.users.remove(address)
+                try keepingStorageOwner(options.url) { try store.users.remove(address) }
                 print("removed \(address.lowercased()); mail stays in \(try store.userDirectory(for: address).path)")
             }
         }

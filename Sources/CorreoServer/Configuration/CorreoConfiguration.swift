@@ -22,6 +22,11 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var allowPlaintextAuth: Bool
     /// How much to log.
     public var logLevel: Logger.Level
+    /// Protocol versions, cipher suites and groups every TLS listener offers.
+    public var tls: TLSSettings
+    /// The account to switch to once the listeners are bound (`--user`, `--group`); nil keeps the
+    /// account the process started as.
+    public var account: ServiceAccount?
     /// Connection caps, timeouts and the failed-login throttle.
     public var limits = ServerLimits()
 
@@ -54,7 +59,9 @@ public struct CorreoConfiguration: Sendable, Equatable {
         bindAddress: String = "0.0.0.0",
         ports: Ports = .defaults,
         allowPlaintextAuth: Bool = false,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        tls: TLSSettings = .defaults,
+        account: ServiceAccount? = nil
     ) {
         self.storage = storage
         self.domains = domains.map { $0.lowercased() }
@@ -65,6 +72,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
         self.ports = ports
         self.allowPlaintextAuth = allowPlaintextAuth
         self.logLevel = logLevel
+        self.tls = tls
+        self.account = account
     }
 
     /// Checks what can be checked before binding anything, with messages that name the offending value.
@@ -81,6 +90,17 @@ public struct CorreoConfiguration: Sendable, Equatable {
         }
         if privateKeyPath != nil && certificatePath == nil { throw ConfigurationError.keyWithoutCertificate }
         if let name = limits.invalidSetting { throw ConfigurationError.invalidLimit(name) }
+        do {
+            try tls.validate()
+        } catch let error as TLSSettingsError {
+            throw ConfigurationError.invalidTLS(error)
+        }
+        if account?.user.isEmpty == true { throw ConfigurationError.emptyUser }
+    }
+
+    /// The ports below 1024 that are switched on: binding them needs root (or CAP_NET_BIND_SERVICE).
+    public var privilegedPorts: [Int] {
+        [ports.smtp, ports.submission, ports.smtps, ports.imap, ports.imaps].filter { (1..<1024).contains($0) }
     }
 
     /// A loose RFC 1035 check: labels of letters, digits and hyphens, or an address literal.
@@ -103,6 +123,8 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case keyWithoutCertificate
     case invalidLogLevel(String)
     case invalidLimit(String)
+    case invalidTLS(TLSSettingsError)
+    case emptyUser
 
     public var description: String {
         switch self {
@@ -113,6 +135,8 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .invalidLimit(let name): "--\(name) must be at least 1 (a delay at least 0)"
         case .invalidLogLevel(let level):
             "unknown log level \(level): use trace, debug, info, notice, warning, error or critical"
+        case .invalidTLS(let error): error.description
+        case .emptyUser: "--user needs an account name"
         }
     }
 }

@@ -34,12 +34,17 @@ public final class CorreoService: Sendable {
     private let logger: Logger
     private let smtp: SMTPServer?
     private let imap: IMAPServer?
+    /// The account to become once the listeners are bound.
+    private let account: ResolvedAccount?
 
     /// Prepares the store and TLS; binds nothing yet. Errors here are the operator's to fix (a bad
     /// certificate file, an unwritable storage folder) and say which file or folder is at fault.
     public init(configuration: CorreoConfiguration, protocols: Protocols, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        account = try configuration.account?.resolve()
+        let ports = configuration.privilegedPorts
+        if let refusal = Privileges.refusal(privilegedPorts: ports, account: configuration.account) { throw refusal }
         try FileManager.default.createDirectory(
             at: configuration.storage,
             withIntermediateDirectories: true,
@@ -47,6 +52,10 @@ public final class CorreoService: Sendable {
         )
         let store = MailStore(root: configuration.storage, logger: logger)
         let tls = try Self.tlsContext(configuration: configuration, logger: logger)
+        if let account, account.uid != geteuid() {
+            let changed = try Privileges.handOver(storage: configuration.storage, to: account)
+            if changed > 0 { logger.notice("gave \(changed) storage files and folders to \(account.description)") }
+        }
         let group = MultiThreadedEventLoopGroup.singleton
         let limits = configuration.limits
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
@@ -125,6 +134,16 @@ public final class CorreoService: Sendable {
     /// Starts, reports the listeners, waits for SIGINT/SIGTERM, then shuts down gracefully.
     public func run() async throws {
         let bound = try await start()
+        if let account {
+            do {
+                try Privileges.drop(to: account)
+                try Privileges.checkStorage(configuration.storage, account: account)
+            } catch {
+                await shutdown()
+                throw error
+            }
+            logger.notice("running as \(account.description)")
+        }
         let summary = bound.map { "\($0.name) \(configuration.bindAddress):\($0.port)" }.joined(separator: ", ")
         logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
         let signal = await ShutdownSignal.wait()
@@ -155,7 +174,7 @@ public final class CorreoService: Sendable {
             identity = try TLSIdentity.load(certificatePath: made.certificate, keyPath: made.privateKey)
         }
         do {
-            return try NIOSSLContext(configuration: identity.serverConfiguration())
+            return try NIOSSLContext(configuration: identity.serverConfiguration(settings: configuration.tls))
         } catch {
             throw CertificateError.invalid(configuration.certificatePath ?? "the generated certificate", reason: "\(error)")
         }

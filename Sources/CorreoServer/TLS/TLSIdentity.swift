@@ -28,25 +28,16 @@ public struct TLSIdentity: Sendable {
         return try identity(chain: chain, keyBytes: keyBytes, keyFile: keyFile)
     }
 
-    /// A server-side TLS configuration: TLS 1.2 and 1.3 only, forward-secret AEAD suites only for 1.2
-    /// (1.3's suites are all of that kind), no renegotiation (BoringSSL never renegotiates as a server).
-    public func serverConfiguration() -> TLSConfiguration {
+    /// A server-side TLS configuration under `settings` (by default TLS 1.2 and 1.3 only, forward-secret
+    /// AEAD suites only for 1.2, no renegotiation: see `TLSSettings`). Call `settings.validate()` first.
+    public func serverConfiguration(settings: TLSSettings = .defaults) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificateChain.map { .certificate($0) },
             privateKey: .privateKey(privateKey)
         )
-        configuration.minimumTLSVersion = .tlsv12
-        configuration.maximumTLSVersion = .tlsv13
-        configuration.cipherSuites = TLSIdentity.tls12CipherSuites
+        settings.apply(to: &configuration)
         return configuration
     }
-
-    /// ECDHE key exchange with AES-GCM or ChaCha20-Poly1305: what Mozilla's "intermediate" profile allows.
-    public static let tls12CipherSuites = [
-        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
-        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
-        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
-    ].joined(separator: ":")
 
     private static func load(certificatePath: String, keyPath: String, chain: [NIOSSLCertificate]) throws -> TLSIdentity {
         // Reading failed above with the error swallowed by `try?`; read again to report why.

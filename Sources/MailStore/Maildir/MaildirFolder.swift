@@ -40,7 +40,7 @@ struct MaildirFolder {
     /// Opens an existing Maildir folder and takes its first look. `newValidity` gives the UIDVALIDITY
     /// if the folder has no uidlist yet.
     init(path: String, name: MailboxName, newValidity: () throws -> UInt32) throws {
-        guard POSIX.isDirectory(path + "/cur"), POSIX.isDirectory(path + "/new") else {
+        guard POSIX.isMaildir(path) else {
             throw MailStoreError.mailboxNotFound(name.description)
         }
         self.path = path
@@ -87,13 +87,15 @@ struct MaildirFolder {
     /// Moves new/ into cur/, gives UIDs to files that have none, notices files removed or renamed by
     /// other programs, and returns what changed in the view.
     mutating func synchronize() throws -> MailboxChanges {
-        guard POSIX.isDirectory(curPath) else { throw MailStoreError.mailboxNotFound(name.description) }
+        guard POSIX.isRealDirectory(curPath) else { throw MailStoreError.mailboxNotFound(name.description) }
         if !directoriesChanged() {
             var unchanged = MailboxChanges()
             unchanged.uidNext = uidList.nextUID
             unchanged.highestModSeq = highestModSeq
             return unchanged
         }
+        // Before anything is read: the folder and its cur/ new/ must not have become symbolic links.
+        guard POSIX.isMaildir(path) else { throw MailStoreError.mailboxNotFound(name.description) }
         let (listing, found, moved, reloaded) = try POSIX.withExclusiveLock(lockPath) {
             () -> ([String: String], [String?], Set<String>, Bool) in
             // Stamped before anything is read: a change made after that moves a time on (or lands in

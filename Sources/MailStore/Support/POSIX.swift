@@ -14,10 +14,10 @@ enum POSIX {
         .io(operation: operation, path: path, errno: code)
     }
 
-    /// open(2), retrying on EINTR.
+    /// open(2), retrying on EINTR; never through a symbolic link (O_NOFOLLOW, see PathSafety.swift).
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws -> Int32 {
         while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            let fd = Glibc.open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode)
             if fd >= 0 { return fd }
             if errno != EINTR { throw error("open", path) }
         }
@@ -62,7 +62,8 @@ enum POSIX {
         throw error("mkdir", path)
     }
 
-    /// The names in a folder, without `.`/`..`; `skipHidden` also drops other dot names.
+    /// The names in a folder, without `.`/`..` and without symbolic links; `skipHidden` also drops
+    /// other dot names.
     static func listDirectory(_ path: String, skipHidden: Bool = true) throws -> [String] {
         guard let directory = opendir(path) else { throw error("opendir", path) }
         defer { closedir(directory) }
@@ -73,6 +74,7 @@ enum POSIX {
             }
             if name == "." || name == ".." { continue }
             if skipHidden && name.hasPrefix(".") { continue }
+            if isSymbolicLink(entry, in: path, name: name) { continue }
             names.append(name)
         }
         return names
