@@ -1,22 +1,25 @@
+import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
 
+/// Raises the open-file limit as far as allowed.
+///
 /// Every connection holds a file descriptor, and the usual soft limit (1,024) is far below what a mail
 /// server under load or attack needs. Raises the soft `RLIMIT_NOFILE` to the hard limit at start and
 /// says so when even that is below `needed` (connections refused by the kernel, not with a reply).
 func raiseOpenFileLimit(needed: Int, logger: Logger) {
     var limit = rlimit()
-    guard getrlimit(RLIMIT_NOFILE_RESOURCE, &limit) == 0 else {
+    guard getrlimit(openFileResource, &limit) == 0 else {
         return logger.warning("cannot read the open-file limit (errno \(errno))")
     }
     let before = limit.rlim_cur
     if limit.rlim_cur < limit.rlim_max {
         limit.rlim_cur = limit.rlim_max
-        if setrlimit(RLIMIT_NOFILE_RESOURCE, &limit) != 0 {
+        if setrlimit(openFileResource, &limit) != 0 {
             logger.warning("cannot raise the open-file limit from \(before) to \(limit.rlim_max) (errno \(errno))")
             limit.rlim_cur = before
         }
@@ -32,7 +35,7 @@ func raiseOpenFileLimit(needed: Int, logger: Logger) {
 }
 
 #if canImport(Glibc)
-private let RLIMIT_NOFILE_RESOURCE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+private let openFileResource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 #else
-private let RLIMIT_NOFILE_RESOURCE = RLIMIT_NOFILE
+private let openFileResource = RLIMIT_NOFILE
 #endif

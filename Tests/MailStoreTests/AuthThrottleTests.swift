@@ -6,10 +6,19 @@ import Testing
 @Suite struct AuthThrottleTests {
     let start = ContinuousClock.now
     let policy = AuthThrottle.Policy(
-        delayPerFailure: .seconds(1), maximumDelay: .seconds(3), failuresBeforeBlock: 4, forgetAfter: .seconds(60)
+        delayPerFailure: .seconds(1),
+        maximumDelay: .seconds(3),
+        failuresBeforeBlock: 4,
+        forgetAfter: .seconds(60)
     )
 
-    func throttle(failures: Int, from address: String = "192.0.2.1", maximumAddresses: Int = 10) -> AuthThrottle {
+    func throttle(
+        failures: Int,
+        from address: String = "192.0.2.1",
+        maximumAddresses: Int = 10
+    )
+        -> AuthThrottle
+    {
         var policy = self.policy
         policy.maximumAddresses = maximumAddresses
         let throttle = AuthThrottle(policy: policy)

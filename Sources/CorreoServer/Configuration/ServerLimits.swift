@@ -3,8 +3,9 @@ import MailStore
 import NIOCore
 import SMTPServer
 
-/// The defences against hostile clients that an operator (or a stress test) may tune: connection caps,
-/// timeouts and the failed-login throttle. The defaults are the servers' own (`SMTPServerDefaults`,
+/// The defences against hostile clients that an operator (or a stress test) may tune.
+///
+/// Connection caps, timeouts and the failed-login throttle. The defaults are the servers' own (`SMTPServerDefaults`,
 /// `IMAPDefaults`, `AuthThrottleDefaults`).
 public struct ServerLimits: Sendable, Equatable {
     /// Connections at once per protocol (SMTP listeners together, IMAP listeners together).
@@ -21,6 +22,7 @@ public struct ServerLimits: Sendable, Equatable {
     /// Failures from one address (SMTP AUTH and IMAP LOGIN together) before its attempts are refused.
     public var authFailuresBeforeBlock: Int
 
+    /// Limits; each defaults to the servers' own default.
     public init(
         maximumConnections: Int = SMTPServerDefaults.connections,
         maximumConnectionsPerAddress: Int = SMTPServerDefaults.connectionsPerAddress,

@@ -29,6 +29,7 @@ public final class AuthThrottle: Sendable {
         /// are not tracked (each connection's own limit still applies to them).
         public var maximumAddresses: Int
 
+        /// A policy; every value defaults to `AuthThrottleDefaults`.
         public init(
             delayPerFailure: Duration = AuthThrottleDefaults.delayPerFailure,
             maximumDelay: Duration = AuthThrottleDefaults.maximumDelay,
@@ -60,6 +61,7 @@ public final class AuthThrottle: Sendable {
     public let policy: Policy
     private let records = LockedValue([String: Record]())
 
+    /// A throttle that remembers nothing yet.
     public init(policy: Policy = Policy()) {
         self.policy = policy
     }
