@@ -13,13 +13,20 @@ public enum IMAPDefaults {
     public static let appendLimit = 50 * 1024 * 1024
     /// APPEND messages larger than this are written to a file as they arrive instead of held in memory.
     public static let appendStreamThreshold = 256 * 1024
+    /// Octets of a streamed APPEND read from the socket but not yet written to its file, before the
+    /// server stops reading: a disk slower than the network slows the client instead of filling memory.
+    public static let unwrittenAppendBytes = 1024 * 1024
     /// Failed LOGIN/AUTHENTICATE attempts before the server says BYE and closes.
     public static let maxFailedLogins = 3
     /// Delay before answering a failed login, multiplied by the number of failures so far.
     public static let failedLoginDelayMilliseconds = 1000
     /// Autologout timer (RFC 3501 §5.4: at least 30 minutes); IDLE clients re-arm it (RFC 2177).
     public static let idleTimeoutSeconds = 30 * 60
-    /// Shorter autologout for connections that have not logged in.
+    /// Connections open at once over all IMAP listeners; more get `* BYE` and are closed.
+    public static let maxConnections = 1000
+    /// Connections open at once from one client address (a client opens a few per account).
+    public static let maxConnectionsPerAddress = 20
+    /// Autologout for connections that have not logged in: a deadline from the connection's start.
     public static let unauthenticatedTimeoutSeconds = 60
     /// Consecutive BAD commands before the server says BYE (a client that is not speaking IMAP).
     public static let maxConsecutiveBadCommands = 20

@@ -18,6 +18,8 @@ public enum MailStoreDefaults {
     public static let maximumKeywordBytes = 100
     /// Bytes collected by `IncomingMessage.write` before one write(2).
     public static let deliveryWriteBufferBytes = 64 * 1024
+    /// Threads that fsync the files and folders of one group-commit batch side by side.
+    public static let deliverySyncThreads = 16
     /// How often a mailbox with change listeners looks at its folders for other programs' changes.
     public static let changePollInterval: Duration = .milliseconds(500)
     /// How much older than a scan the folders' modification times must be for an unchanged time to

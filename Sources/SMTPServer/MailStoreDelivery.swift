@@ -26,9 +26,9 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     }
 
     public func beginMessage() async throws -> any SMTPIncomingMessage {
-        let store = self.store
-        let incoming = try await threadPool.runIfActive { try store.beginDelivery() }
-        return MailStoreIncomingMessage(store: store, incoming: incoming, threadPool: threadPool)
+        // No hop to the thread pool: beginning a message touches the disk only the first time (tmp/ is
+        // made and swept), and its file is created by the first write that reaches the disk.
+        MailStoreIncomingMessage(store: store, incoming: try store.beginDelivery(), threadPool: threadPool)
     }
 }
 
@@ -40,7 +40,9 @@ private struct MailStoreIncomingMessage: SMTPIncomingMessage {
     func write(_ bytes: ByteBuffer) async throws {
         let incoming = self.incoming
         do {
-            // Contiguous octets: the store appends them with one copy rather than octet by octet.
+            // Contiguous octets: the store appends them with one copy rather than octet by octet. Bytes that
+            // only fill the write buffer are taken here; a write(2) goes to the thread pool.
+            if try bytes.withUnsafeReadableBytes({ try incoming.writeIfBuffered($0) }) { return }
             try await threadPool.runIfActive { try bytes.withUnsafeReadableBytes { try incoming.write($0) } }
         } catch let error as MailStoreError where isNoSpace(error) {
             throw SMTPDeliveryError.insufficientStorage

@@ -129,7 +129,8 @@ public final class SMTPServer: Sendable {
         )
         let settings = SMTPServerHandler.Settings(
             idleTimeout: configuration.idleTimeout,
-            authenticationFailureDelay: configuration.authenticationFailureDelay
+            authenticationFailureDelay: configuration.authenticationFailureDelay,
+            authThrottle: configuration.authThrottle
         )
         try operations.addHandler(
             SMTPServerHandler(

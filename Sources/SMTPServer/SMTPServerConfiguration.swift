@@ -1,3 +1,4 @@
+import MailStore
 import NIOCore
 import SMTPCore
 
@@ -25,12 +26,15 @@ public struct SMTPServerConfiguration: Sendable {
     public var maximumConnections: Int
     /// Connections at once from one client address.
     public var maximumConnectionsPerAddress: Int
-    /// RFC 5321 4.5.3.2.7: how long the server waits for the next command or data line.
+    /// RFC 5321 4.5.3.2.7: how long the server waits for the next whole command or data line (octets
+    /// trickled without completing a line do not restart it).
     public var idleTimeout: TimeAmount
     /// The pause before a failed AUTH's answer, times the failures so far.
     public var authenticationFailureDelay: TimeAmount
     /// How long a graceful shutdown lets sessions finish.
     public var shutdownGracePeriod: TimeAmount
+    /// Failed AUTH counted per client address, shared with the IMAP server; nil counts per session only.
+    public var authThrottle: AuthThrottle?
 
     public init(
         hostname: String,
@@ -46,7 +50,8 @@ public struct SMTPServerConfiguration: Sendable {
         maximumConnectionsPerAddress: Int = SMTPServerDefaults.connectionsPerAddress,
         idleTimeout: TimeAmount = SMTPServerDefaults.idleTimeout,
         authenticationFailureDelay: TimeAmount = SMTPServerDefaults.authenticationFailureDelay,
-        shutdownGracePeriod: TimeAmount = SMTPServerDefaults.shutdownGracePeriod
+        shutdownGracePeriod: TimeAmount = SMTPServerDefaults.shutdownGracePeriod,
+        authThrottle: AuthThrottle? = nil
     ) {
         self.hostname = hostname
         self.localDomains = localDomains
@@ -62,6 +67,7 @@ public struct SMTPServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.authenticationFailureDelay = authenticationFailureDelay
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.authThrottle = authThrottle
     }
 
     /// The session policy for one listener.

@@ -1,4 +1,5 @@
 import Logging
+import MailStore
 import NIOCore
 import NIOSSL
 import SMTPCore
@@ -20,6 +21,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         var idleTimeout: TimeAmount = SMTPServerDefaults.idleTimeout
         var authenticationFailureDelay: TimeAmount = SMTPServerDefaults.authenticationFailureDelay
         var unwrittenMessageBytes = SMTPServerDefaults.unwrittenMessageBytes
+        var authThrottle: AuthThrottle?
     }
 
     private var session: SMTPSession
@@ -87,8 +89,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        restartIdleTimer()
+        let progress = session.progress
         handle(.bytes(unwrapInboundIn(data)))
+        // RFC 5321 4.5.3.2.7 times the wait for the next command or line, not for the next octet.
+        if session.progress != progress { restartIdleTimer() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -177,6 +181,14 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case .authenticate(let credentials):
             let authenticator = self.authenticator
             let delay = settings.authenticationFailureDelay
+            let throttle = settings.authThrottle
+            let address = session.clientAddress
+            if throttle?.check(address: address) == .refuse {
+                logger.notice("AUTH refused: too many failed logins from \(address)")
+                let reply = SMTPReply(code: 421, EnhancedStatusCode(4, 7, 0), "Too many failed logins; try later")
+                context.write(wrapOutboundOut(reply.encoded), promise: nil)
+                return perform(.close, context: context)
+            }
             Task {
                 let success = await authenticator.authenticate(
                     username: credentials.username,
@@ -185,10 +197,15 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 loop.execute {
                     let handler = bound.value
                     handler.logger.info("AUTH \(success ? "succeeded" : "failed") for \(credentials.username)")
-                    guard !success else { return handler.answer(.authenticated(true)) }
+                    guard !success else {
+                        throttle?.succeeded(address: address)
+                        return handler.answer(.authenticated(true))
+                    }
                     handler.authenticationFailures += 1
-                    // Failed attempts are answered more and more slowly, to slow down guessing.
-                    loop.scheduleTask(in: delay * Int64(handler.authenticationFailures)) {
+                    // Failed attempts are answered more and more slowly, to slow down guessing: per
+                    // session, and per address over all sessions and protocols.
+                    let shared = throttle.map { TimeAmount($0.failed(address: address)) } ?? .zero
+                    loop.scheduleTask(in: delay * Int64(handler.authenticationFailures) + shared) {
                         bound.value.answer(.authenticated(false))
                     }
                 }

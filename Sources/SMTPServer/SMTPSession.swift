@@ -59,6 +59,9 @@ public struct SMTPSession: Sendable {
     var errorCount = 0
     var authenticationFailures = 0
     var shuttingDown = false
+    /// Whole lines (and BDAT octets) taken so far: the handler restarts its idle timer only when this
+    /// grows, so a client trickling a line one octet at a time cannot hold the connection forever.
+    public internal(set) var progress = 0
     /// Octets of message data gathered during one event, handed out as one action.
     var pendingData = ByteBuffer()
     var actions: [Action] = []
@@ -133,16 +136,20 @@ public struct SMTPSession: Sendable {
                     continue
                 }
                 guard let bytes = framer.nextBytes(maximum: remaining) else { return }
+                progress += 1
                 phase = .chunk(remaining: remaining - bytes.readableBytes, size: size, last: last, refusal: refusal)
                 if refusal == nil { messageBytes(bytes) }
             case .data:
                 guard let frame = framer.nextLine() else { return }
+                progress += 1
                 dataLine(frame)
             case .authPlainResponse, .authLoginUsername, .authLoginPassword:
                 guard let frame = framer.nextLine() else { return }
+                progress += 1
                 authenticationLine(frame)
             case .command:
                 guard let frame = framer.nextLine() else { return }
+                progress += 1
                 commandLine(frame)
             }
         }

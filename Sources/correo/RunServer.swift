@@ -13,6 +13,8 @@ func runServer(_ configuration: CorreoConfiguration, protocols: CorreoService.Pr
         return handler
     }
     let logger = Logger(label: "correo")
+    // Two protocols, each up to its connection cap, plus files, listeners and the store's own.
+    raiseOpenFileLimit(needed: 2 * configuration.limits.maximumConnections + 256, logger: logger)
     // Whatever the store creates (Maildirs, messages, indexes) is the server account's alone.
     umask(0o077)
     do {

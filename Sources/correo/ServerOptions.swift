@@ -53,6 +53,57 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "The group to switch to with --user. [CORREO_GROUP, default the user's primary group]")
     var group: String?
+
+    @OptionGroup var limits: LimitOptions
+}
+
+/// Defences against hostile clients; the defaults suit a server on the internet, tests shorten them.
+struct LimitOptions: ParsableArguments {
+    @Option(help: "Connections at once per protocol; more get 421 4.7.0 / * BYE. [CORREO_MAX_CONNECTIONS, 1000]")
+    var maxConnections: Int?
+
+    @Option(help: "Connections at once from one address. [CORREO_MAX_CONNECTIONS_PER_ADDRESS, default 20]")
+    var maxConnectionsPerAddress: Int?
+
+    @Option(help: "SMTP: seconds to wait for a whole command or line (RFC 5321: 300). [CORREO_COMMAND_TIMEOUT]")
+    var commandTimeout: Int?
+
+    @Option(help: "IMAP: seconds a connection may stay without logging in. [CORREO_LOGIN_TIMEOUT, default 60]")
+    var loginTimeout: Int?
+
+    @Option(help: "Milliseconds added per failed login from one address. [CORREO_AUTH_FAILURE_DELAY_MS, 1000]")
+    var authFailureDelayMs: Int?
+
+    @Option(help: "Failed logins from one address before it is refused. [CORREO_AUTH_FAILURES_BEFORE_BLOCK, 10]")
+    var authFailuresBeforeBlock: Int?
+
+    /// Flags, then `CORREO_…` variables, then the defaults.
+    func resolved() throws -> ServerLimits {
+        let defaults = ServerLimits()
+        return ServerLimits(
+            maximumConnections: try resolveNumber(
+                maxConnections, "MAX_CONNECTIONS", default: defaults.maximumConnections),
+            maximumConnectionsPerAddress: try resolveNumber(
+                maxConnectionsPerAddress, "MAX_CONNECTIONS_PER_ADDRESS",
+                default: defaults.maximumConnectionsPerAddress),
+            commandTimeoutSeconds: try resolveNumber(
+                commandTimeout, "COMMAND_TIMEOUT", default: defaults.commandTimeoutSeconds),
+            loginTimeoutSeconds: try resolveNumber(
+                loginTimeout, "LOGIN_TIMEOUT", default: defaults.loginTimeoutSeconds),
+            authFailureDelayMilliseconds: try resolveNumber(
+                authFailureDelayMs, "AUTH_FAILURE_DELAY_MS", default: defaults.authFailureDelayMilliseconds),
+            authFailuresBeforeBlock: try resolveNumber(
+                authFailuresBeforeBlock, "AUTH_FAILURES_BEFORE_BLOCK", default: defaults.authFailuresBeforeBlock)
+        )
+    }
+}
+
+/// A number from a flag, else from `CORREO_NAME`, else the default; a malformed variable is an error.
+func resolveNumber(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
+    if let flag { return flag }
+    guard let text = environment(variable) else { return value }
+    guard let number = Int(text) else { throw ValidationError("CORREO_\(variable)=\(text) is not a number") }
+    return number
 }
 
 /// The listener ports; a port of 0 turns that listener off.
@@ -119,7 +170,7 @@ extension ServerOptions {
         let userName = user ?? environment("USER")
         let groupName = group ?? environment("GROUP")
         if groupName != nil && userName == nil { throw ValidationError("--group needs --user") }
-        let configuration = CorreoConfiguration(
+        var configuration = CorreoConfiguration(
             storage: URL(fileURLWithPath: storage ?? environment("STORAGE") ?? "mail", isDirectory: true),
             domains: domains,
             hostname: hostname ?? environment("HOSTNAME"),
@@ -132,6 +183,7 @@ extension ServerOptions {
             tls: tls,
             account: userName.map { ServiceAccount(user: $0, group: groupName) }
         )
+        configuration.limits = try limits.resolved()
         do {
             try configuration.validate()
         } catch let error as ConfigurationError {

@@ -41,3 +41,13 @@ import Testing
     let newYear = try #require(MessageDate.parse("Thu, 31 Dec 1998 23:59:60 -0500"))
     #expect(newYear.localComponents.day == 31)
 }
+
+/// fuzz/harnesses/address.swift (hour-long run, 26 Nov 2026): NULs, an RFC 2047 word whose base64 is
+/// one character (not decodable), and a route-addr with an empty local part. Decoding the word or not
+/// must not change how many addresses the list holds.
+@Test func fuzzUndecodableWordBeforeARouteAddrKeepsTheAddressCount() {
+    let input: [UInt8] = Array("\0\0=?utf-8?b?g?= <de:>".utf8)
+    let decoded = Address.parseList(input)
+    let raw = Address.parseList(input, decodingEncodedWords: false)
+    #expect(decoded.count == raw.count, "decoded \(decoded) raw \(raw)")
+}

@@ -147,17 +147,6 @@ import Testing
             }
         }
     }
-
-    @Test func groupCommitAnswersEveryWaiter() async throws {
-        try await TemporaryDirectory.with { directory in
-            let syncer = DirectorySyncer()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<200 { group.addTask { try await syncer.sync(directory.path) } }
-                try await group.waitForAll()
-            }
-            await #expect(throws: MailStoreError.self) { try await syncer.sync(directory.path + "/missing") }
-        }
-    }
 }
 
 @Suite struct CorruptIndexTests {

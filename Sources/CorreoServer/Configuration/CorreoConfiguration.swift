@@ -27,6 +27,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
     /// The account to switch to once the listeners are bound (`--user`, `--group`); nil keeps the
     /// account the process started as.
     public var account: ServiceAccount?
+    /// Connection caps, timeouts and the failed-login throttle.
+    public var limits = ServerLimits()
 
     /// The five listener ports.
     public struct Ports: Sendable, Equatable {
@@ -87,6 +89,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
             throw ConfigurationError.invalidDomain(domain)
         }
         if privateKeyPath != nil && certificatePath == nil { throw ConfigurationError.keyWithoutCertificate }
+        if let name = limits.invalidSetting { throw ConfigurationError.invalidLimit(name) }
         do {
             try tls.validate()
         } catch let error as TLSSettingsError {
@@ -119,6 +122,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case invalidDomain(String)
     case keyWithoutCertificate
     case invalidLogLevel(String)
+    case invalidLimit(String)
     case invalidTLS(TLSSettingsError)
     case emptyUser
 
@@ -128,6 +132,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .noDomain: "give at least one --domain"
         case .invalidDomain(let domain): "\(domain) is not a domain name"
         case .keyWithoutCertificate: "--key needs --cert"
+        case .invalidLimit(let name): "--\(name) must be at least 1 (a delay at least 0)"
         case .invalidLogLevel(let level):
             "unknown log level \(level): use trace, debug, info, notice, warning, error or critical"
         case .invalidTLS(let error): error.description

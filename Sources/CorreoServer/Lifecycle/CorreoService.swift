@@ -57,11 +57,18 @@ public final class CorreoService: Sendable {
             if changed > 0 { logger.notice("gave \(changed) storage files and folders to \(account.description)") }
         }
         let group = MultiThreadedEventLoopGroup.singleton
+        let limits = configuration.limits
+        // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
+        let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
             let smtpConfiguration = SMTPServerConfiguration(
                 hostname: configuration.hostname,
                 localDomains: configuration.domains,
-                allowPlaintextAuth: configuration.allowPlaintextAuth
+                allowPlaintextAuth: configuration.allowPlaintextAuth,
+                maximumConnections: limits.maximumConnections,
+                maximumConnectionsPerAddress: limits.maximumConnectionsPerAddress,
+                idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds)),
+                authThrottle: throttle
             )
             smtp = SMTPServer(
                 configuration: smtpConfiguration,
@@ -78,7 +85,13 @@ public final class CorreoService: Sendable {
             imap = IMAPServer(
                 configuration: IMAPServer.Configuration(
                     allowPlaintextAuth: configuration.allowPlaintextAuth,
-                    serverName: configuration.hostname
+                    serverName: configuration.hostname,
+                    maxConnections: limits.maximumConnections,
+                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
+                    defences: IMAPChannelHandler.Defences(
+                        loginTimeoutSeconds: limits.loginTimeoutSeconds,
+                        authThrottle: throttle
+                    )
                 ),
                 store: store,
                 users: store.users,

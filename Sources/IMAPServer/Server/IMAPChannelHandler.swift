@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import MailStore
 import NIOCore
 import NIOSSL
 
@@ -30,12 +31,36 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// A command waits for a rate-limit token; a timer resumes the pump when it comes back.
     private var throttled = false
 
+    /// Connection-level defences the server shares between sessions or sets from the command line.
+    public struct Defences: Sendable {
+        /// Autologout before login, counted from the connection's start (not restarted by commands).
+        public var loginTimeoutSeconds: Int
+        /// Autologout once logged in, restarted by each command (RFC 3501 5.4).
+        public var idleTimeoutSeconds: Int
+        /// Failed logins per client address, shared with the other listeners; nil counts per session only.
+        public var authThrottle: AuthThrottle?
+
+        public init(
+            loginTimeoutSeconds: Int = IMAPDefaults.unauthenticatedTimeoutSeconds,
+            idleTimeoutSeconds: Int = IMAPDefaults.idleTimeoutSeconds,
+            authThrottle: AuthThrottle? = nil
+        ) {
+            self.loginTimeoutSeconds = loginTimeoutSeconds
+            self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.authThrottle = authThrottle
+        }
+    }
+
+    private let defences: Defences
+
     public init(
         configuration: IMAPSessionConfiguration,
         executor: any IMAPCommandExecuting,
         tlsContext: NIOSSLContext?,
+        defences: Defences = Defences(),
         logger: Logger
     ) {
+        self.defences = defences
         self.framer = IMAPFramer(limits: .init(appendLimit: configuration.appendLimit))
         self.session = IMAPSession(configuration: configuration)
         self.executor = executor
@@ -65,14 +90,17 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         guard !closed else { return }
         var buffer = unwrapInboundIn(data)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        for event in framer.feed(bytes) {
+        let framed = framer.feed(bytes)
+        for event in framed {
             switch event {
             case .streamedLiteralChunk(let id, let chunk): streamLiteral(id, chunk)
             case .streamedLiteralEnd: break
             default: events.append(event)
             }
         }
-        armAutologout()
+        // Only whole commands (or literal chunks) count as activity: a client trickling one octet at
+        // a time does not hold the connection open.
+        if !framed.isEmpty { armAutologout() }
         pump()
         if throttled, events.count > IMAPDefaults.maxQueuedCommands {
             logger.notice("command flood; closing", metadata: ["queued": "\(events.count)"])
@@ -84,6 +112,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
 
     /// Framed commands waiting while an earlier one runs, before the handler stops reading the socket.
     static let maxPendingEvents = 64
+    /// Octets of streamed APPEND literals handed to the file queue and not yet written.
+    private var unwrittenLiteralBytes = 0
     private var readingEnabled = true
 
     /// Backpressure, the one answer to both a client pipelining faster than commands complete and one
@@ -96,10 +126,14 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// of that, the client is flooding and gets `* BYE`.
     private func updateReading() {
         guard let context, !closed else { return }
-        if readingEnabled, throttled || events.count > Self.maxPendingEvents {
+        let literalBacklog = IMAPDefaults.unwrittenAppendBytes
+        let behind = throttled || events.count > Self.maxPendingEvents || unwrittenLiteralBytes > literalBacklog
+        if readingEnabled, behind {
             readingEnabled = false
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        } else if !readingEnabled, !throttled, events.count <= Self.maxPendingEvents / 2 {
+        } else if !readingEnabled, !throttled, events.count <= Self.maxPendingEvents / 2,
+            unwrittenLiteralBytes <= literalBacklog / 2
+        {
             readingEnabled = true
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             context.read()
@@ -179,15 +213,32 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         case .verifyCredentials(let username, let password):
             busy = true
             logger.info("login attempt", metadata: ["user": "\(username)"])
+            let throttle = defences.authThrottle
+            let address = context.remoteAddress?.ipAddress ?? "unknown"
+            if throttle?.check(address: address) == .refuse {
+                logger.notice("login refused: too many failed logins", metadata: ["remote": "\(address)"])
+                write([.untagged(.condition(.bye, nil, "Too many failed logins; try later"))], flush: true)
+                return close()
+            }
             let executor = self.executor
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.makeFutureWithTask {
+            let loop = context.eventLoop
+            loop.makeFutureWithTask {
                 await executor.verify(username: username, password: password)
             }.whenSuccess { ok in
                 let handler = bound.value
                 handler.logger.info(ok ? "login succeeded" : "login failed", metadata: ["user": "\(username)"])
                 if ok { handler.logger[metadataKey: "user"] = "\(username)" }
-                handler.resume(with: handler.session.credentialsVerified(ok))
+                guard let throttle else { return handler.credentialsChecked(handler.session.credentialsVerified(ok)) }
+                if ok {
+                    throttle.succeeded(address: address)
+                    return handler.credentialsChecked(handler.session.credentialsVerified(ok))
+                }
+                // Per address over all sessions and protocols, on top of the session's own pause.
+                loop.scheduleTask(in: TimeAmount(throttle.failed(address: address))) {
+                    let handler = bound.value
+                    handler.resume(with: handler.session.credentialsVerified(false))
+                }
             }
         case .execute(var request):
             busy = true
@@ -238,6 +289,12 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
+    /// The answer to a credential check: once logged in, the idle autologout replaces the login deadline.
+    private func credentialsChecked(_ newActions: [IMAPSession.Action]) {
+        if session.state != .notAuthenticated { armAutologout() }
+        resume(with: newActions)
+    }
+
     private func resume(with newActions: [IMAPSession.Action]) {
         busy = false
         actions.append(contentsOf: newActions)
@@ -284,13 +341,24 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
                 literals[id] = LiteralFile(literal: nil)
             }
         }
-        guard let file = literals[id], let literal = file.literal else { return }
+        guard let file = literals[id], let literal = file.literal, let context else { return }
+        // Counted until written: when the disk is slower than the network, reading stops (updateReading)
+        // instead of the chunks piling up in memory.
+        unwrittenLiteralBytes += chunk.count
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
         literalQueue.async {
-            guard !file.failed.withLock({ $0 }) else { return }
-            do {
-                try literal.write(chunk)
-            } catch {
-                file.failed.withLock { $0 = true }
+            if !file.failed.withLock({ $0 }) {
+                do {
+                    try literal.write(chunk)
+                } catch {
+                    file.failed.withLock { $0 = true }
+                }
+            }
+            loop.execute {
+                let handler = bound.value
+                handler.unwrittenLiteralBytes -= chunk.count
+                handler.updateReading()
             }
         }
     }
@@ -320,6 +388,9 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// The one timer, when it fires, re-arms itself for whatever is left of the allowed silence.
     private func armAutologout() {
         guard let context else { return }
+        // Before login the timer is a deadline from the connection's start, so a client that never
+        // logs in cannot stay by sending NOOPs; a successful login moves it on.
+        if session.state == .notAuthenticated, autologout != nil { return }
         lastActivity = context.eventLoop.now
         if autologout == nil { scheduleAutologout(at: lastActivity + autologoutTimeout) }
     }
@@ -327,8 +398,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var autologoutTimeout: TimeAmount {
         .seconds(
             Int64(
-                session.state == .notAuthenticated
-                    ? IMAPDefaults.unauthenticatedTimeoutSeconds : IMAPDefaults.idleTimeoutSeconds
+                session.state == .notAuthenticated ? defences.loginTimeoutSeconds : defences.idleTimeoutSeconds
             )
         )
     }

@@ -21,14 +21,26 @@ public final class IMAPServer: Sendable {
         public var maxFailedLogins: Int
         public var failedLoginDelayMilliseconds: Int
         public var serverName: String
+        /// Connections at once over all IMAP listeners; more get `* BYE` and are closed.
+        public var maxConnections: Int
+        /// Connections at once from one client address.
+        public var maxConnectionsPerAddress: Int
+        /// Timeouts and the shared failed-login throttle.
+        public var defences: IMAPChannelHandler.Defences
 
         public init(
             allowPlaintextAuth: Bool = false,
             appendLimit: Int = IMAPDefaults.appendLimit,
             maxFailedLogins: Int = IMAPDefaults.maxFailedLogins,
             failedLoginDelayMilliseconds: Int = IMAPDefaults.failedLoginDelayMilliseconds,
-            serverName: String = "correo"
+            serverName: String = "correo",
+            maxConnections: Int = IMAPDefaults.maxConnections,
+            maxConnectionsPerAddress: Int = IMAPDefaults.maxConnectionsPerAddress,
+            defences: IMAPChannelHandler.Defences = .init()
         ) {
+            self.maxConnections = maxConnections
+            self.maxConnectionsPerAddress = maxConnectionsPerAddress
+            self.defences = defences
             self.allowPlaintextAuth = allowPlaintextAuth
             self.appendLimit = appendLimit
             self.maxFailedLogins = maxFailedLogins
@@ -71,6 +83,7 @@ public final class IMAPServer: Sendable {
     private let channels = Locked<[any Channel]>([])
     private let connectionCounter = Locked<UInt64>(0)
     private let connections = Locked<[UInt64: any Channel]>([:])
+    private let counter: IMAPConnectionCounter
 
     public init(
         configuration: Configuration,
@@ -86,6 +99,10 @@ public final class IMAPServer: Sendable {
         self.tlsContext = tlsContext
         self.group = group
         self.logger = logger
+        self.counter = IMAPConnectionCounter(
+            maximumTotal: configuration.maxConnections,
+            maximumPerAddress: configuration.maxConnectionsPerAddress
+        )
     }
 
     /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
@@ -138,6 +155,16 @@ public final class IMAPServer: Sendable {
     }
 
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
+        let sync = channel.pipeline.syncOperations
+        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        if kind == .implicitTLS, let tlsContext {
+            try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
+        }
+        guard counter.admit(address: address) else {
+            logger.notice("connection refused: too many connections", metadata: ["remote": "\(address)"])
+            return try sync.addHandler(IMAPRefusingHandler())
+        }
+        channel.closeFuture.whenComplete { [counter] _ in counter.release(address: address) }
         let id = connectionCounter.withLock { counter in
             counter += 1
             return counter
@@ -159,15 +186,12 @@ public final class IMAPServer: Sendable {
             serverName: configuration.serverName
         )
         let executor = MailStoreExecutor(store: store, users: users, logger: connectionLogger)
-        let sync = channel.pipeline.syncOperations
-        if kind == .implicitTLS, let tlsContext {
-            try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
-        }
         try sync.addHandler(
             IMAPChannelHandler(
                 configuration: session,
                 executor: executor,
                 tlsContext: tlsContext,
+                defences: configuration.defences,
                 logger: connectionLogger
             )
         )

@@ -143,7 +143,11 @@ struct AddressListParser {
             var mailbox = addrSpec(inner)
             mailbox.displayName = name.isEmpty ? nil : name
             mailbox.route = route
-            if mailbox.localPart.isEmpty && mailbox.domain.isEmpty && name.isEmpty { return nil }
+            // Whether the element is empty is read from the tokens as written: a name that decodes to
+            // nothing (an undecodable RFC 2047 word) must not make the list shorter than its raw form.
+            if mailbox.localPart.isEmpty && mailbox.domain.isEmpty && !hasWords(element[start..<angle]) {
+                return nil
+            }
             return mailbox
         }
         guard element.contains(where: { if case .comment = $0 { return false } else { return true } }) else {
@@ -211,6 +215,16 @@ struct AddressListParser {
             }
         }
         return Mailbox(localPart: Charset.decodeUndeclared(local), domain: Charset.decodeUndeclared(domain))
+    }
+
+    /// Whether `tokens` hold a word (an atom or a non-empty quoted string) a phrase would be made of.
+    func hasWords(_ tokens: ArraySlice<AddressToken>) -> Bool {
+        tokens.contains { token in
+            switch token {
+            case .atom(let bytes), .quoted(let bytes): return !bytes.isEmpty
+            default: return false
+            }
+        }
     }
 
     /// display-name = phrase: words joined by single spaces, then RFC 2047 words decoded (also

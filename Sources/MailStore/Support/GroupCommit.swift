@@ -1,48 +1,92 @@
+import Dispatch
 import Foundation
 
-/// Group commit for directory fsyncs: every caller that renamed or linked a file into a folder asks
-/// for that folder to be synced; callers that arrive while a sync is running wait for the next one
-/// (their rename may have come after that sync started), and one fsync answers everybody waiting.
-/// Nobody is resumed before an fsync that began after their request.
-final class DirectorySyncer: Sendable {
-    private struct Folder {
+/// Group commit: callers hand in work that must reach the disk before they are answered; one committer
+/// takes everything waiting, makes it durable together (`process`, with as few syncs as its protocol
+/// allows), answers everybody in that batch, then starts again with whoever arrived meanwhile.
+///
+/// There is no timer: a lone caller is served at once, and a batch grows by itself while the previous
+/// one is on the disk, so the batch size follows the load. Nobody is answered before the syncs of the
+/// batch that holds their item have finished.
+final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
+    typealias Process = @Sendable ([Item]) -> [Result<Output, any Error>]
+
+    private typealias Waiter = (item: Item, continuation: CheckedContinuation<Output, any Error>)
+
+    private struct State {
         var running = false
-        var waiting: [CheckedContinuation<Void, Error>] = []
+        var waiting: [Waiter] = []
     }
 
-    private let folders = LockedValue([String: Folder]())
+    private let state = LockedValue(State())
+    /// A serial queue: on Linux it gets a thread of its own when busy (overcommit), so the committer
+    /// never waits for the few threads of a width-limited concurrent queue.
+    private let queue: DispatchQueue
+    private let process: Process
 
-    /// Returns once an fsync of `path` that started after this call has finished.
-    func sync(_ path: String) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            let start = folders.withLock { folders -> Bool in
-                folders[path, default: Folder()].waiting.append(continuation)
-                if folders[path]?.running == true { return false }
-                folders[path]?.running = true
+    init(label: String = "correo.mailstore.group-commit", process: @escaping Process) {
+        queue = DispatchQueue(label: label, qos: .userInitiated)
+        self.process = process
+    }
+
+    /// Items waiting for the next batch (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// Returns once `item` was processed in a batch (its syncs done), with its own result.
+    func commit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool in
+                state.waiting.append((item, continuation))
+                guard !state.running else { return false }
+                state.running = true
                 return true
             }
-            if start { runRound(path) }
+            if start { queue.async { self.drain() } }
         }
     }
 
-    /// Syncs once for everybody waiting now, then again for anybody who arrived meanwhile.
-    private func runRound(_ path: String) {
-        let batch = folders.withLock { folders -> [CheckedContinuation<Void, Error>] in
-            let waiting = folders[path]?.waiting ?? []
-            folders[path]?.waiting = []
-            return waiting
-        }
-        Task.detached {
-            let result = await BlockingIO.run { Result { try POSIX.syncDirectory(path) } }
-            for continuation in batch { continuation.resume(with: result) }
-            let again = self.folders.withLock { folders -> Bool in
-                if folders[path]?.waiting.isEmpty ?? true {
-                    folders[path] = nil
-                    return false
-                }
-                return true
+    private func drain() {
+        while true {
+            let batch = state.withLock { state -> [Waiter] in
+                let batch = state.waiting
+                state.waiting = []
+                if batch.isEmpty { state.running = false }
+                return batch
             }
-            if again { self.runRound(path) }
+            guard !batch.isEmpty else { return }
+            let results = process(batch.map(\.item))
+            for (index, waiter) in batch.enumerated() {
+                let result = index < results.count ? results[index] : .failure(MailStoreError.deliveryFinished)
+                waiter.continuation.resume(with: result)
+            }
         }
+    }
+}
+
+/// Runs blocking calls (fsyncs) side by side, each on a thread of its own, and waits for all of them.
+///
+/// Why side by side: on ext4 an fsync either waits for a journal commit or, when its inode's transaction
+/// has already committed, sends a cache flush of its own; N fsyncs one after another cost N flushes
+/// (measured: 2–4 ms each here under load), while N concurrent ones join the same commit and the block
+/// layer merges their flushes into one.
+enum ParallelSync {
+    /// Serial queues are overcommit queues in Linux's libdispatch: each gets its own thread when busy.
+    private static let lanes = (0..<MailStoreDefaults.deliverySyncThreads).map {
+        DispatchQueue(label: "correo.mailstore.sync.\($0)", qos: .userInitiated)
+    }
+
+    /// `work` applied to each element, in order; a single element runs on the calling thread.
+    static func map<T: Sendable, R: Sendable>(_ items: [T], _ work: @escaping @Sendable (T) -> R) -> [R] {
+        if items.count <= 1 { return items.map(work) }
+        let results = LockedValue([R?](repeating: nil, count: items.count))
+        let group = DispatchGroup()
+        for (index, item) in items.enumerated() {
+            lanes[index % lanes.count].async(group: group) {
+                let result = work(item)
+                results.withLock { $0[index] = result }
+            }
+        }
+        group.wait()
+        return results.withLock { $0.compactMap { $0 } }
     }
 }

@@ -1,0 +1,142 @@
+import Logging
+import MailStore
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import IMAPServer
+
+/// Accepts bob/pw; every mailbox command succeeds.
+private struct PasswordExecutor: IMAPCommandExecuting {
+    func verify(username: String, password: String) async -> Bool { username == "bob" && password == "pw" }
+    func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
+        CommandOutcome(responses: [.ok(request.tag, "\(request.command.name) completed")])
+    }
+    func idle(sink: ResponseSink) async {}
+    func makeStreamedLiteral() throws -> any StreamedLiteral { throw CancellationError() }
+    func close() async {}
+}
+
+private func connect(
+    _ defences: IMAPChannelHandler.Defences,
+    from address: String = "192.0.2.1"
+) async throws -> NIOAsyncTestingChannel {
+    let handler = IMAPChannelHandler(
+        configuration: .init(allowPlaintextAuth: true, failedLoginDelayMilliseconds: 0),
+        executor: PasswordExecutor(),
+        tlsContext: nil,
+        defences: defences,
+        logger: Logger(label: "test")
+    )
+    let channel = try await NIOAsyncTestingChannel(handler: handler)
+    try await channel.connect(to: SocketAddress(ipAddress: address, port: 1143))
+    _ = try await output(channel, until: "\r\n")
+    return channel
+}
+
+private func send(_ channel: NIOAsyncTestingChannel, _ text: String) async throws {
+    try await channel.writeInbound(ByteBuffer(string: text))
+}
+
+private func output(_ channel: NIOAsyncTestingChannel, until marker: String) async throws -> String {
+    var text = ""
+    while !text.contains(marker) {
+        var buffer = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
+        text += buffer.readString(length: buffer.readableBytes) ?? ""
+    }
+    return text
+}
+
+/// Moves virtual time on in small steps until the output contains `marker` (pauses are timers).
+private func output(_ channel: NIOAsyncTestingChannel, advancingUntil marker: String) async throws -> String {
+    var text = ""
+    for _ in 0..<2000 where !text.contains(marker) {
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(5))
+        if var buffer = try await channel.readOutbound(as: ByteBuffer.self) {
+            text += buffer.readString(length: buffer.readableBytes) ?? ""
+        } else {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+    return text
+}
+
+@Suite(.timeLimit(.minutes(1))) struct HostileClientTests {
+    let defences = IMAPChannelHandler.Defences(loginTimeoutSeconds: 60, idleTimeoutSeconds: 1800)
+
+    @Test func commandsBeforeLoginDoNotPostponeTheLoginDeadline() async throws {
+        let channel = try await connect(defences)
+        await channel.testingEventLoop.advanceTime(by: .seconds(30))
+        try await send(channel, "a NOOP\r\n")
+        _ = try await output(channel, until: "a OK")
+        await channel.testingEventLoop.advanceTime(by: .seconds(29))
+        try await send(channel, "b NOOP\r\nc CAPA")
+        _ = try await output(channel, until: "b OK")
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await output(channel, until: "\r\n") == "* BYE Autologout; idle for too long\r\n")
+        try await channel.closeFuture.get()
+    }
+
+    @Test func afterLoginTheIdleAutologoutApplies() async throws {
+        let channel = try await connect(defences)
+        await channel.testingEventLoop.advanceTime(by: .seconds(59))
+        try await send(channel, "a LOGIN bob pw\r\n")
+        _ = try await output(channel, advancingUntil: "a OK")
+        await channel.testingEventLoop.advanceTime(by: .seconds(1800 - 1))
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await output(channel, until: "\r\n") == "* BYE Autologout; idle for too long\r\n")
+    }
+
+    @Test func aTrickledCommandAfterLoginDoesNotPostponeTheAutologout() async throws {
+        let channel = try await connect(defences)
+        try await send(channel, "a LOGIN bob pw\r\n")
+        _ = try await output(channel, advancingUntil: "a OK")
+        for octet in "b NOOP" {
+            await channel.testingEventLoop.advanceTime(by: .seconds(299))
+            try await send(channel, String(octet))
+        }
+        await channel.testingEventLoop.advanceTime(by: .seconds(1800 - 6 * 299 - 1))
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
+        await channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await output(channel, until: "\r\n") == "* BYE Autologout; idle for too long\r\n")
+    }
+
+    @Test func failuresFromOneAddressAddUpOverConnectionsUntilRefused() async throws {
+        var defences = self.defences
+        defences.authThrottle = AuthThrottle(policy: .init(delayPerFailure: .zero, failuresBeforeBlock: 2))
+        for _ in 0..<2 {
+            let channel = try await connect(defences)
+            try await send(channel, "a LOGIN bob wrong\r\n")
+            #expect(try await output(channel, advancingUntil: "a NO").contains("a NO [AUTHENTICATIONFAILED]"))
+        }
+        let refused = try await connect(defences)
+        try await send(refused, "a LOGIN bob pw\r\n")
+        #expect(try await output(refused, until: "\r\n") == "* BYE Too many failed logins; try later\r\n")
+        try await refused.closeFuture.get()
+        let other = try await connect(defences, from: "192.0.2.2")
+        try await send(other, "a LOGIN bob pw\r\n")
+        #expect(try await output(other, advancingUntil: "a OK").contains("a OK"))
+    }
+}
+
+@Suite struct ConnectionCounterTests {
+    @Test func admitsUpToThePerAddressLimit() {
+        let counter = IMAPConnectionCounter(maximumTotal: 100, maximumPerAddress: 3)
+        #expect((0..<3).allSatisfy { _ in counter.admit(address: "192.0.2.1") })
+        #expect(counter.admit(address: "192.0.2.1") == false)
+        #expect(counter.admit(address: "192.0.2.2"))
+        counter.release(address: "192.0.2.1")
+        #expect(counter.admit(address: "192.0.2.1"))
+    }
+
+    @Test func admitsUpToTheTotalLimit() {
+        let counter = IMAPConnectionCounter(maximumTotal: 2, maximumPerAddress: 5)
+        #expect(counter.admit(address: "192.0.2.1"))
+        #expect(counter.admit(address: "192.0.2.2"))
+        #expect(counter.admit(address: "192.0.2.3") == false)
+        counter.release(address: "192.0.2.2")
+        #expect(counter.admit(address: "192.0.2.3"))
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import MailStore
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import SMTPServer
+
+/// One SMTP handler on a testing channel (virtual time) from a given client address.
+private struct Connection {
+    let channel = NIOAsyncTestingChannel()
+
+    init(settings: SMTPServerHandler.Settings, address: String = "192.0.2.1") async throws {
+        try await channel.testingEventLoop.executeInContext { [channel] in
+            let session = SMTPSession(
+                configuration: SessionHarness.configuration(allowPlaintextAuth: true),
+                connectionID: "t1",
+                clientAddress: address
+            )
+            try channel.pipeline.syncOperations.addHandler(
+                SMTPServerHandler(
+                    session: session,
+                    target: MemoryDelivery(),
+                    authenticator: StaticAuthenticator(),
+                    tlsContext: nil,
+                    settings: settings,
+                    logger: .init(label: "test")
+                )
+            )
+        }
+        try await channel.connect(to: SocketAddress(ipAddress: address, port: 2525)).get()
+    }
+
+    func send(_ text: String) async throws { try await channel.writeInbound(ByteBuffer(string: text)) }
+
+    func output() async throws -> String {
+        var text = ""
+        while let buffer = try await channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+        return text
+    }
+
+    func waitFor(_ expected: String) async throws -> String {
+        var text = try await output()
+        while !text.contains(expected) {
+            text += String(buffer: try await channel.waitForOutboundWrite(as: ByteBuffer.self))
+        }
+        return text
+    }
+
+    /// AUTH PLAIN for alice@example.test with `password`; returns the reply.
+    func authenticate(_ password: String) async throws -> String {
+        let response = Data("\0alice@example.test\0\(password)".utf8).base64EncodedString()
+        try await send("AUTH PLAIN \(response)\r\n")
+        return try await waitFor("\r\n")
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct HostileClientHandlerTests {
+    let timeout = SMTPServerHandler.Settings(idleTimeout: .seconds(300), authenticationFailureDelay: .zero)
+
+    @Test func aTrickledCommandLineDoesNotRestartTheTimeout() async throws {
+        let connection = try await Connection(settings: timeout)
+        _ = try await connection.output()
+        for _ in 0..<29 {
+            await connection.channel.testingEventLoop.advanceTime(by: .seconds(10))
+            try await connection.send("N")
+        }
+        await connection.channel.testingEventLoop.advanceTime(by: .seconds(9))
+        #expect(try await connection.output() == "")
+        await connection.channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await connection.output() == "421 4.4.2 Timeout; closing connection\r\n")
+        try await connection.channel.closeFuture.get()
+    }
+
+    @Test func aWholeCommandLineRestartsTheTimeout() async throws {
+        let connection = try await Connection(settings: timeout)
+        _ = try await connection.output()
+        await connection.channel.testingEventLoop.advanceTime(by: .seconds(299))
+        try await connection.send("NOOP\r\n")
+        await connection.channel.testingEventLoop.advanceTime(by: .seconds(299))
+        #expect(try await connection.output() == "250 2.0.0 OK\r\n")
+        await connection.channel.testingEventLoop.advanceTime(by: .seconds(1))
+        #expect(try await connection.output() == "421 4.4.2 Timeout; closing connection\r\n")
+    }
+
+    @Test func failuresFromOneAddressAddUpOverConnectionsUntilRefused() async throws {
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .zero, failuresBeforeBlock: 2))
+        var settings = timeout
+        settings.authThrottle = throttle
+        for _ in 0..<2 {
+            let connection = try await Connection(settings: settings)
+            try await connection.send("EHLO c\r\n")
+            _ = try await connection.waitFor("250 ")
+            #expect(try await connection.authenticate("wrong").hasPrefix("535 5.7.8"))
+        }
+        let refused = try await Connection(settings: settings)
+        try await refused.send("EHLO c\r\n")
+        _ = try await refused.waitFor("250 ")
+        #expect(try await refused.authenticate("secret") == "421 4.7.0 Too many failed logins; try later\r\n")
+        try await refused.channel.closeFuture.get()
+        // Another address is not affected.
+        let other = try await Connection(settings: settings, address: "192.0.2.2")
+        try await other.send("EHLO c\r\n")
+        _ = try await other.waitFor("250 ")
+        #expect(try await other.authenticate("secret").hasPrefix("235 "))
+    }
+
+    @Test func aSuccessClearsTheAddressFailures() async throws {
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .zero, failuresBeforeBlock: 2))
+        var settings = timeout
+        settings.authThrottle = throttle
+        let connection = try await Connection(settings: settings)
+        try await connection.send("EHLO c\r\n")
+        _ = try await connection.waitFor("250 ")
+        #expect(try await connection.authenticate("wrong").hasPrefix("535 5.7.8"))
+        #expect(try await connection.authenticate("secret").hasPrefix("235 "))
+        #expect(throttle.check(address: "192.0.2.1") == .allow)
+        #expect(throttle.trackedAddresses == 0)
+    }
+}
