@@ -14,7 +14,27 @@ public struct SMTPReply: Hashable, Sendable, CustomStringConvertible {
     public init(code: Int, _ enhancedCode: EnhancedStatusCode? = nil, lines: [String]) {
         self.code = code
         self.enhancedCode = enhancedCode
-        self.lines = lines.isEmpty ? [""] : lines
+        self.lines = lines.isEmpty ? [""] : lines.map { Self.clamped($0, enhancedCode: enhancedCode) }
+    }
+
+    /// RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, CRLF included.
+    public static let maximumLineLength = 512
+
+    /// `line` cut so that its reply line fits `maximumLineLength`, the cut marked by "...": replies that
+    /// echo what a client sent (an unknown parameter's keyword) must not grow past the limit with it.
+    static func clamped(_ line: String, enhancedCode: EnhancedStatusCode?) -> String {
+        // "250-" or "250 ", the enhanced code and its space, CRLF.
+        let room = maximumLineLength - 4 - 2 - (enhancedCode.map { $0.description.utf8.count + 1 } ?? 0)
+        guard line.utf8.count > room else { return line }
+        var kept = String.UnicodeScalarView()
+        var length = 0
+        for scalar in line.unicodeScalars {
+            let size = String(scalar).utf8.count
+            guard length + size <= room - 3 else { break }
+            kept.append(scalar)
+            length += size
+        }
+        return String(kept) + "..."
     }
 
     public init(code: Int, _ enhancedCode: EnhancedStatusCode? = nil, _ text: String) {

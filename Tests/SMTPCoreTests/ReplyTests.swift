@@ -8,6 +8,21 @@ import Testing
         #expect(String(buffer: reply.encoded) == "250 2.1.0 Sender OK\r\n")
     }
 
+    /// RFC 5321 4.5.3.1.5: 512 octets a line with CRLF; text that fits exactly is kept, one more is cut.
+    @Test func linesAreCutToTheReplyLineLimit() {
+        let code = EnhancedStatusCode(5, 5, 4)
+        let room = 512 - "555 5.5.4 ".utf8.count - 2
+        let fits = SMTPReply(code: 555, code, String(repeating: "a", count: room))
+        #expect(fits.lines == [String(repeating: "a", count: room)])
+        #expect(String(buffer: fits.encoded).utf8.count == 512)
+        let over = SMTPReply(code: 555, code, String(repeating: "a", count: room + 1))
+        #expect(over.lines == [String(repeating: "a", count: room - 3) + "..."])
+        #expect(String(buffer: over.encoded).utf8.count == 512)
+        let plain = SMTPReply(code: 250, nil, lines: ["ok", String(repeating: "é", count: 400)])
+        #expect(plain.lines[0] == "ok")
+        #expect(plain.lines[1].utf8.count <= 512 - 6 && plain.lines[1].hasSuffix("..."))
+    }
+
     @Test func multiLineRepeatsCodeAndEnhancedCode() {
         let reply = SMTPReply(code: 214, EnhancedStatusCode(2, 0, 0), lines: ["one", "two", "three"])
         #expect(String(buffer: reply.encoded) == "214-2.0.0 one\r\n214-2.0.0 two\r\n214 2.0.0 three\r\n")

@@ -7,9 +7,12 @@ import Testing
 /// Inputs the smtp-session fuzz harness (fuzz/harnesses/smtp-session.swift) found, kept as tests. The
 /// reproducers themselves stay in fuzz/corpus/smtp-session/ as seeds.
 @Suite struct FuzzRegressionTests {
-    /// RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, CRLF included ("250-" or "250 " is 4).
+    /// RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, CRLF included. The lengths of the
+    /// encoded lines that are longer.
     static func overlongLines(_ actions: [SMTPSession.Action]) -> [Int] {
-        SessionHarness.replies(actions).flatMap(\.lines).map { $0.utf8.count + 6 }.filter { $0 > 512 }
+        SessionHarness.replies(actions).flatMap { reply in
+            String(buffer: reply.encoded).components(separatedBy: "\r\n").dropLast().map { $0.utf8.count + 2 }
+        }.filter { $0 > 512 }
     }
 
     /// The reproducer's EHLO argument, 497 octets: "c", runs of "y" joined by "HL(O", a stray tail.
@@ -38,5 +41,19 @@ import Testing
         #expect(Self.overlongLines(actions).isEmpty)
         #expect(SessionHarness.codes(actions).first == 250)
         #expect(!harness.session.isClosed)
+    }
+
+    /// crash-55cdcced (hour-long run, 26 Nov 2026): an unknown MAIL FROM parameter of ~460 octets was
+    /// echoed whole in `555 5.5.4 Parameter … not recognized`, a 513-octet line. Every reply line is now
+    /// cut to fit (SMTPReply.clamped), whatever it echoes.
+    @Test func anOverlongUnknownParameterIsEchoedWithinTheLineLimit() throws {
+        var harness = SessionHarness()
+        harness.codes("EHLO client.example\r\n")
+        let keyword = "X" + String(repeating: "Y", count: 470)
+        let actions = harness.send("MAIL FROM:<alice@example.test> \(keyword)=1\r\n")
+        #expect(SessionHarness.codes(actions) == [555])
+        #expect(Self.overlongLines(actions).isEmpty)
+        let line = try #require(SessionHarness.replies(actions).first?.lines.first)
+        #expect(line.hasPrefix("Parameter XYYY") && line.hasSuffix("..."))
     }
 }

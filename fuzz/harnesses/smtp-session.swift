@@ -80,8 +80,11 @@ struct HandlerModel {
                     fuzzCheck((200..<600).contains(reply.code), "reply code \(reply.code)")
                     fuzzCheck(!reply.lines.isEmpty, "reply without lines")
                     // RFC 5321 4.5.3.1.5: a reply line is at most 512 octets with its CRLF.
+                    // The code and its separator, the enhanced code and its space, CRLF.
+                    let overhead = 4 + (reply.enhancedCode.map { $0.description.utf8.count + 1 } ?? 0) + 2
                     for line in reply.lines {
-                        fuzzCheck(line.utf8.count + 6 <= 512, "reply line of \(line.utf8.count) octets")
+                        let octets = line.utf8.count + overhead
+                        fuzzCheck(octets <= 512, "reply line of \(octets) octets")
                         fuzzCheck(!line.utf8.contains(0x0A) && !line.utf8.contains(0x0D), "CR or LF in a reply")
                     }
                 case .startTLS:
