@@ -51,3 +51,14 @@ import Testing
     let raw = Address.parseList(input, decodingEncodedWords: false)
     #expect(decoded.count == raw.count, "decoded \(decoded) raw \(raw)")
 }
+
+/// fuzz/harnesses/address.swift (second hour-long run): `t@` + U+030C COMBINING CARON is a valid
+/// addr-spec (RFC 6532 allows UTF-8 in the domain), but `Mailbox(_:)` split it at a Character `@`,
+/// which the combining mark had merged into one grapheme: no domain. It splits at the scalar now.
+@Test func fuzzCombiningMarkAfterTheAtSignStillSplitsTheAddress() {
+    let text = String(decoding: [0x74, 0x40, 0xCC, 0x8C], as: UTF8.self)
+    let mailbox = Mailbox(text)
+    #expect(mailbox.localPart == "t")
+    #expect(mailbox.domain == "\u{30C}")
+    #expect(!EmailAddress.isValid(text) || !mailbox.domain.isEmpty)
+}

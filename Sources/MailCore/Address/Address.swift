@@ -21,12 +21,15 @@ public struct Mailbox: Sendable, Hashable, CustomStringConvertible {
 
     /// Makes a mailbox from `local@domain` (split at the last `@`) and an optional name.
     public init(_ address: String, displayName: String? = nil) {
-        if let at = address.lastIndex(of: "@") {
-            var local = String(address[..<at])
+        // The `@` is looked for among scalars, not Characters: a combining mark after it (`t@\u{30C}`)
+        // makes one grapheme of the two, which a Character search would not find.
+        let scalars = address.unicodeScalars
+        if let at = scalars.lastIndex(of: "@") {
+            var local = String(scalars[..<at])
             if local.count >= 2, local.hasPrefix("\""), local.hasSuffix("\"") {
                 local = String(local.dropFirst().dropLast())
             }
-            self.init(displayName: displayName, localPart: local, domain: String(address[address.index(after: at)...]))
+            self.init(displayName: displayName, localPart: local, domain: String(scalars[scalars.index(after: at)...]))
         } else {
             self.init(displayName: displayName, localPart: address, domain: "")
         }
