@@ -3,7 +3,8 @@
 Dovecot: a generated dovecot.conf in its own folder (base_dir, state, logs, index and control files all
 there), passwd-file authentication on STORAGE/passwords.txt (`email:password` lines are valid passwd-file
 lines; the password scheme is PLAIN), mail in STORAGE/USER/ (Maildir), mail processes as `nobody`.
-correo: `correo imapd -s STORAGE -p PORT --imaps-port 0 --allow-plaintext-auth --bind 127.0.0.1`.
+correo: `correo imapd -s STORAGE -p PORT --imaps-port 0 --allow-plaintext-auth --bind 127.0.0.1
+--max-connections N --max-connections-per-address N` (N = clients + 100, as Dovecot's limits).
 """
 
 import os
@@ -183,7 +184,10 @@ class Correo:
         log = open(os.path.join(self.dir, "correo-imapd.log"), "ab")
         self.proc = subprocess.Popen(
             [self.binary, "imapd", "-s", self.storage, "-p", str(self.port), "--imaps-port", "0",
-             "--allow-plaintext-auth", "--bind", "127.0.0.1"],
+             "--allow-plaintext-auth", "--bind", "127.0.0.1",
+             # Every client comes from 127.0.0.1: the caps are raised as Dovecot's are (n + 100).
+             "--max-connections", str(self.max_clients + 100),
+             "--max-connections-per-address", str(self.max_clients + 100)],
             stdout=log, stderr=log, preexec_fn=lambda: raise_nofile(2 * self.max_clients + 1000))
         wait_port(self.port, proc=self.proc)
         return self.proc.pid
