@@ -83,7 +83,11 @@ public enum SMTPClient {
             sslContext =
                 tls == .none ? nil : try NIOSSLContext(configuration: tlsConfiguration ?? makeTLSConfiguration(trust))
         } catch {
-            throw .connectionFailed("TLS configuration: \(error)")
+            // An unreadable --cafile is the usual cause: say which file, not BoringSSL's codes.
+            if case .certificateAuthorities(let pemFile) = trust, tlsConfiguration == nil {
+                throw .connectionFailed("cannot read trusted certificates from \(pemFile)")
+            }
+            throw .connectionFailed("TLS configuration: \(TLSFailure(error))")
         }
         // SNI and certificate names take a host name; for an IP address NIOSSL checks the peer address instead.
         let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
@@ -128,9 +132,10 @@ public enum SMTPClient {
         do {
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
-            ready.fail(SMTPClientError.connectionFailed("\(host):\(port): \(error)"))
-            handlerAdded.fail(SMTPClientError.connectionFailed("\(host):\(port): \(error)"))
-            throw .connectionFailed("\(host):\(port): \(error)")
+            let failure = SMTPClientError.cannotConnect(host: host, port: port, reason: ConnectFailure(error))
+            ready.fail(failure)
+            handlerAdded.fail(failure)
+            throw failure
         }
         let started = handlerAdded.futureResult.and(ready.futureResult).map { bound, capabilities in
             SMTPConnection.Session(handler: bound, capabilities: capabilities, isTLSActive: bound.value.isTLSActive)

@@ -3,8 +3,12 @@ import SMTPCore
 /// Why the client could not connect, authenticate or send. Every case that comes from the server carries
 /// its reply, exact text included.
 public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The TCP connection (or the TLS handshake) failed.
+    /// The connection failed once open (reset, an unusable TLS configuration), in the system's words.
     case connectionFailed(String)
+    /// The TCP connection to `host`:`port` could not be opened.
+    case cannotConnect(host: String, port: Int, reason: ConnectFailure)
+    /// The TLS handshake (implicit or after STARTTLS) failed.
+    case tlsHandshakeFailed(TLSFailure)
     /// The server closed the connection when a reply was due.
     case connectionClosed
     /// No reply came in time.
@@ -57,6 +61,7 @@ public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible 
     public var isTransient: Bool {
         switch self {
         case .connectionFailed, .connectionClosed, .timeout, .serviceNotAvailable: true
+        case .cannotConnect(_, _, let reason): reason != .unknownHost
         case .greetingRejected(let reply), .heloRejected(let reply), .senderRejected(let reply),
             .dataRejected(let reply), .authenticationFailed(let reply), .startTLSRejected(let reply):
             reply.isTransientFailure
@@ -90,7 +95,9 @@ public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible 
     /// A message a user can act on.
     public var description: String {
         switch self {
-        case .connectionFailed(let why): "could not connect: \(why)"
+        case .connectionFailed(let why): "the connection failed: \(why)"
+        case .cannotConnect(let host, let port, let reason): "could not connect to \(host):\(port): \(reason)"
+        case .tlsHandshakeFailed(let reason): "the TLS handshake failed: \(reason)"
         case .connectionClosed: "the server closed the connection"
         case .timeout: "the server did not answer in time"
         case .greetingRejected(let reply): "the server refused the connection: \(reply)"

@@ -120,7 +120,13 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        fail(.connectionFailed(String(describing: error)), context: context)
+        if TLSFailure.isTLSError(error) {
+            fail(.tlsHandshakeFailed(TLSFailure(error)), context: context)
+        } else if let error = error as? IOError {
+            fail(.connectionFailed(ConnectFailure.systemMessage(error.errnoCode)), context: context)
+        } else {
+            fail(.connectionFailed(String(describing: error)), context: context)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -196,7 +202,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             let tls = try NIOSSLClientHandler(context: startTLSContext, serverHostname: serverHostname)
             try context.pipeline.syncOperations.addHandler(tls, position: .first)
         } catch {
-            fail(.connectionFailed("TLS: \(error)"), context: context)
+            fail(.tlsHandshakeFailed(TLSFailure(error)), context: context)
             return
         }
         // NIOSSL holds writes until the handshake has succeeded (and fails them, with errorCaught, if it does

@@ -8,21 +8,31 @@ import NIOSSL
 import Glibc
 #endif
 
-/// Delivers into correo's Maildir store (MailStore): recipients are the users it knows, messages are
-/// written into STORAGE/tmp/ as they arrive (on a thread pool, never on an event loop) and made durable
-/// in each recipient's new/ before `deliver(to:)` returns.
+/// Delivers into correo's Maildir store (MailStore): recipients are the users it knows (or, with
+/// `acceptsUnknownRecipients`, any address at a local domain), messages are written into STORAGE/tmp/ as
+/// they arrive (on a thread pool, never on an event loop) and made durable in each recipient's new/
+/// before `deliver(to:)` returns.
 public struct MailStoreDelivery: SMTPDeliveryTarget {
     public let store: MailStore
+    /// The original tool's rule: every local part at a local domain is a mailbox, its Maildir made at the
+    /// first delivery. Off by default (`correo serve`): unknown users get `550 5.1.1` at RCPT, so that
+    /// typos and dictionary attacks neither fill the disk nor draw bounces to forged senders.
+    public let acceptsUnknownRecipients: Bool
     private let threadPool: NIOThreadPool
 
-    public init(store: MailStore, threadPool: NIOThreadPool = .singleton) {
+    public init(store: MailStore, acceptsUnknownRecipients: Bool = false, threadPool: NIOThreadPool = .singleton) {
         self.store = store
+        self.acceptsUnknownRecipients = acceptsUnknownRecipients
         self.threadPool = threadPool
     }
 
-    /// MailStore names users by their lower-cased address.
+    /// MailStore names users by their lower-cased address; an address that cannot name a Maildir folder
+    /// (a "/", a leading ".", control octets) is never a mailbox, whatever the rule.
     public func mailbox(for address: String) async -> String? {
-        await store.userExists(address) ? address.lowercased() : nil
+        if acceptsUnknownRecipients {
+            return (try? store.userDirectory(for: address)) == nil ? nil : address.lowercased()
+        }
+        return await store.userExists(address) ? address.lowercased() : nil
     }
 
     public func beginMessage() async throws -> any SMTPIncomingMessage {

@@ -5,7 +5,7 @@ import CorreoServer
 struct IMAPD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imapd",
-        abstract: "Run only the IMAP servers; -p sets the IMAP (STARTTLS) port as in the original tool."
+        abstract: "Run the original tool's IMAP server: -p sets its (STARTTLS) port; IMAPS only when asked."
     )
 
     @OptionGroup var server: ServerOptions
@@ -13,7 +13,7 @@ struct IMAPD: AsyncParsableCommand {
     @Option(name: [.customShort("p"), .customLong("port")], help: "The IMAP (STARTTLS) port. [CORREO_IMAP_PORT, default 1143]")
     var port: Int?
 
-    @Option(help: "IMAP over implicit TLS; 0 turns it off. [CORREO_IMAPS_PORT, default 1993]")
+    @Option(help: "IMAP over implicit TLS. [CORREO_IMAPS_PORT, default 0: off]")
     var imapsPort: Int?
 
     func run() async throws {
@@ -23,7 +23,8 @@ struct IMAPD: AsyncParsableCommand {
             submission: 0,
             smtps: 0,
             imap: try resolvePort(port, "IMAP_PORT", default: defaults.imap),
-            imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: defaults.imaps)
+            // The original ran one IMAP server on one port; IMAPS is opened when asked for.
+            imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: 0)
         )
         try await runServer(try server.configuration(ports: ports), protocols: .imap)
     }

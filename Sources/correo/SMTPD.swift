@@ -5,7 +5,12 @@ import CorreoServer
 struct SMTPD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtpd",
-        abstract: "Run only the SMTP servers; -p sets the MX-style SMTP port as in the original tool."
+        abstract: "Run the original tool's SMTP server: -p sets its port; submission listeners only when asked.",
+        discussion: """
+            As the original: any address at a -d domain gets mail, its Maildir made at the first delivery \
+            (--no-accept-unknown-recipients refuses users not in passwords.txt), on one port. \
+            --submission-port and --smtps-port open the AUTH listeners too.
+            """
     )
 
     @OptionGroup var server: ServerOptions
@@ -13,21 +18,27 @@ struct SMTPD: AsyncParsableCommand {
     @Option(name: [.customShort("p"), .customLong("port")], help: "The SMTP (STARTTLS) port. [CORREO_SMTP_PORT, default 2525]")
     var port: Int?
 
-    @Option(help: "Submission: STARTTLS, then AUTH; 0 turns it off. [CORREO_SUBMISSION_PORT, default 2587]")
+    @Option(help: "Submission: STARTTLS, then AUTH. [CORREO_SUBMISSION_PORT, default 0: off]")
     var submissionPort: Int?
 
-    @Option(help: "Submission over implicit TLS; 0 turns it off. [CORREO_SMTPS_PORT, default 2465]")
+    @Option(help: "Submission over implicit TLS. [CORREO_SMTPS_PORT, default 0: off]")
     var smtpsPort: Int?
 
     func run() async throws {
         let defaults = CorreoConfiguration.Ports.defaults
         let ports = CorreoConfiguration.Ports(
             smtp: try resolvePort(port, "SMTP_PORT", default: defaults.smtp),
-            submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: defaults.submission),
-            smtps: try resolvePort(smtpsPort, "SMTPS_PORT", default: defaults.smtps),
+            // The original ran one SMTP server on one port; the AUTH listeners are opened when asked for.
+            submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: 0),
+            smtps: try resolvePort(smtpsPort, "SMTPS_PORT", default: 0),
             imap: 0,
             imaps: 0
         )
-        try await runServer(try server.configuration(ports: ports), protocols: .smtp)
+        // The original's rule: any address at a -d domain gets mail, its Maildir made at first delivery;
+        // the operator writes passwords.txt afterwards to open those Maildirs to IMAP.
+        try await runServer(
+            try server.configuration(ports: ports, acceptsUnknownRecipients: true),
+            protocols: .smtp
+        )
     }
 }

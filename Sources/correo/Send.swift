@@ -49,8 +49,13 @@ struct Send: AsyncParsableCommand {
     @Option(help: "An HTML body template; with -m, both go as multipart/alternative.")
     var html: String?
 
-    @Option(help: "starttls (required), implicit, or none (plain text, with a warning). [default starttls]")
-    var tls: TLSChoice = .starttls
+    @Option(
+        help: """
+            starttls (required), implicit, or none (plain text, with a warning). [default starttls; for this \
+            machine (localhost, 127.0.0.0/8, ::1) STARTTLS when offered]
+            """
+    )
+    var tls: TLSChoice?
 
     @Option(help: "The user name for SMTP AUTH.")
     var user: String?
@@ -85,9 +90,7 @@ struct Send: AsyncParsableCommand {
     )
     var connections: Int = MailMergeDefaults.connections
 
-    enum TLSChoice: String, ExpressibleByArgument, CaseIterable {
-        case starttls, implicit, none
-    }
+    typealias TLSChoice = SendSecurity.Choice
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -168,23 +171,15 @@ struct Send: AsyncParsableCommand {
         if let user {
             credentials = SMTPCredentials(user: user, password: try password())
         }
-        let tlsMode: SMTPClient.TLSMode
-        switch tls {
-        case .starttls: tlsMode = .startTLS(.required)
-        case .implicit: tlsMode = .implicit
-        case .none:
-            tlsMode = .none
-            printError("warning: --tls none: messages\(credentials == nil ? "" : " and the password") go unencrypted")
-        }
-        let trust: SMTPClient.Trust =
-            insecure ? .insecure : cafile.map { .certificateAuthorities(pemFile: $0) } ?? .system
+        let security = SendSecurity(host: host, tls: tls, cafile: cafile, insecure: insecure)
+        if let notice = security.notice(hasCredentials: credentials != nil) { printError(notice) }
         let server = SMTPServerSettings(
             host: host,
             port: port,
-            tls: tlsMode,
-            trust: trust,
+            tls: security.mode,
+            trust: security.trust,
             credentials: credentials,
-            allowsAuthenticationWithoutTLS: tls == .none
+            allowsAuthenticationWithoutTLS: tls == SendSecurity.Choice.none
         )
         var policy = SendingPolicy()
         policy.connections = connections
@@ -219,11 +214,23 @@ struct Send: AsyncParsableCommand {
                 + "in \(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate)) messages/s)."
         )
         if let reason = summary.abortedBecause {
-            printError("correo send: stopped: \(reason)")
-            if let next = summary.resumeFrom {
-                print("Stopped. To continue, run the same command with --resume-from \(next)")
+            // The server could not be used at all: one sentence on what failed and what to do, no library
+            // internals, and no "resume" as if the user had pressed Ctrl-C when nothing went out.
+            if case .cannotConnect = reason {
+                printError("correo send: \(reason).")  // it names the host and port already
+            } else {
+                printError("correo send: \(host):\(port): \(reason).")
             }
-            throw ExitCode(1)
+            if let advice = SendSecurity.advice(for: reason, port: port) { printError(advice) }
+            if summary.sent == 0 {
+                printError("Nothing was sent.")
+            } else if let next = summary.resumeFrom {
+                printError(
+                    "\(summary.sent) message\(summary.sent == 1 ? " was" : "s were") sent before that; once it is "
+                        + "fixed, run the same command with --resume-from \(next) to send the rest."
+                )
+            }
+            throw ExitCode(SendSecurity.exitStatus(for: reason))
         }
         if stop.isRequested, let next = summary.resumeFrom {
             print("Stopped. To continue, run the same command with --resume-from \(next)")

@@ -27,6 +27,16 @@ struct ServerOptions: ParsableArguments {
     @Flag(help: "Allow AUTH/LOGIN without TLS (loopback testing only). [CORREO_ALLOW_PLAINTEXT_AUTH=1]")
     var allowPlaintextAuth = false
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Accept mail for any local part of a --domain and make its Maildir at the first delivery, as the \
+            original smtpd did; otherwise unknown users get 550 5.1.1. \
+            [CORREO_ACCEPT_UNKNOWN_RECIPIENTS=1; default off for serve, on for smtpd]
+            """
+    )
+    var acceptUnknownRecipients: Bool?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [CORREO_LOG_LEVEL, default info]")
     var logLevel: String?
 
@@ -147,7 +157,11 @@ func environment(_ name: String) -> String? {
 extension ServerOptions {
     /// Merges flags, `CORREO_…` variables and the defaults into one configuration; flags win over the
     /// environment, the environment over the defaults.
-    func configuration(ports: CorreoConfiguration.Ports) throws -> CorreoConfiguration {
+    /// `acceptsUnknownRecipients` is the command's own default for `--[no-]accept-unknown-recipients`.
+    func configuration(
+        ports: CorreoConfiguration.Ports,
+        acceptsUnknownRecipients: Bool = false
+    ) throws -> CorreoConfiguration {
         let domains = domain.isEmpty
             ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? ["localhost"])
             : domain
@@ -178,12 +192,14 @@ extension ServerOptions {
             privateKeyPath: key ?? environment("KEY"),
             bindAddress: bind ?? environment("BIND") ?? "0.0.0.0",
             ports: ports,
-            allowPlaintextAuth: allowPlaintextAuth || ["1", "true", "yes"].contains(environment("ALLOW_PLAINTEXT_AUTH")?.lowercased() ?? ""),
+            allowPlaintextAuth: try allowPlaintextAuth || resolveSwitch("ALLOW_PLAINTEXT_AUTH") == true,
             logLevel: level,
             tls: tls,
             account: userName.map { ServiceAccount(user: $0, group: groupName) }
         )
         configuration.limits = try limits.resolved()
+        configuration.acceptsUnknownRecipients =
+            try acceptUnknownRecipients ?? resolveSwitch("ACCEPT_UNKNOWN_RECIPIENTS") ?? acceptsUnknownRecipients
         do {
             try configuration.validate()
         } catch let error as ConfigurationError {
@@ -191,6 +207,15 @@ extension ServerOptions {
         }
         return configuration
     }
+}
+
+/// A yes/no `CORREO_NAME` variable (1/true/yes, 0/false/no); nil when it is not set, an error when it is
+/// something else.
+func resolveSwitch(_ variable: String) throws -> Bool? {
+    guard let text = environment(variable)?.lowercased() else { return nil }
+    if ["1", "true", "yes", "on"].contains(text) { return true }
+    if ["0", "false", "no", "off"].contains(text) { return false }
+    throw ValidationError("CORREO_\(variable)=\(text) is neither 1 (yes) nor 0 (no)")
 }
 
 /// A port from a flag, else from `CORREO_NAME`, else the default; a malformed variable is an error.

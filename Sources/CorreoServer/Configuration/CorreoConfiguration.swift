@@ -20,6 +20,9 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var ports: Ports
     /// AUTH and LOGIN allowed without TLS (loopback testing only).
     public var allowPlaintextAuth: Bool
+    /// Mail for any local part of a local domain is accepted and its Maildir made at the first delivery
+    /// (the original `smtpd`'s rule); when false, only users in passwords.txt or with a Maildir get mail.
+    public var acceptsUnknownRecipients = false
     /// How much to log.
     public var logLevel: Logger.Level
     /// Protocol versions, cipher suites and groups every TLS listener offers.

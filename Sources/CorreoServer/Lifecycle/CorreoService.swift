@@ -72,7 +72,10 @@ public final class CorreoService: Sendable {
             )
             smtp = SMTPServer(
                 configuration: smtpConfiguration,
-                delivery: MailStoreDelivery(store: store),
+                delivery: MailStoreDelivery(
+                    store: store,
+                    acceptsUnknownRecipients: configuration.acceptsUnknownRecipients
+                ),
                 authenticator: MailStoreAuthenticator(users: store.users),
                 tlsContext: tls,
                 group: group,

@@ -1,0 +1,173 @@
+import Foundation
+import MailTestSupport
+
+#if canImport(Glibc)
+import Glibc
+private let streamSocket = Int32(SOCK_STREAM.rawValue)
+#elseif canImport(Darwin)
+import Darwin
+private let streamSocket = SOCK_STREAM
+#endif
+
+/// A subprocess whose standard output and error are collected as they arrive.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    let output: OutputCollector
+    let errors: OutputCollector
+
+    /// Runs `arguments[0]`: looked up on PATH through /usr/bin/env unless `direct`.
+    init(_ arguments: [String], direct: Bool = false) throws {
+        if direct {
+            process.executableURL = URL(fileURLWithPath: arguments[0])
+            process.arguments = Array(arguments.dropFirst())
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+        }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = stdout
+        process.standardError = stderr
+        output = OutputCollector(stdout)
+        errors = OutputCollector(stderr)
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits at most `seconds` for the process to end and its output to be read to the end; nil if it is
+    /// still running.
+    func waitForExit(seconds: Double) async throws -> Int32? {
+        let ended = try await waitUntil(seconds: seconds) {
+            !self.process.isRunning && self.output.isComplete && self.errors.isComplete
+        }
+        if ended || !process.isRunning { return process.terminationStatus }
+        return nil
+    }
+
+    /// Sends SIGTERM, waits up to 15 s, then SIGKILL; returns the exit status.
+    @discardableResult
+    func stop() async -> Int32 {
+        if process.isRunning { process.terminate() }
+        if let status = try? await waitForExit(seconds: 15) { return status }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// Everything a pipe delivered so far, read on the pipe's own handler so a chatty child never blocks.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var ended = false
+
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                handle.readabilityHandler = nil
+                lock.withLock { ended = true }
+            } else {
+                lock.withLock { data.append(chunk) }
+            }
+        }
+    }
+
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+
+    /// Whether the writer closed the pipe and everything it wrote has been read.
+    var isComplete: Bool { lock.withLock { ended } }
+}
+
+/// Polls `condition` every 20 ms for at most `seconds`; true as soon as it holds.
+func waitUntil(seconds: Double, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+}
+
+/// TCP ports on 127.0.0.1, found and probed with plain sockets.
+enum LoopbackPort {
+    /// A port the kernel just handed out for 127.0.0.1 and that is free again now.
+    static func free() throws -> Int {
+        let descriptor = socket(AF_INET, streamSocket, 0)
+        guard descriptor >= 0 else { throw EndToEndFailure("socket: errno \(errno)") }
+        defer { close(descriptor) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                guard bind(descriptor, socketAddress, length) == 0 else { return false }
+                return getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        guard named else { throw EndToEndFailure("bind/getsockname: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something is listening on `port`.
+    static func accepts(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, streamSocket, 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let address = loopback(port: port)
+        return withUnsafePointer(to: address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                connect(descriptor, socketAddress, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}
+
+struct EndToEndFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A `correo` server subcommand on free loopback ports, started again on other ports when one picked was
+/// taken meanwhile by a parallel test ("already in use").
+struct CorreoServerProcess {
+    let process: ChildProcess
+    /// The ports it listens on, in the order `arguments` was given them.
+    let ports: [Int]
+    var port: Int { ports[0] }
+    var log: String { process.errors.text }
+
+    /// Starts `correo ARGUMENTS(ports)` and waits until every port accepts connections.
+    static func start(ports count: Int = 1, _ arguments: ([Int]) -> [String]) async throws -> CorreoServerProcess {
+        var lastLog = ""
+        for _ in 0..<5 {
+            var ports: [Int] = []
+            while ports.count < count {
+                let port = try LoopbackPort.free()
+                if !ports.contains(port) { ports.append(port) }
+            }
+            let process = try ChildProcess([CorreoBinary.url.path] + arguments(ports), direct: true)
+            let ready = try await waitUntil(seconds: 30) {
+                !process.isRunning || ports.allSatisfy(LoopbackPort.accepts)
+            }
+            if ready && process.isRunning { return CorreoServerProcess(process: process, ports: ports) }
+            await process.stop()
+            lastLog = process.errors.text
+            if !lastLog.contains("already in use") { break }
+        }
+        throw EndToEndFailure("correo did not start: \(lastLog)")
+    }
+
+    /// SIGTERM, then a bounded wait; returns the exit status.
+    @discardableResult
+    func stop() async -> Int32 { await process.stop() }
+}
