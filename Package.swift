@@ -58,6 +58,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Relay",
+            dependencies: [
+                "MailCore", "MailStore", "SMTPCore", "SMTPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "IMAPServer",
             dependencies: [
                 "MailCore", "MailStore",
@@ -131,6 +138,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport"]),
         .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "MailTestSupport"]),
         .testTarget(
             name: "CorreoServerTests",

@@ -15,6 +15,8 @@ public final class MailStore: Sendable {
     public let root: URL
     /// STORAGE/passwords.txt.
     public let users: Users
+    /// STORAGE/queue/: mail waiting to be relayed to other hosts.
+    public let queue: OutboundQueue
     let logger: Logger
     private let mailboxes = LockedValue([MailboxKey: Mailbox]())
     /// Users whose Maildir this process has already made sure of.
@@ -39,6 +41,7 @@ public final class MailStore: Sendable {
         self.root = root.standardizedFileURL.resolvingSymlinksInPath()
         self.logger = logger
         users = Users(file: self.root.appendingPathComponent("passwords.txt"), logger: logger)
+        queue = OutboundQueue(path: self.root.path + "/queue", logger: logger)
     }
 
     // MARK: - Users' folders

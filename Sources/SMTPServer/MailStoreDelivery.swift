@@ -18,11 +18,19 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     /// first delivery. Off by default (`correo serve`): unknown users get `550 5.1.1` at RCPT, so that
     /// typos and dictionary attacks neither fill the disk nor draw bounces to forged senders.
     public let acceptsUnknownRecipients: Bool
+    /// Told the queue id of each message made durable in the outbound queue (the relay's wake-up).
+    public let queued: @Sendable (String) -> Void
     private let threadPool: NIOThreadPool
 
-    public init(store: MailStore, acceptsUnknownRecipients: Bool = false, threadPool: NIOThreadPool = .singleton) {
+    public init(
+        store: MailStore,
+        acceptsUnknownRecipients: Bool = false,
+        queued: @escaping @Sendable (String) -> Void = { _ in },
+        threadPool: NIOThreadPool = .singleton
+    ) {
         self.store = store
         self.acceptsUnknownRecipients = acceptsUnknownRecipients
+        self.queued = queued
         self.threadPool = threadPool
     }
 
@@ -38,7 +46,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public func beginMessage() async throws -> any SMTPIncomingMessage {
         // No hop to the thread pool: beginning a message touches the disk only the first time (tmp/ is
         // made and swept), and its file is created by the first write that reaches the disk.
-        MailStoreIncomingMessage(store: store, incoming: try store.beginDelivery(), threadPool: threadPool)
+        MailStoreIncomingMessage(store: store, incoming: try store.beginDelivery(), threadPool: threadPool, queued: queued)
     }
 }
 
@@ -46,6 +54,7 @@ private struct MailStoreIncomingMessage: SMTPIncomingMessage {
     let store: MailStore
     let incoming: IncomingMessage
     let threadPool: NIOThreadPool
+    let queued: @Sendable (String) -> Void
 
     func write(_ bytes: ByteBuffer) async throws {
         let incoming = self.incoming
@@ -78,8 +87,53 @@ private struct MailStoreIncomingMessage: SMTPIncomingMessage {
         }
     }
 
+    /// Durable in STORAGE/queue/ for every recipient, local ones included: the relay delivers those from
+    /// the queue, so that one message has one delivery state and one set of notifications.
+    func queue(_ envelope: SMTPEnvelope) async throws {
+        let queued: QueueEnvelope
+        do {
+            queued = try await store.enqueue(incoming, envelope: QueueEnvelope(envelope))
+        } catch let error as MailStoreError where isNoSpace(error) {
+            throw SMTPDeliveryError.insufficientStorage
+        } catch {
+            throw SMTPDeliveryError.temporaryFailure("\(error)")
+        }
+        self.queued(queued.id)
+    }
+
     func discard() async {
         incoming.abandon()
+    }
+}
+
+extension QueueEnvelope {
+    /// The queue's record of an SMTP envelope: every recipient pending, with its DSN parameters.
+    init(_ envelope: SMTPEnvelope) {
+        let parameters = envelope.parameters
+        self.init(
+            id: OutboundQueue.newID(),
+            sender: envelope.sender,
+            recipients: envelope.recipients.map { recipient in
+                var notify = DSNNotify.default
+                switch recipient.parameters.notify {
+                case .never?: notify = .never
+                case .on(let success, let failure, let delay)?:
+                    notify = DSNNotify(success: success, failure: failure, delay: delay)
+                case nil: break
+                }
+                return QueuedRecipient(
+                    address: recipient.mailbox ?? recipient.address,
+                    originalRecipient: recipient.parameters.originalRecipient,
+                    notify: notify
+                )
+            },
+            envelopeID: parameters.envelopeID,
+            returnContent: parameters.ret.map { $0 == .headers ? .headers : .full },
+            eightBitMIME: parameters.body == .eightBitMIME || parameters.body == .binaryMIME,
+            smtpUTF8: parameters.smtpUTF8,
+            submitter: envelope.authenticatedUser,
+            clientAddress: envelope.clientAddress
+        )
     }
 }
 

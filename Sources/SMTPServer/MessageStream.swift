@@ -6,7 +6,7 @@ import NIOCore
 final class MessageStream: Sendable {
     enum Piece: Sendable {
         case data(ByteBuffer)
-        case deliver([String])
+        case deliver([String], SMTPEnvelope?)
         case abort
     }
 
@@ -37,10 +37,14 @@ final class MessageStream: Sendable {
                         do { try await message.write(bytes) } catch { failure = error }
                     }
                     written(bytes.readableBytes)
-                case .deliver(let mailboxes):
+                case .deliver(let mailboxes, let envelope):
                     if failure == nil, let message {
                         do {
-                            try await message.deliver(to: mailboxes)
+                            if let envelope {
+                                try await message.queue(envelope)
+                            } else {
+                                try await message.deliver(to: mailboxes)
+                            }
                             finished(.delivered)
                             return
                         } catch {
@@ -62,8 +66,8 @@ final class MessageStream: Sendable {
 
     func write(_ bytes: ByteBuffer) { continuation.yield(.data(bytes)) }
 
-    func deliver(to mailboxes: [String]) {
-        continuation.yield(.deliver(mailboxes))
+    func deliver(to mailboxes: [String], envelope: SMTPEnvelope? = nil) {
+        continuation.yield(.deliver(mailboxes, envelope))
         continuation.finish()
     }
 

@@ -35,6 +35,8 @@ public struct SMTPServerConfiguration: Sendable {
     public var shutdownGracePeriod: TimeAmount
     /// Failed AUTH counted per client address, shared with the IMAP server; nil counts per session only.
     public var authThrottle: AuthThrottle?
+    /// Whether an outbound queue takes authenticated users' mail for other domains (and DSN is offered).
+    public var relays = false
 
     public init(
         hostname: String,
@@ -84,7 +86,7 @@ public struct SMTPServerConfiguration: Sendable {
             maximumRecipients: maximumRecipients,
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
-        )
+        ).relaying(relays)
     }
 }
 

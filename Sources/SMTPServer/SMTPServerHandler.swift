@@ -231,9 +231,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case .messageData(let bytes):
             unwrittenBytes += bytes.readableBytes
             message?.write(bytes)
-        case .deliverMessage(let recipients):
-            logger.info("delivering to \(recipients.count) recipient(s)")
-            message?.deliver(to: recipients)
+        case .deliverMessage(let recipients, let envelope):
+            if let envelope {
+                logger.info("queueing for \(envelope.recipients.count) recipient(s)")
+            } else {
+                logger.info("delivering to \(recipients.count) recipient(s)")
+            }
+            message?.deliver(to: recipients, envelope: envelope)
             message = nil
         case .abortMessage:
             message?.abort()

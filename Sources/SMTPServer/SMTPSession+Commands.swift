@@ -47,6 +47,7 @@ extension SMTPSession {
             "PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "SMTPUTF8",
             "ENHANCEDSTATUSCODES", "CHUNKING", "BINARYMIME",
         ]
+        if configuration.relays { keywords.append("DSN") }
         if configuration.tlsAvailable, !isTLS { keywords.append("STARTTLS") }
         if authenticationOffered, authenticatedUser == nil { keywords.append("AUTH PLAIN LOGIN") }
         keywords.append("HELP")
@@ -75,7 +76,7 @@ extension SMTPSession {
             return send(Reply.authenticationRequired)
         }
         if !greeting.extended, !parameters.isEmpty { return send(Reply.noExtensionsAfterHELO) }
-        if parameters.usesDSN { return send(Reply.dsnUnsupported) }
+        if parameters.usesDSN, !configuration.relays { return send(Reply.dsnUnsupported) }
         if let size = parameters.size, size > configuration.maximumMessageSize {
             return send(Reply.messageTooBig, countsAsError: false)
         }
@@ -96,8 +97,11 @@ extension SMTPSession {
     /// until the outbound queue exists).
     mutating func rcptTo(_ path: SMTPForwardPath, _ parameters: SMTPRecipientParameters) {
         guard sender != nil else { return send(greeting == nil ? Reply.helloFirst : Reply.mailFirst) }
-        if parameters.usesDSN { return send(Reply.dsnUnsupported) }
-        guard recipients.count < configuration.maximumRecipients else { return send(Reply.tooManyRecipients) }
+        if parameters.usesDSN, !configuration.relays { return send(Reply.dsnUnsupported) }
+        guard max(recipients.count, envelopeRecipients.count) < configuration.maximumRecipients else {
+            return send(Reply.tooManyRecipients)
+        }
+        pendingRecipientParameters = parameters
         let mailbox: SMTPMailbox
         switch path {
         case .postmaster:
@@ -112,7 +116,14 @@ extension SMTPSession {
         if !mailbox.isASCII, !mailParameters.smtpUTF8 { return send(Reply.needsSMTPUTF8) }
         let domain = mailbox.domain.lowercased()
         guard configuration.localDomains.contains(domain) else {
-            return send(authenticatedUser == nil ? Reply.relayDenied : Reply.relayUnavailable)
+            // Never an open relay: only an authenticated user's mail goes to other domains.
+            guard authenticatedUser != nil else { return send(Reply.relayDenied) }
+            guard configuration.relays else { return send(Reply.relayUnavailable) }
+            let address = "\(mailbox.localPart)@\(domain)"
+            if !envelopeRecipients.contains(where: { $0.address == address && $0.mailbox == nil }) {
+                envelopeRecipients.append(SMTPEnvelopeRecipient(address: address, mailbox: nil, parameters: parameters))
+            }
+            return send(Reply.recipientOK)
         }
         if mailbox.localPart.lowercased() == "postmaster", let postmaster = configuration.postmasterMailbox {
             return recipientLookedUp(address: "", mailbox: postmaster)
@@ -131,6 +142,11 @@ extension SMTPSession {
             return send(Reply.unknownUser)
         }
         if !recipients.contains(mailbox) { recipients.append(mailbox) }
+        if configuration.relays, !envelopeRecipients.contains(where: { $0.mailbox == mailbox }) {
+            let given = address.isEmpty ? mailbox : address
+            envelopeRecipients.append(
+                SMTPEnvelopeRecipient(address: given, mailbox: mailbox, parameters: pendingRecipientParameters))
+        }
         send(Reply.recipientOK)
     }
 
@@ -138,7 +154,7 @@ extension SMTPSession {
     mutating func data() {
         guard sender != nil else { return send(greeting == nil ? Reply.helloFirst : Reply.mailFirst) }
         guard !messageOpen else { return send(Reply.badSequence) }
-        guard !recipients.isEmpty else { return send(Reply.noValidRecipients) }
+        guard hasRecipients else { return send(Reply.noValidRecipients) }
         guard mailParameters.body != .binaryMIME else { return send(Reply.binaryNeedsBDAT) }
         phase = .data
         send(Reply.startMailInput)
@@ -150,7 +166,7 @@ extension SMTPSession {
         var refusal: SMTPReply?
         if sender == nil {
             refusal = greeting == nil ? Reply.helloFirst : Reply.mailFirst
-        } else if recipients.isEmpty {
+        } else if !hasRecipients {
             refusal = Reply.noValidRecipients
         } else {
             if !messageOpen { openMessage() }

@@ -9,7 +9,9 @@ extension SMTPSession {
         messageSize = 0
         messageFault = nil
         perform(.beginMessage)
-        pendingData.writeString(traceHeaders())
+        // RFC 5321 §4.4: Return-Path is for the final delivery; a queued message may go on to another
+        // host, so the queue adds it when it delivers locally.
+        pendingData.writeString(traceHeaders(returnPath: !isQueued))
     }
 
     /// One DATA line: `.` ends the message; one leading dot is removed (RFC 5321 4.5.2). Over-long lines
@@ -49,7 +51,15 @@ extension SMTPSession {
     /// Hands the whole message to the store; the reply waits for its answer (durable before 250).
     mutating func finishMessage() {
         phase = .awaiting(.delivery)
-        perform(.deliverMessage(recipients: recipients))
+        guard isQueued else { return perform(.deliverMessage(recipients: recipients)) }
+        let envelope = SMTPEnvelope(
+            sender: sender?.mailbox?.description ?? "",
+            recipients: envelopeRecipients,
+            parameters: mailParameters,
+            authenticatedUser: authenticatedUser,
+            clientAddress: clientAddress
+        )
+        perform(.deliverMessage(recipients: recipients, envelope: envelope))
     }
 
     mutating func messageStored(_ outcome: SMTPStoreOutcome) {
@@ -63,6 +73,21 @@ extension SMTPSession {
         }
         if shuttingDown { closeWith(Reply.shuttingDown(configuration.hostname)) }
     }
+
+    /// Whether the message goes through the outbound queue: a recipient at another domain, or a
+    /// notification of success asked for (RFC 3461: the queue sends it once delivered).
+    var isQueued: Bool {
+        configuration.relays
+            && envelopeRecipients.contains { $0.mailbox == nil || $0.parameters.notify.map(Self.asksForSuccess) == true }
+    }
+
+    static func asksForSuccess(_ notify: SMTPDSNNotify) -> Bool {
+        if case .on(let success, _, _) = notify { return success }
+        return false
+    }
+
+    /// Whether any recipient was accepted, local or at another domain.
+    var hasRecipients: Bool { !recipients.isEmpty || envelopeRecipients.contains { $0.mailbox == nil } }
 
     /// The id of the current transaction, used in the Received: header and the 250 reply.
     var messageID: String { "\(connectionID)-\(transactionCount)" }
@@ -79,7 +104,7 @@ extension SMTPSession {
     /// `Return-Path:` (RFC 5321 4.4) and the `Received:` time stamp line:
     /// `Stamp = From-domain By-domain Opt-info [CFWS] ";" FWS date-time`, with `for` only when there is a
     /// single recipient, so one copy does not reveal the others.
-    func traceHeaders() -> String {
+    func traceHeaders(returnPath: Bool = true) -> String {
         let literal = clientAddress.contains(":") ? "[IPv6:\(clientAddress)]" : "[\(clientAddress)]"
         // The client's name is its claim, not checked: keep only what cannot break the header (no comment
         // parentheses, and no 8-bit octets unless the message is an SMTPUTF8 one).
@@ -91,8 +116,12 @@ extension SMTPSession {
         let heloName = claimed.isEmpty ? "unknown" : claimed
         var received = "Received: from \(heloName) (\(literal))\r\n"
         received += "\tby \(configuration.hostname) (correo) with \(receivedProtocol) id \(messageID)"
-        if recipients.count == 1, let recipient = recipients.first { received += "\r\n\tfor <\(recipient)>" }
+        let single = isQueued ? envelopeRecipients.count == 1 : recipients.count == 1
+        if single, let recipient = isQueued ? envelopeRecipients.first?.address : recipients.first {
+            received += "\r\n\tfor <\(recipient)>"
+        }
         received += ";\r\n\t\(RFC5322Date.format(clock()))\r\n"
+        guard returnPath else { return received }
         return "Return-Path: \(sender?.description ?? "<>")\r\n" + received
     }
 }

@@ -52,6 +52,10 @@ public struct SMTPSession: Sendable {
     var sender: SMTPReversePath?
     var mailParameters = SMTPMailParameters()
     var recipients: [String] = []
+    /// Every accepted recipient with its DSN parameters, kept when `configuration.relays`.
+    var envelopeRecipients: [SMTPEnvelopeRecipient] = []
+    /// The parameters of the RCPT whose lookup is awaited.
+    var pendingRecipientParameters = SMTPRecipientParameters()
     var messageOpen = false
     var messageSize = 0
     var messageFault: MessageFault?
@@ -195,6 +199,7 @@ public struct SMTPSession: Sendable {
         sender = nil
         mailParameters = SMTPMailParameters()
         recipients = []
+        envelopeRecipients = []
         messageSize = 0
         messageFault = nil
     }

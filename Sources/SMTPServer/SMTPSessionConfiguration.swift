@@ -26,6 +26,9 @@ public struct SMTPSessionConfiguration: Sendable {
     public var maximumErrors: Int
     /// Failed AUTH attempts in one session before it is closed with `421 4.7.0`.
     public var maximumAuthenticationFailures: Int
+    /// Whether an outbound queue exists: authenticated users may then send to other domains, and the DSN
+    /// extension (RFC 3461) is offered. Without it, such recipients get `451 4.3.0`.
+    public var relays = false
 
     public init(
         hostname: String,
@@ -51,6 +54,15 @@ public struct SMTPSessionConfiguration: Sendable {
         self.maximumRecipients = maximumRecipients
         self.maximumErrors = maximumErrors
         self.maximumAuthenticationFailures = maximumAuthenticationFailures
+    }
+}
+
+extension SMTPSessionConfiguration {
+    /// This configuration with `relays` set.
+    func relaying(_ relays: Bool) -> SMTPSessionConfiguration {
+        var copy = self
+        copy.relays = relays
+        return copy
     }
 }
 

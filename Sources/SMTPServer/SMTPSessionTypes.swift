@@ -60,8 +60,9 @@ extension SMTPSession {
         case beginMessage
         /// Append these octets to the open message.
         case messageData(ByteBuffer)
-        /// Make the open message durable in these mailboxes; answer `.messageStored`.
-        case deliverMessage(recipients: [String])
+        /// Make the open message durable in these mailboxes — or, with an envelope, in the outbound queue
+        /// for all of its recipients (some at other domains, or a DSN asked for); answer `.messageStored`.
+        case deliverMessage(recipients: [String], envelope: SMTPEnvelope? = nil)
         /// Throw the open message away.
         case abortMessage
         /// Close the connection once the replies before are written.

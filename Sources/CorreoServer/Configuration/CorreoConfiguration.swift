@@ -32,6 +32,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var account: ServiceAccount?
     /// Connection caps, timeouts and the failed-login throttle.
     public var limits = ServerLimits()
+    /// The outbound queue and how mail reaches other domains.
+    public var outbound = OutboundConfiguration()
 
     /// The five listener ports.
     public struct Ports: Sendable, Equatable {
@@ -99,6 +101,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
             throw ConfigurationError.invalidTLS(error)
         }
         if account?.user.isEmpty == true { throw ConfigurationError.emptyUser }
+        try outbound.validate()
     }
 
     /// The ports below 1024 that are switched on: binding them needs root (or CAP_NET_BIND_SERVICE).
@@ -128,6 +131,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case invalidLimit(String)
     case invalidTLS(TLSSettingsError)
     case emptyUser
+    case invalidOutbound(String)
 
     public var description: String {
         switch self {
@@ -140,6 +144,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
             "unknown log level \(level): use trace, debug, info, notice, warning, error or critical"
         case .invalidTLS(let error): error.description
         case .emptyUser: "--user needs an account name"
+        case .invalidOutbound(let reason): reason
         }
     }
 }

@@ -1,0 +1,79 @@
+import Foundation
+import SMTPClient
+
+/// How the relay reaches other hosts.
+public struct RelaySettings: Sendable {
+    /// A host that takes all outbound mail (`--relay-host`), for networks where port 25 is blocked.
+    public struct Smarthost: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        /// `.implicit` on 465, STARTTLS (required) elsewhere.
+        public var tls: SMTPClient.TLSMode
+        public var trust: SMTPClient.Trust
+        public var credentials: SMTPCredentials?
+
+        public init(
+            host: String,
+            port: Int,
+            tls: SMTPClient.TLSMode,
+            trust: SMTPClient.Trust = .system,
+            credentials: SMTPCredentials? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.trust = trust
+            self.credentials = credentials
+        }
+    }
+
+    /// TLS towards MX hosts (RFC 3207; RFC 7435's opportunistic security is the default).
+    public enum TLSPolicy: String, Sendable, Hashable, CaseIterable {
+        /// Never STARTTLS.
+        case none
+        /// STARTTLS when offered, certificate not checked (most MX certificates would not verify).
+        case opportunistic
+        /// STARTTLS must succeed; certificate not checked.
+        case required
+        /// STARTTLS must succeed with a certificate that verifies for the MX host name.
+        case verify
+    }
+
+    /// The name given in EHLO (the host's public name, which receivers check against its PTR).
+    public var hostname: String
+    /// The port MX hosts listen on (25; a lab uses another).
+    public var mxPort: Int
+    public var schedule: RetrySchedule
+    public var tlsPolicy: TLSPolicy
+    /// Per destination domain, overriding `tlsPolicy`.
+    public var tlsPolicies: [String: TLSPolicy]
+    public var smarthost: Smarthost?
+    public var connections: Int
+    public var connectionsPerDestination: Int
+    public var rescanInterval: TimeInterval
+
+    public init(
+        hostname: String,
+        mxPort: Int = RelayDefaults.mxPort,
+        schedule: RetrySchedule = RetrySchedule(),
+        tlsPolicy: TLSPolicy = .opportunistic,
+        tlsPolicies: [String: TLSPolicy] = [:],
+        smarthost: Smarthost? = nil,
+        connections: Int = RelayDefaults.connections,
+        connectionsPerDestination: Int = RelayDefaults.connectionsPerDestination,
+        rescanInterval: TimeInterval = RelayDefaults.rescanInterval
+    ) {
+        self.hostname = hostname
+        self.mxPort = mxPort
+        self.schedule = schedule
+        self.tlsPolicy = tlsPolicy
+        self.tlsPolicies = tlsPolicies
+        self.smarthost = smarthost
+        self.connections = connections
+        self.connectionsPerDestination = connectionsPerDestination
+        self.rescanInterval = rescanInterval
+    }
+
+    /// The policy for `domain`.
+    public func tlsPolicy(for domain: String) -> TLSPolicy { tlsPolicies[domain] ?? tlsPolicy }
+}

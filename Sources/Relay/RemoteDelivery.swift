@@ -1,0 +1,202 @@
+import Foundation
+import Logging
+import MailStore
+import SMTPClient
+import SMTPCore
+
+/// What became of one recipient in one attempt.
+public struct RecipientOutcome: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// Accepted by the next hop; `offersDSN` tells "delivered" from "relayed" (RFC 3461 §5.2.2).
+        case accepted(offersDSN: Bool)
+        /// Try again later.
+        case deferred
+        /// Refused for good: bounce.
+        case failed
+    }
+
+    public var address: String
+    public var kind: Kind
+    /// The reply or the error, in a form for logs and the DSN ("550 5.1.1 No such user", "connection refused").
+    public var reply: String
+    /// The host that answered, when one did.
+    public var remoteMTA: String?
+    /// Whether the session ran over TLS (logged per delivery).
+    public var tls: Bool
+
+    public init(address: String, kind: Kind, reply: String, remoteMTA: String? = nil, tls: Bool = false) {
+        self.address = address
+        self.kind = kind
+        self.reply = reply
+        self.remoteMTA = remoteMTA
+        self.tls = tls
+    }
+}
+
+/// One attempt to hand a message to the next hop for the recipients of one domain: route by MX, try each
+/// host and each of its addresses until one takes the transaction, and say per recipient what happened.
+struct RemoteDelivery: Sendable {
+    let settings: RelaySettings
+    let resolver: any RelayResolver
+    let logger: Logger
+
+    func deliver(
+        _ message: [UInt8],
+        envelope: QueueEnvelope,
+        domain: String,
+        recipients: [QueuedRecipient]
+    ) async -> [RecipientOutcome] {
+        if let smarthost = settings.smarthost {
+            return await attempt(
+                message, envelope: envelope, recipients: recipients, host: smarthost.host, address: smarthost.host,
+                port: smarthost.port, tls: smarthost.tls, trust: smarthost.trust, credentials: smarthost.credentials
+            ) ?? deferAll(recipients, "4.4.1 could not connect to the relay host \(smarthost.host):\(smarthost.port)")
+        }
+        let route: Route
+        if let literal = Route.addressLiteral(domain) {
+            route = .address(literal)
+        } else {
+            route = Route.plan(domain: domain, answer: await resolver.mailExchangers(of: domain))
+        }
+        let hosts: [(name: String, addresses: [String])]
+        switch route {
+        case .nullMX:
+            return failAll(recipients, "556 5.1.10 \(domain) accepts no mail (null MX, RFC 7505)")
+        case .noSuchDomain:
+            return failAll(recipients, "550 5.1.2 \(domain): no such domain")
+        case .temporaryFailure(let why):
+            return deferAll(recipients, "4.4.3 DNS lookup of \(domain) failed: \(why)")
+        case .address(let address):
+            hosts = [(address, [address])]
+        case .hosts(let names):
+            var resolved: [(String, [String])] = []
+            var lastProblem = "4.4.4 no address for the mail exchangers of \(domain)"
+            for name in names {
+                switch await resolver.addresses(of: name) {
+                case .records(let addresses) where !addresses.isEmpty: resolved.append((name, addresses))
+                case .temporaryFailure(let why): lastProblem = "4.4.3 DNS lookup of \(name) failed: \(why)"
+                default: continue
+                }
+            }
+            if resolved.isEmpty { return deferAll(recipients, lastProblem) }
+            hosts = resolved
+        }
+        let policy = settings.tlsPolicy(for: domain)
+        var lastError = "4.4.1 no mail exchanger of \(domain) answered"
+        for host in hosts {
+            for address in host.addresses {
+                let tls: SMTPClient.TLSMode
+                switch policy {
+                case .none: tls = .none
+                case .opportunistic: tls = .startTLS(.opportunistic)
+                case .required, .verify: tls = .startTLS(.required)
+                }
+                // With `verify` the certificate must name the MX host; the connection goes to its address.
+                let trust: SMTPClient.Trust = policy == .verify ? .system : .insecure
+                if let outcomes = await attempt(
+                    message, envelope: envelope, recipients: recipients, host: host.name, address: address,
+                    port: settings.mxPort, tls: tls, trust: trust, credentials: nil, lastError: &lastError
+                ) {
+                    return outcomes
+                }
+            }
+        }
+        return deferAll(recipients, lastError)
+    }
+
+    /// One session with one address; nil when no transaction could be started there (try the next one).
+    private func attempt(
+        _ message: [UInt8],
+        envelope: QueueEnvelope,
+        recipients: [QueuedRecipient],
+        host: String,
+        address: String,
+        port: Int,
+        tls: SMTPClient.TLSMode,
+        trust: SMTPClient.Trust,
+        credentials: SMTPCredentials?
+    ) async -> [RecipientOutcome]? {
+        var ignored = ""
+        return await attempt(
+            message, envelope: envelope, recipients: recipients, host: host, address: address, port: port, tls: tls,
+            trust: trust, credentials: credentials, lastError: &ignored
+        )
+    }
+
+    private func attempt(
+        _ message: [UInt8],
+        envelope: QueueEnvelope,
+        recipients: [QueuedRecipient],
+        host: String,
+        address: String,
+        port: Int,
+        tls: SMTPClient.TLSMode,
+        trust: SMTPClient.Trust,
+        credentials: SMTPCredentials?,
+        lastError: inout String
+    ) async -> [RecipientOutcome]? {
+        var configuration = SMTPClient.Configuration()
+        configuration.localHostname = settings.hostname
+        let connection: SMTPConnection
+        do {
+            connection = try await SMTPClient.connect(
+                host: address, port: port, tls: tls, trust: trust, auth: credentials,
+                configuration: configuration, logger: logger
+            )
+        } catch {
+            lastError = "4.4.1 \(host) [\(address)]:\(port): \(error)"
+            logger.info(
+                "relay attempt failed", metadata: ["queue.id": "\(envelope.id)", "relay.host": "\(host)",
+                    "relay.address": "\(address)", "error": "\(error)"])
+            // A greeting or EHLO refused for good ends the attempt at this host, not the delivery.
+            return nil
+        }
+        defer { Task { await connection.close() } }
+        let offersDSN = connection.capabilities.supports("DSN")
+        let isTLS = connection.isTLSActive
+        do {
+            let result = try await connection.send(
+                from: envelope.sender, recipients: recipients.map(\.address), message: message
+            )
+            let accepted = result.dataReply.description
+            return result.recipients.map { rcpt in
+                if rcpt.accepted {
+                    return RecipientOutcome(address: rcpt.address, kind: .accepted(offersDSN: offersDSN), reply: accepted, remoteMTA: host, tls: isTLS)
+                }
+                return RecipientOutcome(
+                    address: rcpt.address, kind: rcpt.reply.isTransientFailure ? .deferred : .failed,
+                    reply: rcpt.reply.description, remoteMTA: host, tls: isTLS)
+            }
+        } catch {
+            switch error {
+            case .allRecipientsRejected(let results):
+                return results.map {
+                    RecipientOutcome(
+                        address: $0.address, kind: $0.reply.isTransientFailure ? .deferred : .failed,
+                        reply: $0.reply.description, remoteMTA: host, tls: isTLS)
+                }
+            case .senderRejected(let reply), .dataRejected(let reply):
+                let kind: RecipientOutcome.Kind = reply.isTransientFailure ? .deferred : .failed
+                return recipients.map {
+                    RecipientOutcome(address: $0.address, kind: kind, reply: reply.description, remoteMTA: host, tls: isTLS)
+                }
+            case .messageTooLarge, .eightBitMIMENotOffered, .smtpUTF8NotOffered:
+                // Another MX of the same domain would say the same: this message cannot go there.
+                return recipients.map {
+                    RecipientOutcome(address: $0.address, kind: .failed, reply: "554 5.3.4 \(host): \(error)", remoteMTA: host, tls: isTLS)
+                }
+            default:
+                lastError = "4.4.2 \(host) [\(address)]: \(error)"
+                return nil
+            }
+        }
+    }
+
+    private func deferAll(_ recipients: [QueuedRecipient], _ reason: String) -> [RecipientOutcome] {
+        recipients.map { RecipientOutcome(address: $0.address, kind: .deferred, reply: reason) }
+    }
+
+    private func failAll(_ recipients: [QueuedRecipient], _ reason: String) -> [RecipientOutcome] {
+        recipients.map { RecipientOutcome(address: $0.address, kind: .failed, reply: reason) }
+    }
+}
