@@ -1,4 +1,5 @@
 import DNS
+import Foundation
 import Testing
 
 @Suite("Nameservers from resolv.conf and --dns-server")
@@ -33,5 +34,16 @@ struct ConfigurationTests {
     )
     func serverAddresses(text: String, expected: String?) {
         #expect((try? DNSServerAddress(text))?.description == expected)
+    }
+
+    @Test("the system configuration is read from a file off the event loops, a missing file is an error")
+    func systemFile() async throws {
+        let path = NSTemporaryDirectory() + "correo-dns-\(UInt64.random(in: 0 ... .max)).conf"
+        try Data("nameserver 127.0.0.7\noptions attempts:1\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = try await DNSResolverConfiguration.system(path: path)
+        #expect(configuration.nameservers.map(\.description) == ["127.0.0.7:53"])
+        #expect(configuration.attempts == 1)
+        await #expect(throws: DNSError.self) { try await DNSResolverConfiguration.system(path: path + ".missing") }
     }
 }
