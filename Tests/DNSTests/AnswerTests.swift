@@ -6,7 +6,11 @@ struct AnswerTests {
     static let question = DNSQuestion(name: name("www.example.test"), type: .a)
     static let soa = TestZone.soa(ttl: 300, minimum: 60)
 
-    static func response(rcode: DNSRCode = .noError, answers: [DNSResourceRecord], authorities: [DNSResourceRecord] = []) -> DNSMessage {
+    static func response(
+        rcode: DNSRCode = .noError,
+        answers: [DNSResourceRecord],
+        authorities: [DNSResourceRecord] = []
+    ) -> DNSMessage {
         var header = DNSHeader(id: 1)
         header.isResponse = true
         header.rcode = UInt8(rcode.rawValue)
@@ -16,20 +20,54 @@ struct AnswerTests {
     static let chain = (0..<9).map { cname("c\($0).example.test", "c\($0 + 1).example.test") }
 
     static let cases: [(String, DNSMessage, DNSAnswer)] = [
-        ("records, least TTL", response(answers: [a("www.example.test", "127.0.0.2", ttl: 300), a("www.example.test", "127.0.0.3", ttl: 100)]),
-         .records([a("www.example.test", "127.0.0.2", ttl: 300), a("www.example.test", "127.0.0.3", ttl: 100)], ttl: 100)),
-        ("CNAME chain followed, TTL includes the CNAMEs",
-         response(answers: [cname("www.example.test", "web.example.test", ttl: 50), cname("web.example.test", "host.example.test"), a("host.example.test", "127.0.0.4")]),
-         .records([a("host.example.test", "127.0.0.4")], ttl: 50)),
-        ("records of another name are not taken", response(answers: [a("evil.example.test", "127.0.0.9")], authorities: [soa]), .nodata(negativeTTL: 60)),
-        ("NXDOMAIN with SOA: negative TTL is min(SOA TTL, MINIMUM)", response(rcode: .nxDomain, answers: [], authorities: [soa]), .nxdomain(negativeTTL: 60)),
+        (
+            "records, least TTL",
+            response(answers: [
+                a("www.example.test", "127.0.0.2", ttl: 300), a("www.example.test", "127.0.0.3", ttl: 100),
+            ]),
+            .records(
+                [a("www.example.test", "127.0.0.2", ttl: 300), a("www.example.test", "127.0.0.3", ttl: 100)],
+                ttl: 100
+            )
+        ),
+        (
+            "CNAME chain followed, TTL includes the CNAMEs",
+            response(answers: [
+                cname("www.example.test", "web.example.test", ttl: 50), cname("web.example.test", "host.example.test"),
+                a("host.example.test", "127.0.0.4"),
+            ]),
+            .records([a("host.example.test", "127.0.0.4")], ttl: 50)
+        ),
+        (
+            "records of another name are not taken",
+            response(answers: [a("evil.example.test", "127.0.0.9")], authorities: [soa]), .nodata(negativeTTL: 60)
+        ),
+        (
+            "NXDOMAIN with SOA: negative TTL is min(SOA TTL, MINIMUM)",
+            response(rcode: .nxDomain, answers: [], authorities: [soa]), .nxdomain(negativeTTL: 60)
+        ),
         ("NXDOMAIN without SOA is not cacheable", response(rcode: .nxDomain, answers: []), .nxdomain(negativeTTL: nil)),
-        ("NXDOMAIN at the end of a CNAME (RFC 6604)", response(rcode: .nxDomain, answers: [cname("www.example.test", "gone.example.test")]), .nxdomain(negativeTTL: nil)),
-        ("NODATA: NOERROR and no records", response(answers: [], authorities: [TestZone.soa(ttl: 30, minimum: 60)]), .nodata(negativeTTL: 30)),
-        ("dangling CNAME is NODATA", response(answers: [cname("www.example.test", "elsewhere.example.test")]), .nodata(negativeTTL: nil)),
+        (
+            "NXDOMAIN at the end of a CNAME (RFC 6604)",
+            response(rcode: .nxDomain, answers: [cname("www.example.test", "gone.example.test")]),
+            .nxdomain(negativeTTL: nil)
+        ),
+        (
+            "NODATA: NOERROR and no records", response(answers: [], authorities: [TestZone.soa(ttl: 30, minimum: 60)]),
+            .nodata(negativeTTL: 30)
+        ),
+        (
+            "dangling CNAME is NODATA", response(answers: [cname("www.example.test", "elsewhere.example.test")]),
+            .nodata(negativeTTL: nil)
+        ),
         ("SERVFAIL", response(rcode: .servFail, answers: []), .serverFailure(.servFail)),
         ("REFUSED", response(rcode: .refused, answers: []), .serverFailure(.refused)),
-        ("CNAME loop", response(answers: [cname("www.example.test", "loop.example.test"), cname("loop.example.test", "www.example.test")]), .cnameChainTooLong),
+        (
+            "CNAME loop",
+            response(answers: [
+                cname("www.example.test", "loop.example.test"), cname("loop.example.test", "www.example.test"),
+            ]), .cnameChainTooLong
+        ),
     ]
 
     @Test("responses are read as the answer to the question", arguments: cases)
@@ -43,7 +81,11 @@ struct AnswerTests {
         let target = a("c\(hops).example.test", "127.0.0.5")
         var header = DNSHeader(id: 1)
         header.isResponse = true
-        let response = DNSMessage(header: header, questions: [question], answers: Array(Self.chain[0..<hops]) + [target])
+        let response = DNSMessage(
+            header: header,
+            questions: [question],
+            answers: Array(Self.chain[0..<hops]) + [target]
+        )
         let answer = DNSAnswer.interpret(response, for: question)
         #expect(answer == (followed ? .records([target], ttl: 600) : .cnameChainTooLong))
     }

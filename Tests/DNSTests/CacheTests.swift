@@ -5,13 +5,19 @@ import Testing
 struct CacheTests {
     static let key = DNSCache.Key(name: name("example.test"), type: .mx)
     static let record = DNSResourceRecord(
-        name: name("example.test"), type: .mx, ttl: 300, data: .mx(MXRecord(preference: 10, exchange: name("mx.example.test")))
+        name: name("example.test"),
+        type: .mx,
+        ttl: 300,
+        data: .mx(MXRecord(preference: 10, exchange: name("mx.example.test")))
     )
 
     @Test(
         "an answer lives until its TTL, capped",
         arguments: [
-            (DNSAnswer.records([record], ttl: 300), Duration.seconds(299), Duration.seconds(300), DNSCache.Entry.records([record])),
+            (
+                DNSAnswer.records([record], ttl: 300), Duration.seconds(299), Duration.seconds(300),
+                DNSCache.Entry.records([record])
+            ),
             (.records([record], ttl: 1_000_000), .seconds(86_399), .seconds(86_400), .records([record])),
             (.nxdomain(negativeTTL: 60), .seconds(59), .seconds(60), .nxdomain),
             (.nodata(negativeTTL: 30), .milliseconds(29_999), .seconds(30), .nodata),
@@ -31,7 +37,8 @@ struct CacheTests {
     @Test(
         "answers without a usable TTL and failures are not kept",
         arguments: [
-            DNSAnswer.records([record], ttl: 0), .nxdomain(negativeTTL: nil), .nodata(negativeTTL: nil), .nodata(negativeTTL: 0),
+            DNSAnswer.records([record], ttl: 0), .nxdomain(negativeTTL: nil), .nodata(negativeTTL: nil),
+            .nodata(negativeTTL: 0),
             .serverFailure(.servFail), .cnameChainTooLong,
         ]
     )

@@ -9,19 +9,42 @@ struct CodecDecodingTests {
         (.a, [127, 0, 0, 1], .a(IPv4Address("127.0.0.1")!)),
         (.aaaa, [UInt8](repeating: 0, count: 15) + [1], .aaaa(IPv6Address("::1")!)),
         // MX 10 mail.example.org, the exchange compressed to the question's name (RFC 1035 §4.1.4).
-        (.mx, [0, 10] + W.label("mail") + [0xC0, 0x0C], .mx(MXRecord(preference: 10, exchange: name("mail.example.org")))),
+        (
+            .mx, [0, 10] + W.label("mail") + [0xC0, 0x0C],
+            .mx(MXRecord(preference: 10, exchange: name("mail.example.org")))
+        ),
         // RFC 7505 null MX: 0 and the root.
         (.mx, [0, 0, 0], .mx(MXRecord(preference: 0, exchange: .root))),
         // Two character-strings, read as one by SPF (RFC 7208 §3.3).
-        (.txt, W.label("v=spf1 ip4:127.0.0.1") + W.label(" -all"),
-         .txt(TXTRecord(strings: [Array("v=spf1 ip4:127.0.0.1".utf8), Array(" -all".utf8)]))),
+        (
+            .txt, W.label("v=spf1 ip4:127.0.0.1") + W.label(" -all"),
+            .txt(TXTRecord(strings: [Array("v=spf1 ip4:127.0.0.1".utf8), Array(" -all".utf8)]))
+        ),
         (.cname, W.label("www") + [0xC0, 0x0C], .cname(name("www.example.org"))),
         (.ptr, W.label("host") + [0xC0, 0x0C], .ptr(name("host.example.org"))),
         (.ns, W.label("ns1") + [0xC0, 0x0C], .ns(name("ns1.example.org"))),
-        (.tlsa, [3, 1, 1, 0xAB, 0xCD],
-         .tlsa(TLSARecord(certificateUsage: 3, selector: 1, matchingType: 1, certificateAssociationData: [0xAB, 0xCD]))),
-        (.soa, W.label("ns") + [0xC0, 0x0C] + W.label("hostmaster") + [0xC0, 0x0C] + W.u32(2026) + W.u32(3600) + W.u32(600) + W.u32(86400) + W.u32(300),
-         .soa(SOARecord(mname: name("ns.example.org"), rname: name("hostmaster.example.org"), serial: 2026, refresh: 3600, retry: 600, expire: 86400, minimum: 300))),
+        (
+            .tlsa, [3, 1, 1, 0xAB, 0xCD],
+            .tlsa(
+                TLSARecord(certificateUsage: 3, selector: 1, matchingType: 1, certificateAssociationData: [0xAB, 0xCD])
+            )
+        ),
+        (
+            .soa,
+            W.label("ns") + [0xC0, 0x0C] + W.label("hostmaster") + [0xC0, 0x0C] + W.u32(2026) + W.u32(3600) + W.u32(600)
+                + W.u32(86400) + W.u32(300),
+            .soa(
+                SOARecord(
+                    mname: name("ns.example.org"),
+                    rname: name("hostmaster.example.org"),
+                    serial: 2026,
+                    refresh: 3600,
+                    retry: 600,
+                    expire: 86400,
+                    minimum: 300
+                )
+            )
+        ),
         (.opt, [0, 10, 0, 2, 0xAA, 0xBB], .opt([EDNSOption(code: 10, data: [0xAA, 0xBB])])),
         (DNSType(rawValue: 99), [1, 2, 3], .unknown([1, 2, 3])),
     ]
@@ -46,7 +69,9 @@ struct CodecDecodingTests {
 
     @Test(
         "RCODE and TC are read from the header",
-        arguments: [(UInt8(0), false, DNSRCode.noError), (3, false, .nxDomain), (2, false, .servFail), (5, true, .refused)]
+        arguments: [
+            (UInt8(0), false, DNSRCode.noError), (3, false, .nxDomain), (2, false, .servFail), (5, true, .refused),
+        ]
     )
     func headerFlags(rcode: UInt8, truncated: Bool, expected: DNSRCode) throws {
         let bytes = W.header(rcode: rcode, truncated: truncated) + W.exampleOrg + [0, 1, 0, 1]
@@ -64,21 +89,50 @@ struct CodecDecodingTests {
 
     static let malformed: [(String, [UInt8], DNSError)] = [
         ("pointer to itself", W.header() + [0xC0, 0x0C] + [0, 1, 0, 1], .compressionPointerNotBackwards(offset: 12)),
-        ("forward pointer", W.header() + [0xC0, 0x0E, 0, 1, 0, 1] + W.exampleOrg, .compressionPointerNotBackwards(offset: 12)),
+        (
+            "forward pointer", W.header() + [0xC0, 0x0E, 0, 1, 0, 1] + W.exampleOrg,
+            .compressionPointerNotBackwards(offset: 12)
+        ),
         // A pointer back into a name that ends with a pointer to the first: each jump must go lower.
-        ("pointer to the start of its own name (a loop)",
-         W.header(questions: 2) + W.exampleOrg + [0, 1, 0, 1] + [1, 0x61, 0xC0, 0x1D] + [0, 1, 0, 1],
-         .compressionPointerNotBackwards(offset: 31)),
-        ("label of 64 octets", W.header() + [64] + [UInt8](repeating: 0x61, count: 64) + [0, 0, 1, 0, 1], .labelTooLong(offset: 12)),
+        (
+            "pointer to the start of its own name (a loop)",
+            W.header(questions: 2) + W.exampleOrg + [0, 1, 0, 1] + [1, 0x61, 0xC0, 0x1D] + [0, 1, 0, 1],
+            .compressionPointerNotBackwards(offset: 31)
+        ),
+        (
+            "label of 64 octets", W.header() + [64] + [UInt8](repeating: 0x61, count: 64) + [0, 0, 1, 0, 1],
+            .labelTooLong(offset: 12)
+        ),
         ("reserved label type 10", W.header() + [0x80, 0, 0, 1, 0, 1], .labelTooLong(offset: 12)),
-        ("name of 256 octets", W.header() + Array(repeating: [63] + [UInt8](repeating: 0x61, count: 63), count: 4).flatMap { $0 } + [0, 0, 1, 0, 1], .nameTooLong(offset: 12)),
-        ("A with 5 octets", W.response(type: .a, rdata: [127, 0, 0, 1, 9]), .malformedRecordData(type: .a, offset: 41)),
-        ("AAAA with 4 octets", W.response(type: .aaaa, rdata: [127, 0, 0, 1]), .malformedRecordData(type: .aaaa, offset: 41)),
-        ("TXT string past RDLENGTH", W.response(type: .txt, rdata: [5, 0x61]), .malformedRecordData(type: .txt, offset: 41)),
+        (
+            "name of 256 octets",
+            W.header() + Array(repeating: [63] + [UInt8](repeating: 0x61, count: 63), count: 4).flatMap { $0 } + [
+                0, 0, 1, 0, 1,
+            ], .nameTooLong(offset: 12)
+        ),
+        (
+            "A with 5 octets", W.response(type: .a, rdata: [127, 0, 0, 1, 9]),
+            .malformedRecordData(type: .a, offset: 41)
+        ),
+        (
+            "AAAA with 4 octets", W.response(type: .aaaa, rdata: [127, 0, 0, 1]),
+            .malformedRecordData(type: .aaaa, offset: 41)
+        ),
+        (
+            "TXT string past RDLENGTH", W.response(type: .txt, rdata: [5, 0x61]),
+            .malformedRecordData(type: .txt, offset: 41)
+        ),
         ("MX too short", W.response(type: .mx, rdata: [0, 1]), .malformedRecordData(type: .mx, offset: 41)),
         ("CNAME name past RDLENGTH", W.response(type: .cname, rdata: [3, 0x61, 0x62]), .truncatedMessage(offset: 42)),
-        ("RDLENGTH past the end", W.header(answers: 1) + W.exampleOrg + [0, 1, 0, 1, 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 1, 0, 9, 1], .truncatedMessage(offset: 41)),
-        ("counts larger than the message", W.header(answers: 65_535) + W.exampleOrg + [0, 1, 0, 1], .truncatedMessage(offset: 29)),
+        (
+            "RDLENGTH past the end",
+            W.header(answers: 1) + W.exampleOrg + [0, 1, 0, 1, 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 1, 0, 9, 1],
+            .truncatedMessage(offset: 41)
+        ),
+        (
+            "counts larger than the message", W.header(answers: 65_535) + W.exampleOrg + [0, 1, 0, 1],
+            .truncatedMessage(offset: 29)
+        ),
         ("header cut short", [0x12, 0x34, 0x81], .truncatedMessage(offset: 2)),
     ]
 
@@ -89,14 +143,18 @@ struct CodecDecodingTests {
 
     @Test("a name of exactly 255 octets is read, one of 256 is not (RFC 1035 §2.3.4)")
     func nameAtTheLimit() throws {
-        let longest = Array(repeating: [63] + [UInt8](repeating: 0x61, count: 63), count: 3).flatMap { $0 } + [61] + [UInt8](repeating: 0x62, count: 61) + [0]
+        let longest =
+            Array(repeating: [63] + [UInt8](repeating: 0x61, count: 63), count: 3).flatMap { $0 } + [61]
+            + [UInt8](repeating: 0x62, count: 61) + [0]
         #expect(longest.count == 255)
         let message = try DNSMessage.decode(W.header() + longest + [0, 1, 0, 1])
         #expect(message.questions.first?.name.wireLength == 255)
         var tooLong = longest
         tooLong[192] = 62
         tooLong.insert(0x62, at: 193)
-        #expect(throws: DNSError.nameTooLong(offset: 12)) { try DNSMessage.decode(W.header() + tooLong + [0, 1, 0, 1]) }
+        #expect(throws: DNSError.nameTooLong(offset: 12)) {
+            try DNSMessage.decode(W.header() + tooLong + [0, 1, 0, 1])
+        }
     }
 
     @Test("a message cut at every offset throws, never traps", arguments: recordCases.map { $0.0 })
@@ -106,7 +164,9 @@ struct CodecDecodingTests {
         var bytes = W.response(type: type, rdata: rdata)
         bytes[9] = 1
         bytes[11] = 1
-        let soa = W.label("ns") + [0xC0, 0x0C] + W.label("h") + [0xC0, 0x0C] + W.u32(1) + W.u32(2) + W.u32(3) + W.u32(4) + W.u32(5)
+        let soa =
+            W.label("ns") + [0xC0, 0x0C] + W.label("h") + [0xC0, 0x0C] + W.u32(1) + W.u32(2) + W.u32(3) + W.u32(4)
+            + W.u32(5)
         bytes += [0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 60] + W.u16(UInt16(soa.count)) + soa
         bytes += [0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 0]
         let full = try DNSMessage.decode(bytes)

@@ -25,8 +25,20 @@ struct CodecEncodingTests {
             .mx(MXRecord(preference: 0, exchange: .root)),
             .txt(TXTRecord(strings: [Array("v=spf1 ".utf8), Array("-all".utf8)])),
             .txt(TXTRecord(strings: [[]])),
-            .soa(SOARecord(mname: name("ns.example.org"), rname: name("h.example.org"), serial: 7, refresh: 1, retry: 2, expire: 3, minimum: 4)),
-            .tlsa(TLSARecord(certificateUsage: 3, selector: 1, matchingType: 1, certificateAssociationData: [0xDE, 0xAD])),
+            .soa(
+                SOARecord(
+                    mname: name("ns.example.org"),
+                    rname: name("h.example.org"),
+                    serial: 7,
+                    refresh: 1,
+                    retry: 2,
+                    expire: 3,
+                    minimum: 4
+                )
+            ),
+            .tlsa(
+                TLSARecord(certificateUsage: 3, selector: 1, matchingType: 1, certificateAssociationData: [0xDE, 0xAD])
+            ),
             .unknown([1, 2, 3]),
         ]
     )
@@ -48,7 +60,8 @@ struct CodecEncodingTests {
         var header = DNSHeader(id: 7)
         header.isResponse = true
         let message = DNSMessage(
-            header: header, questions: [DNSQuestion(name: name("example.org"), type: type)],
+            header: header,
+            questions: [DNSQuestion(name: name("example.org"), type: type)],
             answers: [DNSResourceRecord(name: name("example.org"), type: type, ttl: 60, data: data)],
             additionals: [.opt(udpPayloadSize: 1232)]
         )
@@ -61,8 +74,14 @@ struct CodecEncodingTests {
             ("example.org", true), ("example.org.", true), (".", true), ("_25._tcp.mx.example.org", true),
             ("", false), ("a..b", false), (".a", false), (String(repeating: "a", count: 63) + ".org", true),
             (String(repeating: "a", count: 64) + ".org", false),
-            (Array(repeating: String(repeating: "a", count: 63), count: 3).joined(separator: ".") + "." + String(repeating: "b", count: 61), true),
-            (Array(repeating: String(repeating: "a", count: 63), count: 3).joined(separator: ".") + "." + String(repeating: "b", count: 62), false),
+            (
+                Array(repeating: String(repeating: "a", count: 63), count: 3).joined(separator: ".") + "."
+                    + String(repeating: "b", count: 61), true
+            ),
+            (
+                Array(repeating: String(repeating: "a", count: 63), count: 3).joined(separator: ".") + "."
+                    + String(repeating: "b", count: 62), false
+            ),
         ]
     )
     func textNames(text: String, valid: Bool) {

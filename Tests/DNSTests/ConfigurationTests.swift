@@ -6,10 +6,14 @@ import Testing
 struct ConfigurationTests {
     static let resolvConfs: [(String, [String], Duration, Int)] = [
         ("nameserver 127.0.0.53\n", ["127.0.0.53:53"], .seconds(5), 2),
-        ("# comment\n; other\nsearch example.test\ndomain example.test\nnameserver 127.0.0.1\nnameserver ::1\n",
-         ["127.0.0.1:53", "[::1]:53"], .seconds(5), 2),
-        ("nameserver 127.0.0.1\nnameserver 127.0.0.2\nnameserver 127.0.0.3\nnameserver 127.0.0.4\n",
-         ["127.0.0.1:53", "127.0.0.2:53", "127.0.0.3:53"], .seconds(5), 2),
+        (
+            "# comment\n; other\nsearch example.test\ndomain example.test\nnameserver 127.0.0.1\nnameserver ::1\n",
+            ["127.0.0.1:53", "[::1]:53"], .seconds(5), 2
+        ),
+        (
+            "nameserver 127.0.0.1\nnameserver 127.0.0.2\nnameserver 127.0.0.3\nnameserver 127.0.0.4\n",
+            ["127.0.0.1:53", "127.0.0.2:53", "127.0.0.3:53"], .seconds(5), 2
+        ),
         ("options rotate timeout:1 attempts:3\nnameserver\t127.0.0.9\r\n", ["127.0.0.9:53"], .seconds(1), 3),
         ("options timeout:99 attempts:99\n", ["127.0.0.1:53"], .seconds(30), 5),
         ("options timeout:0 attempts:x\nnameserver not-an-ip\n", ["127.0.0.1:53"], .seconds(5), 2),

@@ -10,14 +10,18 @@ import Testing
 @Suite("The resolver against dnsmasq on 127.0.0.1")
 struct DnsmasqTests {
     static func dnsmasqPath() -> String? {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        let folders =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
             + ["/usr/sbin", "/usr/local/sbin", "/sbin"]
         return folders.map { "\($0)/dnsmasq" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// A UDP port on 127.0.0.1 that was free a moment ago.
     static func freePort() async throws -> Int {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+            host: "127.0.0.1",
+            port: 0
+        ).get()
         let port = channel.localAddress?.port ?? 0
         try await channel.close().get()
         return port
@@ -49,7 +53,9 @@ struct DnsmasqTests {
             defer { process.terminate() }
             let resolver = DNSResolver(
                 configuration: DNSResolverConfiguration(
-                    nameservers: [try DNSServerAddress("127.0.0.1:\(port)")], timeout: .milliseconds(200), attempts: 1
+                    nameservers: [try DNSServerAddress("127.0.0.1:\(port)")],
+                    timeout: .milliseconds(200),
+                    attempts: 1
                 )
             )
             // Ready when it answers; at most 5 s.
@@ -66,8 +72,16 @@ struct DnsmasqTests {
             let mx = try await resolver.mx("example.test")
             #expect(mx.records.map(\.preference) == [10, 20])
             #expect(mx.records.map(\.exchange) == [try DNSName("mx1.example.test"), try DNSName("mx2.example.test")])
-            #expect(try await resolver.addresses("mx1.example.test").records.map(\.description) == ["127.0.0.2", "::ffff:127.0.0.2"])
-            #expect(try await resolver.txt("example.test").records.map(\.text) == [Array("v=spf1 ip4:127.0.0.0/8 -all".utf8)])
+            #expect(
+                try await resolver.addresses("mx1.example.test").records.map(\.description) == [
+                    "127.0.0.2", "::ffff:127.0.0.2",
+                ]
+            )
+            #expect(
+                try await resolver.txt("example.test").records.map(\.text) == [
+                    Array("v=spf1 ip4:127.0.0.0/8 -all".utf8)
+                ]
+            )
             #expect(try await resolver.txt("example.test").records.first?.strings.count == 2)
             #expect(try await resolver.mx("absent.example.test") == .nxdomain)
             #expect(try await resolver.mx("mx1.example.test") == .nodata)

@@ -27,9 +27,18 @@ struct ResolverTests {
         otherPortFirst: [name("otherport.example.test")]
     )
 
-    static func resolver(_ servers: [TestDNSServer], timeout: Duration = .seconds(2), attempts: Int = 1, clock: DNSClock = .continuous) -> DNSResolver {
+    static func resolver(
+        _ servers: [TestDNSServer],
+        timeout: Duration = .seconds(2),
+        attempts: Int = 1,
+        clock: DNSClock = .continuous
+    ) -> DNSResolver {
         DNSResolver(
-            configuration: DNSResolverConfiguration(nameservers: servers.map(\.address), timeout: timeout, attempts: attempts),
+            configuration: DNSResolverConfiguration(
+                nameservers: servers.map(\.address),
+                timeout: timeout,
+                attempts: attempts
+            ),
             clock: clock
         )
     }
@@ -92,11 +101,22 @@ struct ResolverTests {
             )
             #expect(try await resolver.addresses("only4.example.test") == .records([IPAddress("127.0.0.4")!]))
             #expect(try await resolver.addresses("nothing.example.test") == .nxdomain)
-            #expect(try await resolver.txt("example.test").records.map(\.text) == [Array("v=spf1 ip4:127.0.0.0/8 -all".utf8)])
+            #expect(
+                try await resolver.txt("example.test").records.map(\.text) == [
+                    Array("v=spf1 ip4:127.0.0.0/8 -all".utf8)
+                ]
+            )
             #expect(await resolver.ptr(IPAddress("127.0.0.2")!) == .records([name("mx1.example.test")]))
             #expect(
                 try await resolver.tlsa(port: 25, host: "mx1.example.test").records
-                    == [TLSARecord(certificateUsage: 3, selector: 1, matchingType: 1, certificateAssociationData: [0xAB, 0xCD])]
+                    == [
+                        TLSARecord(
+                            certificateUsage: 3,
+                            selector: 1,
+                            matchingType: 1,
+                            certificateAssociationData: [0xAB, 0xCD]
+                        )
+                    ]
             )
         }
     }
@@ -183,15 +203,25 @@ struct ResolverTests {
         }
     }
 
-    @Test("invalid names throw before anything is sent", arguments: ["", "a..b", String(repeating: "x", count: 64) + ".test"])
+    @Test(
+        "invalid names throw before anything is sent",
+        arguments: ["", "a..b", String(repeating: "x", count: 64) + ".test"]
+    )
     func invalidNames(host: String) async {
-        let resolver = DNSResolver(configuration: DNSResolverConfiguration(nameservers: [try! DNSServerAddress("127.0.0.1:9")]))
+        let resolver = DNSResolver(
+            configuration: DNSResolverConfiguration(nameservers: [try! DNSServerAddress("127.0.0.1:9")])
+        )
         await #expect(throws: DNSError.invalidName(host)) { try await resolver.mx(host) }
     }
 }
 
 func mx(_ owner: String, _ preference: UInt16, _ exchange: String) -> DNSResourceRecord {
-    DNSResourceRecord(name: name(owner), type: .mx, ttl: 600, data: .mx(MXRecord(preference: preference, exchange: name(exchange))))
+    DNSResourceRecord(
+        name: name(owner),
+        type: .mx,
+        ttl: 600,
+        data: .mx(MXRecord(preference: preference, exchange: name(exchange)))
+    )
 }
 
 func a(_ owner: String, _ address: String, ttl: UInt32 = 600) -> DNSResourceRecord {
@@ -203,7 +233,12 @@ func aaaa(_ owner: String, _ address: String) -> DNSResourceRecord {
 }
 
 func txt(_ owner: String, _ strings: [String]) -> DNSResourceRecord {
-    DNSResourceRecord(name: name(owner), type: .txt, ttl: 600, data: .txt(TXTRecord(strings: strings.map { Array($0.utf8) })))
+    DNSResourceRecord(
+        name: name(owner),
+        type: .txt,
+        ttl: 600,
+        data: .txt(TXTRecord(strings: strings.map { Array($0.utf8) }))
+    )
 }
 
 func ptr(_ owner: String, _ target: String) -> DNSResourceRecord {
@@ -212,7 +247,9 @@ func ptr(_ owner: String, _ target: String) -> DNSResourceRecord {
 
 func tlsa(_ owner: String, _ data: [UInt8]) -> DNSResourceRecord {
     DNSResourceRecord(
-        name: name(owner), type: .tlsa, ttl: 600,
+        name: name(owner),
+        type: .tlsa,
+        ttl: 600,
         data: .tlsa(TLSARecord(certificateUsage: 3, selector: 1, matchingType: 1, certificateAssociationData: data))
     )
 }

@@ -39,7 +39,8 @@ public struct DNSCache: Sendable {
 
     /// An empty cache with the given bounds.
     public init(
-        maxEntries: Int = DNSDefaults.maxCacheEntries, maxTTL: UInt32 = DNSDefaults.maxCacheTTL,
+        maxEntries: Int = DNSDefaults.maxCacheEntries,
+        maxTTL: UInt32 = DNSDefaults.maxCacheTTL,
         maxNegativeTTL: UInt32 = DNSDefaults.maxNegativeCacheTTL
     ) {
         self.maxEntries = max(0, maxEntries)

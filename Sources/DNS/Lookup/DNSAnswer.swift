@@ -25,7 +25,9 @@ public enum DNSAnswer: Hashable, Sendable {
     /// only records owned by a name on the chain; the SOA for the negative TTL is taken from the
     /// authority section.
     public static func interpret(
-        _ response: DNSMessage, for question: DNSQuestion, maxCNAMEHops: Int = DNSDefaults.maxCNAMEHops
+        _ response: DNSMessage,
+        for question: DNSQuestion,
+        maxCNAMEHops: Int = DNSDefaults.maxCNAMEHops
     ) -> DNSAnswer {
         let rcode = response.rcode
         guard rcode == .noError || rcode == .nxDomain else { return .serverFailure(rcode) }
@@ -33,7 +35,9 @@ public enum DNSAnswer: Hashable, Sendable {
         var ttl = UInt32.max
         var hops = 0
         while true {
-            let records = response.answers.filter { $0.name == name && $0.type == question.type && $0.rawClass == question.class.rawValue }
+            let records = response.answers.filter {
+                $0.name == name && $0.type == question.type && $0.rawClass == question.class.rawValue
+            }
             if !records.isEmpty {
                 return .records(records, ttl: records.reduce(ttl) { min($0, effectiveTTL($1.ttl)) })
             }

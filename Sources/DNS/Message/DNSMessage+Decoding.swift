@@ -86,15 +86,22 @@ extension DNSWireReader {
             guard end - position == 20 else { throw .malformedRecordData(type: type, offset: start) }
             return .soa(
                 SOARecord(
-                    mname: mname, rname: rname, serial: try readUInt32(), refresh: try readUInt32(),
-                    retry: try readUInt32(), expire: try readUInt32(), minimum: try readUInt32()
+                    mname: mname,
+                    rname: rname,
+                    serial: try readUInt32(),
+                    refresh: try readUInt32(),
+                    retry: try readUInt32(),
+                    expire: try readUInt32(),
+                    minimum: try readUInt32()
                 )
             )
         case .tlsa:
             guard length >= 3 else { throw .malformedRecordData(type: type, offset: start) }
             return .tlsa(
                 TLSARecord(
-                    certificateUsage: try readUInt8(), selector: try readUInt8(), matchingType: try readUInt8(),
+                    certificateUsage: try readUInt8(),
+                    selector: try readUInt8(),
+                    matchingType: try readUInt8(),
                     certificateAssociationData: try readBytes(length - 3)
                 )
             )

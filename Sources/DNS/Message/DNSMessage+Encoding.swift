@@ -14,11 +14,15 @@ extension DNSMessage {
             writer.writeName(question.name)
             writer.writeUInt16(question.type.rawValue)
             writer.writeUInt16(question.class.rawValue)
-            guard writer.bytes.count <= DNSDefaults.maxMessageLength else { throw .messageTooLong(length: writer.bytes.count) }
+            guard writer.bytes.count <= DNSDefaults.maxMessageLength else {
+                throw .messageTooLong(length: writer.bytes.count)
+            }
         }
         for record in answers + authorities + additionals {
             try writer.writeRecord(record)
-            guard writer.bytes.count <= DNSDefaults.maxMessageLength else { throw .messageTooLong(length: writer.bytes.count) }
+            guard writer.bytes.count <= DNSDefaults.maxMessageLength else {
+                throw .messageTooLong(length: writer.bytes.count)
+            }
         }
         return writer.bytes
     }

@@ -16,8 +16,11 @@ public struct DNSMessage: Hashable, Sendable {
 
     /// A message from its parts.
     public init(
-        header: DNSHeader, questions: [DNSQuestion] = [], answers: [DNSResourceRecord] = [],
-        authorities: [DNSResourceRecord] = [], additionals: [DNSResourceRecord] = []
+        header: DNSHeader,
+        questions: [DNSQuestion] = [],
+        answers: [DNSResourceRecord] = [],
+        authorities: [DNSResourceRecord] = [],
+        additionals: [DNSResourceRecord] = []
     ) {
         self.header = header
         self.questions = questions
@@ -29,13 +32,16 @@ public struct DNSMessage: Hashable, Sendable {
     /// A query for one question with recursion desired and an EDNS0 OPT record advertising
     /// `udpPayloadSize` (RFC 1035 §4.1, RFC 6891 §6.1.2, §6.2.5).
     public static func query(
-        id: UInt16, question: DNSQuestion, recursionDesired: Bool = true,
+        id: UInt16,
+        question: DNSQuestion,
+        recursionDesired: Bool = true,
         udpPayloadSize: UInt16 = DNSDefaults.udpPayloadSize
     ) -> DNSMessage {
         var header = DNSHeader(id: id)
         header.recursionDesired = recursionDesired
         return DNSMessage(
-            header: header, questions: [question],
+            header: header,
+            questions: [question],
             additionals: [.opt(udpPayloadSize: udpPayloadSize)]
         )
     }
@@ -139,7 +145,8 @@ public struct DNSResourceRecord: Hashable, Sendable {
     public var data: DNSRecordData
 
     /// A record in class IN, or with the raw class given.
-    public init(name: DNSName, type: DNSType, rawClass: UInt16 = DNSClass.in.rawValue, ttl: UInt32, data: DNSRecordData) {
+    public init(name: DNSName, type: DNSType, rawClass: UInt16 = DNSClass.in.rawValue, ttl: UInt32, data: DNSRecordData)
+    {
         self.name = name
         self.type = type
         self.rawClass = rawClass

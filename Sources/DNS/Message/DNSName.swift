@@ -20,7 +20,9 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
             }
             length += 1 + label.count
         }
-        guard length <= DNSDefaults.maxNameLength else { throw .invalidName(DNSName(uncheckedLabels: labels).description) }
+        guard length <= DNSDefaults.maxNameLength else {
+            throw .invalidName(DNSName(uncheckedLabels: labels).description)
+        }
         self.labels = labels
     }
 

@@ -78,7 +78,12 @@ public struct SOARecord: Hashable, Sendable {
 
     /// An SOA record's data.
     public init(
-        mname: DNSName, rname: DNSName, serial: UInt32, refresh: UInt32, retry: UInt32, expire: UInt32,
+        mname: DNSName,
+        rname: DNSName,
+        serial: UInt32,
+        refresh: UInt32,
+        retry: UInt32,
+        expire: UInt32,
         minimum: UInt32
     ) {
         self.mname = mname

@@ -15,13 +15,21 @@ extension DNSResolver {
                     return .failure(.unreachable("query for \(question.name) cannot be encoded"))
                 }
                 var outcome = await DNSDatagramExchange.exchange(
-                    query: query, id: id, question: question, server: server, timeout: configuration.timeout,
+                    query: query,
+                    id: id,
+                    question: question,
+                    server: server,
+                    timeout: configuration.timeout,
                     group: eventLoopGroup
                 )
                 if case .response(let response) = outcome, response.header.truncated {
                     log("truncated over UDP, asking over TCP", question, server, attempt)
                     outcome = await DNSStreamExchange.exchange(
-                        query: query, id: id, question: question, server: server, timeout: configuration.timeout,
+                        query: query,
+                        id: id,
+                        question: question,
+                        server: server,
+                        timeout: configuration.timeout,
                         group: eventLoopGroup
                     )
                 }
@@ -49,7 +57,10 @@ extension DNSResolver {
     private func log(_ event: String, _ question: DNSQuestion, _ server: DNSServerAddress, _ attempt: Int) {
         logger.debug(
             "\(event)",
-            metadata: ["dns.question": "\(question.name) \(question.type)", "dns.server": "\(server)", "dns.attempt": "\(attempt)"]
+            metadata: [
+                "dns.question": "\(question.name) \(question.type)", "dns.server": "\(server)",
+                "dns.attempt": "\(attempt)",
+            ]
         )
     }
 }

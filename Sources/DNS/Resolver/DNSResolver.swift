@@ -17,8 +17,10 @@ public actor DNSResolver {
 
     /// A resolver asking `configuration`'s servers on `group`'s event loops, caching on `clock`'s time.
     public init(
-        configuration: DNSResolverConfiguration, cache: DNSCache = DNSCache(),
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, clock: DNSClock = .continuous,
+        configuration: DNSResolverConfiguration,
+        cache: DNSCache = DNSCache(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        clock: DNSClock = .continuous,
         logger: Logger = Logger(label: "correo.dns")
     ) {
         self.configuration = configuration

@@ -1,9 +1,10 @@
+import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOPosix
 
 /// Which nameservers the resolver asks, how long it waits and how often it tries.
 public struct DNSResolverConfiguration: Hashable, Sendable {
@@ -16,7 +17,9 @@ public struct DNSResolverConfiguration: Hashable, Sendable {
 
     /// A configuration with explicit servers (`--dns-server IP[:PORT]`).
     public init(
-        nameservers: [DNSServerAddress], timeout: Duration = DNSDefaults.timeout, attempts: Int = DNSDefaults.attempts
+        nameservers: [DNSServerAddress],
+        timeout: Duration = DNSDefaults.timeout,
+        attempts: Int = DNSDefaults.attempts
     ) {
         self.nameservers = nameservers
         self.timeout = timeout
@@ -36,8 +39,10 @@ public struct DNSResolverConfiguration: Hashable, Sendable {
         var timeout = DNSDefaults.timeout
         var attempts = DNSDefaults.attempts
         for line in resolvConf.split(separator: UInt8(ascii: "\n")) {
-            let words = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") })
-                .map { String(decoding: $0, as: UTF8.self) }
+            let words = line.split(whereSeparator: {
+                $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r")
+            })
+            .map { String(decoding: $0, as: UTF8.self) }
             guard let keyword = words.first, !keyword.hasPrefix("#"), !keyword.hasPrefix(";") else { continue }
             switch keyword {
             case "nameserver" where words.count >= 2:

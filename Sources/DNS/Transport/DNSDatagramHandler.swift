@@ -18,7 +18,11 @@ final class DNSDatagramHandler: ChannelInboundHandler {
     private var done = false
 
     init(
-        query: [UInt8], id: UInt16, question: DNSQuestion, server: SocketAddress, timeout: Duration,
+        query: [UInt8],
+        id: UInt16,
+        question: DNSQuestion,
+        server: SocketAddress,
+        timeout: Duration,
         promise: EventLoopPromise<DNSExchangeOutcome>
     ) {
         self.query = query
@@ -70,7 +74,11 @@ final class DNSDatagramHandler: ChannelInboundHandler {
 /// matching response (RFC 1035 §4.2.1, RFC 5452 §9.2).
 enum DNSDatagramExchange {
     static func exchange(
-        query: [UInt8], id: UInt16, question: DNSQuestion, server: DNSServerAddress, timeout: Duration,
+        query: [UInt8],
+        id: UInt16,
+        question: DNSQuestion,
+        server: DNSServerAddress,
+        timeout: Duration,
         group: any EventLoopGroup
     ) async -> DNSExchangeOutcome {
         let eventLoop = group.any()
@@ -80,13 +88,18 @@ enum DNSDatagramExchange {
             let remote = try server.socketAddress()
             channel = try await DatagramBootstrap(group: eventLoop)
                 .channelOption(
-                    .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: DNSDefaults.udpReceiveBufferSize)
+                    .recvAllocator,
+                    value: FixedSizeRecvByteBufferAllocator(capacity: DNSDefaults.udpReceiveBufferSize)
                 )
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
                             DNSDatagramHandler(
-                                query: query, id: id, question: question, server: remote, timeout: timeout,
+                                query: query,
+                                id: id,
+                                question: question,
+                                server: remote,
+                                timeout: timeout,
                                 promise: promise
                             )
                         )

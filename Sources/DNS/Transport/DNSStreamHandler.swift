@@ -16,7 +16,13 @@ final class DNSStreamHandler: ChannelInboundHandler {
     private var received = ByteBuffer()
     private var done = false
 
-    init(query: [UInt8], id: UInt16, question: DNSQuestion, timeout: Duration, promise: EventLoopPromise<DNSExchangeOutcome>) {
+    init(
+        query: [UInt8],
+        id: UInt16,
+        question: DNSQuestion,
+        timeout: Duration,
+        promise: EventLoopPromise<DNSExchangeOutcome>
+    ) {
         self.query = query
         self.id = id
         self.question = question
@@ -76,7 +82,11 @@ final class DNSStreamHandler: ChannelInboundHandler {
 /// Sends one query over a new TCP connection and reads the response (RFC 7766 §5: after TC=1).
 enum DNSStreamExchange {
     static func exchange(
-        query: [UInt8], id: UInt16, question: DNSQuestion, server: DNSServerAddress, timeout: Duration,
+        query: [UInt8],
+        id: UInt16,
+        question: DNSQuestion,
+        server: DNSServerAddress,
+        timeout: Duration,
         group: any EventLoopGroup
     ) async -> DNSExchangeOutcome {
         let eventLoop = group.any()
@@ -89,7 +99,13 @@ enum DNSStreamExchange {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            DNSStreamHandler(query: query, id: id, question: question, timeout: timeout, promise: promise)
+                            DNSStreamHandler(
+                                query: query,
+                                id: id,
+                                question: question,
+                                timeout: timeout,
+                                promise: promise
+                            )
                         )
                     }
                 }

@@ -108,7 +108,9 @@ private final class UDPResponder: ChannelInboundHandler {
         let (spoofed, real) = zone.replies(to: query, overTCP: false)
         let channel = context.channel
         let remote = envelope.remoteAddress
-        let realEnvelopes = real.map { AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: try! $0.encoded())) }
+        let realEnvelopes = real.map {
+            AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: try! $0.encoded()))
+        }
         let sendReal: @Sendable () -> Void = {
             for reply in realEnvelopes { channel.writeAndFlush(reply, promise: nil) }
         }

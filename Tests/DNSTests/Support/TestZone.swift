@@ -21,11 +21,18 @@ struct TestZone: Sendable {
     /// An SOA record for `test.` with the given TTL and MINIMUM.
     static func soa(ttl: UInt32, minimum: UInt32) -> DNSResourceRecord {
         DNSResourceRecord(
-            name: name("test"), type: .soa, ttl: ttl,
+            name: name("test"),
+            type: .soa,
+            ttl: ttl,
             data: .soa(
                 SOARecord(
-                    mname: name("ns.test"), rname: name("hostmaster.test"), serial: 1, refresh: 3600, retry: 600,
-                    expire: 86400, minimum: minimum
+                    mname: name("ns.test"),
+                    rname: name("hostmaster.test"),
+                    serial: 1,
+                    refresh: 3600,
+                    retry: 600,
+                    expire: 86400,
+                    minimum: minimum
                 )
             )
         )
@@ -56,7 +63,9 @@ struct TestZone: Sendable {
             guard let alias = records.first(where: { $0.name == name && $0.type == .cname }),
                 case .cname(let target) = alias.data
             else {
-                if !records.contains(where: { $0.name == name }) { response.header.rcode = UInt8(DNSRCode.nxDomain.rawValue) }
+                if !records.contains(where: { $0.name == name }) {
+                    response.header.rcode = UInt8(DNSRCode.nxDomain.rawValue)
+                }
                 if let soa { response.authorities = [soa] }
                 break
             }
@@ -72,12 +81,16 @@ struct TestZone: Sendable {
         if wrongIDFirst.contains(question.name) {
             var fake = response
             fake.header.id &+= 1
-            fake.answers = [DNSResourceRecord(name: question.name, type: question.type, ttl: 60, data: TestZone.spoofedAddress)]
+            fake.answers = [
+                DNSResourceRecord(name: question.name, type: question.type, ttl: 60, data: TestZone.spoofedAddress)
+            ]
             real.append(fake)
         }
         if otherPortFirst.contains(question.name) {
             var fake = response
-            fake.answers = [DNSResourceRecord(name: question.name, type: question.type, ttl: 60, data: TestZone.spoofedAddress)]
+            fake.answers = [
+                DNSResourceRecord(name: question.name, type: question.type, ttl: 60, data: TestZone.spoofedAddress)
+            ]
             spoofed.append(fake)
         }
         real.append(response)

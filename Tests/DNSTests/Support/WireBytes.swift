@@ -8,7 +8,11 @@ enum WireBytes {
 
     /// A response header: ID 0x1234, QR RD RA, the given RCODE and TC bit, and the section counts.
     static func header(
-        rcode: UInt8 = 0, truncated: Bool = false, questions: UInt16 = 1, answers: UInt16 = 0, authorities: UInt16 = 0,
+        rcode: UInt8 = 0,
+        truncated: Bool = false,
+        questions: UInt16 = 1,
+        answers: UInt16 = 0,
+        authorities: UInt16 = 0,
         additionals: UInt16 = 0
     ) -> [UInt8] {
         let flags: UInt16 = 0x8180 | (truncated ? 0x0200 : 0) | UInt16(rcode)
