@@ -13,6 +13,16 @@ struct CodecEncodingTests {
         #expect(try query.encoded() == expected)
     }
 
+    @Test("without EDNS a query has no additional record (RFC 6891 §7 retry)")
+    func queryWithoutEDNS() throws {
+        let question = DNSQuestion(name: name("Example.org"), type: .txt)
+        let query = DNSMessage.query(id: 1, question: question, recursionDesired: false, udpPayloadSize: nil)
+        let expected: [UInt8] =
+            [0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+            + [7] + Array("Example".utf8) + [3] + Array("org".utf8) + [0] + [0x00, 0x10, 0x00, 0x01]
+        #expect(try query.encoded() == expected)
+    }
+
     @Test(
         "every record type survives encoding and decoding",
         arguments: [

@@ -151,6 +151,17 @@ struct ResolverTests {
         }
     }
 
+    @Test("a server that answers FORMERR to EDNS is asked again without it (RFC 6891 §7)")
+    func formErrWithoutEDNS() async throws {
+        var zone = Self.zone
+        zone.rejectsEDNS = true
+        try await withTestDNSServer(zone) { (server: TestDNSServer) async throws in
+            let result = try await Self.resolver([server]).mx("example.test")
+            #expect(result.records.map(\.preference) == [10, 20, 30])
+            #expect(server.udpQueries == 2)
+        }
+    }
+
     @Test("a server that never answers is a temporary failure after attempts × timeout")
     func timeout() async throws {
         try await withTestDNSServer(TestZone(silent: true)) { (server: TestDNSServer) async throws in

@@ -30,19 +30,20 @@ public struct DNSMessage: Hashable, Sendable {
     }
 
     /// A query for one question with recursion desired and an EDNS0 OPT record advertising
-    /// `udpPayloadSize` (RFC 1035 §4.1, RFC 6891 §6.1.2, §6.2.5).
+    /// `udpPayloadSize` (RFC 1035 §4.1, RFC 6891 §6.1.2, §6.2.5); with `udpPayloadSize` nil, a plain
+    /// RFC 1035 query without EDNS (for servers that answer FORMERR to EDNS, RFC 6891 §7).
     public static func query(
         id: UInt16,
         question: DNSQuestion,
         recursionDesired: Bool = true,
-        udpPayloadSize: UInt16 = DNSDefaults.udpPayloadSize
+        udpPayloadSize: UInt16? = DNSDefaults.udpPayloadSize
     ) -> DNSMessage {
         var header = DNSHeader(id: id)
         header.recursionDesired = recursionDesired
         return DNSMessage(
             header: header,
             questions: [question],
-            additionals: [.opt(udpPayloadSize: udpPayloadSize)]
+            additionals: udpPayloadSize.map { [.opt(udpPayloadSize: $0)] } ?? []
         )
     }
 

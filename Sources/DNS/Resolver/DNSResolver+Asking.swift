@@ -4,34 +4,17 @@ import NIOCore
 extension DNSResolver {
     /// Asks the nameservers `question`: `attempts` rounds over the servers in order, one try each with a
     /// fresh random ID and source port, until one gives an answer that is not a server failure
-    /// (RFC 1035 §7.2, RFC 5452 §9). A truncated UDP answer (TC=1) is asked again over TCP from the
-    /// same server (RFC 7766 §5). Every failure ends with the last server's reason.
+    /// (RFC 1035 §7.2, RFC 5452 §9). Every failure ends with the last server's reason.
     func ask(_ question: DNSQuestion) async -> Result<DNSAnswer, DNSFailure> {
         var failure = DNSFailure.timeout
         for attempt in 1...configuration.attempts {
             for server in configuration.nameservers {
-                let id = UInt16.random(in: .min ... .max)
-                guard let query = try? DNSMessage.query(id: id, question: question).encoded() else {
-                    return .failure(.unreachable("query for \(question.name) cannot be encoded"))
-                }
-                var outcome = await DNSDatagramExchange.exchange(
-                    query: query,
-                    id: id,
-                    question: question,
-                    server: server,
-                    timeout: configuration.timeout,
-                    group: eventLoopGroup
-                )
-                if case .response(let response) = outcome, response.header.truncated {
-                    log("truncated over UDP, asking over TCP", question, server, attempt)
-                    outcome = await DNSStreamExchange.exchange(
-                        query: query,
-                        id: id,
-                        question: question,
-                        server: server,
-                        timeout: configuration.timeout,
-                        group: eventLoopGroup
-                    )
+                var outcome = await exchange(question, with: server, edns: true, attempt: attempt)
+                // RFC 6891 §7: a server that does not know EDNS answers FORMERR without an OPT record;
+                // the same question is asked again without one.
+                if case .response(let response) = outcome, response.rcode == .formErr, response.opt == nil {
+                    log("FORMERR to EDNS, asking without it", question, server, attempt)
+                    outcome = await exchange(question, with: server, edns: false, attempt: attempt)
                 }
                 switch outcome {
                 case .response(let response):
@@ -52,6 +35,43 @@ extension DNSResolver {
             }
         }
         return .failure(failure)
+    }
+
+    /// One try of `question` with one server: over UDP, and if the answer comes back truncated (TC=1),
+    /// again over TCP with the same server (RFC 7766 §5).
+    private func exchange(
+        _ question: DNSQuestion,
+        with server: DNSServerAddress,
+        edns: Bool,
+        attempt: Int
+    ) async -> DNSExchangeOutcome {
+        let id = UInt16.random(in: .min ... .max)
+        let message = DNSMessage.query(
+            id: id,
+            question: question,
+            udpPayloadSize: edns ? DNSDefaults.udpPayloadSize : nil
+        )
+        guard let query = try? message.encoded() else {
+            return .failed("query for \(question.name) cannot be encoded")
+        }
+        let outcome = await DNSDatagramExchange.exchange(
+            query: query,
+            id: id,
+            question: question,
+            server: server,
+            timeout: configuration.timeout,
+            group: eventLoopGroup
+        )
+        guard case .response(let response) = outcome, response.header.truncated else { return outcome }
+        log("truncated over UDP, asking over TCP", question, server, attempt)
+        return await DNSStreamExchange.exchange(
+            query: query,
+            id: id,
+            question: question,
+            server: server,
+            timeout: configuration.timeout,
+            group: eventLoopGroup
+        )
     }
 
     private func log(_ event: String, _ question: DNSQuestion, _ server: DNSServerAddress, _ attempt: Int) {

@@ -17,6 +17,8 @@ struct TestZone: Sendable {
     var soa: DNSResourceRecord? = TestZone.soa(ttl: 300, minimum: 60)
     /// Never answer anything.
     var silent = false
+    /// Answer FORMERR (without OPT) to every query that carries an OPT record, like a pre-EDNS server.
+    var rejectsEDNS = false
 
     /// An SOA record for `test.` with the given TTL and MINIMUM.
     static func soa(ttl: UInt32, minimum: UInt32) -> DNSResourceRecord {
@@ -49,6 +51,10 @@ struct TestZone: Sendable {
         header.recursionDesired = query.header.recursionDesired
         header.recursionAvailable = true
         var response = DNSMessage(header: header, questions: query.questions)
+        if rejectsEDNS, query.opt != nil {
+            response.header.rcode = UInt8(DNSRCode.formErr.rawValue)
+            return ([], [response])
+        }
         if serverFailures.contains(question.name) {
             response.header.rcode = UInt8(DNSRCode.servFail.rawValue)
             return ([], [response])
