@@ -37,6 +37,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The non-blocking resolver (MX, A/AAAA, TXT, PTR, TLSA) with its own RFC 1035 codec and cache.
+        .target(
+            name: "DNS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SMTPServer",
             dependencies: [
@@ -139,6 +148,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport"]),
+        .testTarget(
+            name: "DNSTests",
+            dependencies: [
+                "DNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "MailTestSupport"]),
         .testTarget(
             name: "CorreoServerTests",

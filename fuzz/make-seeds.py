@@ -146,6 +146,41 @@ IMAP = [
 SEEDS["imap-session"] = [bytes([flags, 3]) + crlf(text) for flags, text in IMAP]
 
 
+# DNS responses (RFC 1035 4.1): dnsmasq's own answers for MX (with compression), TXT, AAAA, NXDOMAIN;
+# a query with its OPT record; an SOA in the authority section; TLSA; a CNAME chain; TC set.
+def dns_name(text):
+    return b"".join(bytes([len(label)]) + label.encode() for label in text.split(".") if label) + b"\0"
+
+
+def dns_header(flags, qd, an, ns, ar, ident=0x1234):
+    return ident.to_bytes(2, "big") + flags.to_bytes(2, "big") + b"".join(n.to_bytes(2, "big") for n in (qd, an, ns, ar))
+
+
+def dns_rr(owner, rtype, rdata, ttl=300):
+    return owner + rtype.to_bytes(2, "big") + b"\0\x01" + ttl.to_bytes(4, "big") + len(rdata).to_bytes(2, "big") + rdata
+
+
+DNS_SOA = dns_rr(b"\xc0\x0c", 6, dns_name("ns.test") + dns_name("hostmaster.test") + bytes(range(20)), ttl=60)
+SEEDS["dns-message"] = [
+    bytes.fromhex("123485800001000200000002076578616d706c65047465737400000f0001c00c000f00010000000000140014036d7832076578616d7"
+                  "06c65047465737400c00c000f0001000000000014000a036d7831076578616d706c65047465737400c04c000100010000000000047f"
+                  "000002c04c001c000100000000001000000000000000000000ffff7f000002"),
+    bytes.fromhex("123485800001000100000000076578616d706c6504746573740000100001c00c0010000100000000000d07763d7370663120042d616c6c"),
+    bytes.fromhex("123485800001000100000000036d7831076578616d706c65047465737400001c0001c00c001c000100000000001000000000000000000000ffff7f000002"),
+    bytes.fromhex("123481830001000000000000046e6f706504746573740000010001"),
+    dns_header(0x0100, 1, 0, 0, 1) + dns_name("example.org") + b"\0\x0f\0\x01" + b"\0\0\x29\x04\xd0\0\0\0\0\0\0",
+    dns_header(0x8183, 1, 0, 1, 0) + dns_name("gone.test") + b"\0\x01\0\x01" + DNS_SOA,
+    dns_header(0x8180, 1, 1, 0, 0) + dns_name("_25._tcp.mx.test") + b"\0\x34\0\x01" + dns_rr(b"\xc0\x0c", 52, b"\x03\x01\x01" + bytes(32)),
+    dns_header(0x8180, 1, 3, 0, 0) + dns_name("www.test") + b"\0\x01\0\x01"
+    + dns_rr(b"\xc0\x0c", 5, b"\x03web\xc0\x10") + dns_rr(b"\xc0\x26", 5, b"\x04host\xc0\x10")
+    + dns_rr(b"\xc0\x36", 1, b"\x7f\0\0\x02"),
+    dns_header(0x8380, 1, 0, 0, 0) + dns_name("big.test") + b"\0\x01\0\x01",
+    dns_header(0x8182, 1, 0, 0, 0) + dns_name("fail.test") + b"\0\x0f\0\x01",
+    dns_header(0x8180, 1, 1, 0, 0) + dns_name("ptr.test") + b"\0\x0c\0\x01" + dns_rr(b"\xc0\x0c", 12, b"\x04host\xc0\x0c"),
+    dns_header(0x8180, 1, 1, 0, 0) + dns_name("nomail.test") + b"\0\x0f\0\x01" + dns_rr(b"\xc0\x0c", 15, b"\0\0\0"),
+]
+
+
 def main():
     for name, seeds in SEEDS.items():
         folder = os.path.join(HERE, "corpus", name)

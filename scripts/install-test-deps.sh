@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests drive: swaks, openssl, curl, Dovecot and the IMAP clients of the
 # interop harness (interop/common/install-deps.sh, which keeps system daemons stopped), libcrypt's
-# header for the CCrypt module, and Python's aiosmtpd for the SMTP client's sink. Idempotent and
-# non-interactive (CI=true, no stdin).
+# header for the CCrypt module, dnsmasq (dnsmasq-base: the binary only, no system service) for the DNS
+# resolver's tests, and Python's aiosmtpd for the SMTP client's sink. Idempotent and non-interactive
+# (CI=true, no stdin).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
-if ! dpkg-query -W -f='${Status}' libcrypt-dev 2>/dev/null | grep -q "install ok installed"; then
+missing=()
+for package in libcrypt-dev dnsmasq-base; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
   apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null
-  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends libcrypt-dev </dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
 bash "$here/../interop/common/install-deps.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null

@@ -1,0 +1,92 @@
+import DNS
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The resolver against a real nameserver: dnsmasq on 127.0.0.1, authoritative for `example.test`
+/// from its command line. dnsmasq must be installed (`scripts/install-test-deps.sh` installs
+/// dnsmasq-base); without it the test fails, it is never skipped.
+@Suite("The resolver against dnsmasq on 127.0.0.1")
+struct DnsmasqTests {
+    static func dnsmasqPath() -> String? {
+        let folders =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            + ["/usr/sbin", "/usr/local/sbin", "/sbin"]
+        return folders.map { "\($0)/dnsmasq" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// A UDP port on 127.0.0.1 that was free a moment ago.
+    static func freePort() async throws -> Int {
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+            host: "127.0.0.1",
+            port: 0
+        ).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close().get()
+        return port
+    }
+
+    static let arguments = [
+        "--no-daemon", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+        "--conf-file=/dev/null", "--pid-file=", "--user=root", "--local=/test/",
+        "--mx-host=example.test,mx2.example.test,20", "--mx-host=example.test,mx1.example.test,10",
+        "--txt-record=example.test,v=spf1 ip4:127.0.0.0/8 ,-all",
+        "--host-record=mx1.example.test,127.0.0.2,::ffff:127.0.0.2",
+    ]
+
+    @Test("MX, A, AAAA and TXT through dnsmasq")
+    func dnsmasq() async throws {
+        guard let path = Self.dnsmasqPath() else {
+            Issue.record("dnsmasq is not installed: run scripts/install-test-deps.sh (apt-get install dnsmasq-base)")
+            return
+        }
+        // A few tries: the free port may be taken again before dnsmasq binds it.
+        for _ in 0..<5 {
+            let port = try await Self.freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = ["--port=\(port)"] + Self.arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { process.terminate() }
+            let resolver = DNSResolver(
+                configuration: DNSResolverConfiguration(
+                    nameservers: [try DNSServerAddress("127.0.0.1:\(port)")],
+                    timeout: .milliseconds(200),
+                    attempts: 1
+                )
+            )
+            // Ready when it answers; at most 5 s.
+            var ready = false
+            for _ in 0..<25 where process.isRunning {
+                if case .records = try await resolver.mx("example.test") {
+                    ready = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            guard ready else { continue }
+
+            let mx = try await resolver.mx("example.test")
+            #expect(mx.records.map(\.preference) == [10, 20])
+            #expect(mx.records.map(\.exchange) == [try DNSName("mx1.example.test"), try DNSName("mx2.example.test")])
+            #expect(
+                try await resolver.addresses("mx1.example.test").records.map(\.description) == [
+                    "127.0.0.2", "::ffff:127.0.0.2",
+                ]
+            )
+            #expect(
+                try await resolver.txt("example.test").records.map(\.text) == [
+                    Array("v=spf1 ip4:127.0.0.0/8 -all".utf8)
+                ]
+            )
+            #expect(try await resolver.txt("example.test").records.first?.strings.count == 2)
+            #expect(try await resolver.mx("absent.example.test") == .nxdomain)
+            #expect(try await resolver.mx("mx1.example.test") == .nodata)
+            return
+        }
+        Issue.record("dnsmasq did not start answering on 127.0.0.1 after 5 tries")
+    }
+}
