@@ -35,6 +35,33 @@ struct DnsmasqTests {
         "--host-record=mx1.example.test,127.0.0.2,::ffff:127.0.0.2",
     ]
 
+    /// Ends a dnsmasq started by a test. A process started from Swift's threads inherits a signal mask
+    /// that blocks SIGTERM, and dnsmasq never unblocks it, so `terminate()` would leave it running: only
+    /// SIGKILL ends it for sure. Waits at most 2 s for it to be gone.
+    static func stop(_ process: Process) async {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    /// Runs dnsmasq on `port` for `body`, and ends it afterwards whatever happens.
+    static func withDnsmasq<T>(path: String, port: Int, _ body: (Process) async throws -> T) async throws -> T {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--port=\(port)"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        do {
+            let result = try await body(process)
+            await stop(process)
+            return result
+        } catch {
+            await stop(process)
+            throw error
+        }
+    }
+
     @Test("MX, A, AAAA and TXT through dnsmasq")
     func dnsmasq() async throws {
         guard let path = Self.dnsmasqPath() else {
@@ -44,13 +71,6 @@ struct DnsmasqTests {
         // A few tries: the free port may be taken again before dnsmasq binds it.
         for _ in 0..<5 {
             let port = try await Self.freePort()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = ["--port=\(port)"] + Self.arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            defer { process.terminate() }
             let resolver = DNSResolver(
                 configuration: DNSResolverConfiguration(
                     nameservers: [try DNSServerAddress("127.0.0.1:\(port)")],
@@ -58,35 +78,42 @@ struct DnsmasqTests {
                     attempts: 1
                 )
             )
-            // Ready when it answers; at most 5 s.
-            var ready = false
-            for _ in 0..<25 where process.isRunning {
-                if case .records = try await resolver.mx("example.test") {
-                    ready = true
-                    break
+            let answered = try await Self.withDnsmasq(path: path, port: port) {
+                (process: Process) async throws -> Bool in
+                // Ready when it answers; at most 5 s.
+                var ready = false
+                for _ in 0..<25 where process.isRunning {
+                    if case .records = try await resolver.mx("example.test") {
+                        ready = true
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                guard ready else { return false }
+                try await Self.expectAnswers(resolver)
+                return true
             }
-            guard ready else { continue }
-
-            let mx = try await resolver.mx("example.test")
-            #expect(mx.records.map(\.preference) == [10, 20])
-            #expect(mx.records.map(\.exchange) == [try DNSName("mx1.example.test"), try DNSName("mx2.example.test")])
-            #expect(
-                try await resolver.addresses("mx1.example.test").records.map(\.description) == [
-                    "127.0.0.2", "::ffff:127.0.0.2",
-                ]
-            )
-            #expect(
-                try await resolver.txt("example.test").records.map(\.text) == [
-                    Array("v=spf1 ip4:127.0.0.0/8 -all".utf8)
-                ]
-            )
-            #expect(try await resolver.txt("example.test").records.first?.strings.count == 2)
-            #expect(try await resolver.mx("absent.example.test") == .nxdomain)
-            #expect(try await resolver.mx("mx1.example.test") == .nodata)
-            return
+            if answered { return }
         }
         Issue.record("dnsmasq did not start answering on 127.0.0.1 after 5 tries")
+    }
+
+    static func expectAnswers(_ resolver: DNSResolver) async throws {
+        let mx = try await resolver.mx("example.test")
+        #expect(mx.records.map(\.preference) == [10, 20])
+        #expect(mx.records.map(\.exchange) == [try DNSName("mx1.example.test"), try DNSName("mx2.example.test")])
+        #expect(
+            try await resolver.addresses("mx1.example.test").records.map(\.description) == [
+                "127.0.0.2", "::ffff:127.0.0.2",
+            ]
+        )
+        #expect(
+            try await resolver.txt("example.test").records.map(\.text) == [
+                Array("v=spf1 ip4:127.0.0.0/8 -all".utf8)
+            ]
+        )
+        #expect(try await resolver.txt("example.test").records.first?.strings.count == 2)
+        #expect(try await resolver.mx("absent.example.test") == .nxdomain)
+        #expect(try await resolver.mx("mx1.example.test") == .nodata)
     }
 }
