@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Relay",
             dependencies: [
-                "MailCore", "MailStore", "SMTPCore", "SMTPClient",
+                "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "CorreoServer",
             dependencies: [
-                "SMTPServer", "IMAPServer", "MailStore",
+                "SMTPServer", "IMAPServer", "MailStore", "Relay", "DNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -14,6 +14,7 @@ struct SMTPD: AsyncParsableCommand {
     )
 
     @OptionGroup var server: ServerOptions
+    @OptionGroup(title: "Outbound mail") var outbound: OutboundOptions
 
     @Option(name: [.customShort("p"), .customLong("port")], help: "The SMTP (STARTTLS) port. [CORREO_SMTP_PORT, default 2525]")
     var port: Int?
@@ -36,9 +37,9 @@ struct SMTPD: AsyncParsableCommand {
         )
         // The original's rule: any address at a -d domain gets mail, its Maildir made at first delivery;
         // the operator writes passwords.txt afterwards to open those Maildirs to IMAP.
-        try await runServer(
-            try server.configuration(ports: ports, acceptsUnknownRecipients: true),
-            protocols: .smtp
-        )
+        var configuration = try server.configuration(ports: ports, acceptsUnknownRecipients: true)
+        configuration.outbound = try outbound.resolved()
+        try validated(configuration)
+        try await runServer(configuration, protocols: .smtp)
     }
 }

@@ -9,9 +9,12 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
     @OptionGroup var ports: PortOptions
+    @OptionGroup(title: "Outbound mail") var outbound: OutboundOptions
 
     func run() async throws {
-        let configuration = try server.configuration(ports: try ports.resolved())
+        var configuration = try server.configuration(ports: try ports.resolved())
+        configuration.outbound = try outbound.resolved()
+        try validated(configuration)
         try await runServer(configuration, protocols: .all)
     }
 }

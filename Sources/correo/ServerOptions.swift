@@ -225,3 +225,12 @@ func resolvePort(_ flag: Int?, _ variable: String, default value: Int) throws ->
     guard let number = Int(text) else { throw ValidationError("CORREO_\(variable)=\(text) is not a port number") }
     return number
 }
+
+/// Runs the configuration's checks again after a command changed it, as a usage error.
+func validated(_ configuration: CorreoConfiguration) throws {
+    do {
+        try configuration.validate()
+    } catch let error as ConfigurationError {
+        throw ValidationError(error.description)
+    }
+}

@@ -34,26 +34,42 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { process.isRunning && exitedStatus == nil }
+
+    /// The exit status of a child that has ended but that Foundation has not reaped yet: with several
+    /// children (servers, dnsmasq, a client) Foundation's SIGCHLD handling was seen to leave one a
+    /// zombie for good, so its `isRunning` stayed true. Linux keeps the status in /proc/PID/stat (field
+    /// 52, `exit_code`, in waitpid(2) form) until the zombie is reaped.
+    var exitedStatus: Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.first == "Z", fields.count > 49, let code = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return (code >> 8) & 0xFF
+    }
 
     /// Waits at most `seconds` for the process to end and its output to be read to the end; nil if it is
     /// still running.
     func waitForExit(seconds: Double) async throws -> Int32? {
         let ended = try await waitUntil(seconds: seconds) {
-            !self.process.isRunning && self.output.isComplete && self.errors.isComplete
+            !self.isRunning && self.output.isComplete && self.errors.isComplete
         }
-        if ended || !process.isRunning { return process.terminationStatus }
+        if ended || !isRunning { return status }
         return nil
     }
+
+    private var status: Int32 { process.isRunning ? exitedStatus ?? -1 : process.terminationStatus }
 
     /// Sends SIGTERM, waits up to 15 s, then SIGKILL; returns the exit status.
     @discardableResult
     func stop() async -> Int32 {
-        if process.isRunning { process.terminate() }
+        if isRunning { process.terminate() }
         if let status = try? await waitForExit(seconds: 15) { return status }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        return process.terminationStatus
+        _ = try? await waitUntil(seconds: 15) { !self.isRunning }
+        return status
     }
 }
 

@@ -28,36 +28,43 @@ struct DnsmasqTests {
     }
 
     static let arguments = [
-        "--no-daemon", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
-        "--conf-file=/dev/null", "--pid-file=", "--user=root", "--local=/test/",
+        "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+        "--conf-file=/dev/null", "--user=root", "--local=/test/",
         "--mx-host=example.test,mx2.example.test,20", "--mx-host=example.test,mx1.example.test,10",
         "--txt-record=example.test,v=spf1 ip4:127.0.0.0/8 ,-all",
         "--host-record=mx1.example.test,127.0.0.2,::ffff:127.0.0.2",
     ]
 
-    /// Ends a dnsmasq started by a test. A process started from Swift's threads inherits a signal mask
-    /// that blocks SIGTERM, and dnsmasq never unblocks it, so `terminate()` would leave it running: only
-    /// SIGKILL ends it for sure. Waits at most 2 s for it to be gone.
-    static func stop(_ process: Process) async {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-    }
-
-    /// Runs dnsmasq on `port` for `body`, and ends it afterwards whatever happens.
-    static func withDnsmasq<T>(path: String, port: Int, _ body: (Process) async throws -> T) async throws -> T {
+    /// Runs dnsmasq on `port` as a daemon for `body`, and kills it afterwards whatever happens.
+    ///
+    /// A daemon, not a child kept by Foundation's `Process`: with a long-lived dnsmasq child, Foundation
+    /// was seen to stop reaping the test process's other children (a client stayed a zombie, and tests
+    /// in other suites, which run in the same process, waited for it). Its pid comes from its pid file;
+    /// SIGKILL, because a process started from Swift's threads inherits a blocked SIGTERM.
+    static func withDnsmasq<T>(path: String, port: Int, _ body: () async throws -> T) async throws -> T {
+        let pidFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("correo-dnstest-\(UUID().uuidString).pid").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--port=\(port)"] + arguments
+        process.arguments = ["--port=\(port)", "--pid-file=\(pidFile)"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        process.waitUntilExit()  // the daemon has forked and written its pid file
+        func stop() {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                kill(pid, SIGKILL)
+            }
+            try? FileManager.default.removeItem(atPath: pidFile)
+        }
         do {
-            let result = try await body(process)
-            await stop(process)
+            let result = try await body()
+            stop()
             return result
         } catch {
-            await stop(process)
+            stop()
             throw error
         }
     }
@@ -78,11 +85,10 @@ struct DnsmasqTests {
                     attempts: 1
                 )
             )
-            let answered = try await Self.withDnsmasq(path: path, port: port) {
-                (process: Process) async throws -> Bool in
+            let answered = try await Self.withDnsmasq(path: path, port: port) { () async throws -> Bool in
                 // Ready when it answers; at most 5 s.
                 var ready = false
-                for _ in 0..<25 where process.isRunning {
+                for _ in 0..<25 {
                     if case .records = try await resolver.mx("example.test") {
                         ready = true
                         break

@@ -1,3 +1,4 @@
+import DNS
 import Foundation
 import IMAPServer
 import Logging
@@ -5,7 +6,9 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Relay
 import SMTPServer
+import Synchronization
 
 /// One correo server process: the store, the TLS identity and whichever of the SMTP and IMAP servers
 /// the command asked for, started together and stopped together.
@@ -34,6 +37,9 @@ public final class CorreoService: Sendable {
     private let logger: Logger
     private let smtp: SMTPServer?
     private let imap: IMAPServer?
+    /// Works the outbound queue while the SMTP servers run.
+    private let relay: QueueRunner?
+    private let relayTask = Mutex<Task<Void, Never>?>(nil)
     /// The account to become once the listeners are bound.
     private let account: ResolvedAccount?
 
@@ -61,7 +67,15 @@ public final class CorreoService: Sendable {
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
-            let smtpConfiguration = SMTPServerConfiguration(
+            let runner = QueueRunner(
+                store: store,
+                settings: try Self.relaySettings(configuration),
+                resolver: DNSRelayResolver(try Self.resolver(configuration.outbound, logger: logger)),
+                localDomains: configuration.domains,
+                logger: logger
+            )
+            relay = runner
+            var smtpConfiguration = SMTPServerConfiguration(
                 hostname: configuration.hostname,
                 localDomains: configuration.domains,
                 allowPlaintextAuth: configuration.allowPlaintextAuth,
@@ -70,11 +84,13 @@ public final class CorreoService: Sendable {
                 idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds)),
                 authThrottle: throttle
             )
+            smtpConfiguration.relays = true
             smtp = SMTPServer(
                 configuration: smtpConfiguration,
                 delivery: MailStoreDelivery(
                     store: store,
-                    acceptsUnknownRecipients: configuration.acceptsUnknownRecipients
+                    acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
+                    queued: { _ in Task { await runner.nudge() } }
                 ),
                 authenticator: MailStoreAuthenticator(users: store.users),
                 tlsContext: tls,
@@ -83,6 +99,7 @@ public final class CorreoService: Sendable {
             )
         } else {
             smtp = nil
+            relay = nil
         }
         if protocols.contains(.imap) {
             imap = IMAPServer(
@@ -119,6 +136,12 @@ public final class CorreoService: Sendable {
                 bound.append(BoundListener(name: Self.name(of: listener.kind), port: listener.port))
             }
         }
+        if let relay {
+            relayTask.withLock { task in
+                task?.cancel()
+                task = Task { await relay.run() }
+            }
+        }
         if let imap {
             let wanted: [(IMAPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.imap, "imap"), (.implicitTLS, ports.imaps, "imaps")]
             let open = wanted.filter { $0.1 != 0 }
@@ -131,6 +154,12 @@ public final class CorreoService: Sendable {
     /// Stops accepting and lets sessions finish their current transaction.
     public func shutdown() async {
         await smtp?.shutdown(graceful: true)
+        let task = relayTask.withLock { task in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+        await task?.value
         try? await imap?.shutdown()
     }
 
@@ -181,5 +210,59 @@ public final class CorreoService: Sendable {
         } catch {
             throw CertificateError.invalid(configuration.certificatePath ?? "the generated certificate", reason: "\(error)")
         }
+    }
+
+    /// The relay's settings from the configuration; the smarthost password is read here, once.
+    static func relaySettings(_ configuration: CorreoConfiguration) throws -> RelaySettings {
+        let outbound = configuration.outbound
+        var smarthost: RelaySettings.Smarthost?
+        if let relayHost = outbound.relayHost,
+            let (host, port) = OutboundConfiguration.hostAndPort(relayHost, defaultPort: 587)
+        {
+            var credentials: RelayCredentials?
+            if let user = outbound.relayUser, let file = outbound.relayPasswordFile {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ConfigurationError.invalidOutbound("--relay-password-file \(file) cannot be read")
+                }
+                let password = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+                credentials = RelayCredentials(user: user, password: password)
+            }
+            smarthost = RelaySettings.Smarthost(
+                host: host, port: port, tls: port == 465 ? .implicit : .startTLS(.required),
+                trust: .system, credentials: credentials)
+        }
+        let policy = { (name: String) in RelaySettings.TLSPolicy(rawValue: name) ?? .opportunistic }
+        return RelaySettings(
+            hostname: configuration.hostname,
+            mxPort: outbound.mxPort,
+            schedule: RetrySchedule(
+                firstRetry: TimeInterval(outbound.firstRetrySeconds),
+                maximumRetry: TimeInterval(outbound.maximumRetrySeconds),
+                queueLifetime: TimeInterval(outbound.queueLifetimeSeconds),
+                delayWarning: outbound.delayWarningSeconds == 0 ? nil : TimeInterval(outbound.delayWarningSeconds)
+            ),
+            tlsPolicy: policy(outbound.tlsPolicy),
+            tlsPolicies: outbound.tlsPolicies.mapValues(policy),
+            smarthost: smarthost
+        )
+    }
+
+    /// The given nameservers, or those of /etc/resolv.conf (read here, before any event loop runs).
+    static func resolver(_ outbound: OutboundConfiguration, logger: Logger) throws -> DNSResolver {
+        let configuration: DNSResolverConfiguration
+        if outbound.dnsServers.isEmpty {
+            let text = FileManager.default.contents(atPath: "/etc/resolv.conf") ?? Data()
+            configuration = DNSResolverConfiguration(resolvConf: Array(text))
+        } else {
+            var servers: [DNSServerAddress] = []
+            for server in outbound.dnsServers {
+                guard let (host, port) = OutboundConfiguration.hostAndPort(server, defaultPort: 53),
+                    let address = IPAddress(host)
+                else { throw ConfigurationError.invalidOutbound("--dns-server \(server): not an IP address") }
+                servers.append(DNSServerAddress(address: address, port: port))
+            }
+            configuration = DNSResolverConfiguration(nameservers: servers)
+        }
+        return DNSResolver(configuration: configuration, logger: logger)
     }
 }

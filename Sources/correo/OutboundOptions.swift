@@ -1,0 +1,65 @@
+import ArgumentParser
+import CorreoServer
+import Foundation
+
+/// How mail leaves for other domains: `serve` and `smtpd` take these.
+struct OutboundOptions: ParsableArguments {
+    @Option(help: "Send all outbound mail through this host (HOST[:PORT], 587 by default; 465 is implicit TLS). [CORREO_RELAY_HOST]")
+    var relayHost: String?
+
+    @Option(help: "AUTH user at the relay host. [CORREO_RELAY_USER]")
+    var relayUser: String?
+
+    @Option(help: "A file whose first line is the relay host's password. [CORREO_RELAY_PASSWORD_FILE]")
+    var relayPasswordFile: String?
+
+    @Option(help: "The port MX hosts are reached on. [CORREO_MX_PORT, default 25]")
+    var mxPort: Int?
+
+    @Option(help: "A nameserver (IP or IP:PORT) instead of /etc/resolv.conf's; repeatable. [CORREO_DNS_SERVER, comma-separated]")
+    var dnsServer: [String] = []
+
+    @Option(help: "Seconds before the first retry of deferred mail. [CORREO_QUEUE_RETRY_MIN, default 300]")
+    var queueRetryMin: Int?
+
+    @Option(help: "Longest wait between retries, in seconds. [CORREO_QUEUE_RETRY_MAX, default 3600]")
+    var queueRetryMax: Int?
+
+    @Option(help: "Seconds after which undeliverable mail is bounced. [CORREO_QUEUE_LIFETIME, default 432000: 5 days]")
+    var queueLifetime: Int?
+
+    @Option(help: "Seconds of delay after which the sender is told once; 0: never. [CORREO_QUEUE_DELAY_WARNING, default 14400]")
+    var queueDelayWarning: Int?
+
+    @Option(help: "TLS to MX hosts: none, opportunistic, required or verify. [CORREO_OUTBOUND_TLS, default opportunistic]")
+    var outboundTls: String?
+
+    @Option(help: "The TLS policy for one destination, DOMAIN=POLICY; repeatable.")
+    var outboundTlsFor: [String] = []
+
+    /// Flags, then `CORREO_…` variables, then the defaults.
+    func resolved() throws -> OutboundConfiguration {
+        var outbound = OutboundConfiguration()
+        outbound.relayHost = relayHost ?? environment("RELAY_HOST")
+        outbound.relayUser = relayUser ?? environment("RELAY_USER")
+        outbound.relayPasswordFile = relayPasswordFile ?? environment("RELAY_PASSWORD_FILE")
+        outbound.mxPort = try resolveNumber(mxPort, "MX_PORT", default: outbound.mxPort)
+        outbound.dnsServers = dnsServer.isEmpty
+            ? (environment("DNS_SERVER")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+            : dnsServer
+        outbound.firstRetrySeconds = try resolveNumber(queueRetryMin, "QUEUE_RETRY_MIN", default: outbound.firstRetrySeconds)
+        outbound.maximumRetrySeconds = try resolveNumber(queueRetryMax, "QUEUE_RETRY_MAX", default: outbound.maximumRetrySeconds)
+        outbound.queueLifetimeSeconds = try resolveNumber(queueLifetime, "QUEUE_LIFETIME", default: outbound.queueLifetimeSeconds)
+        outbound.delayWarningSeconds = try resolveNumber(
+            queueDelayWarning, "QUEUE_DELAY_WARNING", default: outbound.delayWarningSeconds)
+        outbound.tlsPolicy = outboundTls ?? environment("OUTBOUND_TLS") ?? outbound.tlsPolicy
+        for entry in outboundTlsFor {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--outbound-tls-for \(entry): give DOMAIN=POLICY, e.g. example.com=verify")
+            }
+            outbound.tlsPolicies[parts[0].lowercased()] = parts[1]
+        }
+        return outbound
+    }
+}
