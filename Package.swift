@@ -37,10 +37,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What every listener shares (connection caps, the failed-login throttle, the refusing handler,
+        // the listening sockets); it knows no protocol and no store.
+        .target(
+            name: "ServerSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "SMTPServer",
             dependencies: [
-                "SMTPCore", "MailStore",
+                "SMTPCore", "MailStore", "ServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -60,7 +69,7 @@ let package = Package(
         .target(
             name: "IMAPServer",
             dependencies: [
-                "MailCore", "MailStore",
+                "MailCore", "MailStore", "ServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -79,7 +88,7 @@ let package = Package(
         .target(
             name: "CorreoServer",
             dependencies: [
-                "SMTPServer", "IMAPServer", "MailStore",
+                "SMTPServer", "IMAPServer", "MailStore", "ServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -109,11 +118,18 @@ let package = Package(
         ),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore", "MailTestSupport"]),
         .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore"]),
+        .testTarget(
+            name: "ServerSupportTests",
+            dependencies: [
+                "ServerSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"]),
         .testTarget(
             name: "SMTPServerTests",
             dependencies: [
-                "SMTPServer", "MailTestSupport",
+                "SMTPServer", "ServerSupport", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
@@ -127,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "IMAPServerTests",
             dependencies: [
-                "IMAPServer", "MailTestSupport",
+                "IMAPServer", "ServerSupport", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
