@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "MailMerge",
             dependencies: [
-                "MailCore", "SMTPClient",
+                "MailCore", "SMTPCore", "SMTPClient",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "correo",
             dependencies: [
-                "CorreoServer", "MailMerge", "MailStore",
+                "CorreoServer", "MailMerge", "MailStore", "SMTPCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "SMTPClientTests",
             dependencies: [
-                "SMTPClient", "MailTestSupport",
+                "SMTPClient", "SMTPCore", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
@@ -147,7 +147,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "MailTestSupport"]),
+        .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "SMTPCore", "MailTestSupport"]),
         .testTarget(
             name: "CorreoServerTests",
             dependencies: [
