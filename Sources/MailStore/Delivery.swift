@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -24,13 +25,13 @@ public final class IncomingMessage: @unchecked Sendable {
     }
 
     private let directory: String
-    private let state: LockedValue<State>
+    private let state: Mutex<State>
 
     init(directory: String) {
         self.directory = directory
         var initial = State(path: Self.candidatePath(in: directory))
         initial.buffer.reserveCapacity(MailStoreDefaults.deliveryWriteBufferBytes)
-        state = LockedValue(initial)
+        state = Mutex(initial)
     }
 
     private static func candidatePath(in directory: String) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,16 +17,16 @@ public final class MailStore: Sendable {
     /// STORAGE/passwords.txt.
     public let users: Users
     let logger: Logger
-    private let mailboxes = LockedValue([MailboxKey: Mailbox]())
+    private let mailboxes = Mutex([MailboxKey: Mailbox]())
     /// Users whose Maildir this process has already made sure of.
-    private let preparedUsers = LockedValue(Set<String>())
+    private let preparedUsers = Mutex(Set<String>())
     /// Makes deliveries durable in batches (group commit, see `MailStore.commit(_:)`).
     let deliveryCommitter = GroupCommitter<PendingDelivery, [LinkedRecipient]>(
         label: "correo.mailstore.delivery-commit",
         process: { batch in batch.first?.store.commit(batch) ?? [] }
     )
     /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
-    let temporaryFolderSwept = LockedValue(false)
+    let temporaryFolderSwept = Mutex(false)
 
     private struct MailboxKey: Hashable {
         var user: String

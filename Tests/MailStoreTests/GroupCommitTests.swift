@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MailTestSupport
+import Synchronization
 import Testing
 
 @testable import MailStore
@@ -10,7 +11,7 @@ import Testing
     final class Gate: @unchecked Sendable {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        let batches = LockedValue([[Int]]())
+        let batches = Mutex([[Int]]())
     }
 
     @Test func callersArrivingDuringASyncShareTheNextBatch() async throws {
