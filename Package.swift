@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "MailCore"),
         .target(
             name: "SMTPCore",
-            dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
             name: "MailStore",
@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "SMTPServer",
             dependencies: [
-                "SMTPCore", "ServerSupport",
+                "SMTPCore", "MailCore", "ServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "SMTPClient",
             dependencies: [
-                "SMTPCore",
+                "SMTPCore", "MailCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -125,7 +125,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"]),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore", "MailTestSupport"]),
         .testTarget(
             name: "SMTPServerTests",
             dependencies: [

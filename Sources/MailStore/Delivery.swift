@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -87,24 +88,9 @@ public final class IncomingMessage: @unchecked Sendable {
     }
 
     private static func append(_ octets: UnsafeBufferPointer<UInt8>, to state: inout State) {
-        state.bareLineFeeds += bareLineFeeds(in: UnsafeRawBufferPointer(octets), previous: &state.lastByte)
+        state.bareLineFeeds += LineEnds.bareLineFeedCount(in: UnsafeRawBufferPointer(octets), previous: &state.lastByte)
         state.size += octets.count
         state.buffer.append(contentsOf: octets)
-    }
-
-    /// LFs not preceded by CR in `octets` (`previous` is the octet before them and becomes their last),
-    /// as `LineEnds.bareLineFeeds` counts them, found with memchr.
-    static func bareLineFeeds(in octets: UnsafeRawBufferPointer, previous: inout UInt8) -> Int {
-        guard let base = octets.baseAddress, !octets.isEmpty else { return 0 }
-        var count = 0
-        var offset = 0
-        while offset < octets.count, let found = memchr(base + offset, 0x0A, octets.count - offset) {
-            let index = base.distance(to: UnsafeRawPointer(found))
-            if (index == 0 ? previous : octets[index - 1]) != 0x0D { count += 1 }
-            offset = index + 1
-        }
-        previous = octets[octets.count - 1]
-        return count
     }
 
     private func flush(_ state: inout State) throws {

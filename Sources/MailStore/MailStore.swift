@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -57,7 +58,7 @@ public final class MailStore: Sendable {
         guard !bytes.isEmpty, bytes.count <= MailStoreDefaults.maximumAddressBytes,
             !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }),
             bytes.first != UInt8(ascii: "."),
-            let at = user.lastIndex(of: "@"), at != user.startIndex, user.index(after: at) != user.endIndex
+            let (local, domain) = EmailAddress.split(user), !local.isEmpty, !domain.isEmpty
         else { throw MailStoreError.invalidAddress(address) }
         return user
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailCore
 import Synchronization
 
 /// One folder of one user, shared by every session of this process (get it from
@@ -177,7 +178,7 @@ public actor Mailbox {
         let incoming = MaildirFolder.Incoming(
             sourcePath: temporary,
             size: bytes.count,
-            crlfSize: bytes.count + LineEnds.bareLineFeeds(in: bytes),
+            crlfSize: bytes.count + LineEnds.bareLineFeedCount(in: bytes),
             internalDate: internalDate,
             flags: flags,
             keywords: keywords

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import MailCore
 import MailTestSupport
 import Synchronization
 import Testing
@@ -106,9 +107,9 @@ import Testing
         }
         var previous: UInt8 = 0
         let octets: [UInt8] = Array("\n\r\n\n".utf8)
-        #expect(octets.withUnsafeBytes { IncomingMessage.bareLineFeeds(in: $0, previous: &previous) } == 2)
+        #expect(octets.withUnsafeBytes { LineEnds.bareLineFeedCount(in: $0, previous: &previous) } == 2)
         #expect(previous == 0x0A)
-        #expect(octets.withUnsafeBytes { LineEnds.bareLineFeeds(in: $0) } == 2)
+        #expect(octets.withUnsafeBytes { LineEnds.bareLineFeedCount(in: $0) } == 2)
     }
 
     @Test func oneBatchDeliversToManyUsersDurably() async throws {
