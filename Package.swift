@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// correo: SMTP, IMAP and mail merge in one binary. The target graph follows DESIGN.md:
+// correo: SMTP, IMAP and mail merge in one binary. The target graph follows ARCHITECTURE.md:
 // dependencies point down the list, the servers never import each other, nor the client the servers.
 import PackageDescription
 
