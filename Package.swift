@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// correo: SMTP, IMAP and mail merge in one binary. The target graph follows DESIGN.md:
+// correo: SMTP, IMAP and mail merge in one binary. The target graph follows ARCHITECTURE.md:
 // dependencies point down the list, the servers never import each other, nor the client the servers.
 import PackageDescription
 
@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "MailCore"),
         .target(
             name: "SMTPCore",
-            dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
             name: "MailStore",
@@ -46,10 +46,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What every listener shares (connection caps, the failed-login throttle, the refusing handler,
+        // the listening sockets); it knows no protocol and no store.
+        .target(
+            name: "ServerSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "SMTPServer",
             dependencies: [
-                "SMTPCore", "MailStore",
+                "SMTPCore", "MailCore", "ServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -59,7 +68,7 @@ let package = Package(
         .target(
             name: "SMTPClient",
             dependencies: [
-                "SMTPCore",
+                "SMTPCore", "MailCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -76,7 +85,7 @@ let package = Package(
         .target(
             name: "IMAPServer",
             dependencies: [
-                "MailCore", "MailStore",
+                "MailCore", "MailStore", "ServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -86,7 +95,7 @@ let package = Package(
         .target(
             name: "MailMerge",
             dependencies: [
-                "MailCore", "SMTPClient",
+                "MailCore", "SMTPCore", "SMTPClient",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,7 +104,7 @@ let package = Package(
         .target(
             name: "CorreoServer",
             dependencies: [
-                "SMTPServer", "IMAPServer", "MailStore", "Relay", "DNS",
+                "SMTPServer", "SMTPCore", "IMAPServer", "MailStore", "ServerSupport", "Relay", "DNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -108,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "correo",
             dependencies: [
-                "CorreoServer", "MailMerge", "MailStore",
+                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,25 +134,32 @@ let package = Package(
         ),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore", "MailTestSupport"]),
         .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore"]),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailTestSupport"]),
+        .testTarget(
+            name: "ServerSupportTests",
+            dependencies: [
+                "ServerSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore", "MailTestSupport"]),
         .testTarget(
             name: "SMTPServerTests",
             dependencies: [
-                "SMTPServer", "MailTestSupport",
+                "SMTPServer", "ServerSupport", "CorreoServer", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "SMTPClientTests",
             dependencies: [
-                "SMTPClient", "MailTestSupport",
+                "SMTPClient", "SMTPCore", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "IMAPServerTests",
             dependencies: [
-                "IMAPServer", "MailTestSupport",
+                "IMAPServer", "ServerSupport", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
@@ -156,11 +172,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "MailTestSupport"]),
+        .testTarget(name: "MailMergeTests", dependencies: ["MailMerge", "SMTPCore", "MailTestSupport"]),
         .testTarget(
             name: "CorreoServerTests",
             dependencies: [
-                "CorreoServer", "MailTestSupport",
+                "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import SMTPClient
+import SMTPCore
 
 /// Where and how to send.
 public struct SMTPServerSettings: Sendable {

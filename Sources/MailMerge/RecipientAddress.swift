@@ -10,9 +10,9 @@ public enum RecipientAddress {
         {
             return "the address contains spaces or control characters"
         }
-        guard let at = address.lastIndex(of: "@") else { return "the address has no @" }
-        if address[..<at].isEmpty { return "the address has nothing before the @" }
-        if address[address.index(after: at)...].isEmpty { return "the address has no domain after the @" }
+        guard let (local, domain) = EmailAddress.split(address) else { return "the address has no @" }
+        if local.isEmpty { return "the address has nothing before the @" }
+        if domain.isEmpty { return "the address has no domain after the @" }
         return "the address is not a valid mailbox (RFC 5321)"
     }
 

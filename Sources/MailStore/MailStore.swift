@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import MailCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -18,16 +20,16 @@ public final class MailStore: Sendable {
     /// STORAGE/queue/: mail waiting to be relayed to other hosts.
     public let queue: OutboundQueue
     let logger: Logger
-    private let mailboxes = LockedValue([MailboxKey: Mailbox]())
+    private let mailboxes = Mutex([MailboxKey: Mailbox]())
     /// Users whose Maildir this process has already made sure of.
-    private let preparedUsers = LockedValue(Set<String>())
+    private let preparedUsers = Mutex(Set<String>())
     /// Makes deliveries durable in batches (group commit, see `MailStore.commit(_:)`).
     let deliveryCommitter = GroupCommitter<PendingDelivery, [LinkedRecipient]>(
         label: "correo.mailstore.delivery-commit",
         process: { batch in batch.first?.store.commit(batch) ?? [] }
     )
     /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
-    let temporaryFolderSwept = LockedValue(false)
+    let temporaryFolderSwept = Mutex(false)
 
     private struct MailboxKey: Hashable {
         var user: String
@@ -59,7 +61,7 @@ public final class MailStore: Sendable {
         guard !bytes.isEmpty, bytes.count <= MailStoreDefaults.maximumAddressBytes,
             !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }),
             bytes.first != UInt8(ascii: "."),
-            let at = user.lastIndex(of: "@"), at != user.startIndex, user.index(after: at) != user.endIndex
+            let (local, domain) = EmailAddress.split(user), !local.isEmpty, !domain.isEmpty
         else { throw MailStoreError.invalidAddress(address) }
         return user
     }

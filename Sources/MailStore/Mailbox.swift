@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import MailCore
+import Synchronization
 
 /// One folder of one user, shared by every session of this process (get it from
 /// `MailStore.mailbox(user:name:)`), so a change made through one session is seen by the others.
@@ -30,7 +32,7 @@ public actor Mailbox {
     private var pollTask: Task<Void, Never>?
     private var watch: DirectoryWatcher.Token?
     /// Set from the watcher's thread when a look at the disk is queued: a burst of events costs one.
-    private nonisolated let lookQueued = LockedValue(false)
+    private nonisolated let lookQueued = Mutex(false)
     private var cacheWriteScheduled = false
 
     /// The mailbox's own Dispatch queue, so its file work stays off the cooperative pool.
@@ -176,7 +178,7 @@ public actor Mailbox {
         let incoming = MaildirFolder.Incoming(
             sourcePath: temporary,
             size: bytes.count,
-            crlfSize: bytes.count + LineEnds.bareLineFeeds(in: bytes),
+            crlfSize: bytes.count + LineEnds.bareLineFeedCount(in: bytes),
             internalDate: internalDate,
             flags: flags,
             keywords: keywords

@@ -1,5 +1,6 @@
 import Foundation
 import SMTPClient
+import SMTPCore
 
 /// How the relay reaches other hosts.
 public struct RelaySettings: Sendable {
@@ -77,7 +78,3 @@ public struct RelaySettings: Sendable {
     /// The policy for `domain`.
     public func tlsPolicy(for domain: String) -> TLSPolicy { tlsPolicies[domain] ?? tlsPolicy }
 }
-
-/// AUTH credentials for a smarthost (the SMTP client's; named here so that a module that also imports
-/// the SMTP server, which has credentials of its own, can name these).
-public typealias RelayCredentials = SMTPCredentials

@@ -1,21 +1,5 @@
 import Foundation
-
-/// A user name and password for SMTP AUTH (RFC 4954). The password never appears in descriptions or logs.
-public struct SMTPCredentials: Sendable, Hashable, CustomStringConvertible {
-    /// The authentication identity.
-    public var user: String
-    /// The password.
-    public var password: String
-
-    /// Creates credentials.
-    public init(user: String, password: String) {
-        self.user = user
-        self.password = password
-    }
-
-    /// A message a user can act on.
-    public var description: String { "SMTPCredentials(user: \(user), password: <redacted>)" }
-}
+import SMTPCore
 
 /// The SASL mechanisms the client speaks, in order of preference.
 enum SASLMechanism: String, CaseIterable, Sendable {
@@ -33,6 +17,6 @@ enum SASLMechanism: String, CaseIterable, Sendable {
 
     /// PLAIN's initial response: empty authorization identity, user, password.
     static func plainResponse(_ credentials: SMTPCredentials) -> String {
-        base64("\0\(credentials.user)\0\(credentials.password)")
+        base64("\0\(credentials.username)\0\(credentials.password)")
     }
 }

@@ -218,7 +218,7 @@ struct SMTPClientStateMachine {
         switch (mechanism, step) {
         case (.login, 0):
             state = .authenticating(.login, step: 1)
-            return .writeSASLResponse(SASLMechanism.base64(credentials.user))
+            return .writeSASLResponse(SASLMechanism.base64(credentials.username))
         case (.login, 1):
             state = .authenticating(.login, step: 2)
             return .writeSASLResponse(SASLMechanism.base64(credentials.password))

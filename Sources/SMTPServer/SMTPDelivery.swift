@@ -1,7 +1,8 @@
 import NIOCore
 
 /// Where the SMTP server puts mail: recipient lookup, a message sink, and durable delivery.
-/// `MailStoreDelivery` is the real one; tests may bring their own.
+/// The server knows only this protocol, never the store behind it: CorreoServer's `MailStoreDelivery` is
+/// the real one (wired at the top, so a queue can take its place), and tests bring their own.
 public protocol SMTPDeliveryTarget: Sendable {
     /// The mailbox that mail for `address` (`local@domain`, domain lower-cased) goes to, or nil when there
     /// is no such user.

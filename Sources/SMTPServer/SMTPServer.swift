@@ -3,13 +3,14 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import SMTPCore
-import Synchronization
+import ServerSupport
 
-/// correo's SMTP server: MX, submission and submissions listeners over one delivery target.
+/// correo's SMTP server: MX, submission and submissions listeners over one delivery target (CorreoServer
+/// gives it `MailStoreDelivery` and `MailStoreAuthenticator`).
 ///
 /// ```swift
-/// let server = SMTPServer(configuration: config, delivery: MailStoreDelivery(store: store, users: users),
-///                         authenticator: MailStoreAuthenticator(users: users), tlsContext: tls,
+/// let server = SMTPServer(configuration: config, delivery: MailStoreDelivery(store: store),
+///                         authenticator: MailStoreAuthenticator(users: store.users), tlsContext: tls,
 ///                         group: MultiThreadedEventLoopGroup.singleton, logger: logger)
 /// let bound = try await server.start(listeners: [SMTPListener(kind: .mx, host: "0.0.0.0", port: 2525)])
 /// …
@@ -24,7 +25,9 @@ public final class SMTPServer: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let registry: ConnectionRegistry
-    private let serverChannels = Mutex<[any Channel]>([])
+    private let listeners = Listeners()
+    /// A random prefix so connection ids differ between runs.
+    private let connectionIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
     /// - Parameters:
     ///   - delivery: recipient lookup and durable message storage.
@@ -56,28 +59,16 @@ public final class SMTPServer: Sendable {
         if listeners.contains(where: { $0.kind.usesImplicitTLS }), tlsContext == nil {
             throw SMTPServerError.implicitTLSWithoutCertificate
         }
-        var bound: [SMTPListener] = []
-        var opened: [any Channel] = []
-        do {
-            for listener in listeners {
-                let channel = try await bind(listener)
-                opened.append(channel)
-                let port = channel.localAddress?.port ?? listener.port
-                logger.info("SMTP \(listener.kind.rawValue) listening on \(listener.host):\(port)")
-                bound.append(SMTPListener(kind: listener.kind, host: listener.host, port: port))
-            }
-        } catch {
-            for channel in opened { try? await channel.close() }
-            throw error
+        let opened = try await self.listeners.open(listeners, bind: bind)
+        return opened.map { listener, channel in
+            let port = channel.localAddress?.port ?? listener.port
+            logger.info("SMTP \(listener.kind.rawValue) listening on \(listener.host):\(port)")
+            return SMTPListener(kind: listener.kind, host: listener.host, port: port)
         }
-        serverChannels.withLock { $0 += opened }
-        return bound
     }
 
     private func bind(_ listener: SMTPListener) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        try await ServerBootstrap.listening(group: group)
             // TCP level: at SOL_SOCKET the same number is SO_DEBUG, which only root may set.
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
@@ -90,11 +81,7 @@ public final class SMTPServer: Sendable {
     /// Stops accepting connections (a server is not started again after this). Graceful: sessions finish their current transaction (and get
     /// `421 4.3.2`), for at most the grace period; then, or when not graceful, the rest are closed.
     public func shutdown(graceful: Bool = true) async {
-        let listening = serverChannels.withLock { channels in
-            defer { channels = [] }
-            return channels
-        }
-        for channel in listening { try? await channel.close() }
+        await listeners.closeAll()
         let open = registry.stopAccepting()
         if graceful {
             for channel in open { channel.pipeline.fireUserInboundEventTriggered(SMTPShutdownRequest()) }
@@ -114,16 +101,19 @@ public final class SMTPServer: Sendable {
         let operations = channel.pipeline.syncOperations
         if kind.usesImplicitTLS, let tlsContext { try operations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
-        guard let id = registry.admit(channel, address: address) else {
+        guard let number = registry.admit(channel, address: address) else {
             logger.notice("connection from \(address) refused: too many connections")
-            try operations.addHandler(RefusingHandler(hostname: configuration.hostname))
+            let reply = SMTPReply(
+                code: 421,
+                EnhancedStatusCode(4, 7, 0),
+                "\(configuration.hostname) too many connections; try again later"
+            )
+            try operations.addHandler(RefusingHandler(answer: reply.encoded))
             return
         }
-        let registry = self.registry
-        channel.closeFuture.whenComplete { _ in registry.remove(channel, address: address) }
         let session = SMTPSession(
             configuration: configuration.session(for: kind, tlsAvailable: tlsContext != nil),
-            connectionID: id,
+            connectionID: connectionIDPrefix + String(number, radix: 36),
             clientAddress: address,
             isTLS: kind.usesImplicitTLS
         )
@@ -143,36 +133,4 @@ public final class SMTPServer: Sendable {
             )
         )
     }
-}
-
-/// Answers a connection over the limits with `421 4.7.0` and closes it (RFC 5321 3.8).
-final class RefusingHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-    private let hostname: String
-    private var refused = false
-
-    init(hostname: String) { self.hostname = hostname }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { refuse(context: context) }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        refuse(context: context)
-    }
-
-    private func refuse(context: ChannelHandlerContext) {
-        guard !refused else { return }
-        refused = true
-        let reply = SMTPReply(
-            code: 421,
-            EnhancedStatusCode(4, 7, 0),
-            "\(hostname) too many connections; try again later"
-        )
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(reply.encoded)).whenComplete { _ in bound.value.close(promise: nil) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }

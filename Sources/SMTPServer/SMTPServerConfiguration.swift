@@ -1,6 +1,6 @@
-import MailStore
 import NIOCore
 import SMTPCore
+import ServerSupport
 
 /// Everything the SMTP server is told at start.
 public struct SMTPServerConfiguration: Sendable {

@@ -1,8 +1,8 @@
 import Logging
-import MailStore
 import NIOCore
 import NIOSSL
 import SMTPCore
+import ServerSupport
 
 /// Asks every session to end after its current transaction (sent down the pipeline on shutdown).
 public struct SMTPShutdownRequest: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import NIOCore
 import SMTPCore
 
@@ -120,22 +121,8 @@ extension SMTPSession {
         if single, let recipient = isQueued ? envelopeRecipients.first?.address : recipients.first {
             received += "\r\n\tfor <\(recipient)>"
         }
-        received += ";\r\n\t\(RFC5322Date.format(clock()))\r\n"
+        received += ";\r\n\t\(MessageDate.format(clock()))\r\n"
         guard returnPath else { return received }
         return "Return-Path: \(sender?.description ?? "<>")\r\n" + received
-    }
-}
-
-/// RFC 5322 3.3 `date-time`, in UTC: `Thu, 26 Nov 2026 16:30:00 +0000`.
-enum RFC5322Date {
-    static func format(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(parts.tm_mday) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
     }
 }

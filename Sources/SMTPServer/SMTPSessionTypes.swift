@@ -1,22 +1,6 @@
 import NIOCore
 import SMTPCore
 
-/// A user name and password from AUTH; the password never appears in descriptions or logs.
-public struct SMTPCredentials: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The authentication identity (an address, as in passwords.txt).
-    public var username: String
-    /// The password, never logged.
-    public var password: String
-
-    public init(username: String, password: String) {
-        self.username = username
-        self.password = password
-    }
-
-    public var description: String { "\(username) (password withheld)" }
-    public var debugDescription: String { description }
-}
-
 /// How storing a message ended.
 public enum SMTPStoreOutcome: Hashable, Sendable {
     /// Durably in every recipient's mailbox.

@@ -11,7 +11,7 @@ struct QueueCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Flush.self, Hold.self, Release.self, Delete.self]
     )
 
-    typealias StorageOptions = UserCommand.StorageOptions
+    typealias StorageOptions = StorageOption
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One line per queued message, oldest first.")

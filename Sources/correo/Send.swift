@@ -4,6 +4,7 @@ import Logging
 import MailCore
 import MailMerge
 import SMTPClient
+import SMTPCore
 
 /// `correo send`: one personalised message per CSV row, the original client's flags kept.
 struct Send: AsyncParsableCommand {
@@ -169,7 +170,7 @@ struct Send: AsyncParsableCommand {
     private func sendAll(plan: MergePlan, rows: [PlannedRow], port: Int) async throws {
         var credentials: SMTPCredentials?
         if let user {
-            credentials = SMTPCredentials(user: user, password: try password())
+            credentials = SMTPCredentials(username: user, password: try password())
         }
         let security = SendSecurity(host: host, tls: tls, cafile: cafile, insecure: insecure)
         if let notice = security.notice(hasCredentials: credentials != nil) { printError(notice) }

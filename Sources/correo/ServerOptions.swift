@@ -6,8 +6,7 @@ import Logging
 /// Options every server command shares. Each long option can also come from a `CORREO_…` environment
 /// variable, so a container or a CI job can configure correo without a command line.
 struct ServerOptions: ParsableArguments {
-    @Option(name: [.customShort("s"), .long], help: "Storage folder: passwords.txt, tls/ and one Maildir per user. [CORREO_STORAGE, default ./mail]")
-    var storage: String?
+    @OptionGroup var storage: StorageOption
 
     @Option(name: [.customShort("d"), .long], help: "A local domain to accept mail for; repeatable. [CORREO_DOMAIN, comma-separated; default localhost]")
     var domain: [String] = []
@@ -185,7 +184,7 @@ extension ServerOptions {
         let groupName = group ?? environment("GROUP")
         if groupName != nil && userName == nil { throw ValidationError("--group needs --user") }
         var configuration = CorreoConfiguration(
-            storage: URL(fileURLWithPath: storage ?? environment("STORAGE") ?? "mail", isDirectory: true),
+            storage: storage.url,
             domains: domains,
             hostname: hostname ?? environment("HOSTNAME"),
             certificatePath: cert ?? environment("CERT"),

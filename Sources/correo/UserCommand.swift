@@ -20,23 +20,6 @@ struct UserCommand: ParsableCommand {
         subcommands: [Add.self, Passwd.self, Del.self, List.self]
     )
 
-    /// Options every `user` subcommand shares.
-    struct StorageOptions: ParsableArguments {
-        @Option(
-            name: [.customShort("s"), .long],
-            help: "Storage folder holding passwords.txt. [CORREO_STORAGE, default ./mail]"
-        )
-        var storage: String?
-
-        var store: MailStore {
-            var logger = Logger(label: "correo.user")
-            logger.logLevel = .error
-            return MailStore(root: url, logger: logger)
-        }
-
-        var url: URL { URL(fileURLWithPath: storage ?? environment("STORAGE") ?? "mail", isDirectory: true) }
-    }
-
     /// How a password is obtained: one line of standard input, or typed twice at the terminal.
     struct PasswordOptions: ParsableArguments {
         @Flag(help: "Read the password from the first line of standard input instead of prompting.")
@@ -61,7 +44,7 @@ struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user and create their Maildir.")
 
         @Argument(help: "The user's mail address.") var address: String
-        @OptionGroup var options: StorageOptions
+        @OptionGroup var options: StorageOption
         @OptionGroup var passwordOptions: PasswordOptions
 
         func run() throws {
@@ -85,7 +68,7 @@ struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a user's password.")
 
         @Argument(help: "The user's mail address.") var address: String
-        @OptionGroup var options: StorageOptions
+        @OptionGroup var options: StorageOption
         @OptionGroup var passwordOptions: PasswordOptions
 
         func run() throws {
@@ -107,7 +90,7 @@ struct UserCommand: ParsableCommand {
         )
 
         @Argument(help: "The user's mail address.") var address: String
-        @OptionGroup var options: StorageOptions
+        @OptionGroup var options: StorageOption
 
         func run() throws {
             try reportingErrors {
@@ -121,7 +104,7 @@ struct UserCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the users, one address a line.")
 
-        @OptionGroup var options: StorageOptions
+        @OptionGroup var options: StorageOption
 
         func run() throws {
             try reportingErrors {
@@ -174,5 +157,14 @@ enum Terminal {
             if byte != UInt8(ascii: "\r") { bytes.append(byte) }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension StorageOption {
+    /// The store in the folder, logging only errors (the `user` commands speak for themselves).
+    var store: MailStore {
+        var logger = Logger(label: "correo.user")
+        logger.logLevel = .error
+        return MailStore(root: url, logger: logger)
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import MailStore
 import NIOCore
 import NIOEmbedded
+import ServerSupport
 import Testing
 
 @testable import IMAPServer
@@ -118,25 +119,5 @@ private func output(_ channel: NIOAsyncTestingChannel, advancingUntil marker: St
         let other = try await connect(defences, from: "192.0.2.2")
         try await send(other, "a LOGIN bob pw\r\n")
         #expect(try await output(other, advancingUntil: "a OK").contains("a OK"))
-    }
-}
-
-@Suite struct ConnectionCounterTests {
-    @Test func admitsUpToThePerAddressLimit() {
-        let counter = IMAPConnectionCounter(maximumTotal: 100, maximumPerAddress: 3)
-        #expect((0..<3).allSatisfy { _ in counter.admit(address: "192.0.2.1") })
-        #expect(counter.admit(address: "192.0.2.1") == false)
-        #expect(counter.admit(address: "192.0.2.2"))
-        counter.release(address: "192.0.2.1")
-        #expect(counter.admit(address: "192.0.2.1"))
-    }
-
-    @Test func admitsUpToTheTotalLimit() {
-        let counter = IMAPConnectionCounter(maximumTotal: 2, maximumPerAddress: 5)
-        #expect(counter.admit(address: "192.0.2.1"))
-        #expect(counter.admit(address: "192.0.2.2"))
-        #expect(counter.admit(address: "192.0.2.3") == false)
-        counter.release(address: "192.0.2.2")
-        #expect(counter.admit(address: "192.0.2.3"))
     }
 }

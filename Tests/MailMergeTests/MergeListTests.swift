@@ -69,5 +69,7 @@ struct MergeListTests {
         #expect(RecipientAddress.problem(with: "a..b@x.org") == "the address is not a valid mailbox (RFC 5321)")
         #expect(RecipientAddress.problem(with: "@x.org") == "the address has nothing before the @")
         #expect(RecipientAddress.problem(with: "a@") == "the address has no domain after the @")
+        // The `@` is found even when a combining mark follows it (MailCore's scalar split).
+        #expect(RecipientAddress.problem(with: "t@\u{30C}") != "the address has no @")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailTestSupport
 import SMTPClient
+import SMTPCore
 import Testing
 
 @testable import MailMerge
@@ -65,7 +66,7 @@ struct MergeSendingTests {
                     port: sink.port,
                     tls: .startTLS(.required),
                     trust: .certificateAuthorities(pemFile: tls.certificatePath),
-                    credentials: SMTPCredentials(user: "sender", password: "pa55")
+                    credentials: SMTPCredentials(username: "sender", password: "pa55")
                 ),
                 policy: policy,
                 logger: Logger(label: "test")

@@ -119,6 +119,8 @@ import Testing
             #expect(throws: MailStoreError.invalidAddress("a" + longest)) {
                 try store.userDirectory(for: "a" + longest)
             }
+            // A combining mark after the `@` does not hide it (MailCore's scalar split).
+            #expect(try store.userDirectory(for: "t@\u{30C}x").lastPathComponent == "t@\u{30C}x")
             for bad in ["", "no-at", "@x", "x@", ".hidden@x", "a/b@x", "sp ace@x", "nul\u{0}@x"] {
                 #expect(throws: MailStoreError.invalidAddress(bad)) { try store.userDirectory(for: bad) }
             }

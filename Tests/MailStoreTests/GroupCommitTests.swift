@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
+import MailCore
 import MailTestSupport
+import Synchronization
 import Testing
 
 @testable import MailStore
@@ -10,7 +12,7 @@ import Testing
     final class Gate: @unchecked Sendable {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        let batches = LockedValue([[Int]]())
+        let batches = Mutex([[Int]]())
     }
 
     @Test func callersArrivingDuringASyncShareTheNextBatch() async throws {
@@ -105,9 +107,9 @@ import Testing
         }
         var previous: UInt8 = 0
         let octets: [UInt8] = Array("\n\r\n\n".utf8)
-        #expect(octets.withUnsafeBytes { IncomingMessage.bareLineFeeds(in: $0, previous: &previous) } == 2)
+        #expect(octets.withUnsafeBytes { LineEnds.bareLineFeedCount(in: $0, previous: &previous) } == 2)
         #expect(previous == 0x0A)
-        #expect(octets.withUnsafeBytes { LineEnds.bareLineFeeds(in: $0) } == 2)
+        #expect(octets.withUnsafeBytes { LineEnds.bareLineFeedCount(in: $0) } == 2)
     }
 
     @Test func oneBatchDeliversToManyUsersDurably() async throws {

@@ -20,7 +20,7 @@ struct SinkTests {
                 port: sink.port,
                 tls: .startTLS(.required),
                 trust: .certificateAuthorities(pemFile: tls.certificatePath),
-                auth: SMTPCredentials(user: "ann", password: "s3cret")
+                auth: SMTPCredentials(username: "ann", password: "s3cret")
             )
             #expect(connection.isTLSActive)
             let result = try await connection.send(from: "me@x.test", recipients: ["ann@x.test"], message: Self.message)
@@ -42,7 +42,7 @@ struct SinkTests {
                 port: sink.port,
                 tls: .implicit,
                 trust: .certificateAuthorities(pemFile: tls.certificatePath),
-                auth: SMTPCredentials(user: "ann", password: "pw")
+                auth: SMTPCredentials(username: "ann", password: "pw")
             )
             #expect(connection.isTLSActive)
             #expect(!connection.capabilities.startTLS)
@@ -108,7 +108,7 @@ struct SinkTests {
                     host: "127.0.0.1",
                     port: sink.port,
                     trust: .certificateAuthorities(pemFile: tls.certificatePath),
-                    auth: SMTPCredentials(user: "ann", password: "wrong")
+                    auth: SMTPCredentials(username: "ann", password: "wrong")
                 )
             }
         }

@@ -143,7 +143,7 @@ struct StateMachineTests {
     }
 
     @Test func authPlainSendsTheInitialResponse() {
-        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "secret"))
+        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(username: "ann", password: "secret"))
         _ = machine.receivedReply(r("220 x"))
         // base64("\0ann\0secret")
         #expect(
@@ -157,7 +157,7 @@ struct StateMachineTests {
     }
 
     @Test func authLoginAnswersBothChallenges() {
-        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "secret"))
+        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(username: "ann", password: "secret"))
         _ = machine.receivedReply(r("220 x"))
         #expect(
             machine.receivedReply(Self.ehlo("AUTH=LOGIN")) == .write([.auth(mechanism: "LOGIN", initialResponse: nil)])
@@ -168,7 +168,7 @@ struct StateMachineTests {
     }
 
     @Test func unexpectedChallengeIsCancelledWithAStar() {
-        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "secret"))
+        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(username: "ann", password: "secret"))
         _ = machine.receivedReply(r("220 x"))
         _ = machine.receivedReply(Self.ehlo("AUTH PLAIN"))
         #expect(machine.receivedReply(r("334 more?")) == .writeSASLResponse("*"))
@@ -178,7 +178,7 @@ struct StateMachineTests {
     }
 
     @Test func authFailureCarriesTheReply() {
-        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "ann", password: "wrong"))
+        var machine = Self.machine(tls: .implicit, credentials: SMTPCredentials(username: "ann", password: "wrong"))
         _ = machine.receivedReply(r("220 x"))
         _ = machine.receivedReply(Self.ehlo("AUTH PLAIN"))
         let reply = r("535 5.7.8 Authentication credentials invalid")
@@ -186,10 +186,10 @@ struct StateMachineTests {
     }
 
     @Test func authNotOfferedOrUnknownMechanisms() {
-        var noAuth = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "a", password: "b"))
+        var noAuth = Self.machine(tls: .implicit, credentials: SMTPCredentials(username: "a", password: "b"))
         _ = noAuth.receivedReply(r("220 x"))
         #expect(noAuth.receivedReply(Self.ehlo("8BITMIME")) == .fail(.authenticationNotOffered))
-        var onlyGSSAPI = Self.machine(tls: .implicit, credentials: SMTPCredentials(user: "a", password: "b"))
+        var onlyGSSAPI = Self.machine(tls: .implicit, credentials: SMTPCredentials(username: "a", password: "b"))
         _ = onlyGSSAPI.receivedReply(r("220 x"))
         #expect(
             onlyGSSAPI.receivedReply(Self.ehlo("AUTH GSSAPI"))
@@ -200,11 +200,11 @@ struct StateMachineTests {
     @Test func noPasswordWithoutTLSUnlessAllowed() {
         var machine = Self.machine(
             tls: .startTLS(.opportunistic),
-            credentials: SMTPCredentials(user: "a", password: "b")
+            credentials: SMTPCredentials(username: "a", password: "b")
         )
         _ = machine.receivedReply(r("220 x"))
         #expect(machine.receivedReply(Self.ehlo("AUTH PLAIN")) == .fail(.authenticationRequiresTLS))
-        var allowed = Self.machine(credentials: SMTPCredentials(user: "a", password: "b"), allowPlainAuth: true)
+        var allowed = Self.machine(credentials: SMTPCredentials(username: "a", password: "b"), allowPlainAuth: true)
         _ = allowed.receivedReply(r("220 x"))
         #expect(
             allowed.receivedReply(Self.ehlo("AUTH PLAIN"))

@@ -15,6 +15,13 @@ struct WireTests {
         #expect(MessageWireForm.encode([]) == ByteBuffer(string: ".\r\n"))
     }
 
+    @Test func addressesSplitAtTheLastAtScalar() {
+        #expect(SMTPMailbox(address: "t@\u{30C}x")?.domain == "\u{30C}x")
+        #expect(SMTPMailbox(address: "a@b@example.org")?.localPart == "a@b")
+        #expect(SMTPMailbox(address: "@example.org") == nil)
+        #expect(SMTPMailbox(address: "no-at") == nil)
+    }
+
     @Test func authCredentialsNeverReachTheLog() {
         #expect(
             SMTPCommand.auth(mechanism: "PLAIN", initialResponse: "AGEAYg==").redactedForLog == "AUTH PLAIN <redacted>"

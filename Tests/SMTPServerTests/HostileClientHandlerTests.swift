@@ -1,7 +1,7 @@
 import Foundation
-import MailStore
 import NIOCore
 import NIOEmbedded
+import ServerSupport
 import Testing
 
 @testable import SMTPServer

@@ -1,3 +1,4 @@
+import CorreoServer
 import Foundation
 import Logging
 import MailStore

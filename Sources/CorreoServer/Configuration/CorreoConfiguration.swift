@@ -4,6 +4,9 @@ import Logging
 /// Everything a correo server process needs to start, after flags, environment and defaults are merged.
 /// DESIGN.md "Defaults that make one command enough" is the source of every default here.
 public struct CorreoConfiguration: Sendable, Equatable {
+    /// The storage folder when none is given (`./mail`, as the original's): the one place it is written.
+    public static let defaultStoragePath = "mail"
+
     /// The storage folder: passwords.txt, tls/, and one Maildir per user.
     public var storage: URL
     /// The domains mail is accepted for, lowercased.
@@ -56,7 +59,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
     }
 
     public init(
-        storage: URL = URL(fileURLWithPath: "mail", isDirectory: true),
+        storage: URL = URL(fileURLWithPath: CorreoConfiguration.defaultStoragePath, isDirectory: true),
         domains: [String] = ["localhost"],
         hostname: String? = nil,
         certificatePath: String? = nil,

@@ -1,7 +1,7 @@
 import IMAPServer
-import MailStore
 import NIOCore
 import SMTPServer
+import ServerSupport
 
 /// The defences against hostile clients that an operator (or a stress test) may tune.
 ///

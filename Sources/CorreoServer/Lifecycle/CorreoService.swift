@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Relay
+import SMTPCore
 import SMTPServer
 import Synchronization
 
@@ -219,13 +220,13 @@ public final class CorreoService: Sendable {
         if let relayHost = outbound.relayHost,
             let (host, port) = OutboundConfiguration.hostAndPort(relayHost, defaultPort: 587)
         {
-            var credentials: RelayCredentials?
+            var credentials: SMTPCredentials?
             if let user = outbound.relayUser, let file = outbound.relayPasswordFile {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw ConfigurationError.invalidOutbound("--relay-password-file \(file) cannot be read")
                 }
                 let password = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-                credentials = RelayCredentials(user: user, password: password)
+                credentials = SMTPCredentials(username: user, password: password)
             }
             smarthost = RelaySettings.Smarthost(
                 host: host, port: port, tls: port == 465 ? .implicit : .startTLS(.required),

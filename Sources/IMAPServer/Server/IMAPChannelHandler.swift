@@ -3,6 +3,8 @@ import Logging
 import MailStore
 import NIOCore
 import NIOSSL
+import ServerSupport
+import Synchronization
 
 /// The thin SwiftNIO layer: bytes → `IMAPFramer` → `IMAPSession` → actions. Actions run one after
 /// another; asynchronous ones (credential checks, mailbox commands, the login slowdown) hold back the
@@ -443,7 +445,7 @@ extension IMAPFramer.Event {
 /// A streamed literal's file and whether a write to it failed.
 private final class LiteralFile: Sendable {
     let literal: (any StreamedLiteral)?
-    let failed = Locked(false)
+    let failed = Mutex(false)
     init(literal: (any StreamedLiteral)?) { self.literal = literal }
 
     func abandon(on queue: DispatchQueue) {

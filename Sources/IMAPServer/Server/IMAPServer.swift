@@ -1,9 +1,9 @@
-import Foundation
 import Logging
 import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import ServerSupport
 
 /// The IMAP server: listeners on which each connection gets a session over the shared `MailStore`.
 ///
@@ -80,10 +80,8 @@ public final class IMAPServer: Sendable {
     private let tlsContext: NIOSSLContext?
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let channels = Locked<[any Channel]>([])
-    private let connectionCounter = Locked<UInt64>(0)
-    private let connections = Locked<[UInt64: any Channel]>([:])
-    private let counter: IMAPConnectionCounter
+    private let listeners = Listeners()
+    private let registry: ConnectionRegistry
 
     public init(
         configuration: Configuration,
@@ -99,7 +97,7 @@ public final class IMAPServer: Sendable {
         self.tlsContext = tlsContext
         self.group = group
         self.logger = logger
-        self.counter = IMAPConnectionCounter(
+        self.registry = ConnectionRegistry(
             maximumTotal: configuration.maxConnections,
             maximumPerAddress: configuration.maxConnectionsPerAddress
         )
@@ -107,30 +105,26 @@ public final class IMAPServer: Sendable {
 
     /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
     public func start(listeners: [Listener]) async throws -> [Int] {
-        var ports: [Int] = []
-        for listener in listeners {
-            if listener.kind == .implicitTLS && tlsContext == nil { throw ServerError.implicitTLSWithoutCertificate }
-            let channel = try await bootstrap(for: listener.kind).bind(host: listener.host, port: listener.port).get()
-            channels.withLock { $0.append(channel) }
+        if listeners.contains(where: { $0.kind == .implicitTLS }) && tlsContext == nil {
+            throw ServerError.implicitTLSWithoutCertificate
+        }
+        let opened = try await self.listeners.open(listeners) { listener in
+            try await bootstrap(for: listener.kind).bind(host: listener.host, port: listener.port).get()
+        }
+        return opened.map { listener, channel in
             let port = channel.localAddress?.port ?? listener.port
-            ports.append(port)
             logger.info(
                 "IMAP listening",
                 metadata: ["port": "\(port)", "tls": "\(listener.kind == .implicitTLS ? "implicit" : "starttls")"]
             )
+            return port
         }
-        return ports
     }
 
     /// Stops accepting connections, closes the listeners, then says BYE to and closes every open session.
     public func shutdown() async throws {
-        let listeners = channels.withLock { channels in
-            defer { channels.removeAll() }
-            return channels
-        }
-        for channel in listeners { try? await channel.close() }
-        let open = connections.withLock { Array($0.values) }
-        for channel in open {
+        await listeners.closeAll()
+        for channel in registry.stopAccepting() {
             var bye = channel.allocator.buffer(capacity: 32)
             bye.writeString("* BYE Server shutting down\r\n")
             try? await channel.writeAndFlush(bye)
@@ -140,12 +134,10 @@ public final class IMAPServer: Sendable {
     }
 
     /// Number of client connections open now.
-    public var connectionCount: Int { connections.withLock { $0.count } }
+    public var connectionCount: Int { registry.count }
 
     private func bootstrap(for kind: Listener.Kind) -> ServerBootstrap {
-        ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        ServerBootstrap.listening(group: group)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -160,18 +152,10 @@ public final class IMAPServer: Sendable {
         if kind == .implicitTLS, let tlsContext {
             try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
         }
-        guard counter.admit(address: address) else {
+        guard let id = registry.admit(channel, address: address) else {
             logger.notice("connection refused: too many connections", metadata: ["remote": "\(address)"])
-            return try sync.addHandler(IMAPRefusingHandler())
-        }
-        channel.closeFuture.whenComplete { [counter] _ in counter.release(address: address) }
-        let id = connectionCounter.withLock { counter in
-            counter += 1
-            return counter
-        }
-        connections.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { [connections] _ in
-            _ = connections.withLock { $0.removeValue(forKey: id) }
+            // RFC 3501 7.1.5: BYE, the server is closing the connection.
+            return try sync.addHandler(RefusingHandler(answer: "* BYE Too many connections; try again later\r\n"))
         }
         var connectionLogger = logger
         connectionLogger[metadataKey: "connection"] = "imap-\(id)"
@@ -195,17 +179,5 @@ public final class IMAPServer: Sendable {
                 logger: connectionLogger
             )
         )
-    }
-}
-
-/// A value behind a lock, for the little shared state of the server object.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

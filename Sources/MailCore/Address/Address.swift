@@ -21,15 +21,11 @@ public struct Mailbox: Sendable, Hashable, CustomStringConvertible {
 
     /// Makes a mailbox from `local@domain` (split at the last `@`) and an optional name.
     public init(_ address: String, displayName: String? = nil) {
-        // The `@` is looked for among scalars, not Characters: a combining mark after it (`t@\u{30C}`)
-        // makes one grapheme of the two, which a Character search would not find.
-        let scalars = address.unicodeScalars
-        if let at = scalars.lastIndex(of: "@") {
-            var local = String(scalars[..<at])
+        if var (local, domain) = EmailAddress.split(address) {
             if local.count >= 2, local.hasPrefix("\""), local.hasSuffix("\"") {
                 local = String(local.dropFirst().dropLast())
             }
-            self.init(displayName: displayName, localPart: local, domain: String(scalars[scalars.index(after: at)...]))
+            self.init(displayName: displayName, localPart: local, domain: domain)
         } else {
             self.init(displayName: displayName, localPart: address, domain: "")
         }

@@ -1,5 +1,18 @@
 /// Checks of a bare address (`local@domain`) as SMTP and the mail merge need them.
 public enum EmailAddress {
+    /// Splits `local@domain` at its last `@`; nil when there is no `@`.
+    ///
+    /// The one place correo splits an address, so that every target splits alike. Either side may be
+    /// empty; the local part keeps any quotes.
+    ///
+    /// The `@` is looked for among Unicode scalars, not Characters: a combining mark after it
+    /// (`t@\u{30C}`) makes one grapheme of the two, which a Character search would not find.
+    public static func split(_ address: String) -> (localPart: String, domain: String)? {
+        let scalars = address.unicodeScalars
+        guard let at = scalars.lastIndex(of: "@") else { return nil }
+        return (String(scalars[..<at]), String(scalars[scalars.index(after: at)...]))
+    }
+
     /// True when `address` is a valid RFC 5321 4.1.2 Mailbox (what MAIL FROM / RCPT TO accept):
     /// `Local-part "@" ( Domain / address-literal )`, local part a dot-string or quoted-string,
     /// domain labels of letters, digits and hyphens (UTF-8 allowed per RFC 6531), and the

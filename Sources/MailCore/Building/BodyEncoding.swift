@@ -3,7 +3,7 @@ enum BodyEncoding {
     /// Text bodies: line ends become CRLF; 7bit when ASCII with lines within 998 octets,
     /// quoted-printable when mostly ASCII, base64 otherwise.
     static func encodeText(_ text: String) -> (encoding: ContentTransferEncoding, body: [UInt8]) {
-        let bytes = normalizeLineEnds(Array(text.utf8))
+        let bytes = LineEnds.crlfLineBreaks(Array(text.utf8))
         let nonASCII = bytes.reduce(0) { $0 + ($1 >= 0x80 ? 1 : 0) }
         let controls = bytes.contains {
             ($0 < 0x20 && $0 != ASCII.cr && $0 != ASCII.lf && $0 != ASCII.tab) || $0 == 0x7F
@@ -43,23 +43,6 @@ enum BodyEncoding {
             return (.sevenBit, data)
         }
         return (.base64, Base64.encode(data))
-    }
-
-    static func normalizeLineEnds(_ bytes: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 40)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == ASCII.cr || byte == ASCII.lf {
-                output += [ASCII.cr, ASCII.lf]
-                if byte == ASCII.cr, index + 1 < bytes.count, bytes[index + 1] == ASCII.lf { index += 1 }
-            } else {
-                output.append(byte)
-            }
-            index += 1
-        }
-        return output
     }
 
     static func longestLine(_ bytes: [UInt8]) -> Int {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A Maildir file name: `BASE[:2,INFO]`. The base is the message's identity (the uidlist key);
 /// the info holds flag letters, uppercase for system flags, lowercase for keywords (Dovecot's way).
@@ -90,7 +91,7 @@ struct MaildirFileName: Hashable, Sendable {
         return "\(seconds).M\(microseconds)P\(processID)Q\(counter).\(hostName),S=\(size),W=\(crlfSize)"
     }
 
-    private static let deliveryCounter = LockedValue<UInt64>(0)
+    private static let deliveryCounter = Mutex<UInt64>(0)
     private static let processID = getpid()
 
     /// The host name with '/' and ':' escaped as the Maildir specification asks.

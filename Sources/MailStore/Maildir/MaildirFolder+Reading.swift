@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,7 @@ extension MaildirFolder {
         guard let position = index(of: uid) else { throw MailStoreError.messageNotFound(uid: uid) }
         let record = records[position]
         let bytes = try POSIX.readFile(curPath + "/" + record.fileName)
-        return record.needsCRLFConversion ? LineEnds.crlf(bytes) : bytes
+        return record.needsCRLFConversion ? LineEnds.normalizedToCRLF(bytes) : bytes
     }
 
     /// Bytes `range` of the CRLF form (for BODY[]<partial> fetches): read directly when the file is
@@ -45,7 +46,7 @@ extension MaildirFolder {
             let bytes = try POSIX.readRange(curPath + "/" + record.fileName, offset: prefix.count, count: chunk)
             if bytes.isEmpty { break }
             prefix += bytes
-            let view = record.needsCRLFConversion ? LineEnds.crlf(prefix) : prefix
+            let view = record.needsCRLFConversion ? LineEnds.normalizedToCRLF(prefix) : prefix
             let found = LineEnds.headerLength(view)
             if found < view.count || prefix.count >= record.physicalSize {
                 length = found
@@ -68,7 +69,7 @@ extension MaildirFolder {
         while true {
             let bytes = try POSIX.readRange(path, offset: prefix.count, count: chunk)
             prefix += bytes
-            let view = record.needsCRLFConversion ? LineEnds.crlf(prefix) : prefix
+            let view = record.needsCRLFConversion ? LineEnds.normalizedToCRLF(prefix) : prefix
             let found = LineEnds.headerLength(view)
             if found < view.count || bytes.count < chunk || prefix.count >= record.physicalSize {
                 return found == view.count ? view : Array(view[0..<found])

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 #if canImport(Glibc)
 import Glibc
@@ -268,7 +269,7 @@ struct MaildirFolder {
         if crlfSize == nil {
             guard let bytes = try? POSIX.readFile(filePath) else { return nil }
             size = bytes.count
-            crlfSize = bytes.count + LineEnds.bareLineFeeds(in: bytes)
+            crlfSize = bytes.count + LineEnds.bareLineFeedCount(in: bytes)
         }
         guard let crlfSize else { return nil }
         return MetadataCache.Entry(

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// RFC 3461 §4.1 NOTIFY: when the sender wants a delivery status notification for a recipient.
 public struct DSNNotify: Codable, Hashable, Sendable {
@@ -61,8 +62,7 @@ public struct QueuedRecipient: Codable, Hashable, Sendable {
 
     /// The domain part, lower-cased: what the relay routes on.
     public var domain: String {
-        guard let at = address.unicodeScalars.lastIndex(of: "@") else { return "" }
-        return String(address.unicodeScalars[address.unicodeScalars.index(after: at)...]).lowercased()
+        EmailAddress.split(address)?.domain.lowercased() ?? ""
     }
 }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Group commit: callers hand in work that must reach the disk before they are answered; one committer
 /// takes everything waiting, makes it durable together (`process`, with as few syncs as its protocol
@@ -18,7 +19,7 @@ final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
         var waiting: [Waiter] = []
     }
 
-    private let state = LockedValue(State())
+    private let state = Mutex(State())
     /// A serial queue: on Linux it gets a thread of its own when busy (overcommit), so the committer
     /// never waits for the few threads of a width-limited concurrent queue.
     private let queue: DispatchQueue
@@ -78,15 +79,21 @@ enum ParallelSync {
     /// `work` applied to each element, in order; a single element runs on the calling thread.
     static func map<T: Sendable, R: Sendable>(_ items: [T], _ work: @escaping @Sendable (T) -> R) -> [R] {
         if items.count <= 1 { return items.map(work) }
-        let results = LockedValue([R?](repeating: nil, count: items.count))
+        let results = Slots<R>(count: items.count)
         let group = DispatchGroup()
         for (index, item) in items.enumerated() {
             lanes[index % lanes.count].async(group: group) {
                 let result = work(item)
-                results.withLock { $0[index] = result }
+                results.values.withLock { $0[index] = result }
             }
         }
         group.wait()
-        return results.withLock { $0.compactMap { $0 } }
+        return results.values.withLock { $0.compactMap { $0 } }
+    }
+
+    /// The results, shared by reference with the lanes: a `Mutex` cannot be captured by an escaping closure.
+    private final class Slots<R: Sendable>: Sendable {
+        let values: Mutex<[R?]>
+        init(count: Int) { values = Mutex([R?](repeating: nil, count: count)) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ public final class Users: Sendable {
         var warnedPlain: Set<String> = []
     }
 
-    private let loaded = LockedValue(Loaded())
+    private let loaded = Mutex(Loaded())
     /// Checked against when the user does not exist, so a wrong address costs as long as a wrong password.
     private static let decoy =
         "{SHA512-CRYPT}$6$rounds=\(MailStoreDefaults.sha512CryptRounds)$correodecoysalt$"

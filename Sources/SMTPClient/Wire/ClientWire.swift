@@ -1,3 +1,4 @@
+import MailCore
 import NIOCore
 import SMTPCore
 
@@ -39,12 +40,9 @@ extension SMTPCommand {
 }
 
 extension SMTPMailbox {
-    /// Splits `local@domain` at its last "@"; nil when either side is empty.
+    /// Splits `local@domain` at its last "@" (MailCore's split); nil when either side is empty.
     init?(address: String) {
-        guard let at = address.lastIndex(of: "@") else { return nil }
-        let local = String(address[..<at])
-        let domain = String(address[address.index(after: at)...])
-        guard !local.isEmpty, !domain.isEmpty else { return nil }
+        guard let (local, domain) = EmailAddress.split(address), !local.isEmpty, !domain.isEmpty else { return nil }
         self.init(localPart: local, domain: domain)
     }
 }
@@ -56,37 +54,12 @@ enum MessageWireForm {
     static func encode(_ message: [UInt8]) -> ByteBuffer {
         var input = ByteBuffer()
         input.reserveCapacity(message.count + 2)
-        if hasBareLineEnds(message) {
-            var previous: UInt8 = 0
-            for byte in message {
-                if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") {
-                    input.writeInteger(UInt8(ascii: "\r"))
-                }
-                if previous == UInt8(ascii: "\r") && byte != UInt8(ascii: "\n") {
-                    input.writeInteger(UInt8(ascii: "\n"))
-                }
-                input.writeInteger(byte)
-                previous = byte
-            }
-            if previous == UInt8(ascii: "\r") { input.writeInteger(UInt8(ascii: "\n")) }
-        } else {
-            input.writeBytes(message)
-        }
+        input.writeBytes(LineEnds.hasBareLineBreak(message) ? LineEnds.crlfLineBreaks(message) : message)
         var output = ByteBuffer()
         output.reserveCapacity(input.readableBytes + input.readableBytes / 64 + 5)
         var encoder = DotStuffingEncoder()
         encoder.encode(input, into: &output)
         encoder.finish(into: &output)
         return output
-    }
-
-    static func hasBareLineEnds(_ message: [UInt8]) -> Bool {
-        var previous: UInt8 = 0
-        for byte in message {
-            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") { return true }
-            if previous == UInt8(ascii: "\r") && byte != UInt8(ascii: "\n") { return true }
-            previous = byte
-        }
-        return previous == UInt8(ascii: "\r")
     }
 }

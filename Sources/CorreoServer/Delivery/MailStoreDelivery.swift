@@ -3,6 +3,7 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SMTPServer
 
 #if canImport(Glibc)
 import Glibc

@@ -2,9 +2,10 @@ import Foundation
 import MailStore
 import MailTestSupport
 import NIOCore
+import SMTPServer
 import Testing
 
-@testable import SMTPServer
+@testable import CorreoServer
 
 /// Issue 19: `correo smtpd` keeps the original's rule (any local part at a local domain, its Maildir made at
 /// the first delivery); `correo serve` refuses unknown users unless told otherwise.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import MailStore
+@testable import ServerSupport
 
 /// The failed-login throttle on virtual time: a fixed start instant plus offsets.
 @Suite struct AuthThrottleTests {

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// Failed logins counted per client address and shared by every listener of a process, so a password
 /// guesser gains nothing by opening new connections or by switching between SMTP AUTH and IMAP LOGIN.
@@ -59,7 +59,7 @@ public final class AuthThrottle: Sendable {
 
     /// The policy in force.
     public let policy: Policy
-    private let records = LockedValue([String: Record]())
+    private let records = Mutex([String: Record]())
 
     /// A throttle that remembers nothing yet.
     public init(policy: Policy = Policy()) {
