@@ -2,14 +2,14 @@
 # Installs what the network lab drives, idempotently and non-interactively (CI=true, no stdin):
 #   iproute2 (ip netns), dnsmasq-base (the dnsmasq binary without its system service), postfix,
 #   sasl2-bin (saslpasswd2 for the sasldb behind Postfix's AUTH), libsasl2-modules (PLAIN/LOGIN),
-#   swaks, bind9-dnsutils (dig), openssl.
+#   swaks with libnet-ssleay-perl (its STARTTLS), bind9-dnsutils (dig), openssl.
 # No system daemon is left running: a policy-rc.d that exits 101 forbids maintainer scripts from
 # starting services during the install (kept if one already exists), Postfix gets the debconf answer
 # "No configuration" (no system main.cf that would accept or relay mail), and a system Postfix or
 # dnsmasq that got started anyway is stopped and disabled. The lab runs private instances only.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PKGS=(iproute2 dnsmasq-base postfix sasl2-bin libsasl2-modules swaks bind9-dnsutils openssl)
+PKGS=(iproute2 dnsmasq-base postfix sasl2-bin libsasl2-modules swaks libnet-ssleay-perl bind9-dnsutils openssl)
 APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 
 missing=()
