@@ -778,6 +778,11 @@ class Lab:
     # -- teardown -----------------------------------------------------------------------------------------
 
     def _teardown(self, failed: bool) -> None:
+        # a second Ctrl-C or SIGTERM must not cut the teardown short
+        masked = {}
+        if threading_main():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                masked[sig] = signal.signal(sig, signal.SIG_IGN)
         try:
             for pf in reversed(self.postfixes):
                 try:
@@ -800,6 +805,8 @@ class Lab:
             if left:
                 self.log(f"lab: namespaces still present after teardown: {left}")
         finally:
+            for sig, handler in masked.items():
+                signal.signal(sig, handler)
             if self._old_sigterm is not None:
                 signal.signal(signal.SIGTERM, self._old_sigterm)
                 self._old_sigterm = None

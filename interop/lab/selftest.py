@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -86,16 +87,20 @@ def leftover_from_killed_run() -> dict:
     child = subprocess.Popen([sys.executable, str(HERE / "lab.py"), "up"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
     up = False
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = child.stdout.readline()
-        if not line:
-            break
-        if line.startswith("lab: up"):
-            up = True
-            break
-    os.killpg(child.pid, signal.SIGKILL)
-    child.wait(timeout=10)
+    watchdog = threading.Timer(60, lambda: os.killpg(child.pid, signal.SIGKILL))  # readline() is not bounded
+    watchdog.start()
+    try:
+        for _ in range(200):  # a few lines of output, the last one "lab: up"
+            line = child.stdout.readline()
+            if not line:
+                break
+            if line.startswith("lab: up"):
+                up = True
+                break
+    finally:
+        watchdog.cancel()
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
     names = [n for n in _netns_names() if n.startswith("clab-")]
     inodes = {i for i in (_ns_inode(n) for n in names) if i}
     return {"up": up, "names": names, "pids": _pids_in_netns(inodes) if inodes else []}
@@ -262,7 +267,14 @@ def deferral_then_delivery(lab: Lab, pf) -> str:
     return f"451 from {tried} addresses, deferred; delivered once after `postqueue -f`"
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
+        signal.signal(signal.SIGINT, _interrupt)
     correo = sys.argv[1] if len(sys.argv) > 1 else None
     print(f"lab self-test (correo: {correo or 'none'}; the correo cases come with issue 12)", flush=True)
     t_start = time.monotonic()
@@ -278,11 +290,11 @@ def main() -> int:
         return 1
 
     left: dict = {}
-    case("setup: a lab killed with SIGKILL leaves namespaces behind",
-         lambda: (left.update(leftover_from_killed_run()),
-                  check(left["up"] and left["names"] and left["pids"], f"nothing left to clean: {left}"),
-                  f"{len(left['names'])} namespaces, {len(left['pids'])} processes left")[-1])
     try:
+        case("setup: a lab killed with SIGKILL leaves namespaces behind",
+             lambda: (left.update(leftover_from_killed_run()),
+                      check(left["up"] and left["names"] and left["pids"], f"nothing left to clean: {left}"),
+                      f"{len(left['names'])} namespaces, {len(left['pids'])} processes left")[-1])
         with Lab() as lab:
             lab_inodes = {i for i in (_ns_inode(n) for n in _netns_names() if n.startswith("clab-")) if i}
             case("leftover lab cleaned at start", lambda: (
