@@ -38,7 +38,6 @@ HERE = Path(__file__).resolve().parent
 DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
 NET4 = ipaddress.ip_network("198.51.100.0/24")
 NET6 = ipaddress.ip_network("2001:db8:100::/64")
-DEFAULT_USERS = ("alice", "bob", "carol", "dave")  # local parts a lab Postfix has Maildirs for
 STATE_ROOT = Path("/run/correo-lab")  # lock and state files, one set per prefix
 WORK_ROOT = Path("/tmp/correo-lab")  # config, queues, Maildirs and logs, one folder per prefix
 
@@ -296,92 +295,6 @@ class Proc:
             return ""
 
 
-# ---------------------------------------------------------------------------------------------------
-# Peers: Postfix and the sink
-
-
-@dataclass
-class Postfix:
-    """A private Postfix instance in one host: config, queue and data in its own folder."""
-
-    lab: "Lab"
-    host: str
-    domain: str
-    dir: Path
-    conf: Path
-    vmail: Path
-    log: Path
-    ports: dict
-
-    def maildir(self, address: str) -> Path:
-        """The Maildir of address (made by Postfix at its first message)."""
-        return self.vmail / address.lower()
-
-    def postqueue(self, *args: str) -> str:
-        return self.lab.run(self.host, ["postqueue", "-c", str(self.conf), *args], check=False).stdout
-
-    def flush(self) -> None:
-        self.postqueue("-f")
-
-    def queue_empty(self) -> bool:
-        return "Mail queue is empty" in self.postqueue("-p")
-
-    def log_text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def wait_log(self, pattern: str, timeout: float = 20) -> re.Match | None:
-        """Waits for a line of Postfix's log matching pattern (a regex)."""
-        rx = re.compile(pattern)
-        for _ in range(int(timeout / 0.2) + 1):
-            m = rx.search(self.log_text())
-            if m:
-                return m
-            time.sleep(0.2)
-        return None
-
-    def stop(self) -> None:
-        self.lab.run(self.host, ["postfix", "-c", str(self.conf), "stop"], check=False, timeout=20)
-        pidfile = self.dir / "spool" / "pid" / "master.pid"
-        for _ in range(100):
-            try:
-                pid = int(pidfile.read_text().strip())
-            except (OSError, ValueError):
-                return
-            if not _alive(pid):
-                return
-            time.sleep(0.1)
-        try:
-            _kill_all([int(pidfile.read_text().strip())])
-        except (OSError, ValueError):
-            pass
-
-
-@dataclass
-class Sink:
-    """The lab's SMTP sink (sink.py) in one host: Maildirs under maildirs/, one JSON line a message."""
-
-    proc: Proc
-    host: str
-    maildirs: Path
-    events: Path
-
-    def maildir(self, address: str) -> Path:
-        return self.maildirs / address.lower()
-
-    def received(self) -> list[dict]:
-        try:
-            lines = self.events.read_text().splitlines()
-        except OSError:
-            return []
-        return [json.loads(line) for line in lines if line.strip()]
-
-    def stop(self) -> None:
-        self.proc.stop()
-
-
 @dataclass
 class Message:
     path: Path
@@ -425,7 +338,7 @@ class Lab:
         self.hosts = {h.name: h for h in self.topology.hosts}
         self.records: list[Record] = list(self.topology.records)
         self.procs: list[Proc] = []
-        self.postfixes: list[Postfix] = []
+        self.postfixes: list = []  # peers.Postfix
         self.dnsmasq: Proc | None = None
         self._lock_fd: int | None = None
         self.failed = False  # set by a test to keep the work folder (logs, Maildirs) as after an error
@@ -548,7 +461,7 @@ class Lab:
         lines = [
             "no-resolv", "no-hosts", "no-poll", "bind-interfaces", "local=/test/", "domain-needed",
             "cache-size=0", "log-queries",
-            f"auth-server=ns.test,eth0",
+            "auth-server=ns.test,eth0",
             f"auth-zone=test,{NET4},{NET6}",
         ]
         lines += [f"listen-address={ip}" for ip in (dns.ipv4, dns.ipv6) if ip]
@@ -689,91 +602,14 @@ class Lab:
 
     # -- peers ------------------------------------------------------------------------------------------
 
-    def make_cert(self, name: str, folder: Path) -> tuple[Path, Path]:
-        folder.mkdir(parents=True, exist_ok=True)
-        cert, key = folder / "cert.pem", folder / "key.pem"
-        _sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
-             "-addext", f"subjectAltName=DNS:{name}", "-keyout", str(key), "-out", str(cert)], timeout=60)
-        key.chmod(0o600)
-        return cert, key
+    def start_postfix(self, host: str, domain: str, **options) -> "peers.Postfix":
+        """A private Postfix in host for domain; see peers.start_postfix for the options."""
+        return peers.start_postfix(self, host, domain, **options)
 
-    def start_postfix(self, host: str, domain: str, *, users: Iterable[str] = DEFAULT_USERS,
-                      sasl_users: dict[str, str] | None = None,
-                      smtp_port: int = 25, submission_port: int | None = 587, mynetworks: Iterable[str] = (),
-                      relayhost: str | None = None, main: dict[str, str] | None = None) -> Postfix:
-        """A private Postfix in host, for domain: mail to each of users (local parts; postmaster and
-        the SASL users of the domain too) goes into vmail/LOCAL@DOMAIN/ (Maildir), any other local
-        part is refused at RCPT (550 5.1.1); other domains are relayed by MX through the lab's DNS for
-        mynetworks (the host's own addresses are always in) and for users authenticated on the
-        submission port (STARTTLS required, AUTH PLAIN/LOGIN from a sasldb holding sasl_users).
-        `main` overrides main.cf parameters (e.g. retry times for the queue tests)."""
-        from postfix_conf import main_cf, master_cf  # beside this file
+    def start_sink(self, host: str, port: int = 25, hostname: str | None = None, args: Iterable[str] = ()) -> "peers.Sink":
+        """The lab's SMTP sink (sink.py) on host's addresses; see peers.start_sink."""
+        return peers.start_sink(self, host, port, hostname, args)
 
-        h = self.hosts[host]
-        d = self.work / f"postfix-{host}"
-        if d.exists():
-            raise LabError(f"a Postfix already runs in {host}")
-        conf, vmail, logd = d / "etc", d / "vmail", d / "log"
-        for p in (conf, d / "spool", d / "data", vmail, logd):
-            p.mkdir(parents=True, exist_ok=True)
-        d.chmod(0o755)
-        shutil.chown(vmail, "nobody", "nogroup")
-        shutil.chown(d / "data", "postfix")
-        fqdn = h.fqdn or f"{host}.{domain}"
-        cert, key = self.make_cert(fqdn, d / "tls")
-        addrs = [ip for ip in (h.ipv4, h.ipv6) if ip]
-        nets = ["127.0.0.0/8", "[::1]/128"] + [f"{ip}/32" if ":" not in ip else f"[{ip}]/128" for ip in addrs]
-        nets += [n if ":" not in n or n.startswith("[") else f"[{n.split('/')[0]}]/{n.split('/')[1]}" for n in mynetworks]
-        sasl = conf / "sasl"
-        sasl.mkdir(exist_ok=True)
-        sasldb = conf / "sasldb2"
-        (sasl / "smtpd.conf").write_text(f"pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\n"
-                                         f"sasldb_path: {sasldb}\n")
-        for user, password in (sasl_users or {}).items():
-            local, _, realm = user.partition("@")
-            _sh(["saslpasswd2", "-f", str(sasldb), "-p", "-c", "-u", realm or domain, local], input=password)
-        if sasldb.exists():
-            shutil.chown(sasldb, "root", "postfix")
-            sasldb.chmod(0o640)
-        locals_ = set(users) | {"postmaster"} | {u.partition("@")[0] for u in (sasl_users or {}) if u.endswith("@" + domain)}
-        (conf / "vmailbox").write_text("".join(f"{u}@{domain} {u}@{domain}/\n" for u in sorted(locals_)))
-        (conf / "main.cf").write_text(main_cf(
-            dir=d, conf=conf, vmail=vmail, log=logd, domain=domain, fqdn=fqdn, addrs=addrs, mynetworks=nets,
-            cert=cert, key=key, relayhost=relayhost, extra=main or {}))
-        (conf / "master.cf").write_text(master_cf(smtp_port, submission_port))
-        ports = {"smtp": smtp_port, **({"submission": submission_port} if submission_port else {})}
-        pf = Postfix(self, host, domain, d, conf, vmail, logd / "postfix.log", ports)
-        # `postfix start` checks the instance first and makes the queue's folders with their owners and
-        # modes (set-permissions is not needed, and would also rewrite the modes of the package's files)
-        start = self.run(host, ["postfix", "-c", str(conf), "start"], check=False, timeout=60)
-        if start.returncode != 0:
-            # postfix(1) reports fatal configuration errors to syslog only; postconf shows them on stderr
-            pc = self.run(host, ["postconf", "-c", str(conf), "-n"], check=False)
-            raise LabError(f"[{host}] postfix did not start:\n{start.stderr}{pc.stderr}\n"
-                           f"{pf.log_text()[-2000:]}".rstrip())
-        self.postfixes.append(pf)
-        for ip in addrs:
-            for port in ports.values():
-                if not self.wait_port(host, ip, port, timeout=15):
-                    raise LabError(f"[{host}] postfix is not listening on {ip} port {port}:\n{pf.log_text()[-2000:]}")
-        return pf
-
-    def start_sink(self, host: str, port: int = 25, hostname: str | None = None, args: Iterable[str] = ()) -> Sink:
-        """The lab's SMTP sink (sink.py) on host's addresses: every recipient gets a Maildir under
-        maildirs/; `args` are sink.py's options (--defer-first N, --reject-rcpt REGEX, --starttls ...)."""
-        h = self.hosts[host]
-        d = self.work / f"sink-{host}-{port}"
-        d.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, str(HERE / "sink.py"), "--maildirs", str(d / "maildirs"), "--events", str(d / "events.jsonl"),
-                "--hostname", hostname or h.fqdn or f"{host}.test"]
-        addrs = [ip for ip in (h.ipv4, h.ipv6) if ip]
-        for ip in addrs:
-            argv += ["--listen", f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"]
-        proc = self.spawn(host, argv + list(args), name="sink")
-        for ip in addrs:
-            if not self.wait_port(host, ip, port, timeout=10, proc=proc):
-                raise LabError(f"[{host}] the sink did not listen on {ip} port {port}:\n{proc.output()[-2000:]}")
-        return Sink(proc, host, d / "maildirs", d / "events.jsonl")
 
     # -- teardown -----------------------------------------------------------------------------------------
 
@@ -847,6 +683,7 @@ def main(argv: list[str]) -> int:
 
 
 sys.path.insert(0, str(HERE))
+import peers  # noqa: E402  (imports from this module: after its definitions)
 
 if __name__ == "__main__":
     try:

@@ -9,7 +9,6 @@ exit status is 1 if any case failed.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
