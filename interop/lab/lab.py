@@ -371,9 +371,11 @@ class Lab:
             raise LabError("the lab needs root (ip netns, port 25 and 53 in the namespaces): run it as root")
         missing = [t for t in ("ip", "dnsmasq", "postfix", "postconf", "saslpasswd2", "swaks", "dig", "openssl")
                    if not shutil.which(t)]
+        if shutil.which("perl") and subprocess.run(["perl", "-MNet::SSLeay", "-e1"], capture_output=True).returncode:
+            missing.append("Net::SSLeay (swaks --tls)")
         if missing:
             raise LabError(f"missing: {', '.join(missing)}; run `bash interop/lab/install.sh` (Debian packages "
-                           "iproute2 dnsmasq-base postfix sasl2-bin swaks bind9-dnsutils openssl)")
+                           "iproute2 dnsmasq-base postfix sasl2-bin swaks libnet-ssleay-perl bind9-dnsutils openssl)")
 
     def __enter__(self) -> "Lab":
         self.check_requirements()

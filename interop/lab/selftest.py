@@ -266,6 +266,20 @@ def deferral_then_delivery(lab: Lab, pf) -> str:
     return f"451 from {tried} addresses, deferred; delivered once after `postqueue -f`"
 
 
+def second_postfix(lab: Lab, pf_c, sink_b) -> str:
+    """Two private instances side by side: the sink on b makes room for Postfix, c relays to it."""
+    sink_b.stop()
+    pf_b = lab.start_postfix("b", "b.test", submission_port=None)
+    submit(lab, "carol@b.test", "Postfix to Postfix")
+    msgs = lab.wait_messages(pf_b.maildir("carol@b.test"), 1, 20)
+    check(len(msgs) == 1, "not in carol@b.test's Maildir at b's Postfix: "
+          + " | ".join(l for l in pf_c.log_text().splitlines() if "carol@b.test" in l)[-600:])
+    received = msgs[0].header("Received") or ""
+    check("by mx.b.test (Postfix)" in received and "mx.c.test" in received, f"Received: {received}")
+    tls = "TLS" in received or "using TLS" in pf_c.log_text()
+    return f"delivered into b's Maildir{' over STARTTLS' if tls else ''}; two instances side by side"
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -317,6 +331,7 @@ def main() -> int:
             case("null MX (RFC 7505): Postfix bounces at once", null_mx_bounce, lab, pf)
             case("refusing MX deferred; dead first MX, second MX used", refused_and_dead_mx, lab, pf, sink_b)
             case("sink answering 451 first: Postfix retries, one copy", deferral_then_delivery, lab, pf)
+            case("a second private Postfix (on b): c → Postfix b by MX", second_postfix, lab, pf, sink_b)
             if not all(ok for _, ok, _ in results):
                 lab.failed = True  # keep the logs and Maildirs for a look
     except LabError as e:
