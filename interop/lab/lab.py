@@ -351,8 +351,8 @@ class Lab:
         if self.topology.dns_host not in self.hosts:
             raise LabError(f"the topology has no DNS host {self.topology.dns_host!r}")
         for h in self.topology.hosts:
-            if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", h.name):
-                raise LabError(f"host name {h.name!r}: up to 10 lowercase letters and digits")
+            if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", h.name) or h.name == "sw":
+                raise LabError(f"host name {h.name!r}: up to 10 lowercase letters and digits, not 'sw' (the bridge's)")
             if not h.ipv4 and not h.ipv6:
                 raise LabError(f"host {h.name} has no address")
             for ip in (h.ipv4, h.ipv6):
@@ -669,10 +669,24 @@ def main(argv: list[str]) -> int:
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "cleanup":
         Lab.check_requirements()
-        n = cleanup(argv[2] if len(argv) > 2 else "clab")
+        prefix = argv[2] if len(argv) > 2 else "clab"
+        STATE_ROOT.mkdir(parents=True, exist_ok=True)
+        fd = os.open(STATE_ROOT / f"{prefix}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a running lab is not a leftover
+            print(f"lab: a lab with prefix {prefix!r} is running; nothing removed")
+            os.close(fd)
+            return 0
+        try:
+            n = cleanup(prefix)
+        finally:
+            os.close(fd)
         print(f"lab: cleanup removed {n} namespace(s)")
         return 0
     if cmd == "up":
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         with Lab(keep_on_failure=False):
             print("lab: up; Ctrl-C tears it down (at most 1 hour)")
             try:
