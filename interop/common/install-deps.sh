@@ -9,7 +9,7 @@
 # private Dovecot on loopback high ports (see dovecot.py).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PKGS=(dovecot-imapd isync offlineimap fetchmail curl mutt tmux swaks openssl python3)
+PKGS=(dovecot-imapd isync offlineimap fetchmail curl mutt tmux swaks libio-socket-ssl-perl libnet-ssleay-perl openssl python3)
 APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 
 missing=()
