@@ -156,7 +156,8 @@ struct RemoteDelivery: Sendable {
         let isTLS = connection.isTLSActive
         do {
             let result = try await connection.send(
-                from: envelope.sender, recipients: recipients.map(\.address), message: message
+                from: envelope.sender, recipients: recipients.map(\.address), message: message,
+                dsn: Self.dsnRequest(envelope, recipients)
             )
             let accepted = result.dataReply.description
             return result.recipients.map { rcpt in
@@ -190,6 +191,27 @@ struct RemoteDelivery: Sendable {
                 return nil
             }
         }
+    }
+
+    /// The sender's DSN wishes, passed on to a next hop that offers DSN (RFC 3461 §5.2.1): from then on
+    /// it reports, and correo's own record says "delivered" rather than "relayed".
+    static func dsnRequest(_ envelope: QueueEnvelope, _ recipients: [QueuedRecipient]) -> SMTPDSNRequest {
+        SMTPDSNRequest(
+            ret: envelope.returnContent.map { $0 == .headers ? .headers : .full },
+            envelopeID: envelope.envelopeID,
+            recipients: recipients.map { recipient in
+                let notify: SMTPDSNNotify?
+                if recipient.notify == .default {
+                    notify = nil  // none was given: the next hop's default is the same
+                } else if recipient.notify == .never {
+                    notify = .never
+                } else {
+                    let wish = recipient.notify
+                    notify = .on(success: wish.success, failure: wish.failure, delay: wish.delay)
+                }
+                return SMTPRecipientParameters(notify: notify, originalRecipient: recipient.originalRecipient)
+            }
+        )
     }
 
     private func deferAll(_ recipients: [QueuedRecipient], _ reason: String) -> [RecipientOutcome] {

@@ -31,6 +31,8 @@ struct SMTPClientStateMachine {
         var needsEightBit: Bool
         /// Whether an address or a header holds UTF-8 (RFC 6531).
         var needsSMTPUTF8: Bool
+        /// DSN parameters (RFC 3461) to pass on when the server offers DSN.
+        var dsn: SMTPDSNRequest? = nil
     }
 
     /// What the handler must do.
@@ -264,7 +266,7 @@ struct SMTPClientStateMachine {
         var commands: [SMTPCommand]
         if pipelined {
             // RFC 2920 §3.1: RSET, MAIL and RCPT may appear anywhere in a group; DATA ends it.
-            commands = (resetFirst ? [.rset] : []) + [mail] + envelope.recipients.map { Self.rcptTo($0) } + [.data]
+            commands = (resetFirst ? [.rset] : []) + [mail] + envelope.recipients.indices.map { rcptCommand(envelope, $0) } + [.data]
             transaction.pending =
                 (resetFirst ? [.rset] : []) + [.mail]
                 + envelope.recipients.indices.map { .rcpt($0) } + [.data]
@@ -294,7 +296,7 @@ struct SMTPClientStateMachine {
                 guard reply.isPositiveCompletion else { return finishFailed(.senderRejected(reply), reset: false) }
                 transaction.pending = [.rcpt(0)]
                 state = .inTransaction(transaction)
-                return .write([Self.rcptTo(envelope.recipients[0])])
+                return .write([rcptCommand(envelope, 0)])
             }
         case .rcpt(let index):
             transaction.recipientReplies.append(reply)
@@ -302,7 +304,7 @@ struct SMTPClientStateMachine {
                 if index + 1 < envelope.recipients.count {
                     transaction.pending = [.rcpt(index + 1)]
                     state = .inTransaction(transaction)
-                    return .write([Self.rcptTo(envelope.recipients[index + 1])])
+                    return .write([rcptCommand(envelope, index + 1)])
                 }
                 guard transaction.anyRecipientAccepted else {
                     return finishFailed(.allRecipientsRejected(transaction.recipientResults), reset: true)
@@ -347,14 +349,27 @@ struct SMTPClientStateMachine {
         if capabilities.supports("SIZE") { parameters.size = envelope.size }
         if envelope.needsEightBit && capabilities.eightBitMIME { parameters.body = .eightBitMIME }
         parameters.smtpUTF8 = envelope.needsSMTPUTF8
+        if let dsn = envelope.dsn, capabilities.supports("DSN") {
+            parameters.ret = dsn.ret
+            parameters.envelopeID = dsn.envelopeID
+        }
         let path: SMTPReversePath = SMTPMailbox(address: envelope.from).map { .mailbox($0) } ?? .null
         return .mailFrom(path, parameters)
     }
 
+    /// RCPT TO for recipient `index`, with its NOTIFY and ORCPT when the server offers DSN (RFC 3461 §4).
+    private func rcptCommand(_ envelope: Envelope, _ index: Int) -> SMTPCommand {
+        var parameters = SMTPRecipientParameters()
+        if let dsn = envelope.dsn, capabilities.supports("DSN"), index < dsn.recipients.count {
+            parameters = dsn.recipients[index]
+        }
+        return Self.rcptTo(envelope.recipients[index], parameters)
+    }
+
     /// RCPT TO for an address already checked by `isUsableInPath`.
-    static func rcptTo(_ address: String) -> SMTPCommand {
+    static func rcptTo(_ address: String, _ parameters: SMTPRecipientParameters = SMTPRecipientParameters()) -> SMTPCommand {
         let mailbox = SMTPMailbox(address: address) ?? SMTPMailbox(localPart: address, domain: "invalid")
-        return .rcptTo(.mailbox(mailbox), SMTPRecipientParameters())
+        return .rcptTo(.mailbox(mailbox), parameters)
     }
 
     private func failure(of transaction: Transaction, dataReply: SMTPReply) -> SMTPClientError {

@@ -35,8 +35,14 @@ public final class SMTPConnection: Sendable {
     ///   - message: the RFC 5322 message; line ends are sent as CRLF.
     /// - Throws: `SMTPClientError`: `.senderRejected`, `.allRecipientsRejected`, `.dataRejected` with the
     ///   server's reply; `.messageTooLarge`, `.eightBitMIMENotOffered`, `.smtpUTF8NotOffered` before sending.
-    public func send(from: String, recipients: [String], message: [UInt8]) async throws(SMTPClientError) -> SendResult {
-        let envelope = Self.envelope(from: from, recipients: recipients, message: message)
+    public func send(
+        from: String,
+        recipients: [String],
+        message: [UInt8],
+        dsn: SMTPDSNRequest? = nil
+    ) async throws(SMTPClientError) -> SendResult {
+        var envelope = Self.envelope(from: from, recipients: recipients, message: message)
+        envelope.dsn = dsn
         let handler = self.handler
         let future = channel.eventLoop.flatSubmit { () -> EventLoopFuture<SendResult> in
             let promise = handler.value.eventLoopPromise(of: SendResult.self)

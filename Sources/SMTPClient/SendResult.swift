@@ -37,3 +37,21 @@ public struct SendResult: Sendable, Hashable {
     /// The recipients the server refused, each with its reply.
     public var rejected: [RecipientResult] { recipients.filter { !$0.accepted } }
 }
+
+/// DSN parameters (RFC 3461) for one message, passed on only when the server offers the DSN extension
+/// (a relay that received them must; without DSN at the next hop it reports "relayed" itself).
+public struct SMTPDSNRequest: Sendable, Hashable {
+    /// RET= (RFC 3461 §4.3).
+    public var ret: SMTPDSNReturn?
+    /// ENVID= (RFC 3461 §4.4).
+    public var envelopeID: String?
+    /// NOTIFY= and ORCPT= for each recipient, in the order the recipients are given.
+    public var recipients: [SMTPRecipientParameters]
+
+    /// Creates a request.
+    public init(ret: SMTPDSNReturn? = nil, envelopeID: String? = nil, recipients: [SMTPRecipientParameters]) {
+        self.ret = ret
+        self.envelopeID = envelopeID
+        self.recipients = recipients
+    }
+}
