@@ -10,6 +10,7 @@ public actor QueueRunner {
     let settings: RelaySettings
     let localDomains: Set<String>
     let remote: RemoteDelivery
+    let destinations: DestinationLimiter
     let logger: Logger
     let clock: @Sendable () -> Date
     /// Messages being worked on now (never twice at once).
@@ -28,6 +29,7 @@ public actor QueueRunner {
         self.settings = settings
         self.localDomains = Set(localDomains.map { $0.lowercased() })
         self.remote = RemoteDelivery(settings: settings, resolver: resolver, logger: logger)
+        self.destinations = DestinationLimiter(limit: settings.connectionsPerDestination)
         self.logger = logger
         self.clock = clock
     }
@@ -124,7 +126,13 @@ public actor QueueRunner {
                             let returnPath = Array("Return-Path: <\(envelope.sender)>\r\n".utf8)
                             return await self.deliverLocally(returnPath + message, recipients: recipients)
                         }
-                        return await self.remote.deliver(message, envelope: envelope, domain: domain, recipients: recipients)
+                        // With a smarthost every message goes to one destination: the relay host.
+                        let destination = self.settings.smarthost?.host ?? domain
+                        await self.destinations.acquire(destination)
+                        let outcomes = await self.remote.deliver(
+                            message, envelope: envelope, domain: domain, recipients: recipients)
+                        await self.destinations.release(destination)
+                        return outcomes
                     }
                 }
                 for await part in group { outcomes += part }
