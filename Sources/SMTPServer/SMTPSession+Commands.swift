@@ -178,9 +178,9 @@ extension SMTPSession {
     mutating func chunkFinished(size: Int, last: Bool, refusal: SMTPReply?) {
         phase = .command
         if let refusal { return send(refusal) }
-        if messageFault != nil {
+        if let fault = messageFault ?? (last ? routingLoop : nil) {
             resetTransaction()
-            return send(Reply.messageTooBig, countsAsError: false)
+            return send(Reply.refusal(for: fault), countsAsError: false)
         }
         if last {
             finishMessage()

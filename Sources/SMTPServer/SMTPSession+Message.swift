@@ -9,6 +9,7 @@ extension SMTPSession {
         messageOpen = true
         messageSize = 0
         messageFault = nil
+        hops = HopCounter()
         perform(.beginMessage)
         // RFC 5321 §4.4: Return-Path is for the final delivery; a queued message may go on to another
         // host, so the queue adds it when it delivers locally.
@@ -25,9 +26,9 @@ extension SMTPSession {
         switch DotStuffing.unstuff(line) {
         case .endOfData:
             phase = .command
-            if let fault = messageFault {
+            if let fault = messageFault ?? routingLoop {
                 resetTransaction()
-                send(fault == .tooBig ? Reply.messageTooBig : Reply.dataLineTooLong, countsAsError: false)
+                send(Reply.refusal(for: fault), countsAsError: false)
             } else {
                 finishMessage()
             }
@@ -35,6 +36,8 @@ extension SMTPSession {
             messageSize += text.readableBytes + 2
             if messageSize > configuration.maximumMessageSize, messageFault == nil { messageFault = .tooBig }
             guard messageFault == nil else { return }
+            hops.consume(text.readableBytesView)
+            hops.consume(CollectionOfOne(UInt8(ascii: "\n")))
             pendingData.writeBuffer(&text)
             pendingData.writeStaticString("\r\n")
         }
@@ -45,6 +48,7 @@ extension SMTPSession {
         messageSize += bytes.readableBytes
         if messageSize > configuration.maximumMessageSize { messageFault = .tooBig }
         guard messageFault == nil else { return }
+        hops.consume(bytes.readableBytesView)
         flushData()
         actions.append(.messageData(bytes))
     }
@@ -86,6 +90,9 @@ extension SMTPSession {
         if case .on(let success, _, _) = notify { return success }
         return false
     }
+
+    /// A routing loop found in the header section read so far.
+    var routingLoop: MessageFault? { hops.count > SMTPServerDefaults.maximumHops ? .routingLoop : nil }
 
     /// Whether any recipient was accepted, local or at another domain.
     var hasRecipients: Bool { !recipients.isEmpty || envelopeRecipients.contains { $0.mailbox == nil } }

@@ -31,6 +31,8 @@ public struct SMTPSession: Sendable {
     enum MessageFault: Hashable, Sendable {
         case tooBig
         case lineTooLong
+        /// More `Received:` fields than `SMTPServerDefaults.maximumHops` (RFC 5321 §6.3).
+        case routingLoop
     }
 
     /// Names, policy and limits.
@@ -59,6 +61,7 @@ public struct SMTPSession: Sendable {
     var messageOpen = false
     var messageSize = 0
     var messageFault: MessageFault?
+    var hops = HopCounter()
     var transactionCount = 0
     var errorCount = 0
     var authenticationFailures = 0

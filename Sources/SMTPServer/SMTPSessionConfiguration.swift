@@ -68,6 +68,9 @@ extension SMTPSessionConfiguration {
 
 /// The server's own limits, beside the protocol ones in `SMTPDefaults`.
 public enum SMTPServerDefaults {
+    /// `Received:` fields a message may carry before it is refused as looping (RFC 5321 §6.3: "a
+    /// simple counting … a limit of at least 100").
+    public static let maximumHops = 100
     /// Error replies (5xx to commands) in one session before `421 4.7.0` and close.
     public static let errorsPerSession = 10
     /// Failed AUTH attempts in one session before `421 4.7.0` and close.

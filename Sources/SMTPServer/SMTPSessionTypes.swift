@@ -73,6 +73,18 @@ enum Reply {
     static let dataLineTooLong = make(500, (5, 5, 6), "Message refused: a line is longer than 1000 octets")
     static let authLineTooLong = make(500, (5, 5, 6), "Authentication exchange line is too long")
     static let messageTooBig = make(552, (5, 3, 4), "Message size exceeds fixed maximum message size")
+    /// RFC 5321 §6.3 and RFC 3463's 5.4.6 "routing loop detected".
+    static let routingLoop = make(
+        554, (5, 4, 6), "Too many hops: more than \(SMTPServerDefaults.maximumHops) Received fields, a routing loop")
+
+    /// The reply that refuses a message with `fault`, read to its end.
+    static func refusal(for fault: SMTPSession.MessageFault) -> SMTPReply {
+        switch fault {
+        case .tooBig: messageTooBig
+        case .lineTooLong: dataLineTooLong
+        case .routingLoop: routingLoop
+        }
+    }
     static let tooManyRecipients = make(452, (4, 5, 3), "Too many recipients")
     static let unknownUser = make(550, (5, 1, 1), "No such user here")
     static let relayDenied = make(554, (5, 7, 1), "Relaying denied")
