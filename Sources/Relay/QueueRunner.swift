@@ -15,7 +15,8 @@ public actor QueueRunner {
     let clock: @Sendable () -> Date
     /// Messages being worked on now (never twice at once).
     private var inFlight: Set<String> = []
-    private var wakeUp: CheckedContinuation<Void, Never>?
+    /// Set by `nudge()`, cleared when the runner wakes.
+    private var nudged = false
 
     public init(
         store: MailStore,
@@ -46,26 +47,17 @@ public actor QueueRunner {
     }
 
     /// Asks the runner to look at the queue now (a message was just queued, or `flush`).
-    public func nudge() {
-        wakeUp?.resume()
-        wakeUp = nil
-    }
+    public func nudge() { nudged = true }
 
+    /// Waits `seconds`, or less when nudged. It looks at the flag every 50 ms rather than parking on a
+    /// continuation: nothing can then be left waiting for a wake-up that came before it (a nudge costs at
+    /// most 50 ms of latency, and a sleeping runner one cheap wake-up 20 times a second).
     private func sleep(seconds: TimeInterval) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
-            group.addTask { await self.waitForNudge() }
-            await group.next()
-            group.cancelAll()
-            self.nudge()
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while !nudged, !Task.isCancelled, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
         }
-    }
-
-    private func waitForNudge() async {
-        await withCheckedContinuation { continuation in
-            if let previous = wakeUp { previous.resume() }
-            wakeUp = continuation
-        }
+        nudged = false
     }
 
     /// One pass: every due message, up to `settings.connections` at once. Returns when the earliest
