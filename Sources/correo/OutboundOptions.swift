@@ -13,6 +13,9 @@ struct OutboundOptions: ParsableArguments {
     @Option(help: "A file whose first line is the relay host's password. [CORREO_RELAY_PASSWORD_FILE]")
     var relayPasswordFile: String?
 
+    @Option(help: "Trust only the certificates in this PEM file at the relay host (a private CA). [CORREO_RELAY_CAFILE]")
+    var relayCafile: String?
+
     @Option(help: "The port MX hosts are reached on. [CORREO_MX_PORT, default 25]")
     var mxPort: Int?
 
@@ -43,6 +46,7 @@ struct OutboundOptions: ParsableArguments {
         outbound.relayHost = relayHost ?? environment("RELAY_HOST")
         outbound.relayUser = relayUser ?? environment("RELAY_USER")
         outbound.relayPasswordFile = relayPasswordFile ?? environment("RELAY_PASSWORD_FILE")
+        outbound.relayCAFile = relayCafile ?? environment("RELAY_CAFILE")
         outbound.mxPort = try resolveNumber(mxPort, "MX_PORT", default: outbound.mxPort)
         outbound.dnsServers = dnsServer.isEmpty
             ? (environment("DNS_SERVER")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])

@@ -11,6 +11,9 @@ public struct OutboundConfiguration: Sendable, Equatable {
     /// `--relay-user` and `--relay-password-file`: AUTH at the relay host.
     public var relayUser: String?
     public var relayPasswordFile: String?
+    /// `--relay-cafile`: trust only the certificates in this PEM file at the relay host (a private CA or
+    /// a self-signed relay); the system's authorities otherwise.
+    public var relayCAFile: String?
     /// Back-off and give-up times in seconds (`--queue-retry-min`, `--queue-retry-max`,
     /// `--queue-lifetime`, `--queue-delay-warning`; a delay warning of 0 sends none).
     public var firstRetrySeconds = 300

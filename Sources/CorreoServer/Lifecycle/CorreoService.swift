@@ -230,7 +230,8 @@ public final class CorreoService: Sendable {
             }
             smarthost = RelaySettings.Smarthost(
                 host: host, port: port, tls: port == 465 ? .implicit : .startTLS(.required),
-                trust: .system, credentials: credentials)
+                trust: outbound.relayCAFile.map { .certificateAuthorities(pemFile: $0) } ?? .system,
+                credentials: credentials)
         }
         let policy = { (name: String) in RelaySettings.TLSPolicy(rawValue: name) ?? .opportunistic }
         return RelaySettings(
