@@ -47,10 +47,14 @@ struct RemoteDelivery: Sendable {
         recipients: [QueuedRecipient]
     ) async -> [RecipientOutcome] {
         if let smarthost = settings.smarthost {
+            // The reason of a failed attempt (a refused certificate, AUTH) goes into the deferral, the log
+            // line and any delay notice, not just "could not connect".
+            var problem = "4.4.1 could not connect to the relay host \(smarthost.host):\(smarthost.port)"
             return await attempt(
                 message, envelope: envelope, recipients: recipients, host: smarthost.host, address: smarthost.host,
-                port: smarthost.port, tls: smarthost.tls, trust: smarthost.trust, credentials: smarthost.credentials
-            ) ?? deferAll(recipients, "4.4.1 could not connect to the relay host \(smarthost.host):\(smarthost.port)")
+                port: smarthost.port, tls: smarthost.tls, trust: smarthost.trust, credentials: smarthost.credentials,
+                lastError: &problem
+            ) ?? deferAll(recipients, problem)
         }
         let route: Route
         if let literal = Route.addressLiteral(domain) {

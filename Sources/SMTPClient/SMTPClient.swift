@@ -107,7 +107,9 @@ public enum SMTPClient {
         let handlerAdded = eventLoop.makePromise(of: NIOLoopBound<SMTPClientHandler>.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY is an IPPROTO_TCP option: as a SOL_SOCKET option its number is SO_DEBUG, which
+            // only root may set — the relay could not connect at all once correo had dropped privileges.
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if implicitTLS, let sslContext {

@@ -100,7 +100,7 @@ public final class SMTPServer: Sendable {
     private func initialize(_ channel: any Channel, kind: SMTPListenerKind) throws {
         let operations = channel.pipeline.syncOperations
         if kind.usesImplicitTLS, let tlsContext { try operations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
-        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let address = Self.clientAddress(channel.remoteAddress?.ipAddress)
         guard let number = registry.admit(channel, address: address) else {
             logger.notice("connection from \(address) refused: too many connections")
             let reply = SMTPReply(
@@ -132,5 +132,20 @@ public final class SMTPServer: Sendable {
                 logger: logger
             )
         )
+    }
+}
+
+extension SMTPServer {
+    /// The client's address as the logs, Received: and (later) SPF need it: an IPv4 client of a listener
+    /// bound to `::` arrives as `::ffff:a.b.c.d` (RFC 4291 §2.5.5.2), which is the IPv4 address.
+    static func clientAddress(_ address: String?) -> String {
+        guard let address else { return "unknown" }
+        let prefix = "::ffff:"
+        if address.lowercased().hasPrefix(prefix) {
+            let v4 = address.dropFirst(prefix.count)
+            let octets = v4.split(separator: ".", omittingEmptySubsequences: false)
+            if octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) { return String(v4) }
+        }
+        return address
     }
 }

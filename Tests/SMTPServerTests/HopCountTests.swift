@@ -47,3 +47,14 @@ import Testing
         #expect(refused.last == SessionHarness.reply(554, (5, 4, 6), "Too many hops: more than 100 Received fields, a routing loop"))
     }
 }
+
+/// An IPv4 client of a listener on `::` is logged and traced as its IPv4 address.
+@Suite struct ClientAddressTests {
+    @Test(arguments: [
+        ("::ffff:198.51.100.10", "198.51.100.10"), ("::FFFF:127.0.0.1", "127.0.0.1"), ("2001:db8::1", "2001:db8::1"),
+        ("127.0.0.1", "127.0.0.1"), ("::ffff:1.2.3", "::ffff:1.2.3"),
+    ])
+    func mappedAddressesBecomeIPv4(given: String, shown: String) {
+        #expect(SMTPServer.clientAddress(given) == shown)
+    }
+}
