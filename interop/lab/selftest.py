@@ -289,7 +289,7 @@ def main() -> int:
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
         signal.signal(signal.SIGINT, _interrupt)
     correo = sys.argv[1] if len(sys.argv) > 1 else None
-    print(f"lab self-test (correo: {correo or 'none'}; the correo cases come with issue 12)", flush=True)
+    print(f"lab self-test (correo: {correo or 'none'}; its cases run after this, in correo_cases.py)", flush=True)
     t_start = time.monotonic()
     snapshot = host_network_snapshot()
     listening = listening_on_host()
