@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The lab's self-test: real peers only (dnsmasq, Postfix, swaks, the lab's sink), no correo yet.
+"""The lab's self-test: real peers only (dnsmasq, Postfix, swaks, the lab's sink), no correo: its
+cases are in correo_cases.py, which run.sh runs after this one.
 
-    python3 selftest.py [CORREO]      # as root; CORREO is printed, kept for the correo cases to come
+    python3 selftest.py [CORREO]      # as root; CORREO is only printed
 
 Each case prints PASS or FAIL with its reason; the last line is `lab: N passed, M failed`, and the
 exit status is 1 if any case failed.
