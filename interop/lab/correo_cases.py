@@ -243,6 +243,18 @@ def postfix_to_a(lab: Lab, a: Correo, pf) -> str:
     return f"in alice's Maildir at a; Postfix: relay={line.group(1)}; Received: {received.split(';')[0]}"
 
 
+def mx_listener_rules(lab: Lab, a: Correo) -> str:
+    """a's port 25 from c without AUTH: an unknown local user is refused at RCPT, and a stranger's
+    mail for another domain is not relayed."""
+    r = lab.swaks("c", "--server", lab.ip("a"), "--from", "carol@c.test", "--to", "nobody@a.test")
+    check(r.returncode != 0 and re.search(r"<\*\* +550 5\.1\.1", r.stdout),
+          f"nobody@a.test not refused with 550 5.1.1 at RCPT: {r.stdout[-300:]}")
+    r = lab.swaks("c", "--server", lab.ip("a"), "--from", "carol@c.test", "--to", "x@b.test")
+    rcpt = re.search(r"<\*\* +(5\d\d[^\n]*)", r.stdout)
+    check(r.returncode != 0 and rcpt, f"a relays for a stranger on port 25: {r.stdout[-300:]}")
+    return f"nobody@a.test: 550 5.1.1 at RCPT; x@b.test from c: {rcpt.group(1).strip()}"
+
+
 def refused_recipient(lab: Lab, a: Correo) -> str:
     t0 = time.monotonic()
     submit(lab, a, "nobody@b.test", "to an unknown user at b")
@@ -432,6 +444,7 @@ def main(argv: list[str]) -> int:
             case("correo a → correo b by MX (submission with AUTH at a)", a_to_b, lab, a, b)
             case("correo a → Postfix on c by MX", a_to_postfix, lab, a, pf)
             case("Postfix on c → correo a by MX", postfix_to_a, lab, a, pf)
+            case("a's MX listener: unknown user 550 5.1.1, no open relay", mx_listener_rules, lab, a)
             case("b refuses an unknown user: failure DSN (5.1.1) in alice's INBOX", refused_recipient, lab, a)
             case("null MX (nullmx.test): bounced at once with 5.1.10", null_mx, lab, a)
             case("b stopped: delay DSN, then failure DSN; b restarted: nothing more", b_stopped, lab, a, b)
