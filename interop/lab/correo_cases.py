@@ -52,9 +52,10 @@ class Correo:
 
     started: list["Correo"] = []  # every instance, for the teardown check
 
-    def __init__(self, lab: Lab, binary: str, host: str, domain: str, users: list[str], *, user: str,
+    def __init__(self, lab: Lab, binary: str, host: str, domain: str | list[str], users: list[str], *, user: str,
                  extra: list[str] = (), name: str | None = None):
-        self.lab, self.binary, self.host, self.domain, self.user = lab, binary, host, domain, user
+        self.lab, self.binary, self.host, self.user = lab, binary, host, user
+        self.domains = [domain] if isinstance(domain, str) else list(domain)
         self.extra = list(extra)
         self.storage = lab.work / f"correo-{name or host}"
         self.storage.mkdir(parents=True, exist_ok=True)
@@ -69,7 +70,8 @@ class Correo:
 
     def argv(self) -> list[str]:
         fqdn = self.lab.hosts[self.host].fqdn
-        return [self.binary, "serve", "-s", str(self.storage), "--domain", self.domain, "--hostname", fqdn,
+        domains = [arg for d in self.domains for arg in ("--domain", d)]
+        return [self.binary, "serve", "-s", str(self.storage), *domains, "--hostname", fqdn,
                 "--bind", "::", "--smtp-port", "25", "--submission-port", "587", "--smtps-port", "0",
                 "--imap-port", "0", "--imaps-port", "0", "--dns-server", self.lab.ip("dns"),
                 "--user", self.user, *self.extra]
@@ -278,6 +280,28 @@ def null_mx(lab: Lab, a: Correo) -> str:
     return f"bounced at once ({took:.1f} s, one attempt): Status: 5.1.10"
 
 
+def dead_mx_and_no_mx(lab: Lab, a: Correo, b: Correo) -> str:
+    """backup.test: MX 10 mx.dead.test (198.51.100.99, nobody: no route after ARP gives up, ~3 s),
+    MX 20 mx.b.test; nomx.test: no MX, b's A/AAAA (RFC 5321 §5.1's implicit MX)."""
+    t0 = time.monotonic()
+    submit(lab, a, "k@backup.test", "first MX dead")
+    submit(lab, a, "n@nomx.test", "no MX")
+    got_k = wait_subject(b.maildir("k@backup.test"), "first MX dead", timeout=25)
+    took = time.monotonic() - t0
+    got_n = wait_subject(b.maildir("n@nomx.test"), "no MX", timeout=10)
+    check(len(got_k) == 1, f"backup.test: {len(got_k)} copies at b; a: {evidence(a, 'k@backup.test')}")
+    check(len(got_n) == 1, f"nomx.test: {len(got_n)} copies at b; a: {evidence(a, 'n@nomx.test')}")
+    dead = [line for line in a.log().splitlines() if "relay.host=mx.dead.test" in line]
+    check(dead, f"mx.dead.test was not tried first: {evidence(a, 'k@backup.test')}")
+    sent_k = [line for line in attempts(a, "k@backup.test") if delivered(line)]
+    sent_n = [line for line in attempts(a, "n@nomx.test") if delivered(line)]
+    check(sent_k and field(sent_k[-1], "relay") == "mx.b.test", f"backup.test attempts: {attempts(a, 'k@backup.test')}")
+    check(sent_n, f"nomx.test attempts: {attempts(a, 'n@nomx.test')}")
+    why = re.search(r"error=(.*?) queue\.id", dead[0])
+    return (f"backup.test: MX 10 tried first ({why.group(1) if why else '?'}), delivered by MX 20 (mx.b.test) "
+            f"{took:.1f} s after submission; nomx.test: delivered to b by its address (relay={field(sent_n[-1], 'relay')})")
+
+
 def b_stopped(lab: Lab, a: Correo, b: Correo) -> str:
     """b down: deferred, a delay DSN after 3 s, a failure DSN after 12 s; b up again: nothing more."""
     rcpt, subject = "bob@b.test", "while b is down"
@@ -475,7 +499,9 @@ def main(argv: list[str]) -> int:
     try:
         with Lab() as lab:
             pf = lab.start_postfix("c", "c.test", sasl_users={"relay@c.test": PASSWORD})
-            b = Correo(lab, binary, "b", "b.test", ["bob@b.test"], user="nobody").start()
+            # b also takes backup.test (its MX 20, after a dead MX 10) and nomx.test (no MX, b's A/AAAA)
+            b = Correo(lab, binary, "b", ["b.test", "backup.test", "nomx.test"],
+                       ["bob@b.test", "k@backup.test", "n@nomx.test"], user="nobody").start()
             a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user=A_USER, extra=SCHEDULE).start()
             case("correo a → correo b by MX (submission with AUTH at a)", a_to_b, lab, a, b)
             case("correo a → Postfix on c by MX", a_to_postfix, lab, a, pf)
@@ -483,6 +509,7 @@ def main(argv: list[str]) -> int:
             case("a's MX listener: unknown user 550 5.1.1, no open relay", mx_listener_rules, lab, a)
             case("b refuses an unknown user: failure DSN (5.1.1) in alice's INBOX", refused_recipient, lab, a)
             case("null MX (nullmx.test): bounced at once with 5.1.10", null_mx, lab, a)
+            case("dead first MX (backup.test) and no MX (nomx.test): delivered to b", dead_mx_and_no_mx, lab, a, b)
             case("b stopped: delay DSN, then failure DSN; b restarted: nothing more", b_stopped, lab, a, b)
             case("a peer answering 451 first (sink): retried, delivered once", deferred_once, lab, a)
             case("IPv6-only MX (v6.test): delivered over IPv6", ipv6_only, lab, a)
