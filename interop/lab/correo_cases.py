@@ -18,6 +18,8 @@ nobody every outbound connection fails with "Permission denied". Until that is f
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import shutil
@@ -169,6 +171,14 @@ def wait_dsn(maildir: Path, about: str, action: str, timeout: float = 20) -> Mes
     return None
 
 
+def report_parts(msg: Message) -> list[str]:
+    """The content types of a multipart/report's parts, as a mail reader's MIME parser sees them."""
+    parsed = email.message_from_bytes(msg.data, policy=email.policy.compat32)
+    if not parsed.is_multipart() or parsed.get_content_type() != "multipart/report":
+        return [parsed.get_content_type()]
+    return [part.get_content_type() for part in parsed.get_payload()]
+
+
 def attempts(a: Correo, rcpt: str) -> list[str]:
     return [line for line in a.log_lines("delivery attempt") if f"to={rcpt}" in line]
 
@@ -262,9 +272,11 @@ def refused_recipient(lab: Lab, a: Correo) -> str:
     check(status_of(dsn) == "5.1.1", f"Status: {status_of(dsn)}, not 5.1.1")
     check("report-type=delivery-status" in (dsn.header("Content-Type") or ""), f"Content-Type: {dsn.header('Content-Type')}")
     check(re.search(r"(?im)^Diagnostic-Code: smtp; ?550", dsn.text), "no Diagnostic-Code with b's 550")
-    check("message/rfc822" in dsn.text or "text/rfc822-headers" in dsn.text, "the DSN does not return the message")
-    return (f"multipart/report in alice's INBOX after {time.monotonic() - t0:.1f} s: Action: failed, Status: 5.1.1, "
-            f"From: {dsn.header('From')}")
+    parts = report_parts(dsn)
+    check(len(parts) == 3 and parts[0] == "text/plain" and parts[1] == "message/delivery-status"
+          and parts[2] in ("message/rfc822", "text/rfc822-headers"), f"the report's parts (RFC 3462/6522): {parts}")
+    return (f"multipart/report in alice's INBOX after {time.monotonic() - t0:.1f} s ({', '.join(parts)}): "
+            f"Action: failed, Status: 5.1.1, From: {dsn.header('From')}")
 
 
 def null_mx(lab: Lab, a: Correo) -> str:
