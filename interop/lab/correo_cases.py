@@ -189,6 +189,18 @@ def delivered(line: str) -> bool:
     return "status=sent" in line or "status=relayed" in line
 
 
+def wait_delivered(a: Correo, rcpt: str, timeout: float = 5) -> list[str]:
+    """a's successful attempts for rcpt, waiting for the first (bounded): a logs its attempt after
+    the peer's 250, so the message can be in the peer's Maildir a moment before the line is."""
+    sent: list[str] = []
+    for _ in range(int(timeout / 0.1) + 1):
+        sent = [line for line in attempts(a, rcpt) if delivered(line)]
+        if sent:
+            return sent
+        time.sleep(0.1)
+    return sent
+
+
 def field(line: str, name: str) -> str:
     m = re.search(r"\b" + name + r"=(\S+)", line)
     return m.group(1) if m else "?"
@@ -217,7 +229,7 @@ def a_to_b(lab: Lab, a: Correo, b: Correo) -> str:
     top = re.sub(r"\s+", " ", received[0]) if received else ""
     check(top.startswith("from mx.a.test (") and "by mx.b.test (correo)" in top,
           f"b's Received header does not name a: {top!r}")
-    sent = [line for line in attempts(a, "bob@b.test") if delivered(line)]
+    sent = wait_delivered(a, "bob@b.test")
     check(sent and field(sent[-1], "relay") == "mx.b.test", f"no sent attempt to mx.b.test logged: {evidence(a, 'bob@b.test')}")
     q = a.wait_queue_empty(10)
     check("The queue is empty." in q, f"a's queue after delivery: {q}")
@@ -232,7 +244,7 @@ def a_to_postfix(lab: Lab, a: Correo, pf) -> str:
     check(len(msgs) == 1, f"{len(msgs)} copies in bob@c.test's Maildir at c; a: {evidence(a, 'bob@c.test')}")
     received = msgs[0].header("Received") or ""
     check("by mx.c.test (Postfix)" in received and "mx.a.test" in received, f"Received at c: {received}")
-    sent = [line for line in attempts(a, "bob@c.test") if delivered(line)]
+    sent = wait_delivered(a, "bob@c.test")
     check(sent, f"no sent attempt logged: {evidence(a, 'bob@c.test')}")
     return f"in bob@c.test's Maildir (relay={field(sent[-1], 'relay')} tls={field(sent[-1], 'tls')})"
 
@@ -286,6 +298,7 @@ def null_mx(lab: Lab, a: Correo) -> str:
     took = time.monotonic() - t0
     check(dsn is not None, f"no failure DSN for the null MX; a: {evidence(a, 'x@nullmx.test')}")
     check(status_of(dsn) == "5.1.10", f"Status: {status_of(dsn)}, not 5.1.10")
+    a.wait_log(r"status=bounced[^\n]*to=x@nullmx\.test", 5)
     tries = attempts(a, "x@nullmx.test")
     check(len(tries) == 1 and "status=bounced" in tries[0], f"attempts logged: {tries}")
     check(took < 8, f"the bounce took {took:.1f} s")
@@ -303,10 +316,10 @@ def dead_mx_and_no_mx(lab: Lab, a: Correo, b: Correo) -> str:
     got_n = wait_subject(b.maildir("n@nomx.test"), "no MX", timeout=10)
     check(len(got_k) == 1, f"backup.test: {len(got_k)} copies at b; a: {evidence(a, 'k@backup.test')}")
     check(len(got_n) == 1, f"nomx.test: {len(got_n)} copies at b; a: {evidence(a, 'n@nomx.test')}")
+    sent_k = wait_delivered(a, "k@backup.test")
+    sent_n = wait_delivered(a, "n@nomx.test")
     dead = [line for line in a.log().splitlines() if "relay.host=mx.dead.test" in line]
     check(dead, f"mx.dead.test was not tried first: {evidence(a, 'k@backup.test')}")
-    sent_k = [line for line in attempts(a, "k@backup.test") if delivered(line)]
-    sent_n = [line for line in attempts(a, "n@nomx.test") if delivered(line)]
     check(sent_k and field(sent_k[-1], "relay") == "mx.b.test", f"backup.test attempts: {attempts(a, 'k@backup.test')}")
     check(sent_n, f"nomx.test attempts: {attempts(a, 'n@nomx.test')}")
     why = re.search(r"error=(.*?) queue\.id", dead[0])
@@ -400,7 +413,7 @@ def ipv6_only(lab: Lab, a: Correo) -> str:
         time.sleep(0.2)
     check(ev is not None, f"never reached the sink on v6; a: {evidence(a, rcpt)}")
     check(ev["peer"] == lab.ip("a", 6), f"the sink saw {ev['peer']}, not a's IPv6 {lab.ip('a', 6)}")
-    sent = [line for line in attempts(a, rcpt) if delivered(line)]
+    sent = wait_delivered(a, rcpt)
     check(sent, f"no sent attempt logged: {attempts(a, rcpt)}")
     sink.stop()
     return f"delivered to mx.v6.test from {ev['peer']} (tls={field(sent[-1], 'tls')})"
@@ -463,7 +476,7 @@ def smarthost(lab: Lab, binary: str, a: Correo, pf) -> str:
         msgs = wait_subject(lab.work / "correo-b" / rcpt, subject, timeout=15)
         check(msgs, f"not in b's Maildir in 15 s; a: {evidence(a3, rcpt)}; c: "
               + " | ".join(line for line in pf.log_text().splitlines() if "submission" in line)[-500:])
-        sent = [line for line in attempts(a3, rcpt) if delivered(line)]
+        sent = wait_delivered(a3, rcpt)
         check(sent and field(sent[-1], "relay") == "mx.c.test" and field(sent[-1], "tls") == "true",
               f"a's attempts: {attempts(a3, rcpt)}")
         login = pf.wait_log(r"postfix/submission/smtpd\[\d+\]: \w+: client=mx\.a\.test\[[^]]+\], "
