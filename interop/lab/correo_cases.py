@@ -4,10 +4,10 @@
 
     python3 correo_cases.py CORREO [--known-fail]     # as root; CORREO is the correo binary
 
-Each case prints PASS or FAIL with its reason; the last
-line is `lab correo: N passed, M failed`, which run.sh adds to the self-test's count. The exit
-status is 1 if any case failed. `--known-fail` also runs the cases that fail with today's correo
-(see KNOWN_FAIL below and README.md); CI never passes it.
+Each case prints PASS or FAIL with its reason; the last line is `lab correo: N passed, M failed`,
+which run.sh adds to the self-test's count. The exit status is 1 if any case failed.
+`--known-fail` also runs the cases that fail with today's correo (KNOWN_FAIL below, README.md);
+CI never passes it.
 
 Port 25: correo refuses to bind a port below 1024 as root unless it is given `--user`. b runs as
 `--user nobody` (it only receives). a sends, and correo's SMTP client sets SO_DEBUG instead of
@@ -43,10 +43,10 @@ A_USER = "root"  # "nobody" once correo's SMTP client stops setting SO_DEBUG (se
 SCHEDULE = ["--queue-retry-min", "1", "--queue-retry-max", "2", "--queue-delay-warning", "3",
             "--queue-lifetime", "12"]
 
-# the cases that fail with today's correo: run only with --known-fail, never in CI
-KNOWN_FAIL = {
-    "unprivileged": "a as --user nobody: every outbound connection fails (SO_DEBUG set by the SMTP client)",
-}
+# the cases that fail with today's correo, run only with --known-fail (never in CI):
+# - unprivileged_sender: a as --user nobody; every outbound connection fails with "Permission
+#   denied" (SO_DEBUG set by the SMTP client, see above)
+KNOWN_FAIL = ["unprivileged_sender"]
 
 
 class Correo:
