@@ -558,6 +558,25 @@ class Lab:
         self.procs.append(proc)
         return proc
 
+    def trust_ca(self, host: str, pem: Path | str) -> None:
+        """Adds a CA certificate (or a self-signed one, e.g. a lab Postfix's tls/cert.pem) to host's
+        system trust store, for programs started in host from now on: a copy of /etc/ssl (without
+        private/) goes to /etc/netns/NS/ssl with the certificate appended to
+        certs/ca-certificates.crt, and `ip netns exec` bind-mounts it over /etc/ssl in the program's
+        own mount namespace. The machine's /etc/ssl is not touched; the copy goes with the lab."""
+        etc = Path("/etc/netns") / self.ns(host) / "ssl"
+        if not etc.exists():
+            etc.mkdir(mode=0o755)
+            for entry in Path("/etc/ssl").iterdir():
+                if entry.name != "private":  # no copies of the machine's keys
+                    _sh(["cp", "-a", str(entry), str(etc / entry.name)])
+        bundle = etc / "certs" / "ca-certificates.crt"
+        if bundle.is_symlink():
+            bundle.unlink()  # a link into the machine's files: replaced by a file of the lab's own
+            bundle.write_text(Path("/etc/ssl/certs/ca-certificates.crt").read_text())
+        text = bundle.read_text() if bundle.exists() else ""
+        bundle.write_text(text + ("" if text.endswith("\n") or not text else "\n") + Path(pem).read_text())
+
     def wait_port(self, host: str, ip: str, port: int, timeout: float = 10, proc: Proc | None = None) -> bool:
         """Waits until ip:port accepts a TCP connection from inside host (bounded: timeout seconds)."""
         tries = max(1, int(timeout / 0.1))

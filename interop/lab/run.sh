@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# CI entry of the network lab: installs its peers (idempotent), then runs the self-test.
-#   bash interop/lab/run.sh [CORREO]     as root; CORREO (a correo binary) is for the relay cases of
-#                                        issue 12 and only printed for now
-# The last line is `lab: N passed, M failed`; the exit status is non-zero on any failure. The lab is
-# torn down by the self-test (also on Ctrl-C/SIGTERM, which are passed on to it), and once more here
-# as a safety net: no namespace, process or /etc/netns entry of the lab outlives this script.
+# CI entry of the network lab: installs its peers (idempotent), runs the self-test, then (given a
+# correo binary) the correo cases of issue 12 (correo_cases.py) in a lab of their own.
+#   bash interop/lab/run.sh [CORREO]     as root; CORREO: the correo binary the cases run
+# The last line is `lab: N passed, M failed`, the two steps' counts added up; the exit status is
+# non-zero on any failure (a step that ends non-zero or prints no count is one failure more). Each
+# lab is torn down by its step (also on Ctrl-C/SIGTERM, which are passed on and skip what is left),
+# and once more here as a safety net: no namespace, process or /etc/netns entry of the lab outlives
+# this script.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 correo="${1:-}"
@@ -23,37 +25,65 @@ if ! bash "$here/install.sh"; then
 fi
 echo "lab: install step took $(( $(date +%s) - t0 )) s"
 if [ -n "$correo" ]; then
-    echo "lab: correo binary: $correo ($( [ -x "$correo" ] && echo present || echo 'not found' ); not used yet)"
+    echo "lab: correo binary: $correo ($( [ -x "$correo" ] && echo present || echo 'not found' ))"
 fi
 
 py="$(command -v python3)"
 # the real interpreter, not a version manager's shell shim: it is started inside namespaces many times
 py="$("$py" -c 'import sys; print(sys.executable)')"
 
-log="$(mktemp /tmp/correo-lab-selftest.XXXXXX)"
+# run_step NAME SCRIPT ARGS...: runs one Python step in the background (so that Ctrl-C/SIGTERM reach
+# it and its teardown), tees its output, and sets step_summary to its `... N passed, M failed` line
+# (empty if it printed none) and step_rc to its exit status.
+run_step() {
+    local name="$1"; shift
+    local log pid
+    log="$(mktemp /tmp/correo-lab-$name.XXXXXX)"
+    "$py" "$@" > >(tee "$log") 2>&1 &
+    pid=$!
+    trap 'kill -TERM "$pid" 2>/dev/null; interrupted=1' INT TERM
+    step_rc=0
+    wait "$pid" || step_rc=$?
+    # a trapped signal ends `wait` early: wait again for the step's teardown (bounded)
+    for _ in $(seq 20); do
+        kill -0 "$pid" 2>/dev/null || break
+        wait "$pid" || step_rc=$?
+    done
+    trap - INT TERM
+    sleep 0.2  # let tee drain
+    step_summary="$(grep -aE '^lab( correo)?: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"
+    rm -f "$log"
+}
+
+# add_step: adds the step's counts to the totals; a step that printed no count, or that ended
+# non-zero although its count says 0 failed, is one failure more
+add_step() {
+    if [[ $step_summary =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=$((passed + BASH_REMATCH[1]))
+        failed=$((failed + BASH_REMATCH[2]))
+        if [ "$step_rc" != 0 ] && [ "${BASH_REMATCH[2]}" = 0 ]; then failed=$((failed + 1)); fi
+    else
+        failed=$((failed + 1))
+    fi
+}
+
+interrupted=0
+passed=0
+failed=0
 t1=$(date +%s)
-"$py" "$here/selftest.py" "$correo" > >(tee "$log") 2>&1 &
-pid=$!
-trap 'kill -TERM "$pid" 2>/dev/null' INT TERM
-rc=0
-wait "$pid" || rc=$?
-# a trapped signal ends `wait` early: wait again for the self-test's teardown (bounded)
-for _ in $(seq 20); do
-    kill -0 "$pid" 2>/dev/null || break
-    wait "$pid" || rc=$?
-done
-trap - INT TERM
-sleep 0.2  # let tee drain
+run_step selftest "$here/selftest.py" "$correo"
+add_step
+if [ -n "$correo" ] && [ "$interrupted" = 0 ]; then
+    "$py" "$here/lab.py" cleanup >/dev/null 2>&1 || true
+    t2=$(date +%s)
+    run_step correo "$here/correo_cases.py" "$correo"
+    add_step
+    echo "lab: correo cases took $(( $(date +%s) - t2 )) s"
+fi
 "$py" "$here/lab.py" cleanup >/dev/null 2>&1 || true
 echo "lab: network lab step took $(( $(date +%s) - t1 )) s (installs excluded)"
-summary="$(grep -aE '^lab: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"
-rm -f "$log"
-if [ -z "$summary" ]; then
-    echo "lab: 0 passed, 1 failed"
-    exit 1
-fi
-echo "$summary"
-if [ "$rc" != 0 ] || ! echo "$summary" | grep -q ', 0 failed$'; then
+echo "lab: $passed passed, $failed failed"
+if [ "$failed" != 0 ] || [ "$interrupted" != 0 ]; then
     exit 1
 fi
 exit 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The lab's self-test: real peers only (dnsmasq, Postfix, swaks, the lab's sink), no correo yet.
+"""The lab's self-test: real peers only (dnsmasq, Postfix, swaks, the lab's sink), no correo: its
+cases are in correo_cases.py, which run.sh runs after this one.
 
-    python3 selftest.py [CORREO]      # as root; CORREO is printed, kept for the correo cases to come
+    python3 selftest.py [CORREO]      # as root; CORREO is only printed
 
 Each case prints PASS or FAIL with its reason; the last line is `lab: N passed, M failed`, and the
 exit status is 1 if any case failed.
@@ -289,7 +290,7 @@ def main() -> int:
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
         signal.signal(signal.SIGINT, _interrupt)
     correo = sys.argv[1] if len(sys.argv) > 1 else None
-    print(f"lab self-test (correo: {correo or 'none'}; the correo cases come with issue 12)", flush=True)
+    print(f"lab self-test (correo: {correo or 'none'}; its cases run after this, in correo_cases.py)", flush=True)
     t_start = time.monotonic()
     snapshot = host_network_snapshot()
     listening = listening_on_host()
