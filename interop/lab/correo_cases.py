@@ -2,18 +2,15 @@
 """The correo cases of the network lab (issue 12, outbound delivery): correo on a (a.test) and on b
 (b.test), Postfix on c (c.test), the lab's sink where a peer must misbehave.
 
-    python3 correo_cases.py CORREO [--known-fail]     # as root; CORREO is the correo binary
+    python3 correo_cases.py CORREO     # as root; CORREO is the correo binary
 
 Each case prints PASS or FAIL with its reason; the last line is `lab correo: N passed, M failed`,
 which run.sh adds to the self-test's count. The exit status is 1 if any case failed.
-`--known-fail` also runs the cases that fail with today's correo (KNOWN_FAIL below, README.md);
-CI never passes it.
 
-Port 25: correo refuses to bind a port below 1024 as root unless it is given `--user`. b runs as
-`--user nobody` (it only receives). a sends, and correo's SMTP client sets SO_DEBUG instead of
-TCP_NODELAY (`.socketOption(.tcp_nodelay)` is SOL_SOCKET level 1), which only root may set: as
-nobody every outbound connection fails with "Permission denied". Until that is fixed a runs as
-`--user root` (A_USER below); the case `a as --user nobody delivers outbound` shows the bug.
+Port 25: correo refuses to bind a port below 1024 as root unless it is given `--user`, so both a and
+b run as `--user nobody`. (This lab found that correo's SMTP client set SO_DEBUG instead of
+TCP_NODELAY, which only root may set: as nobody every outbound connection failed with "Permission
+denied". Fixed; the case `a as --user nobody delivers outbound` keeps it fixed.)
 """
 
 from __future__ import annotations
@@ -37,16 +34,12 @@ from lab import MX, Addr, Lab, LabError, Message, Proc, _alive, _netns_names, re
 from selftest import case, check, results  # noqa: E402
 
 PASSWORD = "lab-secret-1"
-A_USER = "root"  # "nobody" once correo's SMTP client stops setting SO_DEBUG (see the module's note)
+A_USER = "nobody"
 # a shortened schedule for every case: a 4xx is retried after 1-2 s, the delay warning after 3 s,
 # the failure after 12 s (case "b stopped")
 SCHEDULE = ["--queue-retry-min", "1", "--queue-retry-max", "2", "--queue-delay-warning", "3",
             "--queue-lifetime", "12"]
 
-# the cases that fail with today's correo, run only with --known-fail (never in CI):
-# - unprivileged_sender: a as --user nobody; every outbound connection fails with "Permission
-#   denied" (SO_DEBUG set by the SMTP client, see above)
-KNOWN_FAIL = ["unprivileged_sender"]
 
 
 class Correo:
@@ -420,7 +413,7 @@ def ipv6_only(lab: Lab, a: Correo) -> str:
 
 
 def unprivileged_sender(lab: Lab, binary: str, a: Correo) -> str:
-    """KNOWN-FAIL: a as --user nobody (the way to bind port 25) sends to b."""
+    """a as --user nobody (the way to bind port 25) sends to b (the SO_DEBUG regression)."""
     a.stop()
     a2 = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user="nobody", extra=SCHEDULE, name="a-nobody").start()
     try:
@@ -504,9 +497,8 @@ def main(argv: list[str]) -> int:
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, _interrupt)
     args = [x for x in argv[1:] if not x.startswith("--")]
-    known_fail = "--known-fail" in argv[1:]
     if len(args) != 1:
-        print("usage: correo_cases.py CORREO [--known-fail]", file=sys.stderr)
+        print("usage: correo_cases.py CORREO", file=sys.stderr)
         print("lab correo: 0 passed, 1 failed")
         return 2
     t_start = time.monotonic()
@@ -540,8 +532,7 @@ def main(argv: list[str]) -> int:
             case("IPv6-only MX (v6.test): delivered over IPv6", ipv6_only, lab, a)
             # the cases below stop a: they come last
             case("smarthost: a → Postfix's submission port on c (STARTTLS, AUTH) → b", smarthost, lab, binary, a, pf)
-            if known_fail:
-                case("KNOWN-FAIL a as --user nobody delivers outbound", unprivileged_sender, lab, binary, a)
+            case("a as --user nobody delivers outbound (SO_DEBUG regression)", unprivileged_sender, lab, binary, a)
             if not all(ok for _, ok, _ in results):
                 lab.failed = True
     except LabError as e:
