@@ -41,9 +41,11 @@ public actor QueueRunner {
         store.queue.sweep()
         while !Task.isCancelled {
             let nextDue = await pass()
+            await remote.sessions.sweep()
             let wait = min(settings.rescanInterval, max(0.05, nextDue.map { $0.timeIntervalSince(clock()) } ?? .infinity))
             await sleep(seconds: wait)
         }
+        await remote.sessions.closeAll()
     }
 
     /// Asks the runner to look at the queue now (a message was just queued, or `flush`).

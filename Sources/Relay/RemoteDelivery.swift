@@ -39,6 +39,8 @@ struct RemoteDelivery: Sendable {
     let settings: RelaySettings
     let resolver: any RelayResolver
     let logger: Logger
+    /// Sessions kept open between messages to the same next hop.
+    let sessions = SessionCache()
 
     func deliver(
         _ message: [UInt8],
@@ -139,23 +141,38 @@ struct RemoteDelivery: Sendable {
         credentials: SMTPCredentials?,
         lastError: inout String
     ) async -> [RecipientOutcome]? {
-        var configuration = SMTPClient.Configuration()
-        configuration.localHostname = settings.hostname
+        let key = SessionCache.Key(address: address, port: port, tls: tls, trust: trust, user: credentials?.username)
         let connection: SMTPConnection
-        do {
-            connection = try await SMTPClient.connect(
-                host: address, port: port, tls: tls, trust: trust, auth: credentials,
-                configuration: configuration, logger: logger
-            )
-        } catch {
-            lastError = "4.4.1 \(host) [\(address)]:\(port): \(error)"
-            logger.info(
-                "relay attempt failed", metadata: ["queue.id": "\(envelope.id)", "relay.host": "\(host)",
-                    "relay.address": "\(address)", "error": "\(error)"])
-            // A greeting or EHLO refused for good ends the attempt at this host, not the delivery.
-            return nil
+        var uses = 0
+        var reused = false
+        if let kept = await sessions.take(key) {
+            (connection, uses, reused) = (kept.connection, kept.uses, true)
+        } else {
+            var configuration = SMTPClient.Configuration()
+            configuration.localHostname = settings.hostname
+            do {
+                connection = try await SMTPClient.connect(
+                    host: address, port: port, tls: tls, trust: trust, auth: credentials,
+                    configuration: configuration, logger: logger
+                )
+            } catch {
+                lastError = "4.4.1 \(host) [\(address)]:\(port): \(error)"
+                logger.info(
+                    "relay attempt failed", metadata: ["queue.id": "\(envelope.id)", "relay.host": "\(host)",
+                        "relay.address": "\(address)", "error": "\(error)"])
+                // A greeting or EHLO refused for good ends the attempt at this host, not the delivery.
+                return nil
+            }
         }
-        defer { Task { await connection.close() } }
+        var keep = false
+        defer {
+            let (sessions, used) = (self.sessions, uses + 1)
+            if keep {
+                Task { [key, connection] in await sessions.put(key, connection, uses: used) }
+            } else {
+                Task { [connection] in await connection.close() }
+            }
+        }
         let offersDSN = connection.capabilities.supports("DSN")
         let isTLS = connection.isTLSActive
         do {
@@ -164,6 +181,7 @@ struct RemoteDelivery: Sendable {
                 dsn: Self.dsnRequest(envelope, recipients)
             )
             let accepted = result.dataReply.description
+            keep = true
             return result.recipients.map { rcpt in
                 if rcpt.accepted {
                     return RecipientOutcome(address: rcpt.address, kind: .accepted(offersDSN: offersDSN), reply: accepted, remoteMTA: host, tls: isTLS)
@@ -173,6 +191,14 @@ struct RemoteDelivery: Sendable {
                     reply: rcpt.reply.description, remoteMTA: host, tls: isTLS)
             }
         } catch {
+            keep = error.leavesConnectionUsable
+            if reused, Self.isLostSession(error) {
+                // A kept session the server had meanwhile dropped: the same host again, on a new one.
+                logger.debug("a kept session was gone; connecting again", metadata: ["relay.host": "\(host)"])
+                return await attempt(
+                    message, envelope: envelope, recipients: recipients, host: host, address: address, port: port,
+                    tls: tls, trust: trust, credentials: credentials, lastError: &lastError)
+            }
             switch error {
             case .allRecipientsRejected(let results):
                 return results.map {
@@ -216,6 +242,14 @@ struct RemoteDelivery: Sendable {
                 return SMTPRecipientParameters(notify: notify, originalRecipient: recipient.originalRecipient)
             }
         )
+    }
+
+    /// Errors that mean the session is gone rather than that the server refused something.
+    static func isLostSession(_ error: SMTPClientError) -> Bool {
+        switch error {
+        case .connectionClosed, .connectionUnusable, .connectionFailed, .timeout: true
+        default: false
+        }
     }
 
     private func deferAll(_ recipients: [QueuedRecipient], _ reason: String) -> [RecipientOutcome] {

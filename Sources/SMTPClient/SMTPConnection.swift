@@ -58,6 +58,9 @@ public final class SMTPConnection: Sendable {
         }
     }
 
+    /// Whether the connection is still open (a server may close an idle session at any time).
+    public var isOpen: Bool { channel.isActive }
+
     /// Ends the session with QUIT and closes the connection; waits for messages already handed over.
     public func close() async {
         let handler = self.handler
