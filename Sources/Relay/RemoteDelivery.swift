@@ -110,25 +110,8 @@ struct RemoteDelivery: Sendable {
         return deferAll(recipients, lastError)
     }
 
-    /// One session with one address; nil when no transaction could be started there (try the next one).
-    private func attempt(
-        _ message: [UInt8],
-        envelope: QueueEnvelope,
-        recipients: [QueuedRecipient],
-        host: String,
-        address: String,
-        port: Int,
-        tls: SMTPClient.TLSMode,
-        trust: SMTPClient.Trust,
-        credentials: SMTPCredentials?
-    ) async -> [RecipientOutcome]? {
-        var ignored = ""
-        return await attempt(
-            message, envelope: envelope, recipients: recipients, host: host, address: address, port: port, tls: tls,
-            trust: trust, credentials: credentials, lastError: &ignored
-        )
-    }
-
+    /// One session with one address; nil when no transaction could be started there (try the next one),
+    /// with the reason in `lastError`.
     private func attempt(
         _ message: [UInt8],
         envelope: QueueEnvelope,
