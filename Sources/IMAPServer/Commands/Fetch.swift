@@ -64,21 +64,7 @@ extension MailStoreExecutor {
             readOnly: current.view.readOnly
         )
 
-        // RFC 3501 §6.4.5: fetching body text sets \Seen, and the new flags are reported.
-        let unseen = plan.marksSeen(msns.map { current.view.message(msn: $0) })
-        if !unseen.isEmpty {
-            for record in try await mailbox.setFlags(uids: unseen, flags: .seen, operation: .add) {
-                current.view.setFlags(uid: record.uid, flags: Self.flags(of: record), modSeq: record.modSeq)
-            }
-            selected = current
-        }
-        var unseenBefore = Set<UInt32>()
-        if !unseen.isEmpty {
-            for msn in msns
-            where !(Self.record(uid: current.view.message(msn: msn).uid, in: records)?.flags.contains(.seen) ?? true) {
-                unseenBefore.insert(current.view.message(msn: msn).uid)
-            }
-        }
+        let unseenBefore = try await setSeen(plan, msns, records, &current)
 
         var batch: [IMAPResponse] = []
         var batchBytes = 0
@@ -107,26 +93,11 @@ extension MailStoreExecutor {
 
             for (i, entry) in entries.enumerated() {
                 let (msn, message, record) = (entry.msn, entry.message, entry.record)
-                var loaded: LoadedMessage?
-                if read.levels[i] != .nothing {
-                    guard let bytes = read.contents[i] else {
-                        missing = true
-                        continue
-                    }
-                    loaded = LoadedMessage(bytes: bytes, headerOnly: read.levels[i] == .header)
+                guard let content = await content(of: entry, i, read, plan, mailbox) else {
+                    missing = true
+                    continue
                 }
-                var rangeData: [UInt8]?
-                if let range = plan.wholeMessageRange {
-                    let start = min(Int(range.offset), record.size)
-                    let end = min(start + Int(range.length), record.size)
-                    do {
-                        rangeData =
-                            start < end ? try await mailbox.readMessage(uid: message.uid, range: start..<end) : []
-                    } catch {
-                        missing = true
-                        continue
-                    }
-                }
+                let (loaded, rangeData) = content
                 let rendered = FetchRenderer.render(
                     plan,
                     message: message,
@@ -158,6 +129,51 @@ extension MailStoreExecutor {
             : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
         // The last batch goes out with the tagged response: one write instead of a wait for the sink.
         return CommandOutcome(responses: batch + updates + [done])
+    }
+
+    /// RFC 3501 §6.4.5: sets `\Seen` where the plan says so and records the new flags in `current`;
+    /// returns the UIDs that were unseen before, whose FLAGS the responses then report.
+    private func setSeen(
+        _ plan: FetchPlan,
+        _ msns: [Int],
+        _ records: [MessageRecord],
+        _ current: inout Selected
+    ) async throws -> Set<UInt32> {
+        let unseen = plan.marksSeen(msns.map { current.view.message(msn: $0) })
+        guard !unseen.isEmpty else { return [] }
+        for record in try await current.mailbox.setFlags(uids: unseen, flags: .seen, operation: .add) {
+            current.view.setFlags(uid: record.uid, flags: Self.flags(of: record), modSeq: record.modSeq)
+        }
+        selected = current
+        var unseenBefore = Set<UInt32>()
+        for msn in msns
+        where !(Self.record(uid: current.view.message(msn: msn).uid, in: records)?.flags.contains(.seen) ?? true) {
+            unseenBefore.insert(current.view.message(msn: msn).uid)
+        }
+        return unseenBefore
+    }
+
+    /// The content of the `i`th entry of a chunk: the message as read, and the plan's range of it
+    /// (read here, one message at a time); nil when the message has gone from the store.
+    private func content(
+        of entry: FetchEntry,
+        _ i: Int,
+        _ read: ChunkContent,
+        _ plan: FetchPlan,
+        _ mailbox: Mailbox
+    ) async -> (LoadedMessage?, [UInt8]?)? {
+        var loaded: LoadedMessage?
+        if read.levels[i] != .nothing {
+            guard let bytes = read.contents[i] else { return nil }
+            loaded = LoadedMessage(bytes: bytes, headerOnly: read.levels[i] == .header)
+        }
+        guard let range = plan.wholeMessageRange else { return (loaded, nil) }
+        let size = entry.record.size
+        let start = min(Int(range.offset), size)
+        let end = min(start + Int(range.length), size)
+        guard start < end else { return (loaded, []) }
+        guard let data = try? await mailbox.readMessage(uid: entry.message.uid, range: start..<end) else { return nil }
+        return (loaded, data)
     }
 
     /// One message of a FETCH chunk: its sequence number, as the session sees it, and as the store has it.
