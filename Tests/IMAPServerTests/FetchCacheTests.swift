@@ -73,6 +73,41 @@ private let multipart = Array(
         }
     }
 
+    /// RFC 3501 §6.4.5 end to end through the store: BODY[] sets \Seen and reports the new FLAGS;
+    /// BODY.PEEK[] and a mailbox opened with EXAMINE leave it.
+    @Test func bodyFetchSetsSeenButPeekAndExamineDoNot() async throws {
+        try await withStore { store, _ in
+            for _ in 0..<2 { _ = try await store.deliver(bytes: multipart, to: [Session.user]) }
+            let examining = Session(store: store)
+            _ = try await examining.run("EXAMINE INBOX")
+            #expect(!(try await examining.run("FETCH 1 BODY[HEADER.FIELDS (Subject)]")).contains("\\Seen"))
+            let session = Session(store: store)
+            _ = try await session.run("SELECT INBOX")
+            #expect(!(try await session.run("FETCH 1 BODY.PEEK[HEADER.FIELDS (Subject)]")).contains("\\Seen"))
+            let fetched = try await session.run("FETCH 2 BODY[HEADER.FIELDS (Subject)]")
+            #expect(fetched.hasPrefix("* 2 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {"))
+            #expect(fetched.contains(" FLAGS (\\Seen"))
+            #expect(!(try await session.run("FETCH 1 FLAGS")).contains("\\Seen"))
+            #expect(try await session.run("FETCH 2 FLAGS").contains("FLAGS (\\Seen"))
+        }
+    }
+
+    /// A partial BODY.PEEK[] alone reads just that range (Thunderbird's chunked download); a range
+    /// past the end is empty.
+    @Test func aPartialWholeMessageFetchAnswersThatRange() async throws {
+        try await withStore { store, _ in
+            _ = try await store.deliver(bytes: multipart, to: [Session.user])
+            let session = Session(store: store)
+            _ = try await session.run("SELECT INBOX")
+            #expect(
+                try await session.run("FETCH 1 BODY.PEEK[]<6.5>").hasPrefix("* 1 FETCH (BODY[]<6> {5}\r\nAlice)\r\n")
+            )
+            #expect(
+                try await session.run("FETCH 1 BODY.PEEK[]<100000.10>").hasPrefix("* 1 FETCH (BODY[]<100000> \"\")\r\n")
+            )
+        }
+    }
+
     @Test func anExpungeHeldBackDuringFetchIsReportedAtTheNextNoop() async throws {
         try await withStore { store, _ in
             for _ in 0..<2 { _ = try await store.deliver(bytes: multipart, to: [Session.user]) }

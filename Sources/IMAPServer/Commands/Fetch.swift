@@ -35,7 +35,8 @@ extension MailStoreExecutor {
         return nil
     }
 
-    // RFC 3501 §6.4.5 FETCH, §6.4.8 UID FETCH; RFC 7162 §3.1.4 CHANGEDSINCE.
+    // RFC 3501 §6.4.5 FETCH, §6.4.8 UID FETCH; RFC 7162 §3.1.4 CHANGEDSINCE. The rules are
+    // `FetchPlan`'s and the encoding `FetchRenderer`'s; this runs the store calls between them.
     func fetch(
         _ set: SequenceSet,
         _ attributes: [FetchAttribute],
@@ -54,58 +55,28 @@ extension MailStoreExecutor {
         }
         let mailbox = current.mailbox
         let records = await mailbox.snapshot()
-        var attributes = attributes
-        // RFC 3501 §6.4.8: UID FETCH responses always carry UID.
-        if uid, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
         let condStore = request.condStore
-        if condStore, uid || changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
-        // Thunderbird downloads big messages as BODY.PEEK[]<offset.65536> chunks: read just that range.
-        let contentAttributes = attributes.filter { FetchEngine.need([$0]) != .nothing }
-        var wholeMessageRange: PartialRange?
-        if contentAttributes.count == 1, case .bodySection(let section, _, let partial?) = contentAttributes[0],
-            section == BodySection()
-        {
-            wholeMessageRange = partial
-        }
+        let plan = FetchPlan(
+            attributes: attributes,
+            uid: uid,
+            condStore: condStore,
+            changedSince: changedSince,
+            readOnly: current.view.readOnly
+        )
 
-        // RFC 3501 §6.4.5: fetching body text sets \Seen, and the new flags are reported.
-        var setsSeen = !current.view.readOnly && attributes.contains { $0.setsSeen }
-        if setsSeen {
-            let unseen = msns.map { current.view.message(msn: $0) }.filter { !$0.flags.contains(.seen) }.map(\.uid)
-            if unseen.isEmpty {
-                setsSeen = false
-            } else {
-                for record in try await mailbox.setFlags(uids: unseen, flags: .seen, operation: .add) {
-                    current.view.setFlags(uid: record.uid, flags: Self.flags(of: record), modSeq: record.modSeq)
-                }
-                selected = current
-            }
-        }
-        var unseenBefore = Set<UInt32>()
-        if setsSeen {
-            for msn in msns
-            where !(Self.record(uid: current.view.message(msn: msn).uid, in: records)?.flags.contains(.seen) ?? true) {
-                unseenBefore.insert(current.view.message(msn: msn).uid)
-            }
-        }
-
-        // Derived items the store may already hold encoded; everything else decides what is read.
-        let derivedItems = DerivedItem.allCases.filter { item in attributes.contains { DerivedItem($0) == item } }
-        let otherNeed =
-            wholeMessageRange != nil ? .nothing : FetchEngine.need(attributes.filter { DerivedItem($0) == nil })
+        let unseenBefore = try await setSeen(plan, msns, records, &current)
 
         var batch: [IMAPResponse] = []
         var batchBytes = 0
         var missing = false
         var chunkStart = 0
-        let mayReadWhole = otherNeed == .whole || derivedItems.contains { $0.need == .whole }
         while chunkStart < msns.count {
-            let chunkEnd = Self.chunkEnd(from: chunkStart, count: msns.count, wholeMessages: mayReadWhole) {
+            let chunkEnd = Self.chunkEnd(from: chunkStart, count: msns.count, wholeMessages: plan.mayReadWhole) {
                 Self.record(uid: current.view.message(msn: msns[$0]).uid, in: records)?.size ?? 0
             }
             let chunk = msns[chunkStart..<chunkEnd]
             chunkStart = chunkEnd
-            var entries: [(msn: Int, message: SelectedMailboxView.Message, record: MessageRecord)] = []
+            var entries: [FetchEntry] = []
             entries.reserveCapacity(chunk.count)
             for msn in chunk {
                 let message = current.view.message(msn: msn)
@@ -114,137 +85,39 @@ extension MailStoreExecutor {
                     continue
                 }
                 if let changedSince, message.modSeq <= changedSince { continue }
-                entries.append((msn, message, record))
+                entries.append(FetchEntry(msn: msn, message: message, record: record))
             }
             guard !entries.isEmpty else { continue }
-            let uids = entries.map(\.message.uid)
-
-            // One hop per kind for the whole chunk: cached encodings, then what must still be read.
-            var cached: [[[UInt8]?]] = []
-            for item in derivedItems { cached.append(await mailbox.derivedValues(uids: uids, kind: item.kind)) }
-            var levels = [FetchEngine.Need](repeating: otherNeed, count: entries.count)
-            for (k, item) in derivedItems.enumerated() {
-                for i in entries.indices where cached[k][i] == nil { levels[i] = max(levels[i], item.need) }
-            }
-            var contents = [[UInt8]?](repeating: nil, count: entries.count)
-            let headerIndexes = entries.indices.filter { levels[$0] == .header }
-            if !headerIndexes.isEmpty {
-                let read = await mailbox.headerSections(uids: headerIndexes.map { uids[$0] })
-                for (i, bytes) in zip(headerIndexes, read) { contents[i] = bytes }
-            }
-            let wholeIndexes = entries.indices.filter { levels[$0] == .whole }
-            if !wholeIndexes.isEmpty {
-                let read = await mailbox.readMessages(uids: wholeIndexes.map { uids[$0] })
-                for (i, bytes) in zip(wholeIndexes, read) { contents[i] = bytes }
-            }
-            var computed = [[(uid: UInt32, value: [UInt8])]](repeating: [], count: derivedItems.count)
+            let read = await readChunk(entries, plan, mailbox)
+            var computed = [[(uid: UInt32, value: [UInt8])]](repeating: [], count: plan.derivedItems.count)
 
             for (i, entry) in entries.enumerated() {
-                let (msn, message, record) = entry
-                var loaded: LoadedMessage?
-                if levels[i] != .nothing {
-                    guard let bytes = contents[i] else {
-                        missing = true
-                        continue
-                    }
-                    loaded = LoadedMessage(bytes: bytes, headerOnly: levels[i] == .header)
+                let (msn, message, record) = (entry.msn, entry.message, entry.record)
+                guard let content = await content(of: entry, i, read, plan, mailbox) else {
+                    missing = true
+                    continue
                 }
-                var rangeData: [UInt8]?
-                if let range = wholeMessageRange {
-                    let start = min(Int(range.offset), record.size)
-                    let end = min(start + Int(range.length), record.size)
-                    do {
-                        rangeData =
-                            start < end ? try await mailbox.readMessage(uid: message.uid, range: start..<end) : []
-                    } catch {
-                        missing = true
-                        continue
-                    }
-                }
-                var items: [FetchResponseItem] = []
-                var sentFlags = false
-                var itemBytes = 64
-                for attribute in attributes {
-                    switch attribute {
-                    case .uid: items.append(.uid(message.uid))
-                    case .flags:
-                        items.append(.flags(current.view.displayFlags(message)))
-                        sentFlags = true
-                    case .internalDate: items.append(.internalDate(record.internalDate))
-                    case .rfc822Size: items.append(.rfc822Size(record.size))
-                    case .modSeq: items.append(.modSeq(message.modSeq))
-                    case .envelope, .body, .bodyStructure:
-                        guard let item = DerivedItem(attribute), let k = derivedItems.firstIndex(of: item) else {
-                            continue
-                        }
-                        if let known = cached[k][i] {
-                            items.append(.encoded(known))
-                            itemBytes += known.count
-                        } else if var m = loaded {
-                            let encoded = item.encoded(&m)
-                            loaded = m
-                            computed[k].append((message.uid, encoded))
-                            items.append(.encoded(encoded))
-                            itemBytes += encoded.count
-                        }
-                    case .rfc822:
-                        if let m = loaded { items.append(.section(name: "RFC822", origin: nil, data: m.bytes)) }
-                    case .rfc822Header:
-                        if let m = loaded {
-                            items.append(
-                                .section(
-                                    name: "RFC822.HEADER",
-                                    origin: nil,
-                                    data: FetchEngine.headerBytes(m.bytes)
-                                )
-                            )
-                        }
-                    case .rfc822Text:
-                        if var m = loaded {
-                            items.append(
-                                .section(
-                                    name: "RFC822.TEXT",
-                                    origin: nil,
-                                    data: FetchEngine.sectionData(BodySection(kind: .text), in: &m)
-                                )
-                            )
-                            loaded = m
-                        }
-                    case .bodySection(let section, _, let partial):
-                        if let rangeData {
-                            items.append(
-                                .section(
-                                    name: FetchEngine.sectionName(section),
-                                    origin: partial?.offset,
-                                    data: rangeData
-                                )
-                            )
-                            itemBytes += rangeData.count
-                        } else if var m = loaded {
-                            let data = FetchEngine.sectionData(section, in: &m)
-                            loaded = m
-                            items.append(
-                                .section(
-                                    name: FetchEngine.sectionName(section),
-                                    origin: partial?.offset,
-                                    data: data.map { FetchEngine.partial($0, partial) }
-                                )
-                            )
-                        }
-                    }
-                }
-                if unseenBefore.contains(message.uid), !sentFlags {
-                    items.append(.flags(current.view.displayFlags(message)))
-                }
-                batchBytes += max(itemBytes, loaded?.bytes.count ?? 0)
-                batch.append(.untagged(.fetch(msn, items)))
+                let (loaded, rangeData) = content
+                let rendered = FetchRenderer.render(
+                    plan,
+                    message: message,
+                    record: record,
+                    flags: current.view.displayFlags(message),
+                    reportsFlags: unseenBefore.contains(message.uid),
+                    cached: read.cached.map { $0[i] },
+                    loaded: loaded,
+                    rangeData: rangeData
+                )
+                for (k, value) in rendered.computed { computed[k].append((message.uid, value)) }
+                batchBytes += max(rendered.bytes, loaded?.bytes.count ?? 0)
+                batch.append(.untagged(.fetch(msn, rendered.items)))
                 if batchBytes >= Self.fetchBatchBytes {
                     await sink.send(batch)
                     batch.removeAll(keepingCapacity: true)
                     batchBytes = 0
                 }
             }
-            for (k, item) in derivedItems.enumerated() where !computed[k].isEmpty {
+            for (k, item) in plan.derivedItems.enumerated() where !computed[k].isEmpty {
                 await mailbox.storeDerivedValues(computed[k], kind: item.kind)
             }
         }
@@ -256,5 +129,89 @@ extension MailStoreExecutor {
             : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
         // The last batch goes out with the tagged response: one write instead of a wait for the sink.
         return CommandOutcome(responses: batch + updates + [done])
+    }
+
+    /// RFC 3501 §6.4.5: sets `\Seen` where the plan says so and records the new flags in `current`;
+    /// returns the UIDs that were unseen before, whose FLAGS the responses then report.
+    private func setSeen(
+        _ plan: FetchPlan,
+        _ msns: [Int],
+        _ records: [MessageRecord],
+        _ current: inout Selected
+    ) async throws -> Set<UInt32> {
+        let unseen = plan.marksSeen(msns.map { current.view.message(msn: $0) })
+        guard !unseen.isEmpty else { return [] }
+        for record in try await current.mailbox.setFlags(uids: unseen, flags: .seen, operation: .add) {
+            current.view.setFlags(uid: record.uid, flags: Self.flags(of: record), modSeq: record.modSeq)
+        }
+        selected = current
+        var unseenBefore = Set<UInt32>()
+        for msn in msns
+        where !(Self.record(uid: current.view.message(msn: msn).uid, in: records)?.flags.contains(.seen) ?? true) {
+            unseenBefore.insert(current.view.message(msn: msn).uid)
+        }
+        return unseenBefore
+    }
+
+    /// The content of the `i`th entry of a chunk: the message as read, and the plan's range of it
+    /// (read here, one message at a time); nil when the message has gone from the store.
+    private func content(
+        of entry: FetchEntry,
+        _ i: Int,
+        _ read: ChunkContent,
+        _ plan: FetchPlan,
+        _ mailbox: Mailbox
+    ) async -> (LoadedMessage?, [UInt8]?)? {
+        var loaded: LoadedMessage?
+        if read.levels[i] != .nothing {
+            guard let bytes = read.contents[i] else { return nil }
+            loaded = LoadedMessage(bytes: bytes, headerOnly: read.levels[i] == .header)
+        }
+        guard let range = plan.wholeMessageRange else { return (loaded, nil) }
+        let size = entry.record.size
+        let start = min(Int(range.offset), size)
+        let end = min(start + Int(range.length), size)
+        guard start < end else { return (loaded, []) }
+        guard let data = try? await mailbox.readMessage(uid: entry.message.uid, range: start..<end) else { return nil }
+        return (loaded, data)
+    }
+
+    /// One message of a FETCH chunk: its sequence number, as the session sees it, and as the store has it.
+    struct FetchEntry {
+        var msn: Int
+        var message: SelectedMailboxView.Message
+        var record: MessageRecord
+    }
+
+    /// What the store returned for one chunk: per derived item, the cached encodings (nil where none);
+    /// per message, how much was read and the bytes (nil when the message has gone).
+    struct ChunkContent {
+        var cached: [[[UInt8]?]]
+        var levels: [FetchEngine.Need]
+        var contents: [[UInt8]?]
+    }
+
+    /// Reads one chunk with one store hop per kind: cached encodings, then headers, then whole
+    /// messages for what the cache did not answer.
+    private func readChunk(_ entries: [FetchEntry], _ plan: FetchPlan, _ mailbox: Mailbox) async -> ChunkContent {
+        let uids = entries.map(\.message.uid)
+        var cached: [[[UInt8]?]] = []
+        for item in plan.derivedItems { cached.append(await mailbox.derivedValues(uids: uids, kind: item.kind)) }
+        var levels = [FetchEngine.Need](repeating: plan.otherNeed, count: entries.count)
+        for (k, item) in plan.derivedItems.enumerated() {
+            for i in entries.indices where cached[k][i] == nil { levels[i] = max(levels[i], item.need) }
+        }
+        var contents = [[UInt8]?](repeating: nil, count: entries.count)
+        let headerIndexes = entries.indices.filter { levels[$0] == .header }
+        if !headerIndexes.isEmpty {
+            let read = await mailbox.headerSections(uids: headerIndexes.map { uids[$0] })
+            for (i, bytes) in zip(headerIndexes, read) { contents[i] = bytes }
+        }
+        let wholeIndexes = entries.indices.filter { levels[$0] == .whole }
+        if !wholeIndexes.isEmpty {
+            let read = await mailbox.readMessages(uids: wholeIndexes.map { uids[$0] })
+            for (i, bytes) in zip(wholeIndexes, read) { contents[i] = bytes }
+        }
+        return ChunkContent(cached: cached, levels: levels, contents: contents)
     }
 }

@@ -1,10 +1,8 @@
-import Dispatch
 import Logging
 import MailStore
 import NIOCore
 import NIOSSL
 import ServerSupport
-import Synchronization
 
 /// The thin SwiftNIO layer: bytes → `IMAPFramer` → `IMAPSession` → actions. Actions run one after
 /// another; asynchronous ones (credential checks, mailbox commands, the login slowdown) hold back the
@@ -24,14 +22,11 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var closed = false
     private var idleTask: Task<Void, Never>?
     private var context: ChannelHandlerContext?
+    /// The one autologout timer, armed where `autologoutRules` says.
     private var autologout: Scheduled<Void>?
-    /// When the client last sent something; the autologout timer checks it when it fires.
-    private var lastActivity = NIODeadline.now()
-    private var literals: [UInt32: LiteralFile] = [:]
-    private let literalQueue = DispatchQueue(label: "correo.imap.literal")
-    private var rateLimiter: CommandRateLimiter?
-    /// A command waits for a rate-limit token; a timer resumes the pump when it comes back.
-    private var throttled = false
+    private var autologoutRules: AutologoutTimer
+    private let literals: LiteralSpool
+    private var pacing = CommandPacing.imapDefault(now: 0)
 
     /// Connection-level defences the server shares between sessions or sets from the command line.
     public struct Defences: Sendable {
@@ -42,6 +37,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         /// Failed logins per client address, shared with the other listeners; nil counts per session only.
         public var authThrottle: AuthThrottle?
 
+        /// Defences with the given timeouts (by default `IMAPDefaults`') and throttle.
         public init(
             loginTimeoutSeconds: Int = IMAPDefaults.unauthenticatedTimeoutSeconds,
             idleTimeoutSeconds: Int = IMAPDefaults.idleTimeoutSeconds,
@@ -55,6 +51,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
 
     private let defences: Defences
 
+    /// A handler for one connection, running its commands through `executor`.
     public init(
         configuration: IMAPSessionConfiguration,
         executor: any IMAPCommandExecuting,
@@ -68,17 +65,23 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         self.executor = executor
         self.tlsContext = tlsContext
         self.logger = logger
+        self.autologoutRules = AutologoutTimer(
+            loginTimeoutSeconds: defences.loginTimeoutSeconds,
+            idleTimeoutSeconds: defences.idleTimeoutSeconds
+        )
+        self.literals = LiteralSpool(executor: executor, logger: logger)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        rateLimiter = .imapDefault(now: context.eventLoop.now.uptimeNanoseconds)
+        pacing = .imapDefault(now: context.eventLoop.now.uptimeNanoseconds)
+        literals.written = { [weak self] in self?.updateReading() }
     }
 
     public func channelActive(context: ChannelHandlerContext) {
         logger.debug("connection opened", metadata: ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
         write([session.greeting], flush: true)
-        armAutologout()
+        noteActivity()
         context.fireChannelActive()
     }
 
@@ -95,48 +98,34 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         let framed = framer.feed(bytes)
         for event in framed {
             switch event {
-            case .streamedLiteralChunk(let id, let chunk): streamLiteral(id, chunk)
+            case .streamedLiteralChunk(let id, let chunk): literals.write(id, chunk, loop: context.eventLoop)
             case .streamedLiteralEnd: break
             default: events.append(event)
             }
         }
         // Only whole commands (or literal chunks) count as activity: a client trickling one octet at
         // a time does not hold the connection open.
-        if !framed.isEmpty { armAutologout() }
+        if !framed.isEmpty { noteActivity() }
         pump()
-        if throttled, events.count > IMAPDefaults.maxQueuedCommands {
+        switch pacing.readBurstQueued(events.count) {
+        case .none: break
+        case .bye(let response):
             logger.notice("command flood; closing", metadata: ["queued": "\(events.count)"])
             events.removeAll()
-            write([.untagged(.condition(.bye, nil, "Too many commands"))], flush: true)
+            write([response], flush: true)
             close()
         }
     }
 
-    /// Framed commands waiting while an earlier one runs, before the handler stops reading the socket.
-    static let maxPendingEvents = 64
-    /// Octets of streamed APPEND literals handed to the file queue and not yet written.
-    private var unwrittenLiteralBytes = 0
-    private var readingEnabled = true
-
-    /// Backpressure, the one answer to both a client pipelining faster than commands complete and one
-    /// over the command rate (`IMAPDefaults.commandBurst`, `commandsPerSecond`): the handler stops
-    /// reading the socket (autoRead off) while a command waits for a rate-limit token or more than
-    /// `maxPendingEvents` are queued, and reads again once the token is back and the queue has half
-    /// drained. Slowing reads rather than answering NO/BAD means a fast client is never failed: TCP
-    /// flow control makes it wait, and its commands run in order at the sustained rate. Only input
-    /// already read in one burst can pile up behind the limit; past `IMAPDefaults.maxQueuedCommands`
-    /// of that, the client is flooding and gets `* BYE`.
+    /// Stops or resumes reading the socket as `CommandPacing` says, from the backlog now.
     private func updateReading() {
         guard let context, !closed else { return }
-        let literalBacklog = IMAPDefaults.unwrittenAppendBytes
-        let behind = throttled || events.count > Self.maxPendingEvents || unwrittenLiteralBytes > literalBacklog
-        if readingEnabled, behind {
-            readingEnabled = false
+        let change = pacing.backlogChanged(pendingEvents: events.count, unwrittenLiteralBytes: literals.unwrittenBytes)
+        switch change {
+        case .none: break
+        case .stopReading:
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        } else if !readingEnabled, !throttled, events.count <= Self.maxPendingEvents / 2,
-            unwrittenLiteralBytes <= literalBacklog / 2
-        {
-            readingEnabled = true
+        case .resumeReading:
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             context.read()
         }
@@ -145,19 +134,19 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// Takes a rate-limit token for the next command, or arms the timer that resumes the pump when
     /// one is back.
     private func takeCommandToken() -> Bool {
-        guard !throttled else { return false }
-        guard let context, var limiter = rateLimiter else { return true }
-        let decision = limiter.take(now: context.eventLoop.now.uptimeNanoseconds)
-        rateLimiter = limiter
-        guard case .wait(let nanoseconds) = decision else { return true }
-        throttled = true
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: nanoseconds))) {
-            let handler = bound.value
-            handler.throttled = false
-            handler.pump()
+        guard let context else { return true }
+        switch pacing.takeCommandToken(now: context.eventLoop.now.uptimeNanoseconds) {
+        case .proceed: return true
+        case .hold: return false
+        case .holdUntilTokenReturns(let nanoseconds):
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: nanoseconds))) {
+                let handler = bound.value
+                handler.pacing.tokenReturned()
+                handler.pump()
+            }
+            return false
         }
-        return false
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -198,80 +187,11 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
                 bound.value.resume(with: [])
             }
         case .startTLS:
-            context.flush()
-            events.removeAll()
-            framer.reset()
-            guard let tlsContext else { return close() }
-            do {
-                try context.pipeline.syncOperations.addHandler(
-                    NIOSSLServerHandler(context: tlsContext),
-                    position: .first
-                )
-                actions.append(contentsOf: session.tlsEstablished())
-            } catch {
-                logger.warning("STARTTLS failed", metadata: ["error": "\(error)"])
-                close()
-            }
+            startTLS(context)
         case .verifyCredentials(let username, let password):
-            busy = true
-            logger.info("login attempt", metadata: ["user": "\(username)"])
-            let throttle = defences.authThrottle
-            let address = context.remoteAddress?.ipAddress ?? "unknown"
-            if throttle?.check(address: address) == .refuse {
-                logger.notice("login refused: too many failed logins", metadata: ["remote": "\(address)"])
-                write([.untagged(.condition(.bye, nil, "Too many failed logins; try later"))], flush: true)
-                return close()
-            }
-            let executor = self.executor
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let loop = context.eventLoop
-            loop.makeFutureWithTask {
-                await executor.verify(username: username, password: password)
-            }.whenSuccess { ok in
-                let handler = bound.value
-                handler.logger.info(ok ? "login succeeded" : "login failed", metadata: ["user": "\(username)"])
-                if ok { handler.logger[metadataKey: "user"] = "\(username)" }
-                guard let throttle else { return handler.credentialsChecked(handler.session.credentialsVerified(ok)) }
-                if ok {
-                    throttle.succeeded(address: address)
-                    return handler.credentialsChecked(handler.session.credentialsVerified(ok))
-                }
-                // Per address over all sessions and protocols, on top of the session's own pause.
-                loop.scheduleTask(in: TimeAmount(throttle.failed(address: address))) {
-                    let handler = bound.value
-                    handler.resume(with: handler.session.credentialsVerified(false))
-                }
-            }
-        case .execute(var request):
-            busy = true
-            context.flush()
-            let executor = self.executor
-            let sink = makeSink()
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            var literal = context.eventLoop.makeSucceededFuture(StreamedLiteralReference?.none)
-            if case .append(let append) = request.command, let id = append.streamedLiteralID {
-                // Wait for the queued writes; a literal whose write failed is not stored (the APPEND gets NO).
-                let file = takeLiteral(id)
-                let promise = context.eventLoop.makePromise(of: StreamedLiteralReference?.self)
-                literalQueue.async {
-                    if let file, let stored = file.literal, !file.failed.withLock({ $0 }) {
-                        promise.succeed(StreamedLiteralReference(stored))
-                    } else {
-                        file?.literal?.abandon()
-                        promise.succeed(nil)
-                    }
-                }
-                literal = promise.futureResult
-            }
-            let loop = context.eventLoop
-            literal.flatMap { reference in
-                var ready = request
-                ready.streamedLiteral = reference
-                return loop.makeFutureWithTask { await executor.execute(ready, sink: sink) }
-            }.whenSuccess { outcome in
-                let handler = bound.value
-                handler.resume(with: handler.session.completed(outcome))
-            }
+            verifyCredentials(username: username, password: password, context)
+        case .execute(let request):
+            execute(request, context)
         case .startIdle:
             context.flush()
             let executor = self.executor
@@ -291,9 +211,78 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
+    private func startTLS(_ context: ChannelHandlerContext) {
+        context.flush()
+        events.removeAll()
+        framer.reset()
+        guard let tlsContext else { return close() }
+        do {
+            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext), position: .first)
+            actions.append(contentsOf: session.tlsEstablished())
+        } catch {
+            logger.warning("STARTTLS failed", metadata: ["error": "\(error)"])
+            close()
+        }
+    }
+
+    private func verifyCredentials(username: String, password: String, _ context: ChannelHandlerContext) {
+        busy = true
+        logger.info("login attempt", metadata: ["user": "\(username)"])
+        let throttle = defences.authThrottle
+        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        if throttle?.check(address: address) == .refuse {
+            logger.notice("login refused: too many failed logins", metadata: ["remote": "\(address)"])
+            write([.untagged(.condition(.bye, nil, "Too many failed logins; try later"))], flush: true)
+            return close()
+        }
+        let executor = self.executor
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        loop.makeFutureWithTask {
+            await executor.verify(username: username, password: password)
+        }.whenSuccess { ok in
+            let handler = bound.value
+            handler.logger.info(ok ? "login succeeded" : "login failed", metadata: ["user": "\(username)"])
+            if ok { handler.logger[metadataKey: "user"] = "\(username)" }
+            guard let throttle else { return handler.credentialsChecked(handler.session.credentialsVerified(ok)) }
+            if ok {
+                throttle.succeeded(address: address)
+                return handler.credentialsChecked(handler.session.credentialsVerified(ok))
+            }
+            // Per address over all sessions and protocols, on top of the session's own pause.
+            loop.scheduleTask(in: TimeAmount(throttle.failed(address: address))) {
+                let handler = bound.value
+                handler.resume(with: handler.session.credentialsVerified(false))
+            }
+        }
+    }
+
+    private func execute(_ request: ExecutionRequest, _ context: ChannelHandlerContext) {
+        busy = true
+        context.flush()
+        let executor = self.executor
+        let sink = makeSink()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        var literal = loop.makeSucceededFuture(StreamedLiteralReference?.none)
+        if case .append(let append) = request.command, let id = append.streamedLiteralID {
+            // Wait for the queued writes; a literal whose write failed is not stored (the APPEND gets NO).
+            literal = literals.take(id, loop: loop)
+        }
+        literal.flatMap { reference in
+            var withLiteral = request
+            withLiteral.streamedLiteral = reference
+            let ready = withLiteral
+            return loop.makeFutureWithTask { await executor.execute(ready, sink: sink) }
+        }.whenSuccess { outcome in
+            let handler = bound.value
+            handler.resume(with: handler.session.completed(outcome))
+        }
+    }
+
     /// The answer to a credential check: once logged in, the idle autologout replaces the login deadline.
     private func credentialsChecked(_ newActions: [IMAPSession.Action]) {
-        if session.state != .notAuthenticated { armAutologout() }
+        if session.state != .notAuthenticated { noteActivity() }
         resume(with: newActions)
     }
 
@@ -331,49 +320,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         shutDown()
     }
 
-    // MARK: - Streamed APPEND literals
-
-    /// Writes a chunk of a large APPEND literal to its file, in order, off the event loop.
-    private func streamLiteral(_ id: UInt32, _ chunk: [UInt8]) {
-        if literals[id] == nil {
-            do {
-                literals[id] = LiteralFile(literal: try executor.makeStreamedLiteral())
-            } catch {
-                logger.warning("cannot store APPEND literal", metadata: ["error": "\(error)"])
-                literals[id] = LiteralFile(literal: nil)
-            }
-        }
-        guard let file = literals[id], let literal = file.literal, let context else { return }
-        // Counted until written: when the disk is slower than the network, reading stops (updateReading)
-        // instead of the chunks piling up in memory.
-        unwrittenLiteralBytes += chunk.count
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let loop = context.eventLoop
-        literalQueue.async {
-            if !file.failed.withLock({ $0 }) {
-                do {
-                    try literal.write(chunk)
-                } catch {
-                    file.failed.withLock { $0 = true }
-                }
-            }
-            loop.execute {
-                let handler = bound.value
-                handler.unwrittenLiteralBytes -= chunk.count
-                handler.updateReading()
-            }
-        }
-    }
-
-    /// The complete literal for an APPEND about to run; older ones belonged to refused commands.
-    private func takeLiteral(_ id: UInt32) -> LiteralFile? {
-        for stale in literals.keys where stale < id { literals.removeValue(forKey: stale)?.abandon(on: literalQueue) }
-        return literals.removeValue(forKey: id)
-    }
-
     private func shutDown() {
-        for file in literals.values { file.abandon(on: literalQueue) }
-        literals.removeAll()
+        literals.abandonAll()
         closed = true
         autologout?.cancel()
         idleTask?.cancel()
@@ -382,44 +330,35 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         Task { await executor.close() }
     }
 
-    /// RFC 3501 §5.4 autologout: 30 minutes of silence once logged in (an IDLE client re-issues IDLE
-    /// before then, RFC 2177), much less before login.
-    ///
-    /// Each read only notes the time: cancelling a scheduled task costs NIO a search through every
-    /// timer of the event loop, which with thousands of connections made each read O(connections).
-    /// The one timer, when it fires, re-arms itself for whatever is left of the allowed silence.
-    private func armAutologout() {
-        guard let context else { return }
-        // Before login the timer is a deadline from the connection's start, so a client that never
-        // logs in cannot stay by sending NOOPs; a successful login moves it on.
-        if session.state == .notAuthenticated, autologout != nil { return }
-        lastActivity = context.eventLoop.now
-        if autologout == nil { scheduleAutologout(at: lastActivity + autologoutTimeout) }
-    }
+    // MARK: - Autologout (the rules are `AutologoutTimer`'s)
 
-    private var autologoutTimeout: TimeAmount {
-        .seconds(
-            Int64(
-                session.state == .notAuthenticated ? defences.loginTimeoutSeconds : defences.idleTimeoutSeconds
-            )
-        )
-    }
-
-    private func scheduleAutologout(at deadline: NIODeadline) {
+    /// The connection opened, a command arrived, or a login succeeded.
+    private func noteActivity() {
         guard let context else { return }
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        autologout = context.eventLoop.scheduleTask(deadline: deadline) {
-            bound.value.autologoutFired()
-        }
+        let now = context.eventLoop.now.uptimeNanoseconds
+        apply(autologoutRules.activity(now: now, authenticated: session.state != .notAuthenticated))
     }
 
     private func autologoutFired() {
         guard !closed, let context else { return }
         autologout = nil
-        let deadline = lastActivity + autologoutTimeout
-        if deadline > context.eventLoop.now { return scheduleAutologout(at: deadline) }
-        write([.untagged(.condition(.bye, nil, "Autologout; idle for too long"))], flush: true)
-        close()
+        let now = context.eventLoop.now.uptimeNanoseconds
+        apply(autologoutRules.timerFired(now: now, authenticated: session.state != .notAuthenticated))
+    }
+
+    private func apply(_ action: AutologoutTimer.Action) {
+        guard let context else { return }
+        switch action {
+        case .none: break
+        case .arm(let deadline):
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            autologout = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
+                bound.value.autologoutFired()
+            }
+        case .logout(let bye):
+            write([bye], flush: true)
+            close()
+        }
     }
 
     /// Logs the command name only: arguments may hold passwords (LOGIN) or message bodies (APPEND).
@@ -439,17 +378,5 @@ extension IMAPFramer.Event {
         case .command, .error: true
         default: false
         }
-    }
-}
-
-/// A streamed literal's file and whether a write to it failed.
-private final class LiteralFile: Sendable {
-    let literal: (any StreamedLiteral)?
-    let failed = Mutex(false)
-    init(literal: (any StreamedLiteral)?) { self.literal = literal }
-
-    func abandon(on queue: DispatchQueue) {
-        guard let literal else { return }
-        queue.async { literal.abandon() }
     }
 }

@@ -1,0 +1,51 @@
+import MailStore
+
+/// What one FETCH reads and which flags it changes, decided from the command and the selected
+/// mailbox alone, before any store call (RFC 3501 §6.4.5, §6.4.8; RFC 7162 §3.1.4), so that each
+/// rule is testable without a store.
+struct FetchPlan: Equatable {
+    /// The fetch attributes answered, in the client's order, with the UID and MODSEQ the server adds.
+    var attributes: [FetchAttribute]
+    /// Set when one partial range of the whole message is all the content asked for: only that range
+    /// is read (Thunderbird downloads big messages as `BODY.PEEK[]<offset.65536>` chunks).
+    var wholeMessageRange: PartialRange?
+    /// Whether this FETCH sets `\Seen` on the messages that lack it (RFC 3501 §6.4.5).
+    var setsSeen: Bool
+    /// The items the store may already hold encoded in its derived cache.
+    var derivedItems: [DerivedItem]
+    /// What must be read for everything else.
+    var otherNeed: FetchEngine.Need
+
+    /// The plan for `attributes` as the client sent them. `readOnly` is a mailbox opened with EXAMINE
+    /// (or a read-only SELECT); `condStore` whether CONDSTORE is enabled for the session.
+    init(attributes requested: [FetchAttribute], uid: Bool, condStore: Bool, changedSince: UInt64?, readOnly: Bool) {
+        var attributes = requested
+        // RFC 3501 §6.4.8: UID FETCH responses always carry UID.
+        if uid, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
+        // RFC 7162 §3.1.4.1, §3.2: MODSEQ with UID FETCH and CHANGEDSINCE once CONDSTORE is on.
+        if condStore, uid || changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
+        self.attributes = attributes
+        let contentAttributes = attributes.filter { FetchEngine.need([$0]) != .nothing }
+        if contentAttributes.count == 1, case .bodySection(let section, _, let partial?) = contentAttributes[0],
+            section == BodySection()
+        {
+            wholeMessageRange = partial
+        }
+        // RFC 3501 §6.4.5: fetching body text sets \Seen, except with .PEEK; §6.3.2: EXAMINE never does.
+        setsSeen = !readOnly && attributes.contains { $0.setsSeen }
+        derivedItems = DerivedItem.allCases.filter { item in attributes.contains { DerivedItem($0) == item } }
+        otherNeed = wholeMessageRange != nil ? .nothing : FetchEngine.need(attributes.filter { DerivedItem($0) == nil })
+    }
+
+    /// Whether some message may be read whole, so chunks are cut by size as well as by count.
+    var mayReadWhole: Bool {
+        otherNeed == .whole || derivedItems.contains { $0.need == .whole }
+    }
+
+    /// The UIDs among `messages` whose `\Seen` flag this FETCH sets: none unless `setsSeen`, and
+    /// never one that has it already.
+    func marksSeen(_ messages: [SelectedMailboxView.Message]) -> [UInt32] {
+        guard setsSeen else { return [] }
+        return messages.filter { !$0.flags.contains(.seen) }.map(\.uid)
+    }
+}

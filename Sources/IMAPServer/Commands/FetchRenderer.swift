@@ -1,0 +1,93 @@
+import MailStore
+
+/// The untagged FETCH data of one message (RFC 3501 §7.4.2), rendered from what the store returned:
+/// no store call and no I/O, so the encoding rules are testable on their own.
+enum FetchRenderer {
+    /// One message's response items.
+    struct Rendered {
+        /// The items, in the order of the plan's attributes (and FLAGS last when `\Seen` was just set).
+        var items: [FetchResponseItem] = []
+        /// About how many octets the items take, for cutting responses into batches.
+        var bytes = 64
+        /// Derived items computed here (not in the store's cache), by index into the plan's
+        /// `derivedItems`, for the store to keep.
+        var computed: [(index: Int, value: [UInt8])] = []
+    }
+
+    /// The items of `message` for `plan`. `flags` are the flags to show; `reportsFlags` says this
+    /// FETCH set `\Seen` on it, so FLAGS is sent even if not asked for (RFC 3501 §6.4.5). `cached`
+    /// holds the store's encoding of each of the plan's derived items, nil where it has none;
+    /// `loaded` is the content read for the rest, `rangeData` the plan's whole-message range.
+    static func render(
+        _ plan: FetchPlan,
+        message: SelectedMailboxView.Message,
+        record: MessageRecord,
+        flags: [Flag],
+        reportsFlags: Bool,
+        cached: [[UInt8]?],
+        loaded: LoadedMessage?,
+        rangeData: [UInt8]?
+    ) -> Rendered {
+        var loaded = loaded
+        var rendered = Rendered()
+        var sentFlags = false
+        for attribute in plan.attributes {
+            switch attribute {
+            case .uid: rendered.items.append(.uid(message.uid))
+            case .flags:
+                rendered.items.append(.flags(flags))
+                sentFlags = true
+            case .internalDate: rendered.items.append(.internalDate(record.internalDate))
+            case .rfc822Size: rendered.items.append(.rfc822Size(record.size))
+            case .modSeq: rendered.items.append(.modSeq(message.modSeq))
+            case .envelope, .body, .bodyStructure:
+                guard let item = DerivedItem(attribute), let k = plan.derivedItems.firstIndex(of: item) else {
+                    continue
+                }
+                if let known = cached[k] {
+                    rendered.items.append(.encoded(known))
+                    rendered.bytes += known.count
+                } else if var m = loaded {
+                    let encoded = item.encoded(&m)
+                    loaded = m
+                    rendered.computed.append((k, encoded))
+                    rendered.items.append(.encoded(encoded))
+                    rendered.bytes += encoded.count
+                }
+            case .rfc822:
+                if let m = loaded { rendered.items.append(.section(name: "RFC822", origin: nil, data: m.bytes)) }
+            case .rfc822Header:
+                if let m = loaded {
+                    rendered.items.append(
+                        .section(name: "RFC822.HEADER", origin: nil, data: FetchEngine.headerBytes(m.bytes))
+                    )
+                }
+            case .rfc822Text:
+                if var m = loaded {
+                    let data = FetchEngine.sectionData(BodySection(kind: .text), in: &m)
+                    rendered.items.append(.section(name: "RFC822.TEXT", origin: nil, data: data))
+                    loaded = m
+                }
+            case .bodySection(let section, _, let partial):
+                if let rangeData {
+                    rendered.items.append(
+                        .section(name: FetchEngine.sectionName(section), origin: partial?.offset, data: rangeData)
+                    )
+                    rendered.bytes += rangeData.count
+                } else if var m = loaded {
+                    let data = FetchEngine.sectionData(section, in: &m)
+                    loaded = m
+                    rendered.items.append(
+                        .section(
+                            name: FetchEngine.sectionName(section),
+                            origin: partial?.offset,
+                            data: data.map { FetchEngine.partial($0, partial) }
+                        )
+                    )
+                }
+            }
+        }
+        if reportsFlags, !sentFlags { rendered.items.append(.flags(flags)) }
+        return rendered
+    }
+}
