@@ -18,7 +18,7 @@ public func fuzzSMTPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let client = input[2...]
 
     let listeners: [SMTPListenerKind] = [.mx, .submission, .submissions]
-    let configuration = SMTPSessionConfiguration(
+    var configuration = SMTPSessionConfiguration(
         hostname: "mx.example.org",
         localDomains: ["example.org", "example.net"],
         listener: listeners[Int(flags % 3)],
@@ -30,6 +30,8 @@ public func fuzzSMTPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         maximumMessageSize: flags & 0x40 != 0 ? 200 : SMTPDefaults.messageSize,
         maximumRecipients: flags & 0x80 != 0 ? 3 : SMTPDefaults.recipients
     )
+    // With a queue (outbound relay, DSN) for half the seeds: no flag bit is free, so the seed byte says.
+    configuration.relays = input[1] & 0x01 != 0
     var session = SMTPSession(
         configuration: configuration,
         connectionID: "fuzz",
@@ -108,10 +110,12 @@ struct HandlerModel {
                     fuzzCheck(
                         messageBytes <= configuration.maximumMessageSize + 4096,
                         "\(messageBytes) octets handed on, limit \(configuration.maximumMessageSize)")
-                case .deliverMessage(let recipients):
+                case .deliverMessage(let recipients, let envelope):
                     fuzzCheck(messageOpen, "deliver without an open message")
-                    fuzzCheck(!recipients.isEmpty, "deliver to nobody")
-                    fuzzCheck(recipients.count <= configuration.maximumRecipients, "too many recipients")
+                    let total = envelope?.recipients.count ?? recipients.count
+                    fuzzCheck(total > 0, "deliver to nobody")
+                    fuzzCheck(total <= configuration.maximumRecipients, "too many recipients")
+                    fuzzCheck(envelope == nil || configuration.relays, "queued by a session that does not relay")
                     fuzzCheck(answers.isEmpty, "two questions at once")
                     messageOpen = false
                     let outcomes: [SMTPStoreOutcome] = [.delivered, .delivered, .temporaryFailure, .insufficientStorage]
