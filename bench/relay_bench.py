@@ -159,7 +159,8 @@ def loader_main(args) -> int:
             results.append(sent)
 
     t0 = time.time()
-    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(args.connections)]
+    mine = [k for k in range(args.connections) if k % args.loaders == args.loader_index]
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in mine]
     for t in threads:
         t.start()
     for t in threads:
@@ -240,7 +241,8 @@ def one_run(lab, kind: str, args, correo_bin: str | None, run_no: int) -> dict:
     load0 = procstat.load_average()
     with procstat.TreeSampler(root, 0.1) as sampler:
         t0 = time.time()
-        loader = lab.spawn("l", loader_argv, name=f"loader-{kind}")
+        loaders = [lab.spawn("l", loader_argv + ["--loaders", str(args.loaders), "--loader-index", str(i)],
+                             name=f"loader-{kind}-{i}") for i in range(args.loaders)]
         got, t_done, last_q = 0, None, 0.0
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
@@ -256,12 +258,19 @@ def one_run(lab, kind: str, args, correo_bin: str | None, run_no: int) -> dict:
                 last_q = time.monotonic()
                 queue_series.append((round(time.time() - t0, 1), dir_count(queue_dir)))
             time.sleep(0.02)
-        loader.popen.wait(timeout=max(1, deadline - time.monotonic()))
+        for loader in loaders:
+            loader.popen.wait(timeout=max(1, deadline - time.monotonic()))
     load1 = procstat.load_average()
-    try:
-        ld = json.loads(loader.output().strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        ld = {"error": loader.output()[-1000:]}
+    parts = []
+    for loader in loaders:
+        try:
+            parts.append(json.loads(loader.output().strip().splitlines()[-1]))
+        except (ValueError, IndexError):
+            parts.append({"errors": [loader.output()[-1000:]]})
+    ok = [x for x in parts if "start" in x]
+    ld = {"errors": [e for x in parts for e in x.get("errors", [])][:5], "processes": len(loaders)}
+    if ok:
+        ld.update(start=min(x["start"] for x in ok), end=max(x["end"] for x in ok), sent=sum(x["sent"] for x in ok))
     sink.stop()
     sc = json.loads(counts.read_text())
     res = {"relay": kind, "run": run_no, "messages": args.messages, "domains": args.domains,
@@ -362,6 +371,8 @@ def main() -> int:
     p.add_argument("--domains", type=int, default=100)
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--connections", type=int, default=4, help="loader connections in parallel")
+    p.add_argument("--loaders", type=int, default=1, help="loader processes (the connections are split among them)")
+    p.add_argument("--loader-index", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--timeout", type=float, default=600, help="seconds each relay gets for the whole load")
     p.add_argument("--correo-arg", action="append", default=[], help="extra argument for correo serve")
     p.add_argument("--postfix-param", action="append", default=[], help="main.cf NAME=VALUE for the Postfix relay")
