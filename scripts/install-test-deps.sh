@@ -7,14 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
-missing=()
-for package in libcrypt-dev dnsmasq-base; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((${#missing[@]} > 0)); then
-  apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null
-  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" </dev/null
-fi
+source "$here/../interop/common/apt-install.sh"
+apt_install "install-test-deps" libcrypt-dev dnsmasq-base
 bash "$here/../interop/common/install-deps.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
 echo "install-test-deps: ok"

@@ -10,42 +10,8 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(dovecot-imapd isync offlineimap fetchmail curl mutt tmux swaks libio-socket-ssl-perl libnet-ssleay-perl openssl python3)
-APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-
-missing=()
-for p in "${PKGS[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "install-deps: all present (${PKGS[*]})"
-else
-    echo "install-deps: installing ${missing[*]}"
-    policy=/usr/sbin/policy-rc.d
-    created_policy=0
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' > "$policy"
-        chmod 755 "$policy"
-        created_policy=1
-    fi
-    cleanup() { if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi; }
-    trap cleanup EXIT
-    # One update: skip it when the package lists already know our packages.
-    need_update=1
-    if apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-        need_update=0
-    fi
-    if [ "$need_update" = 1 ]; then
-        apt-get "${APT_OPTS[@]}" update -q < /dev/null
-    fi
-    if ! apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}" < /dev/null; then
-        # stale package lists (a version gone from the mirror): refresh once and retry
-        apt-get "${APT_OPTS[@]}" update -q < /dev/null
-        apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}" < /dev/null
-    fi
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+apt_install "install-deps" "${PKGS[@]}"
 
 # Whatever a maintainer script may have started, a system dovecot must not hold 143/993.
 # Only the system instance is touched (its pid file under /run/dovecot); the harness's

@@ -10,40 +10,10 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(iproute2 dnsmasq-base postfix sasl2-bin libsasl2-modules swaks libnet-ssleay-perl bind9-dnsutils openssl)
-APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-
-missing=()
-for p in "${PKGS[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$p")
-    fi
-done
-
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "lab install: all present (${PKGS[*]})"
-else
-    echo "lab install: installing ${missing[*]}"
-    policy=/usr/sbin/policy-rc.d
-    created_policy=0
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' > "$policy"
-        chmod 755 "$policy"
-        created_policy=1
-    fi
-    cleanup() { if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi; }
-    trap cleanup EXIT
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    echo "postfix postfix/mailname string lab.test" | debconf-set-selections
-    if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-        apt-get "${APT_OPTS[@]}" update -q < /dev/null
-    fi
-    if ! apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}" < /dev/null; then
-        # stale package lists, or another process left dpkg half-way: refresh, finish, retry once
-        apt-get "${APT_OPTS[@]}" update -q < /dev/null
-        dpkg --configure -a < /dev/null || true
-        apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}" < /dev/null
-    fi
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../common/apt-install.sh"
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "postfix postfix/mailname string lab.test" | debconf-set-selections
+apt_install "lab install" "${PKGS[@]}"
 
 # The packages' own services are not wanted. Only the system instances are touched: the system
 # Postfix by its default config (queue /var/spool/postfix), a system dnsmasq by its pid file.
