@@ -187,3 +187,13 @@ struct CorreoServerProcess {
     @discardableResult
     func stop() async -> Int32 { await process.stop() }
 }
+
+/// Runs `arguments` (looked up on PATH) to its end, for at most `seconds`; its standard output.
+func outputOf(_ arguments: [String], seconds: Double = 30) async throws -> String {
+    let child = try ChildProcess(arguments)
+    guard try await child.waitForExit(seconds: seconds) != nil else {
+        await child.stop()
+        throw EndToEndFailure("timed out: \(arguments)")
+    }
+    return child.output.text
+}

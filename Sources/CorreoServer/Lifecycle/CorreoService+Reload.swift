@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import NIOSSL
+import ServerSupport
+
+extension CorreoService {
+    /// What SIGHUP does: reads the certificate and key again and the users file, without closing a
+    /// listener or a session. Whatever cannot be read is reported and the old value kept, so a bad
+    /// renewal never takes TLS down. Open sessions (an IDLE, a DATA transfer) go on with what they
+    /// started with; new connections get the new certificate.
+    public func reload() {
+        logger.notice("SIGHUP received: reloading", metadata: [LogKey.event: "reload"])
+        SystemdNotify.reloading()
+        reloadCertificate()
+        reloadUsers()
+        SystemdNotify.send("READY=1")
+    }
+
+    private func reloadCertificate() {
+        do {
+            let context = try Self.tlsContext(configuration: configuration, logger: logger)
+            tls.replace(context)
+            var metadata: Logger.Metadata = [LogKey.event: "reload.tls"]
+            if let path = configuration.certificatePath { metadata[LogKey.file] = "\(path)" }
+            if let leaf = Self.leaf(of: configuration) {
+                metadata[LogKey.certificateSerial] = "\(leaf.serial)"
+                metadata[LogKey.certificateNotAfter] = "\(leaf.notAfter)"
+            }
+            logger.notice("reloaded TLS certificate; new connections get it", metadata: metadata)
+        } catch {
+            logger.error(
+                "TLS certificate not reloaded, the old one stays in use",
+                metadata: [LogKey.event: "reload.tls", LogKey.error: "\(error)"]
+            )
+        }
+    }
+
+    private func reloadUsers() {
+        do {
+            let count = try store.users.list().count
+            logger.notice(
+                "reloaded users",
+                metadata: [LogKey.event: "reload.users", LogKey.file: "\(store.users.file.path)", LogKey.count: "\(count)"]
+            )
+        } catch {
+            logger.error(
+                "users file not reloaded, the old list stays in use",
+                metadata: [LogKey.event: "reload.users", LogKey.file: "\(store.users.file.path)", LogKey.error: "\(error)"]
+            )
+        }
+    }
+
+    /// The serial (hex) and expiry of the configured leaf certificate, for the reload's log line.
+    private static func leaf(of configuration: CorreoConfiguration) -> (serial: String, notAfter: String)? {
+        let generated = configuration.storage.appendingPathComponent("tls/cert.pem").path
+        guard let path = configuration.certificatePath ?? Optional(generated),
+            let leaf = try? NIOSSLCertificate.fromPEMFile(path).first
+        else { return nil }
+        let serial = leaf.serialNumber.map { String(format: "%02X", $0) }.joined()
+        let notAfter = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
+        return (serial, ISO8601DateFormatter().string(from: notAfter))
+    }
+}
