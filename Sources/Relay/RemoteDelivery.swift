@@ -141,7 +141,7 @@ struct RemoteDelivery: Sendable {
             } catch {
                 lastError = "4.4.1 \(host) [\(address)]:\(port): \(error)"
                 logger.info(
-                    "relay attempt failed", metadata: ["queue.id": "\(envelope.id)", "relay.host": "\(host)",
+                    "relay attempt failed", metadata: ["queue_id": "\(envelope.id)", "relay.host": "\(host)",
                         "relay.address": "\(address)", "error": "\(error)"])
                 // A greeting or EHLO refused for good ends the attempt at this host, not the delivery.
                 return nil

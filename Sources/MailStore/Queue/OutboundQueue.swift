@@ -76,7 +76,7 @@ public final class OutboundQueue: Sendable {
             do {
                 return try envelope(id)
             } catch {
-                logger.error("unreadable queue envelope", metadata: ["queue.id": "\(id)", "error": "\(error)"])
+                logger.error("unreadable queue envelope", metadata: ["queue_id": "\(id)", "error": "\(error)"])
                 return nil
             }
         }
@@ -148,7 +148,7 @@ public final class OutboundQueue: Sendable {
         for id in messages where !POSIX.fileExists(envelopesPath + "/" + id) {
             if let status = POSIX.status(messagePath(id)), TimeInterval(status.st_mtim.tv_sec) < cutoff {
                 _ = Glibc.unlink(messagePath(id))
-                logger.warning("removed a queued message file without envelope", metadata: ["queue.id": "\(id)"])
+                logger.warning("removed a queued message file without envelope", metadata: ["queue_id": "\(id)"])
             }
         }
     }

@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import MailCore
+import SMTPCore
+import ServerSupport
+
+/// The operator's log lines of an SMTP session, one per accepted message and one per refusal, in the
+/// shared vocabulary of `LogKey`. Built from the session's values; never a password, an AUTH
+/// exchange or a body (only the Message-ID field is read out of the message).
+enum SMTPLogLines {
+    /// `smtp.accepted`: everything about the transaction the client was just told `250 … queued as`.
+    static func accepted(_ session: SMTPSession, tls: String, messageID: String?) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            LogKey.event: "smtp.accepted",
+            LogKey.queueID: "\(session.messageID)",
+            LogKey.remoteAddress: "\(session.clientAddress)",
+            LogKey.remoteName: "\(session.greeting?.name ?? "unknown")",
+            LogKey.tls: "\(tls)",
+            LogKey.sender: "\(session.sender?.description ?? "<>")",
+            LogKey.recipients: .array(recipients(of: session).map { .string($0) }),
+            LogKey.size: "\(session.messageSize)",
+        ]
+        if let user = session.authenticatedUser { metadata[LogKey.user] = "\(user)" }
+        if let messageID { metadata[LogKey.messageID] = "\(messageID)" }
+        return metadata
+    }
+
+    /// `smtp.refused`: a 4xx or 5xx reply, with the command it answers (its verb and address only).
+    static func refused(_ reply: SMTPReply, session: SMTPSession, tls: String) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            LogKey.event: "smtp.refused",
+            LogKey.reply: "\(reply.description)",
+            LogKey.reason: "\(reason(for: reply, command: session.currentCommand))",
+            LogKey.remoteAddress: "\(session.clientAddress)",
+            LogKey.tls: "\(tls)",
+        ]
+        if let name = session.greeting?.name { metadata[LogKey.remoteName] = "\(name)" }
+        if let user = session.authenticatedUser { metadata[LogKey.user] = "\(user)" }
+        switch session.currentCommand {
+        case .some(.mailFrom(let path, _)): metadata[LogKey.sender] = "\(path)"
+        case .some(.rcptTo(let path, _)):
+            metadata[LogKey.recipient] = "\(path)"
+            if let sender = session.sender { metadata[LogKey.sender] = "\(sender)" }
+        case .some(let command): metadata["command"] = "\(command.verb)"
+        case nil: break
+        }
+        return metadata
+    }
+
+    /// The envelope recipients in the order given, local and remote.
+    static func recipients(of session: SMTPSession) -> [String] {
+        session.isQueued ? session.envelopeRecipients.map(\.address) : session.recipients
+    }
+
+    /// A short phrase for the refusal, from its enhanced status code (RFC 3463's subjects) and the
+    /// command it answers: what an operator greps for.
+    static func reason(for reply: SMTPReply, command: SMTPCommand?) -> String {
+        guard let code = reply.enhancedCode else { return "refused" }
+        switch (code.subject, code.detail) {
+        case (1, 1): return "unknown recipient"
+        case (1, _): return "bad address"
+        case (2, 2), (3, 1): return "storage full"
+        case (3, 4): return "message too big"
+        case (3, 2): return "shutting down"
+        case (3, _): return "temporary failure"
+        case (4, 2): return "timeout"
+        case (4, 6): return "routing loop"
+        case (5, 3): return "too many recipients"
+        case (5, _): return "protocol error"
+        case (6, 7): return "address needs SMTPUTF8"
+        case (7, 1):
+            if case .some(.rcptTo) = command { return "relay denied" }
+            return "sender not authorized"
+        case (7, 8): return "bad credentials"
+        case (7, 11): return "encryption required"
+        case (7, 0):
+            if reply.code == 530 { return "authentication required" }
+            if case .some(.auth) = command { return "too many failed logins" }
+            return reply.code == 421 ? "too many errors" : "policy"
+        default: return "refused"
+        }
+    }
+}
+
+/// Reads the Message-ID field out of a message as it streams past: collects the header section (up to
+/// a bound) and parses it once the blank line has gone by. The body is never kept.
+struct MessageIDScanner {
+    /// Header octets kept at most: a Message-ID beyond this is not looked for.
+    static let headerLimit = 64 * 1024
+    private var header: [UInt8] = []
+    private var done = false
+    /// The field's value once the header section ended.
+    private(set) var messageID: String?
+
+    mutating func consume(_ bytes: some Collection<UInt8>) {
+        guard !done else { return }
+        let searchFrom = max(0, header.count - 3)
+        header.append(contentsOf: bytes.prefix(Self.headerLimit - header.count))
+        if let end = Self.blankLine(in: header, from: searchFrom) {
+            finish(header[..<end])
+        } else if header.count >= Self.headerLimit {
+            finish(header[...])
+        }
+    }
+
+    /// A message with no body: the header is all there is.
+    mutating func messageEnded() {
+        if !done { finish(header[...]) }
+    }
+
+    private mutating func finish(_ bytes: ArraySlice<UInt8>) {
+        done = true
+        let value = MessageHeader.parse(Array(bytes)).header["Message-ID"]?.trimmingCharacters(in: .whitespaces)
+        messageID = value.map { String($0.prefix(256)) }
+        header = []
+    }
+
+    /// The index just past the first empty line (LF LF or LF CR LF) at or after `start`.
+    private static func blankLine(in bytes: [UInt8], from start: Int) -> Int? {
+        var index = start
+        while index < bytes.count {
+            if bytes[index] == 0x0A {
+                if index + 1 < bytes.count, bytes[index + 1] == 0x0A { return index + 2 }
+                if index + 2 < bytes.count, bytes[index + 1] == 0x0D, bytes[index + 2] == 0x0A { return index + 3 }
+            }
+            index += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,69 @@
+import SMTPCore
+import Testing
+
+@testable import SMTPServer
+
+/// The pieces of the operator's SMTP log lines that are pure: the Message-ID read out of a message as
+/// it streams, and the refusal's reason phrase.
+@Suite struct LogLineTests {
+    @Test func messageIDIsFoundAcrossChunksAndFoldedLines() {
+        var scanner = MessageIDScanner()
+        let message = "Received: from x\r\n\tby y; Thu, 3 Dec 2026 10:00:00 +0000\r\nSubject: hi\r\nMessage-I"
+            + "D:\r\n <abc@example.org>\r\n\r\nbody Message-ID: <not-this@example.org>\r\n"
+        for chunk in message.utf8.chunked(7) { scanner.consume(chunk) }
+        scanner.messageEnded()
+        #expect(scanner.messageID == "<abc@example.org>")
+    }
+
+    @Test func noMessageIDInTheBodyIsTaken() {
+        var scanner = MessageIDScanner()
+        scanner.consume(Array("Subject: x\n\nMessage-ID: <body@example.org>\n".utf8))
+        scanner.messageEnded()
+        #expect(scanner.messageID == nil)
+    }
+
+    @Test func aMessageWithoutBodyStillHasItsHeaderRead() {
+        var scanner = MessageIDScanner()
+        scanner.consume(Array("Message-ID: <only@example.org>\r\n".utf8))
+        scanner.messageEnded()
+        #expect(scanner.messageID == "<only@example.org>")
+    }
+
+    static let refusals: [(code: Int, enhanced: (Int, Int, Int), verb: String, reason: String)] = [
+        (550, (5, 1, 1), "RCPT", "unknown recipient"),
+        (554, (5, 7, 1), "RCPT", "relay denied"),
+        (553, (5, 7, 1), "MAIL", "sender not authorized"),
+        (535, (5, 7, 8), "AUTH", "bad credentials"),
+        (552, (5, 3, 4), "DATA", "message too big"),
+        (530, (5, 7, 0), "MAIL", "authentication required"),
+        (554, (5, 4, 6), "DATA", "routing loop"),
+        (500, (5, 5, 2), "DATA", "protocol error"),
+    ]
+
+    @Test(arguments: 0..<refusals.count)
+    func refusalsAreNamed(index: Int) throws {
+        let (code, enhanced, verb, reason) = Self.refusals[index]
+        let command: SMTPCommand =
+            switch verb {
+            case "RCPT": .rcptTo(.postmaster, SMTPRecipientParameters())
+            case "MAIL": .mailFrom(.null, SMTPMailParameters())
+            case "AUTH": .auth(mechanism: "PLAIN", initialResponse: nil)
+            default: .data
+            }
+        let reply = SMTPReply(code: code, EnhancedStatusCode(enhanced.0, enhanced.1, enhanced.2), "x")
+        #expect(SMTPLogLines.reason(for: reply, command: command) == reason)
+    }
+}
+
+extension Collection {
+    fileprivate func chunked(_ size: Int) -> [[Element]] {
+        var chunks: [[Element]] = []
+        var index = startIndex
+        while index != endIndex {
+            let end = self.index(index, offsetBy: size, limitedBy: endIndex) ?? endIndex
+            chunks.append(Array(self[index..<end]))
+            index = end
+        }
+        return chunks
+    }
+}
