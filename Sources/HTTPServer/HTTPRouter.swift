@@ -1,0 +1,78 @@
+import NIOCore
+import NIOHTTP1
+
+/// A request as a route sees it: method, path and query, no body (the listener serves small read-only
+/// documents: metrics, health, later MTA-STS policies and a developer's web pages).
+public struct HTTPRequest: Sendable {
+    /// GET, HEAD…
+    public var method: HTTPMethod
+    /// The path, without the query: `/metrics`.
+    public var path: String
+    /// What followed `?`, if anything.
+    public var query: String?
+    /// The request's header fields.
+    public var headers: HTTPHeaders
+
+    /// A request for `target` (`/path?query`).
+    public init(method: HTTPMethod, target: String, headers: HTTPHeaders = [:]) {
+        self.method = method
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        self.path = String(parts.first ?? "/")
+        self.query = parts.count > 1 ? String(parts[1]) : nil
+        self.headers = headers
+    }
+}
+
+/// What a route answers.
+public struct HTTPResponse: Sendable {
+    /// 200, 404, 503…
+    public var status: HTTPResponseStatus
+    /// Content-Type and any other fields; Content-Length is added by the listener.
+    public var headers: HTTPHeaders
+    /// The body.
+    public var body: [UInt8]
+
+    /// A response with `body` as `contentType`.
+    public init(status: HTTPResponseStatus = .ok, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+        self.status = status
+        self.headers = ["Content-Type": contentType]
+        self.body = body
+    }
+
+    /// A plain-text response.
+    public static func text(_ text: String, status: HTTPResponseStatus = .ok) -> HTTPResponse {
+        HTTPResponse(status: status, body: Array(text.utf8))
+    }
+}
+
+/// Routes by exact path to handlers: the listener's whole application. Routes are added before the
+/// listener starts and never after, so lookups need no lock.
+public struct HTTPRouter: Sendable {
+    /// Answers one request; runs off the event loop, so it may read files or ask other actors.
+    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    private var routes: [String: Handler] = [:]
+
+    /// A router with no route (every path is 404).
+    public init() {}
+
+    /// Serves `path` with `handler` for GET and HEAD.
+    public mutating func get(_ path: String, _ handler: @escaping Handler) {
+        routes[path] = handler
+    }
+
+    /// The paths served, sorted.
+    public var paths: [String] { routes.keys.sorted() }
+
+    /// The answer to `request`: the route's, or 404 for an unknown path, 405 for a method other than
+    /// GET or HEAD (HEAD gets GET's head, its body dropped by the listener).
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        guard let handler = routes[request.path] else { return .text("not found\n", status: .notFound) }
+        guard request.method == .GET || request.method == .HEAD else {
+            var response = HTTPResponse.text("only GET and HEAD\n", status: .methodNotAllowed)
+            response.headers.add(name: "Allow", value: "GET, HEAD")
+            return response
+        }
+        return await handler(request)
+    }
+}

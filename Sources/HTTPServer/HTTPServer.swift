@@ -1,0 +1,117 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServerSupport
+
+/// A small HTTP/1.1 listener for operators' tools: Prometheus scrapes, health checks, and later the
+/// MTA-STS policy and a developer's web UI. It serves the `HTTPRouter` it is given, one request after
+/// another per connection (keep-alive), with a cap on connections from `ServerSupport`.
+///
+/// ```swift
+/// var router = HTTPRouter()
+/// router.get("/healthz") { _ in .text("ok\n") }
+/// let server = HTTPServer(router: router, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+/// let port = try await server.start(host: "127.0.0.1", port: 9025)
+/// …
+/// await server.shutdown()
+/// ```
+public final class HTTPServer: Sendable {
+    private let router: HTTPRouter
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let listeners = Listeners()
+    private let registry: ConnectionRegistry
+
+    /// A server for `router`; at most `maximumConnections` at once (scrapers and probes are few).
+    public init(router: HTTPRouter, maximumConnections: Int = 32, group: any EventLoopGroup, logger: Logger) {
+        self.router = router
+        self.group = group
+        self.logger = logger
+        self.registry = ConnectionRegistry(maximumTotal: maximumConnections, maximumPerAddress: maximumConnections)
+    }
+
+    /// Opens the listener; returns the port bound (for port 0).
+    public func start(host: String, port: Int) async throws -> Int {
+        let opened = try await listeners.open([port]) { port in
+            try await ServerBootstrap.listening(group: self.group)
+                .childChannelInitializer { [self] channel in
+                    channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
+                }
+                .bind(host: host, port: port)
+                .get()
+        }
+        let bound = opened.first?.channel.localAddress?.port ?? port
+        logger.info("HTTP listening", metadata: ["port": "\(bound)", "paths": "\(router.paths.joined(separator: " "))"])
+        return bound
+    }
+
+    /// Closes the listener and every connection.
+    public func shutdown() async {
+        await listeners.closeAll()
+        for channel in registry.stopAccepting() { try? await channel.close() }
+    }
+
+    private func initialize(_ channel: any Channel) throws {
+        let sync = channel.pipeline.syncOperations
+        guard registry.admit(channel, address: channel.remoteAddress?.ipAddress ?? "unknown") != nil else {
+            let answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            return try sync.addHandler(RefusingHandler(answer: answer))
+        }
+        try sync.configureHTTPServerPipeline()
+        try sync.addHandler(HTTPRequestHandler(router: router))
+    }
+}
+
+/// Collects one request's head (a body is read and dropped), asks the router off the event loop, and
+/// writes the answer; requests on one connection are answered in order (the pipelining handler holds
+/// the next one back meanwhile).
+final class HTTPRequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let router: HTTPRouter
+    private var head: HTTPRequestHead?
+
+    init(router: HTTPRouter) {
+        self.router = router
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): self.head = head
+        case .body: break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            respond(to: head, context: context)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let router = self.router
+        let request = HTTPRequest(method: head.method, target: head.uri, headers: head.headers)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.makeFutureWithTask { await router.respond(to: request) }.whenSuccess { response in
+            let (handler, context) = bound.value
+            handler.write(response, for: head, context: context)
+        }
+    }
+
+    private func write(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = response.headers
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        let keepAlive = request.isKeepAlive
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if request.method != .HEAD, !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

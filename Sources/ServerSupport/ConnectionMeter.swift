@@ -1,0 +1,85 @@
+import CoreMetrics
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// Watches one connection for the operator: the octets it reads and writes (the logout line's
+/// `bytes_in`/`bytes_out`), and, as metrics, the session itself and the outcome of its TLS handshake.
+///
+/// It sits just in front of the protocol handler, behind any TLS handler (even one STARTTLS adds
+/// later), so it counts the protocol's own bytes, not TLS records, and sees the TLS handler's
+/// handshake event and errors pass. Used on the channel's event loop only.
+///
+/// Metrics (through swift-metrics; nothing is recorded until the process bootstraps a backend):
+/// `correo_sessions_total{protocol}`, `correo_sessions_open{protocol}`,
+/// `correo_tls_handshakes_total{protocol,result="ok|failed"}`.
+public final class ConnectionMeter: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    /// Octets read so far.
+    public private(set) var bytesIn = 0
+    /// Octets handed to the socket (or TLS) so far.
+    public private(set) var bytesOut = 0
+    private let protocolName: String
+    private var open = false
+    private var handshakeCounted = false
+
+    /// A meter for a session of `protocolName` (smtp, submission, smtps, imap, imaps).
+    public init(protocol protocolName: String) {
+        self.protocolName = protocolName
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        open = true
+        Counter(label: "correo_sessions_total", dimensions: [("protocol", protocolName)]).increment()
+        Meter(label: "correo_sessions_open", dimensions: [("protocol", protocolName)]).increment()
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        closed()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        closed()
+        context.fireChannelInactive()
+    }
+
+    private func closed() {
+        guard open else { return }
+        open = false
+        Meter(label: "correo_sessions_open", dimensions: [("protocol", protocolName)]).decrement()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        bytesIn += unwrapInboundIn(data).readableBytes
+        context.fireChannelRead(data)
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        bytesOut += unwrapOutboundIn(data).readableBytes
+        context.write(data, promise: promise)
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls { handshake(ok: true) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOSSLError || error is BoringSSLError { handshake(ok: false) }
+        context.fireErrorCaught(error)
+    }
+
+    /// Counts the first outcome only: errors after a completed handshake (an unclean shutdown) are not
+    /// handshake failures.
+    private func handshake(ok: Bool) {
+        guard !handshakeCounted else { return }
+        handshakeCounted = true
+        Counter(
+            label: "correo_tls_handshakes_total", dimensions: [("protocol", protocolName), ("result", ok ? "ok" : "failed")]
+        ).increment()
+    }
+}

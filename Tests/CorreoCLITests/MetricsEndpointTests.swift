@@ -1,0 +1,82 @@
+import Foundation
+import MailTestSupport
+import Testing
+
+/// Issue 15: `--http-port` serves `/healthz` and a Prometheus `/metrics` on loopback that `promtool
+/// check metrics` accepts after real traffic (a delivery, a refusal, a failed login, a TLS handshake).
+@Suite struct MetricsEndpointTests {
+    @Test(.timeLimit(.minutes(3)))
+    func aLiveScrapeAfterTrafficPassesPromtool() async throws {
+        let storage = try TemporaryDirectory(prefix: "correo-metrics")
+        defer { storage.remove() }
+        let added = try CorreoBinary.run(
+            ["user", "add", "bob@localhost", "-s", storage.path, "--password-stdin"], input: "bob's pass\n")
+        try #require(added.status == 0, "\(added.standardError)")
+        let server = try await CorreoServerProcess.start(ports: 4) { ports in
+            [
+                "serve", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", "0",
+                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]),
+                "--http-port", String(ports[3]), "--bind", "127.0.0.1", "--allow-plaintext-auth",
+            ]
+        }
+        let http = "http://127.0.0.1:\(server.ports[3])"
+        do {
+            // Traffic: one delivery, one unknown recipient, a failed IMAP login, one TLS handshake.
+            _ = try await outputOf([
+                "swaks", "--server", "127.0.0.1:\(server.ports[0])", "--to", "bob@localhost", "--from", "a@example.org",
+                "--header", "Message-ID: <metrics-1@example.org>",
+            ])
+            _ = try await outputOf([
+                "swaks", "--server", "127.0.0.1:\(server.ports[0])", "--to", "nobody@localhost", "--from", "a@example.org",
+            ])
+            _ = try await outputOf([
+                "python3", "-c",
+                "import imaplib,sys\nm=imaplib.IMAP4('127.0.0.1',\(server.ports[1]))\n"
+                    + "try:\n  m.login('bob@localhost','wrong')\nexcept imaplib.IMAP4.error:\n  pass\n"
+                    + "m.login('bob@localhost',\"bob's pass\")\nm.select('INBOX')\nm.logout()",
+            ])
+            _ = try await outputOf(["/bin/sh", "-c", "openssl s_client -connect 127.0.0.1:\(server.ports[2]) </dev/null"])
+
+            let health = try await outputOf(["curl", "-s", "-i", "\(http)/healthz"])
+            #expect(health.hasPrefix("HTTP/1.1 200"), "\(health)")
+            #expect(health.hasSuffix("ok\n"))
+            let missing = try await outputOf(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(http)/nope"])
+            #expect(missing == "404")
+
+            let metrics = try await outputOf(["curl", "-s", "\(http)/metrics"])
+            let file = storage.url.appendingPathComponent("scrape.txt")
+            try Data(metrics.utf8).write(to: file)
+            let check = try await outputOf(["/bin/sh", "-c", "promtool check metrics < '\(file.path)' 2>&1; echo status=$?"])
+            #expect(check.hasSuffix("status=0\n"), "promtool: \(check)\n\(metrics)")
+
+            let samples = Self.samples(metrics)
+            #expect(samples["correo_smtp_messages_accepted_total"] == 1, "\(metrics)")
+            #expect(samples["correo_smtp_refusals_total{reason=\"unknown recipient\"}"] == 1, "\(metrics)")
+            #expect(samples["correo_auth_failures_total{protocol=\"imap\"}"] == 1, "\(metrics)")
+            // The start-up probe's connections count too.
+            #expect((samples["correo_sessions_total{protocol=\"smtp\"}"] ?? 0) >= 2, "\(metrics)")
+            #expect((samples["correo_tls_handshakes_total{protocol=\"imaps\",result=\"ok\"}"] ?? 0) >= 1, "\(metrics)")
+            #expect(samples["correo_queue_messages"] == 0, "\(metrics)")
+            let selects = samples.keys.filter {
+                $0.hasPrefix("correo_imap_command_duration_seconds_count") && $0.contains("command=\"SELECT\"")
+            }
+            #expect(selects.map { samples[$0] } == [1], "\(metrics)")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        #expect(await server.stop() == 0, "\(server.log)")
+    }
+
+    /// `name{labels} value` lines, by everything before the value.
+    static func samples(_ text: String) -> [String: Double] {
+        var samples: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                continue
+            }
+            samples[String(line[..<space])] = value
+        }
+        return samples
+    }
+}
