@@ -1,6 +1,7 @@
 import ArgumentParser
 import CorreoServer
 import Foundation
+import MailCore
 
 /// `correo cert`: a self-signed certificate in one command instead of the original's six openssl ones.
 struct Cert: ParsableCommand {
@@ -24,9 +25,17 @@ struct Cert: ParsableCommand {
 
     func run() throws {
         do {
-            let certificate = try SelfSignedCertificate.generate(hosts: hosts)
+            // A U-label host goes into the certificate as its A-label (RFC 5280 §7.2, RFC 6125 §6.4.2).
+            let names = try hosts.map { host in
+                guard IDNA.isInternationalized(host) else { return host }
+                guard let ascii = IDNA.toASCII(host) else {
+                    throw ValidationError("--host \(host) is not a domain name")
+                }
+                return ascii
+            }
+            let certificate = try SelfSignedCertificate.generate(hosts: names)
             let paths = try certificate.write(to: URL(fileURLWithPath: output, isDirectory: true))
-            print("wrote \(paths.certificate.path) and \(paths.privateKey.path) for \(hosts.joined(separator: ", "))")
+            print("wrote \(paths.certificate.path) and \(paths.privateKey.path) for \(names.joined(separator: ", "))")
         } catch let error as CertificateError {
             throw ValidationError(error.description)
         }
