@@ -56,7 +56,13 @@ public final class MailStore: Sendable {
     }
 
     static func normalizedUser(_ address: String) throws -> String {
-        let user = address.lowercased()
+        var user = address.lowercased()
+        // The domain as its A-label, as SMTP looks users up (`bob@bücher.example` → `bob@xn--bcher-kva.example`).
+        if let (localPart, domainPart) = EmailAddress.split(user), IDNA.isInternationalized(domainPart),
+            let ascii = IDNA.toASCII(domainPart)
+        {
+            user = localPart + "@" + ascii
+        }
         let bytes = Array(user.utf8)
         guard !bytes.isEmpty, bytes.count <= MailStoreDefaults.maximumAddressBytes,
             !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }),

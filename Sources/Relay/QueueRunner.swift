@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import MailStore
@@ -98,7 +99,7 @@ public actor QueueRunner {
         do {
             message = try store.queue.message(envelope.id)
         } catch {
-            logger.error("queued message unreadable", metadata: ["queue.id": "\(envelope.id)", "error": "\(error)"])
+            logger.error("queued message unreadable", metadata: ["queue_id": "\(envelope.id)", "error": "\(error)"])
             return
         }
         var outcomes: [RecipientOutcome] = []
@@ -205,14 +206,14 @@ public actor QueueRunner {
                 }
             }
         } catch {
-            logger.error("cannot record a delivery attempt", metadata: ["queue.id": "\(original.id)", "error": "\(error)"])
+            logger.error("cannot record a delivery attempt", metadata: ["queue_id": "\(original.id)", "error": "\(error)"])
             return
         }
         guard let updated else { return }  // deleted meanwhile (`correo queue delete`)
         if !updated.isFinished {
             logger.info(
                 "deferred",
-                metadata: ["queue.id": "\(updated.id)", "attempts": "\(updated.attempts)",
+                metadata: ["queue_id": "\(updated.id)", "attempts": "\(updated.attempts)",
                     "next": "\(ISO8601DateFormatter().string(from: updated.nextAttempt))"])
         }
         if !notices.isEmpty { await notify(updated, entries: notices, message: message, now: now) }
@@ -250,9 +251,9 @@ public actor QueueRunner {
             }
             logger.info(
                 "notification sent",
-                metadata: ["queue.id": "\(envelope.id)", "to": "\(envelope.sender)", "subject": "\(report.subject)"])
+                metadata: ["queue_id": "\(envelope.id)", "to": "\(envelope.sender)", "subject": "\(report.subject)"])
         } catch {
-            logger.error("cannot send a notification", metadata: ["queue.id": "\(envelope.id)", "error": "\(error)"])
+            logger.error("cannot send a notification", metadata: ["queue_id": "\(envelope.id)", "error": "\(error)"])
         }
     }
 
@@ -263,12 +264,14 @@ public actor QueueRunner {
         case .deferred: status = "deferred"
         case .failed: status = "bounced"
         }
+        // The keys are ServerSupport's LogKey vocabulary (the relay sits below it, so spelled out here).
         logger.info(
             "delivery attempt",
             metadata: [
-                "queue.id": "\(envelope.id)", "from": "\(envelope.sender)", "to": "\(outcome.address)",
-                "relay": "\(outcome.remoteMTA ?? "none")", "tls": "\(outcome.tls)", "status": "\(status)",
-                "reply": "\(outcome.reply)",
+                "event": "delivery", "queue_id": "\(envelope.id)", "from": "\(envelope.sender)",
+                "to": "\(outcome.address)", "relay": "\(outcome.remoteMTA ?? "none")", "tls": "\(outcome.tls)",
+                "result": "\(status)", "reply": "\(outcome.reply)",
             ])
+        Counter(label: "correo_deliveries_total", dimensions: [("result", status)]).increment()
     }
 }

@@ -12,4 +12,13 @@ public enum SMTPListenerKind: String, Hashable, Sendable, CaseIterable {
     public var requiresAuthentication: Bool { self != .mx }
     /// Whether the connection starts with a TLS handshake.
     public var usesImplicitTLS: Bool { self == .submissions }
+
+    /// The service's usual name, as logs, metrics and the start-up line give it: smtp, submission, smtps.
+    public var protocolName: String {
+        switch self {
+        case .mx: "smtp"
+        case .submission: "submission"
+        case .submissions: "smtps"
+        }
+    }
 }

@@ -21,7 +21,8 @@ public final class SMTPServer: Sendable {
     public let configuration: SMTPServerConfiguration
     private let target: any SMTPDeliveryTarget
     private let authenticator: any SMTPAuthenticator
-    private let tlsContext: NIOSSLContext?
+    /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections.
+    private let tls: Reloadable<NIOSSLContext>?
     private let group: any EventLoopGroup
     private let logger: Logger
     private let registry: ConnectionRegistry
@@ -33,7 +34,7 @@ public final class SMTPServer: Sendable {
     ///   - delivery: recipient lookup and durable message storage.
     ///   - authenticator: checks AUTH credentials.
     ///   - tlsContext: a server TLS context; without one STARTTLS is not offered and SMTPS cannot start.
-    public init(
+    public convenience init(
         configuration: SMTPServerConfiguration,
         delivery: any SMTPDeliveryTarget,
         authenticator: any SMTPAuthenticator,
@@ -41,10 +42,25 @@ public final class SMTPServer: Sendable {
         group: any EventLoopGroup,
         logger: Logger
     ) {
+        self.init(
+            configuration: configuration, delivery: delivery, authenticator: authenticator,
+            tls: tlsContext.map { Reloadable($0) }, group: group, logger: logger)
+    }
+
+    /// As above, with a TLS context that can be replaced while the server runs: each new connection
+    /// (and each STARTTLS on it) uses the context current when it was accepted.
+    public init(
+        configuration: SMTPServerConfiguration,
+        delivery: any SMTPDeliveryTarget,
+        authenticator: any SMTPAuthenticator,
+        tls: Reloadable<NIOSSLContext>?,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.target = delivery
         self.authenticator = authenticator
-        self.tlsContext = tlsContext
+        self.tls = tls
         self.group = group
         self.logger = logger
         self.registry = ConnectionRegistry(
@@ -56,7 +72,7 @@ public final class SMTPServer: Sendable {
     /// Opens the listeners; returns them with the ports actually bound (for port 0).
     /// When one listener cannot be opened, none stays open and the error is thrown.
     public func start(listeners: [SMTPListener]) async throws -> [SMTPListener] {
-        if listeners.contains(where: { $0.kind.usesImplicitTLS }), tlsContext == nil {
+        if listeners.contains(where: { $0.kind.usesImplicitTLS }), tls == nil {
             throw SMTPServerError.implicitTLSWithoutCertificate
         }
         let opened = try await self.listeners.open(listeners, bind: bind)
@@ -99,6 +115,7 @@ public final class SMTPServer: Sendable {
     /// Sets up one accepted connection, on its event loop.
     private func initialize(_ channel: any Channel, kind: SMTPListenerKind) throws {
         let operations = channel.pipeline.syncOperations
+        let tlsContext = tls?.current
         if kind.usesImplicitTLS, let tlsContext { try operations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
         let address = Self.clientAddress(channel.remoteAddress?.ipAddress)
         guard let number = registry.admit(channel, address: address) else {
@@ -122,6 +139,9 @@ public final class SMTPServer: Sendable {
             authenticationFailureDelay: configuration.authenticationFailureDelay,
             authThrottle: configuration.authThrottle
         )
+        try operations.addHandler(ConnectionMeter(protocol: kind.protocolName))
+        var connectionLogger = logger
+        connectionLogger[metadataKey: LogKey.protocol] = "\(kind.protocolName)"
         try operations.addHandler(
             SMTPServerHandler(
                 session: session,
@@ -129,7 +149,7 @@ public final class SMTPServer: Sendable {
                 authenticator: authenticator,
                 tlsContext: tlsContext,
                 settings: settings,
-                logger: logger
+                logger: connectionLogger
             )
         )
     }

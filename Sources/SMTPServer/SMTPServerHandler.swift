@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOSSL
@@ -37,6 +38,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private var unwrittenBytes = 0
     private var needsFlush = false
     private var authenticationFailures = 0
+    /// The Message-ID of the message being received, for its `smtp.accepted` line.
+    private var messageIDScanner = MessageIDScanner()
+    /// The `smtp.accepted` line, written once the store said the message is safe.
+    private var acceptedLine: Logger.Metadata?
 
     init(
         session: SMTPSession,
@@ -52,7 +57,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         self.tlsContext = tlsContext
         self.settings = settings
         self.logger = logger
-        self.logger[metadataKey: "smtp.connection"] = "\(session.connectionID)"
+        self.logger[metadataKey: LogKey.session] = "\(session.connectionID)"
+        self.logger[metadataKey: LogKey.remoteAddress] = "\(session.clientAddress)"
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -74,7 +80,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private func connected(context: ChannelHandlerContext) {
         guard !hasGreeted else { return }
         hasGreeted = true
-        logger.info("connected", metadata: ["smtp.client": "\(session.clientAddress)"])
+        logger.info("connected", metadata: [LogKey.event: "smtp.connect"])
         restartIdleTimer()
         handle(.connected)
         flushIfNeeded()
@@ -84,7 +90,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         idleTimer?.cancel()
         message?.abort()
         message = nil
-        logger.info("disconnected")
+        logger.info("disconnected", metadata: [LogKey.event: "smtp.disconnect"])
         context.fireChannelInactive()
     }
 
@@ -157,6 +163,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         switch action {
         case .reply(let reply):
             logger.debug("reply \(reply.code)")
+            if reply.code >= 400 {
+                let tls = context.pipeline.syncOperations.tlsVersionName
+                let line = SMTPLogLines.refused(reply, session: session, tls: tls)
+                logger.notice("refused", metadata: line)
+                Counter(label: "correo_smtp_refusals_total", dimensions: [("reason", "\(line[LogKey.reason] ?? "")")])
+                    .increment()
+            }
             context.write(wrapOutboundOut(reply.encoded), promise: nil)
             needsFlush = true
         case .startTLS:
@@ -196,12 +209,19 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 )
                 loop.execute {
                     let handler = bound.value
-                    handler.logger.info("AUTH \(success ? "succeeded" : "failed") for \(credentials.username)")
+                    handler.logger.notice(
+                        "AUTH \(success ? "succeeded" : "failed")",
+                        metadata: [
+                            LogKey.event: "smtp.auth", LogKey.user: "\(credentials.username)",
+                            LogKey.result: "\(success ? "ok" : "failed")",
+                        ]
+                    )
                     guard !success else {
                         throttle?.succeeded(address: address)
                         return handler.answer(.authenticated(true))
                     }
                     handler.authenticationFailures += 1
+                    Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "smtp")]).increment()
                     // Failed attempts are answered more and more slowly, to slow down guessing: per
                     // session, and per address over all sessions and protocols.
                     let shared = throttle.map { TimeAmount($0.failed(address: address)) } ?? .zero
@@ -221,25 +241,32 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 },
                 finished: { outcome in
                     loop.execute {
-                        bound.value.logger.info(
-                            "message \(outcome == .delivered ? "delivered" : "not stored: \(outcome)")"
-                        )
+                        let handler = bound.value
+                        if outcome == .delivered, let line = handler.acceptedLine {
+                            handler.logger.notice("accepted", metadata: line)
+                            Counter(label: "correo_smtp_messages_accepted_total").increment()
+                        } else {
+                            handler.logger.info("message not stored: \(outcome)")
+                        }
+                        handler.acceptedLine = nil
                         bound.value.answer(.messageStored(outcome))
                     }
                 }
             )
         case .messageData(let bytes):
             unwrittenBytes += bytes.readableBytes
+            messageIDScanner.consume(bytes.readableBytesView)
             message?.write(bytes)
         case .deliverMessage(let recipients, let envelope):
-            if let envelope {
-                logger.info("queueing for \(envelope.recipients.count) recipient(s)")
-            } else {
-                logger.info("delivering to \(recipients.count) recipient(s)")
-            }
+            messageIDScanner.messageEnded()
+            acceptedLine = SMTPLogLines.accepted(
+                session, tls: context.pipeline.syncOperations.tlsVersionName, messageID: messageIDScanner.messageID)
+            messageIDScanner = MessageIDScanner()
+            logger.debug(envelope == nil ? "delivering to \(recipients.count) recipient(s)" : "queueing")
             message?.deliver(to: recipients, envelope: envelope)
             message = nil
         case .abortMessage:
+            messageIDScanner = MessageIDScanner()
             message?.abort()
             message = nil
         case .close:

@@ -1,9 +1,11 @@
+import MailCore
 import NIOCore
 import SMTPCore
 
 extension SMTPSession {
     /// One command line (RFC 5321 4.1), at most 512 octets with its CRLF (4.5.3.1.4).
     mutating func commandLine(_ frame: SMTPLineFramer.Frame) {
+        currentCommand = nil
         guard case .line(let line) = frame, line.readableBytes + 2 <= SMTPDefaults.commandLineLength else {
             send(Reply.lineTooLong)
             return
@@ -19,6 +21,7 @@ extension SMTPSession {
     }
 
     mutating func handle(_ command: SMTPCommand) {
+        currentCommand = command
         switch command {
         case .ehlo(let name): hello(name, extended: true)
         case .helo(let name): hello(name, extended: false)
@@ -114,7 +117,9 @@ extension SMTPSession {
             mailbox = given
         }
         if !mailbox.isASCII, !mailParameters.smtpUTF8 { return send(Reply.needsSMTPUTF8) }
-        let domain = mailbox.domain.lowercased()
+        // A U-label domain (RFC 6531) is compared and stored as its A-label, so both forms deliver.
+        let domain = IDNA.isInternationalized(mailbox.domain)
+            ? IDNA.toASCII(mailbox.domain) ?? mailbox.domain.lowercased() : mailbox.domain.lowercased()
         guard configuration.localDomains.contains(domain) else {
             // Never an open relay: only an authenticated user's mail goes to other domains.
             guard authenticatedUser != nil else { return send(Reply.relayDenied) }

@@ -52,6 +52,9 @@ public struct SMTPSession: Sendable {
     /// The authenticated user, after a successful AUTH.
     public internal(set) var authenticatedUser: String?
     var sender: SMTPReversePath?
+    /// The command being answered, for the refusal's log line (SMTPLogLines); nil for a line that did
+    /// not parse.
+    var currentCommand: SMTPCommand?
     var mailParameters = SMTPMailParameters()
     var recipients: [String] = []
     /// Every accepted recipient with its DSN parameters, kept when `configuration.relays`.

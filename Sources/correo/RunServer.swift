@@ -7,11 +7,7 @@ import NIOCore
 /// Starts the chosen servers with `configuration` and runs until SIGINT/SIGTERM. Operator mistakes
 /// (a bad certificate, a port in use) end the command with one clear line and a non-zero exit.
 func runServer(_ configuration: CorreoConfiguration, protocols: CorreoService.Protocols) async throws {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = configuration.logLevel
-        return handler
-    }
+    LoggingSystem.bootstrap(configuration.logFormat.handler(level: configuration.logLevel))
     let logger = Logger(label: "correo")
     // Two protocols, each up to its connection cap, plus files, listeners and the store's own.
     raiseOpenFileLimit(needed: 2 * configuration.limits.maximumConnections + 256, logger: logger)
@@ -24,7 +20,11 @@ func runServer(_ configuration: CorreoConfiguration, protocols: CorreoService.Pr
         throw ValidationError(error.description)
     } catch let error as PrivilegeError {
         throw ValidationError(error.description)
-    } catch let error as IOError where error.errnoCode == EADDRINUSE {
-        throw ValidationError("a port is already in use (\(error)); choose others with the --…-port options or 0 to turn one off")
+    } catch let error as NSError where error.domain == NSCocoaErrorDomain {
+        // Only the storage folder is made through Foundation before the listeners start.
+        throw ServerStartFailure.storage(configuration.storage, error).exit()
+    } catch {
+        guard let failure = ServerStartFailure.listening(error, configuration: configuration) else { throw error }
+        throw failure.exit()
     }
 }

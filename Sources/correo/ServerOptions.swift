@@ -2,6 +2,7 @@ import ArgumentParser
 import CorreoServer
 import Foundation
 import Logging
+import MailCore
 
 /// Options every server command shares. Each long option can also come from a `CORREO_…` environment
 /// variable, so a container or a CI job can configure correo without a command line.
@@ -39,6 +40,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical. [CORREO_LOG_LEVEL, default info]")
     var logLevel: String?
 
+    @Option(help: "text (key=value lines) or json (one object a line). [CORREO_LOG_FORMAT, default text]")
+    var logFormat: String?
+
     @Option(
         help: "Lowest TLS version offered: 1.2 or 1.3 (1.0 and 1.1 never are). [CORREO_TLS_MIN_VERSION, default 1.2]"
     )
@@ -62,6 +66,11 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "The group to switch to with --user. [CORREO_GROUP, default the user's primary group]")
     var group: String?
+
+    @Option(
+        help: "Serve /metrics (Prometheus) and /healthz over HTTP on 127.0.0.1 at this port; 0 is off. [CORREO_HTTP_PORT, default 0]"
+    )
+    var httpPort: Int?
 
     @OptionGroup var limits: LimitOptions
 }
@@ -161,9 +170,9 @@ extension ServerOptions {
         ports: CorreoConfiguration.Ports,
         acceptsUnknownRecipients: Bool = false
     ) throws -> CorreoConfiguration {
-        let domains = domain.isEmpty
+        let domains = try (domain.isEmpty
             ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? ["localhost"])
-            : domain
+            : domain).map { try aLabel($0, flag: "--domain") }
         let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw ValidationError(ConfigurationError.invalidLogLevel(levelName).description)
@@ -186,7 +195,7 @@ extension ServerOptions {
         var configuration = CorreoConfiguration(
             storage: storage.url,
             domains: domains,
-            hostname: hostname ?? environment("HOSTNAME"),
+            hostname: try (hostname ?? environment("HOSTNAME")).map { try aLabel($0, flag: "--hostname") },
             certificatePath: cert ?? environment("CERT"),
             privateKeyPath: key ?? environment("KEY"),
             bindAddress: bind ?? environment("BIND") ?? "0.0.0.0",
@@ -197,6 +206,12 @@ extension ServerOptions {
             account: userName.map { ServiceAccount(user: $0, group: groupName) }
         )
         configuration.limits = try limits.resolved()
+        let formatName = logFormat ?? environment("LOG_FORMAT") ?? "text"
+        guard let format = LogFormat(rawValue: formatName.lowercased()) else {
+            throw ValidationError("--log-format \(formatName): use text or json")
+        }
+        configuration.logFormat = format
+        configuration.httpPort = try resolvePort(httpPort, "HTTP_PORT", default: 0)
         configuration.acceptsUnknownRecipients =
             try acceptUnknownRecipients ?? resolveSwitch("ACCEPT_UNKNOWN_RECIPIENTS") ?? acceptsUnknownRecipients
         do {
@@ -206,6 +221,14 @@ extension ServerOptions {
         }
         return configuration
     }
+}
+
+/// A domain as typed, in the A-label form used on the wire, in certificates and in the store
+/// (`bücher.example` → `xn--bcher-kva.example`); ASCII names are left to the configuration's checks.
+func aLabel(_ name: String, flag: String) throws -> String {
+    guard IDNA.isInternationalized(name) else { return name }
+    guard let ascii = IDNA.toASCII(name) else { throw ValidationError("\(flag) \(name) is not a domain name") }
+    return ascii
 }
 
 /// A yes/no `CORREO_NAME` variable (1/true/yes, 0/false/no); nil when it is not set, an error when it is

@@ -35,6 +35,10 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var account: ServiceAccount?
     /// Connection caps, timeouts and the failed-login throttle.
     public var limits = ServerLimits()
+    /// The operator's HTTP listener on 127.0.0.1 (/metrics, /healthz); 0, the default, leaves it off.
+    public var httpPort = 0
+    /// How log lines are written: swift-log's text lines or one JSON object a line.
+    public var logFormat = LogFormat.text
     /// The outbound queue and how mail reaches other domains.
     public var outbound = OutboundConfiguration()
 
@@ -88,7 +92,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public func validate() throws {
         for (name, port) in [
             ("smtp", ports.smtp), ("submission", ports.submission), ("smtps", ports.smtps),
-            ("imap", ports.imap), ("imaps", ports.imaps),
+            ("imap", ports.imap), ("imaps", ports.imaps), ("http", httpPort),
         ] where !(0...65535).contains(port) {
             throw ConfigurationError.invalidPort(name: name, value: port)
         }

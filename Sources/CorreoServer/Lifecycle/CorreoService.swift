@@ -1,5 +1,6 @@
 import DNS
 import Foundation
+import HTTPServer
 import IMAPServer
 import Logging
 import MailStore
@@ -9,6 +10,7 @@ import NIOSSL
 import Relay
 import SMTPCore
 import SMTPServer
+import ServerSupport
 import Synchronization
 
 /// One correo server process: the store, the TLS identity and whichever of the SMTP and IMAP servers
@@ -34,8 +36,8 @@ public final class CorreoService: Sendable {
         public let port: Int
     }
 
-    private let configuration: CorreoConfiguration
-    private let logger: Logger
+    let configuration: CorreoConfiguration
+    let logger: Logger
     private let smtp: SMTPServer?
     private let imap: IMAPServer?
     /// Works the outbound queue while the SMTP servers run.
@@ -43,6 +45,12 @@ public final class CorreoService: Sendable {
     private let relayTask = Mutex<Task<Void, Never>?>(nil)
     /// The account to become once the listeners are bound.
     private let account: ResolvedAccount?
+    /// The TLS context new connections get; SIGHUP replaces it (CorreoService+Reload.swift).
+    let tls: Reloadable<NIOSSLContext>
+    /// The store, whose users file a reload reads again.
+    let store: MailStore
+    /// The operator's loopback HTTP listener (/metrics, /healthz), with `--http-port`.
+    private let http: HTTPServer?
 
     /// Prepares the store and TLS; binds nothing yet. Errors here are the operator's to fix (a bad
     /// certificate file, an unwritable storage folder) and say which file or folder is at fault.
@@ -58,13 +66,17 @@ public final class CorreoService: Sendable {
             attributes: [.posixPermissions: 0o700]
         )
         let store = MailStore(root: configuration.storage, logger: logger)
-        let tls = try Self.tlsContext(configuration: configuration, logger: logger)
+        self.store = store
+        let tls = Reloadable(try Self.tlsContext(configuration: configuration, logger: logger))
+        self.tls = tls
         if let account, account.uid != geteuid() {
             let changed = try Privileges.handOver(storage: configuration.storage, to: account)
             if changed > 0 { logger.notice("gave \(changed) storage files and folders to \(account.description)") }
         }
         let group = MultiThreadedEventLoopGroup.singleton
         let limits = configuration.limits
+        http = configuration.httpPort == 0
+            ? nil : HTTPServer(router: OperatorEndpoints.router(store: store), group: group, logger: logger)
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
@@ -94,7 +106,7 @@ public final class CorreoService: Sendable {
                     queued: { _ in Task { await runner.nudge() } }
                 ),
                 authenticator: MailStoreAuthenticator(users: store.users),
-                tlsContext: tls,
+                tls: tls,
                 group: group,
                 logger: logger
             )
@@ -116,7 +128,7 @@ public final class CorreoService: Sendable {
                 ),
                 store: store,
                 users: store.users,
-                tlsContext: tls,
+                tls: tls,
                 group: group,
                 logger: logger
             )
@@ -134,7 +146,7 @@ public final class CorreoService: Sendable {
             let wanted: [(SMTPListenerKind, Int)] = [(.mx, ports.smtp), (.submission, ports.submission), (.submissions, ports.smtps)]
             let listeners = wanted.filter { $0.1 != 0 }.map { SMTPListener(kind: $0.0, host: host, port: $0.1) }
             for listener in try await smtp.start(listeners: listeners) {
-                bound.append(BoundListener(name: Self.name(of: listener.kind), port: listener.port))
+                bound.append(BoundListener(name: listener.kind.protocolName, port: listener.port))
             }
         }
         if let relay {
@@ -149,6 +161,10 @@ public final class CorreoService: Sendable {
             let boundPorts = try await imap.start(listeners: open.map { IMAPServer.Listener(kind: $0.0, host: host, port: $0.1) })
             for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
         }
+        if let http {
+            // Loopback only, whatever --bind says: metrics and health are for the machine's own tools.
+            bound.append(BoundListener(name: "http", port: try await http.start(host: "127.0.0.1", port: configuration.httpPort)))
+        }
         return bound
     }
 
@@ -162,10 +178,13 @@ public final class CorreoService: Sendable {
         task?.cancel()
         await task?.value
         try? await imap?.shutdown()
+        await http?.shutdown()
     }
 
     /// Starts, reports the listeners, waits for SIGINT/SIGTERM, then shuts down gracefully.
     public func run() async throws {
+        // Caught before anything is bound: from here on SIGHUP reloads instead of ending the process.
+        ReloadSignal.handle { [self] in reload() }
         let bound = try await start()
         if let account {
             do {
@@ -179,23 +198,17 @@ public final class CorreoService: Sendable {
         }
         let summary = bound.map { "\($0.name) \(configuration.bindAddress):\($0.port)" }.joined(separator: ", ")
         logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
+        SystemdNotify.send("READY=1\nSTATUS=listening: \(summary)")
         let signal = await ShutdownSignal.wait()
+        SystemdNotify.send("STOPPING=1")
         ShutdownSignal.restoreDefaults()
         logger.notice("\(signal) received: stopping (a second one ends the process at once)")
         await shutdown()
         logger.notice("correo stopped")
     }
 
-    private static func name(of kind: SMTPListenerKind) -> String {
-        switch kind {
-        case .mx: "smtp"
-        case .submission: "submission"
-        case .submissions: "smtps"
-        }
-    }
-
     /// The given certificate, or the one generated into STORAGE/tls/ on first start.
-    private static func tlsContext(configuration: CorreoConfiguration, logger: Logger) throws -> NIOSSLContext {
+    static func tlsContext(configuration: CorreoConfiguration, logger: Logger) throws -> NIOSSLContext {
         let identity: TLSIdentity
         if let certificate = configuration.certificatePath {
             identity = try TLSIdentity.load(certificatePath: certificate, keyPath: configuration.privateKeyPath)

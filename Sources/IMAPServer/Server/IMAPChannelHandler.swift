@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import MailStore
 import NIOCore
@@ -27,6 +28,10 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var autologoutRules: AutologoutTimer
     private let literals: LiteralSpool
     private var pacing = CommandPacing.imapDefault(now: 0)
+    /// The connection's byte counts, for the logout line; set by the server that built the pipeline.
+    public var meter: ConnectionMeter?
+    /// The user logged in, for the logout line.
+    private var loggedInUser: String?
 
     /// Connection-level defences the server shares between sessions or sets from the command line.
     public struct Defences: Sendable {
@@ -79,13 +84,25 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     public func channelActive(context: ChannelHandlerContext) {
-        logger.debug("connection opened", metadata: ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+        logger.debug("connection opened")
         write([session.greeting], flush: true)
         noteActivity()
         context.fireChannelActive()
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        if let user = loggedInUser {
+            loggedInUser = nil
+            var metadata: Logger.Metadata = [
+                LogKey.event: "imap.logout", LogKey.user: "\(user)",
+                LogKey.tls: "\(context.pipeline.syncOperations.tlsVersionName)",
+            ]
+            if let counter = meter {
+                metadata[LogKey.bytesIn] = "\(counter.bytesIn)"
+                metadata[LogKey.bytesOut] = "\(counter.bytesOut)"
+            }
+            logger.notice("logout", metadata: metadata)
+        }
         shutDown()
         logger.debug("connection closed")
         context.fireChannelInactive()
@@ -227,11 +244,14 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
 
     private func verifyCredentials(username: String, password: String, _ context: ChannelHandlerContext) {
         busy = true
-        logger.info("login attempt", metadata: ["user": "\(username)"])
+        logger.debug("login attempt", metadata: [LogKey.user: "\(username)"])
         let throttle = defences.authThrottle
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         if throttle?.check(address: address) == .refuse {
-            logger.notice("login refused: too many failed logins", metadata: ["remote": "\(address)"])
+            logger.notice(
+                "login refused: too many failed logins",
+                metadata: [LogKey.event: "imap.login", LogKey.user: "\(username)", LogKey.result: "refused"]
+            )
             write([.untagged(.condition(.bye, nil, "Too many failed logins; try later"))], flush: true)
             return close()
         }
@@ -242,8 +262,18 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             await executor.verify(username: username, password: password)
         }.whenSuccess { ok in
             let handler = bound.value
-            handler.logger.info(ok ? "login succeeded" : "login failed", metadata: ["user": "\(username)"])
-            if ok { handler.logger[metadataKey: "user"] = "\(username)" }
+            handler.logger.notice(
+                ok ? "login" : "login failed",
+                metadata: [
+                    LogKey.event: "imap.login", LogKey.user: "\(username)", LogKey.result: "\(ok ? "ok" : "failed")",
+                    LogKey.tls: "\(handler.context?.pipeline.syncOperations.tlsVersionName ?? "none")",
+                ]
+            )
+            if !ok { Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "imap")]).increment() }
+            if ok {
+                handler.logger[metadataKey: LogKey.user] = "\(username)"
+                handler.loggedInUser = username
+            }
             guard let throttle else { return handler.credentialsChecked(handler.session.credentialsVerified(ok)) }
             if ok {
                 throttle.succeeded(address: address)
@@ -265,6 +295,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         var literal = loop.makeSucceededFuture(StreamedLiteralReference?.none)
+        let started = ContinuousClock.now
+        let timer = Self.commandTimer(request.command.name)
         if case .append(let append) = request.command, let id = append.streamedLiteralID {
             // Wait for the queued writes; a literal whose write failed is not stored (the APPEND gets NO).
             literal = literals.take(id, loop: loop)
@@ -275,6 +307,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             let ready = withLiteral
             return loop.makeFutureWithTask { await executor.execute(ready, sink: sink) }
         }.whenSuccess { outcome in
+            timer.recordNanoseconds(Int64(started.duration(to: .now).nanoseconds))
             let handler = bound.value
             handler.resume(with: handler.session.completed(outcome))
         }
@@ -367,6 +400,20 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         let words = bytes.prefix(64).split(separator: .space, maxSplits: 3)
         let name = words.count > 1 ? String(decoding: words[1].prefix(16), as: UTF8.self) : "?"
         logger.debug("command", metadata: ["name": "\(name.uppercased())"])
+    }
+}
+
+extension IMAPChannelHandler {
+    /// `correo_imap_command_duration_seconds{command}`: from the command's start to its tagged
+    /// response, store work and the client's reading included.
+    fileprivate static func commandTimer(_ name: String) -> CoreMetrics.Timer {
+        CoreMetrics.Timer(label: "correo_imap_command_duration_seconds", dimensions: [("command", name.uppercased())])
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Double {
+        Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9
     }
 }
 

@@ -77,13 +77,14 @@ public final class IMAPServer: Sendable {
     private let configuration: Configuration
     private let store: MailStore
     private let users: Users
-    private let tlsContext: NIOSSLContext?
+    /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections.
+    private let tls: Reloadable<NIOSSLContext>?
     private let group: any EventLoopGroup
     private let logger: Logger
     private let listeners = Listeners()
     private let registry: ConnectionRegistry
 
-    public init(
+    public convenience init(
         configuration: Configuration,
         store: MailStore,
         users: Users? = nil,
@@ -91,10 +92,25 @@ public final class IMAPServer: Sendable {
         group: any EventLoopGroup,
         logger: Logger
     ) {
+        self.init(
+            configuration: configuration, store: store, users: users, tls: tlsContext.map { Reloadable($0) },
+            group: group, logger: logger)
+    }
+
+    /// As above, with a TLS context that can be replaced while the server runs: each new connection
+    /// (and each STARTTLS on it) uses the context current when it was accepted.
+    public init(
+        configuration: Configuration,
+        store: MailStore,
+        users: Users? = nil,
+        tls: Reloadable<NIOSSLContext>?,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.users = users ?? store.users
-        self.tlsContext = tlsContext
+        self.tls = tls
         self.group = group
         self.logger = logger
         self.registry = ConnectionRegistry(
@@ -105,7 +121,7 @@ public final class IMAPServer: Sendable {
 
     /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
     public func start(listeners: [Listener]) async throws -> [Int] {
-        if listeners.contains(where: { $0.kind == .implicitTLS }) && tlsContext == nil {
+        if listeners.contains(where: { $0.kind == .implicitTLS }) && tls == nil {
             throw ServerError.implicitTLSWithoutCertificate
         }
         let opened = try await self.listeners.open(listeners) { listener in
@@ -149,16 +165,19 @@ public final class IMAPServer: Sendable {
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
         let sync = channel.pipeline.syncOperations
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let tlsContext = tls?.current
         if kind == .implicitTLS, let tlsContext {
             try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
         }
         guard let id = registry.admit(channel, address: address) else {
-            logger.notice("connection refused: too many connections", metadata: ["remote": "\(address)"])
+            logger.notice("connection refused: too many connections", metadata: [LogKey.remoteAddress: "\(address)"])
             // RFC 3501 7.1.5: BYE, the server is closing the connection.
             return try sync.addHandler(RefusingHandler(answer: "* BYE Too many connections; try again later\r\n"))
         }
         var connectionLogger = logger
-        connectionLogger[metadataKey: "connection"] = "imap-\(id)"
+        connectionLogger[metadataKey: LogKey.session] = "imap-\(id)"
+        connectionLogger[metadataKey: LogKey.remoteAddress] = "\(address)"
+        connectionLogger[metadataKey: LogKey.protocol] = "\(kind == .implicitTLS ? "imaps" : "imap")"
         let session = IMAPSessionConfiguration(
             isTLS: kind == .implicitTLS,
             startTLSAvailable: tlsContext != nil && kind == .startTLS,
@@ -170,14 +189,15 @@ public final class IMAPServer: Sendable {
             serverName: configuration.serverName
         )
         let executor = MailStoreExecutor(store: store, users: users, logger: connectionLogger)
-        try sync.addHandler(
-            IMAPChannelHandler(
-                configuration: session,
-                executor: executor,
-                tlsContext: tlsContext,
-                defences: configuration.defences,
-                logger: connectionLogger
-            )
+        let meter = ConnectionMeter(protocol: kind == .implicitTLS ? "imaps" : "imap")
+        let handler = IMAPChannelHandler(
+            configuration: session,
+            executor: executor,
+            tlsContext: tlsContext,
+            defences: configuration.defences,
+            logger: connectionLogger
         )
+        handler.meter = meter
+        try sync.addHandlers(meter, handler)
     }
 }

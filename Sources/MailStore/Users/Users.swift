@@ -42,7 +42,8 @@ public final class Users: Sendable {
     /// Whether `password` is `address`'s password. Hashing runs on a blocking-I/O thread.
     public func verify(address: String, password: String) async -> Bool {
         guard (try? PasswordHash.checkAcceptable(password)) != nil else { return false }
-        let user = address.lowercased()
+        // As stored: lower-cased, an internationalised domain as its A-label.
+        let user = (try? MailStore.normalizedUser(address)) ?? address.lowercased()
         return await BlockingIO.run { [self] in
             guard let stored = (try? currentPasswords())?[user] else {
                 _ = PasswordHash.verify(password, against: Self.decoy)
