@@ -36,7 +36,7 @@ struct ServerStartFailure: Error, CustomStringConvertible {
     /// A listener could not be bound: the address is not one of this machine's, or a port is taken.
     static func listening(_ error: any Error, configuration: CorreoConfiguration) -> ServerStartFailure? {
         let address = configuration.bindAddress
-        if error is SocketAddressError {
+        if error is SocketAddressError || error is SocketAddressError.UnknownHost {
             return ServerStartFailure(
                 description: "--bind \(address) is not an IP address or a name this machine can resolve; "
                     + "give one of its addresses, 127.0.0.1 or 0.0.0.0 (all)",
