@@ -64,6 +64,7 @@ import Testing
         #expect(IDNA.toASCII("a..example") == nil)
         #expect(IDNA.toASCII("-bücher.example") == nil)
         #expect(IDNA.toASCII("xn--abc-.example") == nil)
+        #expect(IDNA.toASCII("\u{30C}x.example") == nil)
         #expect(IDNA.toASCII(String(repeating: "ü", count: 60) + ".example") == nil)
     }
 

@@ -14,7 +14,7 @@ public enum IDNA {
     /// The A-label form of `domain`: each label with non-ASCII letters as `xn--` + Punycode, the rest
     /// lower-cased; one trailing dot dropped. Nil when a label is empty or over 63 octets, the whole
     /// over 253, a label has characters no host name may hold (a space, `_`, `@`…), a label starts or
-    /// ends with '-', or an `xn--` label is not valid Punycode. An address literal (`[192.0.2.1]`) is
+    /// ends with '-' or starts with a combining mark, or an `xn--` label is not valid Punycode. An address literal (`[192.0.2.1]`) is
     /// returned as it is.
     public static func toASCII(_ domain: String) -> String? {
         if domain.hasPrefix("["), domain.hasSuffix("]") { return domain }
@@ -47,6 +47,8 @@ public enum IDNA {
 
     private static func asciiLabel(_ label: String) -> String? {
         guard !label.isEmpty, !label.hasPrefix("-"), !label.hasSuffix("-") else { return nil }
+        // RFC 5891 §4.2.3.2: a label must not begin with a combining mark.
+        if let first = label.unicodeScalars.first, isMark(first) { return nil }
         let ascii: String
         if label.unicodeScalars.allSatisfy(\.isASCII) {
             // An A-label must decode to something that is not plain ASCII (RFC 5891 §5.4).
@@ -69,6 +71,13 @@ public enum IDNA {
     private static func isHostCharacter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "a"..."z", "0"..."9", "-": true
+        default: false
+        }
+    }
+
+    private static func isMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: true
         default: false
         }
     }
