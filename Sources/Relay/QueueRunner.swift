@@ -270,8 +270,8 @@ public actor QueueRunner {
             metadata: [
                 "event": "delivery", "queue_id": "\(envelope.id)", "from": "\(envelope.sender)",
                 "to": "\(outcome.address)", "relay": "\(outcome.remoteMTA ?? "none")", "tls": "\(outcome.tls)",
-                "result": "\(status)", "reply": "\(outcome.reply)",
+                "status": "\(status)", "reply": "\(outcome.reply)",
             ])
-        Counter(label: "correo_deliveries_total", dimensions: [("result", status)]).increment()
+        Counter(label: "correo_deliveries_total", dimensions: [("status", status)]).increment()
     }
 }

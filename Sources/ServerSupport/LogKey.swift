@@ -15,7 +15,8 @@ public enum LogKey {
     public static let remoteAddress = "remote_addr"
     /// The name the client gave in HELO/EHLO: its claim, unchecked.
     public static let remoteName = "remote_name"
-    /// The TLS version of the connection (`TLSv1.3`), or `none`.
+    /// The TLS version of the connection (`TLSv1.3`), or `none`; on the relay's delivery line still
+    /// `true`/`false`, until the SMTP client reports the version it negotiated.
     public static let tls = "tls"
     /// The authenticated user, or the user name a failed login tried.
     public static let user = "user"
@@ -35,8 +36,12 @@ public enum LogKey {
     public static let reply = "reply"
     /// Why: a short phrase (`unknown recipient`, `relay denied`, `bad password`).
     public static let reason = "reason"
-    /// Whether something succeeded: `ok` or `failed`.
+    /// Whether a login succeeded: `ok`, `failed` or `refused` (throttled).
     public static let result = "result"
+    /// A delivery attempt's outcome, in Postfix's words: `sent`, `relayed`, `deferred`, `bounced`.
+    public static let status = "status"
+    /// The host a delivery attempt went to (MX or smarthost), `none` if none answered.
+    public static let relay = "relay"
     /// Octets read from the client (after TLS: the protocol's own bytes).
     public static let bytesIn = "bytes_in"
     /// Octets written to the client (after TLS: the protocol's own bytes).

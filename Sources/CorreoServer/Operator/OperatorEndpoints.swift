@@ -32,7 +32,7 @@ public enum OperatorEndpoints {
         "correo_sessions_open": "Connections open now, by protocol",
         "correo_smtp_messages_accepted_total": "Messages accepted over SMTP (250 after DATA/BDAT)",
         "correo_smtp_refusals_total": "SMTP 4xx/5xx replies, by reason",
-        "correo_deliveries_total": "Delivery attempts of queued mail, by result (sent, relayed, deferred, bounced)",
+        "correo_deliveries_total": "Delivery attempts of queued mail, by status (sent, relayed, deferred, bounced)",
         "correo_auth_failures_total": "Failed logins, by protocol",
         "correo_tls_handshakes_total": "TLS handshakes, by protocol and result",
         "correo_imap_command_duration_seconds": "IMAP command latency from start to tagged response, by command",
