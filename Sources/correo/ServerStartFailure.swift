@@ -46,7 +46,7 @@ struct ServerStartFailure: Error, CustomStringConvertible {
         switch error.errnoCode {
         case EADDRINUSE:
             let busy = busyListener(configuration)
-            let which = busy.map { "port \($0.port) (--\($0.flag)-port) on \(address) is already in use" }
+            let which = busy.map { "port \($0.port) (--\($0.flag)-port) on \($0.host) is already in use" }
                 ?? "a port on \(address) is already in use"
             return ServerStartFailure(
                 description: which + "; stop what holds it (`ss -ltnp`) or choose another port, 0 turns a listener off",
@@ -69,15 +69,16 @@ struct ServerStartFailure: Error, CustomStringConvertible {
     /// The first configured listener whose port cannot be bound now (probed after the failed start, when
     /// correo's own sockets are closed again): with `SO_REUSEADDR` like the listeners, so only a socket
     /// listening there counts.
-    static func busyListener(_ configuration: CorreoConfiguration) -> (flag: String, port: Int)? {
+    static func busyListener(_ configuration: CorreoConfiguration) -> (flag: String, port: Int, host: String)? {
         let ports = configuration.ports
         let wanted = [
             ("smtp", ports.smtp), ("submission", ports.submission), ("smtps", ports.smtps),
             ("imap", ports.imap), ("imaps", ports.imaps),
         ].map { ($0.0, $0.1) } + (configuration.httpPort == 0 ? [] : [("http", configuration.httpPort)])
-        return wanted.first { flag, port in
-            port != 0 && !canBind(flag == "http" ? "127.0.0.1" : configuration.bindAddress, port: port)
-        }.map { (flag: $0.0, port: $0.1) }
+        // The HTTP listener is on loopback whatever --bind says.
+        let host = { (flag: String) in flag == "http" ? "127.0.0.1" : configuration.bindAddress }
+        return wanted.first { flag, port in port != 0 && !canBind(host(flag), port: port) }
+            .map { (flag: $0.0, port: $0.1, host: host($0.0)) }
     }
 
     private static func canBind(_ host: String, port: Int) -> Bool {

@@ -30,20 +30,20 @@ import Testing
         #expect(!result.standardError.contains("SocketAddressError"), "\(result.standardError)")
     }
 
-    @Test(.timeLimit(.minutes(2)))
-    func aPortInUseIsNamedWithItsFlag() async throws {
+    @Test(.timeLimit(.minutes(2)), arguments: ["imap", "http"])
+    func aPortInUseIsNamedWithItsFlag(flag: String) async throws {
         let first = try TemporaryDirectory(prefix: "correo-busy-a")
         defer { first.remove() }
         let second = try TemporaryDirectory(prefix: "correo-busy-b")
         defer { second.remove() }
         let holder = try await CorreoServerProcess.start { ports in
-            Self.serve(first.path, ["--imap-port", String(ports[0])])
+            Self.serve(first.path, ["--\(flag)-port", String(ports[0])])
         }
-        let result = try CorreoBinary.run(Self.serve(second.path, ["--imap-port", String(holder.port)]))
+        let result = try CorreoBinary.run(Self.serve(second.path, ["--\(flag)-port", String(holder.port)]))
         await holder.stop()
         #expect(result.status == 69, "\(result.standardError)")
         #expect(
-            result.standardError.contains("port \(holder.port) (--imap-port) on 127.0.0.1 is already in use"),
+            result.standardError.contains("port \(holder.port) (--\(flag)-port) on 127.0.0.1 is already in use"),
             "\(result.standardError)")
     }
 }

@@ -196,7 +196,8 @@ public final class CorreoService: Sendable {
             }
             logger.notice("running as \(account.description)")
         }
-        let summary = bound.map { "\($0.name) \(configuration.bindAddress):\($0.port)" }.joined(separator: ", ")
+        let summary = bound.map { "\($0.name) \($0.name == "http" ? "127.0.0.1" : configuration.bindAddress):\($0.port)" }
+            .joined(separator: ", ")
         logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
         SystemdNotify.send("READY=1\nSTATUS=listening: \(summary)")
         let signal = await ShutdownSignal.wait()
