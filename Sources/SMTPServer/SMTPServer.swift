@@ -156,16 +156,8 @@ public final class SMTPServer: Sendable {
 }
 
 extension SMTPServer {
-    /// The client's address as the logs, Received: and (later) SPF need it: an IPv4 client of a listener
-    /// bound to `::` arrives as `::ffff:a.b.c.d` (RFC 4291 §2.5.5.2), which is the IPv4 address.
+    /// The client's address as the logs, Received: and (later) SPF need it (`ClientAddress`).
     static func clientAddress(_ address: String?) -> String {
-        guard let address else { return "unknown" }
-        let prefix = "::ffff:"
-        if address.lowercased().hasPrefix(prefix) {
-            let v4 = address.dropFirst(prefix.count)
-            let octets = v4.split(separator: ".", omittingEmptySubsequences: false)
-            if octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) { return String(v4) }
-        }
-        return address
+        ClientAddress.normalized(address)
     }
 }

@@ -246,7 +246,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         busy = true
         logger.debug("login attempt", metadata: [LogKey.user: "\(username)"])
         let throttle = defences.authThrottle
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        let address = ClientAddress.normalized(context.remoteAddress?.ipAddress)
         if throttle?.check(address: address) == .refuse {
             logger.notice(
                 "login refused: too many failed logins",

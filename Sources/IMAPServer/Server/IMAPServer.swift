@@ -164,7 +164,7 @@ public final class IMAPServer: Sendable {
 
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
         let sync = channel.pipeline.syncOperations
-        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let address = ClientAddress.normalized(channel.remoteAddress?.ipAddress)
         let tlsContext = tls?.current
         if kind == .implicitTLS, let tlsContext {
             try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
