@@ -45,6 +45,12 @@ import Testing
                     + "m.login('bob@localhost',\"bob's pass\")\nm.select('INBOX')\nm.logout()",
             ])
             _ = try await outputOf(["/bin/sh", "-c", "openssl s_client -connect 127.0.0.1:\(server.ports[2]) </dev/null"])
+            // And one that is not TLS at all on the implicit-TLS port.
+            _ = try await outputOf([
+                "python3", "-c",
+                "import socket\ns=socket.create_connection(('127.0.0.1',\(server.ports[2])),timeout=10)\n"
+                    + "s.sendall(b'a001 LOGIN plain text\\r\\n')\ns.recv(100)\ns.close()",
+            ])
             // One message for another domain: queued, then relayed through the smarthost.
             _ = try await outputOf([
                 "swaks", "--server", "127.0.0.1:\(server.ports[4])", "--auth", "PLAIN", "--auth-user", "bob@localhost",
@@ -78,7 +84,9 @@ import Testing
             #expect(samples["correo_auth_failures_total{protocol=\"imap\"}"] == 1, "\(metrics)")
             // The start-up probe's connections count too.
             #expect((samples["correo_sessions_total{protocol=\"smtp\"}"] ?? 0) >= 2, "\(metrics)")
-            #expect((samples["correo_tls_handshakes_total{protocol=\"imaps\",result=\"ok\"}"] ?? 0) >= 1, "\(metrics)")
+            #expect(samples["correo_tls_handshakes_total{protocol=\"imaps\",result=\"ok\"}"] == 1, "\(metrics)")
+            // The plain-text client, and the start-up probe's bare connects.
+            #expect((samples["correo_tls_handshakes_total{protocol=\"imaps\",result=\"failed\"}"] ?? 0) >= 1, "\(metrics)")
             #expect(samples["correo_queue_messages"] == 0, "\(metrics)")
             let delivered = ["sent", "relayed"].map { samples["correo_deliveries_total{status=\"\($0)\"}"] ?? 0 }
             #expect(delivered.reduce(0, +) == 1, "\(metrics)")
