@@ -64,6 +64,8 @@ import Testing
             #expect(health.hasSuffix("ok\n"))
             let missing = try await outputOf(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(http)/nope"])
             #expect(missing == "404")
+            let posted = try await outputOf(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "\(http)/metrics"])
+            #expect(posted == "405")
 
             // The queue entry goes once the smarthost's 250 is recorded: scrape until it has (at most 10 s).
             var metrics = ""
