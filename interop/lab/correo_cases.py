@@ -315,7 +315,7 @@ def dead_mx_and_no_mx(lab: Lab, a: Correo, b: Correo) -> str:
     check(dead, f"mx.dead.test was not tried first: {evidence(a, 'k@backup.test')}")
     check(sent_k and field(sent_k[-1], "relay") == "mx.b.test", f"backup.test attempts: {attempts(a, 'k@backup.test')}")
     check(sent_n, f"nomx.test attempts: {attempts(a, 'n@nomx.test')}")
-    why = re.search(r"error=(.*?) queue\.id", dead[0])
+    why = re.search(r"error=(.*?) queue_id", dead[0])
     return (f"backup.test: MX 10 tried first ({why.group(1) if why else '?'}), delivered by MX 20 (mx.b.test) "
             f"{took:.1f} s after submission; nomx.test: delivered to b by its address (relay={field(sent_n[-1], 'relay')})")
 
@@ -453,7 +453,7 @@ def smarthost(lab: Lab, binary: str, a: Correo, pf) -> str:
         rcpt, subject = "bob@b.test", "through the smarthost"
         # first without trusting c: the handshake must fail, the message stays queued
         submit(lab, a3, rcpt, subject)
-        untrusted = a3.wait_log(r"error=(the TLS handshake failed[^\n]*?) queue\.id", 10)
+        untrusted = a3.wait_log(r"error=(the TLS handshake failed[^\n]*?) queue_id", 10)
         check(untrusted, f"no TLS failure with c's self-made certificate untrusted; a: {evidence(a3, rcpt)}")
         check(not wait_subject(lab.work / "correo-b" / rcpt, subject, timeout=0),
               "delivered through c although c's certificate is not trusted")
