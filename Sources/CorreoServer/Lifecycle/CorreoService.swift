@@ -91,7 +91,7 @@ public final class CorreoService: Sendable {
                 delivery: MailStoreDelivery(
                     store: store,
                     acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
-                    queued: { _ in Task { await runner.nudge() } }
+                    queued: { id in Task { await runner.enqueued(id) } }
                 ),
                 authenticator: MailStoreAuthenticator(users: store.users),
                 tlsContext: tls,
