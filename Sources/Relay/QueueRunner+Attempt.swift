@@ -51,10 +51,13 @@ extension QueueRunner {
 
     private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {
         var outcomes: [RecipientOutcome] = []
+        // Outcomes are recorded by the envelope's address; the store names mailboxes its own way.
+        var addresses: [String: [String]] = [:]
         var mailboxes: [String] = []
         for recipient in recipients {
-            if await store.userExists(recipient.address) {
-                mailboxes.append(recipient.address)
+            if let mailbox = await localMailbox(recipient.address) {
+                if addresses[mailbox] == nil { mailboxes.append(mailbox) }
+                addresses[mailbox, default: []].append(recipient.address)
             } else {
                 outcomes.append(RecipientOutcome(address: recipient.address, kind: .failed, reply: "550 5.1.1 No such user here"))
             }
@@ -63,13 +66,17 @@ extension QueueRunner {
         do {
             let results = try await store.deliver(bytes: message, to: mailboxes)
             for result in results {
-                outcomes.append(
-                    RecipientOutcome(
-                        address: result.recipient, kind: result.isDelivered ? .accepted(offersDSN: true) : .deferred,
-                        reply: result.isDelivered ? "250 2.0.0 delivered to the mailbox" : "4.3.0 \(result.outcome)"))
+                for address in addresses[result.recipient] ?? [result.recipient] {
+                    outcomes.append(
+                        RecipientOutcome(
+                            address: address, kind: result.isDelivered ? .accepted(offersDSN: true) : .deferred,
+                            reply: result.isDelivered ? "250 2.0.0 delivered to the mailbox" : "4.3.0 \(result.outcome)"))
+                }
             }
         } catch {
-            outcomes += mailboxes.map { RecipientOutcome(address: $0, kind: .deferred, reply: "4.3.0 \(error)") }
+            outcomes += recipients.filter { r in addresses.values.contains { $0.contains(r.address) } }.map {
+                RecipientOutcome(address: $0.address, kind: .deferred, reply: "4.3.0 \(error)")
+            }
         }
         return outcomes
     }

@@ -18,6 +18,9 @@ public actor QueueRunner {
     let destinations: DestinationLimiter
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// The mailbox a local address is delivered to, nil when it has none (the SMTP server's rule, so
+    /// that queued and direct local mail go to the same places).
+    let localMailbox: @Sendable (String) async -> String?
     /// Queued messages that wait, by when each is due.
     private var index = QueueIndex()
     /// Attempts under way, by message id: never two at once for one message.
@@ -35,7 +38,8 @@ public actor QueueRunner {
         resolver: any RelayResolver,
         localDomains: [String],
         logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() },
+        localMailbox: (@Sendable (String) async -> String?)? = nil
     ) {
         self.store = store
         self.settings = settings
@@ -44,6 +48,7 @@ public actor QueueRunner {
         self.destinations = DestinationLimiter(limit: settings.connectionsPerDestination)
         self.logger = logger
         self.clock = clock
+        self.localMailbox = localMailbox ?? { address in await store.userExists(address) ? address.lowercased() : nil }
     }
 
     /// Runs until the task is cancelled, then lets the attempts under way record their outcome.

@@ -29,6 +29,9 @@ public struct SMTPSessionConfiguration: Sendable {
     /// Whether an outbound queue exists: authenticated users may then send to other domains, and the DSN
     /// extension (RFC 3461) is offered. Without it, such recipients get `451 4.3.0`.
     public var relays = false
+    /// Whether mail for local users only goes through the outbound queue too (durable there before the
+    /// `250`, delivered into the Maildirs moments later), rather than straight into the Maildirs.
+    public var queuesLocalMail = false
 
     public init(
         hostname: String,
@@ -59,9 +62,10 @@ public struct SMTPSessionConfiguration: Sendable {
 
 extension SMTPSessionConfiguration {
     /// This configuration with `relays` set.
-    func relaying(_ relays: Bool) -> SMTPSessionConfiguration {
+    func relaying(_ relays: Bool, queuesLocalMail: Bool = false) -> SMTPSessionConfiguration {
         var copy = self
         copy.relays = relays
+        copy.queuesLocalMail = relays && queuesLocalMail
         return copy
     }
 }

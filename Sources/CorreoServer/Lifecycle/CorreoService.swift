@@ -68,12 +68,14 @@ public final class CorreoService: Sendable {
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
+            let local = MailStoreDelivery(store: store, acceptsUnknownRecipients: configuration.acceptsUnknownRecipients)
             let runner = QueueRunner(
                 store: store,
                 settings: try Self.relaySettings(configuration),
                 resolver: DNSRelayResolver(try Self.resolver(configuration.outbound, logger: logger)),
                 localDomains: configuration.domains,
-                logger: logger
+                logger: logger,
+                localMailbox: { await local.mailbox(for: $0) }
             )
             relay = runner
             var smtpConfiguration = SMTPServerConfiguration(
@@ -86,6 +88,7 @@ public final class CorreoService: Sendable {
                 authThrottle: throttle
             )
             smtpConfiguration.relays = true
+            smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
             smtp = SMTPServer(
                 configuration: smtpConfiguration,
                 delivery: MailStoreDelivery(
