@@ -88,7 +88,7 @@ public struct SMTPServerConfiguration: Sendable {
             maximumRecipients: maximumRecipients,
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
-        ).relaying(relays, queuesLocalMail: queuesLocalMail)
+        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
     }
 }
 
