@@ -216,7 +216,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 finished: { outcome in
                     loop.execute {
                         bound.value.logger.info(
-                            "message \(outcome == .delivered ? "delivered" : "not stored: \(outcome)")"
+                            "message \(outcome == .delivered ? "delivered" : "\(outcome)")"
                         )
                         bound.value.answer(.messageStored(outcome))
                     }

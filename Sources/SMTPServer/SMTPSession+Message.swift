@@ -73,6 +73,7 @@ extension SMTPSession {
         resetTransaction()
         switch outcome {
         case .delivered: send(Reply.make(250, (2, 0, 0), "OK: queued as \(id)"))
+        case .queued(let queueID): send(Reply.make(250, (2, 0, 0), "OK: queued as \(queueID)"))
         case .temporaryFailure: send(Reply.storeFailed)
         case .insufficientStorage: send(Reply.storeFull)
         }

@@ -5,6 +5,9 @@ import SMTPCore
 public enum SMTPStoreOutcome: Hashable, Sendable {
     /// Durably in every recipient's mailbox.
     case delivered
+    /// Durably in the outbound queue under this id (named in the `250`, so that client and operator
+    /// speak of the same message: `correo queue show ID`).
+    case queued(id: String)
     /// Something went wrong that may pass: `451 4.3.0`.
     case temporaryFailure
     /// The disk is full: `452 4.3.1`.
