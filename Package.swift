@@ -18,7 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // libcrypt's crypt_r: SHA512-CRYPT, BLF-CRYPT and yescrypt hashes for passwords.txt.
@@ -97,7 +97,7 @@ let package = Package(
             dependencies: [
                 "MailCore", "SMTPCore", "SMTPClient",
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Ink", package: "Ink"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
