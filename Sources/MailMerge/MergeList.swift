@@ -54,6 +54,7 @@ public struct MergeList: Sendable {
     /// Reads the list at `path`.
     public init(contentsOf path: String) throws(Failure) {
         let data: Data
+        guard FileManager.default.fileExists(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             if let size = attributes[.size] as? Int, size > MailMergeDefaults.maximumListSize {

@@ -202,6 +202,7 @@ public struct MergeTemplate: Sendable {
     }
 
     static func read(_ path: String) throws(Failure) -> String {
+        guard FileManager.default.fileExists(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             if let size = attributes[.size] as? Int, size > MailMergeDefaults.maximumFileSize {
@@ -264,7 +265,7 @@ public struct CompiledText: Sendable {
     init(_ text: String, columns: Set<String>, html: Bool, origin: MergeTemplate.Origin) throws(MergeTemplate.Failure) {
         let converted = Self.convertDollarPlaceholders(text, columns: columns)
         let tags = MustacheTags(converted)
-        if let (tag, reason) = tags.sectionProblem() {
+        if let (tag, reason) = tags.sectionProblem(lineOffset: origin.isFile ? origin.firstLine - 1 : 0) {
             throw .invalid(what: origin.describe(line: tag.line) + ", column \(tag.column)", reason: reason)
         }
         fieldUses = tags.tags.filter { $0.kind != .sectionClose }.map {
@@ -278,12 +279,19 @@ public struct CompiledText: Sendable {
             let column = context.columnNumber - (context.lineNumber == 1 && !html ? Self.textPragma.count : 0)
             throw .invalid(
                 what: origin.describe(line: context.lineNumber) + (origin.isFile ? ", column \(max(column, 1))" : ""),
-                reason: Self.words(for: error.error)
-                    + (context.line.isEmpty ? "" : " (in \"\(context.line.trimmingCharacters(in: .whitespaces))\")")
+                reason: Self.words(for: error.error) + Self.quoting(context.line, html: html)
             )
         } catch {
             throw .invalid(what: origin.describe(line: 1), reason: "not a valid Mustache template")
         }
+    }
+
+    /// The line the parser stopped on, as the user wrote it (without the pragma put before it).
+    static func quoting(_ line: String, html: Bool) -> String {
+        var line = Substring(line)
+        if !html, line.hasPrefix(textPragma) { line = line.dropFirst(textPragma.count) }
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? "" : " (in \"\(trimmed.prefix(80))\")"
     }
 
     /// swift-mustache's parse errors in words.

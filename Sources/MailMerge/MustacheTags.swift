@@ -84,8 +84,9 @@ struct MustacheTags {
         return String(name.split(separator: ".", maxSplits: 1).first ?? "")
     }
 
-    /// The first section that is closed by another name or never closed, with what is wrong, if any.
-    func sectionProblem() -> (tag: Tag, reason: String)? {
+    /// The first section that is closed by another name or never closed, with what is wrong, if any;
+    /// `lineOffset` turns the text's line numbers into the file's.
+    func sectionProblem(lineOffset: Int = 0) -> (tag: Tag, reason: String)? {
         var open: [Tag] = []
         for tag in tags {
             switch tag.kind {
@@ -98,7 +99,7 @@ struct MustacheTags {
                 if last.field != tag.field {
                     return (
                         tag,
-                        "\(tag.text) closes \(last.text), opened on line \(last.line); close it with {{/\(last.field)}}"
+                        "\(tag.text) closes \(last.text), opened on line \(last.line + lineOffset); close it with {{/\(last.field)}}"
                     )
                 }
             }

@@ -105,7 +105,19 @@ struct Send: AsyncParsableCommand {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
         if cafile != nil && insecure { throw ValidationError("--cafile and --insecure do not go together") }
         if let rate { _ = try Self.parseRate(rate) }
+        if let problem = RecipientAddress.problem(with: from) {
+            throw ValidationError("the From address (-e) \"\(from)\" is not valid: \(problem)")
+        }
+        if send, user != nil, passwordFile == nil, ProcessInfo.processInfo.environment["CORREO_SMTP_PASSWORD"] == nil,
+            isatty(STDIN_FILENO) != 1
+        {
+            throw ValidationError(Self.noPassword)
+        }
     }
+
+    static let noPassword =
+        "--user needs --password-file FILE or the CORREO_SMTP_PASSWORD environment variable "
+        + "(or a terminal on standard input, to type it)"
 
     func run() async throws {
         let plan: MergePlan
@@ -114,6 +126,9 @@ struct Send: AsyncParsableCommand {
             let template = try MergeTemplate(bodyFile: message, htmlFile: html, columns: list.columns)
             var attachments: [Attachment] = []
             for path in attach {
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw SendFailure("cannot read the attachment \(path): no such file", status: Self.exitNoInput)
+                }
                 do {
                     attachments.append(try Attachment(contentsOfFile: path))
                 } catch {
@@ -299,9 +314,7 @@ struct Send: AsyncParsableCommand {
         }
         if let password = ProcessInfo.processInfo.environment["CORREO_SMTP_PASSWORD"] { return password }
         if let typed = TerminalPassword.read(prompt: "Password for \(user ?? "") at \(host): ") { return typed }
-        throw ValidationError(
-            "--user needs --password-file FILE or the CORREO_SMTP_PASSWORD environment variable "
-                + "(or a terminal on standard input, to type it)")
+        throw ValidationError(Self.noPassword)
     }
 
     /// `N/min`, `N/s`, `N/h` or `N` (a minute) as messages a minute.

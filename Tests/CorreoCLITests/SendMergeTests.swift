@@ -156,10 +156,19 @@ import Glibc
             // Bad usage is EX_USAGE.
             let usage = try Self.send(["-c", "good.csv", "-m", "body.txt", "--limit", "0"], port: sink.port, in: directory)
             #expect(usage.status == 64)
+            // A bad From is bad usage too, with the usage line of `correo send`, not of `correo`.
+            let from = try CorreoBinary.run(
+                ["send", "-c", "good.csv", "-m", "body.txt", "-e", "me"], currentDirectory: directory.url)
+            #expect(from.status == 64)
+            #expect(from.standardError.contains("the From address (-e) \"me\" is not valid: the address has no @"))
+            #expect(from.standardError.contains("Usage: correo send "), "\(from.standardError)")
             let missingAttachment = try Self.send(
                 ["-c", "good.csv", "-m", "body.txt", "-a", "nope.pdf"], port: sink.port, in: directory)
             #expect(missingAttachment.status == 66)
-            #expect(missingAttachment.standardError.contains("correo send: cannot read the attachment nope.pdf"))
+            #expect(missingAttachment.standardError.contains("correo send: cannot read the attachment nope.pdf: no such file"))
+            let missingList = try Self.send(["-c", "nope.csv", "-m", "body.txt"], port: sink.port, in: directory)
+            #expect(missingList.status == 66)
+            #expect(missingList.standardError.contains("correo send: cannot read the list nope.csv: no such file"))
         }
     }
 

@@ -65,10 +65,10 @@ struct TemplateChecksTests {
 
     @Test func aSectionClosedByAnotherNameSaysWhich() {
         do {
-            _ = try MergeTemplate(body: "{{#a}}\n{{/b}}\n", columns: ["a", "b"], bodyPath: "letter.txt")
+            _ = try MergeTemplate(body: "Subject: x\n\n{{#a}}\n{{/b}}\n", columns: ["a", "b"], bodyPath: "letter.txt")
             Issue.record("no error")
         } catch {
-            #expect(String(describing: error) == "letter.txt line 2, column 1: {{/b}} closes {{#a}}, opened on line 1; close it with {{/a}}")
+            #expect(String(describing: error) == "letter.txt line 4, column 1: {{/b}} closes {{#a}}, opened on line 3; close it with {{/a}}")
         }
     }
 
@@ -78,8 +78,22 @@ struct TemplateChecksTests {
             Issue.record("no error")
         } catch {
             #expect(!String(describing: error).contains("MustacheParserContext"), "\(String(describing: error))")
+        }
+        do {
+            // On the first line, after the pragma correo puts before a text template.
+            _ = try MergeTemplate(body: "Dear {{name}\n", columns: ["name"], bodyPath: "letter.txt")
+            Issue.record("no error")
+        } catch {
+            #expect(String(describing: error).hasSuffix("(in \"Dear {{name}\")"), "\(String(describing: error))")
+        }
+        do {
+            _ = try MergeTemplate(body: "Hello\nDear {{name}\n", columns: ["name"], bodyPath: "letter.txt")
+            Issue.record("no error")
+        } catch {
+            #expect(!String(describing: error).contains("MustacheParserContext"), "\(String(describing: error))")
             #expect(!String(describing: error).contains("ParserError"), "\(String(describing: error))")
             #expect(String(describing: error).hasPrefix("letter.txt line 2, column"), "\(String(describing: error))")
+            #expect(String(describing: error).hasSuffix("(in \"Dear {{name}\")"), "\(String(describing: error))")
         }
     }
 
