@@ -301,6 +301,8 @@ struct Send: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if summary.failed > 0 { throw ExitCode(1) }
+        // Rows left out for bad data (an address, an ATTACHMENT), as the dry run would have said.
+        if summary.skipped > 0 { throw ExitCode(Self.exitDataError) }
     }
 
     private func password() throws -> String {

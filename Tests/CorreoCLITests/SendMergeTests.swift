@@ -149,6 +149,11 @@ import Glibc
                     "Dry run: 2 messages would be sent to 127.0.0.1:\(sink.port), 2 rows could not be sent (above)."),
                 "\(dry.standardError)")
             #expect(sink.messageFiles.isEmpty)
+            // Sent for real, the good rows go and the status still says the list had bad rows.
+            let real = try Self.send(["-c", "bad.csv", "-m", "body.txt", "--send"], port: sink.port, in: directory)
+            #expect(real.status == 65, "\(real.standardError)")
+            #expect(real.standardOutput.contains("Sent 2, failed 0, skipped 2"), "\(real.standardOutput)")
+            #expect(sink.messageFiles.sorted() == ["ann@example.org.eml", "bo@example.org.eml"])
 
             try Self.write("Ann,ann@example.org\n", "good.csv", in: directory)
             let good = try Self.send(["-c", "good.csv", "-m", "body.txt"], port: sink.port, in: directory)
