@@ -49,27 +49,21 @@ import Testing
     /// defines below the call).
     static let mailmerge = ["python3", "-c", "import sys; from mailmerge.__main__ import main; sys.argv[0] = 'mailmerge'; main()"]
 
-    static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let errorData = ThreadedRead(errors.fileHandleForReading)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errorData.text())
+    /// Runs a command (paths absolute) to its end, at most 60 s.
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+        let child = try ChildProcess(arguments)
+        guard let status = try await child.waitForExit(seconds: 60) else {
+            await child.stop()
+            throw EndToEndFailure("\(arguments[0]) did not finish in 60 s")
+        }
+        return (status, child.output.text, child.errors.text)
     }
 
     @Test(.timeLimit(.minutes(2)))
     func correoAndMailmergeBuildTheSameMessages() async throws {
         try await TemporaryDirectory.with { directory in
             let folder = directory.url
+            let path = { (name: String) in folder.appendingPathComponent(name).path }
             try FileManager.default.createDirectory(
                 at: folder.appendingPathComponent("invoices"), withIntermediateDirectories: true)
             try Data("%PDF-1.4 ann\n".utf8 + (0..<300).map { UInt8($0 % 256) })
@@ -80,9 +74,9 @@ import Testing
             try "[smtp_server]\nhost = 127.0.0.1\nport = 25\nsecurity = Never\n".write(
                 to: folder.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
 
-            let oracle = try Self.run(
-                Self.mailmerge + ["--template", "letter.txt", "--database", "list.csv", "--config",
-                 "server.conf", "--dry-run", "--no-limit", "--output-format", "raw"], in: folder)
+            let oracle = try await Self.run(
+                Self.mailmerge + ["--template", path("letter.txt"), "--database", path("list.csv"), "--config",
+                 path("server.conf"), "--dry-run", "--no-limit", "--output-format", "raw"])
             try #require(
                 oracle.status == 0,
                 "mailmerge failed (scripts/install-test-deps.sh installs it: pip install mailmerge): \(oracle.errors)")
@@ -99,9 +93,9 @@ import Testing
                 try #require(correo.status == 0, "\(correo.standardError)")
                 try correo.standardOutput.write(
                     to: folder.appendingPathComponent("correo-\(row).eml"), atomically: true, encoding: .utf8)
-                files += ["mailmerge-\(row).eml", "correo-\(row).eml"]
+                files += [path("mailmerge-\(row).eml"), path("correo-\(row).eml")]
             }
-            let summaries = try Self.run(["python3", "-c", Self.summarise] + files, in: folder)
+            let summaries = try await Self.run(["python3", "-c", Self.summarise] + files)
             try #require(summaries.status == 0, "\(summaries.errors)")
             let lines = summaries.output.split(separator: "\n").map(String.init)
             try #require(lines.count == 4, "\(summaries.output)")
@@ -127,9 +121,9 @@ import Testing
             // A misspelt field: both refuse; correo before anything, with row, line and column.
             try Self.template.replacingOccurrences(of: "Dear **{{name}}**", with: "Dear **{{naem}}**")
                 .write(to: folder.appendingPathComponent("typo.txt"), atomically: true, encoding: .utf8)
-            let oracleTypo = try Self.run(
-                Self.mailmerge + ["--template", "typo.txt", "--database", "list.csv", "--config",
-                 "server.conf", "--dry-run", "--no-limit", "--output-format", "raw"], in: folder)
+            let oracleTypo = try await Self.run(
+                Self.mailmerge + ["--template", path("typo.txt"), "--database", path("list.csv"), "--config",
+                 path("server.conf"), "--dry-run", "--no-limit", "--output-format", "raw"])
             #expect(oracleTypo.status != 0)
             #expect(oracleTypo.errors.contains("'naem' is undefined"), "\(oracleTypo.errors)")
             let typo = try CorreoBinary.run(
@@ -137,25 +131,5 @@ import Testing
             #expect(typo.status == 65)
             #expect(typo.standardError.contains("row 1: typo.txt line 8: {{naem}} names no column"), "\(typo.standardError)")
         }
-    }
-}
-
-/// Drains a pipe on its own thread.
-final class ThreadedRead: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread {
-            let all = handle.readDataToEndOfFile()
-            self.lock.withLock { self.data = all }
-            self.done.signal()
-        }.start()
-    }
-
-    func text() -> String {
-        done.wait()
-        return lock.withLock { String(decoding: data, as: UTF8.self) }
     }
 }
