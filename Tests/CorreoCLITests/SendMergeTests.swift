@@ -241,6 +241,47 @@ import Glibc
     }
 }
 
+extension SendMergeTests {
+    /// Ctrl-C at the prompt: the terminal gets its echo back and the run ends with 130, nothing sent.
+    @Test(.timeLimit(.minutes(1)))
+    func ctrlCAtThePasswordPromptPutsTheEchoBack() async throws {
+        try await TemporaryDirectory.with { directory in
+            let sink = try Self.sink(directory)
+            defer { sink.stop() }
+            try Self.write("Ann,ann@example.org\n", "list.csv", in: directory)
+            try Self.write("Hi\n", "body.txt", in: directory)
+            let terminal = try PseudoTerminal()
+            defer { terminal.close() }
+            let process = Process()
+            process.executableURL = CorreoBinary.url
+            process.arguments = [
+                "send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
+                String(sink.port), "--tls", "none", "--user", "me", "-s", "Hi", "--send",
+            ]
+            process.currentDirectoryURL = directory.url
+            var environment = ProcessInfo.processInfo.environment
+            environment.removeValue(forKey: "CORREO_SMTP_PASSWORD")
+            process.environment = environment
+            process.standardInput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
+            let errors = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
+            let stderr = OutputCollector(errors)
+            try process.run()
+            let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
+            #expect(prompted, "\(stderr.text)")
+            #expect(!terminal.echoIsOn)
+            kill(process.processIdentifier, SIGINT)
+            let ended = try await waitUntil(seconds: 20) { !process.isRunning }
+            if !ended { process.terminate() }
+            #expect(ended)
+            #expect(process.terminationStatus == 130)
+            #expect(terminal.echoIsOn)
+            #expect(sink.messageFiles.isEmpty)
+        }
+    }
+}
+
 /// A pseudo-terminal pair from /dev/ptmx: the child gets the secondary side as its standard input.
 /// (Glibc's `posix_openpt` and `ptsname` are not visible to Swift, so their two ioctls are made here.)
 final class PseudoTerminal: @unchecked Sendable {
