@@ -205,24 +205,10 @@ import Glibc
             try Self.write("Hi {{name}}\n", "body.txt", in: directory)
             let terminal = try PseudoTerminal()
             defer { terminal.close() }
-            let process = Process()
-            process.executableURL = CorreoBinary.url
-            process.arguments = [
-                "send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
-                String(sink.port), "--user", "me", "--cafile", tls.certificatePath, "-s", "Hi", "--send",
-            ]
-            process.currentDirectoryURL = directory.url
-            var environment = ProcessInfo.processInfo.environment
-            environment.removeValue(forKey: "CORREO_SMTP_PASSWORD")
-            process.environment = environment
-            process.standardInput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            let stderr = OutputCollector(errors)
-            let stdout = OutputCollector(output)
-            try process.run()
+            let (process, stdout, stderr) = try terminal.run(
+                ["send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
+                 String(sink.port), "--user", "me", "--cafile", tls.certificatePath, "-s", "Hi", "--send"],
+                in: directory)
             let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
             #expect(prompted, "\(stderr.text)")
             terminal.write("s3cret-pw\n")
@@ -252,22 +238,10 @@ extension SendMergeTests {
             try Self.write("Hi\n", "body.txt", in: directory)
             let terminal = try PseudoTerminal()
             defer { terminal.close() }
-            let process = Process()
-            process.executableURL = CorreoBinary.url
-            process.arguments = [
-                "send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
-                String(sink.port), "--tls", "none", "--user", "me", "-s", "Hi", "--send",
-            ]
-            process.currentDirectoryURL = directory.url
-            var environment = ProcessInfo.processInfo.environment
-            environment.removeValue(forKey: "CORREO_SMTP_PASSWORD")
-            process.environment = environment
-            process.standardInput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-            let errors = Pipe()
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = errors
-            let stderr = OutputCollector(errors)
-            try process.run()
+            let (process, _, stderr) = try terminal.run(
+                ["send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
+                 String(sink.port), "--tls", "none", "--user", "me", "-s", "Hi", "--send"],
+                in: directory)
             let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
             #expect(prompted, "\(stderr.text)")
             #expect(!terminal.echoIsOn)
@@ -300,6 +274,28 @@ final class PseudoTerminal: @unchecked Sendable {
         secondary = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
         guard secondary >= 0 else { throw Failure() }
         _ = fcntl(primary, F_SETFL, fcntl(primary, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Starts `correo ARGUMENTS` in `directory` with this terminal as its standard input and no password in
+    /// its environment; its standard output and error are collected.
+    func run(_ arguments: [String], in directory: TemporaryDirectory) throws
+        -> (process: Process, output: OutputCollector, errors: OutputCollector)
+    {
+        let process = Process()
+        process.executableURL = CorreoBinary.url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory.url
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "CORREO_SMTP_PASSWORD")
+        process.environment = environment
+        process.standardInput = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let collected = (OutputCollector(output), OutputCollector(errors))
+        try process.run()
+        return (process, collected.0, collected.1)
     }
 
     /// Types `text` as a user would.
