@@ -17,8 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
@@ -98,6 +100,7 @@ let package = Package(
             dependencies: [
                 "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
@@ -117,7 +120,7 @@ let package = Package(
             dependencies: [
                 "MailCore", "SMTPCore", "SMTPClient",
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Ink", package: "Ink"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -125,6 +128,7 @@ let package = Package(
             name: "CorreoServer",
             dependencies: [
                 "SMTPServer", "SMTPCore", "IMAPServer", "MailStore", "ServerSupport", "Relay", "DNS", "HTTPServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,7 +2,8 @@
 # Installs the real peers the tests drive: swaks, openssl, curl, Dovecot and the IMAP clients of the
 # interop harness (interop/common/install-deps.sh, which keeps system daemons stopped), libcrypt's
 # header for the CCrypt module, dnsmasq (dnsmasq-base: the binary only, no system service) for the DNS
-# resolver's tests, Python's aiosmtpd for the SMTP client's sink, and Prometheus' promtool (package
+# resolver's tests, Python's aiosmtpd for the SMTP client's sink, the Python `mailmerge` tool that
+# `correo send`'s output is compared with (MailmergeOracleTests), and Prometheus' promtool (package
 # prometheus, ~95 MB: the server is not started) to check correo's /metrics. Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
@@ -12,4 +13,5 @@ source "$here/../interop/common/apt-install.sh"
 apt_install "install-test-deps" libcrypt-dev dnsmasq-base prometheus
 bash "$here/../interop/common/install-deps.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
+python3 -c 'import mailmerge' 2>/dev/null || python3 -m pip install -q mailmerge </dev/null
 echo "install-test-deps: ok"

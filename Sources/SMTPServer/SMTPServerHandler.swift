@@ -20,7 +20,6 @@ final class SMTPServerHandler: ChannelDuplexHandler {
 
     struct Settings: Sendable {
         var idleTimeout: TimeAmount = SMTPServerDefaults.idleTimeout
-        var authenticationFailureDelay: TimeAmount = SMTPServerDefaults.authenticationFailureDelay
         var unwrittenMessageBytes = SMTPServerDefaults.unwrittenMessageBytes
         var authThrottle: AuthThrottle?
     }
@@ -37,7 +36,6 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var unwrittenBytes = 0
     private var needsFlush = false
-    private var authenticationFailures = 0
     /// The Message-ID of the message being received, for its `smtp.accepted` line.
     private var messageIDScanner = MessageIDScanner()
     /// The `smtp.accepted` line, written once the store said the message is safe.
@@ -193,14 +191,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             }
         case .authenticate(let credentials):
             let authenticator = self.authenticator
-            let delay = settings.authenticationFailureDelay
             let throttle = settings.authThrottle
             let address = session.clientAddress
             if throttle?.check(address: address) == .refuse {
                 logger.notice("AUTH refused: too many failed logins from \(address)")
-                let reply = SMTPReply(code: 421, EnhancedStatusCode(4, 7, 0), "Too many failed logins; try later")
-                context.write(wrapOutboundOut(reply.encoded), promise: nil)
-                return perform(.close, context: context)
+                // Answered on the next loop turn, like every other answer: never inside this action's loop.
+                return loop.execute { bound.value.answer(.authenticationThrottled) }
             }
             Task {
                 let success = await authenticator.authenticate(
@@ -220,16 +216,14 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                         throttle?.succeeded(address: address)
                         return handler.answer(.authenticated(true))
                     }
-                    handler.authenticationFailures += 1
                     Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "smtp")]).increment()
-                    // Failed attempts are answered more and more slowly, to slow down guessing: per
-                    // session, and per address over all sessions and protocols.
+                    // The address's failures over all sessions and protocols lengthen the session's pause.
                     let shared = throttle.map { TimeAmount($0.failed(address: address)) } ?? .zero
-                    loop.scheduleTask(in: delay * Int64(handler.authenticationFailures) + shared) {
-                        bound.value.answer(.authenticated(false))
-                    }
+                    handler.answer(.authenticated(false, throttleDelay: shared))
                 }
             }
+        case .pause(let duration):
+            loop.scheduleTask(in: duration) { bound.value.answer(.pauseElapsed) }
         case .beginMessage:
             message = MessageStream(
                 target: target,
@@ -242,10 +236,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 finished: { outcome in
                     loop.execute {
                         let handler = bound.value
-                        if outcome == .delivered, let line = handler.acceptedLine {
+                        switch (outcome, handler.acceptedLine) {
+                        case (.delivered, var line?), (.queued, var line?):
+                            // A queued message is known by its queue id, the one its 250 names.
+                            if case .queued(let id) = outcome { line[LogKey.queueID] = "\(id)" }
                             handler.logger.notice("accepted", metadata: line)
                             Counter(label: "correo_smtp_messages_accepted_total").increment()
-                        } else {
+                        default:
                             handler.logger.info("message not stored: \(outcome)")
                         }
                         handler.acceptedLine = nil

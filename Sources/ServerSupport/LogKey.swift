@@ -20,7 +20,8 @@ public enum LogKey {
     public static let tls = "tls"
     /// The authenticated user, or the user name a failed login tried.
     public static let user = "user"
-    /// The id the client was given in `250 … queued as ID`: the Received: header's id too.
+    /// The id the client was given in `250 … queued as ID`: for mail delivered locally the Received:
+    /// header's id, for mail through the outbound queue the queue's id (`correo queue show ID`).
     public static let queueID = "queue_id"
     /// The envelope sender (MAIL FROM), `<>` for a bounce.
     public static let sender = "from"

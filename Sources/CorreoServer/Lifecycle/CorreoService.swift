@@ -38,11 +38,10 @@ public final class CorreoService: Sendable {
 
     let configuration: CorreoConfiguration
     let logger: Logger
-    private let smtp: SMTPServer?
-    private let imap: IMAPServer?
+    let smtp: SMTPServer?
+    let imap: IMAPServer?
     /// Works the outbound queue while the SMTP servers run.
-    private let relay: QueueRunner?
-    private let relayTask = Mutex<Task<Void, Never>?>(nil)
+    let relay: QueueRunner?
     /// The account to become once the listeners are bound.
     private let account: ResolvedAccount?
     /// The TLS context new connections get; SIGHUP replaces it (CorreoService+Reload.swift).
@@ -50,7 +49,7 @@ public final class CorreoService: Sendable {
     /// The store, whose users file a reload reads again.
     let store: MailStore
     /// The operator's loopback HTTP listener (/metrics, /healthz), with `--http-port`.
-    private let http: HTTPServer?
+    let http: HTTPServer?
 
     /// Prepares the store and TLS; binds nothing yet. Errors here are the operator's to fix (a bad
     /// certificate file, an unwritable storage folder) and say which file or folder is at fault.
@@ -80,12 +79,14 @@ public final class CorreoService: Sendable {
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
+            let local = MailStoreDelivery(store: store, acceptsUnknownRecipients: configuration.acceptsUnknownRecipients)
             let runner = QueueRunner(
                 store: store,
                 settings: try Self.relaySettings(configuration),
                 resolver: DNSRelayResolver(try Self.resolver(configuration.outbound, logger: logger)),
                 localDomains: configuration.domains,
-                logger: logger
+                logger: logger,
+                localMailbox: { await local.mailbox(for: $0) }
             )
             relay = runner
             var smtpConfiguration = SMTPServerConfiguration(
@@ -98,12 +99,13 @@ public final class CorreoService: Sendable {
                 authThrottle: throttle
             )
             smtpConfiguration.relays = true
+            smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
             smtp = SMTPServer(
                 configuration: smtpConfiguration,
                 delivery: MailStoreDelivery(
                     store: store,
                     acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
-                    queued: { _ in Task { await runner.nudge() } }
+                    queued: { id in Task { await runner.enqueued(id) } }
                 ),
                 authenticator: MailStoreAuthenticator(users: store.users),
                 tls: tls,
@@ -149,12 +151,6 @@ public final class CorreoService: Sendable {
                 bound.append(BoundListener(name: listener.kind.protocolName, port: listener.port))
             }
         }
-        if let relay {
-            relayTask.withLock { task in
-                task?.cancel()
-                task = Task { await relay.run() }
-            }
-        }
         if let imap {
             let wanted: [(IMAPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.imap, "imap"), (.implicitTLS, ports.imaps, "imaps")]
             let open = wanted.filter { $0.1 != 0 }
@@ -168,20 +164,16 @@ public final class CorreoService: Sendable {
         return bound
     }
 
-    /// Stops accepting and lets sessions finish their current transaction.
+    /// Closes the listeners opened by `start()` when the service group will not run (privileges could
+    /// not be dropped): sessions finish their current transaction.
     public func shutdown() async {
         await smtp?.shutdown(graceful: true)
-        let task = relayTask.withLock { task in
-            defer { task = nil }
-            return task
-        }
-        task?.cancel()
-        await task?.value
         try? await imap?.shutdown()
         await http?.shutdown()
     }
 
-    /// Starts, reports the listeners, waits for SIGINT/SIGTERM, then shuts down gracefully.
+    /// Binds, reports the listeners, drops privileges, then runs every server and the queue runner as the
+    /// services of one `ServiceGroup` until SIGINT/SIGTERM shuts them down gracefully.
     public func run() async throws {
         // Caught before anything is bound: from here on SIGHUP reloads instead of ending the process.
         ReloadSignal.handle { [self] in reload() }
@@ -200,11 +192,7 @@ public final class CorreoService: Sendable {
             .joined(separator: ", ")
         logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
         SystemdNotify.send("READY=1\nSTATUS=listening: \(summary)")
-        let signal = await ShutdownSignal.wait()
-        SystemdNotify.send("STOPPING=1")
-        ShutdownSignal.restoreDefaults()
-        logger.notice("\(signal) received: stopping (a second one ends the process at once)")
-        await shutdown()
+        try await serviceGroup(logger: logger).run()
         logger.notice("correo stopped")
     }
 
