@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailAuth
 import MailStore
 
 /// Works the outbound queue: picks the messages that are due, delivers their recipients (local ones into
@@ -13,6 +14,8 @@ public actor QueueRunner {
     let destinations: DestinationLimiter
     let logger: Logger
     let clock: @Sendable () -> Date
+    /// The DKIM keys of STORAGE/dkim/, read again when they change.
+    let dkim: DKIMKeyring
     /// Messages being worked on now (never twice at once).
     private var inFlight: Set<String> = []
     /// Set by `nudge()`, cleared when the runner wakes.
@@ -24,7 +27,8 @@ public actor QueueRunner {
         resolver: any RelayResolver,
         localDomains: [String],
         logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() },
+        dkim: DKIMKeyring? = nil
     ) {
         self.store = store
         self.settings = settings
@@ -33,6 +37,7 @@ public actor QueueRunner {
         self.destinations = DestinationLimiter(limit: settings.connectionsPerDestination)
         self.logger = logger
         self.clock = clock
+        self.dkim = dkim ?? DKIMKeyring(folder: store.root.appendingPathComponent("dkim", isDirectory: true))
     }
 
     /// Runs until the task is cancelled: a pass over the queue, then a wait until the next message is due,
@@ -111,6 +116,7 @@ public actor QueueRunner {
             }
         } else {
             let byDomain = Dictionary(grouping: pending, by: \.domain)
+            let outbound = signed(message, envelope: envelope, domains: byDomain.keys, now: now)
             await withTaskGroup(of: [RecipientOutcome].self) { group in
                 for (domain, recipients) in byDomain {
                     group.addTask {
@@ -124,7 +130,7 @@ public actor QueueRunner {
                         let destination = self.settings.smarthost?.host ?? domain
                         await self.destinations.acquire(destination)
                         let outcomes = await self.remote.deliver(
-                            message, envelope: envelope, domain: domain, recipients: recipients)
+                            outbound, envelope: envelope, domain: domain, recipients: recipients)
                         await self.destinations.release(destination)
                         return outcomes
                     }
@@ -134,6 +140,18 @@ public actor QueueRunner {
         }
         for outcome in outcomes { log(outcome, envelope: envelope) }
         await record(outcomes, of: envelope, message: message, now: now)
+    }
+
+    /// A submitted message with DKIM signatures of its From domain on top, when it leaves correo now.
+    ///
+    /// Signed here, before `RemoteDelivery`, rather than when it is queued: the queued bytes are never
+    /// changed (they are streamed to disk before the 250, and a signature would mean reading them back
+    /// and writing them again), and signing the queued bytes anew at each attempt means every copy
+    /// that leaves carries exactly one set of signatures, made once, over exactly what is sent. Local
+    /// recipients get the message unsigned, as the server stored it; notifications are not signed.
+    private func signed(_ message: [UInt8], envelope: QueueEnvelope, domains: some Sequence<String>, now: Date) -> [UInt8] {
+        guard envelope.submitter != nil, domains.contains(where: { !localDomains.contains($0) }) else { return message }
+        return dkim.sign(message, now: Int(now.timeIntervalSince1970))
     }
 
     private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {
