@@ -172,7 +172,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS"]),
         .testTarget(
             name: "MailAuthTests",
             dependencies: [
