@@ -4,7 +4,7 @@
 # header for the CCrypt module, dnsmasq (dnsmasq-base: the binary only, no system service) for the DNS
 # resolver's tests, and Python's aiosmtpd for the SMTP client's sink. MailAuth's peers: OpenDKIM's tools
 # (opendkim-genkey, opendkim-testmsg), dkimpy (dkimsign, dkimverify; pynacl for Ed25519), pyspf and
-# dnspython, which both use to ask the tests' dnsmasq. Idempotent and non-interactive
+# dnspython, which both use to ask the tests' dnsmasq; authres parses correo's Authentication-Results. Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,5 +13,5 @@ source "$here/../interop/common/apt-install.sh"
 apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools
 bash "$here/../interop/common/install-deps.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
-python3 -c 'import dkim, nacl, spf, dns.resolver' 2>/dev/null || python3 -m pip install -q dkimpy pynacl pyspf dnspython </dev/null
+python3 -c 'import dkim, nacl, spf, dns.resolver, authres' 2>/dev/null || python3 -m pip install -q dkimpy pynacl pyspf dnspython authres </dev/null
 echo "install-test-deps: ok"

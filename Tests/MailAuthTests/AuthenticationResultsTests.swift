@@ -15,7 +15,7 @@ struct AuthenticationResultsTests {
         #expect(
             String(decoding: results.field, as: UTF8.self)
                 == "Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=alice@example.com;\r\n"
-                + "\tdkim=fail reason=\"body hash did not verify\" header.d=example.com header.b=abc/+def\r\n")
+                + "\tdkim=fail reason=\"body hash did not verify\" header.d=example.com header.b=\"abc/+def\"\r\n")
         #expect(String(decoding: AuthenticationResults(authservID: "mx", entries: []).field, as: UTF8.self) == "Authentication-Results: mx; none\r\n")
     }
 

@@ -161,4 +161,36 @@ struct PeerTests {
             }
         }
     }
+
+    @Test("the Authentication-Results correo writes parse with authres and say what correo found")
+    func authresParses() async throws {
+        let ed = DKIMSigner(domain: "correo.test", selector: "c-ed", key: try .generate(.ed25519SHA256))
+        let zone = FixedZone(txt: [
+            "correo.test": ["v=spf1 ip4:192.0.2.0/24 -all"], "_dmarc.correo.test": ["v=DMARC1; p=reject"],
+            "c-ed._domainkey.correo.test": [ed.key.keyRecord],
+        ])
+        let signed = try ed.sign(Self.message, now: Self.now)
+        let broken = Array(String(decoding: signed, as: UTF8.self).replacingOccurrences(of: "Subject: Peers", with: "Subject: Peer").utf8)
+        let authenticator = MessageAuthenticator(authservID: "mx.correo.test", resolver: zone, sample: { 0 })
+        for (message, client) in [(signed, "192.0.2.1"), (broken, "203.0.113.1")] {
+            let verdict = await authenticator.check(message, client: IPAddress(client)!, helo: "h.test", mailFrom: "alice@correo.test")
+            let script = """
+                import sys, authres
+                h = sys.stdin.buffer.read().decode('ascii').strip()
+                r = authres.AuthenticationResultsHeader.parse(h)
+                print(r.authserv_id)
+                for x in r.results:
+                    print(x.method, x.result, ' '.join(p.type + '.' + p.name + '=' + p.value for p in x.properties))
+                """
+            let peer = try await Peer.run("python3", ["-c", script], input: verdict.results.field, install: "pip install authres")
+            #expect(peer?.status == 0, "\(peer?.errors ?? "")")
+            let expected = [
+                "mx.correo.test",
+                "spf \(verdict.spf.result.rawValue) smtp.mailfrom=alice@correo.test",
+                "dkim \(verdict.dkim[0].status.rawValue) header.d=correo.test header.s=c-ed header.a=ed25519-sha256 header.b=\(verdict.dkim[0].signaturePrefix ?? "")",
+                "dmarc \(verdict.dmarc.result.rawValue) header.from=correo.test" + (verdict.dmarc.result == .fail ? " policy.dmarc=reject" : ""),
+            ]
+            #expect(peer?.output.split(separator: "\n").map(String.init) == expected)
+        }
+    }
 }

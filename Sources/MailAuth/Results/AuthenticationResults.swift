@@ -49,18 +49,18 @@ public struct AuthenticationResults: Sendable, Hashable {
         return Array((text + "\r\n").utf8)
     }
 
-    /// A property value as a token when it can be one, else a quoted-string (§2.2's `value`). An
-    /// address's local part with specials is quoted whole.
+    /// A property value (§2.2's `pvalue`): bare when it is a MIME token or `[local-part] "@" domain`
+    /// (an address, as smtp.mailfrom has it), else a quoted-string (base64 in header.b has "/" and "+").
     static func value(_ text: String) -> String {
-        let tspecials = Set("()<>,;:\\\"/[]?= \t")
-        let isToken = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
-            && !text.contains(where: tspecials.contains)
-        if isToken { return text }
-        // Addresses and domains with "@" or "/" are allowed bare by §2.2's `pvalue`.
-        if !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
-            !text.contains(where: { "()<>,;:\\\"[]?= \t".contains($0) })
-        {
-            return text
+        let tspecials = Set("()<>@,;:\\\"/[]?= \t")
+        let printable = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F }
+        if printable, !text.contains(where: tspecials.contains) { return text }
+        if printable, let at = text.lastIndex(of: "@") {
+            let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~.")
+            let ldh = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
+            let local = text[..<at]
+            let domain = text[text.index(after: at)...]
+            if local.allSatisfy(atext.contains), !domain.isEmpty, domain.allSatisfy(ldh.contains) { return text }
         }
         let escaped = text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
             .map { $0 == "\"" || $0 == "\\" ? "\\\($0)" : String($0) }.joined()

@@ -1,49 +1,33 @@
 import DNS
 
-/// An IPv4 network of an `ip4:` mechanism (RFC 7208 §5.6).
-public struct IPv4Network: Sendable, Hashable {
-    public var address: IPv4Address
+/// The network of an `ip4:` or `ip6:` mechanism (RFC 7208 §5.6): an address and a prefix length.
+public struct IPNetwork: Sendable, Hashable {
+    public var address: IPAddress
     public var prefixLength: Int
 
-    /// Parses `192.0.2.0/24` or a single address.
-    public init?(_ text: String) {
+    /// Parses `192.0.2.0/24` (with `ipv6` false) or `2001:db8::/32` (true), or a single address.
+    public init?(_ text: String, ipv6: Bool) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = IPv4Address(String(parts[0])), parts[0].split(separator: ".").count == 4 else { return nil }
-        self.address = address
+        if ipv6 {
+            guard let address = IPv6Address(String(parts[0])) else { return nil }
+            self.address = .v6(address)
+        } else {
+            // inet_pton takes only the dotted quad; §5.6 wants exactly that.
+            guard let address = IPv4Address(String(parts[0])), parts[0].split(separator: ".").count == 4 else { return nil }
+            self.address = .v4(address)
+        }
+        let maximum = ipv6 ? 128 : 32
         if parts.count == 2 {
-            guard let length = SPFRecord.cidrLength(parts[1], max: 32) else { return nil }
+            guard let length = SPFRecord.cidrLength(parts[1], max: maximum) else { return nil }
             prefixLength = length
         } else {
-            prefixLength = 32
+            prefixLength = maximum
         }
     }
 
+    /// Whether `other`, of the same family, is inside the network.
     public func contains(_ other: IPAddress) -> Bool {
-        guard case .v4(let candidate) = other else { return false }
-        return IPPrefix.matches(address.octets, candidate.octets, length: prefixLength)
-    }
-}
-
-/// An IPv6 network of an `ip6:` mechanism.
-public struct IPv6Network: Sendable, Hashable {
-    public var address: IPv6Address
-    public var prefixLength: Int
-
-    public init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = IPv6Address(String(parts[0])) else { return nil }
-        self.address = address
-        if parts.count == 2 {
-            guard let length = SPFRecord.cidrLength(parts[1], max: 128) else { return nil }
-            prefixLength = length
-        } else {
-            prefixLength = 128
-        }
-    }
-
-    public func contains(_ other: IPAddress) -> Bool {
-        guard case .v6(let candidate) = other else { return false }
-        return IPPrefix.matches(address.octets, candidate.octets, length: prefixLength)
+        IPPrefix.matches(address, other, v4: prefixLength, v6: prefixLength)
     }
 }
 

@@ -106,9 +106,7 @@ public struct SPFChecker: Sendable {
         switch mechanism {
         case .all:
             return true
-        case .ip4(let network):
-            return network.contains(client)
-        case .ip6(let network):
+        case .ip4(let network), .ip6(let network):
             return network.contains(client)
         case .include(let spec):
             let target = try targetName(spec, macro: macro)

@@ -21,8 +21,8 @@ public struct SPFRecord: Sendable, Hashable {
         case a(domain: String?, v4: Int, v6: Int)
         case mx(domain: String?, v4: Int, v6: Int)
         case ptr(String?)
-        case ip4(IPv4Network)
-        case ip6(IPv6Network)
+        case ip4(IPNetwork)
+        case ip6(IPNetwork)
         case exists(String)
 
         /// Whether evaluating it asks the DNS (§4.6.4 counts these).
@@ -132,10 +132,10 @@ public struct SPFRecord: Sendable, Hashable {
             guard argument.first == ":", isDomainSpec(String(argument.dropFirst())) else { return nil }
             return .ptr(String(argument.dropFirst()))
         case "ip4":
-            guard argument.first == ":", let network = IPv4Network(String(argument.dropFirst())) else { return nil }
+            guard argument.first == ":", let network = IPNetwork(String(argument.dropFirst()), ipv6: false) else { return nil }
             return .ip4(network)
         case "ip6":
-            guard argument.first == ":", let network = IPv6Network(String(argument.dropFirst())) else { return nil }
+            guard argument.first == ":", let network = IPNetwork(String(argument.dropFirst()), ipv6: true) else { return nil }
             return .ip6(network)
         default:
             return nil
