@@ -30,6 +30,9 @@ struct CanonicalizationTests {
         #expect(DKIMCanonicalization.relaxed.body([UInt8]()) == [])
         #expect(DKIMCanonicalization.relaxed.body(Array("\r\n \r\n".utf8)) == [])
         #expect(DKIMCanonicalization.relaxed.body(Array("end".utf8)) == Array("end\r\n".utf8))
+        // Found by the fuzzer: a body with bare LFs is taken in its CRLF form.
+        #expect(DKIMCanonicalization.relaxed.body(Array(" C \r\n-\n".utf8)) == Array(" C\r\n-\r\n".utf8))
+        #expect(DKIMCanonicalization.simple.body(Array("a\nb\n\n".utf8)) == Array("a\r\nb\r\n".utf8))
     }
 
     @Test("c= pairs")

@@ -54,7 +54,7 @@ struct DKIMTests {
         #expect(results.first?.signaturePrefix == "/gCrinpc")
     }
 
-    @Test("RFC 8463 A.1: correo's signer with the RFC's Ed25519 key makes the RFC's signature")
+    @Test("RFC 8463 A.1/A.2: the RFC's Ed25519 private key gives its published public key, also after the PEM key file")
     func rfc8463Signer() throws {
         let seed = Base64Bytes.decode("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=")
         let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)

@@ -1,3 +1,5 @@
+import MailCore
+
 /// A DKIM canonicalisation algorithm (RFC 6376 §3.4): how header fields and the body are prepared
 /// before they are hashed, so that changes mail systems make in transit do not break a signature.
 public enum DKIMCanonicalization: String, Sendable, Hashable {
@@ -47,8 +49,11 @@ public enum DKIMCanonicalization: String, Sendable, Hashable {
         return output
     }
 
-    /// The body canonicalised (§3.4.3, §3.4.4), `body` in CRLF form.
+    /// The body canonicalised (§3.4.3, §3.4.4). DKIM works on the SMTP form: bare LFs and CRs are
+    /// made CRLF first (`MessageFields` has done so already for a whole message).
     public func body(_ body: some Collection<UInt8>) -> [UInt8] {
+        var body = Array(body)
+        if LineEnds.hasBareLineBreak(body) { body = LineEnds.crlfLineBreaks(body) }
         var output: [UInt8] = []
         output.reserveCapacity(body.count + 2)
         switch self {
