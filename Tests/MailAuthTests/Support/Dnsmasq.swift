@@ -7,12 +7,7 @@ import Testing
 /// dnsmasq on 127.0.0.1 serving TXT and A records from its command line, as DNSTests runs it: a
 /// daemon with a pid file, killed by that pid afterwards (see DNSTests/DnsmasqTests for why).
 enum Dnsmasq {
-    static func path() -> String? {
-        let folders =
-            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            + ["/usr/sbin", "/usr/local/sbin", "/sbin"]
-        return folders.map { "\($0)/dnsmasq" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static func path() -> String? { Peer.find("dnsmasq") }
 
     static func freePort() async throws -> Int {
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
