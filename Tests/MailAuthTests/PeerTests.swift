@@ -193,4 +193,32 @@ struct PeerTests {
             #expect(peer?.output.split(separator: "\n").map(String.init) == expected)
         }
     }
+
+    @Test("the whole check through dnsmasq: SPF, DKIM and DMARC from real DNS answers")
+    func messageAuthenticatorThroughDnsmasq() async throws {
+        let ed = DKIMSigner(domain: "news.correo.test", selector: "n-ed", key: try .generate(.ed25519SHA256))
+        let records = [
+            Dnsmasq.txt("correo.test", "v=spf1 ip4:127.0.5.0/24 -all"),
+            Dnsmasq.txt("_dmarc.correo.test", "v=DMARC1; p=reject; sp=quarantine; adkim=r"),
+            Dnsmasq.txt("n-ed._domainkey.news.correo.test", ed.key.keyRecord),
+        ]
+        let plain = Self.message
+        let signed = try ed.sign(plain, now: Self.now)
+        _ = try await Dnsmasq.with(records) { resolver, _ in
+            let authenticator = MessageAuthenticator(authservID: "mx.peer.test", resolver: resolver, sample: { 0 })
+            // SPF passes for the MAIL FROM domain, which aligns with From (relaxed): pass.
+            let spf = await authenticator.check(plain, client: IPAddress("127.0.5.9")!, helo: "h.test", mailFrom: "alice@correo.test")
+            #expect(spf.spf.result == .pass)
+            #expect(spf.dmarc.result == .pass)
+            // From a stranger: SPF fails, no signature: p=reject.
+            let spoofed = await authenticator.check(plain, client: IPAddress("127.0.6.1")!, helo: "h.test", mailFrom: "alice@correo.test")
+            #expect(spoofed.spf.result == .fail)
+            #expect(spoofed.disposition == .reject)
+            // From a stranger but signed by a subdomain of the organisational domain: relaxed DKIM alignment.
+            let aligned = await authenticator.check(signed, client: IPAddress("127.0.6.1")!, helo: "h.test", mailFrom: "bounce@other.test")
+            #expect(aligned.dkim.map(\.status) == [.pass])
+            #expect(aligned.spf.result == SPFResult.none)
+            #expect(aligned.dmarc.result == .pass)
+        }
+    }
 }
