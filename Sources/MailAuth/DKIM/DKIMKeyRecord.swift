@@ -58,12 +58,12 @@ public struct DKIMKeyRecord: Sendable {
         default:
             throw .unsupportedKeyType(keyType)
         }
-        hashAlgorithms = tags["h"].map { $0.split(separator: ":").map { $0.withoutFWSSub.lowercased() } }
+        hashAlgorithms = tags["h"].map { $0.split(separator: ":").map { String($0).withoutFWS.lowercased() } }
         if let services = tags["s"] {
-            let list = services.split(separator: ":").map(\.withoutFWSSub)
+            let list = services.split(separator: ":").map { String($0).withoutFWS }
             guard list.contains("*") || list.contains("email") else { throw .syntax("s= excludes email") }
         }
-        let flags = (tags["t"] ?? "").split(separator: ":").map(\.withoutFWSSub)
+        let flags = (tags["t"] ?? "").split(separator: ":").map { String($0).withoutFWS }
         testing = flags.contains("y")
         strictIdentity = flags.contains("s")
     }

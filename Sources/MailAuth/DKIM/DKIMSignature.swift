@@ -90,7 +90,7 @@ public struct DKIMSignature: Sendable, Hashable {
         }
         selector = try required("s").withoutFWS
         guard !selector.isEmpty else { throw .syntax("empty s=") }
-        if let query = tags["q"], !query.split(separator: ":").contains(where: { $0.withoutFWSSub.lowercased() == "dns/txt" }) {
+        if let query = tags["q"], !query.split(separator: ":").contains(where: { String($0).withoutFWS.lowercased() == "dns/txt" }) {
             throw .badQueryMethod(query)
         }
         if let value = tags["t"] {
@@ -112,8 +112,4 @@ public struct DKIMSignature: Sendable, Hashable {
 extension String {
     /// The name without a trailing root dot.
     func trimmingDot() -> String { hasSuffix(".") ? String(dropLast()) : self }
-}
-
-extension Substring {
-    var withoutFWSSub: String { String(self).withoutFWS }
 }
