@@ -95,10 +95,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sender authentication (DKIM, SPF, DMARC, Authentication-Results): pure, on DNS for TXT look-ups.
+        .target(
+            name: "MailAuth",
+            dependencies: [
+                "MailCore", "DNS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "Relay",
             dependencies: [
-                "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS",
+                "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS", "MailAuth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -143,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "correo",
             dependencies: [
-                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore",
+                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore", "MailAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,7 +198,17 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS"]),
+        .testTarget(
+            name: "MailAuthTests",
+            dependencies: [
+                "MailAuth", "DNS", "MailCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "DNSTests",
             dependencies: [

@@ -1,9 +1,11 @@
-/// Every limit of the IMAP server in one place. Each has a protocol answer when exceeded
-/// (`BAD` for syntax limits, `NO [TOOBIG]` for APPEND, `BYE` for connection-level limits)
-/// and is tested at N (accepted) and N+1 (refused).
+/// Every limit of the IMAP server in one place.
+///
+/// Each has a protocol answer when exceeded (`BAD` for syntax limits, `NO [TOOBIG]` for APPEND, `BYE` for
+/// connection-level limits) and is tested at N (accepted) and N+1 (refused).
 public enum IMAPDefaults {
-    /// Longest command line (without literals), in octets. RFC 7162 §4 asks servers to accept
-    /// at least 8192 octets; clients build long UID sets, so we allow more.
+    /// Longest command line (without literals), in octets.
+    ///
+    /// RFC 7162 §4 asks servers to accept at least 8192 octets; clients build long UID sets, so we allow more.
     public static let maxLineLength = 64 * 1024
     /// Largest literal accepted in any command other than APPEND (LOGIN passwords, SEARCH strings…).
     public static let maxLiteralSize = 1024 * 1024
@@ -32,14 +34,16 @@ public enum IMAPDefaults {
     public static let maxConsecutiveBadCommands = 20
     /// Nesting depth of parenthesised lists (SEARCH keys, BODYSTRUCTURE) the parser accepts.
     public static let maxNestingDepth = 32
-    /// Commands one connection may send back to back before the rate limit applies (the token bucket's
-    /// size). Real clients stay far below: Thunderbird waits for most answers, and mbsync pipelining a
-    /// big sync issues a few hundred UID FETCH/STORE commands at once.
+    /// Commands one connection may send back to back before the rate limit applies (the bucket's size).
+    ///
+    /// Real clients stay far below: Thunderbird waits for most answers, and mbsync pipelining a big sync issues a few
+    /// hundred UID FETCH/STORE commands at once.
     public static let commandBurst = 1000
-    /// Sustained commands per second per connection once the burst is spent. A client over it is not
-    /// refused but read more slowly (the handler stops reading until a token comes back); 200 a second
-    /// is more than any client needs, since real clients wait for FETCH data and put many UIDs in one
-    /// command, yet a flood cannot keep a mailbox store and an event loop busy.
+    /// Sustained commands per second per connection once the burst is spent.
+    ///
+    /// A client over it is not refused but read more slowly (the handler stops reading until a token comes back); 200 a
+    /// second is more than any client needs, since real clients wait for FETCH data and put many UIDs in one command,
+    /// yet a flood cannot keep a mailbox store and an event loop busy.
     public static let commandsPerSecond = 200
     /// Commands already read and waiting for a rate-limit token before the server says
     /// `* BYE Too many commands` and closes: ten bursts sent without waiting for a single answer

@@ -28,9 +28,11 @@ public struct DeliveryResult: Hashable, Sendable {
 extension MailStore {
     private var temporaryPath: String { root.path + "/tmp" }
 
-    /// Starts receiving a message, to be written into a new file in `STORAGE/tmp/` (same file system as
-    /// the Maildirs, so delivery is a hard link). Write into it, then `deliver` it, or `abandon` it.
-    /// Only the first call in a process touches the disk (it makes tmp/ and sweeps crashed leftovers).
+    /// Starts receiving a message into a new file in `STORAGE/tmp/`.
+    ///
+    /// `STORAGE/tmp/` is on the same file system as the Maildirs, so delivery is a hard link.
+    /// Write into it, then `deliver` it, or `abandon` it. Only the first call in a process touches the disk (it makes
+    /// tmp/ and sweeps crashed leftovers).
     public func beginDelivery() throws -> IncomingMessage {
         if temporaryFolderSwept.withLock({ !$0 }) {
             if !POSIX.isDirectory(temporaryPath) {
@@ -69,11 +71,12 @@ extension MailStore {
         return try await deliver(message, to: recipients)
     }
 
-    /// Makes `message` durable in each recipient's INBOX (`USER/new/`) before this returns: the file is
-    /// fsynced, hard-linked under a unique Maildir name `SECONDS.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<crlfSize>`,
-    /// and each new/ folder fsynced — together with the other deliveries in flight (group commit, see
-    /// `commit(_:)`). Per-recipient failures (bad address, full disk) are results, not throws; it throws
-    /// only when the message itself cannot be made durable, leaving nothing in any new/.
+    /// Makes `message` durable in each recipient's INBOX (`USER/new/`) before this returns.
+    ///
+    /// The file is fsynced, hard-linked under a unique Maildir name
+    /// `SECONDS.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<crlfSize>`, and each new/ folder fsynced — together with the other
+    /// deliveries in flight (group commit, see `commit(_:)`). Per-recipient failures (bad address, full disk) are
+    /// results, not throws; it throws only when the message itself cannot be made durable, leaving nothing in any new/.
     public func deliver(_ message: IncomingMessage, to recipients: [String]) async throws -> [DeliveryResult] {
         let linked = try await deliveryCommitter.commit(
             PendingDelivery(store: self, message: message, recipients: recipients)
@@ -198,8 +201,9 @@ extension MailStore {
         }
     }
 
-    /// Hard-links the fsynced temporary file into new/ (copying through the user's tmp/ when the
-    /// user folder is on another file system). Returns the new file name.
+    /// Hard-links the fsynced temporary file into the user's new/ and returns its name there.
+    ///
+    /// It copies through the user's tmp/ when the user folder is on another file system.
     private func linkIntoNew(_ source: String, userPath: String, size: Int, crlfSize: Int) throws -> String {
         while true {
             let fileName = MaildirFileName.uniqueBase(size: size, crlfSize: crlfSize)

@@ -6,9 +6,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// A message being received (SMTP DATA), collected in memory up to
-/// `MailStoreDefaults.deliveryWriteBufferBytes` and written in chunks into `STORAGE/tmp/` until `deliver`
-/// links it into the recipients' new/ folders. Dropped or abandoned, it leaves nothing in any Maildir:
+/// A message being received (SMTP DATA, IMAP APPEND) on its way into the Maildirs.
+///
+/// Collected in memory up to `MailStoreDefaults.deliveryWriteBufferBytes` and written in chunks into `STORAGE/tmp/`
+/// until `deliver` links it into the recipients' new/ folders. Dropped or abandoned, it leaves nothing in any Maildir:
 /// a file only ever appears in new/ through `MailStore.deliver`.
 ///
 /// The temporary file is created at the first chunk write, so a small message touches the disk only
@@ -55,6 +56,7 @@ public final class IncomingMessage: @unchecked Sendable {
     public var size: Int { state.withLock { $0.size } }
 
     /// Appends `bytes`; they reach the file in `MailStoreDefaults.deliveryWriteBufferBytes` chunks.
+    ///
     /// A write error is thrown here or, at the latest, by `deliver`.
     public func write(_ bytes: some Collection<UInt8>) throws {
         try state.withLock { state in
@@ -133,9 +135,10 @@ public final class IncomingMessage: @unchecked Sendable {
         }
     }
 
-    /// Writes what is buffered, sets the modification time to `modified` when given (APPEND's
-    /// internal date: a Maildir's INTERNALDATE is the file's mtime), fsyncs and closes the file.
-    /// Returns its size and CRLF size.
+    /// Writes what is buffered, fsyncs and closes the file, and returns its sizes.
+    ///
+    /// Sets the modification time to `modified` when given (APPEND's internal date: a Maildir's INTERNALDATE is the
+    /// file's mtime), fsyncs and closes the file. Returns its size and CRLF size.
     func finish(modified: Date? = nil) throws -> (size: Int, crlfSize: Int) {
         let written = try finishWriting()
         do {

@@ -78,8 +78,9 @@ extension MailStore {
         try POSIX.syncDirectory(userPath)
     }
 
-    /// RFC 3501 6.3.4 DELETE: removes the folder and its messages. INBOX and folders with children
-    /// are refused.
+    /// RFC 3501 6.3.4 DELETE: removes the folder and its messages.
+    ///
+    /// INBOX and folders with children are refused.
     public func deleteMailbox(user address: String, name: MailboxName) async throws {
         let user = try Self.normalizedUser(address)
         try await BlockingIO.run { [self] in
@@ -101,8 +102,9 @@ extension MailStore {
         await forgetMailboxes(user: user, under: name)
     }
 
-    /// RFC 3501 6.3.5 RENAME: moves the folder and its children. Renaming INBOX moves its messages
-    /// into a new folder and leaves INBOX empty.
+    /// RFC 3501 6.3.5 RENAME: moves the folder and its children.
+    ///
+    /// Renaming INBOX moves its messages into a new folder and leaves INBOX empty.
     public func renameMailbox(user address: String, from source: MailboxName, to target: MailboxName) async throws {
         let user = try Self.normalizedUser(address)
         try await BlockingIO.run { [self] in

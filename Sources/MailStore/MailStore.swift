@@ -79,8 +79,9 @@ public final class MailStore: Sendable {
         return await BlockingIO.run { POSIX.isDirectory(directory.path + "/cur") }
     }
 
-    /// Makes the user's Maildir (cur/ new/ tmp/, the special-use folders, their subscriptions) if it
-    /// does not exist yet, durably. `correo user add` calls it; delivery and `mailbox` do too.
+    /// Makes the user's Maildir durably if it does not exist yet.
+    ///
+    /// That is cur/ new/ tmp/, the special-use folders and their subscriptions. `correo user add` calls it; delivery and `mailbox` do too.
     public func createUserMaildir(_ address: String) throws {
         _ = try prepareUser(address)
     }
@@ -136,6 +137,8 @@ public final class MailStore: Sendable {
         return root.path + "/.correo.lock"
     }
 
+    /// Makes cur/ new/ tmp/ (0700) in `path` where missing; returns whether any was made.
+    ///
     /// cur/ new/ tmp/ (0700) in `path`, made if missing; the folder fsynced when it gained names
     /// (unless `sync` is false: the caller syncs it). Returns whether it gained names.
     @discardableResult
@@ -163,8 +166,9 @@ public final class MailStore: Sendable {
         for mailbox in open { await mailbox.writeCache() }
     }
 
-    /// The shared `Mailbox` for the user's folder, loaded and scanned. Throws `mailboxNotFound` if
-    /// the folder does not exist (INBOX always does).
+    /// The shared `Mailbox` for the user's folder, loaded and scanned.
+    ///
+    /// Throws `mailboxNotFound` if the folder does not exist (INBOX always does).
     public func mailbox(user address: String, name: MailboxName) async throws -> Mailbox {
         let user = try Self.normalizedUser(address)
         let key = MailboxKey(user: user, name: name)

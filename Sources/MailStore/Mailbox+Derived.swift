@@ -7,6 +7,8 @@ extension Mailbox {
     /// The kind under which header sections are kept; the kinds callers give must differ from it.
     static let headerKind = "header"
 
+    /// The header section (CRLF form, blank line included) of each of `uids`, in order.
+    ///
     /// The header section (with its blank line, CRLF form) of each of `uids`, in order; nil for a
     /// UID that is gone or whose file cannot be read. Read from the file once, then from the cache.
     public func headerSections(uids: [UInt32]) -> [[UInt8]?] {
@@ -37,8 +39,10 @@ extension Mailbox {
         }
     }
 
-    /// Keeps values computed from messages' content (one kind, a short word without spaces) beside
-    /// the Maildir, for `derivedValues`. Values for UIDs that are gone are dropped.
+    /// Keeps values computed from messages' content beside the Maildir, for `derivedValues`.
+    ///
+    /// `kind` is a short word without spaces. Values for UIDs that are gone
+    /// are dropped.
     public func storeDerivedValues(_ values: [(uid: UInt32, value: [UInt8])], kind: String) {
         guard Self.isValidKind(kind), let current = try? loadedFolder() else { return }
         loadDerived(current)

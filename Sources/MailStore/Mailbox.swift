@@ -107,8 +107,10 @@ public actor Mailbox {
     /// The messages in UID order, as of the last `synchronize()` or change made here.
     public func snapshot() -> [MessageRecord] { folder?.records ?? [] }
 
-    /// Takes in what changed on disk: new/ mail moved to cur/ and given UIDs, files deleted or
-    /// renamed (flags changed) by other programs. Listeners hear about it too.
+    /// Takes in what changed on disk and tells the listeners.
+    ///
+    /// New mail moved from new/ to cur/ and given UIDs, files deleted or renamed (flags changed) by other programs. Listeners
+    /// hear about it too.
     @discardableResult
     public func synchronize() throws -> MailboxChanges {
         let changes = try withFolder { try $0.synchronize() }
@@ -116,6 +118,8 @@ public actor Mailbox {
         return changes
     }
 
+    /// Claims the `\Recent` messages (RFC 3501 §2.3.2) that no session has claimed yet.
+    ///
     /// RFC 3501 2.3.2 `\Recent`: the UIDs this process found in new/ that no session has claimed.
     /// The first session to call this (at SELECT, or when it learns of new mail) owns them.
     public func claimRecent() -> Set<UInt32> {
@@ -127,6 +131,8 @@ public actor Mailbox {
 
     // MARK: - Changing messages
 
+    /// Changes the flags and keywords of `uids` (RFC 3501 §6.4.6 STORE) and returns their records.
+    ///
     /// RFC 3501 6.4.6 STORE (+FLAGS, -FLAGS, FLAGS): returns the records of the UIDs that exist.
     /// Keywords live in Dovecot's `dovecot-keywords` letters `a`…`z`, 26 per folder at most.
     @discardableResult
@@ -271,8 +277,10 @@ public actor Mailbox {
 
     // MARK: - Change notifications
 
-    /// A stream of every change this mailbox sees from now on: deliveries, other sessions' stores and
-    /// expunges, and other processes' changes found by polling. End it by cancelling the iterating task.
+    /// A stream of every change this mailbox sees from now on.
+    ///
+    /// Deliveries, other sessions' stores and expunges, and other processes' changes found by polling. End it by
+    /// cancelling the iterating task.
     public func changes() -> AsyncStream<MailboxChanges> {
         let (stream, continuation) = AsyncStream<MailboxChanges>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let id = UUID()
@@ -298,7 +306,12 @@ public actor Mailbox {
     private func startPolling() {
         guard pollTask == nil, !removed else { return }
         watch = DirectoryWatcher.shared?.watch([url.path + "/new", url.path + "/cur"]) { [weak self] in
-            guard let self, self.lookQueued.withLock({ queued in defer { queued = true }; return !queued }) else {
+            guard let self,
+                self.lookQueued.withLock({ queued in
+                    defer { queued = true }
+                    return !queued
+                })
+            else {
                 return
             }
             Task { await self.watcherFired() }

@@ -1,12 +1,16 @@
 import Foundation
 
-/// A mailbox name as a list of hierarchy components, e.g. `["Projects", "2026"]`, or INBOX.
+/// A mailbox name as a list of hierarchy components, or INBOX.
+///
+/// For example `["Projects", "2026"]`.
 ///
 /// Stored as Maildir++ folders (`.Projects.2026`), so "." is the on-disk delimiter and cannot
 /// appear inside a component; the IMAP layer chooses the delimiter it shows ("/" or ".") and does the
 /// modified UTF-7 conversion (RFC 3501 5.1.3). Names are UTF-8 here.
 public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
-    /// The components, outermost first. INBOX is `["INBOX"]` whatever case it was given in.
+    /// The components, outermost first.
+    ///
+    /// INBOX is `["INBOX"]` whatever case it was given in.
     public let components: [String]
 
     /// RFC 3501 5.1: INBOX, case-insensitive.
@@ -16,6 +20,8 @@ public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
         self.components = components
     }
 
+    /// A name from its components, each checked to be storable as a Maildir++ folder.
+    ///
     /// Validates `components`: none empty, none `.`/`..`, no "/" or "." inside one, no NUL or other
     /// control bytes, bounded lengths and depth. A first component "inbox" in any case is INBOX.
     public init(_ components: [String]) throws {
@@ -48,7 +54,7 @@ public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
         self.components = normalized
     }
 
-    /// Splits `path` at `delimiter` and validates the parts, e.g. `MailboxName(path: "A/B", delimiter: "/")`.
+    /// Splits `path` at `delimiter` and validates the parts, as in `MailboxName(path: "A/B", delimiter: "/")`.
     public init(path: String, delimiter: Character = "/") throws {
         try self.init(path.split(separator: delimiter, omittingEmptySubsequences: false).map(String.init))
     }

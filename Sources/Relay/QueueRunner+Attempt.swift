@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailAuth
 import MailStore
 
 extension QueueRunner {
@@ -24,6 +25,7 @@ extension QueueRunner {
             }
         } else {
             let byDomain = Dictionary(grouping: pending, by: \.domain)
+            let outbound = signed(message, envelope: envelope, domains: byDomain.keys, now: now)
             await withTaskGroup(of: [RecipientOutcome].self) { group in
                 for (domain, recipients) in byDomain {
                     group.addTask {
@@ -37,7 +39,7 @@ extension QueueRunner {
                         let destination = self.settings.smarthost?.host ?? domain
                         await self.destinations.acquire(destination)
                         let outcomes = await self.remote.deliver(
-                            message, envelope: envelope, domain: domain, recipients: recipients)
+                            outbound, envelope: envelope, domain: domain, recipients: recipients)
                         await self.destinations.release(destination)
                         return outcomes
                     }
@@ -47,6 +49,18 @@ extension QueueRunner {
         }
         for outcome in outcomes { log(outcome, envelope: envelope) }
         return await record(outcomes, of: envelope, message: message, now: now)
+    }
+
+    /// A submitted message with DKIM signatures of its From domain on top, when it leaves correo now.
+    ///
+    /// Signed here, before `RemoteDelivery`, rather than when it is queued: the queued bytes are never
+    /// changed (they are streamed to disk before the 250, and a signature would mean reading them back
+    /// and writing them again), and signing the queued bytes anew at each attempt means every copy
+    /// that leaves carries exactly one set of signatures, made once, over exactly what is sent. Local
+    /// recipients get the message unsigned, as the server stored it; notifications are not signed.
+    private func signed(_ message: [UInt8], envelope: QueueEnvelope, domains: some Sequence<String>, now: Date) -> [UInt8] {
+        guard envelope.submitter != nil, domains.contains(where: { !localDomains.contains($0) }) else { return message }
+        return dkim.sign(message, now: Int(now.timeIntervalSince1970))
     }
 
     private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailAuth
 import MailStore
 
 /// Works the outbound queue: picks the messages that are due, delivers their recipients (local ones into
@@ -21,6 +22,8 @@ public actor QueueRunner {
     /// The mailbox a local address is delivered to, nil when it has none (the SMTP server's rule, so
     /// that queued and direct local mail go to the same places).
     let localMailbox: @Sendable (String) async -> String?
+    /// The DKIM keys of STORAGE/dkim/, read again when they change.
+    let dkim: DKIMKeyring
     /// Queued messages that wait, by when each is due.
     private var index = QueueIndex()
     /// Attempts under way, by message id: never two at once for one message.
@@ -39,7 +42,8 @@ public actor QueueRunner {
         localDomains: [String],
         logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() },
-        localMailbox: (@Sendable (String) async -> String?)? = nil
+        localMailbox: (@Sendable (String) async -> String?)? = nil,
+        dkim: DKIMKeyring? = nil
     ) {
         self.store = store
         self.settings = settings
@@ -49,6 +53,7 @@ public actor QueueRunner {
         self.logger = logger
         self.clock = clock
         self.localMailbox = localMailbox ?? { address in await store.userExists(address) ? address.lowercased() : nil }
+        self.dkim = dkim ?? DKIMKeyring(folder: store.root.appendingPathComponent("dkim", isDirectory: true))
     }
 
     /// Runs until the task is cancelled, then lets the attempts under way record their outcome.

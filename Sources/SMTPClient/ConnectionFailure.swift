@@ -17,6 +17,7 @@ public enum ConnectFailure: Hashable, Sendable, CustomStringConvertible {
     /// Anything else, as the system words it (e.g. "Network is unreachable").
     case other(String)
 
+    /// Why the connection failed, in words for an error message.
     public var description: String {
         switch self {
         case .refused: "the connection was refused"
@@ -63,6 +64,7 @@ public enum TLSFailure: Hashable, Sendable, CustomStringConvertible {
     /// The handshake failed for another reason, named by the TLS library's short reason code.
     case failed(String)
 
+    /// Why the TLS handshake failed, in words for an error message.
     public var description: String {
         switch self {
         case .certificateNotTrusted:

@@ -165,6 +165,8 @@ public enum SMTPClient {
         return configuration
     }
 
+    /// The address literal of `address` for EHLO, or `localhost` when it has none.
+    ///
     /// `address-literal = "[" ( IPv4-address-literal / IPv6-address-literal ) "]"` (RFC 5321 §4.1.3)
     static func addressLiteral(_ address: SocketAddress?) -> String {
         switch address {

@@ -2,8 +2,10 @@ import SMTPCore
 
 /// Every limit and timeout the SMTP client applies, in one place.
 public enum SMTPClientDefaults {
-    /// Longest reply line accepted, CRLF included. RFC 5321 §4.5.3.1.5 sets 512 octets; servers send
-    /// longer EHLO lines in practice, so the client is lenient up to this bound and refuses beyond it.
+    /// Longest reply line accepted, CRLF included.
+    ///
+    /// RFC 5321 §4.5.3.1.5 sets 512 octets; servers send longer EHLO lines in practice, so the client is lenient up to
+    /// this bound and refuses beyond it.
     public static let maximumReplyLineLength = 4096
 
     /// Most lines in one multi-line reply (an EHLO reply lists one extension a line).

@@ -1,7 +1,8 @@
 import SMTPCore
 
-/// Why the client could not connect, authenticate or send. Every case that comes from the server carries
-/// its reply, exact text included.
+/// Why the client could not connect, authenticate or send.
+///
+/// Every case that comes from the server carries its reply, exact text included.
 public enum SMTPClientError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The connection failed once open (reset, an unusable TLS configuration), in the system's words.
     case connectionFailed(String)

@@ -3,9 +3,10 @@ import NIOCore
 import NIOSSL
 import SMTPCore
 
-/// The thin NIO side of the client: frames reply lines, feeds the state machine, carries out its actions,
-/// runs the reply timeouts and queues the messages handed to it. Loop-bound: every method runs on the
-/// channel's event loop.
+/// The thin NIO side of the client, bound to the channel's event loop.
+///
+/// Frames reply lines, feeds the state machine, carries out its actions, runs the reply timeouts and queues the
+/// messages handed to it. Loop-bound: every method runs on the channel's event loop.
 final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

@@ -27,7 +27,10 @@ extension SMTPClientStateMachine {
     }
 
     /// RCPT TO for an address already checked by `isUsableInPath`.
-    static func rcptTo(_ address: String, _ parameters: SMTPRecipientParameters = SMTPRecipientParameters()) -> SMTPCommand {
+    static func rcptTo(
+        _ address: String,
+        _ parameters: SMTPRecipientParameters = SMTPRecipientParameters()
+    ) -> SMTPCommand {
         let mailbox = SMTPMailbox(address: address) ?? SMTPMailbox(localPart: address, domain: "invalid")
         return .rcptTo(.mailbox(mailbox), parameters)
     }

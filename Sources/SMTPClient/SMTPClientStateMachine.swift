@@ -239,7 +239,9 @@ struct SMTPClientStateMachine {
 
     // MARK: - Transactions
 
-    /// Starts sending a message. Only valid when `isReady`.
+    /// Starts sending a message.
+    ///
+    /// Only valid when `isReady`.
     mutating func send(_ envelope: Envelope) -> Action {
         guard state == .ready else { return .sendFailed(.connectionUnusable) }
         guard !envelope.recipients.isEmpty else { return .sendFailed(.noRecipients) }
@@ -266,7 +268,10 @@ struct SMTPClientStateMachine {
         var commands: [SMTPCommand]
         if pipelined {
             // RFC 2920 §3.1: RSET, MAIL and RCPT may appear anywhere in a group; DATA ends it.
-            commands = (resetFirst ? [.rset] : []) + [mail] + envelope.recipients.indices.map { rcptCommand(envelope, $0) } + [.data]
+            commands =
+                (resetFirst ? [.rset] : []) + [mail] + envelope.recipients.indices.map { rcptCommand(envelope, $0) } + [
+                    .data
+                ]
             transaction.pending =
                 (resetFirst ? [.rset] : []) + [.mail]
                 + envelope.recipients.indices.map { .rcpt($0) } + [.data]

@@ -1,7 +1,9 @@
 import NIOCore
 import SMTPCore
 
-/// An open SMTP session, ready for messages. Messages sent at once are queued and go one after another.
+/// An open SMTP session, ready for messages.
+///
+/// Messages sent at once are queued and go one after another.
 public final class SMTPConnection: Sendable {
     struct Session: Sendable {
         var handler: NIOLoopBound<SMTPClientHandler>

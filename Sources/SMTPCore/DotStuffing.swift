@@ -1,5 +1,7 @@
 import NIOCore
 
+/// RFC 5321 §4.5.2 transparency (dot-stuffing), streaming in both directions.
+///
 /// RFC 5321 4.5.2 transparency, in a streaming form. Sending, a "." is added in front of every line that
 /// starts with one and the data ends with `CRLF.CRLF`; receiving, the line `.` ends the data and one
 /// leading "." is removed from any other line. Only CRLF ends a line: a bare LF is data (which is what
@@ -31,6 +33,7 @@ public struct DotStuffingEncoder: Sendable {
     /// Whether the last octet written was CR.
     private var afterCR = false
 
+    /// An encoder at the start of the data.
     public init() {}
 
     /// Appends `chunk`, stuffed, to `output`.

@@ -9,12 +9,14 @@ public struct EnhancedStatusCode: Hashable, Sendable, CustomStringConvertible {
     /// The detail within the subject.
     public var detail: Int
 
+    /// The code `class.subject.detail`, such as 5.1.1.
     public init(_ class: Int, _ subject: Int, _ detail: Int) {
         self.class = `class`
         self.subject = subject
         self.detail = detail
     }
 
+    /// The code as written in a reply, such as `5.1.1`.
     public var description: String { "\(`class`).\(subject).\(detail)" }
 
     /// RFC 3463 2: `status-code = class "." subject "." detail`, `class = "2"/"4"/"5"`,

@@ -70,6 +70,8 @@ struct SMTPByteScanner {
         let why: String
     }
 
+    /// Reads a reverse- or forward-path in angle brackets.
+    ///
     /// RFC 5321 4.1.2: `Path = "<" [ A-d-l ":" ] Mailbox ">"`; `A-d-l = At-domain *( "," At-domain )`;
     /// `At-domain = "@" Domain`. Source routes are read and ignored (RFC 5321 C).
     private mutating func path() throws(PathError) -> SMTPMailbox {
@@ -142,6 +144,8 @@ struct SMTPByteScanner {
         throw PathError(why: "unterminated quoted local part")
     }
 
+    /// Reads a domain, an address literal or an internationalised (U-label) domain.
+    ///
     /// RFC 5321 4.1.2: `Domain = sub-domain *("." sub-domain)`; `sub-domain = Let-dig [Ldh-str]`;
     /// `address-literal = "[" ( IPv4-address-literal / IPv6-address-literal / General-address-literal ) "]"`.
     /// RFC 6531 3.3: `sub-domain =/ U-label`, taken here as any run of UTF-8 non-ASCII octets.
@@ -170,6 +174,8 @@ struct SMTPByteScanner {
 
     // MARK: Parameters
 
+    /// Reads the ESMTP parameters after a MAIL or RCPT path.
+    ///
     /// RFC 5321 4.1.2: `esmtp-param = esmtp-keyword ["=" esmtp-value]`;
     /// `esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")`; `esmtp-value = 1*(%d33-60 / %d62-126)`
     /// (RFC 6531 3.3: / UTF8-non-ascii). Parameters are separated by SP.
@@ -281,6 +287,8 @@ extension UInt8 {
 }
 
 extension Collection<UInt8> {
+    /// The xtext-decoded value of a DSN parameter, or nil when it is not valid xtext.
+    ///
     /// RFC 3461 4: `xtext = *( xchar / hexchar )`; `hexchar = "+" 2(%x30-39 / %x41-46)`. RFC 6533's
     /// utf-8-addr-xtext is read the same way (its `\x{…}` escapes are kept as written).
     var xtextDecoded: String? {

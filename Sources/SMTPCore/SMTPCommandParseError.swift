@@ -25,5 +25,6 @@ public enum SMTPCommandParseError: Error, Hashable, Sendable, CustomStringConver
         }
     }
 
+    /// The reply's text, as the server would send it.
     public var description: String { reply.description }
 }

@@ -1,7 +1,8 @@
 extension SMTPCommand {
-    /// Parses one command line, without its CRLF. Verbs and parameter keywords are case-insensitive
-    /// (RFC 5321 2.4). A space after `FROM:`/`TO:` is tolerated, as most servers do, though the grammar
-    /// has none.
+    /// Parses one command line, without its CRLF.
+    ///
+    /// Verbs and parameter keywords are case-insensitive (RFC 5321 2.4). A space after `FROM:`/`TO:` is tolerated, as
+    /// most servers do, though the grammar has none.
     public init<Bytes: Collection<UInt8>>(parsing line: Bytes) throws(SMTPCommandParseError) {
         var scanner = SMTPByteScanner(Array(line))
         let verb = scanner.takeWhile { $0 != .space }.uppercasedASCII

@@ -1,5 +1,7 @@
-/// Every SMTP limit and timeout correo uses, in one place. Servers advertise what the protocol lets them
-/// (SIZE) and answer each limit with its reply code; tests check each at N (accepted) and N+1 (refused).
+/// Every SMTP limit and timeout correo uses, in one place.
+///
+/// Servers advertise what the protocol lets them (SIZE) and answer each limit with its reply code; tests check each at
+/// N (accepted) and N+1 (refused).
 public enum SMTPDefaults {
     /// RFC 5321 4.5.3.1.4: a command line is at most 512 octets, including the CRLF.
     public static let commandLineLength = 512

@@ -3,6 +3,8 @@ public struct SMTPExtensions: Hashable, Sendable {
     /// Keyword (upper-cased) to its parameters, as sent.
     public var keywords: [String: [String]]
 
+    /// The extensions an EHLO reply advertises.
+    ///
     /// RFC 5321 4.1.1.1: `ehlo-ok-rsp = ( "250" SP Domain [ SP ehlo-greet ] CRLF ) /
     /// ( "250-" Domain [ SP ehlo-greet ] CRLF *( "250-" ehlo-line CRLF ) "250" SP ehlo-line CRLF )`;
     /// `ehlo-line = ehlo-keyword *( SP ehlo-param )`. The first line is the greeting, not an extension.

@@ -6,10 +6,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Splits received bytes into SMTP lines. Only CRLF ends a line (RFC 5321 2.3.8): a bare LF or CR stays
-/// inside the line as data. Lines longer than the limit are not kept in memory: their octets are
-/// discarded up to the next CRLF and reported as `.tooLong`, so the session can answer and carry on.
-/// It also hands out raw octet counts, for BDAT chunks (RFC 3030).
+/// Splits received bytes into SMTP lines.
+///
+/// Only CRLF ends a line (RFC 5321 2.3.8): a bare LF or CR stays inside the line as data. Lines longer than the limit
+/// are not kept in memory: their octets are discarded up to the next CRLF and reported as `.tooLong`, so the session
+/// can answer and carry on. It also hands out raw octet counts, for BDAT chunks (RFC 3030).
 public struct SMTPLineFramer: Sendable {
     /// What the framer found next.
     public enum Frame: Equatable, Sendable {
@@ -24,6 +25,7 @@ public struct SMTPLineFramer: Sendable {
     private var buffer = ByteBuffer()
     private var discarding = false
 
+    /// A framer with no data yet, refusing lines longer than `maximumLineLength` (CRLF included).
     public init(maximumLineLength: Int = SMTPDefaults.textLineLength) {
         self.maximumLineLength = maximumLineLength
     }

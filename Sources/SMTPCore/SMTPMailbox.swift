@@ -5,6 +5,7 @@ public struct SMTPMailbox: Hashable, Sendable, CustomStringConvertible {
     /// The domain as sent, or an address literal with its brackets (`[192.0.2.1]`).
     public var domain: String
 
+    /// The mailbox `localPart@domain`, both as given.
     public init(localPart: String, domain: String) {
         self.localPart = localPart
         self.domain = domain
@@ -33,6 +34,7 @@ public enum SMTPReversePath: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The mailbox, or nil for the null reverse-path `<>`.
     public var mailbox: SMTPMailbox? {
         if case .mailbox(let mailbox) = self { return mailbox }
         return nil
@@ -44,6 +46,7 @@ public enum SMTPForwardPath: Hashable, Sendable, CustomStringConvertible {
     case postmaster
     case mailbox(SMTPMailbox)
 
+    /// The path as written in a command: `<Postmaster>` or `<local@domain>`.
     public var description: String {
         switch self {
         case .postmaster: "<Postmaster>"

@@ -35,6 +35,7 @@ public struct SMTPMailParameters: Hashable, Sendable {
     /// ENVID= (RFC 3461 4.4), xtext-decoded.
     public var envelopeID: String?
 
+    /// MAIL FROM parameters; each absent unless given.
     public init(
         size: Int? = nil,
         body: SMTPBodyType? = nil,
@@ -64,6 +65,7 @@ public struct SMTPRecipientParameters: Hashable, Sendable {
     /// ORCPT= (RFC 3461 4.2): address type and the xtext-decoded original recipient.
     public var originalRecipient: String?
 
+    /// RCPT TO parameters; each absent unless given.
     public init(notify: SMTPDSNNotify? = nil, originalRecipient: String? = nil) {
         self.notify = notify
         self.originalRecipient = originalRecipient

@@ -11,6 +11,7 @@ public struct SMTPReply: Hashable, Sendable, CustomStringConvertible {
     /// The text lines, without code or CRLF; at least one (possibly empty).
     public var lines: [String]
 
+    /// A reply of several lines, each cut to fit the 512-octet reply line.
     public init(code: Int, _ enhancedCode: EnhancedStatusCode? = nil, lines: [String]) {
         self.code = code
         self.enhancedCode = enhancedCode
@@ -37,6 +38,7 @@ public struct SMTPReply: Hashable, Sendable, CustomStringConvertible {
         return String(kept) + "..."
     }
 
+    /// A one-line reply.
     public init(code: Int, _ enhancedCode: EnhancedStatusCode? = nil, _ text: String) {
         self.init(code: code, enhancedCode, lines: [text])
     }
@@ -53,11 +55,14 @@ public struct SMTPReply: Hashable, Sendable, CustomStringConvertible {
     /// The text of all lines joined by newlines, without the enhanced code.
     public var text: String { lines.joined(separator: "\n") }
 
+    /// The reply for a log line: code, enhanced code, and the lines joined by ` / `.
     public var description: String {
         let prefix = enhancedCode.map { "\(code) \($0) " } ?? "\(code) "
         return prefix + lines.joined(separator: " / ")
     }
 
+    /// Writes the reply's lines, each ending in CRLF, to `buffer`.
+    ///
     /// RFC 5321 4.2: `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`.
     /// The enhanced status code, when present, starts the text of every line (RFC 2034 4).
     public func encode(into buffer: inout ByteBuffer) {

@@ -5,6 +5,7 @@ public enum SMTPReplyParseError: Error, Hashable, Sendable, CustomStringConverti
     /// A continuation line carries a different code than the lines before it.
     case inconsistentCode(expected: Int, found: Int)
 
+    /// The error for a log line, with the offending line cut to 80 characters.
     public var description: String {
         switch self {
         case .malformedLine(let line): "malformed SMTP reply line: \(line.prefix(80))"
@@ -24,11 +25,14 @@ public struct SMTPReplyParser: Sendable {
     /// ENHANCEDSTATUSCODES); when false the text is kept whole even if it looks like one.
     public var expectsEnhancedCodes: Bool
 
+    /// A parser expecting the first line of a reply.
     public init(expectsEnhancedCodes: Bool = true) {
         self.expectsEnhancedCodes = expectsEnhancedCodes
     }
 
-    /// Reads one line. Returns the reply when this was its last line.
+    /// Reads one line.
+    ///
+    /// Returns the reply when this was its last line.
     ///
     /// RFC 5321 4.2: `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`,
     /// `Reply-code = %x32-35 %x30-35 %x30-39`. A bare code with no text is accepted as a last line.

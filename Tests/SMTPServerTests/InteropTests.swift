@@ -21,14 +21,61 @@ import Testing
         return try await ExternalTool.python("send.py", arguments + options)
     }
 
-    @Test func smtplibPlain() async throws {
+    /// One message sent by smtplib (interop/smtp/send.py) that must be stored byte-exact for its first
+    /// recipient, with the RFC 3848 `with` keyword the session earned.
+    @Test(arguments: [
+        Delivery("plain", Fixture.plain, with: "ESMTP"),
+        Delivery("8BITMIME", Fixture.eightBit, with: "ESMTP", ["--body", "8BITMIME"]),
+        Delivery(
+            "SMTPUTF8",
+            Fixture.utf8,
+            from: "josé@example.test",
+            to: "josé@example.test",
+            with: "UTF8SMTP",
+            ["--smtputf8"]
+        ),
+        // smtplib declares SIZE= itself, as the server advertises it.
+        Delivery("twenty megabytes", Fixture.large, with: "ESMTP"),
+        Delivery(
+            "BDAT binary in chunks",
+            Fixture.binary,
+            with: "ESMTP",
+            ["--bdat", "--chunk", "65536", "--body", "BINARYMIME"]
+        ),
+        Delivery("STARTTLS on MX", Fixture.plain, with: "ESMTPS", trustsServer: true, ["--starttls"]),
+        Delivery(
+            "submission, STARTTLS and AUTH LOGIN",
+            Fixture.plain,
+            port: .submission,
+            with: "ESMTPSA",
+            trustsServer: true,
+            ["--starttls", "--auth", "LOGIN", "--user", "alice@example.test", "--password", "secret"]
+        ),
+        Delivery(
+            "submissions, implicit TLS and AUTH PLAIN",
+            Fixture.plain,
+            port: .submissions,
+            with: "ESMTPSA",
+            trustsServer: true,
+            ["--implicit-tls", "--auth", "PLAIN", "--user", "alice@example.test", "--password", "secret"]
+        ),
+    ])
+    func smtplibDelivers(_ delivery: Delivery) async throws {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
-        let result = try await send(server, Fixture.plain, port: server.mx)
+        let cafile = delivery.trustsServer ? ["--cafile", server.tls.certificatePath] : []
+        let result = try await send(
+            server,
+            delivery.message,
+            port: server.ports[delivery.port] ?? 0,
+            to: [delivery.to],
+            from: delivery.from,
+            delivery.options + cafile
+        )
         #expect(result.status == 0, "\(result.output)")
-        let stored = server.messages(for: "bob@example.test")
+        let stored = server.messages(for: delivery.to)
         #expect(stored.count == 1)
-        #expect(stored.first?.isStored(Fixture.plain, from: "alice@example.test", with: "ESMTP") == true)
+        #expect(stored.first?.isStored(delivery.message, from: delivery.from, with: delivery.with) == true)
     }
 
     @Test func recipientCaseAndPostmaster() async throws {
@@ -43,75 +90,6 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
         #expect(server.messages(for: "bob@example.test").count == 1)
         #expect(server.messages(for: "alice@example.test").count == 1)
-    }
-
-    @Test func smtplibEightBit() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await send(server, Fixture.eightBit, port: server.mx, ["--body", "8BITMIME"])
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.eightBit,
-                from: "alice@example.test",
-                with: "ESMTP"
-            ) == true
-        )
-    }
-
-    @Test func smtplibSMTPUTF8() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await send(
-            server,
-            Fixture.utf8,
-            port: server.mx,
-            to: ["josé@example.test"],
-            from: "josé@example.test",
-            ["--smtputf8"]
-        )
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "josé@example.test").first?.isStored(
-                Fixture.utf8,
-                from: "josé@example.test",
-                with: "UTF8SMTP"
-            ) == true
-        )
-    }
-
-    @Test func smtplibTwentyMegabytes() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        // smtplib declares SIZE= itself, as the server advertises it.
-        let result = try await send(server, Fixture.large, port: server.mx)
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.large,
-                from: "alice@example.test",
-                with: "ESMTP"
-            ) == true
-        )
-    }
-
-    @Test func bdatBinaryInChunks() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await send(
-            server,
-            Fixture.binary,
-            port: server.mx,
-            ["--bdat", "--chunk", "65536", "--body", "BINARYMIME"]
-        )
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.binary,
-                from: "alice@example.test",
-                with: "ESMTP"
-            ) == true
-        )
     }
 
     @Test func pipelinedMessages() async throws {
@@ -130,70 +108,6 @@ import Testing
             server.messages(for: "alice@example.test").allSatisfy {
                 $0.isStored(Fixture.plain, from: "alice@example.test", with: "ESMTP")
             }
-        )
-    }
-
-    @Test func startTLSOnMX() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await send(
-            server,
-            Fixture.plain,
-            port: server.mx,
-            ["--starttls", "--cafile", server.tls.certificatePath]
-        )
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.plain,
-                from: "alice@example.test",
-                with: "ESMTPS"
-            ) == true
-        )
-    }
-
-    @Test func submissionWithSTARTTLSAndAuthLogin() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await send(
-            server,
-            Fixture.plain,
-            port: server.submission,
-            [
-                "--starttls", "--cafile", server.tls.certificatePath, "--auth", "LOGIN", "--user", "alice@example.test",
-                "--password", "secret",
-            ]
-        )
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.plain,
-                from: "alice@example.test",
-                with: "ESMTPSA"
-            ) == true
-        )
-    }
-
-    @Test func submissionsWithImplicitTLSAndAuthPlain() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await send(
-            server,
-            Fixture.plain,
-            port: server.submissions,
-            [
-                "--implicit-tls", "--cafile", server.tls.certificatePath, "--auth", "PLAIN", "--user",
-                "alice@example.test",
-                "--password", "secret",
-            ]
-        )
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.plain,
-                from: "alice@example.test",
-                with: "ESMTPSA"
-            ) == true
         )
     }
 
@@ -297,65 +211,35 @@ import Testing
         )
     }
 
-    @Test func plain() async throws {
+    /// One message sent by swaks that must be stored byte-exact, with its `with` keyword.
+    @Test(arguments: [
+        Delivery("plain", Fixture.plain, with: "ESMTP"),
+        Delivery("pipelining", Fixture.plain, with: "ESMTP", ["--pipeline"]),
+        Delivery(
+            "STARTTLS and AUTH PLAIN",
+            Fixture.plain,
+            port: .submission,
+            with: "ESMTPSA",
+            ["--tls", "--auth", "PLAIN", "--auth-user", "alice@example.test", "--auth-password", "secret"]
+        ),
+        Delivery(
+            "implicit TLS and AUTH LOGIN",
+            Fixture.eightBit,
+            port: .submissions,
+            with: "ESMTPSA",
+            ["--tls-on-connect", "--auth", "LOGIN", "--auth-user", "alice@example.test", "--auth-password", "secret"]
+        ),
+    ])
+    func swaksDelivers(_ delivery: Delivery) async throws {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
-        let result = try await swaks(server, Fixture.plain, port: server.mx, [])
+        let result = try await swaks(server, delivery.message, port: server.ports[delivery.port] ?? 0, delivery.options)
         #expect(result.status == 0, "\(result.output)")
         let stored = server.messages(for: "bob@example.test")
+        #expect(stored.count == 1)
         #expect(
-            stored.first?.isStored(Fixture.plain, from: "alice@example.test", with: "ESMTP") == true,
+            stored.first?.isStored(delivery.message, from: "alice@example.test", with: delivery.with) == true,
             "\(stored.map { String(decoding: $0, as: UTF8.self) })"
-        )
-    }
-
-    @Test func pipelining() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await swaks(server, Fixture.plain, port: server.mx, ["--pipeline"])
-        #expect(result.status == 0, "\(result.output)")
-        #expect(server.messages(for: "bob@example.test").count == 1)
-    }
-
-    @Test func startTLSAndAuthPlain() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await swaks(
-            server,
-            Fixture.plain,
-            port: server.submission,
-            [
-                "--tls", "--auth", "PLAIN", "--auth-user", "alice@example.test", "--auth-password", "secret",
-            ]
-        )
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.plain,
-                from: "alice@example.test",
-                with: "ESMTPSA"
-            ) == true
-        )
-    }
-
-    @Test func implicitTLSAndAuthLogin() async throws {
-        let server = try await LiveServer.start()
-        defer { Task { await server.stop() } }
-        let result = try await swaks(
-            server,
-            Fixture.eightBit,
-            port: server.submissions,
-            [
-                "--tls-on-connect", "--auth", "LOGIN", "--auth-user", "alice@example.test", "--auth-password", "secret",
-            ]
-        )
-        #expect(result.status == 0, "\(result.output)")
-        #expect(
-            server.messages(for: "bob@example.test").first?.isStored(
-                Fixture.eightBit,
-                from: "alice@example.test",
-                with: "ESMTPSA"
-            ) == true
         )
     }
 
@@ -384,4 +268,41 @@ import Testing
         #expect(result.status == 28, "\(result.output)")
         #expect(result.output.contains("535 5.7.8"))
     }
+}
+
+/// One message a real client sends and the server must store byte-exact: a case of the parametrised
+/// interop tests.
+struct Delivery: Sendable, CustomTestStringConvertible {
+    let name: String
+    let message: [UInt8]
+    let port: SMTPListenerKind
+    let from: String
+    let to: String
+    /// The RFC 3848 keyword of the Received header for this session.
+    let with: String
+    /// Whether the client is given the test certificate (`--cafile`) to verify the server.
+    let trustsServer: Bool
+    let options: [String]
+
+    init(
+        _ name: String,
+        _ message: [UInt8],
+        port: SMTPListenerKind = .mx,
+        from: String = "alice@example.test",
+        to: String = "bob@example.test",
+        with: String,
+        trustsServer: Bool = false,
+        _ options: [String] = []
+    ) {
+        self.name = name
+        self.message = message
+        self.port = port
+        self.from = from
+        self.to = to
+        self.with = with
+        self.trustsServer = trustsServer
+        self.options = options
+    }
+
+    var testDescription: String { name }
 }

@@ -61,6 +61,8 @@ public struct DNSCache: Sendable {
         return cached.entry
     }
 
+    /// Caches `answer` for `key` as of `now`, for as long as its TTL allows.
+    ///
     /// Keeps `answer` for `key` from `now`: records for their TTL (capped at `maxTTL`), NXDOMAIN and
     /// NODATA for their negative TTL (capped at `maxNegativeTTL`) when the response gave one. Answers
     /// with a TTL of 0 and failures are not kept.

@@ -1,3 +1,5 @@
+/// The monotonic time the resolver's cache reads; tests move it by hand.
+///
 /// Where the resolver's cache reads the time: monotonic time since an arbitrary start. Tests inject a
 /// clock they move by hand, so expiry is tested on virtual time.
 public struct DNSClock: Sendable {

@@ -8,9 +8,10 @@ public enum DNSDefaults {
     public static let maxNameLength = 255
     /// The most octets in one label (RFC 1035 §2.3.4).
     public static let maxLabelLength = 63
-    /// The most compression pointers followed while reading one name. Every pointer must point strictly
-    /// backwards, so pointers cannot loop; this bounds the work on a chain of pointers to pointers
-    /// (RFC 1035 §4.1.4). A name has at most 127 labels, so a legitimate name never needs more.
+    /// The most compression pointers followed while reading one name.
+    ///
+    /// Every pointer must point strictly backwards, so pointers cannot loop; this bounds the work on a chain of
+    /// pointers to pointers (RFC 1035 §4.1.4). A name has at most 127 labels, so a legitimate name never needs more.
     public static let maxCompressionPointers = 128
     /// The largest DNS message: the TCP length prefix is two octets (RFC 1035 §4.2.2).
     public static let maxMessageLength = 65_535

@@ -1,5 +1,7 @@
 extension DNSMessage {
-    /// Reads a message from its octets (RFC 1035 §4.1). Octets after the last section are ignored.
+    /// Reads a message from its octets (RFC 1035 §4.1).
+    ///
+    /// Octets after the last section are ignored.
     ///
     /// Malformed input throws a `DNSError` and never traps: counts larger than the message, names that
     /// loop, pass the limits or run off the end, and RDATA whose length does not fit its type.
@@ -26,8 +28,10 @@ extension DNSMessage {
 }
 
 extension DNSWireReader {
-    /// Reads `count` resource records (RFC 1035 §4.1.3). The count comes from the header, so it is
-    /// never trusted for an allocation: each record must be there before the next is read.
+    /// Reads `count` resource records (RFC 1035 §4.1.3).
+    ///
+    /// The count comes from the header, so it is never trusted for an allocation: each record must be there before the
+    /// next is read.
     mutating func readRecords(_ count: Int) throws(DNSError) -> [DNSResourceRecord] {
         var records: [DNSResourceRecord] = []
         for _ in 0..<count { records.append(try readRecord()) }
@@ -48,6 +52,8 @@ extension DNSWireReader {
         return DNSResourceRecord(name: name, type: type, rawClass: rawClass, ttl: ttl, data: data)
     }
 
+    /// Reads one record's RDATA as its type requires.
+    ///
     /// Reads RDATA of `length` octets (already known to be in the buffer) as `type` requires
     /// (RFC 1035 §3.3, §3.4; RFC 3596 §2.2; RFC 6698 §2.1; RFC 6891 §6.1.2). The caller checks that
     /// exactly `length` octets were used.

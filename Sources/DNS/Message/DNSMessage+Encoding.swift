@@ -1,6 +1,7 @@
 extension DNSMessage {
-    /// The message's octets (RFC 1035 §4.1), names written without compression; section counts are
-    /// those of the arrays. Throws when the message would pass 65,535 octets or a section 65,535
+    /// The message's octets (RFC 1035 §4.1), names written without compression.
+    ///
+    /// Section counts are those of the arrays. Throws when the message would pass 65,535 octets or a section 65,535
     /// entries (RFC 1035 §4.2.2).
     public func encoded() throws(DNSError) -> [UInt8] {
         var writer = DNSWireWriter()
@@ -44,6 +45,8 @@ struct DNSWireWriter {
         writeUInt16(UInt16(value & 0xFFFF))
     }
 
+    /// Writes `name` uncompressed (RFC 1035 §3.1).
+    ///
     /// A name, uncompressed: each label with its length octet, then the root's zero (RFC 1035 §3.1).
     /// `DNSName` keeps its labels within the limits, so every length fits.
     mutating func writeName(_ name: DNSName) {

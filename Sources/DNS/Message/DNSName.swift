@@ -26,10 +26,11 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         self.labels = labels
     }
 
-    /// A name from its dotted text form, with or without the final dot (`example.org`, `example.org.`,
-    /// `.` for the root). Names are taken as absolute: no search list is applied (a mail domain is
-    /// always fully qualified, RFC 5321 §2.3.5). Each label's octets are the text's UTF-8; a domain
-    /// with non-ASCII labels must be converted to A-labels (IDNA) first.
+    /// A name from its dotted text form, taken as absolute.
+    ///
+    /// The final dot is optional (`example.org`, `example.org.`, `.` for the root). Names are taken as absolute: no
+    /// search list is applied (a mail domain is always fully qualified, RFC 5321 §2.3.5). Each label's octets are the
+    /// text's UTF-8; a domain with non-ASCII labels must be converted to A-labels (IDNA) first.
     public init(_ text: String) throws(DNSError) {
         var bytes = Array(text.utf8)
         if bytes == [UInt8(ascii: ".")] {

@@ -40,8 +40,9 @@ public struct MXRecord: Hashable, Sendable {
         self.exchange = exchange
     }
 
-    /// Whether this is RFC 7505's null MX, "0 .": the domain accepts no mail at all (RFC 7505 §3). It
-    /// is one only when it is the domain's single MX record.
+    /// Whether this is RFC 7505's null MX, "0 .": the domain accepts no mail at all (RFC 7505 §3).
+    ///
+    /// It is one only when it is the domain's single MX record.
     public var isNullMX: Bool { preference == 0 && exchange.isRoot }
 }
 

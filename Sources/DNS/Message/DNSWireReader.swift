@@ -1,5 +1,7 @@
-/// Reads the fields of a DNS message from its octets, checking every length against the buffer
-/// (RFC 1035 §4.1). Nothing here traps on malformed input: each read that would pass the end throws.
+/// Reads the fields of a DNS message, checking every length against the buffer.
+///
+/// See RFC 1035 §4.1. Nothing here traps on malformed input:
+/// each read that would pass the end throws.
 struct DNSWireReader {
     /// The whole message: compression pointers are offsets into it (RFC 1035 §4.1.4).
     let bytes: [UInt8]

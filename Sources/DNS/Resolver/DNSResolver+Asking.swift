@@ -2,9 +2,11 @@ import Logging
 import NIOCore
 
 extension DNSResolver {
-    /// Asks the nameservers `question`: `attempts` rounds over the servers in order, one try each with a
-    /// fresh random ID and source port, until one gives an answer that is not a server failure
-    /// (RFC 1035 §7.2, RFC 5452 §9). Every failure ends with the last server's reason.
+    /// Asks the nameservers `question`, retrying as RFC 1035 §7.2 and RFC 5452 §9 say.
+    ///
+    /// `attempts` rounds over the servers in order, one try each with a fresh random ID and source port, until one
+    /// gives an answer that is not a server failure (RFC 1035 §7.2, RFC 5452 §9). Every failure ends with the last
+    /// server's reason.
     func ask(_ question: DNSQuestion) async -> Result<DNSAnswer, DNSFailure> {
         var failure = DNSFailure.timeout
         for attempt in 1...configuration.attempts {

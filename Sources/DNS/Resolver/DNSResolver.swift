@@ -37,9 +37,11 @@ public actor DNSResolver {
 
     // MARK: look-ups by record type
 
-    /// The MX records of `domain`, lowest preference first, equal preferences in random order
-    /// (RFC 5321 §5.1). `isNullMX` on the result tells RFC 7505's "no mail here". NODATA means the domain
-    /// has no MX and mail goes to its address records instead (RFC 5321 §5.1's implicit MX).
+    /// The MX records of `domain`, in the order to try them (RFC 5321 §5.1).
+    ///
+    /// Lowest preference first, equal preferences in random order (RFC 5321 §5.1). `isNullMX` on the result tells RFC
+    /// 7505's "no mail here". NODATA means the domain has no MX and mail goes to its address records instead (RFC 5321
+    /// §5.1's implicit MX).
     public func mx(_ domain: String) async throws(DNSError) -> DNSResult<MXRecord> {
         let result = await query(name: try DNSName(domain), type: .mx).compactMap { record -> MXRecord? in
             if case .mx(let mx) = record.data { return mx }
@@ -49,6 +51,8 @@ public actor DNSResolver {
         return .records(records.shuffled().sorted { $0.preference < $1.preference })
     }
 
+    /// The IPv4 and IPv6 addresses of `host`, IPv4 first.
+    ///
     /// The IPv4 (A) and IPv6 (AAAA, RFC 3596) addresses of `host`, asked at once; IPv4 first.
     /// Records of either family are an answer even if the other query failed; otherwise a temporary
     /// failure of either wins over NXDOMAIN and NODATA.

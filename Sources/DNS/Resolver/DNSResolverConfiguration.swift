@@ -26,9 +26,10 @@ public struct DNSResolverConfiguration: Hashable, Sendable {
         self.attempts = max(1, attempts)
     }
 
-    /// A configuration read from the text of `/etc/resolv.conf` as glibc reads it (`resolv.conf(5)`):
-    /// up to three `nameserver` lines, and `options timeout:N attempts:N` (capped at 30 s and 5).
-    /// Lines starting with `#` or `;` are comments; with no usable `nameserver`, the local host is
+    /// A configuration read from the text of `/etc/resolv.conf`.
+    ///
+    /// It is read as glibc reads it (`resolv.conf(5)`): up to three `nameserver` lines, and `options timeout:N attempts:N` (capped
+    /// at 30 s and 5). Lines starting with `#` or `;` are comments; with no usable `nameserver`, the local host is
     /// asked (127.0.0.1, glibc's default).
     ///
     /// `search` and `domain` are ignored on purpose: the resolver looks up absolute names only. A mail

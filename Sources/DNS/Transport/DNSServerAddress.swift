@@ -48,6 +48,8 @@ public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible {
         try SocketAddress(ipAddress: address.description, port: port)
     }
 
+    /// The local address a query socket binds to, with port 0.
+    ///
     /// The local address to bind the query socket to: loopback for a loopback server (so that a server
     /// on 127.0.0.1 is asked from 127.0.0.1), else any address of the server's family. The port is
     /// always 0, so the kernel picks a random source port for every query (RFC 5452 §9.2).

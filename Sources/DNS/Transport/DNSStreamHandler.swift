@@ -1,8 +1,9 @@
 import NIOCore
 import NIOPosix
 
-/// One query over TCP (RFC 1035 §4.2.2, RFC 7766 §8): the message with a two-octet length in front, and
-/// the response read the same way. Used when a UDP response came back truncated (TC=1).
+/// One query over TCP (RFC 1035 §4.2.2, RFC 7766 §8).
+///
+/// The message goes with a two-octet length in front, and the response is read the same way. Used when a UDP response came back truncated (TC=1).
 final class DNSStreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

@@ -16,8 +16,10 @@ struct FetchPlan: Equatable {
     /// What must be read for everything else.
     var otherNeed: FetchEngine.Need
 
-    /// The plan for `attributes` as the client sent them. `readOnly` is a mailbox opened with EXAMINE
-    /// (or a read-only SELECT); `condStore` whether CONDSTORE is enabled for the session.
+    /// The plan for `attributes` as the client sent them.
+    ///
+    /// `readOnly` is a mailbox opened with EXAMINE (or a read-only SELECT); `condStore` whether CONDSTORE is enabled
+    /// for the session.
     init(attributes requested: [FetchAttribute], uid: Bool, condStore: Bool, changedSince: UInt64?, readOnly: Bool) {
         var attributes = requested
         // RFC 3501 §6.4.8: UID FETCH responses always carry UID.

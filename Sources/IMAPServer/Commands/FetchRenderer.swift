@@ -14,10 +14,11 @@ enum FetchRenderer {
         var computed: [(index: Int, value: [UInt8])] = []
     }
 
-    /// The items of `message` for `plan`. `flags` are the flags to show; `reportsFlags` says this
-    /// FETCH set `\Seen` on it, so FLAGS is sent even if not asked for (RFC 3501 §6.4.5). `cached`
-    /// holds the store's encoding of each of the plan's derived items, nil where it has none;
-    /// `loaded` is the content read for the rest, `rangeData` the plan's whole-message range.
+    /// The items of `message` for `plan`.
+    ///
+    /// `flags` are the flags to show; `reportsFlags` says this FETCH set `\Seen` on it, so FLAGS is sent even if not
+    /// asked for (RFC 3501 §6.4.5). `cached` holds the store's encoding of each of the plan's derived items, nil where
+    /// it has none; `loaded` is the content read for the rest, `rangeData` the plan's whole-message range.
     static func render(
         _ plan: FetchPlan,
         message: SelectedMailboxView.Message,

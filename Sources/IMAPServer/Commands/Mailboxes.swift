@@ -96,7 +96,7 @@ extension MailStoreExecutor {
             streamed?.abandon()
             throw CommandFailure(.no, .tryCreate, "No such mailbox")
         }
-        let (flags, keywords) = Self.storeFlags(append.flags)
+        let (flags, keywords) = StorePlan.split(append.flags)
         let date = append.internalDate ?? .now
         let uid: UInt32
         if let streamed {

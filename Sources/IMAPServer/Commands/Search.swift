@@ -1,7 +1,8 @@
 import MailStore
 
 extension MailStoreExecutor {
-    // RFC 3501 §6.4.4 SEARCH, §6.4.8 UID SEARCH; RFC 4731 ESEARCH; RFC 7162 §3.1.5 MODSEQ.
+    // RFC 3501 §6.4.4 SEARCH, §6.4.8 UID SEARCH; RFC 4731 ESEARCH; RFC 7162 §3.1.5 MODSEQ. The rules
+    // are `SearchPlan`'s, `SearchEngine`'s and `SearchRenderer`'s; this is the store calls between them.
     func search(
         _ search: SearchCommand,
         uid: Bool,
@@ -11,15 +12,13 @@ extension MailStoreExecutor {
         -> CommandOutcome
     {
         let tag = request.tag
-        if let charset = search.charset, !["UTF-8", "US-ASCII"].contains(charset) {
-            throw CommandFailure(.no, .badCharset(["UTF-8", "US-ASCII"]), "Unsupported charset")
-        }
+        let plan = try SearchPlan(search)
+        let need = plan.need
         let current = try requireSelected()
         let mailbox = current.mailbox
         let records = await mailbox.snapshot()
-        let need = SearchEngine.need(search.key)
         let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID)
-        var found: [(msn: Int, uid: UInt32, modSeq: UInt64)] = []
+        var found: [SearchRenderer.Match] = []
         var chunkStart = 0
         while chunkStart < current.view.count {
             let end = Self.chunkEnd(from: chunkStart, count: current.view.count, wholeMessages: need == .whole) {
@@ -52,25 +51,11 @@ extension MailStoreExecutor {
                     loaded = LoadedMessage(bytes: bytes, headerOnly: need == .header)
                 }
                 if engine.matches(search.key, candidate, &loaded) {
-                    found.append((index + 1, message.uid, message.modSeq))
+                    found.append(.init(msn: index + 1, uid: message.uid, modSeq: message.modSeq))
                 }
             }
         }
-        let numbers = found.map { uid ? $0.uid : UInt32($0.msn) }
-        let modSeq: UInt64? = search.key.usesModSeq ? found.map(\.modSeq).max() : nil
-        var responses: [IMAPResponse] = []
-        if let options = search.returnOptions {
-            var items: [ESearchItem] = []
-            let wanted = options.isEmpty ? [.all] : options
-            if wanted.contains(.min), let first = numbers.min() { items.append(.min(first)) }
-            if wanted.contains(.max), let last = numbers.max() { items.append(.max(last)) }
-            if wanted.contains(.all), !numbers.isEmpty { items.append(.all(SequenceSet.compact(numbers))) }
-            if wanted.contains(.count) { items.append(.count(numbers.count)) }
-            if let modSeq, !numbers.isEmpty { items.append(.modSeq(modSeq)) }
-            responses.append(.untagged(.esearch(tag: tag, uid: uid, items)))
-        } else {
-            responses.append(.untagged(.search(numbers, modSeq: numbers.isEmpty ? nil : modSeq)))
-        }
+        let responses = [SearchRenderer.render(plan, search, found: found, uid: uid, tag: tag)]
         let updates = try await updates(allowExpunge: uid, condStore: request.condStore)
         return CommandOutcome(responses: responses + updates + [.ok(tag, "\(uid ? "UID SEARCH" : "SEARCH") completed")])
     }

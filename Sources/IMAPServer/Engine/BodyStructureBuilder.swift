@@ -1,7 +1,8 @@
 import MailCore
 
-/// Builds BODY / BODYSTRUCTURE (RFC 3501 §7.4.2) from MailCore's MIME tree. Sizes and line counts
-/// are of the CRLF form the client fetches; parameters are as the MIME header has them.
+/// Builds BODY / BODYSTRUCTURE (RFC 3501 §7.4.2) from MailCore's MIME tree.
+///
+/// Sizes and line counts are of the CRLF form the client fetches; parameters are as the MIME header has them.
 enum BodyStructureBuilder {
     static func structure(_ part: MIMEPart) -> BodyStructure {
         let contentType = part.contentType

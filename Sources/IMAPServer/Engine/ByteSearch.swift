@@ -7,8 +7,9 @@ enum ByteSearch {
         return bytes.allSatisfy { $0 < 0x80 } ? bytes : nil
     }
 
-    /// Charsets in which every ASCII byte stands for that ASCII character (so a byte match is a
-    /// text match). Charsets like UTF-7, UTF-16 or ISO-2022-JP do not qualify.
+    /// Whether every ASCII byte in `charset` stands for that ASCII character, so a byte match is a text match.
+    ///
+    /// Charsets like UTF-7, UTF-16 or ISO-2022-JP do not qualify.
     static func isASCIICompatible(charset: String?) -> Bool {
         guard let charset = charset?.lowercased() else { return true }
         return charset == "us-ascii" || charset == "utf-8" || charset == "utf8" || charset.hasPrefix("iso-8859-")

@@ -1,7 +1,9 @@
 import MailCore
 
-/// Builds ENVELOPE (RFC 3501 §7.4.2) from a parsed header. Values are the header's bytes unfolded,
-/// not decoded (encoded words stay as sent, which is what clients expect and Dovecot does).
+/// Builds ENVELOPE (RFC 3501 §7.4.2) from a parsed header.
+///
+/// Values are the header's bytes unfolded, not decoded (encoded words stay as sent, which is what clients expect and
+/// Dovecot does).
 enum EnvelopeBuilder {
     static func envelope(_ header: MessageHeader) -> Envelope {
         func value(_ name: String) -> [UInt8]? { header.field(named: name)?.unfoldedValue }
@@ -28,10 +30,11 @@ enum EnvelopeBuilder {
     }
 }
 
-/// Envelope addresses from MailCore's RFC 5322 §3.4 address-list parser, display names kept raw
-/// (encoded words not decoded). Groups become start/end markers (RFC 3501 §7.4.2); a missing local
-/// part or domain is spelled `MISSING_MAILBOX` / `MISSING_DOMAIN` as Dovecot does, since a NIL host
-/// would read as a group marker.
+/// Envelope addresses from MailCore's RFC 5322 §3.4 address-list parser.
+///
+/// Display names are kept raw (encoded words not decoded). Groups become start/end markers (RFC 3501 §7.4.2); a missing
+/// local part or domain is spelled `MISSING_MAILBOX` / `MISSING_DOMAIN` as Dovecot does, since a NIL host would read as
+/// a group marker.
 enum AddressListParser {
     static func parse(_ bytes: [UInt8]) -> [EnvelopeAddress] {
         var result: [EnvelopeAddress] = []

@@ -33,8 +33,9 @@ enum HeaderFieldFilter {
         return result
     }
 
-    /// Appends the field `start..<end` when its name is one of `names`. A malformed line (no colon,
-    /// a name with spaces or 8-bit bytes) matches no name, as in `HeaderScanner`.
+    /// Appends the field `start..<end` when its name is one of `names`.
+    ///
+    /// A malformed line (no colon, a name with spaces or 8-bit bytes) matches no name, as in `HeaderScanner`.
     private static func keep(
         _ buffer: UnsafeBufferPointer<UInt8>,
         _ start: Int,

@@ -1,8 +1,10 @@
 import Foundation
 import MailCore
 
-/// Evaluates SEARCH keys (RFC 3501 §6.4.4) against one message. Text keys compare case-insensitively
-/// with RFC 2047 words and transfer encodings decoded; the message is read only when a key needs it.
+/// Evaluates SEARCH keys (RFC 3501 §6.4.4) against one message.
+///
+/// Text keys compare case-insensitively with RFC 2047 words and transfer encodings decoded; the message is read only
+/// when a key needs it.
 struct SearchEngine {
     struct Candidate {
         var msn: Int
@@ -90,9 +92,10 @@ struct SearchEngine {
         return fields.contains { $0.decodedValue.lowercased().contains(needle) }
     }
 
-    /// True when no header field's decoded value can contain `value`: the header's bytes are all
-    /// ASCII, hold no RFC 2047 encoded word, and do not contain the word in any case. A needle with
-    /// whitespace could match across a fold that unfolding removes, so it is left to the decoded search.
+    /// True when no header field's decoded value can contain `value`.
+    ///
+    /// The header's bytes are all ASCII, hold no RFC 2047 encoded word, and do not contain the word in any case. A
+    /// needle with whitespace could match across a fold that unfolding removes, so it is left to the decoded search.
     static func provablyAbsent(_ value: String, in header: [UInt8]) -> Bool {
         guard let needle = ByteSearch.asciiNeedle(value), !needle.isEmpty,
             !needle.contains(where: { $0 == 0x20 || $0 == 0x09 })

@@ -9,6 +9,7 @@ public enum IMAPCommandParser {
     }
 
     // command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF
+    /// Parses one complete command from the framer into a tagged command, or the reason for `BAD`.
     public static func parse(_ bytes: [UInt8]) -> Outcome {
         var parser = IMAPParser(bytes)
         guard let tag = try? parser.tag(), parser.consume(.space) else {
@@ -61,20 +62,7 @@ extension IMAPParser {
             while consume(.space) { capabilities.append(try atom().uppercased()) }
             guard !capabilities.isEmpty else { throw IMAPParseError("ENABLE needs a capability") }
             return .enable(capabilities)
-        case "SELECT", "EXAMINE":
-            // select = "SELECT" SP mailbox [SP "(" select-param *(SP select-param) ")"]  (RFC 7162 CONDSTORE)
-            try space()
-            let mailbox = try mailbox()
-            var condStore = false
-            if consume(.space) {
-                try expect(UInt8(ascii: "("), "'(' starting select parameters")
-                repeat {
-                    guard consumeKeyword("CONDSTORE") else { throw IMAPParseError("Unknown select parameter") }
-                    condStore = true
-                } while consume(.space)
-                try expect(UInt8(ascii: ")"), "')' closing select parameters")
-            }
-            return name == "SELECT" ? .select(mailbox, condStore: condStore) : .examine(mailbox, condStore: condStore)
+        case "SELECT", "EXAMINE": return try selectArguments(examine: name == "EXAMINE")
         case "CREATE":
             try space()
             return .create(try mailbox())
@@ -118,22 +106,45 @@ extension IMAPParser {
         case "FETCH": return try fetchArguments(uid: false)
         case "STORE": return try storeArguments(uid: false)
         case "COPY", "MOVE": return try copyArguments(uid: false, move: name == "MOVE")
-        case "UID":
-            // uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)
-            try space()
-            let sub = try atom().uppercased()
-            switch sub {
-            case "FETCH": return try fetchArguments(uid: true)
-            case "SEARCH": return try searchArguments(uid: true)
-            case "STORE": return try storeArguments(uid: true)
-            case "COPY", "MOVE": return try copyArguments(uid: true, move: sub == "MOVE")
-            case "EXPUNGE":
-                try space()
-                return .uidExpunge(try sequenceSet())
-            default: throw IMAPParseError("Unknown UID command \(sub)")
-            }
+        case "UID": return try uidCommand()
         default:
             throw IMAPParseError("Unknown command \(name.prefix(32))")
+        }
+    }
+
+    /// The arguments of SELECT or EXAMINE, with RFC 7162's CONDSTORE parameter.
+    ///
+    /// `select = "SELECT" SP mailbox [SP "(" select-param *(SP select-param) ")"]`
+    private mutating func selectArguments(examine: Bool) throws -> IMAPCommand {
+        try space()
+        let mailbox = try mailbox()
+        var condStore = false
+        if consume(.space) {
+            try expect(UInt8(ascii: "("), "'(' starting select parameters")
+            repeat {
+                guard consumeKeyword("CONDSTORE") else { throw IMAPParseError("Unknown select parameter") }
+                condStore = true
+            } while consume(.space)
+            try expect(UInt8(ascii: ")"), "')' closing select parameters")
+        }
+        return examine ? .examine(mailbox, condStore: condStore) : .select(mailbox, condStore: condStore)
+    }
+
+    /// The command after UID (RFC 3501 §6.4.8, RFC 4315 UID EXPUNGE, RFC 6851 UID MOVE).
+    ///
+    /// `uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)`
+    private mutating func uidCommand() throws -> IMAPCommand {
+        try space()
+        let sub = try atom().uppercased()
+        switch sub {
+        case "FETCH": return try fetchArguments(uid: true)
+        case "SEARCH": return try searchArguments(uid: true)
+        case "STORE": return try storeArguments(uid: true)
+        case "COPY", "MOVE": return try copyArguments(uid: true, move: sub == "MOVE")
+        case "EXPUNGE":
+            try space()
+            return .uidExpunge(try sequenceSet())
+        default: throw IMAPParseError("Unknown UID command \(sub)")
         }
     }
 

@@ -33,8 +33,11 @@ public enum FetchAttribute: Sendable, Hashable {
 
 /// `<origin.octets>` of a body section fetch.
 public struct PartialRange: Sendable, Hashable {
+    /// The first octet wanted.
     public var offset: UInt32
+    /// The most octets wanted.
     public var length: UInt32
+    /// A range of `length` octets from `offset`.
     public init(offset: UInt32, length: UInt32) {
         self.offset = offset
         self.length = length
@@ -43,6 +46,7 @@ public struct PartialRange: Sendable, Hashable {
 
 /// `section` (RFC 3501 §6.4.5): a part path (`1.2.3`) followed by an optional text specifier.
 public struct BodySection: Sendable, Hashable {
+    /// The text specifier after the part path: the whole part, its header or fields of it, its text, or MIME header.
     public enum Kind: Sendable, Hashable {
         /// The whole part (or the whole message for an empty path).
         case complete
@@ -52,15 +56,18 @@ public struct BodySection: Sendable, Hashable {
         case text
         case mime
     }
+    /// The part path, such as `[1, 2]`; empty for the whole message.
     public var part: [Int]
+    /// Which text of the part is wanted.
     public var kind: Kind
 
+    /// A section of `part`, by default the whole message.
     public init(part: [Int] = [], kind: Kind = .complete) {
         self.part = part
         self.kind = kind
     }
 
-    /// The section spec as echoed in the FETCH response, e.g. `1.2.HEADER.FIELDS (FROM TO)`.
+    /// The section spec as echoed in the FETCH response, such as `1.2.HEADER.FIELDS (FROM TO)`.
     public var specifier: String {
         var pieces = part.map(String.init)
         switch kind {

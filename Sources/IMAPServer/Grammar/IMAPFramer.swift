@@ -7,6 +7,7 @@
 /// an oversize synchronizing literal is refused before the client sends it, a non-synchronizing one is
 /// read and thrown away.
 public struct IMAPFramer: Sendable {
+    /// One thing the framer found in the input.
     public enum Event: Sendable, Equatable {
         /// A complete command: the lines and literals joined, the last CRLF removed.
         case command([UInt8])
@@ -20,6 +21,7 @@ public struct IMAPFramer: Sendable {
         case streamedLiteralEnd(id: UInt32)
     }
 
+    /// Why the framer dropped a command.
     public enum FramingError: Error, Sendable, Equatable {
         case lineTooLong
         case literalTooLarge
@@ -28,13 +30,19 @@ public struct IMAPFramer: Sendable {
         case commandTooLarge
     }
 
+    /// The framer's size limits, in octets.
     public struct Limits: Sendable {
+        /// The longest command line (without literals).
         public var maxLineLength: Int
+        /// The largest literal outside APPEND.
         public var maxLiteralSize: Int
+        /// The largest command, lines and literals together.
         public var maxCommandSize: Int
+        /// The largest APPEND message (`APPENDLIMIT`, RFC 7889).
         public var appendLimit: Int
         /// APPEND literals larger than this are streamed (`streamedLiteralChunk`) rather than buffered.
         public var streamThreshold: Int
+        /// Limits, by default those of `IMAPDefaults`.
         public init(
             maxLineLength: Int = IMAPDefaults.maxLineLength,
             maxLiteralSize: Int = IMAPDefaults.maxLiteralSize,
@@ -59,6 +67,7 @@ public struct IMAPFramer: Sendable {
         case streamLiteral(id: UInt32, remaining: Int)
     }
 
+    /// The limits in force.
     public let limits: Limits
     private var input: [UInt8] = []
     private var inputIndex = 0
@@ -67,6 +76,7 @@ public struct IMAPFramer: Sendable {
     private var nextStreamID: UInt32 = 1
     private var pendingEnd: UInt32?
 
+    /// A framer with no input yet.
     public init(limits: Limits = Limits()) { self.limits = limits }
 
     /// Forgets everything buffered: used after STARTTLS, where pipelined plaintext must not be
@@ -82,6 +92,7 @@ public struct IMAPFramer: Sendable {
     /// Whether bytes are buffered that do not yet form a complete command.
     public var hasBufferedInput: Bool { inputIndex < input.count || !command.isEmpty }
 
+    /// Takes received octets and returns the events they complete, in order.
     public mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [Event] {
         input.append(contentsOf: bytes)
         var events: [Event] = []

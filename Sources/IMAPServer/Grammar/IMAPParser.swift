@@ -1,11 +1,14 @@
 /// Why a command could not be parsed; the text goes into the `BAD` answer.
 public struct IMAPParseError: Error, Equatable, Sendable {
+    /// The text for the `BAD` answer.
     public var reason: String
+    /// An error with this reason.
     public init(_ reason: String) { self.reason = reason }
 }
 
-/// A cursor over one complete command (as the framer delivers it: lines joined with their literals,
-/// without the final CRLF) with the RFC 3501 §9 primitives. Works on bytes: literals stay 8-bit data.
+/// A cursor over one complete command with the RFC 3501 §9 primitives, on bytes.
+///
+/// The command is as the framer delivers it: lines joined with their literals, without the final CRLF. Works on bytes: literals stay 8-bit data.
 struct IMAPParser {
     let bytes: [UInt8]
     var index: Int = 0

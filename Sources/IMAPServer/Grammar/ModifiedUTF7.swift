@@ -3,8 +3,10 @@
 public enum ModifiedUTF7 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,".utf8)
 
-    /// Decodes a name from the wire. Names that are not valid modified UTF-7 (for example raw UTF-8
-    /// from clients following RFC 9051) are taken as UTF-8.
+    /// Decodes a name from the wire.
+    ///
+    /// Names that are not valid modified UTF-7 (for example raw UTF-8 from clients following RFC 9051) are taken as
+    /// UTF-8.
     public static func decode(_ bytes: [UInt8]) -> String {
         decodeStrict(bytes) ?? String(decoding: bytes, as: UTF8.self)
     }

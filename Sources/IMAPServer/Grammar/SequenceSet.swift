@@ -13,24 +13,31 @@ public enum SequenceNumber: Sendable, Hashable {
 
 /// `sequence-set` (RFC 3501 §9): ranges in any order, either end first, possibly overlapping.
 public struct SequenceSet: Sendable, Hashable {
+    /// A range `first:second` of a sequence set, either end first.
     public struct Range: Sendable, Hashable {
+        /// One end: a number or `*`.
         public var first: SequenceNumber
+        /// The other end: a number or `*`.
         public var second: SequenceNumber
+        /// The range `first:second`.
         public init(_ first: SequenceNumber, _ second: SequenceNumber) {
             self.first = first
             self.second = second
         }
     }
+    /// The ranges, in the client's order.
     public var ranges: [Range]
 
+    /// A set of these ranges.
     public init(_ ranges: [Range]) { self.ranges = ranges }
 
     /// The set `1:*`.
     public static let all = SequenceSet([Range(.number(1), .last)])
 
     /// Concrete closed ranges, given the largest number in use (message count or highest UID).
-    /// `*` means `last`; `N:*` with N beyond `last` still contains `last` (RFC 3501 §6.4.8 / §9),
-    /// so clients asking `UID FETCH 4000:*` in a mailbox whose last UID is 3999 get that message.
+    ///
+    /// `*` means `last`; `N:*` with N beyond `last` still contains `last` (RFC 3501 §6.4.8 / §9), so clients asking
+    /// `UID FETCH 4000:*` in a mailbox whose last UID is 3999 get that message.
     public func closedRanges(last: UInt32) -> [ClosedRange<UInt32>] {
         ranges.map { range in
             let a = range.first.resolved(last: last)

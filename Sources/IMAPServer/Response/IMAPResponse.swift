@@ -6,21 +6,27 @@ public enum IMAPResponse: Sendable, Equatable {
     case untagged(UntaggedResponse)
     case continuation(String)
 
+    /// A tagged OK.
     public static func ok(_ tag: String, _ text: String) -> IMAPResponse {
         .tagged(tag: tag, .ok, nil, text)
     }
+    /// A tagged OK with a response code.
     public static func ok(_ tag: String, _ code: ResponseCode?, _ text: String) -> IMAPResponse {
         .tagged(tag: tag, .ok, code, text)
     }
+    /// A tagged NO.
     public static func no(_ tag: String, _ text: String) -> IMAPResponse {
         .tagged(tag: tag, .no, nil, text)
     }
+    /// A tagged NO with a response code.
     public static func no(_ tag: String, _ code: ResponseCode?, _ text: String) -> IMAPResponse {
         .tagged(tag: tag, .no, code, text)
     }
+    /// A tagged BAD.
     public static func bad(_ tag: String, _ text: String) -> IMAPResponse {
         .tagged(tag: tag, .bad, nil, text)
     }
+    /// A tagged BAD with a response code.
     public static func bad(_ tag: String, _ code: ResponseCode?, _ text: String) -> IMAPResponse {
         .tagged(tag: tag, .bad, code, text)
     }
@@ -92,9 +98,13 @@ public enum UntaggedResponse: Sendable, Equatable {
 
 /// One mailbox in a LIST or LSUB answer (`mailbox-list`).
 public struct ListEntry: Sendable, Equatable {
+    /// The mailbox attributes, such as `\HasNoChildren` or `\Sent`.
     public var attributes: [String]
+    /// The hierarchy delimiter; nil for a flat name space.
     public var delimiter: String?
+    /// The mailbox name.
     public var name: IMAPMailboxName
+    /// A LIST entry with these parts.
     public init(attributes: [String], delimiter: String?, name: IMAPMailboxName) {
         self.attributes = attributes
         self.delimiter = delimiter
@@ -102,15 +112,20 @@ public struct ListEntry: Sendable, Equatable {
     }
 }
 
+/// One attribute and its value in a STATUS answer (RFC 3501 §7.2.4).
 public struct StatusValue: Sendable, Equatable {
+    /// The attribute, such as MESSAGES.
     public var attribute: StatusAttribute
+    /// Its value.
     public var value: UInt64
+    /// An attribute and its value.
     public init(_ attribute: StatusAttribute, _ value: UInt64) {
         self.attribute = attribute
         self.value = value
     }
 }
 
+/// One item of an ESEARCH answer (RFC 4731 §3.1, RFC 7162 §3.1.5 MODSEQ).
 public enum ESearchItem: Sendable, Equatable {
     case min(UInt32)
     case max(UInt32)

@@ -2,12 +2,14 @@ import struct Foundation.Date
 
 /// Encodes `IMAPResponse`s to their wire form (RFC 3501 §7 and §9), CRLF included.
 public enum IMAPResponseEncoder {
+    /// The octets of one response on the wire, CRLF included.
     public static func encode(_ response: IMAPResponse) -> [UInt8] {
         var w = ResponseWriter()
         w.response(response)
         return w.bytes
     }
 
+    /// The octets of several responses, one after another.
     public static func encode(_ responses: [IMAPResponse]) -> [UInt8] {
         var w = ResponseWriter()
         for response in responses { w.response(response) }

@@ -3,8 +3,10 @@
 public struct ResponseSink: Sendable {
     private let write: @Sendable ([IMAPResponse]) async -> Void
 
+    /// A sink that hands responses to `write`.
     public init(_ write: @escaping @Sendable ([IMAPResponse]) async -> Void) { self.write = write }
 
+    /// Sends `responses` (nothing when empty) and returns once they are written.
     public func send(_ responses: [IMAPResponse]) async {
         guard !responses.isEmpty else { return }
         await write(responses)
@@ -12,6 +14,7 @@ public struct ResponseSink: Sendable {
 }
 
 /// A large APPEND literal written to a file as its bytes arrive (never held in memory as a whole).
+///
 /// `write` is called in order, off the event loop.
 public protocol StreamedLiteral: AnyObject, Sendable {
     func write(_ bytes: [UInt8]) throws
@@ -21,14 +24,18 @@ public protocol StreamedLiteral: AnyObject, Sendable {
 
 /// A streamed literal handed to the executor with the APPEND that announced it; compares by identity.
 public struct StreamedLiteralReference: Sendable, Equatable {
+    /// The literal's file.
     public let literal: any StreamedLiteral
+    /// A reference to `literal`.
     public init(_ literal: any StreamedLiteral) { self.literal = literal }
+    /// Whether both refer to the same literal.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.literal === rhs.literal }
 }
 
-/// The asynchronous layer above the session state machine: runs mailbox commands against the store
-/// and checks credentials. One instance per connection; calls never overlap (the session sends one
-/// command at a time), except `idle`, which runs until its task is cancelled.
+/// The asynchronous layer above the session state machine.
+///
+/// Runs mailbox commands against the store and checks credentials. One instance per connection; calls never overlap
+/// (the session sends one command at a time), except `idle`, which runs until its task is cancelled.
 public protocol IMAPCommandExecuting: Sendable {
     func verify(username: String, password: String) async -> Bool
     /// Runs a command, sending untagged responses to `sink` as they are ready; returns the rest.

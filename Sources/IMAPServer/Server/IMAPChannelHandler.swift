@@ -5,11 +5,14 @@ import NIOCore
 import NIOSSL
 import ServerSupport
 
-/// The thin SwiftNIO layer: bytes → `IMAPFramer` → `IMAPSession` → actions. Actions run one after
-/// another; asynchronous ones (credential checks, mailbox commands, the login slowdown) hold back the
-/// following ones, so responses always come out in order.
+/// The thin SwiftNIO layer: bytes → `IMAPFramer` → `IMAPSession` → actions.
+///
+/// Actions run one after another; asynchronous ones (credential checks, mailbox commands, the login slowdown) hold back
+/// the following ones, so responses always come out in order.
 public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    /// Received octets, as NIO delivers them.
     public typealias InboundIn = ByteBuffer
+    /// Written octets.
     public typealias OutboundOut = ByteBuffer
 
     private var framer: IMAPFramer
@@ -23,11 +26,9 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var closed = false
     private var idleTask: Task<Void, Never>?
     private var context: ChannelHandlerContext?
-    /// The one autologout timer, armed where `autologoutRules` says.
+    /// The one autologout timer, armed where the session says (`Action.armAutologout`).
     private var autologout: Scheduled<Void>?
-    private var autologoutRules: AutologoutTimer
     private let literals: LiteralSpool
-    private var pacing = CommandPacing.imapDefault(now: 0)
     /// The connection's byte counts, for the logout line; set by the server that built the pipeline.
     public var meter: ConnectionMeter?
     /// The user logged in, for the logout line.
@@ -66,30 +67,36 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     ) {
         self.defences = defences
         self.framer = IMAPFramer(limits: .init(appendLimit: configuration.appendLimit))
-        self.session = IMAPSession(configuration: configuration)
+        self.session = IMAPSession(
+            configuration: configuration,
+            autologout: AutologoutTimer(
+                loginTimeoutSeconds: defences.loginTimeoutSeconds,
+                idleTimeoutSeconds: defences.idleTimeoutSeconds
+            )
+        )
         self.executor = executor
         self.tlsContext = tlsContext
         self.logger = logger
-        self.autologoutRules = AutologoutTimer(
-            loginTimeoutSeconds: defences.loginTimeoutSeconds,
-            idleTimeoutSeconds: defences.idleTimeoutSeconds
-        )
         self.literals = LiteralSpool(executor: executor, logger: logger)
     }
 
+    /// Sets the session's clock to the channel's event loop.
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        pacing = .imapDefault(now: context.eventLoop.now.uptimeNanoseconds)
+        let loop = context.eventLoop
+        session.useClock(IMAPClock { loop.now.uptimeNanoseconds })
         literals.written = { [weak self] in self?.updateReading() }
     }
 
+    /// Sends the greeting and starts the login deadline.
     public func channelActive(context: ChannelHandlerContext) {
         logger.debug("connection opened")
-        write([session.greeting], flush: true)
-        noteActivity()
+        session.connectionOpened().forEach(run)
+        context.flush()
         context.fireChannelActive()
     }
 
+    /// Drops the connection's pending work: literals, IDLE, the autologout timer, the executor.
     public func channelInactive(context: ChannelHandlerContext) {
         if let user = loggedInUser {
             loggedInUser = nil
@@ -108,6 +115,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         context.fireChannelInactive()
     }
 
+    /// Frames the octets, runs the commands the rate allows, and cuts off a flood.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closed else { return }
         var buffer = unwrapInboundIn(data)
@@ -124,20 +132,17 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         // a time does not hold the connection open.
         if !framed.isEmpty { noteActivity() }
         pump()
-        switch pacing.readBurstQueued(events.count) {
-        case .none: break
-        case .bye(let response):
+        let flood = session.readBurstQueued(events.count)
+        if !flood.isEmpty {
             logger.notice("command flood; closing", metadata: ["queued": "\(events.count)"])
-            events.removeAll()
-            write([response], flush: true)
-            close()
+            flood.forEach(run)
         }
     }
 
     /// Stops or resumes reading the socket as `CommandPacing` says, from the backlog now.
     private func updateReading() {
         guard let context, !closed else { return }
-        let change = pacing.backlogChanged(pendingEvents: events.count, unwrittenLiteralBytes: literals.unwrittenBytes)
+        let change = session.backlogChanged(pendingEvents: events.count, unwrittenLiteralBytes: literals.unwrittenBytes)
         switch change {
         case .none: break
         case .stopReading:
@@ -152,20 +157,21 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// one is back.
     private func takeCommandToken() -> Bool {
         guard let context else { return true }
-        switch pacing.takeCommandToken(now: context.eventLoop.now.uptimeNanoseconds) {
+        switch session.takeCommandToken() {
         case .proceed: return true
         case .hold: return false
         case .holdUntilTokenReturns(let nanoseconds):
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: nanoseconds))) {
                 let handler = bound.value
-                handler.pacing.tokenReturned()
+                handler.session.commandTokenReturned()
                 handler.pump()
             }
             return false
         }
     }
 
+    /// Logs the error and closes the connection.
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
@@ -223,6 +229,11 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             context.eventLoop.makeFutureWithTask { await task.value }.whenSuccess {
                 bound.value.resume(with: [])
             }
+        case .armAutologout(let deadline):
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            autologout = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
+                bound.value.autologoutFired()
+            }
         case .close:
             close()
         }
@@ -252,8 +263,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
                 "login refused: too many failed logins",
                 metadata: [LogKey.event: "imap.login", LogKey.user: "\(username)", LogKey.result: "refused"]
             )
-            write([.untagged(.condition(.bye, nil, "Too many failed logins; try later"))], flush: true)
-            return close()
+            return resume(with: session.loginRefusedByThrottle())
         }
         let executor = self.executor
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -274,16 +284,15 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
                 handler.logger[metadataKey: LogKey.user] = "\(username)"
                 handler.loggedInUser = username
             }
-            guard let throttle else { return handler.credentialsChecked(handler.session.credentialsVerified(ok)) }
+            // The throttle counts per address over all sessions and protocols; its back-off is added
+            // to the session's own pause.
+            var backOff = Duration.zero
             if ok {
-                throttle.succeeded(address: address)
-                return handler.credentialsChecked(handler.session.credentialsVerified(ok))
+                throttle?.succeeded(address: address)
+            } else {
+                backOff = throttle?.failed(address: address) ?? .zero
             }
-            // Per address over all sessions and protocols, on top of the session's own pause.
-            loop.scheduleTask(in: TimeAmount(throttle.failed(address: address))) {
-                let handler = bound.value
-                handler.resume(with: handler.session.credentialsVerified(false))
-            }
+            handler.resume(with: handler.session.credentialsVerified(ok, backOff: backOff))
         }
     }
 
@@ -311,12 +320,6 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             let handler = bound.value
             handler.resume(with: handler.session.completed(outcome))
         }
-    }
-
-    /// The answer to a credential check: once logged in, the idle autologout replaces the login deadline.
-    private func credentialsChecked(_ newActions: [IMAPSession.Action]) {
-        if session.state != .notAuthenticated { noteActivity() }
-        resume(with: newActions)
     }
 
     private func resume(with newActions: [IMAPSession.Action]) {
@@ -363,35 +366,20 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         Task { await executor.close() }
     }
 
-    // MARK: - Autologout (the rules are `AutologoutTimer`'s)
+    // MARK: - Autologout (the rules are the session's)
 
-    /// The connection opened, a command arrived, or a login succeeded.
+    /// A command arrived: the session notes the activity.
+    ///
+    /// Its actions run at once, not behind a running command.
     private func noteActivity() {
-        guard let context else { return }
-        let now = context.eventLoop.now.uptimeNanoseconds
-        apply(autologoutRules.activity(now: now, authenticated: session.state != .notAuthenticated))
+        session.noteActivity().forEach(run)
     }
 
     private func autologoutFired() {
-        guard !closed, let context else { return }
+        guard !closed else { return }
         autologout = nil
-        let now = context.eventLoop.now.uptimeNanoseconds
-        apply(autologoutRules.timerFired(now: now, authenticated: session.state != .notAuthenticated))
-    }
-
-    private func apply(_ action: AutologoutTimer.Action) {
-        guard let context else { return }
-        switch action {
-        case .none: break
-        case .arm(let deadline):
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            autologout = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
-                bound.value.autologoutFired()
-            }
-        case .logout(let bye):
-            write([bye], flush: true)
-            close()
-        }
+        session.autologoutTimerFired().forEach(run)
+        context?.flush()
     }
 
     /// Logs the command name only: arguments may hold passwords (LOGIN) or message bodies (APPEND).
@@ -418,8 +406,9 @@ extension Duration {
 }
 
 extension IMAPFramer.Event {
-    /// A command line or one the framer refused: either costs a rate-limit token, so a flood of junk
-    /// is slowed like a flood of NOOPs. Literal chunks belong to a command already counted.
+    /// Whether this event costs a rate-limit token: a command line or one the framer refused.
+    ///
+    /// So a flood of junk is slowed like a flood of NOOPs. Literal chunks belong to a command already counted.
     fileprivate var isCommand: Bool {
         switch self {
         case .command, .error: true

@@ -14,12 +14,17 @@ import ServerSupport
 /// try await server.shutdown()
 /// ```
 public final class IMAPServer: Sendable {
+    /// What every IMAP connection of this server gets.
     public struct Configuration: Sendable {
         /// Allow LOGIN / AUTHENTICATE PLAIN before TLS (`--allow-plaintext-auth`).
         public var allowPlaintextAuth: Bool
+        /// The APPENDLIMIT (RFC 7889), in octets.
         public var appendLimit: Int
+        /// Failed logins in one session before `* BYE`.
         public var maxFailedLogins: Int
+        /// The session's pause before answering a failed login, times the failures so far.
         public var failedLoginDelayMilliseconds: Int
+        /// The name in the greeting.
         public var serverName: String
         /// Connections at once over all IMAP listeners; more get `* BYE` and are closed.
         public var maxConnections: Int
@@ -28,6 +33,7 @@ public final class IMAPServer: Sendable {
         /// Timeouts and the shared failed-login throttle.
         public var defences: IMAPChannelHandler.Defences
 
+        /// A configuration; every value defaults to `IMAPDefaults`.
         public init(
             allowPlaintextAuth: Bool = false,
             appendLimit: Int = IMAPDefaults.appendLimit,
@@ -51,13 +57,18 @@ public final class IMAPServer: Sendable {
 
     /// A port to listen on: plain with STARTTLS (143-style) or implicit TLS (993-style).
     public struct Listener: Sendable {
+        /// How a port starts: plaintext with STARTTLS, or TLS from the first octet.
         public enum Kind: Sendable {
             case startTLS
             case implicitTLS
         }
+        /// Plaintext with STARTTLS (143-style) or implicit TLS (993-style).
         public var kind: Kind
+        /// The address to listen on, such as `0.0.0.0`.
         public var host: String
+        /// The port; 0 picks a free one.
         public var port: Int
+        /// A listener of `kind` on `host` and `port`.
         public init(kind: Kind, host: String, port: Int) {
             self.kind = kind
             self.host = host
@@ -65,8 +76,10 @@ public final class IMAPServer: Sendable {
         }
     }
 
+    /// Why the server could not start.
     public enum ServerError: Error, CustomStringConvertible {
         case implicitTLSWithoutCertificate
+        /// The reason, for the operator.
         public var description: String {
             switch self {
             case .implicitTLSWithoutCertificate: "An implicit-TLS IMAP listener needs a TLS certificate"
@@ -84,6 +97,7 @@ public final class IMAPServer: Sendable {
     private let listeners = Listeners()
     private let registry: ConnectionRegistry
 
+    /// A server on `store`, checking logins against `users` (by default the store's).
     public convenience init(
         configuration: Configuration,
         store: MailStore,

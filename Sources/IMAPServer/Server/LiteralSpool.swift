@@ -3,9 +3,10 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// The large APPEND literals of one connection on their way to disk: each chunk the framer streams is
-/// written to its file in order, off the event loop, and the APPEND that owns it waits for the writes
-/// before it runs. Loop-bound, like the handler that owns it.
+/// The large APPEND literals of one connection on their way to disk.
+///
+/// Each chunk the framer streams is written to its file in order, off the event loop, and the APPEND that owns it waits
+/// for the writes before it runs. Loop-bound, like the handler that owns it.
 final class LiteralSpool {
     private let executor: any IMAPCommandExecuting
     private let logger: Logger
@@ -51,6 +52,8 @@ final class LiteralSpool {
         }
     }
 
+    /// Waits for the queued writes of literal `id` and hands it to its APPEND.
+    ///
     /// The complete literal for an APPEND about to run, once its queued writes are done; nil when a
     /// write failed (the APPEND gets NO). Older literals belonged to refused commands and are dropped.
     func take(_ id: UInt32, loop: any EventLoop) -> EventLoopFuture<StreamedLiteralReference?> {

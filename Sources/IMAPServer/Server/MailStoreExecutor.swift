@@ -159,20 +159,6 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     static func flags(of record: MessageRecord) -> [Flag] {
         record.flags.imapNames.map(Flag.init) + record.keywords.map(Flag.init)
     }
-
-    /// Splits IMAP flags into MailStore's system flags and keywords (`\Recent` cannot be stored).
-    static func storeFlags(_ flags: [Flag]) -> (MessageFlags, [String]) {
-        var system: MessageFlags = []
-        var keywords: [String] = []
-        for flag in flags {
-            if let known = MessageFlags(imapName: flag.rawValue) {
-                system.insert(known)
-            } else if !flag.isSystemFlag, !keywords.contains(flag.rawValue) {
-                keywords.append(flag.rawValue)
-            }
-        }
-        return (system, keywords)
-    }
 }
 
 /// A command that ends with NO or BAD.

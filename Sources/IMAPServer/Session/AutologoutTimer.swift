@@ -1,6 +1,7 @@
-/// The RFC 3501 §5.4 autologout rules of one connection, as a value with no clock of its own: the
-/// caller passes the time (monotonic nanoseconds, e.g. `NIODeadline.uptimeNanoseconds`) and keeps one
-/// timer at the deadline this value asks for, so tests move time by hand.
+/// The RFC 3501 §5.4 autologout rules of one connection, as a value with no clock of its own.
+///
+/// The caller passes the time (monotonic nanoseconds, e.g. `NIODeadline.uptimeNanoseconds`) and keeps one timer at the
+/// deadline this value asks for, so tests move time by hand.
 ///
 /// - In the not authenticated state the timeout is a deadline from the connection's start: a client
 ///   that never logs in cannot stay by sending NOOPs.

@@ -1,7 +1,8 @@
-/// How fast one connection's input is taken: the command rate (`CommandRateLimiter` with
-/// `IMAPDefaults.commandBurst` and `commandsPerSecond`), back-pressure on the socket, and the flood
-/// that ends in `* BYE Too many commands`. A value with no clock of its own: the caller passes the time
-/// (monotonic nanoseconds) and does what the returned actions say.
+/// How fast one connection's input is taken.
+///
+/// The command rate (`CommandRateLimiter` with `IMAPDefaults.commandBurst` and `commandsPerSecond`), back-pressure on
+/// the socket, and the flood that ends in `* BYE Too many commands`. A value with no clock of its own: the caller
+/// passes the time (monotonic nanoseconds) and does what the returned actions say.
 ///
 /// Back-pressure is the one answer to both a client pipelining faster than commands complete and one
 /// over the command rate: the caller stops reading the socket while a command waits for a rate-limit
@@ -90,9 +91,10 @@ public struct CommandPacing: Sendable, Equatable {
         isThrottled && queued > maxQueuedCommands ? .bye(Self.tooManyCommands) : .none
     }
 
-    /// Whether to stop or resume reading, given what is queued: `pendingEvents` framed and not yet run,
-    /// `unwrittenLiteralBytes` of streamed literals not yet on disk. Resumes only at half of each limit,
-    /// so reading is not switched on and off for every command.
+    /// Whether to stop or resume reading, given what is queued.
+    ///
+    /// `pendingEvents` framed and not yet run, `unwrittenLiteralBytes` of streamed literals not yet on disk. Resumes
+    /// only at half of each limit, so reading is not switched on and off for every command.
     public mutating func backlogChanged(pendingEvents: Int, unwrittenLiteralBytes: Int) -> ReadingAction {
         let behind =
             isThrottled || pendingEvents > Self.maxPendingEvents || unwrittenLiteralBytes > maxUnwrittenLiteralBytes

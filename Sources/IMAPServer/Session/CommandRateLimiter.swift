@@ -1,6 +1,8 @@
-/// A token bucket for the commands of one connection: `burst` commands may arrive at once, after which
-/// tokens come back at `commandsPerSecond`. A value with no clock of its own: the caller passes the time
-/// (monotonic nanoseconds, e.g. `NIODeadline.uptimeNanoseconds`), so tests move time by hand.
+/// A token bucket for the commands of one connection.
+///
+/// `burst` commands may arrive at once, after which tokens come back at `commandsPerSecond`. A value with no clock of
+/// its own: the caller passes the time (monotonic nanoseconds, e.g. `NIODeadline.uptimeNanoseconds`), so tests move
+/// time by hand.
 ///
 /// Whole tokens only, counted in integer nanoseconds, so no rounding drift accumulates however long the
 /// connection lives.
@@ -22,7 +24,9 @@ public struct CommandRateLimiter: Sendable, Equatable {
     /// The time up to which refills have been counted.
     private var refilledUntil: UInt64
 
-    /// A full bucket at `now`. `burst` and `commandsPerSecond` are at least 1.
+    /// A full bucket at `now`.
+    ///
+    /// `burst` and `commandsPerSecond` are at least 1.
     public init(burst: Int, commandsPerSecond: Int, now: UInt64) {
         self.burst = max(1, burst)
         self.tokenInterval = 1_000_000_000 / UInt64(max(1, min(commandsPerSecond, 1_000_000_000)))

@@ -1,13 +1,15 @@
 import struct Foundation.Data
 
-/// The IMAP session state machine (RFC 3501 §3): a value with no I/O. Framed input and the results of
-/// asynchronous work come in; actions for the handler come out.
+/// The IMAP session state machine (RFC 3501 §3): a value with no I/O.
+///
+/// Framed input and the results of asynchronous work come in; actions for the handler come out.
 ///
 /// The machine owns the protocol rules — which command is allowed in which state, TLS and
 /// authentication, IDLE, ordering, limits — and hands every mailbox operation to the executor as
 /// `Action.execute`. While one is running, later commands wait in order (a client may pipeline);
 /// the executor's `CommandOutcome` comes back through `completed(_:)`.
 public struct IMAPSession: Sendable {
+    /// The connection's state (RFC 3501 §3).
     public enum State: Sendable, Equatable {
         case notAuthenticated
         case authenticated(user: String)
@@ -15,6 +17,7 @@ public struct IMAPSession: Sendable {
         case logout
     }
 
+    /// What the handler does next.
     public enum Action: Sendable, Equatable {
         case send([IMAPResponse])
         /// Wait before doing the following actions (failed-login slowdown).
@@ -29,6 +32,9 @@ public struct IMAPSession: Sendable {
         case startIdle
         /// Stop the IDLE updates.
         case stopIdle
+        /// Arm the connection's one autologout timer for this uptime (nanoseconds of the session's
+        /// clock) and call `autologoutTimerFired()` when it runs out.
+        case armAutologout(deadline: UInt64)
         case close
     }
 
@@ -41,18 +47,40 @@ public struct IMAPSession: Sendable {
         case tlsHandshake
     }
 
+    /// The state the session is in.
     public private(set) var state = State.notAuthenticated
+    /// What the session may do, fixed when the connection was accepted.
     public let configuration: IMAPSessionConfiguration
+    /// Whether the connection is encrypted (implicit TLS, or after STARTTLS).
     public private(set) var isTLS: Bool
+    /// Whether the client enabled CONDSTORE, or used it (RFC 7162 §3.1).
     public private(set) var condStoreEnabled = false
+    /// Failed logins in this session so far.
     public private(set) var failedLogins = 0
     private var consecutiveBadCommands = 0
     private var pending = Pending.none
     private var queued: [IMAPFramer.Event] = []
+    /// Where the session reads the time for its connection policy; tests pass a virtual clock.
+    public internal(set) var clock: IMAPClock
+    /// The RFC 3501 §5.4 autologout rules; started by `connectionOpened()`.
+    var autologout: AutologoutTimer
+    /// The command rate, back-pressure and flood rules of the connection.
+    var pacing: CommandPacing
 
-    public init(configuration: IMAPSessionConfiguration) {
+    /// A session before its greeting, with `IMAPDefaults`' autologout unless `autologout` says otherwise.
+    public init(
+        configuration: IMAPSessionConfiguration,
+        autologout: AutologoutTimer = AutologoutTimer(
+            loginTimeoutSeconds: IMAPDefaults.unauthenticatedTimeoutSeconds,
+            idleTimeoutSeconds: IMAPDefaults.idleTimeoutSeconds
+        ),
+        clock: IMAPClock = .system
+    ) {
         self.configuration = configuration
         self.isTLS = configuration.isTLS
+        self.clock = clock
+        self.autologout = autologout
+        self.pacing = .imapDefault(now: clock.now())
     }
 
     /// Whether LOGIN and AUTHENTICATE are refused until STARTTLS (RFC 3501 §6.2.3 LOGINDISABLED).
@@ -114,26 +142,47 @@ public struct IMAPSession: Sendable {
     }
 
     /// The result of `Action.verifyCredentials`.
-    public mutating func credentialsVerified(_ ok: Bool) -> [Action] {
+    ///
+    /// A failure is answered after the session's own pause plus `backOff`, the shared throttle's pause for the client's
+    /// address (`AuthThrottle.failed`).
+    public mutating func credentialsVerified(_ ok: Bool, backOff: Duration = .zero) -> [Action] {
         guard case .credentials(let tag, let username) = pending else { return [] }
         pending = .none
         if ok {
             failedLogins = 0
             state = .authenticated(user: username)
-            return [.send([.ok(tag, .capability(capabilities), "Logged in")])] + drain()
+            // Once logged in, the idle autologout replaces the login deadline.
+            let rearm =
+                autologout.isArmed ? autologoutActions(autologout.activity(now: clock.now(), authenticated: true)) : []
+            return rearm + [.send([.ok(tag, .capability(capabilities), "Logged in")])] + drain()
         }
         failedLogins += 1
+        let pause = Action.pause(
+            milliseconds: configuration.failedLoginDelayMilliseconds * failedLogins + backOff.wholeMilliseconds
+        )
         let no = IMAPResponse.no(tag, .authenticationFailed, "Authentication failed")
         if failedLogins >= configuration.maxFailedLogins {
             state = .logout
             queued.removeAll()
-            return [
-                .pause(milliseconds: configuration.failedLoginDelayMilliseconds * failedLogins),
-                .send([no, .untagged(.condition(.bye, nil, "Too many failed logins"))]), .close,
-            ]
+            return [pause, .send([no, .untagged(.condition(.bye, nil, "Too many failed logins"))]), .close]
         }
-        return [.pause(milliseconds: configuration.failedLoginDelayMilliseconds * failedLogins), .send([no])]
-            + drain()
+        return [pause, .send([no])] + drain()
+    }
+
+    /// The shared throttle (`AuthThrottle.check`) refused the client's address before its credentials
+    /// were checked: RFC 3501 §7.1.5 BYE, and the connection closes.
+    public mutating func loginRefusedByThrottle() -> [Action] {
+        guard case .credentials = pending else { return [] }
+        return loggedOut(with: .untagged(.condition(.bye, nil, "Too many failed logins; try later")))
+    }
+
+    /// The server ends the session: this untagged BYE (RFC 3501 §7.1.5), then the connection closes;
+    /// nothing queued is acted on.
+    mutating func loggedOut(with bye: IMAPResponse) -> [Action] {
+        state = .logout
+        pending = .none
+        queued.removeAll()
+        return [.send([bye]), .close]
     }
 
     /// The result of `Action.execute`.
@@ -344,17 +393,5 @@ public struct IMAPSession: Sendable {
     private mutating func finish() -> [Action] {
         pending = .none
         return drain()
-    }
-}
-
-extension SearchKey {
-    var usesModSeq: Bool {
-        switch self {
-        case .modSeq: true
-        case .and(let keys): keys.contains { $0.usesModSeq }
-        case .or(let a, let b): a.usesModSeq || b.usesModSeq
-        case .not(let key): key.usesModSeq
-        default: false
-        }
     }
 }

@@ -1,15 +1,21 @@
-/// What one session has told its client about the selected mailbox: the message sequence numbers
-/// (MSN = position + 1, UIDs ascending), flags and mod-sequences. A pure value.
+/// What one session has told its client about the selected mailbox.
+///
+/// The message sequence numbers (MSN = position + 1, UIDs ascending), flags and mod-sequences. A pure value.
 ///
 /// The store is shared with other sessions and programs; `update(to:…)` turns the store's current
 /// state into the untagged EXISTS / EXPUNGE / FETCH responses RFC 3501 §7.4.1 and §5.2 call for, and
 /// defers EXPUNGEs while the command in progress is a FETCH, STORE or SEARCH by sequence number, so
 /// numbers the client holds never shift under it.
 public struct SelectedMailboxView: Sendable, Equatable {
+    /// One message as the client knows it.
     public struct Message: Sendable, Equatable {
+        /// The message's UID.
         public var uid: UInt32
+        /// Its flags, as last reported to the client.
         public var flags: [Flag]
+        /// Its mod-sequence (RFC 7162).
         public var modSeq: UInt64
+        /// A message with these values.
         public init(uid: UInt32, flags: [Flag], modSeq: UInt64 = 0) {
             self.uid = uid
             self.flags = flags
@@ -17,17 +23,23 @@ public struct SelectedMailboxView: Sendable, Equatable {
         }
     }
 
+    /// The messages, in sequence-number order (MSN = index + 1).
     public private(set) var messages: [Message]
+    /// The UIDs that are `\Recent` for this session (RFC 3501 §2.3.2).
     public private(set) var recent: Set<UInt32>
+    /// Whether the mailbox was opened read-only (EXAMINE).
     public var readOnly: Bool
 
+    /// A view of `messages`, as reported at SELECT.
     public init(messages: [Message], recent: Set<UInt32> = [], readOnly: Bool = false) {
         self.messages = messages
         self.recent = recent
         self.readOnly = readOnly
     }
 
+    /// The number of messages (the last EXISTS sent).
     public var count: Int { messages.count }
+    /// The highest UID, or 0 in an empty mailbox.
     public var lastUID: UInt32 { messages.last?.uid ?? 0 }
 
     /// The MSN of a UID, if the client knows the message.
@@ -42,13 +54,15 @@ public struct SelectedMailboxView: Sendable, Equatable {
         return nil
     }
 
+    /// Why a sequence set names no message.
     public enum SetError: Error, Equatable {
         case invalidSequenceNumber
     }
 
-    /// The MSNs a set names, ascending and unique. By UID, numbers that do not exist are ignored
-    /// (RFC 3501 §6.4.8); by sequence number, a number beyond the mailbox is an error, except that
-    /// `*` in an empty mailbox simply names nothing.
+    /// The MSNs a set names, ascending and unique.
+    ///
+    /// By UID, numbers that do not exist are ignored (RFC 3501 §6.4.8); by sequence number, a number beyond the mailbox
+    /// is an error, except that `*` in an empty mailbox simply names nothing.
     public func resolve(_ set: SequenceSet, byUID: Bool) throws -> [Int] {
         guard !messages.isEmpty else {
             if !byUID, set.ranges.contains(where: { $0.first != .last && $0.second != .last }) {
@@ -96,6 +110,7 @@ public struct SelectedMailboxView: Sendable, Equatable {
         return low < messages.count ? low : nil
     }
 
+    /// The message with sequence number `msn` (1-based, and within `count`).
     public func message(msn: Int) -> Message { messages[msn - 1] }
 
     /// Records flags the session itself just stored (so the store's echo is not reported again).

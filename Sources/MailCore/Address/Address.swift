@@ -6,9 +6,9 @@ public struct Mailbox: Sendable, Hashable, CustomStringConvertible {
     public var localPart: String
     /// The domain (`example.org`, or a literal such as `[192.0.2.1]`); empty when the address had none.
     public var domain: String
-    /// The obsolete source route before the address (RFC 5322 4.4 obs-route, without its final
-    /// colon), such as `@relay.example,@other.example`; nil when there is none. IMAP's ENVELOPE
-    /// reports it as addr-adl (RFC 3501 7.4.2); it plays no part in delivery.
+    /// The obsolete source route before the address, such as `@relay.example,@other.example`.
+    ///
+    /// RFC 5322 4.4 obs-route, without its final colon; nil when there is none. IMAP's ENVELOPE reports it as addr-adl (RFC 3501 7.4.2); it plays no part in delivery.
     public var route: String?
 
     /// Makes a mailbox.

@@ -172,6 +172,8 @@ struct AddressListParser {
         return next < tokens.count && tokens[next] == .special(ASCII.at)
     }
 
+    /// Reads an obsolete source route such as `@a,@b:` before an address.
+    ///
     /// RFC 5322 4.4: obs-route = obs-domain-list ":"; obs-domain-list = *(CFWS / ",") "@" domain
     /// *("," [CFWS] ["@" domain]). The list as text without comments or spaces (`@a,@b`), or nil
     /// when it holds nothing.

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The `; name=value` parameters of Content-Type and Content-Disposition (RFC 2045 5.1, RFC 2183),
-/// with RFC 2231 continuations and charsets decoded, and RFC 2047 words in quoted values decoded.
-/// A parsed list also keeps `raw`: the parameters as the header has them, for IMAP BODYSTRUCTURE.
+/// The `; name=value` parameters of Content-Type and Content-Disposition (RFC 2045 5.1, RFC 2183).
+///
+/// RFC 2231 continuations and charsets are decoded, and so are RFC 2047 words in quoted values. A parsed list also keeps `raw`: the parameters as the header has them, for IMAP BODYSTRUCTURE.
 public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
     /// One parameter as the header has it (RFC 3501 7.4.2 sends these): RFC 2231 continuations
     /// joined, an extended value kept in its `charset'language'%XX` form under the name `name*`.
@@ -136,6 +136,8 @@ public struct MIMEParameters: Sendable, Hashable, RandomAccessCollection {
         return parameters
     }
 
+    /// Rebuilds the parameters as the header has them, for IMAP BODYSTRUCTURE.
+    ///
     /// RFC 2231 3 and 4 for `raw`, as Dovecot presents parameters in BODYSTRUCTURE: plain
     /// parameters first in order; then each RFC 2231 name (sorted) once, its sections joined in
     /// order without decoding; with any extended section the name gets a `*` and plain sections are

@@ -1,8 +1,9 @@
 import Foundation
 
-/// The folder's keyword letters in Dovecot's `dovecot-keywords` file: lines `<index> <keyword>`,
-/// index 0 being the letter `a` in Maildir info. Sharing Dovecot's file and letters keeps keywords
-/// readable by Dovecot and kept by mutt (which leaves unknown lowercase letters alone).
+/// The folder's keyword letters, in Dovecot's `dovecot-keywords` file.
+///
+/// Lines `<index> <keyword>`, index 0 being the letter `a` in Maildir info. Sharing Dovecot's file and letters keeps
+/// keywords readable by Dovecot and kept by mutt (which leaves unknown lowercase letters alone).
 struct KeywordList {
     static let fileName = "dovecot-keywords"
 
@@ -51,6 +52,7 @@ struct KeywordList {
     }
 
     /// The letter index for `keyword`, giving it a free letter and rewriting the file if needed.
+    ///
     /// Call under the folder lock after `refreshIfChanged()`.
     mutating func indexAdding(_ keyword: String, folderName: String) throws -> Int {
         if let index = index(of: keyword) { return index }

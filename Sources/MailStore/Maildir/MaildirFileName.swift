@@ -1,8 +1,10 @@
 import Foundation
 import Synchronization
 
-/// A Maildir file name: `BASE[:2,INFO]`. The base is the message's identity (the uidlist key);
-/// the info holds flag letters, uppercase for system flags, lowercase for keywords (Dovecot's way).
+/// A Maildir file name: `BASE[:2,INFO]`.
+///
+/// The base is the message's identity (the uidlist key); the info holds flag letters, uppercase for system flags,
+/// lowercase for keywords (Dovecot's way).
 struct MaildirFileName: Hashable, Sendable {
     /// Everything before the first ':' (Maildir's "unique name" plus `,S=`/`,W=` fields).
     var base: String
@@ -53,7 +55,9 @@ struct MaildirFileName: Hashable, Sendable {
         infoLetters.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }.map { Int($0 - UInt8(ascii: "a")) }
     }
 
-    /// Letters that are neither IMAP flags nor keywords (e.g. `P`, passed), kept through flag changes.
+    /// Letters that are neither IMAP flags nor keywords (such as `P`, passed).
+    ///
+    /// They are kept through flag changes.
     var otherLetters: [UInt8] {
         let system = Set(MessageFlags.letters.map(\.letter))
         return infoLetters.filter { !system.contains($0) && !($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) }

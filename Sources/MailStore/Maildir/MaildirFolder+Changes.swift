@@ -6,6 +6,8 @@ import Glibc
 
 /// Changing messages: flags, expunge, and new files (APPEND, COPY).
 extension MaildirFolder {
+    /// Renames each file with its new `:2,` flag info (RFC 3501 §6.4.6 STORE).
+    ///
     /// RFC 3501 6.4.6 STORE: renames each file with its new `:2,` info. Returns the records of the
     /// UIDs that exist, and those that changed.
     mutating func setFlags(
@@ -112,6 +114,8 @@ extension MaildirFolder {
         var otherLetters: [UInt8] = []
     }
 
+    /// Links files into cur/ under the folder lock, gives them UIDs, and makes them durable.
+    ///
     /// Links (or copies) files into cur/ under the folder lock, gives them UIDs, and fsyncs cur/
     /// so they are durable. Returns the UIDs in order. The caller then synchronizes to see them.
     mutating func add(_ files: [Incoming]) throws -> [UInt32] {
@@ -150,8 +154,9 @@ extension MaildirFolder {
         }
     }
 
-    /// Hard-links `file` into cur/ with a fresh unique name, copying through tmp/ when linking is
-    /// impossible (another file system). Returns the base and the new path.
+    /// Hard-links `file` into cur/ under a fresh unique name; returns its base and path.
+    ///
+    /// It copies through tmp/ when linking is impossible (another file system).
     private func placeFile(_ file: Incoming, letters: [UInt8]) throws -> (base: String, path: String) {
         while true {
             let base = MaildirFileName.uniqueBase(date: file.internalDate, size: file.size, crlfSize: file.crlfSize)

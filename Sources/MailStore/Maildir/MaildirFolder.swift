@@ -5,8 +5,9 @@ import MailCore
 import Glibc
 #endif
 
-/// One Maildir folder's state and the file work behind `Mailbox`: scanning, UID assignment, flag
-/// renames, expunge. Synchronous; the `Mailbox` actor runs it on its own Dispatch queue.
+/// One Maildir folder's state and the file work behind `Mailbox`.
+///
+/// Scanning, UID assignment, flag renames, expunge. Synchronous; the `Mailbox` actor runs it on its own Dispatch queue.
 ///
 /// Every change to the set of files that get UIDs happens under an exclusive flock on
 /// `correo-uidlist.lock`, which other correo processes take too: directory scans, new → cur moves,
@@ -26,6 +27,8 @@ struct MaildirFolder {
     var unclaimedRecent: Set<UInt32> = []
     /// Modification times of new/, cur/ and the uidlist taken as the last scan began.
     private var stamp: [Int64] = []
+    /// Whether `stamp` is old enough to prove that nothing changed.
+    ///
     /// Whether `stamp` can prove nothing changed: every time in it was at least
     /// `MailStoreDefaults.trustedStampAge` older than the scan. A change in the same clock tick as a
     /// younger stamp could leave the times equal, so a young stamp always means "look again".
@@ -38,8 +41,9 @@ struct MaildirFolder {
     var uidValidity: UInt32 { uidList.uidValidity }
     var uidNext: UInt32 { uidList.nextUID }
 
-    /// Opens an existing Maildir folder and takes its first look. `newValidity` gives the UIDVALIDITY
-    /// if the folder has no uidlist yet.
+    /// Opens an existing Maildir folder and takes its first look.
+    ///
+    /// `newValidity` gives the UIDVALIDITY if the folder has no uidlist yet.
     init(path: String, name: MailboxName, newValidity: () throws -> UInt32) throws {
         guard POSIX.isMaildir(path) else {
             throw MailStoreError.mailboxNotFound(name.description)
@@ -58,6 +62,8 @@ struct MaildirFolder {
 
     // MARK: - Looking at the folder
 
+    /// The next mod-sequence (RFC 7162 §3.1), never below the clock in microseconds.
+    ///
     /// RFC 7162 3.1: mod-sequences only grow. Using the clock in microseconds as a floor keeps them
     /// growing across restarts even when the cache (where they are kept) is lost.
     mutating func nextModSeq() -> UInt64 {
@@ -130,6 +136,8 @@ struct MaildirFolder {
         return apply(listing: listing, found: found, recent: moved, checkUIDs: reloaded)
     }
 
+    /// Moves new mail from new/ to cur/, the Maildir way of taking it in; returns the bases moved.
+    ///
     /// Maildir: new/ holds mail nobody has seen; moving it to cur/ (with an empty `:2,` info) is
     /// how a reader takes it in. Returns the bases moved.
     private func moveNewToCur() throws -> Set<String> {
@@ -158,8 +166,9 @@ struct MaildirFolder {
     func base(of record: MessageRecord) -> String { record.base }
 
     /// Turns a listing (already in the uidlist) into view changes.
-    /// `found[i]` is the file name of `records[i]` in `listing`, nil when it has none. `checkUIDs`
-    /// (after another process rewrote the uidlist) also drops records whose base changed UID.
+    ///
+    /// `found[i]` is the file name of `records[i]` in `listing`, nil when it has none. `checkUIDs` (after another
+    /// process rewrote the uidlist) also drops records whose base changed UID.
     private mutating func apply(
         listing: [String: String],
         found: [String?],
@@ -312,6 +321,8 @@ struct MaildirFolder {
         return nil
     }
 
+    /// Claims the `\Recent` UIDs (RFC 3501 §2.3.2) that no session has claimed yet.
+    ///
     /// RFC 3501 2.3.2: `\Recent` belongs to one session. Returns the UIDs nobody claimed yet.
     mutating func claimRecent() -> Set<UInt32> {
         defer { unclaimedRecent = [] }

@@ -1,5 +1,7 @@
-/// The IMAP system flags a Maildir file name can carry (RFC 3501 2.3.2), with their Maildir letters.
-/// `\Recent` is not a stored flag: see `MessageRecord.isRecent` and `Mailbox.claimRecent()`.
+/// The IMAP system flags a Maildir file name can carry, with their Maildir letters.
+///
+/// See RFC 3501 §2.3.2. `\Recent` is not a stored flag: see `MessageRecord.isRecent` and
+/// `Mailbox.claimRecent()`.
 public struct MessageFlags: OptionSet, Hashable, Sendable {
     /// The flag bits.
     public let rawValue: UInt8
@@ -23,7 +25,7 @@ public struct MessageFlags: OptionSet, Hashable, Sendable {
         (.seen, UInt8(ascii: "S")), (.deleted, UInt8(ascii: "T")),
     ]
 
-    /// The IMAP spelling of each flag that is set, e.g. `["\\Seen", "\\Flagged"]`.
+    /// The IMAP spelling of each flag that is set, such as `\Seen`.
     public var imapNames: [String] {
         var names: [String] = []
         if contains(.answered) { names.append("\\Answered") }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Derived per-message facts kept in `correo-cache` beside the Maildir so that opening a big folder
-/// neither stats nor reads its files. Delete it and it is rebuilt: sizes come from `,S=`/`,W=` in
-/// names, the date from one stat (the mtime); only files without those sizes are read once.
+/// Derived per-message facts kept in `correo-cache` beside the Maildir.
+///
+/// With them, opening a big folder neither stats nor reads its files. Delete it and it is rebuilt: sizes come from
+/// `,S=`/`,W=` in names, the date from one stat (the mtime); only files without those sizes are read once.
 ///
 /// Format: a header `correo-cache 2 V<uidvalidity>`, then one line per message:
 /// `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength(-1 unknown)`.

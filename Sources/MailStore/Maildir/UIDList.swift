@@ -4,7 +4,9 @@ import Foundation
 import Glibc
 #endif
 
-/// The folder's UID map, in the file `correo-uidlist` (modelled on Dovecot's dovecot-uidlist):
+/// The folder's UID map, in the file `correo-uidlist`.
+///
+/// It is modelled on Dovecot's dovecot-uidlist:
 ///
 ///     correo-uidlist 1 V<uidvalidity> N<nextuid>
 ///     <uid> <base>
@@ -44,7 +46,9 @@ struct UIDList {
         }
     }
 
-    /// Reads the list, or creates it with `newValidity()` when the folder has none. Call under the lock.
+    /// Reads the list, or creates it with `newValidity()` when the folder has none.
+    ///
+    /// Call under the lock.
     init(folder: String, newValidity: () throws -> UInt32) throws {
         path = folder + "/" + Self.fileName
         uidValidity = 0
@@ -65,8 +69,9 @@ struct UIDList {
         try rewrite()
     }
 
-    /// Re-reads the file if another process changed it since we last looked. Call under the lock.
-    /// Returns whether it was re-read.
+    /// Re-reads the file if another process changed it; returns whether it did.
+    ///
+    /// Call under the lock.
     @discardableResult
     mutating func refreshIfChanged() throws -> Bool {
         guard FileIdentity(path: path) != identity else { return false }
@@ -103,7 +108,9 @@ struct UIDList {
         identity = FileIdentity(path: path)
     }
 
-    /// Gives each base the next UID, in order, and appends the lines durably. Call under the lock.
+    /// Gives each base the next UID, in order, and appends the lines durably.
+    ///
+    /// Call under the lock.
     mutating func assign(_ bases: [String], folderName: String) throws -> [UInt32] {
         guard !bases.isEmpty else { return [] }
         guard UInt64(nextUID) + UInt64(bases.count) <= UInt64(UInt32.max) else {
@@ -125,7 +132,9 @@ struct UIDList {
         return assigned
     }
 
-    /// Drops bases whose files are gone and rewrites the file. Call under the lock.
+    /// Drops bases whose files are gone and rewrites the file.
+    ///
+    /// Call under the lock.
     mutating func remove(_ bases: some Sequence<String>) throws {
         var changed = false
         for base in bases where uids.removeValue(forKey: base) != nil { changed = true }

@@ -5,10 +5,11 @@ import Logging
 import Glibc
 #endif
 
-/// The durable outbound queue in STORAGE/queue/: `messages/ID` holds a message's bytes as received
-/// (never changed), `envelopes/ID` its envelope and delivery state (JSON, replaced atomically), `tmp/`
-/// what is being written. A message is queued once its envelope exists; both are fsynced, with their
-/// folders, before the SMTP 250. Several processes may use it at once (the server's runner and
+/// The durable outbound queue in STORAGE/queue/.
+///
+/// `messages/ID` holds a message's bytes as received (never changed), `envelopes/ID` its envelope and delivery state
+/// (JSON, replaced atomically), `tmp/` what is being written. A message is queued once its envelope exists; both are
+/// fsynced, with their folders, before the SMTP 250. Several processes may use it at once (the server's runner and
 /// `correo queue`): every change of an envelope is a read-modify-write under an flock(2).
 public final class OutboundQueue: Sendable {
     /// STORAGE/queue.
@@ -35,7 +36,8 @@ public final class OutboundQueue: Sendable {
 
     /// Whether `id` can name a queue file (letters and digits only: nothing can leave the queue folder).
     public static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 64 && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) }
+        !id.isEmpty && id.utf8.count <= 64
+            && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) }
     }
 
     /// Makes the queue's folders (0700) if missing.
@@ -43,7 +45,10 @@ public final class OutboundQueue: Sendable {
         if !POSIX.isDirectory(path) {
             let root = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(
-                atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                atPath: root,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
         var created = false
         for folder in [path, messagesPath, envelopesPath, temporaryPath] where try POSIX.makeDirectory(folder) {
@@ -82,9 +87,11 @@ public final class OutboundQueue: Sendable {
         }
     }
 
-    /// Changes message `id`'s envelope durably (read again under the lock, so that a `correo queue hold`
-    /// made meanwhile is not overwritten). Returns the new envelope, nil when the message is gone.
-    /// When `body` leaves nothing pending and `removeWhenFinished`, the message leaves the queue.
+    /// Changes message `id`'s envelope durably, under the queue's lock.
+    ///
+    /// It is read again under the lock, so that a `correo queue hold` made meanwhile is not overwritten. Returns the new
+    /// envelope, nil when the message is gone. When `body` leaves nothing pending and `removeWhenFinished`, the message
+    /// leaves the queue.
     @discardableResult
     public func update(
         _ id: String,
@@ -172,9 +179,10 @@ public final class OutboundQueue: Sendable {
 }
 
 extension MailStore {
-    /// Makes `message` durable in the outbound queue under `envelope` (its size filled in) before this
-    /// returns: the file fsynced and linked into queue/messages/, the envelope written and synced, both
-    /// folders synced. Throws, leaving nothing queued, when that cannot be done.
+    /// Makes `message` durable in the outbound queue before this returns.
+    ///
+    /// It goes under `envelope` (its size filled in): the file fsynced and linked into queue/messages/, the
+    /// envelope written and synced, both folders synced. Throws, leaving nothing queued, when that cannot be done.
     public func enqueue(_ message: IncomingMessage, envelope: QueueEnvelope) async throws -> QueueEnvelope {
         let queue = self.queue
         return try await BlockingIO.run {

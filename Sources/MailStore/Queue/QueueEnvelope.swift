@@ -3,8 +3,11 @@ import MailCore
 
 /// RFC 3461 §4.1 NOTIFY: when the sender wants a delivery status notification for a recipient.
 public struct DSNNotify: Codable, Hashable, Sendable {
+    /// NOTIFY=SUCCESS: report the delivery.
     public var success: Bool
+    /// NOTIFY=FAILURE: report a bounce.
     public var failure: Bool
+    /// NOTIFY=DELAY: report a delay.
     public var delay: Bool
 
     /// NOTIFY=NEVER.
@@ -12,6 +15,7 @@ public struct DSNNotify: Codable, Hashable, Sendable {
     /// No NOTIFY given: RFC 3461 §4.1 lets the MTA act as if FAILURE (and DELAY) had been asked for.
     public static let `default` = DSNNotify(success: false, failure: true, delay: true)
 
+    /// The NOTIFY list with these keywords.
     public init(success: Bool, failure: Bool, delay: Bool) {
         self.success = success
         self.failure = failure
@@ -37,13 +41,16 @@ public struct QueuedRecipient: Codable, Hashable, Sendable {
     public var address: String
     /// ORCPT= (RFC 3461 §4.2) as `addr-type;address`, passed on to the next hop and into the DSN.
     public var originalRecipient: String?
+    /// NOTIFY= (RFC 3461 §4.1): which notifications the sender wants for this recipient.
     public var notify: DSNNotify
+    /// Where delivery to this recipient stands.
     public var status: Status
     /// The last reply or error for this recipient ("450 4.2.0 Mailbox busy", "connection refused").
     public var lastReply: String?
     /// The host that gave `lastReply`, when a host did.
     public var remoteMTA: String?
 
+    /// A recipient, pending unless `status` says otherwise.
     public init(
         address: String,
         originalRecipient: String? = nil,
@@ -66,8 +73,9 @@ public struct QueuedRecipient: Codable, Hashable, Sendable {
     }
 }
 
-/// A queued message's envelope and delivery state: STORAGE/queue/envelopes/ID, beside its bytes in
-/// STORAGE/queue/messages/ID. Small, rewritten atomically at every change; the bytes never change.
+/// A queued message's envelope and delivery state.
+///
+/// It is STORAGE/queue/envelopes/ID, beside its bytes in STORAGE/queue/messages/ID. Small, rewritten atomically at every change; the bytes never change.
 public struct QueueEnvelope: Codable, Hashable, Sendable {
     /// RET= (RFC 3461 §4.3).
     public enum ReturnContent: String, Codable, Hashable, Sendable {
@@ -79,9 +87,11 @@ public struct QueueEnvelope: Codable, Hashable, Sendable {
     public var id: String
     /// The reverse path; "" for the null sender `<>` (bounces), which never gets a notification.
     public var sender: String
+    /// The recipients, each with its own delivery state.
     public var recipients: [QueuedRecipient]
     /// ENVID= (RFC 3461 §4.4).
     public var envelopeID: String?
+    /// RET= (RFC 3461 §4.3): whether a notification returns the whole message or its headers.
     public var returnContent: ReturnContent?
     /// BODY=8BITMIME was given (or the message holds 8-bit octets): passed on when the next hop offers it.
     public var eightBitMIME: Bool
@@ -99,10 +109,12 @@ public struct QueueEnvelope: Codable, Hashable, Sendable {
     public var held: Bool
     /// Who submitted it (the AUTH identity), and from where; for the logs and `correo queue show`.
     public var submitter: String?
+    /// The client's IP address.
     public var clientAddress: String?
     /// Octets of the message as stored.
     public var size: Int
 
+    /// An envelope for a newly accepted message.
     public init(
         id: String,
         sender: String,

@@ -37,6 +37,8 @@ final class DirectoryWatcher: @unchecked Sendable {
         thread.start()
     }
 
+    /// Calls `changed` whenever an entry of one of `directories` is added, removed or renamed.
+    ///
     /// Calls `changed` (on the watcher's thread: keep it short) whenever an entry of one of
     /// `directories` is added, removed or renamed. Nil when a watch cannot be added.
     func watch(_ directories: [String], changed: @escaping @Sendable () -> Void) -> Token? {

@@ -104,8 +104,9 @@ enum POSIX {
         if Glibc.unlink(path) != 0 && errno != ENOENT { throw error("unlink", path) }
     }
 
-    /// Removes files in `path` not modified for `age` seconds: leftovers of writers that died
-    /// (Maildir: "tmp files older than 36 hours"). Errors are ignored; it is housekeeping.
+    /// Removes files in `path` not modified for `age` seconds, leftovers of writers that died.
+    ///
+    /// Maildir says "tmp files older than 36 hours". Errors are ignored; it is housekeeping.
     static func removeStaleFiles(in path: String, olderThan age: TimeInterval) {
         guard let names = try? listDirectory(path, skipHidden: false) else { return }
         let limit = Int(Date().timeIntervalSince1970 - age)

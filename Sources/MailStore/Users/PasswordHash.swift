@@ -43,7 +43,9 @@ public enum PasswordScheme: String, CaseIterable, Sendable {
     }
 }
 
-/// Making and checking password hashes. Slow on purpose: call from a blocking-I/O thread.
+/// Making and checking password hashes.
+///
+/// Slow on purpose: call from a blocking-I/O thread.
 public enum PasswordHash {
     /// A new `{SCHEME}hash` for `password` with a fresh random salt.
     public static func make(_ password: String, scheme: PasswordScheme = .sha512Crypt) throws -> String {
@@ -106,6 +108,8 @@ public enum PasswordHash {
         }
     }
 
+    /// Splits a stored `{SCHEME}value` into its scheme and value.
+    ///
     /// Splits `{SCHEME}value`; without braces the value is a plain password (the original format).
     /// An unknown scheme gives nil.
     static func split(_ stored: String) -> (PasswordScheme?, String) {

@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// The users in STORAGE/passwords.txt, one a line:
+/// The users in STORAGE/passwords.txt, one a line.
 ///
 ///     alice@example.com:secret                                  the original correo format (plain)
 ///     bob@example.com:{SHA512-CRYPT}$6$rounds=100000$…          Dovecot passwd-file style
@@ -39,7 +39,9 @@ public final class Users: Sendable {
         self.logger = logger
     }
 
-    /// Whether `password` is `address`'s password. Hashing runs on a blocking-I/O thread.
+    /// Whether `password` is `address`'s password.
+    ///
+    /// Hashing runs on a blocking-I/O thread.
     public func verify(address: String, password: String) async -> Bool {
         guard (try? PasswordHash.checkAcceptable(password)) != nil else { return false }
         // As stored: lower-cased, an internationalised domain as its A-label.
