@@ -6,12 +6,13 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NNTPServer
 import Relay
 import SMTPCore
 import SMTPServer
 import Synchronization
 
-/// One correo server process: the store, the TLS identity and whichever of the SMTP and IMAP servers
+/// One correo server process: the store, the TLS identity and whichever of the SMTP, IMAP and NNTP servers
 /// the command asked for, started together and stopped together.
 public final class CorreoService: Sendable {
     /// Which protocol servers to run.
@@ -22,8 +23,10 @@ public final class CorreoService: Sendable {
         public static let smtp = Protocols(rawValue: 1)
         /// IMAP and IMAPS listeners.
         public static let imap = Protocols(rawValue: 2)
+        /// NNTP and NNTPS listeners (newsgroups).
+        public static let nntp = Protocols(rawValue: 4)
         /// Everything: what `correo serve` runs.
-        public static let all: Protocols = [.smtp, .imap]
+        public static let all: Protocols = [.smtp, .imap, .nntp]
     }
 
     /// A listener that is open, for the start-up report and for tests that bind port 0.
@@ -38,6 +41,7 @@ public final class CorreoService: Sendable {
     private let logger: Logger
     private let smtp: SMTPServer?
     private let imap: IMAPServer?
+    private let nntp: NNTPServer?
     /// Works the outbound queue while the SMTP servers run.
     private let relay: QueueRunner?
     private let relayTask = Mutex<Task<Void, Never>?>(nil)
@@ -123,6 +127,20 @@ public final class CorreoService: Sendable {
         } else {
             imap = nil
         }
+        nntp =
+            protocols.contains(.nntp)
+            ? NNTPServer(
+                configuration: NNTPServer.Configuration(
+                    allowPlaintextAuth: configuration.allowPlaintextAuth,
+                    serverName: configuration.hostname,
+                    maxConnections: limits.maximumConnections,
+                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress
+                ),
+                news: MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname),
+                tlsContext: tls,
+                group: group,
+                logger: logger
+            ) : nil
     }
 
     /// Opens every listener whose port is not 0.
@@ -149,6 +167,12 @@ public final class CorreoService: Sendable {
             let boundPorts = try await imap.start(listeners: open.map { IMAPServer.Listener(kind: $0.0, host: host, port: $0.1) })
             for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
         }
+        if let nntp {
+            let wanted: [(NNTPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.nntp, "nntp"), (.implicitTLS, ports.nntps, "nntps")]
+            let open = wanted.filter { $0.1 != 0 }
+            let boundPorts = try await nntp.start(listeners: open.map { NNTPServer.Listener(kind: $0.0, host: host, port: $0.1) })
+            for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
+        }
         return bound
     }
 
@@ -162,6 +186,7 @@ public final class CorreoService: Sendable {
         task?.cancel()
         await task?.value
         try? await imap?.shutdown()
+        await nntp?.shutdown()
     }
 
     /// Starts, reports the listeners, waits for SIGINT/SIGTERM, then shuts down gracefully.
