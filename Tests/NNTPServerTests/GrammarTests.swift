@@ -79,6 +79,7 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
             ("LIST ACTIVE.TIMES *", .list(.activeTimes(.all))), ("LIST OVERVIEW.FMT", .list(.overviewFormat)),
             ("LIST HEADERS RANGE", .list(.headers)), ("DATE", .date), ("POST", .post), ("HELP", .help), ("QUIT", .quit),
             ("STARTTLS", .startTLS), ("AUTHINFO USER bob", .authinfoUser("bob")), ("authinfo pass s3cret", .authinfoPass("s3cret")),
+            ("AUTHINFO PASS bob's  pass", .authinfoPass("bob's  pass")),
             ("AUTHINFO SASL plain", .authinfoSASL(mechanism: "PLAIN", initialResponse: nil)),
             ("AUTHINFO SASL PLAIN AGJvYgBwdw==", .authinfoSASL(mechanism: "PLAIN", initialResponse: "AGJvYgBwdw==")),
         ]

@@ -89,6 +89,7 @@ public enum NNTPCommandParser {
         guard let first = words.first else { return .unknown("") }
         let arguments = Array(words.dropFirst())
         do {
+            if first.uppercased() == "AUTHINFO" { return .command(try authinfo(arguments, line: text)) }
             guard let command = try command(first.uppercased(), arguments, now: now) else {
                 return .unknown(String(first))
             }
@@ -160,7 +161,6 @@ public enum NNTPCommandParser {
         case "STARTTLS":
             try expect(0...0)
             return .startTLS
-        case "AUTHINFO": return try authinfo(arguments)
         default: return nil
         }
     }
@@ -208,13 +208,17 @@ public enum NNTPCommandParser {
         }
     }
 
-    private static func authinfo(_ arguments: [Substring]) throws -> NNTPCommand {
+    private static func authinfo(_ arguments: [Substring], line: String) throws -> NNTPCommand {
         guard let sub = arguments.first?.uppercased() else { throw NNTPSyntaxError("AUTHINFO needs a subcommand") }
         switch sub {
         case "USER", "PASS":
-            // RFC 4643 §2.3: the argument may not contain spaces; one argument.
-            guard arguments.count == 2 else { throw NNTPSyntaxError("AUTHINFO \(sub) takes one argument") }
-            return sub == "USER" ? .authinfoUser(String(arguments[1])) : .authinfoPass(String(arguments[1]))
+            // RFC 4643 §2.3's grammar allows no spaces, but passwords with spaces exist and INN takes the
+            // rest of the line: so does correo (one space after the subcommand is the separator).
+            let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            guard arguments.count >= 2, parts.count == 3, !parts[2].isEmpty else {
+                throw NNTPSyntaxError("AUTHINFO \(sub) takes one argument")
+            }
+            return sub == "USER" ? .authinfoUser(String(parts[2])) : .authinfoPass(String(parts[2]))
         case "SASL":
             guard (2...3).contains(arguments.count) else { throw NNTPSyntaxError("AUTHINFO SASL mechanism [response]") }
             return .authinfoSASL(

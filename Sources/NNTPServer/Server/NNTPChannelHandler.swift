@@ -53,6 +53,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         started = true
         armIdleTimer()
         perform(session.received(.connected, now: Date()))
+        context.flush()
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
