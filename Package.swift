@@ -180,7 +180,7 @@ let package = Package(
                 "NNTPServer", "MailStore", "ServerSupport", "MailTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport"]),
