@@ -50,20 +50,7 @@ public final class IMAPServer: Sendable {
     }
 
     /// A port to listen on: plain with STARTTLS (143-style) or implicit TLS (993-style).
-    public struct Listener: Sendable {
-        public enum Kind: Sendable {
-            case startTLS
-            case implicitTLS
-        }
-        public var kind: Kind
-        public var host: String
-        public var port: Int
-        public init(kind: Kind, host: String, port: Int) {
-            self.kind = kind
-            self.host = host
-            self.port = port
-        }
-    }
+    public typealias Listener = TLSListener
 
     public enum ServerError: Error, CustomStringConvertible {
         case implicitTLSWithoutCertificate

@@ -49,22 +49,7 @@ public final class NNTPServer: Sendable {
     }
 
     /// A port to listen on: plain with STARTTLS (119-style, RFC 4642) or implicit TLS (563-style).
-    public struct Listener: Sendable {
-        /// How TLS starts on it.
-        public enum Kind: Sendable {
-            case startTLS
-            case implicitTLS
-        }
-        public var kind: Kind
-        public var host: String
-        public var port: Int
-        /// A listener.
-        public init(kind: Kind, host: String, port: Int) {
-            self.kind = kind
-            self.host = host
-            self.port = port
-        }
-    }
+    public typealias Listener = TLSListener
 
     /// Why the server cannot start.
     public enum ServerError: Error, CustomStringConvertible {
