@@ -41,7 +41,7 @@ import Glibc
 
     @Test(.timeLimit(.minutes(1)))
     func connectionCapIdleTimeoutAndLongLines() async throws {
-        let configuration = NNTPServer.Configuration(maxConnectionsPerAddress: 1, idleTimeout: .seconds(1))
+        let configuration = NNTPServer.Configuration(maxConnectionsPerAddress: 1, idleTimeout: .seconds(3))
         try await withServer(configuration) { server, port in
             let first = try LineClient(port: port)
             #expect(try first.readLine()?.hasPrefix("200 ") == true)

@@ -20,6 +20,8 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var idleTimer: Scheduled<Void>?
     private var closed = false
+    /// A store request is being answered: the client waits for us, so it is not idle.
+    private var inFlight = false
 
     /// A handler for one connection.
     public init(
@@ -117,11 +119,14 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         let store = self.store
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        inFlight = true
         context.eventLoop.makeFutureWithTask {
             await store.answer(request, clientAddress: address)
         }.whenSuccess { reply in
             let handler = bound.value
+            handler.inFlight = false
             guard !handler.closed else { return }
+            handler.armIdleTimer()
             if case .authenticated(let ok) = reply {
                 handler.logger.info(ok ? "login succeeded" : "login failed")
             }
@@ -163,6 +168,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         idleTimer = context.eventLoop.scheduleTask(in: TimeAmount(idleTimeout)) {
             let handler = bound.value
+            guard !handler.inFlight else { return handler.armIdleTimer() }
             handler.write(NNTPResponse.status(400, "Idle timeout, closing connection"))
             handler.close()
         }
