@@ -136,11 +136,23 @@ public actor QueueRunner {
         await record(outcomes, of: envelope, message: message, now: now)
     }
 
+    private func archive(_ message: [UInt8], recipient: String, group: String) async -> RecipientOutcome {
+        do {
+            _ = try await store.newsgroupMailbox(group).append(bytes: message)
+            return RecipientOutcome(address: recipient, kind: .accepted(offersDSN: true), reply: "250 2.0.0 archived in \(group)")
+        } catch {
+            return RecipientOutcome(address: recipient, kind: .deferred, reply: "4.3.0 \(error)")
+        }
+    }
+
     private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {
         var outcomes: [RecipientOutcome] = []
         var mailboxes: [String] = []
         for recipient in recipients {
-            if await store.userExists(recipient.address) {
+            if let group = await store.newsgroup(address: recipient.address) {
+                // A newsgroup's address (`correo group --address`): the message is archived in the group.
+                outcomes.append(await archive(message, recipient: recipient.address, group: group.name))
+            } else if await store.userExists(recipient.address) {
                 mailboxes.append(recipient.address)
             } else {
                 outcomes.append(RecipientOutcome(address: recipient.address, kind: .failed, reply: "550 5.1.1 No such user here"))

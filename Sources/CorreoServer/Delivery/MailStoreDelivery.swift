@@ -132,8 +132,10 @@ extension QueueEnvelope {
                     notify = DSNNotify(success: success, failure: failure, delay: delay)
                 case nil: break
                 }
+                // A newsgroup's marker is no address: the queue keeps the group's own address.
+                let mailbox = recipient.mailbox.flatMap { $0.hasPrefix(MailStoreDelivery.groupPrefix) ? nil : $0 }
                 return QueuedRecipient(
-                    address: recipient.mailbox ?? recipient.address,
+                    address: mailbox ?? recipient.address,
                     originalRecipient: recipient.parameters.originalRecipient,
                     notify: notify
                 )
