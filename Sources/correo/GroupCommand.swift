@@ -9,7 +9,7 @@ struct GroupCommand: AsyncParsableCommand {
         commandName: "group",
         abstract: "Add, delete or list the newsgroups in STORAGE/news/ (served over NNTP).",
         discussion: """
-            A group is a Maildir STORAGE/news/NAME/ whose UIDs are its article numbers; groups.json lists
+            A group is a Maildir STORAGE/news/NAME/ whose UIDs are its article numbers; groups.json lists \
             them. Mail that SMTP accepts for a group's --address is archived in the group.
             Example: correo group add lists.dev --description 'Developers' --address dev@example.com -s ./mail
             """,

@@ -4,7 +4,7 @@ import CorreoServer
 /// `correo serve`: every listener at once on the embedded defaults.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the SMTP, submission and IMAP servers together (the one-command setup)."
+        abstract: "Run the SMTP, submission, IMAP and NNTP servers together (the one-command setup)."
     )
 
     @OptionGroup var server: ServerOptions

@@ -16,6 +16,7 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     /// The name in Path and Injection-Info.
     public let serverName: String
     static let overviewKind = "nntp-overview"
+    private let index = MessageIDIndex()
 
     /// A news store over `store`.
     public init(store: MailStore, users: Users? = nil, throttle: AuthThrottle = AuthThrottle(), serverName: String) {
@@ -135,10 +136,17 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     func locate(_ id: String) async throws -> (String, UInt32)? {
         for group in try await store.newsgroups() {
             let mailbox = try await store.newsgroupMailbox(group.name)
-            let uids = await mailbox.snapshot().map(\.uid)
-            for (uid, line) in zip(uids, await overviews(mailbox, uids: uids)) where Overview.messageID(line) == id {
-                return (group.name, uid)
+            // Read before the snapshot: a change meanwhile leaves the table stale, never wrong.
+            let changeCount = await mailbox.changeCount
+            var lookup = index.lookUp(id, group: group.name, changeCount: changeCount)
+            if lookup == .stale {
+                let uids = await mailbox.snapshot().map(\.uid)
+                let lines = await overviews(mailbox, uids: uids)
+                let pairs = zip(uids, lines).compactMap { uid, line in Overview.messageID(line).map { ($0, uid) } }
+                index.store(group: group.name, changeCount: changeCount, pairs: pairs)
+                lookup = pairs.first { $0.0 == id }.map { .found($0.1) } ?? .absent
             }
+            if case .found(let number) = lookup { return (group.name, number) }
         }
         return nil
     }
