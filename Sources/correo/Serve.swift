@@ -11,9 +11,13 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var ports: PortOptions
     @OptionGroup(title: "Outbound mail") var outbound: OutboundOptions
 
+    @Option(name: .customLong("nntp-peer"), help: "A news peer's IP address allowed to feed articles with IHAVE (repeatable).")
+    var nntpPeers: [String] = []
+
     func run() async throws {
         var configuration = try server.configuration(ports: try ports.resolved())
         configuration.outbound = try outbound.resolved()
+        configuration.nntpPeers = nntpPeers
         try validated(configuration)
         try await runServer(configuration, protocols: .all)
     }

@@ -32,7 +32,7 @@ import Testing
             [
                 "serve", "-s", storage.path, "--bind", "127.0.0.1", "--smtp-port", String(ports[0]),
                 "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
-                "--nntp-port", String(ports[1]), "--nntps-port", String(ports[2]),
+                "--nntp-port", String(ports[1]), "--nntps-port", String(ports[2]), "--nntp-peer", "127.0.0.1",
             ]
         }
         do {

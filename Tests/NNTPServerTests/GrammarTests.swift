@@ -77,7 +77,7 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
             ("XHDR from", .hdr(field: "from", .current, legacy: true)), ("LIST", .list(.active(nil))),
             ("LIST ACTIVE comp.*", .list(.active(try Wildmat("comp.*")))), ("LIST NEWSGROUPS", .list(.newsgroups(nil))),
             ("LIST ACTIVE.TIMES *", .list(.activeTimes(.all))), ("LIST OVERVIEW.FMT", .list(.overviewFormat)),
-            ("LIST HEADERS RANGE", .list(.headers)), ("DATE", .date), ("POST", .post), ("HELP", .help), ("QUIT", .quit),
+            ("LIST HEADERS RANGE", .list(.headers)), ("DATE", .date), ("POST", .post), ("IHAVE <i@x>", .ihave("<i@x>")), ("HELP", .help), ("QUIT", .quit),
             ("STARTTLS", .startTLS), ("AUTHINFO USER bob", .authinfoUser("bob")), ("authinfo pass s3cret", .authinfoPass("s3cret")),
             ("AUTHINFO PASS bob's  pass", .authinfoPass("bob's  pass")),
             ("AUTHINFO SASL plain", .authinfoSASL(mechanism: "PLAIN", initialResponse: nil)),
@@ -108,7 +108,7 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
             "GROUP", "GROUP a b", "ARTICLE x", "ARTICLE <>", "ARTICLE 1 2", "LISTGROUP g x", "OVER 1-x", "HDR", "LIST FOO",
             "LIST OVERVIEW.FMT x", "NEWGROUPS 20261302 000000", "NEWGROUPS 2026 000000", "NEWGROUPS 20260101 000000 UTC",
             "NEWNEWS a[b] 20260101 000000", "MODE STREAM", "AUTHINFO", "AUTHINFO USER", "AUTHINFO FOO x", "NEXT 1",
-            "NEWGROUPS 20260231 000000", "DATE x",
+            "NEWGROUPS 20260231 000000", "DATE x", "IHAVE", "IHAVE 5",
         ] {
             guard case .syntaxError = parse(bad) else {
                 Issue.record("\(bad) gave \(parse(bad))")

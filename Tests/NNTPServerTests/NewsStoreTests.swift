@@ -104,6 +104,22 @@ import Testing
         }
     }
 
+    @Test func ihaveTransferKeepsTheArticleAndExtendsPath() async throws {
+        try await withNews { _, news in
+            let article = "Path: peer.example!not-for-mail\r\nFrom: a@b\r\nNewsgroups: announce,elsewhere\r\nSubject: fed\r\nMessage-ID: <fed@peer>\r\n\r\nbody\r\n"
+            let transfer = NNTPRequest.transfer(article: Array(article.utf8), messageID: "<fed@peer>")
+            #expect(await news.answer(transfer, clientAddress: "") == .posted(.accepted(messageID: "<fed@peer>")))
+            guard case .article(let stored?) = await news.answer(.articleByID("<fed@peer>", headOnly: false), clientAddress: "") else {
+                Issue.record("not stored")
+                return
+            }
+            #expect(String(decoding: stored.bytes, as: UTF8.self).hasPrefix("Path: news.example.test!peer.example!not-for-mail\r\nFrom: a@b\r\n"))
+            #expect(await news.answer(transfer, clientAddress: "") == .posted(.refused("duplicate Message-ID <fed@peer>")))
+            let other = NNTPRequest.transfer(article: Array(article.utf8), messageID: "<other@peer>")
+            #expect(await news.answer(other, clientAddress: "") == .posted(.refused("the article's Message-ID is not <other@peer>")))
+        }
+    }
+
     @Test func authenticatesAgainstPasswordsFile() async throws {
         try await withNews { _, news in
             #expect(await news.answer(.authenticate(user: "BOB@example.test", password: "bob's pass"), clientAddress: "127.0.0.2") == .authenticated(true))

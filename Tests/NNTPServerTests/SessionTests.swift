@@ -301,6 +301,40 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
     }
 }
 
+@Suite struct IHaveTests {
+    @Test func onlyForPeers() {
+        var h = Harness()
+        #expect(h.send("IHAVE <i@x>") == "502 IHAVE is only for configured peers\r\n")
+        #expect(!h.send("CAPABILITIES").contains("IHAVE"))
+    }
+
+    @Test func offerTransferAndRefusals() {
+        var h = Harness(.init(maximumArticleBytes: 100, isPeer: true))
+        #expect(h.send("CAPABILITIES").contains("IHAVE\r\n"))
+        h.send("IHAVE <i@x>")
+        #expect(h.requests.last == .articleByID("<i@x>", headOnly: true))
+        #expect(h.reply(.article(Article(number: 0, messageID: "<i@x>", bytes: []))) == "435 Article not wanted\r\n")
+        h.send("IHAVE <i@x>")
+        #expect(h.reply(.article(nil)) == "335 Send it; end with <CR-LF>.<CR-LF>\r\n")
+        h.send("Message-ID: <i@x>")
+        h.send("")
+        h.send("..x")
+        h.send(".")
+        #expect(h.requests.last == .transfer(article: Array("Message-ID: <i@x>\r\n\r\n.x\r\n".utf8), messageID: "<i@x>"))
+        #expect(h.reply(.posted(.accepted(messageID: "<i@x>"))) == "235 Article transferred OK\r\n")
+        h.send("IHAVE <j@x>")
+        h.reply(.article(nil))
+        h.send(".")
+        #expect(h.reply(.posted(.refused("no group"))) == "437 Transfer rejected: no group\r\n")
+        h.send("IHAVE <k@x>")
+        h.reply(.article(nil))
+        h.send(String(repeating: "y", count: 200))
+        #expect(h.send(".") == "437 Transfer rejected: article too large\r\n")
+        h.send("IHAVE <l@x>")
+        #expect(h.reply(.failure("disk")) == "436 Transfer not possible; try again later\r\n")
+    }
+}
+
 @Suite struct PostTests {
     @Test func postNeedsAuthentication() {
         var h = Harness()

@@ -19,7 +19,8 @@ public func fuzzNNTPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         isTLS: flags & 0x01 != 0,
         startTLSAvailable: flags & 0x02 != 0,
         allowPlaintextAuth: flags & 0x04 != 0,
-        maximumArticleBytes: flags & 0x08 != 0 ? 64 : NNTPDefaults.maximumArticleBytes
+        maximumArticleBytes: flags & 0x08 != 0 ? 64 : NNTPDefaults.maximumArticleBytes,
+        isPeer: flags & 0x10 != 0
     )
     var model = NNTPHandlerModel(session: NNTPSession(configuration: configuration), payload: client)
     model.perform(model.session.received(.connected, now: model.now), random: &random)
@@ -112,6 +113,9 @@ struct NNTPHandlerModel {
         case .post(let article, _):
             fuzzCheck(article.count <= session.configuration.maximumArticleBytes, "a posted article past the limit")
             return .posted(random.next(upTo: 2) == 0 ? .accepted(messageID: "<p@x>") : .refused(text))
+        case .transfer(let article, let id):
+            fuzzCheck(article.count <= session.configuration.maximumArticleBytes, "a transferred article past the limit")
+            return .posted(random.next(upTo: 2) == 0 ? .accepted(messageID: id) : .refused(text))
         }
     }
 

@@ -3,8 +3,9 @@
 
     nntp_client.py HOST NNTP_PORT NNTPS_PORT USER PASSWORD GROUP
 
-Over the STARTTLS port: CAPABILITIES, STARTTLS, AUTHINFO, LIST, GROUP, POST, OVER, ARTICLE, HEAD, BODY,
-STAT, NEXT, LAST, HDR, NEWNEWS, DATE; then the same article over the implicit-TLS port. Prints one
+Over the STARTTLS port: CAPABILITIES, STARTTLS, AUTHINFO, LIST, LIST NEWSGROUPS, GROUP, POST, OVER, ARTICLE,
+BODY, HEAD, STAT, XHDR, NEWNEWS, IHAVE (the server must list this client with --nntp-peer), DATE; then the
+same article over the implicit-TLS port. Prints one
 "ok ..." line per check and exits 0 when every check held, 1 with the reason otherwise.
 """
 import datetime
@@ -90,6 +91,15 @@ def main():
     check(headers == [(str(number), "Hello news")], "XHDR subject: %s" % headers)
     resp, ids = s.newnews(group, datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
     check(ids == [message_id], "NEWNEWS lists the article: %s" % ids)
+    fed = [b"Path: peer.test!not-for-mail", b"From: peer@peer.test", b"Newsgroups: " + group.encode(),
+           b"Subject: Fed by a peer", b"Message-ID: <fed@peer.test>", b"", b"From the peer."]
+    resp = s.ihave("<fed@peer.test>", fed)
+    check(resp.startswith("235"), "IHAVE from a configured peer transferred: " + resp)
+    try:
+        s.ihave("<fed@peer.test>", fed)
+        check(False, "IHAVE of a known article must be refused")
+    except nntplib.NNTPTemporaryError as error:
+        check(str(error).startswith("435"), "IHAVE of a known article: %s" % error)
     resp, date = s.date()
     check(abs((date.replace(tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) < 120,
           "DATE is now")

@@ -37,6 +37,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var limits = ServerLimits()
     /// The outbound queue and how mail reaches other domains.
     public var outbound = OutboundConfiguration()
+    /// Addresses of the news peers allowed to feed articles with IHAVE (`--nntp-peer`).
+    public var nntpPeers: [String] = []
 
     /// The listener ports.
     public struct Ports: Sendable, Equatable {

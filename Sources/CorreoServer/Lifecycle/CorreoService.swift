@@ -134,7 +134,8 @@ public final class CorreoService: Sendable {
                     allowPlaintextAuth: configuration.allowPlaintextAuth,
                     serverName: configuration.hostname,
                     maxConnections: limits.maximumConnections,
-                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress
+                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
+                    peers: Set(configuration.nntpPeers)
                 ),
                 news: MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname),
                 tlsContext: tls,

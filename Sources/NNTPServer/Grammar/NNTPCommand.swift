@@ -56,6 +56,8 @@ public enum NNTPCommand: Equatable, Sendable {
     case newNews(Wildmat, since: Date)
     case date
     case post
+    /// IHAVE <message-id> (§6.3.2): a peer offers an article.
+    case ihave(String)
     case help
     case quit
     case startTLS
@@ -152,6 +154,9 @@ public enum NNTPCommandParser {
         case "POST":
             try expect(0...0)
             return .post
+        case "IHAVE":
+            try expect(1...1)
+            return .ihave(try messageID(arguments[0]))
         case "HELP":
             try expect(0...0)
             return .help

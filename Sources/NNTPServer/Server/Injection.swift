@@ -52,3 +52,29 @@ extension MailStoreNewsStore {
         return .accepted(messageID: id!)
     }
 }
+
+/// IHAVE (RFC 3977 §6.3.2) from a configured peer, as a relaying agent (RFC 5537 §3.6): the article is
+/// kept as it came, its Path gaining this server's identity, in each of its groups that exists here.
+extension MailStoreNewsStore {
+    func transfer(_ article: [UInt8], messageID id: String) async throws -> PostOutcome {
+        let parsed = MessageHeader.parse(article)
+        let header = parsed.header
+        guard header.field(named: "Message-ID").map({ Overview.clean($0.unfoldedValue) }) == id else {
+            return .refused("the article's Message-ID is not \(id)")
+        }
+        let names = (header.field(named: "Newsgroups")?.value ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let targets = try await store.newsgroups().filter { names.contains($0.name) }
+        guard !targets.isEmpty else { return .refused("no newsgroup of the article is carried here") }
+        if try await locate(id) != nil { return .refused("duplicate Message-ID \(id)") }
+        var stored: [UInt8] = []
+        let path = header.field(named: "Path")?.value ?? "not-for-mail"
+        stored += Array("Path: \(serverName)!\(path)\r\n".utf8)
+        for field in header where !field.hasName("Path") && !field.hasName("Xref") { stored += article[field.range] }
+        stored += [0x0D, 0x0A]
+        stored += article[min(parsed.bodyStart, article.count)...]
+        for group in targets { _ = try await store.newsgroupMailbox(group.name).append(bytes: stored) }
+        return .accepted(messageID: id)
+    }
+}

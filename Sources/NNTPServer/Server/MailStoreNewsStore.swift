@@ -89,6 +89,8 @@ public struct MailStoreNewsStore: NNTPNewsStore {
             return .authenticated(await authenticate(user, password, clientAddress))
         case .post(let article, let user):
             return .posted(try await post(article, user: user, clientAddress: clientAddress))
+        case .transfer(let article, let id):
+            return .posted(try await transfer(article, messageID: id))
         }
     }
 

@@ -29,6 +29,8 @@ public final class NNTPServer: Sendable {
         public var maximumArticleBytes: Int
         /// An idle connection is ended after this long.
         public var idleTimeout: Duration
+        /// Client addresses of the peers that may feed articles with IHAVE (`--nntp-peer`).
+        public var peers: Set<String>
 
         /// A configuration; the limits default to `NNTPDefaults`.
         public init(
@@ -37,8 +39,10 @@ public final class NNTPServer: Sendable {
             maxConnections: Int = NNTPDefaults.maximumConnections,
             maxConnectionsPerAddress: Int = NNTPDefaults.maximumConnectionsPerAddress,
             maximumArticleBytes: Int = NNTPDefaults.maximumArticleBytes,
-            idleTimeout: Duration = NNTPDefaults.idleTimeout
+            idleTimeout: Duration = NNTPDefaults.idleTimeout,
+            peers: Set<String> = []
         ) {
+            self.peers = peers
             self.allowPlaintextAuth = allowPlaintextAuth
             self.serverName = serverName
             self.maxConnections = maxConnections
@@ -146,7 +150,8 @@ public final class NNTPServer: Sendable {
             startTLSAvailable: tlsContext != nil && kind == .startTLS,
             allowPlaintextAuth: configuration.allowPlaintextAuth,
             serverName: configuration.serverName,
-            maximumArticleBytes: configuration.maximumArticleBytes
+            maximumArticleBytes: configuration.maximumArticleBytes,
+            isPeer: configuration.peers.contains(address)
         )
         try sync.addHandler(
             NNTPChannelHandler(

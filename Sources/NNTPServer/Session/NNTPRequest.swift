@@ -25,6 +25,8 @@ public enum NNTPRequest: Equatable, Sendable {
     case authenticate(user: String, password: String)
     /// Stores a posted article for `user` (POST).
     case post(article: [UInt8], user: String)
+    /// Stores an article a peer transferred with IHAVE, as it came (its Path gains this server).
+    case transfer(article: [UInt8], messageID: String)
 }
 
 /// A group's article numbers as GROUP sees them.

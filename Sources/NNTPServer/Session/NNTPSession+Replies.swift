@@ -5,7 +5,12 @@ import Foundation
 extension NNTPSession {
     mutating func answer(_ pending: Pending, _ reply: NNTPReply, _ actions: inout [Action]) {
         func send(_ bytes: [UInt8]) { actions.append(.send(bytes)) }
-        if case .failure = reply { return send(NNTPResponse.status(403, "Internal fault; try again later")) }
+        if case .failure = reply {
+            switch pending {
+            case .ihaveOffer, .transfer: return send(NNTPResponse.status(436, "Transfer not possible; try again later"))
+            default: return send(NNTPResponse.status(403, "Internal fault; try again later"))
+            }
+        }
         switch (pending, reply) {
         case (.group(let listGroup, let range), .group(let snapshot)):
             guard let snapshot else { return send(NNTPResponse.status(411, "No such newsgroup")) }
@@ -87,6 +92,16 @@ extension NNTPSession {
             send(NNTPResponse.status(240, "Article received \(id)"))
         case (.post, .posted(.refused(let reason))):
             send(NNTPResponse.status(441, "Posting failed: \(reason)"))
+        case (.ihaveOffer(let id), .article(let existing)):
+            guard existing == nil else { return send(NNTPResponse.status(435, "Article not wanted")) }
+            mode = .article(tooLarge: false)
+            posted = []
+            transferring = id
+            send(NNTPResponse.status(335, "Send it; end with <CR-LF>.<CR-LF>"))
+        case (.transfer, .posted(.accepted)):
+            send(NNTPResponse.status(235, "Article transferred OK"))
+        case (.transfer, .posted(.refused(let reason))):
+            send(NNTPResponse.status(437, "Transfer rejected: \(reason)"))
         default:
             send(NNTPResponse.status(403, "Internal fault: unexpected answer from the store"))
         }
@@ -144,6 +159,12 @@ extension NNTPSession {
             mode = .commands
             let article = posted
             posted = []
+            if let id = transferring {
+                transferring = nil
+                // §6.3.2: an article refused for its content is 437, not worth offering again.
+                guard !tooLarge else { return actions.append(.send(NNTPResponse.status(437, "Transfer rejected: article too large"))) }
+                return ask(.transfer(article: article, messageID: id), .transfer, &actions)
+            }
             guard !tooLarge else {
                 return actions.append(
                     .send(NNTPResponse.status(441, "Posting failed: article larger than \(configuration.maximumArticleBytes) octets"))

@@ -14,6 +14,8 @@ public struct NNTPSessionConfiguration: Sendable, Equatable {
     public var maximumArticleBytes: Int
     /// Failed AUTHINFO attempts before the connection is ended.
     public var maximumFailedLogins: Int
+    /// The client is a configured peer: IHAVE is offered and accepted.
+    public var isPeer: Bool
 
     /// A configuration; the limits default to `NNTPDefaults`.
     public init(
@@ -22,8 +24,10 @@ public struct NNTPSessionConfiguration: Sendable, Equatable {
         allowPlaintextAuth: Bool = false,
         serverName: String = "correo",
         maximumArticleBytes: Int = NNTPDefaults.maximumArticleBytes,
-        maximumFailedLogins: Int = NNTPDefaults.maximumFailedLogins
+        maximumFailedLogins: Int = NNTPDefaults.maximumFailedLogins,
+        isPeer: Bool = false
     ) {
+        self.isPeer = isPeer
         self.isTLS = isTLS
         self.startTLSAvailable = startTLSAvailable
         self.allowPlaintextAuth = allowPlaintextAuth
@@ -73,6 +77,8 @@ public struct NNTPSession: Sendable {
         case newNews(Wildmat)
         case authenticate(user: String)
         case post
+        case ihaveOffer(String)
+        case transfer
     }
 
     enum Mode: Sendable, Equatable {
@@ -100,6 +106,8 @@ public struct NNTPSession: Sendable {
     var pendingUser: String?
     /// The article being posted, dot-unstuffed, CRLF line ends.
     var posted: [UInt8] = []
+    /// The message-id of the article a peer is transferring (IHAVE), nil for POST.
+    var transferring: String?
     var failedLogins = 0
 
     /// A new session; feed it `.connected` first.
@@ -206,7 +214,11 @@ public struct NNTPSession: Sendable {
             guard user != nil else { return send(480, "Authentication required to post") }
             mode = .article(tooLarge: false)
             posted = []
+            transferring = nil
             send(340, "Send article to be posted; end it with <CR-LF>.<CR-LF>")
+        case .ihave(let id):
+            guard configuration.isPeer else { return send(502, "IHAVE is only for configured peers") }
+            ask(.articleByID(id, headOnly: true), .ihaveOffer(id), &actions)
         case .startTLS:
             // RFC 4642 §2.2.1: not once TLS is on, nor after authentication.
             if isTLS || user != nil { return send(502, "Command unavailable: TLS already active or authenticated") }
@@ -273,6 +285,7 @@ public struct NNTPSession: Sendable {
     var capabilities: [String] {
         var lines = ["VERSION 2", "READER", "POST", "HDR", "OVER MSGID", "NEWNEWS",
                      "LIST ACTIVE ACTIVE.TIMES NEWSGROUPS OVERVIEW.FMT HEADERS"]
+        if configuration.isPeer { lines.append("IHAVE") }
         if configuration.startTLSAvailable, !isTLS, user == nil { lines.append("STARTTLS") }
         if user == nil, isTLS || configuration.allowPlaintextAuth {
             lines.append("AUTHINFO USER SASL")
@@ -290,6 +303,6 @@ public struct NNTPSession: Sendable {
         "CAPABILITIES", "DATE", "GROUP newsgroup", "HDR field [range|<message-id>]", "HELP", "LAST",
         "LIST [ACTIVE|ACTIVE.TIMES|NEWSGROUPS [wildmat]]|OVERVIEW.FMT|HEADERS", "LISTGROUP [newsgroup [range]]",
         "MODE READER", "NEWGROUPS [yy]yymmdd hhmmss [GMT]", "NEWNEWS wildmat [yy]yymmdd hhmmss [GMT]", "NEXT",
-        "OVER [range|<message-id>]", "POST", "QUIT", "STARTTLS",
+        "IHAVE <message-id>", "OVER [range|<message-id>]", "POST", "QUIT", "STARTTLS",
     ]
 }
