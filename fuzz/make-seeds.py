@@ -146,7 +146,7 @@ IMAP = [
 SEEDS["imap-session"] = [bytes([flags, 3]) + crlf(text) for flags, text in IMAP]
 
 NNTP = [
-    # flags byte (TLS, STARTTLS offered, plaintext auth, small article limit), seed byte
+    # flags byte (TLS, STARTTLS offered, plaintext auth, small article limit, IHAVE peer), seed byte
     (0x04, "CAPABILITIES\nMODE READER\nLIST ACTIVE comp.*,!comp.x.*\nGROUP misc.test\nOVER 1-\nARTICLE 3\n"
            "HEAD <a@b>\nNEXT\nLAST\nSTAT\nQUIT\n"),
     (0x04, "AUTHINFO USER bob@example.org\nAUTHINFO PASS secret\nPOST\nNewsgroups: misc.test\nSubject: x\n\n..dot\n.\n"),
@@ -156,6 +156,7 @@ NNTP = [
            "LIST HEADERS RANGE\nLIST ACTIVE.TIMES\nDATE\nHELP\n"),
     (0x0C, "AUTHINFO USER a\nAUTHINFO PASS b\nPOST\n" + "y" * 100 + "\n.\nGROUP x\n"),
     (0x00, "GROUP\nARTICLE x\nLIST FOO\nFROB\nOVER 9-1\n" + "GROUP " + "a" * 600 + "\n"),
+    (0x18, "IHAVE <i@x>\nPath: p!x\nMessage-ID: <i@x>\nNewsgroups: misc.test\n\n..b\n.\nIHAVE <j@x>\n" + "z" * 80 + "\n.\n"),
 ]
 SEEDS["nntp-session"] = [bytes([flags, 5]) + crlf(text) for flags, text in NNTP]
 
