@@ -5,6 +5,7 @@ import MailTestSupport
 import NIOCore
 import NIOPosix
 import NNTPServer
+import ServerSupport
 import Testing
 
 #if canImport(Glibc)
@@ -61,6 +62,21 @@ import Glibc
             try third.send(String(repeating: "x", count: 70_000))
             #expect(try third.readLine() == "400 Line too long")
             #expect(try third.readLine() == nil)
+        }
+    }
+
+    @Test func implicitTLSNeedsACertificate() async throws {
+        let directory = try TemporaryDirectory(prefix: "correo-nntp-notls")
+        defer { directory.remove() }
+        let server = NNTPServer(
+            configuration: .init(),
+            news: MailStoreNewsStore(store: MailStore(root: directory.url), serverName: "test"),
+            tlsContext: nil,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "nntp-test")
+        )
+        await #expect(throws: ImplicitTLSWithoutCertificate(service: "NNTP")) {
+            try await server.start(listeners: [.init(kind: .implicitTLS, host: "127.0.0.1", port: 0)])
         }
     }
 

@@ -55,16 +55,6 @@ public final class NNTPServer: Sendable {
     /// A port to listen on: plain with STARTTLS (119-style, RFC 4642) or implicit TLS (563-style).
     public typealias Listener = TLSListener
 
-    /// Why the server cannot start.
-    public enum ServerError: Error, CustomStringConvertible {
-        case implicitTLSWithoutCertificate
-        public var description: String {
-            switch self {
-            case .implicitTLSWithoutCertificate: "An implicit-TLS NNTP listener needs a TLS certificate"
-            }
-        }
-    }
-
     private let configuration: Configuration
     private let news: any NNTPNewsStore
     private let tlsContext: NIOSSLContext?
@@ -94,20 +84,14 @@ public final class NNTPServer: Sendable {
 
     /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
     public func start(listeners: [Listener]) async throws -> [Int] {
-        if listeners.contains(where: { $0.kind == .implicitTLS }) && tlsContext == nil {
-            throw ServerError.implicitTLSWithoutCertificate
-        }
-        let opened = try await self.listeners.open(listeners) { listener in
+        let opened = try await self.listeners.open(listeners, service: "NNTP", hasCertificate: tlsContext != nil) {
+            listener in
             try await bootstrap(for: listener.kind).bind(host: listener.host, port: listener.port).get()
         }
-        return opened.map { listener, channel in
-            let port = channel.localAddress?.port ?? listener.port
-            logger.info(
-                "NNTP listening",
-                metadata: ["port": "\(port)", "tls": "\(listener.kind == .implicitTLS ? "implicit" : "starttls")"]
-            )
-            return port
+        for (listener, port) in opened {
+            logger.info("NNTP listening", metadata: ["port": "\(port)", "tls": "\(listener.kind.name)"])
         }
+        return opened.map(\.port)
     }
 
     /// Stops accepting, closes the listeners, then says 400 to and closes every open connection.
