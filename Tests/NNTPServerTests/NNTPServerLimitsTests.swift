@@ -40,7 +40,7 @@ import Glibc
         await server.shutdown()
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func connectionCapIdleTimeoutAndLongLines() async throws {
         let configuration = NNTPServer.Configuration(maxConnectionsPerAddress: 1, idleTimeout: .seconds(3))
         try await withServer(configuration) { server, port in
@@ -80,7 +80,7 @@ import Glibc
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func shutdownSaysGoodbye() async throws {
         let directory = try TemporaryDirectory(prefix: "correo-nntp-shutdown")
         defer { directory.remove() }
@@ -108,14 +108,14 @@ import Glibc
     }
 }
 
-/// A blocking TCP client on 127.0.0.1 that reads CRLF lines, each read bounded by a 10 s timeout.
+/// A blocking TCP client on 127.0.0.1 that reads CRLF lines, each read bounded by a 30 s timeout (loaded CI).
 final class LineClient {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
