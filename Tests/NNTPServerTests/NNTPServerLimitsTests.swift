@@ -15,6 +15,17 @@ import Glibc
 /// The server's limits over real sockets: the connection cap answers 400, an idle connection is ended
 /// with 400, an endless line is cut off with 400, and shutdown says 400 to open connections.
 @Suite struct NNTPServerLimitsTests {
+    /// A server without TLS over `store`, on the shared event loops.
+    private static func server(_ configuration: NNTPServer.Configuration, store: MailStore) -> NNTPServer {
+        NNTPServer(
+            configuration: configuration,
+            news: MailStoreNewsStore(store: store, serverName: "test"),
+            tlsContext: nil,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "nntp-test")
+        )
+    }
+
     private func withServer(
         _ configuration: NNTPServer.Configuration,
         _ body: (NNTPServer, Int) async throws -> Void
@@ -23,13 +34,7 @@ import Glibc
         defer { directory.remove() }
         let store = MailStore(root: directory.url)
         try await store.addNewsgroup(Newsgroup(name: "misc.test"))
-        let server = NNTPServer(
-            configuration: configuration,
-            news: MailStoreNewsStore(store: store, serverName: "test"),
-            tlsContext: nil,
-            group: MultiThreadedEventLoopGroup.singleton,
-            logger: Logger(label: "nntp-test")
-        )
+        let server = Self.server(configuration, store: store)
         let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
         do {
             try await body(server, ports[0])
@@ -68,13 +73,7 @@ import Glibc
     @Test func implicitTLSNeedsACertificate() async throws {
         let directory = try TemporaryDirectory(prefix: "correo-nntp-notls")
         defer { directory.remove() }
-        let server = NNTPServer(
-            configuration: .init(),
-            news: MailStoreNewsStore(store: MailStore(root: directory.url), serverName: "test"),
-            tlsContext: nil,
-            group: MultiThreadedEventLoopGroup.singleton,
-            logger: Logger(label: "nntp-test")
-        )
+        let server = Self.server(.init(), store: MailStore(root: directory.url))
         await #expect(throws: ImplicitTLSWithoutCertificate(service: "NNTP")) {
             try await server.start(listeners: [.init(kind: .implicitTLS, host: "127.0.0.1", port: 0)])
         }
@@ -84,13 +83,7 @@ import Glibc
     func shutdownSaysGoodbye() async throws {
         let directory = try TemporaryDirectory(prefix: "correo-nntp-shutdown")
         defer { directory.remove() }
-        let server = NNTPServer(
-            configuration: .init(),
-            news: MailStoreNewsStore(store: MailStore(root: directory.url), serverName: "test"),
-            tlsContext: nil,
-            group: MultiThreadedEventLoopGroup.singleton,
-            logger: Logger(label: "nntp-test")
-        )
+        let server = Self.server(.init(), store: MailStore(root: directory.url))
         let port = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])[0]
         let client = try LineClient(port: port)
         #expect(try client.readLine()?.hasPrefix("200 ") == true)
