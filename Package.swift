@@ -17,8 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // libcrypt's crypt_r: SHA512-CRYPT, BLF-CRYPT and yescrypt hashes for passwords.txt.
@@ -75,11 +77,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sender authentication (DKIM, SPF, DMARC, Authentication-Results): pure, on DNS for TXT look-ups.
+        .target(
+            name: "MailAuth",
+            dependencies: [
+                "MailCore", "DNS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "Relay",
             dependencies: [
-                "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS",
+                "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS", "MailAuth",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .target(
@@ -108,7 +120,7 @@ let package = Package(
             dependencies: [
                 "MailCore", "SMTPCore", "SMTPClient",
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Ink", package: "Ink"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -116,6 +128,7 @@ let package = Package(
             name: "CorreoServer",
             dependencies: [
                 "SMTPServer", "SMTPCore", "IMAPServer", "NNTPServer", "MailStore", "ServerSupport", "Relay", "DNS",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -128,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "correo",
             dependencies: [
-                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore",
+                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore", "MailAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -183,7 +196,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS"]),
+        .testTarget(
+            name: "MailAuthTests",
+            dependencies: [
+                "MailAuth", "DNS", "MailCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "DNSTests",
             dependencies: [

@@ -3,11 +3,14 @@
 instance per measurement on a scratch folder, driven by smtp_ingest.py.
 
     smtp_bench.py [--runs 3] [--configs 2000x2000x1,2000x2000x16,200x200000x1,200x200000x16]
-                  [--correo PATH] [--work DIR] [--port-base 21410] [--out FILE]
+                  [--correo PATH] [--local-delivery direct,queue] [--work DIR] [--port-base 21410] [--out FILE]
 
 A config is COUNTxSIZExCONNECTIONS. correo runs as
     correo smtpd -d bench.test -s STORAGE -p PORT --submission-port 0 --smtps-port 0 --bind 127.0.0.1
 with STORAGE/passwords.txt listing u0..u15@bench.test (mail lands in STORAGE/uN@bench.test/new/).
+`--local-delivery direct,queue` runs correo once per design (`--local-delivery queue` is named
+"correo-queue"): durable in new/ before the 250, or durable in the queue before the 250 and in new/ just
+after. Either way a run ends when every message is in a new/ folder, as for Postfix.
 Prints one JSON object with every run and the medians.
 """
 
@@ -52,18 +55,18 @@ class Postfix:
 
 
 class CorreoSMTPD:
-    name = "correo"
-
-    def __init__(self, binary, work, port):
+    def __init__(self, binary, work, port, local_delivery="direct"):
         self.binary = binary
-        self.dir = os.path.join(work, "smtp-correo")
+        self.local_delivery = local_delivery
+        self.name = "correo" if local_delivery == "direct" else f"correo-{local_delivery}"
+        self.dir = os.path.join(work, f"smtp-{self.name}")
         self.maildir = os.path.join(self.dir, "storage")
         self.port = port
         self.proc = None
 
     def args(self, port):
         return ["smtpd", "-d", DOMAIN, "-s", self.maildir, "-p", str(port), "--submission-port", "0",
-                "--smtps-port", "0", "--bind", "127.0.0.1"]
+                "--smtps-port", "0", "--bind", "127.0.0.1", "--local-delivery", self.local_delivery]
 
     def prepare(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -97,6 +100,8 @@ def main():
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--configs", default="2000x2000x1,2000x2000x16,200x200000x1,200x200000x16")
     p.add_argument("--correo")
+    p.add_argument("--local-delivery", default="direct",
+                   help="correo's designs to run, comma-separated: direct, queue (default: direct)")
     p.add_argument("--work", default=os.path.join(HERE, "work"))
     p.add_argument("--port-base", type=int, default=21410)
     p.add_argument("--timeout", type=float, default=600)
@@ -108,13 +113,13 @@ def main():
 
     svrs = [Postfix(args.work, args.port_base)]
     notes = []
-    if args.correo:
-        c = CorreoSMTPD(args.correo, args.work, args.port_base + 1)
+    for n, design in enumerate(args.local_delivery.split(",") if args.correo else []):
+        c = CorreoSMTPD(args.correo, args.work, args.port_base + 1 + n, design)
         c.prepare()
         if servers.correo_available(args.correo, c.args(args.port_base + 9)):
             svrs.append(c)
         else:
-            notes.append("correo smtpd: not yet available, skipped")
+            notes.append(f"{c.name} smtpd: not yet available, skipped")
             log(notes[-1])
     configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",")]
     runs = {s.name: {c: [] for c in args.configs.split(",")} for s in svrs}

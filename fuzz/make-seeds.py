@@ -101,6 +101,18 @@ SEEDS = {
     ],
 }
 
+SEEDS["mail-auth-records"] = [
+    b"v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=s1; t=1700000000; h=From:Subject:Date;"
+    b" bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=dGVzdA==",
+    b"v=1; a=ed25519-sha256; d=football.example.com; i=@football.example.com; q=dns/txt; s=brisbane;"
+    b" l=10; x=1800000000; h=from : to : subject; bh=AAAA; b=/gCr inpc\r\n QOo=",
+    b"v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 a:%{d}/28//64 mx include:_spf.%{d2} exists:%{ir}.%{l1r-}.%{v}._spf.%{d} ptr ~all",
+    b"redirect=_spf.example.com exp=explain.%{o} foo=%{h}%%%_%-",
+    b"%{S}%{L2r+-}%{c}%{t}%{r}",
+    b"v=DMARC1; p=reject; sp=quarantine; adkim=s; aspf=r; pct=50; rua=mailto:d@example.org",
+    b"A: X\r\nB : Y\t\r\n\tZ  \r\n\r\n C \r\nD \t E\r\n\r\n\r\n".decode("unicode_escape").encode("latin-1"),
+]
+
 AUTH_PLAIN = "AGFsaWNlQGV4YW1wbGUub3JnAHNlY3JldA=="  # \0alice@example.org\0secret
 
 SMTP = [

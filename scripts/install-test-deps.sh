@@ -2,13 +2,19 @@
 # Installs the real peers the tests drive: swaks, openssl, curl, Dovecot and the IMAP clients of the
 # interop harness (interop/common/install-deps.sh, which keeps system daemons stopped), libcrypt's
 # header for the CCrypt module, dnsmasq (dnsmasq-base: the binary only, no system service) for the DNS
-# resolver's tests, and Python's aiosmtpd for the SMTP client's sink. Idempotent and non-interactive
+# resolver's tests, Python's aiosmtpd for the SMTP client's sink, and the Python `mailmerge` tool that
+# `correo send`'s output is compared with (MailmergeOracleTests). MailAuth's peers: OpenDKIM's tools
+# (opendkim-genkey, opendkim-testmsg), dkimpy (dkimsign, dkimverify; pynacl for Ed25519), pyspf and
+# dnspython, which both use to ask the tests' dnsmasq; authres parses correo's Authentication-Results.
+# Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
-apt_install "install-test-deps" libcrypt-dev dnsmasq-base
+apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools
 bash "$here/../interop/common/install-deps.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
+python3 -c 'import mailmerge' 2>/dev/null || python3 -m pip install -q mailmerge </dev/null
+python3 -c 'import dkim, nacl, spf, dns.resolver, authres' 2>/dev/null || python3 -m pip install -q dkimpy pynacl pyspf dnspython authres </dev/null
 echo "install-test-deps: ok"

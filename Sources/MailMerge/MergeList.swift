@@ -1,7 +1,6 @@
-import CSV
 import Foundation
 
-/// The recipient list: a CSV file (RFC 4180) read with CSV.swift.
+/// The recipient list: a CSV file (RFC 4180, comma, semicolon or tab as its first line says; see `CSVText`).
 ///
 /// The original tool's lists have two columns, `name,email`, and no header row; such a list works as is.
 /// A first row that names an address column (`email`, `e-mail`, `mail`, `address`…) and holds no address
@@ -13,6 +12,8 @@ public struct MergeList: Sendable {
         public var number: Int
         /// Each column's value, by column name.
         public var fields: [String: String]
+        /// The line of the file the row starts on, from 1.
+        public var line: Int
         /// The recipient's address.
         public var address: String
         /// Why the address cannot be used, if it cannot.
@@ -27,12 +28,14 @@ public struct MergeList: Sendable {
     public var addressColumn: String
     /// The data rows, blank lines left out.
     public var rows: [Row]
+    /// The field delimiter found on the first line: `,`, `;` or a tab.
+    public var delimiter: Character
 
     /// Errors in reading the list.
     public enum Failure: Error, CustomStringConvertible, Hashable {
         case unreadable(path: String, reason: String)
         case notUTF8(path: String)
-        case malformed(String)
+        case malformed(path: String?, reason: String)
         case empty
         case tooLarge(path: String)
 
@@ -41,7 +44,7 @@ public struct MergeList: Sendable {
             switch self {
             case .unreadable(let path, let reason): "cannot read the list \(path): \(reason)"
             case .notUTF8(let path): "the list \(path) is not UTF-8 text"
-            case .malformed(let reason): "the list is not valid CSV: \(reason)"
+            case .malformed(let path, let reason): "the list \(path.map { $0 + " " } ?? "")is not valid CSV: \(reason)"
             case .empty: "the list has no rows"
             case .tooLarge(let path): "the list \(path) is larger than \(MailMergeDefaults.maximumListSize) bytes"
             }
@@ -51,6 +54,7 @@ public struct MergeList: Sendable {
     /// Reads the list at `path`.
     public init(contentsOf path: String) throws(Failure) {
         let data: Data
+        guard FileManager.default.fileExists(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             if let size = attributes[.size] as? Int, size > MailMergeDefaults.maximumListSize {
@@ -63,49 +67,56 @@ public struct MergeList: Sendable {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
         guard let text = String(data: data, encoding: .utf8) else { throw .notUTF8(path: path) }
-        try self.init(text: text)
+        do {
+            try self.init(text: text)
+        } catch .malformed(_, let reason) {
+            throw .malformed(path: path, reason: reason)
+        }
     }
 
     /// Parses CSV text.
     public init(text: String) throws(Failure) {
         // A UTF-8 byte-order mark is not part of the first field.
         let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
-        var records: [[String]] = []
+        let delimiter = CSVText.detectDelimiter(text)
+        self.delimiter = Character(delimiter)
+        var records: [CSVText.Record]
         do {
-            let reader = try CSVReader(string: text, hasHeaderRow: false)
-            while let record = reader.next() {
-                if record.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-                records.append(record)
-            }
-            if let error = reader.error { throw Failure.malformed("\(error)") }
-        } catch let failure as Failure {
-            throw failure
+            records = try CSVText.parse(text, delimiter: delimiter)
         } catch {
-            throw .malformed("\(error)")
+            throw .malformed(path: nil, reason: error.description)
         }
+        records.removeAll { $0.fields.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
         guard let first = records.first else { throw .empty }
 
-        let header = Self.headerColumns(first)
+        let header = Self.headerColumns(first.fields)
         hasHeaderRow = header != nil
         if let header {
             columns = header.columns
             addressColumn = header.addressColumn
             records.removeFirst()
         } else {
-            columns = Self.defaultColumns(count: first.count)
+            columns = Self.defaultColumns(count: first.fields.count)
             addressColumn = "email"
         }
         let columns = self.columns
         let addressColumn = self.addressColumn
         rows = records.enumerated().map { index, record in
             var fields: [String: String] = [:]
-            for (column, value) in zip(columns, record) { fields[column] = value.trimmingCharacters(in: .whitespaces) }
+            for (column, value) in zip(columns, record.fields) { fields[column] = value.trimmingCharacters(in: .whitespaces) }
             let address = fields[addressColumn] ?? ""
             let problem: String? =
-                record.count > columns.count && !columns.isEmpty
-                ? "the row has \(record.count) fields; the list has \(columns.count) columns"
-                : RecipientAddress.problem(with: address)
-            return Row(number: index + 1, fields: fields, address: address, problem: problem)
+                record.fields.count > columns.count && !columns.isEmpty
+                ? "the row has \(record.fields.count) fields; the list has \(columns.count) columns"
+                : RecipientAddress.problem(with: address).map { problem in
+                    // "Ann;ann@x.test" in a list whose first line has commas: say so rather than only "no @".
+                    problem
+                        + (Self.otherDelimiter(in: record.fields, than: delimiter).map {
+                            " (the row holds \($0), but the list's delimiter, from its first line, is "
+                                + "\(Self.name(of: delimiter)))"
+                        } ?? "")
+                }
+            return Row(number: index + 1, fields: fields, line: record.line, address: address, problem: problem)
         }
     }
 
@@ -133,5 +144,18 @@ public struct MergeList: Sendable {
         }
         // Templates may say {{email}} whatever the header calls the column.
         return (columns, columns[addressIndex])
+    }
+
+    /// A delimiter's name for a message.
+    static func name(of delimiter: Unicode.Scalar) -> String {
+        delimiter == "\t" ? "a tab" : "\"\(delimiter)\""
+    }
+
+    /// Another delimiter a row's fields hold, when a list mixes them (a hint for the message).
+    static func otherDelimiter(in fields: [String], than delimiter: Unicode.Scalar) -> String? {
+        guard !fields.isEmpty else { return nil }
+        return CSVText.delimiters.first { other in
+            other != delimiter && fields.contains { $0.unicodeScalars.contains(other) }
+        }.map(name(of:))
     }
 }

@@ -74,12 +74,19 @@ public struct MergePlan: Sendable {
     public enum Failure: Error, CustomStringConvertible, Hashable {
         case invalidSender(String, reason: String)
         case template(MergeTemplate.Failure)
+        /// The template names a field that is no column of the list (`{{naem}}`): every row would go without
+        /// it, so nothing goes (as `mailmerge`, whose templates fail on an undefined variable).
+        case unknownField(MergeTemplate.FieldUse, row: Int, columns: [String], suggestion: String?)
 
         /// A message a user can act on.
         public var description: String {
             switch self {
             case .invalidSender(let address, let reason): "the From address \"\(address)\" is not valid: \(reason)"
             case .template(let failure): failure.description
+            case .unknownField(let use, let row, let columns, let suggestion):
+                "row \(row): \(use.location): \(use.tag) names no column of the list (its columns: "
+                    + columns.joined(separator: ", ") + ")"
+                    + (suggestion.map { "; did you mean {{\($0)}}?" } ?? "")
             }
         }
     }
@@ -99,6 +106,40 @@ public struct MergePlan: Sendable {
         } catch {
             throw .template(error)
         }
+        let known = Set(list.columns).union(["name", "email"])
+        let uses = template.fieldUses + (subject?.fieldUses ?? [])
+        if let unknown = uses.first(where: { !known.contains($0.field) }) {
+            let firstRow = list.rows.first { $0.number >= settings.resumeFrom }?.number ?? settings.resumeFrom
+            throw .unknownField(
+                unknown, row: firstRow, columns: list.columns,
+                suggestion: Self.closest(to: unknown.field, among: known.sorted()))
+        }
+    }
+
+    /// The column most like a misspelt name: the same but for case, or at most two edits away.
+    static func closest(to name: String, among columns: [String]) -> String? {
+        if let same = columns.first(where: { $0.lowercased() == name.lowercased() }) { return same }
+        let scored = columns.map { ($0, editDistance(Array(name.lowercased()), Array($0.lowercased()))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= min(2, name.count / 2) else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance, adjacent swaps counting one (`naem` → `name`).
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return table[a.count][b.count]
     }
 
     /// The rows taken, in order: from `resumeFrom`, until `limit` messages.
@@ -172,7 +213,7 @@ public struct MergePlan: Sendable {
         builder.messageID = messageID
         builder.textBody = rendered.text
         builder.htmlBody = rendered.html
-        builder.attachments = settings.attachments
+        builder.attachments = settings.attachments + (try attachments(rendered.attachments))
         return PreparedMessage(
             row: row.number,
             address: row.address,
@@ -181,5 +222,55 @@ public struct MergePlan: Sendable {
             bytes: builder.build(),
             messageID: messageID
         )
+    }
+
+    /// The files the ATTACHMENT headers name for one row, read; paths are relative to the template's folder
+    /// and may start with `~`, as `mailmerge` reads them.
+    func attachments(_ headers: [MergeTemplate.Header]) throws(RowFailure) -> [Attachment] {
+        var files: [Attachment] = []
+        for (path, origin) in try attachmentPaths(headers) {
+            do {
+                files.append(try Attachment(contentsOfFile: path))
+            } catch {
+                throw RowFailure(
+                    reason: "cannot read the attachment \(path) (\(origin)): \((error as NSError).localizedDescription)")
+            }
+        }
+        return files
+    }
+
+    /// The files ATTACHMENT headers name, made absolute and checked to be files, each with where it was named.
+    func attachmentPaths(_ headers: [MergeTemplate.Header]) throws(RowFailure) -> [(path: String, where: String)] {
+        var paths: [(path: String, where: String)] = []
+        for header in headers {
+            let origin = "ATTACHMENT header, \(template.fileName) line \(header.line)"
+            let written = header.value.trimmingCharacters(in: .whitespaces)
+            guard !written.isEmpty else { throw RowFailure(reason: "the \(origin) is empty for this row") }
+            var path = (written as NSString).expandingTildeInPath
+            if !path.hasPrefix("/") {
+                path = (template.directory ?? FileManager.default.currentDirectoryPath) + "/" + path
+            }
+            path = URL(fileURLWithPath: path).standardizedFileURL.path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw RowFailure(reason: "attachment not found: \(path) (\(origin))")
+            }
+            paths.append((path, origin))
+        }
+        return paths
+    }
+
+    /// The rows taken whose ATTACHMENT files cannot be read, with why: checked before a run sends anything.
+    public func attachmentProblems(in rows: [PlannedRow]) -> [(row: Int, reason: String)] {
+        guard !template.attachments.isEmpty else { return [] }
+        var problems: [(row: Int, reason: String)] = []
+        for case .message(let row) in rows {
+            do {
+                _ = try attachmentPaths(template.render(fields(for: row)).attachments)
+            } catch {
+                problems.append((row.number, error.reason))
+            }
+        }
+        return problems
     }
 }

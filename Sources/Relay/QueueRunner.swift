@@ -1,10 +1,16 @@
 import Foundation
 import Logging
+import MailAuth
 import MailStore
 
 /// Works the outbound queue: picks the messages that are due, delivers their recipients (local ones into
 /// the store, others through `RemoteDelivery`), records each outcome durably, reschedules what was
 /// deferred, and tells senders what failed, what is delayed and — when they asked — what was delivered.
+///
+/// Dispatch is continuous: up to `settings.connections` attempts run at once, and the moment one is
+/// recorded the next due message starts in its slot. Which message is due next comes from an in-memory
+/// `QueueIndex`, filled from the queue folder at start and every `rescanInterval` (so that `correo queue`
+/// and other processes take effect) and told at once of each message the SMTP server queues.
 public actor QueueRunner {
     let store: MailStore
     let settings: RelaySettings
@@ -13,10 +19,21 @@ public actor QueueRunner {
     let destinations: DestinationLimiter
     let logger: Logger
     let clock: @Sendable () -> Date
-    /// Messages being worked on now (never twice at once).
-    private var inFlight: Set<String> = []
-    /// Set by `nudge()`, cleared when the runner wakes.
-    private var nudged = false
+    /// The mailbox a local address is delivered to, nil when it has none (the SMTP server's rule, so
+    /// that queued and direct local mail go to the same places).
+    let localMailbox: @Sendable (String) async -> String?
+    /// The DKIM keys of STORAGE/dkim/, read again when they change.
+    let dkim: DKIMKeyring
+    /// Queued messages that wait, by when each is due.
+    private var index = QueueIndex()
+    /// Attempts under way, by message id: never two at once for one message.
+    private var running: [String: Task<Void, Never>] = [:]
+    /// Set while `run()` works the queue: a recorded attempt then starts the next due message.
+    private var dispatching = false
+    /// Set by `nudge()`: read the queue folder again now.
+    private var rescanRequested = false
+    /// Set when the runner's loop should look again before its wait is over.
+    private var woken = false
 
     public init(
         store: MailStore,
@@ -24,7 +41,9 @@ public actor QueueRunner {
         resolver: any RelayResolver,
         localDomains: [String],
         logger: Logger,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() },
+        localMailbox: (@Sendable (String) async -> String?)? = nil,
+        dkim: DKIMKeyring? = nil
     ) {
         self.store = store
         self.settings = settings
@@ -33,254 +52,115 @@ public actor QueueRunner {
         self.destinations = DestinationLimiter(limit: settings.connectionsPerDestination)
         self.logger = logger
         self.clock = clock
+        self.localMailbox = localMailbox ?? { address in await store.userExists(address) ? address.lowercased() : nil }
+        self.dkim = dkim ?? DKIMKeyring(folder: store.root.appendingPathComponent("dkim", isDirectory: true))
     }
 
-    /// Runs until the task is cancelled: a pass over the queue, then a wait until the next message is due,
-    /// `nudge()` is called, or the rescan interval passes (other processes queue and change mail too).
+    /// Runs until the task is cancelled, then lets the attempts under way record their outcome.
     public func run() async {
         store.queue.sweep()
+        dispatching = true
+        rescan()
+        var lastScan = ContinuousClock.now
         while !Task.isCancelled {
-            let nextDue = await pass()
+            if rescanRequested || ContinuousClock.now - lastScan >= .seconds(settings.rescanInterval) {
+                rescanRequested = false
+                rescan()
+                lastScan = ContinuousClock.now
+            }
+            startDue()
             await remote.sessions.sweep()
-            let wait = min(settings.rescanInterval, max(0.05, nextDue.map { $0.timeIntervalSince(clock()) } ?? .infinity))
-            await sleep(seconds: wait)
+            let untilDue = index.nextDue().map { $0.timeIntervalSince(clock()) } ?? .infinity
+            let sinceScan = ContinuousClock.now - lastScan
+            let untilScan = settings.rescanInterval - Double(sinceScan.components.seconds)
+            await sleep(seconds: max(0.05, min(untilDue, untilScan)))
         }
+        dispatching = false
+        let underWay = Array(running.values)
+        for task in underWay { task.cancel() }
+        for task in underWay { await task.value }
         await remote.sessions.closeAll()
     }
 
-    /// Asks the runner to look at the queue now (a message was just queued, or `flush`).
-    public func nudge() { nudged = true }
+    /// Asks the runner to read the queue folder again now (`correo queue flush` and the like).
+    public func nudge() {
+        rescanRequested = true
+        woken = true
+    }
 
-    /// Waits `seconds`, or less when nudged. It looks at the flag every 50 ms rather than parking on a
-    /// continuation: nothing can then be left waiting for a wake-up that came before it (a nudge costs at
-    /// most 50 ms of latency, and a sleeping runner one cheap wake-up 20 times a second).
+    /// Tells the runner that message `id` was just queued: it is due now, and starts at once when a
+    /// slot is free.
+    public func enqueued(_ id: String) {
+        guard running[id] == nil else { return }
+        index.set(id, dueAt: clock())
+        if dispatching { startDue() }
+    }
+
+    /// Waits `seconds`, or less when woken. It looks at the flag every 50 ms rather than parking on a
+    /// continuation: nothing can then be left waiting for a wake-up that came before it. Deliveries do
+    /// not wait for this loop (a recorded attempt starts the next one itself); only rescans and retry
+    /// times do.
     private func sleep(seconds: TimeInterval) async {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !nudged, !Task.isCancelled, ContinuousClock.now < deadline {
+        let deadline = ContinuousClock.now + .milliseconds(Int(min(seconds, 86_400) * 1000))
+        while !woken, !Task.isCancelled, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        nudged = false
+        woken = false
     }
 
-    /// One pass: every due message, up to `settings.connections` at once. Returns when the earliest
-    /// message still queued is due next.
-    public func pass() async -> Date? {
-        let envelopes: [QueueEnvelope]
+    /// Reads the queue folder again: the index becomes what is on disk, less what is running or held.
+    private func rescan() {
         do {
-            envelopes = try store.queue.list()
+            let waiting = try store.queue.list().filter { !$0.held && running[$0.id] == nil }
+            index.replaceAll(with: waiting.map { (id: $0.id, due: $0.nextAttempt) })
         } catch {
             logger.error("cannot read the queue", metadata: ["error": "\(error)"])
-            return nil
         }
-        let now = clock()
-        let due = envelopes.filter { !$0.held && $0.nextAttempt <= now && !inFlight.contains($0.id) }
-        for envelope in due { inFlight.insert(envelope.id) }
+    }
+
+    /// Fills the free slots with the messages due now, earliest first.
+    private func startDue() {
+        let free = settings.connections - running.count
+        guard free > 0 else { return }
+        for id in index.takeDue(now: clock(), limit: free) where running[id] == nil {
+            running[id] = Task { await self.attempt(id) }
+        }
+    }
+
+    /// One pass, for tests and tools: every message due now, up to `settings.connections` at once, and
+    /// no other until they are all recorded. Returns when the earliest message still queued is due.
+    public func pass() async -> Date? {
+        rescan()
+        let due = index.takeDue(now: clock(), limit: .max).filter { running[$0] == nil }
         await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for envelope in due {
-                if running >= max(1, settings.connections) {
-                    await group.next()
-                    running -= 1
-                }
-                group.addTask { await self.process(envelope) }
-                running += 1
+            var started = 0
+            for id in due {
+                if started >= max(1, settings.connections) { await group.next() }
+                group.addTask { await self.attempt(id) }
+                started += 1
             }
         }
-        for envelope in due { inFlight.remove(envelope.id) }
-        let remaining = (try? store.queue.list()) ?? []
-        return remaining.filter { !$0.held }.map(\.nextAttempt).min()
+        rescan()
+        return index.nextDue()
     }
 
-    /// One delivery attempt of one message.
-    func process(_ envelope: QueueEnvelope) async {
-        let now = clock()
-        let message: [UInt8]
+    /// Works message `id` once, if it is still queued, not held and due (the disk is the truth: a
+    /// `correo queue hold` or `delete` may have come since it was indexed), and records where it stands.
+    private func attempt(_ id: String) async {
+        var next: Date?
         do {
-            message = try store.queue.message(envelope.id)
-        } catch {
-            logger.error("queued message unreadable", metadata: ["queue.id": "\(envelope.id)", "error": "\(error)"])
-            return
-        }
-        var outcomes: [RecipientOutcome] = []
-        let pending = envelope.pendingRecipients
-        if settings.schedule.hasExpired(arrival: envelope.arrival, now: now) {
-            outcomes = pending.map {
-                RecipientOutcome(
-                    address: $0.address, kind: .failed,
-                    reply: "4.4.7 delivery time expired; last error: \($0.lastReply ?? "none")", remoteMTA: $0.remoteMTA)
-            }
-        } else {
-            let byDomain = Dictionary(grouping: pending, by: \.domain)
-            await withTaskGroup(of: [RecipientOutcome].self) { group in
-                for (domain, recipients) in byDomain {
-                    group.addTask {
-                        if self.localDomains.contains(domain) {
-                            // RFC 5321 §4.4: the final delivery adds Return-Path (the SMTP server left it
-                            // out of queued messages, which may go on to other hosts).
-                            let returnPath = Array("Return-Path: <\(envelope.sender)>\r\n".utf8)
-                            return await self.deliverLocally(returnPath + message, recipients: recipients)
-                        }
-                        // With a smarthost every message goes to one destination: the relay host.
-                        let destination = self.settings.smarthost?.host ?? domain
-                        await self.destinations.acquire(destination)
-                        let outcomes = await self.remote.deliver(
-                            message, envelope: envelope, domain: domain, recipients: recipients)
-                        await self.destinations.release(destination)
-                        return outcomes
-                    }
-                }
-                for await part in group { outcomes += part }
-            }
-        }
-        for outcome in outcomes { log(outcome, envelope: envelope) }
-        await record(outcomes, of: envelope, message: message, now: now)
-    }
-
-    private func archive(_ message: [UInt8], recipient: String, group: String) async -> RecipientOutcome {
-        do {
-            _ = try await store.newsgroupMailbox(group).append(bytes: message)
-            return RecipientOutcome(address: recipient, kind: .accepted(offersDSN: true), reply: "250 2.0.0 archived in \(group)")
-        } catch {
-            return RecipientOutcome(address: recipient, kind: .deferred, reply: "4.3.0 \(error)")
-        }
-    }
-
-    private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {
-        var outcomes: [RecipientOutcome] = []
-        var mailboxes: [String] = []
-        for recipient in recipients {
-            if let group = await store.newsgroup(address: recipient.address) {
-                // A newsgroup's address (`correo group --address`): the message is archived in the group.
-                outcomes.append(await archive(message, recipient: recipient.address, group: group.name))
-            } else if await store.userExists(recipient.address) {
-                mailboxes.append(recipient.address)
-            } else {
-                outcomes.append(RecipientOutcome(address: recipient.address, kind: .failed, reply: "550 5.1.1 No such user here"))
-            }
-        }
-        guard !mailboxes.isEmpty else { return outcomes }
-        do {
-            let results = try await store.deliver(bytes: message, to: mailboxes)
-            for result in results {
-                outcomes.append(
-                    RecipientOutcome(
-                        address: result.recipient, kind: result.isDelivered ? .accepted(offersDSN: true) : .deferred,
-                        reply: result.isDelivered ? "250 2.0.0 delivered to the mailbox" : "4.3.0 \(result.outcome)"))
-            }
-        } catch {
-            outcomes += mailboxes.map { RecipientOutcome(address: $0, kind: .deferred, reply: "4.3.0 \(error)") }
-        }
-        return outcomes
-    }
-
-    /// Writes the outcomes into the envelope (or removes the message when nothing is left), then sends
-    /// the notifications they call for.
-    private func record(_ outcomes: [RecipientOutcome], of original: QueueEnvelope, message: [UInt8], now: Date) async {
-        let schedule = settings.schedule
-        var notices: [DeliveryStatusNotification.Entry] = []
-        var delayed: [DeliveryStatusNotification.Entry] = []
-        let updated: QueueEnvelope?
-        do {
-            updated = try store.queue.update(original.id) { envelope in
-                envelope.attempts += 1
-                for outcome in outcomes {
-                    guard let index = envelope.recipients.firstIndex(where: { $0.address == outcome.address && $0.status == .pending })
-                    else { continue }
-                    envelope.recipients[index].lastReply = outcome.reply
-                    envelope.recipients[index].remoteMTA = outcome.remoteMTA
-                    let recipient = envelope.recipients[index]
-                    switch outcome.kind {
-                    case .accepted(let offersDSN):
-                        envelope.recipients[index].status = offersDSN ? .delivered : .relayed
-                        if recipient.notify.success {
-                            let action: DeliveryStatusNotification.Action = offersDSN ? .delivered : .relayed
-                            notices.append(.init(recipient: envelope.recipients[index], action: action, status: "2.0.0", lastAttempt: now))
-                        }
-                    case .failed:
-                        envelope.recipients[index].status = .failed
-                        if recipient.notify.failure {
-                            let status = DeliveryStatusNotification.status(of: outcome.reply, fallback: "5.0.0")
-                            notices.append(.init(recipient: envelope.recipients[index], action: .failed, status: status, lastAttempt: now))
-                        }
-                    case .deferred:
-                        break
-                    }
-                }
-                envelope.nextAttempt = schedule.nextAttempt(afterAttempt: envelope.attempts, arrival: envelope.arrival, now: now)
-                if !envelope.delayWarned, !envelope.pendingRecipients.isEmpty,
-                    schedule.isDelayWarningDue(arrival: envelope.arrival, now: now)
-                {
-                    envelope.delayWarned = true
-                    delayed = envelope.pendingRecipients.filter(\.notify.delay).map {
-                        .init(recipient: $0, action: .delayed, status: DeliveryStatusNotification.status(of: $0.lastReply, fallback: "4.0.0"), lastAttempt: now)
-                    }
+            if let envelope = try store.queue.envelope(id), !envelope.held {
+                if envelope.nextAttempt > clock() {
+                    next = envelope.nextAttempt
+                } else if let updated = await process(envelope), !updated.isFinished, !updated.held {
+                    next = updated.nextAttempt
                 }
             }
         } catch {
-            logger.error("cannot record a delivery attempt", metadata: ["queue.id": "\(original.id)", "error": "\(error)"])
-            return
+            logger.error("unreadable queue envelope", metadata: ["queue.id": "\(id)", "error": "\(error)"])
         }
-        guard let updated else { return }  // deleted meanwhile (`correo queue delete`)
-        if !updated.isFinished {
-            logger.info(
-                "deferred",
-                metadata: ["queue.id": "\(updated.id)", "attempts": "\(updated.attempts)",
-                    "next": "\(ISO8601DateFormatter().string(from: updated.nextAttempt))"])
-        }
-        if !notices.isEmpty { await notify(updated, entries: notices, message: message, now: now) }
-        if !delayed.isEmpty {
-            let until = updated.arrival.addingTimeInterval(schedule.queueLifetime)
-            await notify(updated, entries: delayed, message: message, now: now, willRetryUntil: until)
-        }
-    }
-
-    /// Sends a DSN to the message's sender: into the store when the sender is local, through the queue
-    /// otherwise; never to the null sender (RFC 3461 §6.2: no notification about a notification).
-    private func notify(
-        _ envelope: QueueEnvelope,
-        entries: [DeliveryStatusNotification.Entry],
-        message: [UInt8],
-        now: Date,
-        willRetryUntil: Date? = nil
-    ) async {
-        guard !envelope.sender.isEmpty else { return }
-        let report = DeliveryStatusNotification(
-            reportingMTA: settings.hostname, envelope: envelope, entries: entries, willRetryUntil: willRetryUntil
-        )
-        let bytes = report.render(original: message, now: now)
-        let senderDomain = QueuedRecipient(address: envelope.sender).domain
-        do {
-            if localDomains.contains(senderDomain), await store.userExists(envelope.sender) {
-                _ = try await store.deliver(bytes: bytes, to: [envelope.sender])
-            } else {
-                let bounce = QueueEnvelope(
-                    id: OutboundQueue.newID(now: now), sender: "",
-                    recipients: [QueuedRecipient(address: envelope.sender, notify: .never)], arrival: now
-                )
-                try store.queue.enqueue(bytes: bytes, envelope: bounce)
-                nudge()
-            }
-            logger.info(
-                "notification sent",
-                metadata: ["queue.id": "\(envelope.id)", "to": "\(envelope.sender)", "subject": "\(report.subject)"])
-        } catch {
-            logger.error("cannot send a notification", metadata: ["queue.id": "\(envelope.id)", "error": "\(error)"])
-        }
-    }
-
-    private func log(_ outcome: RecipientOutcome, envelope: QueueEnvelope) {
-        let status: String
-        switch outcome.kind {
-        case .accepted(let offersDSN): status = offersDSN ? "sent" : "relayed"
-        case .deferred: status = "deferred"
-        case .failed: status = "bounced"
-        }
-        logger.info(
-            "delivery attempt",
-            metadata: [
-                "queue.id": "\(envelope.id)", "from": "\(envelope.sender)", "to": "\(outcome.address)",
-                "relay": "\(outcome.remoteMTA ?? "none")", "tls": "\(outcome.tls)", "status": "\(status)",
-                "reply": "\(outcome.reply)",
-            ])
+        running[id] = nil
+        index.set(id, dueAt: next)
+        if dispatching { startDue() }
     }
 }

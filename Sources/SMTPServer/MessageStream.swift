@@ -41,11 +41,11 @@ final class MessageStream: Sendable {
                     if failure == nil, let message {
                         do {
                             if let envelope {
-                                try await message.queue(envelope)
+                                finished(.queued(id: try await message.queue(envelope)))
                             } else {
                                 try await message.deliver(to: mailboxes)
+                                finished(.delivered)
                             }
-                            finished(.delivered)
                             return
                         } catch {
                             failure = error

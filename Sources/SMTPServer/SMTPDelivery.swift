@@ -18,8 +18,9 @@ public protocol SMTPIncomingMessage: Sendable {
     /// Makes the message durable in every mailbox before returning (the SMTP 250 waits for this).
     func deliver(to mailboxes: [String]) async throws
     /// Makes the message durable in the outbound queue for every recipient of `envelope` before
-    /// returning; only called when the server relays (`SMTPSessionConfiguration.relays`).
-    func queue(_ envelope: SMTPEnvelope) async throws
+    /// returning, and returns its queue id; only called when the server relays
+    /// (`SMTPSessionConfiguration.relays`).
+    func queue(_ envelope: SMTPEnvelope) async throws -> String
     /// Throws the message away.
     func discard() async
 }
@@ -27,7 +28,7 @@ public protocol SMTPIncomingMessage: Sendable {
 extension SMTPIncomingMessage {
     /// A target without an outbound queue never gets here (the session refuses other domains); if it
     /// did, the client is told to try again rather than the message being lost.
-    public func queue(_ envelope: SMTPEnvelope) async throws {
+    public func queue(_ envelope: SMTPEnvelope) async throws -> String {
         throw SMTPDeliveryError.temporaryFailure("no outbound queue")
     }
 }

@@ -119,7 +119,6 @@ public final class SMTPServer: Sendable {
         )
         let settings = SMTPServerHandler.Settings(
             idleTimeout: configuration.idleTimeout,
-            authenticationFailureDelay: configuration.authenticationFailureDelay,
             authThrottle: configuration.authThrottle
         )
         try operations.addHandler(

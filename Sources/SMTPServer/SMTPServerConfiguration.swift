@@ -37,6 +37,8 @@ public struct SMTPServerConfiguration: Sendable {
     public var authThrottle: AuthThrottle?
     /// Whether an outbound queue takes authenticated users' mail for other domains (and DSN is offered).
     public var relays = false
+    /// With `relays`: local mail goes through the queue too (`--local-delivery queue`).
+    public var queuesLocalMail = false
 
     public init(
         hostname: String,
@@ -86,7 +88,7 @@ public struct SMTPServerConfiguration: Sendable {
             maximumRecipients: maximumRecipients,
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
-        ).relaying(relays)
+        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
     }
 }
 

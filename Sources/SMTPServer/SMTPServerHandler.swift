@@ -19,7 +19,6 @@ final class SMTPServerHandler: ChannelDuplexHandler {
 
     struct Settings: Sendable {
         var idleTimeout: TimeAmount = SMTPServerDefaults.idleTimeout
-        var authenticationFailureDelay: TimeAmount = SMTPServerDefaults.authenticationFailureDelay
         var unwrittenMessageBytes = SMTPServerDefaults.unwrittenMessageBytes
         var authThrottle: AuthThrottle?
     }
@@ -36,7 +35,6 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var unwrittenBytes = 0
     private var needsFlush = false
-    private var authenticationFailures = 0
 
     init(
         session: SMTPSession,
@@ -180,14 +178,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             }
         case .authenticate(let credentials):
             let authenticator = self.authenticator
-            let delay = settings.authenticationFailureDelay
             let throttle = settings.authThrottle
             let address = session.clientAddress
             if throttle?.check(address: address) == .refuse {
                 logger.notice("AUTH refused: too many failed logins from \(address)")
-                let reply = SMTPReply(code: 421, EnhancedStatusCode(4, 7, 0), "Too many failed logins; try later")
-                context.write(wrapOutboundOut(reply.encoded), promise: nil)
-                return perform(.close, context: context)
+                // Answered on the next loop turn, like every other answer: never inside this action's loop.
+                return loop.execute { bound.value.answer(.authenticationThrottled) }
             }
             Task {
                 let success = await authenticator.authenticate(
@@ -201,15 +197,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                         throttle?.succeeded(address: address)
                         return handler.answer(.authenticated(true))
                     }
-                    handler.authenticationFailures += 1
-                    // Failed attempts are answered more and more slowly, to slow down guessing: per
-                    // session, and per address over all sessions and protocols.
+                    // The address's failures over all sessions and protocols lengthen the session's pause.
                     let shared = throttle.map { TimeAmount($0.failed(address: address)) } ?? .zero
-                    loop.scheduleTask(in: delay * Int64(handler.authenticationFailures) + shared) {
-                        bound.value.answer(.authenticated(false))
-                    }
+                    handler.answer(.authenticated(false, throttleDelay: shared))
                 }
             }
+        case .pause(let duration):
+            loop.scheduleTask(in: duration) { bound.value.answer(.pauseElapsed) }
         case .beginMessage:
             message = MessageStream(
                 target: target,
@@ -222,7 +216,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 finished: { outcome in
                     loop.execute {
                         bound.value.logger.info(
-                            "message \(outcome == .delivered ? "delivered" : "not stored: \(outcome)")"
+                            "message \(outcome == .delivered ? "delivered" : "\(outcome)")"
                         )
                         bound.value.answer(.messageStored(outcome))
                     }

@@ -61,7 +61,7 @@ extension SMTPSession {
         else { return send(Reply.authMalformed) }
         let authzid = String(decoding: parts[0], as: UTF8.self)
         guard authzid.isEmpty || authzid == authcid else {
-            return authenticationFinished(username: authcid, success: false)
+            return authenticationChecked(username: authcid, success: false, throttleDelay: .zero)
         }
         verify(SMTPCredentials(username: authcid, password: password))
     }
@@ -79,13 +79,23 @@ extension SMTPSession {
         perform(.authenticate(credentials))
     }
 
+    /// A failure is answered after a pause that grows with the session's failures and the address's
+    /// (`throttleDelay`), to slow down guessing; a success at once.
+    mutating func authenticationChecked(username: String, success: Bool, throttleDelay: TimeAmount) {
+        guard !success else { return authenticationFinished(username: username, success: true) }
+        authenticationFailures += 1
+        let pause = configuration.authenticationFailureDelay * Int64(authenticationFailures) + throttleDelay
+        guard pause > .zero else { return authenticationFinished(username: username, success: false) }
+        phase = .awaiting(.failedAuthenticationPause(username: username))
+        perform(.pause(pause))
+    }
+
     /// RFC 4954 6: 235 or 535 5.7.8; too many failures close the session.
     mutating func authenticationFinished(username: String, success: Bool) {
         if success {
             authenticatedUser = username
             return send(Reply.authSucceeded)
         }
-        authenticationFailures += 1
         send(Reply.authFailed, countsAsError: false)
         if authenticationFailures >= configuration.maximumAuthenticationFailures {
             closeWith(Reply.authTooManyFailures)

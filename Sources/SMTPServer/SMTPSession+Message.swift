@@ -73,6 +73,7 @@ extension SMTPSession {
         resetTransaction()
         switch outcome {
         case .delivered: send(Reply.make(250, (2, 0, 0), "OK: queued as \(id)"))
+        case .queued(let queueID): send(Reply.make(250, (2, 0, 0), "OK: queued as \(queueID)"))
         case .temporaryFailure: send(Reply.storeFailed)
         case .insufficientStorage: send(Reply.storeFull)
         }
@@ -80,10 +81,11 @@ extension SMTPSession {
     }
 
     /// Whether the message goes through the outbound queue: a recipient at another domain, or a
-    /// notification of success asked for (RFC 3461: the queue sends it once delivered).
+    /// notification of success asked for (RFC 3461: the queue sends it once delivered) — or every
+    /// message, when the operator chose queue-first local delivery.
     var isQueued: Bool {
-        configuration.relays
-            && envelopeRecipients.contains { $0.mailbox == nil || $0.parameters.notify.map(Self.asksForSuccess) == true }
+        configuration.queuesLocalMail
+            || configuration.relays && envelopeRecipients.contains { $0.mailbox == nil || $0.parameters.notify.map(Self.asksForSuccess) == true }
     }
 
     static func asksForSuccess(_ notify: SMTPDSNNotify) -> Bool {

@@ -24,6 +24,8 @@ public struct SMTPSession: Sendable {
     enum Wait: Hashable, Sendable {
         case recipient(address: String)
         case authentication(username: String)
+        /// A failed AUTH's `535` waits for the back-off pause to end.
+        case failedAuthenticationPause(username: String)
         case delivery
     }
 
@@ -112,10 +114,17 @@ public struct SMTPSession: Sendable {
             guard case .awaiting(.recipient(let address)) = phase else { break }
             phase = .command
             recipientLookedUp(address: address, mailbox: mailbox)
-        case .authenticated(let success):
+        case .authenticated(let success, let throttleDelay):
             guard case .awaiting(.authentication(let username)) = phase else { break }
             phase = .command
-            authenticationFinished(username: username, success: success)
+            authenticationChecked(username: username, success: success, throttleDelay: throttleDelay)
+        case .authenticationThrottled:
+            guard case .awaiting(.authentication) = phase else { break }
+            closeWith(Reply.authThrottled)
+        case .pauseElapsed:
+            guard case .awaiting(.failedAuthenticationPause(let username)) = phase else { break }
+            phase = .command
+            authenticationFinished(username: username, success: false)
         case .messageStored(let outcome):
             guard phase == .awaiting(.delivery) else { break }
             phase = .command

@@ -26,9 +26,15 @@ public struct SMTPSessionConfiguration: Sendable {
     public var maximumErrors: Int
     /// Failed AUTH attempts in one session before it is closed with `421 4.7.0`.
     public var maximumAuthenticationFailures: Int
+    /// The pause before a failed AUTH's `535`, times the session's failures so far (plus what the
+    /// address's failures over all sessions add); zero answers at once.
+    public var authenticationFailureDelay: TimeAmount = .zero
     /// Whether an outbound queue exists: authenticated users may then send to other domains, and the DSN
     /// extension (RFC 3461) is offered. Without it, such recipients get `451 4.3.0`.
     public var relays = false
+    /// Whether mail for local users only goes through the outbound queue too (durable there before the
+    /// `250`, delivered into the Maildirs moments later), rather than straight into the Maildirs.
+    public var queuesLocalMail = false
 
     public init(
         hostname: String,
@@ -59,9 +65,17 @@ public struct SMTPSessionConfiguration: Sendable {
 
 extension SMTPSessionConfiguration {
     /// This configuration with `relays` set.
-    func relaying(_ relays: Bool) -> SMTPSessionConfiguration {
+    func relaying(_ relays: Bool, queuesLocalMail: Bool = false) -> SMTPSessionConfiguration {
         var copy = self
         copy.relays = relays
+        copy.queuesLocalMail = relays && queuesLocalMail
+        return copy
+    }
+
+    /// This configuration with `authenticationFailureDelay` set.
+    func pausing(_ delay: TimeAmount) -> SMTPSessionConfiguration {
+        var copy = self
+        copy.authenticationFailureDelay = delay
         return copy
     }
 }

@@ -5,6 +5,9 @@ import SMTPCore
 public enum SMTPStoreOutcome: Hashable, Sendable {
     /// Durably in every recipient's mailbox.
     case delivered
+    /// Durably in the outbound queue under this id (named in the `250`, so that client and operator
+    /// speak of the same message: `correo queue show ID`).
+    case queued(id: String)
     /// Something went wrong that may pass: `451 4.3.0`.
     case temporaryFailure
     /// The disk is full: `452 4.3.1`.
@@ -20,8 +23,14 @@ extension SMTPSession {
         case bytes(ByteBuffer)
         /// The answer to `.lookUpRecipient`: the mailbox mail is delivered to, or nil if none.
         case recipientLookedUp(String?)
-        /// The answer to `.authenticate`.
-        case authenticated(Bool)
+        /// The answer to `.authenticate`: whether the credentials are right, and the pause the address's
+        /// failures over all sessions add before a `535` (`AuthThrottle`).
+        case authenticated(Bool, throttleDelay: TimeAmount = .zero)
+        /// The answer to `.authenticate` when the address has failed too often lately: the password was
+        /// not checked, and the session ends with `421 4.7.0`.
+        case authenticationThrottled
+        /// The pause asked for by `.pause` is over.
+        case pauseElapsed
         /// The answer to `.deliverMessage`.
         case messageStored(SMTPStoreOutcome)
         /// The server is shutting down: close when no transaction is under way.
@@ -38,8 +47,10 @@ extension SMTPSession {
         case startTLS
         /// Find the mailbox for this address (`local@domain`, domain lower-cased); answer `.recipientLookedUp`.
         case lookUpRecipient(String)
-        /// Check these credentials; answer `.authenticated`.
+        /// Check these credentials; answer `.authenticated` or `.authenticationThrottled`.
         case authenticate(SMTPCredentials)
+        /// Wait this long, then answer `.pauseElapsed` (input stays buffered meanwhile).
+        case pause(TimeAmount)
         /// Open a new message in the store.
         case beginMessage
         /// Append these octets to the open message.
@@ -105,6 +116,7 @@ enum Reply {
     static let tlsAlreadyActive = make(503, (5, 5, 1), "TLS is already active")
     static let readyForTLS = make(220, (2, 0, 0), "Ready to start TLS")
     static let authAlready = make(503, (5, 5, 1), "Already authenticated")
+    static let authThrottled = make(421, (4, 7, 0), "Too many failed logins; try later")
     static let authInTransaction = make(503, (5, 5, 1), "AUTH is not allowed during a mail transaction")
     static let authNeedsTLS = make(538, (5, 7, 11), "Encryption required for requested authentication mechanism")
     static let authUnknownMechanism = make(504, (5, 5, 4), "Unrecognized authentication type")

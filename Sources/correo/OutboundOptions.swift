@@ -40,6 +40,9 @@ struct OutboundOptions: ParsableArguments {
     @Option(help: "The TLS policy for one destination, DOMAIN=POLICY; repeatable.")
     var outboundTlsFor: [String] = []
 
+    @Option(help: "Local mail made durable in the Maildirs before the 250 (direct), or in the queue and delivered just after (queue). [CORREO_LOCAL_DELIVERY, default direct]")
+    var localDelivery: String?
+
     /// Flags, then `CORREO_…` variables, then the defaults.
     func resolved() throws -> OutboundConfiguration {
         var outbound = OutboundConfiguration()
@@ -57,6 +60,7 @@ struct OutboundOptions: ParsableArguments {
         outbound.delayWarningSeconds = try resolveNumber(
             queueDelayWarning, "QUEUE_DELAY_WARNING", default: outbound.delayWarningSeconds)
         outbound.tlsPolicy = outboundTls ?? environment("OUTBOUND_TLS") ?? outbound.tlsPolicy
+        outbound.localDelivery = localDelivery ?? environment("LOCAL_DELIVERY") ?? outbound.localDelivery
         for entry in outboundTlsFor {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {

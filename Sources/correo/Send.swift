@@ -16,7 +16,7 @@ struct Send: AsyncParsableCommand {
 
     @Option(
         name: [.customShort("c"), .customLong("csv")],
-        help: "The list: name,email rows, or a header row naming the columns."
+        help: "The list: name,email rows, or a header row naming the columns; comma, semicolon or tab separated."
     )
     var csv: String
 
@@ -40,7 +40,10 @@ struct Send: AsyncParsableCommand {
 
     @Option(
         name: [.customShort("m"), .customLong("message")],
-        help: "The body template file ({{column}} or $name placeholders)."
+        help: """
+            The body template file ({{column}} or $name placeholders); header lines on top (To, Subject, Cc, \
+            ATTACHMENT: FILE, Content-Type: text/markdown or text/html) as the mailmerge tool's.
+            """
     )
     var message: String
 
@@ -102,7 +105,19 @@ struct Send: AsyncParsableCommand {
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
         if cafile != nil && insecure { throw ValidationError("--cafile and --insecure do not go together") }
         if let rate { _ = try Self.parseRate(rate) }
+        if let problem = RecipientAddress.problem(with: from) {
+            throw ValidationError("the From address (-e) \"\(from)\" is not valid: \(problem)")
+        }
+        if send, user != nil, passwordFile == nil, ProcessInfo.processInfo.environment["CORREO_SMTP_PASSWORD"] == nil,
+            isatty(STDIN_FILENO) != 1
+        {
+            throw ValidationError(Self.noPassword)
+        }
     }
+
+    static let noPassword =
+        "--user needs --password-file FILE or the CORREO_SMTP_PASSWORD environment variable "
+        + "(or a terminal on standard input, to type it)"
 
     func run() async throws {
         let plan: MergePlan
@@ -111,11 +126,15 @@ struct Send: AsyncParsableCommand {
             let template = try MergeTemplate(bodyFile: message, htmlFile: html, columns: list.columns)
             var attachments: [Attachment] = []
             for path in attach {
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw SendFailure("cannot read the attachment \(path): no such file", status: Self.exitNoInput)
+                }
                 do {
                     attachments.append(try Attachment(contentsOfFile: path))
                 } catch {
-                    throw ValidationError(
-                        "cannot read the attachment \(path): \((error as NSError).localizedDescription)"
+                    throw SendFailure(
+                        "cannot read the attachment \(path): \((error as NSError).localizedDescription)",
+                        status: Self.exitNoInput
                     )
                 }
             }
@@ -128,8 +147,19 @@ struct Send: AsyncParsableCommand {
                 resumeFrom: resumeFrom ?? 1
             )
             plan = try MergePlan(list: list, template: template, settings: settings)
-        } catch let error as CustomStringConvertible & Error {
-            throw SendFailure(error.description)
+        } catch let failure as SendFailure {
+            throw failure.exit()
+        } catch let failure as MergeList.Failure {
+            throw SendFailure(failure.description, status: Self.status(for: failure)).exit()
+        } catch let failure as MergeTemplate.Failure {
+            if case .unreadable = failure { throw SendFailure(failure.description, status: Self.exitNoInput).exit() }
+            throw SendFailure(failure.description, status: Self.exitDataError).exit()
+        } catch let failure as MergePlan.Failure {
+            // A bad -e is a bad argument; a bad template is bad data.
+            if case .invalidSender = failure { throw ValidationError(failure.description) }
+            let text = failure.description
+            throw SendFailure(text + (text.hasSuffix("?") ? "" : ".") + " Nothing was sent.", status: Self.exitDataError)
+                .exit()
         }
 
         let rows = plan.rows
@@ -142,29 +172,60 @@ struct Send: AsyncParsableCommand {
             try dryRun(plan: plan, rows: rows, messages: messages, port: port)
             return
         }
+        // A row whose ATTACHMENT file is missing would fail halfway through the run: stop before the first.
+        let missing = plan.attachmentProblems(in: rows)
+        if !missing.isEmpty {
+            for (row, reason) in missing { printError("row \(row): \(reason)") }
+            throw SendFailure(
+                "\(missing.count) row\(missing.count == 1 ? " names an attachment" : "s name attachments") that "
+                    + "cannot be read. Nothing was sent.",
+                status: Self.exitDataError
+            ).exit()
+        }
         try await sendAll(plan: plan, rows: rows, port: port)
     }
 
+    /// sysexits(3) statuses used here: bad data (a list or template), a file that cannot be read.
+    static let exitDataError: Int32 = 65
+    static let exitNoInput: Int32 = 66
+
+    static func status(for failure: MergeList.Failure) -> Int32 {
+        switch failure {
+        case .unreadable: exitNoInput
+        case .notUTF8, .malformed, .empty, .tooLarge: exitDataError
+        }
+    }
+
+    /// Builds every row's message as `--send` would, prints the first, and says what would happen; rows
+    /// that could not be sent make the exit status EX_DATAERR (65), so a script can check a list first.
     private func dryRun(plan: MergePlan, rows: [PlannedRow], messages: Int, port: Int) throws {
+        var shown = false
+        var buildable = 0
         for case .message(let row) in rows {
             do {
-                let first = try plan.message(for: row)
-                FileHandle.standardOutput.write(Data(first.bytes))
-                printError("")
-                printError(
-                    "Dry run: above is the message for row \(row.number) (\(row.address)) exactly as it would go out."
-                )
-                break
+                let message = try plan.message(for: row)
+                buildable += 1
+                if !shown {
+                    FileHandle.standardOutput.write(Data(message.bytes))
+                    printError("")
+                    printError(
+                        "Dry run: above is the message for row \(row.number) (\(row.address)) exactly as it would go out."
+                    )
+                    shown = true
+                }
             } catch {
-                printError("row \(row.number): \(error.reason); not sent")
+                printError("row \(row.number): \(row.address): \(error.reason); not sent")
             }
         }
-        let skipped = rows.count - messages
+        let unsendable = rows.count - buildable
         printError(
-            "Dry run: \(messages) message\(messages == 1 ? "" : "s") would be sent to \(host):\(port)"
-                + (skipped > 0 ? ", \(skipped) row\(skipped == 1 ? "" : "s") skipped" : "")
-                + ". Add --send to send them."
+            "Dry run: \(buildable) message\(buildable == 1 ? "" : "s") would be sent to \(host):\(port)"
+                + (unsendable > 0
+                    ? ", \(unsendable) row\(unsendable == 1 ? "" : "s") could not be sent (above)"
+                    : "")
+                + ". Add --send to send \(buildable == 1 ? "it" : "them")."
         )
+        if unsendable > 0 { throw ExitCode(Self.exitDataError) }
     }
 
     private func sendAll(plan: MergePlan, rows: [PlannedRow], port: Int) async throws {
@@ -190,7 +251,9 @@ struct Send: AsyncParsableCommand {
         do {
             reportWriter = try report.map { try MergeReportWriter(path: $0) }
         } catch {
-            throw SendFailure("cannot write the report \(report ?? ""): \((error as NSError).localizedDescription)")
+            throw SendFailure(
+                "cannot write the report \(report ?? ""): \((error as NSError).localizedDescription)", status: 73
+            ).exit()
         }
         let progress = MergeProgress(total: rows.count, isTerminal: isatty(STDERR_FILENO) == 1)
         let stop = StopRequest()
@@ -238,19 +301,22 @@ struct Send: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if summary.failed > 0 { throw ExitCode(1) }
+        // Rows left out for bad data (an address, an ATTACHMENT), as the dry run would have said.
+        if summary.skipped > 0 { throw ExitCode(Self.exitDataError) }
     }
 
     private func password() throws -> String {
         if let passwordFile {
             guard let data = FileManager.default.contents(atPath: passwordFile),
                 let text = String(data: data, encoding: .utf8)
-            else { throw SendFailure("cannot read the password file \(passwordFile)") }
+            else { throw SendFailure("cannot read the password file \(passwordFile)", status: Self.exitNoInput).exit() }
             // The first line is the password; a trailing newline is not part of it.
             return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
                 .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
         }
         if let password = ProcessInfo.processInfo.environment["CORREO_SMTP_PASSWORD"] { return password }
-        throw ValidationError("--user needs --password-file FILE or the CORREO_SMTP_PASSWORD environment variable")
+        if let typed = TerminalPassword.read(prompt: "Password for \(user ?? "") at \(host): ") { return typed }
+        throw ValidationError(Self.noPassword)
     }
 
     /// `N/min`, `N/s`, `N/h` or `N` (a minute) as messages a minute.
@@ -286,8 +352,18 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// A failure the user can act on; ArgumentParser prints it as "Error: …" and exits non-zero.
+/// A failure the user can act on, with its sysexits(3) status.
 struct SendFailure: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    var status: Int32
+    init(_ description: String, status: Int32 = 1) {
+        self.description = description
+        self.status = status
+    }
+
+    /// Prints "correo send: …" and gives the exit to throw.
+    func exit() -> ExitCode {
+        printError("correo send: \(description)")
+        return ExitCode(status)
+    }
 }

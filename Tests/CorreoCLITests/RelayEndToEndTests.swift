@@ -79,6 +79,51 @@ import Glibc
         await stopAll()
     }
 
+    /// `--local-delivery queue`: local mail is durable in the queue at the `250` and delivered into the
+    /// Maildir just after, by the runner, with the final delivery's Return-Path; an unknown user still
+    /// gets `550 5.1.1` at RCPT (the queue never takes what the direct path would refuse).
+    @Test(.timeLimit(.minutes(2)))
+    func queueFirstLocalDeliveryReachesTheMaildir() async throws {
+        let work = try TemporaryDirectory(prefix: "correo-localq")
+        defer { work.remove() }
+        let storage = work.path + "/a"
+        let added = try CorreoBinary.run(["user", "add", "bob@a.test", "-s", storage, "--password-stdin"], input: "secret\n")
+        try #require(added.status == 0, "\(added.standardError)")
+        let a = try await CorreoServerProcess.start { ports in
+            ["serve", "-s", storage, "--domain", "a.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
+             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
+             "--local-delivery", "queue"]
+        }
+        do {
+            let swaks = try ChildProcess([
+                "swaks", "--server", "127.0.0.1:\(a.port)", "--from", "carol@elsewhere.test", "--to", "bob@a.test",
+                "--header", "Subject: through the queue", "--body", "Hello Bob.",
+            ])
+            try #require(try await swaks.waitForExit(seconds: 30) == 0, "swaks: \(swaks.output.text)")
+            let refused = try ChildProcess([
+                "swaks", "--server", "127.0.0.1:\(a.port)", "--from", "carol@elsewhere.test", "--to", "nobody@a.test",
+            ])
+            _ = try await refused.waitForExit(seconds: 30)
+            #expect(refused.output.text.contains("550 5.1.1"), "\(refused.output.text)")
+
+            let inbox = URL(fileURLWithPath: storage + "/bob@a.test/new")
+            let arrived = try await waitUntil(seconds: 20) {
+                (try? FileManager.default.contentsOfDirectory(atPath: inbox.path).count) == 1
+            }
+            try #require(arrived, "\(a.log)")
+            let delivered = try Self.onlyFile(in: inbox)
+            #expect(delivered.hasPrefix("Return-Path: <carol@elsewhere.test>\r\n"), "\(delivered)")
+            #expect(delivered.components(separatedBy: "Return-Path:").count == 2)
+            #expect(delivered.contains("Subject: through the queue"))
+            let queue = try CorreoBinary.run(["queue", "list", "-s", storage])
+            #expect(queue.standardOutput.contains("The queue is empty."), "\(queue.standardOutput)")
+        } catch {
+            await a.stop()
+            throw error
+        }
+        await a.stop()
+    }
+
     static func onlyFile(in folder: URL) throws -> String {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         try #require(names.count == 1, "\(names)")

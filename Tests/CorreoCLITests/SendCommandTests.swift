@@ -23,6 +23,8 @@ struct SendCommandTests {
         env.removeValue(forKey: "CORREO_SMTP_PASSWORD")
         for (key, value) in environment { env[key] = value }
         process.environment = env
+        // Not the test runner's terminal: --user without a password would prompt on one.
+        process.standardInput = FileHandle.nullDevice
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

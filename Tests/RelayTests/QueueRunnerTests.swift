@@ -196,6 +196,49 @@ final class TestClock: @unchecked Sendable {
         }
     }
 
+    /// `run()` with one slot: a queued message starts at once (no wait for the folder's next read), and
+    /// each recorded attempt starts the next one, so a backlog drains without pauses between messages.
+    @Test func runStartsQueuedMailAtOnceAndRefillsTheSlotAsEachAttemptEnds() async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = MailStore(root: directory.url.appendingPathComponent("storage"))
+            let sink = try SMTPSink(outdir: try Self.folder(directory, "sink"))
+            defer { sink.stop() }
+            let resolver = TableResolver(
+                mx: ["b.test": .records([.init(preference: 10, host: "mx.b.test")])],
+                hosts: ["mx.b.test": .records(["127.0.0.1"])]
+            )
+            var logger = Logger(label: "test.relay")
+            logger.logLevel = .error
+            // One slot, and a folder read only every 10 minutes: only continuous dispatch delivers
+            // these within the test's bound.
+            // A busy machine may make an attempt fail (a slow sink): a retry after a second keeps the test
+            // about dispatch, and the replies are printed if anything is left.
+            let settings = RelaySettings(
+                hostname: "mx.a.test", mxPort: sink.port, schedule: RetrySchedule(firstRetry: 1, maximumRetry: 1),
+                connections: 1, rescanInterval: 600)
+            let runner = QueueRunner(store: store, settings: settings, resolver: resolver, localDomains: ["a.test"], logger: logger)
+            let task = Task { await runner.run() }
+            defer { task.cancel() }
+            try await Task.sleep(for: .milliseconds(200))  // the first read of the (empty) folder is done
+            let count = 12
+            for i in 0..<count {
+                let envelope = QueueEnvelope(
+                    id: OutboundQueue.newID(), sender: "alice@a.test",
+                    recipients: [QueuedRecipient(address: "r\(i)@b.test")], arrival: Date()
+                )
+                try store.queue.enqueue(bytes: Self.message(to: "r\(i)@b.test"), envelope: envelope)
+                await runner.enqueued(envelope.id)
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline, try !store.queue.list().isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let left = try store.queue.list()
+            #expect(left.isEmpty, "\(left.map { "\($0.attempts) attempts: \($0.recipients.map { $0.lastReply ?? "-" })" })")
+            for i in 0..<count { #expect(sink.messages(for: "r\(i)@b.test").count == 1) }
+        }
+    }
+
     static func folder(_ directory: TemporaryDirectory, _ name: String) throws -> URL {
         let url = directory.url.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -40,7 +40,7 @@ private struct HandlerHarness {
         delivery: MemoryDelivery = MemoryDelivery(),
         configuration: SMTPSessionConfiguration = SessionHarness.configuration(maximumMessageSize: 100_000),
         tlsContext: NIOSSLContext? = nil,
-        settings: SMTPServerHandler.Settings = SMTPServerHandler.Settings(authenticationFailureDelay: .zero)
+        settings: SMTPServerHandler.Settings = SMTPServerHandler.Settings()
     ) async throws {
         channel = NIOAsyncTestingChannel()
         self.delivery = delivery

@@ -56,7 +56,7 @@ private struct Connection {
 }
 
 @Suite(.timeLimit(.minutes(1))) struct HostileClientHandlerTests {
-    let timeout = SMTPServerHandler.Settings(idleTimeout: .seconds(300), authenticationFailureDelay: .zero)
+    let timeout = SMTPServerHandler.Settings(idleTimeout: .seconds(300))
 
     @Test func aTrickledCommandLineDoesNotRestartTheTimeout() async throws {
         let connection = try await Connection(settings: timeout)

@@ -178,6 +178,36 @@ import Testing
         #expect(harness.session.isClosed)
     }
 
+    /// The back-off is the session's: a failure waits `authenticationFailureDelay` times the session's
+    /// failures, plus what the address's failures elsewhere add, before its 535; input waits meanwhile.
+    @Test func aFailedAuthIsAnsweredAfterAPauseThatGrows() {
+        var configuration = SessionHarness.configuration()
+        configuration.authenticationFailureDelay = .seconds(1)
+        var harness = SessionHarness(configuration, isTLS: true)
+        harness.codes("EHLO c\r\n")
+        harness.send("AUTH PLAIN \(Self.plain)\r\n")
+        #expect(harness.event(.authenticated(false, throttleDelay: .milliseconds(500))) == [.pause(.milliseconds(1500))])
+        // A pipelined command waits for the answer.
+        #expect(harness.send("NOOP\r\n").isEmpty)
+        #expect(SessionHarness.codes(harness.event(.pauseElapsed)) == [535, 250])
+        harness.send("AUTH PLAIN \(Self.plain)\r\n")
+        #expect(harness.event(.authenticated(false)) == [.pause(.seconds(2))])
+        #expect(SessionHarness.codes(harness.event(.pauseElapsed)) == [535])
+        // A success is answered at once.
+        harness.send("AUTH PLAIN \(Self.plain)\r\n")
+        #expect(SessionHarness.codes(harness.event(.authenticated(true))) == [235])
+    }
+
+    /// An address that failed too often lately is refused without a password check: 421, and the end.
+    @Test func aThrottledAddressGets421AndTheSessionEnds() {
+        var harness = SessionHarness(isTLS: true)
+        harness.codes("EHLO c\r\n")
+        harness.send("AUTH PLAIN \(Self.plain)\r\n")
+        let actions = harness.event(.authenticationThrottled)
+        #expect(actions == [SessionHarness.reply(421, (4, 7, 0), "Too many failed logins; try later"), .close])
+        #expect(harness.session.isClosed)
+    }
+
     @Test func passwordsNeverAppearInDescriptions() {
         #expect(!"\(Self.alice)".contains("secret"))
         #expect(!String(reflecting: Self.alice).contains("secret"))

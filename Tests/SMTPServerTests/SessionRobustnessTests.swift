@@ -53,7 +53,10 @@ import Testing
                 case .lookUpRecipient(let address):
                     pending += session.received(.recipientLookedUp(random.next() % 3 == 0 ? nil : address))
                 case .authenticate:
-                    pending += session.received(.authenticated(random.next() % 2 == 0))
+                    pending += session.received(
+                        random.next() % 5 == 0 ? .authenticationThrottled : .authenticated(random.next() % 2 == 0))
+                case .pause:
+                    pending += session.received(.pauseElapsed)
                 case .reply, .startTLS, .close:
                     break
                 }

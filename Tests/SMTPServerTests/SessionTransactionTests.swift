@@ -70,6 +70,14 @@ import Testing
         #expect(
             harness.event(.messageStored(.delivered)) == [SessionHarness.reply(250, (2, 0, 0), "OK: queued as c1-1")]
         )
+        // A message taken by the outbound queue is named by its queue id, the one `correo queue` shows.
+        harness.send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.test>\r\n")
+        _ = harness.event(.recipientLookedUp("bob@example.test"))
+        harness.send("DATA\r\nhi\r\n.\r\n")
+        #expect(
+            harness.event(.messageStored(.queued(id: "tbx1q9a0000abcd")))
+                == [SessionHarness.reply(250, (2, 0, 0), "OK: queued as tbx1q9a0000abcd")]
+        )
         #expect(
             harness.send("QUIT\r\n") == [
                 SessionHarness.reply(221, (2, 0, 0), "mx.example.test closing connection"), .close,

@@ -32,6 +32,8 @@ public func fuzzSMTPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     )
     // With a queue (outbound relay, DSN) for half the seeds: no flag bit is free, so the seed byte says.
     configuration.relays = input[1] & 0x01 != 0
+    // And the back-off pause before a failed AUTH's answer for the other half.
+    configuration.authenticationFailureDelay = input[1] & 0x02 != 0 ? .seconds(1) : .zero
     var session = SMTPSession(
         configuration: configuration,
         connectionID: "fuzz",
@@ -98,7 +100,14 @@ struct HandlerModel {
                     answers.append(.recipientLookedUp(address.hasPrefix("x") ? nil : address))
                 case .authenticate(let credentials):
                     fuzzCheck(answers.isEmpty, "two questions at once")
-                    answers.append(.authenticated(credentials.password == "secret"))
+                    // A password "throttled" stands for an address that failed too often lately.
+                    answers.append(
+                        credentials.password == "throttled"
+                            ? .authenticationThrottled : .authenticated(credentials.password == "secret"))
+                case .pause(let duration):
+                    fuzzCheck(duration > .zero, "a pause of \(duration)")
+                    fuzzCheck(answers.isEmpty, "two questions at once")
+                    answers.append(.pauseElapsed)
                 case .beginMessage:
                     fuzzCheck(!messageOpen, "beginMessage while a message is open")
                     messageOpen = true

@@ -24,8 +24,14 @@ public struct OutboundConfiguration: Sendable, Equatable {
     /// (`--outbound-tls-for DOMAIN=POLICY`).
     public var tlsPolicy = "opportunistic"
     public var tlsPolicies: [String: String] = [:]
+    /// `--local-delivery direct|queue`: mail for local users only is made durable in the Maildirs before
+    /// the `250` (direct, the default), or in the outbound queue and delivered moments later (queue, as
+    /// Postfix does). BENCHMARKS.md has the measurement behind the default.
+    public var localDelivery = "direct"
 
     public init() {}
+
+    static let localDeliveryNames = ["direct", "queue"]
 
     static let tlsPolicyNames = ["none", "opportunistic", "required", "verify"]
 
@@ -45,6 +51,9 @@ public struct OutboundConfiguration: Sendable, Equatable {
         }
         for server in dnsServers where Self.hostAndPort(server, defaultPort: 53) == nil {
             throw ConfigurationError.invalidOutbound("--dns-server \(server): give an IP address, optionally with :PORT")
+        }
+        if !Self.localDeliveryNames.contains(localDelivery) {
+            throw ConfigurationError.invalidOutbound("--local-delivery \(localDelivery): use direct or queue")
         }
         if let relayHost, Self.hostAndPort(relayHost, defaultPort: 587) == nil {
             throw ConfigurationError.invalidOutbound("--relay-host \(relayHost): give HOST or HOST:PORT")

@@ -100,7 +100,7 @@ private struct MailStoreIncomingMessage: SMTPIncomingMessage {
 
     /// Durable in STORAGE/queue/ for every recipient, local ones included: the relay delivers those from
     /// the queue, so that one message has one delivery state and one set of notifications.
-    func queue(_ envelope: SMTPEnvelope) async throws {
+    func queue(_ envelope: SMTPEnvelope) async throws -> String {
         let queued: QueueEnvelope
         do {
             queued = try await store.enqueue(incoming, envelope: QueueEnvelope(envelope))
@@ -110,6 +110,7 @@ private struct MailStoreIncomingMessage: SMTPIncomingMessage {
             throw SMTPDeliveryError.temporaryFailure("\(error)")
         }
         self.queued(queued.id)
+        return queued.id
     }
 
     func discard() async {

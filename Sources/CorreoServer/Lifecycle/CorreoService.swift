@@ -38,13 +38,12 @@ public final class CorreoService: Sendable {
     }
 
     private let configuration: CorreoConfiguration
-    private let logger: Logger
-    private let smtp: SMTPServer?
-    private let imap: IMAPServer?
-    private let nntp: NNTPServer?
+    let logger: Logger
+    let smtp: SMTPServer?
+    let imap: IMAPServer?
+    let nntp: NNTPServer?
     /// Works the outbound queue while the SMTP servers run.
-    private let relay: QueueRunner?
-    private let relayTask = Mutex<Task<Void, Never>?>(nil)
+    let relay: QueueRunner?
     /// The account to become once the listeners are bound.
     private let account: ResolvedAccount?
 
@@ -72,12 +71,14 @@ public final class CorreoService: Sendable {
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
+            let local = MailStoreDelivery(store: store, acceptsUnknownRecipients: configuration.acceptsUnknownRecipients)
             let runner = QueueRunner(
                 store: store,
                 settings: try Self.relaySettings(configuration),
                 resolver: DNSRelayResolver(try Self.resolver(configuration.outbound, logger: logger)),
                 localDomains: configuration.domains,
-                logger: logger
+                logger: logger,
+                localMailbox: { await local.mailbox(for: $0) }
             )
             relay = runner
             var smtpConfiguration = SMTPServerConfiguration(
@@ -90,12 +91,13 @@ public final class CorreoService: Sendable {
                 authThrottle: throttle
             )
             smtpConfiguration.relays = true
+            smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
             smtp = SMTPServer(
                 configuration: smtpConfiguration,
                 delivery: MailStoreDelivery(
                     store: store,
                     acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
-                    queued: { _ in Task { await runner.nudge() } }
+                    queued: { id in Task { await runner.enqueued(id) } }
                 ),
                 authenticator: MailStoreAuthenticator(users: store.users),
                 tlsContext: tls,
@@ -156,12 +158,6 @@ public final class CorreoService: Sendable {
                 bound.append(BoundListener(name: Self.name(of: listener.kind), port: listener.port))
             }
         }
-        if let relay {
-            relayTask.withLock { task in
-                task?.cancel()
-                task = Task { await relay.run() }
-            }
-        }
         if let imap {
             let wanted: [(IMAPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.imap, "imap"), (.implicitTLS, ports.imaps, "imaps")]
             let open = wanted.filter { $0.1 != 0 }
@@ -177,20 +173,16 @@ public final class CorreoService: Sendable {
         return bound
     }
 
-    /// Stops accepting and lets sessions finish their current transaction.
+    /// Closes the listeners opened by `start()` when the service group will not run (privileges could
+    /// not be dropped): sessions finish their current transaction.
     public func shutdown() async {
         await smtp?.shutdown(graceful: true)
-        let task = relayTask.withLock { task in
-            defer { task = nil }
-            return task
-        }
-        task?.cancel()
-        await task?.value
         try? await imap?.shutdown()
         await nntp?.shutdown()
     }
 
-    /// Starts, reports the listeners, waits for SIGINT/SIGTERM, then shuts down gracefully.
+    /// Binds, reports the listeners, drops privileges, then runs every server and the queue runner as the
+    /// services of one `ServiceGroup` until SIGINT/SIGTERM shuts them down gracefully.
     public func run() async throws {
         let bound = try await start()
         if let account {
@@ -205,10 +197,7 @@ public final class CorreoService: Sendable {
         }
         let summary = bound.map { "\($0.name) \(configuration.bindAddress):\($0.port)" }.joined(separator: ", ")
         logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
-        let signal = await ShutdownSignal.wait()
-        ShutdownSignal.restoreDefaults()
-        logger.notice("\(signal) received: stopping (a second one ends the process at once)")
-        await shutdown()
+        try await serviceGroup(logger: logger).run()
         logger.notice("correo stopped")
     }
 

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import MailAuth
+import MailStore
+
+extension QueueRunner {
+    /// One delivery attempt of one message. Returns the envelope as recorded, nil when the message
+    /// could not be read or left the queue meanwhile.
+    func process(_ envelope: QueueEnvelope) async -> QueueEnvelope? {
+        let now = clock()
+        let message: [UInt8]
+        do {
+            message = try store.queue.message(envelope.id)
+        } catch {
+            logger.error("queued message unreadable", metadata: ["queue.id": "\(envelope.id)", "error": "\(error)"])
+            return nil
+        }
+        var outcomes: [RecipientOutcome] = []
+        let pending = envelope.pendingRecipients
+        if settings.schedule.hasExpired(arrival: envelope.arrival, now: now) {
+            outcomes = pending.map {
+                RecipientOutcome(
+                    address: $0.address, kind: .failed,
+                    reply: "4.4.7 delivery time expired; last error: \($0.lastReply ?? "none")", remoteMTA: $0.remoteMTA)
+            }
+        } else {
+            let byDomain = Dictionary(grouping: pending, by: \.domain)
+            let outbound = signed(message, envelope: envelope, domains: byDomain.keys, now: now)
+            await withTaskGroup(of: [RecipientOutcome].self) { group in
+                for (domain, recipients) in byDomain {
+                    group.addTask {
+                        if self.localDomains.contains(domain) {
+                            // RFC 5321 §4.4: the final delivery adds Return-Path (the SMTP server left it
+                            // out of queued messages, which may go on to other hosts).
+                            let returnPath = Array("Return-Path: <\(envelope.sender)>\r\n".utf8)
+                            return await self.deliverLocally(returnPath + message, recipients: recipients)
+                        }
+                        // With a smarthost every message goes to one destination: the relay host.
+                        let destination = self.settings.smarthost?.host ?? domain
+                        await self.destinations.acquire(destination)
+                        let outcomes = await self.remote.deliver(
+                            outbound, envelope: envelope, domain: domain, recipients: recipients)
+                        await self.destinations.release(destination)
+                        return outcomes
+                    }
+                }
+                for await part in group { outcomes += part }
+            }
+        }
+        for outcome in outcomes { log(outcome, envelope: envelope) }
+        return await record(outcomes, of: envelope, message: message, now: now)
+    }
+
+    /// A submitted message with DKIM signatures of its From domain on top, when it leaves correo now.
+    ///
+    /// Signed here, before `RemoteDelivery`, rather than when it is queued: the queued bytes are never
+    /// changed (they are streamed to disk before the 250, and a signature would mean reading them back
+    /// and writing them again), and signing the queued bytes anew at each attempt means every copy
+    /// that leaves carries exactly one set of signatures, made once, over exactly what is sent. Local
+    /// recipients get the message unsigned, as the server stored it; notifications are not signed.
+    private func signed(_ message: [UInt8], envelope: QueueEnvelope, domains: some Sequence<String>, now: Date) -> [UInt8] {
+        guard envelope.submitter != nil, domains.contains(where: { !localDomains.contains($0) }) else { return message }
+        return dkim.sign(message, now: Int(now.timeIntervalSince1970))
+    }
+
+    private func archive(_ message: [UInt8], recipient: String, group: String) async -> RecipientOutcome {
+        do {
+            _ = try await store.newsgroupMailbox(group).append(bytes: message)
+            return RecipientOutcome(address: recipient, kind: .accepted(offersDSN: true), reply: "250 2.0.0 archived in \(group)")
+        } catch {
+            return RecipientOutcome(address: recipient, kind: .deferred, reply: "4.3.0 \(error)")
+        }
+    }
+
+    private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {
+        var outcomes: [RecipientOutcome] = []
+        // Outcomes are recorded by the envelope's address; the store names mailboxes its own way.
+        var addresses: [String: [String]] = [:]
+        var mailboxes: [String] = []
+        for recipient in recipients {
+            if let group = await store.newsgroup(address: recipient.address) {
+                // A newsgroup's address (`correo group --address`): the message is archived in the group.
+                outcomes.append(await archive(message, recipient: recipient.address, group: group.name))
+            } else if let mailbox = await localMailbox(recipient.address) {
+                if addresses[mailbox] == nil { mailboxes.append(mailbox) }
+                addresses[mailbox, default: []].append(recipient.address)
+            } else {
+                outcomes.append(RecipientOutcome(address: recipient.address, kind: .failed, reply: "550 5.1.1 No such user here"))
+            }
+        }
+        guard !mailboxes.isEmpty else { return outcomes }
+        do {
+            let results = try await store.deliver(bytes: message, to: mailboxes)
+            for result in results {
+                for address in addresses[result.recipient] ?? [result.recipient] {
+                    outcomes.append(
+                        RecipientOutcome(
+                            address: address, kind: result.isDelivered ? .accepted(offersDSN: true) : .deferred,
+                            reply: result.isDelivered ? "250 2.0.0 delivered to the mailbox" : "4.3.0 \(result.outcome)"))
+                }
+            }
+        } catch {
+            outcomes += recipients.filter { r in addresses.values.contains { $0.contains(r.address) } }.map {
+                RecipientOutcome(address: $0.address, kind: .deferred, reply: "4.3.0 \(error)")
+            }
+        }
+        return outcomes
+    }
+
+    /// Writes the outcomes into the envelope (or removes the message when nothing is left), then sends
+    /// the notifications they call for.
+    private func record(
+        _ outcomes: [RecipientOutcome], of original: QueueEnvelope, message: [UInt8], now: Date
+    ) async -> QueueEnvelope? {
+        let schedule = settings.schedule
+        var notices: [DeliveryStatusNotification.Entry] = []
+        var delayed: [DeliveryStatusNotification.Entry] = []
+        let updated: QueueEnvelope?
+        do {
+            updated = try store.queue.update(original.id) { envelope in
+                envelope.attempts += 1
+                for outcome in outcomes {
+                    guard let index = envelope.recipients.firstIndex(where: { $0.address == outcome.address && $0.status == .pending })
+                    else { continue }
+                    envelope.recipients[index].lastReply = outcome.reply
+                    envelope.recipients[index].remoteMTA = outcome.remoteMTA
+                    let recipient = envelope.recipients[index]
+                    switch outcome.kind {
+                    case .accepted(let offersDSN):
+                        envelope.recipients[index].status = offersDSN ? .delivered : .relayed
+                        if recipient.notify.success {
+                            let action: DeliveryStatusNotification.Action = offersDSN ? .delivered : .relayed
+                            notices.append(.init(recipient: envelope.recipients[index], action: action, status: "2.0.0", lastAttempt: now))
+                        }
+                    case .failed:
+                        envelope.recipients[index].status = .failed
+                        if recipient.notify.failure {
+                            let status = DeliveryStatusNotification.status(of: outcome.reply, fallback: "5.0.0")
+                            notices.append(.init(recipient: envelope.recipients[index], action: .failed, status: status, lastAttempt: now))
+                        }
+                    case .deferred:
+                        break
+                    }
+                }
+                envelope.nextAttempt = schedule.nextAttempt(afterAttempt: envelope.attempts, arrival: envelope.arrival, now: now)
+                if !envelope.delayWarned, !envelope.pendingRecipients.isEmpty,
+                    schedule.isDelayWarningDue(arrival: envelope.arrival, now: now)
+                {
+                    envelope.delayWarned = true
+                    delayed = envelope.pendingRecipients.filter(\.notify.delay).map {
+                        .init(recipient: $0, action: .delayed, status: DeliveryStatusNotification.status(of: $0.lastReply, fallback: "4.0.0"), lastAttempt: now)
+                    }
+                }
+            }
+        } catch {
+            logger.error("cannot record a delivery attempt", metadata: ["queue.id": "\(original.id)", "error": "\(error)"])
+            return nil
+        }
+        guard let updated else { return nil }  // deleted meanwhile (`correo queue delete`)
+        if !updated.isFinished {
+            logger.info(
+                "deferred",
+                metadata: ["queue.id": "\(updated.id)", "attempts": "\(updated.attempts)",
+                    "next": "\(ISO8601DateFormatter().string(from: updated.nextAttempt))"])
+        }
+        if !notices.isEmpty { await notify(updated, entries: notices, message: message, now: now) }
+        if !delayed.isEmpty {
+            let until = updated.arrival.addingTimeInterval(schedule.queueLifetime)
+            await notify(updated, entries: delayed, message: message, now: now, willRetryUntil: until)
+        }
+        return updated
+    }
+}

@@ -1,0 +1,59 @@
+import DNS
+import MailAuth
+import Testing
+
+@Suite("Authentication-Results (RFC 8601)")
+struct AuthenticationResultsTests {
+    @Test("the field: one result a line, values quoted when they must be")
+    func field() {
+        let results = AuthenticationResults(
+            authservID: "mx.example.org",
+            entries: [
+                .init(method: "spf", result: "pass", properties: [("smtp.mailfrom", "alice@example.com")]),
+                .init(method: "dkim", result: "fail", reason: "body hash did not verify", properties: [("header.d", "example.com"), ("header.b", "abc/+def")]),
+            ])
+        #expect(
+            String(decoding: results.field, as: UTF8.self)
+                == "Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=alice@example.com;\r\n"
+                + "\tdkim=fail reason=\"body hash did not verify\" header.d=example.com header.b=\"abc/+def\"\r\n")
+        #expect(String(decoding: AuthenticationResults(authservID: "mx", entries: []).field, as: UTF8.self) == "Authentication-Results: mx; none\r\n")
+    }
+
+    @Test("fields claiming correo's authserv-id are stripped; others stay")
+    func strip() {
+        let message = Array(
+            ("Authentication-Results: MX.example.org; dkim=pass\r\n"
+                + "Authentication-Results: (forged) mx.example.org;\r\n\tspf=pass\r\n"
+                + "Authentication-Results: other.example.net; spf=fail\r\n"
+                + "Subject: hi\r\n\r\nbody\r\n").utf8)
+        let stripped = String(decoding: AuthenticationResults.strip(message, claiming: "mx.example.org"), as: UTF8.self)
+        #expect(stripped == "Authentication-Results: other.example.net; spf=fail\r\nSubject: hi\r\n\r\nbody\r\n")
+        let untouched = Array("Subject: hi\r\n\r\nbody".utf8)
+        #expect(AuthenticationResults.strip(untouched, claiming: "mx.example.org") == untouched)
+    }
+
+    @Test("the whole check: a spoofed From of a p=reject domain is rejected, and the header says why")
+    func messageAuthenticator() async throws {
+        let zone = FixedZone(txt: [
+            "example.com": ["v=spf1 ip4:192.0.2.0/24 -all"],
+            "_dmarc.example.com": ["v=DMARC1; p=reject"],
+        ])
+        let authenticator = MessageAuthenticator(authservID: "mx.example.org", resolver: zone, sample: { 0 })
+        let message = Array(
+            ("Authentication-Results: mx.example.org; dmarc=pass\r\nFrom: ceo@example.com\r\nSubject: wire money\r\n\r\nnow\r\n").utf8)
+        let spoofed = await authenticator.check(message, client: IPAddress("203.0.113.9")!, helo: "evil.test", mailFrom: "ceo@example.com")
+        #expect(spoofed.spf.result == .fail)
+        #expect(spoofed.dmarc.result == .fail)
+        #expect(spoofed.disposition == .reject)
+        let delivered = String(decoding: spoofed.apply(to: message), as: UTF8.self)
+        #expect(delivered.hasPrefix("Authentication-Results: mx.example.org;\r\n\tspf=fail"))
+        #expect(delivered.contains("dkim=none"))
+        #expect(delivered.contains("dmarc=fail reason=\"no aligned SPF or DKIM pass\" header.from=example.com policy.dmarc=reject"))
+        #expect(!delivered.contains("dmarc=pass"))
+
+        let genuine = await authenticator.check(message, client: IPAddress("::ffff:192.0.2.7")!, helo: "mail.example.com", mailFrom: "ceo@example.com")
+        #expect(genuine.spf.result == .pass)
+        #expect(genuine.dmarc.result == .pass)
+        #expect(genuine.disposition == DMARCRecord.Policy.none)
+    }
+}
