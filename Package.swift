@@ -104,6 +104,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // RFC 3977 reader, RFC 4642 STARTTLS, RFC 4643 AUTHINFO over the store's newsgroups.
+        .target(
+            name: "NNTPServer",
+            dependencies: [
+                "MailCore", "MailStore", "ServerSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "MailMerge",
             dependencies: [
@@ -116,7 +127,7 @@ let package = Package(
         .target(
             name: "CorreoServer",
             dependencies: [
-                "SMTPServer", "SMTPCore", "IMAPServer", "MailStore", "ServerSupport", "Relay", "DNS",
+                "SMTPServer", "SMTPCore", "IMAPServer", "NNTPServer", "MailStore", "ServerSupport", "Relay", "DNS",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -174,6 +185,15 @@ let package = Package(
             dependencies: [
                 "IMAPServer", "ServerSupport", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "NNTPServerTests",
+            dependencies: [
+                "NNTPServer", "MailStore", "ServerSupport", "MailTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS"]),
