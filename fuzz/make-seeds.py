@@ -157,6 +157,21 @@ IMAP = [
 ]
 SEEDS["imap-session"] = [bytes([flags, 3]) + crlf(text) for flags, text in IMAP]
 
+NNTP = [
+    # flags byte (TLS, STARTTLS offered, plaintext auth, small article limit, IHAVE peer), seed byte
+    (0x04, "CAPABILITIES\nMODE READER\nLIST ACTIVE comp.*,!comp.x.*\nGROUP misc.test\nOVER 1-\nARTICLE 3\n"
+           "HEAD <a@b>\nNEXT\nLAST\nSTAT\nQUIT\n"),
+    (0x04, "AUTHINFO USER bob@example.org\nAUTHINFO PASS secret\nPOST\nNewsgroups: misc.test\nSubject: x\n\n..dot\n.\n"),
+    (0x05, "AUTHINFO SASL PLAIN\nAGJvYgBzZWNyZXQ=\nLISTGROUP misc.test 2-9\nXHDR Subject 1-5\nHDR :bytes <a@b>\n"),
+    (0x02, "STARTTLS\nAUTHINFO USER injected\nCAPABILITIES\n"),
+    (0x00, "NEWGROUPS 260101 000000 GMT\nNEWNEWS *,!alt.* 20260101 120000\nLIST NEWSGROUPS *\nLIST OVERVIEW.FMT\n"
+           "LIST HEADERS RANGE\nLIST ACTIVE.TIMES\nDATE\nHELP\n"),
+    (0x0C, "AUTHINFO USER a\nAUTHINFO PASS b\nPOST\n" + "y" * 100 + "\n.\nGROUP x\n"),
+    (0x00, "GROUP\nARTICLE x\nLIST FOO\nFROB\nOVER 9-1\n" + "GROUP " + "a" * 600 + "\n"),
+    (0x18, "IHAVE <i@x>\nPath: p!x\nMessage-ID: <i@x>\nNewsgroups: misc.test\n\n..b\n.\nIHAVE <j@x>\n" + "z" * 80 + "\n.\n"),
+]
+SEEDS["nntp-session"] = [bytes([flags, 5]) + crlf(text) for flags, text in NNTP]
+
 
 # DNS responses (RFC 1035 4.1): dnsmasq's own answers for MX (with compression), TXT, AAAA, NXDOMAIN;
 # a query with its OPT record; an SOA in the authority section; TLSA; a CNAME chain; TC set.

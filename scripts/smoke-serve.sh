@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts `correo serve` on its embedded defaults in a scratch folder and checks that every listener
-# answers: SMTP 2525 and submission 2587 greet with 220, IMAP 1143 with * OK, and the implicit-TLS ports
-# 2465 and 1993 complete a TLS handshake with the generated certificate.
+# answers: SMTP 2525 and submission 2587 greet with 220, IMAP 1143 with * OK, NNTP 1119 with 200, and the
+# implicit-TLS ports 2465, 1993 and 1563 complete a TLS handshake with the generated certificate.
 set -euo pipefail
 binary=$(realpath "${1:-.build/release/correo}")
 scratch=$(mktemp -d)
@@ -27,7 +27,8 @@ greeting() {  # port expected-prefix
 greeting 2525 "220 "
 greeting 2587 "220 "
 greeting 1143 "* OK"
-for port in 2465 1993; do
+greeting 1119 "200 "
+for port in 2465 1993 1563; do
   echo | openssl s_client -connect "127.0.0.1:$port" -CAfile mail/tls/cert.pem -verify_return_error -brief 2>&1 \
     | grep -q "Verification: OK" || { echo "port $port: TLS handshake failed" >&2; cat serve.log >&2; exit 1; }
   echo "port $port: TLS verified against mail/tls/cert.pem"

@@ -20,7 +20,7 @@ public final class MailStore: Sendable {
     /// STORAGE/queue/: mail waiting to be relayed to other hosts.
     public let queue: OutboundQueue
     let logger: Logger
-    private let mailboxes = Mutex([MailboxKey: Mailbox]())
+    let mailboxes = Mutex([MailboxKey: Mailbox]())
     /// Users whose Maildir this process has already made sure of.
     private let preparedUsers = Mutex(Set<String>())
     /// Makes deliveries durable in batches (group commit, see `MailStore.commit(_:)`).
@@ -31,7 +31,7 @@ public final class MailStore: Sendable {
     /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
     let temporaryFolderSwept = Mutex(false)
 
-    private struct MailboxKey: Hashable {
+    struct MailboxKey: Hashable {
         var user: String
         var name: MailboxName
     }

@@ -63,13 +63,25 @@ extension QueueRunner {
         return dkim.sign(message, now: Int(now.timeIntervalSince1970))
     }
 
+    private func archive(_ message: [UInt8], recipient: String, group: String) async -> RecipientOutcome {
+        do {
+            _ = try await store.newsgroupMailbox(group).append(bytes: message)
+            return RecipientOutcome(address: recipient, kind: .accepted(offersDSN: true), reply: "250 2.0.0 archived in \(group)")
+        } catch {
+            return RecipientOutcome(address: recipient, kind: .deferred, reply: "4.3.0 \(error)")
+        }
+    }
+
     private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {
         var outcomes: [RecipientOutcome] = []
         // Outcomes are recorded by the envelope's address; the store names mailboxes its own way.
         var addresses: [String: [String]] = [:]
         var mailboxes: [String] = []
         for recipient in recipients {
-            if let mailbox = await localMailbox(recipient.address) {
+            if let group = await store.newsgroup(address: recipient.address) {
+                // A newsgroup's address (`correo group --address`): the message is archived in the group.
+                outcomes.append(await archive(message, recipient: recipient.address, group: group.name))
+            } else if let mailbox = await localMailbox(recipient.address) {
                 if addresses[mailbox] == nil { mailboxes.append(mailbox) }
                 addresses[mailbox, default: []].append(recipient.address)
             } else {

@@ -7,6 +7,9 @@ struct Correo: AsyncParsableCommand {
         commandName: "correo",
         abstract: "A mail server suite: SMTP in, Maildir on disk, IMAP out, and mail merge from CSV.",
         version: "0.1.0",
-        subcommands: [Serve.self, SMTPD.self, IMAPD.self, Send.self, UserCommand.self, QueueCommand.self, Cert.self, DKIMCommand.self]
+        subcommands: [
+            Serve.self, SMTPD.self, IMAPD.self, Send.self, UserCommand.self, GroupCommand.self, QueueCommand.self,
+            Cert.self, DKIMCommand.self,
+        ]
     )
 }

@@ -140,10 +140,16 @@ struct PortOptions: ParsableArguments {
 
     @Option(help: "IMAP over implicit TLS. [CORREO_IMAPS_PORT, default 1993]")
     var imapsPort: Int?
+
+    @Option(help: "NNTP (newsgroups) with STARTTLS. [CORREO_NNTP_PORT, default 1119]")
+    var nntpPort: Int?
+
+    @Option(help: "NNTP over implicit TLS. [CORREO_NNTPS_PORT, default 1563]")
+    var nntpsPort: Int?
 }
 
 extension PortOptions {
-    /// The five ports from flags, `CORREO_…_PORT` variables and the defaults.
+    /// The ports from flags, `CORREO_…_PORT` variables and the defaults.
     func resolved() throws -> CorreoConfiguration.Ports {
         let defaults = CorreoConfiguration.Ports.defaults
         return CorreoConfiguration.Ports(
@@ -151,7 +157,9 @@ extension PortOptions {
             submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: defaults.submission),
             smtps: try resolvePort(smtpsPort, "SMTPS_PORT", default: defaults.smtps),
             imap: try resolvePort(imapPort, "IMAP_PORT", default: defaults.imap),
-            imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: defaults.imaps)
+            imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: defaults.imaps),
+            nntp: try resolvePort(nntpPort, "NNTP_PORT", default: defaults.nntp),
+            nntps: try resolvePort(nntpsPort, "NNTPS_PORT", default: defaults.nntps)
         )
     }
 }

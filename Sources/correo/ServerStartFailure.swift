@@ -73,7 +73,7 @@ struct ServerStartFailure: Error, CustomStringConvertible {
         let ports = configuration.ports
         let wanted = [
             ("smtp", ports.smtp), ("submission", ports.submission), ("smtps", ports.smtps),
-            ("imap", ports.imap), ("imaps", ports.imaps),
+            ("imap", ports.imap), ("imaps", ports.imaps), ("nntp", ports.nntp), ("nntps", ports.nntps),
         ].map { ($0.0, $0.1) } + (configuration.httpPort == 0 ? [] : [("http", configuration.httpPort)])
         // The HTTP listener is on loopback whatever --bind says.
         let host = { (flag: String) in flag == "http" ? "127.0.0.1" : configuration.bindAddress }

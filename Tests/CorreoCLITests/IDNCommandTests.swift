@@ -29,7 +29,7 @@ import Testing
         let server = try await CorreoServerProcess.start { ports in
             [
                 "serve", "-s", storage.path, "--domain", "bücher.example", "--smtp-port", String(ports[0]),
-                "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
+                "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
                 "--bind", "127.0.0.1",
             ]
         }

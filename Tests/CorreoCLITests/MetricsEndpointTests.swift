@@ -23,7 +23,7 @@ import Testing
         let server = try await CorreoServerProcess.start(ports: 5) { ports in
             [
                 "serve", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", String(ports[4]),
-                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]),
+                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]), "--nntp-port", "0", "--nntps-port", "0",
                 "--http-port", String(ports[3]), "--bind", "127.0.0.1", "--allow-plaintext-auth",
                 "--relay-host", "127.0.0.1:\(sink.port)", "--relay-cafile", smarthostTLS.certificatePath,
             ]

@@ -36,7 +36,7 @@ import Glibc
         let (smtpPort, imapPort) = try PrivilegedPorts.twoFree()
         let common = [
             "serve", "-s", storage, "--bind", "127.0.0.1", "--smtp-port", String(smtpPort), "--imap-port",
-            String(imapPort), "--submission-port", "0", "--smtps-port", "0", "--imaps-port", "0",
+            String(imapPort), "--submission-port", "0", "--smtps-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
             "--allow-plaintext-auth",
         ]
         // Without --user, root is refused on these ports.

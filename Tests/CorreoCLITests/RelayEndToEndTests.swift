@@ -27,11 +27,11 @@ import Glibc
         ])
         let b = try await CorreoServerProcess.start { ports in
             ["serve", "-s", storageB, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1"]
+             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind", "127.0.0.1"]
         }
         let a = try await CorreoServerProcess.start { ports in
             ["serve", "-s", storageA, "--domain", "a.test", "--smtp-port", "0", "--submission-port", String(ports[0]),
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
+             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind", "127.0.0.1",
              "--allow-plaintext-auth", "--dns-server", "127.0.0.1:\(dns.port)", "--mx-port", String(b.port),
              "--queue-retry-min", "1", "--queue-retry-max", "2"]
         }

@@ -34,7 +34,7 @@ import Glibc
         let server = try await CorreoServerProcess.start(ports: 3) { ports in
             [
                 "serve", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", "0",
-                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]),
+                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]), "--nntp-port", "0", "--nntps-port", "0",
                 "--bind", "127.0.0.1", "--allow-plaintext-auth", "--cert", cert, "--key", key, "--log-format", "json",
             ]
         }

@@ -8,7 +8,7 @@ import Testing
     static func serve(_ storage: String, _ extra: [String]) -> [String] {
         [
             "serve", "-s", storage, "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0",
-            "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
+            "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
         ] + extra
     }
 

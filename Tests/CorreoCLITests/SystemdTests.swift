@@ -52,7 +52,7 @@ import Glibc
         let server = try ChildProcess([
             "NOTIFY_SOCKET=\(socketPath)", CorreoBinary.url.path, "serve", "-s", folder.path + "/mail", "--bind",
             "127.0.0.1", "--smtp-port", String(port), "--submission-port", "0", "--smtps-port", "0",
-            "--imap-port", "0", "--imaps-port", "0",
+            "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
         ])
         let ready = try await waitUntil(seconds: 30) { listener.output.text.contains("READY=1") }
         #expect(ready, "\(server.errors.text)")

@@ -25,7 +25,7 @@ import Testing
             [
                 "serve", "-s", storage.path + "/mail", "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port",
                 "0",
-                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
             ] + arguments,
             environment: environment
         )

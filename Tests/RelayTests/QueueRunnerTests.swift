@@ -98,6 +98,26 @@ final class TestClock: @unchecked Sendable {
         }
     }
 
+    /// Issue 14: a queued message for a newsgroup's address is archived in the group, not made a user.
+    @Test func aGroupAddressIsArchivedInTheGroup() async throws {
+        try await TemporaryDirectory.with { directory in
+            let store = MailStore(root: directory.url.appendingPathComponent("storage"))
+            try await store.addNewsgroup(Newsgroup(name: "lists.dev", address: "dev@a.test"))
+            let clock = TestClock()
+            let envelope = QueueEnvelope(
+                id: OutboundQueue.newID(now: clock.now), sender: "alice@a.test",
+                recipients: [QueuedRecipient(address: "dev@a.test")], arrival: clock.now
+            )
+            try store.queue.enqueue(bytes: Self.message(to: "dev@a.test"), envelope: envelope)
+            _ = await Self.runner(store: store, port: 9, resolver: TableResolver(), clock: clock).pass()
+            #expect(try store.queue.list().isEmpty)
+            let group = try await store.newsgroupMailbox("lists.dev")
+            try await group.synchronize()
+            #expect(await group.snapshot().count == 1)
+            #expect(!FileManager.default.fileExists(atPath: store.root.appendingPathComponent("dev@a.test").path))
+        }
+    }
+
     @Test func nullMXAndUnknownDomainsBounceAtOnceAndDNSTroubleWaits() async throws {
         try await TemporaryDirectory.with { directory in
             let store = MailStore(root: directory.url.appendingPathComponent("storage"))

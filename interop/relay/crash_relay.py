@@ -132,9 +132,9 @@ def main():
                    check=True)
     b = Correo(binary, storage_b, ["--domain", "b.test", "--accept-unknown-recipients", "--smtp-port", str(port_b),
                                    "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0",
-                                   "--imaps-port", "0", "--bind", "127.0.0.1"], port_b, log)
+                                   "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind", "127.0.0.1"], port_b, log)
     a = Correo(binary, storage_a, ["--domain", "a.test", "--smtp-port", "0", "--submission-port", str(port_a),
-                                   "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind",
+                                   "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind",
                                    "127.0.0.1", "--allow-plaintext-auth", "--dns-server", "127.0.0.1:%d" % dns_port,
                                    "--mx-port", str(port_b), "--queue-retry-min", "1", "--queue-retry-max", "2"],
                port_a, log)

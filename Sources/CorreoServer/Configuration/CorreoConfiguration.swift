@@ -41,19 +41,27 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var logFormat = LogFormat.text
     /// The outbound queue and how mail reaches other domains.
     public var outbound = OutboundConfiguration()
+    /// Addresses of the news peers allowed to feed articles with IHAVE (`--nntp-peer`).
+    public var nntpPeers: [String] = []
 
-    /// The five listener ports.
+    /// The listener ports.
     public struct Ports: Sendable, Equatable {
         public var smtp: Int
         public var submission: Int
         public var smtps: Int
         public var imap: Int
         public var imaps: Int
+        /// NNTP with STARTTLS (RFC 4642); only `correo serve` opens it.
+        public var nntp: Int
+        /// NNTP over implicit TLS.
+        public var nntps: Int
 
         /// The unprivileged defaults of DESIGN.md.
         public static let defaults = Ports(smtp: 2525, submission: 2587, smtps: 2465, imap: 1143, imaps: 1993)
 
-        public init(smtp: Int, submission: Int, smtps: Int, imap: Int, imaps: Int) {
+        public init(smtp: Int, submission: Int, smtps: Int, imap: Int, imaps: Int, nntp: Int = 1119, nntps: Int = 1563) {
+            self.nntp = nntp
+            self.nntps = nntps
             self.smtp = smtp
             self.submission = submission
             self.smtps = smtps
@@ -92,7 +100,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public func validate() throws {
         for (name, port) in [
             ("smtp", ports.smtp), ("submission", ports.submission), ("smtps", ports.smtps),
-            ("imap", ports.imap), ("imaps", ports.imaps), ("http", httpPort),
+            ("imap", ports.imap), ("imaps", ports.imaps), ("nntp", ports.nntp), ("nntps", ports.nntps),
+            ("http", httpPort),
         ] where !(0...65535).contains(port) {
             throw ConfigurationError.invalidPort(name: name, value: port)
         }
@@ -113,7 +122,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
 
     /// The ports below 1024 that are switched on: binding them needs root (or CAP_NET_BIND_SERVICE).
     public var privilegedPorts: [Int] {
-        [ports.smtp, ports.submission, ports.smtps, ports.imap, ports.imaps].filter { (1..<1024).contains($0) }
+        [ports.smtp, ports.submission, ports.smtps, ports.imap, ports.imaps, ports.nntp, ports.nntps].filter { (1..<1024).contains($0) }
     }
 
     /// A loose RFC 1035 check: labels of letters, digits and hyphens, or an address literal.

@@ -38,11 +38,16 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     /// MailStore names users by their lower-cased address; an address that cannot name a Maildir folder
     /// (a "/", a leading ".", control octets) is never a mailbox, whatever the rule.
     public func mailbox(for address: String) async -> String? {
+        // A newsgroup's --address: the mail is archived in the group (list-to-news gateway).
+        if let group = await store.newsgroup(address: address) { return Self.groupPrefix + group.name }
         if acceptsUnknownRecipients {
             return (try? store.userDirectory(for: address)) == nil ? nil : address.lowercased()
         }
         return await store.userExists(address) ? address.lowercased() : nil
     }
+
+    /// Marks a mailbox that is a newsgroup (no address contains it: it has no "@").
+    static let groupPrefix = "#news:"
 
     public func beginMessage() async throws -> any SMTPIncomingMessage {
         // No hop to the thread pool: beginning a message touches the disk only the first time (tmp/ is
@@ -74,7 +79,12 @@ private struct MailStoreIncomingMessage: SMTPIncomingMessage {
     func deliver(to mailboxes: [String]) async throws {
         let results: [DeliveryResult]
         do {
-            results = try await store.deliver(incoming, to: mailboxes)
+            let groups = mailboxes.filter { $0.hasPrefix(MailStoreDelivery.groupPrefix) }
+            results = try await store.deliver(
+                incoming,
+                toGroups: groups.map { String($0.dropFirst(MailStoreDelivery.groupPrefix.count)) },
+                users: mailboxes.filter { !$0.hasPrefix(MailStoreDelivery.groupPrefix) }
+            )
         } catch let error as MailStoreError where isNoSpace(error) {
             throw SMTPDeliveryError.insufficientStorage
         }
@@ -123,8 +133,10 @@ extension QueueEnvelope {
                     notify = DSNNotify(success: success, failure: failure, delay: delay)
                 case nil: break
                 }
+                // A newsgroup's marker is no address: the queue keeps the group's own address.
+                let mailbox = recipient.mailbox.flatMap { $0.hasPrefix(MailStoreDelivery.groupPrefix) ? nil : $0 }
                 return QueuedRecipient(
-                    address: recipient.mailbox ?? recipient.address,
+                    address: mailbox ?? recipient.address,
                     originalRecipient: recipient.parameters.originalRecipient,
                     notify: notify
                 )

@@ -7,13 +7,14 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NNTPServer
 import Relay
 import SMTPCore
 import SMTPServer
 import ServerSupport
 import Synchronization
 
-/// One correo server process: the store, the TLS identity and whichever of the SMTP and IMAP servers
+/// One correo server process: the store, the TLS identity and whichever of the SMTP, IMAP and NNTP servers
 /// the command asked for, started together and stopped together.
 public final class CorreoService: Sendable {
     /// Which protocol servers to run.
@@ -24,8 +25,10 @@ public final class CorreoService: Sendable {
         public static let smtp = Protocols(rawValue: 1)
         /// IMAP and IMAPS listeners.
         public static let imap = Protocols(rawValue: 2)
+        /// NNTP and NNTPS listeners (newsgroups).
+        public static let nntp = Protocols(rawValue: 4)
         /// Everything: what `correo serve` runs.
-        public static let all: Protocols = [.smtp, .imap]
+        public static let all: Protocols = [.smtp, .imap, .nntp]
     }
 
     /// A listener that is open, for the start-up report and for tests that bind port 0.
@@ -40,6 +43,7 @@ public final class CorreoService: Sendable {
     let logger: Logger
     let smtp: SMTPServer?
     let imap: IMAPServer?
+    let nntp: NNTPServer?
     /// Works the outbound queue while the SMTP servers run.
     let relay: QueueRunner?
     /// The account to become once the listeners are bound.
@@ -137,6 +141,21 @@ public final class CorreoService: Sendable {
         } else {
             imap = nil
         }
+        nntp =
+            protocols.contains(.nntp)
+            ? NNTPServer(
+                configuration: NNTPServer.Configuration(
+                    allowPlaintextAuth: configuration.allowPlaintextAuth,
+                    serverName: configuration.hostname,
+                    maxConnections: limits.maximumConnections,
+                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
+                    peers: Set(configuration.nntpPeers)
+                ),
+                news: MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname),
+                tlsContext: tls.current,  // NNTP does not take the reloadable context yet: SIGHUP does not reach it
+                group: group,
+                logger: logger
+            ) : nil
     }
 
     /// Opens every listener whose port is not 0.
@@ -157,6 +176,12 @@ public final class CorreoService: Sendable {
             let boundPorts = try await imap.start(listeners: open.map { IMAPServer.Listener(kind: $0.0, host: host, port: $0.1) })
             for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
         }
+        if let nntp {
+            let wanted: [(NNTPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.nntp, "nntp"), (.implicitTLS, ports.nntps, "nntps")]
+            let open = wanted.filter { $0.1 != 0 }
+            let boundPorts = try await nntp.start(listeners: open.map { NNTPServer.Listener(kind: $0.0, host: host, port: $0.1) })
+            for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
+        }
         if let http {
             // Loopback only, whatever --bind says: metrics and health are for the machine's own tools.
             bound.append(BoundListener(name: "http", port: try await http.start(host: "127.0.0.1", port: configuration.httpPort)))
@@ -169,6 +194,7 @@ public final class CorreoService: Sendable {
     public func shutdown() async {
         await smtp?.shutdown(graceful: true)
         try? await imap?.shutdown()
+        await nntp?.shutdown()
         await http?.shutdown()
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import IMAPServer
 import Logging
+import NNTPServer
 import Relay
 import SMTPServer
 import ServiceLifecycle
@@ -65,6 +66,9 @@ extension CorreoService {
         }
         if let imap {
             services.append(ListeningService(description: "imap", logger: logger) { _ in try? await imap.shutdown() })
+        }
+        if let nntp {
+            services.append(ListeningService(description: "nntp", logger: logger) { _ in await nntp.shutdown() })
         }
         if let relay { services.append(QueueRunnerService(runner: relay)) }
         if let smtp {

@@ -56,36 +56,7 @@ public final class IMAPServer: Sendable {
     }
 
     /// A port to listen on: plain with STARTTLS (143-style) or implicit TLS (993-style).
-    public struct Listener: Sendable {
-        /// How a port starts: plaintext with STARTTLS, or TLS from the first octet.
-        public enum Kind: Sendable {
-            case startTLS
-            case implicitTLS
-        }
-        /// Plaintext with STARTTLS (143-style) or implicit TLS (993-style).
-        public var kind: Kind
-        /// The address to listen on, such as `0.0.0.0`.
-        public var host: String
-        /// The port; 0 picks a free one.
-        public var port: Int
-        /// A listener of `kind` on `host` and `port`.
-        public init(kind: Kind, host: String, port: Int) {
-            self.kind = kind
-            self.host = host
-            self.port = port
-        }
-    }
-
-    /// Why the server could not start.
-    public enum ServerError: Error, CustomStringConvertible {
-        case implicitTLSWithoutCertificate
-        /// The reason, for the operator.
-        public var description: String {
-            switch self {
-            case .implicitTLSWithoutCertificate: "An implicit-TLS IMAP listener needs a TLS certificate"
-            }
-        }
-    }
+    public typealias Listener = TLSListener
 
     private let configuration: Configuration
     private let store: MailStore
@@ -135,20 +106,14 @@ public final class IMAPServer: Sendable {
 
     /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
     public func start(listeners: [Listener]) async throws -> [Int] {
-        if listeners.contains(where: { $0.kind == .implicitTLS }) && tls == nil {
-            throw ServerError.implicitTLSWithoutCertificate
-        }
-        let opened = try await self.listeners.open(listeners) { listener in
+        let opened = try await self.listeners.open(listeners, service: "IMAP", hasCertificate: tls != nil) {
+            listener in
             try await bootstrap(for: listener.kind).bind(host: listener.host, port: listener.port).get()
         }
-        return opened.map { listener, channel in
-            let port = channel.localAddress?.port ?? listener.port
-            logger.info(
-                "IMAP listening",
-                metadata: ["port": "\(port)", "tls": "\(listener.kind == .implicitTLS ? "implicit" : "starttls")"]
-            )
-            return port
+        for (listener, port) in opened {
+            logger.info("IMAP listening", metadata: ["port": "\(port)", "tls": "\(listener.kind.name)"])
         }
+        return opened.map(\.port)
     }
 
     /// Stops accepting connections, closes the listeners, then says BYE to and closes every open session.

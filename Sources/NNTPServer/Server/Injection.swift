@@ -1,0 +1,80 @@
+import Foundation
+import MailCore
+import MailStore
+
+/// POST (RFC 3977 §6.3.1) as an injecting agent (RFC 5537 §3.5): the article is checked, given the
+/// fields the injecting agent adds, and stored in each of its groups.
+extension MailStoreNewsStore {
+    func post(_ article: [UInt8], user: String, clientAddress: String) async throws -> PostOutcome {
+        let parsed = MessageHeader.parse(article)
+        let header = parsed.header
+        guard parsed.bodyStart <= article.count, header.contains("From"), header.contains("Subject") else {
+            return .refused("the article needs From and Subject header fields")
+        }
+        guard let newsgroups = header.field(named: "Newsgroups")?.value else {
+            return .refused("the article has no Newsgroups header field")
+        }
+        let names = newsgroups.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let known = try await store.newsgroups()
+        let targets = known.filter { names.contains($0.name) }
+        guard !targets.isEmpty else { return .refused("no such newsgroup: \(newsgroups)") }
+        if let readOnly = targets.first(where: \.readOnly) {
+            return .refused("\(readOnly.name) is read-only (posting not permitted)")
+        }
+        var id = header.field(named: "Message-ID").map { Overview.clean($0.unfoldedValue) }
+        if let given = id {
+            guard (try? NNTPCommandParser.messageID(given[...])) != nil else { return .refused("malformed Message-ID") }
+            if try await locate(given) != nil { return .refused("duplicate Message-ID \(given)") }
+        } else {
+            id = "<\(UUID().uuidString.lowercased())@\(serverName)>"
+        }
+        let now = MessageDate(date: Date()).formatted
+        // RFC 5537 §3.5: the injecting agent adds Message-ID and Date if missing, Path with its
+        // identity and ".POSTED", Injection-Date, and its own Injection-Info (removing any other).
+        var added = ""
+        if !header.contains("Message-ID") { added += "Message-ID: \(id!)\r\n" }
+        if !header.contains("Date") { added += "Date: \(now)\r\n" }
+        let path = header.field(named: "Path")?.value
+        added += "Path: \(serverName)!.POSTED" + (path.map { "!" + $0 } ?? "!not-for-mail") + "\r\n"
+        added += "Injection-Date: \(now)\r\n"
+        added += "Injection-Info: \(serverName); posting-account=\"\(user)\"; posting-host=\"\(clientAddress)\"\r\n"
+        var stored = Array(added.utf8)
+        for field in header where !field.hasName("Path") && !field.hasName("Injection-Info")
+            && !field.hasName("Injection-Date") && !field.hasName("Xref")
+        {
+            stored += article[field.range]
+        }
+        stored += [0x0D, 0x0A]
+        stored += article[min(parsed.bodyStart, article.count)...]
+        for group in targets {
+            _ = try await store.newsgroupMailbox(group.name).append(bytes: stored)
+        }
+        return .accepted(messageID: id!)
+    }
+}
+
+/// IHAVE (RFC 3977 §6.3.2) from a configured peer, as a relaying agent (RFC 5537 §3.6): the article is
+/// kept as it came, its Path gaining this server's identity, in each of its groups that exists here.
+extension MailStoreNewsStore {
+    func transfer(_ article: [UInt8], messageID id: String) async throws -> PostOutcome {
+        let parsed = MessageHeader.parse(article)
+        let header = parsed.header
+        guard header.field(named: "Message-ID").map({ Overview.clean($0.unfoldedValue) }) == id else {
+            return .refused("the article's Message-ID is not \(id)")
+        }
+        let names = (header.field(named: "Newsgroups")?.value ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let targets = try await store.newsgroups().filter { names.contains($0.name) }
+        guard !targets.isEmpty else { return .refused("no newsgroup of the article is carried here") }
+        if try await locate(id) != nil { return .refused("duplicate Message-ID \(id)") }
+        var stored: [UInt8] = []
+        let path = header.field(named: "Path")?.value ?? "not-for-mail"
+        stored += Array("Path: \(serverName)!\(path)\r\n".utf8)
+        for field in header where !field.hasName("Path") && !field.hasName("Xref") { stored += article[field.range] }
+        stored += [0x0D, 0x0A]
+        stored += article[min(parsed.bodyStart, article.count)...]
+        for group in targets { _ = try await store.newsgroupMailbox(group.name).append(bytes: stored) }
+        return .accepted(messageID: id)
+    }
+}

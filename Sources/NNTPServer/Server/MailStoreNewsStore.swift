@@ -1,0 +1,187 @@
+import Foundation
+import struct MailCore.MessageHeader
+import MailStore
+import ServerSupport
+
+/// Answers sessions' requests from the Maildir store: groups are `MailStore` newsgroups, article
+/// numbers their UIDs, overview lines kept in the store's derived cache (kind `nntp-overview`) so
+/// that OVER of a group already read opens no file.
+public struct MailStoreNewsStore: NNTPNewsStore {
+    /// The store.
+    public let store: MailStore
+    /// Who may post (passwords.txt, normally `store.users`).
+    public let users: Users
+    /// The failed-login throttle shared with SMTP and IMAP.
+    public let throttle: AuthThrottle
+    /// The name in Path and Injection-Info.
+    public let serverName: String
+    static let overviewKind = "nntp-overview"
+    private let index = MessageIDIndex()
+
+    /// A news store over `store`.
+    public init(store: MailStore, users: Users? = nil, throttle: AuthThrottle = AuthThrottle(), serverName: String) {
+        self.store = store
+        self.users = users ?? store.users
+        self.throttle = throttle
+        self.serverName = serverName
+    }
+
+    public func answer(_ request: NNTPRequest, clientAddress: String) async -> NNTPReply {
+        do {
+            return try await answerThrowing(request, clientAddress: clientAddress)
+        } catch MailStoreError.mailboxNotFound {
+            switch request {
+            case .group: return .group(nil)
+            case .article, .articleByID: return .article(nil)
+            case .overview, .overviewByID: return .overview([])
+            case .header, .headerByID: return .header([])
+            default: return .failure("no such group")
+            }
+        } catch {
+            return .failure("\(error)")
+        }
+    }
+
+    private func answerThrowing(_ request: NNTPRequest, clientAddress: String) async throws -> NNTPReply {
+        switch request {
+        case .group(let name):
+            guard (try? Newsgroup.validate(name)) != nil else { return .group(nil) }
+            let mailbox = try await store.newsgroupMailbox(name)
+            try await mailbox.synchronize()
+            return .group(GroupSnapshot(name: name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext))
+        case .article(let group, let number, let headOnly):
+            return .article(try await article(group: group, number: number, headOnly: headOnly))
+        case .articleByID(let id, let headOnly):
+            guard let (group, number) = try await locate(id) else { return .article(nil) }
+            var found = try await article(group: group, number: number, headOnly: headOnly)
+            found?.number = 0
+            return .article(found)
+        case .overview(let group, let range):
+            let mailbox = try await store.newsgroupMailbox(group)
+            let uids = await mailbox.snapshot().map(\.uid).filter(range.contains)
+            return .overview(Array(zip(uids, await overviews(mailbox, uids: uids))))
+        case .overviewByID(let id):
+            guard let (group, number) = try await locate(id) else { return .overview([]) }
+            let mailbox = try await store.newsgroupMailbox(group)
+            let line = await overviews(mailbox, uids: [number])[0]
+            return .overview([(UInt32(0), line)])
+        case .header(let field, let group, let range):
+            let mailbox = try await store.newsgroupMailbox(group)
+            let uids = await mailbox.snapshot().map(\.uid).filter(range.contains)
+            return .header(Array(zip(uids, await headerValues(field, mailbox, uids: uids))))
+        case .headerByID(let field, let id):
+            guard let (group, number) = try await locate(id) else { return .header([]) }
+            let mailbox = try await store.newsgroupMailbox(group)
+            let value = await headerValues(field, mailbox, uids: [number])[0]
+            return .header([(UInt32(0), value)])
+        case .groups: return .groups(try await summaries())
+        case .newNews(let since):
+            var pairs: [(String, String)] = []
+            for group in try await store.newsgroups() {
+                let mailbox = try await store.newsgroupMailbox(group.name)
+                let uids = await mailbox.snapshot().filter { $0.internalDate >= since }.map(\.uid)
+                for line in await overviews(mailbox, uids: uids) {
+                    if let id = Overview.messageID(line) { pairs.append((id, group.name)) }
+                }
+            }
+            return .newNews(pairs)
+        case .authenticate(let user, let password):
+            return .authenticated(await authenticate(user, password, clientAddress))
+        case .post(let article, let user):
+            return .posted(try await post(article, user: user, clientAddress: clientAddress))
+        case .transfer(let article, let id):
+            return .posted(try await transfer(article, messageID: id))
+        }
+    }
+
+    private func article(group: String, number: UInt32, headOnly: Bool) async throws -> Article? {
+        let mailbox = try await store.newsgroupMailbox(group)
+        let bytes: [UInt8]?
+        if headOnly {
+            bytes = await mailbox.headerSections(uids: [number])[0]
+        } else {
+            bytes = await mailbox.readMessages(uids: [number])[0]
+        }
+        guard let bytes else { return nil }
+        let id = MessageHeader.parse(bytes).header.field(named: "Message-ID").map { Overview.clean($0.unfoldedValue) }
+        return Article(number: number, messageID: id ?? "<\(number).\(group)@\(serverName)>", bytes: bytes)
+    }
+
+    /// The overview lines of `uids` (empty strings for articles gone), from the cache or computed and kept.
+    private func overviews(_ mailbox: Mailbox, uids: [UInt32]) async -> [String] {
+        var lines = await mailbox.derivedValues(uids: uids, kind: Self.overviewKind).map {
+            $0.map { String(decoding: $0, as: UTF8.self) }
+        }
+        let missing = uids.indices.filter { lines[$0] == nil }
+        if !missing.isEmpty {
+            let messages = await mailbox.readMessages(uids: missing.map { uids[$0] })
+            var computed: [(uid: UInt32, value: [UInt8])] = []
+            for (position, message) in zip(missing, messages) {
+                guard let message else { continue }
+                let line = Overview.line(of: message)
+                lines[position] = line
+                computed.append((uids[position], Array(line.utf8)))
+            }
+            await mailbox.storeDerivedValues(computed, kind: Self.overviewKind)
+        }
+        return lines.map { $0 ?? "" }
+    }
+
+    private func headerValues(_ field: String, _ mailbox: Mailbox, uids: [UInt32]) async -> [String] {
+        if field.hasPrefix(":") {
+            return await overviews(mailbox, uids: uids).map { Overview.value(of: field, header: nil, overview: $0) }
+        }
+        return await mailbox.headerSections(uids: uids).map { Overview.value(of: field, header: $0, overview: nil) }
+    }
+
+    /// The group and number of the article with this Message-ID (first group by name), or nil.
+    func locate(_ id: String) async throws -> (String, UInt32)? {
+        for group in try await store.newsgroups() {
+            let mailbox = try await store.newsgroupMailbox(group.name)
+            // Read before the snapshot: a change meanwhile leaves the table stale, never wrong.
+            let changeCount = await mailbox.changeCount
+            var lookup = index.lookUp(id, group: group.name, changeCount: changeCount)
+            if lookup == .stale {
+                let uids = await mailbox.snapshot().map(\.uid)
+                let lines = await overviews(mailbox, uids: uids)
+                let pairs = zip(uids, lines).compactMap { uid, line in Overview.messageID(line).map { ($0, uid) } }
+                index.store(group: group.name, changeCount: changeCount, pairs: pairs)
+                lookup = pairs.first { $0.0 == id }.map { .found($0.1) } ?? .absent
+            }
+            if case .found(let number) = lookup { return (group.name, number) }
+        }
+        return nil
+    }
+
+    private func summaries() async throws -> [GroupSummary] {
+        var result: [GroupSummary] = []
+        for group in try await store.newsgroups() {
+            let mailbox = try await store.newsgroupMailbox(group.name)
+            try await mailbox.synchronize()
+            let snapshot = GroupSnapshot(name: group.name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext)
+            result.append(
+                GroupSummary(
+                    name: group.name,
+                    low: snapshot.low,
+                    high: snapshot.high,
+                    count: snapshot.numbers.count,
+                    readOnly: group.readOnly,
+                    description: group.description,
+                    created: group.created,
+                    creator: group.creator
+                )
+            )
+        }
+        return result
+    }
+
+    private func authenticate(_ user: String, _ password: String, _ address: String) async -> Bool {
+        guard throttle.check(address: address) == .allow else { return false }
+        if await users.verify(address: user, password: password) {
+            throttle.succeeded(address: address)
+            return true
+        }
+        try? await Task.sleep(for: throttle.failed(address: address))
+        return false
+    }
+}

@@ -1,0 +1,150 @@
+import Logging
+import MailStore
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServerSupport
+
+/// The NNTP server: listeners on which each connection gets a session over the store's newsgroups.
+///
+/// ```swift
+/// let server = NNTPServer(configuration: .init(), news: MailStoreNewsStore(store: store, serverName: "news.example"),
+///                         tlsContext: tls, group: group, logger: logger)
+/// let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "0.0.0.0", port: 119)])
+/// …
+/// await server.shutdown()
+/// ```
+public final class NNTPServer: Sendable {
+    /// What every connection shares.
+    public struct Configuration: Sendable {
+        /// Allow AUTHINFO before TLS (`--allow-plaintext-auth`).
+        public var allowPlaintextAuth: Bool
+        /// The name in the greeting, Path and Injection-Info.
+        public var serverName: String
+        /// Connections at once over all NNTP listeners; more get `400` and are closed.
+        public var maxConnections: Int
+        /// Connections at once from one client address.
+        public var maxConnectionsPerAddress: Int
+        /// A posted article larger than this is refused with 441.
+        public var maximumArticleBytes: Int
+        /// An idle connection is ended after this long.
+        public var idleTimeout: Duration
+        /// Client addresses of the peers that may feed articles with IHAVE (`--nntp-peer`).
+        public var peers: Set<String>
+
+        /// A configuration; the limits default to `NNTPDefaults`.
+        public init(
+            allowPlaintextAuth: Bool = false,
+            serverName: String = "correo",
+            maxConnections: Int = NNTPDefaults.maximumConnections,
+            maxConnectionsPerAddress: Int = NNTPDefaults.maximumConnectionsPerAddress,
+            maximumArticleBytes: Int = NNTPDefaults.maximumArticleBytes,
+            idleTimeout: Duration = NNTPDefaults.idleTimeout,
+            peers: Set<String> = []
+        ) {
+            self.peers = peers
+            self.allowPlaintextAuth = allowPlaintextAuth
+            self.serverName = serverName
+            self.maxConnections = maxConnections
+            self.maxConnectionsPerAddress = maxConnectionsPerAddress
+            self.maximumArticleBytes = maximumArticleBytes
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    /// A port to listen on: plain with STARTTLS (119-style, RFC 4642) or implicit TLS (563-style).
+    public typealias Listener = TLSListener
+
+    private let configuration: Configuration
+    private let news: any NNTPNewsStore
+    private let tlsContext: NIOSSLContext?
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let listeners = Listeners()
+    private let registry: ConnectionRegistry
+
+    /// A server answering from `news`.
+    public init(
+        configuration: Configuration,
+        news: any NNTPNewsStore,
+        tlsContext: NIOSSLContext?,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.news = news
+        self.tlsContext = tlsContext
+        self.group = group
+        self.logger = logger
+        registry = ConnectionRegistry(
+            maximumTotal: configuration.maxConnections,
+            maximumPerAddress: configuration.maxConnectionsPerAddress
+        )
+    }
+
+    /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
+    public func start(listeners: [Listener]) async throws -> [Int] {
+        let opened = try await self.listeners.open(listeners, service: "NNTP", hasCertificate: tlsContext != nil) {
+            listener in
+            try await bootstrap(for: listener.kind).bind(host: listener.host, port: listener.port).get()
+        }
+        for (listener, port) in opened {
+            logger.info("NNTP listening", metadata: ["port": "\(port)", "tls": "\(listener.kind.name)"])
+        }
+        return opened.map(\.port)
+    }
+
+    /// Stops accepting, closes the listeners, then says 400 to and closes every open connection.
+    public func shutdown() async {
+        await listeners.closeAll()
+        for channel in registry.stopAccepting() {
+            var bye = channel.allocator.buffer(capacity: 40)
+            bye.writeString("400 Server shutting down\r\n")
+            try? await channel.writeAndFlush(bye)
+            try? await channel.close()
+        }
+    }
+
+    /// Number of client connections open now.
+    public var connectionCount: Int { registry.count }
+
+    private func bootstrap(for kind: Listener.Kind) -> ServerBootstrap {
+        ServerBootstrap.listening(group: group)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.initialize(channel, kind: kind) }
+            }
+    }
+
+    private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
+        let sync = channel.pipeline.syncOperations
+        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        if kind == .implicitTLS, let tlsContext {
+            try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
+        }
+        guard let id = registry.admit(channel, address: address) else {
+            logger.notice("connection refused: too many connections", metadata: ["remote": "\(address)"])
+            // RFC 3977 §5.1.1: 400, service temporarily unavailable.
+            return try sync.addHandler(RefusingHandler(answer: "400 Too many connections; try again later\r\n"))
+        }
+        var connectionLogger = logger
+        connectionLogger[metadataKey: "connection"] = "nntp-\(id)"
+        let session = NNTPSessionConfiguration(
+            isTLS: kind == .implicitTLS,
+            startTLSAvailable: tlsContext != nil && kind == .startTLS,
+            allowPlaintextAuth: configuration.allowPlaintextAuth,
+            serverName: configuration.serverName,
+            maximumArticleBytes: configuration.maximumArticleBytes,
+            isPeer: configuration.peers.contains(address)
+        )
+        try sync.addHandler(
+            NNTPChannelHandler(
+                configuration: session,
+                store: news,
+                tlsContext: tlsContext,
+                idleTimeout: configuration.idleTimeout,
+                logger: connectionLogger
+            )
+        )
+    }
+}

@@ -1,0 +1,57 @@
+import NIOCore
+
+/// A port to listen on for a protocol that has both a STARTTLS port and an implicit-TLS one (IMAP 143 and
+/// 993, NNTP 119 and 563): which of the two, and where.
+public struct TLSListener: Sendable, Equatable {
+    /// How TLS starts on the port.
+    public enum Kind: Sendable, Equatable {
+        /// Plain at first; the client may ask for TLS (STARTTLS).
+        case startTLS
+        /// TLS from the first octet.
+        case implicitTLS
+    }
+
+    /// STARTTLS or implicit TLS.
+    public var kind: Kind
+    /// The address to bind.
+    public var host: String
+    /// The port (0: any free one).
+    public var port: Int
+
+    /// A listener.
+    public init(kind: Kind, host: String, port: Int) {
+        self.kind = kind
+        self.host = host
+        self.port = port
+    }
+}
+
+extension TLSListener.Kind {
+    /// For logs: `starttls` or `implicit`.
+    public var name: String { self == .implicitTLS ? "implicit" : "starttls" }
+}
+
+/// An implicit-TLS listener was asked for, but no certificate was given.
+public struct ImplicitTLSWithoutCertificate: Error, Equatable, CustomStringConvertible {
+    /// The protocol, e.g. "IMAP".
+    public let service: String
+    /// The error for `service`'s listeners.
+    public init(service: String) { self.service = service }
+    public var description: String { "An implicit-TLS \(service) listener needs a TLS certificate" }
+}
+
+extension Listeners {
+    /// Opens `listeners` all or none (see `open(_:bind:)`), refusing implicit TLS when there is no
+    /// certificate; returns each listener with the port bound (the kernel's choice for port 0).
+    public func open(
+        _ listeners: [TLSListener],
+        service: String,
+        hasCertificate: Bool,
+        bind: (TLSListener) async throws -> any Channel
+    ) async throws -> [(listener: TLSListener, port: Int)] {
+        if !hasCertificate, listeners.contains(where: { $0.kind == .implicitTLS }) {
+            throw ImplicitTLSWithoutCertificate(service: service)
+        }
+        return try await open(listeners, bind: bind).map { ($0.listener, $0.channel.localAddress?.port ?? $0.listener.port) }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import MailStore
+import MailTestSupport
+import NIOCore
+import NIOPosix
+import NNTPServer
+import ServerSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server's limits over real sockets: the connection cap answers 400, an idle connection is ended
+/// with 400, an endless line is cut off with 400, and shutdown says 400 to open connections.
+@Suite struct NNTPServerLimitsTests {
+    /// A server without TLS over `store`, on the shared event loops.
+    private static func server(_ configuration: NNTPServer.Configuration, store: MailStore) -> NNTPServer {
+        NNTPServer(
+            configuration: configuration,
+            news: MailStoreNewsStore(store: store, serverName: "test"),
+            tlsContext: nil,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "nntp-test")
+        )
+    }
+
+    private func withServer(
+        _ configuration: NNTPServer.Configuration,
+        _ body: (NNTPServer, Int) async throws -> Void
+    ) async throws {
+        let directory = try TemporaryDirectory(prefix: "correo-nntp-limits")
+        defer { directory.remove() }
+        let store = MailStore(root: directory.url)
+        try await store.addNewsgroup(Newsgroup(name: "misc.test"))
+        let server = Self.server(configuration, store: store)
+        let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
+        do {
+            try await body(server, ports[0])
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func connectionCapIdleTimeoutAndLongLines() async throws {
+        let configuration = NNTPServer.Configuration(maxConnectionsPerAddress: 1, idleTimeout: .seconds(3))
+        try await withServer(configuration) { server, port in
+            let first = try LineClient(port: port)
+            #expect(try first.readLine()?.hasPrefix("200 ") == true)
+            try first.send("GROUP misc.test\r\n")
+            #expect(try first.readLine() == "211 0 1 0 misc.test")
+            let second = try LineClient(port: port)
+            #expect(try second.readLine() == "400 Too many connections; try again later")
+            // Idle for longer than the timeout: 400, then the server closes.
+            #expect(try first.readLine() == "400 Idle timeout, closing connection")
+            #expect(try first.readLine() == nil)
+            // The registry forgets the closed connection once its close has run on the event loop.
+            for _ in 0..<100 where server.connectionCount > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(server.connectionCount == 0)
+
+            let third = try LineClient(port: port)
+            #expect(try third.readLine()?.hasPrefix("200 ") == true)
+            try third.send(String(repeating: "x", count: 70_000))
+            #expect(try third.readLine() == "400 Line too long")
+            #expect(try third.readLine() == nil)
+        }
+    }
+
+    @Test func implicitTLSNeedsACertificate() async throws {
+        let directory = try TemporaryDirectory(prefix: "correo-nntp-notls")
+        defer { directory.remove() }
+        let server = Self.server(.init(), store: MailStore(root: directory.url))
+        await #expect(throws: ImplicitTLSWithoutCertificate(service: "NNTP")) {
+            try await server.start(listeners: [.init(kind: .implicitTLS, host: "127.0.0.1", port: 0)])
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func shutdownSaysGoodbye() async throws {
+        let directory = try TemporaryDirectory(prefix: "correo-nntp-shutdown")
+        defer { directory.remove() }
+        let server = Self.server(.init(), store: MailStore(root: directory.url))
+        let port = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])[0]
+        let client = try LineClient(port: port)
+        #expect(try client.readLine()?.hasPrefix("200 ") == true)
+        try client.send("CAPABILITIES\r\n")
+        #expect(try client.readLine() == "101 Capability list:")
+        #expect(try client.readLine() == "VERSION 2")
+        await server.shutdown()
+        var last: String?
+        for _ in 0..<20 {
+            guard let line = try client.readLine() else { break }
+            last = line
+        }
+        #expect(last == "400 Server shutting down")
+        #expect(try client.readLine() == nil)
+    }
+}
+
+/// A blocking TCP client on 127.0.0.1 that reads CRLF lines, each read bounded by a 30 s timeout (loaded CI).
+final class LineClient {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw POSIXError(.EPIPE) }
+            sent += n
+        }
+    }
+
+    /// The next line without CRLF, or nil at end of stream (or a reset).
+    func readLine() throws -> String? {
+        while true {
+            if let end = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[..<end].last == 0x0D ? Array(buffer[..<(end - 1)]) : Array(buffer[..<end])
+                buffer.removeFirst(end + 1)
+                return String(decoding: line, as: UTF8.self)
+            }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 || (n < 0 && errno == ECONNRESET) { return nil }
+            guard n > 0 else { throw POSIXError(.ETIMEDOUT) }
+            buffer += chunk[..<n]
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import MailStore
+import MailTestSupport
+import ServerSupport
+import Testing
+
+@testable import NNTPServer
+
+/// The news store over a real Maildir store: groups, POST as an injecting agent, look-ups by message-id,
+/// overview and HDR, AUTHINFO against passwords.txt, and SMTP mail archived into a group.
+@Suite struct NewsStoreTests {
+    private func withNews(_ body: (MailStore, MailStoreNewsStore) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory(prefix: "correo-nntp-store")
+        defer { directory.remove() }
+        let store = MailStore(root: directory.url)
+        try store.users.add("bob@example.test", password: "bob's pass")
+        try await store.addNewsgroup(Newsgroup(name: "misc.test", description: "Tests"))
+        try await store.addNewsgroup(Newsgroup(name: "announce", address: "news@example.test", readOnly: true))
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .zero))
+        try await body(store, MailStoreNewsStore(store: store, throttle: throttle, serverName: "news.example.test"))
+    }
+
+    private func post(_ news: MailStoreNewsStore, _ text: String) async -> NNTPReply {
+        await news.answer(.post(article: Array(text.utf8), user: "bob@example.test"), clientAddress: "127.0.0.1")
+    }
+
+    @Test func groupsAreKeptAndValidated() async throws {
+        try await withNews { store, news in
+            #expect(try await store.newsgroups().map(\.name) == ["announce", "misc.test"])
+            #expect(await store.newsgroup(address: "NEWS@example.test")?.name == "announce")
+            await #expect(throws: MailStoreError.self) { try await store.addNewsgroup(Newsgroup(name: "misc.test")) }
+            await #expect(throws: MailStoreError.self) {
+                try await store.addNewsgroup(Newsgroup(name: "other", address: "news@example.test"))
+            }
+            for bad in ["", "Upper", "a..b", ".a", "a/b", "a*", "../x"] {
+                await #expect(throws: MailStoreError.self, "\(bad)") { try await store.addNewsgroup(Newsgroup(name: bad)) }
+            }
+            guard case .groups(let groups) = await news.answer(.groups, clientAddress: "127.0.0.1") else {
+                Issue.record("no groups reply")
+                return
+            }
+            #expect(groups.map(\.name) == ["announce", "misc.test"])
+            #expect(groups.map(\.readOnly) == [true, false])
+            #expect(groups[1].count == 0 && groups[1].low == groups[1].high + 1)
+            try await store.deleteNewsgroup("announce")
+            #expect(try await store.newsgroups().map(\.name) == ["misc.test"])
+            #expect(await news.answer(.group("announce"), clientAddress: "127.0.0.1") == .group(nil))
+        }
+    }
+
+    @Test func postInjectsAndIsFoundAgain() async throws {
+        try await withNews { store, news in
+            let reply = await post(news, "From: bob@example.test\r\nNewsgroups: misc.test\r\nSubject: First\r\nPath: evil!path\r\nInjection-Info: forged\r\n\r\nHello.\r\n..\r\n")
+            guard case .posted(.accepted(let id)) = reply else {
+                Issue.record("not accepted: \(reply)")
+                return
+            }
+            #expect(id.hasPrefix("<") && id.hasSuffix("@news.example.test>"))
+            guard case .group(let group?) = await news.answer(.group("misc.test"), clientAddress: "") else {
+                Issue.record("no group")
+                return
+            }
+            #expect(group.numbers == [1])
+            guard case .article(let article?) = await news.answer(.articleByID(id, headOnly: false), clientAddress: "") else {
+                Issue.record("not found by message-id")
+                return
+            }
+            let text = String(decoding: article.bytes, as: UTF8.self)
+            #expect(article.number == 0 && article.messageID == id)
+            #expect(text.contains("Message-ID: \(id)\r\n") && text.contains("\r\nDate: "))
+            #expect(text.contains("Path: news.example.test!.POSTED!evil!path\r\n"))
+            #expect(text.contains("Injection-Info: news.example.test; posting-account=\"bob@example.test\"; posting-host=\"127.0.0.1\"\r\n"))
+            #expect(!text.contains("forged"))
+            #expect(text.hasSuffix("\r\n\r\nHello.\r\n..\r\n"))
+            guard case .overview(let lines) = await news.answer(.overview(group: "misc.test", range: ArticleRange(low: 1, high: nil)), clientAddress: "") else {
+                Issue.record("no overview")
+                return
+            }
+            #expect(lines.count == 1 && lines[0].0 == 1)
+            #expect(lines[0].1.hasPrefix("First\tbob@example.test\t"))
+            #expect(lines[0].1.hasSuffix("\t\(id)\t\t\(article.bytes.count)\t2"))
+            #expect(await news.answer(.header(field: "subject", group: "misc.test", range: .single(1)), clientAddress: "") == .header([(1, "First")]))
+            #expect(await news.answer(.headerByID(field: ":lines", messageID: id), clientAddress: "") == .header([(0, "2")]))
+            #expect(await news.answer(.article(group: "misc.test", number: 2, headOnly: true), clientAddress: "") == .article(nil))
+            guard case .newNews(let pairs) = await news.answer(.newNews(since: Date().addingTimeInterval(-60)), clientAddress: "") else {
+                Issue.record("no newnews")
+                return
+            }
+            #expect(pairs.map(\.0) == [id])
+            // The same Message-ID again is a duplicate.
+            let again = await post(news, "From: b@x\r\nNewsgroups: misc.test\r\nSubject: x\r\nMessage-ID: \(id)\r\n\r\nx\r\n")
+            #expect(again == .posted(.refused("duplicate Message-ID \(id)")))
+            _ = store
+        }
+    }
+
+    @Test func postRefusals() async throws {
+        try await withNews { _, news in
+            #expect(await post(news, "From: b@x\r\nNewsgroups: announce\r\nSubject: x\r\n\r\nx\r\n") == .posted(.refused("announce is read-only (posting not permitted)")))
+            #expect(await post(news, "From: b@x\r\nNewsgroups: nope\r\nSubject: x\r\n\r\nx\r\n") == .posted(.refused("no such newsgroup: nope")))
+            #expect(await post(news, "From: b@x\r\nSubject: x\r\n\r\nx\r\n") == .posted(.refused("the article has no Newsgroups header field")))
+            #expect(await post(news, "Newsgroups: misc.test\r\n\r\nx\r\n") == .posted(.refused("the article needs From and Subject header fields")))
+            #expect(await post(news, "From: b@x\r\nNewsgroups: misc.test\r\nSubject: x\r\nMessage-ID: bad\r\n\r\nx\r\n") == .posted(.refused("malformed Message-ID")))
+        }
+    }
+
+    @Test func ihaveTransferKeepsTheArticleAndExtendsPath() async throws {
+        try await withNews { _, news in
+            let article = "Path: peer.example!not-for-mail\r\nFrom: a@b\r\nNewsgroups: announce,elsewhere\r\nSubject: fed\r\nMessage-ID: <fed@peer>\r\n\r\nbody\r\n"
+            let transfer = NNTPRequest.transfer(article: Array(article.utf8), messageID: "<fed@peer>")
+            #expect(await news.answer(transfer, clientAddress: "") == .posted(.accepted(messageID: "<fed@peer>")))
+            guard case .article(let stored?) = await news.answer(.articleByID("<fed@peer>", headOnly: false), clientAddress: "") else {
+                Issue.record("not stored")
+                return
+            }
+            #expect(String(decoding: stored.bytes, as: UTF8.self).hasPrefix("Path: news.example.test!peer.example!not-for-mail\r\nFrom: a@b\r\n"))
+            #expect(await news.answer(transfer, clientAddress: "") == .posted(.refused("duplicate Message-ID <fed@peer>")))
+            let other = NNTPRequest.transfer(article: Array(article.utf8), messageID: "<other@peer>")
+            #expect(await news.answer(other, clientAddress: "") == .posted(.refused("the article's Message-ID is not <other@peer>")))
+        }
+    }
+
+    @Test func authenticatesAgainstPasswordsFile() async throws {
+        try await withNews { _, news in
+            #expect(await news.answer(.authenticate(user: "BOB@example.test", password: "bob's pass"), clientAddress: "127.0.0.2") == .authenticated(true))
+            #expect(await news.answer(.authenticate(user: "bob@example.test", password: "wrong"), clientAddress: "127.0.0.2") == .authenticated(false))
+            #expect(await news.answer(.authenticate(user: "eve@example.test", password: "x"), clientAddress: "127.0.0.2") == .authenticated(false))
+        }
+    }
+
+    @Test func mailForAGroupAddressIsArchived() async throws {
+        try await withNews { store, news in
+            let message = try store.beginDelivery()
+            try message.write(Array("From: a@b\r\nSubject: Via SMTP\r\n\r\nbody\r\n".utf8))
+            let results = try await store.deliver(message, toGroups: ["announce"], users: ["bob@example.test"])
+            #expect(results.allSatisfy(\.isDelivered) && results.count == 2)
+            guard case .overview(let lines) = await news.answer(.overview(group: "announce", range: ArticleRange(low: 1, high: nil)), clientAddress: "") else {
+                Issue.record("no overview")
+                return
+            }
+            #expect(lines.count == 1 && lines[0].1.hasPrefix("Via SMTP\ta@b"))
+            let inbox = try await store.mailbox(user: "bob@example.test", name: .inbox)
+            try await inbox.synchronize()
+            #expect(await inbox.snapshot().count == 1)
+        }
+    }
+}
