@@ -36,19 +36,8 @@ final class ChildProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning && exitedStatus == nil }
 
-    /// The exit status of a child that has ended but that Foundation has not reaped yet: with several
-    /// children (servers, dnsmasq, a client) Foundation's SIGCHLD handling was seen to leave one a
-    /// zombie for good, so its `isRunning` stayed true. Linux keeps the status in /proc/PID/stat (field
-    /// 52, `exit_code`, in waitpid(2) form) until the zombie is reaped.
-    var exitedStatus: Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.first == "Z", fields.count > 49, let code = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines))
-        else { return nil }
-        return (code >> 8) & 0xFF
-    }
+    /// The exit status of a child that has ended but that Foundation has not reaped yet (`Process.exitedStatus`).
+    var exitedStatus: Int32? { process.exitedStatus }
 
     /// Waits at most `seconds` for the process to end and its output to be read to the end; nil if it is
     /// still running.
@@ -186,6 +175,28 @@ struct CorreoServerProcess {
     /// SIGTERM, then a bounded wait; returns the exit status.
     @discardableResult
     func stop() async -> Int32 { await process.stop() }
+}
+
+extension Process {
+    /// The exit status of a child that has ended but that Foundation has not reaped yet: with several
+    /// children (servers, dnsmasq, a client) Foundation's SIGCHLD handling was seen to leave one a
+    /// zombie for good, so its `isRunning` stayed true. Linux keeps the status in /proc/PID/stat (field
+    /// 52, `exit_code`, in waitpid(2) form) until the zombie is reaped.
+    var exitedStatus: Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.first == "Z", fields.count > 49, let code = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return (code >> 8) & 0xFF
+    }
+
+    /// Whether the child is still running, a zombie Foundation has not reaped counting as ended.
+    var isReallyRunning: Bool { isRunning && exitedStatus == nil }
+
+    /// The exit status, read from /proc while the child is an unreaped zombie.
+    var endStatus: Int32 { isRunning ? exitedStatus ?? -1 : terminationStatus }
 }
 
 /// Runs `arguments` (looked up on PATH) to its end, for at most `seconds`; its standard output.

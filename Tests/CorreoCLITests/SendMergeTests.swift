@@ -212,10 +212,10 @@ import Glibc
             let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
             #expect(prompted, "\(stderr.text)")
             terminal.write("s3cret-pw\n")
-            let ended = try await waitUntil(seconds: 30) { !process.isRunning && stdout.isComplete && stderr.isComplete }
+            let ended = try await waitUntil(seconds: 30) { !process.isReallyRunning && stdout.isComplete && stderr.isComplete }
             if !ended { process.terminate() }
             #expect(ended)
-            #expect(process.terminationStatus == 0, "\(stderr.text)")
+            #expect(process.endStatus == 0, "\(stderr.text)")
             #expect(stdout.text.contains("Sent 1, failed 0"), "\(stdout.text)")
             #expect(sink.messages(for: "ann@example.org").count == 1)
             let echoed = terminal.readAvailable()
@@ -246,10 +246,10 @@ extension SendMergeTests {
             #expect(prompted, "\(stderr.text)")
             #expect(!terminal.echoIsOn)
             kill(process.processIdentifier, SIGINT)
-            let ended = try await waitUntil(seconds: 20) { !process.isRunning }
+            let ended = try await waitUntil(seconds: 20) { !process.isReallyRunning }
             if !ended { process.terminate() }
             #expect(ended)
-            #expect(process.terminationStatus == 130)
+            #expect(process.endStatus == 130)
             #expect(terminal.echoIsOn)
             #expect(sink.messageFiles.isEmpty)
         }
