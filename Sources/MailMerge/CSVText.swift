@@ -1,8 +1,9 @@
-/// RFC 4180 CSV, read strictly enough to say where a file goes wrong: a quote that is never closed, or
-/// text after a closing quote, is an error naming the line, not a field swallowed into the next rows and
-/// then reported as a bad address. The delimiter is `,`, `;` (what spreadsheets write where the comma is
-/// the decimal mark) or a tab, whichever the first line uses most, like Python's `csv.Sniffer` that the
-/// `mailmerge` tool uses.
+/// RFC 4180 CSV, read strictly enough to say where a file goes wrong.
+///
+/// A quote that is never closed, or text after a closing quote, is an error naming the line, not a field swallowed into
+/// the next rows and then reported as a bad address. The delimiter is `,`, `;` (what spreadsheets write where the comma
+/// is the decimal mark) or a tab, whichever the first line uses most, like Python's `csv.Sniffer` that the `mailmerge`
+/// tool uses.
 struct CSVText {
     /// One record and the line it starts on, from 1.
     struct Record: Hashable {

@@ -54,7 +54,9 @@ public struct MergeList: Sendable {
     /// Reads the list at `path`.
     public init(contentsOf path: String) throws(Failure) {
         let data: Data
-        guard FileManager.default.fileExists(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .unreadable(path: path, reason: "no such file")
+        }
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             if let size = attributes[.size] as? Int, size > MailMergeDefaults.maximumListSize {
@@ -103,7 +105,9 @@ public struct MergeList: Sendable {
         let addressColumn = self.addressColumn
         rows = records.enumerated().map { index, record in
             var fields: [String: String] = [:]
-            for (column, value) in zip(columns, record.fields) { fields[column] = value.trimmingCharacters(in: .whitespaces) }
+            for (column, value) in zip(columns, record.fields) {
+                fields[column] = value.trimmingCharacters(in: .whitespaces)
+            }
             let address = fields[addressColumn] ?? ""
             let problem: String? =
                 record.fields.count > columns.count && !columns.isEmpty
@@ -120,7 +124,9 @@ public struct MergeList: Sendable {
         }
     }
 
-    /// The original's columns: `name,email`; a single column is `email`; more are `column3`, `column4`…
+    /// The columns of a list without a header row, named as the original tool names them.
+    ///
+    /// Two columns are `name,email`; a single column is `email`; more are `column3`, `column4`, and so on.
     static func defaultColumns(count: Int) -> [String] {
         if count <= 1 { return ["email"] }
         return ["name", "email"] + (2..<count).map { "column\($0 + 1)" }

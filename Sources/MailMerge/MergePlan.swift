@@ -65,8 +65,11 @@ public enum PlannedRow: Sendable, Hashable {
 
 /// List + template + settings: which rows go, and each row's message.
 public struct MergePlan: Sendable {
+    /// The recipients, one row each.
     public let list: MergeList
+    /// The template each row's message is filled in from.
     public let template: MergeTemplate
+    /// The sender, the subject and the other settings that hold for every message.
     public let settings: MergeSettings
     private let subject: CompiledText?
 
@@ -111,8 +114,11 @@ public struct MergePlan: Sendable {
         if let unknown = uses.first(where: { !known.contains($0.field) }) {
             let firstRow = list.rows.first { $0.number >= settings.resumeFrom }?.number ?? settings.resumeFrom
             throw .unknownField(
-                unknown, row: firstRow, columns: list.columns,
-                suggestion: Self.closest(to: unknown.field, among: known.sorted()))
+                unknown,
+                row: firstRow,
+                columns: list.columns,
+                suggestion: Self.closest(to: unknown.field, among: known.sorted())
+            )
         }
     }
 
@@ -168,6 +174,7 @@ public struct MergePlan: Sendable {
 
     /// Errors in one row's message.
     public struct RowFailure: Error, Hashable, CustomStringConvertible {
+        /// What is wrong with the row's message, in words a user can act on.
         public var reason: String
         /// A message a user can act on.
         public var description: String { reason }
@@ -233,7 +240,8 @@ public struct MergePlan: Sendable {
                 files.append(try Attachment(contentsOfFile: path))
             } catch {
                 throw RowFailure(
-                    reason: "cannot read the attachment \(path) (\(origin)): \((error as NSError).localizedDescription)")
+                    reason: "cannot read the attachment \(path) (\(origin)): \((error as NSError).localizedDescription)"
+                )
             }
         }
         return files

@@ -33,8 +33,10 @@ public struct RowOutcome: Sendable, Hashable, Codable {
     }
 }
 
-/// The per-recipient report file: CSV (RFC 4180, with a header row) or JSON lines when the name ends in
-/// `.jsonl` or `.json`. Each outcome is written as it happens, so an interrupted run leaves a report.
+/// The per-recipient report file.
+///
+/// It is CSV (RFC 4180, with a header row), or JSON lines when the name ends in `.jsonl` or `.json`. Each
+/// outcome is written as it happens, so an interrupted run leaves a report.
 public final class MergeReportWriter: @unchecked Sendable {
     private let handle: FileHandle
     private let jsonLines: Bool

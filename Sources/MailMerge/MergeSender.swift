@@ -6,10 +6,15 @@ import SMTPCore
 
 /// Where and how to send.
 public struct SMTPServerSettings: Sendable {
+    /// The submission server's host name or address.
     public var host: String
+    /// The server's port: 587 for submission with STARTTLS, 465 for implicit TLS.
     public var port: Int
+    /// Whether and how TLS is used: STARTTLS (required or opportunistic), implicit TLS, or none.
     public var tls: SMTPClient.TLSMode
+    /// Which server certificates are accepted.
     public var trust: SMTPClient.Trust
+    /// The user name and password for SMTP AUTH, when the server wants them.
     public var credentials: SMTPCredentials?
     /// Whether a password may go without TLS (`--tls none --user …`).
     public var allowsAuthenticationWithoutTLS: Bool
@@ -49,8 +54,11 @@ public struct SendingPolicy: Sendable {
 
 /// The totals at the end of a run.
 public struct MergeSummary: Sendable, Hashable {
+    /// Messages the server accepted.
     public var sent = 0
+    /// Messages refused for good or never sent because of an error.
     public var failed = 0
+    /// Rows not sent because they are invalid, such as a row without a usable address.
     public var skipped = 0
     /// The row to give `--resume-from` when the run stopped early, nil when every row was done.
     public var resumeFrom: Int?
@@ -66,6 +74,7 @@ public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var requested = false
 
+    /// Makes a flag that no one has set yet.
     public init() {}
 
     /// Asks the run to stop.
@@ -78,9 +87,13 @@ public final class StopRequest: @unchecked Sendable {
 /// Sends a plan's messages over a small pool of connections, retrying temporary failures, at an optional
 /// rate, and reports each row's outcome as it happens.
 public struct MergeSender: Sendable {
+    /// The rows and their messages.
     public var plan: MergePlan
+    /// The server to submit them to.
     public var server: SMTPServerSettings
+    /// How many connections, how fast, and how many tries.
     public var policy: SendingPolicy
+    /// Where each outcome and retry is logged (addresses, never message bodies).
     public var logger: Logger
 
     /// Creates a sender.
@@ -172,8 +185,10 @@ public struct MergeSender: Sendable {
         return summary
     }
 
-    /// Sends one message: reconnects when needed, retries 4yz and lost connections with back-off. When no
-    /// session can be opened at all, returns the error instead of an outcome.
+    /// Sends one message, reconnecting when needed.
+    ///
+    /// It retries 4yz replies and lost connections with back-off. When no session can be opened at all, it
+    /// returns the error instead of an outcome.
     private func deliver(
         _ message: PreparedMessage,
         connection: inout SMTPConnection?

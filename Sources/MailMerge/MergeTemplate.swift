@@ -2,8 +2,10 @@ import Foundation
 import Ink
 import Mustache
 
-/// The message template: Mustache (`{{name}}`, `{{email}}`, any column, sections) with the original tool's
-/// `$name` and `${column}` placeholders, and an optional block of header lines on top like `mailmerge`'s:
+/// The message template, filled in once per row of the list.
+///
+/// It is Mustache (`{{name}}`, `{{email}}`, any column, sections) with the original tool's `$name` and
+/// `${column}` placeholders, and an optional block of header lines on top like `mailmerge`'s:
 ///
 ///     TO: {{email}}
 ///     SUBJECT: Hello {{name}}
@@ -13,16 +15,21 @@ import Mustache
 public struct MergeTemplate: Sendable {
     /// A header line from the template's header block, value still to be filled in.
     public struct Header: Sendable, Hashable {
+        /// The field name as written, such as `To` or `Subject`.
         public var name: String
+        /// The field value, with its tags and placeholders not yet filled in.
         public var value: String
         /// Its line in the template file, from 1.
         public var line: Int = 0
     }
 
-    /// Where a template's text came from, for messages: the file (or what it is, `subject`), and the line
-    /// of that file its first line is.
+    /// Where a template's text came from, for messages.
+    ///
+    /// That is the file (or what it is, `subject`), and the line of that file its first line is.
     public struct Origin: Sendable, Hashable, CustomStringConvertible {
+        /// The template file's name, or what the text is (`subject`) when it did not come from a file.
         public var name: String
+        /// The line of that file the text's first line is, from 1.
         public var firstLine: Int
         /// Whether `name` is a file (messages then say "FILE line N").
         public var isFile: Bool
@@ -31,6 +38,7 @@ public struct MergeTemplate: Sendable {
         public func describe(line: Int) -> String {
             isFile ? "\(name) line \(firstLine + line - 1)" : "the \(name)"
         }
+        /// The file's name (or `subject`).
         public var description: String { name }
     }
 
@@ -70,7 +78,9 @@ public struct MergeTemplate: Sendable {
     /// Whether the body is Markdown (`Content-Type: text/markdown`, `mailmerge`'s convention): it goes as
     /// the text part, and rendered to HTML as the HTML part.
     public var isMarkdown: Bool
-    /// The folder of the template file: ATTACHMENT paths are relative to it. The working directory when nil.
+    /// The folder of the template file, which ATTACHMENT paths are relative to.
+    ///
+    /// The working directory when nil.
     public var directory: String?
     /// The template file's name, for messages (`template` when it was given as text).
     public var fileName: String
@@ -151,8 +161,11 @@ public struct MergeTemplate: Sendable {
         let htmlOrigin =
             html == nil
             ? origin(bodyLine)
-            : Origin(name: htmlPath.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "HTML template",
-                     firstLine: 1, isFile: true)
+            : Origin(
+                name: htmlPath.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "HTML template",
+                firstLine: 1,
+                isFile: true
+            )
         compiledHTML = try htmlBody.map { (html) throws(Failure) in
             try CompiledText(html, columns: columns, html: true, origin: htmlOrigin)
         }
@@ -168,8 +181,11 @@ public struct MergeTemplate: Sendable {
     /// A template for one header value, like `-s "Hello {{name}}"`.
     public static func compileLine(_ text: String, columns: [String], what: String) throws(Failure) -> CompiledText {
         try CompiledText(
-            text, columns: Set(columns).union(["name", "email"]), html: false,
-            origin: Origin(name: what, firstLine: 1, isFile: false))
+            text,
+            columns: Set(columns).union(["name", "email"]),
+            html: false,
+            origin: Origin(name: what, firstLine: 1, isFile: false)
+        )
     }
 
     /// Every field tag of the template (headers, attachments, bodies), in order.
@@ -179,10 +195,13 @@ public struct MergeTemplate: Sendable {
 
     /// One row's message parts, filled in.
     public struct Rendered: Sendable, Hashable {
+        /// The header lines, filled in.
         public var headers: [Header]
         /// The ATTACHMENT paths as written for this row (not yet resolved against `directory`).
         public var attachments: [Header]
+        /// The text body, filled in, if the template has one.
         public var text: String?
+        /// The HTML body, filled in, if the template has one.
         public var html: String?
     }
 
@@ -202,7 +221,9 @@ public struct MergeTemplate: Sendable {
     }
 
     static func read(_ path: String) throws(Failure) -> String {
-        guard FileManager.default.fileExists(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .unreadable(path: path, reason: "no such file")
+        }
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             if let size = attributes[.size] as? Int, size > MailMergeDefaults.maximumFileSize {
@@ -221,9 +242,11 @@ public struct MergeTemplate: Sendable {
         }
     }
 
-    /// Takes a header block off the top: header lines (RFC 5322 §2.2 `field-name ":" value`, folded lines
-    /// allowed) up to a blank line, the first naming a known header such as To or Subject, so that a body
-    /// starting "Dear Ann:" is not mistaken for one. Returns the headers, the body, and the body's first line.
+    /// Takes a header block off the top of a template.
+    ///
+    /// The block is header lines (RFC 5322 §2.2 `field-name ":" value`, folded lines allowed) up to a blank
+    /// line, the first naming a known header such as To or Subject, so that a body starting "Dear Ann:" is
+    /// not mistaken for one. Returns the headers, the body, and the body's first line.
     static func splitHeaderBlock(_ template: String) -> ([Header], String, Int) {
         let normalized = template.replacingOccurrences(of: "\r\n", with: "\n")
         let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)

@@ -4,8 +4,10 @@ import DNS
 public struct DNSRelayResolver: RelayResolver {
     let resolver: DNSResolver
 
+    /// Makes the relay's resolver from correo's own.
     public init(_ resolver: DNSResolver) { self.resolver = resolver }
 
+    /// The MX records of `domain`; the null MX (RFC 7505) comes back as the host ".".
     public func mailExchangers(of domain: String) async -> LookupResult<[MailExchanger]> {
         do {
             return Self.convert(try await resolver.mx(domain)) {
@@ -17,6 +19,7 @@ public struct DNSRelayResolver: RelayResolver {
         }
     }
 
+    /// The IPv6 and IPv4 addresses of `host`, as text, in the order to try them.
     public func addresses(of host: String) async -> LookupResult<[String]> {
         do {
             return Self.convert(try await resolver.addresses(host)) { $0.description }
@@ -25,7 +28,10 @@ public struct DNSRelayResolver: RelayResolver {
         }
     }
 
-    static func convert<Record, Value>(_ result: DNSResult<Record>, _ transform: (Record) -> Value) -> LookupResult<[Value]> {
+    static func convert<Record, Value>(
+        _ result: DNSResult<Record>,
+        _ transform: (Record) -> Value
+    ) -> LookupResult<[Value]> {
         switch result {
         case .records(let records): .records(records.map(transform))
         case .nodata: .noRecords

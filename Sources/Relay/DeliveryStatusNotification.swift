@@ -2,23 +2,31 @@ import Foundation
 import MailCore
 import MailStore
 
-/// A delivery status notification (RFC 3464) for the sender of a queued message: a `multipart/report`
-/// with a human part, a `message/delivery-status` part (one block per recipient) and the original
-/// message or its header (RET=HDRS). Sent from the null sender, so that it can never cause another.
+/// A delivery status notification (RFC 3464) for the sender of a queued message.
+///
+/// It is a `multipart/report` with a human part, a `message/delivery-status` part (one block per recipient) and
+/// the original message or its header (RET=HDRS). Sent from the null sender, so that it can never cause
+/// another.
 public struct DeliveryStatusNotification: Sendable {
     /// RFC 3464 §2.3.3 `Action`.
     public enum Action: String, Sendable {
+        /// `failed`: given up; `delayed`: still trying; `delivered`: delivered, or passed to a host that
+        /// reports from there; `relayed`: passed to a host that sends no notifications (RFC 3461 §5.2.2).
         case failed, delayed, delivered, relayed
     }
 
     /// One recipient's block.
     public struct Entry: Sendable {
+        /// The recipient this block is about, with the address the sender gave (`Original-Recipient`).
         public var recipient: QueuedRecipient
+        /// What happened to the message for this recipient (§2.3.3).
         public var action: Action
-        /// RFC 3463 code, e.g. "5.1.1".
+        /// The RFC 3463 status code (`Status`, §2.3.4), such as "5.1.1".
         public var status: String
+        /// When delivery was last tried (`Last-Attempt-Date`, §2.3.7); nil writes the notification's own time.
         public var lastAttempt: Date?
 
+        /// Makes one recipient's block of the `message/delivery-status` part.
         public init(recipient: QueuedRecipient, action: Action, status: String, lastAttempt: Date? = nil) {
             self.recipient = recipient
             self.action = action
@@ -27,12 +35,16 @@ public struct DeliveryStatusNotification: Sendable {
         }
     }
 
+    /// The host name in `Reporting-MTA` (§2.2.2) and in the MAILER-DAEMON From address.
     public var reportingMTA: String
+    /// The queued message's envelope: its sender gets the notification.
     public var envelope: QueueEnvelope
+    /// One block per recipient the notification is about.
     public var entries: [Entry]
     /// For `delayed`: until when correo keeps trying.
     public var willRetryUntil: Date?
 
+    /// Makes a notification about `entries` of the message queued with `envelope`.
     public init(reportingMTA: String, envelope: QueueEnvelope, entries: [Entry], willRetryUntil: Date? = nil) {
         self.reportingMTA = reportingMTA
         self.envelope = envelope
@@ -40,8 +52,9 @@ public struct DeliveryStatusNotification: Sendable {
         self.willRetryUntil = willRetryUntil
     }
 
-    /// The RFC 3463 status in `reply` ("550 5.1.1 …" → "5.1.1"), else one made from its class (RFC 3463
-    /// §3.1: X.0.0), else `fallback`.
+    /// The RFC 3463 status in `reply` ("550 5.1.1 …" → "5.1.1").
+    ///
+    /// Without one, a status made from the reply's class (RFC 3463 §3.1: X.0.0), else `fallback`.
     public static func status(of reply: String?, fallback: String) -> String {
         guard let reply else { return fallback }
         let words = reply.split(separator: " ", maxSplits: 2).map(String.init)
@@ -61,7 +74,9 @@ public struct DeliveryStatusNotification: Sendable {
         return parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && Int($0) != nil }
     }
 
-    /// The whole message, CRLF line ends, ready to deliver or queue. `original` is the queued message.
+    /// The whole message, CRLF line ends, ready to deliver or queue.
+    ///
+    /// `original` is the queued message.
     public func render(original: [UInt8], now: Date = Date(), messageID: String = UUID().uuidString) -> [UInt8] {
         let boundary = "=_correo_dsn_" + messageID.replacingOccurrences(of: "-", with: "").lowercased()
         let date = MessageDate.format(now)
@@ -112,15 +127,24 @@ public struct DeliveryStatusNotification: Sendable {
         let delayed = entries.filter { $0.action == .delayed }
         let done = entries.filter { $0.action == .delivered || $0.action == .relayed }
         if !failed.isEmpty {
-            text += ["I'm sorry to have to inform you that your message could not", "be delivered to one or more recipients.", ""]
-            for entry in failed { text.append("<\(entry.recipient.address)>: \(entry.recipient.lastReply ?? entry.status)") }
+            text += [
+                "I'm sorry to have to inform you that your message could not",
+                "be delivered to one or more recipients.", "",
+            ]
+            for entry in failed {
+                text.append("<\(entry.recipient.address)>: \(entry.recipient.lastReply ?? entry.status)")
+            }
             text.append("")
         }
         if !delayed.isEmpty {
-            text += ["Your message could not be delivered yet to the recipients below;", "delivery is still being tried."]
+            text += [
+                "Your message could not be delivered yet to the recipients below;", "delivery is still being tried.",
+            ]
             if let until = willRetryUntil { text.append("It will be tried until \(MessageDate.format(until)).") }
             text.append("")
-            for entry in delayed { text.append("<\(entry.recipient.address)>: \(entry.recipient.lastReply ?? entry.status)") }
+            for entry in delayed {
+                text.append("<\(entry.recipient.address)>: \(entry.recipient.lastReply ?? entry.status)")
+            }
             text.append("")
         }
         if !done.isEmpty {
@@ -164,7 +188,9 @@ public struct DeliveryStatusNotification: Sendable {
     static func header(of message: [UInt8]) -> [UInt8] {
         var index = 0
         while index + 3 < message.count {
-            if message[index] == 0x0D, message[index + 1] == 0x0A, message[index + 2] == 0x0D, message[index + 3] == 0x0A {
+            if message[index] == 0x0D, message[index + 1] == 0x0A, message[index + 2] == 0x0D,
+                message[index + 3] == 0x0A
+            {
                 return Array(message[..<(index + 4)])
             }
             index += 1

@@ -1,10 +1,11 @@
 import Foundation
 import HeapModule
 
-/// What the runner knows of the queue between two reads of its folder: which messages wait and when each
-/// is due, ordered by that time. Picking the next due message is then a look at the top of a heap, not a
-/// read of every envelope on disk — the difference between one delivery slot refilled at once and a
-/// queue of 10,000 messages listed after every delivery.
+/// What the runner knows of the queue between two reads of its folder.
+///
+/// That is which messages wait and when each is due, ordered by that time. Picking the next due message is then
+/// a look at the top of a heap, not a read of every envelope on disk — the difference between one delivery slot
+/// refilled at once and a queue of 10,000 messages listed after every delivery.
 ///
 /// Entries are never updated in the heap: a newer time for the same id is pushed again, and an entry
 /// whose time no longer matches `due` is dropped when it reaches the top.

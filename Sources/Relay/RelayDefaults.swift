@@ -1,7 +1,8 @@
 import Foundation
 
-/// The relay's limits and schedule, in one place. Every figure is a setting of `RelaySettings` too, so
-/// that a lab can shrink five days to seconds.
+/// The relay's limits and schedule, in one place.
+///
+/// Every figure is a setting of `RelaySettings` too, so that a lab can shrink five days to seconds.
 public enum RelayDefaults {
     /// First retry after a temporary failure (Postfix's minimal_backoff_time).
     public static let firstRetry: TimeInterval = 300

@@ -1,15 +1,21 @@
 import Foundation
 
-/// When to try a deferred message again, when to warn its sender, when to give up — a pure function of
-/// the attempts so far and the arrival time (RFC 5321 §4.5.4.1: retry intervals of at least 30 minutes
-/// are the RFC's advice; Postfix's shorter first retry is the default here, every figure a setting).
+/// When to try a deferred message again, when to warn its sender, and when to give up.
+///
+/// It is a pure function of the attempts so far and the arrival time. RFC 5321 §4.5.4.1 advises retry
+/// intervals of at least 30 minutes; Postfix's shorter first retry is the default here, every figure a
+/// setting.
 public struct RetrySchedule: Hashable, Sendable {
+    /// The wait after the first failed attempt, in seconds; each later wait doubles it.
     public var firstRetry: TimeInterval
+    /// The longest wait between attempts, in seconds.
     public var maximumRetry: TimeInterval
+    /// How long after arrival a message is given up and bounced, in seconds.
     public var queueLifetime: TimeInterval
-    /// nil: never send a delay notification.
+    /// How long after arrival the sender is told that the message is delayed; nil: never.
     public var delayWarning: TimeInterval?
 
+    /// Makes a schedule; the defaults are `RelayDefaults`'s.
     public init(
         firstRetry: TimeInterval = RelayDefaults.firstRetry,
         maximumRetry: TimeInterval = RelayDefaults.maximumRetry,

@@ -1,8 +1,11 @@
 /// An MX record: RFC 1035 §3.3.9.
 public struct MailExchanger: Hashable, Sendable {
+    /// The preference: lower is tried first (RFC 5321 §5.1).
     public var preference: UInt16
+    /// The exchange's host name; "." for a null MX (RFC 7505).
     public var host: String
 
+    /// Makes an MX record from its preference and exchange host.
     public init(preference: UInt16, host: String) {
         self.preference = preference
         self.host = host

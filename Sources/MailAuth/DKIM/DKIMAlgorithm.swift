@@ -1,5 +1,6 @@
-/// A DKIM signing algorithm correo signs and verifies with. rsa-sha1 is not one: RFC 8301 §3.1 forbids
-/// it for signing and verifying.
+/// A DKIM signing algorithm correo signs and verifies with.
+///
+/// rsa-sha1 is not one: RFC 8301 §3.1 forbids it for signing and verifying.
 public enum DKIMAlgorithm: String, Sendable, Hashable, CaseIterable {
     /// RSASSA-PKCS1-v1_5 over SHA-256 (RFC 6376 §3.3.2), keys of 1024 to 4096 bits (RFC 8301 §3.2).
     case rsaSHA256 = "rsa-sha256"

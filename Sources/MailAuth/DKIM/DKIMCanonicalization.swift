@@ -9,14 +9,19 @@ public enum DKIMCanonicalization: String, Sendable, Hashable {
     /// (§3.4.2, §3.4.4).
     case relaxed
 
-    /// `field` (its full octets, final CRLF included) canonicalised. `withCRLF` false leaves the final
-    /// CRLF off, as for the DKIM-Signature field itself (§3.7).
+    /// Canonicalises a header field, given as its full octets with the final CRLF.
+    ///
+    /// `withCRLF` false leaves the final CRLF off, as for the DKIM-Signature field itself (§3.7).
     public func header(_ field: [UInt8], withCRLF: Bool = true) -> [UInt8] {
         switch self {
         case .simple:
             var output = field
-            if !withCRLF, output.last == 0x0A { output.removeLast(); if output.last == 0x0D { output.removeLast() } }
-            else if withCRLF, output.last != 0x0A { output += [13, 10] }
+            if !withCRLF, output.last == 0x0A {
+                output.removeLast()
+                if output.last == 0x0D { output.removeLast() }
+            } else if withCRLF, output.last != 0x0A {
+                output += [13, 10]
+            }
             return output
         case .relaxed:
             return Self.relaxedHeader(field) + (withCRLF ? [13, 10] : [])
@@ -49,8 +54,10 @@ public enum DKIMCanonicalization: String, Sendable, Hashable {
         return output
     }
 
-    /// The body canonicalised (§3.4.3, §3.4.4). DKIM works on the SMTP form: bare LFs and CRs are
-    /// made CRLF first (`MessageFields` has done so already for a whole message).
+    /// The body canonicalised (§3.4.3, §3.4.4).
+    ///
+    /// DKIM works on the SMTP form: bare LFs and CRs are made CRLF first (`MessageFields` has done so already for a
+    /// whole message).
     public func body(_ body: some Collection<UInt8>) -> [UInt8] {
         var body = Array(body)
         if LineEnds.hasBareLineBreak(body) { body = LineEnds.crlfLineBreaks(body) }

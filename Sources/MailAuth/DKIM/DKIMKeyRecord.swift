@@ -25,6 +25,7 @@ public struct DKIMKeyRecord: Sendable {
         case unsupportedKeyType(String)
         case badKey(String)
 
+        /// The reason in words, for the log and the Authentication-Results comment.
         public var description: String {
             switch self {
             case .syntax(let detail): "key record syntax error: \(detail)"
@@ -49,11 +50,15 @@ public struct DKIMKeyRecord: Sendable {
         case "rsa":
             // RFC 8301 §3.2: verifiers must accept 1024-bit keys (which _CryptoExtras calls unsafe) and
             // must not accept shorter ones.
-            guard let key = try? _RSA.Signing.PublicKey(unsafeDERRepresentation: der) else { throw .badKey("not an RSA key") }
+            guard let key = try? _RSA.Signing.PublicKey(unsafeDERRepresentation: der) else {
+                throw .badKey("not an RSA key")
+            }
             guard key.keySizeInBits >= 1024 else { throw .badKey("RSA key shorter than 1024 bits") }
             self.key = .rsa(key)
         case "ed25519":
-            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: der) else { throw .badKey("not an Ed25519 key") }
+            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: der) else {
+                throw .badKey("not an Ed25519 key")
+            }
             self.key = .ed25519(key)
         default:
             throw .unsupportedKeyType(keyType)

@@ -2,10 +2,11 @@ import Foundation
 import MailCore
 import Synchronization
 
-/// The signing keys in STORAGE/dkim/: one folder per domain, one PEM file per selector
-/// (`dkim/example.org/correo-rsa.pem`). The folder is looked at again when it may have changed (at most
-/// once per `rescanInterval`), so keys made by `correo dkim keygen` or removed by hand are used or
-/// dropped without a restart.
+/// The DKIM signing keys in STORAGE/dkim/, picked up and dropped without a restart.
+///
+/// One folder per domain, one PEM file per selector (`dkim/example.org/correo-rsa.pem`). The folder is looked at again
+/// when it may have changed (at most once per `rescanInterval`), so keys made by `correo dkim keygen` or removed by
+/// hand are used or dropped without a restart.
 public final class DKIMKeyring: Sendable {
     /// The folder holding one folder per domain.
     public let folder: URL
@@ -19,6 +20,7 @@ public final class DKIMKeyring: Sendable {
         var signers: [String: [DKIMSigner]] = [:]
     }
 
+    /// Makes a keyring over `folder`, looked at again at most once per `rescanInterval` seconds.
     public init(folder: URL, rescanInterval: TimeInterval = 2) {
         self.folder = folder
         self.rescanInterval = rescanInterval
@@ -45,8 +47,10 @@ public final class DKIMKeyring: Sendable {
         }
     }
 
-    /// `message` with a DKIM-Signature on top for each key of its From domain; unchanged when the
-    /// domain has no key or the message no single From address. `now`: seconds since 1970.
+    /// Signs `message` with every key of its From domain.
+    ///
+    /// A DKIM-Signature goes on top for each key; the message comes back unchanged when the domain has
+    /// no key or the message no single From address. `now`: seconds since 1970.
     public func sign(_ message: [UInt8], now: Int) -> [UInt8] {
         guard let domain = DMARCEvaluator.fromDomain(of: MessageFields(message)) else { return message }
         let signers = signers(for: domain)
@@ -84,23 +88,34 @@ public final class DKIMKeyring: Sendable {
     private static func load(_ folder: URL) -> [String: [DKIMSigner]] {
         var signers: [String: [DKIMSigner]] = [:]
         for file in keyFiles(folder) {
-            guard let pem = try? String(contentsOf: file.url, encoding: .utf8), let key = DKIMPrivateKey(pem: pem) else { continue }
+            guard let pem = try? String(contentsOf: file.url, encoding: .utf8), let key = DKIMPrivateKey(pem: pem)
+            else { continue }
             signers[file.domain, default: []].append(DKIMSigner(domain: file.domain, selector: file.selector, key: key))
         }
         for domain in signers.keys {
-            signers[domain]?.sort { ($0.key.algorithm == .ed25519SHA256 ? 0 : 1, $0.selector) < ($1.key.algorithm == .ed25519SHA256 ? 0 : 1, $1.selector) }
+            signers[domain]?.sort { lhs, rhs in
+                (lhs.key.algorithm == .ed25519SHA256 ? 0 : 1, lhs.selector)
+                    < (rhs.key.algorithm == .ed25519SHA256 ? 0 : 1, rhs.selector)
+            }
         }
         return signers
     }
 
-    /// Makes a key for `domain` under `selector`, writes it (mode 0600), and returns it. An existing
-    /// file is never overwritten: a key in use must be replaced under a new selector (RFC 6376 §3.1).
+    /// Makes a key for `domain` under `selector`, writes it (mode 0600), and returns it.
+    ///
+    /// An existing file is never overwritten: a key in use must be replaced under a new selector (RFC 6376 §3.1).
     public func generate(domain: String, selector: String, algorithm: DKIMAlgorithm) throws -> DKIMPrivateKey {
         let file = keyFile(domain: domain, selector: selector)
         guard !FileManager.default.fileExists(atPath: file.path) else { throw DKIMKeyringError.exists(file.path) }
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         let key = try DKIMPrivateKey.generate(algorithm)
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: file.path,
+                contents: Data(key.pem.utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else {
             throw DKIMKeyringError.unwritable(file.path)
         }
         state.withLock { $0.lastScan = .distantPast }
@@ -113,6 +128,7 @@ public enum DKIMKeyringError: Error, CustomStringConvertible {
     case exists(String)
     case unwritable(String)
 
+    /// The reason in words, for the operator.
     public var description: String {
         switch self {
         case .exists(let path): "\(path) exists already; choose another selector"

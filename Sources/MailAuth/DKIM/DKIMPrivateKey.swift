@@ -32,7 +32,8 @@ public enum DKIMPrivateKey: Sendable {
 
     /// Reads a PEM key; nil when it is neither an RSA nor an Ed25519 private key.
     public init?(pem: String) {
-        if let der = Self.pemBody(pem, label: "PRIVATE KEY"), der.count == 48, Array(der.prefix(16)) == Self.ed25519PKCS8Prefix,
+        if let der = Self.pemBody(pem, label: "PRIVATE KEY"), der.count == 48,
+            Array(der.prefix(16)) == Self.ed25519PKCS8Prefix,
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
         {
             self = .ed25519(key)

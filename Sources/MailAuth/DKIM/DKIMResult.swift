@@ -16,20 +16,30 @@ public struct DKIMResult: Sendable, Hashable {
         case none
     }
 
+    /// The result keyword for this signature.
     public var status: Status
-    /// The signing domain (`d=`), selector (`s=`), identity (`i=`) and algorithm, when the field parsed.
+    /// The signing domain (`d=`), when the field parsed.
     public var domain: String?
+    /// The selector (`s=`), when the field parsed.
     public var selector: String?
+    /// The agent or user identifier (`i=`), when the field parsed.
     public var identity: String?
+    /// The signing algorithm (`a=`), when the field parsed and named one correo knows.
     public var algorithm: DKIMAlgorithm?
     /// The first characters of `b=` (RFC 6008's `header.b`), telling several signatures apart.
     public var signaturePrefix: String?
     /// Why it did not pass, for the log and a comment in Authentication-Results.
     public var reason: String?
 
+    /// Makes a result; everything but the status is optional, since a broken field may name nothing.
     public init(
-        status: Status, domain: String? = nil, selector: String? = nil, identity: String? = nil,
-        algorithm: DKIMAlgorithm? = nil, signaturePrefix: String? = nil, reason: String? = nil
+        status: Status,
+        domain: String? = nil,
+        selector: String? = nil,
+        identity: String? = nil,
+        algorithm: DKIMAlgorithm? = nil,
+        signaturePrefix: String? = nil,
+        reason: String? = nil
     ) {
         self.status = status
         self.domain = domain

@@ -7,8 +7,9 @@ public struct DKIMSignature: Sendable, Hashable {
     public var signature: [UInt8]
     /// The body hash (`bh=`), decoded.
     public var bodyHash: [UInt8]
-    /// Header and body canonicalisation (`c=`).
+    /// Header canonicalisation (the first half of `c=`).
     public var headerCanonicalization: DKIMCanonicalization
+    /// Body canonicalisation (the second half of `c=`; `simple` when it is missing).
     public var bodyCanonicalization: DKIMCanonicalization
     /// The signing domain (`d=`), lower-cased.
     public var domain: String
@@ -20,8 +21,9 @@ public struct DKIMSignature: Sendable, Hashable {
     public var bodyLength: Int?
     /// The selector (`s=`).
     public var selector: String
-    /// The signature timestamp (`t=`) and expiration (`x=`), seconds since 1970.
+    /// The signature timestamp (`t=`), seconds since 1970.
     public var timestamp: Int?
+    /// The signature expiration (`x=`), seconds since 1970; past it the signature is `permerror`.
     public var expiration: Int?
     /// The raw `b=` value, for the Authentication-Results `header.b` (RFC 6008).
     public var signatureText: String
@@ -38,6 +40,7 @@ public struct DKIMSignature: Sendable, Hashable {
         case badQueryMethod(String)
         case expired
 
+        /// The reason in words, for the log and the Authentication-Results comment.
         public var description: String {
             switch self {
             case .syntax(let detail): "signature syntax error: \(detail)"
@@ -53,7 +56,9 @@ public struct DKIMSignature: Sendable, Hashable {
         }
     }
 
-    /// Parses the value of a DKIM-Signature field. `now` (seconds since 1970) checks `x=`.
+    /// Parses the value of a DKIM-Signature field.
+    ///
+    /// `now` (seconds since 1970) checks `x=`.
     public init(parsing value: some Collection<UInt8>, now: Int) throws(Error) {
         let tags: TagList
         do { tags = try TagList(parsing: value) } catch { throw .syntax("\(error)") }
@@ -72,7 +77,9 @@ public struct DKIMSignature: Sendable, Hashable {
             throw .syntax("bh= is not base64")
         }
         self.bodyHash = bodyHash
-        guard let pair = DKIMCanonicalization.pair(tags["c"]) else { throw .unsupportedCanonicalization(tags["c"] ?? "") }
+        guard let pair = DKIMCanonicalization.pair(tags["c"]) else {
+            throw .unsupportedCanonicalization(tags["c"] ?? "")
+        }
         (headerCanonicalization, bodyCanonicalization) = pair
         domain = try required("d").lowercased().trimmingDot()
         guard !domain.isEmpty else { throw .syntax("empty d=") }
@@ -80,7 +87,10 @@ public struct DKIMSignature: Sendable, Hashable {
         guard signedHeaders.contains(where: { $0.lowercased() == "from" }) else { throw .fromNotSigned }
         identity = tags["i"] ?? "@\(domain)"
         // §3.5: the i= domain is d= or a subdomain of it.
-        let identityDomain = identity.split(separator: "@", omittingEmptySubsequences: false).last.map { String($0).lowercased().trimmingDot() } ?? ""
+        let identityDomain =
+            identity.split(separator: "@", omittingEmptySubsequences: false).last.map {
+                String($0).lowercased().trimmingDot()
+            } ?? ""
         guard identity.contains("@"), identityDomain == domain || identityDomain.hasSuffix("." + domain) else {
             throw .identityNotInDomain
         }
@@ -90,7 +100,9 @@ public struct DKIMSignature: Sendable, Hashable {
         }
         selector = try required("s").withoutFWS
         guard !selector.isEmpty else { throw .syntax("empty s=") }
-        if let query = tags["q"], !query.split(separator: ":").contains(where: { String($0).withoutFWS.lowercased() == "dns/txt" }) {
+        if let query = tags["q"],
+            !query.split(separator: ":").contains(where: { String($0).withoutFWS.lowercased() == "dns/txt" })
+        {
             throw .badQueryMethod(query)
         }
         if let value = tags["t"] {

@@ -4,9 +4,11 @@ import Crypto
 /// message has, and From, Subject and Date once more than present (§8.15 "oversigning": a second
 /// From or a Subject added in transit then breaks the signature).
 public struct DKIMSigner: Sendable {
-    /// The signing domain (`d=`) and selector (`s=`).
+    /// The signing domain (`d=`), lower-cased.
     public var domain: String
+    /// The selector (`s=`): the key is published at SELECTOR._domainkey.DOMAIN.
     public var selector: String
+    /// The private key whose public half that record holds.
     public var key: DKIMPrivateKey
 
     /// RFC 6376 §5.4.1's list of fields that should be signed, when present.
@@ -20,6 +22,7 @@ public struct DKIMSigner: Sendable {
     /// Fields signed once more than they occur (§8.15).
     public static let oversignedHeaders: Set<String> = ["From", "Subject", "Date"]
 
+    /// Makes a signer for `domain` (lower-cased) with the key published under `selector`.
     public init(domain: String, selector: String, key: DKIMPrivateKey) {
         self.domain = domain.lowercased()
         self.selector = selector
@@ -27,6 +30,7 @@ public struct DKIMSigner: Sendable {
     }
 
     /// The DKIM-Signature field for `message` (folded, CRLF at the end), to put at its top.
+    ///
     /// `now` is seconds since 1970 (`t=`).
     public func signatureField(for message: [UInt8], now: Int) throws -> [UInt8] {
         let fields = MessageFields(message)
@@ -88,7 +92,8 @@ enum DKIMHeaderHash {
         var used = Set<Int>()
         var data: [UInt8] = []
         for name in names {
-            guard let index = fields.fields.indices.last(where: { !used.contains($0) && fields.fields[$0].isNamed(name) })
+            guard
+                let index = fields.fields.indices.last(where: { !used.contains($0) && fields.fields[$0].isNamed(name) })
             else { continue }
             used.insert(index)
             data += canonicalization.header(fields.fields[index].bytes)

@@ -9,16 +9,20 @@ import _CryptoExtras
 /// passed. It is checked (its hash must still match), and then reported as `policy`, because whatever
 /// follows the count — a second MIME part, a new text — is unsigned and could be anyone's (§8.2).
 public struct DKIMVerifier: Sendable {
+    /// Where the key records (`SELECTOR._domainkey.DOMAIN` TXT) are looked up.
     public let resolver: any MailAuthResolving
     /// At most this many signatures are checked (each may cost a DNS query); the rest are ignored.
     public var maxSignatures: Int
 
+    /// Makes a verifier that fetches keys through `resolver` and checks at most `maxSignatures` signatures.
     public init(resolver: any MailAuthResolving, maxSignatures: Int = MailAuthDefaults.maxDKIMSignatures) {
         self.resolver = resolver
         self.maxSignatures = maxSignatures
     }
 
-    /// The result of each signature, top first; empty when there is none. `now`: seconds since 1970.
+    /// The result of each signature, top first; empty when there is none.
+    ///
+    /// `now`: seconds since 1970.
     public func verify(_ message: [UInt8], now: Int) async -> [DKIMResult] {
         let fields = MessageFields(message)
         var results: [DKIMResult] = []
@@ -36,12 +40,21 @@ public struct DKIMVerifier: Sendable {
             // Name what can be named, so the A-R header tells which signature it was.
             let tags = try? TagList(parsing: field.value)
             return DKIMResult(
-                status: .permerror, domain: tags?["d"], selector: tags?["s"], signaturePrefix: tags?["b"].map { String($0.withoutFWS.prefix(8)) },
-                reason: error.description)
+                status: .permerror,
+                domain: tags?["d"],
+                selector: tags?["s"],
+                signaturePrefix: tags?["b"].map { String($0.withoutFWS.prefix(8)) },
+                reason: error.description
+            )
         }
         let result = DKIMResult(
-            status: .fail, domain: signature.domain, selector: signature.selector, identity: signature.identity,
-            algorithm: signature.algorithm, signaturePrefix: String(signature.signatureText.prefix(8)))
+            status: .fail,
+            domain: signature.domain,
+            selector: signature.selector,
+            identity: signature.identity,
+            algorithm: signature.algorithm,
+            signaturePrefix: String(signature.signatureText.prefix(8))
+        )
 
         // The key (§6.1.2).
         let record: DKIMKeyRecord
@@ -69,7 +82,9 @@ public struct DKIMVerifier: Sendable {
             }
         }
         guard record.fits(signature.algorithm) else { return result.with(.permerror, "key type does not fit a=") }
-        if let hashes = record.hashAlgorithms, !hashes.contains("sha256") { return result.with(.permerror, "key refuses sha256") }
+        if let hashes = record.hashAlgorithms, !hashes.contains("sha256") {
+            return result.with(.permerror, "key refuses sha256")
+        }
         if record.strictIdentity, !signature.identity.lowercased().hasSuffix("@" + signature.domain) {
             return result.with(.permerror, "key's t=s needs i= in d= exactly")
         }
@@ -87,13 +102,21 @@ public struct DKIMVerifier: Sendable {
         }
 
         // The header fields and the signature field itself, its b= emptied (§3.7).
-        var hashed = DKIMHeaderHash.data(fields: fields, signed: signature.signedHeaders, canonicalization: signature.headerCanonicalization)
+        var hashed = DKIMHeaderHash.data(
+            fields: fields,
+            signed: signature.signedHeaders,
+            canonicalization: signature.headerCanonicalization
+        )
         hashed += signature.headerCanonicalization.header(Self.emptyingSignature(field.bytes), withCRLF: false)
         let digest = SHA256.hash(data: hashed)
         let valid: Bool
         switch record.key {
         case .rsa(let key):
-            valid = key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature.signature), for: digest, padding: .insecurePKCS1v1_5)
+            valid = key.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature.signature),
+                for: digest,
+                padding: .insecurePKCS1v1_5
+            )
         case .ed25519(let key):
             valid = key.isValidSignature(signature.signature, for: Array(digest))
         }
@@ -111,7 +134,9 @@ public struct DKIMVerifier: Sendable {
         while start <= field.count {
             let end = field[start...].firstIndex(of: UInt8(ascii: ";")) ?? field.count
             let spec = field[start..<end]
-            if let equals = spec.firstIndex(of: UInt8(ascii: "=")), spec[..<equals].trimmingFWS().elementsEqual("b".utf8) {
+            if let equals = spec.firstIndex(of: UInt8(ascii: "=")),
+                spec[..<equals].trimmingFWS().elementsEqual("b".utf8)
+            {
                 output += field[start...equals]
                 // A CRLF that ended the field stays, so canonicalisation sees the same end.
                 if end == field.count, field.last == 0x0A { output += [13, 10] }

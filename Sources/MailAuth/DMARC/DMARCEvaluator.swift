@@ -6,15 +6,20 @@ import MailCore
 public struct DMARCVerdict: Sendable, Hashable {
     /// The result keyword of RFC 8601 §2.7.
     public enum Result: String, Sendable, Hashable {
+        /// `none`: no record; `pass`: an aligned SPF or DKIM pass; `fail`: neither; `temperror`/`permerror`: the
+        /// look-up or the record failed.
         case none, pass, fail, temperror, permerror
     }
 
+    /// The result keyword written into Authentication-Results (`dmarc=`).
     public var result: Result
     /// The RFC5322.From domain the check was about (`header.from`).
     public var fromDomain: String?
-    /// The policy the record asks for, and the one to apply after `pct` (none when the result is not fail).
+    /// The policy the record asks for (none when the result is not fail).
     public var requestedPolicy: DMARCRecord.Policy?
+    /// The policy to apply after `pct` sampling (§6.6.4): `none` unless the result is fail.
     public var disposition: DMARCRecord.Policy
+    /// Why, for the log and a comment in Authentication-Results.
     public var reason: String?
 }
 
@@ -22,12 +27,19 @@ public struct DMARCVerdict: Sendable, Hashable {
 /// found: record discovery at `_dmarc.` + the From domain then its organisational domain (§6.6.3),
 /// identifier alignment (§3.1), `p`/`sp` and `pct` (§6.6.4).
 public struct DMARCEvaluator: Sendable {
+    /// Where `_dmarc.` TXT records are looked up.
     public let resolver: any MailAuthResolving
+    /// The Public Suffix List that finds the organisational domain (§3.2).
     public let suffixes: PublicSuffixList
     /// 0..<100 for `pct` sampling; injected so tests are exact.
     public let sample: @Sendable () -> Int
 
-    public init(resolver: any MailAuthResolving, suffixes: PublicSuffixList = .shared, sample: @escaping @Sendable () -> Int = { Int.random(in: 0..<100) }) {
+    /// Makes an evaluator; `sample` is injected so that tests of `pct` are exact.
+    public init(
+        resolver: any MailAuthResolving,
+        suffixes: PublicSuffixList = .shared,
+        sample: @escaping @Sendable () -> Int = { Int.random(in: 0..<100) }
+    ) {
         self.resolver = resolver
         self.suffixes = suffixes
         self.sample = sample
@@ -44,6 +56,7 @@ public struct DMARCEvaluator: Sendable {
         return domain.isEmpty ? nil : domain
     }
 
+    /// The DMARC verdict on a message given its SPF and DKIM results (§6.6.2).
     public func evaluate(message fields: MessageFields, spf: SPFVerdict?, dkim: [DKIMResult]) async -> DMARCVerdict {
         guard let from = Self.fromDomain(of: fields) else {
             return DMARCVerdict(result: .permerror, disposition: .none, reason: "no single From address")
@@ -57,9 +70,12 @@ public struct DMARCEvaluator: Sendable {
         }
         let record: DMARCRecord
         switch found {
-        case .absent: return DMARCVerdict(result: .none, fromDomain: from, disposition: .none, reason: "no DMARC record")
-        case .temporaryFailure(let reason): return DMARCVerdict(result: .temperror, fromDomain: from, disposition: .none, reason: reason)
-        case .broken(let reason): return DMARCVerdict(result: .permerror, fromDomain: from, disposition: .none, reason: reason)
+        case .absent:
+            return DMARCVerdict(result: .none, fromDomain: from, disposition: .none, reason: "no DMARC record")
+        case .temporaryFailure(let reason):
+            return DMARCVerdict(result: .temperror, fromDomain: from, disposition: .none, reason: reason)
+        case .broken(let reason):
+            return DMARCVerdict(result: .permerror, fromDomain: from, disposition: .none, reason: reason)
         case .found(let value): record = value
         }
 
@@ -69,14 +85,21 @@ public struct DMARCEvaluator: Sendable {
         let spfAligned = spf.map { $0.result == .pass && aligned($0.domain, from, record.spfAlignment) } ?? false
         if dkimAligned || spfAligned {
             return DMARCVerdict(
-                result: .pass, fromDomain: from, disposition: .none,
-                reason: dkimAligned ? "aligned DKIM signature" : "aligned SPF")
+                result: .pass,
+                fromDomain: from,
+                disposition: .none,
+                reason: dkimAligned ? "aligned DKIM signature" : "aligned SPF"
+            )
         }
         let requested = atOrganization ? (record.subdomainPolicy ?? record.policy) : record.policy
         let applied = sample() < record.percentage ? requested : requested.relaxed
         return DMARCVerdict(
-            result: .fail, fromDomain: from, requestedPolicy: requested, disposition: applied,
-            reason: "no aligned SPF or DKIM pass")
+            result: .fail,
+            fromDomain: from,
+            requestedPolicy: requested,
+            disposition: applied,
+            reason: "no aligned SPF or DKIM pass"
+        )
     }
 
     /// Whether an authenticated domain aligns with the From domain (§3.1).

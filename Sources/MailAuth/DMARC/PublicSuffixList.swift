@@ -1,7 +1,8 @@
-/// The Public Suffix List (https://publicsuffix.org): which names are registries (`com`, `co.uk`,
-/// `github.io`), so that DMARC can find the organisational domain (RFC 7489 §3.2). The rules are
-/// embedded in the binary (PublicSuffixListData.swift, made by scripts/update-public-suffix-list.py
-/// from Debian's `publicsuffix` package or a download of the list).
+/// The Public Suffix List (https://publicsuffix.org), embedded.
+///
+/// It says which names are registries (`com`, `co.uk`, `github.io`), so that DMARC can find the organisational domain
+/// (RFC 7489 §3.2). The rules are embedded in the binary (PublicSuffixListData.swift, made by
+/// scripts/update-public-suffix-list.py from Debian's `publicsuffix` package or a download of the list).
 public struct PublicSuffixList: Sendable {
     private let rules: Set<String>
     private let wildcards: Set<String>

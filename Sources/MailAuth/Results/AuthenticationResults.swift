@@ -3,11 +3,16 @@
 public struct AuthenticationResults: Sendable, Hashable {
     /// One method's result (§2.2's resinfo): `method=result (comment) ptype.property=value ...`.
     public struct Entry: Sendable, Hashable {
+        /// The method (§2.7): `spf`, `dkim`, `dmarc`.
         public var method: String
+        /// The method's result keyword, such as `pass` or `fail`.
         public var result: String
+        /// Why, written as the parenthesised comment after the result.
         public var reason: String?
+        /// The `ptype.property=value` pairs in order, such as `("header.d", "example.org")`.
         public var properties: [(String, String)]
 
+        /// Makes an entry for one method's result.
         public init(method: String, result: String, reason: String? = nil, properties: [(String, String)] = []) {
             self.method = method
             self.result = result
@@ -15,11 +20,14 @@ public struct AuthenticationResults: Sendable, Hashable {
             self.properties = properties
         }
 
+        /// Compares everything, properties in order; tuples are not Equatable, so this is written out.
         public static func == (lhs: Entry, rhs: Entry) -> Bool {
             lhs.method == rhs.method && lhs.result == rhs.result && lhs.reason == rhs.reason
-                && lhs.properties.map(\.0) == rhs.properties.map(\.0) && lhs.properties.map(\.1) == rhs.properties.map(\.1)
+                && lhs.properties.map(\.0) == rhs.properties.map(\.0)
+                && lhs.properties.map(\.1) == rhs.properties.map(\.1)
         }
 
+        /// Hashes method and result only, which is consistent with `==`.
         public func hash(into hasher: inout Hasher) {
             hasher.combine(method)
             hasher.combine(result)
@@ -28,14 +36,18 @@ public struct AuthenticationResults: Sendable, Hashable {
 
     /// The host that made the checks (§2.5), normally correo's host name.
     public var authservID: String
+    /// The results, one per method and signature, in the order they are written.
     public var entries: [Entry]
 
+    /// Makes a field for `authservID` with `entries`.
     public init(authservID: String, entries: [Entry]) {
         self.authservID = authservID
         self.entries = entries
     }
 
-    /// The field, folded one result a line, ending in CRLF. With no entries it says `none` (§2.2).
+    /// The field, folded one result a line, ending in CRLF.
+    ///
+    /// With no entries it says `none` (§2.2).
     public var field: [UInt8] {
         var text = "Authentication-Results: \(authservID)"
         if entries.isEmpty {
@@ -67,9 +79,10 @@ public struct AuthenticationResults: Sendable, Hashable {
         return "\"\(escaped)\""
     }
 
-    /// `message` without the Authentication-Results fields that claim `authservID` (§5: a receiver
-    /// must remove such fields from outside, which could forge its verdicts). Fields of other hosts
-    /// stay. The message's octets are otherwise unchanged.
+    /// Removes the Authentication-Results fields that claim `authservID` from `message`.
+    ///
+    /// A receiver must remove such fields from outside, which could forge its verdicts (§5). Fields of
+    /// other hosts stay. The message's octets are otherwise unchanged.
     public static func strip(_ message: [UInt8], claiming authservID: String) -> [UInt8] {
         let fields = MessageFields(message)
         let own = fields.fields.indices.filter { index in
@@ -88,8 +101,14 @@ public struct AuthenticationResults: Sendable, Hashable {
         var depth = 0
         var token: [UInt8] = []
         for byte in value {
-            if byte == UInt8(ascii: "(") { depth += 1; continue }
-            if byte == UInt8(ascii: ")") { depth = max(0, depth - 1); continue }
+            if byte == UInt8(ascii: "(") {
+                depth += 1
+                continue
+            }
+            if byte == UInt8(ascii: ")") {
+                depth = max(0, depth - 1)
+                continue
+            }
             if depth > 0 { continue }
             if byte == UInt8(ascii: ";") || isWSP(byte) || byte == 0x0D || byte == 0x0A {
                 if !token.isEmpty { break }

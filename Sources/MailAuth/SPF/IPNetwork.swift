@@ -2,7 +2,9 @@ import DNS
 
 /// The network of an `ip4:` or `ip6:` mechanism (RFC 7208 §5.6): an address and a prefix length.
 public struct IPNetwork: Sendable, Hashable {
+    /// The address the prefix is taken from.
     public var address: IPAddress
+    /// How many leading bits of `address` a client address must share to be in the network.
     public var prefixLength: Int
 
     /// Parses `192.0.2.0/24` (with `ipv6` false) or `2001:db8::/32` (true), or a single address.
@@ -13,7 +15,9 @@ public struct IPNetwork: Sendable, Hashable {
             self.address = .v6(address)
         } else {
             // inet_pton takes only the dotted quad; §5.6 wants exactly that.
-            guard let address = IPv4Address(String(parts[0])), parts[0].split(separator: ".").count == 4 else { return nil }
+            guard let address = IPv4Address(String(parts[0])), parts[0].split(separator: ".").count == 4 else {
+                return nil
+            }
             self.address = .v4(address)
         }
         let maximum = ipv6 ? 128 : 32

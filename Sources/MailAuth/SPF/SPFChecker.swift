@@ -7,10 +7,12 @@ import MailCore
 ///
 /// `exp=` is parsed but never fetched: correo does not put the sender's explanation into its 550.
 public struct SPFChecker: Sendable {
+    /// Where SPF records and the names its mechanisms ask for are looked up.
     public let resolver: any MailAuthResolving
     /// The receiving host's name (`%{r}`).
     public var receiver: String
 
+    /// Makes a checker that looks up through `resolver`; `receiver` expands `%{r}`.
     public init(resolver: any MailAuthResolving, receiver: String = "unknown") {
         self.resolver = resolver
         self.receiver = receiver
@@ -22,7 +24,13 @@ public struct SPFChecker: Sendable {
         let sender = checkedHELO ? "postmaster@\(helo)" : mailFrom
         let domain = EmailAddressParts(sender).domain.lowercased().trimmingDot()
         var state = Limits()
-        let (result, reason) = await checkHost(client: client, domain: domain, sender: sender, helo: helo, limits: &state)
+        let (result, reason) = await checkHost(
+            client: client,
+            domain: domain,
+            sender: sender,
+            helo: helo,
+            limits: &state
+        )
         return SPFVerdict(result: result, identity: sender, domain: domain, checkedHELO: checkedHELO, reason: reason)
     }
 
@@ -54,10 +62,17 @@ public struct SPFChecker: Sendable {
         var reason: String
     }
 
-    func checkHost(client: IPAddress, domain: String, sender: String, helo: String, limits: inout Limits) async -> (SPFResult, String?) {
+    func checkHost(
+        client: IPAddress,
+        domain: String,
+        sender: String,
+        helo: String,
+        limits: inout Limits
+    ) async -> (SPFResult, String?) {
         // §4.3: a domain that cannot be one gives none.
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count > 1, labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 }), domain.utf8.count <= 253 else {
+        guard labels.count > 1, labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 }), domain.utf8.count <= 253
+        else {
             return (.none, "no valid domain in \(domain.isEmpty ? "the identity" : domain)")
         }
         // §4.4, §4.5: exactly one record.
@@ -78,19 +93,34 @@ public struct SPFChecker: Sendable {
         do {
             for directive in record.directives {
                 if directive.mechanism.queriesDNS, !limits.countTerm() {
-                    throw Stop(result: .permerror, reason: "more than \(MailAuthDefaults.spfDNSTermLimit) DNS-querying terms")
+                    throw Stop(
+                        result: .permerror,
+                        reason: "more than \(MailAuthDefaults.spfDNSTermLimit) DNS-querying terms"
+                    )
                 }
                 if try await matches(directive.mechanism, client: client, macro: macro, limits: &limits) {
-                    return (directive.qualifier.result, "\(domain): matched \(directive.qualifier.rawValue)\(Self.name(directive.mechanism))")
+                    return (
+                        directive.qualifier.result,
+                        "\(domain): matched \(directive.qualifier.rawValue)\(Self.name(directive.mechanism))"
+                    )
                 }
             }
             // §6.1: redirect only when no mechanism matched, and never when the record has "all".
             if let redirect = record.redirect, !record.directives.contains(where: { $0.mechanism == .all }) {
                 guard limits.countTerm() else {
-                    throw Stop(result: .permerror, reason: "more than \(MailAuthDefaults.spfDNSTermLimit) DNS-querying terms")
+                    throw Stop(
+                        result: .permerror,
+                        reason: "more than \(MailAuthDefaults.spfDNSTermLimit) DNS-querying terms"
+                    )
                 }
                 let target = try targetName(redirect, macro: macro)
-                let (result, reason) = await checkHost(client: client, domain: target, sender: sender, helo: helo, limits: &limits)
+                let (result, reason) = await checkHost(
+                    client: client,
+                    domain: target,
+                    sender: sender,
+                    helo: helo,
+                    limits: &limits
+                )
                 if result == .none { return (.permerror, "redirect to \(target), which has no SPF record") }
                 return (result, reason)
             }
@@ -102,7 +132,12 @@ public struct SPFChecker: Sendable {
         }
     }
 
-    private func matches(_ mechanism: SPFRecord.Mechanism, client: IPAddress, macro: SPFMacro, limits: inout Limits) async throws -> Bool {
+    private func matches(
+        _ mechanism: SPFRecord.Mechanism,
+        client: IPAddress,
+        macro: SPFMacro,
+        limits: inout Limits
+    ) async throws -> Bool {
         switch mechanism {
         case .all:
             return true
@@ -110,12 +145,19 @@ public struct SPFChecker: Sendable {
             return network.contains(client)
         case .include(let spec):
             let target = try targetName(spec, macro: macro)
-            let (result, reason) = await checkHost(client: client, domain: target, sender: macro.sender, helo: macro.helo, limits: &limits)
+            let (result, reason) = await checkHost(
+                client: client,
+                domain: target,
+                sender: macro.sender,
+                helo: macro.helo,
+                limits: &limits
+            )
             switch result {
             case .pass: return true
             case .fail, .softfail, .neutral: return false
             case .temperror: throw Stop(result: .temperror, reason: reason ?? "include:\(target)")
-            case .permerror, .none: throw Stop(result: .permerror, reason: "include:\(target): \(reason ?? result.rawValue)")
+            case .permerror, .none:
+                throw Stop(result: .permerror, reason: "include:\(target): \(reason ?? result.rawValue)")
             }
         case .a(let spec, let v4, let v6):
             let target = try spec.map { try targetName($0, macro: macro) } ?? macro.domain
@@ -127,7 +169,10 @@ public struct SPFChecker: Sendable {
             try check(answer, limits: &limits)
             let hosts = answer.records.filter { !$0.isNullMX }
             guard hosts.count <= MailAuthDefaults.spfNameLimit else {
-                throw Stop(result: .permerror, reason: "mx:\(target) has more than \(MailAuthDefaults.spfNameLimit) MX records")
+                throw Stop(
+                    result: .permerror,
+                    reason: "mx:\(target) has more than \(MailAuthDefaults.spfNameLimit) MX records"
+                )
             }
             for host in hosts {
                 let addresses = try await lookUpAddresses(host.exchange.description, limits: &limits)
@@ -142,7 +187,9 @@ public struct SPFChecker: Sendable {
         case .exists(let spec):
             let target = try targetName(spec, macro: macro)
             // §5.7: an A query, whatever the client's family.
-            return try await lookUpAddresses(target, limits: &limits).contains { if case .v4 = $0 { true } else { false } }
+            return try await lookUpAddresses(target, limits: &limits).contains {
+                if case .v4 = $0 { true } else { false }
+            }
         }
     }
 
@@ -164,7 +211,9 @@ public struct SPFChecker: Sendable {
     /// a void look-up.
     private func lookUpAddresses(_ host: String, limits: inout Limits) async throws -> [IPAddress] {
         let answer: DNSResult<IPAddress>
-        do { answer = try await resolver.addresses(host) } catch { throw Stop(result: .permerror, reason: "invalid name \(host)") }
+        do { answer = try await resolver.addresses(host) } catch {
+            throw Stop(result: .permerror, reason: "invalid name \(host)")
+        }
         try check(answer, limits: &limits)
         return answer.records
     }
@@ -181,7 +230,9 @@ public struct SPFChecker: Sendable {
     private func targetName(_ spec: String, macro: SPFMacro) throws -> String {
         guard var name = macro.expand(spec) else { throw Stop(result: .permerror, reason: "invalid macro in \(spec)") }
         name = name.lowercased().trimmingDot()
-        while name.utf8.count > 253, let dot = name.firstIndex(of: ".") { name = String(name[name.index(after: dot)...]) }
+        while name.utf8.count > 253, let dot = name.firstIndex(of: ".") {
+            name = String(name[name.index(after: dot)...])
+        }
         return name
     }
 

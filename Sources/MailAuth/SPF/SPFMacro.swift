@@ -6,18 +6,31 @@ import MailCore
 /// (and `%{c}`, `%{r}`, `%{t}` of explanations), with digit and `r` transformers and delimiters, and
 /// the `%%`, `%_`, `%-` escapes.
 public struct SPFMacro: Sendable {
-    /// The sender (`s`), its local part and domain (`l`, `o`), the current domain (`d`), the client
-    /// address (`i`, `c`, `v`), the HELO name (`h`), the validated name of `p`, the receiver (`r`) and
-    /// the time (`t`).
+    /// The sender (`s`), whose local part and domain are `l` and `o`.
     public var sender: String
+    /// The current domain (`d`).
     public var domain: String
+    /// The client address (`i`, `c`, `v`).
     public var client: IPAddress
+    /// The HELO/EHLO name (`h`).
     public var helo: String
+    /// The validated domain name of the client (`p`).
     public var validatedName: String
+    /// The receiving host's name (`r`).
     public var receiver: String
+    /// The current time (`t`), seconds since 1970.
     public var now: Int
 
-    public init(sender: String, domain: String, client: IPAddress, helo: String, validatedName: String = "unknown", receiver: String = "unknown", now: Int = 0) {
+    /// Makes the macro context for one check_host() call.
+    public init(
+        sender: String,
+        domain: String,
+        client: IPAddress,
+        helo: String,
+        validatedName: String = "unknown",
+        receiver: String = "unknown",
+        now: Int = 0
+    ) {
         self.sender = sender
         self.domain = domain
         self.client = client
@@ -29,12 +42,15 @@ public struct SPFMacro: Sendable {
 
     /// Whether `text` has only well-formed macros.
     public static func isValid(_ text: String) -> Bool {
-        let sample = SPFMacro(sender: "a@b", domain: "b", client: .v4(IPv4Address("127.0.0.1")!), helo: "b")
+        // Any client will do: validity does not depend on it. The literal always parses.
+        guard let loopback = IPv4Address(octets: [127, 0, 0, 1]) else { return false }
+        let sample = SPFMacro(sender: "a@b", domain: "b", client: .v4(loopback), helo: "b")
         return sample.expand(text, explanation: true) != nil
     }
 
-    /// `text` expanded; nil when a macro is malformed (a `permerror`). The `c`, `r` and `t` letters are
-    /// allowed only in explanations (`explanation`).
+    /// Expands the macros in `text`; nil when a macro is malformed (a `permerror`).
+    ///
+    /// The `c`, `r` and `t` letters are allowed only in explanations (`explanation`).
     public func expand(_ text: String, explanation: Bool = false) -> String? {
         var output = ""
         var scalars = Substring(text)
@@ -99,7 +115,9 @@ public struct SPFMacro: Sendable {
         value = parts.joined(separator: ".")
         if letter.isUppercase {
             // §7.3: upper-case macro letters are URL-escaped (RFC 3986 unreserved characters stay).
-            let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+            let unreserved = CharacterSet(
+                charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+            )
             value = value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
         }
         return value
@@ -111,7 +129,9 @@ public struct SPFMacro: Sendable {
         case .v4(let v4): return v4.description
         case .v6(let v6):
             let hex = Array("0123456789abcdef")
-            return v6.octets.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }.map(String.init).joined(separator: ".")
+            return v6.octets.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }.map(String.init).joined(
+                separator: "."
+            )
         }
     }
 }

@@ -2,7 +2,10 @@
 public struct SPFRecord: Sendable, Hashable {
     /// A directive's qualifier and the result it gives when its mechanism matches (§4.6.2).
     public enum Qualifier: Character, Sendable, Hashable {
-        case pass = "+", fail = "-", softfail = "~", neutral = "?"
+        case pass = "+"
+        case fail = "-"
+        case softfail = "~"
+        case neutral = "?"
 
         var result: SPFResult {
             switch self {
@@ -34,26 +37,34 @@ public struct SPFRecord: Sendable, Hashable {
         }
     }
 
+    /// A directive (§4.6.2): a mechanism and the qualifier that says what its match means.
     public struct Directive: Sendable, Hashable {
+        /// The qualifier; `+` when none is written.
         public var qualifier: Qualifier
+        /// The mechanism (§5) whose match against the client decides.
         public var mechanism: Mechanism
     }
 
+    /// The directives, in the order they are evaluated (§4.6.2).
     public var directives: [Directive]
-    /// `redirect=` (§6.1) and `exp=` (§6.2).
+    /// The `redirect=` modifier (§6.1): the domain whose record applies when nothing matched.
     public var redirect: String?
+    /// The `exp=` modifier (§6.2): where the sender's explanation of a fail is published.
     public var explanation: String?
 
     /// Why a record is a `permerror`.
     public struct SyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The term that does not parse.
         public var term: String
+        /// The reason in words, for the log and the Authentication-Results comment.
         public var description: String { "invalid SPF term \"\(term)\"" }
     }
 
     /// Whether `text` is an SPF record at all: "v=spf1" alone or followed by a space (§4.5).
     public static func isSPF(_ text: [UInt8]) -> Bool {
         let prefix = Array("v=spf1".utf8)
-        guard text.count >= prefix.count, text.prefix(prefix.count).map({ $0 | 0x20 }) == prefix.map({ $0 | 0x20 }) else {
+        guard text.count >= prefix.count, text.prefix(prefix.count).map({ $0 | 0x20 }) == prefix.map({ $0 | 0x20 })
+        else {
             return false
         }
         return text.count == prefix.count || text[prefix.count] == 0x20
@@ -63,7 +74,9 @@ public struct SPFRecord: Sendable, Hashable {
     public init(parsing text: [UInt8]) throws(SyntaxError) {
         let record = String(decoding: text, as: UTF8.self)
         var terms = record.split(separator: " ").map(String.init)
-        guard let version = terms.first, version.lowercased() == "v=spf1" else { throw SyntaxError(term: terms.first ?? "") }
+        guard let version = terms.first, version.lowercased() == "v=spf1" else {
+            throw SyntaxError(term: terms.first ?? "")
+        }
         terms.removeFirst()
         var directives: [Directive] = []
         var redirect: String?
@@ -73,7 +86,9 @@ public struct SPFRecord: Sendable, Hashable {
             if let equals = term.firstIndex(of: "="), Self.isModifierName(term[..<equals]) {
                 let name = term[..<equals].lowercased()
                 let value = String(term[term.index(after: equals)...])
-                guard Self.isDomainSpec(value) || (name != "redirect" && name != "exp") else { throw SyntaxError(term: term) }
+                guard Self.isDomainSpec(value) || (name != "redirect" && name != "exp") else {
+                    throw SyntaxError(term: term)
+                }
                 switch name {
                 case "redirect":
                     guard redirect == nil else { throw SyntaxError(term: term) }
@@ -82,7 +97,8 @@ public struct SPFRecord: Sendable, Hashable {
                     guard explanation == nil else { throw SyntaxError(term: term) }
                     explanation = value
                 default:
-                    guard SPFMacro.isValid(value) else { throw SyntaxError(term: term) }  // unknown modifiers are ignored (§6)
+                    // Unknown modifiers are ignored (§6), but their value must still be a valid macro-string.
+                    guard SPFMacro.isValid(value) else { throw SyntaxError(term: term) }
                 }
                 continue
             }
@@ -121,8 +137,9 @@ public struct SPFRecord: Sendable, Hashable {
             var domain: String?
             if argument.first == ":" {
                 let end = argument.firstIndex(of: "/") ?? argument.endIndex
-                domain = String(argument[argument.index(after: argument.startIndex)..<end])
-                guard isDomainSpec(domain!) else { return nil }
+                let spec = String(argument[argument.index(after: argument.startIndex)..<end])
+                guard isDomainSpec(spec) else { return nil }
+                domain = spec
                 argument = argument[end...]
             }
             guard let (v4, v6) = dualCIDR(argument) else { return nil }
@@ -132,10 +149,14 @@ public struct SPFRecord: Sendable, Hashable {
             guard argument.first == ":", isDomainSpec(String(argument.dropFirst())) else { return nil }
             return .ptr(String(argument.dropFirst()))
         case "ip4":
-            guard argument.first == ":", let network = IPNetwork(String(argument.dropFirst()), ipv6: false) else { return nil }
+            guard argument.first == ":", let network = IPNetwork(String(argument.dropFirst()), ipv6: false) else {
+                return nil
+            }
             return .ip4(network)
         case "ip6":
-            guard argument.first == ":", let network = IPNetwork(String(argument.dropFirst()), ipv6: true) else { return nil }
+            guard argument.first == ":", let network = IPNetwork(String(argument.dropFirst()), ipv6: true) else {
+                return nil
+            }
             return .ip6(network)
         default:
             return nil

@@ -18,6 +18,7 @@ public enum SPFResult: String, Sendable, Hashable {
 
 /// An SPF verdict with the identity and domain it was about.
 public struct SPFVerdict: Sendable, Hashable {
+    /// The result of check_host() (§2.6).
     public var result: SPFResult
     /// The identity checked: the MAIL FROM address, or postmaster@HELO for the null sender (§2.4).
     public var identity: String
@@ -28,6 +29,7 @@ public struct SPFVerdict: Sendable, Hashable {
     /// Why, for logs and a comment.
     public var reason: String?
 
+    /// Makes a verdict; `reason` goes into the log and the Authentication-Results comment.
     public init(result: SPFResult, identity: String, domain: String, checkedHELO: Bool, reason: String? = nil) {
         self.result = result
         self.identity = identity

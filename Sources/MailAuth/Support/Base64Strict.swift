@@ -1,8 +1,9 @@
 import MailCore
 
-/// Base64 in DKIM tags (b=, bh=, p=): whitespace already removed, nothing else outside the alphabet
-/// allowed. MailCore's decoder skips junk, which suits MIME bodies but would let a garbled key or
-/// signature through as some other value.
+/// Strict base64 for DKIM tags (b=, bh=, p=).
+///
+/// Whitespace is already removed, and nothing else outside the alphabet is allowed. MailCore's decoder skips junk,
+/// which suits MIME bodies but would let a garbled key or signature through as some other value.
 enum Base64Strict {
     static func decode(_ text: String) -> [UInt8]? {
         let bytes = Array(text.utf8)

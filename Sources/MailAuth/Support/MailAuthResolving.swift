@@ -1,7 +1,9 @@
 import DNS
 
-/// The DNS look-ups sender authentication makes. `DNSResolver` answers them; the checks take the
-/// protocol so that a test may hand them a fixed zone (RFC 7208's own test suite is written as zones).
+/// The DNS look-ups sender authentication makes.
+///
+/// `DNSResolver` answers them; the checks take the protocol so that a test may hand them a fixed zone (RFC 7208's own
+/// test suite is written as zones).
 public protocol MailAuthResolving: Sendable {
     /// The TXT records at `name` (DKIM keys, SPF and DMARC records).
     func txt(_ name: String) async throws(DNSError) -> DNSResult<TXTRecord>

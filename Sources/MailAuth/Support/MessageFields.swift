@@ -1,8 +1,9 @@
 import MailCore
 
-/// A message's header fields as the octets that came, and where its body starts: what DKIM signs and
-/// checks, and what Authentication-Results stripping cuts. Never a String round trip: a field's octets
-/// are kept exactly (folding, case, 8-bit text), as the simple canonicalisation needs them.
+/// A message's header fields as the octets that came, and where its body starts.
+///
+/// This is what DKIM signs and checks, and what Authentication-Results stripping cuts. Never a String round trip: a
+/// field's octets are kept exactly (folding, case, 8-bit text), as the simple canonicalisation needs them.
 public struct MessageFields: Sendable {
     /// One header field: its name as written and its full octets, folding and final CRLF included.
     public struct Field: Sendable {
@@ -29,7 +30,9 @@ public struct MessageFields: Sendable {
     /// The body: everything after the empty line that ends the header (CRLF line ends).
     public var body: ArraySlice<UInt8>
 
-    /// Splits `message`; bare LFs are made CRLF first (DKIM works on the SMTP form, RFC 6376 §5.3).
+    /// Splits `message` into its header fields and its body.
+    ///
+    /// Bare LFs are made CRLF first (DKIM works on the SMTP form, RFC 6376 §5.3).
     /// Octets before the first field that do not form one (a continuation line at the very top) are
     /// dropped with it, as no field can hold them.
     public init(_ message: [UInt8]) {

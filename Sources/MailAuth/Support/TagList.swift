@@ -25,7 +25,9 @@ public struct TagList: Sendable, Hashable {
             }
             let name = String(decoding: trimmed[..<equals].trimmingFWS(), as: UTF8.self)
             guard let first = name.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII,
-                name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") })
+                name.unicodeScalars.allSatisfy({
+                    $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_")
+                })
             else { throw .malformedTag(name) }
             if tags.contains(where: { $0.name == name }) { throw .duplicateTag(name) }
             tags.append((name, String(decoding: trimmed[(equals + 1)...].trimmingFWS(), as: UTF8.self)))
@@ -36,10 +38,12 @@ public struct TagList: Sendable, Hashable {
     /// The value of tag `name`, or nil.
     public subscript(_ name: String) -> String? { tags.first { $0.name == name }?.value }
 
+    /// Equal when the tags, names and values, are the same in the same order.
     public static func == (lhs: TagList, rhs: TagList) -> Bool {
         lhs.tags.map(\.name) == rhs.tags.map(\.name) && lhs.tags.map(\.value) == rhs.tags.map(\.value)
     }
 
+    /// Hashes every tag's name and value, in order.
     public func hash(into hasher: inout Hasher) {
         for tag in tags {
             hasher.combine(tag.name)
