@@ -4,7 +4,7 @@ import NIOHTTP1
 /// A request as a route sees it: method, path and query, no body (the listener serves small read-only
 /// documents: metrics, health, later MTA-STS policies and a developer's web pages).
 public struct HTTPRequest: Sendable {
-    /// GET, HEAD…
+    /// The method: GET, HEAD and so on.
     public var method: HTTPMethod
     /// The path, without the query: `/metrics`.
     public var path: String
@@ -25,7 +25,7 @@ public struct HTTPRequest: Sendable {
 
 /// What a route answers.
 public struct HTTPResponse: Sendable {
-    /// 200, 404, 503…
+    /// The status: 200, 404, 503 and so on.
     public var status: HTTPResponseStatus
     /// Content-Type and any other fields; Content-Length is added by the listener.
     public var headers: HTTPHeaders
@@ -45,8 +45,9 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Routes by exact path to handlers: the listener's whole application. Routes are added before the
-/// listener starts and never after, so lookups need no lock.
+/// Routes by exact path to handlers: the listener's whole application.
+///
+/// Routes are added before the listener starts and never after, so lookups need no lock.
 public struct HTTPRouter: Sendable {
     /// Answers one request; runs off the event loop, so it may read files or ask other actors.
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse

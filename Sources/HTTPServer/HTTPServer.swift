@@ -4,8 +4,9 @@ import NIOHTTP1
 import NIOPosix
 import ServerSupport
 
-/// A small HTTP/1.1 listener for operators' tools: Prometheus scrapes, health checks, and later the
-/// MTA-STS policy and a developer's web UI. It serves the `HTTPRouter` it is given, one request after
+/// A small HTTP/1.1 listener for operators' tools.
+///
+/// For Prometheus scrapes, health checks, and later the MTA-STS policy and a developer's web UI. It serves the `HTTPRouter` it is given, one request after
 /// another per connection (keep-alive), with a cap on connections from `ServerSupport`.
 ///
 /// ```swift
@@ -42,7 +43,10 @@ public final class HTTPServer: Sendable {
                 .get()
         }
         let bound = opened.first?.channel.localAddress?.port ?? port
-        logger.info("HTTP listening", metadata: ["port": "\(bound)", "paths": "\(router.paths.joined(separator: " "))"])
+        logger.info(
+            "HTTP listening",
+            metadata: ["port": "\(bound)", "paths": "\(router.paths.joined(separator: " "))"]
+        )
         return bound
     }
 

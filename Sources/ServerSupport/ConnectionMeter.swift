@@ -14,9 +14,13 @@ import NIOTLS
 /// `correo_sessions_total{protocol}`, `correo_sessions_open{protocol}`,
 /// `correo_tls_handshakes_total{protocol,result="ok|failed"}`.
 public final class ConnectionMeter: ChannelDuplexHandler, RemovableChannelHandler {
+    /// Reads octets, to count them.
     public typealias InboundIn = ByteBuffer
+    /// Passes the octets read on unchanged.
     public typealias InboundOut = ByteBuffer
+    /// Writes octets, to count them.
     public typealias OutboundIn = ByteBuffer
+    /// Passes the octets written on unchanged.
     public typealias OutboundOut = ByteBuffer
 
     /// Octets read so far.
@@ -32,16 +36,19 @@ public final class ConnectionMeter: ChannelDuplexHandler, RemovableChannelHandle
         self.protocolName = protocolName
     }
 
+    /// Counts the session as started and open.
     public func handlerAdded(context: ChannelHandlerContext) {
         open = true
         Counter(label: "correo_sessions_total", dimensions: [("protocol", protocolName)]).increment()
         Meter(label: "correo_sessions_open", dimensions: [("protocol", protocolName)]).increment()
     }
 
+    /// Counts the session as closed, if the channel has not already gone inactive.
     public func handlerRemoved(context: ChannelHandlerContext) {
         closed()
     }
 
+    /// Counts the session as closed, then passes the event on.
     public func channelInactive(context: ChannelHandlerContext) {
         closed()
         context.fireChannelInactive()
@@ -53,21 +60,25 @@ public final class ConnectionMeter: ChannelDuplexHandler, RemovableChannelHandle
         Meter(label: "correo_sessions_open", dimensions: [("protocol", protocolName)]).decrement()
     }
 
+    /// Counts the octets read, then passes them on.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         bytesIn += unwrapInboundIn(data).readableBytes
         context.fireChannelRead(data)
     }
 
+    /// Counts the octets written, then passes them on.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         bytesOut += unwrapOutboundIn(data).readableBytes
         context.write(data, promise: promise)
     }
 
+    /// Counts a completed TLS handshake, then passes the event on.
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls { handshake(ok: true) }
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Counts a TLS error as a failed handshake (unless one completed), then passes the error on.
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is NIOSSLError || error is BoringSSLError { handshake(ok: false) }
         context.fireErrorCaught(error)
@@ -79,7 +90,8 @@ public final class ConnectionMeter: ChannelDuplexHandler, RemovableChannelHandle
         guard !handshakeCounted else { return }
         handshakeCounted = true
         Counter(
-            label: "correo_tls_handshakes_total", dimensions: [("protocol", protocolName), ("result", ok ? "ok" : "failed")]
+            label: "correo_tls_handshakes_total",
+            dimensions: [("protocol", protocolName), ("result", ok ? "ok" : "failed")]
         ).increment()
     }
 }

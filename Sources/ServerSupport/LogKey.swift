@@ -1,6 +1,8 @@
-/// The one vocabulary of log metadata keys, shared by every protocol, so that an operator greps for
-/// `remote_addr=192.0.2.7` or `queue_id=…` and finds SMTP, IMAP and reload lines alike, and a JSON log
-/// has the same field names whichever server wrote the line. README "Logs" lists them with examples.
+/// The one vocabulary of log metadata keys, shared by every protocol.
+///
+/// An operator greps for `remote_addr=192.0.2.7` or `queue_id=…` and finds SMTP, IMAP and reload lines
+/// alike, and a JSON log has the same field names whichever server wrote the line. README "Logs" lists
+/// them with examples.
 ///
 /// Never logged under any key: a password, an AUTH exchange, a message body.
 public enum LogKey {
@@ -33,7 +35,7 @@ public enum LogKey {
     public static let size = "size"
     /// The message's Message-ID header field, as written (with its angle brackets), or absent.
     public static let messageID = "message_id"
-    /// The reply line the client got, e.g. `550 5.1.1 …`.
+    /// The reply line the client got, such as `550 5.1.1 …`.
     public static let reply = "reply"
     /// Why: a short phrase (`unknown recipient`, `relay denied`, `bad password`).
     public static let reason = "reason"

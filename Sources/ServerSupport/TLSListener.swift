@@ -33,10 +33,11 @@ extension TLSListener.Kind {
 
 /// An implicit-TLS listener was asked for, but no certificate was given.
 public struct ImplicitTLSWithoutCertificate: Error, Equatable, CustomStringConvertible {
-    /// The protocol, e.g. "IMAP".
+    /// The protocol, such as "IMAP".
     public let service: String
     /// The error for `service`'s listeners.
     public init(service: String) { self.service = service }
+    /// The message for the operator: which listener needs a certificate.
     public var description: String { "An implicit-TLS \(service) listener needs a TLS certificate" }
 }
 
@@ -52,6 +53,8 @@ extension Listeners {
         if !hasCertificate, listeners.contains(where: { $0.kind == .implicitTLS }) {
             throw ImplicitTLSWithoutCertificate(service: service)
         }
-        return try await open(listeners, bind: bind).map { ($0.listener, $0.channel.localAddress?.port ?? $0.listener.port) }
+        return try await open(listeners, bind: bind).map {
+            ($0.listener, $0.channel.localAddress?.port ?? $0.listener.port)
+        }
     }
 }

@@ -2,8 +2,9 @@ import NIOCore
 import NIOSSL
 
 extension ChannelPipeline.SynchronousOperations {
-    /// The TLS version of this connection as OpenSSL names it (`TLSv1.3`), or `none` before or without
-    /// TLS: for the `tls` key of the log lines. Call on the channel's event loop.
+    /// The TLS version of this connection as OpenSSL names it (`TLSv1.3`), or `none`.
+    ///
+    /// `none` before or without TLS. For the `tls` key of the log lines. Call on the channel's event loop.
     public var tlsVersionName: String {
         guard let version = (try? nioSSL_tlsVersion()) ?? nil else { return "none" }
         switch version {

@@ -78,8 +78,13 @@ public final class IMAPServer: Sendable {
         logger: Logger
     ) {
         self.init(
-            configuration: configuration, store: store, users: users, tls: tlsContext.map { Reloadable($0) },
-            group: group, logger: logger)
+            configuration: configuration,
+            store: store,
+            users: users,
+            tls: tlsContext.map { Reloadable($0) },
+            group: group,
+            logger: logger
+        )
     }
 
     /// As above, with a TLS context that can be replaced while the server runs: each new connection

@@ -11,8 +11,10 @@ public enum IDNA {
     /// Dots UTS #46 maps to U+002E: ideographic full stop, full-width full stop, half-width ideographic.
     private static let dots: Set<Character> = [".", "\u{3002}", "\u{FF0E}", "\u{FF61}"]
 
-    /// The A-label form of `domain`: each label with non-ASCII letters as `xn--` + Punycode, the rest
-    /// lower-cased; one trailing dot dropped. Nil when a label is empty or over 63 octets, the whole
+    /// The A-label form of `domain`.
+    ///
+    /// Each label with non-ASCII letters as `xn--` + Punycode, the rest lower-cased; one trailing dot
+    /// dropped. Nil when a label is empty or over 63 octets, the whole
     /// over 253, a label has characters no host name may hold (a space, `_`, `@`…), a label starts or
     /// ends with '-' or starts with a combining mark, or an `xn--` label is not valid Punycode. An address literal (`[192.0.2.1]`) is
     /// returned as it is.
@@ -30,8 +32,10 @@ public enum IDNA {
         return result.utf8.count <= 253 ? result : nil
     }
 
-    /// The U-label form of `domain` for showing to people: each valid `xn--` label decoded, the rest
-    /// as given. Never fails: a label that does not decode stays as it is.
+    /// The U-label form of `domain`, for showing to people.
+    ///
+    /// Each valid `xn--` label decoded, the rest as given. Never fails: a label that does not decode
+    /// stays as it is.
     public static func toUnicode(_ domain: String) -> String {
         domain.split(separator: ".", omittingEmptySubsequences: false).map { label in
             guard label.lowercased().hasPrefix("xn--"), let decoded = Punycode.decode(String(label.dropFirst(4)))
@@ -40,7 +44,7 @@ public enum IDNA {
         }.joined(separator: ".")
     }
 
-    /// Whether `domain` has a label beyond ASCII, i.e. is in U-label form.
+    /// Whether `domain` has a label beyond ASCII, that is, is in U-label form.
     public static func isInternationalized(_ domain: String) -> Bool {
         domain.unicodeScalars.contains { !$0.isASCII }
     }

@@ -1,5 +1,6 @@
-/// Punycode (RFC 3492): Unicode code points as the letters, digits and hyphens a DNS label may hold,
-/// the encoding under IDNA's `xn--` A-labels (RFC 5891 §4.4). Pure and small; the parameters are
+/// Punycode (RFC 3492): Unicode code points as the letters, digits and hyphens a DNS label may hold.
+///
+/// The encoding under IDNA's `xn--` A-labels (RFC 5891 §4.4). Pure and small; the parameters are
 /// those RFC 3492 §5 fixes for IDNA.
 public enum Punycode {
     private static let base = 36

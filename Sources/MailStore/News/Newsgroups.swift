@@ -2,7 +2,7 @@ import Foundation
 
 /// One newsgroup as `correo group` made it (RFC 3977 §6.1.1, §7.6).
 public struct Newsgroup: Codable, Hashable, Sendable {
-    /// The group's name, e.g. `lists.dev` (lower case, see `Newsgroup.validate`).
+    /// The group's name, such as `lists.dev` (lower case, see `Newsgroup.validate`).
     public var name: String
     /// The one-line description of LIST NEWSGROUPS.
     public var description: String
@@ -32,9 +32,10 @@ public struct Newsgroup: Codable, Hashable, Sendable {
         self.creator = creator
     }
 
-    /// Refuses names that are not RFC 3977 §4.1-safe newsgroup names here: dot-separated levels of
-    /// ASCII letters, digits, `+`, `-` and `_`, none empty, at most 200 octets. No wildmat specials,
-    /// no "/", so a name is also a safe folder name.
+    /// Refuses names that are not RFC 3977 §4.1-safe newsgroup names here.
+    ///
+    /// A safe name is dot-separated levels of ASCII letters, digits, `+`, `-` and `_`, none empty, at
+    /// most 200 octets. No wildmat specials, no "/", so a name is also a safe folder name.
     public static func validate(_ name: String) throws {
         func refuse(_ reason: String) -> MailStoreError { .invalidMailboxName(name, reason: reason) }
         let bytes = Array(name.utf8)
@@ -148,8 +149,10 @@ extension MailStore {
         return mailbox
     }
 
-    /// Stores a message in groups and users' INBOXes: the groups get a copy each (appended durably),
-    /// then the users get it as `deliver(_:to:)` does. For mail that SMTP accepted for a group's address.
+    /// Stores a message in groups and users' INBOXes.
+    ///
+    /// The groups get a copy each (appended durably), then the users get it as `deliver(_:to:)` does.
+    /// For mail that SMTP accepted for a group's address.
     public func deliver(
         _ message: IncomingMessage,
         toGroups groups: [String],
