@@ -96,6 +96,9 @@ struct IMAPHandlerModel {
                     actions.append(contentsOf: session.completed(Self.outcome(for: request, random: &random)))
                 case .startIdle, .stopIdle:
                     break
+                case .armAutologout(let deadline):
+                    // The session runs on its own clock here; a deadline is never in the past when armed.
+                    fuzzCheck(deadline > 0, "autologout armed at \(deadline)")
                 case .close:
                     closed = true
                 }

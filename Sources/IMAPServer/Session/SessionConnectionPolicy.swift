@@ -1,4 +1,4 @@
-import struct NIOCore.NIODeadline
+import Dispatch
 
 /// The monotonic time, in nanoseconds, that a session's connection policy runs on.
 public struct IMAPClock: Sendable {
@@ -10,8 +10,9 @@ public struct IMAPClock: Sendable {
         self.now = now
     }
 
-    /// The process's monotonic uptime (`NIODeadline.now()`).
-    public static let system = IMAPClock { NIODeadline.now().uptimeNanoseconds }
+    /// The process's monotonic uptime. The channel handler replaces it with its event loop's clock; this
+    /// one serves sessions made without a handler (tests, the fuzz harness, which has no NIO).
+    public static let system = IMAPClock { DispatchTime.now().uptimeNanoseconds }
 }
 
 /// The connection's policy decided by the session: autologout (RFC 3501 §5.4, `AutologoutTimer`), the
