@@ -100,8 +100,8 @@ extension QueueRunner {
                 }
             }
         } catch {
-            outcomes += recipients.filter { r in addresses.values.contains { $0.contains(r.address) } }.map {
-                RecipientOutcome(address: $0.address, kind: .deferred, reply: "4.3.0 \(error)")
+            outcomes += addresses.values.joined().map {
+                RecipientOutcome(address: $0, kind: .deferred, reply: "4.3.0 \(error)")
             }
         }
         return outcomes
