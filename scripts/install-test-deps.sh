@@ -6,14 +6,15 @@
 # `correo send`'s output is compared with (MailmergeOracleTests). MailAuth's peers: OpenDKIM's tools
 # (opendkim-genkey, opendkim-testmsg), dkimpy (dkimsign, dkimverify; pynacl for Ed25519), pyspf and
 # dnspython, which both use to ask the tests' dnsmasq; authres parses correo's Authentication-Results.
-# INN (inn2, interop/nntp/install-inn.sh: system service stopped and disabled) is the NNTP reference.
+# INN (inn2, interop/nntp/install-inn.sh: system service stopped and disabled) is the NNTP reference;
+# slrn reads a group from correo in interop/nntp/slrn.sh.
 # Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
-apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools
+apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools slrn
 bash "$here/../interop/common/install-deps.sh"
 bash "$here/../interop/nntp/install-inn.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
