@@ -151,18 +151,19 @@ def time_over(port):
 
 
 def time_articles(port, picks, pipelined):
-    """One at a time (send, read the whole answer, next) or pipelined (RFC 3977 §3.5: all commands
-    sent in one write, then all answers read), which takes each side's Nagle/delayed-ACK stalls out."""
+    """One at a time (send, read the whole answer, next) or pipelined (RFC 3977 §3.5: commands sent 50
+    per write, then their answers read), which takes each side's Nagle/delayed-ACK stalls out. (50 a
+    window: correo before 2026-12-03's nntp2 branch cut a client off after 100 queued commands.)"""
     c = Conn(port)
     _, low, high = group(c)
     chosen = [low + p % (high - low + 1) for p in picks]
     t = time.monotonic()
     got = 0
-    if pipelined:
-        c.sock.sendall("".join(f"ARTICLE {n}\r\n" for n in chosen).encode())
-    for number in chosen:
+    for index, number in enumerate(chosen):
         if not pipelined:
             c.send(f"ARTICLE {number}")
+        elif index % 50 == 0:
+            c.sock.sendall("".join(f"ARTICLE {n}\r\n" for n in chosen[index:index + 50]).encode())
         status = c.status()
         assert status.startswith("220"), status
         c.data()
@@ -181,6 +182,12 @@ def cpu_seconds(pid):
         return None
 
 
+def stop_on_sigterm():
+    """SIGTERM ends the run through the `finally` blocks, so INN and correo are stopped too."""
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--correo", required=True)
@@ -190,6 +197,7 @@ def main():
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--json")
     a = p.parse_args()
+    stop_on_sigterm()
     if a.smoke:
         a.articles, a.random, a.runs = 300, 50, 1
     binary = os.path.abspath(a.correo)

@@ -577,12 +577,19 @@ def start_correo(binary, root):
     return process, port
 
 
+def stop_on_sigterm():
+    """SIGTERM ends the run through the `finally` blocks, so INN and correo are stopped too."""
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("correo")
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
+    stop_on_sigterm()
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("differential: over 150 s")))
     signal.alarm(150)
     started = time.monotonic()
