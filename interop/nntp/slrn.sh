@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # slrn in tmux reads an article from `correo serve`: the group list shows the group with 1 unread article,
-# SPACE enters it (the thread list shows the Subject), SPACE again opens the article (its body is on screen).
+# SPACE enters it (the thread list shows the Subject and the line count), SPACE again opens the article
+# (its body is on screen).
 #
 #   interop/nntp/slrn.sh CORREO_BINARY
 #
@@ -69,6 +70,8 @@ tmux capture-pane -p -t "$session" | grep -E 'U +1 +test\.slrn' >/dev/null && ec
     || { echo "FAILED: not 1 unread"; tmux capture-pane -p -t "$session" | grep -v '^~*$'; exit 1; }
 tmux send-keys -t "$session" " "
 wait_for "Hello from correo" "the thread list shows the Subject"
+# the body's 2 lines: slrn takes the count from OVER only when LIST OVERVIEW.FMT names it "Lines:"
+wait_for "2:[Alice" "the thread list shows the line count (2)"
 tmux send-keys -t "$session" " "
 wait_for "$marker" "the article's body is on the screen"
 wait_for "From: Alice <alice@example.test>" "its From header too"

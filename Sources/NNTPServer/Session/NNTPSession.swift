@@ -119,6 +119,12 @@ public struct NNTPSession: Sendable {
     /// Whether the connection is over (QUIT, too many failures, a protocol breach).
     public var isClosed: Bool { mode == .closed }
 
+    /// Whether a store request is out: lines received now would only be queued.
+    public var isAwaitingReply: Bool {
+        if case .awaiting = mode { return true }
+        return false
+    }
+
     /// Takes in one event; returns what to do.
     public mutating func received(_ event: Event, now: Date) -> [Action] {
         var actions: [Action] = []
