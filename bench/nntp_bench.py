@@ -27,14 +27,11 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "interop", "nntp"))
+from servers import free_port, start_correo  # noqa: E402  (interop/nntp/servers.py)
+
 INN_SH = os.path.join(HERE, "..", "interop", "nntp", "inn.sh")
 GROUP = "bench.big"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def article(i, stamp):
@@ -107,8 +104,8 @@ def feed_inn(port, n, stamp):
 
 
 def feed_correo(binary, storage, n, stamp):
-    subprocess.run([binary, "group", "add", GROUP, "--description", "Bench", "-s", storage], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run([binary, "group", "add", GROUP, "--description", f"The {GROUP} group", "-s", storage],
+                   check=True, capture_output=True, timeout=60)
     new = os.path.join(storage, "news", GROUP, "new")
     os.makedirs(new, exist_ok=True)
     for i in range(1, n + 1):
@@ -116,19 +113,6 @@ def feed_correo(binary, storage, n, stamp):
         crlf = len(data) + data.count(b"\n")
         with open(os.path.join(new, f"{stamp}.M{i:07d}P1Q{i}.bench,S={len(data)},W={crlf}"), "wb") as f:
             f.write(data)
-
-
-def wait_greeting(port, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-                s.settimeout(10)
-                if s.recv(512).startswith(b"20"):
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"no greeting on {port}")
 
 
 def group(c):
@@ -204,7 +188,7 @@ def main():
     root = tempfile.mkdtemp(prefix="nntp-bench-")
     os.chmod(root, 0o755)
     inn_dir, storage = os.path.join(root, "inn"), os.path.join(root, "correo")
-    inn_port, correo_port = free_port(), free_port()
+    inn_port = free_port()
     stamp = int(time.time())
     rng = random.Random(14)
     picks = [rng.randrange(1 << 30) for _ in range(a.random)]
@@ -218,12 +202,8 @@ def main():
         t = time.monotonic()
         feed_correo(binary, storage, a.articles, stamp)
         result["correo_feed_s"] = time.monotonic() - t
-        correo = subprocess.Popen(
-            [binary, "serve", "-s", storage, "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(correo_port),
-             "--nntps-port", "0"],
-            stdout=open(os.path.join(root, "correo.log"), "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_greeting(correo_port)
+        correo, correo_port = start_correo(binary, storage, (GROUP,), os.path.join(root, "correo.log"),
+                                           peer=False)
         c = Conn(correo_port)
         t = time.monotonic()
         count = group(c)[0]

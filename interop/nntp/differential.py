@@ -29,30 +29,13 @@ import warnings
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 import nntplib  # noqa: E402  (deprecated in 3.11, removed in 3.13; Debian 12 ships 3.11)
 
+import servers  # noqa: E402  (interop/nntp/servers.py, beside this file)
+from servers import free_port  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GROUP = "test.diff"
 EMPTY = "test.empty"
 FEED = "test.feed"  # where the refused (or, by INN, accepted) IHAVE cases go
-DESCRIPTION = "The test.diff group"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_greeting(port, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-                s.settimeout(5)
-                if s.recv(512).startswith(b"20"):
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"no NNTP greeting on {port} within {seconds} s")
 
 
 # ---------------------------------------------------------------- corpus
@@ -438,7 +421,8 @@ def run_checks(report, inn_port, correo_port, articles):
         compare_overview(report, f"OVER {n + 100}-", *both(f"OVER {n + 100}-"), fmt_i, fmt_c)
 
         # HDR / XHDR
-        for field in ("Subject", "Message-ID", "From", "References"):
+        for field in ("Subject", "Message-ID", "From", "References", ":lines", "X-Long", "Content-Type",
+                      "Newsgroups"):
             (si, li), (sc, lc) = both(f"HDR {field} 1-{n}")
             report.check(f"HDR {field}: code", code(si), code(sc))
             report.check(f"HDR {field}: data", li, lc)
@@ -449,10 +433,6 @@ def run_checks(report, inn_port, correo_port, articles):
             vc = [x.split(" ", 1)[1:] for x in lc or []]
             report.check("HDR Subject <id>: values", vi, vc)
             report.check("HDR Subject <id>: number", li, lc, ALLOWED["hdr-by-id"])
-        for field in (":lines", "X-Long", "Content-Type", "Newsgroups"):
-            (si, li), (sc, lc) = both(f"HDR {field} 1-{n}")
-            report.check(f"HDR {field}: code", code(si), code(sc))
-            report.check(f"HDR {field}: data", li, lc)
         (si, li), (sc, lc) = both(f"HDR :bytes 1-{n}")
         report.check("HDR :bytes: code", code(si), code(sc))
         if li != lc:
@@ -562,19 +542,8 @@ def compare_refusals(report, inn_port, correo_port, articles):
 
 
 def start_correo(binary, root):
-    storage = os.path.join(root, "correo")
-    for group in (GROUP, EMPTY, FEED):
-        subprocess.run([binary, "group", "add", group, "--description", f"The {group} group", "-s", storage],
-                       check=True, capture_output=True, timeout=60)
-    port = free_port()
-    log = open(os.path.join(root, "correo.log"), "wb")
-    process = subprocess.Popen(
-        [binary, "serve", "-s", storage, "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0",
-         "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(port),
-         "--nntps-port", "0", "--nntp-peer", "127.0.0.1"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_greeting(port)
-    return process, port
+    return servers.start_correo(binary, os.path.join(root, "correo"), (GROUP, EMPTY, FEED),
+                                os.path.join(root, "correo.log"))
 
 
 def stop_on_sigterm():
