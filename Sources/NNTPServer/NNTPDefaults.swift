@@ -6,9 +6,13 @@ public enum NNTPDefaults {
     public static let maximumArticleLineBytes = 64 * 1024
     /// A posted article larger than this is read to its end and refused (441).
     public static let maximumArticleBytes = 1 << 20
-    /// Commands received while an earlier one is still being answered (pipelining, §3.5); past it
-    /// the connection is ended with 400.
+    /// Commands a session queues while an earlier one is still being answered (pipelining, §3.5); past
+    /// it the session ends the connection with 400. The channel handler never gets there: it holds
+    /// pipelined lines back itself (see `pipelineWindowBytes`).
     public static let maximumQueuedCommands = 100
+    /// Pipelined input the channel handler keeps while a command is answered; past it the server stops
+    /// reading the socket until it has caught up (back-pressure, not a refusal).
+    public static let pipelineWindowBytes = 64 * 1024
     /// Failed AUTHINFO attempts on one connection before it is ended (481, then 400).
     public static let maximumFailedLogins = 3
     /// Connections at once over every NNTP listener; more get 400 and are closed.

@@ -14,7 +14,9 @@ import Glibc
 
 /// The server's limits over real sockets: the connection cap answers 400, an idle connection is ended
 /// with 400, an endless line is cut off with 400, and shutdown says 400 to open connections.
-@Suite struct NNTPServerLimitsTests {
+/// Serialized: `LineClient` blocks a thread of the cooperative pool while it waits, and the store's answers
+/// run on that pool too; two such tests at once on a 2-core machine left no thread for the answers.
+@Suite(.serialized) struct NNTPServerLimitsTests {
     /// A server without TLS over `store`, on the shared event loops.
     private static func server(_ configuration: NNTPServer.Configuration, store: MailStore) -> NNTPServer {
         NNTPServer(
@@ -67,6 +69,41 @@ import Glibc
             try third.send(String(repeating: "x", count: 70_000))
             #expect(try third.readLine() == "400 Line too long")
             #expect(try third.readLine() == nil)
+        }
+    }
+
+    /// RFC 3977 §3.5: a client may pipeline; 3,000 GROUP commands in one write (thirty times the session's
+    /// queue), then 1,000 long ones (more than the handler's read window), are all answered, in order,
+    /// and the connection lives on (it was cut off with "400 Too many pipelined commands" before).
+    @Test(.timeLimit(.minutes(2)))
+    func thousandsOfPipelinedCommandsAreAllAnswered() async throws {
+        try await withServer(.init()) { _, port in
+            let client = try LineClient(port: port)
+            #expect(try client.readLine()?.hasPrefix("200 ") == true)
+            let count = 3000
+            let commands = String(repeating: "GROUP misc.test\r\n", count: count)
+            #expect(commands.utf8.count > NNTPDefaults.pipelineWindowBytes / 2)
+            try client.send(commands + "DATE\r\n")
+            var answered = 0
+            for _ in 0..<count {
+                guard try client.readLine() == "211 0 1 0 misc.test" else { break }
+                answered += 1
+            }
+            #expect(answered == count)
+            #expect(try client.readLine()?.hasPrefix("111 ") == true)
+            // More than the read window of long commands with short answers (the client here writes all
+            // before it reads: their answers must fit the socket buffers, RFC 3977 §3.5's deadlock caveat).
+            let missing = "GROUP no.such.group." + String(repeating: "x", count: 80) + "\r\n"
+            let more = String(repeating: missing, count: 1000)
+            #expect(more.utf8.count > NNTPDefaults.pipelineWindowBytes)
+            try client.send(more + "DATE\r\n")
+            var refused = 0
+            for _ in 0..<1000 {
+                guard try client.readLine() == "411 No such newsgroup" else { break }
+                refused += 1
+            }
+            #expect(refused == 1000)
+            #expect(try client.readLine()?.hasPrefix("111 ") == true)
         }
     }
 

@@ -193,7 +193,8 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         #expect(h.reply(.groups(groups)) == "215 Information follows\r\ncomp.a\tA group\r\nmisc.b\tB\r\n.\r\n")
         h.send("LIST ACTIVE.TIMES *,!comp.*")
         #expect(h.reply(.groups(groups)) == "215 Information follows\r\nmisc.b \(Int(h.now.timeIntervalSince1970)) correo\r\n.\r\n")
-        #expect(h.send("LIST OVERVIEW.FMT").contains("Subject:\r\nFrom:\r\nDate:\r\nMessage-ID:\r\nReferences:\r\n:bytes\r\n:lines\r\n.\r\n"))
+        // the legacy names of :bytes and :lines (RFC 3977 §8.4.2), which slrn needs to show line counts
+        #expect(h.send("LIST OVERVIEW.FMT").contains("Subject:\r\nFrom:\r\nDate:\r\nMessage-ID:\r\nReferences:\r\nBytes:\r\nLines:\r\n.\r\n"))
         #expect(h.send("LIST HEADERS") == "215 Headers and metadata items supported\r\n:\r\n:bytes\r\n:lines\r\n.\r\n")
         h.send("NEWGROUPS 20260101 000000 GMT")
         #expect(h.reply(.groups(groups)) == "231 List of new newsgroups follows\r\nmisc.b 2 3 n\r\n.\r\n")

@@ -22,6 +22,8 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
     private var closed = false
     /// A store request is being answered: the client waits for us, so it is not idle.
     private var inFlight = false
+    /// Whether the socket is read (autoRead); off while a pipeline window of input waits.
+    private var reading = true
 
     /// A handler for one connection.
     public init(
@@ -63,8 +65,26 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         var bytes = unwrapInboundIn(data)
         buffer += bytes.readBytes(length: bytes.readableBytes) ?? []
         armIdleTimer()
+        feedLines()
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        feedLines()
+        context.flush()
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Hands the session the complete lines received, one at a time, but none while it waits for the
+    /// store or while the client is not reading its answers: pipelined commands (RFC 3977 §3.5) wait
+    /// here, in order, and are never refused for their number. While more than
+    /// `NNTPDefaults.pipelineWindowBytes` wait, reading from the socket stops, so a client that sends
+    /// thousands of commands at once is slowed to the server's pace instead of filling its memory.
+    private func feedLines() {
+        guard let context else { return }
         var start = 0
-        while !closed, let end = buffer[start...].firstIndex(of: 0x0A) {
+        while !closed, !session.isAwaitingReply, context.channel.isWritable,
+            let end = buffer[start...].firstIndex(of: 0x0A)
+        {
             var line = Array(buffer[start..<end])
             if line.last == 0x0D { line.removeLast() }
             start = end + 1
@@ -75,9 +95,19 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
             }
         }
         buffer.removeFirst(start)
-        if buffer.count > NNTPDefaults.maximumArticleLineBytes {
+        guard !closed else { return }
+        // Only the unterminated tail is a line still arriving; complete lines may be waiting their turn.
+        let tail = buffer.count - (buffer.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0)
+        if tail > NNTPDefaults.maximumArticleLineBytes {
             write(NNTPResponse.status(400, "Line too long"))
-            close()
+            return close()
+        }
+        // Complete lines waiting their turn count against the window; a line still arriving is read on
+        // until it ends or is too long.
+        let read = buffer.count - tail < NNTPDefaults.pipelineWindowBytes
+        if read != reading {
+            reading = read
+            context.channel.setOption(ChannelOptions.autoRead, value: read).whenFailure { _ in }
         }
     }
 
@@ -131,6 +161,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
                 handler.logger.info(ok ? "login succeeded" : "login failed")
             }
             handler.perform(handler.session.received(.reply(reply), now: Date()))
+            handler.feedLines()
             handler.context?.flush()
         }
     }

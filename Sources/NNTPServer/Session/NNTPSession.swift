@@ -119,6 +119,12 @@ public struct NNTPSession: Sendable {
     /// Whether the connection is over (QUIT, too many failures, a protocol breach).
     public var isClosed: Bool { mode == .closed }
 
+    /// Whether a store request is out: lines received now would only be queued.
+    public var isAwaitingReply: Bool {
+        if case .awaiting = mode { return true }
+        return false
+    }
+
     /// Takes in one event; returns what to do.
     public mutating func received(_ event: Event, now: Date) -> [Action] {
         var actions: [Action] = []
@@ -295,8 +301,11 @@ public struct NNTPSession: Sendable {
         return lines
     }
 
-    /// RFC 3977 §8.4: the overview's fields, in order.
-    static let overviewFormat = ["Subject:", "From:", "Date:", "Message-ID:", "References:", ":bytes", ":lines"]
+    /// RFC 3977 §8.4: the overview's fields, in order. The two metadata items go by their legacy names
+    /// "Bytes:" and "Lines:", which RFC 3977 §8.4.2 allows for compatibility and INN sends: slrn 1.0.3 finds
+    /// the line count only under "Lines:" (with ":lines" it shows every article as 0 lines). HDR and
+    /// LIST HEADERS still use ":bytes" and ":lines", as §8.5 asks.
+    static let overviewFormat = ["Subject:", "From:", "Date:", "Message-ID:", "References:", "Bytes:", "Lines:"]
 
     static let help = [
         "ARTICLE|HEAD|BODY|STAT [number|<message-id>]", "AUTHINFO USER name|PASS password|SASL PLAIN [response]",
