@@ -225,13 +225,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case .messageData(let bytes):
             unwrittenBytes += bytes.readableBytes
             message?.write(bytes)
-        case .deliverMessage(let recipients, let envelope):
+        case .deliverMessage(let recipients, let envelope, let origin):
             if let envelope {
                 logger.info("queueing for \(envelope.recipients.count) recipient(s)")
             } else {
                 logger.info("delivering to \(recipients.count) recipient(s)")
             }
-            message?.deliver(to: recipients, envelope: envelope)
+            message?.deliver(to: recipients, envelope: envelope, origin: origin)
             message = nil
         case .abortMessage:
             message?.abort()
