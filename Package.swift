@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "CorreoServer",
             dependencies: [
-                "SMTPServer", "SMTPCore", "IMAPServer", "MailStore", "ServerSupport", "Relay", "DNS",
+                "SMTPServer", "SMTPCore", "IMAPServer", "MailStore", "ServerSupport", "Relay", "DNS", "MailAuth",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "CorreoServerTests",
             dependencies: [
-                "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport",
+                "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport", "MailAuth", "DNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),

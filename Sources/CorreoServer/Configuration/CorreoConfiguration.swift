@@ -37,6 +37,10 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var limits = ServerLimits()
     /// The outbound queue and how mail reaches other domains.
     public var outbound = OutboundConfiguration()
+    /// SPF, DKIM and DMARC checks on unauthenticated mail delivered locally: Authentication-Results
+    /// added, DMARC `reject` refused with 550 5.7.1, `quarantine` delivered into Junk. On for `serve`,
+    /// off for `smtpd` (the original's workflow delivers what it gets, byte for byte).
+    public var inboundAuthChecks = false
 
     /// The five listener ports.
     public struct Ports: Sendable, Equatable {
