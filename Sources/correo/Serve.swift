@@ -12,7 +12,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Outbound mail") var outbound: OutboundOptions
 
     func run() async throws {
-        var configuration = try server.configuration(ports: try ports.resolved())
+        var configuration = try server.configuration(ports: try ports.resolved(), inboundAuthChecks: true)
         configuration.outbound = try outbound.resolved()
         try validated(configuration)
         try await runServer(configuration, protocols: .all)

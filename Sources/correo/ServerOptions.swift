@@ -36,6 +36,16 @@ struct ServerOptions: ParsableArguments {
     )
     var acceptUnknownRecipients: Bool?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Check SPF, DKIM and DMARC of mail from outside: add Authentication-Results, refuse DMARC \
+            p=reject with 550 5.7.1, put p=quarantine into Junk. \
+            [CORREO_INBOUND_AUTH_CHECKS=1; default on for serve, off for smtpd]
+            """
+    )
+    var inboundAuthChecks: Bool?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [CORREO_LOG_LEVEL, default info]")
     var logLevel: String?
 
@@ -156,10 +166,12 @@ func environment(_ name: String) -> String? {
 extension ServerOptions {
     /// Merges flags, `CORREO_…` variables and the defaults into one configuration; flags win over the
     /// environment, the environment over the defaults.
-    /// `acceptsUnknownRecipients` is the command's own default for `--[no-]accept-unknown-recipients`.
+    /// `acceptsUnknownRecipients` is the command's own default for `--[no-]accept-unknown-recipients`,
+    /// `inboundAuthChecks` for `--[no-]inbound-auth-checks`.
     func configuration(
         ports: CorreoConfiguration.Ports,
-        acceptsUnknownRecipients: Bool = false
+        acceptsUnknownRecipients: Bool = false,
+        inboundAuthChecks: Bool = false
     ) throws -> CorreoConfiguration {
         let domains = domain.isEmpty
             ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? ["localhost"])
@@ -199,6 +211,8 @@ extension ServerOptions {
         configuration.limits = try limits.resolved()
         configuration.acceptsUnknownRecipients =
             try acceptUnknownRecipients ?? resolveSwitch("ACCEPT_UNKNOWN_RECIPIENTS") ?? acceptsUnknownRecipients
+        configuration.inboundAuthChecks =
+            try self.inboundAuthChecks ?? resolveSwitch("INBOUND_AUTH_CHECKS") ?? inboundAuthChecks
         do {
             try configuration.validate()
         } catch let error as ConfigurationError {
