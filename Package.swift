@@ -200,6 +200,7 @@ let package = Package(
             name: "CorreoServerTests",
             dependencies: [
                 "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport", "MailAuth", "DNS",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -37,7 +37,7 @@ import Testing
             let names = (try? FileManager.default.contentsOfDirectory(atPath: bob + "/" + folder)) ?? []
             return names.compactMap { try? String(contentsOfFile: bob + "/" + folder + "/" + $0, encoding: .utf8) }
         }
-        do {
+        try await Self.stopping(server, dns) {
             let passed = try await send(from: "pass.test")
             try #require(passed.status == 0, "swaks: \(passed.output)\n\(server.log)")
             let inbox = files("new")
@@ -60,13 +60,7 @@ import Testing
             #expect(junk[0].contains("Subject: from junk.test"))
             #expect(junk[0].contains("\tdmarc=fail"))
             #expect(files("new").count == 1)
-        } catch {
-            await server.stop()
-            dns.stop()
-            throw error
         }
-        await server.stop()
-        dns.stop()
         // One line per check, with the results and never the body.
         let log = server.log
         #expect(log.contains("sender checks client=127.0.0.1 spf=pass dkim=none dmarc=pass from=pass.test disposition=none"), "\(log)")
@@ -88,7 +82,7 @@ import Testing
             ["smtpd", "-s", storage, "-d", "b.test", "--port", String(ports[0]), "--bind", "127.0.0.1",
              "--dns-server", "127.0.0.1:\(dns.port)"]
         }
-        do {
+        try await Self.stopping(server, dns) {
             let swaks = try ChildProcess([
                 "swaks", "--server", "127.0.0.1:\(server.port)", "--from", "alice@reject.test", "--to", "bob@b.test",
             ])
@@ -99,6 +93,15 @@ import Testing
             let delivered = try String(contentsOfFile: storage + "/bob@b.test/new/" + new[0], encoding: .utf8)
             #expect(delivered.hasPrefix("Return-Path: <alice@reject.test>\r\n"))
             #expect(!delivered.contains("Authentication-Results"))
+        }
+    }
+
+    /// Runs `body`, then stops the server and the nameserver, whatever happened.
+    static func stopping(
+        _ server: CorreoServerProcess, _ dns: DnsmasqProcess, _ body: () async throws -> Void
+    ) async throws {
+        do {
+            try await body()
         } catch {
             await server.stop()
             dns.stop()
