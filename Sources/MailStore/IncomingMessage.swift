@@ -124,6 +124,22 @@ public final class IncomingMessage: @unchecked Sendable {
         }
     }
 
+    /// The octets received so far (what reached the temporary file, then what is still buffered), or
+    /// nil when there are more than `limit`: for checks that need the whole message (sender
+    /// authentication) without holding every message in memory while it arrives. Blocks on disk I/O.
+    public func contents(upTo limit: Int) throws -> [UInt8]? {
+        try state.withLock { state -> [UInt8]? in
+            guard !state.finished else { throw MailStoreError.deliveryFinished }
+            if let failure = state.failure { throw failure }
+            guard state.size <= limit else { return nil }
+            let written = state.size - state.buffer.count
+            var bytes = state.fd == nil ? [] : try POSIX.readRange(state.path, offset: 0, count: written)
+            guard bytes.count == written else { throw POSIX.error("read", state.path, EIO) }
+            bytes += state.buffer
+            return bytes
+        }
+    }
+
     /// Drops the message: the temporary file is removed.
     public func abandon() {
         state.withLock { state in

@@ -6,7 +6,7 @@ import NIOCore
 final class MessageStream: Sendable {
     enum Piece: Sendable {
         case data(ByteBuffer)
-        case deliver([String], SMTPEnvelope?)
+        case deliver([String], SMTPEnvelope?, SMTPMessageOrigin)
         case abort
     }
 
@@ -37,13 +37,13 @@ final class MessageStream: Sendable {
                         do { try await message.write(bytes) } catch { failure = error }
                     }
                     written(bytes.readableBytes)
-                case .deliver(let mailboxes, let envelope):
+                case .deliver(let mailboxes, let envelope, let origin):
                     if failure == nil, let message {
                         do {
                             if let envelope {
                                 finished(.queued(id: try await message.queue(envelope)))
                             } else {
-                                try await message.deliver(to: mailboxes)
+                                try await message.deliver(to: mailboxes, origin: origin)
                                 finished(.delivered)
                             }
                             return
@@ -66,8 +66,8 @@ final class MessageStream: Sendable {
 
     func write(_ bytes: ByteBuffer) { continuation.yield(.data(bytes)) }
 
-    func deliver(to mailboxes: [String], envelope: SMTPEnvelope? = nil) {
-        continuation.yield(.deliver(mailboxes, envelope))
+    func deliver(to mailboxes: [String], envelope: SMTPEnvelope? = nil, origin: SMTPMessageOrigin) {
+        continuation.yield(.deliver(mailboxes, envelope, origin))
         continuation.finish()
     }
 
@@ -77,6 +77,7 @@ final class MessageStream: Sendable {
     }
 
     static func outcome(_ error: (any Error)?) -> SMTPStoreOutcome {
+        if case .refused(let reason)? = error as? SMTPDeliveryError { return .refused(reason) }
         if let error = error as? SMTPDeliveryError, error == .insufficientStorage { return .insufficientStorage }
         if let error = error as? CocoaError, let posix = error.underlying as? POSIXError, posix.code == .ENOSPC {
             return .insufficientStorage

@@ -17,6 +17,9 @@ public protocol SMTPIncomingMessage: Sendable {
     func write(_ bytes: ByteBuffer) async throws
     /// Makes the message durable in every mailbox before returning (the SMTP 250 waits for this).
     func deliver(to mailboxes: [String]) async throws
+    /// The same, knowing who handed the message over (`origin`): a target that checks the sender may
+    /// refuse it here (`SMTPDeliveryError.refused`) or deliver it changed. By default `deliver(to:)`.
+    func deliver(to mailboxes: [String], origin: SMTPMessageOrigin) async throws
     /// Makes the message durable in the outbound queue for every recipient of `envelope` before
     /// returning, and returns its queue id; only called when the server relays
     /// (`SMTPSessionConfiguration.relays`).
@@ -26,6 +29,11 @@ public protocol SMTPIncomingMessage: Sendable {
 }
 
 extension SMTPIncomingMessage {
+    /// A target that does not check senders delivers as it always does.
+    public func deliver(to mailboxes: [String], origin: SMTPMessageOrigin) async throws {
+        try await deliver(to: mailboxes)
+    }
+
     /// A target without an outbound queue never gets here (the session refuses other domains); if it
     /// did, the client is told to try again rather than the message being lost.
     public func queue(_ envelope: SMTPEnvelope) async throws -> String {
@@ -45,4 +53,7 @@ public enum SMTPDeliveryError: Error, Hashable, Sendable {
     case insufficientStorage
     /// Anything else that may pass: `451 4.3.0`.
     case temporaryFailure(String)
+    /// Refused for good by policy, nothing delivered: `550 5.7.1` with this text (say why, e.g. the
+    /// DMARC verdict; never anything of the message's content).
+    case refused(String)
 }

@@ -254,13 +254,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             unwrittenBytes += bytes.readableBytes
             messageIDScanner.consume(bytes.readableBytesView)
             message?.write(bytes)
-        case .deliverMessage(let recipients, let envelope):
+        case .deliverMessage(let recipients, let envelope, let origin):
             messageIDScanner.messageEnded()
             acceptedLine = SMTPLogLines.accepted(
                 session, tls: context.pipeline.syncOperations.tlsVersionName, messageID: messageIDScanner.messageID)
             messageIDScanner = MessageIDScanner()
             logger.debug(envelope == nil ? "delivering to \(recipients.count) recipient(s)" : "queueing")
-            message?.deliver(to: recipients, envelope: envelope)
+            message?.deliver(to: recipients, envelope: envelope, origin: origin)
             message = nil
         case .abortMessage:
             messageIDScanner = MessageIDScanner()

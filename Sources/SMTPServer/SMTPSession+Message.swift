@@ -56,7 +56,7 @@ extension SMTPSession {
     /// Hands the whole message to the store; the reply waits for its answer (durable before 250).
     mutating func finishMessage() {
         phase = .awaiting(.delivery)
-        guard isQueued else { return perform(.deliverMessage(recipients: recipients)) }
+        guard isQueued else { return perform(.deliverMessage(recipients: recipients, origin: origin)) }
         let envelope = SMTPEnvelope(
             sender: sender?.mailbox?.description ?? "",
             recipients: envelopeRecipients,
@@ -64,7 +64,17 @@ extension SMTPSession {
             authenticatedUser: authenticatedUser,
             clientAddress: clientAddress
         )
-        perform(.deliverMessage(recipients: recipients, envelope: envelope))
+        perform(.deliverMessage(recipients: recipients, envelope: envelope, origin: origin))
+    }
+
+    /// The client, its EHLO/HELO name, MAIL FROM and AUTH identity of the current transaction.
+    var origin: SMTPMessageOrigin {
+        SMTPMessageOrigin(
+            clientAddress: clientAddress,
+            heloName: greeting?.name ?? "",
+            sender: sender?.mailbox?.description ?? "",
+            authenticatedUser: authenticatedUser
+        )
     }
 
     mutating func messageStored(_ outcome: SMTPStoreOutcome) {
@@ -76,6 +86,7 @@ extension SMTPSession {
         case .queued(let queueID): send(Reply.make(250, (2, 0, 0), "OK: queued as \(queueID)"))
         case .temporaryFailure: send(Reply.storeFailed)
         case .insufficientStorage: send(Reply.storeFull)
+        case .refused(let reason): send(Reply.refusedByPolicy(reason))
         }
         if shuttingDown { closeWith(Reply.shuttingDown(configuration.hostname)) }
     }

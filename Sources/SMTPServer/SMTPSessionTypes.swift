@@ -12,6 +12,8 @@ public enum SMTPStoreOutcome: Hashable, Sendable {
     case temporaryFailure
     /// The disk is full: `452 4.3.1`.
     case insufficientStorage
+    /// Refused for good by the receiver's policy (DMARC `p=reject`): `550 5.7.1` with this reason.
+    case refused(String)
 }
 
 extension SMTPSession {
@@ -57,7 +59,8 @@ extension SMTPSession {
         case messageData(ByteBuffer)
         /// Make the open message durable in these mailboxes — or, with an envelope, in the outbound queue
         /// for all of its recipients (some at other domains, or a DSN asked for); answer `.messageStored`.
-        case deliverMessage(recipients: [String], envelope: SMTPEnvelope? = nil)
+        /// `origin` says who handed it over, for the checks of the sender made at delivery.
+        case deliverMessage(recipients: [String], envelope: SMTPEnvelope? = nil, origin: SMTPMessageOrigin)
         /// Throw the open message away.
         case abortMessage
         /// Close the connection once the replies before are written.
@@ -129,6 +132,13 @@ enum Reply {
     static let timeout = make(421, (4, 4, 2), "Timeout; closing connection")
     static let storeFailed = make(451, (4, 3, 0), "Temporary failure storing the message; try again later")
     static let storeFull = make(452, (4, 3, 1), "Insufficient system storage")
+
+    /// A message the receiver's policy refuses (RFC 7489 §7.3 suggests 5.7.1 for a DMARC `reject`).
+    static func refusedByPolicy(_ reason: String) -> SMTPReply {
+        // The reason comes from the store's checks; keep it one printable line.
+        let line = String(reason.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F })
+        return make(550, (5, 7, 1), line.isEmpty ? "Message refused by policy" : line)
+    }
     static let help = SMTPReply(
         code: 214,
         EnhancedStatusCode(2, 0, 0),

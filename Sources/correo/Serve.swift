@@ -15,7 +15,7 @@ struct Serve: AsyncParsableCommand {
     var nntpPeers: [String] = []
 
     func run() async throws {
-        var configuration = try server.configuration(ports: try ports.resolved())
+        var configuration = try server.configuration(ports: try ports.resolved(), inboundAuthChecks: true)
         configuration.outbound = try outbound.resolved()
         configuration.nntpPeers = nntpPeers
         try validated(configuration)

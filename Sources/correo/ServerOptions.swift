@@ -37,6 +37,27 @@ struct ServerOptions: ParsableArguments {
     )
     var acceptUnknownRecipients: Bool?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Check SPF, DKIM and DMARC of mail from outside: add Authentication-Results, refuse DMARC \
+            p=reject with 550 5.7.1, put p=quarantine into Junk. \
+            [CORREO_INBOUND_AUTH_CHECKS=1; default on for serve, off for smtpd]
+            """
+    )
+    var inboundAuthChecks: Bool?
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            A client address or network whose mail is not checked (repeatable; `none` checks every \
+            client). [CORREO_INBOUND_AUTH_EXEMPT, comma-separated; default 127.0.0.0/8 and ::1]
+            """,
+            valueName: "CIDR"
+        )
+    )
+    var inboundAuthExempt: [String] = []
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. [CORREO_LOG_LEVEL, default info]")
     var logLevel: String?
 
@@ -173,10 +194,12 @@ func environment(_ name: String) -> String? {
 extension ServerOptions {
     /// Merges flags, `CORREO_…` variables and the defaults into one configuration; flags win over the
     /// environment, the environment over the defaults.
-    /// `acceptsUnknownRecipients` is the command's own default for `--[no-]accept-unknown-recipients`.
+    /// `acceptsUnknownRecipients` is the command's own default for `--[no-]accept-unknown-recipients`,
+    /// `inboundAuthChecks` for `--[no-]inbound-auth-checks`.
     func configuration(
         ports: CorreoConfiguration.Ports,
-        acceptsUnknownRecipients: Bool = false
+        acceptsUnknownRecipients: Bool = false,
+        inboundAuthChecks: Bool = false
     ) throws -> CorreoConfiguration {
         let domains = try (domain.isEmpty
             ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? ["localhost"])
@@ -222,6 +245,12 @@ extension ServerOptions {
         configuration.httpPort = try resolvePort(httpPort, "HTTP_PORT", default: 0)
         configuration.acceptsUnknownRecipients =
             try acceptUnknownRecipients ?? resolveSwitch("ACCEPT_UNKNOWN_RECIPIENTS") ?? acceptsUnknownRecipients
+        configuration.inboundAuthChecks =
+            try self.inboundAuthChecks ?? resolveSwitch("INBOUND_AUTH_CHECKS") ?? inboundAuthChecks
+        let exempt = inboundAuthExempt.isEmpty
+            ? environment("INBOUND_AUTH_EXEMPT")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            : inboundAuthExempt
+        if let exempt { configuration.inboundAuthExempt = exempt == ["none"] ? [] : exempt }
         do {
             try configuration.validate()
         } catch let error as ConfigurationError {

@@ -27,7 +27,8 @@ import Glibc
         ])
         let b = try await CorreoServerProcess.start { ports in
             ["serve", "-s", storageB, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind", "127.0.0.1"]
+             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind", "127.0.0.1",
+             "--dns-server", "127.0.0.1:\(dns.port)", "--inbound-auth-exempt", "none"]
         }
         let a = try await CorreoServerProcess.start { ports in
             ["serve", "-s", storageA, "--domain", "a.test", "--smtp-port", "0", "--submission-port", String(ports[0]),
@@ -61,7 +62,9 @@ import Glibc
             #expect(delivered.contains("Hello Bob."))
             // One Return-Path, the final delivery's; a's Received line travelled with the message.
             #expect(delivered.components(separatedBy: "Return-Path:").count == 2, "\(delivered)")
-            #expect(delivered.hasPrefix("Return-Path: <alice@a.test>\r\n"))
+            // b checked the sender (a.test publishes no SPF or DMARC record) and says so on top.
+            #expect(delivered.hasPrefix("Authentication-Results: b.test;"), "\(delivered)")
+            #expect(delivered.contains("\r\nReturn-Path: <alice@a.test>\r\n"))
             #expect(delivered.contains("by a.test (correo) with ESMTPA"))
 
             let report = try Self.onlyFile(in: aliceInbox)

@@ -64,6 +64,25 @@ import Testing
         }
     }
 
+    @Test func contentsReadBackWhatWasWrittenUpToALimit() async throws {
+        try await withStore { store, _ in
+            let small = try store.beginDelivery()
+            #expect(try small.contents(upTo: 0) == [])
+            try small.write(Array("Subject: small\r\n".utf8))
+            #expect(try small.contents(upTo: 100) == Array("Subject: small\r\n".utf8))
+            #expect(try small.contents(upTo: 5) == nil)
+            small.abandon()
+            #expect(throws: MailStoreError.deliveryFinished) { try small.contents(upTo: 100) }
+            // Past the write buffer: the first part comes from the temporary file, the rest from memory.
+            let large = try store.beginDelivery()
+            let bytes = (0..<(MailStoreDefaults.deliveryWriteBufferBytes * 2 + 17)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+            try large.write(bytes.prefix(MailStoreDefaults.deliveryWriteBufferBytes + 3))
+            try large.write(bytes.dropFirst(MailStoreDefaults.deliveryWriteBufferBytes + 3))
+            #expect(try large.contents(upTo: bytes.count) == bytes)
+            large.abandon()
+        }
+    }
+
     @Test func abandonedOrDroppedMessageLeavesNothingInMaildir() async throws {
         try await withStore { store, directory in
             try store.createUserMaildir("user@example.test")

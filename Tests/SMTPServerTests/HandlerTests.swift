@@ -178,6 +178,16 @@ private struct HandlerHarness {
         _ = try await harness.waitFor("452 4.3.1")
     }
 
+    @Test func policyRefusalAnswers550AtTheEndOfData() async throws {
+        let harness = try await HandlerHarness(delivery: MemoryDelivery(failure: .refused("DMARC says reject")))
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")
+        _ = try await harness.waitFor("354 ")
+        try await harness.send("Subject: x\r\n\r\nhi\r\n.\r\n")
+        _ = try await harness.waitFor("550 5.7.1 DMARC says reject\r\n")
+        #expect(harness.delivery.stored.isEmpty)
+        #expect(harness.delivery.discarded == 1)
+    }
+
     @Test func unknownRecipient() async throws {
         let harness = try await HandlerHarness()
         try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<nobody@example.test>\r\n")

@@ -31,7 +31,7 @@ import Testing
         var harness = SessionHarness(SessionHarness.configuration(maximumMessageSize: 100_000))
         harness.startTransaction()
         let accepted = harness.send("DATA\r\n" + Self.message(hops: SMTPServerDefaults.maximumHops) + ".\r\n")
-        #expect(accepted.last == .deliverMessage(recipients: ["bob@example.test"]))
+        #expect(accepted.last == SessionHarness.delivery(["bob@example.test"]))
         harness.event(.messageStored(.delivered))
         harness.codes("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")
         let refused = harness.send("DATA\r\n" + Self.message(hops: SMTPServerDefaults.maximumHops + 1) + ".\r\n")

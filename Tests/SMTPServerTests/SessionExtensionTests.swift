@@ -29,7 +29,7 @@ import Testing
         harness.startTransaction()
         let actions = harness.send("DATA\r\nhello\r\n.\r\nMAIL FROM:<alice@example.test>\r\n")
         #expect(SessionHarness.codes(actions) == [354])
-        #expect(actions.last == .deliverMessage(recipients: ["bob@example.test"]))
+        #expect(actions.last == SessionHarness.delivery(["bob@example.test"]))
         #expect(SessionHarness.codes(harness.event(.messageStored(.delivered))) == [250, 250])
     }
 
@@ -233,7 +233,7 @@ import Testing
         )
         #expect(
             harness.send("BDAT 4 LAST\r\n.\r\n\n") == [
-                .messageData(ByteBuffer(string: ".\r\n\n")), .deliverMessage(recipients: ["bob@example.test"]),
+                .messageData(ByteBuffer(string: ".\r\n\n")), SessionHarness.delivery(["bob@example.test"]),
             ]
         )
         #expect(SessionHarness.codes(harness.event(.messageStored(.delivered))) == [250])
@@ -242,7 +242,7 @@ import Testing
     @Test func emptyLastChunk() {
         var harness = SessionHarness()
         harness.startTransaction()
-        #expect(harness.send("BDAT 0 LAST\r\n").last == .deliverMessage(recipients: ["bob@example.test"]))
+        #expect(harness.send("BDAT 0 LAST\r\n").last == SessionHarness.delivery(["bob@example.test"]))
     }
 
     @Test func rsetBetweenChunksAbortsTheMessage() {

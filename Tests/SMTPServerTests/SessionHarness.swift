@@ -78,6 +78,16 @@ struct SessionHarness {
         for recipient in recipients { codes("RCPT TO:<\(recipient)>\r\n") }
     }
 
+    /// The local delivery that ends a transaction begun with `startTransaction`.
+    static func delivery(
+        _ recipients: [String], helo: String = "client.example", sender: String = "alice@example.test"
+    ) -> SMTPSession.Action {
+        .deliverMessage(
+            recipients: recipients,
+            origin: SMTPMessageOrigin(clientAddress: "192.0.2.9", heloName: helo, sender: sender, authenticatedUser: nil)
+        )
+    }
+
     static func codes(_ actions: [SMTPSession.Action]) -> [Int] {
         actions.compactMap { if case .reply(let reply) = $0 { return reply.code } else { return nil } }
     }

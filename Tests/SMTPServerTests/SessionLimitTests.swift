@@ -21,7 +21,7 @@ import Testing
         harness.startTransaction()
         let n = String(repeating: "x", count: SMTPDefaults.textLineLength - 2)
         let accepted = harness.send("DATA\r\n" + n + "\r\n.\r\n")
-        #expect(accepted.last == .deliverMessage(recipients: ["bob@example.test"]))
+        #expect(accepted.last == SessionHarness.delivery(["bob@example.test"]))
         harness.event(.messageStored(.delivered))
         harness.codes("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")
         let refused = harness.send("DATA\r\n" + n + "x\r\nmore\r\n.\r\n")
@@ -50,7 +50,7 @@ import Testing
         var harness = SessionHarness()
         harness.startTransaction()
         let n = String(repeating: "x", count: 998) + "\r\n"  // exactly 1000 octets
-        #expect(harness.send("DATA\r\n" + n + ".\r\n").last == .deliverMessage(recipients: ["bob@example.test"]))
+        #expect(harness.send("DATA\r\n" + n + ".\r\n").last == SessionHarness.delivery(["bob@example.test"]))
         harness.event(.messageStored(.delivered))
         harness.codes("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")
         let refused = harness.send("DATA\r\n" + n + "y\r\n.\r\nNOOP\r\n")
@@ -63,7 +63,7 @@ import Testing
         harness.startTransaction()
         #expect(
             harness.send("BDAT 1000 LAST\r\n" + String(repeating: "z", count: 1000)).last
-                == .deliverMessage(recipients: ["bob@example.test"])
+                == SessionHarness.delivery(["bob@example.test"])
         )
         harness.event(.messageStored(.delivered))
         harness.codes("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")

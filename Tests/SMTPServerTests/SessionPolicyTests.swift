@@ -48,7 +48,7 @@ import Testing
         harness.codes("EHLO c\r\nMAIL FROM:<>\r\n")
         #expect(harness.codes("RCPT TO:<Postmaster>\r\nRCPT TO:<POSTMASTER@other.test>\r\n") == [250, 250])
         #expect(harness.send("DATA\r\n").contains(.beginMessage))
-        #expect(harness.send(".\r\n") == [.deliverMessage(recipients: ["admin@example.test"])])
+        #expect(harness.send(".\r\n") == [SessionHarness.delivery(["admin@example.test"], helo: "c", sender: "")])
     }
 
     @Test func postmasterWithoutConfigurationIsLookedUp() {

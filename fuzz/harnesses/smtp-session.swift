@@ -119,7 +119,7 @@ struct HandlerModel {
                     fuzzCheck(
                         messageBytes <= configuration.maximumMessageSize + 4096,
                         "\(messageBytes) octets handed on, limit \(configuration.maximumMessageSize)")
-                case .deliverMessage(let recipients, let envelope):
+                case .deliverMessage(let recipients, let envelope, _):
                     fuzzCheck(messageOpen, "deliver without an open message")
                     let total = envelope?.recipients.count ?? recipients.count
                     fuzzCheck(total > 0, "deliver to nobody")
@@ -127,7 +127,7 @@ struct HandlerModel {
                     fuzzCheck(envelope == nil || configuration.relays, "queued by a session that does not relay")
                     fuzzCheck(answers.isEmpty, "two questions at once")
                     messageOpen = false
-                    let outcomes: [SMTPStoreOutcome] = [.delivered, .delivered, .temporaryFailure, .insufficientStorage]
+                    let outcomes: [SMTPStoreOutcome] = [.delivered, .delivered, .temporaryFailure, .insufficientStorage, .refused("policy")]
                     answers.append(.messageStored(outcomes[random.next(upTo: outcomes.count)]))
                 case .abortMessage:
                     fuzzCheck(messageOpen, "abort without an open message")

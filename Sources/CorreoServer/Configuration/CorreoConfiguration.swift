@@ -43,6 +43,16 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var outbound = OutboundConfiguration()
     /// Addresses of the news peers allowed to feed articles with IHAVE (`--nntp-peer`).
     public var nntpPeers: [String] = []
+    /// SPF, DKIM and DMARC checks on unauthenticated mail delivered locally: Authentication-Results
+    /// added, DMARC `reject` refused with 550 5.7.1, `quarantine` delivered into Junk. On for `serve`,
+    /// off for `smtpd` (the original's workflow delivers what it gets, byte for byte).
+    public var inboundAuthChecks = false
+    /// Client networks whose mail is not checked (`--inbound-auth-exempt`): the host itself by default,
+    /// where web applications and cron hand mail to port 25 without logging in; as OpenDMARC's
+    /// IgnoreHosts, loopback clients are ours, and DNS look-ups about them say nothing.
+    public var inboundAuthExempt = CorreoConfiguration.defaultInboundAuthExempt
+    /// `127.0.0.0/8` and `::1`.
+    public static let defaultInboundAuthExempt = ["127.0.0.0/8", "::1"]
 
     /// The listener ports.
     public struct Ports: Sendable, Equatable {
@@ -118,6 +128,10 @@ public struct CorreoConfiguration: Sendable, Equatable {
         }
         if account?.user.isEmpty == true { throw ConfigurationError.emptyUser }
         try outbound.validate()
+        for network in inboundAuthExempt where InboundAuthentication.network(network) == nil {
+            throw ConfigurationError.invalidOutbound(
+                "--inbound-auth-exempt \(network): give an address or a network, such as 192.0.2.0/24 or 2001:db8::/32")
+        }
     }
 
     /// The ports below 1024 that are switched on: binding them needs root (or CAP_NET_BIND_SERVICE).

@@ -21,17 +21,21 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public let acceptsUnknownRecipients: Bool
     /// Told the queue id of each message made durable in the outbound queue (the relay's wake-up).
     public let queued: @Sendable (String) -> Void
+    /// The checks of unauthenticated mail delivered locally (SPF, DKIM, DMARC); nil: none.
+    public let inbound: InboundAuthentication?
     private let threadPool: NIOThreadPool
 
     public init(
         store: MailStore,
         acceptsUnknownRecipients: Bool = false,
         queued: @escaping @Sendable (String) -> Void = { _ in },
+        inbound: InboundAuthentication? = nil,
         threadPool: NIOThreadPool = .singleton
     ) {
         self.store = store
         self.acceptsUnknownRecipients = acceptsUnknownRecipients
         self.queued = queued
+        self.inbound = inbound
         self.threadPool = threadPool
     }
 
@@ -52,15 +56,17 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public func beginMessage() async throws -> any SMTPIncomingMessage {
         // No hop to the thread pool: beginning a message touches the disk only the first time (tmp/ is
         // made and swept), and its file is created by the first write that reaches the disk.
-        MailStoreIncomingMessage(store: store, incoming: try store.beginDelivery(), threadPool: threadPool, queued: queued)
+        MailStoreIncomingMessage(
+            store: store, incoming: try store.beginDelivery(), threadPool: threadPool, queued: queued, inbound: inbound)
     }
 }
 
-private struct MailStoreIncomingMessage: SMTPIncomingMessage {
+struct MailStoreIncomingMessage: SMTPIncomingMessage {
     let store: MailStore
     let incoming: IncomingMessage
     let threadPool: NIOThreadPool
     let queued: @Sendable (String) -> Void
+    let inbound: InboundAuthentication?
 
     func write(_ bytes: ByteBuffer) async throws {
         let incoming = self.incoming
@@ -163,7 +169,7 @@ public struct MailStoreAuthenticator: SMTPAuthenticator {
 }
 
 /// Whether the store failed because the disk is full (`452 4.3.1` rather than `451 4.3.0`).
-private func isNoSpace(_ error: MailStoreError) -> Bool {
+func isNoSpace(_ error: MailStoreError) -> Bool {
     if case .io(_, _, let code) = error { return code == ENOSPC }
     return false
 }

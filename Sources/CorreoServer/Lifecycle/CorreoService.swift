@@ -84,10 +84,12 @@ public final class CorreoService: Sendable {
         let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
             let local = MailStoreDelivery(store: store, acceptsUnknownRecipients: configuration.acceptsUnknownRecipients)
+            // One resolver (and its cache) for the relay and the sender checks; --dns-server sets both.
+            let resolver = try Self.resolver(configuration.outbound, logger: logger)
             let runner = QueueRunner(
                 store: store,
                 settings: try Self.relaySettings(configuration),
-                resolver: DNSRelayResolver(try Self.resolver(configuration.outbound, logger: logger)),
+                resolver: DNSRelayResolver(resolver),
                 localDomains: configuration.domains,
                 logger: logger,
                 localMailbox: { await local.mailbox(for: $0) }
@@ -109,7 +111,8 @@ public final class CorreoService: Sendable {
                 delivery: MailStoreDelivery(
                     store: store,
                     acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
-                    queued: { id in Task { await runner.enqueued(id) } }
+                    queued: { id in Task { await runner.enqueued(id) } },
+                    inbound: Self.inboundAuthentication(configuration, resolver: resolver, logger: logger)
                 ),
                 authenticator: MailStoreAuthenticator(users: store.users),
                 tls: tls,
