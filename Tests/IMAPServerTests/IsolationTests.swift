@@ -15,7 +15,9 @@ import Testing
     static let bob = "bob@example.org"
     static let password = "pass word"
 
-    /// Two users; alice has a secret message. Returns the storage folder and a running server.
+    /// Two users; alice has a secret message.
+    ///
+    /// Returns the storage folder and a running server.
     private static func start(_ directory: TemporaryDirectory) async throws -> (MailStore, IMAPServer, Int) {
         let store = MailStore(root: directory.url.appendingPathComponent("mail"))
         try FileManager.default.createDirectory(at: store.root, withIntermediateDirectories: true)

@@ -1,6 +1,8 @@
 import Foundation
 
-/// An SMTP sink for tests of the SMTP client and `correo send`: `interop/send/smtp_sink.py` on Python's
+/// An SMTP sink for tests of the SMTP client and `correo send`.
+///
+/// It is `interop/send/smtp_sink.py` on Python's
 /// aiosmtpd, listening on 127.0.0.1 with a port the system picks, writing each accepted message to
 /// `outdir/<recipient>.eml`. `stop()` ends it.
 public final class SMTPSink: @unchecked Sendable {
@@ -14,6 +16,7 @@ public final class SMTPSink: @unchecked Sendable {
     /// Errors in starting the sink.
     public enum Failure: Error, CustomStringConvertible {
         case didNotStart(String)
+        /// What went wrong, for the test's failure message.
         public var description: String {
             switch self {
             case .didNotStart(let why): "the aiosmtpd sink did not start: \(why)"
