@@ -10,7 +10,7 @@ clean=(
     Sources/MailMerge Sources/MailStore Sources/SMTPClient Sources/SMTPCore Sources/ServerSupport
     Tests/DNSTests Tests/IMAPServerTests Tests/MailCoreTests Tests/MailMergeTests Tests/MailStoreTests
     Tests/MailTestSupport Tests/SMTPClientTests Tests/SMTPCoreTests Tests/SMTPServerTests
-    Tests/ServerSupportTests
+    Tests/ServerSupportTests Sources/SMTPServer Tests/MailAuthTests Tests/CorreoServerTests
 )
 
 # Tests follow the same rules but two: in a test, a failed `!` or `try!` is a failure with its line,

@@ -40,6 +40,7 @@ public struct SMTPServerConfiguration: Sendable {
     /// With `relays`: local mail goes through the queue too (`--local-delivery queue`).
     public var queuesLocalMail = false
 
+    /// The server's settings; what is not given takes the defaults documented on each property.
     public init(
         hostname: String,
         localDomains: [String],
@@ -101,6 +102,7 @@ public struct SMTPListener: Hashable, Sendable {
     /// The port; 0 picks a free one (and `start` returns it).
     public var port: Int
 
+    /// A listener of `kind` on `host`:`port` (0: the system picks one).
     public init(kind: SMTPListenerKind, host: String, port: Int) {
         self.kind = kind
         self.host = host
@@ -114,6 +116,7 @@ public enum SMTPServerError: Error, Hashable, Sendable, CustomStringConvertible 
     case implicitTLSWithoutCertificate
     case alreadyStarted
 
+    /// What went wrong, for the operator's log.
     public var description: String {
         switch self {
         case .implicitTLSWithoutCertificate: "the SMTPS (implicit TLS) listener needs a certificate and key"

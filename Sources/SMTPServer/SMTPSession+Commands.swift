@@ -118,7 +118,8 @@ extension SMTPSession {
         }
         if !mailbox.isASCII, !mailParameters.smtpUTF8 { return send(Reply.needsSMTPUTF8) }
         // A U-label domain (RFC 6531) is compared and stored as its A-label, so both forms deliver.
-        let domain = IDNA.isInternationalized(mailbox.domain)
+        let domain =
+            IDNA.isInternationalized(mailbox.domain)
             ? IDNA.toASCII(mailbox.domain) ?? mailbox.domain.lowercased() : mailbox.domain.lowercased()
         guard configuration.localDomains.contains(domain) else {
             // Never an open relay: only an authenticated user's mail goes to other domains.
@@ -150,7 +151,8 @@ extension SMTPSession {
         if configuration.relays, !envelopeRecipients.contains(where: { $0.mailbox == mailbox }) {
             let given = address.isEmpty ? mailbox : address
             envelopeRecipients.append(
-                SMTPEnvelopeRecipient(address: given, mailbox: mailbox, parameters: pendingRecipientParameters))
+                SMTPEnvelopeRecipient(address: given, mailbox: mailbox, parameters: pendingRecipientParameters)
+            )
         }
         send(Reply.recipientOK)
     }

@@ -3,8 +3,9 @@ import NIOCore
 import SMTPCore
 
 /// One SMTP conversation as a value: events in (octets, answers from the store and the authenticator),
-/// actions out (replies, store operations, STARTTLS, close). No I/O happens here; time comes from an
-/// injected clock, so every path is testable with one-line expectations.
+/// actions out (replies, store operations, STARTTLS, close).
+///
+/// No I/O happens here; time comes from an injected clock, so every path is testable with one-line expectations.
 public struct SMTPSession: Sendable {
     /// Where the session is in the protocol.
     enum Phase: Hashable, Sendable {
@@ -78,6 +79,7 @@ public struct SMTPSession: Sendable {
     var pendingData = ByteBuffer()
     var actions: [Action] = []
 
+    /// A session for one connection, named `connectionID` in its log lines.
     public init(
         configuration: SMTPSessionConfiguration,
         connectionID: String,
