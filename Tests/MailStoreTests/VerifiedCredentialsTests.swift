@@ -51,7 +51,10 @@ import Testing
             #expect(await store.users.verify(address: "a@example.test", password: "first"))
             #expect(store.users.verified.count == 1)
             try "a@example.test:{PLAIN}first\nb@example.test:{PLAIN}x\n".write(
-                toFile: path, atomically: true, encoding: .utf8)
+                toFile: path,
+                atomically: true,
+                encoding: .utf8
+            )
             #expect(await store.users.verify(address: "b@example.test", password: "x"))
             // Re-read: alice's entry went with the old file, only b's is new.
             #expect(store.users.verified.count == 1)
