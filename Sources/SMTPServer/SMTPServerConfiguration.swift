@@ -39,6 +39,9 @@ public struct SMTPServerConfiguration: Sendable {
     public var relays = false
     /// With `relays`: local mail goes through the queue too (`--local-delivery queue`).
     public var queuesLocalMail = false
+    /// Scripted faults for testing senders (`correo serve --dev`), shared by every session; nil in
+    /// normal service.
+    public var faults: SMTPFaultScript?
 
     /// The server's settings; what is not given takes the defaults documented on each property.
     public init(
@@ -89,7 +92,7 @@ public struct SMTPServerConfiguration: Sendable {
             maximumRecipients: maximumRecipients,
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
-        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
+        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay).scripted(faults)
     }
 }
 

@@ -20,8 +20,10 @@ extension SMTPSession {
         handle(command)
     }
 
-    mutating func handle(_ command: SMTPCommand) {
+    /// Handles one parsed command; `scripted` plays the fault script first (false once it has).
+    mutating func handle(_ command: SMTPCommand, scripted: Bool = true) {
         currentCommand = command
+        if scripted, scriptedFault(for: command) { return }
         switch command {
         case .ehlo(let name): hello(name, extended: true)
         case .helo(let name): hello(name, extended: false)

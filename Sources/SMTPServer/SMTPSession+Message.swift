@@ -35,6 +35,7 @@ extension SMTPSession {
             }
         case .text(var text):
             messageSize += text.readableBytes + 2
+            if cutOffByScript() { return }
             if messageSize > configuration.maximumMessageSize, messageFault == nil { messageFault = .tooBig }
             guard messageFault == nil else { return }
             hops.consume(text.readableBytesView)
@@ -47,6 +48,7 @@ extension SMTPSession {
     /// Octets of a BDAT chunk, taken as they are (RFC 3030 2).
     mutating func messageBytes(_ bytes: ByteBuffer) {
         messageSize += bytes.readableBytes
+        if cutOffByScript() { return }
         if messageSize > configuration.maximumMessageSize { messageFault = .tooBig }
         guard messageFault == nil else { return }
         hops.consume(bytes.readableBytesView)

@@ -28,6 +28,8 @@ public struct SMTPSession: Sendable {
         /// A failed AUTH's `535` waits for the back-off pause to end.
         case failedAuthenticationPause(username: String)
         case delivery
+        /// A scripted delay (`SMTPFaultScript`) before this command is handled.
+        case scriptedDelay(SMTPCommand)
     }
 
     /// What went wrong inside a message that is still being read.
@@ -67,6 +69,8 @@ public struct SMTPSession: Sendable {
     var messageOpen = false
     var messageSize = 0
     var messageFault: MessageFault?
+    /// A scripted cut-off of this transaction's message data (`SMTPFaultScript`), in octets.
+    var dataCutoff: Int?
     var hops = HopCounter()
     var transactionCount = 0
     var errorCount = 0
@@ -127,6 +131,11 @@ public struct SMTPSession: Sendable {
             guard case .awaiting(.authentication) = phase else { break }
             closeWith(Reply.authThrottled)
         case .pauseElapsed:
+            if case .awaiting(.scriptedDelay(let command)) = phase {
+                phase = .command
+                handle(command, scripted: false)
+                break
+            }
             guard case .awaiting(.failedAuthenticationPause(let username)) = phase else { break }
             phase = .command
             authenticationFinished(username: username, success: false)
@@ -219,5 +228,6 @@ public struct SMTPSession: Sendable {
         envelopeRecipients = []
         messageSize = 0
         messageFault = nil
+        dataCutoff = nil
     }
 }

@@ -38,6 +38,8 @@ public struct SMTPSessionConfiguration: Sendable {
     /// Whether mail for local users only goes through the outbound queue too (durable there before the
     /// `250`, delivered into the Maildirs moments later), rather than straight into the Maildirs.
     public var queuesLocalMail = false
+    /// Scripted faults for testing senders (`correo serve --dev`); nil in normal service.
+    public var faults: SMTPFaultScript?
 
     /// The session's settings; what is not given takes the defaults documented on each property.
     public init(
@@ -80,6 +82,13 @@ extension SMTPSessionConfiguration {
     func pausing(_ delay: TimeAmount) -> SMTPSessionConfiguration {
         var copy = self
         copy.authenticationFailureDelay = delay
+        return copy
+    }
+
+    /// This configuration with `faults` set.
+    func scripted(_ faults: SMTPFaultScript?) -> SMTPSessionConfiguration {
+        var copy = self
+        copy.faults = faults
         return copy
     }
 }
