@@ -174,10 +174,14 @@ def run(binary: str) -> int:
             [binary, "serve", "-s", str(storage), "--domain", "b.test", "--hostname", "mail.b.test",
              "--cert", str(cert), "--key", str(key), "--bind", "127.0.0.1", "--https-port", "443",
              "--smtp-port", str(SMTP), "--submission-port", str(SUBMISSION), "--smtps-port", str(SMTPS),
-             "--imap-port", str(IMAP), "--imaps-port", str(IMAPS), "--nntp-port", "0", "--nntps-port", "0"],
+             "--imap-port", str(IMAP), "--imaps-port", str(IMAPS), "--nntp-port", "0", "--nntps-port", "0",
+             # Port 443 needs root; the namespace and the folder are this run's own, so staying root is fine.
+             "--user", "root"],
             stdout=correo_log, stderr=correo_log))
-        check("correo serve listens on 443 and the mail ports", all(wait_port(p, 30) for p in (443, IMAPS, SMTPS)),
-              (work / "correo.log").read_text(errors="replace"))
+        listening = all(wait_port(p, 30) for p in (443, IMAPS, SMTPS))
+        check("correo serve listens on 443 and the mail ports", listening, (work / "correo.log").read_text(errors="replace"))
+        if not listening:
+            return 1
 
         profile = work / "profile"
         profile.mkdir()
