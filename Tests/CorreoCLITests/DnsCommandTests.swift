@@ -113,17 +113,23 @@ import Testing
         }
     }
 
+    /// `correo dns b.test --check` against a dnsmasq serving `zone`: its exit status and output.
+    static func check(storage: String, zone: [String]) async throws -> (status: Int32?, output: String) {
+        let dns = try DnsmasqProcess(records: zone)
+        defer { dns.stop() }
+        let check = try ChildProcess(
+            [CorreoBinary.url.path, "dns", "b.test", "-s", storage, "--check", "--dns-server", "127.0.0.1:\(dns.port)"] + flags)
+        var status = try await check.waitForExit(seconds: 60)
+        if status == nil { status = await check.stop() }
+        return (status, check.output.text)
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func checkFindsACorrectZoneOk() async throws {
         let work = try TemporaryDirectory(prefix: "correo-dns-ok")
         defer { work.remove() }
         let (storage, dkim) = try Self.storageWithKeys(work)
-        let dns = try DnsmasqProcess(records: Self.zone(dkim: Self.keyTexts(dkim)))
-        defer { dns.stop() }
-        let check = try ChildProcess(
-            [CorreoBinary.url.path, "dns", "b.test", "-s", storage, "--check", "--dns-server", "127.0.0.1:\(dns.port)"] + Self.flags)
-        let status = try await check.waitForExit(seconds: 60)
-        let output = check.output.text
+        let (status, output) = try await Self.check(storage: storage, zone: Self.zone(dkim: Self.keyTexts(dkim)))
         #expect(status == 0, "\(output)")
         // One line per record of the zone, and the PTR that --host-record gives too.
         #expect(output.contains("all 19 records ok"), "\(output)")
@@ -141,12 +147,7 @@ import Testing
         var zone = Self.zone(dkim: Array(Self.keyTexts(dkim).prefix(1)), policyID: "20240101")
         zone.removeAll { $0.hasPrefix("--txt-record=_dmarc.") || $0.hasPrefix("--mx-host=") || $0.hasPrefix("--srv-host=_imaps.") }
         zone += ["--mx-host=b.test,other.b.test,10", "--host-record=other.b.test,127.0.0.2", "--srv-host=_imaps._tcp.b.test,mail.b.test,994,0,1"]
-        let dns = try DnsmasqProcess(records: zone)
-        defer { dns.stop() }
-        let check = try ChildProcess(
-            [CorreoBinary.url.path, "dns", "b.test", "-s", storage, "--check", "--dns-server", "127.0.0.1:\(dns.port)"] + Self.flags)
-        let status = try await check.waitForExit(seconds: 60)
-        let output = check.output.text
+        let (status, output) = try await Self.check(storage: storage, zone: zone)
         #expect(status == 1, "\(output)")
         let secondKey = Self.keyTexts(dkim)[1].selector
         #expect(output.contains("missing TXT _dmarc.b.test. — no v=DMARC1 record"), "\(output)")
