@@ -125,6 +125,49 @@ import Testing
         await server.stop()
     }
 
+    /// A renewed certificate reaches the HTTPS listener on SIGHUP, as it reaches SMTP and IMAP: the
+    /// listener reads the servers' one reloadable TLS context for each new connection.
+    @Test(.timeLimit(.minutes(2)))
+    func aRenewedCertificateReachesTheHTTPSListenerOnSIGHUP() async throws {
+        let work = try TemporaryDirectory(prefix: "correo-publishing-reload")
+        defer { work.remove() }
+        let first = try TemporaryDirectory(prefix: "correo-publishing-a")
+        defer { first.remove() }
+        let second = try TemporaryDirectory(prefix: "correo-publishing-b")
+        defer { second.remove() }
+        let old = try TestTLS.make(in: first)
+        let new = try TestTLS.make(in: second)
+        let cert = work.url.appendingPathComponent("cert.pem").path
+        let key = work.url.appendingPathComponent("key.pem").path
+        func install(_ tls: TestTLS) throws {
+            for (from, to) in [(tls.certificatePath, cert), (tls.privateKeyPath, key)] {
+                try? FileManager.default.removeItem(atPath: to)
+                try FileManager.default.copyItem(atPath: from, toPath: to)
+            }
+        }
+        try install(old)
+        let server = try await CorreoServerProcess.start(ports: 1) { ports in
+            ["serve", "-s", work.path + "/storage", "--domain", "b.test", "--cert", cert, "--key", key, "--bind", "127.0.0.1",
+             "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
+             "--nntp-port", "0", "--nntps-port", "0", "--https-port", String(ports[0]), "--log-format", "json"]
+        }
+        let url = "https://localhost:\(server.port)/.well-known/mta-sts.txt"
+        do {
+            #expect(try await Self.fetch(url, host: "mta-sts.b.test", certificate: old.certificatePath).status == 200)
+            try install(new)
+            kill(server.process.process.processIdentifier, SIGHUP)
+            let reloaded = try await waitUntil(seconds: 15) { server.log.contains("\"event\":\"reload.tls\"") }
+            try #require(reloaded, "\(server.log)")
+            #expect(try await Self.fetch(url, host: "mta-sts.b.test", certificate: new.certificatePath).status == 200)
+            // curl refuses the new certificate with the old one as its only CA: no HTTP status at all.
+            #expect(try await Self.fetch(url, host: "mta-sts.b.test", certificate: old.certificatePath).status == 0)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     /// Real Thunderbird (headless, driven over Marionette) is given only bob@b.test and a password,
     /// fetches correo's autoconfig over HTTPS and logs in over IMAP with what it found
     /// (interop/e2e/thunderbird_autoconfig.py, in a private network namespace so that port 443 is free).
