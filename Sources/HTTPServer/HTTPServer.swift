@@ -2,13 +2,13 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 import ServerSupport
 
-/// A small HTTP/1.1 listener for operators' tools.
+/// A small HTTP/1.1 listener for operators' tools, and (with `HTTPListenerOptions`' TLS, caps and
+/// time-out) for what the internet fetches: MTA-STS policies and mail-client autoconfiguration.
 ///
-/// For Prometheus scrapes, health checks, and later the MTA-STS policy and a developer's web UI. It serves the `HTTPRouter` it is given, one request after
-/// another per connection (keep-alive), with a cap on connections from `ServerSupport`.
+/// It serves the `HTTPRouter` (or other `HTTPResponding`) it is given, one request after another per
+/// connection (keep-alive), with a cap on connections from `ServerSupport`.
 ///
 /// ```swift
 /// var router = HTTPRouter()
