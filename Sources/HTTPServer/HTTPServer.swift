@@ -77,11 +77,12 @@ public final class HTTPServer: Sendable {
 
     private func initialize(_ channel: any Channel) throws {
         let sync = channel.pipeline.syncOperations
+        // TLS first, so that a refusal too is sent inside it (NIOSSL holds it until the handshake is done).
+        try addTLSAndTimeout(options, to: sync)
         guard registry.admit(channel, address: channel.remoteAddress?.ipAddress ?? "unknown") != nil else {
             let answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             return try sync.addHandler(RefusingHandler(answer: answer))
         }
-        try addTLSAndTimeout(options, to: sync)
         try sync.configureHTTPServerPipeline()
         try sync.addHandler(HTTPRequestHandler(responder: responder, maximumBodyBytes: options.maximumBodyBytes))
     }

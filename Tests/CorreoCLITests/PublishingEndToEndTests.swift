@@ -168,6 +168,37 @@ import Testing
         await server.stop()
     }
 
+    /// Over the per-address cap, the HTTPS listener still answers inside TLS: a 503 the client can read.
+    @Test(.timeLimit(.minutes(2)))
+    func overTheCapTheRefusalIsInsideTLS() async throws {
+        let work = try TemporaryDirectory(prefix: "correo-publishing-cap")
+        defer { work.remove() }
+        let tls = try TestTLS.make(in: work)
+        let server = try await CorreoServerProcess.start(ports: 1) { ports in
+            ["serve", "-s", work.path + "/storage", "--domain", "b.test", "--cert", tls.certificatePath, "--key", tls.privateKeyPath,
+             "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0",
+             "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--https-port", String(ports[0]),
+             "--max-connections-per-address", "1"]
+        }
+        // One connection held open (its stdin stays open while sleep runs), then a second one.
+        let holder = try ChildProcess([
+            "/bin/sh", "-c", "sleep 10 | openssl s_client -connect 127.0.0.1:\(server.port) -quiet -CAfile \(tls.certificatePath)",
+        ])
+        do {
+            let held = try await waitUntil(seconds: 15) { holder.errors.text.contains("verify return:1") || !holder.isRunning }
+            try #require(held && holder.isRunning, "\(holder.errors.text)")
+            let refused = try await Self.fetch(
+                "https://localhost:\(server.port)/.well-known/mta-sts.txt", host: "mta-sts.b.test", certificate: tls.certificatePath)
+            #expect(refused.status == 503)
+        } catch {
+            await holder.stop()
+            await server.stop()
+            throw error
+        }
+        await holder.stop()
+        await server.stop()
+    }
+
     /// Real Thunderbird (headless, driven over Marionette) is given only bob@b.test and a password,
     /// fetches correo's autoconfig over HTTPS and logs in over IMAP with what it found
     /// (interop/e2e/thunderbird_autoconfig.py, in a private network namespace so that port 443 is free).
