@@ -28,16 +28,24 @@ public final class HTTPServer: Sendable {
     private let registry: ConnectionRegistry
 
     /// A server for `router`; at most `maximumConnections` at once (scrapers and probes are few).
-    public convenience init(router: HTTPRouter, maximumConnections: Int = 32, group: any EventLoopGroup, logger: Logger) {
+    public convenience init(router: HTTPRouter, maximumConnections: Int = 32, group: any EventLoopGroup, logger: Logger)
+    {
         self.init(
-            responder: router, paths: router.paths, options: HTTPListenerOptions(maximumConnections: maximumConnections),
-            group: group, logger: logger)
+            responder: router,
+            paths: router.paths,
+            options: HTTPListenerOptions(maximumConnections: maximumConnections),
+            group: group,
+            logger: logger
+        )
     }
 
     /// A server for `responder` (which names its `paths` for the start-up log), with `options`' TLS and
     /// limits: the public listener's form (HTTPServer+TLS.swift).
     public init(
-        responder: any HTTPResponding, paths: [String], options: HTTPListenerOptions, group: any EventLoopGroup,
+        responder: any HTTPResponding,
+        paths: [String],
+        options: HTTPListenerOptions,
+        group: any EventLoopGroup,
         logger: Logger
     ) {
         self.responder = responder
@@ -46,7 +54,9 @@ public final class HTTPServer: Sendable {
         self.group = group
         self.logger = logger
         self.registry = ConnectionRegistry(
-            maximumTotal: options.maximumConnections, maximumPerAddress: options.maximumConnectionsPerAddress)
+            maximumTotal: options.maximumConnections,
+            maximumPerAddress: options.maximumConnectionsPerAddress
+        )
     }
 
     /// Opens the listener; returns the port bound (for port 0).
@@ -142,7 +152,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         let body = self.body
         self.body = []
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.makeFutureWithTask { await responder.respond(to: request, body: body) }.whenSuccess { response in
+        context.eventLoop.makeFutureWithTask { await responder.respond(to: request, body: body) }.whenSuccess {
+            response in
             let (handler, context) = bound.value
             handler.write(response, for: head, context: context)
         }

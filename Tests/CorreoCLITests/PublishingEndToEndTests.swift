@@ -180,9 +180,10 @@ import Testing
              "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--https-port", String(ports[0]),
              "--max-connections-per-address", "1"]
         }
-        // One connection held open (its stdin stays open while sleep runs), then a second one.
+        // One connection held open (its stdin stays open while sleep runs; long enough for a loaded machine,
+        // and stopped at the end), then a second one.
         let holder = try ChildProcess([
-            "/bin/sh", "-c", "sleep 10 | openssl s_client -connect 127.0.0.1:\(server.port) -quiet -CAfile \(tls.certificatePath)",
+            "/bin/sh", "-c", "sleep 60 | openssl s_client -connect 127.0.0.1:\(server.port) -quiet -CAfile \(tls.certificatePath)",
         ])
         do {
             let held = try await waitUntil(seconds: 15) { holder.errors.text.contains("verify return:1") || !holder.isRunning }
