@@ -84,6 +84,24 @@ import Testing
         #expect(try Self.resolve([], environment: ["CORREO_CONFIG": file]).ports.smtp == 2000)
     }
 
+    @Test("smtpd and imapd read the same file: smtp-port is smtpd's -p, imap-port imapd's")
+    func smtpdAndImapdReadTheFile() throws {
+        let folder = try TemporaryDirectory(prefix: "correo-config-daemons")
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("correo.toml").path
+        try Data("smtp-port = 2600\nimap-port = 2601\nsubmission-port = 2602\nlog-level = \"error\"\n".utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let smtpd = try SMTPD.parse(["--config", file]).resolve(environment: [:]).0
+        #expect(smtpd.ports.smtp == 2600)
+        #expect(smtpd.ports.submission == 2602)
+        #expect(smtpd.logLevel == .error)
+        #expect(smtpd.acceptsUnknownRecipients)
+        #expect(try SMTPD.parse(["--config", file, "-p", "2700"]).resolve(environment: [:]).0.ports.smtp == 2700)
+        let imapd = try IMAPD.parse(["--config", file]).resolve(environment: [:]).0
+        #expect(imapd.ports.imap == 2601)
+        #expect(imapd.ports.smtp == 0)
+    }
+
     /// The usage error resolving `text` as the configuration file gives.
     static func error(_ text: String, in folder: TemporaryDirectory) -> String? {
         let file = folder.url.appendingPathComponent("correo.toml").path
