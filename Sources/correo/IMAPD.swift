@@ -2,7 +2,7 @@ import ArgumentParser
 import CorreoServer
 
 /// `correo imapd`: the original IMAP server's command line (`-s STORAGE -p PORT`).
-struct IMAPD: AsyncParsableCommand {
+struct IMAPD: AsyncParsableCommand, ServerCommand {
     static let configuration = CommandConfiguration(
         commandName: "imapd",
         abstract: "Run the original tool's IMAP server: -p sets its (STARTTLS) port; IMAPS only when asked."
@@ -16,7 +16,7 @@ struct IMAPD: AsyncParsableCommand {
     @Option(help: "IMAP over implicit TLS. [CORREO_IMAPS_PORT, default 0: off]")
     var imapsPort: Int?
 
-    func run() async throws {
+    func resolvedConfiguration() throws -> CorreoConfiguration {
         let defaults = CorreoConfiguration.Ports.defaults
         let ports = CorreoConfiguration.Ports(
             smtp: 0,
@@ -26,6 +26,10 @@ struct IMAPD: AsyncParsableCommand {
             // The original ran one IMAP server on one port; IMAPS is opened when asked for.
             imaps: try resolvePort(imapsPort, "IMAPS_PORT", default: 0)
         )
-        try await runServer(try server.configuration(ports: ports), protocols: .imap)
+        return try server.configuration(ports: ports)
+    }
+
+    func run() async throws {
+        try await runServers(.imap)
     }
 }

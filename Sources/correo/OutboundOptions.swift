@@ -37,7 +37,7 @@ struct OutboundOptions: ParsableArguments {
     @Option(help: "TLS to MX hosts: none, opportunistic, required or verify. [CORREO_OUTBOUND_TLS, default opportunistic]")
     var outboundTls: String?
 
-    @Option(help: "The TLS policy for one destination, DOMAIN=POLICY; repeatable.")
+    @Option(help: "The TLS policy for one destination, DOMAIN=POLICY; repeatable. [CORREO_OUTBOUND_TLS_FOR, comma-separated]")
     var outboundTlsFor: [String] = []
 
     @Option(help: "Local mail made durable in the Maildirs before the 250 (direct), or in the queue and delivered just after (queue). [CORREO_LOCAL_DELIVERY, default direct]")
@@ -61,7 +61,10 @@ struct OutboundOptions: ParsableArguments {
             queueDelayWarning, "QUEUE_DELAY_WARNING", default: outbound.delayWarningSeconds)
         outbound.tlsPolicy = outboundTls ?? environment("OUTBOUND_TLS") ?? outbound.tlsPolicy
         outbound.localDelivery = localDelivery ?? environment("LOCAL_DELIVERY") ?? outbound.localDelivery
-        for entry in outboundTlsFor {
+        let policies = outboundTlsFor.isEmpty
+            ? (environment("OUTBOUND_TLS_FOR")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+            : outboundTlsFor
+        for entry in policies {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {
                 throw ValidationError("--outbound-tls-for \(entry): give DOMAIN=POLICY, e.g. example.com=verify")

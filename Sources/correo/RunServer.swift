@@ -6,15 +6,22 @@ import NIOCore
 
 /// Starts the chosen servers with `configuration` and runs until SIGINT/SIGTERM. Operator mistakes
 /// (a bad certificate, a port in use) end the command with one clear line and a non-zero exit.
-func runServer(_ configuration: CorreoConfiguration, protocols: CorreoService.Protocols) async throws {
-    LoggingSystem.bootstrap(configuration.logFormat.handler(level: configuration.logLevel))
+/// `reader` reads the configuration file again on SIGHUP.
+func runServer(
+    _ configuration: CorreoConfiguration,
+    protocols: CorreoService.Protocols,
+    reader: ConfigurationReader? = nil
+) async throws {
+    // A level SIGHUP can change: every logger follows LiveLogLevel.
+    LoggingSystem.bootstrap(configuration.logFormat.liveHandler(level: configuration.logLevel))
     let logger = Logger(label: "correo")
     // Two protocols, each up to its connection cap, plus files, listeners and the store's own.
     raiseOpenFileLimit(needed: 2 * configuration.limits.maximumConnections + 256, logger: logger)
     // Whatever the store creates (Maildirs, messages, indexes) is the server account's alone.
     umask(0o077)
     do {
-        let service = try CorreoService(configuration: configuration, protocols: protocols, logger: logger)
+        let service = try CorreoService(
+            configuration: configuration, protocols: protocols, logger: logger, configurationReader: reader)
         try await service.run()
     } catch let error as CertificateError {
         throw ValidationError(error.description)

@@ -2,7 +2,7 @@ import ArgumentParser
 import CorreoServer
 
 /// `correo smtpd`: the original SMTP server's command line (`-d DOMAIN -s STORAGE -p PORT`).
-struct SMTPD: AsyncParsableCommand {
+struct SMTPD: AsyncParsableCommand, ServerCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtpd",
         abstract: "Run the original tool's SMTP server: -p sets its port; submission listeners only when asked.",
@@ -25,7 +25,7 @@ struct SMTPD: AsyncParsableCommand {
     @Option(help: "Submission over implicit TLS. [CORREO_SMTPS_PORT, default 0: off]")
     var smtpsPort: Int?
 
-    func run() async throws {
+    func resolvedConfiguration() throws -> CorreoConfiguration {
         let defaults = CorreoConfiguration.Ports.defaults
         let ports = CorreoConfiguration.Ports(
             smtp: try resolvePort(port, "SMTP_PORT", default: defaults.smtp),
@@ -40,6 +40,10 @@ struct SMTPD: AsyncParsableCommand {
         var configuration = try server.configuration(ports: ports, acceptsUnknownRecipients: true)
         configuration.outbound = try outbound.resolved()
         try validated(configuration)
-        try await runServer(configuration, protocols: .smtp)
+        return configuration
+    }
+
+    func run() async throws {
+        try await runServers(.smtp)
     }
 }

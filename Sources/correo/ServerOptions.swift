@@ -7,6 +7,14 @@ import MailCore
 /// Options every server command shares. Each long option can also come from a `CORREO_…` environment
 /// variable, so a container or a CI job can configure correo without a command line.
 struct ServerOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A TOML file with any of these options as `name = value` (flags and CORREO_… win over it). [CORREO_CONFIG]",
+            valueName: "file"
+        )
+    )
+    var config: String?
+
     @OptionGroup var storage: StorageOption
 
     @Option(name: [.customShort("d"), .long], help: "A local domain to accept mail for; repeatable. [CORREO_DOMAIN, comma-separated; default localhost]")
@@ -141,7 +149,7 @@ struct LimitOptions: ParsableArguments {
 func resolveNumber(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
     if let flag { return flag }
     guard let text = environment(variable) else { return value }
-    guard let number = Int(text) else { throw ValidationError("CORREO_\(variable)=\(text) is not a number") }
+    guard let number = Int(text) else { throw ValidationError("\(SettingLayers.current.origin(variable))=\(text) is not a number") }
     return number
 }
 
@@ -183,12 +191,6 @@ extension PortOptions {
             nntps: try resolvePort(nntpsPort, "NNTPS_PORT", default: defaults.nntps)
         )
     }
-}
-
-/// Reads `CORREO_NAME` from the environment: the fallback for every long option.
-func environment(_ name: String) -> String? {
-    guard let value = ProcessInfo.processInfo.environment["CORREO_" + name], !value.isEmpty else { return nil }
-    return value
 }
 
 extension ServerOptions {
@@ -274,14 +276,14 @@ func resolveSwitch(_ variable: String) throws -> Bool? {
     guard let text = environment(variable)?.lowercased() else { return nil }
     if ["1", "true", "yes", "on"].contains(text) { return true }
     if ["0", "false", "no", "off"].contains(text) { return false }
-    throw ValidationError("CORREO_\(variable)=\(text) is neither 1 (yes) nor 0 (no)")
+    throw ValidationError("\(SettingLayers.current.origin(variable))=\(text) is neither 1 (yes) nor 0 (no)")
 }
 
 /// A port from a flag, else from `CORREO_NAME`, else the default; a malformed variable is an error.
 func resolvePort(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
     if let flag { return flag }
     guard let text = environment(variable) else { return value }
-    guard let number = Int(text) else { throw ValidationError("CORREO_\(variable)=\(text) is not a port number") }
+    guard let number = Int(text) else { throw ValidationError("\(SettingLayers.current.origin(variable))=\(text) is not a port number") }
     return number
 }
 

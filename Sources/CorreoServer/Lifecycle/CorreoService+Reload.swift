@@ -4,16 +4,62 @@ import NIOSSL
 import ServerSupport
 
 extension CorreoService {
-    /// What SIGHUP does: reads the certificate and key again and the users file, without closing a
-    /// listener or a session. Whatever cannot be read is reported and the old value kept, so a bad
-    /// renewal never takes TLS down. Open sessions (an IDLE, a DATA transfer) go on with what they
-    /// started with; new connections get the new certificate.
+    /// What SIGHUP does: reads the configuration file, the certificate and key, the users file and the DKIM
+    /// keys again, without closing a listener or a session. Whatever cannot be read is reported and the old
+    /// value kept, so a bad renewal never takes TLS down. Open sessions (an IDLE, a DATA transfer) go on
+    /// with what they started with; new connections get the new certificate.
     public func reload() {
         logger.notice("SIGHUP received: reloading", metadata: [LogKey.event: "reload"])
         SystemdNotify.reloading()
+        reloadConfiguration()
         reloadCertificate()
         reloadUsers()
+        reloadDKIM()
         SystemdNotify.send("READY=1")
+    }
+
+    /// Applies the configuration file's live keys (the log level) and names each changed key that needs a
+    /// restart, at warning level, so that an edited port or storage folder is never silently ignored.
+    private func reloadConfiguration() {
+        guard let reader = configurationReader else { return }
+        let outcome: ConfigurationReader.Outcome
+        do {
+            outcome = try reader.reload()
+        } catch {
+            logger.error(
+                "configuration not reloaded, the old one stays in use",
+                metadata: [LogKey.event: "reload.config", LogKey.file: "\(reader.path)", LogKey.error: "\(error)"]
+            )
+            return
+        }
+        logger.notice(
+            "reloaded configuration",
+            metadata: [
+                LogKey.event: "reload.config", LogKey.file: "\(reader.path)",
+                "applied": "\(outcome.applied.joined(separator: ","))",
+            ]
+        )
+        if !outcome.needRestart.isEmpty {
+            logger.warning(
+                "changed settings take effect only after a restart: \(outcome.needRestart.joined(separator: ", "))",
+                metadata: [
+                    LogKey.event: "reload.config", LogKey.file: "\(reader.path)",
+                    "needs_restart": "\(outcome.needRestart.joined(separator: ","))",
+                ]
+            )
+        }
+    }
+
+    /// Reads STORAGE/dkim/ now (it is also looked at again every 2 s when its files change).
+    private func reloadDKIM() {
+        let keys = dkim.rescan()
+        logger.notice(
+            "reloaded DKIM keys",
+            metadata: [
+                LogKey.event: "reload.dkim", LogKey.file: "\(dkim.folder.path)", LogKey.count: "\(keys.count)",
+                "keys": "\(keys.joined(separator: ","))",
+            ]
+        )
     }
 
     private func reloadCertificate() {

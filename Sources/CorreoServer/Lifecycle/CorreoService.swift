@@ -3,6 +3,7 @@ import Foundation
 import HTTPServer
 import IMAPServer
 import Logging
+import MailAuth
 import MailStore
 import NIOCore
 import NIOPosix
@@ -57,12 +58,23 @@ public final class CorreoService: Sendable {
     /// The public HTTPS listener (MTA-STS policy, autoconfig, autodiscover), with `--https-port`, and
     /// the plain-HTTP autoconfig one, with `--autoconfig-http-port` (CorreoService+Publishing.swift).
     let publishing: [(name: String, port: Int, server: HTTPServer)]
+    /// Reads the configuration file again on SIGHUP; nil without a file.
+    let configurationReader: ConfigurationReader?
+    /// The DKIM keys of STORAGE/dkim/ the relay signs with; SIGHUP reads them at once.
+    let dkim: DKIMKeyring
 
     /// Prepares the store and TLS; binds nothing yet. Errors here are the operator's to fix (a bad
     /// certificate file, an unwritable storage folder) and say which file or folder is at fault.
-    public init(configuration: CorreoConfiguration, protocols: Protocols, logger: Logger) throws {
+    /// `configurationReader`: how SIGHUP reads the configuration file again.
+    public init(
+        configuration: CorreoConfiguration, protocols: Protocols, logger: Logger,
+        configurationReader: ConfigurationReader? = nil
+    ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.configurationReader = configurationReader
+        let dkim = DKIMKeyring(folder: configuration.storage.appendingPathComponent("dkim", isDirectory: true))
+        self.dkim = dkim
         account = try configuration.account?.resolve()
         let ports = configuration.privilegedPorts
         if let refusal = Privileges.refusal(privilegedPorts: ports, account: configuration.account) { throw refusal }
@@ -96,7 +108,8 @@ public final class CorreoService: Sendable {
                 resolver: DNSRelayResolver(resolver),
                 localDomains: configuration.domains,
                 logger: logger,
-                localMailbox: { await local.mailbox(for: $0) }
+                localMailbox: { await local.mailbox(for: $0) },
+                dkim: dkim
             )
             relay = runner
             var smtpConfiguration = SMTPServerConfiguration(

@@ -47,6 +47,17 @@ public final class DKIMKeyring: Sendable {
         }
     }
 
+    /// Reads the folder now, whatever `rescanInterval` says (what SIGHUP does), and returns the usable keys as
+    /// `domain/selector`.
+    public func rescan() -> [String] {
+        state.withLock { state in
+            state.lastScan = Date()
+            state.fingerprint = Self.fingerprint(folder)
+            state.signers = Self.load(folder)
+            return state.signers.values.flatMap { $0 }.map { "\($0.domain)/\($0.selector)" }.sorted()
+        }
+    }
+
     /// Signs `message` with every key of its From domain.
     ///
     /// A DKIM-Signature goes on top for each key; the message comes back unchanged when the domain has
