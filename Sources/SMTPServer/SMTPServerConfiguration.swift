@@ -39,6 +39,9 @@ public struct SMTPServerConfiguration: Sendable {
     public var relays = false
     /// With `relays`: local mail goes through the queue too (`--local-delivery queue`).
     public var queuesLocalMail = false
+    /// Every domain is local (`correo serve --dev`, the catch-all): each recipient is looked up in the
+    /// delivery target, none is relayed.
+    public var acceptsEveryDomain = false
 
     public init(
         hostname: String,
@@ -89,6 +92,7 @@ public struct SMTPServerConfiguration: Sendable {
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
         ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
+            .catchingAll(acceptsEveryDomain)
     }
 }
 

@@ -35,6 +35,9 @@ public struct SMTPSessionConfiguration: Sendable {
     /// Whether mail for local users only goes through the outbound queue too (durable there before the
     /// `250`, delivered into the Maildirs moments later), rather than straight into the Maildirs.
     public var queuesLocalMail = false
+    /// Whether every domain counts as local (the developer's catch-all): recipients at any domain are
+    /// looked up in the delivery target, and nothing is relayed.
+    public var acceptsEveryDomain = false
 
     public init(
         hostname: String,
@@ -69,6 +72,13 @@ extension SMTPSessionConfiguration {
         var copy = self
         copy.relays = relays
         copy.queuesLocalMail = relays && queuesLocalMail
+        return copy
+    }
+
+    /// This configuration with `acceptsEveryDomain` set.
+    func catchingAll(_ everyDomain: Bool) -> SMTPSessionConfiguration {
+        var copy = self
+        copy.acceptsEveryDomain = everyDomain
         return copy
     }
 
