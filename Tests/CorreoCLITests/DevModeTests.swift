@@ -1,0 +1,42 @@
+import Foundation
+import MailTestSupport
+import Testing
+
+/// Issue 17: `correo serve --dev` driven the way an application's test suite drives it: smtplib sends,
+/// the API's wait finds the message, its parsed JSON is checked, and imaplib reads it logged in as the
+/// recipient's address (interop/dev/test_dev_api.py, standard library only).
+@Suite struct DevModeTests {
+    @Test(.timeLimit(.minutes(5)))
+    func anApplicationsTestSuitePassesAgainstServeDev() async throws {
+        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/dev/test_dev_api.py").path
+        let child = try ChildProcess(["env", "CORREO_BINARY=\(CorreoBinary.url.path)", "python3", script])
+        guard let status = try await child.waitForExit(seconds: 240) else {
+            await child.stop()
+            Issue.record("the suite did not finish in 240 s:\n\(child.errors.text)")
+            return
+        }
+        // unittest reports on standard error: "Ran N tests" and "OK" when all passed.
+        #expect(status == 0, "\(child.errors.text)\n\(child.output.text)")
+        #expect(child.errors.text.contains("Ran 10 tests"), "\(child.errors.text)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func startsWithItsDefaultsAndTheWarning() async throws {
+        let storage = try TemporaryDirectory(prefix: "correo-dev-cli")
+        defer { storage.remove() }
+        let server = try await CorreoServerProcess.start(ports: 3) { ports in
+            [
+                "serve", "--dev", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", "0",
+                "--imap-port", String(ports[1]), "--imaps-port", "0", "--http-port", String(ports[2]),
+            ]
+        }
+        // The lines follow the binding of the ports by a moment.
+        _ = try await waitUntil(seconds: 10) { server.log.contains("correo --dev: send to SMTP") }
+        let log = server.log
+        await server.stop()
+        #expect(log.contains("never let it face the internet"), "\(log)")
+        #expect(log.contains("smtp 127.0.0.1:"), "\(log)")
+        #expect(log.contains("http 127.0.0.1:"), "\(log)")
+        #expect(!log.contains("nntp"), "\(log)")
+    }
+}
