@@ -56,12 +56,15 @@ extension HTTPRouter {
         patternRoutes.append(HTTPPatternRoute(method: method, pattern: HTTPPathPattern(pattern), handler: handler))
     }
 
-    /// The first pattern route for the request's path and method; 405 with `Allow` when the path
-    /// matches only under other methods, nil when no pattern matches the path.
-    func respondByPattern(to request: HTTPRequest) async -> HTTPResponse? {
-        var allowed: [String] = []
+    /// The first pattern route for the request's path and method; 405 with `Allow` (`alsoAllowed`
+    /// and the methods of the patterns that match) when the path matches only under other methods, nil
+    /// when no pattern matches the path. `literalOnly` leaves out patterns with parameters.
+    func respondByPattern(to request: HTTPRequest, literalOnly: Bool = false, alsoAllowed: [String] = []) async -> HTTPResponse? {
+        var allowed = alsoAllowed
+        var matchedAny = false
         for route in patternRoutes {
-            guard let parameters = route.pattern.match(request.path) else { continue }
+            guard let parameters = route.pattern.match(request.path), !literalOnly || parameters.isEmpty else { continue }
+            matchedAny = true
             let method = request.method == .HEAD ? HTTPMethod.GET : request.method
             guard route.method == method else {
                 allowed.append(route.method == .GET ? "GET, HEAD" : route.method.rawValue)
@@ -71,9 +74,10 @@ extension HTTPRouter {
             matched.parameters = parameters
             return await route.handler(matched)
         }
-        guard allowed.isEmpty else {
+        guard !matchedAny else {
             var response = HTTPResponse.text("method \(request.method.rawValue) not allowed here\n", status: .methodNotAllowed)
-            response.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
+            var seen: Set<String> = []
+            response.headers.add(name: "Allow", value: allowed.filter { seen.insert($0).inserted }.joined(separator: ", "))
             return response
         }
         return nil

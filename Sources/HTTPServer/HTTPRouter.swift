@@ -70,15 +70,20 @@ public struct HTTPRouter: Sendable {
     }
 
     /// The paths served, sorted.
-    public var paths: [String] { (Array(routes.keys) + patternRoutes.map(\.pattern.text)).sorted() }
+    public var paths: [String] { Set(routes.keys).union(patternRoutes.map(\.pattern.text)).sorted() }
 
     /// The answer to `request`: the route's, or 404 for an unknown path, 405 for a method other than
     /// GET or HEAD (HEAD gets GET's head, its body dropped by the listener).
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         let isGet = request.method == .GET || request.method == .HEAD
         if isGet, let handler = routes[request.path] { return await handler(request) }
-        if let answer = await respondByPattern(to: request) { return answer }
-        guard routes[request.path] != nil else { return .text("not found\n", status: .notFound) }
+        // A path with an exact route is that route's: only patterns without parameters that name the
+        // same path (another method on it) share it.
+        let exact = routes[request.path] != nil
+        if let answer = await respondByPattern(to: request, literalOnly: exact, alsoAllowed: exact ? ["GET, HEAD"] : []) {
+            return answer
+        }
+        guard exact else { return .text("not found\n", status: .notFound) }
         var response = HTTPResponse.text("only GET and HEAD\n", status: .methodNotAllowed)
         response.headers.add(name: "Allow", value: "GET, HEAD")
         return response

@@ -175,10 +175,43 @@ enum DevTime {
         date.formatted(.iso8601)
     }
 
-    /// `2026-12-03T18:00:00Z` (fractions allowed) or `1733248800` (seconds, fractions allowed).
+    /// `2026-12-03T18:00:00Z` (RFC 3339 §5.6 date-time: any fraction, any offset, letters in either
+    /// case) or `1733248800` (seconds, fractions allowed).
     static func parse(_ text: String) -> Date? {
         if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let bytes = Array(text.uppercased().utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count, bytes[range].allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return bytes[range].reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        }
+        func byte(_ index: Int, is character: Character) -> Bool { index < bytes.count && bytes[index] == character.asciiValue }
+        guard let year = number(0..<4), byte(4, is: "-"), let month = number(5..<7), byte(7, is: "-"),
+            let day = number(8..<10), byte(10, is: "T"), let hour = number(11..<13), byte(13, is: ":"),
+            let minute = number(14..<16), byte(16, is: ":"), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if byte(index, is: ".") {
+            let digits = bytes[(index + 1)...].prefix { (0x30...0x39).contains($0) }
+            guard !digits.isEmpty, let value = Double("0." + String(decoding: digits, as: UTF8.self)) else { return nil }
+            fraction = value
+            index += 1 + digits.count
+        }
+        var offset = 0
+        if byte(index, is: "Z"), index + 1 == bytes.count {
+            offset = 0
+        } else if byte(index, is: "+") || byte(index, is: "-"), index + 6 == bytes.count, byte(index + 3, is: ":"),
+            let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6)), hours < 24, minutes < 60
+        {
+            offset = (byte(index, is: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
+        } else {
+            return nil
+        }
+        let components = DateComponents(
+            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"),
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let date = components.date else { return nil }
+        return date.addingTimeInterval(fraction - Double(offset))
     }
 }

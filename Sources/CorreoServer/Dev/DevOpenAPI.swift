@@ -24,7 +24,15 @@ enum DevOpenAPI {
           {"name": "limit", "in": "query", "description": "Page size.", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}}
         ],
         "responses": {
-          "200": {"description": "One page of the list.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MessagePage"}}}},
+          "200": {
+            "description": "One page of the list.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MessagePage"}}},
+            "links": {
+              "GetFirstMessage": {"operationId": "getMessage", "parameters": {"id": "$response.body#/messages/0/id"}},
+              "GetFirstRaw": {"operationId": "getRawMessage", "parameters": {"id": "$response.body#/messages/0/id"}},
+              "GetFirstAttachment": {"operationId": "getAttachment", "parameters": {"id": "$response.body#/messages/0/id", "index": "0"}}
+            }
+          },
           "400": {"$ref": "#/components/responses/BadRequest"}
         }
       },
@@ -123,14 +131,20 @@ enum DevOpenAPI {
       "to": {"name": "to", "in": "query", "description": "Part of an envelope recipient, To or Cc address (case-insensitive).", "schema": {"type": "string"}},
       "from": {"name": "from", "in": "query", "description": "Part of the From name or address, or of MAIL FROM.", "schema": {"type": "string"}},
       "subject": {"name": "subject", "in": "query", "description": "Part of the Subject.", "schema": {"type": "string"}},
-      "since": {"name": "since", "in": "query", "description": "Received at or after this time (RFC 3339 or seconds since 1970; compared in whole seconds).", "schema": {"type": "string"}},
-      "before": {"name": "before", "in": "query", "description": "Received before this time (RFC 3339 or seconds since 1970).", "schema": {"type": "string"}}
+      "since": {"name": "since", "in": "query", "description": "Received at or after this time (RFC 3339 or seconds since 1970; compared in whole seconds).", "schema": {"$ref": "#/components/schemas/Time"}},
+      "before": {"name": "before", "in": "query", "description": "Received before this time (RFC 3339 or seconds since 1970).", "schema": {"$ref": "#/components/schemas/Time"}}
     },
     "responses": {
       "BadRequest": {"description": "A parameter is malformed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "NotFound": {"description": "No such message or attachment.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     },
     "schemas": {
+      "Time": {
+        "anyOf": [
+          {"type": "string", "format": "date-time"},
+          {"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,6})?$"}
+        ]
+      },
       "Error": {
         "type": "object", "required": ["error", "status"],
         "properties": {"error": {"type": "string"}, "status": {"type": "string"}}

@@ -22,18 +22,18 @@ struct DevQuery {
         return value
     }
 
-    /// A whole number in `range`, the default when absent; an error message when malformed.
+    /// A whole number in `range`, the default when absent; an error message when malformed or empty.
     func number(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(DevAPIError) -> Int {
-        guard let text = self[name] else { return value }
+        guard let text = values[name] else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw DevAPIError(.badRequest, "\(name)=\(text): give a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
 
-    /// A time (RFC 3339 or seconds since 1970), nil when absent; an error message when malformed.
+    /// A time (RFC 3339 or seconds since 1970), nil when absent; an error message when malformed or empty.
     func time(_ name: String) throws(DevAPIError) -> Date? {
-        guard let text = self[name] else { return nil }
+        guard let text = values[name] else { return nil }
         guard let date = DevTime.parse(text) else {
             throw DevAPIError(.badRequest, "\(name)=\(text): give an RFC 3339 time (2026-12-03T18:00:00Z) or seconds since 1970")
         }

@@ -115,6 +115,17 @@ import Testing
         #expect((try json(response)["error"] as? String)?.contains("timeout=100000") == true)
         #expect(await get(router, "/api/messages?since=yesterday").status == .badRequest)
         #expect(await get(router, "/api/messages?limit=0").status == .badRequest)
+        #expect(await get(router, "/api/messages?since=").status == .badRequest)
+        for time in ["2000-01-01T00:00:00Z", "2000-01-01t00:00:00.123456789z", "0445-04-15T22:09:51.3-21:35", "1733248800.5"] {
+            #expect(await get(router, "/api/messages?since=\(time)").status == .ok, "\(time)")
+        }
+        for time in ["2000-01-01T00:00:00", "2000-13-01T00:00:00Z", "2000-01-01T00:00:00+5:00"] {
+            #expect(await get(router, "/api/messages?before=\(time)").status == .badRequest, "\(time)")
+        }
+        // Allow names exactly the methods of the path, never those of a pattern an exact route shadows.
+        #expect(await get(router, "/api/messages", method: .OPTIONS).headers["Allow"] == ["GET, HEAD, DELETE"])
+        #expect(await get(router, "/api/messages/wait", method: .DELETE).headers["Allow"] == ["GET, HEAD"])
+        #expect(await get(router, "/api/messages/7", method: .PUT).headers["Allow"] == ["GET, HEAD, DELETE"])
         let wrongMethod = await get(router, "/api/messages/1/raw", method: .DELETE)
         #expect(wrongMethod.status == .methodNotAllowed)
         #expect(wrongMethod.headers["Allow"] == ["GET, HEAD"])
