@@ -35,6 +35,25 @@ import Testing
         #expect(child.output.text.contains("passed"), "\(child.output.text)")
     }
 
+    /// Headless Chromium (scripts/install-test-deps.sh installs it) shows the list and a message, a
+    /// message sent while the list is open appears without a reload, and the screenshots are kept in
+    /// .build/dev-screenshots/ (list.png, message.png).
+    @Test(.timeLimit(.minutes(5)))
+    func theWebPageUpdatesLiveInHeadlessChromium() async throws {
+        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/dev/browser_check.py").path
+        let shots = CorreoBinary.packageRoot.appendingPathComponent(".build/dev-screenshots").path
+        let child = try ChildProcess(["env", "CORREO_BINARY=\(CorreoBinary.url.path)", "python3", script, shots])
+        guard let status = try await child.waitForExit(seconds: 240) else {
+            await child.stop()
+            Issue.record("the browser check did not finish in 240 s:\n\(child.errors.text)")
+            return
+        }
+        #expect(status == 0, "\(child.output.text)\n\(child.errors.text)")
+        #expect(child.output.text.contains("browser check passed"), "\(child.output.text)\n\(child.errors.text)")
+        #expect(FileManager.default.fileExists(atPath: shots + "/list.png"))
+        #expect(FileManager.default.fileExists(atPath: shots + "/message.png"))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func startsWithItsDefaultsAndTheWarning() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-dev-cli")
