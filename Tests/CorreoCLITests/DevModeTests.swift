@@ -54,13 +54,13 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: shots + "/message.png"))
     }
 
+    /// Without -s it keeps mail in a fresh folder and says which; it listens on loopback, warns, and
+    /// opens no NNTP.
     @Test(.timeLimit(.minutes(2)))
-    func startsWithItsDefaultsAndTheWarning() async throws {
-        let storage = try TemporaryDirectory(prefix: "correo-dev-cli")
-        defer { storage.remove() }
+    func startsOnLoopbackInAFreshFolderWithTheWarning() async throws {
         let server = try await CorreoServerProcess.start(ports: 3) { ports in
             [
-                "serve", "--dev", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", "0",
+                "serve", "--dev", "--smtp-port", String(ports[0]), "--submission-port", "0",
                 "--imap-port", String(ports[1]), "--imaps-port", "0", "--http-port", String(ports[2]),
             ]
         }
@@ -68,6 +68,11 @@ import Testing
         _ = try await waitUntil(seconds: 10) { server.log.contains("correo --dev: send to SMTP") }
         let log = server.log
         await server.stop()
+        let kept = log.components(separatedBy: "mail kept in ").last?.prefix { !$0.isNewline }.trimmingCharacters(in: .whitespaces)
+        let folder = try #require(kept, "\(log)")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(folder.contains("/correo-dev-"), "\(log)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/tls/cert.pem"), "\(folder)")
         #expect(log.contains("never let it face the internet"), "\(log)")
         #expect(log.contains("smtp 127.0.0.1:"), "\(log)")
         #expect(log.contains("http 127.0.0.1:"), "\(log)")

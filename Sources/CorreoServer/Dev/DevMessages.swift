@@ -39,6 +39,8 @@ public actor DevMessages {
         }
         guard let mailbox = try? await allMail() else { return }
         for record in await mailbox.snapshot() where Self.base(of: record.fileName) == base {
+            // A list that ran between the link and the envelope file may have kept it without envelope.
+            summaries[record.uid] = nil
             guard let summary = try? await summarize(record, in: mailbox) else { continue }
             for listener in listeners.values { listener.yield(summary) }
         }
@@ -87,7 +89,8 @@ public actor DevMessages {
         let summary = parsed.summary(
             id: String(record.uid), received: record.internalDate, size: record.size,
             envelope: envelope(base: Self.base(of: record.fileName)))
-        summaries[record.uid] = summary
+        // Kept once it has its envelope (a message that came by IMAP APPEND never has one: read again).
+        if summary.envelope != nil { summaries[record.uid] = summary }
         return summary
     }
 

@@ -139,7 +139,8 @@ import Testing
         let waited = ContinuousClock.now - started
         #expect(response.status == .noContent)
         #expect(response.body.isEmpty)
-        #expect(waited >= .milliseconds(900) && waited < .seconds(10), "\(waited)")
+        // Not before the timeout; the upper bound is loose, for a machine busy with the whole suite.
+        #expect(waited >= .milliseconds(900) && waited < .seconds(50), "\(waited)")
     }
 
     @Test(.timeLimit(.minutes(1))) func waitAnswersWhenTheMessageArrives() async throws {
