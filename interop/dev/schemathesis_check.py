@@ -31,7 +31,8 @@ def main():
             [command, "run", server.url("/api/openapi.json"),
              "--exclude-path", "/api/events", "--exclude-path", "/api/messages/wait",
              "--max-examples", "50", "--request-timeout", "10", "--workers", "1", "--seed", "1"],
-            stdin=subprocess.DEVNULL, timeout=600)
+            # Its cache folder (.schemathesis/) goes with the server's temporary folder, not the checkout.
+            stdin=subprocess.DEVNULL, timeout=600, cwd=server.storage)
         return run.returncode
     finally:
         server.stop()
