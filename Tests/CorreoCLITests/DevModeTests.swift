@@ -6,33 +6,36 @@ import Testing
 /// the API's wait finds the message, its parsed JSON is checked, and imaplib reads it logged in as the
 /// recipient's address (interop/dev/test_dev_api.py, standard library only).
 @Suite struct DevModeTests {
+    /// What a script of interop/dev/ printed and how it exited, run with CORREO_BINARY set; nil (and an
+    /// issue recorded) when it did not finish in `seconds`.
+    func runScript(_ name: String, _ arguments: [String] = [], seconds: Double) async throws
+        -> (status: Int32, output: String, errors: String)?
+    {
+        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/dev/\(name)").path
+        let child = try ChildProcess(["env", "CORREO_BINARY=\(CorreoBinary.url.path)", "python3", script] + arguments)
+        guard let status = try await child.waitForExit(seconds: seconds) else {
+            await child.stop()
+            Issue.record("\(name) did not finish in \(Int(seconds)) s:\n\(child.output.text)\n\(child.errors.text)")
+            return nil
+        }
+        return (status, child.output.text, child.errors.text)
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func anApplicationsTestSuitePassesAgainstServeDev() async throws {
-        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/dev/test_dev_api.py").path
-        let child = try ChildProcess(["env", "CORREO_BINARY=\(CorreoBinary.url.path)", "python3", script])
-        guard let status = try await child.waitForExit(seconds: 240) else {
-            await child.stop()
-            Issue.record("the suite did not finish in 240 s:\n\(child.errors.text)")
-            return
-        }
+        guard let run = try await runScript("test_dev_api.py", seconds: 240) else { return }
         // unittest reports on standard error: "Ran N tests" and "OK" when all passed.
-        #expect(status == 0, "\(child.errors.text)\n\(child.output.text)")
-        #expect(child.errors.text.contains("Ran 10 tests"), "\(child.errors.text)")
+        #expect(run.status == 0, "\(run.errors)\n\(run.output)")
+        #expect(run.errors.contains("Ran 10 tests"), "\(run.errors)")
     }
 
     /// schemathesis (scripts/install-test-deps.sh installs it) fuzzes every operation of the served
     /// OpenAPI document but the endless event stream and the long-poll, and finds no failure.
     @Test(.timeLimit(.minutes(10)))
     func schemathesisFindsNoFailureInTheOpenAPIDocument() async throws {
-        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/dev/schemathesis_check.py").path
-        let child = try ChildProcess(["env", "CORREO_BINARY=\(CorreoBinary.url.path)", "python3", script])
-        guard let status = try await child.waitForExit(seconds: 540) else {
-            await child.stop()
-            Issue.record("schemathesis did not finish in 540 s:\n\(child.output.text)")
-            return
-        }
-        #expect(status == 0, "\(child.output.text)\n\(child.errors.text)")
-        #expect(child.output.text.contains("passed"), "\(child.output.text)")
+        guard let run = try await runScript("schemathesis_check.py", seconds: 540) else { return }
+        #expect(run.status == 0, "\(run.output)\n\(run.errors)")
+        #expect(run.output.contains("passed"), "\(run.output)")
     }
 
     /// Headless Chromium (scripts/install-test-deps.sh installs it) shows the list and a message, a
@@ -40,16 +43,10 @@ import Testing
     /// .build/dev-screenshots/ (list.png, message.png).
     @Test(.timeLimit(.minutes(5)))
     func theWebPageUpdatesLiveInHeadlessChromium() async throws {
-        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/dev/browser_check.py").path
         let shots = CorreoBinary.packageRoot.appendingPathComponent(".build/dev-screenshots").path
-        let child = try ChildProcess(["env", "CORREO_BINARY=\(CorreoBinary.url.path)", "python3", script, shots])
-        guard let status = try await child.waitForExit(seconds: 240) else {
-            await child.stop()
-            Issue.record("the browser check did not finish in 240 s:\n\(child.errors.text)")
-            return
-        }
-        #expect(status == 0, "\(child.output.text)\n\(child.errors.text)")
-        #expect(child.output.text.contains("browser check passed"), "\(child.output.text)\n\(child.errors.text)")
+        guard let run = try await runScript("browser_check.py", [shots], seconds: 240) else { return }
+        #expect(run.status == 0, "\(run.output)\n\(run.errors)")
+        #expect(run.output.contains("browser check passed"), "\(run.output)\n\(run.errors)")
         #expect(FileManager.default.fileExists(atPath: shots + "/list.png"))
         #expect(FileManager.default.fileExists(atPath: shots + "/message.png"))
     }
