@@ -151,7 +151,7 @@ let package = Package(
             name: "CorreoServer",
             dependencies: [
                 "SMTPServer", "SMTPCore", "IMAPServer", "NNTPServer", "MailStore", "ServerSupport", "Relay", "DNS", "MailAuth",
-                "HTTPServer",
+                "HTTPServer", "MailCore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -248,6 +248,7 @@ let package = Package(
             dependencies: [
                 "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport", "MailAuth", "DNS", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -19,9 +19,13 @@ export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
 apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn
 apt_install "install-test-deps" thunderbird
+# serve --dev's web page in headless Chromium (interop/dev/browser_check.py).
+apt_install "install-test-deps" chromium fonts-dejavu-core
 bash "$here/../interop/common/install-deps.sh"
 bash "$here/../interop/nntp/install-inn.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
 python3 -c 'import mailmerge' 2>/dev/null || python3 -m pip install -q mailmerge </dev/null
 python3 -c 'import dkim, nacl, spf, dns.resolver, authres' 2>/dev/null || python3 -m pip install -q dkimpy pynacl pyspf dnspython authres </dev/null
+# serve --dev's OpenAPI document is fuzzed with schemathesis (interop/dev/schemathesis_check.py).
+python3 -c 'import schemathesis' 2>/dev/null || python3 -m pip install -q schemathesis </dev/null
 echo "install-test-deps: ok"

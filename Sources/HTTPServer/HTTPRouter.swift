@@ -12,6 +12,8 @@ public struct HTTPRequest: Sendable {
     public var query: String?
     /// The request's header fields.
     public var headers: HTTPHeaders
+    /// What a pattern route's `{name}` segments matched (`HTTPRouter+Patterns.swift`); empty otherwise.
+    public var parameters: [String: String] = [:]
 
     /// A request for `target` (`/path?query`).
     public init(method: HTTPMethod, target: String, headers: HTTPHeaders = [:]) {
@@ -31,6 +33,11 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The body.
     public var body: [UInt8]
+    /// A body that is written as it comes (server-sent events), chunk by chunk, instead of `body`; the
+    /// connection closes when it ends.
+    ///
+    /// Cancelled when the client goes away.
+    public var stream: AsyncStream<[UInt8]>?
 
     /// A response with `body` as `contentType`.
     public init(status: HTTPResponseStatus = .ok, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
@@ -53,6 +60,8 @@ public struct HTTPRouter: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
 
     private var routes: [String: Handler] = [:]
+    /// Routes with `{name}` segments or other methods, tried in order after the exact paths.
+    var patternRoutes: [HTTPPatternRoute] = []
 
     /// A router with no route (every path is 404).
     public init() {}
@@ -63,17 +72,23 @@ public struct HTTPRouter: Sendable {
     }
 
     /// The paths served, sorted.
-    public var paths: [String] { routes.keys.sorted() }
+    public var paths: [String] { Set(routes.keys).union(patternRoutes.map(\.pattern.text)).sorted() }
 
     /// The answer to `request`: the route's, or 404 for an unknown path, 405 for a method other than
     /// GET or HEAD (HEAD gets GET's head, its body dropped by the listener).
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
-        guard let handler = routes[request.path] else { return .text("not found\n", status: .notFound) }
-        guard request.method == .GET || request.method == .HEAD else {
-            var response = HTTPResponse.text("only GET and HEAD\n", status: .methodNotAllowed)
-            response.headers.add(name: "Allow", value: "GET, HEAD")
-            return response
+        let isGet = request.method == .GET || request.method == .HEAD
+        if isGet, let handler = routes[request.path] { return await handler(request) }
+        // A path with an exact route is that route's: only patterns without parameters that name the
+        // same path (another method on it) share it.
+        let exact = routes[request.path] != nil
+        if let answer = await respondByPattern(to: request, literalOnly: exact, alsoAllowed: exact ? ["GET, HEAD"] : [])
+        {
+            return answer
         }
-        return await handler(request)
+        guard exact else { return .text("not found\n", status: .notFound) }
+        var response = HTTPResponse.text("only GET and HEAD\n", status: .methodNotAllowed)
+        response.headers.add(name: "Allow", value: "GET, HEAD")
+        return response
     }
 }

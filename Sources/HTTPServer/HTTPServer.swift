@@ -110,6 +110,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    /// A streamed body being written (server-sent events); cancelled when the client goes away.
+    private var streaming: Task<Void, Never>?
 
     init(responder: any HTTPResponding, maximumBodyBytes: Int) {
         self.responder = responder
@@ -159,7 +161,16 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         }
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        streaming?.cancel()
+        streaming = nil
+        context.fireChannelInactive()
+    }
+
     private func write(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        if let stream = response.stream, request.method != .HEAD {
+            return write(stream, response, for: request, context: context)
+        }
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         let keepAlive = request.isKeepAlive
@@ -173,6 +184,41 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         if !keepAlive {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
+
+extension HTTPRequestHandler {
+    /// Writes the head without a length (NIOHTTP1 then uses chunked encoding), each chunk of `stream`
+    /// as it comes, and closes the connection when the stream ends.
+    private func write(
+        _ stream: AsyncStream<[UInt8]>,
+        _ response: HTTPResponse,
+        for request: HTTPRequestHead,
+        context: ChannelHandlerContext
+    ) {
+        var headers = response.headers
+        headers.replaceOrAdd(name: "Connection", value: "close")
+        let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        streaming = Task {
+            for await chunk in stream {
+                let written = loop.flatSubmit {
+                    let (handler, context) = bound.value
+                    return context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk)))))
+                }
+                // One chunk at a time: a slow reader holds the stream back instead of filling memory.
+                guard (try? await written.get()) != nil else { break }
+            }
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.streaming = nil
+                context.writeAndFlush(handler.wrapOutboundOut(.end(nil))).whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            }
         }
     }
 }

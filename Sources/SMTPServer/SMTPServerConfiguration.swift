@@ -42,6 +42,9 @@ public struct SMTPServerConfiguration: Sendable {
     /// Scripted faults for testing senders (`correo serve --dev`), shared by every session; nil in
     /// normal service.
     public var faults: SMTPFaultScript?
+    /// Every domain is local (`correo serve --dev`, the catch-all): each recipient is looked up in the
+    /// delivery target, none is relayed.
+    public var acceptsEveryDomain = false
 
     /// The server's settings; what is not given takes the defaults documented on each property.
     public init(
@@ -92,7 +95,8 @@ public struct SMTPServerConfiguration: Sendable {
             maximumRecipients: maximumRecipients,
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
-        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay).scripted(faults)
+        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
+            .catchingAll(acceptsEveryDomain).scripted(faults)
     }
 }
 

@@ -123,7 +123,7 @@ extension SMTPSession {
         let domain =
             IDNA.isInternationalized(mailbox.domain)
             ? IDNA.toASCII(mailbox.domain) ?? mailbox.domain.lowercased() : mailbox.domain.lowercased()
-        guard configuration.localDomains.contains(domain) else {
+        guard configuration.acceptsEveryDomain || configuration.localDomains.contains(domain) else {
             // Never an open relay: only an authenticated user's mail goes to other domains.
             guard authenticatedUser != nil else { return send(Reply.relayDenied) }
             guard configuration.relays else { return send(Reply.relayUnavailable) }

@@ -40,6 +40,9 @@ public struct SMTPSessionConfiguration: Sendable {
     public var queuesLocalMail = false
     /// Scripted faults for testing senders (`correo serve --dev`); nil in normal service.
     public var faults: SMTPFaultScript?
+    /// Whether every domain counts as local (the developer's catch-all): recipients at any domain are
+    /// looked up in the delivery target, and nothing is relayed.
+    public var acceptsEveryDomain = false
 
     /// The session's settings; what is not given takes the defaults documented on each property.
     public init(
@@ -75,6 +78,13 @@ extension SMTPSessionConfiguration {
         var copy = self
         copy.relays = relays
         copy.queuesLocalMail = relays && queuesLocalMail
+        return copy
+    }
+
+    /// This configuration with `acceptsEveryDomain` set.
+    func catchingAll(_ everyDomain: Bool) -> SMTPSessionConfiguration {
+        var copy = self
+        copy.acceptsEveryDomain = everyDomain
         return copy
     }
 

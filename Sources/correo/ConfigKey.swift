@@ -99,6 +99,8 @@ extension ConfigKey {
             $0.outbound.tlsPolicies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         },
         ConfigKey("local-delivery", .string, example: "queue") { $0.outbound.localDelivery },
+        ConfigKey("dev", .switch, example: "true") { "\($0.dev != nil)" },
+        ConfigKey("dev-password", .string, example: "letmein") { $0.dev?.password ?? "" },
         ConfigKey("https-port", .integer, example: "443") { "\($0.publishing.httpsPort)" },
         ConfigKey("autoconfig-http-port", .integer, example: "80") { "\($0.publishing.autoconfigHTTPPort)" },
         ConfigKey("mta-sts-mode", .string, example: "enforce") { $0.publishing.mtaSTS.mode.rawValue },

@@ -10,7 +10,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
-        try await options.runServers(.all)
+        // The developer's mode catches mail and shows it: no relay, no news.
+        try await options.runServers(try options.dev.isOn ? [.smtp, .imap] : .all)
     }
 }
 
@@ -27,13 +28,69 @@ struct ServeOptions: ParsableArguments, ServerCommand {
     )
     var nntpPeers: [String] = []
 
+    @OptionGroup(title: "Developer's mode") var dev: DevOptions
+
     func resolvedConfiguration() throws -> CorreoConfiguration {
+        if try dev.isOn { return try devConfiguration() }
+        // A left-over dev password must not go unnoticed (nor turn a real server into a catch-all).
+        if dev.devPassword != nil || environment("DEV_PASSWORD") != nil {
+            throw ValidationError("--dev-password is for --dev only")
+        }
         var configuration = try server.configuration(ports: try ports.resolved(), inboundAuthChecks: true)
         configuration.outbound = try outbound.resolved()
         configuration.nntpPeers = nntpPeers.isEmpty
             ? (environment("NNTP_PEER")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
             : nntpPeers
         configuration.publishing = try publishing.resolved()
+        try validated(configuration)
+        return configuration
+    }
+}
+
+/// `serve --dev`: the catch-all test server for developers (README "For developers: catch every mail").
+struct DevOptions: ParsableArguments {
+    @Flag(
+        help: """
+            Catch every mail for testing: any address at any domain, nothing relayed, any IMAP login \
+            (the recipient's address, or `all`), a JSON API and a web page on the HTTP port. Defaults: \
+            SMTP 1025, submission 1587, IMAP 1143, IMAPS 1993, HTTP 8025 on 127.0.0.1, storage a fresh \
+            folder in /tmp. Never let it face the internet.
+            """
+    )
+    var dev = false
+
+    @Option(help: "With --dev: the one password every IMAP login and SMTP AUTH needs (default: any). [CORREO_DEV_PASSWORD]")
+    var devPassword: String?
+
+    /// `--dev`, `CORREO_DEV=1` or `dev = true` in the file.
+    var isOn: Bool {
+        get throws { try dev || resolveSwitch("DEV") == true }
+    }
+}
+
+/// The developer's fresh storage folder, made once per process: a SIGHUP or `config show` resolves the
+/// configuration again and must find the same folder, not make another.
+private let devStorage = Result { try DevMode.freshStorage() }
+
+extension ServeOptions {
+    /// `--dev`: the friendly defaults, then the same service as ever with `dev` set.
+    func devConfiguration() throws -> CorreoConfiguration {
+        let defaults = CorreoConfiguration.Ports(
+            smtp: DevMode.smtpPort, submission: DevMode.submissionPort, smtps: 0,
+            imap: DevMode.imapPort, imaps: DevMode.imapsPort, nntp: 0, nntps: 0)
+        var configuration = try server.configuration(
+            ports: try ports.resolved(defaults: defaults), acceptsUnknownRecipients: true,
+            defaultBind: "127.0.0.1", defaultHTTPPort: DevMode.httpPort)
+        if server.storage.storage == nil, environment("STORAGE") == nil {
+            configuration.storage = try devStorage.get()
+        }
+        // Applications under test often send without TLS; AUTH works over plain connections here.
+        configuration.allowPlaintextAuth = true
+        configuration.inboundAuthChecks = false
+        configuration.dev = DevSettings(password: dev.devPassword ?? environment("DEV_PASSWORD"))
+        if configuration.httpPort == 0 {
+            throw ValidationError("--dev needs its HTTP port for the API: give --http-port a port, not 0")
+        }
         try validated(configuration)
         return configuration
     }

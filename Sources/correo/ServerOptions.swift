@@ -179,8 +179,7 @@ struct PortOptions: ParsableArguments {
 
 extension PortOptions {
     /// The ports from flags, `CORREO_…_PORT` variables and the defaults.
-    func resolved() throws -> CorreoConfiguration.Ports {
-        let defaults = CorreoConfiguration.Ports.defaults
+    func resolved(defaults: CorreoConfiguration.Ports = .defaults) throws -> CorreoConfiguration.Ports {
         return CorreoConfiguration.Ports(
             smtp: try resolvePort(smtpPort, "SMTP_PORT", default: defaults.smtp),
             submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: defaults.submission),
@@ -201,7 +200,9 @@ extension ServerOptions {
     func configuration(
         ports: CorreoConfiguration.Ports,
         acceptsUnknownRecipients: Bool = false,
-        inboundAuthChecks: Bool = false
+        inboundAuthChecks: Bool = false,
+        defaultBind: String = "0.0.0.0",
+        defaultHTTPPort: Int = 0
     ) throws -> CorreoConfiguration {
         let domains = try (domain.isEmpty
             ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? ["localhost"])
@@ -231,7 +232,7 @@ extension ServerOptions {
             hostname: try (hostname ?? environment("HOSTNAME")).map { try aLabel($0, flag: "--hostname") },
             certificatePath: cert ?? environment("CERT"),
             privateKeyPath: key ?? environment("KEY"),
-            bindAddress: bind ?? environment("BIND") ?? "0.0.0.0",
+            bindAddress: bind ?? environment("BIND") ?? defaultBind,
             ports: ports,
             allowPlaintextAuth: try allowPlaintextAuth || resolveSwitch("ALLOW_PLAINTEXT_AUTH") == true,
             logLevel: level,
@@ -244,7 +245,7 @@ extension ServerOptions {
             throw ValidationError("--log-format \(formatName): use text or json")
         }
         configuration.logFormat = format
-        configuration.httpPort = try resolvePort(httpPort, "HTTP_PORT", default: 0)
+        configuration.httpPort = try resolvePort(httpPort, "HTTP_PORT", default: defaultHTTPPort)
         configuration.acceptsUnknownRecipients =
             try acceptUnknownRecipients ?? resolveSwitch("ACCEPT_UNKNOWN_RECIPIENTS") ?? acceptsUnknownRecipients
         configuration.inboundAuthChecks =

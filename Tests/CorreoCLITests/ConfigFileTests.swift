@@ -12,7 +12,7 @@ import Testing
     /// Keys that are refused without another one (`--group needs --user`, `--key needs --cert`).
     static let companions = [
         "group": ["--user", "correo"], "key": ["--cert", "/etc/correo/cert.pem"],
-        "relay-user": ["--relay-password-file", "/etc/correo/relay-password"],
+        "relay-user": ["--relay-password-file", "/etc/correo/relay-password"], "dev-password": ["--dev"],
     ]
 
     static func flagArguments(_ key: ConfigKey, _ value: String) -> [String] {

@@ -29,8 +29,11 @@ import Testing
         edited.logLevel = .debug
         edited.ports.smtp = 2600
         let file = edited
-        let reader = ConfigurationReader(path: "correo.toml", running: start) { file } changedKeys: { old, new in
-            (old.logLevel != new.logLevel ? ["log-level"] : []) + (old.ports.smtp != new.ports.smtp ? ["smtp-port"] : [])
+        let reader = ConfigurationReader(path: "correo.toml", running: start) {
+            file
+        } changedKeys: { old, new in
+            (old.logLevel != new.logLevel ? ["log-level"] : [])
+                + (old.ports.smtp != new.ports.smtp ? ["smtp-port"] : [])
         }
         let recorder = Recorder()
         LiveLogLevel.set(.info)

@@ -53,6 +53,9 @@ public struct CorreoConfiguration: Sendable, Equatable {
     /// where web applications and cron hand mail to port 25 without logging in; as OpenDMARC's
     /// IgnoreHosts, loopback clients are ours, and DNS look-ups about them say nothing.
     public var inboundAuthExempt = CorreoConfiguration.defaultInboundAuthExempt
+    /// `correo serve --dev`: the catch-all test server (no relay, any login, the API on the HTTP port);
+    /// nil for a real server.
+    public var dev: DevSettings?
     /// `127.0.0.0/8` and `::1`.
     public static let defaultInboundAuthExempt = ["127.0.0.0/8", "::1"]
 

@@ -93,12 +93,19 @@ public final class CorreoService: Sendable {
         }
         let group = MultiThreadedEventLoopGroup.singleton
         let limits = configuration.limits
-        http = configuration.httpPort == 0
-            ? nil : HTTPServer(router: OperatorEndpoints.router(store: store), group: group, logger: logger)
+        let devMessages = configuration.dev.map { _ in DevMessages(store: store, logger: logger) }
+        var router = OperatorEndpoints.router(store: store)
+        if let devMessages { DevAPI.addRoutes(to: &router, messages: devMessages) }
+        http = configuration.httpPort == 0 ? nil : HTTPServer(router: router, group: group, logger: logger)
         publishing = Self.publishingListeners(configuration, tls: tls, group: group, logger: logger)
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
-        if protocols.contains(.smtp) {
+        if let dev = configuration.dev, let devMessages {
+            // The developer's catch-all: nothing is relayed, so no queue runner and no resolver.
+            relay = nil
+            smtp = protocols.contains(.smtp)
+                ? Self.devSMTPServer(configuration, dev: dev, messages: devMessages, store: store, tls: tls, logger: logger) : nil
+        } else if protocols.contains(.smtp) {
             let local = MailStoreDelivery(store: store, acceptsUnknownRecipients: configuration.acceptsUnknownRecipients)
             // One resolver (and its cache) for the relay and the sender checks; --dns-server sets both.
             let resolver = try Self.resolver(configuration.outbound, logger: logger)
@@ -150,7 +157,8 @@ public final class CorreoService: Sendable {
                     defences: IMAPChannelHandler.Defences(
                         loginTimeoutSeconds: limits.loginTimeoutSeconds,
                         authThrottle: throttle
-                    )
+                    ),
+                    logins: configuration.dev.map { DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy }
                 ),
                 store: store,
                 users: store.users,
@@ -162,7 +170,7 @@ public final class CorreoService: Sendable {
             imap = nil
         }
         nntp =
-            protocols.contains(.nntp)
+            protocols.contains(.nntp) && configuration.dev == nil
             ? NNTPServer(
                 configuration: NNTPServer.Configuration(
                     allowPlaintextAuth: configuration.allowPlaintextAuth,
@@ -203,8 +211,10 @@ public final class CorreoService: Sendable {
             for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
         }
         if let http {
-            // Loopback only, whatever --bind says: metrics and health are for the machine's own tools.
-            bound.append(BoundListener(name: "http", port: try await http.start(host: "127.0.0.1", port: configuration.httpPort)))
+            // Loopback only, whatever --bind says: metrics and health are for the machine's own tools. The
+            // developer's mode serves its web page where its other listeners are (127.0.0.1 by default).
+            let httpHost = configuration.dev == nil ? "127.0.0.1" : configuration.bindAddress
+            bound.append(BoundListener(name: "http", port: try await http.start(host: httpHost, port: configuration.httpPort)))
         }
         for listener in publishing {
             bound.append(BoundListener(name: listener.name, port: try await listener.server.start(host: host, port: listener.port)))
@@ -238,9 +248,12 @@ public final class CorreoService: Sendable {
             }
             logger.notice("running as \(account.description)")
         }
-        let summary = bound.map { "\($0.name) \($0.name == "http" ? "127.0.0.1" : configuration.bindAddress):\($0.port)" }
+        let summary = bound.map {
+            "\($0.name) \($0.name == "http" && configuration.dev == nil ? "127.0.0.1" : configuration.bindAddress):\($0.port)"
+        }
             .joined(separator: ", ")
         logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
+        if configuration.dev != nil { logDevMode(bound) }
         SystemdNotify.send("READY=1\nSTATUS=listening: \(summary)")
         try await serviceGroup(logger: logger).run()
         logger.notice("correo stopped")

@@ -32,6 +32,8 @@ public final class IMAPServer: Sendable {
         public var maxConnectionsPerAddress: Int
         /// Timeouts and the shared failed-login throttle.
         public var defences: IMAPChannelHandler.Defences
+        /// Who may log in and whose folders a login opens; nil: passwords.txt, each user their own.
+        public var logins: (any IMAPLoginPolicy)?
 
         /// A configuration; every value defaults to `IMAPDefaults`.
         public init(
@@ -42,8 +44,10 @@ public final class IMAPServer: Sendable {
             serverName: String = "correo",
             maxConnections: Int = IMAPDefaults.maxConnections,
             maxConnectionsPerAddress: Int = IMAPDefaults.maxConnectionsPerAddress,
-            defences: IMAPChannelHandler.Defences = .init()
+            defences: IMAPChannelHandler.Defences = .init(),
+            logins: (any IMAPLoginPolicy)? = nil
         ) {
+            self.logins = logins
             self.maxConnections = maxConnections
             self.maxConnectionsPerAddress = maxConnectionsPerAddress
             self.defences = defences
@@ -172,7 +176,12 @@ public final class IMAPServer: Sendable {
             failedLoginDelayMilliseconds: configuration.failedLoginDelayMilliseconds,
             serverName: configuration.serverName
         )
-        let executor = MailStoreExecutor(store: store, users: users, logger: connectionLogger)
+        let executor = MailStoreExecutor(
+            store: store,
+            users: users,
+            logins: configuration.logins,
+            logger: connectionLogger
+        )
         let meter = ConnectionMeter(protocol: kind == .implicitTLS ? "imaps" : "imap")
         let handler = IMAPChannelHandler(
             configuration: session,

@@ -15,6 +15,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
 
     let store: MailStore
     let users: Users
+    /// Replaces passwords.txt and the login-to-user mapping when set (`IMAPServer.Configuration.logins`).
+    let logins: (any IMAPLoginPolicy)?
     let logger: Logger
     var selected: Selected?
     /// Whether the client enabled CONDSTORE (as of its last command): IDLE updates then carry MODSEQ.
@@ -23,14 +25,16 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     /// The hierarchy delimiter shown in LIST and NAMESPACE; MailStore's name components joined by it.
     static let delimiter: Character = "/"
 
-    init(store: MailStore, users: Users, logger: Logger) {
+    init(store: MailStore, users: Users, logins: (any IMAPLoginPolicy)? = nil, logger: Logger) {
         self.store = store
         self.users = users
+        self.logins = logins
         self.logger = logger
     }
 
     func verify(username: String, password: String) async -> Bool {
-        await users.verify(address: username, password: password)
+        if let logins { return await logins.verify(username: username, password: password) }
+        return await users.verify(address: username, password: password)
     }
 
     func close() async {
@@ -45,6 +49,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     }
 
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
+        var request = request
+        if let logins { request.user = logins.owner(of: request.user) }
         let tag = request.tag
         condStore = request.condStore
         do {

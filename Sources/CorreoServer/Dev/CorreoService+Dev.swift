@@ -1,0 +1,51 @@
+import Logging
+import MailStore
+import NIOPosix
+import NIOSSL
+import SMTPServer
+import ServerSupport
+
+extension CorreoService {
+    /// The SMTP server of `serve --dev`: every domain local, delivery into the dev store, AUTH with
+    /// any password (or `--dev-password`), any sender address, no queue.
+    static func devSMTPServer(
+        _ configuration: CorreoConfiguration, dev: DevSettings, messages: DevMessages, store: MailStore,
+        tls: Reloadable<NIOSSLContext>, logger: Logger
+    ) -> SMTPServer {
+        let limits = configuration.limits
+        var smtp = SMTPServerConfiguration(
+            hostname: configuration.hostname,
+            localDomains: configuration.domains,
+            allowPlaintextAuth: configuration.allowPlaintextAuth,
+            // An application under test sends as whoever it likes; there is no one to impersonate.
+            requireSenderToMatchAuthenticatedUser: false,
+            maximumConnections: limits.maximumConnections,
+            maximumConnectionsPerAddress: limits.maximumConnectionsPerAddress,
+            idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds))
+        )
+        smtp.acceptsEveryDomain = true
+        return SMTPServer(
+            configuration: smtp,
+            delivery: DevDelivery(store: store, messages: messages),
+            authenticator: DevLogins(password: dev.password, store: store),
+            tls: tls,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        )
+    }
+
+    /// The start-up lines of `serve --dev`: the warning, and where to point an application, a mail
+    /// client and a browser.
+    func logDevMode(_ bound: [BoundListener]) {
+        logger.warning("\(DevMode.warning)")
+        let host = configuration.bindAddress
+        let port = { (name: String) in bound.first { $0.name == name }.map { "\(host):\($0.port)" } ?? "off" }
+        let password = configuration.dev?.password == nil ? "any password" : "the --dev-password"
+        logger.notice(
+            """
+            correo --dev: send to SMTP \(port("smtp")) (any address at any domain); read over IMAP \(port("imap")) \
+            as the recipient's address or as "all" with \(password); web page and API http://\(port("http"))/ \
+            (OpenAPI at /api/openapi.json); mail kept in \(configuration.storage.path)
+            """)
+    }
+}
