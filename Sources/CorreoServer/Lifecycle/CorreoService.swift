@@ -92,7 +92,8 @@ public final class CorreoService: Sendable {
                 resolver: DNSRelayResolver(resolver),
                 localDomains: configuration.domains,
                 logger: logger,
-                localMailbox: { await local.mailbox(for: $0) }
+                localMailbox: { await local.mailbox(for: $0) },
+                security: try Self.transportSecurity(configuration, resolver: resolver, logger: logger)
             )
             relay = runner
             var smtpConfiguration = SMTPServerConfiguration(
