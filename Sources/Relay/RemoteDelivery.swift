@@ -189,7 +189,10 @@ struct RemoteDelivery: Sendable {
         lastError: inout String,
         failure: inout SMTPClientError?
     ) async -> [RecipientOutcome]? {
-        let key = SessionCache.Key(address: address, port: port, tls: tls, trust: trust, user: credentials?.username)
+        // A verified session checks the certificate against the host's name, not the address it went to.
+        let serverName = trust == .insecure || host == address ? nil : host
+        let key = SessionCache.Key(
+            address: address, port: port, tls: tls, trust: trust, user: credentials?.username, serverName: serverName)
         let connection: SMTPConnection
         var uses = 0
         var reused = false
@@ -198,6 +201,7 @@ struct RemoteDelivery: Sendable {
         } else {
             var configuration = SMTPClient.Configuration()
             configuration.localHostname = settings.hostname
+            configuration.tlsServerName = serverName
             do {
                 connection = try await SMTPClient.connect(
                     host: address, port: port, tls: tls, trust: trust, auth: credentials,
