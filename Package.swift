@@ -236,9 +236,11 @@ let package = Package(
         .testTarget(
             name: "MTASTSTests",
             dependencies: [
-                "MTASTS",
+                "MTASTS", "MailTestSupport",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["policy_server.py"]
         ),
         .testTarget(
             name: "MailAuthTests",
