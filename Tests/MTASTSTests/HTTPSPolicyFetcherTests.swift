@@ -21,13 +21,7 @@ import Testing
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            var line = Data()
-            for _ in 0..<64 {  // "PORT n\n"
-                let byte = output.fileHandleForReading.readData(ofLength: 1)
-                if byte.isEmpty || byte == Data("\n".utf8) { break }
-                line.append(byte)
-            }
-            let text = String(decoding: line, as: UTF8.self)
+            let text = SMTPSink.firstLine(of: output)  // "PORT n"
             guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
                 process.terminate()
                 throw TestTLS.Failure.opensslFailed(status: -1)

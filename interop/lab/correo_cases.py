@@ -544,19 +544,26 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(bindir, ignore_errors=True)
 
-    def every_correo_stopped() -> str:
-        pids = [p for c in Correo.started for p in c.pids]
-        alive = [p for p in pids if _alive(p)]
-        check(not alive, f"correo processes still running: {alive}")
-        names = [n for n in _netns_names() if n.startswith("clab-")]
-        check(not names, f"lab namespaces left: {names}")
-        return f"{len(pids)} correo process(es) started, none left; no lab namespace left"
-
     case("teardown: every correo stopped", every_correo_stopped)
+    return closing("lab correo", t_start)
+
+
+def every_correo_stopped() -> str:
+    """The teardown case of every correo script: no correo it started runs on, no lab namespace is left."""
+    pids = [p for c in Correo.started for p in c.pids]
+    alive = [p for p in pids if _alive(p)]
+    check(not alive, f"correo processes still running: {alive}")
+    names = [n for n in _netns_names() if n.startswith("clab-")]
+    check(not names, f"lab namespaces left: {names}")
+    return f"{len(pids)} correo process(es) started, none left; no lab namespace left"
+
+
+def closing(label: str, t_start: float) -> int:
+    """Prints the time taken and the `LABEL: N passed, M failed` line run.sh reads; the exit status."""
     passed = sum(1 for _, ok, _ in results if ok)
     failed = len(results) - passed
-    print(f"lab correo: cases took {time.monotonic() - t_start:.1f} s")
-    print(f"lab correo: {passed} passed, {failed} failed")
+    print(f"{label}: cases took {time.monotonic() - t_start:.1f} s")
+    print(f"{label}: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 

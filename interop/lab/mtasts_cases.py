@@ -37,9 +37,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from lab import MX, TXT, Addr, Lab, LabError, _alive, _netns_names, read_maildir  # noqa: E402
+from lab import MX, TXT, Addr, Lab, LabError, read_maildir  # noqa: E402
 from selftest import case, check, results  # noqa: E402
-from correo_cases import Correo, submit, wait_delivered, wait_subject  # noqa: E402
+from correo_cases import Correo, closing, every_correo_stopped, submit, wait_delivered, wait_subject  # noqa: E402
 
 SCHEDULE = ["--queue-retry-min", "1", "--queue-retry-max", "2", "--queue-delay-warning", "0",
             "--queue-lifetime", "600"]
@@ -246,20 +246,8 @@ def main(argv: list[str]) -> int:
     finally:
         shutil.rmtree(bindir, ignore_errors=True)
 
-    def torn_down() -> str:
-        pids = [p for c in Correo.started for p in c.pids]
-        alive = [p for p in pids if _alive(p)]
-        check(not alive, f"correo processes still running: {alive}")
-        names = [n for n in _netns_names() if n.startswith("clab-")]
-        check(not names, f"lab namespaces left: {names}")
-        return f"{len(pids)} correo process(es) started, none left; no lab namespace left"
-
-    case("teardown: every correo stopped, no namespace left", torn_down)
-    passed = sum(1 for _, ok, _ in results if ok)
-    failed = len(results) - passed
-    print(f"lab mta-sts: cases took {time.monotonic() - t_start:.1f} s")
-    print(f"lab mta-sts: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    case("teardown: every correo stopped, no namespace left", every_correo_stopped)
+    return closing("lab mta-sts", t_start)
 
 
 if __name__ == "__main__":
