@@ -492,27 +492,37 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: list[str]) -> int:
+def start_script(argv: list[str], label: str, title: str) -> tuple[str, Path, float] | int:
+    """The start of a correo lab script: signals that tear the lab down, the CORREO argument checked and
+    copied into a temporary folder (a rebuild of the original during the run must not change the binary
+    under the cases). Returns (binary, its folder, the start time), or the exit status for a bad argument."""
     signal.signal(signal.SIGTERM, _interrupt)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, _interrupt)
     args = [x for x in argv[1:] if not x.startswith("--")]
     if len(args) != 1:
-        print("usage: correo_cases.py CORREO", file=sys.stderr)
-        print("lab correo: 0 passed, 1 failed")
+        print(f"usage: {Path(argv[0]).name} CORREO", file=sys.stderr)
+        print(f"{label}: 0 passed, 1 failed")
         return 2
     t_start = time.monotonic()
     src = Path(args[0])
-    print(f"lab correo cases (issue 12): {src}", flush=True)
+    print(f"{title}: {src}", flush=True)
     if not (src.is_file() and os.access(src, os.X_OK)):
         print(f"FAIL correo binary: {src} is not an executable file")
-        print("lab correo: 0 passed, 1 failed")
+        print(f"{label}: 0 passed, 1 failed")
         return 1
-    # a copy: a rebuild of the original during the run must not change the binary under the cases
     bindir = Path(tempfile.mkdtemp(prefix="correo-lab-bin-"))
     bindir.chmod(0o755)
     binary = str(bindir / "correo")
     shutil.copy2(src, binary)
+    return binary, bindir, t_start
+
+
+def main(argv: list[str]) -> int:
+    started = start_script(argv, "lab correo", "lab correo cases (issue 12)")
+    if isinstance(started, int):
+        return started
+    binary, bindir, t_start = started
     try:
         with Lab() as lab:
             pf = lab.start_postfix("c", "c.test", sasl_users={"relay@c.test": PASSWORD})

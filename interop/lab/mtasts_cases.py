@@ -24,12 +24,9 @@ import email
 import email.policy
 import gzip
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,7 +36,8 @@ sys.path.insert(0, str(HERE))
 
 from lab import MX, TXT, Addr, Lab, LabError, read_maildir  # noqa: E402
 from selftest import case, check, results  # noqa: E402
-from correo_cases import Correo, closing, every_correo_stopped, submit, wait_delivered, wait_subject  # noqa: E402
+from correo_cases import (Correo, closing, every_correo_stopped, start_script, submit, wait_delivered,  # noqa: E402
+                          wait_subject)
 
 SCHEDULE = ["--queue-retry-min", "1", "--queue-retry-max", "2", "--queue-delay-warning", "0",
             "--queue-lifetime", "600"]
@@ -186,28 +184,11 @@ def tls_report_sent(lab: Lab, binary: str, a: Correo, b: Correo) -> str:
             f"{summary['total-failure-session-count']} failed ({', '.join(d['result-type'] for d in details)})")
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str]) -> int:
-    signal.signal(signal.SIGTERM, _interrupt)
-    args = [x for x in argv[1:] if not x.startswith("--")]
-    if len(args) != 1:
-        print("usage: mtasts_cases.py CORREO", file=sys.stderr)
-        print("lab mta-sts: 0 passed, 1 failed")
-        return 2
-    t_start = time.monotonic()
-    src = Path(args[0])
-    print(f"lab MTA-STS / TLS-RPT cases (issue 13): {src}", flush=True)
-    if not (src.is_file() and os.access(src, os.X_OK)):
-        print(f"FAIL correo binary: {src} is not an executable file")
-        print("lab mta-sts: 0 passed, 1 failed")
-        return 1
-    bindir = Path(tempfile.mkdtemp(prefix="correo-lab-bin-"))
-    bindir.chmod(0o755)
-    binary = str(bindir / "correo")
-    shutil.copy2(src, binary)
+    started = start_script(argv, "lab mta-sts", "lab MTA-STS / TLS-RPT cases (issue 13)")
+    if isinstance(started, int):
+        return started
+    binary, bindir, t_start = started
     try:
         with Lab() as lab:
             pki = lab.work / "pki"
