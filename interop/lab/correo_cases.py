@@ -492,10 +492,11 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def start_script(argv: list[str], label: str, title: str) -> tuple[str, Path, float] | int:
-    """The start of a correo lab script: signals that tear the lab down, the CORREO argument checked and
-    copied into a temporary folder (a rebuild of the original during the run must not change the binary
-    under the cases). Returns (binary, its folder, the start time), or the exit status for a bad argument."""
+def run_script(argv: list[str], label: str, title: str, cases) -> int:
+    """A correo lab script: signals that tear the lab down, the CORREO argument checked and copied into a
+    temporary folder (a rebuild of the original during the run must not change the binary under the
+    cases), `cases(lab, binary)` in a fresh lab, the teardown case, and the closing `LABEL: N passed, M
+    failed` line. Returns the exit status."""
     signal.signal(signal.SIGTERM, _interrupt)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, _interrupt)
@@ -515,47 +516,45 @@ def start_script(argv: list[str], label: str, title: str) -> tuple[str, Path, fl
     bindir.chmod(0o755)
     binary = str(bindir / "correo")
     shutil.copy2(src, binary)
-    return binary, bindir, t_start
-
-
-def main(argv: list[str]) -> int:
-    started = start_script(argv, "lab correo", "lab correo cases (issue 12)")
-    if isinstance(started, int):
-        return started
-    binary, bindir, t_start = started
     try:
         with Lab() as lab:
-            pf = lab.start_postfix("c", "c.test", sasl_users={"relay@c.test": PASSWORD})
-            # b also takes backup.test (its MX 20, after a dead MX 10) and nomx.test (no MX, b's A/AAAA)
-            b = Correo(lab, binary, "b", ["b.test", "backup.test", "nomx.test"],
-                       ["bob@b.test", "k@backup.test", "n@nomx.test"], user="nobody").start()
-            a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user=A_USER, extra=SCHEDULE).start()
-            case("correo a → correo b by MX (submission with AUTH at a)", a_to_b, lab, a, b)
-            case("correo a → Postfix on c by MX", a_to_postfix, lab, a, pf)
-            case("Postfix on c → correo a by MX", postfix_to_a, lab, a, pf)
-            case("a's MX listener: unknown user 550 5.1.1, no open relay", mx_listener_rules, lab, a)
-            case("b refuses an unknown user: failure DSN (5.1.1) in alice's INBOX", refused_recipient, lab, a)
-            case("null MX (nullmx.test): bounced at once with 5.1.10", null_mx, lab, a)
-            case("dead first MX (backup.test) and no MX (nomx.test): delivered to b", dead_mx_and_no_mx, lab, a, b)
-            case("b stopped: delay DSN, then failure DSN; b restarted: nothing more", b_stopped, lab, a, b)
-            case("a peer answering 451 first (sink): retried, delivered once", deferred_once, lab, a)
-            case("IPv6-only MX (v6.test): delivered over IPv6", ipv6_only, lab, a)
-            # the cases below stop a: they come last
-            case("smarthost: a → Postfix's submission port on c (STARTTLS, AUTH) → b", smarthost, lab, binary, a, pf)
-            case("a as --user nobody delivers outbound (SO_DEBUG regression)", unprivileged_sender, lab, binary, a)
+            cases(lab, binary)
             if not all(ok for _, ok, _ in results):
                 lab.failed = True
     except LabError as e:
         results.append(("lab build", False, str(e)))
         print(f"FAIL lab build: {e}")
     except KeyboardInterrupt:
-        print("lab correo: interrupted; torn down")
+        print(f"{label}: interrupted; torn down")
         results.append(("interrupted", False, "Ctrl-C or SIGTERM"))
     finally:
         shutil.rmtree(bindir, ignore_errors=True)
+    case("teardown: every correo stopped, no lab namespace left", every_correo_stopped)
+    return closing(label, t_start)
 
-    case("teardown: every correo stopped", every_correo_stopped)
-    return closing("lab correo", t_start)
+
+def main(argv: list[str]) -> int:
+    def cases(lab: Lab, binary: str) -> None:
+        pf = lab.start_postfix("c", "c.test", sasl_users={"relay@c.test": PASSWORD})
+        # b also takes backup.test (its MX 20, after a dead MX 10) and nomx.test (no MX, b's A/AAAA)
+        b = Correo(lab, binary, "b", ["b.test", "backup.test", "nomx.test"],
+                   ["bob@b.test", "k@backup.test", "n@nomx.test"], user="nobody").start()
+        a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user=A_USER, extra=SCHEDULE).start()
+        case("correo a → correo b by MX (submission with AUTH at a)", a_to_b, lab, a, b)
+        case("correo a → Postfix on c by MX", a_to_postfix, lab, a, pf)
+        case("Postfix on c → correo a by MX", postfix_to_a, lab, a, pf)
+        case("a's MX listener: unknown user 550 5.1.1, no open relay", mx_listener_rules, lab, a)
+        case("b refuses an unknown user: failure DSN (5.1.1) in alice's INBOX", refused_recipient, lab, a)
+        case("null MX (nullmx.test): bounced at once with 5.1.10", null_mx, lab, a)
+        case("dead first MX (backup.test) and no MX (nomx.test): delivered to b", dead_mx_and_no_mx, lab, a, b)
+        case("b stopped: delay DSN, then failure DSN; b restarted: nothing more", b_stopped, lab, a, b)
+        case("a peer answering 451 first (sink): retried, delivered once", deferred_once, lab, a)
+        case("IPv6-only MX (v6.test): delivered over IPv6", ipv6_only, lab, a)
+        # the cases below stop a: they come last
+        case("smarthost: a → Postfix's submission port on c (STARTTLS, AUTH) → b", smarthost, lab, binary, a, pf)
+        case("a as --user nobody delivers outbound (SO_DEBUG regression)", unprivileged_sender, lab, binary, a)
+
+    return run_script(argv, "lab correo", "lab correo cases (issue 12)", cases)
 
 
 def every_correo_stopped() -> str:

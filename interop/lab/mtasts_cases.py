@@ -24,7 +24,6 @@ import email
 import email.policy
 import gzip
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -35,9 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from lab import MX, TXT, Addr, Lab, LabError, read_maildir  # noqa: E402
-from selftest import case, check, results  # noqa: E402
-from correo_cases import (Correo, closing, every_correo_stopped, start_script, submit, wait_delivered,  # noqa: E402
-                          wait_subject)
+from selftest import case, check  # noqa: E402
+from correo_cases import Correo, run_script, submit, wait_delivered, wait_subject  # noqa: E402
 
 SCHEDULE = ["--queue-retry-min", "1", "--queue-retry-max", "2", "--queue-delay-warning", "0",
             "--queue-lifetime", "600"]
@@ -136,7 +134,7 @@ def matching_name_delivered(lab: Lab, a: Correo, b: Correo, right: tuple[Path, P
     return "delivered over verified TLS to mx.sts.test; a's queue empty"
 
 
-def tls_report_sent(lab: Lab, binary: str, a: Correo, b: Correo) -> str:
+def tls_report_sent(lab: Lab, a: Correo, b: Correo) -> str:
     a.stop()
     folder = a.storage / "tls-rpt"
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
@@ -185,50 +183,34 @@ def tls_report_sent(lab: Lab, binary: str, a: Correo, b: Correo) -> str:
 
 
 def main(argv: list[str]) -> int:
-    started = start_script(argv, "lab mta-sts", "lab MTA-STS / TLS-RPT cases (issue 13)")
-    if isinstance(started, int):
-        return started
-    binary, bindir, t_start = started
-    try:
-        with Lab() as lab:
-            pki = lab.work / "pki"
-            pki.mkdir(mode=0o755)
-            web_ca, mx_ca = make_ca(pki, "web"), make_ca(pki, "mx")
-            web = issue(pki, web_ca, "mta-sts.sts.test")
-            wrong, right = issue(pki, mx_ca, "wrong.sts.test"), issue(pki, mx_ca, "mx.sts.test")
-            web_ca[0].chmod(0o644)
-            lab.trust_ca("a", mx_ca[0])  # the MX CA is "public": in a's system store; the web CA is not
-            lab.add_record(
-                MX("sts.test", "mx.sts.test"), Addr("mx.sts.test", lab.ip("b")), Addr("mta-sts.sts.test", lab.ip("c")),
-                TXT("_mta-sts.sts.test", "v=STSv1; id=1"),
-                TXT("_smtp._tls.sts.test", "v=TLSRPTv1; rua=mailto:tlsrpt@b.test"))
-            site = lab.work / "site"
-            (site / ".well-known").mkdir(parents=True)
-            (site / ".well-known" / "mta-sts.txt").write_text(POLICY)
-            https = lab.spawn("c", [sys.executable, "-c", HTTPS_SERVER, str(site), lab.ip("c"), str(web[0]), str(web[1])],
-                              name="https")
-            if not lab.wait_port("c", lab.ip("c"), 443, timeout=15, proc=https):
-                raise LabError(f"the policy server did not start: {https.output()[-1000:]}")
-            b = Correo(lab, binary, "b", ["b.test", "sts.test"], ["x@sts.test", "tlsrpt@b.test"], user="nobody",
-                       extra=["--cert", str(wrong[0]), "--key", str(wrong[1])]).start()
-            a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user="nobody",
-                       extra=[*SCHEDULE, "--mta-sts-ca-file", str(web_ca[0])]).start()
-            case("MTA-STS enforce, MX certificate for another name: deferred, kept queued", wrong_name_deferred, lab, a, b)
-            case("MTA-STS enforce, MX certificate for mx.sts.test: delivered", matching_name_delivered, lab, a, b, right)
-            case("TLS-RPT: the day's report for sts.test sent to its mailto: rua", tls_report_sent, lab, binary, a, b)
-            if not all(ok for _, ok, _ in results):
-                lab.failed = True
-    except LabError as e:
-        results.append(("lab build", False, str(e)))
-        print(f"FAIL lab build: {e}")
-    except KeyboardInterrupt:
-        print("lab mta-sts: interrupted; torn down")
-        results.append(("interrupted", False, "Ctrl-C or SIGTERM"))
-    finally:
-        shutil.rmtree(bindir, ignore_errors=True)
+    def cases(lab: Lab, binary: str) -> None:
+        pki = lab.work / "pki"
+        pki.mkdir(mode=0o755)
+        web_ca, mx_ca = make_ca(pki, "web"), make_ca(pki, "mx")
+        web = issue(pki, web_ca, "mta-sts.sts.test")
+        wrong, right = issue(pki, mx_ca, "wrong.sts.test"), issue(pki, mx_ca, "mx.sts.test")
+        web_ca[0].chmod(0o644)
+        lab.trust_ca("a", mx_ca[0])  # the MX CA is "public": in a's system store; the web CA is not
+        lab.add_record(
+            MX("sts.test", "mx.sts.test"), Addr("mx.sts.test", lab.ip("b")), Addr("mta-sts.sts.test", lab.ip("c")),
+            TXT("_mta-sts.sts.test", "v=STSv1; id=1"),
+            TXT("_smtp._tls.sts.test", "v=TLSRPTv1; rua=mailto:tlsrpt@b.test"))
+        site = lab.work / "site"
+        (site / ".well-known").mkdir(parents=True)
+        (site / ".well-known" / "mta-sts.txt").write_text(POLICY)
+        https = lab.spawn("c", [sys.executable, "-c", HTTPS_SERVER, str(site), lab.ip("c"), str(web[0]), str(web[1])],
+                          name="https")
+        if not lab.wait_port("c", lab.ip("c"), 443, timeout=15, proc=https):
+            raise LabError(f"the policy server did not start: {https.output()[-1000:]}")
+        b = Correo(lab, binary, "b", ["b.test", "sts.test"], ["x@sts.test", "tlsrpt@b.test"], user="nobody",
+                   extra=["--cert", str(wrong[0]), "--key", str(wrong[1])]).start()
+        a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user="nobody",
+                   extra=[*SCHEDULE, "--mta-sts-ca-file", str(web_ca[0])]).start()
+        case("MTA-STS enforce, MX certificate for another name: deferred, kept queued", wrong_name_deferred, lab, a, b)
+        case("MTA-STS enforce, MX certificate for mx.sts.test: delivered", matching_name_delivered, lab, a, b, right)
+        case("TLS-RPT: the day's report for sts.test sent to its mailto: rua", tls_report_sent, lab, a, b)
 
-    case("teardown: every correo stopped, no namespace left", every_correo_stopped)
-    return closing("lab mta-sts", t_start)
+    return run_script(argv, "lab mta-sts", "lab MTA-STS / TLS-RPT cases (issue 13)", cases)
 
 
 if __name__ == "__main__":
