@@ -120,6 +120,7 @@ public actor STSPolicyResolver {
                     "mode": "\(policy.mode.rawValue)", "id": "\(id)", "max_age": "\(policy.maxAge)"])
             return .policy(policy)
         } catch {
+            failures = failures.filter { $0.value.until > now }  // forget the domains that are due again anyway
             failures[domain] = (now.addingTimeInterval(Self.failureBackoff), error)
             logger.warning(
                 "MTA-STS policy fetch failed",

@@ -40,22 +40,43 @@ public enum TLSSessionResult: Sendable, Hashable {
 }
 
 /// Counts TLS sessions per UTC day and policy domain, kept in one JSON file per day under a folder
-/// (STORAGE/tls-rpt/), written after each change so that a restart loses nothing; the daily report is
-/// made from a finished day's file, which is removed once the reports are queued.
+/// (STORAGE/tls-rpt/); the daily report is made from a finished day's file, which is removed once the
+/// reports are queued.
+///
+/// The file is written at most every `writeInterval` seconds (a busy relay would otherwise rewrite it at
+/// every delivery), at a change of day, and by `flush()` when the relay stops: a crash loses at most
+/// that interval's counts, which only make a report a little low.
 public actor TLSReportLedger {
     /// The folder of the day files.
     public let folder: URL
+    /// The longest time counts stay only in memory.
+    public let writeInterval: TimeInterval
     /// The day in memory and its tallies.
     private var day: String?
     private var tallies: [String: TLSSessionTally] = [:]
+    private var dirty = false
+    private var lastWrite: ContinuousClock.Instant?
 
     /// A ledger in `folder` (made when the first session is recorded).
-    public init(folder: URL) { self.folder = folder }
+    public init(folder: URL, writeInterval: TimeInterval = 5) {
+        self.folder = folder
+        self.writeInterval = writeInterval
+    }
+
+    /// Writes the counts not yet on disk.
+    public func flush() {
+        guard dirty, let day else { return }
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? JSONEncoder.policyCache.encode(tallies).write(to: file(day), options: .atomic)
+        dirty = false
+        lastWrite = .now
+    }
 
     /// Records one result for `domain` on the UTC day of `now`, under its policy (nil: none found).
     public func record(_ result: TLSSessionResult, domain: String, policy: STSPolicy?, now: Date) {
         let today = Self.utcDay(now)
         if day != today {
+            flush()
             day = today
             tallies = load(today)
         }
@@ -78,12 +99,13 @@ public actor TLSReportLedger {
             }
         }
         tallies[domain] = tally
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try? JSONEncoder.policyCache.encode(tallies).write(to: file(today), options: .atomic)
+        dirty = true
+        if lastWrite.map({ ContinuousClock.now - $0 >= .seconds(writeInterval) }) ?? true { flush() }
     }
 
     /// The days with a file that are before the UTC day of `now`: those whose report is due.
     public func finishedDays(now: Date) -> [String] {
+        flush()
         let today = Self.utcDay(now)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.filter { $0 < today }.sorted()

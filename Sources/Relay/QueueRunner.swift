@@ -86,6 +86,7 @@ public actor QueueRunner {
         let underWay = Array(running.values)
         for task in underWay { task.cancel() }
         for task in underWay { await task.value }
+        await security?.ledger?.flush()  // the TLS-RPT counts of the attempts just recorded
         await remote.sessions.closeAll()
     }
 

@@ -9,7 +9,7 @@ import Testing
     let policy = STSPolicy(mode: .enforce, mx: ["*.mail.example.org"], maxAge: 86400)
 
     func filledLedger() async -> TLSReportLedger {
-        let ledger = TLSReportLedger(folder: folder)
+        let ledger = TLSReportLedger(folder: folder, writeInterval: 3600)
         for _ in 0..<3 { await ledger.record(.success, domain: "example.org", policy: policy, now: morning) }
         for _ in 0..<2 {
             await ledger.record(
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func countsSurviveARestartAndADayIsDueOnlyAfterMidnightUTC() async {
-        _ = await filledLedger()
+        await filledLedger().flush()  // as the relay does when it stops
         let again = TLSReportLedger(folder: folder)
         let day = TLSReportLedger.utcDay(morning)
         #expect(await again.finishedDays(now: morning) == [])
@@ -33,6 +33,22 @@ import Testing
         #expect(tallies["other.example"]?.policyType == "no-policy-found")
         await again.remove(day)
         #expect(await again.finishedDays(now: morning.addingTimeInterval(86_400)) == [])
+    }
+
+    /// Between writes the counts are in memory only; the first session of a day and `flush()` write them.
+    @Test func countsAreWrittenAtTheFirstSessionAndAtFlush() async throws {
+        let ledger = TLSReportLedger(folder: folder, writeInterval: 3600)
+        let file = folder.appendingPathComponent(TLSReportLedger.utcDay(morning) + ".json")
+        let onDisk = { () throws -> Int? in
+            let data = try Data(contentsOf: file)
+            return try JSONDecoder().decode([String: TLSSessionTally].self, from: data)["example.org"]?.successes
+        }
+        await ledger.record(.success, domain: "example.org", policy: policy, now: morning)
+        #expect(try onDisk() == 1)
+        await ledger.record(.success, domain: "example.org", policy: policy, now: morning)
+        #expect(try onDisk() == 1)
+        await ledger.flush()
+        #expect(try onDisk() == 2)
     }
 
     /// The fields of RFC 8460 §4.4 (and its JSON schema in appendix B), by name and type.
