@@ -42,11 +42,13 @@ extension RemoteDelivery {
     /// The TLS-RPT result type of a failed session (RFC 8460 §4.3), nil when the failure had nothing to
     /// do with TLS (refused connection, timeout).
     ///
-    /// The SMTP client reports every certificate that does not verify alike (untrusted, expired, another
-    /// name), so those are `validation-failure`, the result type §4.3.1 keeps for that case.
+    /// A certificate from a trusted authority for other names is `certificate-host-mismatch`; the SMTP
+    /// client does not tell an expired from an untrusted certificate, so those are `validation-failure`,
+    /// the result type §4.3.1 keeps for a failure without a more precise one.
     static func resultType(_ error: SMTPClientError) -> TLSRPTResultType? {
         switch error {
         case .startTLSNotOffered, .startTLSRejected: .starttlsNotSupported
+        case .tlsHandshakeFailed(.hostnameMismatch): .certificateHostMismatch
         case .tlsHandshakeFailed: .validationFailure
         default: nil
         }
