@@ -26,7 +26,8 @@ public enum TXTDirective {
         var address = Substring(uri.dropFirst("mailto:".count))
         if let query = address.firstIndex(of: "?") { address = address[..<query] }
         let decoded = String(address).removingPercentEscapes
-        guard let at = decoded.lastIndex(of: "@"), at != decoded.startIndex, decoded.index(after: at) != decoded.endIndex,
+        guard let at = decoded.lastIndex(of: "@"), at != decoded.startIndex,
+            decoded.index(after: at) != decoded.endIndex,
             !decoded.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" })
         else { return nil }
         return decoded

@@ -24,7 +24,8 @@ public struct HTTPSPolicyFetcher: STSPolicyFetching {
 
     /// A fetcher that trusts the system's authorities and those in `caFile` (PEM), if given.
     public init(
-        caFile: String? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        caFile: String? = nil,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         addresses: @escaping @Sendable (String) async -> [String]
     ) throws {
         var configuration = TLSConfiguration.makeClientConfiguration()
@@ -120,15 +121,24 @@ final class PolicyResponseHandler: ChannelInboundHandler {
             guard head.status == .ok else {
                 // RFC 8461 §3.3: redirects are not followed; any other answer is no policy.
                 let what = (300..<400).contains(Int(head.status.code)) ? " (redirects are not followed)" : ""
-                return finish(context, .failure(STSFetchError(.stsPolicyFetchError, "HTTP \(head.status.code) from \(host)\(what)")))
+                return finish(
+                    context,
+                    .failure(STSFetchError(.stsPolicyFetchError, "HTTP \(head.status.code) from \(host)\(what)"))
+                )
             }
             let type = head.headers.first(name: "Content-Type")?.lowercased() ?? ""
             guard type.split(separator: ";").first.map({ $0.trimmingWhitespace }) == "text/plain" else {
-                return finish(context, .failure(STSFetchError(.stsPolicyInvalid, "Content-Type \"\(type)\" from \(host), not text/plain")))
+                return finish(
+                    context,
+                    .failure(STSFetchError(.stsPolicyInvalid, "Content-Type \"\(type)\" from \(host), not text/plain"))
+                )
             }
         case .body(var buffer):
             guard body.count + buffer.readableBytes <= limit else {
-                return finish(context, .failure(STSFetchError(.stsPolicyInvalid, "policy from \(host) larger than \(limit) octets")))
+                return finish(
+                    context,
+                    .failure(STSFetchError(.stsPolicyInvalid, "policy from \(host) larger than \(limit) octets"))
+                )
             }
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
         case .end:
@@ -142,14 +152,20 @@ final class PolicyResponseHandler: ChannelInboundHandler {
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("failedToValidateHostname")
             || text.contains("unableToValidateCertificate")
         {
-            finish(context, .failure(STSFetchError(.stsWebPKIInvalid, "the certificate of \(host) does not verify: \(text)")))
+            finish(
+                context,
+                .failure(STSFetchError(.stsWebPKIInvalid, "the certificate of \(host) does not verify: \(text)"))
+            )
         } else {
             finish(context, .failure(STSFetchError(.stsPolicyFetchError, "\(host): \(text)")))
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish(context, .failure(STSFetchError(.stsPolicyFetchError, "\(host) closed the connection before the end of the policy")))
+        finish(
+            context,
+            .failure(STSFetchError(.stsPolicyFetchError, "\(host) closed the connection before the end of the policy"))
+        )
         context.fireChannelInactive()
     }
 

@@ -28,7 +28,9 @@ public struct STSPolicy: Sendable, Hashable, Codable {
         self.maxAge = maxAge
     }
 
-    /// Parses a policy body strictly (RFC 8461 §3.2): lines `key: value` ended by LF or CRLF; `version` must
+    /// Parses a policy body strictly (RFC 8461 §3.2).
+    ///
+    /// Lines `key: value` ended by LF or CRLF; `version` must
     /// be `STSv1`; `mode` one of enforce, testing, none; `max_age` 1 to 10 digits, at most one year; at least
     /// one `mx` unless the mode is `none`. Unknown keys are ignored; of a repeated key other than `mx` the
     /// first counts.
@@ -102,10 +104,11 @@ public struct STSPolicy: Sendable, Hashable, Codable {
             guard name.contains(".") else { return false }
         }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        return !labels.isEmpty && labels.allSatisfy { label in
-            (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" || $0 == "_" }
-        }
+        return !labels.isEmpty
+            && labels.allSatisfy { label in
+                (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" || $0 == "_" }
+            }
     }
 }
 

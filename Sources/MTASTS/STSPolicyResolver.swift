@@ -68,7 +68,10 @@ public actor STSPolicyResolver {
 
     /// Makes a resolver over a TXT source, a fetcher, a cache and a clock.
     public init(
-        dns: any TXTResolving, fetcher: any STSPolicyFetching, cache: STSPolicyCache, logger: Logger,
+        dns: any TXTResolving,
+        fetcher: any STSPolicyFetching,
+        cache: STSPolicyCache,
+        logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.dns = dns
@@ -112,20 +115,29 @@ public actor STSPolicyResolver {
             do {
                 try cache.store(.init(id: id, policy: policy, fetched: now), for: domain)
             } catch {
-                logger.warning("cannot cache an MTA-STS policy", metadata: ["domain": "\(domain)", "error": "\(error)"])
+                logger.warning(
+                    "cannot cache an MTA-STS policy",
+                    metadata: ["domain": "\(domain)", "error": "\(error)"]
+                )
             }
             logger.info(
                 "MTA-STS policy fetched",
-                metadata: ["event": "mta-sts.fetch", "domain": "\(domain)", "result": "ok",
-                    "mode": "\(policy.mode.rawValue)", "id": "\(id)", "max_age": "\(policy.maxAge)"])
+                metadata: [
+                    "event": "mta-sts.fetch", "domain": "\(domain)", "result": "ok",
+                    "mode": "\(policy.mode.rawValue)", "id": "\(id)", "max_age": "\(policy.maxAge)",
+                ]
+            )
             return .policy(policy)
         } catch {
             failures = failures.filter { $0.value.until > now }  // forget the domains that are due again anyway
             failures[domain] = (now.addingTimeInterval(Self.failureBackoff), error)
             logger.warning(
                 "MTA-STS policy fetch failed",
-                metadata: ["event": "mta-sts.fetch", "domain": "\(domain)", "result": "failed",
-                    "reason": "\(error)", "cached": "\(cached != nil)"])
+                metadata: [
+                    "event": "mta-sts.fetch", "domain": "\(domain)", "result": "failed",
+                    "reason": "\(error)", "cached": "\(cached != nil)",
+                ]
+            )
             // §5.1: a valid cached policy is kept when the new one cannot be had.
             return cached.map { .policy($0.policy) } ?? .unavailable(error)
         }

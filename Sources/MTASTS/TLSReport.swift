@@ -4,8 +4,9 @@ import Foundation
 public struct TLSReport: Sendable, Encodable {
     /// The reporting organisation (`organization-name`).
     public var organizationName: String
-    /// The day covered.
+    /// The first second of the day covered.
     public var start: Date
+    /// Its last second.
     public var end: Date
     /// Where to write about the report (`contact-info`).
     public var contactInfo: String
@@ -18,8 +19,13 @@ public struct TLSReport: Sendable, Encodable {
 
     /// Makes a report.
     public init(
-        organizationName: String, start: Date, end: Date, contactInfo: String, reportID: String,
-        policyDomain: String, tally: TLSSessionTally
+        organizationName: String,
+        start: Date,
+        end: Date,
+        contactInfo: String,
+        reportID: String,
+        policyDomain: String,
+        tally: TLSSessionTally
     ) {
         self.organizationName = organizationName
         self.start = start
@@ -31,15 +37,26 @@ public struct TLSReport: Sendable, Encodable {
     }
 
     enum Keys: String, CodingKey {
-        case organizationName = "organization-name", dateRange = "date-range", contactInfo = "contact-info"
-        case reportID = "report-id", policies
-        case start = "start-datetime", end = "end-datetime"
-        case policy, summary, failureDetails = "failure-details"
-        case policyType = "policy-type", policyString = "policy-string", policyDomain = "policy-domain"
+        case organizationName = "organization-name"
+        case dateRange = "date-range"
+        case contactInfo = "contact-info"
+        case reportID = "report-id"
+        case policies
+        case start = "start-datetime"
+        case end = "end-datetime"
+        case policy, summary
+        case failureDetails = "failure-details"
+        case policyType = "policy-type"
+        case policyString = "policy-string"
+        case policyDomain = "policy-domain"
         case mxHost = "mx-host"
-        case successful = "total-successful-session-count", failed = "total-failure-session-count"
-        case resultType = "result-type", receivingMXHostname = "receiving-mx-hostname", receivingIP = "receiving-ip"
-        case failedSessionCount = "failed-session-count", failureReasonCode = "failure-reason-code"
+        case successful = "total-successful-session-count"
+        case failed = "total-failure-session-count"
+        case resultType = "result-type"
+        case receivingMXHostname = "receiving-mx-hostname"
+        case receivingIP = "receiving-ip"
+        case failedSessionCount = "failed-session-count"
+        case failureReasonCode = "failure-reason-code"
     }
 
     /// Encodes the §4.4 fields.

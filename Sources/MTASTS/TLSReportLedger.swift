@@ -81,8 +81,13 @@ public actor TLSReportLedger {
             tallies = load(today)
         }
         let domain = STSPolicy.normalized(domain)
-        var tally = tallies[domain] ?? TLSSessionTally(
-            policyType: policy == nil ? "no-policy-found" : "sts", policyString: policy?.lines ?? [], mxHost: policy?.mx ?? [])
+        var tally =
+            tallies[domain]
+            ?? TLSSessionTally(
+                policyType: policy == nil ? "no-policy-found" : "sts",
+                policyString: policy?.lines ?? [],
+                mxHost: policy?.mx ?? []
+            )
         if let policy, tally.policyType != "sts" {
             (tally.policyType, tally.policyString, tally.mxHost) = ("sts", policy.lines, policy.mx)
         }
@@ -95,7 +100,9 @@ public actor TLSReportLedger {
             }) {
                 tally.failures[index].count += 1
             } else {
-                tally.failures.append(.init(resultType: type, receivingMXHostname: mx, receivingIP: address, reason: reason, count: 1))
+                tally.failures.append(
+                    .init(resultType: type, receivingMXHostname: mx, receivingIP: address, reason: reason, count: 1)
+                )
             }
         }
         tallies[domain] = tally
@@ -129,10 +136,16 @@ public actor TLSReportLedger {
 
     private func file(_ day: String) -> URL { folder.appendingPathComponent(day + ".json") }
 
+    /// The Gregorian calendar in UTC, where TLS-RPT's days begin and end (RFC 8460 §4.4 `date-range`).
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? .current
+        return calendar
+    }()
+
     /// `YYYY-MM-DD` of `date` in UTC.
     public static func utcDay(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let calendar = Self.utc
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
@@ -141,9 +154,10 @@ public actor TLSReportLedger {
     public static func range(of day: String) -> (start: Date, end: Date)? {
         let parts = day.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let start = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else { return nil }
+        let calendar = Self.utc
+        guard let start = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else {
+            return nil
+        }
         return (start, start.addingTimeInterval(86_399))
     }
 }

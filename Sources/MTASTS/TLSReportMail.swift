@@ -6,10 +6,17 @@ import Foundation
 /// `Report Domain: … Submitter: … Report-ID: <…>`.
 public enum TLSReportMail {
     /// The message, CRLF line ends.
-    public static func render(_ report: TLSReport, submitter: String, from: String, to: String, now: Date) throws -> [UInt8] {
+    public static func render(
+        _ report: TLSReport,
+        submitter: String,
+        from: String,
+        to: String,
+        now: Date
+    ) throws -> [UInt8] {
         let gzip = Gzip.stored(try report.json())
         let boundary = "tlsrpt-\(report.reportID)"
-        let filename = "\(submitter)!\(report.policyDomain)!\(Int(report.start.timeIntervalSince1970))!"
+        let filename =
+            "\(submitter)!\(report.policyDomain)!\(Int(report.start.timeIntervalSince1970))!"
             + "\(Int(report.end.timeIntervalSince1970))!\(report.reportID).json.gz"
         let date = DateFormatter.rfc5322.string(from: now)
         var lines = [

@@ -16,7 +16,10 @@ public struct OutboundTransportSecurity: Sendable {
 
     /// Makes the settings.
     public init(
-        policies: STSPolicyResolver?, ledger: TLSReportLedger?, txt: (any TXTResolving)?, organizationName: String,
+        policies: STSPolicyResolver?,
+        ledger: TLSReportLedger?,
+        txt: (any TXTResolving)?,
+        organizationName: String,
         reportSender: String
     ) {
         self.policies = policies

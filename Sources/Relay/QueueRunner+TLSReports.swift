@@ -12,8 +12,9 @@ extension QueueRunner {
         _ = await sendTLSReports()
     }
 
-    /// Queues the RFC 8460 report of every finished day to each `mailto:` of the policy domain's
-    /// `_smtp._tls` record, then forgets the day. Returns the queue ids. An `https:` rua is logged and
+    /// Queues the RFC 8460 report of every finished day to each `mailto:` of its `_smtp._tls` record.
+    ///
+    /// The day is then forgotten. Returns the queue ids. An `https:` rua is logged and
     /// left out (not implemented); a domain without a TLS-RPT record, or whose record could not be looked
     /// up, gets nothing.
     @discardableResult
@@ -23,7 +24,10 @@ extension QueueRunner {
         var queued: [String] = []
         let submitter = settings.hostname
         for day in await ledger.finishedDays(now: now) {
-            guard let range = TLSReportLedger.range(of: day) else { await ledger.remove(day); continue }
+            guard let range = TLSReportLedger.range(of: day) else {
+                await ledger.remove(day)
+                continue
+            }
             for (domain, tally) in await ledger.tallies(of: day).sorted(by: { $0.key < $1.key }) {
                 let uris: [String]
                 switch await txt.txtAnswer("_smtp._tls.\(domain)") {
@@ -32,37 +36,64 @@ extension QueueRunner {
                 case .temporaryFailure(let why):
                     // Not kept for later: the other domains' reports of the day are queued already.
                     logger.warning(
-                        "TLS-RPT report not sent", metadata: ["event": "tls-rpt.report", "policy_domain": "\(domain)",
-                            "reason": "TLS-RPT record look-up failed", "error": "\(why)"])
+                        "TLS-RPT report not sent",
+                        metadata: [
+                            "event": "tls-rpt.report", "policy_domain": "\(domain)",
+                            "reason": "TLS-RPT record look-up failed", "error": "\(why)",
+                        ]
+                    )
                     continue
                 }
                 for uri in uris {
                     guard let mailbox = TXTDirective.mailbox(uri) else {
                         logger.info(
-                            "TLS-RPT report not sent", metadata: ["event": "tls-rpt.report", "policy_domain": "\(domain)",
-                                "reason": "only mailto: rua is supported", "to": "\(uri)"])
+                            "TLS-RPT report not sent",
+                            metadata: [
+                                "event": "tls-rpt.report", "policy_domain": "\(domain)",
+                                "reason": "only mailto: rua is supported", "to": "\(uri)",
+                            ]
+                        )
                         continue
                     }
                     let report = TLSReport(
-                        organizationName: security.organizationName, start: range.start, end: range.end,
-                        contactInfo: security.reportSender, reportID: "\(day)-\(domain)-\(OutboundQueue.newID(now: now))",
-                        policyDomain: domain, tally: tally)
+                        organizationName: security.organizationName,
+                        start: range.start,
+                        end: range.end,
+                        contactInfo: security.reportSender,
+                        reportID: "\(day)-\(domain)-\(OutboundQueue.newID(now: now))",
+                        policyDomain: domain,
+                        tally: tally
+                    )
                     do {
                         let bytes = try TLSReportMail.render(
-                            report, submitter: submitter, from: security.reportSender, to: mailbox, now: now)
+                            report,
+                            submitter: submitter,
+                            from: security.reportSender,
+                            to: mailbox,
+                            now: now
+                        )
                         let envelope = QueueEnvelope(
-                            id: OutboundQueue.newID(now: now), sender: security.reportSender,
-                            recipients: [QueuedRecipient(address: mailbox, notify: .never)], arrival: now,
-                            submitter: "tls-rpt")  // signed with DKIM like submitted mail (RFC 8460 §5.3)
+                            id: OutboundQueue.newID(now: now),
+                            sender: security.reportSender,
+                            recipients: [QueuedRecipient(address: mailbox, notify: .never)],
+                            arrival: now,
+                            submitter: "tls-rpt"
+                        )  // signed with DKIM like submitted mail (RFC 8460 §5.3)
                         try store.queue.enqueue(bytes: bytes, envelope: envelope)
                         enqueued(envelope.id)
                         queued.append(envelope.id)
                         logger.info(
                             "TLS-RPT report queued",
-                            metadata: ["event": "tls-rpt.report", "queue_id": "\(envelope.id)", "policy_domain": "\(domain)",
-                                "to": "\(mailbox)", "count": "\(tally.successes + tally.failureCount)"])
+                            metadata: [
+                                "event": "tls-rpt.report", "queue_id": "\(envelope.id)", "policy_domain": "\(domain)",
+                                "to": "\(mailbox)", "count": "\(tally.successes + tally.failureCount)",
+                            ]
+                        )
                     } catch {
-                        logger.error("cannot queue a TLS-RPT report", metadata: ["policy_domain": "\(domain)", "error": "\(error)"])
+                        logger.error(
+                            "cannot queue a TLS-RPT report",
+                            metadata: ["policy_domain": "\(domain)", "error": "\(error)"]
+                        )
                     }
                 }
             }

@@ -5,8 +5,9 @@ import MailStore
 import SMTPClient
 
 extension RemoteDelivery {
-    /// The MTA-STS policy that governs delivery to `domain` (RFC 8461 §5), for an MX route only: a smarthost
-    /// or an address literal has no MX to check. A policy whose mode is `none` governs nothing. A policy
+    /// The MTA-STS policy that governs delivery to `domain` (RFC 8461 §5), for an MX route only.
+    ///
+    /// A smarthost or an address literal has no MX to check. A policy whose mode is `none` governs nothing. A policy
     /// that was announced but could not be had is reported to TLS-RPT and delivery goes on without one.
     func stsPolicy(for domain: String, route: Route, envelope: QueueEnvelope) async -> STSPolicy? {
         guard case .hosts = route, let policies = security?.policies else { return nil }
@@ -16,8 +17,11 @@ extension RemoteDelivery {
         case .policy(let policy):
             logger.debug(
                 "MTA-STS policy applies",
-                metadata: ["event": "mta-sts.policy", "queue_id": "\(envelope.id)", "policy_domain": "\(domain)",
-                    "result": "\(policy.mode.rawValue)"])
+                metadata: [
+                    "event": "mta-sts.policy", "queue_id": "\(envelope.id)", "policy_domain": "\(domain)",
+                    "result": "\(policy.mode.rawValue)",
+                ]
+            )
             return policy.mode == .none ? nil : policy
         case .unavailable(let error):
             logSTS(envelope, domain: domain, host: nil, result: "unavailable", reason: "\(error)")
@@ -35,8 +39,11 @@ extension RemoteDelivery {
     func logSTS(_ envelope: QueueEnvelope, domain: String, host: String?, result: String, reason: String) {
         logger.info(
             "MTA-STS",
-            metadata: ["event": "mta-sts.apply", "queue_id": "\(envelope.id)", "policy_domain": "\(domain)",
-                "relay": "\(host ?? "none")", "result": "\(result)", "reason": "\(reason)"])
+            metadata: [
+                "event": "mta-sts.apply", "queue_id": "\(envelope.id)", "policy_domain": "\(domain)",
+                "relay": "\(host ?? "none")", "result": "\(result)", "reason": "\(reason)",
+            ]
+        )
     }
 
     /// The TLS-RPT result type of a failed session (RFC 8460 §4.3), nil when the failure had nothing to

@@ -93,7 +93,8 @@ public enum SMTPClient {
             throw .connectionFailed("TLS configuration: \(TLSFailure(error))")
         }
         // SNI and certificate names take a host name; for an IP address NIOSSL checks the peer address instead.
-        let serverHostname = configuration.tlsServerName ?? ((try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil)
+        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+        let serverHostname = configuration.tlsServerName ?? (isAddress ? nil : host)
         let implicitTLS = tls == .implicit
         let machineConfiguration = SMTPClientStateMachine.Configuration(
             localHostname: configuration.localHostname ?? "localhost",

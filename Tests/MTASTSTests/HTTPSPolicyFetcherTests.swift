@@ -2,6 +2,7 @@ import Foundation
 import MailTestSupport
 import NIOCore
 import Testing
+
 @testable import MTASTS
 
 /// The HTTPS fetch against a real TLS server (Python's http.server with ssl on 127.0.0.1).
@@ -13,7 +14,9 @@ import Testing
         let port: Int
 
         init(tls: TestTLS, mode: String) throws {
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("policy_server.py")
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "policy_server.py"
+            )
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", script.path, tls.certificatePath, tls.privateKeyPath, mode]
             let output = Pipe()
@@ -36,7 +39,11 @@ import Testing
         }
     }
 
-    func fetch(mode: String, trusted: Bool = true, timeout: TimeAmount = .seconds(10)) async throws -> Result<String, STSFetchError> {
+    func fetch(
+        mode: String,
+        trusted: Bool = true,
+        timeout: TimeAmount = .seconds(10)
+    ) async throws -> Result<String, STSFetchError> {
         try await TemporaryDirectory.with { directory in
             let tls = try TestTLS.make(in: directory, commonName: "mta-sts.example.org")
             let server = try PolicyServer(tls: tls, mode: mode)
@@ -67,27 +74,39 @@ import Testing
 
     @Test func redirectsAreNotFollowed() async throws {
         let result = try await fetch(mode: "redirect")
-        guard case .failure(let error) = result else { Issue.record("a redirect was followed"); return }
+        guard case .failure(let error) = result else {
+            Issue.record("a redirect was followed")
+            return
+        }
         #expect(error.resultType == .stsPolicyFetchError)
         #expect(error.reason.contains("HTTP 301"))
     }
 
     @Test func onlyTextPlainIsAPolicy() async throws {
         let result = try await fetch(mode: "html")
-        guard case .failure(let error) = result else { Issue.record("text/html was taken"); return }
+        guard case .failure(let error) = result else {
+            Issue.record("text/html was taken")
+            return
+        }
         #expect(error.resultType == .stsPolicyInvalid)
     }
 
     @Test func aBodyOver64KiBIsRefused() async throws {
         let result = try await fetch(mode: "big")
-        guard case .failure(let error) = result else { Issue.record("a 70 KiB body was taken"); return }
+        guard case .failure(let error) = result else {
+            Issue.record("a 70 KiB body was taken")
+            return
+        }
         #expect(error.reason.contains("larger than 65536"))
     }
 
     @Test func aSilentServerTimesOut() async throws {
         let started = ContinuousClock.now
         let result = try await fetch(mode: "silent", timeout: .seconds(1))
-        guard case .failure(let error) = result else { Issue.record("no timeout"); return }
+        guard case .failure(let error) = result else {
+            Issue.record("no timeout")
+            return
+        }
         #expect(error.reason.contains("no answer in time"))
         #expect(ContinuousClock.now - started < .seconds(10))
     }

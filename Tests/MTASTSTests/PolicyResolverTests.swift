@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+
 @testable import MTASTS
 
 /// The TXT records of a test, changed as it goes.
@@ -13,7 +14,9 @@ final class TXTTable: TXTResolving, Sendable {
 
 /// A policy server of a test: the body it serves, or the error, and how often it was asked.
 final class PolicyServer: STSPolicyFetching, Sendable {
-    let state = Mutex<(body: Result<String, STSFetchError>, fetches: Int)>((.failure(STSFetchError(.stsPolicyFetchError, "down")), 0))
+    let state = Mutex<(body: Result<String, STSFetchError>, fetches: Int)>(
+        (.failure(STSFetchError(.stsPolicyFetchError, "down")), 0)
+    )
     func fetchPolicy(domain: String) async throws(STSFetchError) -> String {
         let body = state.withLock { state in
             state.fetches += 1
@@ -41,7 +44,13 @@ final class TestClock: Sendable {
     static let testing = "version: STSv1\nmode: testing\nmx: *.example.org\nmax_age: 3600\n"
 
     func resolver() -> STSPolicyResolver {
-        STSPolicyResolver(dns: dns, fetcher: server, cache: STSPolicyCache(folder: folder), logger: Logger(label: "test"), clock: clock.read)
+        STSPolicyResolver(
+            dns: dns,
+            fetcher: server,
+            cache: STSPolicyCache(folder: folder),
+            logger: Logger(label: "test"),
+            clock: clock.read
+        )
     }
 
     @Test func aDomainWithoutTheTXTRecordHasNoPolicyAndIsNotFetched() async {
@@ -89,7 +98,10 @@ final class TestClock: Sendable {
         #expect(await resolver.decision(for: "example.org") == .policy(try STSPolicy.parse(Self.enforce)))
         clock.advance(3601)  // max_age over: the old policy is gone
         dns.set("_mta-sts.example.org", .texts(["v=STSv1; id=2"]))
-        #expect(await resolver.decision(for: "example.org") == .unavailable(STSFetchError(.stsWebPKIInvalid, "bad certificate")))
+        #expect(
+            await resolver.decision(for: "example.org")
+                == .unavailable(STSFetchError(.stsWebPKIInvalid, "bad certificate"))
+        )
         dns.set("_mta-sts.example.org", .none)
         #expect(await resolver.decision(for: "example.org") == .noPolicy)
     }

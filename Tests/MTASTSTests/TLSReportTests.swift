@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MTASTS
 
 @Suite struct TLSReporting {
@@ -13,10 +14,23 @@ import Testing
         for _ in 0..<3 { await ledger.record(.success, domain: "example.org", policy: policy, now: morning) }
         for _ in 0..<2 {
             await ledger.record(
-                .failure(.validationFailure, mx: "mx1.mail.example.org", address: "198.51.100.7", reason: "certificate not trusted"),
-                domain: "example.org", policy: policy, now: morning)
+                .failure(
+                    .validationFailure,
+                    mx: "mx1.mail.example.org",
+                    address: "198.51.100.7",
+                    reason: "certificate not trusted"
+                ),
+                domain: "example.org",
+                policy: policy,
+                now: morning
+            )
         }
-        await ledger.record(.failure(.stsPolicyFetchError, mx: nil, address: nil, reason: "HTTP 404"), domain: "other.example", policy: nil, now: morning)
+        await ledger.record(
+            .failure(.stsPolicyFetchError, mx: nil, address: nil, reason: "HTTP 404"),
+            domain: "other.example",
+            policy: nil,
+            now: morning
+        )
         return ledger
     }
 
@@ -58,8 +72,14 @@ import Testing
         let range = try #require(TLSReportLedger.range(of: day))
         let tally = try #require(await ledger.tallies(of: day)["example.org"])
         let report = TLSReport(
-            organizationName: "correo test", start: range.start, end: range.end, contactInfo: "postmaster@mx.sender.example",
-            reportID: "r1", policyDomain: "example.org", tally: tally)
+            organizationName: "correo test",
+            start: range.start,
+            end: range.end,
+            contactInfo: "postmaster@mx.sender.example",
+            reportID: "r1",
+            policyDomain: "example.org",
+            tally: tally
+        )
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json())) as? [String: Any])
         #expect(json["organization-name"] as? String == "correo test")
         #expect(json["contact-info"] as? String == "postmaster@mx.sender.example")
@@ -72,7 +92,11 @@ import Testing
         let policy = try #require(policies[0]["policy"] as? [String: Any])
         #expect(policy["policy-type"] as? String == "sts")
         #expect(policy["policy-domain"] as? String == "example.org")
-        #expect(policy["policy-string"] as? [String] == ["version: STSv1", "mode: enforce", "mx: *.mail.example.org", "max_age: 86400"])
+        #expect(
+            policy["policy-string"] as? [String] == [
+                "version: STSv1", "mode: enforce", "mx: *.mail.example.org", "max_age: 86400",
+            ]
+        )
         #expect(policy["mx-host"] as? [String] == ["*.mail.example.org"])
         let summary = try #require(policies[0]["summary"] as? [String: Any])
         #expect(summary["total-successful-session-count"] as? Int == 3)
@@ -93,10 +117,29 @@ import Testing
     @Test func theReportMailCarriesTheGzippedJSON() throws {
         let tally = TLSSessionTally(policyType: "sts", policyString: policy.lines, mxHost: policy.mx, successes: 1)
         let report = TLSReport(
-            organizationName: "o", start: morning, end: morning.addingTimeInterval(60), contactInfo: "c@sender.example",
-            reportID: "id1", policyDomain: "example.org", tally: tally)
-        let mail = String(decoding: try TLSReportMail.render(report, submitter: "mx.sender.example", from: "c@sender.example", to: "r@example.org", now: morning), as: UTF8.self)
-        #expect(mail.contains("\r\nSubject: Report Domain: example.org Submitter: mx.sender.example Report-ID: <id1@mx.sender.example>\r\n"))
+            organizationName: "o",
+            start: morning,
+            end: morning.addingTimeInterval(60),
+            contactInfo: "c@sender.example",
+            reportID: "id1",
+            policyDomain: "example.org",
+            tally: tally
+        )
+        let mail = String(
+            decoding: try TLSReportMail.render(
+                report,
+                submitter: "mx.sender.example",
+                from: "c@sender.example",
+                to: "r@example.org",
+                now: morning
+            ),
+            as: UTF8.self
+        )
+        #expect(
+            mail.contains(
+                "\r\nSubject: Report Domain: example.org Submitter: mx.sender.example Report-ID: <id1@mx.sender.example>\r\n"
+            )
+        )
         #expect(mail.contains("\r\nTLS-Report-Domain: example.org\r\n"))
         #expect(mail.contains("\r\nTLS-Report-Submitter: mx.sender.example\r\n"))
         #expect(mail.contains("Content-Type: multipart/report; report-type=\"tlsrpt\""))
@@ -104,7 +147,8 @@ import Testing
         let parts = mail.components(separatedBy: "filename=\"")
         #expect(parts.count == 2)
         let afterHeader = try #require(parts.last?.components(separatedBy: "\r\n\r\n").dropFirst().first)
-        let base64 = afterHeader.components(separatedBy: "\r\n--").first?.replacingOccurrences(of: "\r\n", with: "") ?? ""
+        let base64 =
+            afterHeader.components(separatedBy: "\r\n--").first?.replacingOccurrences(of: "\r\n", with: "") ?? ""
         let gzip = try #require(Data(base64Encoded: base64))
         let json = try gunzip(gzip)
         #expect(json == Data(try report.json()))

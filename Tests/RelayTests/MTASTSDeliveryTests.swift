@@ -43,19 +43,36 @@ struct FixedPolicy: STSPolicyFetching {
         let ledger = TLSReportLedger(folder: store.root.appendingPathComponent("tls-rpt"))
         let security = OutboundTransportSecurity(
             policies: STSPolicyResolver(
-                dns: txt, fetcher: FixedPolicy(body: policy),
-                cache: STSPolicyCache(folder: store.root.appendingPathComponent("mta-sts")), logger: logger,
-                clock: { clock.now }),
-            ledger: ledger, txt: txt, organizationName: "a.test", reportSender: "postmaster@mx.a.test")
+                dns: txt,
+                fetcher: FixedPolicy(body: policy),
+                cache: STSPolicyCache(folder: store.root.appendingPathComponent("mta-sts")),
+                logger: logger,
+                clock: { clock.now }
+            ),
+            ledger: ledger,
+            txt: txt,
+            organizationName: "a.test",
+            reportSender: "postmaster@mx.a.test"
+        )
         let resolver = TableResolver(
             mx: ["b.test": .records([.init(preference: 10, host: "mx.b.test")])],
-            hosts: ["mx.b.test": .records(["127.0.0.1"])])
+            hosts: ["mx.b.test": .records(["127.0.0.1"])]
+        )
         let runner = QueueRunner(
-            store: store, settings: RelaySettings(hostname: "mx.a.test", mxPort: sinkPort), resolver: resolver,
-            localDomains: ["a.test"], logger: logger, clock: { clock.now }, security: security)
+            store: store,
+            settings: RelaySettings(hostname: "mx.a.test", mxPort: sinkPort),
+            resolver: resolver,
+            localDomains: ["a.test"],
+            logger: logger,
+            clock: { clock.now },
+            security: security
+        )
         let envelope = QueueEnvelope(
-            id: OutboundQueue.newID(now: clock.now), sender: "alice@a.test",
-            recipients: [QueuedRecipient(address: "bob@b.test")], arrival: clock.now)
+            id: OutboundQueue.newID(now: clock.now),
+            sender: "alice@a.test",
+            recipients: [QueuedRecipient(address: "bob@b.test")],
+            arrival: clock.now
+        )
         try store.queue.enqueue(bytes: QueueRunnerTests.message(to: "bob@b.test"), envelope: envelope)
         return Setup(store: store, runner: runner, ledger: ledger, clock: clock, envelope: envelope)
     }
@@ -91,7 +108,10 @@ struct FixedPolicy: STSPolicyFetching {
             _ = await setup.runner.pass()
             #expect(sink.messages(for: "bob@b.test").isEmpty)
             let queued = try #require(try setup.store.queue.envelope(setup.envelope.id))
-            #expect(queued.recipients[0].lastReply == "4.7.5 MTA-STS policy of b.test (enforce): no MX host matches its mx patterns")
+            #expect(
+                queued.recipients[0].lastReply
+                    == "4.7.5 MTA-STS policy of b.test (enforce): no MX host matches its mx patterns"
+            )
         }
     }
 
