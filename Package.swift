@@ -71,6 +71,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -264,9 +265,10 @@ let package = Package(
         .testTarget(
             name: "CorreoServerTests",
             dependencies: [
-                "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport", "MailAuth", "DNS",
+                "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport", "MailAuth", "DNS", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

@@ -9,6 +9,8 @@
 # Prometheus' promtool (package prometheus, ~95 MB: the server is not started) checks correo's /metrics.
 # INN (inn2, interop/nntp/install-inn.sh: system service stopped and disabled) is the NNTP reference;
 # slrn reads a group from correo in interop/nntp/slrn.sh.
+# Thunderbird (~250 MB with GTK; run headless, no Xvfb needed) finds correo's autoconfig and logs in
+# (interop/e2e/thunderbird_autoconfig.py, PublishingEndToEndTests).
 # Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
@@ -16,6 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
 apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn
+apt_install "install-test-deps" thunderbird
 bash "$here/../interop/common/install-deps.sh"
 bash "$here/../interop/nntp/install-inn.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null

@@ -4,10 +4,11 @@ import NIOHTTP1
 import NIOPosix
 import ServerSupport
 
-/// A small HTTP/1.1 listener for operators' tools.
+/// A small HTTP/1.1 listener for operators' tools, and (with `HTTPListenerOptions`' TLS, caps and
+/// time-out) for what the internet fetches: MTA-STS policies and mail-client autoconfiguration.
 ///
-/// For Prometheus scrapes, health checks, and later the MTA-STS policy and a developer's web UI. It serves the `HTTPRouter` it is given, one request after
-/// another per connection (keep-alive), with a cap on connections from `ServerSupport`.
+/// It serves the `HTTPRouter` (or other `HTTPResponding`) it is given, one request after another per
+/// connection (keep-alive), with a cap on connections from `ServerSupport`.
 ///
 /// ```swift
 /// var router = HTTPRouter()
@@ -18,18 +19,44 @@ import ServerSupport
 /// await server.shutdown()
 /// ```
 public final class HTTPServer: Sendable {
-    private let router: HTTPRouter
+    private let responder: any HTTPResponding
+    private let paths: [String]
+    private let options: HTTPListenerOptions
     private let group: any EventLoopGroup
     private let logger: Logger
     private let listeners = Listeners()
     private let registry: ConnectionRegistry
 
     /// A server for `router`; at most `maximumConnections` at once (scrapers and probes are few).
-    public init(router: HTTPRouter, maximumConnections: Int = 32, group: any EventLoopGroup, logger: Logger) {
-        self.router = router
+    public convenience init(router: HTTPRouter, maximumConnections: Int = 32, group: any EventLoopGroup, logger: Logger)
+    {
+        self.init(
+            responder: router,
+            paths: router.paths,
+            options: HTTPListenerOptions(maximumConnections: maximumConnections),
+            group: group,
+            logger: logger
+        )
+    }
+
+    /// A server for `responder` (which names its `paths` for the start-up log), with `options`' TLS and
+    /// limits: the public listener's form (HTTPServer+TLS.swift).
+    public init(
+        responder: any HTTPResponding,
+        paths: [String],
+        options: HTTPListenerOptions,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
+        self.responder = responder
+        self.paths = paths
+        self.options = options
         self.group = group
         self.logger = logger
-        self.registry = ConnectionRegistry(maximumTotal: maximumConnections, maximumPerAddress: maximumConnections)
+        self.registry = ConnectionRegistry(
+            maximumTotal: options.maximumConnections,
+            maximumPerAddress: options.maximumConnectionsPerAddress
+        )
     }
 
     /// Opens the listener; returns the port bound (for port 0).
@@ -45,7 +72,9 @@ public final class HTTPServer: Sendable {
         let bound = opened.first?.channel.localAddress?.port ?? port
         logger.info(
             "HTTP listening",
-            metadata: ["port": "\(bound)", "paths": "\(router.paths.joined(separator: " "))"]
+            metadata: [
+                "port": "\(bound)", "tls": "\(options.tls != nil)", "paths": "\(paths.joined(separator: " "))",
+            ]
         )
         return bound
     }
@@ -58,45 +87,73 @@ public final class HTTPServer: Sendable {
 
     private func initialize(_ channel: any Channel) throws {
         let sync = channel.pipeline.syncOperations
+        // TLS first, so that a refusal too is sent inside it (NIOSSL holds it until the handshake is done).
+        try addTLSAndTimeout(options, to: sync)
         guard registry.admit(channel, address: channel.remoteAddress?.ipAddress ?? "unknown") != nil else {
             let answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             return try sync.addHandler(RefusingHandler(answer: answer))
         }
         try sync.configureHTTPServerPipeline()
-        try sync.addHandler(HTTPRequestHandler(router: router))
+        try sync.addHandler(HTTPRequestHandler(responder: responder, maximumBodyBytes: options.maximumBodyBytes))
     }
 }
 
-/// Collects one request's head (a body is read and dropped), asks the router off the event loop, and
-/// writes the answer; requests on one connection are answered in order (the pipelining handler holds
-/// the next one back meanwhile).
+/// Collects one request's head and body (at most `maximumBodyBytes`; beyond that the answer is 413 at
+/// once and the connection is closed), asks the responder off the event loop, and writes the answer; requests on one
+/// connection are answered in order (the pipelining handler holds the next one back meanwhile).
 final class HTTPRequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let router: HTTPRouter
+    private let responder: any HTTPResponding
+    private let maximumBodyBytes: Int
     private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
 
-    init(router: HTTPRouter) {
-        self.router = router
+    init(responder: any HTTPResponding, maximumBodyBytes: Int) {
+        self.responder = responder
+        self.maximumBodyBytes = maximumBodyBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
+        case .head(var head):
+            self.head = head
+            body = []
+            tooLarge = false
+            // A declared length over the cap is refused before any of the body is read.
+            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > maximumBodyBytes {
+                tooLarge = true
+                head.headers.replaceOrAdd(name: "Connection", value: "close")
+                write(.text("request body too large\n", status: .payloadTooLarge), for: head, context: context)
+            }
+        case .body(let chunk):
+            guard !tooLarge, var head else { return }
+            guard body.count + chunk.readableBytes <= maximumBodyBytes else {
+                // Answered at once, and the connection closed: the rest of the body is never read.
+                tooLarge = true
+                body = []
+                head.headers.replaceOrAdd(name: "Connection", value: "close")
+                write(.text("request body too large\n", status: .payloadTooLarge), for: head, context: context)
+                return
+            }
+            body += chunk.readableBytesView
         case .end:
-            guard let head else { return }
+            guard let head, !tooLarge else { return }
             self.head = nil
             respond(to: head, context: context)
         }
     }
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let router = self.router
+        let responder = self.responder
         let request = HTTPRequest(method: head.method, target: head.uri, headers: head.headers)
+        let body = self.body
+        self.body = []
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.makeFutureWithTask { await router.respond(to: request) }.whenSuccess { response in
+        context.eventLoop.makeFutureWithTask { await responder.respond(to: request, body: body) }.whenSuccess {
+            response in
             let (handler, context) = bound.value
             handler.write(response, for: head, context: context)
         }

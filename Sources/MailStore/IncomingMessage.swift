@@ -124,9 +124,11 @@ public final class IncomingMessage: @unchecked Sendable {
         }
     }
 
-    /// The octets received so far (what reached the temporary file, then what is still buffered), or
-    /// nil when there are more than `limit`: for checks that need the whole message (sender
-    /// authentication) without holding every message in memory while it arrives. Blocks on disk I/O.
+    /// The octets received so far, or nil when there are more than `limit`.
+    ///
+    /// What reached the temporary file, then what is still buffered: for checks that need the whole
+    /// message (sender authentication) without holding every message in memory while it arrives.
+    /// Blocks on disk I/O.
     public func contents(upTo limit: Int) throws -> [UInt8]? {
         try state.withLock { state -> [UInt8]? in
             guard !state.finished else { throw MailStoreError.deliveryFinished }

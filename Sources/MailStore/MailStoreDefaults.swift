@@ -32,6 +32,10 @@ public enum MailStoreDefaults {
     /// Bytes of derived values (header sections, encoded BODYSTRUCTUREs…) one mailbox keeps in memory
     /// and in `correo-derived`; beyond it they are computed each time.
     public static let derivedCacheBytesPerMailbox = 128 * 1024 * 1024
+    /// Users whose last verified password `Users` remembers (as an HMAC, never the password).
+    public static let verifiedCredentialsCapacity = 10_000
+    /// How long a verified password is remembered: a reconnecting client skips the hash for this long.
+    public static let verifiedCredentialsLifetime: TimeInterval = 15 * 60
     /// Longest line in passwords.txt.
     public static let maximumPasswordLineBytes = 4096
     /// Longest password accepted by `Users`.

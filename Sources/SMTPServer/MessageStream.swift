@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 
 /// Writes one message into the store off the event loop, in the order the handler hands out its pieces.
+///
 /// The handler yields synchronously; a single task consumes, so writes never overtake each other.
 final class MessageStream: Sendable {
     enum Piece: Sendable {

@@ -1,6 +1,7 @@
 import NIOCore
 
 /// Where the SMTP server puts mail: recipient lookup, a message sink, and durable delivery.
+///
 /// The server knows only this protocol, never the store behind it: CorreoServer's `MailStoreDelivery` is
 /// the real one (wired at the top, so a queue can take its place), and tests bring their own.
 public protocol SMTPDeliveryTarget: Sendable {
@@ -11,7 +12,9 @@ public protocol SMTPDeliveryTarget: Sendable {
     func beginMessage() async throws -> any SMTPIncomingMessage
 }
 
-/// A message being received. Calls come in order, from one task at a time.
+/// A message being received.
+///
+/// Calls come in order, from one task at a time.
 public protocol SMTPIncomingMessage: Sendable {
     /// Appends octets to the message.
     func write(_ bytes: ByteBuffer) async throws

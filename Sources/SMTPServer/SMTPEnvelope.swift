@@ -10,6 +10,8 @@ public struct SMTPEnvelopeRecipient: Hashable, Sendable {
     /// NOTIFY= and ORCPT= (RFC 3461 §4).
     public var parameters: SMTPRecipientParameters
 
+    /// One accepted recipient: the address as given, its local mailbox (nil for a remote one) and
+    /// its DSN parameters.
     public init(address: String, mailbox: String?, parameters: SMTPRecipientParameters = SMTPRecipientParameters()) {
         self.address = address
         self.mailbox = mailbox
@@ -21,6 +23,7 @@ public struct SMTPEnvelopeRecipient: Hashable, Sendable {
 public struct SMTPEnvelope: Hashable, Sendable {
     /// The reverse path; "" for `<>`.
     public var sender: String
+    /// The accepted recipients, in RCPT order.
     public var recipients: [SMTPEnvelopeRecipient]
     /// RET=, ENVID=, BODY=, SMTPUTF8.
     public var parameters: SMTPMailParameters
@@ -29,6 +32,7 @@ public struct SMTPEnvelope: Hashable, Sendable {
     /// The client's IP address.
     public var clientAddress: String
 
+    /// An envelope from its parts, as the session built it.
     public init(
         sender: String,
         recipients: [SMTPEnvelopeRecipient],

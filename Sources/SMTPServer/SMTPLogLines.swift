@@ -5,8 +5,10 @@ import SMTPCore
 import ServerSupport
 
 /// The operator's log lines of an SMTP session, one per accepted message and one per refusal, in the
-/// shared vocabulary of `LogKey`. Built from the session's values; never a password, an AUTH
-/// exchange or a body (only the Message-ID field is read out of the message).
+/// shared vocabulary of `LogKey`.
+///
+/// Built from the session's values; never a password, an AUTH exchange or a body (only the Message-ID field is read out
+/// of the message).
 enum SMTPLogLines {
     /// `smtp.accepted`: everything about the transaction the client was just told `250 … queued as`.
     static func accepted(_ session: SMTPSession, tls: String, messageID: String?) -> Logger.Metadata {
@@ -83,7 +85,9 @@ enum SMTPLogLines {
 }
 
 /// Reads the Message-ID field out of a message as it streams past: collects the header section (up to
-/// a bound) and parses it once the blank line has gone by. The body is never kept.
+/// a bound) and parses it once the blank line has gone by.
+///
+/// The body is never kept.
 struct MessageIDScanner {
     /// Header octets kept at most: a Message-ID beyond this is not looked for.
     static let headerLimit = 64 * 1024

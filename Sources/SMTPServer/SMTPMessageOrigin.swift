@@ -10,6 +10,7 @@ public struct SMTPMessageOrigin: Hashable, Sendable {
     /// The AUTH identity, nil when the client did not authenticate (mail from outside at the MX).
     public var authenticatedUser: String?
 
+    /// Where a message came from, as the session saw it.
     public init(clientAddress: String, heloName: String, sender: String, authenticatedUser: String?) {
         self.clientAddress = clientAddress
         self.heloName = heloName

@@ -43,8 +43,13 @@ public final class SMTPServer: Sendable {
         logger: Logger
     ) {
         self.init(
-            configuration: configuration, delivery: delivery, authenticator: authenticator,
-            tls: tlsContext.map { Reloadable($0) }, group: group, logger: logger)
+            configuration: configuration,
+            delivery: delivery,
+            authenticator: authenticator,
+            tls: tlsContext.map { Reloadable($0) },
+            group: group,
+            logger: logger
+        )
     }
 
     /// As above, with a TLS context that can be replaced while the server runs: each new connection
@@ -70,6 +75,7 @@ public final class SMTPServer: Sendable {
     }
 
     /// Opens the listeners; returns them with the ports actually bound (for port 0).
+    ///
     /// When one listener cannot be opened, none stays open and the error is thrown.
     public func start(listeners: [SMTPListener]) async throws -> [SMTPListener] {
         if listeners.contains(where: { $0.kind.usesImplicitTLS }), tls == nil {
@@ -94,8 +100,10 @@ public final class SMTPServer: Sendable {
             .get()
     }
 
-    /// Stops accepting connections (a server is not started again after this). Graceful: sessions finish their current transaction (and get
-    /// `421 4.3.2`), for at most the grace period; then, or when not graceful, the rest are closed.
+    /// Stops accepting connections (a server is not started again after this).
+    ///
+    /// Graceful: sessions finish their current transaction (and get `421 4.3.2`), for at most the grace period; then,
+    /// or when not graceful, the rest are closed.
     public func shutdown(graceful: Bool = true) async {
         await listeners.closeAll()
         let open = registry.stopAccepting()

@@ -39,7 +39,11 @@ public struct SMTPServerConfiguration: Sendable {
     public var relays = false
     /// With `relays`: local mail goes through the queue too (`--local-delivery queue`).
     public var queuesLocalMail = false
+    /// Scripted faults for testing senders (`correo serve --dev`), shared by every session; nil in
+    /// normal service.
+    public var faults: SMTPFaultScript?
 
+    /// The server's settings; what is not given takes the defaults documented on each property.
     public init(
         hostname: String,
         localDomains: [String],
@@ -88,7 +92,7 @@ public struct SMTPServerConfiguration: Sendable {
             maximumRecipients: maximumRecipients,
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
-        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
+        ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay).scripted(faults)
     }
 }
 
@@ -101,6 +105,7 @@ public struct SMTPListener: Hashable, Sendable {
     /// The port; 0 picks a free one (and `start` returns it).
     public var port: Int
 
+    /// A listener of `kind` on `host`:`port` (0: the system picks one).
     public init(kind: SMTPListenerKind, host: String, port: Int) {
         self.kind = kind
         self.host = host
@@ -114,6 +119,7 @@ public enum SMTPServerError: Error, Hashable, Sendable, CustomStringConvertible 
     case implicitTLSWithoutCertificate
     case alreadyStarted
 
+    /// What went wrong, for the operator's log.
     public var description: String {
         switch self {
         case .implicitTLSWithoutCertificate: "the SMTPS (implicit TLS) listener needs a certificate and key"

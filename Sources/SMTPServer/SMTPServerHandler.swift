@@ -7,6 +7,7 @@ import ServerSupport
 
 /// Asks every session to end after its current transaction (sent down the pipeline on shutdown).
 public struct SMTPShutdownRequest: Sendable {
+    /// The request; it carries nothing.
     public init() {}
 }
 
@@ -257,7 +258,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case .deliverMessage(let recipients, let envelope, let origin):
             messageIDScanner.messageEnded()
             acceptedLine = SMTPLogLines.accepted(
-                session, tls: context.pipeline.syncOperations.tlsVersionName, messageID: messageIDScanner.messageID)
+                session,
+                tls: context.pipeline.syncOperations.tlsVersionName,
+                messageID: messageIDScanner.messageID
+            )
             messageIDScanner = MessageIDScanner()
             logger.debug(envelope == nil ? "delivering to \(recipients.count) recipient(s)" : "queueing")
             message?.deliver(to: recipients, envelope: envelope, origin: origin)

@@ -20,8 +20,10 @@ extension SMTPSession {
         handle(command)
     }
 
-    mutating func handle(_ command: SMTPCommand) {
+    /// Handles one parsed command; `scripted` plays the fault script first (false once it has).
+    mutating func handle(_ command: SMTPCommand, scripted: Bool = true) {
         currentCommand = command
+        if scripted, scriptedFault(for: command) { return }
         switch command {
         case .ehlo(let name): hello(name, extended: true)
         case .helo(let name): hello(name, extended: false)
@@ -118,7 +120,8 @@ extension SMTPSession {
         }
         if !mailbox.isASCII, !mailParameters.smtpUTF8 { return send(Reply.needsSMTPUTF8) }
         // A U-label domain (RFC 6531) is compared and stored as its A-label, so both forms deliver.
-        let domain = IDNA.isInternationalized(mailbox.domain)
+        let domain =
+            IDNA.isInternationalized(mailbox.domain)
             ? IDNA.toASCII(mailbox.domain) ?? mailbox.domain.lowercased() : mailbox.domain.lowercased()
         guard configuration.localDomains.contains(domain) else {
             // Never an open relay: only an authenticated user's mail goes to other domains.
@@ -150,7 +153,8 @@ extension SMTPSession {
         if configuration.relays, !envelopeRecipients.contains(where: { $0.mailbox == mailbox }) {
             let given = address.isEmpty ? mailbox : address
             envelopeRecipients.append(
-                SMTPEnvelopeRecipient(address: given, mailbox: mailbox, parameters: pendingRecipientParameters))
+                SMTPEnvelopeRecipient(address: given, mailbox: mailbox, parameters: pendingRecipientParameters)
+            )
         }
         send(Reply.recipientOK)
     }

@@ -16,8 +16,9 @@ extension SMTPSession {
         pendingData.writeString(traceHeaders(returnPath: !isQueued))
     }
 
-    /// One DATA line: `.` ends the message; one leading dot is removed (RFC 5321 4.5.2). Over-long lines
-    /// and over-size messages are read to the end and then refused, so the client stays in step.
+    /// One DATA line: `.` ends the message; one leading dot is removed (RFC 5321 4.5.2).
+    ///
+    /// Over-long lines and over-size messages are read to the end and then refused, so the client stays in step.
     mutating func dataLine(_ frame: SMTPLineFramer.Frame) {
         guard case .line(let line) = frame else {
             if messageFault == nil { messageFault = .lineTooLong }
@@ -34,6 +35,7 @@ extension SMTPSession {
             }
         case .text(var text):
             messageSize += text.readableBytes + 2
+            if cutOffByScript() { return }
             if messageSize > configuration.maximumMessageSize, messageFault == nil { messageFault = .tooBig }
             guard messageFault == nil else { return }
             hops.consume(text.readableBytesView)
@@ -46,6 +48,7 @@ extension SMTPSession {
     /// Octets of a BDAT chunk, taken as they are (RFC 3030 2).
     mutating func messageBytes(_ bytes: ByteBuffer) {
         messageSize += bytes.readableBytes
+        if cutOffByScript() { return }
         if messageSize > configuration.maximumMessageSize { messageFault = .tooBig }
         guard messageFault == nil else { return }
         hops.consume(bytes.readableBytesView)
@@ -96,7 +99,10 @@ extension SMTPSession {
     /// message, when the operator chose queue-first local delivery.
     var isQueued: Bool {
         configuration.queuesLocalMail
-            || configuration.relays && envelopeRecipients.contains { $0.mailbox == nil || $0.parameters.notify.map(Self.asksForSuccess) == true }
+            || configuration.relays
+                && envelopeRecipients.contains {
+                    $0.mailbox == nil || $0.parameters.notify.map(Self.asksForSuccess) == true
+                }
     }
 
     static func asksForSuccess(_ notify: SMTPDSNNotify) -> Bool {

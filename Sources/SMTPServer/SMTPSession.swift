@@ -3,8 +3,9 @@ import NIOCore
 import SMTPCore
 
 /// One SMTP conversation as a value: events in (octets, answers from the store and the authenticator),
-/// actions out (replies, store operations, STARTTLS, close). No I/O happens here; time comes from an
-/// injected clock, so every path is testable with one-line expectations.
+/// actions out (replies, store operations, STARTTLS, close).
+///
+/// No I/O happens here; time comes from an injected clock, so every path is testable with one-line expectations.
 public struct SMTPSession: Sendable {
     /// Where the session is in the protocol.
     enum Phase: Hashable, Sendable {
@@ -27,6 +28,8 @@ public struct SMTPSession: Sendable {
         /// A failed AUTH's `535` waits for the back-off pause to end.
         case failedAuthenticationPause(username: String)
         case delivery
+        /// A scripted delay (`SMTPFaultScript`) before this command is handled.
+        case scriptedDelay(SMTPCommand)
     }
 
     /// What went wrong inside a message that is still being read.
@@ -66,6 +69,8 @@ public struct SMTPSession: Sendable {
     var messageOpen = false
     var messageSize = 0
     var messageFault: MessageFault?
+    /// A scripted cut-off of this transaction's message data (`SMTPFaultScript`), in octets.
+    var dataCutoff: Int?
     var hops = HopCounter()
     var transactionCount = 0
     var errorCount = 0
@@ -78,6 +83,7 @@ public struct SMTPSession: Sendable {
     var pendingData = ByteBuffer()
     var actions: [Action] = []
 
+    /// A session for one connection, named `connectionID` in its log lines.
     public init(
         configuration: SMTPSessionConfiguration,
         connectionID: String,
@@ -125,6 +131,11 @@ public struct SMTPSession: Sendable {
             guard case .awaiting(.authentication) = phase else { break }
             closeWith(Reply.authThrottled)
         case .pauseElapsed:
+            if case .awaiting(.scriptedDelay(let command)) = phase {
+                phase = .command
+                handle(command, scripted: false)
+                break
+            }
             guard case .awaiting(.failedAuthenticationPause(let username)) = phase else { break }
             phase = .command
             authenticationFinished(username: username, success: false)
@@ -217,5 +228,6 @@ public struct SMTPSession: Sendable {
         envelopeRecipients = []
         messageSize = 0
         messageFault = nil
+        dataCutoff = nil
     }
 }

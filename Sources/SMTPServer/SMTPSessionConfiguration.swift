@@ -15,8 +15,9 @@ public struct SMTPSessionConfiguration: Sendable {
     public var allowPlaintextAuth: Bool
     /// Whether an authenticated sender may only use its own address in MAIL FROM (`553 5.7.1`).
     public var requireSenderToMatchAuthenticatedUser: Bool
-    /// Where mail to `postmaster@<local domain>` and `<Postmaster>` goes (RFC 5321 4.5.1). When nil, it
-    /// goes to the user `postmaster@<domain>` if one exists, and is refused with `550 5.1.1` otherwise.
+    /// Where mail to `postmaster@<local domain>` and `<Postmaster>` goes (RFC 5321 4.5.1).
+    ///
+    /// When nil, it goes to the user `postmaster@<domain>` if one exists, and is refused with `550 5.1.1` otherwise.
     public var postmasterMailbox: String?
     /// The largest message accepted, advertised with SIZE (RFC 1870).
     public var maximumMessageSize: Int
@@ -30,12 +31,17 @@ public struct SMTPSessionConfiguration: Sendable {
     /// address's failures over all sessions add); zero answers at once.
     public var authenticationFailureDelay: TimeAmount = .zero
     /// Whether an outbound queue exists: authenticated users may then send to other domains, and the DSN
-    /// extension (RFC 3461) is offered. Without it, such recipients get `451 4.3.0`.
+    /// extension (RFC 3461) is offered.
+    ///
+    /// Without it, such recipients get `451 4.3.0`.
     public var relays = false
     /// Whether mail for local users only goes through the outbound queue too (durable there before the
     /// `250`, delivered into the Maildirs moments later), rather than straight into the Maildirs.
     public var queuesLocalMail = false
+    /// Scripted faults for testing senders (`correo serve --dev`); nil in normal service.
+    public var faults: SMTPFaultScript?
 
+    /// The session's settings; what is not given takes the defaults documented on each property.
     public init(
         hostname: String,
         localDomains: [String],
@@ -76,6 +82,13 @@ extension SMTPSessionConfiguration {
     func pausing(_ delay: TimeAmount) -> SMTPSessionConfiguration {
         var copy = self
         copy.authenticationFailureDelay = delay
+        return copy
+    }
+
+    /// This configuration with `faults` set.
+    func scripted(_ faults: SMTPFaultScript?) -> SMTPSessionConfiguration {
+        var copy = self
+        copy.faults = faults
         return copy
     }
 }

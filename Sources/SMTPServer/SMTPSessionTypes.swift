@@ -89,7 +89,10 @@ enum Reply {
     static let messageTooBig = make(552, (5, 3, 4), "Message size exceeds fixed maximum message size")
     /// RFC 5321 §6.3 and RFC 3463's 5.4.6 "routing loop detected".
     static let routingLoop = make(
-        554, (5, 4, 6), "Too many hops: more than \(SMTPServerDefaults.maximumHops) Received fields, a routing loop")
+        554,
+        (5, 4, 6),
+        "Too many hops: more than \(SMTPServerDefaults.maximumHops) Received fields, a routing loop"
+    )
 
     /// The reply that refuses a message with `fault`, read to its end.
     static func refusal(for fault: SMTPSession.MessageFault) -> SMTPReply {

@@ -43,11 +43,11 @@ struct OutboundOptions: ParsableArguments {
     @Option(help: "Local mail made durable in the Maildirs before the 250 (direct), or in the queue and delivered just after (queue). [CORREO_LOCAL_DELIVERY, default direct]")
     var localDelivery: String?
 
-    @Option(help: "Honour recipient domains' MTA-STS policies (RFC 8461): on or off. [CORREO_MTA_STS, default on]")
-    var mtaSts: String?
+    @Option(help: "Honour recipient domains' MTA-STS policies (RFC 8461): on or off. [CORREO_OUTBOUND_MTA_STS, default on]")
+    var outboundMtaSts: String?
 
-    @Option(help: "A PEM file of authorities trusted, besides the system's, for fetching MTA-STS policies over HTTPS. [CORREO_MTA_STS_CA_FILE]")
-    var mtaStsCaFile: String?
+    @Option(help: "A PEM file of authorities trusted, besides the system's, for fetching recipient domains' MTA-STS policies over HTTPS. [CORREO_OUTBOUND_MTA_STS_CA_FILE]")
+    var outboundMtaStsCaFile: String?
 
     @Option(help: "Count outbound TLS sessions and send daily TLS-RPT reports (RFC 8460): on or off. [CORREO_TLS_RPT, default on]")
     var tlsRpt: String?
@@ -76,8 +76,9 @@ struct OutboundOptions: ParsableArguments {
             queueDelayWarning, "QUEUE_DELAY_WARNING", default: outbound.delayWarningSeconds)
         outbound.tlsPolicy = outboundTls ?? environment("OUTBOUND_TLS") ?? outbound.tlsPolicy
         outbound.localDelivery = localDelivery ?? environment("LOCAL_DELIVERY") ?? outbound.localDelivery
-        outbound.mtaSTS = try onOff(mtaSts ?? environment("MTA_STS"), "mta-sts", default: outbound.mtaSTS)
-        outbound.mtaSTSCAFile = mtaStsCaFile ?? environment("MTA_STS_CA_FILE")
+        outbound.mtaSTS = try onOff(
+            outboundMtaSts ?? environment("OUTBOUND_MTA_STS"), "outbound-mta-sts", default: outbound.mtaSTS)
+        outbound.mtaSTSCAFile = outboundMtaStsCaFile ?? environment("OUTBOUND_MTA_STS_CA_FILE")
         outbound.tlsReporting = try onOff(tlsRpt ?? environment("TLS_RPT"), "tls-rpt", default: outbound.tlsReporting)
         outbound.tlsReportSender = tlsRptFrom ?? environment("TLS_RPT_FROM")
         outbound.tlsReportOrganization = tlsRptOrg ?? environment("TLS_RPT_ORG")

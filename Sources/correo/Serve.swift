@@ -10,6 +10,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var server: ServerOptions
     @OptionGroup var ports: PortOptions
     @OptionGroup(title: "Outbound mail") var outbound: OutboundOptions
+    @OptionGroup(title: "Publishing (MTA-STS, autoconfig)") var publishing: PublishingOptions
 
     @Option(name: .customLong("nntp-peer"), help: "A news peer's IP address allowed to feed articles with IHAVE (repeatable).")
     var nntpPeers: [String] = []
@@ -18,6 +19,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = try server.configuration(ports: try ports.resolved(), inboundAuthChecks: true)
         configuration.outbound = try outbound.resolved()
         configuration.nntpPeers = nntpPeers
+        configuration.publishing = try publishing.resolved()
         try validated(configuration)
         try await runServer(configuration, protocols: .all)
     }

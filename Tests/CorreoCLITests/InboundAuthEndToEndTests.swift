@@ -81,8 +81,7 @@ import Testing
         ])
         let server = try await CorreoServerProcess.start { ports in
             ["smtpd", "-s", storage, "-d", "b.test", "--port", String(ports[0]), "--bind", "127.0.0.1",
-             "--nntp-port", "0", "--nntps-port", "0", "--dns-server", "127.0.0.1:\(dns.port)",
-             "--inbound-auth-exempt", "none"]  // swaks connects from 127.0.0.1, exempt by default
+             "--dns-server", "127.0.0.1:\(dns.port)", "--inbound-auth-exempt", "none"]
         }
         try await Self.stopping(server, dns) {
             let swaks = try ChildProcess([

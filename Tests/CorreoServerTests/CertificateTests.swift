@@ -32,7 +32,11 @@ import Testing
         defer { directory.remove() }
         let certificate = try SelfSignedCertificate.generate(hosts: ["localhost"])
         let combined = directory.url.appendingPathComponent("server.pem")
-        try (certificate.privateKeyPEM + certificate.certificatePEM).write(to: combined, atomically: true, encoding: .utf8)
+        try (certificate.privateKeyPEM + certificate.certificatePEM).write(
+            to: combined,
+            atomically: true,
+            encoding: .utf8
+        )
         let identity = try TLSIdentity.load(certificatePath: combined.path, keyPath: nil)
         #expect(identity.certificateChain.count == 1)
     }

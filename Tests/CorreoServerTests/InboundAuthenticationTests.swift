@@ -33,7 +33,8 @@ import Testing
     static let user = "bob@local.test"
 
     static func inbound(
-        maximumCheckedSize: Int = InboundAuthentication.defaultMaximumCheckedSize, exempt: [String] = []
+        maximumCheckedSize: Int = InboundAuthentication.defaultMaximumCheckedSize,
+        exempt: [String] = []
     ) -> InboundAuthentication {
         InboundAuthentication(
             authenticator: MessageAuthenticator(authservID: "mx.local.test", resolver: TXTZone(), sample: { 0 }),
@@ -44,7 +45,12 @@ import Testing
     }
 
     static func origin(_ domain: String, user: String? = nil) -> SMTPMessageOrigin {
-        SMTPMessageOrigin(clientAddress: "127.0.0.1", heloName: "client.\(domain)", sender: "alice@\(domain)", authenticatedUser: user)
+        SMTPMessageOrigin(
+            clientAddress: "127.0.0.1",
+            heloName: "client.\(domain)",
+            sender: "alice@\(domain)",
+            authenticatedUser: user
+        )
     }
 
     static func message(from domain: String, extra: String = "") -> String {
@@ -54,7 +60,10 @@ import Testing
 
     /// Receives `text` as `origin` through MailStoreDelivery; returns what the INBOX and Junk hold.
     static func deliver(
-        _ text: String, origin: SMTPMessageOrigin, in directory: TemporaryDirectory, inbound: InboundAuthentication = inbound()
+        _ text: String,
+        origin: SMTPMessageOrigin,
+        in directory: TemporaryDirectory,
+        inbound: InboundAuthentication = inbound()
     ) async throws -> (inbox: [String], junk: [String]) {
         let store = MailStore(root: directory.url)
         try store.createUserMaildir(user)
@@ -95,7 +104,11 @@ import Testing
     @Test func rejectPolicyRefusesAndDeliversNothing() async throws {
         try await TemporaryDirectory.with { directory in
             do {
-                _ = try await Self.deliver(Self.message(from: "reject.test"), origin: Self.origin("reject.test"), in: directory)
+                _ = try await Self.deliver(
+                    Self.message(from: "reject.test"),
+                    origin: Self.origin("reject.test"),
+                    in: directory
+                )
                 Issue.record("delivered")
             } catch SMTPDeliveryError.refused(let reason) {
                 #expect(reason.hasPrefix("Message refused: DMARC policy of reject.test is reject"), "\(reason)")
@@ -110,7 +123,11 @@ import Testing
 
     @Test func quarantinePolicyDeliversIntoJunk() async throws {
         try await TemporaryDirectory.with { directory in
-            let stored = try await Self.deliver(Self.message(from: "junk.test"), origin: Self.origin("junk.test"), in: directory)
+            let stored = try await Self.deliver(
+                Self.message(from: "junk.test"),
+                origin: Self.origin("junk.test"),
+                in: directory
+            )
             #expect(stored.inbox.isEmpty)
             #expect(stored.junk.count == 1)
             #expect(stored.junk.first?.hasPrefix("Authentication-Results: mx.local.test;\r\n\tspf=fail") == true)
@@ -132,7 +149,11 @@ import Testing
     @Test func authenticatedMailIsNotChecked() async throws {
         try await TemporaryDirectory.with { directory in
             let text = Self.message(from: "reject.test")
-            let stored = try await Self.deliver(text, origin: Self.origin("reject.test", user: "alice@reject.test"), in: directory)
+            let stored = try await Self.deliver(
+                text,
+                origin: Self.origin("reject.test", user: "alice@reject.test"),
+                in: directory
+            )
             #expect(stored.inbox == [text])
         }
     }
@@ -141,7 +162,12 @@ import Testing
         try await TemporaryDirectory.with { directory in
             let text = Self.message(from: "reject.test")
             let inbound = Self.inbound(maximumCheckedSize: 40)
-            let stored = try await Self.deliver(text, origin: Self.origin("reject.test"), in: directory, inbound: inbound)
+            let stored = try await Self.deliver(
+                text,
+                origin: Self.origin("reject.test"),
+                in: directory,
+                inbound: inbound
+            )
             #expect(stored.inbox == [text])
         }
     }
@@ -150,7 +176,12 @@ import Testing
         try await TemporaryDirectory.with { directory in
             let text = Self.message(from: "reject.test")
             let inbound = Self.inbound(exempt: CorreoConfiguration.defaultInboundAuthExempt)
-            let stored = try await Self.deliver(text, origin: Self.origin("reject.test"), in: directory, inbound: inbound)
+            let stored = try await Self.deliver(
+                text,
+                origin: Self.origin("reject.test"),
+                in: directory,
+                inbound: inbound
+            )
             #expect(stored.inbox == [text])
         }
     }
@@ -173,7 +204,10 @@ import Testing
     @Test func largeMessageIsReadBackFromTheTemporaryFile() async throws {
         // Over MailStore's 64 KiB write buffer: part of it is on disk when the check reads it back.
         try await TemporaryDirectory.with { directory in
-            let body = String(repeating: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", count: 3000)
+            let body = String(
+                repeating: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n",
+                count: 3000
+            )
             let text = Self.message(from: "pass.test") + body
             let stored = try await Self.deliver(text, origin: Self.origin("pass.test"), in: directory)
             let delivered = try #require(stored.inbox.first)
@@ -184,8 +218,11 @@ import Testing
 
     @Test func logLineNamesEveryResultAndNoContent() async throws {
         let verdict = await Self.inbound().authenticator.check(
-            Array(Self.message(from: "junk.test").utf8), client: try #require(IPAddress("127.0.0.1")),
-            helo: "client.junk.test", mailFrom: "alice@junk.test")
+            Array(Self.message(from: "junk.test").utf8),
+            client: try #require(IPAddress("127.0.0.1")),
+            helo: "client.junk.test",
+            mailFrom: "alice@junk.test"
+        )
         #expect(
             InboundAuthentication.summary(verdict, client: "127.0.0.1")
                 == "sender checks client=127.0.0.1 spf=fail dkim=none dmarc=fail from=junk.test disposition=quarantine"

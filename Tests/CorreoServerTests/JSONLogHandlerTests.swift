@@ -15,7 +15,8 @@ import Testing
         logger.logLevel = .info
         logger.notice(
             "accepted \"quoted\"\nnext",
-            metadata: ["to": .array(["a@x.example", "b@y.example"]), "size": "12", "from": "<tab\there>"])
+            metadata: ["to": .array(["a@x.example", "b@y.example"]), "size": "12", "from": "<tab\there>"]
+        )
         logger.debug("not written")
         let lines = written.withLock { $0 }
         try #require(lines.count == 1)

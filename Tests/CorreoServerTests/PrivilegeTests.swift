@@ -7,8 +7,9 @@ import Testing
 import Glibc
 #endif
 
-/// `--user`: who may start how, and handing the storage folder over. Dropping privileges itself ends
-/// the process's root for good, so it is tested on the real binary (CorreoCLITests/PrivilegeDropTests).
+/// The `--user` option: who may start how, and handing the storage folder over.
+///
+/// Dropping privileges itself ends the process's root for good, so it is tested on the real binary (CorreoCLITests/PrivilegeDropTests).
 @Suite struct PrivilegeTests {
     @Test func rootNeedsAUserForPortsBelow1024() {
         #expect(

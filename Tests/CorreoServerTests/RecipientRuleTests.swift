@@ -10,18 +10,22 @@ import Testing
 /// Issue 19: `correo smtpd` keeps the original's rule (any local part at a local domain, its Maildir made at
 /// the first delivery); `correo serve` refuses unknown users unless told otherwise.
 @Suite struct RecipientRuleTests {
-    @Test(arguments: [
-        ("Test6@localhost.com", "test6@localhost.com"),
-        ("jeffmy@izthero.com", "jeffmy@izthero.com"),
-        ("first.last+tag@izthero.com", "first.last+tag@izthero.com"),
-        (".hidden@izthero.com", nil),
-        ("a/b@izthero.com", nil),
-        ("tab\there@izthero.com", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Test6@localhost.com", "test6@localhost.com"),
+            ("jeffmy@izthero.com", "jeffmy@izthero.com"),
+            ("first.last+tag@izthero.com", "first.last+tag@izthero.com"),
+            (".hidden@izthero.com", nil),
+            ("a/b@izthero.com", nil),
+            ("tab\there@izthero.com", nil),
+        ] as [(String, String?)]
+    )
     func anyLocalPartThatCanNameAMaildirIsAMailbox(address: String, mailbox: String?) async throws {
         try await TemporaryDirectory.with { directory in
             let store = MailStore(root: directory.url)
-            #expect(await MailStoreDelivery(store: store, acceptsUnknownRecipients: true).mailbox(for: address) == mailbox)
+            #expect(
+                await MailStoreDelivery(store: store, acceptsUnknownRecipients: true).mailbox(for: address) == mailbox
+            )
             #expect(await MailStoreDelivery(store: store).mailbox(for: address) == nil)
         }
     }

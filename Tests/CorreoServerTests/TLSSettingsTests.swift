@@ -56,7 +56,7 @@ import Testing
         #expect(throws: ConfigurationError.invalidTLS(.unknownCipherSuite("NULL-SHA"))) { try configuration.validate() }
     }
 
-    /// (server settings, client's highest version, client's TLS 1.2 suites, expected to connect)
+    /// Each case: server settings, client's highest version, client's TLS 1.2 suites, expected to connect.
     static let handshakes: [(TLSSettings, TLSVersion, String?, Bool)] = [
         (.defaults, .tlsv12, nil, true),
         (.defaults, .tlsv13, nil, true),

@@ -5,8 +5,10 @@ import NIOPosix
 import Testing
 
 /// The resolver against a real nameserver: dnsmasq on 127.0.0.1, authoritative for `example.test`
-/// from its command line. dnsmasq must be installed (`scripts/install-test-deps.sh` installs
-/// dnsmasq-base); without it the test fails, it is never skipped.
+/// from its command line.
+///
+/// dnsmasq must be installed (`scripts/install-test-deps.sh` installs dnsmasq-base); without it the test fails, it is
+/// never skipped.
 @Suite("The resolver against dnsmasq on 127.0.0.1")
 struct DnsmasqTests {
     static func dnsmasqPath() -> String? {

@@ -87,7 +87,7 @@ private func makeRateChannel() async throws -> NIOAsyncTestingChannel {
     return channel
 }
 
-/// `count` NOOPs tagged n<first>, n<first+1>…
+/// `count` NOOPs tagged n<first>, n<first+1> and so on.
 private func noops(from first: Int, count: Int) -> ByteBuffer {
     var text = ""
     for i in first..<(first + count) { text += "n\(i) NOOP\r\n" }

@@ -43,6 +43,7 @@ private func isBalanced(_ line: String) -> Bool {
 
 @Suite struct CorpusEncoderTests {
     /// ENVELOPE and BODYSTRUCTURE of corpus messages, checked by hand against RFC 3501 §7.4.2.
+    ///
     /// As Dovecot sends them: parameters as the MIME header has them (RFC 2231 `name*` forms raw), a
     /// default charset for every text part without one, and line counts of line feeds only.
     static let expected: [(String, String, String)] = [

@@ -15,7 +15,9 @@ import Testing
     static let bob = "bob@example.org"
     static let password = "pass word"
 
-    /// Two users; alice has a secret message. Returns the storage folder and a running server.
+    /// Two users; alice has a secret message.
+    ///
+    /// Returns the storage folder and a running server.
     private static func start(_ directory: TemporaryDirectory) async throws -> (MailStore, IMAPServer, Int) {
         let store = MailStore(root: directory.url.appendingPathComponent("mail"))
         try FileManager.default.createDirectory(at: store.root, withIntermediateDirectories: true)
@@ -183,6 +185,15 @@ import Testing
 /// Runs IMAP commands over a raw socket (python3, so any byte, NUL included, can be sent): logs in,
 /// sends each command with its own tag, collects what came back up to the tagged reply, ends with NOOP.
 enum IMAPScript {
+    enum IMAPScriptError: Error, CustomStringConvertible {
+        case clientFailed(String)
+        var description: String {
+            switch self {
+            case .clientFailed(let stderr): "the python IMAP client wrote nothing: \(stderr)"
+            }
+        }
+    }
+
     struct Answer: Sendable {
         let command: String
         let status: String
@@ -193,7 +204,7 @@ enum IMAPScript {
         import json, socket, sys
         port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
         commands = json.load(sys.stdin)
-        s = socket.create_connection(("127.0.0.1", port), timeout=20)
+        s = socket.create_connection(("127.0.0.1", port), timeout=90)  # a loaded CI machine is slow
         f = s.makefile("rb")
         f.readline()
         def run(tag, command):
@@ -225,13 +236,20 @@ enum IMAPScript {
                     process.arguments = ["python3", "-c", client, String(port), user, password]
                     let stdin = Pipe()
                     let stdout = Pipe()
+                    let stderr = Pipe()
                     process.standardInput = stdin
                     process.standardOutput = stdout
+                    process.standardError = stderr
                     try process.run()
                     stdin.fileHandleForWriting.write(input)
                     try stdin.fileHandleForWriting.close()
                     let data = stdout.fileHandleForReading.readDataToEndOfFile()
+                    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
                     process.waitUntilExit()
+                    if data.isEmpty {
+                        // The client died (a timeout, a reset): say why instead of a JSON parse error.
+                        throw IMAPScriptError.clientFailed(String(decoding: errors, as: UTF8.self))
+                    }
                     continuation.resume(returning: data)
                 } catch {
                     continuation.resume(throwing: error)

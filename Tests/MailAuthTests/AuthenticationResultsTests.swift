@@ -10,13 +10,23 @@ struct AuthenticationResultsTests {
             authservID: "mx.example.org",
             entries: [
                 .init(method: "spf", result: "pass", properties: [("smtp.mailfrom", "alice@example.com")]),
-                .init(method: "dkim", result: "fail", reason: "body hash did not verify", properties: [("header.d", "example.com"), ("header.b", "abc/+def")]),
-            ])
+                .init(
+                    method: "dkim",
+                    result: "fail",
+                    reason: "body hash did not verify",
+                    properties: [("header.d", "example.com"), ("header.b", "abc/+def")]
+                ),
+            ]
+        )
         #expect(
             String(decoding: results.field, as: UTF8.self)
                 == "Authentication-Results: mx.example.org;\r\n\tspf=pass smtp.mailfrom=alice@example.com;\r\n"
-                + "\tdkim=fail reason=\"body hash did not verify\" header.d=example.com header.b=\"abc/+def\"\r\n")
-        #expect(String(decoding: AuthenticationResults(authservID: "mx", entries: []).field, as: UTF8.self) == "Authentication-Results: mx; none\r\n")
+                + "\tdkim=fail reason=\"body hash did not verify\" header.d=example.com header.b=\"abc/+def\"\r\n"
+        )
+        #expect(
+            String(decoding: AuthenticationResults(authservID: "mx", entries: []).field, as: UTF8.self)
+                == "Authentication-Results: mx; none\r\n"
+        )
     }
 
     @Test("fields claiming correo's authserv-id are stripped; others stay")
@@ -25,7 +35,8 @@ struct AuthenticationResultsTests {
             ("Authentication-Results: MX.example.org; dkim=pass\r\n"
                 + "Authentication-Results: (forged) mx.example.org;\r\n\tspf=pass\r\n"
                 + "Authentication-Results: other.example.net; spf=fail\r\n"
-                + "Subject: hi\r\n\r\nbody\r\n").utf8)
+                + "Subject: hi\r\n\r\nbody\r\n").utf8
+        )
         let stripped = String(decoding: AuthenticationResults.strip(message, claiming: "mx.example.org"), as: UTF8.self)
         #expect(stripped == "Authentication-Results: other.example.net; spf=fail\r\nSubject: hi\r\n\r\nbody\r\n")
         let untouched = Array("Subject: hi\r\n\r\nbody".utf8)
@@ -40,18 +51,34 @@ struct AuthenticationResultsTests {
         ])
         let authenticator = MessageAuthenticator(authservID: "mx.example.org", resolver: zone, sample: { 0 })
         let message = Array(
-            ("Authentication-Results: mx.example.org; dmarc=pass\r\nFrom: ceo@example.com\r\nSubject: wire money\r\n\r\nnow\r\n").utf8)
-        let spoofed = await authenticator.check(message, client: IPAddress("203.0.113.9")!, helo: "evil.test", mailFrom: "ceo@example.com")
+            ("Authentication-Results: mx.example.org; dmarc=pass\r\nFrom: ceo@example.com\r\nSubject: wire money\r\n\r\nnow\r\n")
+                .utf8
+        )
+        let spoofed = await authenticator.check(
+            message,
+            client: IPAddress("203.0.113.9")!,
+            helo: "evil.test",
+            mailFrom: "ceo@example.com"
+        )
         #expect(spoofed.spf.result == .fail)
         #expect(spoofed.dmarc.result == .fail)
         #expect(spoofed.disposition == .reject)
         let delivered = String(decoding: spoofed.apply(to: message), as: UTF8.self)
         #expect(delivered.hasPrefix("Authentication-Results: mx.example.org;\r\n\tspf=fail"))
         #expect(delivered.contains("dkim=none"))
-        #expect(delivered.contains("dmarc=fail reason=\"no aligned SPF or DKIM pass\" header.from=example.com policy.dmarc=reject"))
+        #expect(
+            delivered.contains(
+                "dmarc=fail reason=\"no aligned SPF or DKIM pass\" header.from=example.com policy.dmarc=reject"
+            )
+        )
         #expect(!delivered.contains("dmarc=pass"))
 
-        let genuine = await authenticator.check(message, client: IPAddress("::ffff:192.0.2.7")!, helo: "mail.example.com", mailFrom: "ceo@example.com")
+        let genuine = await authenticator.check(
+            message,
+            client: IPAddress("::ffff:192.0.2.7")!,
+            helo: "mail.example.com",
+            mailFrom: "ceo@example.com"
+        )
         #expect(genuine.spf.result == .pass)
         #expect(genuine.dmarc.result == .pass)
         #expect(genuine.disposition == DMARCRecord.Policy.none)

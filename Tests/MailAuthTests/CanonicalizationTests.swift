@@ -5,7 +5,8 @@ import Testing
 struct CanonicalizationTests {
     /// RFC 6376 §3.4.5's example message.
     static let message = Array(
-        "A: X\r\nB : Y\t\r\n\tZ  \r\n\r\n C \r\nD \t E\r\n\r\n\r\n".utf8)
+        "A: X\r\nB : Y\t\r\n\tZ  \r\n\r\n C \r\nD \t E\r\n\r\n\r\n".utf8
+    )
 
     @Test("§3.4.5: relaxed header and body")
     func relaxed() {

@@ -33,11 +33,14 @@ struct DKIMTests {
             + "We lost the game.  Are you hungry yet?\r\n"
             + "\r\n"
             + "Joe.\r\n"
-            + "\r\n").utf8)
+            + "\r\n").utf8
+    )
 
     /// RFC 8463 Appendix A.2's key records.
     static let rfc8463Zone = FixedZone(txt: [
-        "brisbane._domainkey.football.example.com": ["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+        "brisbane._domainkey.football.example.com": [
+            "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+        ],
         "test._domainkey.football.example.com": [
             "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB"
         ],
@@ -88,7 +91,8 @@ struct DKIMTests {
     static let message = Array(
         ("From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: Lunch\r\n"
             + "Date: Thu, 03 Dec 2026 12:00:00 +0000\r\nMessage-ID: <1@example.org>\r\n"
-            + "Content-Type: text/plain; charset=utf-8\r\n\r\nSee you  at noon.  \r\n\r\n\r\n").utf8)
+            + "Content-Type: text/plain; charset=utf-8\r\n\r\nSee you  at noon.  \r\n\r\n\r\n").utf8
+    )
 
     static func zone(for signers: [DKIMSigner]) -> FixedZone {
         var zone = FixedZone()
@@ -102,7 +106,9 @@ struct DKIMTests {
     func roundTrip(foldedInTransit: Bool) async throws {
         let rsa = DKIMSigner(domain: "example.org", selector: "r1", key: try .generate(.rsaSHA256))
         let ed = DKIMSigner(domain: "example.org", selector: "e1", key: try .generate(.ed25519SHA256))
-        var signed = try ed.signatureField(for: Self.message, now: Self.now) + (try rsa.signatureField(for: Self.message, now: Self.now)) + Self.message
+        var signed =
+            try ed.signatureField(for: Self.message, now: Self.now)
+            + (try rsa.signatureField(for: Self.message, now: Self.now)) + Self.message
         if foldedInTransit {
             // What relaxed canonicalisation forgives: refolding, case of names, trailing blanks.
             let text = String(decoding: signed, as: UTF8.self)
@@ -142,16 +148,22 @@ struct DKIMTests {
         let header = Array("From: a@example.org\r\nSubject: l test\r\n".utf8)
         let bh = Base64Bytes.encode(Array(SHA256.hash(data: DKIMCanonicalization.relaxed.body(body))))
         func signed(appending extra: String) throws -> [UInt8] {
-            let unsigned = "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.org; s=l; l=\(body.count); h=from:subject; bh=\(bh); b="
-            let data = MessageFields(header + [13, 10]).fields.flatMap { DKIMCanonicalization.relaxed.header($0.bytes) }
+            let unsigned =
+                "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.org; s=l; l=\(body.count); h=from:subject; bh=\(bh); b="
+            let data =
+                MessageFields(header + [13, 10]).fields.flatMap { DKIMCanonicalization.relaxed.header($0.bytes) }
                 + DKIMCanonicalization.relaxed.header(Array(unsigned.utf8), withCRLF: false)
             let signature = try key.signature(for: Array(SHA256.hash(data: data)))
-            return Array((unsigned + Base64Bytes.encode(Array(signature)) + "\r\n").utf8) + header + [13, 10] + body + Array(extra.utf8)
+            return Array((unsigned + Base64Bytes.encode(Array(signature)) + "\r\n").utf8) + header + [13, 10] + body
+                + Array(extra.utf8)
         }
         let zone = FixedZone(txt: ["l._domainkey.example.org": [DKIMPrivateKey.ed25519(key).keyRecord]])
         let whole = await DKIMVerifier(resolver: zone).verify(try signed(appending: ""), now: Self.now)
         #expect(whole.map(\.status) == [.pass])
-        let appended = await DKIMVerifier(resolver: zone).verify(try signed(appending: "Click here: http://evil.test/\r\n"), now: Self.now)
+        let appended = await DKIMVerifier(resolver: zone).verify(
+            try signed(appending: "Click here: http://evil.test/\r\n"),
+            now: Self.now
+        )
         #expect(appended.map(\.status) == [.policy])
         #expect(appended.first?.reason?.contains("unsigned") == true)
     }
@@ -175,7 +187,11 @@ struct DKIMTests {
             "v=1; a=ed25519-sha256; d=example.org; s=e1; h=from; bh=AAAA; b=AAAA; d=example.org",
         ] {
             let message = Array("DKIM-Signature: \(value)\r\n".utf8) + Self.message
-            #expect(await DKIMVerifier(resolver: Self.zone(for: [ed])).verify(message, now: Self.now).map(\.status) == [.permerror])
+            #expect(
+                await DKIMVerifier(resolver: Self.zone(for: [ed])).verify(message, now: Self.now).map(\.status) == [
+                    .permerror
+                ]
+            )
         }
     }
 

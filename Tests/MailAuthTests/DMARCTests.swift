@@ -26,19 +26,26 @@ struct DMARCTests {
         #expect(record.dkimAlignment == .strict)
         #expect(record.spfAlignment == .relaxed)
         #expect(record.percentage == 50)
-        #expect(try DMARCRecord(parsing: Array("v=DMARC1; rua=mailto:d@example.com".utf8)).policy == DMARCRecord.Policy.none)
+        #expect(
+            try DMARCRecord(parsing: Array("v=DMARC1; rua=mailto:d@example.com".utf8)).policy == DMARCRecord.Policy.none
+        )
         #expect(throws: DMARCRecord.SyntaxError.self) { try DMARCRecord(parsing: Array("v=DMARC1; p=maybe".utf8)) }
         #expect(throws: DMARCRecord.SyntaxError.self) { try DMARCRecord(parsing: Array("p=reject; v=DMARC1".utf8)) }
-        #expect(throws: DMARCRecord.SyntaxError.self) { try DMARCRecord(parsing: Array("v=DMARC1; p=none; pct=101".utf8)) }
+        #expect(throws: DMARCRecord.SyntaxError.self) {
+            try DMARCRecord(parsing: Array("v=DMARC1; p=none; pct=101".utf8))
+        }
     }
 
-    static let zone = FixedZone(txt: [
-        "_dmarc.example.com": ["v=DMARC1; p=reject; sp=quarantine"],
-        "_dmarc.strict.test": ["v=DMARC1; p=reject; adkim=s; aspf=s"],
-        "_dmarc.sampled.test": ["v=DMARC1; p=reject; pct=20"],
-        "_dmarc.none.test": ["v=DMARC1; p=none"],
-        "_dmarc.two.test": ["v=DMARC1; p=reject", "v=DMARC1; p=none"],
-    ], failing: ["_dmarc.down.test"])
+    static let zone = FixedZone(
+        txt: [
+            "_dmarc.example.com": ["v=DMARC1; p=reject; sp=quarantine"],
+            "_dmarc.strict.test": ["v=DMARC1; p=reject; adkim=s; aspf=s"],
+            "_dmarc.sampled.test": ["v=DMARC1; p=reject; pct=20"],
+            "_dmarc.none.test": ["v=DMARC1; p=none"],
+            "_dmarc.two.test": ["v=DMARC1; p=reject", "v=DMARC1; p=none"],
+        ],
+        failing: ["_dmarc.down.test"]
+    )
 
     static func fields(from: String) -> MessageFields {
         MessageFields(Array("From: Someone <\(from)>\r\nSubject: x\r\n\r\nbody\r\n".utf8))
@@ -53,17 +60,29 @@ struct DMARCTests {
     }
 
     static func evaluate(_ from: String, spf: SPFVerdict?, dkim: [DKIMResult], sample: Int = 0) async -> DMARCVerdict {
-        await DMARCEvaluator(resolver: zone, sample: { sample }).evaluate(message: fields(from: from), spf: spf, dkim: dkim)
+        await DMARCEvaluator(resolver: zone, sample: { sample }).evaluate(
+            message: fields(from: from),
+            spf: spf,
+            dkim: dkim
+        )
     }
 
     @Test("alignment: relaxed accepts the same organisational domain, strict only the same name")
     func alignment() async {
-        #expect(await Self.evaluate("a@example.com", spf: Self.spf(.pass, "bounces.example.com"), dkim: []).result == .pass)
-        #expect(await Self.evaluate("a@example.com", spf: nil, dkim: [Self.dkim(.pass, "mail.example.com")]).result == .pass)
+        #expect(
+            await Self.evaluate("a@example.com", spf: Self.spf(.pass, "bounces.example.com"), dkim: []).result == .pass
+        )
+        #expect(
+            await Self.evaluate("a@example.com", spf: nil, dkim: [Self.dkim(.pass, "mail.example.com")]).result == .pass
+        )
         #expect(await Self.evaluate("a@strict.test", spf: Self.spf(.pass, "b.strict.test"), dkim: []).result == .fail)
         #expect(await Self.evaluate("a@strict.test", spf: nil, dkim: [Self.dkim(.pass, "strict.test")]).result == .pass)
         // A pass for another domain, or a failed aligned signature, is no pass.
-        let spoofed = await Self.evaluate("ceo@example.com", spf: Self.spf(.pass, "attacker.test"), dkim: [Self.dkim(.fail, "example.com"), Self.dkim(.pass, "attacker.test")])
+        let spoofed = await Self.evaluate(
+            "ceo@example.com",
+            spf: Self.spf(.pass, "attacker.test"),
+            dkim: [Self.dkim(.fail, "example.com"), Self.dkim(.pass, "attacker.test")]
+        )
         #expect(spoofed.result == .fail)
         #expect(spoofed.disposition == .reject)
         #expect(spoofed.fromDomain == "example.com")
@@ -81,6 +100,9 @@ struct DMARCTests {
         #expect(await Self.evaluate("a@two.test", spf: nil, dkim: []).result == .none)
         #expect(await Self.evaluate("a@down.test", spf: nil, dkim: []).result == .temperror)
         let twoFroms = MessageFields(Array("From: a@example.com\r\nFrom: b@example.com\r\n\r\n".utf8))
-        #expect(await DMARCEvaluator(resolver: Self.zone).evaluate(message: twoFroms, spf: nil, dkim: []).result == .permerror)
+        #expect(
+            await DMARCEvaluator(resolver: Self.zone).evaluate(message: twoFroms, spf: nil, dkim: []).result
+                == .permerror
+        )
     }
 }

@@ -14,7 +14,9 @@ struct KeyringTests {
         #expect(keyring.sign(Self.message, now: 1) == Self.message)
 
         let ed = try keyring.generate(domain: "Example.org", selector: "s-ed", algorithm: .ed25519SHA256)
-        #expect(throws: DKIMKeyringError.self) { try keyring.generate(domain: "example.org", selector: "s-ed", algorithm: .rsaSHA256) }
+        #expect(throws: DKIMKeyringError.self) {
+            try keyring.generate(domain: "example.org", selector: "s-ed", algorithm: .rsaSHA256)
+        }
         let file = keyring.keyFile(domain: "example.org", selector: "s-ed")
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)

@@ -5,13 +5,16 @@ import Testing
 
 /// correo's DKIM and SPF against real peers, every key and record served by dnsmasq on 127.0.0.1:
 /// dkimpy (`dkimverify`, `dkimsign`), OpenDKIM's tools (`opendkim-genkey`, `opendkim-testmsg`) and
-/// pyspf as the SPF oracle. Serialized: each test runs its own dnsmasq and a few processes.
+/// pyspf as the SPF oracle.
+///
+/// Serialized: each test runs its own dnsmasq and a few processes.
 @Suite("MailAuth against dkimpy, OpenDKIM, pyspf and dnsmasq", .serialized)
 struct PeerTests {
     static let message = Array(
         ("From: Alice <alice@correo.test>\r\nTo: bob@peer.test\r\nSubject: Peers\r\n"
             + "Date: Thu, 03 Dec 2026 12:00:00 +0000\r\nMessage-ID: <peer-1@correo.test>\r\nMIME-Version: 1.0\r\n"
-            + "Content-Type: text/plain; charset=utf-8\r\n\r\nTrailing blanks   \r\n\tand tabs.\r\n\r\n").utf8)
+            + "Content-Type: text/plain; charset=utf-8\r\n\r\nTrailing blanks   \r\n\tand tabs.\r\n\r\n").utf8
+    )
     static let now = Int(Date().timeIntervalSince1970)
 
     /// Python that points dnspython (which dkimpy and pyspf use) at dnsmasq's port, then runs `body`.
@@ -34,22 +37,36 @@ struct PeerTests {
     func dkimpyVerifiesCorreo() async throws {
         let rsa = DKIMSigner(domain: "correo.test", selector: "c-rsa", key: try .generate(.rsaSHA256))
         let ed = DKIMSigner(domain: "correo.test", selector: "c-ed", key: try .generate(.ed25519SHA256))
-        let signed = try ed.signatureField(for: Self.message, now: Self.now) + (try rsa.signatureField(for: Self.message, now: Self.now)) + Self.message
+        let signed =
+            try ed.signatureField(for: Self.message, now: Self.now)
+            + (try rsa.signatureField(for: Self.message, now: Self.now)) + Self.message
         let records = [
             Dnsmasq.txt("c-rsa._domainkey.correo.test", rsa.key.keyRecord),
             Dnsmasq.txt("c-ed._domainkey.correo.test", ed.key.keyRecord),
         ]
         let verified = try await Dnsmasq.with(records) { resolver, port -> Bool in
             // correo reads the same records back through its own resolver.
-            #expect(await DKIMVerifier(resolver: resolver).verify(signed, now: Self.now).map(\.status) == [.pass, .pass])
+            #expect(
+                await DKIMVerifier(resolver: resolver).verify(signed, now: Self.now).map(\.status) == [.pass, .pass]
+            )
             for index in 0..<2 {
-                let peer = try await Peer.run("python3", Self.dkimverify(port: port, index: index), input: signed, install: "pip install dkimpy dnspython pynacl")
+                let peer = try await Peer.run(
+                    "python3",
+                    Self.dkimverify(port: port, index: index),
+                    input: signed,
+                    install: "pip install dkimpy dnspython pynacl"
+                )
                 #expect(peer?.status == 0, "signature \(index): \(peer?.output ?? "") \(peer?.errors ?? "")")
                 #expect(peer?.output.contains("signature ok") == true)
             }
             // And a changed body is refused by dkimpy too: the check above can fail.
             let tampered = signed.dropLast(4) + Array("x\r\n\r\n".utf8)
-            let refused = try await Peer.run("python3", Self.dkimverify(port: port, index: 0), input: Array(tampered), install: "pip install dkimpy")
+            let refused = try await Peer.run(
+                "python3",
+                Self.dkimverify(port: port, index: 0),
+                input: Array(tampered),
+                install: "pip install dkimpy"
+            )
             #expect(refused?.status == 1)
             return true
         }
@@ -77,17 +94,29 @@ struct PeerTests {
         ]
         for (selector, key, algorithm, canonicalization) in runs {
             let peer = try await Peer.run(
-                "dkimsign", [selector, "peer.test", key, "--signalg", algorithm, "--hcanon", canonicalization, "--bcanon", canonicalization],
-                input: Self.message, install: "pip install dkimpy pynacl")
+                "dkimsign",
+                [
+                    selector, "peer.test", key, "--signalg", algorithm, "--hcanon", canonicalization, "--bcanon",
+                    canonicalization,
+                ],
+                input: Self.message,
+                install: "pip install dkimpy pynacl"
+            )
             guard let peer, peer.status == 0 else {
                 Issue.record("dkimsign failed: \(peer?.errors ?? "")")
                 return
             }
             // dkimsign writes the message with its field on top; keep each field, then the message once.
             let field = peer.output.components(separatedBy: "From: Alice")[0]
-            signed = Array(field.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8) + signed
+            signed =
+                Array(
+                    field.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8
+                ) + signed
         }
-        let records = [Dnsmasq.txt("p-rsa._domainkey.peer.test", rsa.keyRecord), Dnsmasq.txt("p-ed._domainkey.peer.test", ed.keyRecord)]
+        let records = [
+            Dnsmasq.txt("p-rsa._domainkey.peer.test", rsa.keyRecord),
+            Dnsmasq.txt("p-ed._domainkey.peer.test", ed.keyRecord),
+        ]
         let results = try await Dnsmasq.with(records) { resolver, _ in
             await DKIMVerifier(resolver: resolver).verify(signed, now: Self.now)
         }
@@ -95,14 +124,21 @@ struct PeerTests {
         #expect(results?.map(\.algorithm) == [.ed25519SHA256, .rsaSHA256, .rsaSHA256])
     }
 
-    @Test("OpenDKIM: correo signs with an opendkim-genkey key (dkimpy verifies); opendkim-testmsg's rsa-sha1 is refused")
+    @Test(
+        "OpenDKIM: correo signs with an opendkim-genkey key (dkimpy verifies); opendkim-testmsg's rsa-sha1 is refused"
+    )
     func openDKIM() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("correo-opendkim-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "correo-opendkim-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        guard let genkey = try await Peer.run(
-            "opendkim-genkey", ["--bits=2048", "--domain=correo.test", "--selector=od", "--directory=\(folder.path)"],
-            install: "apt-get install opendkim-tools")
+        guard
+            let genkey = try await Peer.run(
+                "opendkim-genkey",
+                ["--bits=2048", "--domain=correo.test", "--selector=od", "--directory=\(folder.path)"],
+                install: "apt-get install opendkim-tools"
+            )
         else { return }
         #expect(genkey.status == 0, "\(genkey.errors)")
         let pem = try String(contentsOf: folder.appendingPathComponent("od.private"), encoding: .utf8)
@@ -112,19 +148,29 @@ struct PeerTests {
         }
         // The record as opendkim-genkey printed it: the quoted strings joined.
         let zoneText = try String(contentsOf: folder.appendingPathComponent("od.txt"), encoding: .utf8)
-        let record = zoneText.components(separatedBy: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element).joined()
+        let record = zoneText.components(separatedBy: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            .joined()
         #expect(record.contains("p=\(key.publicKeyBase64)"))
         let signed = try DKIMSigner(domain: "correo.test", selector: "od", key: key).sign(Self.message, now: Self.now)
 
-        guard let testmsg = try await Peer.run(
-            "opendkim-testmsg", ["-C", "-d", "correo.test", "-k", folder.appendingPathComponent("od.private").path, "-s", "od"],
-            input: Self.message, install: "apt-get install opendkim-tools")
+        guard
+            let testmsg = try await Peer.run(
+                "opendkim-testmsg",
+                ["-C", "-d", "correo.test", "-k", folder.appendingPathComponent("od.private").path, "-s", "od"],
+                input: Self.message,
+                install: "apt-get install opendkim-tools"
+            )
         else { return }
         #expect(testmsg.status == 0, "\(testmsg.errors)")
         let sha1Signed = Array(testmsg.output.utf8)
 
         _ = try await Dnsmasq.with([Dnsmasq.txt("od._domainkey.correo.test", record)]) { resolver, port in
-            let peer = try await Peer.run("python3", Self.dkimverify(port: port, index: 0), input: signed, install: "pip install dkimpy")
+            let peer = try await Peer.run(
+                "python3",
+                Self.dkimverify(port: port, index: 0),
+                input: signed,
+                install: "pip install dkimpy"
+            )
             #expect(peer?.status == 0, "\(peer?.output ?? "") \(peer?.errors ?? "")")
             #expect(await DKIMVerifier(resolver: resolver).verify(signed, now: Self.now).map(\.status) == [.pass])
             let sha1 = await DKIMVerifier(resolver: resolver).verify(sha1Signed, now: Self.now)
@@ -146,18 +192,31 @@ struct PeerTests {
         ]
         let cases: [(String, String, SPFResult)] = [
             ("127.0.0.2", "a@spf.test", .pass), ("127.0.1.77", "a@spf.test", .pass), ("127.0.2.5", "a@spf.test", .pass),
-            ("127.0.3.9", "a@spf.test", .pass), ("127.0.9.9", "a@spf.test", .softfail), ("127.0.1.1", "a@redir.spf.test", .pass),
+            ("127.0.3.9", "a@spf.test", .pass), ("127.0.9.9", "a@spf.test", .softfail),
+            ("127.0.1.1", "a@redir.spf.test", .pass),
             ("127.0.0.9", "alice@macro.spf.test", .pass), ("127.0.0.9", "bob@macro.spf.test", .fail),
             ("127.0.0.9", "a@voids.spf.test", .permerror), ("127.0.0.9", "a@none.spf.test", .none),
         ]
         _ = try await Dnsmasq.with(records) { resolver, port in
             for (ip, sender, expected) in cases {
-                let verdict = await SPFChecker(resolver: resolver).check(client: IPAddress(ip)!, helo: "helo.spf.test", mailFrom: sender)
+                let verdict = await SPFChecker(resolver: resolver).check(
+                    client: IPAddress(ip)!,
+                    helo: "helo.spf.test",
+                    mailFrom: sender
+                )
                 #expect(verdict.result == expected, "\(ip) \(sender): \(verdict.reason ?? "")")
                 let oracle = try await Peer.run(
-                    "python3", Self.python(port: port, "import spf\nprint(spf.check2(i='\(ip)', s='\(sender)', h='helo.spf.test')[0])"),
-                    install: "pip install pyspf dnspython")
-                #expect(oracle?.output.trimmingCharacters(in: .whitespacesAndNewlines) == expected.rawValue, "pyspf on \(ip) \(sender): \(oracle?.errors ?? "")")
+                    "python3",
+                    Self.python(
+                        port: port,
+                        "import spf\nprint(spf.check2(i='\(ip)', s='\(sender)', h='helo.spf.test')[0])"
+                    ),
+                    install: "pip install pyspf dnspython"
+                )
+                #expect(
+                    oracle?.output.trimmingCharacters(in: .whitespacesAndNewlines) == expected.rawValue,
+                    "pyspf on \(ip) \(sender): \(oracle?.errors ?? "")"
+                )
             }
         }
     }
@@ -170,10 +229,18 @@ struct PeerTests {
             "c-ed._domainkey.correo.test": [ed.key.keyRecord],
         ])
         let signed = try ed.sign(Self.message, now: Self.now)
-        let broken = Array(String(decoding: signed, as: UTF8.self).replacingOccurrences(of: "Subject: Peers", with: "Subject: Peer").utf8)
+        let broken = Array(
+            String(decoding: signed, as: UTF8.self).replacingOccurrences(of: "Subject: Peers", with: "Subject: Peer")
+                .utf8
+        )
         let authenticator = MessageAuthenticator(authservID: "mx.correo.test", resolver: zone, sample: { 0 })
         for (message, client) in [(signed, "192.0.2.1"), (broken, "203.0.113.1")] {
-            let verdict = await authenticator.check(message, client: IPAddress(client)!, helo: "h.test", mailFrom: "alice@correo.test")
+            let verdict = await authenticator.check(
+                message,
+                client: IPAddress(client)!,
+                helo: "h.test",
+                mailFrom: "alice@correo.test"
+            )
             let script = """
                 import sys, authres
                 h = sys.stdin.buffer.read().decode('ascii').strip()
@@ -182,13 +249,19 @@ struct PeerTests {
                 for x in r.results:
                     print(x.method, x.result, ' '.join(p.type + '.' + p.name + '=' + p.value for p in x.properties))
                 """
-            let peer = try await Peer.run("python3", ["-c", script], input: verdict.results.field, install: "pip install authres")
+            let peer = try await Peer.run(
+                "python3",
+                ["-c", script],
+                input: verdict.results.field,
+                install: "pip install authres"
+            )
             #expect(peer?.status == 0, "\(peer?.errors ?? "")")
             let expected = [
                 "mx.correo.test",
                 "spf \(verdict.spf.result.rawValue) smtp.mailfrom=alice@correo.test",
                 "dkim \(verdict.dkim[0].status.rawValue) header.d=correo.test header.s=c-ed header.a=ed25519-sha256 header.b=\(verdict.dkim[0].signaturePrefix ?? "")",
-                "dmarc \(verdict.dmarc.result.rawValue) header.from=correo.test" + (verdict.dmarc.result == .fail ? " policy.dmarc=reject" : ""),
+                "dmarc \(verdict.dmarc.result.rawValue) header.from=correo.test"
+                    + (verdict.dmarc.result == .fail ? " policy.dmarc=reject" : ""),
             ]
             #expect(peer?.output.split(separator: "\n").map(String.init) == expected)
         }
@@ -207,15 +280,30 @@ struct PeerTests {
         _ = try await Dnsmasq.with(records) { resolver, _ in
             let authenticator = MessageAuthenticator(authservID: "mx.peer.test", resolver: resolver, sample: { 0 })
             // SPF passes for the MAIL FROM domain, which aligns with From (relaxed): pass.
-            let spf = await authenticator.check(plain, client: IPAddress("127.0.5.9")!, helo: "h.test", mailFrom: "alice@correo.test")
+            let spf = await authenticator.check(
+                plain,
+                client: IPAddress("127.0.5.9")!,
+                helo: "h.test",
+                mailFrom: "alice@correo.test"
+            )
             #expect(spf.spf.result == .pass)
             #expect(spf.dmarc.result == .pass)
             // From a stranger: SPF fails, no signature: p=reject.
-            let spoofed = await authenticator.check(plain, client: IPAddress("127.0.6.1")!, helo: "h.test", mailFrom: "alice@correo.test")
+            let spoofed = await authenticator.check(
+                plain,
+                client: IPAddress("127.0.6.1")!,
+                helo: "h.test",
+                mailFrom: "alice@correo.test"
+            )
             #expect(spoofed.spf.result == .fail)
             #expect(spoofed.disposition == .reject)
             // From a stranger but signed by a subdomain of the organisational domain: relaxed DKIM alignment.
-            let aligned = await authenticator.check(signed, client: IPAddress("127.0.6.1")!, helo: "h.test", mailFrom: "bounce@other.test")
+            let aligned = await authenticator.check(
+                signed,
+                client: IPAddress("127.0.6.1")!,
+                helo: "h.test",
+                mailFrom: "bounce@other.test"
+            )
             #expect(aligned.dkim.map(\.status) == [.pass])
             #expect(aligned.spf.result == SPFResult.none)
             #expect(aligned.dmarc.result == .pass)

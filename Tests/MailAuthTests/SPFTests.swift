@@ -12,7 +12,8 @@ struct SPFTests {
         arguments: [
             ("%{s}", "strong-bad@email.example.com"), ("%{o}", "email.example.com"), ("%{d}", "email.example.com"),
             ("%{d4}", "email.example.com"), ("%{d3}", "email.example.com"), ("%{d2}", "example.com"), ("%{d1}", "com"),
-            ("%{dr}", "com.example.email"), ("%{d2r}", "example.email"), ("%{l}", "strong-bad"), ("%{l-}", "strong.bad"),
+            ("%{dr}", "com.example.email"), ("%{d2r}", "example.email"), ("%{l}", "strong-bad"),
+            ("%{l-}", "strong.bad"),
             ("%{lr}", "strong-bad"), ("%{lr-}", "bad.strong"), ("%{l1r-}", "strong"),
             ("%{ir}.%{v}._spf.%{d2}", "3.2.0.192.in-addr._spf.example.com"),
             ("%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com"),
@@ -23,16 +24,27 @@ struct SPFTests {
         ]
     )
     func macros(macro: String, expected: String) {
-        let context = SPFMacro(sender: "strong-bad@email.example.com", domain: "email.example.com", client: Self.v4, helo: "mx.example.org")
+        let context = SPFMacro(
+            sender: "strong-bad@email.example.com",
+            domain: "email.example.com",
+            client: Self.v4,
+            helo: "mx.example.org"
+        )
         #expect(context.expand(macro) == expected)
     }
 
     @Test("§7.4: the IPv6 example, and malformed macros")
     func macrosIPv6() {
-        let context = SPFMacro(sender: "strong-bad@email.example.com", domain: "email.example.com", client: Self.v6, helo: "h")
+        let context = SPFMacro(
+            sender: "strong-bad@email.example.com",
+            domain: "email.example.com",
+            client: Self.v6,
+            helo: "h"
+        )
         #expect(
             context.expand("%{ir}.%{v}._spf.%{d2}")
-                == "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com")
+                == "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com"
+        )
         #expect(context.expand("%{x}") == nil)
         #expect(context.expand("%{d") == nil)
         #expect(context.expand("100%") == nil)
@@ -42,7 +54,9 @@ struct SPFTests {
 
     static let zone = FixedZone(
         txt: [
-            "example.com": ["v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.example.net mx a:web.example.com/28 -all"],
+            "example.com": [
+                "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.example.net mx a:web.example.com/28 -all"
+            ],
             "_spf.example.net": ["v=spf1 ip4:198.51.100.7 ~all"],
             "soft.example.com": ["v=spf1 ~all"],
             "neutral.example.com": ["v=spf1 ?all"],
@@ -74,7 +88,12 @@ struct SPFTests {
         failing: ["down.example.com"]
     )
 
-    static func check(_ ip: String, _ sender: String, helo: String = "helo.example.org", zone: FixedZone = zone) async -> SPFVerdict {
+    static func check(
+        _ ip: String,
+        _ sender: String,
+        helo: String = "helo.example.org",
+        zone: FixedZone = zone
+    ) async -> SPFVerdict {
         await SPFChecker(resolver: zone).check(client: IPAddress(ip)!, helo: helo, mailFrom: sender)
     }
 
@@ -140,12 +159,24 @@ struct SPFTests {
         #expect(await Self.check("203.0.113.250", "a@loop.example.com", zone: zone).result == .permerror)
     }
 
-    @Test("record syntax", arguments: ["v=spf1 -all", "V=SPF1 a mx/24 ip4:203.0.113.0/24 ip6:::1/128 exists:%{i}.x.example ?all", "v=spf1 redirect=_spf.example.com"])
+    @Test(
+        "record syntax",
+        arguments: [
+            "v=spf1 -all", "V=SPF1 a mx/24 ip4:203.0.113.0/24 ip6:::1/128 exists:%{i}.x.example ?all",
+            "v=spf1 redirect=_spf.example.com",
+        ]
+    )
     func validRecords(record: String) throws {
         _ = try SPFRecord(parsing: Array(record.utf8))
     }
 
-    @Test("records that are permerrors", arguments: ["v=spf1 ip4:203.0.113.0/33", "v=spf1 a:foo", "v=spf1 include", "v=spf1 allx", "v=spf1 redirect=a.example redirect=b.example", "v=spf1 mx//129", "v=spf1 exists:%{q}.example.com"])
+    @Test(
+        "records that are permerrors",
+        arguments: [
+            "v=spf1 ip4:203.0.113.0/33", "v=spf1 a:foo", "v=spf1 include", "v=spf1 allx",
+            "v=spf1 redirect=a.example redirect=b.example", "v=spf1 mx//129", "v=spf1 exists:%{q}.example.com",
+        ]
+    )
     func invalidRecords(record: String) {
         #expect(throws: SPFRecord.SyntaxError.self) { try SPFRecord(parsing: Array(record.utf8)) }
     }

@@ -43,8 +43,9 @@ import Testing
 }
 
 /// fuzz/harnesses/address.swift (hour-long run, 26 Nov 2026): NULs, an RFC 2047 word whose base64 is
-/// one character (not decodable), and a route-addr with an empty local part. Decoding the word or not
-/// must not change how many addresses the list holds.
+/// one character (not decodable), and a route-addr with an empty local part.
+///
+/// Decoding the word or not must not change how many addresses the list holds.
 @Test func fuzzUndecodableWordBeforeARouteAddrKeepsTheAddressCount() {
     let input: [UInt8] = Array("\0\0=?utf-8?b?g?= <de:>".utf8)
     let decoded = Address.parseList(input)
@@ -54,7 +55,9 @@ import Testing
 
 /// fuzz/harnesses/address.swift (second hour-long run): `t@` + U+030C COMBINING CARON is a valid
 /// addr-spec (RFC 6532 allows UTF-8 in the domain), but `Mailbox(_:)` split it at a Character `@`,
-/// which the combining mark had merged into one grapheme: no domain. It splits at the scalar now.
+/// which the combining mark had merged into one grapheme: no domain.
+///
+/// It splits at the scalar now.
 @Test func fuzzCombiningMarkAfterTheAtSignStillSplitsTheAddress() {
     let text = String(decoding: [0x74, 0x40, 0xCC, 0x8C], as: UTF8.self)
     let mailbox = Mailbox(text)

@@ -24,23 +24,38 @@ struct CSVDialectTests {
     @Test func aSemicolonListWithoutHeaderKeepsTheOriginalColumns() throws {
         let list = try MergeList(text: "Ann Lee;ann@x.test\nBo;bo@x.test\n")
         #expect(list.columns == ["name", "email"])
-        #expect(list.rows.map(\.fields) == [["name": "Ann Lee", "email": "ann@x.test"], ["name": "Bo", "email": "bo@x.test"]])
+        #expect(
+            list.rows.map(\.fields) == [
+                ["name": "Ann Lee", "email": "ann@x.test"], ["name": "Bo", "email": "bo@x.test"],
+            ]
+        )
     }
 
     @Test func anUnterminatedQuoteNamesTheLineItOpensOn() {
         let text = "name,email\nAnn,ann@x.test\n\"Bo,bo@x.test\nCy,cy@x.test\n"
-        #expect(throws: MergeList.Failure.malformed(path: nil, reason: CSVText.Failure.unterminatedQuote(line: 3).description)) {
+        #expect(
+            throws: MergeList.Failure.malformed(
+                path: nil,
+                reason: CSVText.Failure.unterminatedQuote(line: 3).description
+            )
+        ) {
             try MergeList(text: text)
         }
         #expect(
-            MergeList.Failure.malformed(path: "list.csv", reason: CSVText.Failure.unterminatedQuote(line: 3).description)
-                .description.hasPrefix("the list list.csv is not valid CSV: line 3: a quoted field starts here"))
+            MergeList.Failure.malformed(
+                path: "list.csv",
+                reason: CSVText.Failure.unterminatedQuote(line: 3).description
+            )
+            .description.hasPrefix("the list list.csv is not valid CSV: line 3: a quoted field starts here")
+        )
     }
 
     @Test func textAfterAClosingQuoteNamesItsLine() {
         #expect(
             throws: MergeList.Failure.malformed(
-                path: nil, reason: CSVText.Failure.textAfterClosingQuote(line: 2, text: "Lee").description)
+                path: nil,
+                reason: CSVText.Failure.textAfterClosingQuote(line: 2, text: "Lee").description
+            )
         ) {
             try MergeList(text: "name,email\n\"Ann\"Lee,ann@x.test\n")
         }
@@ -57,7 +72,8 @@ struct CSVDialectTests {
         let list = try MergeList(text: "name,email\nAnn;ann@x.test\n")
         #expect(
             list.rows[0].problem
-                == "the address is empty (the row holds \";\", but the list's delimiter, from its first line, is \",\")")
+                == "the address is empty (the row holds \";\", but the list's delimiter, from its first line, is \",\")"
+        )
     }
 
     @Test func aQuoteInsideAnUnquotedFieldIsKeptAsWritten() throws {

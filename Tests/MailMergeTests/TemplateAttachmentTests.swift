@@ -18,7 +18,10 @@ struct TemplateAttachmentTests {
     @Test func attachmentHeadersBecomePartsPerRow() async throws {
         try await TemporaryDirectory.with { directory in
             let invoice = Data((0..<700).map { UInt8(($0 * 31) % 256) })
-            try FileManager.default.createDirectory(atPath: directory.path + "/letters/files", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: directory.path + "/letters/files",
+                withIntermediateDirectories: true
+            )
             try invoice.write(to: URL(fileURLWithPath: directory.path + "/letters/files/ann.pdf"))
             try Data("terms\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/terms.txt"))
             let plan = try Self.plan(
@@ -32,7 +35,8 @@ struct TemplateAttachmentTests {
                     ATTACHMENT: ../terms.txt
 
                     Dear {{name}}, attached.
-                    """)
+                    """
+            )
             #expect(plan.template.headers.map(\.name) == ["TO", "CC", "SUBJECT"])
             let message = try plan.message(for: plan.list.rows[0])
             let text = String(decoding: message.bytes, as: UTF8.self)
@@ -57,12 +61,15 @@ struct TemplateAttachmentTests {
             let plan = try Self.plan(
                 in: directory,
                 list: "email,file\na@x.test,a.txt\nb@x.test,b.txt\nc@x.test,\n",
-                body: "Subject: x\nATTACHMENT: {{file}}\n\nhi\n")
+                body: "Subject: x\nATTACHMENT: {{file}}\n\nhi\n"
+            )
             #expect(throws: Never.self) { try plan.message(for: plan.list.rows[0]) }
             let problems = plan.attachmentProblems(in: plan.rows)
             #expect(problems.map(\.row) == [2, 3])
             let letters = URL(fileURLWithPath: directory.path + "/letters").standardizedFileURL.path
-            #expect(problems[0].reason == "attachment not found: \(letters)/b.txt (ATTACHMENT header, letter.txt line 2)")
+            #expect(
+                problems[0].reason == "attachment not found: \(letters)/b.txt (ATTACHMENT header, letter.txt line 2)"
+            )
             #expect(problems[1].reason == "the ATTACHMENT header, letter.txt line 2 is empty for this row")
             #expect(throws: MergePlan.RowFailure.self) { try plan.message(for: plan.list.rows[1]) }
         }

@@ -10,8 +10,10 @@ struct TemplateChecksTests {
         let list = try MergeList(text: list)
         let template = try MergeTemplate(body: body, columns: list.columns, bodyPath: "/tmp/letter.txt")
         return try MergePlan(
-            list: list, template: template,
-            settings: MergeSettings(fromAddress: "me@x.test", subject: subject, resumeFrom: resumeFrom))
+            list: list,
+            template: template,
+            settings: MergeSettings(fromAddress: "me@x.test", subject: subject, resumeFrom: resumeFrom)
+        )
     }
 
     @Test func aMisspeltColumnInTheBodyNamesRowTagAndLine() throws {
@@ -23,15 +25,22 @@ struct TemplateChecksTests {
             #expect(
                 String(describing: error)
                     == "row 2: letter.txt line 5: {{naem}} names no column of the list (its columns: name, email); "
-                    + "did you mean {{name}}?")
+                    + "did you mean {{name}}?"
+            )
         }
     }
 
     @Test func headersSectionsAndTheSubjectAreCheckedToo() throws {
         let list = "email,first,city\nann@x.test,Ann,Quito\n"
         for (body, subject, expected) in [
-            ("To: {{frist}} <{{email}}>\n\nHi\n", nil as String?, "row 1: letter.txt line 1: {{frist}} names no column"),
-            ("Subject: x\n\n{{#town}}in {{city}}{{/town}}\n", nil, "row 1: letter.txt line 3: {{#town}} names no column"),
+            (
+                "To: {{frist}} <{{email}}>\n\nHi\n", nil as String?,
+                "row 1: letter.txt line 1: {{frist}} names no column"
+            ),
+            (
+                "Subject: x\n\n{{#town}}in {{city}}{{/town}}\n", nil,
+                "row 1: letter.txt line 3: {{#town}} names no column"
+            ),
             ("Hi {{First}}\n", nil, "did you mean {{first}}?"),
             ("Hi\n", "News for {{{frist}}}", "row 1: the subject: {{{frist}}} names no column"),
         ] {
@@ -47,19 +56,24 @@ struct TemplateChecksTests {
     @Test func knownFieldsDottedNamesCommentsAndTheOriginalsDollarsPass() throws {
         let plan = try Self.plan(
             list: "name,email,city\nAnn,ann@x.test,Quito\n",
-            body: "{{! a comment }}Hi {{name}} {{email}} {{city.length}} {{#city}}{{.}}{{/city}} $name $unknown\n")
+            body: "{{! a comment }}Hi {{name}} {{email}} {{city.length}} {{#city}}{{.}}{{/city}} $name $unknown\n"
+        )
         #expect(try plan.message(for: plan.list.rows[0]).bytes.count > 0)
     }
 
     @Test func anUnclosedSectionSaysWhereItOpens() {
         do {
-            _ = try MergeTemplate(body: "Subject: x\n\nHi\n{{#city}} from {{city}}\nbye\n", columns: ["city"],
-                                  bodyPath: "/t/letter.txt")
+            _ = try MergeTemplate(
+                body: "Subject: x\n\nHi\n{{#city}} from {{city}}\nbye\n",
+                columns: ["city"],
+                bodyPath: "/t/letter.txt"
+            )
             Issue.record("no error")
         } catch {
             #expect(
                 String(describing: error)
-                    == "letter.txt line 4, column 1: {{#city}} opens a section that is never closed (write {{/city}} after it)")
+                    == "letter.txt line 4, column 1: {{#city}} opens a section that is never closed (write {{/city}} after it)"
+            )
         }
     }
 
@@ -68,7 +82,10 @@ struct TemplateChecksTests {
             _ = try MergeTemplate(body: "Subject: x\n\n{{#a}}\n{{/b}}\n", columns: ["a", "b"], bodyPath: "letter.txt")
             Issue.record("no error")
         } catch {
-            #expect(String(describing: error) == "letter.txt line 4, column 1: {{/b}} closes {{#a}}, opened on line 3; close it with {{/a}}")
+            #expect(
+                String(describing: error)
+                    == "letter.txt line 4, column 1: {{/b}} closes {{#a}}, opened on line 3; close it with {{/a}}"
+            )
         }
     }
 

@@ -75,7 +75,9 @@ import Testing
             #expect(throws: MailStoreError.deliveryFinished) { try small.contents(upTo: 100) }
             // Past the write buffer: the first part comes from the temporary file, the rest from memory.
             let large = try store.beginDelivery()
-            let bytes = (0..<(MailStoreDefaults.deliveryWriteBufferBytes * 2 + 17)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+            let bytes = (0..<(MailStoreDefaults.deliveryWriteBufferBytes * 2 + 17)).map {
+                UInt8(truncatingIfNeeded: $0 % 251)
+            }
             try large.write(bytes.prefix(MailStoreDefaults.deliveryWriteBufferBytes + 3))
             try large.write(bytes.dropFirst(MailStoreDefaults.deliveryWriteBufferBytes + 3))
             #expect(try large.contents(upTo: bytes.count) == bytes)

@@ -1,6 +1,8 @@
 import Foundation
 
-/// An SMTP sink for tests of the SMTP client and `correo send`: `interop/send/smtp_sink.py` on Python's
+/// An SMTP sink for tests of the SMTP client and `correo send`.
+///
+/// It is `interop/send/smtp_sink.py` on Python's
 /// aiosmtpd, listening on 127.0.0.1 with a port the system picks, writing each accepted message to
 /// `outdir/<recipient>.eml`. `stop()` ends it.
 public final class SMTPSink: @unchecked Sendable {
@@ -14,6 +16,7 @@ public final class SMTPSink: @unchecked Sendable {
     /// Errors in starting the sink.
     public enum Failure: Error, CustomStringConvertible {
         case didNotStart(String)
+        /// What went wrong, for the test's failure message.
         public var description: String {
             switch self {
             case .didNotStart(let why): "the aiosmtpd sink did not start: \(why)"
@@ -94,9 +97,9 @@ public final class SMTPSink: @unchecked Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: outdir.path)) ?? []).filter { $0.hasSuffix(".eml") }
     }
 
-    /// interop/send/smtp_sink.py, found from this file's place in the package.
-    /// The first line a helper process writes (without its LF), read byte by byte so that nothing after it
-    /// is taken; at most 256 bytes.
+    /// The first line a helper process writes (without its LF), at most 256 bytes.
+    ///
+    /// Read byte by byte, so that nothing after it is taken from the pipe.
     public static func firstLine(of pipe: Pipe) -> String {
         var line = Data()
         for _ in 0..<256 {
@@ -107,6 +110,7 @@ public final class SMTPSink: @unchecked Sendable {
         return String(decoding: line, as: UTF8.self)
     }
 
+    /// interop/send/smtp_sink.py, found from this file's place in the package.
     static var scriptPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("interop/send/smtp_sink.py").path

@@ -1,6 +1,7 @@
 import Foundation
 
 /// A fresh folder under the system's temporary directory, for tests that need real files.
+///
 /// Each test gets its own, so tests can run in parallel; `remove()` deletes it when done.
 public struct TemporaryDirectory: Sendable {
     /// The folder's location.

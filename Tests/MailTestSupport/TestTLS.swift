@@ -12,6 +12,7 @@ public struct TestTLS: Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case opensslFailed(status: Int32)
 
+        /// What went wrong, for the test's failure message.
         public var description: String {
             switch self {
             case .opensslFailed(let status): "openssl req exited with status \(status)"

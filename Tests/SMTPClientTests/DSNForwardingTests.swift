@@ -8,11 +8,16 @@ import Testing
 /// sends none where it does not (the parameters would be refused with 555).
 struct DSNForwardingTests {
     static let dsn = SMTPDSNRequest(
-        ret: .headers, envelopeID: "env 42",
+        ret: .headers,
+        envelopeID: "env 42",
         recipients: [
-            SMTPRecipientParameters(notify: .on(success: true, failure: true, delay: false), originalRecipient: "rfc822;A@x.test"),
+            SMTPRecipientParameters(
+                notify: .on(success: true, failure: true, delay: false),
+                originalRecipient: "rfc822;A@x.test"
+            ),
             SMTPRecipientParameters(),
-        ])
+        ]
+    )
 
     static func envelope() -> SMTPClientStateMachine.Envelope {
         var envelope = StateMachineTests.envelope(["a@x.test", "b@x.test"])
@@ -33,19 +38,26 @@ struct DSNForwardingTests {
                     .rcptTo(.mailbox(SMTPMailbox(localPart: "a", domain: "x.test")), Self.dsn.recipients[0]),
                     .rcptTo(.mailbox(SMTPMailbox(localPart: "b", domain: "x.test")), SMTPRecipientParameters()),
                     .data,
-                ]))
+                ])
+        )
     }
 
     @Test func withoutDSNNothingIsSent() {
         var machine = StateMachineTests.ready("PIPELINING")
         #expect(
             machine.send(Self.envelope())
-                == .write([StateMachineTests.mail(), StateMachineTests.rcpt("a@x.test"), StateMachineTests.rcpt("b@x.test"), .data]))
+                == .write([
+                    StateMachineTests.mail(), StateMachineTests.rcpt("a@x.test"), StateMachineTests.rcpt("b@x.test"),
+                    .data,
+                ])
+        )
     }
 
     @Test func theEncodedCommandsCarryXtext() {
         let command = SMTPCommand.rcptTo(
-            .mailbox(SMTPMailbox(localPart: "a", domain: "x.test")), Self.dsn.recipients[0])
+            .mailbox(SMTPMailbox(localPart: "a", domain: "x.test")),
+            Self.dsn.recipients[0]
+        )
         #expect(String(buffer: command.encoded).contains("NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;A@x.test"))
     }
 }

@@ -4,11 +4,13 @@ import Testing
 
 @testable import SMTPServer
 
-/// Inputs the smtp-session fuzz harness (fuzz/harnesses/smtp-session.swift) found, kept as tests. The
-/// reproducers themselves stay in fuzz/corpus/smtp-session/ as seeds.
+/// Inputs the smtp-session fuzz harness (fuzz/harnesses/smtp-session.swift) found, kept as tests.
+///
+/// The reproducers themselves stay in fuzz/corpus/smtp-session/ as seeds.
 @Suite struct FuzzRegressionTests {
-    /// RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, CRLF included. The lengths of the
-    /// encoded lines that are longer.
+    /// RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, CRLF included.
+    ///
+    /// The lengths of the encoded lines that are longer.
     static func overlongLines(_ actions: [SMTPSession.Action]) -> [Int] {
         SessionHarness.replies(actions).flatMap { reply in
             String(buffer: reply.encoded).components(separatedBy: "\r\n").dropLast().map { $0.utf8.count + 2 }
@@ -21,7 +23,9 @@ import Testing
         + "HL(Oyle.oample.org>"
 
     /// regress-ehlo-long-name: the EHLO greeting echoed a ~500-octet client name whole, making a reply line
-    /// longer than 512 octets. The name is now cut at the longest domain RFC 5321 4.5.3.1.2 allows.
+    /// longer than 512 octets.
+    ///
+    /// The name is now cut at the longest domain RFC 5321 4.5.3.1.2 allows.
     @Test func ehloWithAnOverlongNameGetsRepliesWithinTheLineLimit() throws {
         var harness = SessionHarness()
         let actions = harness.send("EHLO \(Self.reproducerName)\r\n")
@@ -44,8 +48,9 @@ import Testing
     }
 
     /// crash-55cdcced (hour-long run, 26 Nov 2026): an unknown MAIL FROM parameter of ~460 octets was
-    /// echoed whole in `555 5.5.4 Parameter … not recognized`, a 513-octet line. Every reply line is now
-    /// cut to fit (SMTPReply.clamped), whatever it echoes.
+    /// echoed whole in `555 5.5.4 Parameter … not recognized`, a 513-octet line.
+    ///
+    /// Every reply line is now cut to fit (SMTPReply.clamped), whatever it echoes.
     @Test func anOverlongUnknownParameterIsEchoedWithinTheLineLimit() throws {
         var harness = SessionHarness()
         harness.codes("EHLO client.example\r\n")

@@ -35,7 +35,10 @@ import Testing
         harness.event(.messageStored(.delivered))
         harness.codes("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n")
         let refused = harness.send("DATA\r\n" + Self.message(hops: SMTPServerDefaults.maximumHops + 1) + ".\r\n")
-        #expect(refused.last == SessionHarness.reply(554, (5, 4, 6), "Too many hops: more than 100 Received fields, a routing loop"))
+        #expect(
+            refused.last
+                == SessionHarness.reply(554, (5, 4, 6), "Too many hops: more than 100 Received fields, a routing loop")
+        )
         #expect(!refused.contains { if case .deliverMessage = $0 { true } else { false } })
     }
 
@@ -44,7 +47,10 @@ import Testing
         harness.startTransaction()
         let message = Self.message(hops: SMTPServerDefaults.maximumHops + 1)
         let refused = harness.send("BDAT \(message.utf8.count) LAST\r\n" + message)
-        #expect(refused.last == SessionHarness.reply(554, (5, 4, 6), "Too many hops: more than 100 Received fields, a routing loop"))
+        #expect(
+            refused.last
+                == SessionHarness.reply(554, (5, 4, 6), "Too many hops: more than 100 Received fields, a routing loop")
+        )
     }
 }
 

@@ -8,7 +8,8 @@ import Testing
 @Suite struct LogLineTests {
     @Test func messageIDIsFoundAcrossChunksAndFoldedLines() {
         var scanner = MessageIDScanner()
-        let message = "Received: from x\r\n\tby y; Thu, 3 Dec 2026 10:00:00 +0000\r\nSubject: hi\r\nMessage-I"
+        let message =
+            "Received: from x\r\n\tby y; Thu, 3 Dec 2026 10:00:00 +0000\r\nSubject: hi\r\nMessage-I"
             + "D:\r\n <abc@example.org>\r\n\r\nbody Message-ID: <not-this@example.org>\r\n"
         for chunk in message.utf8.chunked(7) { scanner.consume(chunk) }
         scanner.messageEnded()

@@ -186,7 +186,9 @@ import Testing
         var harness = SessionHarness(configuration, isTLS: true)
         harness.codes("EHLO c\r\n")
         harness.send("AUTH PLAIN \(Self.plain)\r\n")
-        #expect(harness.event(.authenticated(false, throttleDelay: .milliseconds(500))) == [.pause(.milliseconds(1500))])
+        #expect(
+            harness.event(.authenticated(false, throttleDelay: .milliseconds(500))) == [.pause(.milliseconds(1500))]
+        )
         // A pipelined command waits for the answer.
         #expect(harness.send("NOOP\r\n").isEmpty)
         #expect(SessionHarness.codes(harness.event(.pauseElapsed)) == [535, 250])

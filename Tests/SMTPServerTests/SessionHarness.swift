@@ -80,11 +80,18 @@ struct SessionHarness {
 
     /// The local delivery that ends a transaction begun with `startTransaction`.
     static func delivery(
-        _ recipients: [String], helo: String = "client.example", sender: String = "alice@example.test"
+        _ recipients: [String],
+        helo: String = "client.example",
+        sender: String = "alice@example.test"
     ) -> SMTPSession.Action {
         .deliverMessage(
             recipients: recipients,
-            origin: SMTPMessageOrigin(clientAddress: "192.0.2.9", heloName: helo, sender: sender, authenticatedUser: nil)
+            origin: SMTPMessageOrigin(
+                clientAddress: "192.0.2.9",
+                heloName: helo,
+                sender: sender,
+                authenticatedUser: nil
+            )
         )
     }
 

@@ -11,15 +11,21 @@ import Testing
         harness.codes("HELO Relay.Example.ORG\r\nMAIL FROM:<Carol@Sender.Example>\r\nRCPT TO:<bob@example.test>\r\n")
         let actions = harness.send("DATA\r\nx\r\n.\r\n")
         let expected = SMTPMessageOrigin(
-            clientAddress: "192.0.2.9", heloName: "Relay.Example.ORG", sender: "Carol@Sender.Example",
-            authenticatedUser: nil)
+            clientAddress: "192.0.2.9",
+            heloName: "Relay.Example.ORG",
+            sender: "Carol@Sender.Example",
+            authenticatedUser: nil
+        )
         #expect(actions.last == .deliverMessage(recipients: ["bob@example.test"], origin: expected))
     }
 
     @Test func nullSenderIsEmpty() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n")
-        #expect(harness.send("DATA\r\nx\r\n.\r\n").last == SessionHarness.delivery(["bob@example.test"], helo: "c", sender: ""))
+        #expect(
+            harness.send("DATA\r\nx\r\n.\r\n").last
+                == SessionHarness.delivery(["bob@example.test"], helo: "c", sender: "")
+        )
     }
 
     @Test func authenticatedUserIsNamed() {
@@ -51,12 +57,16 @@ import Testing
         harness.startTransaction()
         harness.send("DATA\r\nx\r\n.\r\n")
         #expect(
-            harness.event(.messageStored(.refused("bad\r\n250 ok"))) == [SessionHarness.reply(550, (5, 7, 1), "bad250 ok")]
+            harness.event(.messageStored(.refused("bad\r\n250 ok"))) == [
+                SessionHarness.reply(550, (5, 7, 1), "bad250 ok")
+            ]
         )
         harness.startTransaction()
         harness.send("DATA\r\nx\r\n.\r\n")
         #expect(
-            harness.event(.messageStored(.refused(""))) == [SessionHarness.reply(550, (5, 7, 1), "Message refused by policy")]
+            harness.event(.messageStored(.refused(""))) == [
+                SessionHarness.reply(550, (5, 7, 1), "Message refused by policy")
+            ]
         )
     }
 

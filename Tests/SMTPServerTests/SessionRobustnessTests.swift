@@ -54,7 +54,8 @@ import Testing
                     pending += session.received(.recipientLookedUp(random.next() % 3 == 0 ? nil : address))
                 case .authenticate:
                     pending += session.received(
-                        random.next() % 5 == 0 ? .authenticationThrottled : .authenticated(random.next() % 2 == 0))
+                        random.next() % 5 == 0 ? .authenticationThrottled : .authenticated(random.next() % 2 == 0)
+                    )
                 case .pause:
                     pending += session.received(.pauseElapsed)
                 case .reply, .startTLS, .close:

@@ -6,7 +6,7 @@
 Lab: sts.test has `MX 10 mx.sts.test` (host b, correo), `_mta-sts.sts.test TXT "v=STSv1; id=1"` and
 `_smtp._tls.sts.test TXT "v=TLSRPTv1; rua=mailto:tlsrpt@b.test"`; mta-sts.sts.test is host c, where a
 Python HTTPS server (ssl + http.server) serves an `enforce` policy (`mx: mx.sts.test`) with a
-certificate from a "web" CA that a knows only through `--mta-sts-ca-file`. The MX certificates come
+certificate from a "web" CA that a knows only through `--outbound-mta-sts-ca-file`. The MX certificates come
 from an "mx" CA that is in a's system trust store (lab.trust_ca), as a public CA would be.
 
 Cases: b presents a certificate for another name → a defers, the message stays queued, nothing
@@ -206,7 +206,7 @@ def main(argv: list[str]) -> int:
         b = Correo(lab, binary, "b", ["b.test", "sts.test"], ["x@sts.test", "tlsrpt@b.test"], user="nobody",
                    extra=["--cert", str(wrong[0]), "--key", str(wrong[1])]).start()
         a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user="nobody",
-                   extra=[*SCHEDULE, "--mta-sts-ca-file", str(web_ca[0])]).start()
+                   extra=[*SCHEDULE, "--outbound-mta-sts-ca-file", str(web_ca[0])]).start()
         case("MTA-STS enforce, MX certificate for another name: deferred, kept queued", wrong_name_deferred, lab, a, b)
         case("MTA-STS enforce, MX certificate for mx.sts.test: delivered", matching_name_delivered, lab, a, b, right)
         case("TLS-RPT: the day's report for sts.test sent to its mailto: rua", tls_report_sent, lab, a, b)

@@ -37,6 +37,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var limits = ServerLimits()
     /// The operator's HTTP listener on 127.0.0.1 (/metrics, /healthz); 0, the default, leaves it off.
     public var httpPort = 0
+    /// The public HTTPS listener and what it publishes: MTA-STS policy, autoconfig, autodiscover.
+    public var publishing = PublishingConfiguration()
     /// How log lines are written: swift-log's text lines or one JSON object a line.
     public var logFormat = LogFormat.text
     /// The outbound queue and how mail reaches other domains.
@@ -128,6 +130,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
         }
         if account?.user.isEmpty == true { throw ConfigurationError.emptyUser }
         try outbound.validate()
+        try publishing.validate()
         for network in inboundAuthExempt where InboundAuthentication.network(network) == nil {
             throw ConfigurationError.invalidOutbound(
                 "--inbound-auth-exempt \(network): give an address or a network, such as 192.0.2.0/24 or 2001:db8::/32")
@@ -136,7 +139,8 @@ public struct CorreoConfiguration: Sendable, Equatable {
 
     /// The ports below 1024 that are switched on: binding them needs root (or CAP_NET_BIND_SERVICE).
     public var privilegedPorts: [Int] {
-        [ports.smtp, ports.submission, ports.smtps, ports.imap, ports.imaps, ports.nntp, ports.nntps].filter { (1..<1024).contains($0) }
+        [ports.smtp, ports.submission, ports.smtps, ports.imap, ports.imaps, ports.nntp, ports.nntps,
+         publishing.httpsPort, publishing.autoconfigHTTPPort].filter { (1..<1024).contains($0) }
     }
 
     /// A loose RFC 1035 check: labels of letters, digits and hyphens, or an address literal.

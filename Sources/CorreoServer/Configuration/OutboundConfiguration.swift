@@ -28,9 +28,9 @@ public struct OutboundConfiguration: Sendable, Equatable {
     /// the `250` (direct, the default), or in the outbound queue and delivered moments later (queue, as
     /// Postfix does). BENCHMARKS.md has the measurement behind the default.
     public var localDelivery = "direct"
-    /// `--mta-sts on|off`: honour recipient domains' MTA-STS policies (RFC 8461).
+    /// `--outbound-mta-sts on|off`: honour recipient domains' MTA-STS policies (RFC 8461).
     public var mtaSTS = true
-    /// `--mta-sts-ca-file`: authorities trusted for the HTTPS policy fetch besides the system's (PEM).
+    /// `--outbound-mta-sts-ca-file`: authorities trusted for the HTTPS policy fetch besides the system's (PEM).
     public var mtaSTSCAFile: String?
     /// `--tls-rpt on|off`: count outbound TLS sessions and send the daily TLS-RPT reports (RFC 8460).
     public var tlsReporting = true
@@ -69,7 +69,7 @@ public struct OutboundConfiguration: Sendable, Equatable {
             throw ConfigurationError.invalidOutbound("--relay-host \(relayHost): give HOST or HOST:PORT")
         }
         if let mtaSTSCAFile, !FileManager.default.isReadableFile(atPath: mtaSTSCAFile) {
-            throw ConfigurationError.invalidOutbound("--mta-sts-ca-file \(mtaSTSCAFile) cannot be read")
+            throw ConfigurationError.invalidOutbound("--outbound-mta-sts-ca-file \(mtaSTSCAFile) cannot be read")
         }
         if let tlsReportSender, !tlsReportSender.contains("@") {
             throw ConfigurationError.invalidOutbound("--tls-rpt-from \(tlsReportSender): give an address")

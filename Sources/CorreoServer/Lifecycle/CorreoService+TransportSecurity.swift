@@ -6,7 +6,7 @@ import Relay
 
 extension CorreoService {
     /// MTA-STS (policies cached in STORAGE/mta-sts/) and TLS-RPT (session counts in STORAGE/tls-rpt/) for
-    /// the relay, as `--mta-sts` and `--tls-rpt` say; nil when both are off.
+    /// the relay, as `--outbound-mta-sts` and `--tls-rpt` say; nil when both are off.
     static func transportSecurity(
         _ configuration: CorreoConfiguration,
         resolver: DNSResolver,
@@ -20,7 +20,7 @@ extension CorreoService {
             do {
                 fetcher = try HTTPSPolicyFetcher(caFile: outbound.mtaSTSCAFile, resolver: resolver)
             } catch {
-                throw ConfigurationError.invalidOutbound("--mta-sts-ca-file \(outbound.mtaSTSCAFile ?? ""): \(error)")
+                throw ConfigurationError.invalidOutbound("--outbound-mta-sts-ca-file \(outbound.mtaSTSCAFile ?? ""): \(error)")
             }
             policies = STSPolicyResolver(
                 dns: resolver,

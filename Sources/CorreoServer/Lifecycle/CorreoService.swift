@@ -54,6 +54,9 @@ public final class CorreoService: Sendable {
     let store: MailStore
     /// The operator's loopback HTTP listener (/metrics, /healthz), with `--http-port`.
     let http: HTTPServer?
+    /// The public HTTPS listener (MTA-STS policy, autoconfig, autodiscover), with `--https-port`, and
+    /// the plain-HTTP autoconfig one, with `--autoconfig-http-port` (CorreoService+Publishing.swift).
+    let publishing: [(name: String, port: Int, server: HTTPServer)]
 
     /// Prepares the store and TLS; binds nothing yet. Errors here are the operator's to fix (a bad
     /// certificate file, an unwritable storage folder) and say which file or folder is at fault.
@@ -80,6 +83,7 @@ public final class CorreoService: Sendable {
         let limits = configuration.limits
         http = configuration.httpPort == 0
             ? nil : HTTPServer(router: OperatorEndpoints.router(store: store), group: group, logger: logger)
+        publishing = Self.publishingListeners(configuration, tls: tls, group: group, logger: logger)
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         if protocols.contains(.smtp) {
@@ -190,6 +194,9 @@ public final class CorreoService: Sendable {
             // Loopback only, whatever --bind says: metrics and health are for the machine's own tools.
             bound.append(BoundListener(name: "http", port: try await http.start(host: "127.0.0.1", port: configuration.httpPort)))
         }
+        for listener in publishing {
+            bound.append(BoundListener(name: listener.name, port: try await listener.server.start(host: host, port: listener.port)))
+        }
         return bound
     }
 
@@ -200,6 +207,7 @@ public final class CorreoService: Sendable {
         try? await imap?.shutdown()
         await nntp?.shutdown()
         await http?.shutdown()
+        for listener in publishing { await listener.server.shutdown() }
     }
 
     /// Binds, reports the listeners, drops privileges, then runs every server and the queue runner as the

@@ -64,6 +64,10 @@ extension CorreoService {
         if let http {
             services.append(ListeningService(description: "http", logger: logger) { _ in await http.shutdown() })
         }
+        for listener in publishing {
+            let server = listener.server
+            services.append(ListeningService(description: listener.name, logger: logger) { _ in await server.shutdown() })
+        }
         if let imap {
             services.append(ListeningService(description: "imap", logger: logger) { _ in try? await imap.shutdown() })
         }

@@ -10,8 +10,9 @@ public struct IMAPClock: Sendable {
         self.now = now
     }
 
-    /// The process's monotonic uptime. The channel handler replaces it with its event loop's clock; this
-    /// one serves sessions made without a handler (tests, the fuzz harness, which has no NIO).
+    /// The process's monotonic uptime.
+    ///
+    /// The channel handler replaces it with its event loop's clock; this one serves sessions made without a handler (tests, the fuzz harness, which has no NIO).
     public static let system = IMAPClock { DispatchTime.now().uptimeNanoseconds }
 }
 

@@ -28,26 +28,39 @@ public final class Users: Sendable {
     }
 
     private let loaded = Mutex(Loaded())
+    /// Recent successful logins, so a reconnecting client skips the hash.
+    let verified: VerifiedCredentials
+    /// How many passwords were hashed to be checked (a cache hit is not counted): for tests and metrics.
+    public var hashedVerifications: Int { hashCount.load(ordering: .relaxed) }
+    private let hashCount = Atomic<Int>(0)
     /// Checked against when the user does not exist, so a wrong address costs as long as a wrong password.
     private static let decoy =
         "{SHA512-CRYPT}$6$rounds=\(MailStoreDefaults.sha512CryptRounds)$correodecoysalt$"
         + "Fk5YXqqi1Za0EBM5.yFwR6ljmKGq5nu3QIu3ZbNpnmP6yXm2m8ZS5QDqdCdtm2bhfkYzFtkGWPIRPZm1hLm1Q."
 
     /// The users listed in `file` (normally `MailStore.users`, for STORAGE/passwords.txt).
-    public init(file: URL, logger: Logger = Logger(label: "correo.users")) {
+    public convenience init(file: URL, logger: Logger = Logger(label: "correo.users")) {
+        self.init(file: file, verified: VerifiedCredentials(), logger: logger)
+    }
+
+    /// The users in `file`, remembering verified passwords in `verified`.
+    init(file: URL, verified: VerifiedCredentials, logger: Logger = Logger(label: "correo.users")) {
         self.file = file
+        self.verified = verified
         self.logger = logger
     }
 
     /// Whether `password` is `address`'s password.
     ///
-    /// Hashing runs on a blocking-I/O thread.
+    /// Hashing runs on a blocking-I/O thread. A password verified in the last
+    /// `MailStoreDefaults.verifiedCredentialsLifetime` against the same stored hash is not hashed again.
     public func verify(address: String, password: String) async -> Bool {
         guard (try? PasswordHash.checkAcceptable(password)) != nil else { return false }
         // As stored: lower-cased, an internationalised domain as its A-label.
         let user = (try? MailStore.normalizedUser(address)) ?? address.lowercased()
         return await BlockingIO.run { [self] in
             guard let stored = (try? currentPasswords())?[user] else {
+                hashCount.add(1, ordering: .relaxed)
                 _ = PasswordHash.verify(password, against: Self.decoy)
                 return false
             }
@@ -57,7 +70,11 @@ public final class Users: Sendable {
                     metadata: ["user": "\(user)"]
                 )
             }
-            return PasswordHash.verify(password, against: stored)
+            if verified.contains(user: user, password: password, stored: stored) { return true }
+            hashCount.add(1, ordering: .relaxed)
+            guard PasswordHash.verify(password, against: stored) else { return false }
+            verified.insert(user: user, password: password, stored: stored)
+            return true
         }
     }
 
@@ -113,6 +130,8 @@ public final class Users: Sendable {
         if let cached = loaded.withLock({ $0.identity != nil && $0.identity == identity ? $0.passwords : nil }) {
             return cached
         }
+        // A new or changed passwords.txt: nothing verified against the old one counts any more.
+        verified.removeAll()
         guard identity != nil else {
             loaded.withLock {
                 $0.passwords = [:]

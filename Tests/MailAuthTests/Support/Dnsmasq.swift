@@ -10,7 +10,10 @@ enum Dnsmasq {
     static func path() -> String? { Peer.find("dnsmasq") }
 
     static func freePort() async throws -> Int {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+            host: "127.0.0.1",
+            port: 0
+        ).get()
         let port = channel.localAddress?.port ?? 0
         try await channel.close().get()
         return port
@@ -28,9 +31,11 @@ enum Dnsmasq {
         return "--txt-record=\(name)," + parts.joined(separator: ",")
     }
 
-    /// Runs `body` with a resolver asking a dnsmasq that serves `records` (dnsmasq options such as
-    /// `txt(...)` and `--host-record=...`), authoritative for `.test` and `.example`; the server's port
-    /// is passed too, for peers that ask it. Records a test issue when dnsmasq is missing.
+    /// Runs `body` with a resolver asking a dnsmasq that serves `records`.
+    ///
+    /// The records are dnsmasq options such as `txt(...)` and `--host-record=...`; dnsmasq is
+    /// authoritative for `.test` and `.example`; the server's port is passed too, for peers that ask it.
+    /// Records a test issue when dnsmasq is missing.
     static func with<T>(_ records: [String], _ body: (DNSResolver, Int) async throws -> T) async throws -> T? {
         guard let path = path() else {
             Issue.record("dnsmasq is not installed: run scripts/install-test-deps.sh (apt-get install dnsmasq-base)")
@@ -38,13 +43,16 @@ enum Dnsmasq {
         }
         for _ in 0..<5 {
             let port = try await freePort()
-            let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("correo-mailauth-\(UUID().uuidString).pid").path
+            let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "correo-mailauth-\(UUID().uuidString).pid"
+            ).path
             let process = Process()
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments =
                 [
                     "--port=\(port)", "--pid-file=\(pidFile)", "--listen-address=127.0.0.1", "--bind-interfaces",
-                    "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--user=root", "--local=/test/", "--local=/example/",
+                    "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--user=root", "--local=/test/",
+                    "--local=/example/",
                 ] + records
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -60,7 +68,11 @@ enum Dnsmasq {
             }
             let resolver = DNSResolver(
                 configuration: DNSResolverConfiguration(
-                    nameservers: [try DNSServerAddress("127.0.0.1:\(port)")], timeout: .milliseconds(300), attempts: 2))
+                    nameservers: [try DNSServerAddress("127.0.0.1:\(port)")],
+                    timeout: .milliseconds(300),
+                    attempts: 2
+                )
+            )
             // Ready when it answers (NXDOMAIN for a name it is authoritative for); at most 5 s.
             var ready = false
             for _ in 0..<25 {

@@ -1,8 +1,9 @@
 import DNS
 import MailAuth
 
-/// A zone held in memory, in the manner of RFC 7208's test suite (each case a zone and a query): for
-/// the checks' logic. The same code also runs against dnsmasq (PeerTests).
+/// A zone held in memory, for the checks' logic.
+///
+/// In the manner of RFC 7208's test suite (each case a zone and a query). The same code also runs against dnsmasq (PeerTests).
 struct FixedZone: MailAuthResolving {
     var txt: [String: [String]] = [:]
     var addresses: [String: [String]] = [:]
@@ -30,9 +31,12 @@ struct FixedZone: MailAuthResolving {
     }
 
     func mx(_ domain: String) async throws(DNSError) -> DNSResult<MXRecord> {
-        outcome(domain, mx[domain.lowercased()]?.compactMap { entry in
-            (try? DNSName(entry.1)).map { MXRecord(preference: UInt16(entry.0), exchange: $0) }
-        })
+        outcome(
+            domain,
+            mx[domain.lowercased()]?.compactMap { entry in
+                (try? DNSName(entry.1)).map { MXRecord(preference: UInt16(entry.0), exchange: $0) }
+            }
+        )
     }
 
     func ptr(_ address: IPAddress) async -> DNSResult<DNSName> {

@@ -16,7 +16,13 @@ struct Peer {
     }
 
     /// Runs `program` (a name on PATH) or records an issue saying how to install it.
-    static func run(_ program: String, _ arguments: [String], input: [UInt8] = [], install: String, timeout: Duration = .seconds(30)) async throws -> Peer? {
+    static func run(
+        _ program: String,
+        _ arguments: [String],
+        input: [UInt8] = [],
+        install: String,
+        timeout: Duration = .seconds(30)
+    ) async throws -> Peer? {
         guard let path = find(program) else {
             Issue.record("\(program) is not installed: run scripts/install-test-deps.sh (\(install))")
             return nil
@@ -47,6 +53,7 @@ struct Peer {
         return Peer(
             status: process.terminationStatus,
             output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
-            errors: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+            errors: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+        )
     }
 }

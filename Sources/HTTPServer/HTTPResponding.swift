@@ -1,0 +1,13 @@
+/// Whatever answers a listener's requests: an `HTTPRouter` (GET and HEAD by exact path, the operator's
+/// listener) or an application that also reads request bodies (the public listener's autodiscover POST).
+public protocol HTTPResponding: Sendable {
+    /// The answer to `request`, whose body (at most the listener's `maximumBodyBytes`) is `body`.
+    func respond(to request: HTTPRequest, body: [UInt8]) async -> HTTPResponse
+}
+
+extension HTTPRouter: HTTPResponding {
+    /// The router's answer; its routes read no body.
+    public func respond(to request: HTTPRequest, body: [UInt8]) async -> HTTPResponse {
+        await respond(to: request)
+    }
+}
