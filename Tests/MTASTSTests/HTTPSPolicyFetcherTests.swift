@@ -100,15 +100,15 @@ import Testing
         #expect(error.reason.contains("larger than 65536"))
     }
 
+    /// The server holds the request for 30 s; only the fetcher's own deadline (1 s here) says "no answer in
+    /// time" (no wall-clock bound: openssl and Python start slowly on a loaded machine).
     @Test func aSilentServerTimesOut() async throws {
-        let started = ContinuousClock.now
         let result = try await fetch(mode: "silent", timeout: .seconds(1))
         guard case .failure(let error) = result else {
             Issue.record("no timeout")
             return
         }
         #expect(error.reason.contains("no answer in time"))
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func aHostWithoutAddressFails() async throws {
