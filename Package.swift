@@ -107,10 +107,23 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Outbound transport security: RFC 8461 MTA-STS (policy look-up, HTTPS fetch, on-disk cache, MX
+        // matching) and RFC 8460 TLS-RPT (result counts, the daily JSON report).
+        .target(
+            name: "MTASTS",
+            dependencies: [
+                "DNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Relay",
             dependencies: [
-                "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS", "MailAuth",
+                "MailCore", "MailStore", "SMTPCore", "SMTPClient", "DNS", "MailAuth", "MTASTS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -151,7 +164,7 @@ let package = Package(
             name: "CorreoServer",
             dependencies: [
                 "SMTPServer", "SMTPCore", "IMAPServer", "NNTPServer", "MailStore", "ServerSupport", "Relay", "DNS", "MailAuth",
-                "HTTPServer", "MailCore",
+                "HTTPServer", "MailCore", "MTASTS",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -223,7 +236,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS", "MTASTS"]),
+        .testTarget(
+            name: "MTASTSTests",
+            dependencies: [
+                "MTASTS", "MailTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["policy_server.py"]
+        ),
         .testTarget(
             name: "MailAuthTests",
             dependencies: [

@@ -17,7 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
-apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn
+apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn ca-certificates
 apt_install "install-test-deps" thunderbird
 # serve --dev's web page in headless Chromium (interop/dev/browser_check.py).
 apt_install "install-test-deps" chromium fonts-dejavu-core

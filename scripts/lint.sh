@@ -11,6 +11,7 @@ clean=(
     Tests/DNSTests Tests/IMAPServerTests Tests/MailCoreTests Tests/MailMergeTests Tests/MailStoreTests
     Tests/MailTestSupport Tests/SMTPClientTests Tests/SMTPCoreTests Tests/SMTPServerTests
     Tests/ServerSupportTests Sources/SMTPServer Tests/MailAuthTests Tests/CorreoServerTests
+    Sources/MTASTS Tests/MTASTSTests
 )
 
 # Tests follow the same rules but two: in a test, a failed `!` or `try!` is a failure with its line,

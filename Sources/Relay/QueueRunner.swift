@@ -24,6 +24,10 @@ public actor QueueRunner {
     let localMailbox: @Sendable (String) async -> String?
     /// The DKIM keys of STORAGE/dkim/, read again when they change.
     let dkim: DKIMKeyring
+    /// MTA-STS and TLS-RPT, when on.
+    let security: OutboundTransportSecurity?
+    /// The last UTC day for which the TLS-RPT reports were looked at.
+    var tlsReportsCheckedDay: String?
     /// Queued messages that wait, by when each is due.
     private var index = QueueIndex()
     /// Attempts under way, by message id: never two at once for one message.
@@ -43,12 +47,14 @@ public actor QueueRunner {
         logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() },
         localMailbox: (@Sendable (String) async -> String?)? = nil,
-        dkim: DKIMKeyring? = nil
+        dkim: DKIMKeyring? = nil,
+        security: OutboundTransportSecurity? = nil
     ) {
         self.store = store
         self.settings = settings
         self.localDomains = Set(localDomains.map { $0.lowercased() })
-        self.remote = RemoteDelivery(settings: settings, resolver: resolver, logger: logger)
+        self.remote = RemoteDelivery(settings: settings, resolver: resolver, logger: logger, security: security, clock: clock)
+        self.security = security
         self.destinations = DestinationLimiter(limit: settings.connectionsPerDestination)
         self.logger = logger
         self.clock = clock
@@ -69,6 +75,7 @@ public actor QueueRunner {
                 lastScan = ContinuousClock.now
             }
             startDue()
+            await sendTLSReportsIfDue()
             await remote.sessions.sweep()
             let untilDue = index.nextDue().map { $0.timeIntervalSince(clock()) } ?? .infinity
             let sinceScan = ContinuousClock.now - lastScan
@@ -79,6 +86,7 @@ public actor QueueRunner {
         let underWay = Array(running.values)
         for task in underWay { task.cancel() }
         for task in underWay { await task.value }
+        await security?.ledger?.flush()  // the TLS-RPT counts of the attempts just recorded
         await remote.sessions.closeAll()
     }
 

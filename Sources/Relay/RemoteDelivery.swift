@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MTASTS
 import MailStore
 import SMTPClient
 import SMTPCore
@@ -39,6 +40,10 @@ struct RemoteDelivery: Sendable {
     let settings: RelaySettings
     let resolver: any RelayResolver
     let logger: Logger
+    /// MTA-STS and TLS-RPT, when on.
+    var security: OutboundTransportSecurity? = nil
+    /// Now, for TLS-RPT's day.
+    var clock: @Sendable () -> Date = { Date() }
     /// Sessions kept open between messages to the same next hop.
     let sessions = SessionCache()
 
@@ -51,11 +56,12 @@ struct RemoteDelivery: Sendable {
         if let smarthost = settings.smarthost {
             // The reason of a failed attempt (a refused certificate, AUTH) goes into the deferral, the log
             // line and any delay notice, not just "could not connect".
+            var ignored: SMTPClientError?
             var problem = "4.4.1 could not connect to the relay host \(smarthost.host):\(smarthost.port)"
             return await attempt(
                 message, envelope: envelope, recipients: recipients, host: smarthost.host, address: smarthost.host,
                 port: smarthost.port, tls: smarthost.tls, trust: smarthost.trust, credentials: smarthost.credentials,
-                lastError: &problem
+                lastError: &problem, failure: &ignored
             ) ?? deferAll(recipients, problem)
         }
         let route: Route
@@ -64,7 +70,8 @@ struct RemoteDelivery: Sendable {
         } else {
             route = Route.plan(domain: domain, answer: await resolver.mailExchangers(of: domain))
         }
-        let hosts: [(name: String, addresses: [String])]
+        let sts = await stsPolicy(for: domain, route: route, envelope: envelope)
+        var names: [String]
         switch route {
         case .nullMX:
             return failAll(recipients, "556 5.1.10 \(domain) accepts no mail (null MX, RFC 7505)")
@@ -73,24 +80,74 @@ struct RemoteDelivery: Sendable {
         case .temporaryFailure(let why):
             return deferAll(recipients, "4.4.3 DNS lookup of \(domain) failed: \(why)")
         case .address(let address):
-            hosts = [(address, [address])]
-        case .hosts(let names):
-            var resolved: [(String, [String])] = []
-            var lastProblem = "4.4.4 no address for the mail exchangers of \(domain)"
-            for name in names {
-                switch await resolver.addresses(of: name) {
-                case .records(let addresses) where !addresses.isEmpty: resolved.append((name, addresses))
-                case .temporaryFailure(let why): lastProblem = "4.4.3 DNS lookup of \(name) failed: \(why)"
-                default: continue
-                }
-            }
-            if resolved.isEmpty { return deferAll(recipients, lastProblem) }
-            hosts = resolved
+            return await deliver(
+                message, envelope: envelope, domain: domain, recipients: recipients, hosts: [(address, [address])], sts: nil)
+        case .hosts(let planned):
+            names = planned
         }
+        if let sts, sts.mode == .enforce {
+            // RFC 8461 §4.1: only MX hosts that match the policy are candidates.
+            let matching = names.filter { sts.matches($0) }
+            for name in names where !matching.contains(name) {
+                logSTS(envelope, domain: domain, host: name, result: "skipped", reason: "MX host does not match the policy")
+            }
+            if matching.isEmpty {
+                await tally(domain, sts, .failure(.validationFailure, mx: names.first, address: nil, reason: "no MX host matches the MTA-STS policy"))
+                return deferAll(recipients, "4.7.5 MTA-STS policy of \(domain) (enforce): no MX host matches its mx patterns")
+            }
+            names = matching
+        }
+        var resolved: [(String, [String])] = []
+        var lastProblem = "4.4.4 no address for the mail exchangers of \(domain)"
+        for name in names {
+            switch await resolver.addresses(of: name) {
+            case .records(let addresses) where !addresses.isEmpty: resolved.append((name, addresses))
+            case .temporaryFailure(let why): lastProblem = "4.4.3 DNS lookup of \(name) failed: \(why)"
+            default: continue
+            }
+        }
+        if resolved.isEmpty { return deferAll(recipients, lastProblem) }
+        return await deliver(message, envelope: envelope, domain: domain, recipients: recipients, hosts: resolved, sts: sts)
+    }
+
+    /// Tries the hosts in order under the domain's TLS policy and, when one applies, its MTA-STS policy.
+    private func deliver(
+        _ message: [UInt8],
+        envelope: QueueEnvelope,
+        domain: String,
+        recipients: [QueuedRecipient],
+        hosts: [(name: String, addresses: [String])],
+        sts: STSPolicy?
+    ) async -> [RecipientOutcome] {
         let policy = settings.tlsPolicy(for: domain)
         var lastError = "4.4.1 no mail exchanger of \(domain) answered"
         for host in hosts {
             for address in host.addresses {
+                var failure: SMTPClientError?
+                if let sts, sts.mode != .none {
+                    // RFC 8461 §4.2: STARTTLS with a certificate that verifies (PKIX) for the MX host name,
+                    // the same check as the `verify` policy.
+                    if let outcomes = await attempt(
+                        message, envelope: envelope, recipients: recipients, host: host.name, address: address,
+                        port: settings.mxPort, tls: .startTLS(.required), trust: .system, credentials: nil,
+                        lastError: &lastError, failure: &failure
+                    ) {
+                        logSTS(envelope, domain: domain, host: host.name, result: "verified", reason: sts.mode.rawValue)
+                        await tally(domain, sts, .success)
+                        return outcomes
+                    }
+                    guard let type = failure.flatMap(Self.resultType) else { continue }  // not TLS: next address
+                    await tally(domain, sts, .failure(type, mx: host.name, address: address, reason: "\(failure!)"))
+                    if sts.mode == .enforce {
+                        // §5: never in clear, never unverified: the message waits (and bounces at the queue's end).
+                        logSTS(envelope, domain: domain, host: host.name, result: "deferred", reason: "\(type.rawValue): \(failure!)")
+                        lastError = "4.7.5 MTA-STS policy of \(domain) (enforce): \(host.name) [\(address)]: \(type.rawValue): \(failure!)"
+                        continue
+                    }
+                    // testing: reported, then delivered as without a policy.
+                    logSTS(envelope, domain: domain, host: host.name, result: "failed-testing", reason: "\(type.rawValue): \(failure!)")
+                    failure = nil
+                }
                 let tls: SMTPClient.TLSMode
                 switch policy {
                 case .none: tls = .none
@@ -101,9 +158,16 @@ struct RemoteDelivery: Sendable {
                 let trust: SMTPClient.Trust = policy == .verify ? .system : .insecure
                 if let outcomes = await attempt(
                     message, envelope: envelope, recipients: recipients, host: host.name, address: address,
-                    port: settings.mxPort, tls: tls, trust: trust, credentials: nil, lastError: &lastError
+                    port: settings.mxPort, tls: tls, trust: trust, credentials: nil, lastError: &lastError, failure: &failure
                 ) {
+                    if sts == nil, policy != .none {
+                        let tlsUsed = outcomes.contains(where: \.tls)
+                        await tally(domain, nil, tlsUsed ? .success : .failure(.starttlsNotSupported, mx: host.name, address: address, reason: nil))
+                    }
                     return outcomes
+                }
+                if sts == nil, let type = failure.flatMap(Self.resultType) {
+                    await tally(domain, nil, .failure(type, mx: host.name, address: address, reason: "\(failure!)"))
                 }
             }
         }
@@ -122,9 +186,13 @@ struct RemoteDelivery: Sendable {
         tls: SMTPClient.TLSMode,
         trust: SMTPClient.Trust,
         credentials: SMTPCredentials?,
-        lastError: inout String
+        lastError: inout String,
+        failure: inout SMTPClientError?
     ) async -> [RecipientOutcome]? {
-        let key = SessionCache.Key(address: address, port: port, tls: tls, trust: trust, user: credentials?.username)
+        // A verified session checks the certificate against the host's name, not the address it went to.
+        let serverName = trust == .insecure || host == address ? nil : host
+        let key = SessionCache.Key(
+            address: address, port: port, tls: tls, trust: trust, user: credentials?.username, serverName: serverName)
         let connection: SMTPConnection
         var uses = 0
         var reused = false
@@ -133,12 +201,14 @@ struct RemoteDelivery: Sendable {
         } else {
             var configuration = SMTPClient.Configuration()
             configuration.localHostname = settings.hostname
+            configuration.tlsServerName = serverName
             do {
                 connection = try await SMTPClient.connect(
                     host: address, port: port, tls: tls, trust: trust, auth: credentials,
                     configuration: configuration, logger: logger
                 )
             } catch {
+                failure = error as? SMTPClientError
                 lastError = "4.4.1 \(host) [\(address)]:\(port): \(error)"
                 logger.info(
                     "relay attempt failed", metadata: ["queue_id": "\(envelope.id)", "relay.host": "\(host)",
@@ -180,7 +250,7 @@ struct RemoteDelivery: Sendable {
                 logger.debug("a kept session was gone; connecting again", metadata: ["relay.host": "\(host)"])
                 return await attempt(
                     message, envelope: envelope, recipients: recipients, host: host, address: address, port: port,
-                    tls: tls, trust: trust, credentials: credentials, lastError: &lastError)
+                    tls: tls, trust: trust, credentials: credentials, lastError: &lastError, failure: &failure)
             }
             switch error {
             case .allRecipientsRejected(let results):
@@ -200,6 +270,7 @@ struct RemoteDelivery: Sendable {
                     RecipientOutcome(address: $0.address, kind: .failed, reply: "554 5.3.4 \(host): \(error)", remoteMTA: host, tls: isTLS)
                 }
             default:
+                failure = error
                 lastError = "4.4.2 \(host) [\(address)]: \(error)"
                 return nil
             }

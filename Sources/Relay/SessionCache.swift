@@ -13,6 +13,9 @@ actor SessionCache {
         var tls: SMTPClient.TLSMode
         var trust: SMTPClient.Trust
         var user: String?
+        /// The name the certificate was verified for (a session checked for one MX name is not reused for
+        /// another at the same address).
+        var serverName: String? = nil
     }
 
     private struct Entry {

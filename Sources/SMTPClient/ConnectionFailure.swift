@@ -61,6 +61,8 @@ public enum TLSFailure: Hashable, Sendable, CustomStringConvertible {
     /// The server's certificate did not verify: self-signed, signed by an authority not trusted here, expired,
     /// or not made out to the host name that was asked for.
     case certificateNotTrusted
+    /// The certificate verified, but for other names than the host's (TLS-RPT's certificate-host-mismatch).
+    case hostnameMismatch
     /// The handshake failed for another reason, named by the TLS library's short reason code.
     case failed(String)
 
@@ -70,6 +72,7 @@ public enum TLSFailure: Hashable, Sendable, CustomStringConvertible {
         case .certificateNotTrusted:
             "the server's certificate is not trusted (self-signed, from an unknown authority, expired, "
                 + "or not made out to this host name)"
+        case .hostnameMismatch: "the server's certificate is not made out to this host name"
         case .failed(let reason): reason
         }
     }
@@ -77,9 +80,10 @@ public enum TLSFailure: Hashable, Sendable, CustomStringConvertible {
     /// Classifies a NIOSSL error by what BoringSSL said (its types carry no more structure than that).
     init(_ error: any Error) {
         let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("failedToValidateHostname")
-            || text.contains("unableToValidateCertificate")
-        {
+        if text.contains("failedToValidateHostname") {
+            // NIOSSL checks the name after the chain has verified: the authority is fine, the name is not.
+            self = .hostnameMismatch
+        } else if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("unableToValidateCertificate") {
             self = .certificateNotTrusted
         } else if let range = text.range(of: "OPENSSL_internal:") {
             // "…:OPENSSL_internal:WRONG_VERSION_NUMBER at /path/…" → "wrong version number"

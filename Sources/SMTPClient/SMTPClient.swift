@@ -47,6 +47,9 @@ public enum SMTPClient {
         public var commandTimeout = SMTPClientDefaults.commandTimeout
         /// Time to wait for the reply to the end of a message.
         public var dataTerminationTimeout = SMTPClientDefaults.dataTerminationTimeout
+        /// The name for SNI and certificate verification when `host` is an address: a relay connects to an
+        /// MX host's address, and the certificate must name the MX host (RFC 7672 §3.2.2, RFC 8461 §4.2).
+        public var tlsServerName: String?
 
         /// Default settings.
         public init() {}
@@ -90,7 +93,8 @@ public enum SMTPClient {
             throw .connectionFailed("TLS configuration: \(TLSFailure(error))")
         }
         // SNI and certificate names take a host name; for an IP address NIOSSL checks the peer address instead.
-        let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
+        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+        let serverHostname = configuration.tlsServerName ?? (isAddress ? nil : host)
         let implicitTLS = tls == .implicit
         let machineConfiguration = SMTPClientStateMachine.Configuration(
             localHostname: configuration.localHostname ?? "localhost",

@@ -99,6 +99,13 @@ extension ConfigKey {
             $0.outbound.tlsPolicies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         },
         ConfigKey("local-delivery", .string, example: "queue") { $0.outbound.localDelivery },
+        ConfigKey("outbound-mta-sts", .string, example: "off") { $0.outbound.mtaSTS ? "on" : "off" },
+        ConfigKey("outbound-mta-sts-ca-file", .string, example: "/etc/ssl/certs/ca-certificates.crt") {
+            $0.outbound.mtaSTSCAFile ?? ""
+        },
+        ConfigKey("tls-rpt", .string, example: "off") { $0.outbound.tlsReporting ? "on" : "off" },
+        ConfigKey("tls-rpt-from", .string, example: "tls-reports@example.org") { $0.outbound.tlsReportSender ?? "" },
+        ConfigKey("tls-rpt-org", .string, example: "Example Org") { $0.outbound.tlsReportOrganization ?? "" },
         ConfigKey("dev", .switch, example: "true") { "\($0.dev != nil)" },
         ConfigKey("dev-password", .string, example: "letmein") { $0.dev?.password ?? "" },
         ConfigKey("https-port", .integer, example: "443") { "\($0.publishing.httpsPort)" },

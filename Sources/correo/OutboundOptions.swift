@@ -43,6 +43,21 @@ struct OutboundOptions: ParsableArguments {
     @Option(help: "Local mail made durable in the Maildirs before the 250 (direct), or in the queue and delivered just after (queue). [CORREO_LOCAL_DELIVERY, default direct]")
     var localDelivery: String?
 
+    @Option(help: "Honour recipient domains' MTA-STS policies (RFC 8461): on or off. [CORREO_OUTBOUND_MTA_STS, default on]")
+    var outboundMtaSts: String?
+
+    @Option(help: "A PEM file of authorities trusted, besides the system's, for fetching recipient domains' MTA-STS policies over HTTPS. [CORREO_OUTBOUND_MTA_STS_CA_FILE]")
+    var outboundMtaStsCaFile: String?
+
+    @Option(help: "Count outbound TLS sessions and send daily TLS-RPT reports (RFC 8460): on or off. [CORREO_TLS_RPT, default on]")
+    var tlsRpt: String?
+
+    @Option(help: "The sender of TLS-RPT reports. [CORREO_TLS_RPT_FROM, default postmaster@HOSTNAME]")
+    var tlsRptFrom: String?
+
+    @Option(help: "The organization-name of TLS-RPT reports. [CORREO_TLS_RPT_ORG, default the host name]")
+    var tlsRptOrg: String?
+
     /// Flags, then `CORREO_…` variables, then the defaults.
     func resolved() throws -> OutboundConfiguration {
         var outbound = OutboundConfiguration()
@@ -61,6 +76,12 @@ struct OutboundOptions: ParsableArguments {
             queueDelayWarning, "QUEUE_DELAY_WARNING", default: outbound.delayWarningSeconds)
         outbound.tlsPolicy = outboundTls ?? environment("OUTBOUND_TLS") ?? outbound.tlsPolicy
         outbound.localDelivery = localDelivery ?? environment("LOCAL_DELIVERY") ?? outbound.localDelivery
+        outbound.mtaSTS = try onOff(
+            outboundMtaSts ?? environment("OUTBOUND_MTA_STS"), "outbound-mta-sts", default: outbound.mtaSTS)
+        outbound.mtaSTSCAFile = outboundMtaStsCaFile ?? environment("OUTBOUND_MTA_STS_CA_FILE")
+        outbound.tlsReporting = try onOff(tlsRpt ?? environment("TLS_RPT"), "tls-rpt", default: outbound.tlsReporting)
+        outbound.tlsReportSender = tlsRptFrom ?? environment("TLS_RPT_FROM")
+        outbound.tlsReportOrganization = tlsRptOrg ?? environment("TLS_RPT_ORG")
         let policies = outboundTlsFor.isEmpty
             ? (environment("OUTBOUND_TLS_FOR")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
             : outboundTlsFor
@@ -72,5 +93,14 @@ struct OutboundOptions: ParsableArguments {
             outbound.tlsPolicies[parts[0].lowercased()] = parts[1]
         }
         return outbound
+    }
+
+    private func onOff(_ value: String?, _ flag: String, default fallback: Bool) throws -> Bool {
+        switch value?.lowercased() {
+        case nil: fallback
+        case "on", "yes", "true", "1": true
+        case "off", "no", "false", "0": false
+        case let other?: throw ValidationError("--\(flag) \(other): use on or off")
+        }
     }
 }

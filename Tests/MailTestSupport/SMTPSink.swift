@@ -66,13 +66,7 @@ public final class SMTPSink: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         // The first line is "PORT <n>".
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = Self.firstLine(of: output)
         guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
             process.terminate()
             throw Failure.didNotStart(text.isEmpty ? "no output (is aiosmtpd installed? pip install aiosmtpd)" : text)
@@ -101,6 +95,19 @@ public final class SMTPSink: @unchecked Sendable {
     /// Every message file's name.
     public var messageFiles: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: outdir.path)) ?? []).filter { $0.hasSuffix(".eml") }
+    }
+
+    /// The first line a helper process writes (without its LF), at most 256 bytes.
+    ///
+    /// Read byte by byte, so that nothing after it is taken from the pipe.
+    public static func firstLine(of pipe: Pipe) -> String {
+        var line = Data()
+        for _ in 0..<256 {
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        return String(decoding: line, as: UTF8.self)
     }
 
     /// interop/send/smtp_sink.py, found from this file's place in the package.

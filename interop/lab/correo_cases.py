@@ -492,71 +492,87 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: list[str]) -> int:
+def run_script(argv: list[str], label: str, title: str, cases) -> int:
+    """A correo lab script: signals that tear the lab down, the CORREO argument checked and copied into a
+    temporary folder (a rebuild of the original during the run must not change the binary under the
+    cases), `cases(lab, binary)` in a fresh lab, the teardown case, and the closing `LABEL: N passed, M
+    failed` line. Returns the exit status."""
     signal.signal(signal.SIGTERM, _interrupt)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, _interrupt)
     args = [x for x in argv[1:] if not x.startswith("--")]
     if len(args) != 1:
-        print("usage: correo_cases.py CORREO", file=sys.stderr)
-        print("lab correo: 0 passed, 1 failed")
+        print(f"usage: {Path(argv[0]).name} CORREO", file=sys.stderr)
+        print(f"{label}: 0 passed, 1 failed")
         return 2
     t_start = time.monotonic()
     src = Path(args[0])
-    print(f"lab correo cases (issue 12): {src}", flush=True)
+    print(f"{title}: {src}", flush=True)
     if not (src.is_file() and os.access(src, os.X_OK)):
         print(f"FAIL correo binary: {src} is not an executable file")
-        print("lab correo: 0 passed, 1 failed")
+        print(f"{label}: 0 passed, 1 failed")
         return 1
-    # a copy: a rebuild of the original during the run must not change the binary under the cases
     bindir = Path(tempfile.mkdtemp(prefix="correo-lab-bin-"))
     bindir.chmod(0o755)
     binary = str(bindir / "correo")
     shutil.copy2(src, binary)
     try:
         with Lab() as lab:
-            pf = lab.start_postfix("c", "c.test", sasl_users={"relay@c.test": PASSWORD})
-            # b also takes backup.test (its MX 20, after a dead MX 10) and nomx.test (no MX, b's A/AAAA)
-            b = Correo(lab, binary, "b", ["b.test", "backup.test", "nomx.test"],
-                       ["bob@b.test", "k@backup.test", "n@nomx.test"], user="nobody").start()
-            a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user=A_USER, extra=SCHEDULE).start()
-            case("correo a → correo b by MX (submission with AUTH at a)", a_to_b, lab, a, b)
-            case("correo a → Postfix on c by MX", a_to_postfix, lab, a, pf)
-            case("Postfix on c → correo a by MX", postfix_to_a, lab, a, pf)
-            case("a's MX listener: unknown user 550 5.1.1, no open relay", mx_listener_rules, lab, a)
-            case("b refuses an unknown user: failure DSN (5.1.1) in alice's INBOX", refused_recipient, lab, a)
-            case("null MX (nullmx.test): bounced at once with 5.1.10", null_mx, lab, a)
-            case("dead first MX (backup.test) and no MX (nomx.test): delivered to b", dead_mx_and_no_mx, lab, a, b)
-            case("b stopped: delay DSN, then failure DSN; b restarted: nothing more", b_stopped, lab, a, b)
-            case("a peer answering 451 first (sink): retried, delivered once", deferred_once, lab, a)
-            case("IPv6-only MX (v6.test): delivered over IPv6", ipv6_only, lab, a)
-            # the cases below stop a: they come last
-            case("smarthost: a → Postfix's submission port on c (STARTTLS, AUTH) → b", smarthost, lab, binary, a, pf)
-            case("a as --user nobody delivers outbound (SO_DEBUG regression)", unprivileged_sender, lab, binary, a)
+            cases(lab, binary)
             if not all(ok for _, ok, _ in results):
                 lab.failed = True
     except LabError as e:
         results.append(("lab build", False, str(e)))
         print(f"FAIL lab build: {e}")
     except KeyboardInterrupt:
-        print("lab correo: interrupted; torn down")
+        print(f"{label}: interrupted; torn down")
         results.append(("interrupted", False, "Ctrl-C or SIGTERM"))
     finally:
         shutil.rmtree(bindir, ignore_errors=True)
+    case("teardown: every correo stopped, no lab namespace left", every_correo_stopped)
+    return closing(label, t_start)
 
-    def every_correo_stopped() -> str:
-        pids = [p for c in Correo.started for p in c.pids]
-        alive = [p for p in pids if _alive(p)]
-        check(not alive, f"correo processes still running: {alive}")
-        names = [n for n in _netns_names() if n.startswith("clab-")]
-        check(not names, f"lab namespaces left: {names}")
-        return f"{len(pids)} correo process(es) started, none left; no lab namespace left"
 
-    case("teardown: every correo stopped", every_correo_stopped)
+def main(argv: list[str]) -> int:
+    def cases(lab: Lab, binary: str) -> None:
+        pf = lab.start_postfix("c", "c.test", sasl_users={"relay@c.test": PASSWORD})
+        # b also takes backup.test (its MX 20, after a dead MX 10) and nomx.test (no MX, b's A/AAAA)
+        b = Correo(lab, binary, "b", ["b.test", "backup.test", "nomx.test"],
+                   ["bob@b.test", "k@backup.test", "n@nomx.test"], user="nobody").start()
+        a = Correo(lab, binary, "a", "a.test", ["alice@a.test"], user=A_USER, extra=SCHEDULE).start()
+        case("correo a → correo b by MX (submission with AUTH at a)", a_to_b, lab, a, b)
+        case("correo a → Postfix on c by MX", a_to_postfix, lab, a, pf)
+        case("Postfix on c → correo a by MX", postfix_to_a, lab, a, pf)
+        case("a's MX listener: unknown user 550 5.1.1, no open relay", mx_listener_rules, lab, a)
+        case("b refuses an unknown user: failure DSN (5.1.1) in alice's INBOX", refused_recipient, lab, a)
+        case("null MX (nullmx.test): bounced at once with 5.1.10", null_mx, lab, a)
+        case("dead first MX (backup.test) and no MX (nomx.test): delivered to b", dead_mx_and_no_mx, lab, a, b)
+        case("b stopped: delay DSN, then failure DSN; b restarted: nothing more", b_stopped, lab, a, b)
+        case("a peer answering 451 first (sink): retried, delivered once", deferred_once, lab, a)
+        case("IPv6-only MX (v6.test): delivered over IPv6", ipv6_only, lab, a)
+        # the cases below stop a: they come last
+        case("smarthost: a → Postfix's submission port on c (STARTTLS, AUTH) → b", smarthost, lab, binary, a, pf)
+        case("a as --user nobody delivers outbound (SO_DEBUG regression)", unprivileged_sender, lab, binary, a)
+
+    return run_script(argv, "lab correo", "lab correo cases (issue 12)", cases)
+
+
+def every_correo_stopped() -> str:
+    """The teardown case of every correo script: no correo it started runs on, no lab namespace is left."""
+    pids = [p for c in Correo.started for p in c.pids]
+    alive = [p for p in pids if _alive(p)]
+    check(not alive, f"correo processes still running: {alive}")
+    names = [n for n in _netns_names() if n.startswith("clab-")]
+    check(not names, f"lab namespaces left: {names}")
+    return f"{len(pids)} correo process(es) started, none left; no lab namespace left"
+
+
+def closing(label: str, t_start: float) -> int:
+    """Prints the time taken and the `LABEL: N passed, M failed` line run.sh reads; the exit status."""
     passed = sum(1 for _, ok, _ in results if ok)
     failed = len(results) - passed
-    print(f"lab correo: cases took {time.monotonic() - t_start:.1f} s")
-    print(f"lab correo: {passed} passed, {failed} failed")
+    print(f"{label}: cases took {time.monotonic() - t_start:.1f} s")
+    print(f"{label}: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI entry of the network lab: installs its peers (idempotent), runs the self-test, then (given a
-# correo binary) the correo cases of issue 12 (correo_cases.py) in a lab of their own.
+# correo binary) the correo cases of issue 12 (correo_cases.py) and the MTA-STS/TLS-RPT cases of issue 13
+# (mtasts_cases.py), each in a lab of their own.
 #   bash interop/lab/run.sh [CORREO]     as root; CORREO: the correo binary the cases run
 # The last line is `lab: N passed, M failed`, the two steps' counts added up; the exit status is
 # non-zero on any failure (a step that ends non-zero or prints no count is one failure more). Each
@@ -51,7 +52,7 @@ run_step() {
     done
     trap - INT TERM
     sleep 0.2  # let tee drain
-    step_summary="$(grep -aE '^lab( correo)?: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"
+    step_summary="$(grep -aE '^lab( [a-z-]+)?: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"
     rm -f "$log"
 }
 
@@ -73,13 +74,15 @@ failed=0
 t1=$(date +%s)
 run_step selftest "$here/selftest.py" "$correo"
 add_step
-if [ -n "$correo" ] && [ "$interrupted" = 0 ]; then
+# the correo steps, each in a fresh lab: issue 12's relay cases, then issue 13's MTA-STS/TLS-RPT cases
+for step in correo mtasts; do
+    [ -n "$correo" ] && [ "$interrupted" = 0 ] || break
     "$py" "$here/lab.py" cleanup >/dev/null 2>&1 || true
     t2=$(date +%s)
-    run_step correo "$here/correo_cases.py" "$correo"
+    run_step "$step" "$here/${step}_cases.py" "$correo"
     add_step
-    echo "lab: correo cases took $(( $(date +%s) - t2 )) s"
-fi
+    echo "lab: $step cases took $(( $(date +%s) - t2 )) s"
+done
 "$py" "$here/lab.py" cleanup >/dev/null 2>&1 || true
 echo "lab: network lab step took $(( $(date +%s) - t1 )) s (installs excluded)"
 echo "lab: $passed passed, $failed failed"

@@ -28,6 +28,16 @@ public struct OutboundConfiguration: Sendable, Equatable {
     /// the `250` (direct, the default), or in the outbound queue and delivered moments later (queue, as
     /// Postfix does). BENCHMARKS.md has the measurement behind the default.
     public var localDelivery = "direct"
+    /// `--outbound-mta-sts on|off`: honour recipient domains' MTA-STS policies (RFC 8461).
+    public var mtaSTS = true
+    /// `--outbound-mta-sts-ca-file`: authorities trusted for the HTTPS policy fetch besides the system's (PEM).
+    public var mtaSTSCAFile: String?
+    /// `--tls-rpt on|off`: count outbound TLS sessions and send the daily TLS-RPT reports (RFC 8460).
+    public var tlsReporting = true
+    /// `--tls-rpt-from`: the reports' sender; nil: postmaster@HOSTNAME.
+    public var tlsReportSender: String?
+    /// `--tls-rpt-org`: the reports' `organization-name`; nil: the host name.
+    public var tlsReportOrganization: String?
 
     public init() {}
 
@@ -57,6 +67,12 @@ public struct OutboundConfiguration: Sendable, Equatable {
         }
         if let relayHost, Self.hostAndPort(relayHost, defaultPort: 587) == nil {
             throw ConfigurationError.invalidOutbound("--relay-host \(relayHost): give HOST or HOST:PORT")
+        }
+        if let mtaSTSCAFile, !FileManager.default.isReadableFile(atPath: mtaSTSCAFile) {
+            throw ConfigurationError.invalidOutbound("--outbound-mta-sts-ca-file \(mtaSTSCAFile) cannot be read")
+        }
+        if let tlsReportSender, !tlsReportSender.contains("@") {
+            throw ConfigurationError.invalidOutbound("--tls-rpt-from \(tlsReportSender): give an address")
         }
         if relayUser != nil, relayPasswordFile == nil {
             throw ConfigurationError.invalidOutbound("--relay-user needs --relay-password-file")

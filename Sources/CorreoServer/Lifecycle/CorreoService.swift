@@ -116,7 +116,8 @@ public final class CorreoService: Sendable {
                 localDomains: configuration.domains,
                 logger: logger,
                 localMailbox: { await local.mailbox(for: $0) },
-                dkim: dkim
+                dkim: dkim,
+                security: try Self.transportSecurity(configuration, resolver: resolver, logger: logger)
             )
             relay = runner
             var smtpConfiguration = SMTPServerConfiguration(
