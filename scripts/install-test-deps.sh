@@ -8,14 +8,14 @@
 # dnspython, which both use to ask the tests' dnsmasq; authres parses correo's Authentication-Results.
 # Prometheus' promtool (package prometheus, ~95 MB: the server is not started) checks correo's /metrics.
 # INN (inn2, interop/nntp/install-inn.sh: system service stopped and disabled) is the NNTP reference;
-# slrn reads a group from correo in interop/nntp/slrn.sh.
+# slrn, tin and suck read a group from correo in interop/nntp/{slrn,tin,suck}.sh.
 # Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
-apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn
+apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn tin suck
 bash "$here/../interop/common/install-deps.sh"
 bash "$here/../interop/nntp/install-inn.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null
