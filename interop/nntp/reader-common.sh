@@ -3,6 +3,8 @@
 #
 #   reader_start NAME CORREO_BINARY GROUP COUNT   → sets $work, $port, $marker; articles 1…COUNT in GROUP,
 #                                                   article 1's body holds $marker, every Subject "Article K"
+#   wait_for TEXT WHAT                            → polls the tmux session $reader_session's screen (at most
+#                                                   15 s) until TEXT is on it; else prints it and exits 1
 # Everything started here is stopped, and the scratch folder removed, when the script exits.
 reader_start() {
     local name=$1 binary=$2 group=$3 count=$4
@@ -44,4 +46,14 @@ reader_cleanup() {
     [ -n "${reader_session:-}" ] && tmux kill-session -t "$reader_session" 2>/dev/null
     [ -n "${reader_pid:-}" ] && kill "$reader_pid" 2>/dev/null && wait "$reader_pid" 2>/dev/null
     rm -rf "${work:?}"
+}
+
+wait_for() {
+    for _ in $(seq 1 75); do
+        if tmux capture-pane -p -t "$reader_session" | grep -qF -- "$1"; then echo "ok: $2"; return 0; fi
+        sleep 0.2
+    done
+    echo "FAILED: $2 (no '$1' on the screen)"; tmux capture-pane -p -t "$reader_session" | grep -v '^ *$'
+    cat "$work"/*.err "$work/serve.log" 2>/dev/null | tail -20
+    exit 1
 }

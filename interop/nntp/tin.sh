@@ -21,16 +21,6 @@ printf 'test.tin: \n' > "$work/home/.newsrc"
 tmux new-session -d -s "$reader_session" -x 120 -y 40 \
     "env HOME=$work/home TERM=xterm NNTPSERVER=127.0.0.1 tin -r -p $port -q -d 2>$work/tin.err; echo TIN-EXITED; sleep 60"
 
-# wait_for TEXT WHAT: polls the screen (at most 15 s) until TEXT is on it
-wait_for() {
-    for _ in $(seq 1 75); do
-        if tmux capture-pane -p -t "$reader_session" | grep -qF -- "$1"; then echo "ok: $2"; return 0; fi
-        sleep 0.2
-    done
-    echo "FAILED: $2 (no '$1' on the screen)"; tmux capture-pane -p -t "$reader_session" | grep -v '^ *$'
-    cat "$work/tin.err" "$work/serve.log" 2>/dev/null | tail -20
-    exit 1
-}
 # The first start shows tin's welcome page.
 wait_for "Press <RETURN> to continue" "tin's first-start page"
 tmux send-keys -t "$reader_session" Enter
