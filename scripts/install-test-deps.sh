@@ -8,7 +8,7 @@
 # dnspython, which both use to ask the tests' dnsmasq; authres parses correo's Authentication-Results.
 # Prometheus' promtool (package prometheus, ~95 MB: the server is not started) checks correo's /metrics.
 # INN (inn2, interop/nntp/install-inn.sh: system service stopped and disabled) is the NNTP reference;
-# slrn reads a group from correo in interop/nntp/slrn.sh.
+# slrn, tin and suck read a group from correo in interop/nntp/{slrn,tin,suck}.sh.
 # Thunderbird (~250 MB with GTK; run headless, no Xvfb needed) finds correo's autoconfig and logs in
 # (interop/e2e/thunderbird_autoconfig.py, PublishingEndToEndTests).
 # Idempotent and non-interactive
@@ -17,7 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
-apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn ca-certificates
+apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn tin suck ca-certificates
 apt_install "install-test-deps" thunderbird
 # serve --dev's web page in headless Chromium (interop/dev/browser_check.py).
 apt_install "install-test-deps" chromium fonts-dejavu-core

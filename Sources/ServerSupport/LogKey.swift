@@ -7,11 +7,12 @@
 /// Never logged under any key: a password, an AUTH exchange, a message body.
 public enum LogKey {
     /// What happened, as a dotted name: `smtp.connect`, `smtp.accepted`, `smtp.refused`, `smtp.auth`,
-    /// `smtp.disconnect`, `imap.login`, `imap.logout`, `reload`, `reload.tls`, `reload.users`.
+    /// `smtp.disconnect`, `imap.login`, `imap.logout`, `nntp.connect`, `nntp.login`, `nntp.logout`,
+    /// `nntp.disconnect`, `reload`, `reload.tls`, `reload.users`.
     public static let event = "event"
     /// The connection's id, unique in this run (SMTP's is also the prefix of its queue ids).
     public static let session = "session"
-    /// The listener's protocol: smtp, submission, smtps, imap, imaps.
+    /// The listener's protocol: smtp, submission, smtps, imap, imaps, nntp, nntps.
     public static let `protocol` = "protocol"
     /// The client's IP address (an IPv4-mapped IPv6 address is given as IPv4).
     public static let remoteAddress = "remote_addr"

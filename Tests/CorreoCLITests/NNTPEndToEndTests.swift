@@ -3,7 +3,8 @@ import MailTestSupport
 import Testing
 
 /// Issue 14: real newsreaders against `correo serve` — Python's nntplib over STARTTLS and implicit TLS
-/// (LIST, GROUP, POST, OVER, ARTICLE…), and mail that swaks sends to a group's address read back as news.
+/// (LIST, GROUP, POST, OVER, ARTICLE…), and mail that swaks sends to a group's address read back as news
+/// and, with Python's imaplib, from the IMAP shared folder `#news.` (RFC 2342); the NNTP log lines.
 @Suite struct NNTPEndToEndTests {
     @Test(.timeLimit(.minutes(3)))
     func nntplibReadsAndPostsAndSMTPFeedsAGroup() async throws {
@@ -28,11 +29,12 @@ import Testing
         let badName = try CorreoBinary.run(["group", "add", "Bad/Name", "-s", storage.path])
         #expect(badName.status != 0)
 
-        let server = try await CorreoServerProcess.start(ports: 3) { ports in
+        let server = try await CorreoServerProcess.start(ports: 4) { ports in
             [
                 "serve", "-s", storage.path, "--bind", "127.0.0.1", "--smtp-port", String(ports[0]),
-                "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
+                "--submission-port", "0", "--smtps-port", "0", "--imap-port", String(ports[3]), "--imaps-port", "0",
                 "--nntp-port", String(ports[1]), "--nntps-port", String(ports[2]), "--nntp-peer", "127.0.0.1",
+                "--log-format", "json",
             ]
         }
         do {
@@ -74,11 +76,71 @@ import Testing
             if readerStatus == nil { readerStatus = await reader.stop() }
             #expect(readerStatus == 0, "\(reader.errors.text)")
             #expect(reader.output.text == "1 From the list\n")
+
+            // The same article in the IMAP shared folder, read with imaplib over STARTTLS.
+            let imap = try ChildProcess(
+                [
+                    "python3", "-W", "ignore", "-c",
+                    """
+                    import imaplib, ssl
+                    context = ssl.create_default_context()
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                    m = imaplib.IMAP4('127.0.0.1', \(server.ports[3]), timeout=20)
+                    m.starttls(context)
+                    m.login('bob@localhost', "bob's pass")
+                    print(m.namespace()[1][0].decode())
+                    print(b' '.join(m.list('#news.', '*')[1]).decode())
+                    try:
+                        m.select('"#news.archive.ro"')
+                        print('writable')
+                    except m.readonly:
+                        print('read-only')
+                    typ, data = m.select('"#news.archive.ro"', readonly=True)
+                    typ, data = m.fetch('1', '(BODY[])')
+                    print('Subject: From the list' in data[0][1].decode(), typ)
+                    m.logout()
+                    """,
+                ]
+            )
+            var imapStatus = try await imap.waitForExit(seconds: 30)
+            if imapStatus == nil { imapStatus = await imap.stop() }
+            #expect(imapStatus == 0, "imaplib: \(imap.output.text) \(imap.errors.text)")
+            let imapLines = imap.output.text.split(separator: "\n").map(String.init)
+            #expect(imapLines.first?.contains(##"(("#news." "."))"##) == true, "\(imap.output.text)")
+            #expect(imapLines.dropFirst().first?.contains(#""." #news.archive.ro"#) == true, "\(imap.output.text)")
+            #expect(imapLines.dropFirst().first?.contains(#""." #news.local.test"#) == true, "\(imap.output.text)")
+            // imaplib's select() raises `readonly` when the server answers [READ-ONLY] to SELECT.
+            #expect(imapLines.dropFirst(2).first == "read-only", "\(imap.output.text)")
+            #expect(imapLines.dropFirst(3).first == "True OK", "\(imap.output.text)")
         } catch {
             await server.stop()
             throw error
         }
         let serverStatus = await server.stop()
         #expect(serverStatus == 0, "correo serve did not shut down cleanly: \(server.log)")
+
+        // The NNTP log lines: login (never the password) and the session's end with its byte counts.
+        let lines = server.log.split(separator: "\n").compactMap { line -> [String: Any]? in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        let login = try #require(lines.first { $0["event"] as? String == "nntp.login" }, "\(server.log)")
+        #expect(login["user"] as? String == "bob@localhost")
+        #expect(login["result"] as? String == "ok")
+        #expect(login["remote_addr"] as? String == "127.0.0.1")
+        #expect((login["tls"] as? String)?.hasPrefix("TLSv1") == true)
+        #expect(["nntp", "nntps"].contains(login["protocol"] as? String ?? ""))
+        #expect((login["session"] as? String)?.hasPrefix("nntp-") == true)
+        let logout = try #require(lines.first { $0["event"] as? String == "nntp.logout" }, "\(server.log)")
+        #expect(logout["user"] as? String == "bob@localhost")
+        #expect((logout["tls"] as? String)?.hasPrefix("TLSv1") == true)
+        #expect(Int(logout["bytes_in"] as? String ?? "") ?? 0 > 20)
+        #expect(Int(logout["bytes_out"] as? String ?? "") ?? 0 > 100)
+        let anonymous = try #require(lines.first { $0["event"] as? String == "nntp.disconnect" }, "\(server.log)")
+        #expect(anonymous["tls"] as? String == "none")
+        #expect(anonymous["user"] == nil)
+        #expect(Int(anonymous["bytes_out"] as? String ?? "") ?? 0 > 0)
+        #expect(lines.contains { $0["event"] as? String == "nntp.connect" && $0["remote_addr"] as? String == "127.0.0.1" })
+        #expect(!server.log.contains("bob's pass"))
     }
 }

@@ -125,20 +125,23 @@ import Glibc
         #expect(!server.log.contains("bob's pass"))
     }
 
-    private func install(_ tls: TestTLS, cert: String, key: String) throws {
+    func install(_ tls: TestTLS, cert: String, key: String) throws {
         for (from, to) in [(tls.certificatePath, cert), (tls.privateKeyPath, key)] {
             try? FileManager.default.removeItem(atPath: to)
             try FileManager.default.copyItem(atPath: from, toPath: to)
         }
     }
 
-    /// The serial of the certificate the server presents on `port`, through `openssl s_client`.
-    private func servedSerial(port: Int) async throws -> String {
-        let command = "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -serial"
+    /// The serial of the certificate the server presents on `port`, through `openssl s_client`
+    /// (after `-starttls PROTOCOL` if given, such as `nntp`).
+    func servedSerial(port: Int, starttls: String? = nil) async throws -> String {
+        let starting = starttls.map { " -starttls \($0)" } ?? ""
+        let command =
+            "openssl s_client -connect 127.0.0.1:\(port)\(starting) </dev/null 2>/dev/null | openssl x509 -noout -serial"
         return try await outputOf(["/bin/sh", "-c", command]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private func fileSerial(_ path: String) async throws -> String {
+    func fileSerial(_ path: String) async throws -> String {
         try await outputOf(["openssl", "x509", "-noout", "-serial", "-in", path]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

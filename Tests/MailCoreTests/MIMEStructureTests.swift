@@ -211,6 +211,23 @@ private let handMessage: [UInt8] = Array(
     #expect(root.children.first?.text(in: normalized) == "line one\r\nline two")
 }
 
+/// The line-at-a-time path (contiguous bytes) gives what the byte-at-a-time one does for every mix of
+/// CR, LF and a letter up to 6 bytes, slices included.
+@Test func contiguousAndByteWiseCRLFNormalisationAgree() {
+    let alphabet: [UInt8] = [0x0D, 0x0A, UInt8(ascii: "a")]
+    var cases: [[UInt8]] = [[]]
+    var frontier: [[UInt8]] = [[]]
+    for _ in 1...6 {
+        frontier = frontier.flatMap { prefix in alphabet.map { prefix + [$0] } }
+        cases += frontier
+    }
+    for bytes in cases {
+        #expect(LineEnds.normalizedToCRLF(bytes) == LineEnds.normalizedToCRLF(bytes.lazy.map { $0 }), "\(bytes)")
+        let slice = bytes.dropFirst()
+        #expect(LineEnds.normalizedToCRLF(slice) == LineEnds.normalizedToCRLF(slice.lazy.map { $0 }), "\(bytes)")
+    }
+}
+
 @Test func parsingABufferMatchesParsingAnArray() {
     let message = MessageCorpus.nestedRFC822
     let fromBuffer = message.withUnsafeBufferPointer { MIMEPart.parse(buffer: $0) }

@@ -138,6 +138,29 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
         #expect(String(decoding: listed, as: UTF8.self) == "215 x\r\n..a\r\nb\r\n.\r\n")
     }
 
+    /// The line-at-a-time path (contiguous bytes) answers exactly what the byte-at-a-time one does, for
+    /// every mix of CR, LF, dots and unterminated last lines up to 6 bytes, and for bigger random texts.
+    @Test func contiguousAndByteWiseDotStuffingAgree() {
+        let alphabet: [UInt8] = [0x0D, 0x0A, UInt8(ascii: "."), UInt8(ascii: "a")]
+        var cases: [[UInt8]] = [[]]
+        var frontier: [[UInt8]] = [[]]
+        for _ in 1...6 {
+            frontier = frontier.flatMap { prefix in alphabet.map { prefix + [$0] } }
+            cases += frontier
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            cases.append((0..<Int.random(in: 0..<300, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+        }
+        for content in cases {
+            let contiguous = NNTPResponse.multiline(220, "x", content: content)
+            let byteWise = NNTPResponse.multiline(220, "x", content: content.lazy.map { $0 })
+            #expect(contiguous == byteWise, "\(content)")
+            let slice = content.dropFirst()
+            #expect(NNTPResponse.multiline(220, "x", content: slice) == NNTPResponse.multiline(220, "x", content: slice.lazy.map { $0 }))
+        }
+    }
+
     @Test func overviewLine() {
         let article = Array("Subject: hi\tthere\r\nFrom: a@b\r\nMessage-ID: <1@x>\r\nReferences: <0@x>\r\n <00@x>\r\n\r\nbody\r\nmore\r\n".utf8)
         let line = Overview.line(of: article)

@@ -181,7 +181,7 @@ public final class CorreoService: Sendable {
                     peers: Set(configuration.nntpPeers)
                 ),
                 news: MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname),
-                tlsContext: tls.current,  // NNTP does not take the reloadable context yet: SIGHUP does not reach it
+                tls: tls,
                 group: group,
                 logger: logger
             ) : nil

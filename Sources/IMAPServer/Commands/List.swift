@@ -44,6 +44,25 @@ extension MailStoreExecutor {
                 responses.append(.untagged(.status(name, values)))
             }
         }
+        let newsSubscribed = try await newsSubscriptions(user: request.user)
+        let news = try await newsListEntries(
+            patterns: patterns,
+            subscribed: newsSubscribed,
+            onlySubscribed: onlySubscribed,
+            showSubscribed: showSubscribed
+        )
+        for (entry, attributes) in news where !onlySpecialUse {
+            responses.append(
+                .untagged(
+                    .list(ListEntry(attributes: attributes, delimiter: NewsNamespace.delimiter, name: entry.name))
+                )
+            )
+            if let statusAttributes, entry.group != nil,
+                let values = try? await statusValues(entry.name, statusAttributes, user: request.user)
+            {
+                responses.append(.untagged(.status(entry.name, values)))
+            }
+        }
         await sink.send(responses)
         let updates = try await updates(allowExpunge: true, condStore: request.condStore)
         return CommandOutcome(responses: updates + [.ok(tag, "LIST completed")])
@@ -69,6 +88,14 @@ extension MailStoreExecutor {
                 .untagged(.lsub(ListEntry(attributes: attributes, delimiter: String(Self.delimiter), name: name)))
             )
         }
+        let delimiter = Character(NewsNamespace.delimiter)
+        for group in try await newsSubscriptions(user: request.user).sorted() {
+            let name = NewsNamespace.imapName(group: group)
+            guard Self.matches(name.name, pattern: canonical, delimiter: delimiter) else { continue }
+            responses.append(
+                .untagged(.lsub(ListEntry(attributes: [], delimiter: NewsNamespace.delimiter, name: name)))
+            )
+        }
         await sink.send(responses)
         return CommandOutcome(responses: [.ok(request.tag, "LSUB completed")])
     }
@@ -78,13 +105,19 @@ extension MailStoreExecutor {
     }
 
     /// Reference and pattern joined (RFC 3501 §6.3.8 leaves the rule to the server; this is the usual one).
+    ///
+    /// A reference in the `#news` space joins with that namespace's delimiter, ".".
     static func canonicalPattern(reference: String, _ pattern: String) -> String {
-        if reference.isEmpty || pattern.hasPrefix(String(delimiter)) { return pattern }
-        return reference.hasSuffix(String(delimiter)) ? reference + pattern : reference + String(delimiter) + pattern
+        let delimiter = reference.hasPrefix(NewsNamespace.root) ? NewsNamespace.delimiter : String(delimiter)
+        if reference.isEmpty || pattern.hasPrefix(delimiter) || pattern.hasPrefix(NewsNamespace.root) {
+            return pattern
+        }
+        return reference.hasSuffix(delimiter) ? reference + pattern : reference + delimiter + pattern
     }
 
-    /// `*` matches anything, `%` anything but the delimiter; INBOX matches in any case.
-    static func matches(_ name: String, pattern: String) -> Bool {
+    /// `*` matches anything, `%` anything but the delimiter (the personal one unless told); INBOX
+    /// matches in any case.
+    static func matches(_ name: String, pattern: String, delimiter: Character = MailStoreExecutor.delimiter) -> Bool {
         let name = Array(name)
         var pattern = Array(pattern)
         if pattern.count >= 5, String(pattern[0..<5]).uppercased() == "INBOX",

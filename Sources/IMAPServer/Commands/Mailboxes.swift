@@ -32,6 +32,10 @@ extension MailStoreExecutor {
 
     // RFC 3501 §6.3.6 SUBSCRIBE, §6.3.7 UNSUBSCRIBE.
     func subscribe(_ name: IMAPMailboxName, _ on: Bool, request: ExecutionRequest) async throws -> CommandOutcome {
+        if let group = NewsNamespace.group(name) {
+            try await subscribeNews(group, on, user: request.user)
+            return CommandOutcome(responses: [.ok(request.tag, "\(on ? "SUBSCRIBE" : "UNSUBSCRIBE") completed")])
+        }
         let storeName = try Self.storeName(name)
         if on {
             try await store.subscribe(user: request.user, name: storeName)
@@ -63,7 +67,12 @@ extension MailStoreExecutor {
     ) async throws
         -> [StatusValue]
     {
-        let mailbox = try await store.mailbox(user: user, name: Self.storeName(name))
+        let mailbox =
+            if let group = NewsNamespace.group(name) {
+                try await newsMailbox(group)
+            } else {
+                try await store.mailbox(user: user, name: Self.storeName(name))
+            }
         try await mailbox.synchronize()
         let records = await mailbox.snapshot()
         var values: [StatusValue] = []
@@ -88,6 +97,10 @@ extension MailStoreExecutor {
         let streamed = (request.streamedLiteral?.literal as? StoreLiteral)?.message
         if append.streamedLiteralID != nil, streamed == nil {
             throw CommandFailure(.no, .serverBug, "The message could not be stored")
+        }
+        if NewsNamespace.isReserved(append.mailbox) {
+            streamed?.abandon()
+            throw Self.newsIsReadOnly
         }
         let mailbox: Mailbox
         do {

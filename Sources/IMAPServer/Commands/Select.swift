@@ -7,9 +7,22 @@ extension MailStoreExecutor {
         let wasSelected = selected != nil
         selected = nil
         let mailbox: Mailbox
+        let verb = readOnly ? "EXAMINE" : "SELECT"
+        // A shared group opens read-only whichever command opened it (see SharedNews.swift).
+        let group = NewsNamespace.group(name)
+        let readOnly = readOnly || group != nil
         do {
-            mailbox = try await store.mailbox(user: request.user, name: Self.storeName(name))
+            if let group {
+                mailbox = try await newsMailbox(group)
+            } else {
+                mailbox = try await store.mailbox(user: request.user, name: Self.storeName(name))
+            }
             try await mailbox.synchronize()
+        } catch let failure as CommandFailure {
+            return CommandOutcome(
+                responses: [failure.response(tag: tag)],
+                selection: wasSelected ? .deselected : .unchanged
+            )
         } catch {
             // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1).
             let response =
@@ -49,7 +62,7 @@ extension MailStoreExecutor {
         responses.append(.untagged(.condition(.ok, .uidValidity(await mailbox.uidValidity), "UIDs valid")))
         responses.append(.untagged(.condition(.ok, .uidNext(await mailbox.uidNext), "Predicted next UID")))
         responses.append(.untagged(.condition(.ok, .highestModSeq(await mailbox.highestModSeq), "Highest")))
-        responses.append(.ok(tag, readOnly ? .readOnly : .readWrite, "\(readOnly ? "EXAMINE" : "SELECT") completed"))
+        responses.append(.ok(tag, readOnly ? .readOnly : .readWrite, "\(verb) completed"))
         return CommandOutcome(responses: responses, selection: .selected(name, readOnly: readOnly))
     }
 

@@ -72,6 +72,8 @@ public enum ResponseCode: Sendable, Equatable {
     case inUse
     case expungeIssued
     case unavailable
+    /// RFC 5530 `NOPERM`: the user may not do this here (a shared `#news.` group is read-only).
+    case noPerm
 }
 
 /// Untagged responses (`response-data`, `mailbox-data`, `message-data` of RFC 3501 §7).
@@ -80,8 +82,9 @@ public enum UntaggedResponse: Sendable, Equatable {
     case capability([String])
     case enabled([String])
     case id([IDParameter]?)
-    /// `NAMESPACE` with a single personal namespace (RFC 2342).
-    case namespace(personalPrefix: String, delimiter: String)
+    /// `NAMESPACE` with a single personal namespace and the shared ones, each a prefix and its
+    /// hierarchy delimiter (RFC 2342); no other users' namespace.
+    case namespace(personalPrefix: String, delimiter: String, shared: [SharedNamespace] = [])
     case list(ListEntry)
     case lsub(ListEntry)
     case status(IMAPMailboxName, [StatusValue])
@@ -150,4 +153,18 @@ public enum FetchResponseItem: Sendable, Equatable {
     case section(name: String, origin: UInt32?, data: [UInt8]?)
     /// An item already encoded (`BODYSTRUCTURE (…)`), as kept in the store's derived cache.
     case encoded([UInt8])
+}
+
+/// One shared namespace of a NAMESPACE response (RFC 2342 §5): its prefix and its hierarchy delimiter.
+public struct SharedNamespace: Sendable, Equatable {
+    /// The prefix every mailbox of the namespace starts with, such as `#news.`.
+    public var prefix: String
+    /// The hierarchy delimiter inside the namespace, such as `.`.
+    public var delimiter: String
+
+    /// A shared namespace.
+    public init(prefix: String, delimiter: String) {
+        self.prefix = prefix
+        self.delimiter = delimiter
+    }
 }

@@ -104,6 +104,7 @@ extension ResponseWriter {
         case .inUse: raw("INUSE")
         case .expungeIssued: raw("EXPUNGEISSUED")
         case .unavailable: raw("UNAVAILABLE")
+        case .noPerm: raw("NOPERM")
         }
     }
 
@@ -124,13 +125,27 @@ extension ResponseWriter {
             } else {
                 raw("NIL")
             }
-        case .namespace(let prefix, let delimiter):
-            // Namespace-Response = "NAMESPACE" SP Namespace SP Namespace SP Namespace  (RFC 2342)
+        case .namespace(let prefix, let delimiter, let shared):
+            // Namespace-Response = "NAMESPACE" SP Namespace SP Namespace SP Namespace  (RFC 2342):
+            // personal, other users', shared.
             raw("NAMESPACE ((")
             string(prefix)
             space()
             string(delimiter)
-            raw(")) NIL NIL")
+            raw(")) NIL ")
+            if shared.isEmpty {
+                raw("NIL")
+            } else {
+                raw("(")
+                for namespace in shared {
+                    raw("(")
+                    string(namespace.prefix)
+                    space()
+                    string(namespace.delimiter)
+                    raw(")")
+                }
+                raw(")")
+            }
         case .list(let entry): listEntry("LIST", entry)
         case .lsub(let entry): listEntry("LSUB", entry)
         case .status(let name, let values):

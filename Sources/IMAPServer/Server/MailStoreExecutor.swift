@@ -122,8 +122,12 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     }
 
     /// MailStore's name for an IMAP mailbox name.
+    ///
+    /// Names in the `#news` space are refused here (`NO [NOPERM]`): they are the shared groups, which
+    /// the commands that take a personal name (CREATE, DELETE, RENAME, APPEND, COPY, MOVE) cannot touch.
     static func storeName(_ name: IMAPMailboxName) throws -> MailboxName {
         if name.isInbox { return .inbox }
+        if NewsNamespace.isReserved(name) { throw newsIsReadOnly }
         var path = name.name
         while path.hasSuffix(String(delimiter)) { path.removeLast() }
         return try MailboxName(path: path, delimiter: delimiter)

@@ -322,7 +322,16 @@ public struct IMAPSession: Sendable {
             return [.send([.untagged(.enabled(enabled)), .ok(tag, "ENABLE completed")])]
         case .namespace:
             return [
-                .send([.untagged(.namespace(personalPrefix: "", delimiter: "/")), .ok(tag, "NAMESPACE completed")])
+                .send([
+                    .untagged(
+                        .namespace(
+                            personalPrefix: "",
+                            delimiter: "/",
+                            shared: [SharedNamespace(prefix: NewsNamespace.prefix, delimiter: NewsNamespace.delimiter)]
+                        )
+                    ),
+                    .ok(tag, "NAMESPACE completed"),
+                ])
             ]
         case .idle:
             pending = .idle(tag: tag, user: user)

@@ -43,9 +43,30 @@ public enum LineEnds {
 
     /// The bytes with every bare LF turned into CRLF; existing CRLF and lone CR stay as they are
     /// (what IMAP serves of a file with bare LF).
+    ///
+    /// Contiguous bytes (a file as read) go a line at a time, found with `memchr`: called across modules
+    /// this generic function is not specialised, and a byte at a time through the protocol witnesses it
+    /// was most of the time NNTP's ARTICLE spent on a bare-LF file.
     public static func normalizedToCRLF(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + bytes.count / 32)
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var start = 0
+            while start < buffer.count {
+                guard let found = memchr(base + start, Int32(ASCII.lf), buffer.count - start) else {
+                    output.append(contentsOf: UnsafeBufferPointer(start: base + start, count: buffer.count - start))
+                    return
+                }
+                let end = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                output.append(contentsOf: UnsafeBufferPointer(start: base + start, count: end - start))
+                // The byte before this LF, in the whole input (a line may be empty).
+                if end == 0 || base[end - 1] != ASCII.cr { output.append(ASCII.cr) }
+                output.append(ASCII.lf)
+                start = end + 1
+            }
+        }
+        if done != nil { return output }
         var previous: UInt8 = 0
         for byte in bytes {
             if byte == ASCII.lf, previous != ASCII.cr { output.append(ASCII.cr) }

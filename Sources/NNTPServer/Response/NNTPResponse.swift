@@ -1,3 +1,5 @@
+import Foundation
+
 /// Encodes RFC 3977 §3.1 responses: a status line `code SP text CRLF`, and for multi-line ones the
 /// data block, dot-stuffed (§3.1.1), ending with `.` CRLF.
 public enum NNTPResponse {
@@ -34,7 +36,41 @@ public enum NNTPResponse {
     }
 
     /// Dot-stuffs `content` into `out`, line ends made CRLF, the last line terminated.
+    ///
+    /// Contiguous bytes (an article as read, or a slice of it) go a line at a time, found with
+    /// `memchr` and copied whole: ARTICLE spends its time here otherwise, a byte at a time.
     static func appendDotStuffed(_ content: some Collection<UInt8>, to out: inout [UInt8]) {
+        let done: Void? = content.withContiguousStorageIfAvailable { buffer in
+            appendDotStuffedLines(buffer, to: &out)
+        }
+        if done == nil { appendDotStuffedBytes(content, to: &out) }
+    }
+
+    private static func appendDotStuffedLines(_ buffer: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let base = buffer.baseAddress else { return }
+        let count = buffer.count
+        var start = 0
+        while start < count {
+            if base[start] == UInt8(ascii: ".") { out.append(UInt8(ascii: ".")) }
+            var end = count
+            if let found = memchr(base + start, 0x0A, count - start) {
+                end = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+            }
+            let line = UnsafeBufferPointer(start: base + start, count: end - start)
+            out.append(contentsOf: line)
+            if end == count {
+                // The last line, unterminated: end it (after a lone CR, with LF only, as byte by byte).
+                if base[count - 1] != 0x0D { out.append(0x0D) }
+                out.append(0x0A)
+            } else {
+                if end == start || base[end - 1] != 0x0D { out.append(0x0D) }
+                out.append(0x0A)
+            }
+            start = end + 1
+        }
+    }
+
+    private static func appendDotStuffedBytes(_ content: some Collection<UInt8>, to out: inout [UInt8]) {
         var atLineStart = true
         var previous: UInt8 = 0
         for byte in content {

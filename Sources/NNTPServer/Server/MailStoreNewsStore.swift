@@ -17,6 +17,7 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     public let serverName: String
     static let overviewKind = "nntp-overview"
     private let index = MessageIDIndex()
+    private let openGroups = OpenGroups()
 
     /// A news store over `store`.
     public init(store: MailStore, users: Users? = nil, throttle: AuthThrottle = AuthThrottle(), serverName: String) {
@@ -46,7 +47,7 @@ public struct MailStoreNewsStore: NNTPNewsStore {
         switch request {
         case .group(let name):
             guard (try? Newsgroup.validate(name)) != nil else { return .group(nil) }
-            let mailbox = try await store.newsgroupMailbox(name)
+            let mailbox = try await openGroups.refresh(name, store: store)
             try await mailbox.synchronize()
             return .group(GroupSnapshot(name: name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext))
         case .article(let group, let number, let headOnly):
@@ -57,28 +58,28 @@ public struct MailStoreNewsStore: NNTPNewsStore {
             found?.number = 0
             return .article(found)
         case .overview(let group, let range):
-            let mailbox = try await store.newsgroupMailbox(group)
+            let mailbox = try await openGroups.mailbox(group, store: store)
             let uids = await mailbox.snapshot().map(\.uid).filter(range.contains)
             return .overview(Array(zip(uids, await overviews(mailbox, uids: uids))))
         case .overviewByID(let id):
             guard let (group, number) = try await locate(id) else { return .overview([]) }
-            let mailbox = try await store.newsgroupMailbox(group)
+            let mailbox = try await openGroups.mailbox(group, store: store)
             let line = await overviews(mailbox, uids: [number])[0]
             return .overview([(UInt32(0), line)])
         case .header(let field, let group, let range):
-            let mailbox = try await store.newsgroupMailbox(group)
+            let mailbox = try await openGroups.mailbox(group, store: store)
             let uids = await mailbox.snapshot().map(\.uid).filter(range.contains)
             return .header(Array(zip(uids, await headerValues(field, mailbox, uids: uids))))
         case .headerByID(let field, let id):
             guard let (group, number) = try await locate(id) else { return .header([]) }
-            let mailbox = try await store.newsgroupMailbox(group)
+            let mailbox = try await openGroups.mailbox(group, store: store)
             let value = await headerValues(field, mailbox, uids: [number])[0]
             return .header([(UInt32(0), value)])
         case .groups: return .groups(try await summaries())
         case .newNews(let since):
             var pairs: [(String, String)] = []
             for group in try await store.newsgroups() {
-                let mailbox = try await store.newsgroupMailbox(group.name)
+                let mailbox = try await openGroups.mailbox(group.name, store: store)
                 let uids = await mailbox.snapshot().filter { $0.internalDate >= since }.map(\.uid)
                 for line in await overviews(mailbox, uids: uids) {
                     if let id = Overview.messageID(line) { pairs.append((id, group.name)) }
@@ -95,7 +96,7 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     }
 
     private func article(group: String, number: UInt32, headOnly: Bool) async throws -> Article? {
-        let mailbox = try await store.newsgroupMailbox(group)
+        let mailbox = try await openGroups.mailbox(group, store: store)
         let bytes: [UInt8]?
         if headOnly {
             bytes = await mailbox.headerSections(uids: [number])[0]
@@ -137,7 +138,7 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     /// The group and number of the article with this Message-ID (first group by name), or nil.
     func locate(_ id: String) async throws -> (String, UInt32)? {
         for group in try await store.newsgroups() {
-            let mailbox = try await store.newsgroupMailbox(group.name)
+            let mailbox = try await openGroups.mailbox(group.name, store: store)
             // Read before the snapshot: a change meanwhile leaves the table stale, never wrong.
             let changeCount = await mailbox.changeCount
             var lookup = index.lookUp(id, group: group.name, changeCount: changeCount)
@@ -156,7 +157,7 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     private func summaries() async throws -> [GroupSummary] {
         var result: [GroupSummary] = []
         for group in try await store.newsgroups() {
-            let mailbox = try await store.newsgroupMailbox(group.name)
+            let mailbox = try await openGroups.refresh(group.name, store: store)
             try await mailbox.synchronize()
             let snapshot = GroupSnapshot(name: group.name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext)
             result.append(

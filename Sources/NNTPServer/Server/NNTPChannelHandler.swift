@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import ServerSupport
 
 /// The thin NIO side of an NNTP connection: frames lines, feeds them to the `NNTPSession`, writes what
 /// it answers, runs its store requests, starts TLS, and ends idle connections.
@@ -24,6 +25,12 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
     private var inFlight = false
     /// Whether the socket is read (autoRead); off while a pipeline window of input waits.
     private var reading = true
+    /// Counts the connection's octets for the session's last log line (set by the server).
+    public var meter: ConnectionMeter?
+    /// The user of the AUTHINFO or AUTHINFO SASL under way, for its log line.
+    private var loginUser: String?
+    /// The user logged in, if any.
+    private var loggedInUser: String?
 
     /// A handler for one connection.
     public init(
@@ -55,6 +62,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
+        logger.info("connected", metadata: [LogKey.event: "nntp.connect"])
         armIdleTimer()
         perform(session.received(.connected, now: Date()))
         context.flush()
@@ -115,9 +123,24 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         context.flush()
     }
 
+    /// Logs the session's end: `nntp.logout` after a login (a notice, like IMAP's), else
+    /// `nntp.disconnect`; with the user, the TLS version and the octets each way.
     public func channelInactive(context: ChannelHandlerContext) {
         closed = true
         idleTimer?.cancel()
+        var metadata: Logger.Metadata = [
+            LogKey.event: "\(loggedInUser == nil ? "nntp.disconnect" : "nntp.logout")",
+            LogKey.tls: "\(context.pipeline.syncOperations.tlsVersionName)",
+        ]
+        if let meter {
+            metadata[LogKey.bytesIn] = "\(meter.bytesIn)"
+            metadata[LogKey.bytesOut] = "\(meter.bytesOut)"
+        }
+        if loggedInUser != nil {
+            logger.notice("logout", metadata: metadata)
+        } else {
+            logger.info("disconnected", metadata: metadata)
+        }
         context.fireChannelInactive()
     }
 
@@ -145,7 +168,10 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
 
     private func run(_ request: NNTPRequest) {
         guard let context else { return }
-        if case .authenticate(let user, _) = request { logger.info("login attempt", metadata: ["user": "\(user)"]) }
+        if case .authenticate(let user, _) = request {
+            loginUser = user
+            logger.debug("login attempt", metadata: [LogKey.user: "\(user)"])
+        }
         let store = self.store
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -157,12 +183,27 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
             handler.inFlight = false
             guard !handler.closed else { return }
             handler.armIdleTimer()
-            if case .authenticated(let ok) = reply {
-                handler.logger.info(ok ? "login succeeded" : "login failed")
-            }
+            if case .authenticated(let ok) = reply { handler.loggedIn(ok) }
             handler.perform(handler.session.received(.reply(reply), now: Date()))
             handler.feedLines()
             handler.context?.flush()
+        }
+    }
+
+    /// The `nntp.login` line (never the password); after a success the user is on every later line.
+    private func loggedIn(_ ok: Bool) {
+        let user = loginUser ?? ""
+        loginUser = nil
+        logger.notice(
+            ok ? "login" : "login failed",
+            metadata: [
+                LogKey.event: "nntp.login", LogKey.user: "\(user)", LogKey.result: "\(ok ? "ok" : "failed")",
+                LogKey.tls: "\(context?.pipeline.syncOperations.tlsVersionName ?? "none")",
+            ]
+        )
+        if ok {
+            loggedInUser = user
+            logger[metadataKey: LogKey.user] = "\(user)"
         }
     }
 

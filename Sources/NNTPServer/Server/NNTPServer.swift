@@ -57,23 +57,43 @@ public final class NNTPServer: Sendable {
 
     private let configuration: Configuration
     private let news: any NNTPNewsStore
-    private let tlsContext: NIOSSLContext?
+    /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections
+    /// and to each STARTTLS begun after it.
+    private let tls: Reloadable<NIOSSLContext>?
     private let group: any EventLoopGroup
     private let logger: Logger
     private let listeners = Listeners()
     private let registry: ConnectionRegistry
 
-    /// A server answering from `news`.
-    public init(
+    /// A server answering from `news`, with a TLS context that stays as it is.
+    public convenience init(
         configuration: Configuration,
         news: any NNTPNewsStore,
         tlsContext: NIOSSLContext?,
         group: any EventLoopGroup,
         logger: Logger
     ) {
+        self.init(
+            configuration: configuration,
+            news: news,
+            tls: tlsContext.map { Reloadable($0) },
+            group: group,
+            logger: logger
+        )
+    }
+
+    /// A server answering from `news`, with a TLS context that a reload may replace while it runs:
+    /// each new connection (and each STARTTLS) uses the context current at that moment.
+    public init(
+        configuration: Configuration,
+        news: any NNTPNewsStore,
+        tls: Reloadable<NIOSSLContext>?,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.news = news
-        self.tlsContext = tlsContext
+        self.tls = tls
         self.group = group
         self.logger = logger
         registry = ConnectionRegistry(
@@ -84,7 +104,7 @@ public final class NNTPServer: Sendable {
 
     /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
     public func start(listeners: [Listener]) async throws -> [Int] {
-        let opened = try await self.listeners.open(listeners, service: "NNTP", hasCertificate: tlsContext != nil) {
+        let opened = try await self.listeners.open(listeners, service: "NNTP", hasCertificate: tls != nil) {
             listener in
             try await bootstrap(for: listener.kind).bind(host: listener.host, port: listener.port).get()
         }
@@ -118,17 +138,21 @@ public final class NNTPServer: Sendable {
 
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
         let sync = channel.pipeline.syncOperations
-        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let address = ClientAddress.normalized(channel.remoteAddress?.ipAddress)
+        let tlsContext = tls?.current
         if kind == .implicitTLS, let tlsContext {
             try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
         }
         guard let id = registry.admit(channel, address: address) else {
-            logger.notice("connection refused: too many connections", metadata: ["remote": "\(address)"])
+            logger.notice("connection refused: too many connections", metadata: [LogKey.remoteAddress: "\(address)"])
             // RFC 3977 §5.1.1: 400, service temporarily unavailable.
             return try sync.addHandler(RefusingHandler(answer: "400 Too many connections; try again later\r\n"))
         }
+        let protocolName = kind == .implicitTLS ? "nntps" : "nntp"
         var connectionLogger = logger
-        connectionLogger[metadataKey: "connection"] = "nntp-\(id)"
+        connectionLogger[metadataKey: LogKey.session] = "nntp-\(id)"
+        connectionLogger[metadataKey: LogKey.remoteAddress] = "\(address)"
+        connectionLogger[metadataKey: LogKey.protocol] = "\(protocolName)"
         let session = NNTPSessionConfiguration(
             isTLS: kind == .implicitTLS,
             startTLSAvailable: tlsContext != nil && kind == .startTLS,
@@ -137,14 +161,15 @@ public final class NNTPServer: Sendable {
             maximumArticleBytes: configuration.maximumArticleBytes,
             isPeer: configuration.peers.contains(address)
         )
-        try sync.addHandler(
-            NNTPChannelHandler(
-                configuration: session,
-                store: news,
-                tlsContext: tlsContext,
-                idleTimeout: configuration.idleTimeout,
-                logger: connectionLogger
-            )
+        let meter = ConnectionMeter(protocol: protocolName)
+        let handler = NNTPChannelHandler(
+            configuration: session,
+            store: news,
+            tlsContext: tlsContext,
+            idleTimeout: configuration.idleTimeout,
+            logger: connectionLogger
         )
+        handler.meter = meter
+        try sync.addHandlers(meter, handler)
     }
 }

@@ -1,0 +1,77 @@
+import MailStore
+
+/// The `#news.` shared namespace (RFC 2342) over the store's newsgroups (STORAGE/news/).
+///
+/// A group opens read-only for everyone: SELECT answers `[READ-ONLY]` like EXAMINE, STORE and EXPUNGE
+/// are refused, FETCH sets no implicit \Seen (RFC 3501 §6.4.5 for a read-only mailbox). Why no flags:
+/// the group's Maildir is shared by every user and by NNTP, and Maildir keeps flags in the file
+/// names, so a \Seen stored there would be everyone's \Seen. Per-user flags need a store of their own
+/// per user and group (keyed by UIDVALIDITY and UID); until then a shared group shows each article
+/// unseen to each user, as a newsreader without a .newsrc would. APPEND, COPY and MOVE into the
+/// namespace, and CREATE, DELETE, RENAME there, answer `NO [NOPERM]`: posting is NNTP's POST, which
+/// adds what RFC 5537 asks of an injecting agent (Path, Injection-Info, the checks of Newsgroups).
+extension MailStoreExecutor {
+    /// The refusal for anything that would write into the namespace.
+    static var newsIsReadOnly: CommandFailure {
+        CommandFailure(.no, .noPerm, "#news. groups are read-only over IMAP; post with NNTP")
+    }
+
+    /// The group's shared mailbox for SELECT, EXAMINE and STATUS; NO [NONEXISTENT] for no such group.
+    func newsMailbox(_ group: String) async throws -> Mailbox {
+        do {
+            return try await store.newsgroupMailbox(group)
+        } catch MailStoreError.invalidMailboxName, MailStoreError.mailboxNotFound {
+            throw CommandFailure(.no, .nonexistent, "No such newsgroup")
+        }
+    }
+
+    /// The namespace's LIST entries matching one of `patterns` (already joined with the reference).
+    func newsListEntries(
+        patterns: [String],
+        subscribed: Set<String>,
+        onlySubscribed: Bool,
+        showSubscribed: Bool
+    ) async throws -> [(entry: NewsNamespace.Entry, attributes: [String])] {
+        let groups = try await store.newsgroups().map(\.name)
+        var found: [(entry: NewsNamespace.Entry, attributes: [String])] = []
+        for entry in NewsNamespace.entries(groups: groups) {
+            let delimiter = Character(NewsNamespace.delimiter)
+            guard patterns.contains(where: { Self.matches(entry.name.name, pattern: $0, delimiter: delimiter) })
+            else { continue }
+            let isSubscribed = entry.group.map(subscribed.contains) ?? false
+            if onlySubscribed && !isSubscribed { continue }
+            var attributes = [entry.hasChildren ? "\\HasChildren" : "\\HasNoChildren"]
+            if entry.group == nil { attributes.insert("\\Noselect", at: 0) }
+            if showSubscribed && isSubscribed { attributes.append("\\Subscribed") }
+            found.append((entry, attributes))
+        }
+        return found
+    }
+
+    /// The groups `user` subscribed to under `#news.`.
+    func newsSubscriptions(user: String) async throws -> Set<String> {
+        Set(
+            try await store.subscriptions(user: user).compactMap {
+                NewsNamespace.group(subscriptionLevels: $0.components)
+            }
+        )
+    }
+
+    /// SUBSCRIBE and UNSUBSCRIBE of `#news.GROUP`, remembered with the user's other subscriptions.
+    func subscribeNews(_ group: String, _ on: Bool, user: String) async throws {
+        let name: MailboxName
+        do {
+            name = try MailboxName(NewsNamespace.subscriptionLevels(group: group))
+        } catch {
+            throw CommandFailure(.no, .nonexistent, "No such newsgroup")
+        }
+        if on {
+            guard try await store.newsgroup(group) != nil else {
+                throw CommandFailure(.no, .nonexistent, "No such newsgroup")
+            }
+            try await store.subscribe(user: user, name: name)
+        } else {
+            try await store.unsubscribe(user: user, name: name)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import MailStore
+import Synchronization
+
+/// The group mailboxes a news store has opened, by group name, so that ARTICLE, HEAD, BODY, STAT,
+/// OVER and HDR by number reach the group's `Mailbox` without asking the store again.
+///
+/// `MailStore.newsgroupMailbox` validates the name, checks on a blocking-I/O thread that the Maildir
+/// is still there and reopens the mailbox: three thread hops and half a dozen `stat`s that a reader
+/// paging through a group paid on every article. GROUP and LIST (which a client sends before reading
+/// a group) still go through the store and refresh the entry here, so a group deleted by
+/// `correo group del` answers 411 at the next GROUP; until then its articles answer 423 (the files
+/// are gone), never another group's.
+final class OpenGroups: Sendable {
+    private let mailboxes = Mutex([String: Mailbox]())
+
+    /// The mailbox of `group`: the one kept, or the store's (then kept).
+    func mailbox(_ group: String, store: MailStore) async throws -> Mailbox {
+        if let known = mailboxes.withLock({ $0[group] }) { return known }
+        return try await refresh(group, store: store)
+    }
+
+    /// The store's mailbox of `group` (which checks it still exists), kept for later requests.
+    func refresh(_ group: String, store: MailStore) async throws -> Mailbox {
+        do {
+            let mailbox = try await store.newsgroupMailbox(group)
+            mailboxes.withLock { $0[group] = mailbox }
+            return mailbox
+        } catch {
+            _ = mailboxes.withLock { $0.removeValue(forKey: group) }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import Logging
+import MailStore
+import MailTestSupport
+import NIOPosix
+import Testing
+
+@testable import IMAPServer
+
+/// Issue 14: the store's newsgroups appear to every IMAP user in the shared namespace `#news.`
+/// (RFC 2342), read-only, over a real server and socket.
+@Suite struct SharedNewsTests {
+    static let bob = "bob@example.org"
+    static let password = "pass word"
+    static let article = Array(
+        """
+        From: Ann <ann@example.org>\r
+        Newsgroups: comp.lang.swift\r
+        Subject: hello swift readers\r
+        Message-ID: <first@example.org>\r
+        \r
+        ARTICLE-BODY-MARKER\r
+
+        """.utf8
+    )
+
+    /// A store with bob, the groups comp.lang.swift (one article) and local.test (none), and a server.
+    private static func withServer(_ body: (MailStore, Int) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory(prefix: "imap-news")
+        defer { directory.remove() }
+        let store = MailStore(root: directory.url.appendingPathComponent("mail"))
+        try FileManager.default.createDirectory(at: store.root, withIntermediateDirectories: true)
+        try store.users.add(bob, password: password)
+        try store.createUserMaildir(bob)
+        try await store.addNewsgroup(Newsgroup(name: "comp.lang.swift", description: "Swift"))
+        try await store.addNewsgroup(Newsgroup(name: "local.test"))
+        _ = try await store.newsgroupMailbox("comp.lang.swift").append(bytes: article)
+        let server = IMAPServer(
+            configuration: .init(allowPlaintextAuth: true),
+            store: store,
+            tlsContext: nil,
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "shared-news-test")
+        )
+        let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
+        do {
+            try await body(store, ports[0])
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    private static func answer(_ answers: [IMAPScript.Answer], _ command: String) throws -> IMAPScript.Answer {
+        try #require(answers.first { $0.command == command }, "no answer to \(command)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func namespaceAndListShowTheGroups() async throws {
+        try await Self.withServer { _, port in
+            let answers = try await IMAPScript.run(
+                port: port,
+                user: Self.bob,
+                password: Self.password,
+                [
+                    "NAMESPACE", ##"LIST "" "*""##, ##"LIST "" "%""##, ##"LIST "#news." "%""##,
+                    ##"LIST "" "#news.comp.%""##,
+                    ##"SUBSCRIBE "#news.comp.lang.swift""##, ##"SUBSCRIBE "#news.no.such""##, ##"LSUB "" "*""##,
+                    ##"LIST (SUBSCRIBED) "" "*""##, ##"LIST "" "*" RETURN (STATUS (MESSAGES))"##,
+                    ##"UNSUBSCRIBE "#news.comp.lang.swift""##, ##"LSUB "" "#news.*""##,
+                ]
+            )
+            let namespace = try Self.answer(answers, "NAMESPACE")
+            #expect(namespace.text.contains(##"* NAMESPACE (("" "/")) NIL (("#news." "."))"##))
+
+            let all = try Self.answer(answers, ##"LIST "" "*""##).text
+            #expect(all.contains(##"* LIST (\HasNoChildren) "." #news.comp.lang.swift\##r\##n"##))
+            #expect(all.contains(##"* LIST (\HasNoChildren) "." #news.local.test\##r\##n"##))
+            #expect(all.contains(##"* LIST (\Noselect \HasChildren) "." #news.comp\##r\##n"##))
+            #expect(all.contains(##"* LIST (\HasNoChildren) "/" INBOX"##) || all.contains(##""/" "INBOX""##))
+
+            let top = try Self.answer(answers, ##"LIST "" "%""##).text
+            #expect(top.contains(##"* LIST (\Noselect \HasChildren) "." #news\##r\##n"##))
+            #expect(!top.contains("#news.comp"))
+
+            let level = try Self.answer(answers, ##"LIST "#news." "%""##).text
+            #expect(level.contains(##"" #news.comp\##r\##n"##) && level.contains(##"" #news.local\##r\##n"##))
+            #expect(!level.contains("#news.comp.lang"))
+            let comp = try Self.answer(answers, ##"LIST "" "#news.comp.%""##).text
+            #expect(comp.contains(##"* LIST (\Noselect \HasChildren) "." #news.comp.lang\##r\##n"##))
+
+            #expect(try Self.answer(answers, ##"SUBSCRIBE "#news.comp.lang.swift""##).status == "OK")
+            let unknown = try Self.answer(answers, ##"SUBSCRIBE "#news.no.such""##)
+            #expect(unknown.status == "NO" && unknown.text.contains("[NONEXISTENT]"))
+            #expect(
+                try Self.answer(answers, ##"LSUB "" "*""##).text.contains(
+                    ##"* LSUB () "." #news.comp.lang.swift\##r\##n"##
+                )
+            )
+            let subscribed = try Self.answer(answers, ##"LIST (SUBSCRIBED) "" "*""##).text
+            #expect(subscribed.contains(##"* LIST (\HasNoChildren \Subscribed) "." #news.comp.lang.swift\##r\##n"##))
+            #expect(!subscribed.contains("#news.local.test"))
+            let status = try Self.answer(answers, ##"LIST "" "*" RETURN (STATUS (MESSAGES))"##).text
+            #expect(status.contains(##"* STATUS #news.comp.lang.swift (MESSAGES 1)"##))
+            #expect(status.contains(##"* STATUS #news.local.test (MESSAGES 0)"##))
+            #expect(try Self.answer(answers, ##"UNSUBSCRIBE "#news.comp.lang.swift""##).status == "OK")
+            #expect(!(try Self.answer(answers, ##"LSUB "" "#news.*""##).text.contains("#news.comp.lang.swift")))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aGroupOpensReadOnlyAndItsArticlesCanBeRead() async throws {
+        try await Self.withServer { store, port in
+            let answers = try await IMAPScript.run(
+                port: port,
+                user: Self.bob,
+                password: Self.password,
+                [
+                    ##"STATUS "#news.comp.lang.swift" (MESSAGES UNSEEN UIDNEXT)"##,
+                    ##"SELECT "#news.comp.lang.swift""##, "FETCH 1 (UID BODY[])", "FETCH 1 (FLAGS)",
+                    ##"SEARCH SUBJECT "swift readers""##, ##"UID SEARCH BODY "no such words""##,
+                    ##"STORE 1 +FLAGS (\Seen)"##, "EXPUNGE", ##"COPY 1 "#news.local.test""##, "COPY 1 INBOX",
+                    ##"EXAMINE "#news.local.test""##, ##"SELECT "#news.comp""##, ##"SELECT "#news.../x""##,
+                    ##"STATUS INBOX (MESSAGES)"##,
+                ]
+            )
+            let status = try Self.answer(answers, ##"STATUS "#news.comp.lang.swift" (MESSAGES UNSEEN UIDNEXT)"##)
+            #expect(status.text.contains(##"* STATUS #news.comp.lang.swift (MESSAGES 1 UNSEEN 1 UIDNEXT 2)"##))
+
+            let select = try Self.answer(answers, ##"SELECT "#news.comp.lang.swift""##)
+            #expect(select.status == "OK" && select.text.contains("[READ-ONLY]"))
+            #expect(select.text.contains("* 1 EXISTS"))
+            #expect(select.text.contains("[PERMANENTFLAGS ()]"))
+
+            let fetch = try Self.answer(answers, "FETCH 1 (UID BODY[])")
+            #expect(fetch.status == "OK" && fetch.text.contains("ARTICLE-BODY-MARKER"))
+            #expect(fetch.text.contains("Subject: hello swift readers"))
+            // Read-only: reading sets no \Seen (RFC 3501 §6.4.5), for this user or anyone else.
+            #expect(!(try Self.answer(answers, "FETCH 1 (FLAGS)").text.contains("\\Seen")))
+            #expect(try Self.answer(answers, ##"SEARCH SUBJECT "swift readers""##).text.contains("* SEARCH 1\r\n"))
+            #expect(try Self.answer(answers, ##"UID SEARCH BODY "no such words""##).text.contains("* SEARCH\r\n"))
+
+            let store1 = try Self.answer(answers, ##"STORE 1 +FLAGS (\Seen)"##)
+            #expect(store1.status == "NO" && store1.text.contains("[READ-ONLY]"))
+            #expect(try Self.answer(answers, "EXPUNGE").status == "NO")
+            let copyIn = try Self.answer(answers, ##"COPY 1 "#news.local.test""##)
+            #expect(copyIn.status == "NO" && copyIn.text.contains("[NOPERM]"))
+            #expect(try Self.answer(answers, "COPY 1 INBOX").status == "OK")
+            #expect(try Self.answer(answers, ##"EXAMINE "#news.local.test""##).text.contains("* 0 EXISTS"))
+            let notGroup = try Self.answer(answers, ##"SELECT "#news.comp""##)
+            #expect(notGroup.status == "NO" && notGroup.text.contains("[NONEXISTENT]"))
+            #expect(try Self.answer(answers, ##"SELECT "#news.../x""##).status == "NO")
+            #expect(try Self.answer(answers, ##"STATUS INBOX (MESSAGES)"##).text.contains("(MESSAGES 1)"))
+
+            // The article stayed where it was, with no flag set by anyone.
+            let group = try await store.newsgroupMailbox("comp.lang.swift")
+            let records = await group.snapshot()
+            #expect(records.count == 1)
+            #expect(records.first?.flags.contains(.seen) == false)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func writingIntoTheNamespaceIsRefused() async throws {
+        try await Self.withServer { store, port in
+            let answers = try await IMAPScript.run(
+                port: port,
+                user: Self.bob,
+                password: Self.password,
+                [
+                    "APPEND \"#news.comp.lang.swift\" {5+}\r\nhello", "APPEND \"#news.new.group\" {5+}\r\nhello",
+                    ##"CREATE "#news.foo""##, ##"CREATE "#news/foo""##, ##"CREATE "#news""##,
+                    ##"DELETE "#news.comp.lang.swift""##, ##"RENAME "#news.comp.lang.swift" "Mine""##,
+                    ##"RENAME INBOX "#news.x""##, ##"SELECT "#news.comp.lang.swift""##,
+                    ##"MOVE 1 "#news.local.test""##, ##"MOVE 1 INBOX"##,
+                ]
+            )
+            for answer in answers where !answer.command.hasPrefix("SELECT") && answer.command != "NOOP" {
+                #expect(answer.status == "NO", "\(answer.command): \(answer.text)")
+                if answer.command.hasPrefix("APPEND") || answer.command.hasPrefix("CREATE")
+                    || answer.command.hasPrefix("RENAME") || answer.command.hasPrefix("DELETE")
+                {
+                    #expect(answer.text.contains("[NOPERM]"), "\(answer.command): \(answer.text)")
+                }
+            }
+            #expect(try await store.newsgroupMailbox("comp.lang.swift").snapshot().count == 1)
+            #expect(try await store.newsgroups().map(\.name) == ["comp.lang.swift", "local.test"])
+            let folders = try await store.listMailboxes(user: Self.bob).map(\.name.description)
+            #expect(!folders.contains { $0.hasPrefix("#") })
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func anArticleStoredLaterIsSeenOnTheNextOpen() async throws {
+        try await Self.withServer { store, port in
+            let first = try await IMAPScript.run(
+                port: port,
+                user: Self.bob,
+                password: Self.password,
+                [##"SELECT "#news.comp.lang.swift""##]
+            )
+            #expect(try Self.answer(first, ##"SELECT "#news.comp.lang.swift""##).text.contains("* 1 EXISTS"))
+            // A second article, as NNTP's POST or SMTP's archive would store it.
+            let second = Array(
+                String(decoding: Self.article, as: UTF8.self)
+                    .replacingOccurrences(of: "<first@", with: "<second@").utf8
+            )
+            _ = try await store.newsgroupMailbox("comp.lang.swift").append(bytes: second)
+            let answers = try await IMAPScript.run(
+                port: port,
+                user: Self.bob,
+                password: Self.password,
+                [##"EXAMINE "#news.comp.lang.swift""##, "FETCH 2 (BODY[HEADER.FIELDS (MESSAGE-ID)])"]
+            )
+            #expect(try Self.answer(answers, ##"EXAMINE "#news.comp.lang.swift""##).text.contains("* 2 EXISTS"))
+            #expect(try Self.answer(answers, "FETCH 2 (BODY[HEADER.FIELDS (MESSAGE-ID)])").text.contains("<second@"))
+        }
+    }
+}
+
+/// The pure parts of `#news.`: names, the levels LIST shows, the NAMESPACE and NOPERM encodings.
+@Suite struct NewsNamespaceTests {
+    @Test func groupNamesAndSubscriptionLevels() {
+        #expect(NewsNamespace.group(IMAPMailboxName("#news.comp.lang.swift")) == "comp.lang.swift")
+        #expect(NewsNamespace.group(IMAPMailboxName("#news.comp.")) == "comp")
+        #expect(NewsNamespace.group(IMAPMailboxName("#news.")) == nil)
+        #expect(NewsNamespace.group(IMAPMailboxName("#news")) == nil)
+        #expect(NewsNamespace.group(IMAPMailboxName("news.comp")) == nil)
+        #expect(NewsNamespace.isReserved(IMAPMailboxName("#news/x")))
+        #expect(NewsNamespace.isReserved(IMAPMailboxName("#newsletters")))
+        #expect(!NewsNamespace.isReserved(IMAPMailboxName("Archive/#news")))
+        #expect(NewsNamespace.subscriptionLevels(group: "a.b") == ["#news", "a", "b"])
+        #expect(NewsNamespace.group(subscriptionLevels: ["#news", "a", "b"]) == "a.b")
+        #expect(NewsNamespace.group(subscriptionLevels: ["#news"]) == nil)
+        #expect(NewsNamespace.group(subscriptionLevels: ["Archive", "a"]) == nil)
+    }
+
+    @Test func levelsAboveGroupsAreNoselectParents() {
+        #expect(NewsNamespace.entries(groups: []).isEmpty)
+        let entries = NewsNamespace.entries(groups: ["comp.lang.swift", "comp", "local.test"])
+        let shown = entries.map { "\($0.name.name) \($0.group ?? "-") \($0.hasChildren)" }
+        #expect(
+            shown == [
+                "#news - true", "#news.comp comp true", "#news.comp.lang - true",
+                "#news.comp.lang.swift comp.lang.swift false", "#news.local - true",
+                "#news.local.test local.test false",
+            ]
+        )
+    }
+
+    @Test func namespaceAndNoPermEncodings() {
+        let shared = [SharedNamespace(prefix: "#news.", delimiter: ".")]
+        #expect(
+            encoded(.untagged(.namespace(personalPrefix: "", delimiter: "/", shared: shared)))
+                == "* NAMESPACE ((\"\" \"/\")) NIL ((\"#news.\" \".\"))\r\n"
+        )
+        #expect(encoded(.tagged(tag: "a", .no, .noPerm, "read-only")) == "a NO [NOPERM] read-only\r\n")
+    }
+
+    @Test func patternsJoinWithTheNamespacesDelimiter() {
+        #expect(MailStoreExecutor.canonicalPattern(reference: "#news.", "%") == "#news.%")
+        #expect(MailStoreExecutor.canonicalPattern(reference: "#news", "%") == "#news.%")
+        #expect(MailStoreExecutor.canonicalPattern(reference: "Work", "%") == "Work/%")
+        #expect(MailStoreExecutor.canonicalPattern(reference: "Work", "#news.*") == "#news.*")
+        #expect(!MailStoreExecutor.matches("#news.comp.lang", pattern: "#news.%", delimiter: "."))
+        #expect(MailStoreExecutor.matches("#news.comp", pattern: "#news.%", delimiter: "."))
+        #expect(MailStoreExecutor.matches("#news.comp.lang", pattern: "#news.*", delimiter: "."))
+    }
+}
