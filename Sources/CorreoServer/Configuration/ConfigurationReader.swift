@@ -33,8 +33,9 @@ public final class ConfigurationReader: Sendable {
         public var needRestart: [String] = []
     }
 
-    /// Reads the file again and applies the keys that can change live: the log level. Every other change
-    /// is reported as needing a restart and is reported again at each reload until then.
+    /// Reads the file again and applies the keys that can change live: the log level.
+    ///
+    /// Every other change is reported as needing a restart and is reported again at each reload until then.
     func reload() throws -> Outcome {
         let new = try read()
         return running.withLock { running in

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 
 /// Everything a correo server process needs to start, after flags, environment and defaults are merged.
+///
 /// DESIGN.md "Defaults that make one command enough" is the source of every default here.
 public struct CorreoConfiguration: Sendable, Equatable {
     /// The storage folder when none is given (`./mail`, as the original's): the one place it is written.
@@ -46,8 +47,9 @@ public struct CorreoConfiguration: Sendable, Equatable {
     /// Addresses of the news peers allowed to feed articles with IHAVE (`--nntp-peer`).
     public var nntpPeers: [String] = []
     /// SPF, DKIM and DMARC checks on unauthenticated mail delivered locally: Authentication-Results
-    /// added, DMARC `reject` refused with 550 5.7.1, `quarantine` delivered into Junk. On for `serve`,
-    /// off for `smtpd` (the original's workflow delivers what it gets, byte for byte).
+    /// added, DMARC `reject` refused with 550 5.7.1, `quarantine` delivered into Junk.
+    ///
+    /// On for `serve`, off for `smtpd` (the original's workflow delivers what it gets, byte for byte).
     public var inboundAuthChecks = false
     /// Client networks whose mail is not checked (`--inbound-auth-exempt`): the host itself by default,
     /// where web applications and cron hand mail to port 25 without logging in; as OpenDMARC's
@@ -61,10 +63,15 @@ public struct CorreoConfiguration: Sendable, Equatable {
 
     /// The listener ports.
     public struct Ports: Sendable, Equatable {
+        /// SMTP for mail from other servers (MX, RFC 5321).
         public var smtp: Int
+        /// Message submission with STARTTLS (RFC 6409).
         public var submission: Int
+        /// Message submission over implicit TLS (RFC 8314).
         public var smtps: Int
+        /// IMAP with STARTTLS.
         public var imap: Int
+        /// IMAP over implicit TLS (RFC 8314).
         public var imaps: Int
         /// NNTP with STARTTLS (RFC 4642); only `correo serve` opens it.
         public var nntp: Int
@@ -74,7 +81,9 @@ public struct CorreoConfiguration: Sendable, Equatable {
         /// The unprivileged defaults of DESIGN.md.
         public static let defaults = Ports(smtp: 2525, submission: 2587, smtps: 2465, imap: 1143, imaps: 1993)
 
-        public init(smtp: Int, submission: Int, smtps: Int, imap: Int, imaps: Int, nntp: Int = 1119, nntps: Int = 1563) {
+        /// The ports to listen on; 0 turns a listener off.
+        public init(smtp: Int, submission: Int, smtps: Int, imap: Int, imaps: Int, nntp: Int = 1119, nntps: Int = 1563)
+        {
             self.nntp = nntp
             self.nntps = nntps
             self.smtp = smtp
@@ -85,6 +94,7 @@ public struct CorreoConfiguration: Sendable, Equatable {
         }
     }
 
+    /// A configuration from settings already merged; each one left out keeps the default of DESIGN.md.
     public init(
         storage: URL = URL(fileURLWithPath: CorreoConfiguration.defaultStoragePath, isDirectory: true),
         domains: [String] = ["localhost"],
@@ -136,14 +146,17 @@ public struct CorreoConfiguration: Sendable, Equatable {
         try publishing.validate()
         for network in inboundAuthExempt where InboundAuthentication.network(network) == nil {
             throw ConfigurationError.invalidOutbound(
-                "--inbound-auth-exempt \(network): give an address or a network, such as 192.0.2.0/24 or 2001:db8::/32")
+                "--inbound-auth-exempt \(network): give an address or a network, such as 192.0.2.0/24 or 2001:db8::/32"
+            )
         }
     }
 
     /// The ports below 1024 that are switched on: binding them needs root (or CAP_NET_BIND_SERVICE).
     public var privilegedPorts: [Int] {
-        [ports.smtp, ports.submission, ports.smtps, ports.imap, ports.imaps, ports.nntp, ports.nntps,
-         publishing.httpsPort, publishing.autoconfigHTTPPort].filter { (1..<1024).contains($0) }
+        [
+            ports.smtp, ports.submission, ports.smtps, ports.imap, ports.imaps, ports.nntp, ports.nntps,
+            publishing.httpsPort, publishing.autoconfigHTTPPort,
+        ].filter { (1..<1024).contains($0) }
     }
 
     /// A loose RFC 1035 check: labels of letters, digits and hyphens, or an address literal.
@@ -153,7 +166,9 @@ public struct CorreoConfiguration: Sendable, Equatable {
         return !labels.isEmpty && name.utf8.count <= 253
             && labels.allSatisfy { label in
                 !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                    && label.unicodeScalars.allSatisfy { $0.isASCII ? ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") : true }
+                    && label.unicodeScalars.allSatisfy {
+                        $0.isASCII ? ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") : true
+                    }
             }
     }
 }
@@ -170,6 +185,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case emptyUser
     case invalidOutbound(String)
 
+    /// The flag at fault and what it accepts, as one line for the operator.
     public var description: String {
         switch self {
         case .invalidPort(let name, let value): "--\(name)-port \(value) is not a port (0 turns it off, else 1–65535)"

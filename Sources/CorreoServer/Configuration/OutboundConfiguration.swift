@@ -10,6 +10,7 @@ public struct OutboundConfiguration: Sendable, Equatable {
     public var relayHost: String?
     /// `--relay-user` and `--relay-password-file`: AUTH at the relay host.
     public var relayUser: String?
+    /// The file whose first line is the relay password, so that it is never on a command line.
     public var relayPasswordFile: String?
     /// `--relay-cafile`: trust only the certificates in this PEM file at the relay host (a private CA or
     /// a self-signed relay); the system's authorities otherwise.
@@ -17,16 +18,22 @@ public struct OutboundConfiguration: Sendable, Equatable {
     /// Back-off and give-up times in seconds (`--queue-retry-min`, `--queue-retry-max`,
     /// `--queue-lifetime`, `--queue-delay-warning`; a delay warning of 0 sends none).
     public var firstRetrySeconds = 300
+    /// The longest wait between two attempts: the back-off doubles from `firstRetrySeconds` up to it.
     public var maximumRetrySeconds = 3600
+    /// How long a message is retried before it bounces.
     public var queueLifetimeSeconds = 5 * 86400
+    /// How long a message waits before its sender is told it is delayed.
     public var delayWarningSeconds = 4 * 3600
     /// `--outbound-tls none|opportunistic|required|verify`, and per destination domain
     /// (`--outbound-tls-for DOMAIN=POLICY`).
     public var tlsPolicy = "opportunistic"
+    /// Domain → policy, overriding `tlsPolicy` for mail to that domain.
     public var tlsPolicies: [String: String] = [:]
     /// `--local-delivery direct|queue`: mail for local users only is made durable in the Maildirs before
     /// the `250` (direct, the default), or in the outbound queue and delivered moments later (queue, as
-    /// Postfix does). BENCHMARKS.md has the measurement behind the default.
+    /// Postfix does).
+    ///
+    /// BENCHMARKS.md has the measurement behind the default.
     public var localDelivery = "direct"
     /// `--outbound-mta-sts on|off`: honour recipient domains' MTA-STS policies (RFC 8461).
     public var mtaSTS = true
@@ -39,6 +46,7 @@ public struct OutboundConfiguration: Sendable, Equatable {
     /// `--tls-rpt-org`: the reports' `organization-name`; nil: the host name.
     public var tlsReportOrganization: String?
 
+    /// The defaults: MX delivery on port 25 with opportunistic TLS, MTA-STS and TLS-RPT on, no relay host.
     public init() {}
 
     static let localDeliveryNames = ["direct", "queue"]
@@ -57,10 +65,13 @@ public struct OutboundConfiguration: Sendable, Equatable {
         if delayWarningSeconds < 0 { throw ConfigurationError.invalidLimit("queue-delay-warning") }
         for policy in [tlsPolicy] + Array(tlsPolicies.values) where !Self.tlsPolicyNames.contains(policy) {
             throw ConfigurationError.invalidOutbound(
-                "\(policy) is not an outbound TLS policy: use none, opportunistic, required or verify")
+                "\(policy) is not an outbound TLS policy: use none, opportunistic, required or verify"
+            )
         }
         for server in dnsServers where Self.hostAndPort(server, defaultPort: 53) == nil {
-            throw ConfigurationError.invalidOutbound("--dns-server \(server): give an IP address, optionally with :PORT")
+            throw ConfigurationError.invalidOutbound(
+                "--dns-server \(server): give an IP address, optionally with :PORT"
+            )
         }
         if !Self.localDeliveryNames.contains(localDelivery) {
             throw ConfigurationError.invalidOutbound("--local-delivery \(localDelivery): use direct or queue")

@@ -6,13 +6,18 @@ import SMTPServer
 /// The checks on mail that arrives at the MX from outside (RFC 7208 SPF, RFC 6376 DKIM, RFC 7489 DMARC)
 /// and what they decide: refuse it (`550 5.7.1`, DMARC `p=reject`), deliver it into Junk
 /// (`p=quarantine`), or deliver it with correo's Authentication-Results field (RFC 8601) on top.
+///
 /// Mail from an authenticated submitter is never checked: its sender is one of correo's own users.
 public struct InboundAuthentication: Sendable {
     /// Above this size a message is delivered unchecked (the check reads it whole into memory, twice
-    /// over with the copy that carries the new field). 25 MiB covers nearly all mail people send.
+    /// over with the copy that carries the new field).
+    ///
+    /// 25 MiB covers nearly all mail people send.
     public static let defaultMaximumCheckedSize = 25 * 1024 * 1024
 
+    /// Runs the SPF, DKIM and DMARC checks and writes the Authentication-Results field.
     public let authenticator: MessageAuthenticator
+    /// The size above which a message is delivered unchecked (`defaultMaximumCheckedSize` unless set).
     public let maximumCheckedSize: Int
     /// Clients whose mail is delivered unchecked (loopback by default).
     public let exemptNetworks: [IPNetwork]
@@ -39,7 +44,9 @@ public struct InboundAuthentication: Sendable {
     public init(hostname: String, resolver: any MailAuthResolving, exemptNetworks: [IPNetwork] = [], logger: Logger) {
         self.init(
             authenticator: MessageAuthenticator(authservID: hostname, resolver: resolver),
-            exemptNetworks: exemptNetworks, logger: logger)
+            exemptNetworks: exemptNetworks,
+            logger: logger
+        )
     }
 
     /// `192.0.2.0/24`, `2001:db8::/32` or one address, as a network; nil when it is neither.
@@ -110,11 +117,16 @@ extension CorreoService {
     /// The sender checks when the configuration asks for them, with the server's host name as
     /// authserv-id.
     static func inboundAuthentication(
-        _ configuration: CorreoConfiguration, resolver: DNSResolver, logger: Logger
+        _ configuration: CorreoConfiguration,
+        resolver: DNSResolver,
+        logger: Logger
     ) -> InboundAuthentication? {
         guard configuration.inboundAuthChecks else { return nil }
         return InboundAuthentication(
-            hostname: configuration.hostname, resolver: resolver,
-            exemptNetworks: configuration.inboundAuthExempt.compactMap(InboundAuthentication.network), logger: logger)
+            hostname: configuration.hostname,
+            resolver: resolver,
+            exemptNetworks: configuration.inboundAuthExempt.compactMap(InboundAuthentication.network),
+            logger: logger
+        )
     }
 }

@@ -5,8 +5,10 @@ import SMTPServer
 extension MailStoreIncomingMessage {
     /// Local delivery with the sender checks: the message, already whole in STORAGE/tmp/, is read back
     /// (up to `InboundAuthentication.maximumCheckedSize`), checked, then refused, delivered into Junk, or
-    /// delivered with the Authentication-Results field. Nothing is delivered before the verdict, so a
-    /// refusal leaves nothing behind (MessageStream discards the message).
+    /// delivered with the Authentication-Results field.
+    ///
+    /// Nothing is delivered before the verdict, so a refusal leaves nothing behind (MessageStream discards the
+    /// message).
     func deliver(to mailboxes: [String], origin: SMTPMessageOrigin) async throws {
         guard let inbound, inbound.applies(to: origin) else { return try await deliver(to: mailboxes) }
         let incoming = self.incoming
@@ -31,11 +33,19 @@ extension MailStoreIncomingMessage {
             throw SMTPDeliveryError.insufficientStorage
         }
         incoming.abandon()
-        return MailStoreIncomingMessage(store: store, incoming: next, threadPool: threadPool, queued: queued, inbound: nil)
+        return MailStoreIncomingMessage(
+            store: store,
+            incoming: next,
+            threadPool: threadPool,
+            queued: queued,
+            inbound: nil
+        )
     }
 
     /// Appends `bytes` durably to each recipient's Junk folder (the one marked `\Junk`, RFC 6154; made
-    /// as "Junk" when the user has none). Any failure fails the whole message (451/452), as for INBOX.
+    /// as "Junk" when the user has none).
+    ///
+    /// Any failure fails the whole message (451/452), as for INBOX.
     private func deliverToJunk(_ bytes: [UInt8], _ mailboxes: [String]) async throws {
         do {
             for user in mailboxes {

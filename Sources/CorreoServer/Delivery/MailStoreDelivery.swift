@@ -14,10 +14,13 @@ import Glibc
 /// they arrive (on a thread pool, never on an event loop) and made durable in each recipient's new/
 /// before `deliver(to:)` returns.
 public struct MailStoreDelivery: SMTPDeliveryTarget {
+    /// The Maildir store delivered into; also holds the outbound queue and the newsgroups.
     public let store: MailStore
     /// The original tool's rule: every local part at a local domain is a mailbox, its Maildir made at the
-    /// first delivery. Off by default (`correo serve`): unknown users get `550 5.1.1` at RCPT, so that
-    /// typos and dictionary attacks neither fill the disk nor draw bounces to forged senders.
+    /// first delivery.
+    ///
+    /// Off by default (`correo serve`): unknown users get `550 5.1.1` at RCPT, so that typos and dictionary attacks
+    /// neither fill the disk nor draw bounces to forged senders.
     public let acceptsUnknownRecipients: Bool
     /// Told the queue id of each message made durable in the outbound queue (the relay's wake-up).
     public let queued: @Sendable (String) -> Void
@@ -25,6 +28,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public let inbound: InboundAuthentication?
     private let threadPool: NIOThreadPool
 
+    /// Delivery into `store`; file writes run on `threadPool`, off the event loops.
     public init(
         store: MailStore,
         acceptsUnknownRecipients: Bool = false,
@@ -53,11 +57,17 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     /// Marks a mailbox that is a newsgroup (no address contains it: it has no "@").
     static let groupPrefix = "#news:"
 
+    /// Starts a message: its bytes go into the store's tmp/ as they arrive, nothing is visible before `deliver(to:)`.
     public func beginMessage() async throws -> any SMTPIncomingMessage {
         // No hop to the thread pool: beginning a message touches the disk only the first time (tmp/ is
         // made and swept), and its file is created by the first write that reaches the disk.
         MailStoreIncomingMessage(
-            store: store, incoming: try store.beginDelivery(), threadPool: threadPool, queued: queued, inbound: inbound)
+            store: store,
+            incoming: try store.beginDelivery(),
+            threadPool: threadPool,
+            queued: queued,
+            inbound: inbound
+        )
     }
 }
 
@@ -159,10 +169,13 @@ extension QueueEnvelope {
 
 /// Checks AUTH credentials against passwords.txt (MailStore's Users).
 public struct MailStoreAuthenticator: SMTPAuthenticator {
+    /// The accounts of passwords.txt.
     public let users: Users
 
+    /// Checks AUTH against `users`.
     public init(users: Users) { self.users = users }
 
+    /// Whether `password` is the user's (a login name is the full address).
     public func authenticate(username: String, password: String) async -> Bool {
         await users.verify(address: username, password: password)
     }

@@ -9,8 +9,12 @@ extension CorreoService {
     /// The SMTP server of `serve --dev`: every domain local, delivery into the dev store, AUTH with
     /// any password (or `--dev-password`), any sender address, no queue.
     static func devSMTPServer(
-        _ configuration: CorreoConfiguration, dev: DevSettings, messages: DevMessages, store: MailStore,
-        tls: Reloadable<NIOSSLContext>, logger: Logger
+        _ configuration: CorreoConfiguration,
+        dev: DevSettings,
+        messages: DevMessages,
+        store: MailStore,
+        tls: Reloadable<NIOSSLContext>,
+        logger: Logger
     ) -> SMTPServer {
         let limits = configuration.limits
         var smtp = SMTPServerConfiguration(
@@ -46,6 +50,7 @@ extension CorreoService {
             correo --dev: send to SMTP \(port("smtp")) (any address at any domain); read over IMAP \(port("imap")) \
             as the recipient's address or as "all" with \(password); web page and API http://\(port("http"))/ \
             (OpenAPI at /api/openapi.json); mail kept in \(configuration.storage.path)
-            """)
+            """
+        )
     }
 }

@@ -18,7 +18,9 @@ extension DevAPI {
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 for await message in arrivals {
                     guard let data = try? encoder.encode(message) else { continue }
-                    continuation.yield(Array("event: message\nid: \(message.id)\ndata: ".utf8) + Array(data) + Array("\n\n".utf8))
+                    continuation.yield(
+                        Array("event: message\nid: \(message.id)\ndata: ".utf8) + Array(data) + Array("\n\n".utf8)
+                    )
                 }
                 continuation.finish()
             }

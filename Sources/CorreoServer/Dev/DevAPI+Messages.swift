@@ -56,12 +56,19 @@ extension DevAPI {
                 let text = request.parameters["index"] ?? ""
                 guard let index = Int(text), parsed.attachmentParts.indices.contains(index) else {
                     throw DevAPIError(
-                        .notFound, "message \(id) has no attachment \(text.debugDescription) (it has \(parsed.attachmentParts.count), from 0)")
+                        .notFound,
+                        "message \(id) has no attachment \(text.debugDescription) (it has \(parsed.attachmentParts.count), from 0)"
+                    )
                 }
                 let part = parsed.attachmentParts[index]
-                var response = HTTPResponse(contentType: part.contentType.mimeType, body: part.decodedBody(in: parsed.bytes))
+                var response = HTTPResponse(
+                    contentType: part.contentType.mimeType,
+                    body: part.decodedBody(in: parsed.bytes)
+                )
                 // Downloaded, never shown inline: an attachment is the sender's content, not this site's.
-                let name = (part.filename ?? "attachment-\(index)").filter { $0.isASCII && $0 != "\"" && $0 != "\\" && !$0.isNewline }
+                let name = (part.filename ?? "attachment-\(index)").filter {
+                    $0.isASCII && $0 != "\"" && $0 != "\\" && !$0.isNewline
+                }
                 response.headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(name)\"")
                 response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
                 return response

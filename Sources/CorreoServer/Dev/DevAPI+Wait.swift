@@ -32,7 +32,11 @@ extension DevAPI {
     }
 
     /// The newest message matching `filter`, waiting up to `seconds` for one to arrive.
-    static func wait(for filter: DevMessageFilter, seconds: Int, messages: DevMessages) async throws -> DevMessageSummary? {
+    static func wait(
+        for filter: DevMessageFilter,
+        seconds: Int,
+        messages: DevMessages
+    ) async throws -> DevMessageSummary? {
         // Listening before looking, so that a message arriving in between is not missed.
         let arrivals = await messages.arrivals()
         if let present = try await messages.list(filter).first { return present }

@@ -10,6 +10,7 @@ public struct DevEnvelope: Codable, Sendable, Equatable {
     /// The client's address.
     public var client: String
 
+    /// An envelope as the SMTP session recorded it.
     public init(sender: String, recipients: [String], client: String) {
         self.sender = sender
         self.recipients = recipients

@@ -15,12 +15,17 @@ public struct DevMessageSummary: Codable, Sendable, Equatable {
     public var id: String
     /// When correo received it (RFC 3339, whole seconds: the Maildir's internal date).
     public var received: String
+    /// The From header's mailboxes.
     public var from: [DevAddress]
+    /// The To header's mailboxes (Bcc recipients are only in `envelope`).
     public var to: [DevAddress]
+    /// The Cc header's mailboxes.
     public var cc: [DevAddress]
+    /// The Subject, encoded words decoded; "" when there is none.
     public var subject: String
     /// The Date header (RFC 3339), if it parses.
     public var date: String?
+    /// The Message-ID header, if there is one.
     public var messageID: String?
     /// Size in octets, CRLF line ends.
     public var size: Int
@@ -46,25 +51,37 @@ public struct DevAttachment: Codable, Sendable, Equatable {
 
 /// A header field, its value unfolded and encoded words decoded.
 public struct DevHeader: Codable, Sendable, Equatable {
+    /// The field name as the message spells it.
     public var name: String
+    /// The value, unfolded and decoded.
     public var value: String
 }
 
 /// One message parsed: `GET /api/messages/{id}`.
 public struct DevMessageDetail: Codable, Sendable, Equatable {
+    /// The fields the list gives, encoded at the top level of the detail's JSON object.
     public var summary: DevMessageSummary
+    /// Every header field, in the message's order.
     public var headers: [DevHeader]
     /// The first text/plain body, decoded; nil when there is none.
     public var text: String?
     /// The first text/html body, decoded; nil when there is none.
     public var html: String?
+    /// The parts that are neither the text nor the HTML body, numbered as `/api/messages/{id}/attachments/{index}`.
     public var attachments: [DevAttachment]
 
     enum CodingKeys: String, CodingKey {
         case headers, text, html, attachments
     }
 
-    public init(summary: DevMessageSummary, headers: [DevHeader], text: String?, html: String?, attachments: [DevAttachment]) {
+    /// A detail from its parts.
+    public init(
+        summary: DevMessageSummary,
+        headers: [DevHeader],
+        text: String?,
+        html: String?,
+        attachments: [DevAttachment]
+    ) {
         self.summary = summary
         self.headers = headers
         self.text = text
@@ -82,6 +99,7 @@ public struct DevMessageDetail: Codable, Sendable, Equatable {
         try container.encode(attachments, forKey: .attachments)
     }
 
+    /// Reads a detail written by `encode(to:)` (the summary's fields and the detail's in one object).
     public init(from decoder: any Decoder) throws {
         summary = try DevMessageSummary(from: decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -96,12 +114,16 @@ public struct DevMessageDetail: Codable, Sendable, Equatable {
 public struct DevParsedMessage: Sendable {
     /// The bytes, CRLF.
     public let bytes: [UInt8]
+    /// The MIME tree of `bytes`.
     public let root: MIMEPart
-    /// The chosen text and HTML bodies, and every other leaf part (attachments).
+    /// The first text/plain part that is not an attachment.
     public let textPart: MIMEPart?
+    /// The first text/html part that is not an attachment.
     public let htmlPart: MIMEPart?
+    /// Every other leaf part, in the message's order: the attachments' numbering.
     public let attachmentParts: [MIMEPart]
 
+    /// Parses `bytes` and picks the text, HTML and attachment parts in one depth-first walk.
     public init(bytes: [UInt8]) {
         self.bytes = bytes
         root = MIMEPart.parse(bytes)
@@ -151,13 +173,19 @@ public struct DevParsedMessage: Sendable {
     public func detail(summary: DevMessageSummary) -> DevMessageDetail {
         DevMessageDetail(
             summary: summary,
-            headers: root.header.fields.filter { !$0.isMalformed }.map { DevHeader(name: $0.name, value: $0.decodedValue) },
+            headers: root.header.fields.filter { !$0.isMalformed }.map {
+                DevHeader(name: $0.name, value: $0.decodedValue)
+            },
             text: textPart.map { $0.text(in: bytes) },
             html: htmlPart.map { $0.text(in: bytes) },
             attachments: attachmentParts.enumerated().map { index, part in
                 DevAttachment(
-                    index: index, name: part.filename ?? "", type: part.contentType.mimeType,
-                    size: part.decodedBody(in: bytes).count, contentID: part.contentID)
+                    index: index,
+                    name: part.filename ?? "",
+                    type: part.contentType.mimeType,
+                    size: part.decodedBody(in: bytes).count,
+                    contentID: part.contentID
+                )
             }
         )
     }
@@ -181,10 +209,14 @@ enum DevTime {
         if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
         let bytes = Array(text.uppercased().utf8)
         func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= bytes.count, bytes[range].allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            guard range.upperBound <= bytes.count, bytes[range].allSatisfy({ (0x30...0x39).contains($0) }) else {
+                return nil
+            }
             return bytes[range].reduce(0) { $0 * 10 + Int($1 - 0x30) }
         }
-        func byte(_ index: Int, is character: Character) -> Bool { index < bytes.count && bytes[index] == character.asciiValue }
+        func byte(_ index: Int, is character: Character) -> Bool {
+            index < bytes.count && bytes[index] == character.asciiValue
+        }
         guard let year = number(0..<4), byte(4, is: "-"), let month = number(5..<7), byte(7, is: "-"),
             let day = number(8..<10), byte(10, is: "T"), let hour = number(11..<13), byte(13, is: ":"),
             let minute = number(14..<16), byte(16, is: ":"), let second = number(17..<19),
@@ -194,7 +226,9 @@ enum DevTime {
         var fraction = 0.0
         if byte(index, is: ".") {
             let digits = bytes[(index + 1)...].prefix { (0x30...0x39).contains($0) }
-            guard !digits.isEmpty, let value = Double("0." + String(decoding: digits, as: UTF8.self)) else { return nil }
+            guard !digits.isEmpty, let value = Double("0." + String(decoding: digits, as: UTF8.self)) else {
+                return nil
+            }
             fraction = value
             index += 1 + digits.count
         }
@@ -202,15 +236,23 @@ enum DevTime {
         if byte(index, is: "Z"), index + 1 == bytes.count {
             offset = 0
         } else if byte(index, is: "+") || byte(index, is: "-"), index + 6 == bytes.count, byte(index + 3, is: ":"),
-            let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6)), hours < 24, minutes < 60
+            let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6)), hours < 24,
+            minutes < 60
         {
             offset = (byte(index, is: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
         } else {
             return nil
         }
         let components = DateComponents(
-            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"),
-            year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+            calendar: Calendar(identifier: .gregorian),
+            timeZone: TimeZone(identifier: "UTC"),
+            year: year,
+            month: month,
+            day: day,
+            hour: hour,
+            minute: minute,
+            second: second
+        )
         guard let date = components.date else { return nil }
         return date.addingTimeInterval(fraction - Double(offset))
     }

@@ -14,7 +14,9 @@ public struct DevMessageFilter: Sendable, Equatable {
     /// Received before.
     public var before: Date?
 
-    public init(to: String? = nil, from: String? = nil, subject: String? = nil, since: Date? = nil, before: Date? = nil) {
+    /// A filter on the given parts; one with none selects every message.
+    public init(to: String? = nil, from: String? = nil, subject: String? = nil, since: Date? = nil, before: Date? = nil)
+    {
         self.to = to
         self.from = from
         self.subject = subject
@@ -24,7 +26,9 @@ public struct DevMessageFilter: Sendable, Equatable {
 
     /// Whether `message` is selected.
     public func matches(_ message: DevMessageSummary) -> Bool {
-        if let to, !Self.contains(to, in: (message.envelope?.recipients ?? []) + (message.to + message.cc).map(\.address)) {
+        if let to,
+            !Self.contains(to, in: (message.envelope?.recipients ?? []) + (message.to + message.cc).map(\.address))
+        {
             return false
         }
         if let from,
@@ -35,7 +39,9 @@ public struct DevMessageFilter: Sendable, Equatable {
         if let subject, !Self.contains(subject, in: [message.subject]) { return false }
         guard since != nil || before != nil else { return true }
         guard let received = DevTime.parse(message.received) else { return false }
-        if let since, received < since.addingTimeInterval(-since.timeIntervalSince1970.truncatingRemainder(dividingBy: 1)) {
+        if let since,
+            received < since.addingTimeInterval(-since.timeIntervalSince1970.truncatingRemainder(dividingBy: 1))
+        {
             return false
         }
         if let before, received >= before { return false }

@@ -12,6 +12,7 @@ public actor DevMessages {
     private var summaries: [UInt32: DevMessageSummary] = [:]
     private var listeners: [UUID: AsyncStream<DevMessageSummary>.Continuation] = [:]
 
+    /// The captured messages of `store`, their envelopes kept under STORAGE/dev/envelopes/.
     public init(store: MailStore, logger: Logger) {
         self.store = store
         self.logger = logger
@@ -32,7 +33,10 @@ public actor DevMessages {
         let base = Self.base(of: fileName)
         do {
             try FileManager.default.createDirectory(at: envelopes, withIntermediateDirectories: true)
-            try JSONEncoder().encode(envelope).write(to: envelopes.appendingPathComponent(base + ".json"), options: .atomic)
+            try JSONEncoder().encode(envelope).write(
+                to: envelopes.appendingPathComponent(base + ".json"),
+                options: .atomic
+            )
         } catch {
             // The message is delivered; only the API's envelope view of it is missing.
             logger.warning("dev: could not keep the envelope", metadata: ["error": "\(error)"])
@@ -79,7 +83,11 @@ public actor DevMessages {
         guard let record = await mailbox.snapshot().first(where: { $0.uid == uid }) else { return nil }
         let parsed = DevParsedMessage(bytes: try await mailbox.readMessage(uid: uid))
         let summary = parsed.summary(
-            id: id, received: record.internalDate, size: record.size, envelope: envelope(base: Self.base(of: record.fileName)))
+            id: id,
+            received: record.internalDate,
+            size: record.size,
+            envelope: envelope(base: Self.base(of: record.fileName))
+        )
         return (summary, parsed)
     }
 
@@ -87,8 +95,11 @@ public actor DevMessages {
         if let cached = summaries[record.uid] { return cached }
         let parsed = DevParsedMessage(bytes: try await mailbox.readMessage(uid: record.uid))
         let summary = parsed.summary(
-            id: String(record.uid), received: record.internalDate, size: record.size,
-            envelope: envelope(base: Self.base(of: record.fileName)))
+            id: String(record.uid),
+            received: record.internalDate,
+            size: record.size,
+            envelope: envelope(base: Self.base(of: record.fileName))
+        )
         // Kept once it has its envelope (a message that came by IMAP APPEND never has one: read again).
         if summary.envelope != nil { summaries[record.uid] = summary }
         return summary
@@ -102,7 +113,9 @@ public actor DevMessages {
     // MARK: - Deleting
 
     /// Deletes the message everywhere: from the all-mail mailbox and each recipient's INBOX (where it
-    /// still is). Returns whether there was such a message.
+    /// still is).
+    ///
+    /// Returns whether there was such a message.
     @discardableResult
     public func delete(_ id: String) async throws -> Bool {
         guard let uid = UInt32(id), id.allSatisfy(\.isASCII) else { return false }
@@ -143,7 +156,9 @@ public actor DevMessages {
         try await Self.expunge(records.map(\.uid), from: mailbox)
         for record in records {
             summaries[record.uid] = nil
-            try? FileManager.default.removeItem(at: envelopes.appendingPathComponent(Self.base(of: record.fileName) + ".json"))
+            try? FileManager.default.removeItem(
+                at: envelopes.appendingPathComponent(Self.base(of: record.fileName) + ".json")
+            )
         }
     }
 

@@ -1,12 +1,14 @@
 import Foundation
 
-/// `correo serve --dev`: the test mail server for developers. Every address at every domain is a
-/// mailbox, nothing leaves the machine, any login reads its own address's mail, and an HTTP API and a
-/// web page show what arrived.
+/// `correo serve --dev`: the test mail server for developers.
+///
+/// Every address at every domain is a mailbox, nothing leaves the machine, any login reads its own address's mail, and
+/// an HTTP API and a web page show what arrived.
 public struct DevSettings: Sendable, Equatable {
     /// The one password every login needs (`--dev-password`); nil: any password will do.
     public var password: String?
 
+    /// Settings for `serve --dev`; without a password any login is let in.
     public init(password: String? = nil) {
         self.password = password
     }
@@ -14,8 +16,9 @@ public struct DevSettings: Sendable, Equatable {
 
 /// The names and texts of the developer's mode, in one place.
 public enum DevMode {
-    /// The store user holding a link to every message: the "all mail" mailbox. In `.invalid`
-    /// (RFC 2606), so that it can never be someone's real address.
+    /// The store user holding a link to every message: the "all mail" mailbox.
+    ///
+    /// In `.invalid` (RFC 2606), so that it can never be someone's real address.
     public static let allMailUser = "all@correo.invalid"
     /// IMAP logins that open the all-mail mailbox.
     public static let allMailLogins: Set<String> = ["all", "*"]
@@ -23,18 +26,22 @@ public enum DevMode {
     public static let warning =
         "correo --dev accepts mail for every address, lets any password in and shows all mail over HTTP: "
         + "never let it face the internet."
-    /// The default ports of `serve --dev`, clear of the real servers' ports (Mailpit's SMTP and HTTP
-    /// ports, so that an application set up for Mailpit finds it).
+    /// SMTP of `serve --dev`: Mailpit's port, so that an application set up for Mailpit finds it (the dev ports
+    /// all keep clear of the real servers' ports).
     public static let smtpPort = 1025
+    /// Submission with STARTTLS (the role of 587).
     public static let submissionPort = 1587
+    /// IMAP with STARTTLS (the role of 143).
     public static let imapPort = 1143
+    /// IMAP over implicit TLS (the role of 993).
     public static let imapsPort = 1993
+    /// The API and the web page: Mailpit's HTTP port.
     public static let httpPort = 8025
 
     /// A fresh folder for the store under the system's temporary folder (`/tmp/correo-dev-XXXXXX`).
     public static func freshStorage() throws -> URL {
         var template = Array((NSTemporaryDirectory() + "/correo-dev-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
         guard made != nil else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: NSTemporaryDirectory()])
         }

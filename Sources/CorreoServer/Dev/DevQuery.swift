@@ -26,7 +26,10 @@ struct DevQuery {
     func number(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(DevAPIError) -> Int {
         guard let text = values[name] else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw DevAPIError(.badRequest, "\(name)=\(text): give a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw DevAPIError(
+                .badRequest,
+                "\(name)=\(text): give a whole number from \(range.lowerBound) to \(range.upperBound)"
+            )
         }
         return number
     }
@@ -35,13 +38,22 @@ struct DevQuery {
     func time(_ name: String) throws(DevAPIError) -> Date? {
         guard let text = values[name] else { return nil }
         guard let date = DevTime.parse(text) else {
-            throw DevAPIError(.badRequest, "\(name)=\(text): give an RFC 3339 time (2026-12-03T18:00:00Z) or seconds since 1970")
+            throw DevAPIError(
+                .badRequest,
+                "\(name)=\(text): give an RFC 3339 time (2026-12-03T18:00:00Z) or seconds since 1970"
+            )
         }
         return date
     }
 
     /// The list filter: to, from, subject, since, before.
     func filter() throws(DevAPIError) -> DevMessageFilter {
-        DevMessageFilter(to: self["to"], from: self["from"], subject: self["subject"], since: try time("since"), before: try time("before"))
+        DevMessageFilter(
+            to: self["to"],
+            from: self["from"],
+            subject: self["subject"],
+            since: try time("since"),
+            before: try time("before")
+        )
     }
 }

@@ -5,8 +5,10 @@ import NIOHTTP1
 /// The web page of `serve --dev`: a list rendered on the server (it works without JavaScript:
 /// search is a GET form, delete a POST form), kept up to date by a few lines of script listening to
 /// `/api/events`, and a message view with text, HTML (in a sandboxed iframe without scripts, under
-/// its own Content-Security-Policy), headers, source and attachments. No build step, nothing fetched
-/// from elsewhere: the HTML, CSS and script are the strings in this file and `DevWebAssets.swift`.
+/// its own Content-Security-Policy), headers, source and attachments.
+///
+/// No build step, nothing fetched from elsewhere: the HTML, CSS and script are the strings in this file and
+/// `DevWebAssets.swift`.
 enum DevWebPage {
     static func addRoutes(to router: inout HTTPRouter, messages: DevMessages) {
         router.get("/") { request in
@@ -24,20 +26,30 @@ enum DevWebPage {
         router.route(.GET, "/messages/{id}") { request in
             let id = request.parameters["id"] ?? ""
             guard let found = try? await messages.message(id) else {
-                return page(title: "not found", body: "<p>No message \(escape(id)). <a href=\"/\">All messages</a></p>", status: .notFound)
+                return page(
+                    title: "not found",
+                    body: "<p>No message \(escape(id)). <a href=\"/\">All messages</a></p>",
+                    status: .notFound
+                )
             }
-            return page(title: found.summary.subject, body: view(found.parsed.detail(summary: found.summary), raw: found.parsed.bytes))
+            return page(
+                title: found.summary.subject,
+                body: view(found.parsed.detail(summary: found.summary), raw: found.parsed.bytes)
+            )
         }
         router.route(.GET, "/messages/{id}/body.html") { request in
             let id = request.parameters["id"] ?? ""
-            guard let found = try? await messages.message(id), let html = found.parsed.detail(summary: found.summary).html else {
+            guard let found = try? await messages.message(id),
+                let html = found.parsed.detail(summary: found.summary).html
+            else {
                 return .text("no HTML body\n", status: .notFound)
             }
             var response = HTTPResponse(contentType: "text/html; charset=utf-8", body: Array(html.utf8))
             // The sender's HTML: no script, no plugin, no form, nothing loaded from the network.
             response.headers.add(
                 name: "Content-Security-Policy",
-                value: "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; sandbox")
+                value: "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; sandbox"
+            )
             response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
             return response
         }
@@ -53,7 +65,8 @@ enum DevWebPage {
 
     /// The search box's rule: the words in recipient, sender or subject.
     static func matches(_ message: DevMessageSummary, _ query: String) -> Bool {
-        let fields = [message.subject] + (message.from + message.to + message.cc).flatMap { [$0.name, $0.address] }
+        let fields =
+            [message.subject] + (message.from + message.to + message.cc).flatMap { [$0.name, $0.address] }
             + (message.envelope?.recipients ?? [])
         return fields.contains { $0.range(of: query, options: .caseInsensitive) != nil }
     }
@@ -76,7 +89,8 @@ enum DevWebPage {
         var response = HTTPResponse(status: status, contentType: "text/html; charset=utf-8", body: Array(html.utf8))
         response.headers.add(
             name: "Content-Security-Policy",
-            value: "default-src 'self'; frame-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'")
+            value: "default-src 'self'; frame-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+        )
         return response
     }
 
@@ -106,12 +120,14 @@ enum DevWebPage {
     static func view(_ message: DevMessageDetail, raw: [UInt8]) -> String {
         let summary = message.summary
         let id = escape(summary.id)
-        let headers = message.headers.map { "<tr><th>\(escape($0.name))</th><td>\(escape($0.value))</td></tr>" }.joined()
+        let headers = message.headers.map { "<tr><th>\(escape($0.name))</th><td>\(escape($0.value))</td></tr>" }
+            .joined()
         let attachments = message.attachments.map { attachment in
             "<li><a href=\"/api/messages/\(id)/attachments/\(attachment.index)\">\(escape(attachment.name.isEmpty ? "part \(attachment.index)" : attachment.name))</a> "
                 + "\(escape(attachment.type)), \(attachment.size) bytes</li>"
         }.joined()
-        let html = message.html == nil
+        let html =
+            message.html == nil
             ? "<p>No HTML part.</p>"
             : "<iframe sandbox src=\"/messages/\(id)/body.html\" title=\"HTML part\" referrerpolicy=\"no-referrer\"></iframe>"
         return """

@@ -42,20 +42,32 @@ public enum DomainCheck {
         let hostAddresses = await addresses(of: records.hostname, resolver)
         let serverAddresses = records.addresses.isEmpty ? (hostAddresses.found ?? []) : records.addresses
         for record in records.records {
-            let (status, detail) = await check(record, resolver: resolver, serverAddresses: serverAddresses, records: records)
+            let (status, detail) = await check(
+                record,
+                resolver: resolver,
+                serverAddresses: serverAddresses,
+                records: records
+            )
             results.append(DomainCheckResult(record: record, status: status, detail: detail))
         }
         for address in serverAddresses {
             guard let ip = IPAddress(address) else { continue }
             let record = DomainRecord(
-                purpose: "PTR of \(address) (set by the address's owner)", name: "\(ip.reverseName).", type: "PTR",
-                value: records.hostname + ".", expectation: .addresses([]))
+                purpose: "PTR of \(address) (set by the address's owner)",
+                name: "\(ip.reverseName).",
+                type: "PTR",
+                value: records.hostname + ".",
+                expectation: .addresses([])
+            )
             let (status, detail): (DomainCheckResult.Status, String) =
                 switch await resolver.ptr(ip) {
                 case .records(let names):
                     names.contains { "\($0)".lowercased() == records.hostname }
                         ? (.ok, "\(records.hostname)")
-                        : (.wrong, "found \(names.map { "\($0)" }.joined(separator: ", ")), expected \(records.hostname)")
+                        : (
+                            .wrong,
+                            "found \(names.map { "\($0)" }.joined(separator: ", ")), expected \(records.hostname)"
+                        )
                 case .nxdomain, .nodata: (.missing, "no PTR record")
                 case .temporaryFailure(let failure): (.error, failure.description)
                 }
@@ -65,7 +77,10 @@ public enum DomainCheck {
     }
 
     static func check(
-        _ record: DomainRecord, resolver: DNSResolver, serverAddresses: [String], records: DomainRecords
+        _ record: DomainRecord,
+        resolver: DNSResolver,
+        serverAddresses: [String],
+        records: DomainRecords
     ) async -> (DomainCheckResult.Status, String) {
         do {
             switch record.expectation {
@@ -74,7 +89,8 @@ public enum DomainCheck {
                 case .records(let found):
                     let hosts = found.map { "\($0.exchange)".lowercased() }
                     return hosts.contains(exchange)
-                        ? (.ok, "MX \(exchange)") : (.wrong, "found MX \(hosts.joined(separator: ", ")), expected \(exchange)")
+                        ? (.ok, "MX \(exchange)")
+                        : (.wrong, "found MX \(hosts.joined(separator: ", ")), expected \(exchange)")
                 case .nxdomain, .nodata: return (.missing, "no MX record")
                 case .temporaryFailure(let failure): return (.error, failure.description)
                 }
@@ -84,7 +100,9 @@ public enum DomainCheck {
                 case .success(let found): texts = found
                 case .failure(let failure): return failure.verdict
                 }
-                guard texts.count == 1 else { return (.wrong, "\(texts.count) \(prefix) records, one expected: \(texts.joined(separator: " | "))") }
+                guard texts.count == 1 else {
+                    return (.wrong, "\(texts.count) \(prefix) records, one expected: \(texts.joined(separator: " | "))")
+                }
                 if squeezed(texts[0]) == squeezed(record.value) { return (.ok, texts[0]) }
                 if spf, !serverAddresses.isEmpty, await spfPasses(records.domain, serverAddresses, resolver) {
                     return (.ok, "\(texts[0]) (passes for \(serverAddresses.joined(separator: ", ")))")
@@ -113,12 +131,17 @@ public enum DomainCheck {
                         return Self.service(data)
                     }
                     // "Not offered" is the target "." whatever the port says (RFC 6186 §4).
-                    if target == ".", services.contains(where: { $0.target == "." }) { return (.ok, "not offered (target .)") }
+                    if target == ".", services.contains(where: { $0.target == "." }) {
+                        return (.ok, "not offered (target .)")
+                    }
                     if services.contains(where: { $0.port == port && $0.target == target }) {
                         return (.ok, "port \(port) on \(target)")
                     }
                     let seen = services.map { "port \($0.port) on \($0.target)" }.joined(separator: ", ")
-                    return (.wrong, "found \(seen.isEmpty ? "an unreadable SRV record" : seen), expected port \(port) on \(target)")
+                    return (
+                        .wrong,
+                        "found \(seen.isEmpty ? "an unreadable SRV record" : seen), expected port \(port) on \(target)"
+                    )
                 case .nxdomain, .nodata: return (.missing, "no SRV record")
                 case .temporaryFailure(let failure): return (.error, failure.description)
                 }
@@ -129,7 +152,9 @@ public enum DomainCheck {
                 if expected.isEmpty || Set(expected).isSubset(of: Set(addresses)) {
                     return (.ok, addresses.joined(separator: ", "))
                 }
-                return (.wrong, "found \(addresses.joined(separator: ", ")), expected \(expected.joined(separator: ", "))")
+                return (
+                    .wrong, "found \(addresses.joined(separator: ", ")), expected \(expected.joined(separator: ", "))"
+                )
             }
         } catch {
             return (.error, "\(error)")
@@ -142,7 +167,11 @@ public enum DomainCheck {
     }
 
     /// The TXT texts at `name` that begin with `prefix` (without case); a failure when there are none.
-    static func txt(_ name: String, prefix: String, _ resolver: DNSResolver) async throws -> Result<[String], LookupFailure> {
+    static func txt(
+        _ name: String,
+        prefix: String,
+        _ resolver: DNSResolver
+    ) async throws -> Result<[String], LookupFailure> {
         switch try await resolver.txt(name) {
         case .records(let found):
             let texts = found.map { String(decoding: $0.text, as: UTF8.self) }
@@ -154,7 +183,10 @@ public enum DomainCheck {
     }
 
     /// The addresses of `host` as text, or why there are none.
-    static func addresses(of host: String, _ resolver: DNSResolver) async -> (found: [String]?, failure: (DomainCheckResult.Status, String)?) {
+    static func addresses(
+        of host: String,
+        _ resolver: DNSResolver
+    ) async -> (found: [String]?, failure: (DomainCheckResult.Status, String)?) {
         do {
             switch try await resolver.addresses(host) {
             case .records(let found) where !found.isEmpty: return (found.map { "\($0)" }, nil)
@@ -187,7 +219,9 @@ public enum DomainCheck {
         for part in text.split(separator: ";") {
             let pair = part.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
-            tags[pair[0].trimmingCharacters(in: .whitespaces).lowercased()] = pair[1].trimmingCharacters(in: .whitespaces)
+            tags[pair[0].trimmingCharacters(in: .whitespaces).lowercased()] = pair[1].trimmingCharacters(
+                in: .whitespaces
+            )
         }
         return tags
     }

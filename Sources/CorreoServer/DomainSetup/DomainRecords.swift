@@ -20,7 +20,11 @@ public struct DomainRecords: Sendable {
 
     /// The records for a domain.
     public init(
-        domain: String, hostname: String, addresses: [String], ports: CorreoConfiguration.Ports, mtaSTS: PublishedMTASTSPolicy,
+        domain: String,
+        hostname: String,
+        addresses: [String],
+        ports: CorreoConfiguration.Ports,
+        mtaSTS: PublishedMTASTSPolicy,
         dkim: [DKIMSigner]
     ) {
         self.domain = domain.lowercased()
@@ -40,38 +44,82 @@ public struct DomainRecords: Sendable {
         var records: [DomainRecord] = []
         for address in addresses {
             let type = address.contains(":") ? "AAAA" : "A"
-            records.append(DomainRecord(
-                purpose: "the mail server's address", name: host, type: type, value: address,
-                expectation: .addresses(addresses)))
+            records.append(
+                DomainRecord(
+                    purpose: "the mail server's address",
+                    name: host,
+                    type: type,
+                    value: address,
+                    expectation: .addresses(addresses)
+                )
+            )
         }
-        records.append(DomainRecord(
-            purpose: "MX: mail for \(self.domain) goes to \(hostname)", name: domain, type: "MX", value: "10 \(host)",
-            expectation: .mx(exchange: hostname)))
+        records.append(
+            DomainRecord(
+                purpose: "MX: mail for \(self.domain) goes to \(hostname)",
+                name: domain,
+                type: "MX",
+                value: "10 \(host)",
+                expectation: .mx(exchange: hostname)
+            )
+        )
         let spfTerms = addresses.isEmpty ? ["mx"] : addresses.map { ($0.contains(":") ? "ip6:" : "ip4:") + $0 }
-        records.append(DomainRecord(
-            purpose: "SPF: only this server sends for \(self.domain)", name: domain, type: "TXT",
-            value: (["v=spf1"] + spfTerms + ["-all"]).joined(separator: " "), expectation: .txt(prefix: "v=spf1", spf: true)))
+        records.append(
+            DomainRecord(
+                purpose: "SPF: only this server sends for \(self.domain)",
+                name: domain,
+                type: "TXT",
+                value: (["v=spf1"] + spfTerms + ["-all"]).joined(separator: " "),
+                expectation: .txt(prefix: "v=spf1", spf: true)
+            )
+        )
         for signer in dkim {
-            records.append(DomainRecord(
-                purpose: "DKIM \(signer.selector) (\(signer.key.algorithm == .ed25519SHA256 ? "Ed25519" : "RSA"))",
-                name: "\(signer.selector)._domainkey.\(domain)", type: "TXT", value: signer.key.keyRecord,
-                expectation: .txt(prefix: "v=DKIM1")))
+            records.append(
+                DomainRecord(
+                    purpose: "DKIM \(signer.selector) (\(signer.key.algorithm == .ed25519SHA256 ? "Ed25519" : "RSA"))",
+                    name: "\(signer.selector)._domainkey.\(domain)",
+                    type: "TXT",
+                    value: signer.key.keyRecord,
+                    expectation: .txt(prefix: "v=DKIM1")
+                )
+            )
         }
-        records.append(DomainRecord(
-            purpose: "DMARC: quarantine what fails, aggregate reports to postmaster", name: "_dmarc.\(domain)", type: "TXT",
-            value: "v=DMARC1; p=quarantine; rua=mailto:postmaster@\(self.domain)",
-            expectation: .txtTags(prefix: "v=DMARC1", tags: ["p": ["quarantine", "reject"]])))
-        records.append(DomainRecord(
-            purpose: "MTA-STS: the policy's id (it changes with the policy: mode \(mtaSTS.mode.rawValue))",
-            name: "_mta-sts.\(domain)", type: "TXT", value: mtaSTS.record(hostname: hostname),
-            expectation: .txt(prefix: "v=STSv1")))
-        records.append(DomainRecord(
-            purpose: "MTA-STS: the policy host, served by correo serve --https-port 443", name: "mta-sts.\(domain)",
-            type: "CNAME", value: host, expectation: .addresses(addresses)))
-        records.append(DomainRecord(
-            purpose: "TLS-RPT: where senders report TLS failures", name: "_smtp._tls.\(domain)", type: "TXT",
-            value: "v=TLSRPTv1; rua=mailto:postmaster@\(self.domain)",
-            expectation: .txtTags(prefix: "v=TLSRPTv1", tags: ["rua": []])))
+        records.append(
+            DomainRecord(
+                purpose: "DMARC: quarantine what fails, aggregate reports to postmaster",
+                name: "_dmarc.\(domain)",
+                type: "TXT",
+                value: "v=DMARC1; p=quarantine; rua=mailto:postmaster@\(self.domain)",
+                expectation: .txtTags(prefix: "v=DMARC1", tags: ["p": ["quarantine", "reject"]])
+            )
+        )
+        records.append(
+            DomainRecord(
+                purpose: "MTA-STS: the policy's id (it changes with the policy: mode \(mtaSTS.mode.rawValue))",
+                name: "_mta-sts.\(domain)",
+                type: "TXT",
+                value: mtaSTS.record(hostname: hostname),
+                expectation: .txt(prefix: "v=STSv1")
+            )
+        )
+        records.append(
+            DomainRecord(
+                purpose: "MTA-STS: the policy host, served by correo serve --https-port 443",
+                name: "mta-sts.\(domain)",
+                type: "CNAME",
+                value: host,
+                expectation: .addresses(addresses)
+            )
+        )
+        records.append(
+            DomainRecord(
+                purpose: "TLS-RPT: where senders report TLS failures",
+                name: "_smtp._tls.\(domain)",
+                type: "TXT",
+                value: "v=TLSRPTv1; rua=mailto:postmaster@\(self.domain)",
+                expectation: .txtTags(prefix: "v=TLSRPTv1", tags: ["rua": []])
+            )
+        )
         // RFC 6186 and RFC 8314 §5.1: implicit TLS preferred (priority 0), STARTTLS next, POP3 not offered.
         let services: [(String, Int, Int)] = [
             ("_submissions", 0, ports.smtps), ("_submission", 10, ports.submission), ("_imaps", 0, ports.imaps),
@@ -79,20 +127,43 @@ public struct DomainRecords: Sendable {
         ]
         for (service, priority, port) in services {
             let value = port == 0 ? "0 0 0 ." : "\(priority) 1 \(port) \(host)"
-            records.append(DomainRecord(
-                purpose: "SRV (RFC 6186/8314): \(service.dropFirst())\(port == 0 ? " not offered" : "")",
-                name: "\(service)._tcp.\(domain)", type: "SRV", value: value,
-                expectation: .srv(port: port, target: port == 0 ? "." : hostname)))
+            records.append(
+                DomainRecord(
+                    purpose: "SRV (RFC 6186/8314): \(service.dropFirst())\(port == 0 ? " not offered" : "")",
+                    name: "\(service)._tcp.\(domain)",
+                    type: "SRV",
+                    value: value,
+                    expectation: .srv(port: port, target: port == 0 ? "." : hostname)
+                )
+            )
         }
-        records.append(DomainRecord(
-            purpose: "Thunderbird autoconfig, served by correo serve --https-port 443", name: "autoconfig.\(domain)",
-            type: "CNAME", value: host, expectation: .addresses(addresses)))
-        records.append(DomainRecord(
-            purpose: "Outlook autodiscover, served by correo serve --https-port 443", name: "autodiscover.\(domain)",
-            type: "CNAME", value: host, expectation: .addresses(addresses)))
-        records.append(DomainRecord(
-            purpose: "Outlook autodiscover by SRV", name: "_autodiscover._tcp.\(domain)", type: "SRV",
-            value: "0 1 443 \(host)", expectation: .srv(port: 443, target: hostname)))
+        records.append(
+            DomainRecord(
+                purpose: "Thunderbird autoconfig, served by correo serve --https-port 443",
+                name: "autoconfig.\(domain)",
+                type: "CNAME",
+                value: host,
+                expectation: .addresses(addresses)
+            )
+        )
+        records.append(
+            DomainRecord(
+                purpose: "Outlook autodiscover, served by correo serve --https-port 443",
+                name: "autodiscover.\(domain)",
+                type: "CNAME",
+                value: host,
+                expectation: .addresses(addresses)
+            )
+        )
+        records.append(
+            DomainRecord(
+                purpose: "Outlook autodiscover by SRV",
+                name: "_autodiscover._tcp.\(domain)",
+                type: "SRV",
+                value: "0 1 443 \(host)",
+                expectation: .srv(port: 443, target: hostname)
+            )
+        )
         return records
     }
 

@@ -5,9 +5,10 @@ import ServerSupport
 
 extension CorreoService {
     /// What SIGHUP does: reads the configuration file, the certificate and key, the users file and the DKIM
-    /// keys again, without closing a listener or a session. Whatever cannot be read is reported and the old
-    /// value kept, so a bad renewal never takes TLS down. Open sessions (an IDLE, a DATA transfer) go on
-    /// with what they started with; new connections get the new certificate.
+    /// keys again, without closing a listener or a session.
+    ///
+    /// Whatever cannot be read is reported and the old value kept, so a bad renewal never takes TLS down. Open sessions
+    /// (an IDLE, a DATA transfer) go on with what they started with; new connections get the new certificate.
     public func reload() {
         logger.notice("SIGHUP received: reloading", metadata: [LogKey.event: "reload"])
         SystemdNotify.reloading()
@@ -86,12 +87,16 @@ extension CorreoService {
             let count = try store.users.list().count
             logger.notice(
                 "reloaded users",
-                metadata: [LogKey.event: "reload.users", LogKey.file: "\(store.users.file.path)", LogKey.count: "\(count)"]
+                metadata: [
+                    LogKey.event: "reload.users", LogKey.file: "\(store.users.file.path)", LogKey.count: "\(count)",
+                ]
             )
         } catch {
             logger.error(
                 "users file not reloaded, the old list stays in use",
-                metadata: [LogKey.event: "reload.users", LogKey.file: "\(store.users.file.path)", LogKey.error: "\(error)"]
+                metadata: [
+                    LogKey.event: "reload.users", LogKey.file: "\(store.users.file.path)", LogKey.error: "\(error)",
+                ]
             )
         }
     }

@@ -20,7 +20,9 @@ extension CorreoService {
             do {
                 fetcher = try HTTPSPolicyFetcher(caFile: outbound.mtaSTSCAFile, resolver: resolver)
             } catch {
-                throw ConfigurationError.invalidOutbound("--outbound-mta-sts-ca-file \(outbound.mtaSTSCAFile ?? ""): \(error)")
+                throw ConfigurationError.invalidOutbound(
+                    "--outbound-mta-sts-ca-file \(outbound.mtaSTSCAFile ?? ""): \(error)"
+                )
             }
             policies = STSPolicyResolver(
                 dns: resolver,

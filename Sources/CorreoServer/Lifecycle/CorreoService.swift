@@ -20,7 +20,9 @@ import Synchronization
 public final class CorreoService: Sendable {
     /// Which protocol servers to run.
     public struct Protocols: OptionSet, Sendable {
+        /// The protocols as bits: `smtp`, `imap`, `nntp`.
         public let rawValue: Int
+        /// A set from its bits.
         public init(rawValue: Int) { self.rawValue = rawValue }
         /// MX, submission and submissions listeners.
         public static let smtp = Protocols(rawValue: 1)
@@ -63,11 +65,14 @@ public final class CorreoService: Sendable {
     /// The DKIM keys of STORAGE/dkim/ the relay signs with; SIGHUP reads them at once.
     let dkim: DKIMKeyring
 
-    /// Prepares the store and TLS; binds nothing yet. Errors here are the operator's to fix (a bad
-    /// certificate file, an unwritable storage folder) and say which file or folder is at fault.
-    /// `configurationReader`: how SIGHUP reads the configuration file again.
+    /// Prepares the store and TLS; binds nothing yet.
+    ///
+    /// Errors here are the operator's to fix (a bad certificate file, an unwritable storage folder) and say which file
+    /// or folder is at fault. `configurationReader`: how SIGHUP reads the configuration file again.
     public init(
-        configuration: CorreoConfiguration, protocols: Protocols, logger: Logger,
+        configuration: CorreoConfiguration,
+        protocols: Protocols,
+        logger: Logger,
         configurationReader: ConfigurationReader? = nil
     ) throws {
         self.configuration = configuration
@@ -103,10 +108,21 @@ public final class CorreoService: Sendable {
         if let dev = configuration.dev, let devMessages {
             // The developer's catch-all: nothing is relayed, so no queue runner and no resolver.
             relay = nil
-            smtp = protocols.contains(.smtp)
-                ? Self.devSMTPServer(configuration, dev: dev, messages: devMessages, store: store, tls: tls, logger: logger) : nil
+            smtp =
+                protocols.contains(.smtp)
+                ? Self.devSMTPServer(
+                    configuration,
+                    dev: dev,
+                    messages: devMessages,
+                    store: store,
+                    tls: tls,
+                    logger: logger
+                ) : nil
         } else if protocols.contains(.smtp) {
-            let local = MailStoreDelivery(store: store, acceptsUnknownRecipients: configuration.acceptsUnknownRecipients)
+            let local = MailStoreDelivery(
+                store: store,
+                acceptsUnknownRecipients: configuration.acceptsUnknownRecipients
+            )
             // One resolver (and its cache) for the relay and the sender checks; --dns-server sets both.
             let resolver = try Self.resolver(configuration.outbound, logger: logger)
             let runner = QueueRunner(
@@ -159,7 +175,9 @@ public final class CorreoService: Sendable {
                         loginTimeoutSeconds: limits.loginTimeoutSeconds,
                         authThrottle: throttle
                     ),
-                    logins: configuration.dev.map { DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy }
+                    logins: configuration.dev.map {
+                        DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy
+                    }
                 ),
                 store: store,
                 users: store.users,
@@ -193,32 +211,49 @@ public final class CorreoService: Sendable {
         let ports = configuration.ports
         var bound: [BoundListener] = []
         if let smtp {
-            let wanted: [(SMTPListenerKind, Int)] = [(.mx, ports.smtp), (.submission, ports.submission), (.submissions, ports.smtps)]
+            let wanted: [(SMTPListenerKind, Int)] = [
+                (.mx, ports.smtp), (.submission, ports.submission), (.submissions, ports.smtps),
+            ]
             let listeners = wanted.filter { $0.1 != 0 }.map { SMTPListener(kind: $0.0, host: host, port: $0.1) }
             for listener in try await smtp.start(listeners: listeners) {
                 bound.append(BoundListener(name: listener.kind.protocolName, port: listener.port))
             }
         }
         if let imap {
-            let wanted: [(IMAPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.imap, "imap"), (.implicitTLS, ports.imaps, "imaps")]
+            let wanted: [(IMAPServer.Listener.Kind, Int, String)] = [
+                (.startTLS, ports.imap, "imap"), (.implicitTLS, ports.imaps, "imaps"),
+            ]
             let open = wanted.filter { $0.1 != 0 }
-            let boundPorts = try await imap.start(listeners: open.map { IMAPServer.Listener(kind: $0.0, host: host, port: $0.1) })
+            let boundPorts = try await imap.start(
+                listeners: open.map { IMAPServer.Listener(kind: $0.0, host: host, port: $0.1) }
+            )
             for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
         }
         if let nntp {
-            let wanted: [(NNTPServer.Listener.Kind, Int, String)] = [(.startTLS, ports.nntp, "nntp"), (.implicitTLS, ports.nntps, "nntps")]
+            let wanted: [(NNTPServer.Listener.Kind, Int, String)] = [
+                (.startTLS, ports.nntp, "nntp"), (.implicitTLS, ports.nntps, "nntps"),
+            ]
             let open = wanted.filter { $0.1 != 0 }
-            let boundPorts = try await nntp.start(listeners: open.map { NNTPServer.Listener(kind: $0.0, host: host, port: $0.1) })
+            let boundPorts = try await nntp.start(
+                listeners: open.map { NNTPServer.Listener(kind: $0.0, host: host, port: $0.1) }
+            )
             for (listener, port) in zip(open, boundPorts) { bound.append(BoundListener(name: listener.2, port: port)) }
         }
         if let http {
             // Loopback only, whatever --bind says: metrics and health are for the machine's own tools. The
             // developer's mode serves its web page where its other listeners are (127.0.0.1 by default).
             let httpHost = configuration.dev == nil ? "127.0.0.1" : configuration.bindAddress
-            bound.append(BoundListener(name: "http", port: try await http.start(host: httpHost, port: configuration.httpPort)))
+            bound.append(
+                BoundListener(name: "http", port: try await http.start(host: httpHost, port: configuration.httpPort))
+            )
         }
         for listener in publishing {
-            bound.append(BoundListener(name: listener.name, port: try await listener.server.start(host: host, port: listener.port)))
+            bound.append(
+                BoundListener(
+                    name: listener.name,
+                    port: try await listener.server.start(host: host, port: listener.port)
+                )
+            )
         }
         return bound
     }
@@ -252,7 +287,7 @@ public final class CorreoService: Sendable {
         let summary = bound.map {
             "\($0.name) \($0.name == "http" && configuration.dev == nil ? "127.0.0.1" : configuration.bindAddress):\($0.port)"
         }
-            .joined(separator: ", ")
+        .joined(separator: ", ")
         logger.notice("correo listening: \(summary); storage \(configuration.storage.path)")
         if configuration.dev != nil { logDevMode(bound) }
         SystemdNotify.send("READY=1\nSTATUS=listening: \(summary)")
@@ -275,7 +310,10 @@ public final class CorreoService: Sendable {
         do {
             return try NIOSSLContext(configuration: identity.serverConfiguration(settings: configuration.tls))
         } catch {
-            throw CertificateError.invalid(configuration.certificatePath ?? "the generated certificate", reason: "\(error)")
+            throw CertificateError.invalid(
+                configuration.certificatePath ?? "the generated certificate",
+                reason: "\(error)"
+            )
         }
     }
 
@@ -295,9 +333,12 @@ public final class CorreoService: Sendable {
                 credentials = SMTPCredentials(username: user, password: password)
             }
             smarthost = RelaySettings.Smarthost(
-                host: host, port: port, tls: port == 465 ? .implicit : .startTLS(.required),
+                host: host,
+                port: port,
+                tls: port == 465 ? .implicit : .startTLS(.required),
                 trust: outbound.relayCAFile.map { .certificateAuthorities(pemFile: $0) } ?? .system,
-                credentials: credentials)
+                credentials: credentials
+            )
         }
         let policy = { (name: String) in RelaySettings.TLSPolicy(rawValue: name) ?? .opportunistic }
         return RelaySettings(

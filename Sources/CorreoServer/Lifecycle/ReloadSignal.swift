@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 
 /// SIGHUP, the signal `systemctl reload` and certificate renewal hooks (certbot's `--deploy-hook`) send
-/// to ask a daemon to read its files again. Its default action ends the process, so it is caught from
-/// the start of `CorreoService.run` and turned into a reload.
+/// to ask a daemon to read its files again.
+///
+/// Its default action ends the process, so it is caught from the start of `CorreoService.run` and turned into a reload.
 public enum ReloadSignal {
     /// Calls `reload` (on a private queue) for each SIGHUP from now on.
     public static func handle(_ reload: @escaping @Sendable () -> Void) {

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import IMAPServer
 import Logging
 import NNTPServer
@@ -8,10 +5,15 @@ import Relay
 import SMTPServer
 import ServiceLifecycle
 
-/// A protocol server as a swift-service-lifecycle `Service`. Its listeners are bound before the group
-/// runs (so that the bound ports can be reported and privileges dropped first); the service then waits
-/// for the group's graceful shutdown and stops its server: gracefully (sessions finish their transaction)
-/// on the first SIGTERM/SIGINT, at once when the group is cancelled (a second signal).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A protocol server as a swift-service-lifecycle `Service`.
+///
+/// Its listeners are bound before the group runs (so that the bound ports can be reported and privileges dropped
+/// first); the service then waits for the group's graceful shutdown and stops its server: gracefully (sessions finish
+/// their transaction) on the first SIGTERM/SIGINT, at once when the group is cancelled (a second signal).
 struct ListeningService: Service, CustomStringConvertible {
     let description: String
     let logger: Logger
@@ -29,7 +31,9 @@ struct ListeningService: Service, CustomStringConvertible {
         // back gives the operator's second Ctrl-C (or SIGTERM) its usual meaning during a slow shutdown.
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
-        logger.notice("stopping \(description): sessions finish what they are doing (a second SIGTERM or SIGINT ends the process at once)")
+        logger.notice(
+            "stopping \(description): sessions finish what they are doing (a second SIGTERM or SIGINT ends the process at once)"
+        )
         await stop(true)
     }
 }
@@ -66,7 +70,9 @@ extension CorreoService {
         }
         for listener in publishing {
             let server = listener.server
-            services.append(ListeningService(description: listener.name, logger: logger) { _ in await server.shutdown() })
+            services.append(
+                ListeningService(description: listener.name, logger: logger) { _ in await server.shutdown() }
+            )
         }
         if let imap {
             services.append(ListeningService(description: "imap", logger: logger) { _ in try? await imap.shutdown() })

@@ -10,8 +10,9 @@ private let datagramSocket = SOCK_DGRAM
 
 /// sd_notify(3) without libsystemd: one datagram to the socket systemd names in `$NOTIFY_SOCKET`, so a
 /// `Type=notify` unit (contrib/systemd/correo.service) knows when correo listens (READY=1), reloads
-/// after SIGHUP (RELOADING=1, then READY=1) and stops (STOPPING=1). Without the variable it does
-/// nothing: started by hand or by another supervisor, correo behaves as before.
+/// after SIGHUP (RELOADING=1, then READY=1) and stops (STOPPING=1).
+///
+/// Without the variable it does nothing: started by hand or by another supervisor, correo behaves as before.
 public enum SystemdNotify {
     /// Sends `state` (newline-separated `KEY=value` assignments); false when there is no socket or the
     /// send failed (systemd then times the start out, which is the right signal).

@@ -3,9 +3,10 @@ import Logging
 import Synchronization
 
 /// `--log-format json`: each log record as one JSON object on one line of standard error, for log
-/// shippers (journald's JSON view, Loki, Vector). The fields are `time` (ISO 8601 with milliseconds,
-/// UTC), `level`, `label`, `message`, then every metadata key of `LogKey` at the top level; a list
-/// (the recipients) is a JSON array.
+/// shippers (journald's JSON view, Loki, Vector).
+///
+/// The fields are `time` (ISO 8601 with milliseconds, UTC), `level`, `label`, `message`, then every metadata key of
+/// `LogKey` at the top level; a list (the recipients) is a JSON array.
 public struct JSONLogHandler: LogHandler {
     /// The level below which records are dropped.
     public var logLevel: Logger.Level = .info
@@ -20,30 +21,49 @@ public struct JSONLogHandler: LogHandler {
         self.write = write ?? { JSONLogHandler.standardError($0) }
     }
 
+    /// One key of this logger's metadata (Logger's `logger[metadataKey:]`).
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes the record as one JSON line, the record's metadata over the logger's.
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        write(Self.line(
-            time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged))
+        write(
+            Self.line(
+                time: Date(),
+                level: event.level,
+                label: label,
+                message: "\(event.message)",
+                metadata: merged
+            )
+        )
     }
 
     /// One record as a JSON line (with its newline); the fixed fields first, then the metadata sorted.
     public static func line(
-        time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
+        time: Date,
+        level: Logger.Level,
+        label: String,
+        message: String,
+        metadata: Logger.Metadata
     ) -> String {
         var fields = [
             "\"time\":" + quoted(timestamp(time)), "\"level\":" + quoted(level.rawValue),
             "\"label\":" + quoted(label), "\"message\":" + quoted(message),
         ]
-        for key in metadata.keys.sorted() where !["time", "level", "label", "message"].contains(key) {
-            fields.append(quoted(key) + ":" + json(metadata[key]!))
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key })
+        where !["time", "level", "label", "message"].contains(key) {
+            fields.append(member((key, value)))
         }
         return "{" + fields.joined(separator: ",") + "}\n"
+    }
+
+    /// `"key":value`, one member of a JSON object.
+    private static func member(_ entry: (key: String, value: Logger.Metadata.Value)) -> String {
+        quoted(entry.key) + ":" + json(entry.value)
     }
 
     private static func json(_ value: Logger.Metadata.Value) -> String {
@@ -52,7 +72,7 @@ public struct JSONLogHandler: LogHandler {
         case .stringConvertible(let value): quoted(value.description)
         case .array(let values): "[" + values.map(json).joined(separator: ",") + "]"
         case .dictionary(let entries):
-            "{" + entries.keys.sorted().map { quoted($0) + ":" + json(entries[$0]!) }.joined(separator: ",") + "}"
+            "{" + entries.sorted(by: { $0.key < $1.key }).map(member).joined(separator: ",") + "}"
         }
     }
 
@@ -81,8 +101,15 @@ public struct JSONLogHandler: LogHandler {
         gmtime_r(&seconds, &parts)
         let milliseconds = min(999, Int((since1970 - since1970.rounded(.down)) * 1000))
         return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            Int(parts.tm_year) + 1900,
+            Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday),
+            Int(parts.tm_hour),
+            Int(parts.tm_min),
+            Int(parts.tm_sec),
+            milliseconds
+        )
     }
 
     /// One writer at a time, so that lines from several threads never interleave.

@@ -5,7 +5,9 @@ import MailStore
 import Prometheus
 
 /// What the operator's HTTP listener (`--http-port`, loopback only) serves: `/metrics` in Prometheus'
-/// text format and `/healthz`. More routes (MTA-STS, a developer's web UI) go into the same router.
+/// text format and `/healthz`.
+///
+/// More routes (MTA-STS, a developer's web UI) go into the same router.
 public enum OperatorEndpoints {
     /// The registry every swift-metrics counter, meter and timer of the process records into, made the
     /// process's metrics backend on first use (MetricsSystem can be bootstrapped once only).
@@ -22,7 +24,8 @@ public enum OperatorEndpoints {
                     .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
                 ],
                 valueBuckets: [1, 10, 100, 1000, 10000]
-            ))
+            )
+        )
         return registry
     }()
 
@@ -54,7 +57,9 @@ public enum OperatorEndpoints {
             let oldest = envelopes.map(\.arrival).min().map { Date().timeIntervalSince($0) } ?? 0
             queueOldest.set(max(0, oldest))
             return HTTPResponse(
-                contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
+                contentType: "text/plain; version=0.0.4; charset=utf-8",
+                body: registry.emitToBuffer()
+            )
         }
         router.get("/healthz") { _ in
             // Healthy while the storage folder can be written: the one thing every delivery needs.

@@ -5,9 +5,11 @@ import Glibc
 #endif
 
 /// Starting as root, binding, and becoming an ordinary account before any client is served: what
-/// Postfix and Dovecot do. glibc applies setgid/setuid to every thread of the process (the event loops
-/// and the file I/O pool already run) that it knows of; `StrayThreads` covers the one it does not (the
-/// main thread libdispatch parks), and `drop` checks every thread in /proc/self/task.
+/// Postfix and Dovecot do.
+///
+/// glibc applies setgid/setuid to every thread of the process (the event loops and the file I/O pool already run) that
+/// it knows of; `StrayThreads` covers the one it does not (the main thread libdispatch parks), and `drop` checks every
+/// thread in /proc/self/task.
 public enum Privileges {
     /// Why the process must not start as it is, or nil: as root with a port below 1024 it needs
     /// `--user` (a remote bug must not be a root shell); `--user` for another account needs root.
@@ -28,8 +30,9 @@ public enum Privileges {
     }
 
     /// Gives everything under `storage` (the folder itself included) to `account`, without following
-    /// symbolic links (lchown), so the account can read and deliver mail after the switch. Returns how
-    /// many entries changed owner.
+    /// symbolic links (lchown), so the account can read and deliver mail after the switch.
+    ///
+    /// Returns how many entries changed owner.
     @discardableResult
     public static func handOver(storage: URL, to account: ResolvedAccount) throws -> Int {
         try changeOwner(storage.path, account)
@@ -58,8 +61,9 @@ public enum Privileges {
     }
 
     /// Switches the whole process to `account` for good: supplementary groups, group, then user (in
-    /// that order: after setuid there is no right left to change groups). Then checks that root cannot
-    /// be regained and that every thread runs with the new ids.
+    /// that order: after setuid there is no right left to change groups).
+    ///
+    /// Then checks that root cannot be regained and that every thread runs with the new ids.
     public static func drop(to account: ResolvedAccount) throws {
         if getuid() == account.uid && geteuid() == account.uid && getgid() == account.gid
             && getegid() == account.gid

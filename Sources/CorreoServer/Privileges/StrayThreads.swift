@@ -5,13 +5,14 @@ import Synchronization
 import Glibc
 #endif
 
-/// Threads that glibc's setuid(2) does not reach. glibc changes every thread's credentials by
-/// signalling the threads it knows; libdispatch's `dispatch_main()` (which runs Swift's async main)
-/// ends the main thread with pthread_exit and then parks it in sigsuspend to take signals, so glibc no
-/// longer lists it and it would stay root: /proc/PID/status would say Uid 0, and code that took over
-/// the process could run a signal handler there, as root. Each such thread is sent a signal whose
-/// handler makes the raw setgroups/setresgid/setresuid system calls (credentials are per thread in
-/// Linux), which is what glibc itself does for the threads it knows.
+/// Threads that glibc's setuid(2) does not reach.
+///
+/// glibc changes every thread's credentials by signalling the threads it knows; libdispatch's `dispatch_main()` (which
+/// runs Swift's async main) ends the main thread with pthread_exit and then parks it in sigsuspend to take signals, so
+/// glibc no longer lists it and it would stay root: /proc/PID/status would say Uid 0, and code that took over the
+/// process could run a signal handler there, as root. Each such thread is sent a signal whose handler makes the raw
+/// setgroups/setresgid/setresuid system calls (credentials are per thread in Linux), which is what glibc itself does
+/// for the threads it knows.
 enum StrayThreads {
     #if arch(x86_64)
     private static let setgroupsCall = 116, setresuidCall = 117, setresgidCall = 119, tgkillCall = 234
@@ -53,6 +54,7 @@ enum StrayThreads {
     }
 
     /// Switches each thread in `threads` to `account` and waits (at most a second) for it to be done.
+    ///
     /// The threads must still be root; this one need not be (threads of one process may always
     /// signal each other).
     static func drop(_ threads: [Int32], to account: ResolvedAccount) throws {
@@ -110,8 +112,10 @@ enum StrayThreads {
         static let finished = Atomic<Int>(0)
         static let failed = Atomic<Int>(0)
 
-        /// In the signal handler: only system calls and atomics. The request is read without taking
-        /// the lock (a handler must not block); it was stored before the signal was sent.
+        /// In the signal handler: only system calls and atomics.
+        ///
+        /// The request is read without taking the lock (a handler must not block); it was stored before the signal was
+        /// sent.
         static func runInThisThread() {
             let request = current.withLockIfAvailable { $0 } ?? nil
             guard let request else { return }

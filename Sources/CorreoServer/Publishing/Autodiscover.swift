@@ -4,11 +4,14 @@ import Foundation
 /// [MS-OXDSCLI]): the request names an address, the response lists IMAP and SMTP settings.
 public enum Autodiscover {
     /// The response schema this answers in, the one Outlook asks for with IMAP/SMTP accounts.
-    public static let outlookResponseSchema = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+    public static let outlookResponseSchema =
+        "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
 
     /// The address in the request's `<EMailAddress>` element; nil when there is none or it is not an
-    /// address. The request is small and flat, so a search for the one element suffices (no XML parser
-    /// in correo's dependencies; entities are not expected in an address and refuse it).
+    /// address.
+    ///
+    /// The request is small and flat, so a search for the one element suffices (no XML parser in correo's dependencies;
+    /// entities are not expected in an address and refuse it).
     public static func emailAddress(inRequest body: [UInt8]) -> String? {
         let text = String(decoding: body, as: UTF8.self)
         guard let open = text.range(of: "<EMailAddress>"),

@@ -18,7 +18,9 @@ public struct MailClientSettings: Sendable, Equatable {
     /// Incoming then outgoing, implicit TLS first; ports set to 0 are left out.
     public var servers: [Server]
 
-    /// The settings for `hostname` and `ports`. The MX port (25) is never offered: clients submit.
+    /// The settings for `hostname` and `ports`.
+    ///
+    /// The MX port (25) is never offered: clients submit.
     public init(hostname: String, ports: CorreoConfiguration.Ports) {
         self.hostname = hostname
         servers = [

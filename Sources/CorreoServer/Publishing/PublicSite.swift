@@ -2,8 +2,10 @@ import HTTPServer
 
 /// What the public listeners serve, by Host header and for the local domains only: the MTA-STS policy
 /// on `mta-sts.DOMAIN`, autoconfig on `DOMAIN`, `autoconfig.DOMAIN` or the server's hostname, and
-/// autodiscover on `DOMAIN`, `autodiscover.DOMAIN` or the hostname. Anything else is 404; no operator
-/// route (/metrics, /healthz) is here: those stay on the loopback listener's own router.
+/// autodiscover on `DOMAIN`, `autodiscover.DOMAIN` or the hostname.
+///
+/// Anything else is 404; no operator route (/metrics, /healthz) is here: those stay on the loopback listener's own
+/// router.
 public struct PublicSite: HTTPResponding {
     /// The MTA-STS policy's path (RFC 8461 §3.3).
     public static let mtaSTSPath = "/.well-known/mta-sts.txt"
@@ -20,8 +22,10 @@ public struct PublicSite: HTTPResponding {
     private let router: HTTPRouter
     private let servesAutodiscover: Bool
 
-    /// The site for `configuration`'s domains. `plainHTTP`: the autoconfig-only listener, which serves
-    /// neither the policy (HTTPS only, RFC 8461 §3.3) nor autodiscover (Outlook sends credentials to it).
+    /// The site for `configuration`'s domains.
+    ///
+    /// `plainHTTP`: the autoconfig-only listener, which serves neither the policy (HTTPS only, RFC 8461 §3.3) nor
+    /// autodiscover (Outlook sends credentials to it).
     public init(configuration: CorreoConfiguration, plainHTTP: Bool = false) {
         let domains = Set(configuration.domains)
         let hostname = configuration.hostname.lowercased()
@@ -34,7 +38,8 @@ public struct PublicSite: HTTPResponding {
         var router = HTTPRouter()
         if !plainHTTP {
             router.get(Self.mtaSTSPath) { request in
-                guard let host = Self.host(of: request), host.hasPrefix("mta-sts."), domains.contains(String(host.dropFirst(8)))
+                guard let host = Self.host(of: request), host.hasPrefix("mta-sts."),
+                    domains.contains(String(host.dropFirst(8)))
                 else { return Self.notFound }
                 return HTTPResponse(body: policy)
             }
@@ -46,13 +51,16 @@ public struct PublicSite: HTTPResponding {
             // The address's domain when given (one host may serve several domains), else the host's.
             var domain = hostDomain
             if let address = request.queryValue("emailaddress") {
-                guard let at = address.lastIndex(of: "@") else { return .text("emailaddress is not an address\n", status: .badRequest) }
+                guard let at = address.lastIndex(of: "@") else {
+                    return .text("emailaddress is not an address\n", status: .badRequest)
+                }
                 domain = address[address.index(after: at)...].lowercased()
             }
             guard domains.contains(domain) else { return Self.notFound }
             return HTTPResponse(
                 contentType: "application/xml; charset=utf-8",
-                body: Array(Autoconfig.document(domain: domain, settings: settings).utf8))
+                body: Array(Autoconfig.document(domain: domain, settings: settings).utf8)
+            )
         }
         router.get(Self.wellKnownAutoconfigPath, autoconfig)
         router.get(Self.autoconfigPath, autoconfig)
@@ -83,7 +91,8 @@ public struct PublicSite: HTTPResponding {
         else { return Self.notFound }
         return HTTPResponse(
             contentType: "application/xml; charset=utf-8",
-            body: Array(Autodiscover.response(address: address, settings: settings).utf8))
+            body: Array(Autodiscover.response(address: address, settings: settings).utf8)
+        )
     }
 
     private static let notFound = HTTPResponse.text("not found\n", status: .notFound)

@@ -2,7 +2,9 @@ import Crypto
 
 /// The MTA-STS policy correo publishes for its domains (RFC 8461 §3.2): which MX hosts senders may
 /// deliver to, and whether they must (`enforce`), should only report (`testing`) or may forget the
-/// policy (`none`). Only the publishing side: honouring other domains' policies is the relay's.
+/// policy (`none`).
+///
+/// Only the publishing side: honouring other domains' policies is the relay's.
 public struct PublishedMTASTSPolicy: Sendable, Equatable {
     /// The policy's `mode`.
     public enum Mode: String, Sendable, CaseIterable {
@@ -41,8 +43,9 @@ public struct PublishedMTASTSPolicy: Sendable, Equatable {
     }
 
     /// The `id` of the `_mta-sts` TXT record (RFC 8461 §3.1): derived from the policy text, so that it
-    /// changes exactly when the policy does and senders fetch it again. 20 hex digits of its SHA-256
-    /// (at most 32 alphanumerics are allowed).
+    /// changes exactly when the policy does and senders fetch it again.
+    ///
+    /// 20 hex digits of its SHA-256 (at most 32 alphanumerics are allowed).
     public func id(hostname: String) -> String {
         let digest = SHA256.hash(data: Array(text(hostname: hostname).utf8))
         return digest.prefix(10).map { byte in

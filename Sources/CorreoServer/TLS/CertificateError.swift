@@ -9,6 +9,7 @@ public enum CertificateError: Error, Equatable, CustomStringConvertible {
     case encryptedPrivateKey(String)
     case invalid(String, reason: String)
 
+    /// The problem and the file, as one line for the operator.
     public var description: String {
         switch self {
         case .noHostNames: "a certificate needs at least one host name (--host)"

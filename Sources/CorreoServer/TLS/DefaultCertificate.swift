@@ -4,8 +4,12 @@ import Foundation
 /// that a client which accepted it once keeps trusting it across restarts.
 public enum DefaultCertificate {
     /// Paths of STORAGE/tls/cert.pem and key.pem, generating them for `hosts` if either is missing.
+    ///
     /// Returns whether they were generated now, so the caller can log that once.
-    public static func ensure(storage: URL, hosts: [String]) throws -> (certificate: String, privateKey: String, generated: Bool) {
+    public static func ensure(
+        storage: URL,
+        hosts: [String]
+    ) throws -> (certificate: String, privateKey: String, generated: Bool) {
         let directory = storage.appendingPathComponent("tls", isDirectory: true)
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path

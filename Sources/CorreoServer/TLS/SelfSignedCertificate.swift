@@ -4,16 +4,19 @@ import SwiftASN1
 import X509
 
 /// A self-signed certificate and its private key, both PEM: what the original needed six openssl commands
-/// for. Clients that are told to trust it (Thunderbird's exception dialog, `--cafile`, `curl --cacert`)
-/// can then use every TLS listener.
+/// for.
+///
+/// Clients that are told to trust it (Thunderbird's exception dialog, `--cafile`, `curl --cacert`) can then use every
+/// TLS listener.
 public struct SelfSignedCertificate: Sendable {
     /// The certificate, PEM (`-----BEGIN CERTIFICATE-----`).
     public let certificatePEM: String
     /// The private key, PEM (PKCS#8, unencrypted).
     public let privateKeyPEM: String
 
-    /// How long a generated certificate is valid. Two years: long enough for a lab, short enough that
-    /// clients which cap validity (825 days) still accept it.
+    /// How long a generated certificate is valid.
+    ///
+    /// Two years: long enough for a lab, short enough that clients which cap validity (825 days) still accept it.
     public static let validity: TimeInterval = 730 * 24 * 3600
 
     /// Makes a P-256 key and a certificate naming every host in subjectAltName (DNS names, or IP
@@ -64,13 +67,20 @@ public struct SelfSignedCertificate: Sendable {
         let certificateURL = directory.appendingPathComponent("cert.pem")
         let keyURL = directory.appendingPathComponent("key.pem")
         // The key is created with its final mode rather than chmod-ed afterwards, so it is never readable by others.
-        guard manager.createFile(atPath: keyURL.path, contents: Data(privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            manager.createFile(
+                atPath: keyURL.path,
+                contents: Data(privateKeyPEM.utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
         else { throw CertificateError.cannotWrite(keyURL.path) }
-        guard manager.createFile(
-            atPath: certificateURL.path,
-            contents: Data(certificatePEM.utf8),
-            attributes: [.posixPermissions: 0o644]
-        ) else { throw CertificateError.cannotWrite(certificateURL.path) }
+        guard
+            manager.createFile(
+                atPath: certificateURL.path,
+                contents: Data(certificatePEM.utf8),
+                attributes: [.posixPermissions: 0o644]
+            )
+        else { throw CertificateError.cannotWrite(certificateURL.path) }
         return (certificateURL, keyURL)
     }
 

@@ -9,8 +9,10 @@ public struct TLSIdentity: Sendable {
     /// The private key matching the leaf.
     public let privateKey: NIOSSLPrivateKey
 
-    /// Loads a chain and key. With no `keyPath`, the key is looked for in the certificate file itself,
-    /// the one-file `server.pem` layout of the original tool.
+    /// Loads a chain and key.
+    ///
+    /// With no `keyPath`, the key is looked for in the certificate file itself, the one-file `server.pem` layout of the
+    /// original tool.
     public static func load(certificatePath: String, keyPath: String?) throws -> TLSIdentity {
         let certificateBytes = try readPEM(certificatePath)
         guard contains(certificateBytes, "-----BEGIN CERTIFICATE-----") else {
@@ -29,7 +31,9 @@ public struct TLSIdentity: Sendable {
     }
 
     /// A server-side TLS configuration under `settings` (by default TLS 1.2 and 1.3 only, forward-secret
-    /// AEAD suites only for 1.2, no renegotiation: see `TLSSettings`). Call `settings.validate()` first.
+    /// AEAD suites only for 1.2, no renegotiation: see `TLSSettings`).
+    ///
+    /// Call `settings.validate()` first.
     public func serverConfiguration(settings: TLSSettings = .defaults) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificateChain.map { .certificate($0) },
@@ -39,7 +43,8 @@ public struct TLSIdentity: Sendable {
         return configuration
     }
 
-    private static func load(certificatePath: String, keyPath: String, chain: [NIOSSLCertificate]) throws -> TLSIdentity {
+    private static func load(certificatePath: String, keyPath: String, chain: [NIOSSLCertificate]) throws -> TLSIdentity
+    {
         // Reading failed above with the error swallowed by `try?`; read again to report why.
         let keyBytes = try readPEM(keyPath)
         return try identity(chain: chain, keyBytes: keyBytes, keyFile: keyPath)

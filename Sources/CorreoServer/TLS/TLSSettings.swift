@@ -2,8 +2,9 @@ import Foundation
 import NIOSSL
 
 /// The TLS policy every listener shares: which protocol versions, TLS 1.2 cipher suites and key
-/// exchange groups are offered. The defaults follow Mozilla's "intermediate" profile: TLS 1.2 and 1.3
-/// only, forward-secret AEAD suites only.
+/// exchange groups are offered.
+///
+/// The defaults follow Mozilla's "intermediate" profile: TLS 1.2 and 1.3 only, forward-secret AEAD suites only.
 ///
 /// What is not configurable, because BoringSSL (under swift-nio-ssl) does not offer it at all:
 /// TLS 1.0/1.1 below `minimumVersion`, SSLv2/3, TLS compression (removed from BoringSSL, so no
@@ -45,7 +46,9 @@ public struct TLSSettings: Sendable, Equatable {
     }
 
     /// ECDHE key exchange with AES-GCM or ChaCha20-Poly1305: forward secrecy, no CBC, no RSA key
-    /// exchange. ECDSA first because the generated certificate is P-256.
+    /// exchange.
+    ///
+    /// ECDSA first because the generated certificate is P-256.
     public static let defaultTLS12CipherSuites = [
         "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
         "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
@@ -86,7 +89,7 @@ public struct TLSSettings: Sendable, Equatable {
         throw TLSSettingsError.unknownVersion(text)
     }
 
-    /// Reads a comma- or colon-separated list of group names, e.g. "X25519,P-256".
+    /// Reads a comma- or colon-separated list of group names, such as "X25519,P-256".
     public static func curves(parsing text: String) throws -> [Curve] {
         let names = text.split(whereSeparator: { $0 == "," || $0 == ":" }).map {
             $0.trimmingCharacters(in: .whitespaces)
