@@ -15,7 +15,8 @@ struct ConfigCommand: ParsableCommand {
 struct ConfigCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check the configuration file (--config or CORREO_CONFIG); exit 0, or 64 naming the file, line and key."
+        abstract:
+            "Check the configuration file (--config or CORREO_CONFIG); exit 0, or 64 naming the file, line and key."
     )
 
     @OptionGroup var options: ServeOptions
@@ -42,12 +43,18 @@ struct ConfigShow: ParsableCommand {
 
     func run() throws {
         let arguments = Array(CommandLine.arguments.drop { $0 != "show" }.dropFirst())
-        print(try Self.report(options, arguments: arguments, environment: ProcessInfo.processInfo.environment), terminator: "")
+        print(
+            try Self.report(options, arguments: arguments, environment: ProcessInfo.processInfo.environment),
+            terminator: ""
+        )
     }
 
     /// Where a key's value came from.
     enum Source: Equatable, CustomStringConvertible {
-        case flag, environment(String), file(String, Int), `default`
+        case flag
+        case environment(String)
+        case file(String, Int)
+        case `default`
 
         var description: String {
             switch self {
@@ -61,7 +68,9 @@ struct ConfigShow: ParsableCommand {
 
     /// Each key with its effective value and its source, in the table's order.
     static func rows(
-        _ options: ServeOptions, arguments: [String], environment: [String: String]
+        _ options: ServeOptions,
+        arguments: [String],
+        environment: [String: String]
     ) throws -> [(key: ConfigKey, value: String, source: Source)] {
         let (configuration, file) = try options.resolve(environment: environment)
         return ConfigKey.all.map { key in
@@ -100,7 +109,9 @@ struct ConfigShow: ParsableCommand {
         let spellings = [key.flag, "--no-" + key.name] + (shortNames[key.name].map { [$0] } ?? [])
         return arguments.contains { argument in
             spellings.contains { argument == $0 || argument.hasPrefix($0 + "=") }
-                || (shortNames[key.name].map { argument.hasPrefix($0) && argument.count > 2 && !argument.hasPrefix("--") } ?? false)
+                || (shortNames[key.name].map {
+                    argument.hasPrefix($0) && argument.count > 2 && !argument.hasPrefix("--")
+                } ?? false)
         }
     }
 }

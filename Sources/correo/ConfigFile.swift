@@ -2,8 +2,10 @@ import Foundation
 import TOMLKit
 
 /// A configuration file (`--config correo.toml`, `CORREO_CONFIG`): flat TOML, one key per setting, each key a
-/// long flag without `--` (ConfigKey.all). Its values sit below the `CORREO_…` environment and above the
-/// defaults; every value is checked for its kind on loading, so a later error can name the file and line.
+/// long flag without `--` (ConfigKey.all).
+///
+/// Its values sit below the `CORREO_…` environment and above the defaults; every value is checked for its kind on
+/// loading, so a later error can name the file and line.
 struct ConfigFile: Sendable, Equatable {
     /// One `key = value` line, its value in the form a `CORREO_…` variable would have (lists joined by
     /// commas, switches as 1 or 0).
@@ -77,17 +79,25 @@ struct ConfigFile: Sendable, Equatable {
     private static func variableText(of value: any TOMLValueConvertible, as kind: ConfigKey.Kind) throws -> String {
         switch kind {
         case .string:
-            guard let string = value.string else { throw KindMismatch(expected: "expected a string in quotes, found \(value.type)") }
+            guard let string = value.string else {
+                throw KindMismatch(expected: "expected a string in quotes, found \(value.type)")
+            }
             return string
         case .integer:
-            guard let number = value.int else { throw KindMismatch(expected: "expected a whole number, found \(value.type)") }
+            guard let number = value.int else {
+                throw KindMismatch(expected: "expected a whole number, found \(value.type)")
+            }
             return String(number)
         case .switch:
-            guard let flag = value.bool else { throw KindMismatch(expected: "expected true or false, found \(value.type)") }
+            guard let flag = value.bool else {
+                throw KindMismatch(expected: "expected true or false, found \(value.type)")
+            }
             return flag ? "1" : "0"
         case .list:
             if let string = value.string { return string }
-            let expected = KindMismatch(expected: "expected a list of strings such as [\"a\", \"b\"], found \(value.type)")
+            let expected = KindMismatch(
+                expected: "expected a list of strings such as [\"a\", \"b\"], found \(value.type)"
+            )
             guard let array = value.array else { throw expected }
             var items: [String] = []
             for item in array {

@@ -1,9 +1,11 @@
 import CorreoServer
 import Foundation
 
-/// One key of the configuration file. Its name is the long flag without `--` and its `CORREO_…` variable is
-/// the name upper-cased with `_` for `-`, so the file, the environment and the command line say the same
-/// thing in three places (`log-level = "debug"`, `CORREO_LOG_LEVEL=debug`, `--log-level debug`).
+/// One key of the configuration file.
+///
+/// Its name is the long flag without `--` and its `CORREO_…` variable is the name upper-cased with `_` for `-`, so the
+/// file, the environment and the command line say the same thing in three places (`log-level = "debug"`,
+/// `CORREO_LOG_LEVEL=debug`, `--log-level debug`).
 struct ConfigKey: Sendable {
     /// What a key's value is in TOML, and how it reaches the option that reads it.
     enum Kind: Sendable {
@@ -57,7 +59,9 @@ extension ConfigKey {
         ConfigKey("allow-plaintext-auth", .switch, example: "true") { "\($0.allowPlaintextAuth)" },
         ConfigKey("accept-unknown-recipients", .switch, example: "true") { "\($0.acceptsUnknownRecipients)" },
         ConfigKey("inbound-auth-checks", .switch, example: "false") { "\($0.inboundAuthChecks)" },
-        ConfigKey("inbound-auth-exempt", .list, example: "192.0.2.0/24,::1") { $0.inboundAuthExempt.joined(separator: ",") },
+        ConfigKey("inbound-auth-exempt", .list, example: "192.0.2.0/24,::1") {
+            $0.inboundAuthExempt.joined(separator: ",")
+        },
         ConfigKey("log-level", .string, example: "debug") { $0.logLevel.rawValue },
         ConfigKey("log-format", .string, example: "json") { $0.logFormat.rawValue },
         ConfigKey("tls-min-version", .string, example: "1.3") { $0.tls.minimumVersion.rawValue },
@@ -79,17 +83,23 @@ extension ConfigKey {
         ConfigKey("nntps-port", .integer, example: "563") { "\($0.ports.nntps)" },
         ConfigKey("nntp-peer", .list, example: "192.0.2.7") { $0.nntpPeers.joined(separator: ",") },
         ConfigKey("max-connections", .integer, example: "500") { "\($0.limits.maximumConnections)" },
-        ConfigKey("max-connections-per-address", .integer, example: "10") { "\($0.limits.maximumConnectionsPerAddress)" },
+        ConfigKey("max-connections-per-address", .integer, example: "10") {
+            "\($0.limits.maximumConnectionsPerAddress)"
+        },
         ConfigKey("command-timeout", .integer, example: "120") { "\($0.limits.commandTimeoutSeconds)" },
         ConfigKey("login-timeout", .integer, example: "30") { "\($0.limits.loginTimeoutSeconds)" },
         ConfigKey("auth-failure-delay-ms", .integer, example: "500") { "\($0.limits.authFailureDelayMilliseconds)" },
         ConfigKey("auth-failures-before-block", .integer, example: "5") { "\($0.limits.authFailuresBeforeBlock)" },
         ConfigKey("relay-host", .string, example: "smtp.example.net:587") { $0.outbound.relayHost ?? "" },
         ConfigKey("relay-user", .string, example: "correo") { $0.outbound.relayUser ?? "" },
-        ConfigKey("relay-password-file", .string, example: "/etc/correo/relay-password") { $0.outbound.relayPasswordFile ?? "" },
+        ConfigKey("relay-password-file", .string, example: "/etc/correo/relay-password") {
+            $0.outbound.relayPasswordFile ?? ""
+        },
         ConfigKey("relay-cafile", .string, example: "/etc/correo/relay-ca.pem") { $0.outbound.relayCAFile ?? "" },
         ConfigKey("mx-port", .integer, example: "2525") { "\($0.outbound.mxPort)" },
-        ConfigKey("dns-server", .list, example: "192.0.2.53,192.0.2.54:5353") { $0.outbound.dnsServers.joined(separator: ",") },
+        ConfigKey("dns-server", .list, example: "192.0.2.53,192.0.2.54:5353") {
+            $0.outbound.dnsServers.joined(separator: ",")
+        },
         ConfigKey("queue-retry-min", .integer, example: "60") { "\($0.outbound.firstRetrySeconds)" },
         ConfigKey("queue-retry-max", .integer, example: "1800") { "\($0.outbound.maximumRetrySeconds)" },
         ConfigKey("queue-lifetime", .integer, example: "86400") { "\($0.outbound.queueLifetimeSeconds)" },

@@ -13,7 +13,8 @@ struct DKIMCommand: ParsableCommand {
     /// `correo dkim keygen DOMAIN`: one key per algorithm, each under its own selector.
     struct Keygen: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make signing keys for a domain (Ed25519 and 2048-bit RSA by default) and print their TXT records.",
+            abstract:
+                "Make signing keys for a domain (Ed25519 and 2048-bit RSA by default) and print their TXT records.",
             discussion: """
                 With both algorithms the selectors are SELECTOR-ed and SELECTOR-rsa; with one, SELECTOR itself. \
                 The running server picks new keys up within seconds; publish the records first, as mail \
@@ -36,11 +37,18 @@ struct DKIMCommand: ParsableCommand {
         func validate() throws {
             let label = #"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"#
             let isName = { (text: String) in
-                !text.isEmpty && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { String($0).range(of: label, options: .regularExpression) != nil }
+                !text.isEmpty
+                    && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
+                        String($0).range(of: label, options: .regularExpression) != nil
+                    }
             }
             guard isName(domain), domain.contains(".") else { throw ValidationError("\(domain) is not a domain name") }
-            guard isName(selector) else { throw ValidationError("\(selector) is not a DNS name (letters, digits, hyphens, dots)") }
-            guard ["rsa", "ed25519", "both"].contains(algorithm) else { throw ValidationError("--algorithm is rsa, ed25519 or both") }
+            guard isName(selector) else {
+                throw ValidationError("\(selector) is not a DNS name (letters, digits, hyphens, dots)")
+            }
+            guard ["rsa", "ed25519", "both"].contains(algorithm) else {
+                throw ValidationError("--algorithm is rsa, ed25519 or both")
+            }
         }
 
         func run() throws {
@@ -74,9 +82,13 @@ struct DKIMCommand: ParsableCommand {
         func run() throws {
             let keyring = DKIMKeyring(folder: storage.url.appendingPathComponent("dkim", isDirectory: true))
             let signers = keyring.signers(for: domain)
-            guard !signers.isEmpty else { throw ValidationError("no DKIM keys for \(domain); make them with correo dkim keygen \(domain)") }
+            guard !signers.isEmpty else {
+                throw ValidationError("no DKIM keys for \(domain); make them with correo dkim keygen \(domain)")
+            }
             for signer in signers {
-                print(DKIMCommand.zoneLine(domain: signer.domain, selector: signer.selector, record: signer.key.keyRecord))
+                print(
+                    DKIMCommand.zoneLine(domain: signer.domain, selector: signer.selector, record: signer.key.keyRecord)
+                )
             }
         }
     }

@@ -8,7 +8,8 @@ import MailAuth
 struct DnsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dns",
-        abstract: "Print the DNS records a domain needs (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, SRV, autoconfig), or check them.",
+        abstract:
+            "Print the DNS records a domain needs (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, SRV, autoconfig), or check them.",
         discussion: """
             Give the same --hostname, ports and MTA-STS flags as to correo serve: the SRV records carry the \
             ports, and the _mta-sts id follows from the policy. DKIM records come from the keys in \
@@ -31,7 +32,9 @@ struct DnsCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "A public address of the server (repeatable): A/AAAA records and SPF ip4:/ip6: terms instead of mx.",
-            valueName: "ADDRESS"))
+            valueName: "ADDRESS"
+        )
+    )
     var ip: [String] = []
 
     @OptionGroup var ports: PortOptions
@@ -54,8 +57,13 @@ struct DnsCommand: AsyncParsableCommand {
         }
         let keyring = DKIMKeyring(folder: storage.url.appendingPathComponent("dkim", isDirectory: true))
         return DomainRecords(
-            domain: domain, hostname: hostname, addresses: ip, ports: configuration.ports,
-            mtaSTS: configuration.publishing.mtaSTS, dkim: keyring.signers(for: domain))
+            domain: domain,
+            hostname: hostname,
+            addresses: ip,
+            ports: configuration.ports,
+            mtaSTS: configuration.publishing.mtaSTS,
+            dkim: keyring.signers(for: domain)
+        )
     }
 
     func run() async throws {
@@ -63,10 +71,14 @@ struct DnsCommand: AsyncParsableCommand {
         if check {
             let results = try await DomainCheck.check(records, dnsServer: dnsServer)
             for result in results {
-                print("\(result.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(result.record.type) \(result.record.name) — \(result.detail)")
+                print(
+                    "\(result.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(result.record.type) \(result.record.name) — \(result.detail)"
+                )
             }
             let failed = results.filter { $0.status != .ok }.count
-            print(failed == 0 ? "all \(results.count) records ok" : "\(failed) of \(results.count) records need attention")
+            print(
+                failed == 0 ? "all \(results.count) records ok" : "\(failed) of \(results.count) records need attention"
+            )
             if failed > 0 { throw ExitCode(1) }
             return
         }

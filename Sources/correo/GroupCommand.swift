@@ -71,7 +71,11 @@ struct GroupCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingGroupErrors {
                 for group in try await options.store.newsgroups() {
-                    print([group.name, group.readOnly ? "n" : "y", group.address ?? "-", group.description].joined(separator: "\t"))
+                    print(
+                        [group.name, group.readOnly ? "n" : "y", group.address ?? "-", group.description].joined(
+                            separator: "\t"
+                        )
+                    )
                 }
             }
         }

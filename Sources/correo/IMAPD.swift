@@ -10,7 +10,10 @@ struct IMAPD: AsyncParsableCommand, ServerCommand {
 
     @OptionGroup var server: ServerOptions
 
-    @Option(name: [.customShort("p"), .customLong("port")], help: "The IMAP (STARTTLS) port. [CORREO_IMAP_PORT, default 1143]")
+    @Option(
+        name: [.customShort("p"), .customLong("port")],
+        help: "The IMAP (STARTTLS) port. [CORREO_IMAP_PORT, default 1143]"
+    )
     var port: Int?
 
     @Option(help: "IMAP over implicit TLS. [CORREO_IMAPS_PORT, default 0: off]")

@@ -4,7 +4,10 @@ import Foundation
 
 /// How mail leaves for other domains: `serve` and `smtpd` take these.
 struct OutboundOptions: ParsableArguments {
-    @Option(help: "Send all outbound mail through this host (HOST[:PORT], 587 by default; 465 is implicit TLS). [CORREO_RELAY_HOST]")
+    @Option(
+        help:
+            "Send all outbound mail through this host (HOST[:PORT], 587 by default; 465 is implicit TLS). [CORREO_RELAY_HOST]"
+    )
     var relayHost: String?
 
     @Option(help: "AUTH user at the relay host. [CORREO_RELAY_USER]")
@@ -13,13 +16,18 @@ struct OutboundOptions: ParsableArguments {
     @Option(help: "A file whose first line is the relay host's password. [CORREO_RELAY_PASSWORD_FILE]")
     var relayPasswordFile: String?
 
-    @Option(help: "Trust only the certificates in this PEM file at the relay host (a private CA). [CORREO_RELAY_CAFILE]")
+    @Option(
+        help: "Trust only the certificates in this PEM file at the relay host (a private CA). [CORREO_RELAY_CAFILE]"
+    )
     var relayCafile: String?
 
     @Option(help: "The port MX hosts are reached on. [CORREO_MX_PORT, default 25]")
     var mxPort: Int?
 
-    @Option(help: "A nameserver (IP or IP:PORT) instead of /etc/resolv.conf's; repeatable. [CORREO_DNS_SERVER, comma-separated]")
+    @Option(
+        help:
+            "A nameserver (IP or IP:PORT) instead of /etc/resolv.conf's; repeatable. [CORREO_DNS_SERVER, comma-separated]"
+    )
     var dnsServer: [String] = []
 
     @Option(help: "Seconds before the first retry of deferred mail. [CORREO_QUEUE_RETRY_MIN, default 300]")
@@ -31,25 +39,44 @@ struct OutboundOptions: ParsableArguments {
     @Option(help: "Seconds after which undeliverable mail is bounced. [CORREO_QUEUE_LIFETIME, default 432000: 5 days]")
     var queueLifetime: Int?
 
-    @Option(help: "Seconds of delay after which the sender is told once; 0: never. [CORREO_QUEUE_DELAY_WARNING, default 14400]")
+    @Option(
+        help:
+            "Seconds of delay after which the sender is told once; 0: never. [CORREO_QUEUE_DELAY_WARNING, default 14400]"
+    )
     var queueDelayWarning: Int?
 
-    @Option(help: "TLS to MX hosts: none, opportunistic, required or verify. [CORREO_OUTBOUND_TLS, default opportunistic]")
+    @Option(
+        help: "TLS to MX hosts: none, opportunistic, required or verify. [CORREO_OUTBOUND_TLS, default opportunistic]"
+    )
     var outboundTls: String?
 
-    @Option(help: "The TLS policy for one destination, DOMAIN=POLICY; repeatable. [CORREO_OUTBOUND_TLS_FOR, comma-separated]")
+    @Option(
+        help:
+            "The TLS policy for one destination, DOMAIN=POLICY; repeatable. [CORREO_OUTBOUND_TLS_FOR, comma-separated]"
+    )
     var outboundTlsFor: [String] = []
 
-    @Option(help: "Local mail made durable in the Maildirs before the 250 (direct), or in the queue and delivered just after (queue). [CORREO_LOCAL_DELIVERY, default direct]")
+    @Option(
+        help:
+            "Local mail made durable in the Maildirs before the 250 (direct), or in the queue and delivered just after (queue). [CORREO_LOCAL_DELIVERY, default direct]"
+    )
     var localDelivery: String?
 
-    @Option(help: "Honour recipient domains' MTA-STS policies (RFC 8461): on or off. [CORREO_OUTBOUND_MTA_STS, default on]")
+    @Option(
+        help: "Honour recipient domains' MTA-STS policies (RFC 8461): on or off. [CORREO_OUTBOUND_MTA_STS, default on]"
+    )
     var outboundMtaSts: String?
 
-    @Option(help: "A PEM file of authorities trusted, besides the system's, for fetching recipient domains' MTA-STS policies over HTTPS. [CORREO_OUTBOUND_MTA_STS_CA_FILE]")
+    @Option(
+        help:
+            "A PEM file of authorities trusted, besides the system's, for fetching recipient domains' MTA-STS policies over HTTPS. [CORREO_OUTBOUND_MTA_STS_CA_FILE]"
+    )
     var outboundMtaStsCaFile: String?
 
-    @Option(help: "Count outbound TLS sessions and send daily TLS-RPT reports (RFC 8460): on or off. [CORREO_TLS_RPT, default on]")
+    @Option(
+        help:
+            "Count outbound TLS sessions and send daily TLS-RPT reports (RFC 8460): on or off. [CORREO_TLS_RPT, default on]"
+    )
     var tlsRpt: String?
 
     @Option(help: "The sender of TLS-RPT reports. [CORREO_TLS_RPT_FROM, default postmaster@HOSTNAME]")
@@ -66,24 +93,45 @@ struct OutboundOptions: ParsableArguments {
         outbound.relayPasswordFile = relayPasswordFile ?? environment("RELAY_PASSWORD_FILE")
         outbound.relayCAFile = relayCafile ?? environment("RELAY_CAFILE")
         outbound.mxPort = try resolveNumber(mxPort, "MX_PORT", default: outbound.mxPort)
-        outbound.dnsServers = dnsServer.isEmpty
+        outbound.dnsServers =
+            dnsServer.isEmpty
             ? (environment("DNS_SERVER")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
             : dnsServer
-        outbound.firstRetrySeconds = try resolveNumber(queueRetryMin, "QUEUE_RETRY_MIN", default: outbound.firstRetrySeconds)
-        outbound.maximumRetrySeconds = try resolveNumber(queueRetryMax, "QUEUE_RETRY_MAX", default: outbound.maximumRetrySeconds)
-        outbound.queueLifetimeSeconds = try resolveNumber(queueLifetime, "QUEUE_LIFETIME", default: outbound.queueLifetimeSeconds)
+        outbound.firstRetrySeconds = try resolveNumber(
+            queueRetryMin,
+            "QUEUE_RETRY_MIN",
+            default: outbound.firstRetrySeconds
+        )
+        outbound.maximumRetrySeconds = try resolveNumber(
+            queueRetryMax,
+            "QUEUE_RETRY_MAX",
+            default: outbound.maximumRetrySeconds
+        )
+        outbound.queueLifetimeSeconds = try resolveNumber(
+            queueLifetime,
+            "QUEUE_LIFETIME",
+            default: outbound.queueLifetimeSeconds
+        )
         outbound.delayWarningSeconds = try resolveNumber(
-            queueDelayWarning, "QUEUE_DELAY_WARNING", default: outbound.delayWarningSeconds)
+            queueDelayWarning,
+            "QUEUE_DELAY_WARNING",
+            default: outbound.delayWarningSeconds
+        )
         outbound.tlsPolicy = outboundTls ?? environment("OUTBOUND_TLS") ?? outbound.tlsPolicy
         outbound.localDelivery = localDelivery ?? environment("LOCAL_DELIVERY") ?? outbound.localDelivery
         outbound.mtaSTS = try onOff(
-            outboundMtaSts ?? environment("OUTBOUND_MTA_STS"), "outbound-mta-sts", default: outbound.mtaSTS)
+            outboundMtaSts ?? environment("OUTBOUND_MTA_STS"),
+            "outbound-mta-sts",
+            default: outbound.mtaSTS
+        )
         outbound.mtaSTSCAFile = outboundMtaStsCaFile ?? environment("OUTBOUND_MTA_STS_CA_FILE")
         outbound.tlsReporting = try onOff(tlsRpt ?? environment("TLS_RPT"), "tls-rpt", default: outbound.tlsReporting)
         outbound.tlsReportSender = tlsRptFrom ?? environment("TLS_RPT_FROM")
         outbound.tlsReportOrganization = tlsRptOrg ?? environment("TLS_RPT_ORG")
-        let policies = outboundTlsFor.isEmpty
-            ? (environment("OUTBOUND_TLS_FOR")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+        let policies =
+            outboundTlsFor.isEmpty
+            ? (environment("OUTBOUND_TLS_FOR")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                ?? [])
             : outboundTlsFor
         for entry in policies {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)

@@ -25,12 +25,15 @@ struct MTASTSOptions: ParsableArguments {
         guard let mode = PublishedMTASTSPolicy.Mode(rawValue: modeName.lowercased()) else {
             throw ValidationError("--mta-sts-mode \(modeName): use enforce, testing or none")
         }
-        let mx = mtaStsMx.isEmpty
+        let mx =
+            mtaStsMx.isEmpty
             ? environment("MTA_STS_MX")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
             : mtaStsMx
         return PublishedMTASTSPolicy(
-            mode: mode, mx: try mx.map { try aLabel($0.lowercased(), flag: "--mta-sts-mx") },
-            maxAge: try resolveNumber(mtaStsMaxAge, "MTA_STS_MAX_AGE", default: PublishedMTASTSPolicy().maxAge))
+            mode: mode,
+            mx: try mx.map { try aLabel($0.lowercased(), flag: "--mta-sts-mx") },
+            maxAge: try resolveNumber(mtaStsMaxAge, "MTA_STS_MAX_AGE", default: PublishedMTASTSPolicy().maxAge)
+        )
     }
 }
 
@@ -46,7 +49,8 @@ struct PublishingOptions: ParsableArguments {
     var httpsPort: Int?
 
     @Option(
-        help: "Serve autoconfig (only) over plain HTTP at this port, usually 80; 0 is off. [CORREO_AUTOCONFIG_HTTP_PORT, default 0]"
+        help:
+            "Serve autoconfig (only) over plain HTTP at this port, usually 80; 0 is off. [CORREO_AUTOCONFIG_HTTP_PORT, default 0]"
     )
     var autoconfigHttpPort: Int?
 

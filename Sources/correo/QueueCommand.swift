@@ -26,7 +26,8 @@ struct QueueCommand: ParsableCommand {
                 let state = envelope.held ? "held" : "next try \(formatter.string(from: envelope.nextAttempt))"
                 print(
                     "\(envelope.id)  \(envelope.size) B  from <\(envelope.sender)>  arrived "
-                        + "\(formatter.string(from: envelope.arrival))  \(envelope.attempts) attempt(s), \(state)")
+                        + "\(formatter.string(from: envelope.arrival))  \(envelope.attempts) attempt(s), \(state)"
+                )
                 for recipient in pending {
                     print("    \(recipient.address)\(recipient.lastReply.map { "  (\($0))" } ?? "")")
                 }
@@ -36,7 +37,9 @@ struct QueueCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A message's envelope and delivery state, then its header.")
+        static let configuration = CommandConfiguration(
+            abstract: "A message's envelope and delivery state, then its header."
+        )
         @OptionGroup var storage: StorageOptions
         @Argument(help: "The queue id (from `correo queue list` or the log).") var id: String
 
@@ -111,7 +114,8 @@ struct QueueCommand: ParsableCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a message from the queue without delivering it or telling its sender.")
+            abstract: "Remove a message from the queue without delivering it or telling its sender."
+        )
         @OptionGroup var storage: StorageOptions
         @Argument(help: "The queue id.") var id: String
 

@@ -4,8 +4,9 @@ import Foundation
 import Logging
 import NIOCore
 
-/// Starts the chosen servers with `configuration` and runs until SIGINT/SIGTERM. Operator mistakes
-/// (a bad certificate, a port in use) end the command with one clear line and a non-zero exit.
+/// Starts the chosen servers with `configuration` and runs until SIGINT/SIGTERM.
+///
+/// Operator mistakes (a bad certificate, a port in use) end the command with one clear line and a non-zero exit.
 /// `reader` reads the configuration file again on SIGHUP.
 func runServer(
     _ configuration: CorreoConfiguration,
@@ -21,7 +22,11 @@ func runServer(
     umask(0o077)
     do {
         let service = try CorreoService(
-            configuration: configuration, protocols: protocols, logger: logger, configurationReader: reader)
+            configuration: configuration,
+            protocols: protocols,
+            logger: logger,
+            configurationReader: reader
+        )
         try await service.run()
     } catch let error as CertificateError {
         throw ValidationError(error.description)

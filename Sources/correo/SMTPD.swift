@@ -16,7 +16,10 @@ struct SMTPD: AsyncParsableCommand, ServerCommand {
     @OptionGroup var server: ServerOptions
     @OptionGroup(title: "Outbound mail") var outbound: OutboundOptions
 
-    @Option(name: [.customShort("p"), .customLong("port")], help: "The SMTP (STARTTLS) port. [CORREO_SMTP_PORT, default 2525]")
+    @Option(
+        name: [.customShort("p"), .customLong("port")],
+        help: "The SMTP (STARTTLS) port. [CORREO_SMTP_PORT, default 2525]"
+    )
     var port: Int?
 
     @Option(help: "Submission: STARTTLS, then AUTH. [CORREO_SUBMISSION_PORT, default 0: off]")

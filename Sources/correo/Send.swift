@@ -158,8 +158,11 @@ struct Send: AsyncParsableCommand {
             // A bad -e is a bad argument; a bad template is bad data.
             if case .invalidSender = failure { throw ValidationError(failure.description) }
             let text = failure.description
-            throw SendFailure(text + (text.hasSuffix("?") ? "" : ".") + " Nothing was sent.", status: Self.exitDataError)
-                .exit()
+            throw SendFailure(
+                text + (text.hasSuffix("?") ? "" : ".") + " Nothing was sent.",
+                status: Self.exitDataError
+            )
+            .exit()
         }
 
         let rows = plan.rows
@@ -252,7 +255,8 @@ struct Send: AsyncParsableCommand {
             reportWriter = try report.map { try MergeReportWriter(path: $0) }
         } catch {
             throw SendFailure(
-                "cannot write the report \(report ?? ""): \((error as NSError).localizedDescription)", status: 73
+                "cannot write the report \(report ?? ""): \((error as NSError).localizedDescription)",
+                status: 73
             ).exit()
         }
         let progress = MergeProgress(total: rows.count, isTerminal: isatty(STDERR_FILENO) == 1)

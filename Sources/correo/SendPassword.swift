@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// The SMTP password typed on the terminal, as `ssh` and `sudo` ask for one: echo off (termios) while it is
-/// typed, back on afterwards — also when Ctrl-C ends the program at the prompt. The password is never
-/// echoed, printed or logged.
+/// typed, back on afterwards — also when Ctrl-C ends the program at the prompt.
+///
+/// The password is never echoed, printed or logged.
 enum TerminalPassword {
     /// The terminal's settings while echo is off, for the SIGINT handler to put back.
     nonisolated(unsafe) private static var saved = termios()

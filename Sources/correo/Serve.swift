@@ -24,7 +24,8 @@ struct ServeOptions: ParsableArguments, ServerCommand {
 
     @Option(
         name: .customLong("nntp-peer"),
-        help: "A news peer's IP address allowed to feed articles with IHAVE (repeatable). [CORREO_NNTP_PEER, comma-separated]"
+        help:
+            "A news peer's IP address allowed to feed articles with IHAVE (repeatable). [CORREO_NNTP_PEER, comma-separated]"
     )
     var nntpPeers: [String] = []
 
@@ -38,7 +39,8 @@ struct ServeOptions: ParsableArguments, ServerCommand {
         }
         var configuration = try server.configuration(ports: try ports.resolved(), inboundAuthChecks: true)
         configuration.outbound = try outbound.resolved()
-        configuration.nntpPeers = nntpPeers.isEmpty
+        configuration.nntpPeers =
+            nntpPeers.isEmpty
             ? (environment("NNTP_PEER")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
             : nntpPeers
         configuration.publishing = try publishing.resolved()
@@ -59,7 +61,9 @@ struct DevOptions: ParsableArguments {
     )
     var dev = false
 
-    @Option(help: "With --dev: the one password every IMAP login and SMTP AUTH needs (default: any). [CORREO_DEV_PASSWORD]")
+    @Option(
+        help: "With --dev: the one password every IMAP login and SMTP AUTH needs (default: any). [CORREO_DEV_PASSWORD]"
+    )
     var devPassword: String?
 
     /// `--dev`, `CORREO_DEV=1` or `dev = true` in the file.
@@ -76,11 +80,20 @@ extension ServeOptions {
     /// `--dev`: the friendly defaults, then the same service as ever with `dev` set.
     func devConfiguration() throws -> CorreoConfiguration {
         let defaults = CorreoConfiguration.Ports(
-            smtp: DevMode.smtpPort, submission: DevMode.submissionPort, smtps: 0,
-            imap: DevMode.imapPort, imaps: DevMode.imapsPort, nntp: 0, nntps: 0)
+            smtp: DevMode.smtpPort,
+            submission: DevMode.submissionPort,
+            smtps: 0,
+            imap: DevMode.imapPort,
+            imaps: DevMode.imapsPort,
+            nntp: 0,
+            nntps: 0
+        )
         var configuration = try server.configuration(
-            ports: try ports.resolved(defaults: defaults), acceptsUnknownRecipients: true,
-            defaultBind: "127.0.0.1", defaultHTTPPort: DevMode.httpPort)
+            ports: try ports.resolved(defaults: defaults),
+            acceptsUnknownRecipients: true,
+            defaultBind: "127.0.0.1",
+            defaultHTTPPort: DevMode.httpPort
+        )
         if server.storage.storage == nil, environment("STORAGE") == nil {
             configuration.storage = try devStorage.get()
         }

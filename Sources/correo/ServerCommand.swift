@@ -20,8 +20,10 @@ extension ServerCommand {
         return path
     }
 
-    /// Loads and checks the configuration file, if any, and resolves the configuration over it. A value the
-    /// options refuse is reported with the file, line and key of the entry that alone gives the same refusal.
+    /// Loads and checks the configuration file, if any, and resolves the configuration over it.
+    ///
+    /// A value the options refuse is reported with the file, line and key of the entry that alone gives the same
+    /// refusal.
     func resolve(environment: [String: String]? = nil) throws -> (CorreoConfiguration, ConfigFile?) {
         let file = try configPath(environment: environment).map { path in
             do {

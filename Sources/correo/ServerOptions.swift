@@ -4,8 +4,10 @@ import Foundation
 import Logging
 import MailCore
 
-/// Options every server command shares. Each long option can also come from a `CORREO_…` environment
-/// variable, so a container or a CI job can configure correo without a command line.
+/// Options every server command shares.
+///
+/// Each long option can also come from a `CORREO_…` environment variable, so a container or a CI job can configure
+/// correo without a command line.
 struct ServerOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -17,10 +19,16 @@ struct ServerOptions: ParsableArguments {
 
     @OptionGroup var storage: StorageOption
 
-    @Option(name: [.customShort("d"), .long], help: "A local domain to accept mail for; repeatable. [CORREO_DOMAIN, comma-separated; default localhost]")
+    @Option(
+        name: [.customShort("d"), .long],
+        help: "A local domain to accept mail for; repeatable. [CORREO_DOMAIN, comma-separated; default localhost]"
+    )
     var domain: [String] = []
 
-    @Option(help: "The name this server gives itself in greetings and Received: headers. [CORREO_HOSTNAME, default the first domain]")
+    @Option(
+        help:
+            "The name this server gives itself in greetings and Received: headers. [CORREO_HOSTNAME, default the first domain]"
+    )
     var hostname: String?
 
     @Option(help: "PEM certificate chain (or one PEM with the key too, like the original's server.pem). [CORREO_CERT]")
@@ -86,7 +94,8 @@ struct ServerOptions: ParsableArguments {
     var tlsCiphers: String?
 
     @Option(
-        help: "Key exchange groups in order, e.g. X25519,P-256. [CORREO_TLS_CURVES, default X25519MLKEM768,X25519,P-256,P-384]"
+        help:
+            "Key exchange groups in order, e.g. X25519,P-256. [CORREO_TLS_CURVES, default X25519MLKEM768,X25519,P-256,P-384]"
     )
     var tlsCurves: String?
 
@@ -97,7 +106,8 @@ struct ServerOptions: ParsableArguments {
     var group: String?
 
     @Option(
-        help: "Serve /metrics (Prometheus) and /healthz over HTTP on 127.0.0.1 at this port; 0 is off. [CORREO_HTTP_PORT, default 0]"
+        help:
+            "Serve /metrics (Prometheus) and /healthz over HTTP on 127.0.0.1 at this port; 0 is off. [CORREO_HTTP_PORT, default 0]"
     )
     var httpPort: Int?
 
@@ -129,18 +139,35 @@ struct LimitOptions: ParsableArguments {
         let defaults = ServerLimits()
         return ServerLimits(
             maximumConnections: try resolveNumber(
-                maxConnections, "MAX_CONNECTIONS", default: defaults.maximumConnections),
+                maxConnections,
+                "MAX_CONNECTIONS",
+                default: defaults.maximumConnections
+            ),
             maximumConnectionsPerAddress: try resolveNumber(
-                maxConnectionsPerAddress, "MAX_CONNECTIONS_PER_ADDRESS",
-                default: defaults.maximumConnectionsPerAddress),
+                maxConnectionsPerAddress,
+                "MAX_CONNECTIONS_PER_ADDRESS",
+                default: defaults.maximumConnectionsPerAddress
+            ),
             commandTimeoutSeconds: try resolveNumber(
-                commandTimeout, "COMMAND_TIMEOUT", default: defaults.commandTimeoutSeconds),
+                commandTimeout,
+                "COMMAND_TIMEOUT",
+                default: defaults.commandTimeoutSeconds
+            ),
             loginTimeoutSeconds: try resolveNumber(
-                loginTimeout, "LOGIN_TIMEOUT", default: defaults.loginTimeoutSeconds),
+                loginTimeout,
+                "LOGIN_TIMEOUT",
+                default: defaults.loginTimeoutSeconds
+            ),
             authFailureDelayMilliseconds: try resolveNumber(
-                authFailureDelayMs, "AUTH_FAILURE_DELAY_MS", default: defaults.authFailureDelayMilliseconds),
+                authFailureDelayMs,
+                "AUTH_FAILURE_DELAY_MS",
+                default: defaults.authFailureDelayMilliseconds
+            ),
             authFailuresBeforeBlock: try resolveNumber(
-                authFailuresBeforeBlock, "AUTH_FAILURES_BEFORE_BLOCK", default: defaults.authFailuresBeforeBlock)
+                authFailuresBeforeBlock,
+                "AUTH_FAILURES_BEFORE_BLOCK",
+                default: defaults.authFailuresBeforeBlock
+            )
         )
     }
 }
@@ -149,7 +176,9 @@ struct LimitOptions: ParsableArguments {
 func resolveNumber(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
     if let flag { return flag }
     guard let text = environment(variable) else { return value }
-    guard let number = Int(text) else { throw ValidationError("\(SettingLayers.current.origin(variable))=\(text) is not a number") }
+    guard let number = Int(text) else {
+        throw ValidationError("\(SettingLayers.current.origin(variable))=\(text) is not a number")
+    }
     return number
 }
 
@@ -180,7 +209,7 @@ struct PortOptions: ParsableArguments {
 extension PortOptions {
     /// The ports from flags, `CORREO_…_PORT` variables and the defaults.
     func resolved(defaults: CorreoConfiguration.Ports = .defaults) throws -> CorreoConfiguration.Ports {
-        return CorreoConfiguration.Ports(
+        CorreoConfiguration.Ports(
             smtp: try resolvePort(smtpPort, "SMTP_PORT", default: defaults.smtp),
             submission: try resolvePort(submissionPort, "SUBMISSION_PORT", default: defaults.submission),
             smtps: try resolvePort(smtpsPort, "SMTPS_PORT", default: defaults.smtps),
@@ -195,6 +224,7 @@ extension PortOptions {
 extension ServerOptions {
     /// Merges flags, `CORREO_…` variables and the defaults into one configuration; flags win over the
     /// environment, the environment over the defaults.
+    ///
     /// `acceptsUnknownRecipients` is the command's own default for `--[no-]accept-unknown-recipients`,
     /// `inboundAuthChecks` for `--[no-]inbound-auth-checks`.
     func configuration(
@@ -204,8 +234,11 @@ extension ServerOptions {
         defaultBind: String = "0.0.0.0",
         defaultHTTPPort: Int = 0
     ) throws -> CorreoConfiguration {
-        let domains = try (domain.isEmpty
-            ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? ["localhost"])
+        let domains = try
+            (domain.isEmpty
+            ? (environment("DOMAIN")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [
+                "localhost"
+            ])
             : domain).map { try aLabel($0, flag: "--domain") }
         let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
@@ -250,7 +283,8 @@ extension ServerOptions {
             try acceptUnknownRecipients ?? resolveSwitch("ACCEPT_UNKNOWN_RECIPIENTS") ?? acceptsUnknownRecipients
         configuration.inboundAuthChecks =
             try self.inboundAuthChecks ?? resolveSwitch("INBOUND_AUTH_CHECKS") ?? inboundAuthChecks
-        let exempt = inboundAuthExempt.isEmpty
+        let exempt =
+            inboundAuthExempt.isEmpty
             ? environment("INBOUND_AUTH_EXEMPT")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             : inboundAuthExempt
         if let exempt { configuration.inboundAuthExempt = exempt == ["none"] ? [] : exempt }
@@ -284,7 +318,9 @@ func resolveSwitch(_ variable: String) throws -> Bool? {
 func resolvePort(_ flag: Int?, _ variable: String, default value: Int) throws -> Int {
     if let flag { return flag }
     guard let text = environment(variable) else { return value }
-    guard let number = Int(text) else { throw ValidationError("\(SettingLayers.current.origin(variable))=\(text) is not a port number") }
+    guard let number = Int(text) else {
+        throw ValidationError("\(SettingLayers.current.origin(variable))=\(text) is not a port number")
+    }
     return number
 }
 

@@ -30,7 +30,8 @@ struct ServerStartFailure: Error, CustomStringConvertible {
         ServerStartFailure(
             description: "cannot create or use the storage folder \(url.path): \(reason(error)); "
                 + "give a writable folder with --storage (or CORREO_STORAGE)",
-            status: ioError)
+            status: ioError
+        )
     }
 
     /// A listener could not be bound: the address is not one of this machine's, or a port is taken.
@@ -40,27 +41,32 @@ struct ServerStartFailure: Error, CustomStringConvertible {
             return ServerStartFailure(
                 description: "--bind \(address) is not an IP address or a name this machine can resolve; "
                     + "give one of its addresses, 127.0.0.1 or 0.0.0.0 (all)",
-                status: usage)
+                status: usage
+            )
         }
         guard let error = error as? IOError else { return nil }
         switch error.errnoCode {
         case EADDRINUSE:
             let busy = busyListener(configuration)
-            let which = busy.map { "port \($0.port) (--\($0.flag)-port) on \($0.host) is already in use" }
+            let which =
+                busy.map { "port \($0.port) (--\($0.flag)-port) on \($0.host) is already in use" }
                 ?? "a port on \(address) is already in use"
             return ServerStartFailure(
                 description: which + "; stop what holds it (`ss -ltnp`) or choose another port, 0 turns a listener off",
-                status: unavailable)
+                status: unavailable
+            )
         case EADDRNOTAVAIL:
             return ServerStartFailure(
                 description: "--bind \(address) is not an address of this machine; "
                     + "give one of its addresses (`ip -br addr`), 127.0.0.1 or 0.0.0.0 (all)",
-                status: unavailable)
+                status: unavailable
+            )
         case EACCES:
             return ServerStartFailure(
                 description: "not allowed to bind a port below 1024 on \(address); start as root with --user, "
                     + "grant CAP_NET_BIND_SERVICE, or use ports above 1023",
-                status: unavailable)
+                status: unavailable
+            )
         default:
             return nil
         }
@@ -71,10 +77,11 @@ struct ServerStartFailure: Error, CustomStringConvertible {
     /// listening there counts.
     static func busyListener(_ configuration: CorreoConfiguration) -> (flag: String, port: Int, host: String)? {
         let ports = configuration.ports
-        let wanted = [
-            ("smtp", ports.smtp), ("submission", ports.submission), ("smtps", ports.smtps),
-            ("imap", ports.imap), ("imaps", ports.imaps), ("nntp", ports.nntp), ("nntps", ports.nntps),
-        ].map { ($0.0, $0.1) } + (configuration.httpPort == 0 ? [] : [("http", configuration.httpPort)])
+        let wanted =
+            [
+                ("smtp", ports.smtp), ("submission", ports.submission), ("smtps", ports.smtps),
+                ("imap", ports.imap), ("imaps", ports.imaps), ("nntp", ports.nntp), ("nntps", ports.nntps),
+            ].map { ($0.0, $0.1) } + (configuration.httpPort == 0 ? [] : [("http", configuration.httpPort)])
         // The HTTP listener is on loopback whatever --bind says.
         let host = { (flag: String) in flag == "http" ? "127.0.0.1" : configuration.bindAddress }
         return wanted.first { flag, port in port != 0 && !canBind(host(flag), port: port) }
@@ -91,10 +98,11 @@ struct ServerStartFailure: Error, CustomStringConvertible {
         return address.withSockAddr { pointer, length in bind(descriptor, pointer, socklen_t(length)) == 0 }
     }
 
-    /// The operating system's reason inside a Foundation error, e.g. "Permission denied".
+    /// The operating system's reason inside a Foundation error, such as "Permission denied".
     private static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
         if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Where a setting comes from when no flag gives it: the `CORREO_…` environment, then the configuration
-/// file. Every option's fallback goes through `environment(_:)`, which reads the layers in force, so the file
-/// slots in under the environment without any option knowing about it.
+/// file.
+///
+/// Every option's fallback goes through `environment(_:)`, which reads the layers in force, so the file slots in under
+/// the environment without any option knowing about it.
 struct SettingLayers: Sendable {
     /// The process environment; nil reads the live one.
     var environment: [String: String]?
