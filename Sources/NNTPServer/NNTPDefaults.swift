@@ -7,8 +7,9 @@ public enum NNTPDefaults {
     /// A posted article larger than this is read to its end and refused (441).
     public static let maximumArticleBytes = 1 << 20
     /// Commands a session queues while an earlier one is still being answered (pipelining, §3.5); past
-    /// it the session ends the connection with 400. The channel handler never gets there: it holds
-    /// pipelined lines back itself (see `pipelineWindowBytes`).
+    /// it the session ends the connection with 400.
+    ///
+    /// The channel handler never gets there: it holds pipelined lines back itself (see `pipelineWindowBytes`).
     public static let maximumQueuedCommands = 100
     /// Pipelined input the channel handler keeps while a command is answered; past it the server stops
     /// reading the socket until it has caught up (back-pressure, not a refusal).

@@ -1,4 +1,5 @@
 /// RFC 3977 §6.1.4 / §8.3: an article number range — `n`, `n-` (n and above) or `n-m`.
+///
 /// A range whose end is below its start is valid and empty (§8.3.2).
 public struct ArticleRange: Equatable, Sendable {
     /// The first number.

@@ -79,7 +79,9 @@ public enum NNTPCommandParser {
         case syntaxError(String)
     }
 
-    /// Parses one line. `now` resolves two-digit years of NEWGROUPS and NEWNEWS (§7.3.2).
+    /// Parses one line.
+    ///
+    /// `now` resolves two-digit years of NEWGROUPS and NEWNEWS (§7.3.2).
     public static func parse(_ line: [UInt8], now: Date) -> Outcome {
         guard line.count <= NNTPDefaults.maximumCommandLineBytes else {
             return .syntaxError("command line longer than \(NNTPDefaults.maximumCommandLineBytes) octets")
@@ -120,7 +122,10 @@ public enum NNTPCommandParser {
             return .group(String(arguments[0]))
         case "LISTGROUP":
             try expect(0...2)
-            return .listGroup(arguments.first.map(String.init), try arguments.count == 2 ? ArticleRange(arguments[1]) : nil)
+            return .listGroup(
+                arguments.first.map(String.init),
+                try arguments.count == 2 ? ArticleRange(arguments[1]) : nil
+            )
         case "ARTICLE": return .article(try selector(arguments), .article)
         case "HEAD": return .article(try selector(arguments), .head)
         case "BODY": return .article(try selector(arguments), .body)
@@ -147,7 +152,10 @@ public enum NNTPCommandParser {
             return .newGroups(since: try NNTPDateTime.parse(arguments, now: now))
         case "NEWNEWS":
             try expect(3...4)
-            return .newNews(try Wildmat(String(arguments[0])), since: try NNTPDateTime.parse(arguments.dropFirst(), now: now))
+            return .newNews(
+                try Wildmat(String(arguments[0])),
+                since: try NNTPDateTime.parse(arguments.dropFirst(), now: now)
+            )
         case "DATE":
             try expect(0...0)
             return .date

@@ -1,6 +1,7 @@
 import Foundation
 
 /// RFC 3977 §7.3.2: `date time [GMT]` of NEWGROUPS and NEWNEWS — `yymmdd` or `yyyymmdd`, `hhmmss`.
+///
 /// Without GMT the time is the server's local time; correo keeps its clock in UTC, so both mean UTC.
 enum NNTPDateTime {
     static func parse(_ arguments: some Collection<Substring>, now: Date) throws -> Date {
@@ -16,7 +17,7 @@ enum NNTPDateTime {
         let digits = Array((date + time).utf8).map { Int($0) - 0x30 }
         func value(_ from: Int, _ count: Int) -> Int { digits[from..<from + count].reduce(0) { $0 * 10 + $1 } }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         var year: Int
         var offset: Int
         if date.utf8.count == 8 {
@@ -47,7 +48,7 @@ enum NNTPDateTime {
     /// §7.1 DATE: `yyyymmddhhmmss` in UTC.
     static func format(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func pad(_ value: Int?, _ width: Int = 2) -> String {
             let text = String(value ?? 0)

@@ -17,8 +17,8 @@ public struct Wildmat: Equatable, Sendable, CustomStringConvertible {
     /// The wildmat as written.
     public let description: String
 
-    /// Matches every name (`*`).
-    public static let all = try! Wildmat("*")
+    /// Matches every name (`*`); built from its one pattern, since parsing can throw.
+    public static let all = Wildmat(patterns: [Pattern(negated: false, characters: ["*"])], description: "*")
 
     /// Parses a wildmat; throws for an empty pattern or one with the characters §4.1 excludes
     /// (`[`, `\`, `,` inside a pattern, control characters, spaces).
@@ -32,7 +32,8 @@ public struct Wildmat: Equatable, Sendable, CustomStringConvertible {
                 scalars.removeFirst()
             }
             guard !scalars.isEmpty else { throw NNTPSyntaxError("empty pattern in wildmat") }
-            for scalar in scalars where scalar.value <= 0x20 || scalar.value == 0x7F || scalar == "[" || scalar == "\\"
+            for scalar in scalars
+            where scalar.value <= 0x20 || scalar.value == 0x7F || scalar == "[" || scalar == "\\"
                 || scalar == "!" || scalar == "]"
             {
                 throw NNTPSyntaxError("character not allowed in a wildmat: U+\(String(scalar.value, radix: 16))")
@@ -41,6 +42,11 @@ public struct Wildmat: Equatable, Sendable, CustomStringConvertible {
         }
         self.patterns = patterns
         description = text
+    }
+
+    private init(patterns: [Pattern], description: String) {
+        self.patterns = patterns
+        self.description = description
     }
 
     /// Whether `name` matches (§4.2: the rightmost matching pattern decides).

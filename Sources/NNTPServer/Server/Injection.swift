@@ -14,17 +14,20 @@ extension MailStoreNewsStore {
         guard let newsgroups = header.field(named: "Newsgroups")?.value else {
             return .refused("the article has no Newsgroups header field")
         }
-        let names = newsgroups.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let names = newsgroups.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         let known = try await store.newsgroups()
         let targets = known.filter { names.contains($0.name) }
         guard !targets.isEmpty else { return .refused("no such newsgroup: \(newsgroups)") }
         if let readOnly = targets.first(where: \.readOnly) {
             return .refused("\(readOnly.name) is read-only (posting not permitted)")
         }
-        var id = header.field(named: "Message-ID").map { Overview.clean($0.unfoldedValue) }
-        if let given = id {
+        let id: String
+        if let given = header.field(named: "Message-ID").map({ Overview.clean($0.unfoldedValue) }) {
             guard (try? NNTPCommandParser.messageID(given[...])) != nil else { return .refused("malformed Message-ID") }
             if try await locate(given) != nil { return .refused("duplicate Message-ID \(given)") }
+            id = given
         } else {
             id = "<\(UUID().uuidString.lowercased())@\(serverName)>"
         }
@@ -32,14 +35,15 @@ extension MailStoreNewsStore {
         // RFC 5537 §3.5: the injecting agent adds Message-ID and Date if missing, Path with its
         // identity and ".POSTED", Injection-Date, and its own Injection-Info (removing any other).
         var added = ""
-        if !header.contains("Message-ID") { added += "Message-ID: \(id!)\r\n" }
+        if !header.contains("Message-ID") { added += "Message-ID: \(id)\r\n" }
         if !header.contains("Date") { added += "Date: \(now)\r\n" }
         let path = header.field(named: "Path")?.value
         added += "Path: \(serverName)!.POSTED" + (path.map { "!" + $0 } ?? "!not-for-mail") + "\r\n"
         added += "Injection-Date: \(now)\r\n"
         added += "Injection-Info: \(serverName); posting-account=\"\(user)\"; posting-host=\"\(clientAddress)\"\r\n"
         var stored = Array(added.utf8)
-        for field in header where !field.hasName("Path") && !field.hasName("Injection-Info")
+        for field in header
+        where !field.hasName("Path") && !field.hasName("Injection-Info")
             && !field.hasName("Injection-Date") && !field.hasName("Xref")
         {
             stored += article[field.range]
@@ -49,7 +53,7 @@ extension MailStoreNewsStore {
         for group in targets {
             _ = try await store.newsgroupMailbox(group.name).append(bytes: stored)
         }
-        return .accepted(messageID: id!)
+        return .accepted(messageID: id)
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
-import struct MailCore.MessageHeader
 import MailStore
 import ServerSupport
+
+import struct MailCore.MessageHeader
 
 /// Answers sessions' requests from the Maildir store: groups are `MailStore` newsgroups, article
 /// numbers their UIDs, overview lines kept in the store's derived cache (kind `nntp-overview`) so
@@ -27,6 +28,8 @@ public struct MailStoreNewsStore: NNTPNewsStore {
         self.serverName = serverName
     }
 
+    /// Runs `request` against the store: a group that does not exist is answered as missing (no group, no article, no
+    /// lines), any other store error as a `.failure` (403).
     public func answer(_ request: NNTPRequest, clientAddress: String) async -> NNTPReply {
         do {
             return try await answerThrowing(request, clientAddress: clientAddress)
@@ -49,7 +52,9 @@ public struct MailStoreNewsStore: NNTPNewsStore {
             guard (try? Newsgroup.validate(name)) != nil else { return .group(nil) }
             let mailbox = try await openGroups.refresh(name, store: store)
             try await mailbox.synchronize()
-            return .group(GroupSnapshot(name: name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext))
+            return .group(
+                GroupSnapshot(name: name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext)
+            )
         case .article(let group, let number, let headOnly):
             return .article(try await article(group: group, number: number, headOnly: headOnly))
         case .articleByID(let id, let headOnly):
@@ -159,7 +164,11 @@ public struct MailStoreNewsStore: NNTPNewsStore {
         for group in try await store.newsgroups() {
             let mailbox = try await openGroups.refresh(group.name, store: store)
             try await mailbox.synchronize()
-            let snapshot = GroupSnapshot(name: group.name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext)
+            let snapshot = GroupSnapshot(
+                name: group.name,
+                numbers: await mailbox.snapshot().map(\.uid),
+                next: await mailbox.uidNext
+            )
             result.append(
                 GroupSummary(
                     name: group.name,

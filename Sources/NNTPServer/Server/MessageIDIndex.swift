@@ -1,7 +1,9 @@
 import Synchronization
 
 /// Message-ID → article number per group, so that ARTICLE <id> and friends do not read every overview
-/// line of every group each time. A group's table is rebuilt when its mailbox's `changeCount` moved on.
+/// line of every group each time.
+///
+/// A group's table is rebuilt when its mailbox's `changeCount` moved on.
 final class MessageIDIndex: Sendable {
     private struct Table {
         var changeCount: UInt64

@@ -47,11 +47,13 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    /// Keeps the context for writes that come later; starts the session if the channel is already active.
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { start(context) }
     }
 
+    /// Starts the session (greeting and idle timer) once the connection is up.
     public func channelActive(context: ChannelHandlerContext) {
         start(context)
         context.fireChannelActive()
@@ -68,6 +70,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         context.flush()
     }
 
+    /// Buffers the octets and hands the session the complete lines it may take now.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closed else { return }
         var bytes = unwrapInboundIn(data)
@@ -76,6 +79,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         feedLines()
     }
 
+    /// Reads on once the client has taken its answers: waiting lines go to the session again.
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         feedLines()
         context.flush()
@@ -84,8 +88,9 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
 
     /// Hands the session the complete lines received, one at a time, but none while it waits for the
     /// store or while the client is not reading its answers: pipelined commands (RFC 3977 §3.5) wait
-    /// here, in order, and are never refused for their number. While more than
-    /// `NNTPDefaults.pipelineWindowBytes` wait, reading from the socket stops, so a client that sends
+    /// here, in order, and are never refused for their number.
+    ///
+    /// While more than `NNTPDefaults.pipelineWindowBytes` wait, reading from the socket stops, so a client that sends
     /// thousands of commands at once is slowed to the server's pace instead of filling its memory.
     private func feedLines() {
         guard let context else { return }
@@ -119,6 +124,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         }
     }
 
+    /// Flushes what the lines of this read produced: one write to the socket per read, not per line.
     public func channelReadComplete(context: ChannelHandlerContext) {
         context.flush()
     }
@@ -144,6 +150,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// Closes the connection; the error is logged at debug only (a client that goes away mid-session is ordinary).
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
         close()

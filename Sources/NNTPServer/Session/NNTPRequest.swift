@@ -53,14 +53,21 @@ public struct GroupSnapshot: Equatable, Sendable {
 
 /// One group for LIST ACTIVE, NEWSGROUPS, ACTIVE.TIMES and NEWGROUPS.
 public struct GroupSummary: Equatable, Sendable {
+    /// The group's name (`comp.lang.swift`).
     public var name: String
+    /// The low water mark (§6.1.1.2).
     public var low: UInt32
+    /// The high water mark.
     public var high: UInt32
+    /// How many articles the group holds.
     public var count: Int
     /// LIST ACTIVE status `n`: posting refused.
     public var readOnly: Bool
+    /// The one-line description of LIST NEWSGROUPS.
     public var description: String
+    /// When the group was made (LIST ACTIVE.TIMES, NEWGROUPS).
     public var created: Date
+    /// Who made it (LIST ACTIVE.TIMES).
     public var creator: String
 
     /// A summary.
@@ -124,6 +131,8 @@ public enum NNTPReply: Equatable, Sendable {
     /// The store failed (403, §3.2.1).
     case failure(String)
 
+    /// Compares case by case, written out because the overview and header pairs are tuples, which are not
+    /// Equatable.
     public static func == (lhs: NNTPReply, rhs: NNTPReply) -> Bool {
         switch (lhs, rhs) {
         case (.group(let a), .group(let b)): a == b

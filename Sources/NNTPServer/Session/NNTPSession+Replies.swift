@@ -41,7 +41,9 @@ extension NNTPSession {
         case (.step(let next), .article(let article)):
             guard let article else {
                 return send(
-                    next ? NNTPResponse.status(421, "No next article in this group") : NNTPResponse.status(422, "No previous article in this group")
+                    next
+                        ? NNTPResponse.status(421, "No next article in this group")
+                        : NNTPResponse.status(422, "No previous article in this group")
                 )
             }
             current = article.number
@@ -49,14 +51,24 @@ extension NNTPSession {
         case (.over(let byID), .overview(let lines)):
             guard !lines.isEmpty else {
                 return send(
-                    byID ? NNTPResponse.status(430, "No article with that message-id") : NNTPResponse.status(423, "No articles in that range")
+                    byID
+                        ? NNTPResponse.status(430, "No article with that message-id")
+                        : NNTPResponse.status(423, "No articles in that range")
                 )
             }
-            send(NNTPResponse.multiline(224, "Overview information follows", lines: lines.map { "\(byID ? 0 : $0.0)\t\($0.1)" }))
+            send(
+                NNTPResponse.multiline(
+                    224,
+                    "Overview information follows",
+                    lines: lines.map { "\(byID ? 0 : $0.0)\t\($0.1)" }
+                )
+            )
         case (.hdr(let byID, let legacy, let field), .header(let lines)):
             guard !lines.isEmpty else {
                 return send(
-                    byID ? NNTPResponse.status(430, "No article with that message-id") : NNTPResponse.status(423, "No articles in that range")
+                    byID
+                        ? NNTPResponse.status(430, "No article with that message-id")
+                        : NNTPResponse.status(423, "No articles in that range")
                 )
             }
             send(
@@ -162,12 +174,19 @@ extension NNTPSession {
             if let id = transferring {
                 transferring = nil
                 // §6.3.2: an article refused for its content is 437, not worth offering again.
-                guard !tooLarge else { return actions.append(.send(NNTPResponse.status(437, "Transfer rejected: article too large"))) }
+                guard !tooLarge else {
+                    return actions.append(.send(NNTPResponse.status(437, "Transfer rejected: article too large")))
+                }
                 return ask(.transfer(article: article, messageID: id), .transfer, &actions)
             }
             guard !tooLarge else {
                 return actions.append(
-                    .send(NNTPResponse.status(441, "Posting failed: article larger than \(configuration.maximumArticleBytes) octets"))
+                    .send(
+                        NNTPResponse.status(
+                            441,
+                            "Posting failed: article larger than \(configuration.maximumArticleBytes) octets"
+                        )
+                    )
                 )
             }
             guard let user else { return }
@@ -192,7 +211,9 @@ extension NNTPSession {
     mutating func authinfo(_ command: NNTPCommand, _ actions: inout [Action]) {
         func send(_ code: Int, _ text: String) { actions.append(.send(NNTPResponse.status(code, text))) }
         guard user == nil else { return send(502, "Already authenticated") }
-        guard isTLS || configuration.allowPlaintextAuth else { return send(483, "Encryption required: use STARTTLS first") }
+        guard isTLS || configuration.allowPlaintextAuth else {
+            return send(483, "Encryption required: use STARTTLS first")
+        }
         switch command {
         case .authinfoUser(let name):
             pendingUser = name
@@ -228,7 +249,9 @@ extension NNTPSession {
         guard parts.count == 3, let name = String(validating: parts[1], as: UTF8.self),
             let password = String(validating: parts[2], as: UTF8.self), !name.isEmpty,
             parts[0].isEmpty || Array(parts[0]) == Array(parts[1])
-        else { return actions.append(.send(NNTPResponse.status(481, "Authentication failed: malformed PLAIN response"))) }
+        else {
+            return actions.append(.send(NNTPResponse.status(481, "Authentication failed: malformed PLAIN response")))
+        }
         ask(.authenticate(user: name, password: password), .authenticate(user: name), &actions)
     }
 }

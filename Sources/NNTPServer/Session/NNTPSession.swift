@@ -38,7 +38,9 @@ public struct NNTPSessionConfiguration: Sendable, Equatable {
 }
 
 /// One NNTP connection's state (RFC 3977 reader, RFC 4642 STARTTLS, RFC 4643 AUTHINFO) as a value:
-/// lines and the store's replies go in, responses and requests come out. No I/O; time is passed in.
+/// lines and the store's replies go in, responses and requests come out.
+///
+/// No I/O; time is passed in.
 ///
 /// Commands that need the store become a `.request`; until its `.reply` arrives, further lines wait in
 /// order (pipelining, §3.5). Articles being posted are collected line by line, dot-unstuffed.
@@ -130,7 +132,9 @@ public struct NNTPSession: Sendable {
         var actions: [Action] = []
         switch event {
         case .connected:
-            actions.append(.send(NNTPResponse.status(200, "\(configuration.serverName) NNTP service ready, posting allowed")))
+            actions.append(
+                .send(NNTPResponse.status(200, "\(configuration.serverName) NNTP service ready, posting allowed"))
+            )
         case .line(let line):
             switch mode {
             case .closed: break
@@ -206,9 +210,19 @@ public struct NNTPSession: Sendable {
                 )
             }
         case .list(.overviewFormat):
-            actions.append(.send(NNTPResponse.multiline(215, "Order of fields in overview database", lines: Self.overviewFormat)))
+            actions.append(
+                .send(NNTPResponse.multiline(215, "Order of fields in overview database", lines: Self.overviewFormat))
+            )
         case .list(.headers):
-            actions.append(.send(NNTPResponse.multiline(215, "Headers and metadata items supported", lines: [":", ":bytes", ":lines"])))
+            actions.append(
+                .send(
+                    NNTPResponse.multiline(
+                        215,
+                        "Headers and metadata items supported",
+                        lines: [":", ":bytes", ":lines"]
+                    )
+                )
+            )
         case .list(let keyword): ask(.groups, .list(keyword), &actions)
         case .newGroups(let since): ask(.groups, .newGroups(since), &actions)
         case .newNews(let wildmat, let since): ask(.newNews(since: since), .newNews(wildmat), &actions)
@@ -238,7 +252,10 @@ public struct NNTPSession: Sendable {
     }
 
     /// A range selector made concrete: a group and range, or a message-id; nil after sending 412/420.
-    private enum Target { case range(String, ArticleRange), messageID(String) }
+    private enum Target {
+        case range(String, ArticleRange)
+        case messageID(String)
+    }
 
     private func resolve(_ selector: RangeSelector, _ actions: inout [Action]) -> Target? {
         if case .messageID(let id) = selector { return .messageID(id) }
@@ -259,7 +276,9 @@ public struct NNTPSession: Sendable {
         if case .messageID(let id) = selector {
             return ask(.articleByID(id, headOnly: headOnly), .article(part, byID: true), &actions)
         }
-        guard let group = selected else { return actions.append(.send(NNTPResponse.status(412, "No newsgroup selected"))) }
+        guard let group = selected else {
+            return actions.append(.send(NNTPResponse.status(412, "No newsgroup selected")))
+        }
         var number: UInt32
         if case .number(let given) = selector {
             number = given
@@ -274,14 +293,20 @@ public struct NNTPSession: Sendable {
 
     /// §6.1.3 NEXT, §6.1.2 LAST: the nearest article after or before the current one.
     private mutating func step(next: Bool, _ actions: inout [Action]) {
-        guard let group = selected else { return actions.append(.send(NNTPResponse.status(412, "No newsgroup selected"))) }
+        guard let group = selected else {
+            return actions.append(.send(NNTPResponse.status(412, "No newsgroup selected")))
+        }
         guard let current else {
             return actions.append(.send(NNTPResponse.status(420, "Current article number is invalid")))
         }
         let target = next ? group.numbers.first { $0 > current } : group.numbers.last { $0 < current }
         guard let target else {
             return actions.append(
-                .send(next ? NNTPResponse.status(421, "No next article in this group") : NNTPResponse.status(422, "No previous article in this group"))
+                .send(
+                    next
+                        ? NNTPResponse.status(421, "No next article in this group")
+                        : NNTPResponse.status(422, "No previous article in this group")
+                )
             )
         }
         ask(.article(group: group.name, number: target, headOnly: true), .step(next: next), &actions)
@@ -289,8 +314,10 @@ public struct NNTPSession: Sendable {
 
     /// The §5.2 capability list as this connection stands.
     var capabilities: [String] {
-        var lines = ["VERSION 2", "READER", "POST", "HDR", "OVER MSGID", "NEWNEWS",
-                     "LIST ACTIVE ACTIVE.TIMES NEWSGROUPS OVERVIEW.FMT HEADERS"]
+        var lines = [
+            "VERSION 2", "READER", "POST", "HDR", "OVER MSGID", "NEWNEWS",
+            "LIST ACTIVE ACTIVE.TIMES NEWSGROUPS OVERVIEW.FMT HEADERS",
+        ]
         if configuration.isPeer { lines.append("IHAVE") }
         if configuration.startTLSAvailable, !isTLS, user == nil { lines.append("STARTTLS") }
         if user == nil, isTLS || configuration.allowPlaintextAuth {
@@ -301,10 +328,11 @@ public struct NNTPSession: Sendable {
         return lines
     }
 
-    /// RFC 3977 §8.4: the overview's fields, in order. The two metadata items go by their legacy names
-    /// "Bytes:" and "Lines:", which RFC 3977 §8.4.2 allows for compatibility and INN sends: slrn 1.0.3 finds
-    /// the line count only under "Lines:" (with ":lines" it shows every article as 0 lines). HDR and
-    /// LIST HEADERS still use ":bytes" and ":lines", as §8.5 asks.
+    /// RFC 3977 §8.4: the overview's fields, in order.
+    ///
+    /// The two metadata items go by their legacy names "Bytes:" and "Lines:", which RFC 3977 §8.4.2 allows for
+    /// compatibility and INN sends: slrn 1.0.3 finds the line count only under "Lines:" (with ":lines" it shows every
+    /// article as 0 lines). HDR and LIST HEADERS still use ":bytes" and ":lines", as §8.5 asks.
     static let overviewFormat = ["Subject:", "From:", "Date:", "Message-ID:", "References:", "Bytes:", "Lines:"]
 
     static let help = [
