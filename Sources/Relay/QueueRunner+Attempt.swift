@@ -4,8 +4,9 @@ import MailAuth
 import MailStore
 
 extension QueueRunner {
-    /// One delivery attempt of one message. Returns the envelope as recorded, nil when the message
-    /// could not be read or left the queue meanwhile.
+    /// One delivery attempt of one message.
+    ///
+    /// Returns the envelope as recorded, nil when the message could not be read or left the queue meanwhile.
     func process(_ envelope: QueueEnvelope) async -> QueueEnvelope? {
         let now = clock()
         let message: [UInt8]
@@ -20,8 +21,11 @@ extension QueueRunner {
         if settings.schedule.hasExpired(arrival: envelope.arrival, now: now) {
             outcomes = pending.map {
                 RecipientOutcome(
-                    address: $0.address, kind: .failed,
-                    reply: "4.4.7 delivery time expired; last error: \($0.lastReply ?? "none")", remoteMTA: $0.remoteMTA)
+                    address: $0.address,
+                    kind: .failed,
+                    reply: "4.4.7 delivery time expired; last error: \($0.lastReply ?? "none")",
+                    remoteMTA: $0.remoteMTA
+                )
             }
         } else {
             let byDomain = Dictionary(grouping: pending, by: \.domain)
@@ -39,7 +43,11 @@ extension QueueRunner {
                         let destination = self.settings.smarthost?.host ?? domain
                         await self.destinations.acquire(destination)
                         let outcomes = await self.remote.deliver(
-                            outbound, envelope: envelope, domain: domain, recipients: recipients)
+                            outbound,
+                            envelope: envelope,
+                            domain: domain,
+                            recipients: recipients
+                        )
                         await self.destinations.release(destination)
                         return outcomes
                     }
@@ -58,7 +66,12 @@ extension QueueRunner {
     /// and writing them again), and signing the queued bytes anew at each attempt means every copy
     /// that leaves carries exactly one set of signatures, made once, over exactly what is sent. Local
     /// recipients get the message unsigned, as the server stored it; notifications are not signed.
-    private func signed(_ message: [UInt8], envelope: QueueEnvelope, domains: some Sequence<String>, now: Date) -> [UInt8] {
+    private func signed(
+        _ message: [UInt8],
+        envelope: QueueEnvelope,
+        domains: some Sequence<String>,
+        now: Date
+    ) -> [UInt8] {
         guard envelope.submitter != nil, domains.contains(where: { !localDomains.contains($0) }) else { return message }
         return dkim.sign(message, now: Int(now.timeIntervalSince1970))
     }
@@ -66,7 +79,11 @@ extension QueueRunner {
     private func archive(_ message: [UInt8], recipient: String, group: String) async -> RecipientOutcome {
         do {
             _ = try await store.newsgroupMailbox(group).append(bytes: message)
-            return RecipientOutcome(address: recipient, kind: .accepted(offersDSN: true), reply: "250 2.0.0 archived in \(group)")
+            return RecipientOutcome(
+                address: recipient,
+                kind: .accepted(offersDSN: true),
+                reply: "250 2.0.0 archived in \(group)"
+            )
         } catch {
             return RecipientOutcome(address: recipient, kind: .deferred, reply: "4.3.0 \(error)")
         }
@@ -85,7 +102,9 @@ extension QueueRunner {
                 if addresses[mailbox] == nil { mailboxes.append(mailbox) }
                 addresses[mailbox, default: []].append(recipient.address)
             } else {
-                outcomes.append(RecipientOutcome(address: recipient.address, kind: .failed, reply: "550 5.1.1 No such user here"))
+                outcomes.append(
+                    RecipientOutcome(address: recipient.address, kind: .failed, reply: "550 5.1.1 No such user here")
+                )
             }
         }
         guard !mailboxes.isEmpty else { return outcomes }
@@ -95,8 +114,11 @@ extension QueueRunner {
                 for address in addresses[result.recipient] ?? [result.recipient] {
                     outcomes.append(
                         RecipientOutcome(
-                            address: address, kind: result.isDelivered ? .accepted(offersDSN: true) : .deferred,
-                            reply: result.isDelivered ? "250 2.0.0 delivered to the mailbox" : "4.3.0 \(result.outcome)"))
+                            address: address,
+                            kind: result.isDelivered ? .accepted(offersDSN: true) : .deferred,
+                            reply: result.isDelivered ? "250 2.0.0 delivered to the mailbox" : "4.3.0 \(result.outcome)"
+                        )
+                    )
                 }
             }
         } catch {
@@ -110,7 +132,10 @@ extension QueueRunner {
     /// Writes the outcomes into the envelope (or removes the message when nothing is left), then sends
     /// the notifications they call for.
     private func record(
-        _ outcomes: [RecipientOutcome], of original: QueueEnvelope, message: [UInt8], now: Date
+        _ outcomes: [RecipientOutcome],
+        of original: QueueEnvelope,
+        message: [UInt8],
+        now: Date
     ) async -> QueueEnvelope? {
         let schedule = settings.schedule
         var notices: [DeliveryStatusNotification.Entry] = []
@@ -120,7 +145,10 @@ extension QueueRunner {
             updated = try store.queue.update(original.id) { envelope in
                 envelope.attempts += 1
                 for outcome in outcomes {
-                    guard let index = envelope.recipients.firstIndex(where: { $0.address == outcome.address && $0.status == .pending })
+                    guard
+                        let index = envelope.recipients.firstIndex(where: {
+                            $0.address == outcome.address && $0.status == .pending
+                        })
                     else { continue }
                     envelope.recipients[index].lastReply = outcome.reply
                     envelope.recipients[index].remoteMTA = outcome.remoteMTA
@@ -130,38 +158,67 @@ extension QueueRunner {
                         envelope.recipients[index].status = offersDSN ? .delivered : .relayed
                         if recipient.notify.success {
                             let action: DeliveryStatusNotification.Action = offersDSN ? .delivered : .relayed
-                            notices.append(.init(recipient: envelope.recipients[index], action: action, status: "2.0.0", lastAttempt: now))
+                            notices.append(
+                                .init(
+                                    recipient: envelope.recipients[index],
+                                    action: action,
+                                    status: "2.0.0",
+                                    lastAttempt: now
+                                )
+                            )
                         }
                     case .failed:
                         envelope.recipients[index].status = .failed
                         if recipient.notify.failure {
                             let status = DeliveryStatusNotification.status(of: outcome.reply, fallback: "5.0.0")
-                            notices.append(.init(recipient: envelope.recipients[index], action: .failed, status: status, lastAttempt: now))
+                            notices.append(
+                                .init(
+                                    recipient: envelope.recipients[index],
+                                    action: .failed,
+                                    status: status,
+                                    lastAttempt: now
+                                )
+                            )
                         }
                     case .deferred:
                         break
                     }
                 }
-                envelope.nextAttempt = schedule.nextAttempt(afterAttempt: envelope.attempts, arrival: envelope.arrival, now: now)
+                envelope.nextAttempt = schedule.nextAttempt(
+                    afterAttempt: envelope.attempts,
+                    arrival: envelope.arrival,
+                    now: now
+                )
                 if !envelope.delayWarned, !envelope.pendingRecipients.isEmpty,
                     schedule.isDelayWarningDue(arrival: envelope.arrival, now: now)
                 {
                     envelope.delayWarned = true
                     delayed = envelope.pendingRecipients.filter(\.notify.delay).map {
-                        .init(recipient: $0, action: .delayed, status: DeliveryStatusNotification.status(of: $0.lastReply, fallback: "4.0.0"), lastAttempt: now)
+                        .init(
+                            recipient: $0,
+                            action: .delayed,
+                            status: DeliveryStatusNotification.status(of: $0.lastReply, fallback: "4.0.0"),
+                            lastAttempt: now
+                        )
                     }
                 }
             }
         } catch {
-            logger.error("cannot record a delivery attempt", metadata: ["queue_id": "\(original.id)", "error": "\(error)"])
+            logger.error(
+                "cannot record a delivery attempt",
+                metadata: ["queue_id": "\(original.id)", "error": "\(error)"]
+            )
             return nil
         }
         guard let updated else { return nil }  // deleted meanwhile (`correo queue delete`)
         if !updated.isFinished {
             logger.info(
                 "deferred",
-                metadata: ["queue_id": "\(updated.id)", "attempts": "\(updated.attempts)",
-                    "next": "\(ISO8601DateFormatter().string(from: updated.nextAttempt))"])
+                metadata: [
+                    "queue_id": "\(updated.id)", "attempts": "\(updated.attempts)",
+                    "next": "\(ISO8601DateFormatter().string(from: updated.nextAttempt))",
+                ]
+            )
         }
         if !notices.isEmpty { await notify(updated, entries: notices, message: message, now: now) }
         if !delayed.isEmpty {

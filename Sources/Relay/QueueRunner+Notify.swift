@@ -15,7 +15,10 @@ extension QueueRunner {
     ) async {
         guard !envelope.sender.isEmpty else { return }
         let report = DeliveryStatusNotification(
-            reportingMTA: settings.hostname, envelope: envelope, entries: entries, willRetryUntil: willRetryUntil
+            reportingMTA: settings.hostname,
+            envelope: envelope,
+            entries: entries,
+            willRetryUntil: willRetryUntil
         )
         let bytes = report.render(original: message, now: now)
         let senderDomain = QueuedRecipient(address: envelope.sender).domain
@@ -24,15 +27,18 @@ extension QueueRunner {
                 _ = try await store.deliver(bytes: bytes, to: [envelope.sender])
             } else {
                 let bounce = QueueEnvelope(
-                    id: OutboundQueue.newID(now: now), sender: "",
-                    recipients: [QueuedRecipient(address: envelope.sender, notify: .never)], arrival: now
+                    id: OutboundQueue.newID(now: now),
+                    sender: "",
+                    recipients: [QueuedRecipient(address: envelope.sender, notify: .never)],
+                    arrival: now
                 )
                 try store.queue.enqueue(bytes: bytes, envelope: bounce)
                 enqueued(bounce.id)
             }
             logger.info(
                 "notification sent",
-                metadata: ["queue_id": "\(envelope.id)", "to": "\(envelope.sender)", "subject": "\(report.subject)"])
+                metadata: ["queue_id": "\(envelope.id)", "to": "\(envelope.sender)", "subject": "\(report.subject)"]
+            )
         } catch {
             logger.error("cannot send a notification", metadata: ["queue_id": "\(envelope.id)", "error": "\(error)"])
         }
@@ -52,7 +58,8 @@ extension QueueRunner {
                 "event": "delivery", "queue_id": "\(envelope.id)", "from": "\(envelope.sender)",
                 "to": "\(outcome.address)", "relay": "\(outcome.remoteMTA ?? "none")", "tls": "\(outcome.tls)",
                 "status": "\(status)", "reply": "\(outcome.reply)",
-            ])
+            ]
+        )
         Counter(label: "correo_deliveries_total", dimensions: [("status", status)]).increment()
     }
 }

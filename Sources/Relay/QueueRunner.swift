@@ -39,6 +39,7 @@ public actor QueueRunner {
     /// Set when the runner's loop should look again before its wait is over.
     private var woken = false
 
+    /// A runner over `store`'s queue; `localMailbox` defaults to the store's users and `dkim` to STORAGE/dkim/.
     public init(
         store: MailStore,
         settings: RelaySettings,
@@ -53,7 +54,13 @@ public actor QueueRunner {
         self.store = store
         self.settings = settings
         self.localDomains = Set(localDomains.map { $0.lowercased() })
-        self.remote = RemoteDelivery(settings: settings, resolver: resolver, logger: logger, security: security, clock: clock)
+        self.remote = RemoteDelivery(
+            settings: settings,
+            resolver: resolver,
+            logger: logger,
+            security: security,
+            clock: clock
+        )
         self.security = security
         self.destinations = DestinationLimiter(limit: settings.connectionsPerDestination)
         self.logger = logger
@@ -104,10 +111,11 @@ public actor QueueRunner {
         if dispatching { startDue() }
     }
 
-    /// Waits `seconds`, or less when woken. It looks at the flag every 50 ms rather than parking on a
-    /// continuation: nothing can then be left waiting for a wake-up that came before it. Deliveries do
-    /// not wait for this loop (a recorded attempt starts the next one itself); only rescans and retry
-    /// times do.
+    /// Waits `seconds`, or less when woken.
+    ///
+    /// It looks at the flag every 50 ms rather than parking on a continuation: nothing can then be left waiting for a
+    /// wake-up that came before it. Deliveries do not wait for this loop (a recorded attempt starts the next one
+    /// itself); only rescans and retry times do.
     private func sleep(seconds: TimeInterval) async {
         let deadline = ContinuousClock.now + .milliseconds(Int(min(seconds, 86_400) * 1000))
         while !woken, !Task.isCancelled, ContinuousClock.now < deadline {
@@ -136,7 +144,9 @@ public actor QueueRunner {
     }
 
     /// One pass, for tests and tools: every message due now, up to `settings.connections` at once, and
-    /// no other until they are all recorded. Returns when the earliest message still queued is due.
+    /// no other until they are all recorded.
+    ///
+    /// Returns when the earliest message still queued is due.
     public func pass() async -> Date? {
         rescan()
         let due = index.takeDue(now: clock(), limit: .max).filter { running[$0] == nil }

@@ -30,6 +30,22 @@ extension RemoteDelivery {
         }
     }
 
+    /// RFC 8461 §4.1: under an enforced policy only the MX hosts that match it are candidates; the others
+    /// are logged as skipped.
+    ///
+    /// None left is counted for TLS-RPT as a validation failure.
+    func candidates(_ names: [String], domain: String, sts: STSPolicy, envelope: QueueEnvelope) async -> [String] {
+        let matching = names.filter { sts.matches($0) }
+        for name in names where !matching.contains(name) {
+            logSTS(envelope, domain: domain, host: name, result: "skipped", reason: "MX host does not match the policy")
+        }
+        if matching.isEmpty {
+            let reason = "no MX host matches the MTA-STS policy"
+            await tally(domain, sts, .failure(.validationFailure, mx: names.first, address: nil, reason: reason))
+        }
+        return matching
+    }
+
     /// Counts one session for TLS-RPT, when it is on.
     func tally(_ domain: String, _ policy: STSPolicy?, _ result: TLSSessionResult) async {
         await security?.ledger?.record(result, domain: domain, policy: policy, now: clock())
