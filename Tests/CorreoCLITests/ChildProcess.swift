@@ -180,14 +180,16 @@ struct CorreoServerProcess {
 extension Process {
     /// The exit status of a child that has ended but that Foundation has not reaped yet: with several
     /// children (servers, dnsmasq, a client) Foundation's SIGCHLD handling was seen to leave one a
-    /// zombie for good, so its `isRunning` stayed true. Linux keeps the status in /proc/PID/stat (field
-    /// 52, `exit_code`, in waitpid(2) form) until the zombie is reaped.
+    /// zombie for good, so its `isRunning` stayed true.
+    ///
+    /// Linux keeps the status in /proc/PID/stat (field 52, `exit_code`, in waitpid(2) form) until the zombie is reaped.
     var exitedStatus: Int32? {
         guard let stat = try? String(contentsOfFile: "/proc/\(processIdentifier)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.first == "Z", fields.count > 49, let code = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines))
+        guard fields.first == "Z", fields.count > 49,
+            let code = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines))
         else { return nil }
         return (code >> 8) & 0xFF
     }

@@ -7,7 +7,9 @@ import Testing
 @testable import correo
 
 /// Issue 15: the configuration file says everything a flag can, under flags and the environment, and names
-/// the file, line and key of every mistake. In-process: the options are parsed as `correo serve` parses them.
+/// the file, line and key of every mistake.
+///
+/// In-process: the options are parsed as `correo serve` parses them.
 @Suite struct ConfigFileTests {
     /// Keys that are refused without another one (`--group needs --user`, `--key needs --cert`).
     static let companions = [
@@ -57,9 +59,14 @@ import Testing
         let help = Serve.helpMessage(columns: 400)
         // `--name` and `--[no-]name` as the help prints them; help texts cite only options that exist.
         let spelt = Set(help.matches(of: /--([a-z][a-z0-9-]*)/).map { String($0.output.1) })
-        let options = Set(spelt.map { $0.hasPrefix("no-") && spelt.contains(String($0.dropFirst(3))) ? String($0.dropFirst(3)) : $0 })
+        let options = Set(
+            spelt.map { $0.hasPrefix("no-") && spelt.contains(String($0.dropFirst(3))) ? String($0.dropFirst(3)) : $0 }
+        )
         let keys = Set(ConfigKey.all.map(\.name))
-        #expect(options.subtracting(keys).subtracting(["config", "help", "version"]).isEmpty, "\(options.subtracting(keys))")
+        #expect(
+            options.subtracting(keys).subtracting(["config", "help", "version"]).isEmpty,
+            "\(options.subtracting(keys))"
+        )
         #expect(keys.subtracting(options).isEmpty, "\(keys.subtracting(options))")
     }
 
@@ -120,18 +127,35 @@ import Testing
     func errorsNameFileLineAndKey() throws {
         let folder = try TemporaryDirectory(prefix: "correo-config-errors")
         defer { folder.remove() }
-        #expect(Self.error("# mine\nlog-level = \"info\"\n\nsmpt-port = 25\n", in: folder)
-            == "correo.toml:4: smpt-port: unknown key (did you mean smtp-port?)")
-        #expect(Self.error("log_level = \"info\"\n", in: folder) == "correo.toml:1: log_level: unknown key (did you mean log-level?)")
+        #expect(
+            Self.error("# mine\nlog-level = \"info\"\n\nsmpt-port = 25\n", in: folder)
+                == "correo.toml:4: smpt-port: unknown key (did you mean smtp-port?)"
+        )
+        #expect(
+            Self.error("log_level = \"info\"\n", in: folder)
+                == "correo.toml:1: log_level: unknown key (did you mean log-level?)"
+        )
         #expect(Self.error("[limits]\nmax-connections = 5\n", in: folder) == "correo.toml:1: limits: unknown key")
-        #expect(Self.error("\nsmtp-port = \"25\"\n", in: folder) == "correo.toml:2: smtp-port: expected a whole number, found string")
-        #expect(Self.error("allow-plaintext-auth = 1\n", in: folder) == "correo.toml:1: allow-plaintext-auth: expected true or false, found integer")
-        #expect(Self.error("domain = [1]\n", in: folder)
-            == "correo.toml:1: domain: expected a list of strings such as [\"a\", \"b\"], found array")
-        #expect(Self.error("smtp-port = 25\nlog-level = \"loud\"\n", in: folder)
-            == "correo.toml:2: log-level: unknown log level loud: use trace, debug, info, notice, warning, error or critical")
-        #expect(Self.error("imap-port = 70000\n", in: folder)
-            == "correo.toml:1: imap-port: --imap-port 70000 is not a port (0 turns it off, else 1–65535)")
+        #expect(
+            Self.error("\nsmtp-port = \"25\"\n", in: folder)
+                == "correo.toml:2: smtp-port: expected a whole number, found string"
+        )
+        #expect(
+            Self.error("allow-plaintext-auth = 1\n", in: folder)
+                == "correo.toml:1: allow-plaintext-auth: expected true or false, found integer"
+        )
+        #expect(
+            Self.error("domain = [1]\n", in: folder)
+                == "correo.toml:1: domain: expected a list of strings such as [\"a\", \"b\"], found array"
+        )
+        #expect(
+            Self.error("smtp-port = 25\nlog-level = \"loud\"\n", in: folder)
+                == "correo.toml:2: log-level: unknown log level loud: use trace, debug, info, notice, warning, error or critical"
+        )
+        #expect(
+            Self.error("imap-port = 70000\n", in: folder)
+                == "correo.toml:1: imap-port: --imap-port 70000 is not a port (0 turns it off, else 1–65535)"
+        )
         #expect(Self.error("user = \"correo\"\ngroup = \"mail\"\n", in: folder) == nil)
         #expect(Self.error("group = \"mail\"\n", in: folder) == "correo.toml:1: group: --group needs --user")
         let syntax = try #require(Self.error("smtp-port = 25\nbind = \"127.0.0.1\n", in: folder))
@@ -145,10 +169,15 @@ import Testing
         let folder = try TemporaryDirectory(prefix: "correo-config-show")
         defer { folder.remove() }
         let file = folder.url.appendingPathComponent("correo.toml").path
-        try Data("# comment\nlog-level = \"debug\"\nsmtp-port = 2000\nimap-port = 2001\n".utf8).write(to: URL(fileURLWithPath: file))
+        try Data("# comment\nlog-level = \"debug\"\nsmtp-port = 2000\nimap-port = 2001\n".utf8).write(
+            to: URL(fileURLWithPath: file)
+        )
         let arguments = ["--config", file, "--smtp-port=4000", "-d", "flag.example"]
         let rows = try ConfigShow.rows(
-            ServeOptions.parse(arguments), arguments: arguments, environment: ["CORREO_IMAP_PORT": "3000"])
+            ServeOptions.parse(arguments),
+            arguments: arguments,
+            environment: ["CORREO_IMAP_PORT": "3000"]
+        )
         let byKey = Dictionary(uniqueKeysWithValues: rows.map { ($0.key.name, ($0.value, $0.source)) })
         #expect(rows.count == ConfigKey.all.count)
         #expect(byKey["smtp-port"]! == ("4000", .flag))
@@ -182,8 +211,13 @@ import Testing
 
         let refused = try CorreoBinary.run(["config", "check", "--config", bad])
         #expect(refused.status == 64)
-        #expect(refused.standardError.contains("\(bad):2: smtp-prot: unknown key (did you mean smtp-port?)"), "\(refused.standardError)")
-        let serve = try CorreoBinary.run(["serve", "--config", bad, "-s", folder.url.appendingPathComponent("mail").path])
+        #expect(
+            refused.standardError.contains("\(bad):2: smtp-prot: unknown key (did you mean smtp-port?)"),
+            "\(refused.standardError)"
+        )
+        let serve = try CorreoBinary.run([
+            "serve", "--config", bad, "-s", folder.url.appendingPathComponent("mail").path,
+        ])
         #expect(serve.status == 64)
         #expect(serve.standardError.contains("\(bad):2: smtp-prot"), "\(serve.standardError)")
 

@@ -65,7 +65,9 @@ import Glibc
 
             // The operator edits the file (a new level, a new port) and adds a DKIM key while it runs.
             try Self.write(Self.settings(storage: storage.path, smtpPort: server.port + 1, logLevel: "debug"), to: file)
-            let keygen = try CorreoBinary.run(["dkim", "keygen", "example.org", "--selector", "s1", "--algorithm", "ed25519", "-s", storage.path])
+            let keygen = try CorreoBinary.run([
+                "dkim", "keygen", "example.org", "--selector", "s1", "--algorithm", "ed25519", "-s", storage.path,
+            ])
             try #require(keygen.status == 0, "\(keygen.standardError)")
             kill(server.process.process.processIdentifier, SIGHUP)
             let reloaded = try await waitUntil(seconds: 15) { !Self.events(server.log, "reload.dkim").isEmpty }

@@ -6,7 +6,9 @@ import Testing
     @Test func keygenWritesBothKeysAndPrintsTheirRecords() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let result = try CorreoBinary.run(["dkim", "keygen", "Example.test", "--selector", "s1", "--storage", directory.path])
+        let result = try CorreoBinary.run([
+            "dkim", "keygen", "Example.test", "--selector", "s1", "--storage", directory.path,
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         let folder = directory.url.appendingPathComponent("dkim/example.test")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("s1-ed.pem").path))
@@ -16,10 +18,15 @@ import Testing
 
         // One algorithm: the selector as given. A selector in use is refused (a published key is never
         // replaced in place).
-        let single = try CorreoBinary.run(["dkim", "keygen", "example.test", "--selector", "s1", "--algorithm", "rsa", "--storage", directory.path])
+        let single = try CorreoBinary.run([
+            "dkim", "keygen", "example.test", "--selector", "s1", "--algorithm", "rsa", "--storage", directory.path,
+        ])
         #expect(single.status == 0, "\(single.standardError)")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("s1.pem").path))
-        let clash = try CorreoBinary.run(["dkim", "keygen", "example.test", "--selector", "s1-ed", "--algorithm", "ed25519", "--storage", directory.path])
+        let clash = try CorreoBinary.run([
+            "dkim", "keygen", "example.test", "--selector", "s1-ed", "--algorithm", "ed25519", "--storage",
+            directory.path,
+        ])
         #expect(clash.status != 0)
         #expect(clash.standardError.contains("exists already"))
 
@@ -31,7 +38,9 @@ import Testing
     @Test func keygenRefusesWhatIsNoDomainOrSelector() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        for arguments in [["nodots"], ["example.test", "--selector", "bad_sel"], ["example.test", "--algorithm", "dsa"]] {
+        for arguments in [
+            ["nodots"], ["example.test", "--selector", "bad_sel"], ["example.test", "--algorithm", "dsa"],
+        ] {
             let result = try CorreoBinary.run(["dkim", "keygen"] + arguments + ["--storage", directory.path])
             #expect(result.status != 0, "\(arguments)")
         }

@@ -8,7 +8,11 @@ import Testing
 @Suite struct DevModeTests {
     /// What a script of interop/dev/ printed and how it exited, run with CORREO_BINARY set; nil (and an
     /// issue recorded) when it did not finish in `seconds`.
-    func runScript(_ name: String, _ arguments: [String] = [], seconds: Double) async throws
+    func runScript(
+        _ name: String,
+        _ arguments: [String] = [],
+        seconds: Double
+    ) async throws
         -> (status: Int32, output: String, errors: String)?
     {
         let script = CorreoBinary.packageRoot.appendingPathComponent("interop/dev/\(name)").path
@@ -65,7 +69,9 @@ import Testing
         _ = try await waitUntil(seconds: 10) { server.log.contains("correo --dev: send to SMTP") }
         let log = server.log
         await server.stop()
-        let kept = log.components(separatedBy: "mail kept in ").last?.prefix { !$0.isNewline }.trimmingCharacters(in: .whitespaces)
+        let kept = log.components(separatedBy: "mail kept in ").last?.prefix { !$0.isNewline }.trimmingCharacters(
+            in: .whitespaces
+        )
         let folder = try #require(kept, "\(log)")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(folder.contains("/correo-dev-"), "\(log)")

@@ -37,7 +37,8 @@ import Glibc
         let server = try await CorreoServerProcess.start(ports: 2) { ports in
             [
                 "serve", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", "0",
-                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
+                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", "0", "--nntp-port", "0",
+                "--nntps-port", "0",
                 "--bind", "127.0.0.1", "--allow-plaintext-auth",
                 // Byte for byte: no Authentication-Results field (the sender checks have their own test).
                 "--no-inbound-auth-checks",

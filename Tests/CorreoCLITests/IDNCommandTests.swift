@@ -11,7 +11,9 @@ import Testing
         defer { folder.remove() }
         let result = try CorreoBinary.run(["cert", "--host", "bücher.example", "--output", folder.path])
         #expect(result.status == 0, "\(result.standardError)")
-        let text = try await outputOf(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", folder.path + "/cert.pem"])
+        let text = try await outputOf([
+            "openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", folder.path + "/cert.pem",
+        ])
         #expect(text.contains("DNS:xn--bcher-kva.example"), "\(text)")
 
         let bad = try CorreoBinary.run(["cert", "--host", "bü cher.example", "--output", folder.path])
@@ -24,12 +26,15 @@ import Testing
         let storage = try TemporaryDirectory(prefix: "correo-idn")
         defer { storage.remove() }
         let added = try CorreoBinary.run(
-            ["user", "add", "bob@bücher.example", "-s", storage.path, "--password-stdin"], input: "pass word\n")
+            ["user", "add", "bob@bücher.example", "-s", storage.path, "--password-stdin"],
+            input: "pass word\n"
+        )
         try #require(added.status == 0, "\(added.standardError)")
         let server = try await CorreoServerProcess.start { ports in
             [
                 "serve", "-s", storage.path, "--domain", "bücher.example", "--smtp-port", String(ports[0]),
-                "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
+                "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port",
+                "0", "--nntps-port", "0",
                 "--bind", "127.0.0.1",
             ]
         }
@@ -57,7 +62,10 @@ import Testing
         let conversation = try await outputOf(["python3", "-c", script])
         await server.stop()
         let replies = conversation.split(separator: "\n").map { String($0.prefix(3)) }
-        #expect(replies == ["250", "250", "354", "250", "250", "250", "354", "250", "221"], "\(conversation)\n\(server.log)")
+        #expect(
+            replies == ["250", "250", "354", "250", "250", "250", "354", "250", "221"],
+            "\(conversation)\n\(server.log)"
+        )
         let newMail = storage.url.appendingPathComponent("bob@xn--bcher-kva.example/new").path
         #expect(try FileManager.default.contentsOfDirectory(atPath: newMail).count == 2)
         // The generated certificate names the domain as its A-label.

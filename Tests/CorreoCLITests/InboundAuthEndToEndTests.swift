@@ -10,7 +10,10 @@ import Testing
         let work = try TemporaryDirectory(prefix: "correo-inbound")
         defer { work.remove() }
         let storage = work.path + "/b"
-        let added = try CorreoBinary.run(["user", "add", "bob@b.test", "-s", storage, "--password-stdin"], input: "secret\n")
+        let added = try CorreoBinary.run(
+            ["user", "add", "bob@b.test", "-s", storage, "--password-stdin"],
+            input: "secret\n"
+        )
         try #require(added.status == 0, "\(added.standardError)")
         let dns = try DnsmasqProcess(records: [
             "--txt-record=pass.test,v=spf1 ip4:127.0.0.1 -all", "--txt-record=_dmarc.pass.test,v=DMARC1; p=reject",
@@ -19,10 +22,12 @@ import Testing
         ])
         // The checks are on by default for serve: no flag.
         let server = try await CorreoServerProcess.start { ports in
-            ["serve", "-s", storage, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
-             "--nntp-port", "0", "--nntps-port", "0", "--dns-server", "127.0.0.1:\(dns.port)",
-             "--inbound-auth-exempt", "none"]  // swaks connects from 127.0.0.1, exempt by default
+            [
+                "serve", "-s", storage, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
+                "--nntp-port", "0", "--nntps-port", "0", "--dns-server", "127.0.0.1:\(dns.port)",
+                "--inbound-auth-exempt", "none",
+            ]  // swaks connects from 127.0.0.1, exempt by default
         }
         let bob = storage + "/bob@b.test"
         func send(from domain: String) async throws -> (status: Int32?, output: String) {
@@ -50,7 +55,10 @@ import Testing
 
             let refused = try await send(from: "reject.test")
             #expect(refused.status != 0)
-            #expect(refused.output.contains("<** 550 5.7.1 Message refused: DMARC policy of reject.test is reject"), "\(refused.output)")
+            #expect(
+                refused.output.contains("<** 550 5.7.1 Message refused: DMARC policy of reject.test is reject"),
+                "\(refused.output)"
+            )
             #expect(files("new").count == 1)
             #expect(files(".Junk/new").isEmpty)
 
@@ -64,7 +72,12 @@ import Testing
         }
         // One line per check, with the results and never the body.
         let log = server.log
-        #expect(log.contains("sender checks client=127.0.0.1 spf=pass dkim=none dmarc=pass from=pass.test disposition=none"), "\(log)")
+        #expect(
+            log.contains(
+                "sender checks client=127.0.0.1 spf=pass dkim=none dmarc=pass from=pass.test disposition=none"
+            ),
+            "\(log)"
+        )
         #expect(log.contains("spf=fail dkim=none dmarc=fail from=reject.test disposition=reject"))
         #expect(log.contains("spf=fail dkim=none dmarc=fail from=junk.test disposition=quarantine"))
         #expect(!log.contains("Hello Bob."))
@@ -80,8 +93,10 @@ import Testing
             "--txt-record=reject.test,v=spf1 -all", "--txt-record=_dmarc.reject.test,v=DMARC1; p=reject",
         ])
         let server = try await CorreoServerProcess.start { ports in
-            ["smtpd", "-s", storage, "-d", "b.test", "--port", String(ports[0]), "--bind", "127.0.0.1",
-             "--dns-server", "127.0.0.1:\(dns.port)", "--inbound-auth-exempt", "none"]
+            [
+                "smtpd", "-s", storage, "-d", "b.test", "--port", String(ports[0]), "--bind", "127.0.0.1",
+                "--dns-server", "127.0.0.1:\(dns.port)", "--inbound-auth-exempt", "none",
+            ]
         }
         try await Self.stopping(server, dns) {
             let swaks = try ChildProcess([
@@ -99,7 +114,9 @@ import Testing
 
     /// Runs `body`, then stops the server and the nameserver, whatever happened.
     static func stopping(
-        _ server: CorreoServerProcess, _ dns: DnsmasqProcess, _ body: () async throws -> Void
+        _ server: CorreoServerProcess,
+        _ dns: DnsmasqProcess,
+        _ body: () async throws -> Void
     ) async throws {
         do {
             try await body()

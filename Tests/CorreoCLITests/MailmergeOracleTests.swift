@@ -3,10 +3,11 @@ import MailTestSupport
 import Testing
 
 /// Issue 15: the Python `mailmerge` tool (pip's mailmerge 2.3, installed by scripts/install-test-deps.sh)
-/// as an oracle. The same template (header block, ATTACHMENT:, text/markdown) and the same semicolon
-/// list, through `mailmerge --dry-run` and `correo send`'s dry run: Python's email package reads both
-/// messages, and the recipients, subject, text, HTML and attachments must be the same. A misspelt
-/// field fails in both.
+/// as an oracle.
+///
+/// The same template (header block, ATTACHMENT:, text/markdown) and the same semicolon list, through
+/// `mailmerge --dry-run` and `correo send`'s dry run: Python's email package reads both messages, and the
+/// recipients, subject, text, HTML and attachments must be the same. A misspelt field fails in both.
 @Suite struct MailmergeOracleTests {
     static let template = """
         TO: {{name}} <{{email}}>
@@ -22,7 +23,8 @@ import Testing
 
         """
 
-    static let list = "email;name;invoice;manager\nann@example.org;Ann Lee;a-1.pdf;boss@example.org\n"
+    static let list =
+        "email;name;invoice;manager\nann@example.org;Ann Lee;a-1.pdf;boss@example.org\n"
         + "zoe@example.org;Zoë Ñúñez;z-2.pdf;chief@example.org\n"
 
     /// Reads raw messages (one file each) with Python's email package and prints one JSON summary a line.
@@ -47,7 +49,9 @@ import Testing
 
     /// mailmerge's command (its `python3 -m mailmerge` does not run: its __main__ calls a function it
     /// defines below the call).
-    static let mailmerge = ["python3", "-c", "import sys; from mailmerge.__main__ import main; sys.argv[0] = 'mailmerge'; main()"]
+    static let mailmerge = [
+        "python3", "-c", "import sys; from mailmerge.__main__ import main; sys.argv[0] = 'mailmerge'; main()",
+    ]
 
     /// Runs a command (paths absolute) to its end, at most 60 s.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
@@ -65,34 +69,55 @@ import Testing
             let folder = directory.url
             let path = { (name: String) in folder.appendingPathComponent(name).path }
             try FileManager.default.createDirectory(
-                at: folder.appendingPathComponent("invoices"), withIntermediateDirectories: true)
+                at: folder.appendingPathComponent("invoices"),
+                withIntermediateDirectories: true
+            )
             try Data("%PDF-1.4 ann\n".utf8 + (0..<300).map { UInt8($0 % 256) })
                 .write(to: folder.appendingPathComponent("invoices/a-1.pdf"))
             try Data("%PDF-1.4 zoë\n".utf8).write(to: folder.appendingPathComponent("invoices/z-2.pdf"))
             try Self.template.write(to: folder.appendingPathComponent("letter.txt"), atomically: true, encoding: .utf8)
             try Self.list.write(to: folder.appendingPathComponent("list.csv"), atomically: true, encoding: .utf8)
             try "[smtp_server]\nhost = 127.0.0.1\nport = 25\nsecurity = Never\n".write(
-                to: folder.appendingPathComponent("server.conf"), atomically: true, encoding: .utf8)
+                to: folder.appendingPathComponent("server.conf"),
+                atomically: true,
+                encoding: .utf8
+            )
 
             let oracle = try await Self.run(
-                Self.mailmerge + ["--template", path("letter.txt"), "--database", path("list.csv"), "--config",
-                 path("server.conf"), "--dry-run", "--no-limit", "--output-format", "raw"])
+                Self.mailmerge + [
+                    "--template", path("letter.txt"), "--database", path("list.csv"), "--config",
+                    path("server.conf"), "--dry-run", "--no-limit", "--output-format", "raw",
+                ]
+            )
             try #require(
                 oracle.status == 0,
-                "mailmerge failed (scripts/install-test-deps.sh installs it: pip install mailmerge): \(oracle.errors)")
+                "mailmerge failed (scripts/install-test-deps.sh installs it: pip install mailmerge): \(oracle.errors)"
+            )
             var files: [String] = []
             for row in 1...2 {
                 // mailmerge prints ">>> message N", the message, ">>> message N sent".
                 let message = try #require(
                     oracle.output.components(separatedBy: ">>> message \(row)\n").dropFirst().first?
-                        .components(separatedBy: ">>> message \(row) sent").first)
-                try message.write(to: folder.appendingPathComponent("mailmerge-\(row).eml"), atomically: true, encoding: .utf8)
+                        .components(separatedBy: ">>> message \(row) sent").first
+                )
+                try message.write(
+                    to: folder.appendingPathComponent("mailmerge-\(row).eml"),
+                    atomically: true,
+                    encoding: .utf8
+                )
                 let correo = try CorreoBinary.run(
-                    ["send", "-c", "list.csv", "-m", "letter.txt", "-e", "me@example.com", "--resume-from", "\(row)",
-                     "--limit", "1"], currentDirectory: folder)
+                    [
+                        "send", "-c", "list.csv", "-m", "letter.txt", "-e", "me@example.com", "--resume-from", "\(row)",
+                        "--limit", "1",
+                    ],
+                    currentDirectory: folder
+                )
                 try #require(correo.status == 0, "\(correo.standardError)")
                 try correo.standardOutput.write(
-                    to: folder.appendingPathComponent("correo-\(row).eml"), atomically: true, encoding: .utf8)
+                    to: folder.appendingPathComponent("correo-\(row).eml"),
+                    atomically: true,
+                    encoding: .utf8
+                )
                 files += [path("mailmerge-\(row).eml"), path("correo-\(row).eml")]
             }
             let summaries = try await Self.run(["python3", "-c", Self.summarise] + files)
@@ -122,14 +147,22 @@ import Testing
             try Self.template.replacingOccurrences(of: "Dear **{{name}}**", with: "Dear **{{naem}}**")
                 .write(to: folder.appendingPathComponent("typo.txt"), atomically: true, encoding: .utf8)
             let oracleTypo = try await Self.run(
-                Self.mailmerge + ["--template", path("typo.txt"), "--database", path("list.csv"), "--config",
-                 path("server.conf"), "--dry-run", "--no-limit", "--output-format", "raw"])
+                Self.mailmerge + [
+                    "--template", path("typo.txt"), "--database", path("list.csv"), "--config",
+                    path("server.conf"), "--dry-run", "--no-limit", "--output-format", "raw",
+                ]
+            )
             #expect(oracleTypo.status != 0)
             #expect(oracleTypo.errors.contains("'naem' is undefined"), "\(oracleTypo.errors)")
             let typo = try CorreoBinary.run(
-                ["send", "-c", "list.csv", "-m", "typo.txt", "-e", "me@example.com"], currentDirectory: folder)
+                ["send", "-c", "list.csv", "-m", "typo.txt", "-e", "me@example.com"],
+                currentDirectory: folder
+            )
             #expect(typo.status == 65)
-            #expect(typo.standardError.contains("row 1: typo.txt line 8: {{naem}} names no column"), "\(typo.standardError)")
+            #expect(
+                typo.standardError.contains("row 1: typo.txt line 8: {{naem}} names no column"),
+                "\(typo.standardError)"
+            )
         }
     }
 }

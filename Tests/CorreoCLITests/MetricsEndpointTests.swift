@@ -10,7 +10,9 @@ import Testing
         let storage = try TemporaryDirectory(prefix: "correo-metrics")
         defer { storage.remove() }
         let added = try CorreoBinary.run(
-            ["user", "add", "bob@localhost", "-s", storage.path, "--password-stdin"], input: "bob's pass\n")
+            ["user", "add", "bob@localhost", "-s", storage.path, "--password-stdin"],
+            input: "bob's pass\n"
+        )
         try #require(added.status == 0, "\(added.standardError)")
         // A smarthost for the relayed message: aiosmtpd with STARTTLS, trusted through --relay-cafile.
         let smarthost = try TemporaryDirectory(prefix: "correo-metrics-smarthost")
@@ -23,7 +25,8 @@ import Testing
         let server = try await CorreoServerProcess.start(ports: 5) { ports in
             [
                 "serve", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", String(ports[4]),
-                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]), "--nntp-port", "0", "--nntps-port", "0",
+                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]), "--nntp-port",
+                "0", "--nntps-port", "0",
                 "--http-port", String(ports[3]), "--bind", "127.0.0.1", "--allow-plaintext-auth",
                 "--relay-host", "127.0.0.1:\(sink.port)", "--relay-cafile", smarthostTLS.certificatePath,
             ]
@@ -36,7 +39,8 @@ import Testing
                 "--header", "Message-ID: <metrics-1@example.org>",
             ])
             _ = try await outputOf([
-                "swaks", "--server", "127.0.0.1:\(server.ports[0])", "--to", "nobody@localhost", "--from", "a@example.org",
+                "swaks", "--server", "127.0.0.1:\(server.ports[0])", "--to", "nobody@localhost", "--from",
+                "a@example.org",
             ])
             _ = try await outputOf([
                 "python3", "-c",
@@ -44,7 +48,9 @@ import Testing
                     + "try:\n  m.login('bob@localhost','wrong')\nexcept imaplib.IMAP4.error:\n  pass\n"
                     + "m.login('bob@localhost',\"bob's pass\")\nm.select('INBOX')\nm.logout()",
             ])
-            _ = try await outputOf(["/bin/sh", "-c", "openssl s_client -connect 127.0.0.1:\(server.ports[2]) </dev/null"])
+            _ = try await outputOf([
+                "/bin/sh", "-c", "openssl s_client -connect 127.0.0.1:\(server.ports[2]) </dev/null",
+            ])
             // And one that is not TLS at all on the implicit-TLS port.
             _ = try await outputOf([
                 "python3", "-c",
@@ -64,7 +70,9 @@ import Testing
             #expect(health.hasSuffix("ok\n"))
             let missing = try await outputOf(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "\(http)/nope"])
             #expect(missing == "404")
-            let posted = try await outputOf(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "\(http)/metrics"])
+            let posted = try await outputOf([
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "\(http)/metrics",
+            ])
             #expect(posted == "405")
 
             // The queue entry goes once the smarthost's 250 is recorded: scrape until it has (at most 10 s).
@@ -76,7 +84,9 @@ import Testing
             }
             let file = storage.url.appendingPathComponent("scrape.txt")
             try Data(metrics.utf8).write(to: file)
-            let check = try await outputOf(["/bin/sh", "-c", "promtool check metrics < '\(file.path)' 2>&1; echo status=$?"])
+            let check = try await outputOf([
+                "/bin/sh", "-c", "promtool check metrics < '\(file.path)' 2>&1; echo status=$?",
+            ])
             #expect(check.hasSuffix("status=0\n"), "promtool: \(check)\n\(metrics)")
 
             let samples = Self.samples(metrics)
@@ -88,7 +98,10 @@ import Testing
             #expect((samples["correo_sessions_total{protocol=\"smtp\"}"] ?? 0) >= 2, "\(metrics)")
             #expect(samples["correo_tls_handshakes_total{protocol=\"imaps\",result=\"ok\"}"] == 1, "\(metrics)")
             // The plain-text client, and the start-up probe's bare connects.
-            #expect((samples["correo_tls_handshakes_total{protocol=\"imaps\",result=\"failed\"}"] ?? 0) >= 1, "\(metrics)")
+            #expect(
+                (samples["correo_tls_handshakes_total{protocol=\"imaps\",result=\"failed\"}"] ?? 0) >= 1,
+                "\(metrics)"
+            )
             #expect(samples["correo_queue_messages"] == 0, "\(metrics)")
             let delivered = ["sent", "relayed"].map { samples["correo_deliveries_total{status=\"\($0)\"}"] ?? 0 }
             #expect(delivered.reduce(0, +) == 1, "\(metrics)")

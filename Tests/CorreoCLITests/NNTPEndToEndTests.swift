@@ -140,7 +140,9 @@ import Testing
         #expect(anonymous["tls"] as? String == "none")
         #expect(anonymous["user"] == nil)
         #expect(Int(anonymous["bytes_out"] as? String ?? "") ?? 0 > 0)
-        #expect(lines.contains { $0["event"] as? String == "nntp.connect" && $0["remote_addr"] as? String == "127.0.0.1" })
+        #expect(
+            lines.contains { $0["event"] as? String == "nntp.connect" && $0["remote_addr"] as? String == "127.0.0.1" }
+        )
         #expect(!server.log.contains("bob's pass"))
     }
 }

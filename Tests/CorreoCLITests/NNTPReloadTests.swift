@@ -65,7 +65,9 @@ extension ReloadAndLogTests {
                     """,
                 ]
             )
-            let connected = try await waitUntil(seconds: 30) { reader.output.text.contains("CONNECTED") || !reader.isRunning }
+            let connected = try await waitUntil(seconds: 30) {
+                reader.output.text.contains("CONNECTED") || !reader.isRunning
+            }
             try #require(connected && reader.isRunning, "\(reader.output.text) \(reader.errors.text)")
 
             try install(new, cert: cert, key: key)

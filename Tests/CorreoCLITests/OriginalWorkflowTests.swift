@@ -24,14 +24,19 @@ import Glibc
 
         // 2. The original's smtpd command line, plus --cert for its server.pem.
         let smtpd = try await CorreoServerProcess.start { ports in
-            ["smtpd", "-d", "izthero.com", "-d", "localhost.com", "-p", String(ports[0]), "-s", storage,
-             "--cert", path("server.pem")]
+            [
+                "smtpd", "-d", "izthero.com", "-d", "localhost.com", "-p", String(ports[0]), "-s", storage,
+                "--cert", path("server.pem"),
+            ]
         }
         // 3. The original's list, body and send command, exactly its flags, plus -a and --send.
         try "Test6,Test6@localhost.com\nJeffrey,jeffmy@izthero.com\nStranger,someone@example.org\n"
             .write(toFile: path("mailTo.csv"), atomically: true, encoding: .utf8)
         try "Hello $name,\n\nthis is a test message.\n".write(
-            toFile: path("bodymessage"), atomically: true, encoding: .utf8)
+            toFile: path("bodymessage"),
+            atomically: true,
+            encoding: .utf8
+        )
         try Self.attachment.write(to: URL(fileURLWithPath: path("minutes.bin")))
         let send: CorreoBinary.Result
         do {
@@ -51,7 +56,10 @@ import Glibc
         #expect(smtpdStatus == 0, "smtpd did not stop cleanly: \(smtpd.log)")
 
         // Two rows delivered; the stranger refused as relaying (554 5.7.1), so the run says one failed.
-        #expect(send.standardOutput.contains("Sent 2, failed 1, skipped 0"), "\(send.standardOutput) \(send.standardError)")
+        #expect(
+            send.standardOutput.contains("Sent 2, failed 1, skipped 0"),
+            "\(send.standardOutput) \(send.standardError)"
+        )
         #expect(send.standardError.contains("someone@example.org: failed: 554 5.7.1"), "\(send.standardError)")
         #expect(send.standardError.contains("note: localhost is this machine, so its TLS certificate is not verified"))
         #expect(send.status == 1)
@@ -63,7 +71,10 @@ import Glibc
 
         // 4. passwords.txt written by hand, then the original's imapd command line.
         try "Test6@localhost.com:\(Self.password)\n".write(
-            toFile: storage + "passwords.txt", atomically: true, encoding: .utf8)
+            toFile: storage + "passwords.txt",
+            atomically: true,
+            encoding: .utf8
+        )
         let imapd = try await CorreoServerProcess.start { ports in
             ["imapd", "-s", storage, "-p", String(ports[0]), "--cert", path("server.pem")]
         }
@@ -97,19 +108,25 @@ import Glibc
         let curlStatus = try await curl.waitForExit(seconds: 60)
         try #require(curlStatus == 0, "curl: \(curl.errors.text)")
         #expect(curl.output.text.contains("Subject: Message Test"), "\(curl.output.text)")
-        #expect(curl.output.text.contains("filename=minutes.bin") || curl.output.text.contains("filename=\"minutes.bin\""))
+        #expect(
+            curl.output.text.contains("filename=minutes.bin") || curl.output.text.contains("filename=\"minutes.bin\"")
+        )
     }
 
     /// genrsa -des3, req, cp, rsa (removing the pass phrase), x509 -req -signkey, cat: the original's steps.
     static func makeOriginalServerPEM(in directory: URL) async throws {
         let steps: [[String]] = [
             ["openssl", "genrsa", "-des3", "-passout", "pass:original", "-out", "server.key", "2048"],
-            ["openssl", "req", "-new", "-key", "server.key", "-passin", "pass:original", "-subj",
-             "/C=CR/O=izthero/CN=localhost", "-out", "server.csr"],
+            [
+                "openssl", "req", "-new", "-key", "server.key", "-passin", "pass:original", "-subj",
+                "/C=CR/O=izthero/CN=localhost", "-out", "server.csr",
+            ],
             ["cp", "server.key", "server.key.org"],
             ["openssl", "rsa", "-in", "server.key.org", "-passin", "pass:original", "-out", "server.key"],
-            ["openssl", "x509", "-req", "-days", "365", "-in", "server.csr", "-signkey", "server.key",
-             "-out", "server.crt"],
+            [
+                "openssl", "x509", "-req", "-days", "365", "-in", "server.csr", "-signkey", "server.key",
+                "-out", "server.crt",
+            ],
             ["sh", "-c", "cat server.crt server.key > server.pem"],
         ]
         for step in steps {

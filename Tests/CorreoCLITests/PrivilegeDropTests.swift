@@ -8,6 +8,7 @@ import Glibc
 
 /// Issue 7: `correo serve` started as root on ports below 1024 binds them, gives the storage to the
 /// `--user` account and becomes it, in every thread, before serving; mail still flows both ways.
+///
 /// CI runs as root; run as anyone else, the test checks that `--user` is refused instead.
 @Suite struct PrivilegeDropTests {
     @Test(.timeLimit(.minutes(3)))
@@ -36,7 +37,8 @@ import Glibc
         let (smtpPort, imapPort) = try PrivilegedPorts.twoFree()
         let common = [
             "serve", "-s", storage, "--bind", "127.0.0.1", "--smtp-port", String(smtpPort), "--imap-port",
-            String(imapPort), "--submission-port", "0", "--smtps-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
+            String(imapPort), "--submission-port", "0", "--smtps-port", "0", "--imaps-port", "0", "--nntp-port", "0",
+            "--nntps-port", "0",
             "--allow-plaintext-auth", "--no-inbound-auth-checks",  // no DNS look-ups outside the test
         ]
         // Without --user, root is refused on these ports.

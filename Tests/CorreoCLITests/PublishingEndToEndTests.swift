@@ -9,20 +9,27 @@ import Testing
 @Suite struct PublishingEndToEndTests {
     /// The answer's status and body, through curl (`--resolve`-free: Host is a header, TLS checks localhost).
     static func fetch(
-        _ url: String, host: String, certificate: String?, method: String = "GET", data: String? = nil
+        _ url: String,
+        host: String,
+        certificate: String?,
+        method: String = "GET",
+        data: String? = nil
     ) async throws -> (status: Int, body: String) {
         var arguments = ["curl", "-s", "--max-time", "10", "-X", method, "-H", "Host: \(host)", "-w", "\n%{http_code}"]
         if let certificate { arguments += ["--cacert", certificate] }
         if let data { arguments += ["-H", "Content-Type: text/xml", "--data-binary", data] }
         let output = try await outputOf(arguments + [url])
         guard let newline = output.lastIndex(of: "\n") else { return (0, output) }
-        return (Int(output[output.index(after: newline)...].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
-                String(output[..<newline]))
+        return (
+            Int(output[output.index(after: newline)...].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
+            String(output[..<newline])
+        )
     }
 
     /// One line per server element of an autoconfig or autodiscover document, read by Python's XML parser.
     static func servers(_ xml: String, autodiscover: Bool = false) async throws -> [String] {
-        let script = autodiscover
+        let script =
+            autodiscover
             ? """
             import sys, xml.etree.ElementTree as E
             ns = {'r': 'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a'}
@@ -46,24 +53,49 @@ import Testing
         defer { work.remove() }
         let tls = try TestTLS.make(in: work)
         let server = try await CorreoServerProcess.start(ports: 8) { ports in
-            ["serve", "-s", work.path + "/storage", "--domain", "b.test", "--hostname", "mail.b.test",
-             "--cert", tls.certificatePath, "--key", tls.privateKeyPath, "--bind", "127.0.0.1",
-             "--smtp-port", String(ports[0]), "--submission-port", String(ports[1]), "--smtps-port", String(ports[2]),
-             "--imap-port", String(ports[3]), "--imaps-port", String(ports[4]), "--nntp-port", "0", "--nntps-port", "0",
-             "--http-port", String(ports[5]), "--https-port", String(ports[6]), "--autoconfig-http-port", String(ports[7]),
-             "--mta-sts-mode", "enforce", "--mta-sts-max-age", "86400"]
+            [
+                "serve", "-s", work.path + "/storage", "--domain", "b.test", "--hostname", "mail.b.test",
+                "--cert", tls.certificatePath, "--key", tls.privateKeyPath, "--bind", "127.0.0.1",
+                "--smtp-port", String(ports[0]), "--submission-port", String(ports[1]), "--smtps-port",
+                String(ports[2]),
+                "--imap-port", String(ports[3]), "--imaps-port", String(ports[4]), "--nntp-port", "0", "--nntps-port",
+                "0",
+                "--http-port", String(ports[5]), "--https-port", String(ports[6]), "--autoconfig-http-port",
+                String(ports[7]),
+                "--mta-sts-mode", "enforce", "--mta-sts-max-age", "86400",
+            ]
         }
         let p = server.ports
         let https = "https://localhost:\(p[6])"
         let cert = tls.certificatePath
         do {
             // The policy, byte for byte (RFC 8461 §3.2), only on mta-sts.DOMAIN of a local domain.
-            let policy = try await Self.fetch("\(https)/.well-known/mta-sts.txt", host: "mta-sts.b.test", certificate: cert)
+            let policy = try await Self.fetch(
+                "\(https)/.well-known/mta-sts.txt",
+                host: "mta-sts.b.test",
+                certificate: cert
+            )
             #expect(policy.status == 200)
-            #expect(policy.body == "version: STSv1\r\nmode: enforce\r\nmx: mail.b.test\r\nmax_age: 86400\r\n", "\(policy.body)")
-            #expect(try await Self.fetch("\(https)/.well-known/mta-sts.txt", host: "b.test", certificate: cert).status == 404)
-            #expect(try await Self.fetch("\(https)/.well-known/mta-sts.txt", host: "mta-sts.other.test", certificate: cert).status == 404)
-            #expect(try await Self.fetch("\(https)/.well-known/mta-sts.txt", host: "mta-sts.b.test", certificate: cert, method: "DELETE").status == 405)
+            #expect(
+                policy.body == "version: STSv1\r\nmode: enforce\r\nmx: mail.b.test\r\nmax_age: 86400\r\n",
+                "\(policy.body)"
+            )
+            #expect(
+                try await Self.fetch("\(https)/.well-known/mta-sts.txt", host: "b.test", certificate: cert).status
+                    == 404
+            )
+            #expect(
+                try await Self.fetch("\(https)/.well-known/mta-sts.txt", host: "mta-sts.other.test", certificate: cert)
+                    .status == 404
+            )
+            #expect(
+                try await Self.fetch(
+                    "\(https)/.well-known/mta-sts.txt",
+                    host: "mta-sts.b.test",
+                    certificate: cert,
+                    method: "DELETE"
+                ).status == 405
+            )
 
             // Autoconfig: both of Thunderbird's URLs, the ports correo listens on, the address as user name.
             let expected = [
@@ -71,15 +103,30 @@ import Testing
                 "smtp mail.b.test \(p[2]) SSL %EMAILADDRESS%", "smtp mail.b.test \(p[1]) STARTTLS %EMAILADDRESS%",
             ]
             let byAddress = try await Self.fetch(
-                "\(https)/mail/config-v1.1.xml?emailaddress=bob%40b.test", host: "autoconfig.b.test", certificate: cert)
+                "\(https)/mail/config-v1.1.xml?emailaddress=bob%40b.test",
+                host: "autoconfig.b.test",
+                certificate: cert
+            )
             #expect(byAddress.status == 200)
             #expect(try await Self.servers(byAddress.body) == expected, "\(byAddress.body)")
-            let wellKnown = try await Self.fetch("\(https)/.well-known/autoconfig/mail/config-v1.1.xml", host: "b.test", certificate: cert)
+            let wellKnown = try await Self.fetch(
+                "\(https)/.well-known/autoconfig/mail/config-v1.1.xml",
+                host: "b.test",
+                certificate: cert
+            )
             #expect(wellKnown.status == 200)
             #expect(try await Self.servers(wellKnown.body) == expected)
-            #expect(try await Self.fetch(
-                "\(https)/mail/config-v1.1.xml?emailaddress=eve%40other.test", host: "autoconfig.b.test", certificate: cert).status == 404)
-            #expect(try await Self.fetch("\(https)/mail/config-v1.1.xml", host: "autoconfig.other.test", certificate: cert).status == 404)
+            #expect(
+                try await Self.fetch(
+                    "\(https)/mail/config-v1.1.xml?emailaddress=eve%40other.test",
+                    host: "autoconfig.b.test",
+                    certificate: cert
+                ).status == 404
+            )
+            #expect(
+                try await Self.fetch("\(https)/mail/config-v1.1.xml", host: "autoconfig.other.test", certificate: cert)
+                    .status == 404
+            )
 
             // Autodiscover: Outlook's POX request and response.
             let request = """
@@ -90,34 +137,79 @@ import Testing
                 </Request></Autodiscover>
                 """
             let discovered = try await Self.fetch(
-                "\(https)/autodiscover/autodiscover.xml", host: "autodiscover.b.test", certificate: cert, method: "POST", data: request)
+                "\(https)/autodiscover/autodiscover.xml",
+                host: "autodiscover.b.test",
+                certificate: cert,
+                method: "POST",
+                data: request
+            )
             #expect(discovered.status == 200)
-            #expect(try await Self.servers(discovered.body, autodiscover: true) == [
-                "IMAP mail.b.test \(p[4]) on bob@b.test", "IMAP mail.b.test \(p[3]) Encryption=TLS bob@b.test",
-                "SMTP mail.b.test \(p[2]) on bob@b.test", "SMTP mail.b.test \(p[1]) Encryption=TLS bob@b.test",
-            ], "\(discovered.body)")
-            #expect(try await Self.fetch("\(https)/autodiscover/autodiscover.xml", host: "autodiscover.b.test", certificate: cert).status == 405)
+            #expect(
+                try await Self.servers(discovered.body, autodiscover: true) == [
+                    "IMAP mail.b.test \(p[4]) on bob@b.test", "IMAP mail.b.test \(p[3]) Encryption=TLS bob@b.test",
+                    "SMTP mail.b.test \(p[2]) on bob@b.test", "SMTP mail.b.test \(p[1]) Encryption=TLS bob@b.test",
+                ],
+                "\(discovered.body)"
+            )
+            #expect(
+                try await Self.fetch(
+                    "\(https)/autodiscover/autodiscover.xml",
+                    host: "autodiscover.b.test",
+                    certificate: cert
+                ).status == 405
+            )
             let foreign = request.replacingOccurrences(of: "bob@b.test", with: "eve@other.test")
-            #expect(try await Self.fetch(
-                "\(https)/autodiscover/autodiscover.xml", host: "autodiscover.b.test", certificate: cert, method: "POST", data: foreign).status == 404)
+            #expect(
+                try await Self.fetch(
+                    "\(https)/autodiscover/autodiscover.xml",
+                    host: "autodiscover.b.test",
+                    certificate: cert,
+                    method: "POST",
+                    data: foreign
+                ).status == 404
+            )
             let huge = String(repeating: "x", count: 20_000)
-            #expect(try await Self.fetch(
-                "\(https)/autodiscover/autodiscover.xml", host: "autodiscover.b.test", certificate: cert, method: "POST", data: huge).status == 413)
+            #expect(
+                try await Self.fetch(
+                    "\(https)/autodiscover/autodiscover.xml",
+                    host: "autodiscover.b.test",
+                    certificate: cert,
+                    method: "POST",
+                    data: huge
+                ).status == 413
+            )
 
             // The operator's routes are not on the public listener; they are on the loopback one.
             #expect(try await Self.fetch("\(https)/metrics", host: "localhost", certificate: cert).status == 404)
             #expect(try await Self.fetch("\(https)/healthz", host: "b.test", certificate: cert).status == 404)
-            #expect(try await Self.fetch("http://127.0.0.1:\(p[5])/healthz", host: "localhost", certificate: nil).status == 200)
+            #expect(
+                try await Self.fetch("http://127.0.0.1:\(p[5])/healthz", host: "localhost", certificate: nil).status
+                    == 200
+            )
             #expect(try await Self.fetch("\(https)/nothing", host: "b.test", certificate: cert).status == 404)
 
             // Plain HTTP: autoconfig only, never the policy (RFC 8461 §3.3) nor autodiscover.
             let plain = "http://127.0.0.1:\(p[7])"
-            let plainConfig = try await Self.fetch("\(plain)/mail/config-v1.1.xml?emailaddress=bob%40b.test", host: "autoconfig.b.test", certificate: nil)
+            let plainConfig = try await Self.fetch(
+                "\(plain)/mail/config-v1.1.xml?emailaddress=bob%40b.test",
+                host: "autoconfig.b.test",
+                certificate: nil
+            )
             #expect(plainConfig.status == 200)
             #expect(try await Self.servers(plainConfig.body) == expected)
-            #expect(try await Self.fetch("\(plain)/.well-known/mta-sts.txt", host: "mta-sts.b.test", certificate: nil).status == 404)
-            #expect(try await Self.fetch(
-                "\(plain)/autodiscover/autodiscover.xml", host: "b.test", certificate: nil, method: "POST", data: request).status == 404)
+            #expect(
+                try await Self.fetch("\(plain)/.well-known/mta-sts.txt", host: "mta-sts.b.test", certificate: nil)
+                    .status == 404
+            )
+            #expect(
+                try await Self.fetch(
+                    "\(plain)/autodiscover/autodiscover.xml",
+                    host: "b.test",
+                    certificate: nil,
+                    method: "POST",
+                    data: request
+                ).status == 404
+            )
         } catch {
             await server.stop()
             throw error
@@ -147,9 +239,13 @@ import Testing
         }
         try install(old)
         let server = try await CorreoServerProcess.start(ports: 1) { ports in
-            ["serve", "-s", work.path + "/storage", "--domain", "b.test", "--cert", cert, "--key", key, "--bind", "127.0.0.1",
-             "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
-             "--nntp-port", "0", "--nntps-port", "0", "--https-port", String(ports[0]), "--log-format", "json"]
+            [
+                "serve", "-s", work.path + "/storage", "--domain", "b.test", "--cert", cert, "--key", key, "--bind",
+                "127.0.0.1",
+                "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port",
+                "0",
+                "--nntp-port", "0", "--nntps-port", "0", "--https-port", String(ports[0]), "--log-format", "json",
+            ]
         }
         let url = "https://localhost:\(server.port)/.well-known/mta-sts.txt"
         do {
@@ -175,21 +271,31 @@ import Testing
         defer { work.remove() }
         let tls = try TestTLS.make(in: work)
         let server = try await CorreoServerProcess.start(ports: 1) { ports in
-            ["serve", "-s", work.path + "/storage", "--domain", "b.test", "--cert", tls.certificatePath, "--key", tls.privateKeyPath,
-             "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0",
-             "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--https-port", String(ports[0]),
-             "--max-connections-per-address", "1"]
+            [
+                "serve", "-s", work.path + "/storage", "--domain", "b.test", "--cert", tls.certificatePath, "--key",
+                tls.privateKeyPath,
+                "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0", "--imap-port",
+                "0",
+                "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--https-port", String(ports[0]),
+                "--max-connections-per-address", "1",
+            ]
         }
         // One connection held open (its stdin stays open while sleep runs; long enough for a loaded machine,
         // and stopped at the end), then a second one.
         let holder = try ChildProcess([
-            "/bin/sh", "-c", "sleep 60 | openssl s_client -connect 127.0.0.1:\(server.port) -quiet -CAfile \(tls.certificatePath)",
+            "/bin/sh", "-c",
+            "sleep 60 | openssl s_client -connect 127.0.0.1:\(server.port) -quiet -CAfile \(tls.certificatePath)",
         ])
         do {
-            let held = try await waitUntil(seconds: 15) { holder.errors.text.contains("verify return:1") || !holder.isRunning }
+            let held = try await waitUntil(seconds: 15) {
+                holder.errors.text.contains("verify return:1") || !holder.isRunning
+            }
             try #require(held && holder.isRunning, "\(holder.errors.text)")
             let refused = try await Self.fetch(
-                "https://localhost:\(server.port)/.well-known/mta-sts.txt", host: "mta-sts.b.test", certificate: tls.certificatePath)
+                "https://localhost:\(server.port)/.well-known/mta-sts.txt",
+                host: "mta-sts.b.test",
+                certificate: tls.certificatePath
+            )
             #expect(refused.status == 503)
         } catch {
             await holder.stop()

@@ -19,22 +19,32 @@ import Glibc
         let storageB = work.path + "/b"
         for (address, storage) in [("alice@a.test", storageA), ("bob@b.test", storageB)] {
             let added = try CorreoBinary.run(
-                ["user", "add", address, "-s", storage, "--password-stdin"], input: "secret\n")
+                ["user", "add", address, "-s", storage, "--password-stdin"],
+                input: "secret\n"
+            )
             try #require(added.status == 0, "\(added.standardError)")
         }
         let dns = try DnsmasqProcess(records: [
             "--mx-host=b.test,mx.b.test,10", "--host-record=mx.b.test,127.0.0.1",
         ])
         let b = try await CorreoServerProcess.start { ports in
-            ["serve", "-s", storageB, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind", "127.0.0.1",
-             "--dns-server", "127.0.0.1:\(dns.port)", "--inbound-auth-exempt", "none"]
+            [
+                "serve", "-s", storageB, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port",
+                "0",
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
+                "--bind", "127.0.0.1",
+                "--dns-server", "127.0.0.1:\(dns.port)", "--inbound-auth-exempt", "none",
+            ]
         }
         let a = try await CorreoServerProcess.start { ports in
-            ["serve", "-s", storageA, "--domain", "a.test", "--smtp-port", "0", "--submission-port", String(ports[0]),
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0", "--bind", "127.0.0.1",
-             "--allow-plaintext-auth", "--dns-server", "127.0.0.1:\(dns.port)", "--mx-port", String(b.port),
-             "--queue-retry-min", "1", "--queue-retry-max", "2"]
+            [
+                "serve", "-s", storageA, "--domain", "a.test", "--smtp-port", "0", "--submission-port",
+                String(ports[0]),
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
+                "--bind", "127.0.0.1",
+                "--allow-plaintext-auth", "--dns-server", "127.0.0.1:\(dns.port)", "--mx-port", String(b.port),
+                "--queue-retry-min", "1", "--queue-retry-max", "2",
+            ]
         }
         func stopAll() async {
             await a.stop()
@@ -90,12 +100,17 @@ import Glibc
         let work = try TemporaryDirectory(prefix: "correo-localq")
         defer { work.remove() }
         let storage = work.path + "/a"
-        let added = try CorreoBinary.run(["user", "add", "bob@a.test", "-s", storage, "--password-stdin"], input: "secret\n")
+        let added = try CorreoBinary.run(
+            ["user", "add", "bob@a.test", "-s", storage, "--password-stdin"],
+            input: "secret\n"
+        )
         try #require(added.status == 0, "\(added.standardError)")
         let a = try await CorreoServerProcess.start { ports in
-            ["serve", "-s", storage, "--domain", "a.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
-             "--local-delivery", "queue"]
+            [
+                "serve", "-s", storage, "--domain", "a.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
+                "--local-delivery", "queue",
+            ]
         }
         do {
             let swaks = try ChildProcess([
@@ -143,17 +158,21 @@ final class DnsmasqProcess: @unchecked Sendable {
     private let pidFile: String
 
     init(records: [String]) throws {
-        guard let path = ["/usr/sbin/dnsmasq", "/usr/local/sbin/dnsmasq", "/sbin/dnsmasq"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        guard
+            let path = ["/usr/sbin/dnsmasq", "/usr/local/sbin/dnsmasq", "/sbin/dnsmasq"]
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else { throw EndToEndFailure("dnsmasq is not installed: run scripts/install-test-deps.sh") }
         port = try LoopbackPort.free()
-        pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("correo-dnsmasq-\(UUID().uuidString).pid").path
+        pidFile =
+            FileManager.default.temporaryDirectory.appendingPathComponent("correo-dnsmasq-\(UUID().uuidString).pid")
+            .path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = [
-            "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
-            "--conf-file=/dev/null", "--pid-file=\(pidFile)", "--user=root", "--local=/test/",
-        ] + records
+        process.arguments =
+            [
+                "--port=\(port)", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+                "--conf-file=/dev/null", "--pid-file=\(pidFile)", "--user=root", "--local=/test/",
+            ] + records
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -7,8 +7,9 @@ import Glibc
 #endif
 
 /// Issue 15: SIGHUP reloads the certificate and the users file without closing a session, and the
-/// operator's log lines (here in JSON) carry the agreed fields. Everything runs against the real
-/// `correo serve`, a Python client on raw sockets and `openssl s_client`.
+/// operator's log lines (here in JSON) carry the agreed fields.
+///
+/// Everything runs against the real `correo serve`, a Python client on raw sockets and `openssl s_client`.
 @Suite struct ReloadAndLogTests {
     @Test(.timeLimit(.minutes(3)))
     func sighupServesTheNewCertificateWhileIDLEAndDATASurvive() async throws {
@@ -21,7 +22,9 @@ import Glibc
         let second = try TemporaryDirectory(prefix: "correo-reload-b")
         defer { second.remove() }
         let added = try CorreoBinary.run(
-            ["user", "add", "bob@localhost", "-s", storage.path, "--password-stdin"], input: "bob's pass\n")
+            ["user", "add", "bob@localhost", "-s", storage.path, "--password-stdin"],
+            input: "bob's pass\n"
+        )
         try #require(added.status == 0, "\(added.standardError)")
 
         let old = try TestTLS.make(in: first)
@@ -34,7 +37,8 @@ import Glibc
         let server = try await CorreoServerProcess.start(ports: 3) { ports in
             [
                 "serve", "-s", storage.path, "--smtp-port", String(ports[0]), "--submission-port", "0",
-                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]), "--nntp-port", "0", "--nntps-port", "0",
+                "--smtps-port", "0", "--imap-port", String(ports[1]), "--imaps-port", String(ports[2]), "--nntp-port",
+                "0", "--nntps-port", "0",
                 "--bind", "127.0.0.1", "--allow-plaintext-auth", "--cert", cert, "--key", key, "--log-format", "json",
             ]
         }
@@ -48,8 +52,13 @@ import Glibc
         do {
             let oldSerial = try await fileSerial(old.certificatePath)
             #expect(try await servedSerial(port: imaps) == oldSerial)
-            let waiting = try await waitUntil(seconds: 30) { client.output.text.contains("IN-DATA") || !client.isRunning }
-            try #require(waiting && client.isRunning, "client: \(client.output.text) \(client.errors.text) \(server.log)")
+            let waiting = try await waitUntil(seconds: 30) {
+                client.output.text.contains("IN-DATA") || !client.isRunning
+            }
+            try #require(
+                waiting && client.isRunning,
+                "client: \(client.output.text) \(client.errors.text) \(server.log)"
+            )
 
             // A renewal: new files in place, then SIGHUP, with the IDLE and the DATA transfer open.
             try install(new, cert: cert, key: key)
@@ -93,7 +102,8 @@ import Glibc
         #expect(accepted["remote_name"] as? String == "client.example.org")
         #expect(accepted["tls"] as? String == "none")
         #expect(accepted["message_id"] as? String == "<reload-1@example.org>")
-        let body = "From: alice@example.org\r\nTo: bob@localhost\r\nSubject: across a reload\r\n"
+        let body =
+            "From: alice@example.org\r\nTo: bob@localhost\r\nSubject: across a reload\r\n"
             + "Message-ID: <reload-1@example.org>\r\n\r\nfirst half, sent before SIGHUP\r\nsecond half, sent after SIGHUP\r\n"
         #expect(accepted["size"] as? String == String(body.utf8.count))
         let queueID = try #require(accepted["queue_id"] as? String)
@@ -142,6 +152,8 @@ import Glibc
     }
 
     func fileSerial(_ path: String) async throws -> String {
-        try await outputOf(["openssl", "x509", "-noout", "-serial", "-in", path]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await outputOf(["openssl", "x509", "-noout", "-serial", "-in", path]).trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
     }
 }

@@ -12,11 +12,16 @@ import Testing
 
     static func send(_ directory: TemporaryDirectory, port: Int, _ extra: [String]) throws -> CorreoBinary.Result {
         try "Ana,ana@localhost\nBob,bob@localhost\n".write(
-            toFile: directory.path + "/list.csv", atomically: true, encoding: .utf8)
+            toFile: directory.path + "/list.csv",
+            atomically: true,
+            encoding: .utf8
+        )
         try "Hello $name\n".write(toFile: directory.path + "/body.txt", atomically: true, encoding: .utf8)
         return try CorreoBinary.run(
-            ["send", "-c", "list.csv", "-e", "me@localhost", "-h", "127.0.0.1", "-p", String(port), "-s", "Hi",
-             "-m", "body.txt", "--send"] + extra,
+            [
+                "send", "-c", "list.csv", "-e", "me@localhost", "-h", "127.0.0.1", "-p", String(port), "-s", "Hi",
+                "-m", "body.txt", "--send",
+            ] + extra,
             currentDirectory: directory.url
         )
     }
@@ -34,8 +39,10 @@ import Testing
             #expect(result.status == 69)
             #expect(
                 result.standardError.contains(
-                    "correo send: could not connect to 127.0.0.1:\(port): the connection was refused."),
-                "\(result.standardError)")
+                    "correo send: could not connect to 127.0.0.1:\(port): the connection was refused."
+                ),
+                "\(result.standardError)"
+            )
             #expect(result.standardError.contains("Is the server running and listening on port \(port)?"))
             Self.expectClean(result)
         }
@@ -52,13 +59,19 @@ import Testing
             let other = try CorreoBinary.run(["cert", "--host", "other.test", "--output", directory.path + "/other"])
             try #require(other.status == 0, "\(other.standardError)")
 
-            let untrusted = try Self.send(directory, port: server.port, ["--cafile", directory.path + "/other/cert.pem"])
+            let untrusted = try Self.send(
+                directory,
+                port: server.port,
+                ["--cafile", directory.path + "/other/cert.pem"]
+            )
             #expect(untrusted.status == 69)
             #expect(
                 untrusted.standardError.contains(
                     "correo send: 127.0.0.1:\(server.port): the TLS handshake failed: the server's "
-                        + "certificate is not trusted"),
-                "\(untrusted.standardError)")
+                        + "certificate is not trusted"
+                ),
+                "\(untrusted.standardError)"
+            )
             #expect(untrusted.standardError.contains("--cafile FILE"))
             #expect(untrusted.standardError.contains("--insecure"))
             Self.expectClean(untrusted)
@@ -67,7 +80,8 @@ import Testing
             #expect(implicitOnStartTLSPort.status == 69)
             #expect(
                 implicitOnStartTLSPort.standardError.contains("the TLS handshake failed"),
-                "\(implicitOnStartTLSPort.standardError)")
+                "\(implicitOnStartTLSPort.standardError)"
+            )
             #expect(implicitOnStartTLSPort.standardError.contains("--tls starttls"))
             Self.expectClean(implicitOnStartTLSPort)
 

@@ -17,7 +17,11 @@ import Glibc
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
-    static func sink(_ directory: TemporaryDirectory, tls: TestTLS? = nil, auth: (String, String)? = nil) throws -> SMTPSink {
+    static func sink(
+        _ directory: TemporaryDirectory,
+        tls: TestTLS? = nil,
+        auth: (String, String)? = nil
+    ) throws -> SMTPSink {
         let outdir = directory.url.appendingPathComponent("received")
         try FileManager.default.createDirectory(at: outdir, withIntermediateDirectories: true)
         return try SMTPSink(outdir: outdir, tls: tls, auth: auth)
@@ -26,7 +30,8 @@ import Glibc
     static func send(_ arguments: [String], port: Int, in directory: TemporaryDirectory) throws -> CorreoBinary.Result {
         try CorreoBinary.run(
             ["send", "-e", "me@example.com", "-h", "127.0.0.1", "-p", String(port), "--tls", "none"] + arguments,
-            currentDirectory: directory.url)
+            currentDirectory: directory.url
+        )
     }
 
     @Test func aMisspeltColumnStopsBeforeAnythingIsSent() async throws {
@@ -41,8 +46,10 @@ import Glibc
                 #expect(
                     run.standardError.contains(
                         "correo send: row 1: letter.txt line 3: {{naem}} names no column of the list "
-                            + "(its columns: name, email); did you mean {{name}}? Nothing was sent."),
-                    "\(run.standardError)")
+                            + "(its columns: name, email); did you mean {{name}}? Nothing was sent."
+                    ),
+                    "\(run.standardError)"
+                )
                 #expect(run.standardOutput.isEmpty)
             }
             #expect(sink.messageFiles.isEmpty)
@@ -52,8 +59,10 @@ import Glibc
             #expect(broken.status == 65)
             #expect(
                 broken.standardError.contains(
-                    "correo send: broken.txt line 3, column 6: {{#name}} opens a section that is never closed"),
-                "\(broken.standardError)")
+                    "correo send: broken.txt line 3, column 6: {{#name}} opens a section that is never closed"
+                ),
+                "\(broken.standardError)"
+            )
             #expect(!broken.standardError.contains("MustacheParserContext"))
         }
     }
@@ -64,13 +73,19 @@ import Glibc
             defer { sink.stop() }
             let pdf = Data("%PDF-1.4\n".utf8) + Data((0..<600).map { UInt8(($0 * 13) % 256) })
             try FileManager.default.createDirectory(
-                atPath: directory.path + "/campaign/invoices", withIntermediateDirectories: true)
+                atPath: directory.path + "/campaign/invoices",
+                withIntermediateDirectories: true
+            )
             try pdf.write(to: URL(fileURLWithPath: directory.path + "/campaign/invoices/ann.pdf"))
-            try Data("bo's invoice\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/campaign/invoices/bo.pdf"))
+            try Data("bo's invoice\n".utf8).write(
+                to: URL(fileURLWithPath: directory.path + "/campaign/invoices/bo.pdf")
+            )
             try Self.write(
                 "email;name;invoice;manager\nann@example.org;Ann Lee;ann.pdf;boss@example.org\n"
                     + "bo@example.org;Bo;bo.pdf;chief@example.org\n",
-                "list.csv", in: directory)
+                "list.csv",
+                in: directory
+            )
             try Self.write(
                 """
                 TO: {{name}} <{{email}}>
@@ -84,9 +99,16 @@ import Glibc
                 - your invoice is attached
                 - questions? [write to us](mailto:help@example.com)
 
-                """, "campaign/letter.md", in: directory)
+                """,
+                "campaign/letter.md",
+                in: directory
+            )
             // From another folder: ATTACHMENT paths are relative to the template, not to the working directory.
-            let run = try Self.send(["-c", "list.csv", "-m", "campaign/letter.md", "--send"], port: sink.port, in: directory)
+            let run = try Self.send(
+                ["-c", "list.csv", "-m", "campaign/letter.md", "--send"],
+                port: sink.port,
+                in: directory
+            )
             #expect(run.status == 0, "\(run.standardError)")
             #expect(run.standardOutput.contains("Sent 2, failed 0, skipped 0"), "\(run.standardOutput)")
             let ann = String(decoding: sink.messages(for: "ann@example.org").first ?? Data(), as: UTF8.self)
@@ -105,7 +127,9 @@ import Glibc
                 ann.contains(
                     pdf.base64EncodedString(options: [
                         .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
-                    ])))
+                    ])
+                )
+            )
             #expect(ann.contains("Dear **Ann Lee**,"))
             // The HTML part may be quoted-printable or base64; decode whichever it is.
             #expect(Self.decodedParts(of: ann).contains { $0.contains("<strong>Ann Lee</strong>") }, "\(ann)")
@@ -128,14 +152,20 @@ import Glibc
             let sink = try Self.sink(directory)
             defer { sink.stop() }
             try Self.write("Hi {{name}}\n", "body.txt", in: directory)
-            try Self.write("name,email\nAnn,ann@example.org\n\"Bo,bo@example.org\nCy,cy@example.org\n", "quote.csv", in: directory)
+            try Self.write(
+                "name,email\nAnn,ann@example.org\n\"Bo,bo@example.org\nCy,cy@example.org\n",
+                "quote.csv",
+                in: directory
+            )
             let quote = try Self.send(["-c", "quote.csv", "-m", "body.txt", "--send"], port: sink.port, in: directory)
             #expect(quote.status == 65)
             #expect(
                 quote.standardError.contains(
                     "correo send: the list quote.csv is not valid CSV: line 3: a quoted field starts here and its "
-                        + "closing quote never comes"),
-                "\(quote.standardError)")
+                        + "closing quote never comes"
+                ),
+                "\(quote.standardError)"
+            )
             #expect(!quote.standardError.contains("address"))
             #expect(sink.messageFiles.isEmpty)
 
@@ -146,8 +176,10 @@ import Glibc
             #expect(dry.standardError.contains("row 3: (no address): the address is empty; not sent"))
             #expect(
                 dry.standardError.contains(
-                    "Dry run: 2 messages would be sent to 127.0.0.1:\(sink.port), 2 rows could not be sent (above)."),
-                "\(dry.standardError)")
+                    "Dry run: 2 messages would be sent to 127.0.0.1:\(sink.port), 2 rows could not be sent (above)."
+                ),
+                "\(dry.standardError)"
+            )
             #expect(sink.messageFiles.isEmpty)
             // Sent for real, the good rows go and the status still says the list had bad rows.
             let real = try Self.send(["-c", "bad.csv", "-m", "body.txt", "--send"], port: sink.port, in: directory)
@@ -159,18 +191,31 @@ import Glibc
             let good = try Self.send(["-c", "good.csv", "-m", "body.txt"], port: sink.port, in: directory)
             #expect(good.status == 0, "\(good.standardError)")
             // Bad usage is EX_USAGE.
-            let usage = try Self.send(["-c", "good.csv", "-m", "body.txt", "--limit", "0"], port: sink.port, in: directory)
+            let usage = try Self.send(
+                ["-c", "good.csv", "-m", "body.txt", "--limit", "0"],
+                port: sink.port,
+                in: directory
+            )
             #expect(usage.status == 64)
             // A bad From is bad usage too, with the usage line of `correo send`, not of `correo`.
             let from = try CorreoBinary.run(
-                ["send", "-c", "good.csv", "-m", "body.txt", "-e", "me"], currentDirectory: directory.url)
+                ["send", "-c", "good.csv", "-m", "body.txt", "-e", "me"],
+                currentDirectory: directory.url
+            )
             #expect(from.status == 64)
             #expect(from.standardError.contains("the From address (-e) \"me\" is not valid: the address has no @"))
             #expect(from.standardError.contains("Usage: correo send "), "\(from.standardError)")
             let missingAttachment = try Self.send(
-                ["-c", "good.csv", "-m", "body.txt", "-a", "nope.pdf"], port: sink.port, in: directory)
+                ["-c", "good.csv", "-m", "body.txt", "-a", "nope.pdf"],
+                port: sink.port,
+                in: directory
+            )
             #expect(missingAttachment.status == 66)
-            #expect(missingAttachment.standardError.contains("correo send: cannot read the attachment nope.pdf: no such file"))
+            #expect(
+                missingAttachment.standardError.contains(
+                    "correo send: cannot read the attachment nope.pdf: no such file"
+                )
+            )
             let missingList = try Self.send(["-c", "nope.csv", "-m", "body.txt"], port: sink.port, in: directory)
             #expect(missingList.status == 66)
             #expect(missingList.standardError.contains("correo send: cannot read the list nope.csv: no such file"))
@@ -206,13 +251,18 @@ import Glibc
             let terminal = try PseudoTerminal()
             defer { terminal.close() }
             let (process, stdout, stderr) = try terminal.run(
-                ["send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
-                 String(sink.port), "--user", "me", "--cafile", tls.certificatePath, "-s", "Hi", "--send"],
-                in: directory)
+                [
+                    "send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
+                    String(sink.port), "--user", "me", "--cafile", tls.certificatePath, "-s", "Hi", "--send",
+                ],
+                in: directory
+            )
             let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
             #expect(prompted, "\(stderr.text)")
             terminal.write("s3cret-pw\n")
-            let ended = try await waitUntil(seconds: 30) { !process.isReallyRunning && stdout.isComplete && stderr.isComplete }
+            let ended = try await waitUntil(seconds: 30) {
+                !process.isReallyRunning && stdout.isComplete && stderr.isComplete
+            }
             if !ended { process.terminate() }
             #expect(ended)
             #expect(process.endStatus == 0, "\(stderr.text)")
@@ -239,9 +289,12 @@ extension SendMergeTests {
             let terminal = try PseudoTerminal()
             defer { terminal.close() }
             let (process, _, stderr) = try terminal.run(
-                ["send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
-                 String(sink.port), "--tls", "none", "--user", "me", "-s", "Hi", "--send"],
-                in: directory)
+                [
+                    "send", "-c", "list.csv", "-m", "body.txt", "-e", "me@example.com", "-h", "127.0.0.1", "-p",
+                    String(sink.port), "--tls", "none", "--user", "me", "-s", "Hi", "--send",
+                ],
+                in: directory
+            )
             let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
             #expect(prompted, "\(stderr.text)")
             #expect(!terminal.echoIsOn)
@@ -278,7 +331,10 @@ final class PseudoTerminal: @unchecked Sendable {
 
     /// Starts `correo ARGUMENTS` in `directory` with this terminal as its standard input and no password in
     /// its environment; its standard output and error are collected.
-    func run(_ arguments: [String], in directory: TemporaryDirectory) throws
+    func run(
+        _ arguments: [String],
+        in directory: TemporaryDirectory
+    ) throws
         -> (process: Process, output: OutputCollector, errors: OutputCollector)
     {
         let process = Process()

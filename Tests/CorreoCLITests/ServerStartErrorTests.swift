@@ -24,7 +24,9 @@ import Testing
         let storage = try TemporaryDirectory(prefix: "correo-bind")
         defer { storage.remove() }
         let port = try LoopbackPort.free()
-        let result = try CorreoBinary.run(Self.serve(storage.path, ["--bind", "999.1.1.1", "--smtp-port", String(port)]))
+        let result = try CorreoBinary.run(
+            Self.serve(storage.path, ["--bind", "999.1.1.1", "--smtp-port", String(port)])
+        )
         #expect(result.status == 64, "\(result.standardError)")
         #expect(result.standardError.contains("--bind 999.1.1.1 is not an IP address"), "\(result.standardError)")
         #expect(!result.standardError.contains("SocketAddressError"), "\(result.standardError)")
@@ -44,6 +46,7 @@ import Testing
         #expect(result.status == 69, "\(result.standardError)")
         #expect(
             result.standardError.contains("port \(holder.port) (--\(flag)-port) on 127.0.0.1 is already in use"),
-            "\(result.standardError)")
+            "\(result.standardError)"
+        )
     }
 }
