@@ -72,13 +72,17 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
             ("LISTGROUP", .listGroup(nil, nil)), ("LISTGROUP g 3-", .listGroup("g", ArticleRange(low: 3, high: nil))),
             ("ARTICLE", .article(.current, .article)), ("HEAD 7", .article(.number(7), .head)),
             ("BODY <a@b>", .article(.messageID("<a@b>"), .body)), ("STAT 1", .article(.number(1), .stat)),
-            ("NEXT", .next), ("LAST", .last), ("OVER", .over(.current)), ("XOVER 1-5", .over(.range(ArticleRange(low: 1, high: 5)))),
-            ("OVER <x@y>", .over(.messageID("<x@y>"))), ("HDR Subject 3", .hdr(field: "Subject", .range(.single(3)), legacy: false)),
+            ("NEXT", .next), ("LAST", .last), ("OVER", .over(.current)),
+            ("XOVER 1-5", .over(.range(ArticleRange(low: 1, high: 5)))),
+            ("OVER <x@y>", .over(.messageID("<x@y>"))),
+            ("HDR Subject 3", .hdr(field: "Subject", .range(.single(3)), legacy: false)),
             ("XHDR from", .hdr(field: "from", .current, legacy: true)), ("LIST", .list(.active(nil))),
             ("LIST ACTIVE comp.*", .list(.active(try Wildmat("comp.*")))), ("LIST NEWSGROUPS", .list(.newsgroups(nil))),
             ("LIST ACTIVE.TIMES *", .list(.activeTimes(.all))), ("LIST OVERVIEW.FMT", .list(.overviewFormat)),
-            ("LIST HEADERS RANGE", .list(.headers)), ("DATE", .date), ("POST", .post), ("IHAVE <i@x>", .ihave("<i@x>")), ("HELP", .help), ("QUIT", .quit),
-            ("STARTTLS", .startTLS), ("AUTHINFO USER bob", .authinfoUser("bob")), ("authinfo pass s3cret", .authinfoPass("s3cret")),
+            ("LIST HEADERS RANGE", .list(.headers)), ("DATE", .date), ("POST", .post), ("IHAVE <i@x>", .ihave("<i@x>")),
+            ("HELP", .help), ("QUIT", .quit),
+            ("STARTTLS", .startTLS), ("AUTHINFO USER bob", .authinfoUser("bob")),
+            ("authinfo pass s3cret", .authinfoPass("s3cret")),
             ("AUTHINFO PASS bob's  pass", .authinfoPass("bob's  pass")),
             ("AUTHINFO SASL plain", .authinfoSASL(mechanism: "PLAIN", initialResponse: nil)),
             ("AUTHINFO SASL PLAIN AGJvYgBwdw==", .authinfoSASL(mechanism: "PLAIN", initialResponse: "AGJvYgBwdw==")),
@@ -105,8 +109,10 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
         #expect(parse("FROB") == .unknown("FROB"))
         #expect(parse("") == .unknown(""))
         for bad in [
-            "GROUP", "GROUP a b", "ARTICLE x", "ARTICLE <>", "ARTICLE 1 2", "LISTGROUP g x", "OVER 1-x", "HDR", "LIST FOO",
-            "LIST OVERVIEW.FMT x", "NEWGROUPS 20261302 000000", "NEWGROUPS 2026 000000", "NEWGROUPS 20260101 000000 UTC",
+            "GROUP", "GROUP a b", "ARTICLE x", "ARTICLE <>", "ARTICLE 1 2", "LISTGROUP g x", "OVER 1-x", "HDR",
+            "LIST FOO",
+            "LIST OVERVIEW.FMT x", "NEWGROUPS 20261302 000000", "NEWGROUPS 2026 000000",
+            "NEWGROUPS 20260101 000000 UTC",
             "NEWNEWS a[b] 20260101 000000", "MODE STREAM", "AUTHINFO", "AUTHINFO USER", "AUTHINFO FOO x", "NEXT 1",
             "NEWGROUPS 20260231 000000", "DATE x", "IHAVE", "IHAVE 5",
         ] {
@@ -133,7 +139,9 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
 @Suite struct ResponseTests {
     @Test func dotStuffingAndLineEnds() {
         let bytes = NNTPResponse.multiline(220, "1 <a@b>", content: Array("A: b\n\n.hidden\r\n..two\nlast".utf8))
-        #expect(String(decoding: bytes, as: UTF8.self) == "220 1 <a@b>\r\nA: b\r\n\r\n..hidden\r\n...two\r\nlast\r\n.\r\n")
+        #expect(
+            String(decoding: bytes, as: UTF8.self) == "220 1 <a@b>\r\nA: b\r\n\r\n..hidden\r\n...two\r\nlast\r\n.\r\n"
+        )
         let listed = NNTPResponse.multiline(215, "x", lines: [".a", "b"])
         #expect(String(decoding: listed, as: UTF8.self) == "215 x\r\n..a\r\nb\r\n.\r\n")
     }
@@ -150,19 +158,27 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
         }
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {
-            cases.append((0..<Int.random(in: 0..<300, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            cases.append(
+                (0..<Int.random(in: 0..<300, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            )
         }
         for content in cases {
             let contiguous = NNTPResponse.multiline(220, "x", content: content)
             let byteWise = NNTPResponse.multiline(220, "x", content: content.lazy.map { $0 })
             #expect(contiguous == byteWise, "\(content)")
             let slice = content.dropFirst()
-            #expect(NNTPResponse.multiline(220, "x", content: slice) == NNTPResponse.multiline(220, "x", content: slice.lazy.map { $0 }))
+            #expect(
+                NNTPResponse.multiline(220, "x", content: slice)
+                    == NNTPResponse.multiline(220, "x", content: slice.lazy.map { $0 })
+            )
         }
     }
 
     @Test func overviewLine() {
-        let article = Array("Subject: hi\tthere\r\nFrom: a@b\r\nMessage-ID: <1@x>\r\nReferences: <0@x>\r\n <00@x>\r\n\r\nbody\r\nmore\r\n".utf8)
+        let article = Array(
+            "Subject: hi\tthere\r\nFrom: a@b\r\nMessage-ID: <1@x>\r\nReferences: <0@x>\r\n <00@x>\r\n\r\nbody\r\nmore\r\n"
+                .utf8
+        )
         let line = Overview.line(of: article)
         #expect(line == "hi there\ta@b\t\t<1@x>\t<0@x> <00@x>\t\(article.count)\t2")
         #expect(Overview.messageID(line) == "<1@x>")

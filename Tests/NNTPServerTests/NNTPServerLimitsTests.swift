@@ -14,6 +14,7 @@ import Glibc
 
 /// The server's limits over real sockets: the connection cap answers 400, an idle connection is ended
 /// with 400, an endless line is cut off with 400, and shutdown says 400 to open connections.
+///
 /// Serialized: `LineClient` blocks a thread of the cooperative pool while it waits, and the store's answers
 /// run on that pool too; two such tests at once on a 2-core machine left no thread for the answers.
 @Suite(.serialized) struct NNTPServerLimitsTests {
@@ -49,7 +50,8 @@ import Glibc
 
     @Test(.timeLimit(.minutes(2)))
     func connectionCapIdleTimeoutAndLongLines() async throws {
-        let configuration = NNTPServer.Configuration(maxConnectionsPerAddress: 1, idleTimeout: .seconds(8))  // long enough for a loaded machine to open the second connection first
+        // The idle timeout is long enough for a loaded machine to open the second connection first.
+        let configuration = NNTPServer.Configuration(maxConnectionsPerAddress: 1, idleTimeout: .seconds(8))
         try await withServer(configuration) { server, port in
             let first = try LineClient(port: port)
             #expect(try first.readLine()?.hasPrefix("200 ") == true)
@@ -152,7 +154,9 @@ final class LineClient {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
     }

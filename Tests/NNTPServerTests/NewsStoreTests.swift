@@ -33,7 +33,9 @@ import Testing
                 try await store.addNewsgroup(Newsgroup(name: "other", address: "news@example.test"))
             }
             for bad in ["", "Upper", "a..b", ".a", "a/b", "a*", "../x"] {
-                await #expect(throws: MailStoreError.self, "\(bad)") { try await store.addNewsgroup(Newsgroup(name: bad)) }
+                await #expect(throws: MailStoreError.self, "\(bad)") {
+                    try await store.addNewsgroup(Newsgroup(name: bad))
+                }
             }
             guard case .groups(let groups) = await news.answer(.groups, clientAddress: "127.0.0.1") else {
                 Issue.record("no groups reply")
@@ -50,7 +52,10 @@ import Testing
 
     @Test func postInjectsAndIsFoundAgain() async throws {
         try await withNews { store, news in
-            let reply = await post(news, "From: bob@example.test\r\nNewsgroups: misc.test\r\nSubject: First\r\nPath: evil!path\r\nInjection-Info: forged\r\n\r\nHello.\r\n..\r\n")
+            let reply = await post(
+                news,
+                "From: bob@example.test\r\nNewsgroups: misc.test\r\nSubject: First\r\nPath: evil!path\r\nInjection-Info: forged\r\n\r\nHello.\r\n..\r\n"
+            )
             guard case .posted(.accepted(let id)) = reply else {
                 Issue.record("not accepted: \(reply)")
                 return
@@ -61,7 +66,8 @@ import Testing
                 return
             }
             #expect(group.numbers == [1])
-            guard case .article(let article?) = await news.answer(.articleByID(id, headOnly: false), clientAddress: "") else {
+            guard case .article(let article?) = await news.answer(.articleByID(id, headOnly: false), clientAddress: "")
+            else {
                 Issue.record("not found by message-id")
                 return
             }
@@ -69,26 +75,51 @@ import Testing
             #expect(article.number == 0 && article.messageID == id)
             #expect(text.contains("Message-ID: \(id)\r\n") && text.contains("\r\nDate: "))
             #expect(text.contains("Path: news.example.test!.POSTED!evil!path\r\n"))
-            #expect(text.contains("Injection-Info: news.example.test; posting-account=\"bob@example.test\"; posting-host=\"127.0.0.1\"\r\n"))
+            #expect(
+                text.contains(
+                    "Injection-Info: news.example.test; posting-account=\"bob@example.test\"; posting-host=\"127.0.0.1\"\r\n"
+                )
+            )
             #expect(!text.contains("forged"))
             #expect(text.hasSuffix("\r\n\r\nHello.\r\n..\r\n"))
-            guard case .overview(let lines) = await news.answer(.overview(group: "misc.test", range: ArticleRange(low: 1, high: nil)), clientAddress: "") else {
+            guard
+                case .overview(let lines) = await news.answer(
+                    .overview(group: "misc.test", range: ArticleRange(low: 1, high: nil)),
+                    clientAddress: ""
+                )
+            else {
                 Issue.record("no overview")
                 return
             }
             #expect(lines.count == 1 && lines[0].0 == 1)
             #expect(lines[0].1.hasPrefix("First\tbob@example.test\t"))
             #expect(lines[0].1.hasSuffix("\t\(id)\t\t\(article.bytes.count)\t2"))
-            #expect(await news.answer(.header(field: "subject", group: "misc.test", range: .single(1)), clientAddress: "") == .header([(1, "First")]))
-            #expect(await news.answer(.headerByID(field: ":lines", messageID: id), clientAddress: "") == .header([(0, "2")]))
-            #expect(await news.answer(.article(group: "misc.test", number: 2, headOnly: true), clientAddress: "") == .article(nil))
-            guard case .newNews(let pairs) = await news.answer(.newNews(since: Date().addingTimeInterval(-60)), clientAddress: "") else {
+            #expect(
+                await news.answer(.header(field: "subject", group: "misc.test", range: .single(1)), clientAddress: "")
+                    == .header([(1, "First")])
+            )
+            #expect(
+                await news.answer(.headerByID(field: ":lines", messageID: id), clientAddress: "") == .header([(0, "2")])
+            )
+            #expect(
+                await news.answer(.article(group: "misc.test", number: 2, headOnly: true), clientAddress: "")
+                    == .article(nil)
+            )
+            guard
+                case .newNews(let pairs) = await news.answer(
+                    .newNews(since: Date().addingTimeInterval(-60)),
+                    clientAddress: ""
+                )
+            else {
                 Issue.record("no newnews")
                 return
             }
             #expect(pairs.map(\.0) == [id])
             // The same Message-ID again is a duplicate.
-            let again = await post(news, "From: b@x\r\nNewsgroups: misc.test\r\nSubject: x\r\nMessage-ID: \(id)\r\n\r\nx\r\n")
+            let again = await post(
+                news,
+                "From: b@x\r\nNewsgroups: misc.test\r\nSubject: x\r\nMessage-ID: \(id)\r\n\r\nx\r\n"
+            )
             #expect(again == .posted(.refused("duplicate Message-ID \(id)")))
             _ = store
         }
@@ -96,35 +127,78 @@ import Testing
 
     @Test func postRefusals() async throws {
         try await withNews { _, news in
-            #expect(await post(news, "From: b@x\r\nNewsgroups: announce\r\nSubject: x\r\n\r\nx\r\n") == .posted(.refused("announce is read-only (posting not permitted)")))
-            #expect(await post(news, "From: b@x\r\nNewsgroups: nope\r\nSubject: x\r\n\r\nx\r\n") == .posted(.refused("no such newsgroup: nope")))
-            #expect(await post(news, "From: b@x\r\nSubject: x\r\n\r\nx\r\n") == .posted(.refused("the article has no Newsgroups header field")))
-            #expect(await post(news, "Newsgroups: misc.test\r\n\r\nx\r\n") == .posted(.refused("the article needs From and Subject header fields")))
-            #expect(await post(news, "From: b@x\r\nNewsgroups: misc.test\r\nSubject: x\r\nMessage-ID: bad\r\n\r\nx\r\n") == .posted(.refused("malformed Message-ID")))
+            #expect(
+                await post(news, "From: b@x\r\nNewsgroups: announce\r\nSubject: x\r\n\r\nx\r\n")
+                    == .posted(.refused("announce is read-only (posting not permitted)"))
+            )
+            #expect(
+                await post(news, "From: b@x\r\nNewsgroups: nope\r\nSubject: x\r\n\r\nx\r\n")
+                    == .posted(.refused("no such newsgroup: nope"))
+            )
+            #expect(
+                await post(news, "From: b@x\r\nSubject: x\r\n\r\nx\r\n")
+                    == .posted(.refused("the article has no Newsgroups header field"))
+            )
+            #expect(
+                await post(news, "Newsgroups: misc.test\r\n\r\nx\r\n")
+                    == .posted(.refused("the article needs From and Subject header fields"))
+            )
+            #expect(
+                await post(news, "From: b@x\r\nNewsgroups: misc.test\r\nSubject: x\r\nMessage-ID: bad\r\n\r\nx\r\n")
+                    == .posted(.refused("malformed Message-ID"))
+            )
         }
     }
 
     @Test func ihaveTransferKeepsTheArticleAndExtendsPath() async throws {
         try await withNews { _, news in
-            let article = "Path: peer.example!not-for-mail\r\nFrom: a@b\r\nNewsgroups: announce,elsewhere\r\nSubject: fed\r\nMessage-ID: <fed@peer>\r\n\r\nbody\r\n"
+            let article =
+                "Path: peer.example!not-for-mail\r\nFrom: a@b\r\nNewsgroups: announce,elsewhere\r\nSubject: fed\r\nMessage-ID: <fed@peer>\r\n\r\nbody\r\n"
             let transfer = NNTPRequest.transfer(article: Array(article.utf8), messageID: "<fed@peer>")
             #expect(await news.answer(transfer, clientAddress: "") == .posted(.accepted(messageID: "<fed@peer>")))
-            guard case .article(let stored?) = await news.answer(.articleByID("<fed@peer>", headOnly: false), clientAddress: "") else {
+            guard
+                case .article(let stored?) = await news.answer(
+                    .articleByID("<fed@peer>", headOnly: false),
+                    clientAddress: ""
+                )
+            else {
                 Issue.record("not stored")
                 return
             }
-            #expect(String(decoding: stored.bytes, as: UTF8.self).hasPrefix("Path: news.example.test!peer.example!not-for-mail\r\nFrom: a@b\r\n"))
-            #expect(await news.answer(transfer, clientAddress: "") == .posted(.refused("duplicate Message-ID <fed@peer>")))
+            #expect(
+                String(decoding: stored.bytes, as: UTF8.self).hasPrefix(
+                    "Path: news.example.test!peer.example!not-for-mail\r\nFrom: a@b\r\n"
+                )
+            )
+            #expect(
+                await news.answer(transfer, clientAddress: "") == .posted(.refused("duplicate Message-ID <fed@peer>"))
+            )
             let other = NNTPRequest.transfer(article: Array(article.utf8), messageID: "<other@peer>")
-            #expect(await news.answer(other, clientAddress: "") == .posted(.refused("the article's Message-ID is not <other@peer>")))
+            #expect(
+                await news.answer(other, clientAddress: "")
+                    == .posted(.refused("the article's Message-ID is not <other@peer>"))
+            )
         }
     }
 
     @Test func authenticatesAgainstPasswordsFile() async throws {
         try await withNews { _, news in
-            #expect(await news.answer(.authenticate(user: "BOB@example.test", password: "bob's pass"), clientAddress: "127.0.0.2") == .authenticated(true))
-            #expect(await news.answer(.authenticate(user: "bob@example.test", password: "wrong"), clientAddress: "127.0.0.2") == .authenticated(false))
-            #expect(await news.answer(.authenticate(user: "eve@example.test", password: "x"), clientAddress: "127.0.0.2") == .authenticated(false))
+            #expect(
+                await news.answer(
+                    .authenticate(user: "BOB@example.test", password: "bob's pass"),
+                    clientAddress: "127.0.0.2"
+                ) == .authenticated(true)
+            )
+            #expect(
+                await news.answer(
+                    .authenticate(user: "bob@example.test", password: "wrong"),
+                    clientAddress: "127.0.0.2"
+                ) == .authenticated(false)
+            )
+            #expect(
+                await news.answer(.authenticate(user: "eve@example.test", password: "x"), clientAddress: "127.0.0.2")
+                    == .authenticated(false)
+            )
         }
     }
 
@@ -134,7 +208,12 @@ import Testing
             try message.write(Array("From: a@b\r\nSubject: Via SMTP\r\n\r\nbody\r\n".utf8))
             let results = try await store.deliver(message, toGroups: ["announce"], users: ["bob@example.test"])
             #expect(results.allSatisfy(\.isDelivered) && results.count == 2)
-            guard case .overview(let lines) = await news.answer(.overview(group: "announce", range: ArticleRange(low: 1, high: nil)), clientAddress: "") else {
+            guard
+                case .overview(let lines) = await news.answer(
+                    .overview(group: "announce", range: ArticleRange(low: 1, high: nil)),
+                    clientAddress: ""
+                )
+            else {
                 Issue.record("no overview")
                 return
             }

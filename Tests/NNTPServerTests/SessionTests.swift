@@ -112,9 +112,15 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         #expect(h.session.current == 7)
         h.send("HEAD")
         #expect(h.requests.last == .article(group: "misc.test", number: 7, headOnly: true))
-        #expect(h.reply(.article(Article(number: 7, messageID: "<7@x>", bytes: article))) == "221 7 <7@x>\r\nSubject: s\r\nMessage-ID: <7@x>\r\n.\r\n")
+        #expect(
+            h.reply(.article(Article(number: 7, messageID: "<7@x>", bytes: article)))
+                == "221 7 <7@x>\r\nSubject: s\r\nMessage-ID: <7@x>\r\n.\r\n"
+        )
         h.send("BODY 7")
-        #expect(h.reply(.article(Article(number: 7, messageID: "<7@x>", bytes: article))) == "222 7 <7@x>\r\n..body\r\n.\r\n")
+        #expect(
+            h.reply(.article(Article(number: 7, messageID: "<7@x>", bytes: article)))
+                == "222 7 <7@x>\r\n..body\r\n.\r\n"
+        )
         h.send("STAT 7")
         #expect(h.reply(.article(Article(number: 7, messageID: "<7@x>", bytes: article))) == "223 7 <7@x>\r\n")
         h.send("STAT 5")
@@ -157,7 +163,10 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         h.selectGroup()
         h.send("OVER 3-4")
         #expect(h.requests.last == .overview(group: "misc.test", range: ArticleRange(low: 3, high: 4)))
-        #expect(h.reply(.overview([(3, "s\tf\td\t<3@x>\t\t10\t1")])) == "224 Overview information follows\r\n3\ts\tf\td\t<3@x>\t\t10\t1\r\n.\r\n")
+        #expect(
+            h.reply(.overview([(3, "s\tf\td\t<3@x>\t\t10\t1")]))
+                == "224 Overview information follows\r\n3\ts\tf\td\t<3@x>\t\t10\t1\r\n.\r\n"
+        )
         h.send("XOVER 100-")
         #expect(h.reply(.overview([])) == "423 No articles in that range\r\n")
         h.send("OVER")
@@ -168,7 +177,9 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         h.send("OVER <4@x>")
         #expect(h.reply(.overview([])).hasPrefix("430 "))
         h.send("HDR Subject 3-")
-        #expect(h.requests.last == .header(field: "Subject", group: "misc.test", range: ArticleRange(low: 3, high: nil)))
+        #expect(
+            h.requests.last == .header(field: "Subject", group: "misc.test", range: ArticleRange(low: 3, high: nil))
+        )
         #expect(h.reply(.header([(3, "one"), (4, "")])) == "225 Headers follow\r\n3 one\r\n4 \r\n.\r\n")
         h.send("XHDR subject <3@x>")
         #expect(h.requests.last == .headerByID(field: "subject", messageID: "<3@x>"))
@@ -181,8 +192,26 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         var h = Harness()
         let created = Date(timeIntervalSince1970: 1_700_000_000)
         let groups = [
-            GroupSummary(name: "comp.a", low: 1, high: 5, count: 5, readOnly: false, description: "A\tgroup", created: created, creator: "admin"),
-            GroupSummary(name: "misc.b", low: 3, high: 2, count: 0, readOnly: true, description: "B", created: h.now, creator: "correo"),
+            GroupSummary(
+                name: "comp.a",
+                low: 1,
+                high: 5,
+                count: 5,
+                readOnly: false,
+                description: "A\tgroup",
+                created: created,
+                creator: "admin"
+            ),
+            GroupSummary(
+                name: "misc.b",
+                low: 3,
+                high: 2,
+                count: 0,
+                readOnly: true,
+                description: "B",
+                created: h.now,
+                creator: "correo"
+            ),
         ]
         h.send("LIST")
         #expect(h.requests.last == .groups)
@@ -192,14 +221,24 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         h.send("LIST NEWSGROUPS")
         #expect(h.reply(.groups(groups)) == "215 Information follows\r\ncomp.a\tA group\r\nmisc.b\tB\r\n.\r\n")
         h.send("LIST ACTIVE.TIMES *,!comp.*")
-        #expect(h.reply(.groups(groups)) == "215 Information follows\r\nmisc.b \(Int(h.now.timeIntervalSince1970)) correo\r\n.\r\n")
+        #expect(
+            h.reply(.groups(groups))
+                == "215 Information follows\r\nmisc.b \(Int(h.now.timeIntervalSince1970)) correo\r\n.\r\n"
+        )
         // the legacy names of :bytes and :lines (RFC 3977 §8.4.2), which slrn needs to show line counts
-        #expect(h.send("LIST OVERVIEW.FMT").contains("Subject:\r\nFrom:\r\nDate:\r\nMessage-ID:\r\nReferences:\r\nBytes:\r\nLines:\r\n.\r\n"))
+        #expect(
+            h.send("LIST OVERVIEW.FMT").contains(
+                "Subject:\r\nFrom:\r\nDate:\r\nMessage-ID:\r\nReferences:\r\nBytes:\r\nLines:\r\n.\r\n"
+            )
+        )
         #expect(h.send("LIST HEADERS") == "215 Headers and metadata items supported\r\n:\r\n:bytes\r\n:lines\r\n.\r\n")
         h.send("NEWGROUPS 20260101 000000 GMT")
         #expect(h.reply(.groups(groups)) == "231 List of new newsgroups follows\r\nmisc.b 2 3 n\r\n.\r\n")
         h.send("NEWNEWS comp.* 20200101 000000")
-        #expect(h.reply(.newNews([("<1@x>", "comp.a"), ("<2@x>", "misc.b"), ("<1@x>", "comp.a")])) == "230 List of new articles follows\r\n<1@x>\r\n.\r\n")
+        #expect(
+            h.reply(.newNews([("<1@x>", "comp.a"), ("<2@x>", "misc.b"), ("<1@x>", "comp.a")]))
+                == "230 List of new articles follows\r\n<1@x>\r\n.\r\n"
+        )
     }
 
     @Test func pipelinedCommandsWaitForTheStore() {
@@ -321,7 +360,9 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         h.send("")
         h.send("..x")
         h.send(".")
-        #expect(h.requests.last == .transfer(article: Array("Message-ID: <i@x>\r\n\r\n.x\r\n".utf8), messageID: "<i@x>"))
+        #expect(
+            h.requests.last == .transfer(article: Array("Message-ID: <i@x>\r\n\r\n.x\r\n".utf8), messageID: "<i@x>")
+        )
         #expect(h.reply(.posted(.accepted(messageID: "<i@x>"))) == "235 Article transferred OK\r\n")
         h.send("IHAVE <j@x>")
         h.reply(.article(nil))
