@@ -31,18 +31,27 @@ import Testing
             defer { sink.stop() }
             let clock = TestClock()
             let resolver = TableResolver(
-                mx: ["b.test": .records([.init(preference: 10, host: "mx.b.test")])], hosts: ["mx.b.test": .records(["127.0.0.1"])])
+                mx: ["b.test": .records([.init(preference: 10, host: "mx.b.test")])],
+                hosts: ["mx.b.test": .records(["127.0.0.1"])]
+            )
             for (recipient, submitter) in [("signed@b.test", "alice@a.test" as String?), ("plain@b.test", nil)] {
                 let envelope = QueueEnvelope(
-                    id: OutboundQueue.newID(now: clock.now), sender: "alice@a.test", recipients: [QueuedRecipient(address: recipient)],
-                    arrival: clock.now, submitter: submitter)
+                    id: OutboundQueue.newID(now: clock.now),
+                    sender: "alice@a.test",
+                    recipients: [QueuedRecipient(address: recipient)],
+                    arrival: clock.now,
+                    submitter: submitter
+                )
                 try store.queue.enqueue(bytes: QueueRunnerTests.message(to: recipient), envelope: envelope)
             }
             _ = await QueueRunnerTests.runner(store: store, port: sink.port, resolver: resolver, clock: clock).pass()
 
             let signed = try #require(sink.messages(for: "signed@b.test").first)
             let keys = Keys(records: ["k-ed._domainkey.a.test": ed.keyRecord, "k-rsa._domainkey.a.test": rsa.keyRecord])
-            let results = await DKIMVerifier(resolver: keys).verify(Array(signed), now: Int(clock.now.timeIntervalSince1970))
+            let results = await DKIMVerifier(resolver: keys).verify(
+                Array(signed),
+                now: Int(clock.now.timeIntervalSince1970)
+            )
             #expect(results.map(\.status) == [.pass, .pass])
             #expect(results.map(\.selector) == ["k-ed", "k-rsa"])
             let plain = try #require(sink.messages(for: "plain@b.test").first)

@@ -11,27 +11,48 @@ import Testing
 
     static func report(ret: QueueEnvelope.ReturnContent?, action: DeliveryStatusNotification.Action) -> String {
         var envelope = QueueEnvelope(
-            id: "abc", sender: "a@a.test", recipients: [], envelopeID: "env-42", returnContent: ret, arrival: arrival)
+            id: "abc",
+            sender: "a@a.test",
+            recipients: [],
+            envelopeID: "env-42",
+            returnContent: ret,
+            arrival: arrival
+        )
         envelope.returnContent = ret
         let recipient = QueuedRecipient(
-            address: "b@b.test", originalRecipient: "rfc822;B@b.test", lastReply: "550 5.1.1 No such user",
-            remoteMTA: "mx.b.test")
+            address: "b@b.test",
+            originalRecipient: "rfc822;B@b.test",
+            lastReply: "550 5.1.1 No such user",
+            remoteMTA: "mx.b.test"
+        )
         let dsn = DeliveryStatusNotification(
-            reportingMTA: "mx.a.test", envelope: envelope,
-            entries: [.init(recipient: recipient, action: action, status: "5.1.1", lastAttempt: arrival)])
+            reportingMTA: "mx.a.test",
+            envelope: envelope,
+            entries: [.init(recipient: recipient, action: action, status: "5.1.1", lastAttempt: arrival)]
+        )
         return String(decoding: dsn.render(original: original, now: arrival, messageID: "m-1"), as: UTF8.self)
     }
 
     @Test func aFailureReportCarriesEveryFieldAndTheWholeOriginal() {
         let text = Self.report(ret: nil, action: .failed)
-        #expect(text.contains("Content-Type: multipart/report; report-type=delivery-status;\r\n boundary=\"=_correo_dsn_m1\""))
+        #expect(
+            text.contains(
+                "Content-Type: multipart/report; report-type=delivery-status;\r\n boundary=\"=_correo_dsn_m1\""
+            )
+        )
         #expect(text.contains("Auto-Submitted: auto-replied\r\n"))
         #expect(text.contains("Subject: Undelivered Mail Returned to Sender\r\n"))
-        #expect(text.contains(
-            "Reporting-MTA: dns; mx.a.test\r\nOriginal-Envelope-Id: env-42\r\nArrival-Date: "))
-        #expect(text.contains(
-            "Final-Recipient: rfc822; b@b.test\r\nOriginal-Recipient: rfc822;B@b.test\r\nAction: failed\r\n"
-                + "Status: 5.1.1\r\nRemote-MTA: dns; mx.b.test\r\nDiagnostic-Code: smtp; 550 5.1.1 No such user\r\n"))
+        #expect(
+            text.contains(
+                "Reporting-MTA: dns; mx.a.test\r\nOriginal-Envelope-Id: env-42\r\nArrival-Date: "
+            )
+        )
+        #expect(
+            text.contains(
+                "Final-Recipient: rfc822; b@b.test\r\nOriginal-Recipient: rfc822;B@b.test\r\nAction: failed\r\n"
+                    + "Status: 5.1.1\r\nRemote-MTA: dns; mx.b.test\r\nDiagnostic-Code: smtp; 550 5.1.1 No such user\r\n"
+            )
+        )
         #expect(text.contains("Content-Type: message/rfc822\r\n\r\nSubject: hi\r\n"))
         #expect(text.contains("secret body"))
         #expect(text.hasSuffix("\r\n--=_correo_dsn_m1--\r\n"))

@@ -26,15 +26,22 @@ final class TestClock: @unchecked Sendable {
 /// The queue runner against a real SMTP peer (aiosmtpd on 127.0.0.1) and a real Maildir store.
 @Suite struct QueueRunnerTests {
     static func message(to: String) -> [UInt8] {
-        Array("From: Alice <alice@a.test>\r\nTo: \(to)\r\nSubject: relay test\r\nMessage-ID: <1@a.test>\r\n\r\nHello.\r\n".utf8)
+        Array(
+            "From: Alice <alice@a.test>\r\nTo: \(to)\r\nSubject: relay test\r\nMessage-ID: <1@a.test>\r\n\r\nHello.\r\n"
+                .utf8
+        )
     }
 
     static func runner(store: MailStore, port: Int, resolver: TableResolver, clock: TestClock) -> QueueRunner {
         var logger = Logger(label: "test.relay")
         logger.logLevel = .error
         return QueueRunner(
-            store: store, settings: RelaySettings(hostname: "mx.a.test", mxPort: port), resolver: resolver,
-            localDomains: ["a.test"], logger: logger, clock: { clock.now }
+            store: store,
+            settings: RelaySettings(hostname: "mx.a.test", mxPort: port),
+            resolver: resolver,
+            localDomains: ["a.test"],
+            logger: logger,
+            clock: { clock.now }
         )
     }
 
@@ -62,7 +69,8 @@ final class TestClock: @unchecked Sendable {
                 hosts: ["mx.b.test": .records(["127.0.0.1"])]
             )
             let envelope = QueueEnvelope(
-                id: OutboundQueue.newID(now: clock.now), sender: "alice@a.test",
+                id: OutboundQueue.newID(now: clock.now),
+                sender: "alice@a.test",
                 recipients: ["bob@b.test", "bad@b.test", "busy@b.test"].map { QueuedRecipient(address: $0) },
                 arrival: clock.now
             )
@@ -105,8 +113,10 @@ final class TestClock: @unchecked Sendable {
             try await store.addNewsgroup(Newsgroup(name: "lists.dev", address: "dev@a.test"))
             let clock = TestClock()
             let envelope = QueueEnvelope(
-                id: OutboundQueue.newID(now: clock.now), sender: "alice@a.test",
-                recipients: [QueuedRecipient(address: "dev@a.test")], arrival: clock.now
+                id: OutboundQueue.newID(now: clock.now),
+                sender: "alice@a.test",
+                recipients: [QueuedRecipient(address: "dev@a.test")],
+                arrival: clock.now
             )
             try store.queue.enqueue(bytes: Self.message(to: "dev@a.test"), envelope: envelope)
             _ = await Self.runner(store: store, port: 9, resolver: TableResolver(), clock: clock).pass()
@@ -129,7 +139,8 @@ final class TestClock: @unchecked Sendable {
                 "flaky.test": .temporaryFailure("SERVFAIL"),
             ])
             let envelope = QueueEnvelope(
-                id: OutboundQueue.newID(now: clock.now), sender: "alice@a.test",
+                id: OutboundQueue.newID(now: clock.now),
+                sender: "alice@a.test",
                 recipients: ["x@nullmx.test", "y@nowhere.test", "z@flaky.test"].map { QueuedRecipient(address: $0) },
                 arrival: clock.now
             )
@@ -150,12 +161,16 @@ final class TestClock: @unchecked Sendable {
             try store.users.add("alice@a.test", password: "secret", scheme: .plain)
             try store.createUserMaildir("alice@a.test")
             let clock = TestClock()
-            let resolver = TableResolver(mx: ["down.test": .records([.init(preference: 10, host: "mx.down.test")])],
-                                         hosts: ["mx.down.test": .records(["127.0.0.1"])])
+            let resolver = TableResolver(
+                mx: ["down.test": .records([.init(preference: 10, host: "mx.down.test")])],
+                hosts: ["mx.down.test": .records(["127.0.0.1"])]
+            )
             let port = 1  // nothing listens on 127.0.0.1:1: every attempt is refused
             let envelope = QueueEnvelope(
-                id: OutboundQueue.newID(now: clock.now), sender: "alice@a.test",
-                recipients: [QueuedRecipient(address: "carol@down.test")], arrival: clock.now
+                id: OutboundQueue.newID(now: clock.now),
+                sender: "alice@a.test",
+                recipients: [QueuedRecipient(address: "carol@down.test")],
+                arrival: clock.now
             )
             try store.queue.enqueue(bytes: Self.message(to: "carol@down.test"), envelope: envelope)
             let runner = Self.runner(store: store, port: port, resolver: resolver, clock: clock)
@@ -186,8 +201,10 @@ final class TestClock: @unchecked Sendable {
             let store = MailStore(root: directory.url.appendingPathComponent("storage"))
             let clock = TestClock()
             let envelope = QueueEnvelope(
-                id: OutboundQueue.newID(now: clock.now), sender: "",
-                recipients: [QueuedRecipient(address: "x@nowhere.test")], arrival: clock.now
+                id: OutboundQueue.newID(now: clock.now),
+                sender: "",
+                recipients: [QueuedRecipient(address: "x@nowhere.test")],
+                arrival: clock.now
             )
             try store.queue.enqueue(bytes: Self.message(to: "x@nowhere.test"), envelope: envelope)
             _ = await Self.runner(store: store, port: 1, resolver: TableResolver(), clock: clock).pass()
@@ -214,17 +231,29 @@ final class TestClock: @unchecked Sendable {
             // A busy machine may make an attempt fail (a slow sink): a retry after a second keeps the test
             // about dispatch, and the replies are printed if anything is left.
             let settings = RelaySettings(
-                hostname: "mx.a.test", mxPort: sink.port, schedule: RetrySchedule(firstRetry: 1, maximumRetry: 1),
-                connections: 1, rescanInterval: 600)
-            let runner = QueueRunner(store: store, settings: settings, resolver: resolver, localDomains: ["a.test"], logger: logger)
+                hostname: "mx.a.test",
+                mxPort: sink.port,
+                schedule: RetrySchedule(firstRetry: 1, maximumRetry: 1),
+                connections: 1,
+                rescanInterval: 600
+            )
+            let runner = QueueRunner(
+                store: store,
+                settings: settings,
+                resolver: resolver,
+                localDomains: ["a.test"],
+                logger: logger
+            )
             let task = Task { await runner.run() }
             defer { task.cancel() }
             try await Task.sleep(for: .milliseconds(200))  // the first read of the (empty) folder is done
             let count = 12
             for i in 0..<count {
                 let envelope = QueueEnvelope(
-                    id: OutboundQueue.newID(), sender: "alice@a.test",
-                    recipients: [QueuedRecipient(address: "r\(i)@b.test")], arrival: Date()
+                    id: OutboundQueue.newID(),
+                    sender: "alice@a.test",
+                    recipients: [QueuedRecipient(address: "r\(i)@b.test")],
+                    arrival: Date()
                 )
                 try store.queue.enqueue(bytes: Self.message(to: "r\(i)@b.test"), envelope: envelope)
                 await runner.enqueued(envelope.id)
@@ -234,7 +263,10 @@ final class TestClock: @unchecked Sendable {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let left = try store.queue.list()
-            #expect(left.isEmpty, "\(left.map { "\($0.attempts) attempts: \($0.recipients.map { $0.lastReply ?? "-" })" })")
+            #expect(
+                left.isEmpty,
+                "\(left.map { "\($0.attempts) attempts: \($0.recipients.map { $0.lastReply ?? "-" })" })"
+            )
             for i in 0..<count { #expect(sink.messages(for: "r\(i)@b.test").count == 1) }
         }
     }

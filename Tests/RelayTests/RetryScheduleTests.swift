@@ -23,7 +23,9 @@ import Testing
     @Test func theLastRetryIsNeverAfterTheExpiry() {
         let arrival = Date(timeIntervalSince1970: 1_000_000)
         let now = arrival.addingTimeInterval(5 * 86400 - 60)
-        #expect(schedule.nextAttempt(afterAttempt: 30, arrival: arrival, now: now) == arrival.addingTimeInterval(5 * 86400))
+        #expect(
+            schedule.nextAttempt(afterAttempt: 30, arrival: arrival, now: now) == arrival.addingTimeInterval(5 * 86400)
+        )
         let early = arrival.addingTimeInterval(10)
         #expect(schedule.nextAttempt(afterAttempt: 1, arrival: arrival, now: early) == early.addingTimeInterval(300))
     }

@@ -6,20 +6,29 @@ import Testing
 @Suite struct RouteTests {
     static func keepOrder(_ hosts: inout [String]) {}
 
-    @Test(arguments: [
-        // MX by preference, lowest first
-        (LookupResult<[MailExchanger]>.records([.init(preference: 20, host: "mx2.b.test."), .init(preference: 10, host: "MX1.b.test")]),
-         Route.hosts(["mx1.b.test", "mx2.b.test"])),
-        // no MX: the domain itself (implicit MX)
-        (.noRecords, .hosts(["b.test"])),
-        (.records([]), .hosts(["b.test"])),
-        // RFC 7505 null MX
-        (.records([.init(preference: 0, host: ".")]), .nullMX),
-        // a null MX beside real ones is ignored
-        (.records([.init(preference: 0, host: "."), .init(preference: 5, host: "mx.b.test")]), .hosts(["mx.b.test"])),
-        (.noSuchDomain, .noSuchDomain),
-        (.temporaryFailure("SERVFAIL"), .temporaryFailure("SERVFAIL")),
-    ] as [(LookupResult<[MailExchanger]>, Route)])
+    @Test(
+        arguments: [
+            // MX by preference, lowest first
+            (
+                LookupResult<[MailExchanger]>.records([
+                    .init(preference: 20, host: "mx2.b.test."), .init(preference: 10, host: "MX1.b.test"),
+                ]),
+                Route.hosts(["mx1.b.test", "mx2.b.test"])
+            ),
+            // no MX: the domain itself (implicit MX)
+            (.noRecords, .hosts(["b.test"])),
+            (.records([]), .hosts(["b.test"])),
+            // RFC 7505 null MX
+            (.records([.init(preference: 0, host: ".")]), .nullMX),
+            // a null MX beside real ones is ignored
+            (
+                .records([.init(preference: 0, host: "."), .init(preference: 5, host: "mx.b.test")]),
+                .hosts(["mx.b.test"])
+            ),
+            (.noSuchDomain, .noSuchDomain),
+            (.temporaryFailure("SERVFAIL"), .temporaryFailure("SERVFAIL")),
+        ] as [(LookupResult<[MailExchanger]>, Route)]
+    )
     func plan(answer: LookupResult<[MailExchanger]>, route: Route) {
         #expect(Route.plan(domain: "b.test", answer: answer, shuffle: Self.keepOrder) == route)
     }

@@ -27,7 +27,11 @@ import Testing
             #expect(await cache.take(other) == nil)
             // It still carries a message.
             let reused = try #require(await cache.take(key))
-            _ = try await reused.connection.send(from: "a@a.test", recipients: ["b@b.test"], message: Array("Subject: x\r\n\r\nhi\r\n".utf8))
+            _ = try await reused.connection.send(
+                from: "a@a.test",
+                recipients: ["b@b.test"],
+                message: Array("Subject: x\r\n\r\nhi\r\n".utf8)
+            )
             #expect(sink.messages(for: "b@b.test").count == 1)
             // Worn out: the second use is the last.
             await cache.put(key, reused.connection, uses: 2)
