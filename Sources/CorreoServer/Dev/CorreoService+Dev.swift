@@ -9,7 +9,8 @@ extension CorreoService {
     /// The SMTP server of `serve --dev`: every domain local, delivery into the dev store, AUTH with
     /// any password (or `--dev-password`), any sender address, no queue.
     static func devSMTPServer(
-        _ configuration: CorreoConfiguration, dev: DevSettings, messages: DevMessages, store: MailStore,
+        _ configuration: CorreoConfiguration, dev: DevSettings, messages: DevMessages, faults: SMTPFaultScript,
+        store: MailStore,
         tls: Reloadable<NIOSSLContext>, logger: Logger
     ) -> SMTPServer {
         let limits = configuration.limits
@@ -24,6 +25,7 @@ extension CorreoService {
             idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds))
         )
         smtp.acceptsEveryDomain = true
+        smtp.faults = faults
         return SMTPServer(
             configuration: smtp,
             delivery: DevDelivery(store: store, messages: messages),

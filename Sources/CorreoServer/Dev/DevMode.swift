@@ -1,4 +1,5 @@
 import Foundation
+import SMTPServer
 
 /// `correo serve --dev`: the test mail server for developers. Every address at every domain is a
 /// mailbox, nothing leaves the machine, any login reads its own address's mail, and an HTTP API and a
@@ -6,9 +7,13 @@ import Foundation
 public struct DevSettings: Sendable, Equatable {
     /// The one password every login needs (`--dev-password`); nil: any password will do.
     public var password: String?
+    /// The SMTP faults played from the start (`--dev-fault`); the API can replace them at run time.
+    public var faults: [SMTPFault]
 
-    public init(password: String? = nil) {
+    /// The developer's mode with `password` (nil: any) and `faults`.
+    public init(password: String? = nil, faults: [SMTPFault] = []) {
         self.password = password
+        self.faults = faults
     }
 }
 
