@@ -180,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "correo",
             dependencies: [
-                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore", "MailAuth",
+                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore", "MailAuth", "SMTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,8 +6,10 @@ public protocol HTTPResponding: Sendable {
 }
 
 extension HTTPRouter: HTTPResponding {
-    /// The router's answer; its routes read no body.
+    /// The router's answer; the body reaches the route in `request.body`.
     public func respond(to request: HTTPRequest, body: [UInt8]) async -> HTTPResponse {
-        await respond(to: request)
+        var request = request
+        request.body = body
+        return await respond(to: request)
     }
 }

@@ -1,8 +1,9 @@
 import NIOCore
 import NIOHTTP1
 
-/// A request as a route sees it: method, path and query, no body (the listener serves small read-only
-/// documents: metrics, health, later MTA-STS policies and a developer's web pages).
+/// A request as a route sees it: method, path, query and a small body (at most the listener's
+/// `maximumBodyBytes`: the listeners serve small documents and take small settings, such as the
+/// developer's mode's faults).
 public struct HTTPRequest: Sendable {
     /// The method: GET, HEAD and so on.
     public var method: HTTPMethod
@@ -14,6 +15,8 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders
     /// What a pattern route's `{name}` segments matched (`HTTPRouter+Patterns.swift`); empty otherwise.
     public var parameters: [String: String] = [:]
+    /// The request's body, if it had one.
+    public var body: [UInt8] = []
 
     /// A request for `target` (`/path?query`).
     public init(method: HTTPMethod, target: String, headers: HTTPHeaders = [:]) {

@@ -118,6 +118,9 @@ extension ConfigKey {
         ConfigKey("tls-rpt-org", .string, example: "Example Org") { $0.outbound.tlsReportOrganization ?? "" },
         ConfigKey("dev", .switch, example: "true") { "\($0.dev != nil)" },
         ConfigKey("dev-password", .string, example: "letmein") { $0.dev?.password ?? "" },
+        ConfigKey("dev-fault", .string, example: "RCPT to=x@* times=2 452 4.2.2 Busy; DATA close-after=1000") {
+            $0.dev?.faults.map(\.description).joined(separator: "; ") ?? ""
+        },
         ConfigKey("https-port", .integer, example: "443") { "\($0.publishing.httpsPort)" },
         ConfigKey("autoconfig-http-port", .integer, example: "80") { "\($0.publishing.autoconfigHTTPPort)" },
         ConfigKey("mta-sts-mode", .string, example: "enforce") { $0.publishing.mtaSTS.mode.rawValue },

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CorreoServer
+import SMTPServer
 
 /// `correo serve`: every listener at once on the embedded defaults.
 struct Serve: AsyncParsableCommand {
@@ -37,6 +38,9 @@ struct ServeOptions: ParsableArguments, ServerCommand {
         if dev.devPassword != nil || environment("DEV_PASSWORD") != nil {
             throw ValidationError("--dev-password is for --dev only")
         }
+        if !dev.devFaults.isEmpty || environment("DEV_FAULT") != nil {
+            throw ValidationError("--dev-fault is for --dev only")
+        }
         var configuration = try server.configuration(ports: try ports.resolved(), inboundAuthChecks: true)
         configuration.outbound = try outbound.resolved()
         configuration.nntpPeers =
@@ -65,6 +69,33 @@ struct DevOptions: ParsableArguments {
         help: "With --dev: the one password every IMAP login and SMTP AUTH needs (default: any). [CORREO_DEV_PASSWORD]"
     )
     var devPassword: String?
+
+    @Option(
+        name: .customLong("dev-fault"),
+        help: ArgumentHelp(
+            """
+            With --dev: an SMTP fault to play, e.g. 'RCPT to=x@* times=2 452 4.2.2 Busy' or 'DATA close-after=1000' \
+            (repeatable, or several separated by ';'; README "Scripted faults"). [CORREO_DEV_FAULT]
+            """,
+            valueName: "LINE"
+        )
+    )
+    var devFaults: [String] = []
+
+    /// The faults from `--dev-fault`, else from `CORREO_DEV_FAULT` (or the file), parsed.
+    func faults() throws -> [SMTPFault] {
+        // ';' separates faults everywhere (a reply text cannot hold one), so a flag, the variable and the
+        // file say the same thing the same way.
+        let given = devFaults.isEmpty ? environment("DEV_FAULT").map { [$0] } ?? [] : devFaults
+        let lines = given.flatMap { $0.split(separator: ";") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        return try lines.filter { !$0.isEmpty }.map { line in
+            do {
+                return try SMTPFault(parsing: line)
+            } catch {
+                throw ValidationError("--dev-fault: \(error)")
+            }
+        }
+    }
 
     /// `--dev`, `CORREO_DEV=1` or `dev = true` in the file.
     var isOn: Bool {
@@ -100,7 +131,10 @@ extension ServeOptions {
         // Applications under test often send without TLS; AUTH works over plain connections here.
         configuration.allowPlaintextAuth = true
         configuration.inboundAuthChecks = false
-        configuration.dev = DevSettings(password: dev.devPassword ?? environment("DEV_PASSWORD"))
+        configuration.dev = DevSettings(
+            password: dev.devPassword ?? environment("DEV_PASSWORD"),
+            faults: try dev.faults()
+        )
         if configuration.httpPort == 0 {
             throw ValidationError("--dev needs its HTTP port for the API: give --http-port a port, not 0")
         }

@@ -297,7 +297,55 @@ class DevModeTest(unittest.TestCase):
                 status, _, _ = self.server.request(concrete, method=method.upper())
             self.assertIn(str(status), spec["responses"], "%s %s" % (method, concrete))
             checked.append((method, path))
-        self.assertEqual(len(checked), 9, checked)
+        self.assertEqual(len(checked), 11, checked)
+
+
+class ScriptedFaultsTest(unittest.TestCase):
+    """The faults a sender under test meets, set by flag and through the API: each at its scripted
+    moment, and the retry then succeeds."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer("--dev-fault", "RCPT to=flaky@* times=1 452 4.2.2 Mailbox busy, try later")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def put_faults(self, lines):
+        request = urllib.request.Request(
+            self.server.url("/api/faults"), method="PUT", data="\n".join(lines).encode(),
+            headers={"Content-Type": "text/plain"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    def test_a_flagged_refusal_then_the_retry_delivers(self):
+        message = signup_mail("flaky@customer.example", subject="Second try")
+        with smtplib.SMTP(HOST, self.server.smtp, timeout=30) as smtp:
+            with self.assertRaises(smtplib.SMTPRecipientsRefused) as refused:
+                smtp.send_message(message)
+            self.assertEqual(refused.exception.recipients["flaky@customer.example"][0], 452)
+            smtp.send_message(message)
+        self.assertEqual(self.server.wait_for(to="flaky@customer.example")["subject"], "Second try")
+
+    def test_faults_set_through_the_api_cut_data_and_clear(self):
+        listed = self.put_faults(["DATA from=cut@* times=1 close-after=500"])
+        self.assertEqual(listed, {"faults": ["DATA from=cut@* times=1 close-after=500"]})
+        message = email.message.EmailMessage()
+        message["From"], message["To"], message["Subject"] = "cut@app.example", "cutoff@customer.example", "Cut once"
+        message.set_content("A long line of the report.\n" * 200)
+        with self.assertRaises((smtplib.SMTPServerDisconnected, smtplib.SMTPDataError)):
+            with smtplib.SMTP(HOST, self.server.smtp, timeout=30) as smtp:
+                smtp.send_message(message, from_addr="cut@app.example")
+        with smtplib.SMTP(HOST, self.server.smtp, timeout=30) as smtp:
+            smtp.send_message(message, from_addr="cut@app.example")
+        self.assertEqual(self.server.wait_for(to="cutoff@customer.example")["subject"], "Cut once")
+        status, _, body = self.server.request("/api/faults", method="DELETE")
+        self.assertEqual((status, json.loads(body)), (200, {"faults": []}))
+        request = urllib.request.Request(self.server.url("/api/faults"), method="PUT", data=b"FETCH 452")
+        with self.assertRaises(urllib.error.HTTPError) as bad:
+            urllib.request.urlopen(request, timeout=30)
+        self.assertEqual(bad.exception.code, 400)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ extension CorreoService {
         _ configuration: CorreoConfiguration,
         dev: DevSettings,
         messages: DevMessages,
+        faults: SMTPFaultScript,
         store: MailStore,
         tls: Reloadable<NIOSSLContext>,
         logger: Logger
@@ -28,6 +29,7 @@ extension CorreoService {
             idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds))
         )
         smtp.acceptsEveryDomain = true
+        smtp.faults = faults
         return SMTPServer(
             configuration: smtp,
             delivery: DevDelivery(store: store, messages: messages),

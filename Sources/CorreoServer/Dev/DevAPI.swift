@@ -1,13 +1,19 @@
 import Foundation
 import HTTPServer
 import NIOHTTP1
+import SMTPServer
 
 /// The HTTP side of `serve --dev`: the JSON API under /api/ (one file per resource), its OpenAPI
 /// document, and the web page, added to the operator's router.
 public enum DevAPI {
     /// Adds every route of the API and the web page to `router`.
-    public static func addRoutes(to router: inout HTTPRouter, messages: DevMessages) {
+    public static func addRoutes(
+        to router: inout HTTPRouter,
+        messages: DevMessages,
+        faults: SMTPFaultScript = SMTPFaultScript()
+    ) {
         addMessageRoutes(to: &router, messages: messages)
+        addFaultRoutes(to: &router, faults: faults)
         addWaitRoute(to: &router, messages: messages)
         addEventRoute(to: &router, messages: messages)
         router.get("/api/openapi.json") { _ in

@@ -199,6 +199,17 @@ extension DevAddress {
 
 /// Times as the API writes and reads them: RFC 3339 in UTC, or seconds since 1970.
 enum DevTime {
+    /// `1733248800` or `1733248800.25`: 1 to 12 digits, then at most 6 after a point, as the OpenAPI
+    /// document says (no sign, no exponent: Double's own parser would take `-3e200`).
+    static func epochSeconds(_ text: String) -> Double? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        func digits(_ part: Substring, _ most: Int) -> Bool {
+            (1...most).contains(part.utf8.count) && part.utf8.allSatisfy { (0x30...0x39).contains($0) }
+        }
+        guard digits(parts[0], 12), parts.count == 1 || digits(parts[1], 6) else { return nil }
+        return Double(text)
+    }
+
     static func format(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
@@ -206,7 +217,7 @@ enum DevTime {
     /// `2026-12-03T18:00:00Z` (RFC 3339 §5.6 date-time: any fraction, any offset, letters in either
     /// case) or `1733248800` (seconds, fractions allowed).
     static func parse(_ text: String) -> Date? {
-        if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
+        if let seconds = epochSeconds(text) { return Date(timeIntervalSince1970: seconds) }
         let bytes = Array(text.uppercased().utf8)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count, bytes[range].allSatisfy({ (0x30...0x39).contains($0) }) else {

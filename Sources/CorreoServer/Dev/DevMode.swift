@@ -1,4 +1,5 @@
 import Foundation
+import SMTPServer
 
 /// `correo serve --dev`: the test mail server for developers.
 ///
@@ -7,10 +8,13 @@ import Foundation
 public struct DevSettings: Sendable, Equatable {
     /// The one password every login needs (`--dev-password`); nil: any password will do.
     public var password: String?
+    /// The SMTP faults played from the start (`--dev-fault`); the API can replace them at run time.
+    public var faults: [SMTPFault]
 
-    /// Settings for `serve --dev`; without a password any login is let in.
-    public init(password: String? = nil) {
+    /// The developer's mode with `password` (nil: any) and `faults`.
+    public init(password: String? = nil, faults: [SMTPFault] = []) {
         self.password = password
+        self.faults = faults
     }
 }
 

@@ -110,6 +110,37 @@ enum DevOpenAPI {
                 }
               }
             },
+            "/api/faults": {
+              "get": {
+                "operationId": "listFaults",
+                "summary": "The SMTP faults being played, one line each (README: Scripted faults)",
+                "responses": {
+                  "200": {"description": "The faults.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Faults"}}}}
+                }
+              },
+              "put": {
+                "operationId": "replaceFaults",
+                "summary": "Replace every fault; counts start afresh",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "text/plain": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "array", "items": {"type": "string"}}}
+                  }
+                },
+                "responses": {
+                  "200": {"description": "The faults now played.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Faults"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"}
+                }
+              },
+              "delete": {
+                "operationId": "clearFaults",
+                "summary": "Stop every fault",
+                "responses": {
+                  "200": {"description": "No fault is played.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Faults"}}}}
+                }
+              }
+            },
             "/api/events": {
               "get": {
                 "operationId": "events",
@@ -151,6 +182,7 @@ enum DevOpenAPI {
                 "type": "object", "required": ["error", "status"],
                 "properties": {"error": {"type": "string"}, "status": {"type": "string"}}
               },
+              "Faults": {"type": "object", "required": ["faults"], "properties": {"faults": {"type": "array", "items": {"type": "string"}}}},
               "Deleted": {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "integer", "minimum": 0}}},
               "Address": {
                 "type": "object", "required": ["name", "address"],

@@ -99,13 +99,15 @@ public final class CorreoService: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let limits = configuration.limits
         let devMessages = configuration.dev.map { _ in DevMessages(store: store, logger: logger) }
+        // One script for the SMTP sessions and the API that replaces it while they run.
+        let devFaults = configuration.dev.map { SMTPFaultScript($0.faults) }
         var router = OperatorEndpoints.router(store: store)
-        if let devMessages { DevAPI.addRoutes(to: &router, messages: devMessages) }
+        if let devMessages, let devFaults { DevAPI.addRoutes(to: &router, messages: devMessages, faults: devFaults) }
         http = configuration.httpPort == 0 ? nil : HTTPServer(router: router, group: group, logger: logger)
         publishing = Self.publishingListeners(configuration, tls: tls, group: group, logger: logger)
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
-        if let dev = configuration.dev, let devMessages {
+        if let dev = configuration.dev, let devMessages, let devFaults {
             // The developer's catch-all: nothing is relayed, so no queue runner and no resolver.
             relay = nil
             smtp =
@@ -114,6 +116,7 @@ public final class CorreoService: Sendable {
                     configuration,
                     dev: dev,
                     messages: devMessages,
+                    faults: devFaults,
                     store: store,
                     tls: tls,
                     logger: logger

@@ -5,7 +5,7 @@ public enum Autoconfig {
     /// The document for `domain`: every listener of `settings`, the address itself as the user name
     /// (`%EMAILADDRESS%`: correo's logins are full addresses), passwords over TLS.
     public static func document(domain: String, settings: MailClientSettings) -> String {
-        let domain = xmlEscaped(domain)
+        let domain = markupEscaped(domain)
         var lines = [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
             #"<clientConfig version="1.1">"#,
@@ -18,7 +18,7 @@ public enum Autoconfig {
             let element = server.kind == .imap ? "incomingServer" : "outgoingServer"
             lines += [
                 #"    <\#(element) type="\#(server.kind.rawValue)">"#,
-                "      <hostname>\(xmlEscaped(settings.hostname))</hostname>",
+                "      <hostname>\(markupEscaped(settings.hostname))</hostname>",
                 "      <port>\(server.port)</port>",
                 "      <socketType>\(server.implicitTLS ? "SSL" : "STARTTLS")</socketType>",
                 "      <username>%EMAILADDRESS%</username>",

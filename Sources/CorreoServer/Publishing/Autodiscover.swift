@@ -39,10 +39,10 @@ public enum Autodiscover {
             lines += [
                 "      <Protocol>",
                 "        <Type>\(server.kind == .imap ? "IMAP" : "SMTP")</Type>",
-                "        <Server>\(xmlEscaped(settings.hostname))</Server>",
+                "        <Server>\(markupEscaped(settings.hostname))</Server>",
                 "        <Port>\(server.port)</Port>",
                 "        <DomainRequired>off</DomainRequired>",
-                "        <LoginName>\(xmlEscaped(address))</LoginName>",
+                "        <LoginName>\(markupEscaped(address))</LoginName>",
                 "        <SPA>off</SPA>",
                 // SSL on: TLS from the first octet; Encryption TLS: STARTTLS (Outlook 2010 and later).
                 server.implicitTLS ? "        <SSL>on</SSL>" : "        <Encryption>TLS</Encryption>",

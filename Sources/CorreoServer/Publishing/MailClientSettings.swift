@@ -34,19 +34,3 @@ public struct MailClientSettings: Sendable, Equatable {
     /// The servers of one kind, preferred first.
     public func servers(_ kind: Server.Kind) -> [Server] { servers.filter { $0.kind == kind } }
 }
-
-/// `text` with the five XML special characters escaped, for element content and attribute values.
-func xmlEscaped(_ text: String) -> String {
-    var escaped = ""
-    for character in text {
-        switch character {
-        case "&": escaped += "&amp;"
-        case "<": escaped += "&lt;"
-        case ">": escaped += "&gt;"
-        case "\"": escaped += "&quot;"
-        case "'": escaped += "&apos;"
-        default: escaped.append(character)
-        }
-    }
-    return escaped
-}

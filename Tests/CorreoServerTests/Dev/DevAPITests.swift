@@ -2,6 +2,7 @@ import CorreoServer
 import Foundation
 import HTTPServer
 import NIOHTTP1
+import SMTPServer
 import Testing
 
 /// The API's routes on a real store, through the router the listener serves: parsing to JSON, the
@@ -137,7 +138,7 @@ import Testing
         #expect(wrongMethod.headers["Allow"] == ["GET, HEAD"])
     }
 
-    @Test(.timeLimit(.minutes(1))) func waitTimesOutWithNoContent() async throws {
+    @Test(.timeLimit(.minutes(3))) func waitTimesOutWithNoContent() async throws {
         let fixture = try DevFixture()
         defer { fixture.folder.remove() }
         let started = ContinuousClock.now
@@ -145,8 +146,10 @@ import Testing
         let waited = ContinuousClock.now - started
         #expect(response.status == .noContent)
         #expect(response.body.isEmpty)
-        // Not before the timeout; the upper bound is loose, for a machine busy with the whole suite.
-        #expect(waited >= .milliseconds(900) && waited < .seconds(50), "\(waited)")
+        // Not before the timeout. No upper bound: with the whole suite running, the test's own tasks can
+        // wait long for a thread of the cooperative pool (seen: 100 s on a loaded machine), which says
+        // nothing about the server.
+        #expect(waited >= .milliseconds(900), "\(waited)")
     }
 
     @Test(.timeLimit(.minutes(1))) func waitAnswersWhenTheMessageArrives() async throws {
@@ -166,6 +169,30 @@ import Testing
         // Already there: answered at once.
         let again = await get(router, "/api/messages/wait?to=late%40b.example&timeout=30")
         #expect(try json(again)["subject"] as? String == "Right on time")
+    }
+
+    @Test func faultsAreListedReplacedAndCleared() async throws {
+        let fixture = try DevFixture()
+        defer { fixture.folder.remove() }
+        var router = HTTPRouter()
+        let script = SMTPFaultScript()
+        DevAPI.addRoutes(to: &router, messages: fixture.messages, faults: script)
+        var put = HTTPRequest(method: .PUT, target: "/api/faults")
+        put.body = Array("RCPT to=x@* times=2 452 4.2.2 Busy\n# a comment\n\nDATA close-after=100\n".utf8)
+        let replaced = await router.respond(to: put)
+        #expect(replaced.status == .ok)
+        #expect(script.faults.map(\.description) == ["RCPT to=x@* times=2 452 4.2.2 Busy", "DATA close-after=100"])
+        let listed = try json(await get(router, "/api/faults"))
+        #expect(listed["faults"] as? [String] == ["RCPT to=x@* times=2 452 4.2.2 Busy", "DATA close-after=100"])
+        // A bad line refuses the whole request and keeps the script.
+        put.body = Array(#"["MAIL rate=2/min", "FETCH 452"]"#.utf8)
+        let refused = await router.respond(to: put)
+        #expect(refused.status == .badRequest)
+        let error = try json(refused)["error"] as? String ?? ""
+        #expect(error.hasPrefix(#"fault "FETCH 452": FETCH is not an SMTP command"#), "\(error)")
+        #expect(script.faults.count == 2)
+        #expect(await get(router, "/api/faults", method: .DELETE).status == .ok)
+        #expect(script.faults.isEmpty)
     }
 
     @Test func theOpenAPIDocumentNamesEveryRoute() async throws {
