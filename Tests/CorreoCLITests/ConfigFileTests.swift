@@ -39,16 +39,26 @@ import Testing
     }
 
     @Test("every key gives the same configuration from its flag and from the file, and changes the default")
-    func everyKeyRoundTrips() throws {
+    func everyKeyRoundTrips() async throws {
         let folder = try TemporaryDirectory(prefix: "correo-config-keys")
         defer { folder.remove() }
-        let defaults = try Self.resolve([])
-        for key in ConfigKey.all {
-            let companion = Self.companions[key.name] ?? []
-            let file = folder.url.appendingPathComponent("\(key.name).toml").path
-            try Data("# \(key.name)\n\(Self.tomlLine(key, key.example))\n".utf8).write(to: URL(fileURLWithPath: file))
-            let fromFlag = try Self.resolve(companion + Self.flagArguments(key, key.example))
-            let fromFile = try Self.resolve(companion + ["--config", file])
+        // 130 parses of serve's options take a minute of a debug build's CPU: off the cooperative pool, so
+        // the rest of the suite (servers in this process) keeps its threads meanwhile.
+        let (defaults, resolved) = try await OffThePool.run {
+            let defaults = try Self.resolve([])
+            let resolved = try ConfigKey.all.map { key in
+                let companion = Self.companions[key.name] ?? []
+                let file = folder.url.appendingPathComponent("\(key.name).toml").path
+                try Data("# \(key.name)\n\(Self.tomlLine(key, key.example))\n".utf8).write(
+                    to: URL(fileURLWithPath: file)
+                )
+                let fromFlag = try Self.resolve(companion + Self.flagArguments(key, key.example))
+                let fromFile = try Self.resolve(companion + ["--config", file])
+                return (fromFlag, fromFile)
+            }
+            return (defaults, resolved)
+        }
+        for (key, (fromFlag, fromFile)) in zip(ConfigKey.all, resolved) {
             #expect(fromFlag == fromFile, "\(key.name)")
             #expect(key.value(fromFile) == key.example, "\(key.name)")
             #expect(key.value(defaults) != key.example, "\(key.name): its example is the default")
@@ -56,8 +66,8 @@ import Testing
     }
 
     @Test("every long option of serve has a key, and every key an option")
-    func tableCoversTheOptions() {
-        let help = Serve.helpMessage(columns: 400)
+    func tableCoversTheOptions() async throws {
+        let help = try await OffThePool.run { Serve.helpMessage(columns: 400) }
         // `--name` and `--[no-]name` as the help prints them; help texts cite only options that exist.
         let spelt = Set(help.matches(of: /--([a-z][a-z0-9-]*)/).map { String($0.output.1) })
         let options = Set(
