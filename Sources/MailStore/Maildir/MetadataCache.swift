@@ -31,27 +31,70 @@ struct MetadataCache {
     }
 
     /// Loads the cache if it belongs to this UIDVALIDITY; a missing or unreadable cache is empty.
+    ///
+    /// One pass over the bytes, two strings per line (the base and the file name): this runs for every
+    /// message of a folder the first time a restarted server opens it. A line of the wrong shape is
+    /// skipped (that message is measured again).
     mutating func load(uidValidity: UInt32) {
         guard let bytes = try? POSIX.readFile(path) else { return }
-        let lines = bytes.split(separator: UInt8(ascii: "\n"))
-        guard let header = lines.first,
-            String(decoding: header, as: UTF8.self) == "correo-cache \(Self.version) V\(uidValidity)"
-        else { return }
-        for line in lines.dropFirst() {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-                .map { String(decoding: $0, as: UTF8.self) }
-            guard fields.count == 7, let size = Int(fields[2]), let crlfSize = Int(fields[3]),
-                let date = Int(fields[4]), let modSeq = UInt64(fields[5]), let headerLength = Int(fields[6])
-            else { continue }
-            entries[fields[0]] = Entry(
-                fileName: fields[1],
-                size: size,
-                crlfSize: crlfSize,
-                internalDate: date,
-                modSeq: modSeq,
-                headerLength: headerLength
-            )
+        let expected = Array("correo-cache \(Self.version) V\(uidValidity)\n".utf8)
+        guard bytes.starts(with: expected) else { return }
+        var loaded: [String: Entry] = [:]
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = expected.count
+            while start < buffer.count {
+                var end = start
+                while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                if let (base, entry) = Self.entry(buffer[start..<end]) { loaded[base] = entry }
+                start = end + 1
+            }
         }
+        entries.merge(loaded) { $1 }
+    }
+
+    /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
+    private static func entry(_ line: Slice<UnsafeBufferPointer<UInt8>>) -> (String, Entry)? {
+        var fields: [Slice<UnsafeBufferPointer<UInt8>>] = []
+        fields.reserveCapacity(7)
+        var fieldStart = line.startIndex
+        for index in line.indices where line[index] == UInt8(ascii: "\t") {
+            fields.append(line[fieldStart..<index])
+            fieldStart = index + 1
+            if fields.count > 6 { return nil }
+        }
+        fields.append(line[fieldStart...])
+        guard fields.count == 7, let size = integer(fields[2]), let crlfSize = integer(fields[3]),
+            let date = integer(fields[4]), let modSeq = integer(fields[5]).flatMap(UInt64.init(exactly:)),
+            let headerLength = integer(fields[6])
+        else { return nil }
+        let entry = Entry(
+            fileName: String(decoding: fields[1], as: UTF8.self),
+            size: size,
+            crlfSize: crlfSize,
+            internalDate: date,
+            modSeq: modSeq,
+            headerLength: headerLength
+        )
+        return (String(decoding: fields[0], as: UTF8.self), entry)
+    }
+
+    /// A decimal integer with an optional leading '-', as `Int(String)` reads it; nil otherwise.
+    private static func integer(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+        var digits = bytes[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        guard !digits.isEmpty else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+            let digit = Int(byte - UInt8(ascii: "0"))
+            let (next, overflowNext) =
+                negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+            if overflowTimes || overflowNext { return nil }
+            value = next
+        }
+        return value
     }
 
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.
