@@ -56,9 +56,13 @@ import Testing
             #expect(list.uidValidity == 77)
             #expect(list.uids == ["one": 1, "two": 2, "four:with colon": 4])
             #expect(list.nextUID == 5)
-            #expect(UIDList.decimal(ArraySlice("4294967295".utf8)) == UInt32.max)
-            #expect(UIDList.decimal(ArraySlice("4294967296".utf8)) == nil)
-            #expect(UIDList.decimal(ArraySlice("".utf8)) == nil && UIDList.decimal(ArraySlice("+".utf8)) == nil)
+            let numbers = [
+                "0", "+7", "-7", "-0", "12x", "", "+", "-", "9223372036854775807", "-9223372036854775808",
+                "9223372036854775808", "-9223372036854775809", "1 2", "٣",
+            ]
+            for text in numbers {
+                #expect(DecimalDigits.integer(Array(text.utf8)) == Int(text), "\(text)")
+            }
         }
     }
 

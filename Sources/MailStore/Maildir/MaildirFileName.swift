@@ -97,17 +97,8 @@ struct MaildirFileName: Hashable, Sendable {
         while let comma = utf8.firstIndex(of: UInt8(ascii: ",")) {
             utf8 = utf8[utf8.index(after: comma)...]
             guard utf8.first == keyByte, utf8.dropFirst().first == UInt8(ascii: "=") else { continue }
-            var value = 0
-            var digits = 0
-            for byte in utf8.dropFirst(2) {
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
-                let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflowSum) = times.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
-                if overflowTimes || overflowSum { return nil }
-                value = sum
-                digits += 1
-            }
-            return digits > 0 ? value : nil
+            let digits = utf8.dropFirst(2).prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            return DecimalDigits.integer(digits)
         }
         return nil
     }

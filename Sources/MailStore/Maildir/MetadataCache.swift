@@ -63,9 +63,11 @@ struct MetadataCache {
             if fields.count > 6 { return nil }
         }
         fields.append(line[fieldStart...])
-        guard fields.count == 7, let size = integer(fields[2]), let crlfSize = integer(fields[3]),
-            let date = integer(fields[4]), let modSeq = integer(fields[5]).flatMap(UInt64.init(exactly:)),
-            let headerLength = integer(fields[6])
+        guard fields.count == 7, let size = DecimalDigits.integer(fields[2]),
+            let crlfSize = DecimalDigits.integer(fields[3]),
+            let date = DecimalDigits.integer(fields[4]),
+            let modSeq = DecimalDigits.integer(fields[5]).flatMap(UInt64.init(exactly:)),
+            let headerLength = DecimalDigits.integer(fields[6])
         else { return nil }
         let entry = Entry(
             fileName: String(decoding: fields[1], as: UTF8.self),
@@ -76,25 +78,6 @@ struct MetadataCache {
             headerLength: headerLength
         )
         return (String(decoding: fields[0], as: UTF8.self), entry)
-    }
-
-    /// A decimal integer with an optional leading '-', as `Int(String)` reads it; nil otherwise.
-    private static func integer(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
-        var digits = bytes[...]
-        let negative = digits.first == UInt8(ascii: "-")
-        if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
-        guard !digits.isEmpty else { return nil }
-        var value = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
-            let digit = Int(byte - UInt8(ascii: "0"))
-            let (next, overflowNext) =
-                negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
-            if overflowTimes || overflowNext { return nil }
-            value = next
-        }
-        return value
     }
 
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.

@@ -97,7 +97,7 @@ struct UIDList {
         map.reserveCapacity(lines.count)
         for line in lines.dropFirst() {
             guard let space = line.firstIndex(of: UInt8(ascii: " ")),
-                let uid = Self.decimal(line[line.startIndex..<space]), uid > 0
+                let uid = DecimalDigits.integer(line[line.startIndex..<space]).flatMap(UInt32.init(exactly:)), uid > 0
             else { continue }
             let base = String(decoding: line[(space + 1)...], as: UTF8.self)
             map[base] = uid
@@ -106,24 +106,6 @@ struct UIDList {
         uids = map
         nextUID = max(next, highest &+ 1 == 0 ? UInt32.max : highest + 1)
         identity = FileIdentity(path: path)
-    }
-
-    /// Unsigned decimal digits as a UInt32, read as `UInt32(String)` reads them (a leading '+' allowed).
-    ///
-    /// No String is made: a restarted server reads every line of every folder it opens.
-    static func decimal(_ bytes: ArraySlice<UInt8>) -> UInt32? {
-        var digits = bytes
-        if digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
-        guard !digits.isEmpty else { return nil }
-        var value: UInt32 = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflowSum) = times.addingReportingOverflow(UInt32(byte - UInt8(ascii: "0")))
-            if overflowTimes || overflowSum { return nil }
-            value = sum
-        }
-        return value
     }
 
     /// Gives each base the next UID, in order, and appends the lines durably.
