@@ -40,6 +40,8 @@ struct MetadataCache {
         let expected = Array("correo-cache \(Self.version) V\(uidValidity)\n".utf8)
         guard bytes.starts(with: expected) else { return }
         var loaded: [String: Entry] = [:]
+        // One line per message, ~130 bytes each: growing the table as it fills would rehash it a dozen times.
+        loaded.reserveCapacity(bytes.count / 100)
         bytes.withUnsafeBufferPointer { buffer in
             var start = expected.count
             while start < buffer.count {
@@ -49,7 +51,11 @@ struct MetadataCache {
                 start = end + 1
             }
         }
-        entries.merge(loaded) { $1 }
+        if entries.isEmpty {
+            entries = loaded
+        } else {
+            entries.merge(loaded) { $1 }
+        }
     }
 
     /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
