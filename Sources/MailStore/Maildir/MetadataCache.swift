@@ -31,27 +31,59 @@ struct MetadataCache {
     }
 
     /// Loads the cache if it belongs to this UIDVALIDITY; a missing or unreadable cache is empty.
+    ///
+    /// One pass over the bytes, two strings per line (the base and the file name): this runs for every
+    /// message of a folder the first time a restarted server opens it. A line of the wrong shape is
+    /// skipped (that message is measured again).
     mutating func load(uidValidity: UInt32) {
         guard let bytes = try? POSIX.readFile(path) else { return }
-        let lines = bytes.split(separator: UInt8(ascii: "\n"))
-        guard let header = lines.first,
-            String(decoding: header, as: UTF8.self) == "correo-cache \(Self.version) V\(uidValidity)"
-        else { return }
-        for line in lines.dropFirst() {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-                .map { String(decoding: $0, as: UTF8.self) }
-            guard fields.count == 7, let size = Int(fields[2]), let crlfSize = Int(fields[3]),
-                let date = Int(fields[4]), let modSeq = UInt64(fields[5]), let headerLength = Int(fields[6])
-            else { continue }
-            entries[fields[0]] = Entry(
-                fileName: fields[1],
-                size: size,
-                crlfSize: crlfSize,
-                internalDate: date,
-                modSeq: modSeq,
-                headerLength: headerLength
-            )
+        let expected = Array("correo-cache \(Self.version) V\(uidValidity)\n".utf8)
+        guard bytes.starts(with: expected) else { return }
+        var loaded: [String: Entry] = [:]
+        // One line per message, ~130 bytes each: growing the table as it fills would rehash it a dozen times.
+        loaded.reserveCapacity(bytes.count / 100)
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = expected.count
+            while start < buffer.count {
+                var end = start
+                while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                if let (base, entry) = Self.entry(buffer[start..<end]) { loaded[base] = entry }
+                start = end + 1
+            }
         }
+        if entries.isEmpty {
+            entries = loaded
+        } else {
+            entries.merge(loaded) { $1 }
+        }
+    }
+
+    /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
+    private static func entry(_ line: Slice<UnsafeBufferPointer<UInt8>>) -> (String, Entry)? {
+        var fields: [Slice<UnsafeBufferPointer<UInt8>>] = []
+        fields.reserveCapacity(7)
+        var fieldStart = line.startIndex
+        for index in line.indices where line[index] == UInt8(ascii: "\t") {
+            fields.append(line[fieldStart..<index])
+            fieldStart = index + 1
+            if fields.count > 6 { return nil }
+        }
+        fields.append(line[fieldStart...])
+        guard fields.count == 7, let size = DecimalDigits.integer(fields[2]),
+            let crlfSize = DecimalDigits.integer(fields[3]),
+            let date = DecimalDigits.integer(fields[4]),
+            let modSeq = DecimalDigits.integer(fields[5]).flatMap(UInt64.init(exactly:)),
+            let headerLength = DecimalDigits.integer(fields[6])
+        else { return nil }
+        let entry = Entry(
+            fileName: String(decoding: fields[1], as: UTF8.self),
+            size: size,
+            crlfSize: crlfSize,
+            internalDate: date,
+            modSeq: modSeq,
+            headerLength: headerLength
+        )
+        return (String(decoding: fields[0], as: UTF8.self), entry)
     }
 
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.

@@ -97,7 +97,7 @@ struct UIDList {
         map.reserveCapacity(lines.count)
         for line in lines.dropFirst() {
             guard let space = line.firstIndex(of: UInt8(ascii: " ")),
-                let uid = UInt32(String(decoding: line[line.startIndex..<space], as: UTF8.self)), uid > 0
+                let uid = DecimalDigits.integer(line[line.startIndex..<space]).flatMap(UInt32.init(exactly:)), uid > 0
             else { continue }
             let base = String(decoding: line[(space + 1)...], as: UTF8.self)
             map[base] = uid

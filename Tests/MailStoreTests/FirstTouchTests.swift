@@ -1,0 +1,176 @@
+import Foundation
+import MailTestSupport
+import Testing
+
+@testable import MailStore
+
+/// The byte-level readers a restarted server runs over every message of a folder it opens (file
+/// names, `correo-cache`, `correo-uidlist`): they read what the String-based ones read, and a damaged
+/// index is rebuilt with the same answers.
+@Suite struct FirstTouchTests {
+    private let user = "first@example.test"
+
+    @Test func fileNamesSplitAsBefore() {
+        let plain = MaildirFileName("1700000001.M1P1Q1.host,S=1234,W=1260:2,FRSa")
+        #expect(plain.base == "1700000001.M1P1Q1.host,S=1234,W=1260")
+        #expect(plain.infoLetters == Array("FRSa".utf8))
+        #expect(plain.flags == [.flagged, .answered, .seen])
+        #expect(plain.keywordIndexes == [0])
+        #expect(plain.physicalSize == 1234 && plain.virtualSize == 1260)
+        #expect(plain.deliverySeconds == 1_700_000_001)
+
+        let bare = MaildirFileName("1700000001.M1P1Q1.host")
+        #expect(bare.base == "1700000001.M1P1Q1.host" && bare.infoLetters.isEmpty)
+        #expect(bare.physicalSize == nil && bare.virtualSize == nil && bare.flags == [])
+
+        // Info of another version than 2 carries no letters; only the first ':' splits.
+        let other = MaildirFileName("b,S=5:1,S")
+        #expect(other.base == "b,S=5" && other.infoLetters.isEmpty && other.physicalSize == 5)
+        #expect(MaildirFileName("b:2,T:x").infoLetters == Array("T:x".utf8))
+        #expect(MaildirFileName("b:2,T").flags == .deleted && MaildirFileName("b:2,D").flags == .draft)
+
+        // The first ",S=" decides, digits only, an overflow is no size.
+        #expect(MaildirFileName("b,S=,S=7,W=x").physicalSize == nil)
+        #expect(MaildirFileName("b,W=9,S=12abc").physicalSize == 12)
+        #expect(MaildirFileName("b,W=9,S=12abc").virtualSize == 9)
+        #expect(MaildirFileName("b,S=99999999999999999999999").physicalSize == nil)
+        #expect(MaildirFileName("bS=4,s=5").physicalSize == nil)
+        #expect(MaildirFileName("héllo,S=42:2,S").physicalSize == 42)
+        #expect(MaildirFileName("héllo,S=42:2,S").base == "héllo,S=42")
+    }
+
+    @Test func uidListLinesReadAsBefore() async throws {
+        try await TemporaryDirectory.with(prefix: "uidlist") { directory in
+            let text = """
+                correo-uidlist 1 V77 N3
+                1 one
+                0 zero
+                x2 letters
+                +2 two
+                99999999999 overflow
+                4 four:with colon
+
+                """
+            try text.write(toFile: directory.path + "/" + UIDList.fileName, atomically: true, encoding: .utf8)
+            let list = try UIDList(folder: directory.path) { 1 }
+            #expect(list.uidValidity == 77)
+            #expect(list.uids == ["one": 1, "two": 2, "four:with colon": 4])
+            #expect(list.nextUID == 5)
+            let numbers = [
+                "0", "+7", "-7", "-0", "12x", "", "+", "-", "9223372036854775807", "-9223372036854775808",
+                "9223372036854775808", "-9223372036854775809", "1 2", "٣",
+            ]
+            for text in numbers {
+                #expect(DecimalDigits.integer(Array(text.utf8)) == Int(text), "\(text)")
+            }
+        }
+    }
+
+    /// What a session sees of a message, without the mod-sequence (a rebuilt cache line gets a new one).
+    private struct Answer: Equatable {
+        var uid: UInt32
+        var flags: MessageFlags
+        var keywords: [String]
+        var size: Int
+        var physicalSize: Int
+        var internalDate: Date
+        var fileName: String
+
+        init(_ record: MessageRecord) {
+            uid = record.uid
+            flags = record.flags
+            keywords = record.keywords
+            size = record.size
+            physicalSize = record.physicalSize
+            internalDate = record.internalDate
+            fileName = record.fileName
+        }
+    }
+
+    /// Ways to damage `correo-cache`, each of which must cost a rebuild and change no answer.
+    static let damages: [(String, @Sendable (String) -> String)] = [
+        ("deleted", { _ in "" }),
+        ("cut in a line", { String($0.prefix($0.count * 2 / 3)) }),
+        ("garbage lines", { $0 + "garbage\n\t\t\t\n\n" + "x\ty\tz\t1\t2\t3\t4\n" }),
+        ("non-digits", { $0.replacingOccurrences(of: "\t-1\n", with: "\t-1x\n") }),
+        ("too many fields", { $0.replacingOccurrences(of: "\t-1\n", with: "\t-1\t5\n") }),
+        ("another validity", { $0.replacingOccurrences(of: " V", with: " V1") }),
+        ("no newline after the header", { $0.replacingOccurrences(of: "\n", with: " ") }),
+    ]
+
+    @Test(arguments: 0..<FirstTouchTests.damages.count)
+    func damagedMetadataCacheIsRebuiltWithTheSameAnswers(_ damage: Int) async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            for n in 1...12 {
+                _ = try await inbox.append(
+                    bytes: sampleMessage(n),
+                    flags: n % 3 == 0 ? [.seen, .answered] : [],
+                    keywords: n % 4 == 0 ? ["$Work"] : [],
+                    internalDate: Date(timeIntervalSince1970: TimeInterval(1_600_000_000 + n * 3600))
+                )
+            }
+            // A file written with LF only: its CRLF size comes from reading it when the cache is gone.
+            let folder = directory.path + "/\(user)"
+            let lfFile = URL(fileURLWithPath: folder + "/cur/1700000000.lf:2,S")
+            try Data("Subject: lf\n\nbody\n".utf8).write(to: lfFile)
+            try await inbox.synchronize()
+            await inbox.writeCache()
+            let before = await inbox.snapshot()
+            #expect(before.count == 13)
+            let cachePath = folder + "/" + MetadataCache.fileName
+            let written = try String(contentsOfFile: cachePath, encoding: .utf8)
+            let (name, damaged) = Self.damages[damage]
+            if damaged(written).isEmpty {
+                try FileManager.default.removeItem(atPath: cachePath)
+            } else {
+                try damaged(written).write(toFile: cachePath, atomically: true, encoding: .utf8)
+            }
+
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            let after = await reopened.snapshot()
+            #expect(after.map(Answer.init) == before.map(Answer.init), "cache \(name)")
+            #expect(await reopened.uidValidity == inbox.uidValidity)
+            #expect(await reopened.uidNext == inbox.uidNext)
+            // The lines the damage spared keep their mod-sequences; HIGHESTMODSEQ never goes down.
+            #expect(await reopened.highestModSeq >= inbox.highestModSeq)
+            // Rebuilt: written again, whole, and read back by a third process with the same answers.
+            await reopened.writeCache()
+            var rebuilt = MetadataCache(folder: folder)
+            rebuilt.load(uidValidity: await reopened.uidValidity)
+            #expect(rebuilt.entries.count == 13, "cache \(name)")
+            let third = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await third.snapshot() == after)
+        }
+    }
+
+    @Test func cacheLinesReadAsWritten() async throws {
+        try await TemporaryDirectory.with(prefix: "cache") { directory in
+            var cache = MetadataCache(folder: directory.path)
+            let first = MetadataCache.Entry(
+                fileName: "b,S=10:2,S",
+                size: 10,
+                crlfSize: 12,
+                internalDate: -5,
+                modSeq: 1_796_328_442_602_532,
+                headerLength: -1
+            )
+            let second = MetadataCache.Entry(
+                fileName: "ünï:2,",
+                size: 0,
+                crlfSize: 0,
+                internalDate: 0,
+                modSeq: 1,
+                headerLength: 7
+            )
+            cache.entries = ["b,S=10": first, "ünï": second]
+            try cache.save(uidValidity: 9)
+            var loaded = MetadataCache(folder: directory.path)
+            loaded.load(uidValidity: 9)
+            #expect(loaded.entries == cache.entries)
+            var foreign = MetadataCache(folder: directory.path)
+            foreign.load(uidValidity: 10)
+            #expect(foreign.entries.isEmpty)
+        }
+    }
+}
