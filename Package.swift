@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "MailAuthTests",
             dependencies: [
-                "MailAuth", "DNS", "MailCore",
+                "MailAuth", "DNS", "MailCore", "MailTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -259,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "DNSTests",
             dependencies: [
-                "DNS",
+                "DNS", "MailTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -2,7 +2,7 @@ import Foundation
 import MailTestSupport
 import Testing
 
-@Suite struct CertCommandTests {
+@Suite(.offThePool) struct CertCommandTests {
     @Test func certWritesFilesThatOpensslReads() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -10,7 +10,7 @@ import Testing
 /// the file, line and key of every mistake.
 ///
 /// In-process: the options are parsed as `correo serve` parses them.
-@Suite struct ConfigFileTests {
+@Suite(.offThePool) struct ConfigFileTests {
     /// Keys that are refused without another one (`--group needs --user`, `--key needs --cert`).
     static let companions = [
         "group": ["--user", "correo"], "key": ["--cert", "/etc/correo/cert.pem"],
@@ -204,7 +204,7 @@ import Testing
 }
 
 /// `correo config check` and `correo serve --config` as a person runs them.
-@Suite struct ConfigCommandTests {
+@Suite(.offThePool) struct ConfigCommandTests {
     @Test("config check exits 0 on a good file and 64 with file:line: key on a bad one; serve refuses it too")
     func checkExitStatus() throws {
         let folder = try TemporaryDirectory(prefix: "correo-config-check")

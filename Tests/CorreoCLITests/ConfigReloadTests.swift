@@ -9,7 +9,7 @@ import Glibc
 /// Issue 15: SIGHUP reads the configuration file again (the log level changes live, a changed port is
 /// named as needing a restart, a broken file keeps the old settings) and the DKIM keys, against the real
 /// `correo serve --config`.
-@Suite struct ConfigReloadTests {
+@Suite(.offThePool) struct ConfigReloadTests {
     static func write(_ text: String, to path: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
@@ -48,7 +48,7 @@ import Glibc
         }.filter { $0["event"] as? String == event }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func sighupAppliesTheLogLevelNamesRestartKeysAndReadsNewDKIMKeys() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-config-reload")
         defer { storage.remove() }

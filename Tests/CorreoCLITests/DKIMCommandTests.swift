@@ -2,7 +2,7 @@ import Foundation
 import MailTestSupport
 import Testing
 
-@Suite struct DKIMCommandTests {
+@Suite(.offThePool) struct DKIMCommandTests {
     @Test func keygenWritesBothKeysAndPrintsTheirRecords() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -5,7 +5,7 @@ import Testing
 /// Issue 17: `correo serve --dev` driven the way an application's test suite drives it: smtplib sends,
 /// the API's wait finds the message, its parsed JSON is checked, and imaplib reads it logged in as the
 /// recipient's address (interop/dev/test_dev_api.py, standard library only).
-@Suite struct DevModeTests {
+@Suite(.offThePool) struct DevModeTests {
     /// What a script of interop/dev/ printed and how it exited, run with CORREO_BINARY set; nil (and an
     /// issue recorded) when it did not finish in `seconds`.
     func runScript(
@@ -57,7 +57,7 @@ import Testing
 
     /// Without -s it keeps mail in a fresh folder and says which; it listens on loopback, warns, and
     /// opens no NNTP.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func startsOnLoopbackInAFreshFolderWithTheWarning() async throws {
         let server = try await CorreoServerProcess.start(ports: 3) { ports in
             [

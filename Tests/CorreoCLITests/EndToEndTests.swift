@@ -8,10 +8,10 @@ import Glibc
 
 /// The whole path a user sees: swaks hands a message to the real `correo serve` over SMTP, and a Python
 /// imaplib session that is IDLEing on the same server's INBOX is told about it and fetches the same bytes.
-@Suite struct EndToEndTests {
+@Suite(.offThePool) struct EndToEndTests {
     /// Issue 4: "a message sent with swaks to `correo serve` appears in an IDLEing imaplib session and its
     /// bytes fetched by IMAP equal the bytes sent (plus trace headers)".
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func swaksMessageReachesAnIdlingIMAPSessionByteForByte() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-e2e-storage")
         defer { storage.remove() }

@@ -5,7 +5,7 @@ import Testing
 /// Issue 15: internationalised domains as users type them (U-labels) are accepted by `correo cert` and
 /// `correo serve --domain`; certificates carry the A-label, and mail to either form of a local domain
 /// is delivered to the same mailbox.
-@Suite struct IDNCommandTests {
+@Suite(.offThePool) struct IDNCommandTests {
     @Test func certTakesAULabelAndWritesTheALabel() async throws {
         let folder = try TemporaryDirectory(prefix: "correo-idn-cert")
         defer { folder.remove() }
@@ -21,7 +21,7 @@ import Testing
         #expect(bad.standardError.contains("--host bü cher.example is not a domain name"), "\(bad.standardError)")
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func bothFormsOfALocalDomainDeliver() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-idn")
         defer { storage.remove() }

@@ -4,8 +4,8 @@ import Testing
 
 /// Issue 13 at the MX of a real `correo serve`: swaks from 127.0.0.1 as senders whose domains publish
 /// SPF and DMARC records in a real nameserver (dnsmasq on 127.0.0.1, given with --dns-server).
-@Suite struct InboundAuthEndToEndTests {
-    @Test(.timeLimit(.minutes(2)))
+@Suite(.offThePool) struct InboundAuthEndToEndTests {
+    @Test(.timeLimit(.minutes(5)))
     func senderChecksAddTheirFieldRefuseRejectAndFileQuarantineInJunk() async throws {
         let work = try TemporaryDirectory(prefix: "correo-inbound")
         defer { work.remove() }
@@ -84,7 +84,7 @@ import Testing
     }
 
     /// `smtpd` keeps the original's workflow: nothing checked, nothing added, even for a p=reject domain.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func smtpdLeavesTheChecksOff() async throws {
         let work = try TemporaryDirectory(prefix: "correo-inbound-off")
         defer { work.remove() }

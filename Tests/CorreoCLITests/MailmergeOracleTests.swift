@@ -8,7 +8,7 @@ import Testing
 /// The same template (header block, ATTACHMENT:, text/markdown) and the same semicolon list, through
 /// `mailmerge --dry-run` and `correo send`'s dry run: Python's email package reads both messages, and the
 /// recipients, subject, text, HTML and attachments must be the same. A misspelt field fails in both.
-@Suite struct MailmergeOracleTests {
+@Suite(.offThePool) struct MailmergeOracleTests {
     static let template = """
         TO: {{name}} <{{email}}>
         CC: {{manager}}
@@ -63,7 +63,7 @@ import Testing
         return (status, child.output.text, child.errors.text)
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func correoAndMailmergeBuildTheSameMessages() async throws {
         try await TemporaryDirectory.with { directory in
             let folder = directory.url

@@ -4,8 +4,8 @@ import Testing
 
 /// Issue 15: `--http-port` serves `/healthz` and a Prometheus `/metrics` on loopback that `promtool
 /// check metrics` accepts after real traffic (deliveries, a refusal, a failed login, a TLS handshake).
-@Suite struct MetricsEndpointTests {
-    @Test(.timeLimit(.minutes(3)))
+@Suite(.offThePool) struct MetricsEndpointTests {
+    @Test(.timeLimit(.minutes(5)))
     func aLiveScrapeAfterTrafficPassesPromtool() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-metrics")
         defer { storage.remove() }

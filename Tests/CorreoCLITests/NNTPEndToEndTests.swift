@@ -5,8 +5,8 @@ import Testing
 /// Issue 14: real newsreaders against `correo serve` — Python's nntplib over STARTTLS and implicit TLS
 /// (LIST, GROUP, POST, OVER, ARTICLE…), and mail that swaks sends to a group's address read back as news
 /// and, with Python's imaplib, from the IMAP shared folder `#news.` (RFC 2342); the NNTP log lines.
-@Suite struct NNTPEndToEndTests {
-    @Test(.timeLimit(.minutes(3)))
+@Suite(.offThePool) struct NNTPEndToEndTests {
+    @Test(.timeLimit(.minutes(5)))
     func nntplibReadsAndPostsAndSMTPFeedsAGroup() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-nntp-e2e")
         defer { storage.remove() }

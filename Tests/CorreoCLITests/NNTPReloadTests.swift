@@ -9,7 +9,7 @@ import Glibc
 /// Issue 14 with issue 15's reload: SIGHUP's new certificate reaches NNTP too — a new NNTPS connection
 /// and a STARTTLS on the plain NNTP port both present it, while a reader connected before keeps reading.
 extension ReloadAndLogTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func sighupServesTheNewCertificateOnNNTPSAndSTARTTLS() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-nntp-reload-storage")
         defer { storage.remove() }

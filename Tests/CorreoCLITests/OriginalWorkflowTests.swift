@@ -8,11 +8,11 @@ import Glibc
 
 /// Issue 19: the original tool's README, followed literally with correo's commands in place of its three
 /// Python programs, works end to end — the README's "Coming from the original" section is this walk.
-@Suite struct OriginalWorkflowTests {
+@Suite(.offThePool) struct OriginalWorkflowTests {
     static let password = "12345"
     static let attachment = Data("Minutes of the meeting\r\n".utf8) + Data((0...255).map { UInt8($0) })
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func theOriginalReadmeWorksStepByStep() async throws {
         let work = try TemporaryDirectory(prefix: "correo-original")
         defer { work.remove() }

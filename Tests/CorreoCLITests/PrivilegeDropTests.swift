@@ -10,8 +10,8 @@ import Glibc
 /// `--user` account and becomes it, in every thread, before serving; mail still flows both ways.
 ///
 /// CI runs as root; run as anyone else, the test checks that `--user` is refused instead.
-@Suite struct PrivilegeDropTests {
-    @Test(.timeLimit(.minutes(3)))
+@Suite(.offThePool) struct PrivilegeDropTests {
+    @Test(.timeLimit(.minutes(5)))
     func serveDropsToNobodyAfterBindingPortsBelow1024() async throws {
         // The account must be able to reach the storage folder through its parents: /tmp itself, not
         // a TMPDIR that may lie in root's home.

@@ -6,7 +6,7 @@ import Testing
 /// autodiscover over real TLS (the test certificate, checked by curl), by Host header and for the local
 /// domain only; `--autoconfig-http-port` serves autoconfig alone over plain HTTP; /metrics stays on the
 /// loopback operator listener.
-@Suite struct PublishingEndToEndTests {
+@Suite(.offThePool) struct PublishingEndToEndTests {
     /// The answer's status and body, through curl (`--resolve`-free: Host is a header, TLS checks localhost).
     static func fetch(
         _ url: String,
@@ -47,7 +47,7 @@ import Testing
         return try await outputOf(["python3", "-c", script, xml]).split(separator: "\n").map(String.init)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func policyAutoconfigAndAutodiscoverOverTLS() async throws {
         let work = try TemporaryDirectory(prefix: "correo-publishing")
         defer { work.remove() }
@@ -219,7 +219,7 @@ import Testing
 
     /// A renewed certificate reaches the HTTPS listener on SIGHUP, as it reaches SMTP and IMAP: the
     /// listener reads the servers' one reloadable TLS context for each new connection.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aRenewedCertificateReachesTheHTTPSListenerOnSIGHUP() async throws {
         let work = try TemporaryDirectory(prefix: "correo-publishing-reload")
         defer { work.remove() }
@@ -265,7 +265,7 @@ import Testing
     }
 
     /// Over the per-address cap, the HTTPS listener still answers inside TLS: a 503 the client can read.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func overTheCapTheRefusalIsInsideTLS() async throws {
         let work = try TemporaryDirectory(prefix: "correo-publishing-cap")
         defer { work.remove() }
@@ -309,7 +309,7 @@ import Testing
     /// Real Thunderbird (headless, driven over Marionette) is given only bob@b.test and a password,
     /// fetches correo's autoconfig over HTTPS and logs in over IMAP with what it found
     /// (interop/e2e/thunderbird_autoconfig.py, in a private network namespace so that port 443 is free).
-    @Test(.timeLimit(.minutes(4)))
+    @Test(.timeLimit(.minutes(5)))
     func thunderbirdFindsTheSettingsAndLogsIn() async throws {
         let script = CorreoBinary.packageRoot.appendingPathComponent("interop/e2e/thunderbird_autoconfig.py").path
         let run = try ChildProcess(["python3", script, CorreoBinary.url.path])

@@ -10,8 +10,8 @@ import Glibc
 /// queue, found by its MX record in a real nameserver (dnsmasq on 127.0.0.1); a recipient that b refuses
 /// comes back to the sender as an RFC 3464 report in her INBOX. (The network lab repeats this across
 /// namespaces with Postfix as a peer.)
-@Suite struct RelayEndToEndTests {
-    @Test(.timeLimit(.minutes(3)))
+@Suite(.offThePool) struct RelayEndToEndTests {
+    @Test(.timeLimit(.minutes(5)))
     func submittedMailReachesAnotherCorreoByMXAndARefusalBouncesToTheSender() async throws {
         let work = try TemporaryDirectory(prefix: "correo-relay")
         defer { work.remove() }
@@ -95,7 +95,7 @@ import Glibc
     /// `--local-delivery queue`: local mail is durable in the queue at the `250` and delivered into the
     /// Maildir just after, by the runner, with the final delivery's Return-Path; an unknown user still
     /// gets `550 5.1.1` at RCPT (the queue never takes what the direct path would refuse).
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func queueFirstLocalDeliveryReachesTheMaildir() async throws {
         let work = try TemporaryDirectory(prefix: "correo-localq")
         defer { work.remove() }

@@ -10,8 +10,8 @@ import Glibc
 /// operator's log lines (here in JSON) carry the agreed fields.
 ///
 /// Everything runs against the real `correo serve`, a Python client on raw sockets and `openssl s_client`.
-@Suite struct ReloadAndLogTests {
-    @Test(.timeLimit(.minutes(3)))
+@Suite(.offThePool) struct ReloadAndLogTests {
+    @Test(.timeLimit(.minutes(5)))
     func sighupServesTheNewCertificateWhileIDLEAndDATASurvive() async throws {
         let storage = try TemporaryDirectory(prefix: "correo-reload-storage")
         defer { storage.remove() }

@@ -4,7 +4,7 @@ import MailTestSupport
 import Testing
 
 /// `correo send` as a user runs it: the built binary as a subprocess.
-struct SendCommandTests {
+@Suite(.offThePool) struct SendCommandTests {
     struct Run {
         var status: Int32
         var stdout: Data
@@ -301,7 +301,7 @@ struct SendCommandTests {
     }
 }
 
-struct SendInterruptTests {
+@Suite(.offThePool) struct SendInterruptTests {
     @Test func ctrlCStopsAfterTheCurrentMessageAndSaysWhereToResume() async throws {
         try await TemporaryDirectory.with { directory in
             let outdir = directory.url.appendingPathComponent("in", isDirectory: true)

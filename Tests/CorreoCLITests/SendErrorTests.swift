@@ -6,7 +6,7 @@ import Testing
 
 /// Issue 19: when the server can't be used, `correo send` says in a sentence or two which host and port,
 /// what failed and which flag fixes it; that nothing was sent; no library internals; a non-zero exit.
-@Suite struct SendErrorTests {
+@Suite(.offThePool) struct SendErrorTests {
     /// What must never reach the user: BoringSSL's codes, NIO's type names, build paths, a resume hint.
     static let internals = ["BoringSSL", "OPENSSL_internal", "NIOSSL", "IOError", ".build/", "handshake.cc", "resume"]
 

@@ -10,7 +10,7 @@ import Glibc
 /// stops everything, ATTACHMENT headers and Markdown bodies go out as MIME parts, a semicolon list is read
 /// as one, broken CSV names its line, a dry run with unsendable rows exits 65, and the password is asked
 /// for on a terminal without echo.
-@Suite struct SendMergeTests {
+@Suite(.offThePool) struct SendMergeTests {
     static func write(_ text: String, _ name: String, in directory: TemporaryDirectory) throws {
         let url = directory.url.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -240,7 +240,7 @@ import Glibc
 
     /// The password typed on a pseudo-terminal: the prompt on standard error, nothing echoed back, the
     /// message accepted by a sink that requires that password.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func thePasswordIsAskedForOnATerminalWithoutEcho() async throws {
         try await TemporaryDirectory.with { directory in
             let tls = try TestTLS.make(in: directory)
@@ -279,7 +279,7 @@ import Glibc
 
 extension SendMergeTests {
     /// Ctrl-C at the prompt: the terminal gets its echo back and the run ends with 130, nothing sent.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func ctrlCAtThePasswordPromptPutsTheEchoBack() async throws {
         try await TemporaryDirectory.with { directory in
             let sink = try Self.sink(directory)

@@ -4,7 +4,7 @@ import Testing
 
 /// Issue 15: a server that cannot start says what failed, naming the path, address, port and flag,
 /// and exits with the sysexits(3) status for it, instead of printing an error record.
-@Suite struct ServerStartErrorTests {
+@Suite(.offThePool) struct ServerStartErrorTests {
     static func serve(_ storage: String, _ extra: [String]) -> [String] {
         [
             "serve", "-s", storage, "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0",
@@ -32,7 +32,7 @@ import Testing
         #expect(!result.standardError.contains("SocketAddressError"), "\(result.standardError)")
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: ["imap", "http"])
+    @Test(.timeLimit(.minutes(5)), arguments: ["imap", "http"])
     func aPortInUseIsNamedWithItsFlag(flag: String) async throws {
         let first = try TemporaryDirectory(prefix: "correo-busy-a")
         defer { first.remove() }

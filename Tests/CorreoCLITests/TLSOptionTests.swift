@@ -4,7 +4,7 @@ import Testing
 
 /// The TLS and `--user` options of the server commands: mistakes end the command at once with a line
 /// that names the option and the fix, before anything is bound or written.
-@Suite struct TLSOptionTests {
+@Suite(.offThePool) struct TLSOptionTests {
     static let cases: [([String], [String: String], String)] = [
         (["--tls-min-version", "1.1"], [:], "TLS 1.0 and 1.1 are broken (RFC 8996)"),
         ([], ["CORREO_TLS_MIN_VERSION": "1.0"], "TLS 1.0 and 1.1 are broken (RFC 8996)"),

@@ -3,7 +3,7 @@ import MailTestSupport
 import Testing
 
 /// `correo user` run as a real subprocess of the built binary.
-@Suite struct UserCommandTests {
+@Suite(.offThePool) struct UserCommandTests {
     @Test func addCreatesHashedUserAndMaildir() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

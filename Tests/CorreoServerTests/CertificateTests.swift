@@ -4,7 +4,7 @@ import MailTestSupport
 import NIOSSL
 import Testing
 
-@Suite struct CertificateTests {
+@Suite(.offThePool) struct CertificateTests {
     @Test func generatedCertificateNamesEveryHostAndLoads() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -1,4 +1,5 @@
 import Logging
+import MailTestSupport
 import Synchronization
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 
 /// What a SIGHUP does with a changed configuration: the log level in force at once, in loggers made
 /// before; every other changed key reported as needing a restart until then.
-@Suite struct ConfigurationReaderTests {
+@Suite(.offThePool) struct ConfigurationReaderTests {
     /// A handler that records the levels it was asked to write.
     final class Recorder: Sendable {
         let levels = Mutex<[Logger.Level]>([])

@@ -12,7 +12,7 @@ import Testing
 
 /// Issue 13: the sender checks at local delivery, over a real store, with SPF and DMARC records from a
 /// zone held in memory (the CLI test serves the same records from dnsmasq).
-@Suite struct InboundAuthenticationTests {
+@Suite(.offThePool) struct InboundAuthenticationTests {
     /// TXT records only: every other look-up is NXDOMAIN.
     struct TXTZone: MailAuthResolving {
         var records: [String: String] = [

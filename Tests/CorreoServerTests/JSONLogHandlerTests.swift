@@ -1,11 +1,12 @@
 import CorreoServer
 import Foundation
 import Logging
+import MailTestSupport
 import Synchronization
 import Testing
 
 /// `--log-format json`: each record one parseable JSON object on one line, metadata at the top level.
-@Suite struct JSONLogHandlerTests {
+@Suite(.offThePool) struct JSONLogHandlerTests {
     @Test func aRecordIsOneJSONObjectWithItsMetadata() throws {
         let written = Mutex<[String]>([])
         var handler = JSONLogHandler(label: "correo") { line in written.withLock { $0.append(line) } }

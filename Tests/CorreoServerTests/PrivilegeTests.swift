@@ -10,7 +10,7 @@ import Glibc
 /// The `--user` option: who may start how, and handing the storage folder over.
 ///
 /// Dropping privileges itself ends the process's root for good, so it is tested on the real binary (CorreoCLITests/PrivilegeDropTests).
-@Suite struct PrivilegeTests {
+@Suite(.offThePool) struct PrivilegeTests {
     @Test func rootNeedsAUserForPortsBelow1024() {
         #expect(
             Privileges.refusal(privilegedPorts: [25, 993], account: nil, effectiveUID: 0)

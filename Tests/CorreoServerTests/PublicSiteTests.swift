@@ -1,11 +1,12 @@
 import CorreoServer
 import HTTPServer
+import MailTestSupport
 import NIOHTTP1
 import Testing
 
 /// The public site's decisions without a socket: which Host gets what, and the documents' exact text.
 /// (PublishingEndToEndTests runs the same over real TLS.)
-@Suite struct PublicSiteTests {
+@Suite(.offThePool) struct PublicSiteTests {
     static let configuration: CorreoConfiguration = {
         var configuration = CorreoConfiguration(
             domains: ["b.test", "c.test"],

@@ -9,7 +9,7 @@ import Testing
 
 /// Issue 19: `correo smtpd` keeps the original's rule (any local part at a local domain, its Maildir made at
 /// the first delivery); `correo serve` refuses unknown users unless told otherwise.
-@Suite struct RecipientRuleTests {
+@Suite(.offThePool) struct RecipientRuleTests {
     @Test(
         arguments: [
             ("Test6@localhost.com", "test6@localhost.com"),

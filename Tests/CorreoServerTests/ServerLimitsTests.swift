@@ -1,8 +1,9 @@
+import MailTestSupport
 import Testing
 
 @testable import CorreoServer
 
-@Suite struct ServerLimitsTests {
+@Suite(.offThePool) struct ServerLimitsTests {
     @Test func defaultsAreTheServersOwn() {
         let limits = ServerLimits()
         #expect(limits.maximumConnections == 1000)

@@ -9,7 +9,7 @@ import Testing
 
 /// A client that trusts exactly the generated certificate (`--cafile`, `curl --cacert`) must complete a
 /// handshake with a server using it; BoringSSL once refused it because of its KeyUsage extension.
-@Suite struct TLSHandshakeTests {
+@Suite(.offThePool) struct TLSHandshakeTests {
     @Test(arguments: ["localhost", "127.0.0.1"])
     func clientTrustingTheGeneratedCertificateCompletesAHandshake(serverName: String) async throws {
         let directory = try TemporaryDirectory()

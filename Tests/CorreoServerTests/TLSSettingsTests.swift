@@ -9,7 +9,7 @@ import Testing
 
 /// The TLS settings an operator gives on the command line: parsed with clear refusals, and applied to
 /// every handshake (a client below the minimum version, or with only refused suites, gets no session).
-@Suite struct TLSSettingsTests {
+@Suite(.offThePool) struct TLSSettingsTests {
     @Test func defaultsAreTLS12AndForwardSecretAEADOnly() throws {
         let settings = TLSSettings.defaults
         #expect(settings.minimumVersion == .tls12)

@@ -1,7 +1,8 @@
 import DNS
+import MailTestSupport
 import Testing
 
-@Suite("Reading an answer: CNAME chains, NXDOMAIN, NODATA (RFC 1034 §4.3.2, RFC 2308)")
+@Suite("Reading an answer: CNAME chains, NXDOMAIN, NODATA (RFC 1034 §4.3.2, RFC 2308)", .offThePool)
 struct AnswerTests {
     static let question = DNSQuestion(name: name("www.example.test"), type: .a)
     static let soa = TestZone.soa(ttl: 300, minimum: 60)

@@ -1,7 +1,8 @@
 import DNS
+import MailTestSupport
 import Testing
 
-@Suite("The cache on virtual time (RFC 2181 §5.2, RFC 2308 §5)")
+@Suite("The cache on virtual time (RFC 2181 §5.2, RFC 2308 §5)", .offThePool)
 struct CacheTests {
     static let key = DNSCache.Key(name: name("example.test"), type: .mx)
     static let record = DNSResourceRecord(

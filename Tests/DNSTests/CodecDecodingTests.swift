@@ -1,7 +1,8 @@
 import DNS
+import MailTestSupport
 import Testing
 
-@Suite("Decoding responses (RFC 1035 §4.1)")
+@Suite("Decoding responses (RFC 1035 §4.1)", .offThePool)
 struct CodecDecodingTests {
     typealias W = WireBytes
 

@@ -1,7 +1,8 @@
 import DNS
+import MailTestSupport
 import Testing
 
-@Suite("Encoding queries (RFC 1035 §4.1, RFC 6891 §6.1.2)")
+@Suite("Encoding queries (RFC 1035 §4.1, RFC 6891 §6.1.2)", .offThePool)
 struct CodecEncodingTests {
     @Test("a query is ID, RD, one question and an OPT record advertising 1232 octets")
     func queryBytes() throws {

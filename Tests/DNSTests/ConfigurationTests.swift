@@ -1,8 +1,9 @@
 import DNS
 import Foundation
+import MailTestSupport
 import Testing
 
-@Suite("Nameservers from resolv.conf and --dns-server")
+@Suite("Nameservers from resolv.conf and --dns-server", .offThePool)
 struct ConfigurationTests {
     static let resolvConfs: [(String, [String], Duration, Int)] = [
         ("nameserver 127.0.0.53\n", ["127.0.0.53:53"], .seconds(5), 2),

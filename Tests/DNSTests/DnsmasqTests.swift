@@ -1,5 +1,6 @@
 import DNS
 import Foundation
+import MailTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -9,7 +10,7 @@ import Testing
 ///
 /// dnsmasq must be installed (`scripts/install-test-deps.sh` installs dnsmasq-base); without it the test fails, it is
 /// never skipped.
-@Suite("The resolver against dnsmasq on 127.0.0.1")
+@Suite("The resolver against dnsmasq on 127.0.0.1", .offThePool)
 struct DnsmasqTests {
     static func dnsmasqPath() -> String? {
         let folders =

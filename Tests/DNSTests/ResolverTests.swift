@@ -1,10 +1,11 @@
 import DNS
+import MailTestSupport
 import NIOCore
 import Synchronization
 import Testing
 
 /// The resolver over real sockets, against the in-process nameserver on 127.0.0.1.
-@Suite("The resolver over UDP and TCP on 127.0.0.1")
+@Suite("The resolver over UDP and TCP on 127.0.0.1", .offThePool)
 struct ResolverTests {
     static let zone = TestZone(
         records: [

@@ -1,8 +1,9 @@
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
 
-@Suite struct ByteSearchTests {
+@Suite(.offThePool) struct ByteSearchTests {
     @Test func findsASCIIWordsInAnyCase() {
         let needle = ByteSearch.asciiNeedle("HeLLo")
         #expect(needle == Array("hello".utf8))

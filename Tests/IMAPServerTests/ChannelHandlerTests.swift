@@ -85,7 +85,7 @@ private func output(_ channel: NIOAsyncTestingChannel, until marker: String) asy
     return text
 }
 
-@Suite struct ChannelHandlerTests {
+@Suite(.offThePool) struct ChannelHandlerTests {
     @Test func greetsThenAsksForLiteralsAndLogsIn() async throws {
         let executor = FakeExecutor()
         let channel = try await makeChannel(.init(allowPlaintextAuth: true), executor: executor)

@@ -1,9 +1,10 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
 
-@Suite struct CommandParserTests {
+@Suite(.offThePool) struct CommandParserTests {
     @Test func simpleCommands() {
         #expect(command("a CAPABILITY") == .capability)
         #expect(command("a noop") == .noop)

@@ -1,4 +1,5 @@
 import Logging
+import MailTestSupport
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// One second, in the limiter's nanoseconds.
 private let second: UInt64 = 1_000_000_000
 
-@Suite struct CommandRateLimiterTests {
+@Suite(.offThePool) struct CommandRateLimiterTests {
     @Test func fullBurstAtOnceThenTheNextWaitsOneToken() {
         var limiter = CommandRateLimiter(burst: 3, commandsPerSecond: 10, now: 0)
         #expect((0..<3).map { _ in limiter.take(now: 0) } == [.proceed, .proceed, .proceed])
@@ -112,7 +113,7 @@ private func answered(_ text: String) -> Int {
     text.split(separator: "\r\n").filter { $0.hasSuffix(" OK NOOP completed") }.count
 }
 
-@Suite struct CommandRateHandlerTests {
+@Suite(.offThePool) struct CommandRateHandlerTests {
     @Test func aClientWithinTheBurstIsNeitherSlowedNorStopped() async throws {
         let channel = try await makeRateChannel()
         try await channel.writeInbound(noops(from: 0, count: IMAPDefaults.commandBurst))

@@ -1,3 +1,4 @@
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
@@ -18,7 +19,7 @@ private func openedTimer(at start: UInt64) -> AutologoutTimer {
 }
 
 /// RFC 3501 §5.4 autologout on virtual time: the rules of `AutologoutTimer`, without a channel.
-@Suite struct AutologoutTimerTests {
+@Suite(.offThePool) struct AutologoutTimerTests {
     /// The login deadline, and the idle timeout, fire at exactly N and re-arm at N-1 (a fire that
     /// comes early, or after activity, only re-arms).
     @Test(arguments: [
@@ -73,7 +74,7 @@ private func openedTimer(at start: UInt64) -> AutologoutTimer {
 }
 
 /// The command rate and the flood, at N and N+1, without a channel.
-@Suite struct CommandPacingTests {
+@Suite(.offThePool) struct CommandPacingTests {
     /// A burst of N runs; command N+1 waits one token interval; later ones wait behind it.
     @Test(arguments: [
         (IMAPDefaults.commandBurst, CommandPacing.TokenAction.proceed),

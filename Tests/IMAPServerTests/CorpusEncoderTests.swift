@@ -41,7 +41,7 @@ private func isBalanced(_ line: String) -> Bool {
     return depth == 0
 }
 
-@Suite struct CorpusEncoderTests {
+@Suite(.offThePool) struct CorpusEncoderTests {
     /// ENVELOPE and BODYSTRUCTURE of corpus messages, checked by hand against RFC 3501 §7.4.2.
     ///
     /// As Dovecot sends them: parameters as the MIME header has them (RFC 2231 `name*` forms raw), a

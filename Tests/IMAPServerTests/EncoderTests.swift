@@ -1,9 +1,10 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
 
-@Suite struct EncoderTests {
+@Suite(.offThePool) struct EncoderTests {
     @Test func taggedAndUntaggedConditions() {
         #expect(encoded(.ok("a1", "Done")) == "a1 OK Done\r\n")
         #expect(encoded(.no("a1", .tryCreate, "No such mailbox")) == "a1 NO [TRYCREATE] No such mailbox\r\n")

@@ -46,7 +46,7 @@ private let multipart = Array(
         + "--xx--\r\n").utf8
 )
 
-@Suite struct FetchCacheTests {
+@Suite(.offThePool) struct FetchCacheTests {
     private func withStore(_ body: (MailStore, URL) async throws -> Void) async throws {
         try await TemporaryDirectory.with(prefix: "fetch-cache") { directory in
             let store = MailStore(root: directory.url)

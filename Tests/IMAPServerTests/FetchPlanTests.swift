@@ -1,4 +1,5 @@
 import MailStore
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
@@ -6,7 +7,7 @@ import Testing
 private let whole = BodySection()
 
 /// The RFC 3501 rules of FETCH at the plan level: what is read and which flags change, without a store.
-@Suite struct FetchPlanTests {
+@Suite(.offThePool) struct FetchPlanTests {
     /// RFC 3501 §6.4.5: BODY[…], RFC822 and RFC822.TEXT set `\Seen`; BODY.PEEK[…] and the rest do not;
     /// a mailbox opened read-only (EXAMINE, §6.3.2) never changes it.
     @Test(arguments: [

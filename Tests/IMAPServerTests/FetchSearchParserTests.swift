@@ -1,3 +1,4 @@
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
@@ -12,7 +13,7 @@ private func searchKey(_ text: String) -> SearchKey? {
     return nil
 }
 
-@Suite struct FetchParserTests {
+@Suite(.offThePool) struct FetchParserTests {
     @Test func macros() {
         #expect(fetchAttributes("a FETCH 1 ALL") == [.flags, .internalDate, .rfc822Size, .envelope])
         #expect(fetchAttributes("a FETCH 1 FAST") == [.flags, .internalDate, .rfc822Size])
@@ -100,7 +101,7 @@ private func searchKey(_ text: String) -> SearchKey? {
     }
 }
 
-@Suite struct SearchParserTests {
+@Suite(.offThePool) struct SearchParserTests {
     @Test func everyKey() {
         let keys: [(String, SearchKey)] = [
             ("ALL", .all), ("ANSWERED", .flag(.answered, set: true)), ("DELETED", .flag(.deleted, set: true)),

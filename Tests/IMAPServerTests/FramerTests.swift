@@ -1,8 +1,9 @@
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
 
-@Suite struct FramerTests {
+@Suite(.offThePool) struct FramerTests {
     @Test func splitsPipelinedLines() {
         var framer = IMAPFramer()
         #expect(

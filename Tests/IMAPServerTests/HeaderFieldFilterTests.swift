@@ -4,7 +4,7 @@ import Testing
 
 @testable import IMAPServer
 
-@Suite struct HeaderFieldFilterTests {
+@Suite(.offThePool) struct HeaderFieldFilterTests {
     private let names = ["From", "to", "SUBJECT", "Date", "Message-ID", "Content-Type", "X-Odd"]
 
     /// The one-pass filter answers exactly what parsing the header and filtering its fields does.

@@ -1,5 +1,6 @@
 import Logging
 import MailStore
+import MailTestSupport
 import NIOCore
 import NIOEmbedded
 import ServerSupport
@@ -62,7 +63,7 @@ private func output(_ channel: NIOAsyncTestingChannel, advancingUntil marker: St
     return text
 }
 
-@Suite(.timeLimit(.minutes(1))) struct HostileClientTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct HostileClientTests {
     let defences = IMAPChannelHandler.Defences(loginTimeoutSeconds: 60, idleTimeoutSeconds: 1800)
 
     @Test func commandsBeforeLoginDoNotPostponeTheLoginDeadline() async throws {

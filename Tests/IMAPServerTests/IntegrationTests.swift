@@ -82,7 +82,7 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
     )
 }
 
-@Suite struct IntegrationTests {
+@Suite(.offThePool) struct IntegrationTests {
     @Test func thunderbirdFirstSyncWithImaplib() async throws {
         let running = try await RunningServer.start()
         defer { Task { await running.stop() } }

@@ -1,9 +1,10 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
 
-@Suite struct ListAndSearchRulesTests {
+@Suite(.offThePool) struct ListAndSearchRulesTests {
     @Test func listWildcards() {
         #expect(MailStoreExecutor.matches("INBOX", pattern: "*"))
         #expect(MailStoreExecutor.matches("INBOX", pattern: "inbox"))

@@ -1,3 +1,4 @@
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
@@ -14,7 +15,7 @@ private struct SplitMix: RandomNumberGenerator {
     }
 }
 
-@Suite struct RobustnessTests {
+@Suite(.offThePool) struct RobustnessTests {
     /// Garbage, truncated commands and hostile literals get BAD/NO answers, never a crash or a hang.
     @Test func randomInputNeverCrashes() {
         var random = SplitMix(state: 42)

@@ -1,3 +1,4 @@
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
@@ -8,7 +9,7 @@ private func view(_ uids: [UInt32]) -> SelectedMailboxView {
     SelectedMailboxView(messages: uids.map { M(uid: $0, flags: []) })
 }
 
-@Suite struct SelectedMailboxViewTests {
+@Suite(.offThePool) struct SelectedMailboxViewTests {
     @Test func resolvesSequenceAndUIDSets() throws {
         let v = view([3, 7, 9, 20])
         #expect(try v.resolve(.all, byUID: false) == [1, 2, 3, 4])

@@ -1,3 +1,4 @@
+import MailTestSupport
 import Synchronization
 import Testing
 
@@ -26,7 +27,7 @@ private func line(_ text: String) -> IMAPFramer.Event { .command(Array(text.utf8
 
 /// The connection's policy decided by the session value on virtual time: the handler only runs the
 /// actions (greeting, timer, BYE, close).
-@Suite struct IMAPSessionPolicyTests {
+@Suite(.offThePool) struct IMAPSessionPolicyTests {
     @Test func theGreetingArmsTheLoginDeadline() {
         let clock = VirtualClock()
         clock.advance(to: 5 * second)

@@ -1,3 +1,4 @@
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
@@ -30,7 +31,7 @@ private func selected() -> IMAPSession {
     return session
 }
 
-@Suite struct SessionTests {
+@Suite(.offThePool) struct SessionTests {
     @Test func greetingAdvertisesStartTLSAndLoginDisabled() {
         let session = IMAPSession(configuration: .init(startTLSAvailable: true))
         #expect(session.capabilities.contains("STARTTLS"))

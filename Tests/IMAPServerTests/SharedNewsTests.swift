@@ -9,7 +9,7 @@ import Testing
 
 /// Issue 14: the store's newsgroups appear to every IMAP user in the shared namespace `#news.`
 /// (RFC 2342), read-only, over a real server and socket.
-@Suite struct SharedNewsTests {
+@Suite(.offThePool) struct SharedNewsTests {
     static let bob = "bob@example.org"
     static let password = "pass word"
     static let article = Array(
@@ -56,7 +56,7 @@ import Testing
         try #require(answers.first { $0.command == command }, "no answer to \(command)")
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func namespaceAndListShowTheGroups() async throws {
         try await Self.withServer { _, port in
             let answers = try await IMAPScript.run(
@@ -109,7 +109,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aGroupOpensReadOnlyAndItsArticlesCanBeRead() async throws {
         try await Self.withServer { store, port in
             let answers = try await IMAPScript.run(
@@ -161,7 +161,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func writingIntoTheNamespaceIsRefused() async throws {
         try await Self.withServer { store, port in
             let answers = try await IMAPScript.run(
@@ -191,7 +191,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func anArticleStoredLaterIsSeenOnTheNextOpen() async throws {
         try await Self.withServer { store, port in
             let first = try await IMAPScript.run(
@@ -220,7 +220,7 @@ import Testing
 }
 
 /// The pure parts of `#news.`: names, the levels LIST shows, the NAMESPACE and NOPERM encodings.
-@Suite struct NewsNamespaceTests {
+@Suite(.offThePool) struct NewsNamespaceTests {
     @Test func groupNamesAndSubscriptionLevels() {
         #expect(NewsNamespace.group(IMAPMailboxName("#news.comp.lang.swift")) == "comp.lang.swift")
         #expect(NewsNamespace.group(IMAPMailboxName("#news.comp.")) == "comp")

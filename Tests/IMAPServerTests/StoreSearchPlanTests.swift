@@ -1,4 +1,5 @@
 import MailStore
+import MailTestSupport
 import Testing
 
 @testable import IMAPServer
@@ -17,7 +18,7 @@ private func plan(_ store: StoreCommand, uid: Bool = false, condStore: Bool = fa
 }
 
 /// The RFC 3501 §6.4.6 and RFC 7162 §3.1.3 rules of STORE at the plan level, without a store.
-@Suite struct StorePlanTests {
+@Suite(.offThePool) struct StorePlanTests {
     @Test(arguments: [
         (StoreCommand.Operation.add, FlagOperation.add),
         (.remove, .remove),
@@ -52,7 +53,7 @@ private func plan(_ store: StoreCommand, uid: Bool = false, condStore: Bool = fa
 }
 
 /// The untagged FETCH after STORE (RFC 3501 §6.4.6, §7.4.2) and the tagged answer, without a store.
-@Suite struct StoreRendererTests {
+@Suite(.offThePool) struct StoreRendererTests {
     private func fetch(_ store: StoreCommand, uid: Bool = false, condStore: Bool = false) -> IMAPResponse? {
         StoreRenderer.fetch(plan(store, uid: uid, condStore: condStore), msn: 1, uid: 10, flags: [.seen], modSeq: 11)
     }
@@ -105,7 +106,7 @@ private func plan(_ store: StoreCommand, uid: Bool = false, condStore: Bool = fa
 }
 
 /// SEARCH at the plan and rendering levels (RFC 3501 §6.4.4, §7.2.5; RFC 4731; RFC 7162 §3.1.5).
-@Suite struct SearchPlanTests {
+@Suite(.offThePool) struct SearchPlanTests {
     /// Which criteria need which data: flags and sizes nothing, header fields the header, BODY/TEXT all.
     @Test(arguments: [
         (SearchKey.flag(.seen, set: true), FetchEngine.Need.nothing),

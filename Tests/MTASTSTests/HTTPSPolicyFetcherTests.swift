@@ -6,7 +6,7 @@ import Testing
 @testable import MTASTS
 
 /// The HTTPS fetch against a real TLS server (Python's http.server with ssl on 127.0.0.1).
-@Suite struct HTTPSPolicyFetching {
+@Suite(.offThePool) struct HTTPSPolicyFetching {
     /// A running policy server; stopped by closing its standard input.
     final class PolicyServer: @unchecked Sendable {
         let process = Process()

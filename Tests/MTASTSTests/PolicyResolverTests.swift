@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailTestSupport
 import Synchronization
 import Testing
 
@@ -35,7 +36,7 @@ final class TestClock: Sendable {
     var read: @Sendable () -> Date { { self.now.withLock { $0 } } }
 }
 
-@Suite struct PolicyResolution {
+@Suite(.offThePool) struct PolicyResolution {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mtasts-\(UUID().uuidString)")
     let dns = TXTTable()
     let server = PolicyServer()

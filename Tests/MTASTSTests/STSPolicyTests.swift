@@ -1,8 +1,9 @@
+import MailTestSupport
 import Testing
 
 @testable import MTASTS
 
-@Suite struct STSPolicyParsing {
+@Suite(.offThePool) struct STSPolicyParsing {
     /// RFC 8461 §3.2's example policy.
     static let rfcExample =
         "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\nmax_age: 604800\r\n"
@@ -70,7 +71,7 @@ import Testing
     }
 }
 
-@Suite struct MXMatching {
+@Suite(.offThePool) struct MXMatching {
     let policy = STSPolicy(mode: .enforce, mx: ["mail.example.com", "*.example.net"], maxAge: 86400)
 
     @Test func exactNamesMatchWhateverTheCaseOrTrailingDot() {
@@ -90,7 +91,7 @@ import Testing
     }
 }
 
-@Suite struct TXTRecords {
+@Suite(.offThePool) struct TXTRecords {
     @Test func theSTSRecordOfRFC8461() {
         #expect(TXTDirective.stsID(["v=STSv1; id=20160831085700Z;"]) == "20160831085700Z")
         #expect(TXTDirective.stsID(["v=spf1 -all", "v=STSv1;id=abc"]) == "abc")

@@ -1,9 +1,10 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import MTASTS
 
-@Suite struct TLSReporting {
+@Suite(.offThePool) struct TLSReporting {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tlsrpt-\(UUID().uuidString)")
     /// 2027-01-15 10:00:00 UTC.
     let morning = Date(timeIntervalSince1970: 1_799_971_200 + 36_000)

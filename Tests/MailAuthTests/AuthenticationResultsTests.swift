@@ -1,8 +1,9 @@
 import DNS
 import MailAuth
+import MailTestSupport
 import Testing
 
-@Suite("Authentication-Results (RFC 8601)")
+@Suite("Authentication-Results (RFC 8601)", .offThePool)
 struct AuthenticationResultsTests {
     @Test("the field: one result a line, values quoted when they must be")
     func field() {

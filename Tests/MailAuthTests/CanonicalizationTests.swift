@@ -1,7 +1,8 @@
 import MailAuth
+import MailTestSupport
 import Testing
 
-@Suite("DKIM canonicalisation (RFC 6376 §3.4)")
+@Suite("DKIM canonicalisation (RFC 6376 §3.4)", .offThePool)
 struct CanonicalizationTests {
     /// RFC 6376 §3.4.5's example message.
     static let message = Array(

@@ -1,9 +1,10 @@
 import Crypto
 import DNS
 import MailAuth
+import MailTestSupport
 import Testing
 
-@Suite("DKIM signing and verification")
+@Suite("DKIM signing and verification", .offThePool)
 struct DKIMTests {
     /// RFC 8463 Appendix A.3: one message signed twice by football.example.com.
     static let rfc8463Message = Array(

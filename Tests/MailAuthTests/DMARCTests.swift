@@ -1,8 +1,9 @@
 import DNS
 import MailAuth
+import MailTestSupport
 import Testing
 
-@Suite("DMARC (RFC 7489) and the Public Suffix List")
+@Suite("DMARC (RFC 7489) and the Public Suffix List", .offThePool)
 struct DMARCTests {
     @Test(
         "organisational domains from the embedded list",

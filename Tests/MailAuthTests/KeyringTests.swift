@@ -1,8 +1,9 @@
 import Foundation
 import MailAuth
+import MailTestSupport
 import Testing
 
-@Suite("DKIM keys in STORAGE/dkim/")
+@Suite("DKIM keys in STORAGE/dkim/", .offThePool)
 struct KeyringTests {
     static let message = Array("From: Ann <ann@example.org>\r\nTo: x@example.net\r\nSubject: s\r\n\r\nbody\r\n".utf8)
 

@@ -1,6 +1,7 @@
 import DNS
 import Foundation
 import MailAuth
+import MailTestSupport
 import Testing
 
 /// correo's DKIM and SPF against real peers, every key and record served by dnsmasq on 127.0.0.1:
@@ -8,7 +9,7 @@ import Testing
 /// pyspf as the SPF oracle.
 ///
 /// Serialized: each test runs its own dnsmasq and a few processes.
-@Suite("MailAuth against dkimpy, OpenDKIM, pyspf and dnsmasq", .serialized)
+@Suite("MailAuth against dkimpy, OpenDKIM, pyspf and dnsmasq", .offThePool, .serialized)
 struct PeerTests {
     static let message = Array(
         ("From: Alice <alice@correo.test>\r\nTo: bob@peer.test\r\nSubject: Peers\r\n"

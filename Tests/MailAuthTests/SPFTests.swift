@@ -1,8 +1,9 @@
 import DNS
 import MailAuth
+import MailTestSupport
 import Testing
 
-@Suite("SPF (RFC 7208)")
+@Suite("SPF (RFC 7208)", .offThePool)
 struct SPFTests {
     static let v4 = IPAddress("192.0.2.3")!
     static let v6 = IPAddress("2001:db8::cb01")!

@@ -5,7 +5,7 @@ import Testing
 
 @testable import MailStore
 
-@Suite struct CacheAndLimitTests {
+@Suite(.offThePool) struct CacheAndLimitTests {
     private let user = "cache@example.test"
 
     @Test func sizesComeFromFileNamesWithoutReadingFiles() async throws {
@@ -151,7 +151,7 @@ import Testing
     }
 }
 
-@Suite struct CorruptIndexTests {
+@Suite(.offThePool) struct CorruptIndexTests {
     @Test func damagedUIDListStartsOverWithANewUIDValidity() async throws {
         try await withStore { store, directory in
             let user = "corrupt@example.test"

@@ -5,7 +5,7 @@ import Testing
 
 @testable import MailStore
 
-@Suite struct DeliveryTests {
+@Suite(.offThePool) struct DeliveryTests {
     @Test func concurrentDeliveriesGetUniqueStableUIDs() async throws {
         try await withStore { store, directory in
             let users = ["one@example.test", "two@example.test"]

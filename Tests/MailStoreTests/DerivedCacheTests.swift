@@ -4,7 +4,7 @@ import Testing
 
 @testable import MailStore
 
-@Suite struct DerivedCacheTests {
+@Suite(.offThePool) struct DerivedCacheTests {
     private let user = "derived@example.test"
 
     @Test func headerSectionsAreReadOnceAndKeptAcrossARestart() async throws {

@@ -5,7 +5,7 @@ import Testing
 @testable import MailStore
 
 /// The inotify watcher that wakes IDLE sessions when another program changes a Maildir.
-@Suite struct DirectoryWatcherTests {
+@Suite(.offThePool) struct DirectoryWatcherTests {
     @Test func seesEntriesAddedRenamedAndRemovedUntilUnwatched() async throws {
         try await TemporaryDirectory.with { directory in
             let watcher = try #require(DirectoryWatcher.shared)

@@ -6,7 +6,7 @@ import Testing
 @testable import MailStore
 
 /// Changes other programs (mutt, procmail, a second correo) make on disk are noticed.
-@Suite struct ExternalChangeTests {
+@Suite(.offThePool) struct ExternalChangeTests {
     private let user = "ext@example.test"
 
     @Test func renameDropAndDeleteByAnotherProgram() async throws {
@@ -86,7 +86,7 @@ import Testing
     }
 }
 
-@Suite struct QuietFolderTests {
+@Suite(.offThePool) struct QuietFolderTests {
     @Test func changeAfterAQuietSpellIsStillSeen() async throws {
         try await withStore { store, directory in
             let user = "quiet@example.test"

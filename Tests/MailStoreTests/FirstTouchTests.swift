@@ -7,7 +7,7 @@ import Testing
 /// The byte-level readers a restarted server runs over every message of a folder it opens (file
 /// names, `correo-cache`, `correo-uidlist`): they read what the String-based ones read, and a damaged
 /// index is rebuilt with the same answers.
-@Suite struct FirstTouchTests {
+@Suite(.offThePool) struct FirstTouchTests {
     private let user = "first@example.test"
 
     @Test func fileNamesSplitAsBefore() {

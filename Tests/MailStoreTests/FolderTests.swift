@@ -4,7 +4,7 @@ import Testing
 
 @testable import MailStore
 
-@Suite struct FolderTests {
+@Suite(.offThePool) struct FolderTests {
     private let user = "folders@example.test"
 
     @Test func newUserHasInboxAndSpecialUseFolders() async throws {
@@ -131,7 +131,7 @@ import Testing
     }
 }
 
-@Suite struct MailboxNameTests {
+@Suite(.offThePool) struct MailboxNameTests {
     @Test(arguments: [
         [".."], ["a", ".."], ["a/b"], [""], ["a", ""], ["with\u{0}nul"], ["tab\there"], ["del\u{7F}"], [], ["dot.ted"],
     ])

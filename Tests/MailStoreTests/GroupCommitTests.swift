@@ -7,7 +7,7 @@ import Testing
 
 @testable import MailStore
 
-@Suite struct GroupCommitTests {
+@Suite(.offThePool) struct GroupCommitTests {
     /// Lets the first batch finish only when the test says so.
     final class Gate: @unchecked Sendable {
         let entered = DispatchSemaphore(value: 0)

@@ -4,7 +4,7 @@ import Testing
 
 @testable import MailStore
 
-@Suite struct MailboxTests {
+@Suite(.offThePool) struct MailboxTests {
     private let user = "box@example.test"
 
     @Test func appendKeepsFlagsDateAndBytes() async throws {
@@ -123,7 +123,7 @@ import Testing
     }
 }
 
-@Suite struct MailboxChangesTests {
+@Suite(.offThePool) struct MailboxChangesTests {
     private func record(_ uid: UInt32, _ flags: MessageFlags = []) -> MessageRecord {
         MessageRecord(
             uid: uid,

@@ -10,7 +10,7 @@ import Glibc
 
 /// Issue 7: what the store creates keeps other local users out, and symbolic links placed inside the
 /// storage folder never lead the store into another user's mail or out of the storage.
-@Suite struct PathSafetyTests {
+@Suite(.offThePool) struct PathSafetyTests {
     /// Every folder and file under `path`, with its mode, not following links.
     private func modes(under path: String) throws -> [(String, mode_t, Bool)] {
         var found: [(String, mode_t, Bool)] = []

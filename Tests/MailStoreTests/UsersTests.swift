@@ -5,7 +5,7 @@ import Testing
 
 @testable import MailStore
 
-@Suite struct UsersTests {
+@Suite(.offThePool) struct UsersTests {
     @Test func addThenVerify() async throws {
         try await withStore { store, directory in
             try store.users.add("Alice@Example.test", password: "correct horse")
@@ -120,7 +120,7 @@ import Testing
     }
 }
 
-@Suite struct UsersReloadTests {
+@Suite(.offThePool) struct UsersReloadTests {
     @Test func fileEditedByHandIsReread() async throws {
         try await withStore { store, directory in
             let path = directory.path + "/passwords.txt"

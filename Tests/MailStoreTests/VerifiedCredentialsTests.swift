@@ -7,7 +7,7 @@ import Testing
 
 /// The cache of verified passwords: a reconnecting client skips the hash, and nothing else changes —
 /// a wrong password, a new password, a removed user or an edited passwords.txt answer as without it.
-@Suite struct VerifiedCredentialsTests {
+@Suite(.offThePool) struct VerifiedCredentialsTests {
     @Test func aSecondLoginWithTheSamePasswordIsNotHashedAgain() async throws {
         try await withStore { store, _ in
             try store.users.add("alice@example.test", password: "correct horse")

@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import NNTPServer
@@ -9,7 +10,7 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
     NNTPCommandParser.parse(Array(text.utf8), now: now)
 }
 
-@Suite struct WildmatTests {
+@Suite(.offThePool) struct WildmatTests {
     @Test func starAndQuestionMark() throws {
         let wildmat = try Wildmat("comp.*")
         #expect(wildmat.matches("comp.lang.swift"))
@@ -48,7 +49,7 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
     }
 }
 
-@Suite struct RangeTests {
+@Suite(.offThePool) struct RangeTests {
     @Test func threeForms() throws {
         #expect(try ArticleRange("5"[...]) == ArticleRange(low: 5, high: 5))
         #expect(try ArticleRange("5-"[...]) == ArticleRange(low: 5, high: nil))
@@ -65,7 +66,7 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
     }
 }
 
-@Suite struct CommandParserTests {
+@Suite(.offThePool) struct CommandParserTests {
     @Test func everyCommand() throws {
         let cases: [(String, NNTPCommand)] = [
             ("CAPABILITIES", .capabilities), ("mode reader", .modeReader), ("GROUP misc.test", .group("misc.test")),
@@ -136,7 +137,7 @@ private func parse(_ text: String) -> NNTPCommandParser.Outcome {
     }
 }
 
-@Suite struct ResponseTests {
+@Suite(.offThePool) struct ResponseTests {
     @Test func dotStuffingAndLineEnds() {
         let bytes = NNTPResponse.multiline(220, "1 <a@b>", content: Array("A: b\n\n.hidden\r\n..two\nlast".utf8))
         #expect(

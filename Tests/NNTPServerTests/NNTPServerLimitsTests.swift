@@ -17,7 +17,7 @@ import Glibc
 ///
 /// Serialized: `LineClient` blocks a thread of the cooperative pool while it waits, and the store's answers
 /// run on that pool too; two such tests at once on a 2-core machine left no thread for the answers.
-@Suite(.serialized) struct NNTPServerLimitsTests {
+@Suite(.offThePool, .serialized) struct NNTPServerLimitsTests {
     /// A server without TLS over `store`, on the shared event loops.
     private static func server(_ configuration: NNTPServer.Configuration, store: MailStore) -> NNTPServer {
         NNTPServer(
@@ -48,7 +48,7 @@ import Glibc
         await server.shutdown()
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func connectionCapIdleTimeoutAndLongLines() async throws {
         // The idle timeout is long enough for a loaded machine to open the second connection first.
         let configuration = NNTPServer.Configuration(maxConnectionsPerAddress: 1, idleTimeout: .seconds(8))
@@ -77,7 +77,7 @@ import Glibc
     /// RFC 3977 §3.5: a client may pipeline; 3,000 GROUP commands in one write (thirty times the session's
     /// queue), then 1,000 long ones (more than the handler's read window), are all answered, in order,
     /// and the connection lives on (it was cut off with "400 Too many pipelined commands" before).
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func thousandsOfPipelinedCommandsAreAllAnswered() async throws {
         try await withServer(.init()) { _, port in
             let client = try LineClient(port: port)
@@ -118,7 +118,7 @@ import Glibc
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func shutdownSaysGoodbye() async throws {
         let directory = try TemporaryDirectory(prefix: "correo-nntp-shutdown")
         defer { directory.remove() }

@@ -8,7 +8,7 @@ import Testing
 
 /// The news store over a real Maildir store: groups, POST as an injecting agent, look-ups by message-id,
 /// overview and HDR, AUTHINFO against passwords.txt, and SMTP mail archived into a group.
-@Suite struct NewsStoreTests {
+@Suite(.offThePool) struct NewsStoreTests {
     private func withNews(_ body: (MailStore, MailStoreNewsStore) async throws -> Void) async throws {
         let directory = try TemporaryDirectory(prefix: "correo-nntp-store")
         defer { directory.remove() }

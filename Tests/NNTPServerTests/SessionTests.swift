@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import NNTPServer
@@ -62,7 +63,7 @@ struct Harness {
 
 private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".utf8)
 
-@Suite struct SessionTests {
+@Suite(.offThePool) struct SessionTests {
     @Test func greetingCapabilitiesHelpDateQuit() {
         var h = Harness(.init(startTLSAvailable: true))
         #expect(h.output[0].hasPrefix("200 "))
@@ -270,7 +271,7 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
     }
 }
 
-@Suite struct AuthAndTLSTests {
+@Suite(.offThePool) struct AuthAndTLSTests {
     @Test func authinfoUserPass() {
         var h = Harness()
         #expect(h.send("AUTHINFO PASS pw") == "482 Authentication commands issued out of sequence\r\n")
@@ -341,7 +342,7 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
     }
 }
 
-@Suite struct IHaveTests {
+@Suite(.offThePool) struct IHaveTests {
     @Test func onlyForPeers() {
         var h = Harness()
         #expect(h.send("IHAVE <i@x>") == "502 IHAVE is only for configured peers\r\n")
@@ -377,7 +378,7 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
     }
 }
 
-@Suite struct PostTests {
+@Suite(.offThePool) struct PostTests {
     @Test func postNeedsAuthentication() {
         var h = Harness()
         #expect(h.send("POST") == "480 Authentication required to post\r\n")

@@ -9,7 +9,7 @@ import Testing
 
 /// DKIM signing in the queue runner: a submitted message leaves signed with the keys of its From domain
 /// in STORAGE/dkim/, anything else leaves as it was queued.
-@Suite struct DKIMSigningTests {
+@Suite(.offThePool) struct DKIMSigningTests {
     /// The key records, for the verifier (the real resolver is tested in MailAuthTests with dnsmasq).
     struct Keys: MailAuthResolving {
         var records: [String: String]

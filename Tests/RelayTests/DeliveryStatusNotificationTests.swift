@@ -1,11 +1,12 @@
 import Foundation
 import MailStore
+import MailTestSupport
 import Testing
 
 @testable import Relay
 
 /// RFC 3464: the report's structure, its per-recipient fields and what it returns of the original.
-@Suite struct DeliveryStatusNotificationTests {
+@Suite(.offThePool) struct DeliveryStatusNotificationTests {
     static let original = Array("Subject: hi\r\nFrom: a@a.test\r\n\r\nsecret body\r\n".utf8)
     static let arrival = Date(timeIntervalSince1970: 1_800_000_000)
 

@@ -1,8 +1,9 @@
+import MailTestSupport
 import Testing
 
 @testable import Relay
 
-@Suite struct DestinationLimiterTests {
+@Suite(.offThePool) struct DestinationLimiterTests {
     @Test func theLimitHoldsPerDestinationAndASlotPassesToTheNextWaiter() async {
         let limiter = DestinationLimiter(limit: 2)
         await limiter.acquire("b.test")

@@ -22,7 +22,7 @@ struct FixedPolicy: STSPolicyFetching {
 /// The relay under an MTA-STS policy, against a real SMTP peer (aiosmtpd on 127.0.0.1): `enforce` defers
 /// what cannot go over verified TLS, `testing` delivers and reports, and the day's TLS-RPT report goes
 /// out through the queue.
-@Suite struct MTASTSDeliveryTests {
+@Suite(.offThePool) struct MTASTSDeliveryTests {
     struct Setup {
         let store: MailStore
         let runner: QueueRunner

@@ -4,7 +4,7 @@ import MailTestSupport
 import Testing
 
 /// The queue on disk: durable acceptance, ids that cannot leave the folder, state changes under the lock.
-@Suite struct OutboundQueueTests {
+@Suite(.offThePool) struct OutboundQueueTests {
     static func envelope(_ id: String = OutboundQueue.newID()) -> QueueEnvelope {
         QueueEnvelope(id: id, sender: "a@a.test", recipients: [QueuedRecipient(address: "b@b.test")])
     }

@@ -1,9 +1,10 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import Relay
 
-@Suite struct QueueIndexTests {
+@Suite(.offThePool) struct QueueIndexTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func takesTheEarliestDueFirstAndOnlyWhatIsDue() {

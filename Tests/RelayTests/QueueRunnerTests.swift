@@ -24,7 +24,7 @@ final class TestClock: @unchecked Sendable {
 }
 
 /// The queue runner against a real SMTP peer (aiosmtpd on 127.0.0.1) and a real Maildir store.
-@Suite struct QueueRunnerTests {
+@Suite(.offThePool) struct QueueRunnerTests {
     static func message(to: String) -> [UInt8] {
         Array(
             "From: Alice <alice@a.test>\r\nTo: \(to)\r\nSubject: relay test\r\nMessage-ID: <1@a.test>\r\n\r\nHello.\r\n"

@@ -1,9 +1,10 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 @testable import Relay
 
-@Suite struct RetryScheduleTests {
+@Suite(.offThePool) struct RetryScheduleTests {
     let schedule = RetrySchedule()
 
     @Test(arguments: [(1, 300.0), (2, 600), (3, 1200), (4, 2400), (5, 3600), (6, 3600), (40, 3600)])

@@ -1,9 +1,10 @@
+import MailTestSupport
 import Testing
 
 @testable import Relay
 
 /// RFC 5321 §5.1 and RFC 7505: where mail for a domain goes.
-@Suite struct RouteTests {
+@Suite(.offThePool) struct RouteTests {
     static func keepOrder(_ hosts: inout [String]) {}
 
     @Test(

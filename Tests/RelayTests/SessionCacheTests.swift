@@ -6,7 +6,7 @@ import Testing
 @testable import Relay
 
 /// Sessions kept between messages to one next hop, against a real SMTP peer (aiosmtpd on 127.0.0.1).
-@Suite struct SessionCacheTests {
+@Suite(.offThePool) struct SessionCacheTests {
     @Test func aKeptSessionIsReusedUntilIdleOrWornOut() async throws {
         try await TemporaryDirectory.with { directory in
             let sink = try SMTPSink(outdir: directory.url)

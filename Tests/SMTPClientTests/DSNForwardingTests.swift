@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -6,7 +7,7 @@ import Testing
 
 /// RFC 3461 §5.2.1: a relay passes the sender's DSN parameters on when the next hop offers DSN, and
 /// sends none where it does not (the parameters would be refused with 555).
-struct DSNForwardingTests {
+@Suite(.offThePool) struct DSNForwardingTests {
     static let dsn = SMTPDSNRequest(
         ret: .headers,
         envelopeID: "env 42",

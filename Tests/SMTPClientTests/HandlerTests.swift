@@ -1,4 +1,5 @@
 import Logging
+import MailTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOSSL
@@ -8,7 +9,7 @@ import Testing
 @testable import SMTPClient
 
 /// The channel handler on an EmbeddedChannel: framing limits, STARTTLS injection, timeouts.
-struct HandlerTests {
+@Suite(.offThePool) struct HandlerTests {
     final class Harness {
         let channel = EmbeddedChannel()
         let ready: EventLoopPromise<SMTPExtensions>

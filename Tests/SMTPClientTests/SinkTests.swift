@@ -5,7 +5,7 @@ import SMTPCore
 import Testing
 
 /// The client over real sockets against aiosmtpd (interop/send/smtp_sink.py).
-struct SinkTests {
+@Suite(.offThePool) struct SinkTests {
     static let message = Array(
         "From: me@x.test\r\nTo: ann@x.test\r\nSubject: dots\r\n\r\n.leading dot\r\n..two\r\n.\r\nend\r\n".utf8
     )

@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -11,7 +12,7 @@ func r(_ line: String) -> SMTPReply {
 }
 
 /// The client state machine without sockets: replies in, actions out.
-struct StateMachineTests {
+@Suite(.offThePool) struct StateMachineTests {
     typealias Machine = SMTPClientStateMachine
 
     static func machine(

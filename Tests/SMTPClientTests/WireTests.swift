@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @testable import SMTPClient
 
 /// What the client adds to SMTPCore: the message's wire form, extension checks, redacted logs.
-struct WireTests {
+@Suite(.offThePool) struct WireTests {
     @Test func wireFormStuffsDotsAndEndsLinesWithCRLF() {
         #expect(
             MessageWireForm.encode(Array("a\r\n.b\r\n..c\r\n".utf8)) == ByteBuffer(string: "a\r\n..b\r\n...c\r\n.\r\n")

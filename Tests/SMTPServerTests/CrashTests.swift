@@ -5,7 +5,7 @@ import Testing
 /// interop/smtp/crash_test.py against the built `correo smtpd`: messages are sent while the server is
 /// killed with SIGKILL at random moments and restarted; every message answered 250 must be in the
 /// Maildir, whole. (The script's own run is longer: `--messages 300`.)
-@Suite(.timeLimit(.minutes(4))) struct CrashTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct CrashTests {
     @Test func everyAcknowledgedMessageSurvivesSIGKILL() async throws {
         let binary = CorreoBinary.url.path
         try #require(

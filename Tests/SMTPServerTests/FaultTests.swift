@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -7,7 +8,7 @@ import Testing
 
 /// Scripted faults (`correo serve --dev`): each line parses and prints back, each effect reaches the
 /// session at the scripted moment, counts span connections, and a retry then succeeds.
-@Suite struct FaultTests {
+@Suite(.offThePool) struct FaultTests {
     @Test(arguments: [
         "RCPT to=x@example.test times=2 452 4.2.2 Mailbox busy, try again later",
         "DATA close-after=1000",
@@ -149,7 +150,7 @@ import Testing
 
 /// The faults over a real socket, as a sender under test meets them: swaks sees the scripted reply,
 /// then a retry succeeds.
-@Suite(.timeLimit(.minutes(3))) struct FaultInteropTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct FaultInteropTests {
     static func swaks(_ server: LiveServer, _ extra: [String] = []) async throws -> ProcessResult {
         try await ExternalTool.swaks(
             ["--server", "127.0.0.1:\(server.mx)", "--from", "alice@example.test", "--to", "bob@example.test"] + extra

@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// Inputs the smtp-session fuzz harness (fuzz/harnesses/smtp-session.swift) found, kept as tests.
 ///
 /// The reproducers themselves stay in fuzz/corpus/smtp-session/ as seeds.
-@Suite struct FuzzRegressionTests {
+@Suite(.offThePool) struct FuzzRegressionTests {
     /// RFC 5321 4.5.3.1.5: a reply line is at most 512 octets, CRLF included.
     ///
     /// The lengths of the encoded lines that are longer.

@@ -90,7 +90,7 @@ private struct HandlerHarness {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct HandlerTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct HandlerTests {
     @Test func greetsOnConnect() async throws {
         let harness = try await HandlerHarness()
         #expect(try await harness.output() == "220 mx.example.test ESMTP correo ready\r\n")

@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @testable import SMTPServer
 
 /// RFC 5321 §6.3: more than 100 `Received:` fields is a routing loop, refused with 554 5.4.6.
-@Suite struct HopCountTests {
+@Suite(.offThePool) struct HopCountTests {
     @Test(arguments: [
         ("Received: a\r\nreceived: b\r\nRECEIVED:c\r\n\r\nReceived: in the body\r\n", 3),
         ("Subject: Received: no\r\n X-Received: no\r\n\tReceived: a fold, no\r\n\r\n", 0),
@@ -55,7 +56,7 @@ import Testing
 }
 
 /// An IPv4 client of a listener on `::` is logged and traced as its IPv4 address.
-@Suite struct ClientAddressTests {
+@Suite(.offThePool) struct ClientAddressTests {
     @Test(arguments: [
         ("::ffff:198.51.100.10", "198.51.100.10"), ("::FFFF:127.0.0.1", "127.0.0.1"), ("2001:db8::1", "2001:db8::1"),
         ("127.0.0.1", "127.0.0.1"), ("::ffff:1.2.3", "::ffff:1.2.3"),

@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import NIOCore
 import NIOEmbedded
 import ServerSupport
@@ -55,7 +56,7 @@ private struct Connection {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct HostileClientHandlerTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct HostileClientHandlerTests {
     let timeout = SMTPServerHandler.Settings(idleTimeout: .seconds(300))
 
     @Test func aTrickledCommandLineDoesNotRestartTheTimeout() async throws {

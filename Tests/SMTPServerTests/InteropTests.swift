@@ -6,7 +6,7 @@ import Testing
 
 /// Real clients (Python smtplib and raw sockets from interop/smtp/, and swaks) against a real server on
 /// 127.0.0.1; each message must arrive byte-exact behind the trace headers.
-@Suite(.timeLimit(.minutes(5))) struct InteropTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct InteropTests {
     private func send(
         _ server: LiveServer,
         _ message: [UInt8],
@@ -192,7 +192,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct SwaksTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct SwaksTests {
     private func swaks(
         _ server: LiveServer,
         _ message: [UInt8],

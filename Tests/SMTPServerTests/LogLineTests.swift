@@ -1,3 +1,4 @@
+import MailTestSupport
 import SMTPCore
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 
 /// The pieces of the operator's SMTP log lines that are pure: the Message-ID read out of a message as
 /// it streams, and the refusal's reason phrase.
-@Suite struct LogLineTests {
+@Suite(.offThePool) struct LogLineTests {
     @Test func messageIDIsFoundAcrossChunksAndFoldedLines() {
         var scanner = MessageIDScanner()
         let message =

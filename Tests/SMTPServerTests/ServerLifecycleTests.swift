@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import NIOPosix
 import SMTPCore
@@ -5,7 +6,7 @@ import Testing
 
 @testable import SMTPServer
 
-@Suite(.timeLimit(.minutes(1))) struct ServerLifecycleTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct ServerLifecycleTests {
     /// SIGTERM/SIGINT path: listeners close at once, the transaction under way finishes with 250, then 421.
     @Test func gracefulShutdownLetsTheTransactionFinish() async throws {
         let server = try await LiveServer.start()
@@ -92,7 +93,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct ConcurrentSessionTests {
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct ConcurrentSessionTests {
     /// Many sessions at once, each with several messages: every one is stored, whole, in the Maildir.
     @Test func twentySessionsFiveMessagesEach() async throws {
         let server = try await LiveServer.start()

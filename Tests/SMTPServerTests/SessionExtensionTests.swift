@@ -1,10 +1,11 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
 
 @testable import SMTPServer
 
-@Suite struct SessionPipeliningTests {
+@Suite(.offThePool) struct SessionPipeliningTests {
     /// RFC 2920: commands sent together are answered in order; the session pauses at each lookup and
     /// resumes with what was buffered.
     @Test func pipelinedTransaction() {
@@ -44,7 +45,7 @@ import Testing
     }
 }
 
-@Suite struct SessionStartTLSTests {
+@Suite(.offThePool) struct SessionStartTLSTests {
     /// RFC 3207 4.2 and the STARTTLS command-injection class: what was pipelined after STARTTLS is
     /// thrown away, and the session starts over, as if just connected.
     @Test func pipelinedCommandsAfterSTARTTLSAreDiscarded() {
@@ -83,7 +84,7 @@ import Testing
     }
 }
 
-@Suite struct SessionAuthTests {
+@Suite(.offThePool) struct SessionAuthTests {
     static let plain = "AGFsaWNlQGV4YW1wbGUudGVzdABzZWNyZXQ="  // \0alice@example.test\0secret
     static let alice = SMTPCredentials(username: "alice@example.test", password: "secret")
 
@@ -217,7 +218,7 @@ import Testing
     }
 }
 
-@Suite struct SessionChunkingTests {
+@Suite(.offThePool) struct SessionChunkingTests {
     @Test func chunksThenLast() {
         var harness = SessionHarness()
         harness.startTransaction()

@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @testable import SMTPServer
 
 /// Each limit at N (accepted) and N+1 (refused), with its reply.
-@Suite struct SessionLimitTests {
+@Suite(.offThePool) struct SessionLimitTests {
     /// RFC 5321 4.5.3.1.4: 512 octets with the CRLF.
     @Test func commandLineLength() {
         var harness = SessionHarness()

@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @testable import SMTPServer
 
 /// 503 for every command out of order, 500/501 for syntax (RFC 5321 4.3.2, 4.2.4).
-@Suite struct SessionOrderingTests {
+@Suite(.offThePool) struct SessionOrderingTests {
     @Test func mailBeforeHello() {
         var harness = SessionHarness()
         #expect(

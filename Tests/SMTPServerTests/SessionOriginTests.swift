@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @testable import SMTPServer
 
 /// What the session tells the store about who handed a message over, and the store's refusal.
-@Suite struct SessionOriginTests {
+@Suite(.offThePool) struct SessionOriginTests {
     @Test func localDeliveryCarriesClientHeloAndSender() {
         var harness = SessionHarness()
         harness.codes("HELO Relay.Example.ORG\r\nMAIL FROM:<Carol@Sender.Example>\r\nRCPT TO:<bob@example.test>\r\n")

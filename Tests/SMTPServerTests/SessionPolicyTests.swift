@@ -1,10 +1,11 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
 
 @testable import SMTPServer
 
-@Suite struct SessionPolicyTests {
+@Suite(.offThePool) struct SessionPolicyTests {
     @Test func unknownLocalUser() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\nMAIL FROM:<>\r\n")

@@ -1,3 +1,4 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
@@ -6,7 +7,7 @@ import Testing
 
 /// Random conversations: whatever the client sends, every message the session opens is delivered or
 /// thrown away exactly once, and nothing is written to a message that is not open.
-@Suite struct SessionRobustnessTests {
+@Suite(.offThePool) struct SessionRobustnessTests {
     private struct Generator: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {

@@ -1,10 +1,11 @@
+import MailTestSupport
 import NIOCore
 import SMTPCore
 import Testing
 
 @testable import SMTPServer
 
-@Suite struct SessionTransactionTests {
+@Suite(.offThePool) struct SessionTransactionTests {
     @Test func greeting() {
         var session = SMTPSession(
             configuration: SessionHarness.configuration(),

@@ -1,11 +1,12 @@
 import CorreoServer
 import Foundation
 import MailStore
+import MailTestSupport
 import Testing
 
 /// The catch-all: any address at any domain gets a mailbox, the message is on disk once (hard links),
 /// the all-mail mailbox has it too, and the envelope is kept.
-@Suite struct DevDeliveryTests {
+@Suite(.offThePool) struct DevDeliveryTests {
     @Test func everyAddressAtEveryDomainIsAMailbox() async throws {
         let fixture = try DevFixture()
         defer { fixture.folder.remove() }
