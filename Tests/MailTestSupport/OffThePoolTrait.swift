@@ -6,6 +6,7 @@ public struct OffThePoolTrait: SuiteTrait, TestTrait, TestScoping {
     /// Every test of the suite, nested suites included, runs in the scope.
     public var isRecursive: Bool { true }
 
+    /// Runs the test (`function`) with the thread pool as its task executor, off the cooperative pool.
     public func provideScope(
         for test: Test,
         testCase: Test.Case?,
