@@ -184,4 +184,19 @@ import Testing
         )
         #expect(!server.log.contains("bob's pass"))
     }
+
+    /// Real Thunderbird (headless, driven over Marionette) with a news account on correo's NNTP port subscribes
+    /// to a group, downloads its headers and reads an article (interop/e2e/thunderbird_news.py).
+    @Test(.timeLimit(.minutes(5)))
+    func thunderbirdSubscribesAndReadsAGroup() async throws {
+        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/e2e/thunderbird_news.py").path
+        let run = try ChildProcess(["python3", script, CorreoBinary.url.path])
+        var status = try await run.waitForExit(seconds: 200)
+        if status == nil { status = await run.stop() }
+        let output = run.output.text + run.errors.text
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("PASS the headers: articles 1-3"), "\(output)")
+        #expect(output.contains("PASS article 1's body read from the server"), "\(output)")
+        #expect(output.contains("thunderbird-news: ok"), "\(output)")
+    }
 }
