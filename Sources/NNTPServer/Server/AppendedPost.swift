@@ -11,9 +11,9 @@ extension MailStoreNewsStore: NewsPosting {
 
     /// Posts `article`, APPENDed into the folder of `group`.
     ///
-    /// A mail client writes no Newsgroups field,
-    /// so a missing one becomes `Newsgroups: group`; one that is there must name `group` (the folder
-    /// the user chose), and may name others (a cross-post, as with POST).
+    /// A mail client writes no Newsgroups field, so a missing one becomes `Newsgroups: group`; one
+    /// that is there must name `group` (the folder the user chose), and may name others (a cross-post,
+    /// as with POST).
     public func postAppended(
         _ article: [UInt8],
         to group: String,
