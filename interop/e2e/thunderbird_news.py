@@ -11,8 +11,9 @@ Issue 14's Thunderbird check. Steps:
 3. over Marionette, in Thunderbird's chrome, what *Add Other Account… → Newsgroup account* and
    *Subscribe…* do: a news server (`nntp`) on correo's port and an account for it, the group subscribed
    (`nsINntpIncomingServer.subscribeToNewsgroup`), its headers downloaded (`getNewMessages`, Thunderbird's
-   own NNTP client: MODE READER, GROUP, XOVER), then article 1 streamed from the server (ARTICLE) as the
-   message pane would show it.
+   own NNTP client: MODE READER, GROUP, XOVER); then, in the main window, the group shown in the thread
+   pane (its Subjects and senders) and article 1 selected, its body fetched (ARTICLE) and shown in the
+   message pane.
 
 Prints one PASS/FAIL line per check and `thunderbird-news: ok`; exit status 1 on a failure, 2 when
 Thunderbird is not installed (scripts/install-test-deps.sh installs it). Every wait is bounded.
@@ -41,9 +42,20 @@ GROUP = "test.thunderbird"
 # the Subscribe dialogue makes it, the header download as selecting the folder starts it, and the
 # article as the message pane loads it (streamMessage).
 SCRIPT = r"""
-const [port, group, resolve] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const [port, group, marker, resolve] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
+// Polls `probe` every 200 ms, at most 20 s, until it returns something true.
+const until = async (probe) => {
+  for (let i = 0; i < 100; i++) {
+    const value = probe();
+    if (value) return value;
+    await new Promise(r => setTimeout(r, 200));
+  }
+  return null;
+};
 (async () => {
   const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+  const { setTimeout } = ChromeUtils.importESModule("resource://gre/modules/Timer.sys.mjs");
+  globalThis.setTimeout = setTimeout;
   const server = MailServices.accounts.createIncomingServer(null, "127.0.0.1", "nntp");
   server.port = port;
   server.socketType = Ci.nsMsgSocketType.plain;
@@ -56,27 +68,29 @@ const [port, group, resolve] = [arguments[0], arguments[1], arguments[arguments.
     OnStartRunningUrl() {},
     OnStopRunningUrl(url, status) { status == 0 ? done() : fail(new Error("getNewMessages: " + status)); },
   }));
-  const headers = [...folder.msgDatabase.enumerateMessages()];
-  const listed = headers.map(h => ({
-    key: h.messageKey, subject: h.mime2DecodedSubject, author: h.mime2DecodedAuthor,
-    id: h.messageId, lines: h.lineCount, read: h.isRead,
+  const stored = [...folder.msgDatabase.enumerateMessages()].map(h => ({
+    key: h.messageKey, subject: h.mime2DecodedSubject, author: h.mime2DecodedAuthor, id: h.messageId,
+    lines: h.lineCount,
   }));
-  const first = headers.find(h => h.messageKey == 1);
-  const uri = folder.getUriForMsg(first);
-  const body = await new Promise((done, fail) => {
-    let data = "";
-    MailServices.messageServiceFromURI(uri).streamMessage(uri, {
-      QueryInterface: ChromeUtils.generateQI(["nsIStreamListener"]),
-      onStartRequest() {},
-      onDataAvailable(request, stream, offset, count) {
-        const input = Cc["@mozilla.org/scriptableinputstream;1"].createInstance(Ci.nsIScriptableInputStream);
-        input.init(stream);
-        data += input.read(count);
-      },
-      onStopRequest(request, status) { status == 0 ? done(data) : fail(new Error("streamMessage: " + status)); },
-    }, null, null, false, "", false);
+  // The main window's folder pane and thread pane, as a user clicking the group sees them.
+  const about3Pane = Services.wm.getMostRecentWindow("mail:3pane").gTabmail.currentAbout3Pane;
+  about3Pane.displayFolder(folder.URI);
+  const view = await until(() => about3Pane.gDBView?.rowCount >= 3 && about3Pane.gDBView);
+  if (!view) throw new Error("the thread pane shows no articles");
+  const rows = [];
+  for (let i = 0; i < view.rowCount; i++) {
+    rows.push({ subject: view.cellTextForColumn(i, "subjectCol"), sender: view.cellTextForColumn(i, "senderCol") });
+  }
+  about3Pane.threadTree.selectedIndex = rows.findIndex(r => r.subject == "Article 1 for Thunderbird");
+  const pane = await until(() => {
+    try {
+      const text = about3Pane.messageBrowser.contentWindow.getMessagePaneBrowser().contentDocument.body.textContent;
+      return text.includes(marker) && text;
+    } catch (e) {
+      return null;
+    }
   });
-  resolve(JSON.stringify({ subscribed: news.containsNewsgroup(group), folder: folder.name, listed, body }));
+  resolve(JSON.stringify({ subscribed: news.containsNewsgroup(group), folder: folder.name, stored, rows, pane }));
 })().catch(e => resolve(JSON.stringify({ error: String(e) + " " + (e.stack || "") })));
 """
 
@@ -117,23 +131,27 @@ def run(binary: str) -> int:
 
         marionette = harness.start_thunderbird(work, processes, harness.free_port(), {})
         answer = marionette.command("WebDriver:ExecuteAsyncScript",
-                                    {"script": SCRIPT, "args": [port, GROUP], "scriptTimeout": 90000})
+                                    {"script": SCRIPT, "args": [port, GROUP, marker], "scriptTimeout": 120000})
         result = json.loads(answer["value"] if isinstance(answer, dict) else answer)
-        print(f"  thunderbird: {json.dumps({k: v for k, v in result.items() if k != 'body'})}", flush=True)
+        print(f"  thunderbird: {json.dumps({k: v for k, v in result.items() if k != 'pane'})}", flush=True)
         harness.check("news account, group subscribed and headers downloaded", "error" not in result,
                       result.get("error", ""))
         if "error" not in result:
             harness.check("the group is subscribed, its folder named after it",
                           result["subscribed"] and result["folder"] == GROUP, result)
-            listed = sorted(result["listed"], key=lambda h: h["key"])
+            stored = sorted(result["stored"], key=lambda h: h["key"])
             harness.check("the headers: articles 1-3 with Subject, author, Message-ID and 2 lines each",
-                          [(h["key"], h["subject"], h["author"], h["id"], h["lines"]) for h in listed]
+                          [(h["key"], h["subject"], h["author"], h["id"], h["lines"]) for h in stored]
                           == [(k, f"Article {k} for Thunderbird", "Alice <alice@example.test>",
-                               f"{marker}.{k}@example.test", 2) for k in (1, 2, 3)], listed)
-            body = result["body"]
-            harness.check("article 1's body read from the server", f"The body of article 1: {marker}." in body,
-                          body[-300:])
-            harness.check("with its header", "Subject: Article 1 for Thunderbird" in body, body[:300])
+                               f"{marker}.{k}@example.test", 2) for k in (1, 2, 3)], stored)
+            harness.check("the thread pane shows the 3 Subjects, each from Alice",
+                          sorted((r["subject"], r["sender"]) for r in result["rows"])
+                          == [(f"Article {k} for Thunderbird", "Alice <alice@example.test>") for k in (1, 2, 3)],
+                          result["rows"])
+            pane = result["pane"] or ""
+            harness.check("the message pane shows article 1's body", f"The body of article 1: {marker}." in pane,
+                          pane[:300])
+            harness.check("and its Subject", "Article 1 for Thunderbird" in pane, pane[:300])
         harness.quit_thunderbird(marionette)
     finally:
         harness.stop(processes, work)
