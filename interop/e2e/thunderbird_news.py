@@ -5,15 +5,18 @@
 
 Issue 14's Thunderbird check. Steps:
 
-1. `correo group add test.thunderbird`, then `correo serve` on 127.0.0.1 with only NNTP on a free port
-   (`--nntp-peer 127.0.0.1`), and three articles fed with IHAVE (nntplib), article 1's body holding a marker;
-2. Thunderbird headless (`--headless --marionette`) with a fresh profile (as thunderbird_autoconfig.py);
+1. `correo group add test.thunderbird`, then `correo serve` on 127.0.0.1 with NNTP and NNTPS on free ports,
+   a certificate for mail.b.test from a test CA (thunderbird_autoconfig.py's), and three articles fed with
+   IHAVE (nntplib, `--nntp-peer 127.0.0.1`), article 1's body holding a marker;
+2. Thunderbird headless (`--headless --marionette`) with a fresh profile (as thunderbird_autoconfig.py),
+   every name resolving to 127.0.0.1, the test CA trusted;
 3. over Marionette, in Thunderbird's chrome, what *Add Other Account… → Newsgroup account* and
-   *Subscribe…* do: a news server (`nntp`) on correo's port and an account for it, the group subscribed
-   (`nsINntpIncomingServer.subscribeToNewsgroup`), its headers downloaded (`getNewMessages`, Thunderbird's
-   own NNTP client: MODE READER, GROUP, XOVER); then, in the main window, the group shown in the thread
-   pane (its Subjects and senders) and article 1 selected, its body fetched (ARTICLE) and shown in the
-   message pane.
+   *Subscribe…* do: a news server (`nntp`, mail.b.test, SSL/TLS) on correo's NNTPS port and an account
+   for it, the group subscribed (`nsINntpIncomingServer.subscribeToNewsgroup`), its headers downloaded
+   (`getNewMessages`, Thunderbird's own NNTP client: MODE READER, GROUP, XOVER); then, in the main
+   window, the group shown in the thread pane (its Subjects and senders) and article 1 selected, its
+   body fetched (ARTICLE) and shown in the message pane;
+4. correo's log shows the sessions were NNTPS with TLS.
 
 Prints one PASS/FAIL line per check and `thunderbird-news: ok`; exit status 1 on a failure, 2 when
 Thunderbird is not installed (scripts/install-test-deps.sh installs it). Every wait is bounded.
@@ -24,9 +27,11 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import re
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -42,7 +47,8 @@ GROUP = "test.thunderbird"
 # the Subscribe dialogue makes it, the header download as selecting the folder starts it, and the
 # article as the message pane loads it (streamMessage).
 SCRIPT = r"""
-const [port, group, marker, resolve] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
+const [caBase64, port, group, marker] = arguments;
+const resolve = arguments[arguments.length - 1];
 // Polls `probe` every 200 ms, at most 20 s, until it returns something true.
 const until = async (probe) => {
   for (let i = 0; i < 100; i++) {
@@ -56,9 +62,11 @@ const until = async (probe) => {
   const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
   const { setTimeout } = ChromeUtils.importESModule("resource://gre/modules/Timer.sys.mjs");
   globalThis.setTimeout = setTimeout;
-  const server = MailServices.accounts.createIncomingServer(null, "127.0.0.1", "nntp");
+  const certdb = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+  certdb.addCertFromBase64(caBase64, "C,,");
+  const server = MailServices.accounts.createIncomingServer(null, "mail.b.test", "nntp");
   server.port = port;
-  server.socketType = Ci.nsMsgSocketType.plain;
+  server.socketType = Ci.nsMsgSocketType.SSL;
   const account = MailServices.accounts.createAccount();
   account.incomingServer = server;
   const news = server.QueryInterface(Ci.nsINntpIncomingServer);
@@ -116,22 +124,30 @@ def run(binary: str) -> int:
         storage = work / "storage"
         subprocess.run([binary, "group", "add", GROUP, "--description", "Thunderbird reads correo", "-s", str(storage)],
                        check=True, capture_output=True)
-        port = harness.free_port()
+        ca, cert, key = harness.make_certificates(work)
+        port, tls_port = harness.free_port(), harness.free_port()
         correo_log = open(work / "correo.log", "wb")
         processes.append(subprocess.Popen(
-            [binary, "serve", "-s", str(storage), "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0",
-             "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(port),
-             "--nntps-port", "0", "--nntp-peer", "127.0.0.1"],
+            [binary, "serve", "-s", str(storage), "--hostname", "mail.b.test", "--cert", str(cert), "--key", str(key),
+             "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0",
+             "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(port), "--nntps-port", str(tls_port),
+             "--nntp-peer", "127.0.0.1"],
             stdout=correo_log, stderr=correo_log))
-        listening = harness.wait_port(port, 30)
-        harness.check("correo serve listens on its NNTP port", listening, (work / "correo.log").read_text(errors="replace"))
+        listening = harness.wait_port(port, 30) and harness.wait_port(tls_port, 30)
+        harness.check("correo serve listens on its NNTP and NNTPS ports", listening,
+                      (work / "correo.log").read_text(errors="replace"))
         if not listening:
             return 1
         feed(port, marker)
 
-        marionette = harness.start_thunderbird(work, processes, harness.free_port(), {})
-        answer = marionette.command("WebDriver:ExecuteAsyncScript",
-                                    {"script": SCRIPT, "args": [port, GROUP, marker], "scriptTimeout": 120000})
+        # mail.b.test (the certificate's name) resolves to 127.0.0.1; the test CA is trusted in the script.
+        marionette = harness.start_thunderbird(work, processes, harness.free_port(), {
+            "network.dns.forceResolve": "127.0.0.1",
+            "network.dns.disableIPv6": True,
+        })
+        ca_base64 = "".join(line for line in ca.read_text().splitlines() if not line.startswith("-----"))
+        answer = marionette.command("WebDriver:ExecuteAsyncScript", {
+            "script": SCRIPT, "args": [ca_base64, tls_port, GROUP, marker], "scriptTimeout": 120000})
         result = json.loads(answer["value"] if isinstance(answer, dict) else answer)
         print(f"  thunderbird: {json.dumps({k: v for k, v in result.items() if k != 'pane'})}", flush=True)
         harness.check("news account, group subscribed and headers downloaded", "error" not in result,
@@ -153,6 +169,15 @@ def run(binary: str) -> int:
                           pane[:300])
             harness.check("and its Subject", "Article 1 for Thunderbird" in pane, pane[:300])
         harness.quit_thunderbird(marionette)
+        # Thunderbird's sessions end when it quits: correo logs each with its protocol and TLS version.
+        logged = ""
+        for _ in range(50):
+            logged = (work / "correo.log").read_text(errors="replace")
+            if re.search(r"event=nntp\.disconnect protocol=nntps .*tls=TLSv1", logged):
+                break
+            time.sleep(0.2)
+        harness.check("Thunderbird read over NNTPS (implicit TLS)",
+                      re.search(r"event=nntp\.disconnect protocol=nntps .*tls=TLSv1", logged) is not None, logged[-2000:])
     finally:
         harness.stop(processes, work)
     return harness.summary("thunderbird-news")
