@@ -186,10 +186,10 @@ import Testing
     }
 
     /// Real Thunderbird (headless, driven over Marionette) with a news account on correo's NNTP port subscribes
-    /// to a group, downloads its headers, shows them in the thread pane and an article in the message pane
-    /// (interop/e2e/thunderbird_news.py).
+    /// to a group, downloads its headers, shows them in the thread pane and an article in the message pane, then
+    /// posts a new article and a follow-up (interop/e2e/thunderbird_news.py).
     @Test(.timeLimit(.minutes(5)))
-    func thunderbirdSubscribesAndReadsAGroup() async throws {
+    func thunderbirdSubscribesReadsAndPostsToAGroup() async throws {
         let script = CorreoBinary.packageRoot.appendingPathComponent("interop/e2e/thunderbird_news.py").path
         let run = try ChildProcess(["python3", script, CorreoBinary.url.path])
         var status = try await run.waitForExit(seconds: 200)
@@ -198,6 +198,7 @@ import Testing
         #expect(status == 0, "\(output)")
         #expect(output.contains("PASS the thread pane shows the 3 Subjects"), "\(output)")
         #expect(output.contains("PASS the message pane shows article 1's body"), "\(output)")
+        #expect(output.contains("PASS the follow-up is in the group, threaded under article 1"), "\(output)")
         #expect(output.contains("thunderbird-news: ok"), "\(output)")
     }
 }

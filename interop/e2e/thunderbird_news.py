@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real Thunderbird with a news account reads a group from `correo serve`.
+"""Real Thunderbird with a news account reads a group from `correo serve` and posts to it.
 
     thunderbird_news.py CORREO_BINARY
 
@@ -16,7 +16,10 @@ Issue 14's Thunderbird check. Steps:
    (`getNewMessages`, Thunderbird's own NNTP client: MODE READER, GROUP, XOVER); then, in the main
    window, the group shown in the thread pane (its Subjects and senders) and article 1 selected, its
    body fetched (ARTICLE) and shown in the message pane;
-4. correo's log shows the sessions were NNTPS with TLS.
+4. Alice's identity and credentials on the account, then a new article and a follow-up to article 1
+   sent the way the compose window's Send does (nsIMsgSend: AUTHINFO after correo's 480, POST), both
+   read back with nntplib (Subject, References, text, the injection fields);
+5. correo's log shows the sessions were NNTPS with TLS.
 
 Prints one PASS/FAIL line per check and `thunderbird-news: ok`; exit status 1 on a failure, 2 when
 Thunderbird is not installed (scripts/install-test-deps.sh installs it). Every wait is bounded.
@@ -103,6 +106,49 @@ const until = async (probe) => {
 """
 
 
+# Runs in Thunderbird's chrome after SCRIPT: Alice's identity on the news account (no copy to a Sent
+# folder: the account has none), her credentials on the server's folder (what Thunderbird's password
+# prompt fills in: AUTHINFO when correo answers POST with 480), then a new article and a follow-up to
+# article 1 sent with nsIMsgSend, what the compose window's Send calls. The compose window of a reply
+# to the group would fill References from article 1; here the fields are given as it would fill them.
+POST_SCRIPT = r"""
+const [group, user, password, marker] = arguments;
+const resolve = arguments[arguments.length - 1];
+(async () => {
+  const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+  const server = MailServices.accounts.allServers.find(s => s.type == "nntp");
+  const account = MailServices.accounts.findAccountForServer(server);
+  const identity = MailServices.accounts.createIdentity();
+  identity.email = "alice@example.test";
+  identity.fullName = "Alice";
+  identity.doFcc = false;
+  account.addIdentity(identity);
+  const root = server.rootFolder.QueryInterface(Ci.nsIMsgNewsFolder);
+  root.groupUsername = user;
+  root.groupPassword = password;
+  const post = (subject, references, type) => new Promise(done => {
+    const fields = Cc["@mozilla.org/messengercompose/composefields;1"].createInstance(Ci.nsIMsgCompFields);
+    fields.newsgroups = group;
+    fields.subject = subject;
+    fields.references = references;
+    fields.from = "Alice <alice@example.test>";
+    const send = Cc["@mozilla.org/messengercompose/send;1"].createInstance(Ci.nsIMsgSend);
+    send.createAndSendMessage(null, identity, account.key, fields, false, false, Ci.nsIMsgSend.nsMsgDeliverNow,
+      null, "text/plain", `Written in Thunderbird: ${marker}\r\n`, null, null, {
+        QueryInterface: ChromeUtils.generateQI(["nsIMsgSendListener"]),
+        onStartSending() {}, onProgress() {}, onStatus() {}, onGetDraftFolderURI() {}, onTransportSecurityError() {},
+        onSendNotPerformed(id, status) { done("not performed: " + status); },
+        onStopSending(id, status) { done(status); },
+      }, null, null, type);
+  });
+  const posted = await post(`New from Thunderbird ${marker}`, "", Ci.nsIMsgCompType.NewsPost);
+  const followedUp = await post("Re: Article 1 for Thunderbird", `<${marker}.1@example.test>`,
+    Ci.nsIMsgCompType.ReplyToGroup);
+  resolve(JSON.stringify({ posted, followedUp }));
+})().catch(e => resolve(JSON.stringify({ error: String(e) + " " + (e.stack || "") })));
+"""
+
+
 def feed(port: int, marker: str) -> None:
     """Three articles into GROUP with IHAVE (correo runs with --nntp-peer 127.0.0.1)."""
     s = nntplib.NNTP("127.0.0.1", port, readermode=False, timeout=10)
@@ -116,6 +162,27 @@ def feed(port: int, marker: str) -> None:
     s.quit()
 
 
+def check_posts(port: int, marker: str) -> None:
+    """Thunderbird's new article and follow-up, read back with nntplib."""
+    s = nntplib.NNTP("127.0.0.1", port, timeout=10)
+    _, _, first, last, _ = s.group(GROUP)
+    _, over = s.over((first, last))
+    by_subject = {fields["subject"]: (number, fields) for number, fields in over}
+    new = by_subject.get(f"New from Thunderbird {marker}")
+    follow = by_subject.get("Re: Article 1 for Thunderbird")
+    harness.check("the new article is in the group, with no References",
+                  new is not None and not new[1]["references"].strip(), sorted(by_subject))
+    harness.check("the follow-up is in the group, threaded under article 1 (References)",
+                  follow is not None and follow[1]["references"].split()[-1:] == [f"<{marker}.1@example.test>"],
+                  follow)
+    for found, what in ((new, "new article"), (follow, "follow-up")):
+        text = b"\n".join(s.article(found[0])[1].lines).decode(errors="replace") if found else ""
+        harness.check(f"the {what}: Thunderbird's text, injected for alice (Path .POSTED, Injection-Info)",
+                      f"Written in Thunderbird: {marker}" in text and "!.POSTED" in text
+                      and 'posting-account="alice@example.test"' in text, text[:600])
+    s.quit()
+
+
 def run(binary: str) -> int:
     work = Path(tempfile.mkdtemp(prefix="correo-tb-news-"))
     processes: list[subprocess.Popen] = []
@@ -124,6 +191,9 @@ def run(binary: str) -> int:
         storage = work / "storage"
         subprocess.run([binary, "group", "add", GROUP, "--description", "Thunderbird reads correo", "-s", str(storage)],
                        check=True, capture_output=True)
+        password = f"alice-{random.randrange(10**9)}"
+        subprocess.run([binary, "user", "add", "alice@example.test", "-s", str(storage), "--password-stdin"],
+                       input=f"{password}\n".encode(), check=True, capture_output=True)
         ca, cert, key = harness.make_certificates(work)
         port, tls_port = harness.free_port(), harness.free_port()
         correo_log = open(work / "correo.log", "wb")
@@ -168,6 +238,12 @@ def run(binary: str) -> int:
             harness.check("the message pane shows article 1's body", f"The body of article 1: {marker}." in pane,
                           pane[:300])
             harness.check("and its Subject", "Article 1 for Thunderbird" in pane, pane[:300])
+            answer = marionette.command("WebDriver:ExecuteAsyncScript", {
+                "script": POST_SCRIPT, "args": [GROUP, "alice@example.test", password, marker]})
+            sent = json.loads(answer["value"] if isinstance(answer, dict) else answer)
+            harness.check("Thunderbird sent a new article and a follow-up (AUTHINFO, POST)",
+                          sent == {"posted": 0, "followedUp": 0}, sent)
+            check_posts(port, marker)
         harness.quit_thunderbird(marionette)
         # Thunderbird's sessions end when it quits: correo logs each with its protocol and TLS version.
         logged = ""
