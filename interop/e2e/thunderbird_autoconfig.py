@@ -160,6 +160,72 @@ def thunderbird_binary() -> str | None:
     return shutil.which("thunderbird")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, prefs: dict) -> Marionette:
+    """Thunderbird headless on a fresh profile in WORK (its prefs: quiet, no updates, `prefs` on top), with
+    Marionette on `port`, in a chrome-context session; the process is added to `processes`."""
+    profile = work / "profile"
+    profile.mkdir()
+    (profile / "user.js").write_text("\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {
+        "network.proxy.type": 0,
+        "marionette.port": port,
+        "mail.shell.checkDefaultClient": False,
+        "mailnews.start_page.enabled": False,
+        "mail.provider.enabled": False,
+        "datareporting.policy.dataSubmissionEnabled": False,
+        "toolkit.telemetry.reportingpolicy.firstRun": False,
+        "app.update.disabledForTesting": True,
+        **prefs,
+    }.items()) + "\n")
+    tb_log = open(work / "thunderbird.log", "wb")
+    env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(work))
+    processes.append(subprocess.Popen(
+        [thunderbird_binary() or "thunderbird", "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", str(profile)],
+        stdout=tb_log, stderr=tb_log, env=env))
+    marionette = Marionette(port, 90)
+    marionette.command("WebDriver:NewSession", {"capabilities": {}})
+    marionette.command("Marionette:SetContext", {"value": "chrome"})
+    return marionette
+
+
+def quit_thunderbird(marionette: Marionette) -> None:
+    try:
+        marionette.command("Marionette:Quit", {"flags": ["eForceQuit"]})
+    except (OSError, RuntimeError, ConnectionError):
+        pass
+
+
+def stop(processes: list[subprocess.Popen], work: Path) -> None:
+    """Stops `processes` (last started first); prints the logs after a failure; removes WORK unless
+    KEEP_RUN_DIR is set."""
+    for process in reversed(processes):
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if FAILURES or os.environ.get("KEEP_RUN_DIR"):
+        for name in ("correo.log", "thunderbird.log"):
+            path = work / name
+            if path.exists():
+                print(f"--- {name} (last 40 lines)\n" + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
+    if not os.environ.get("KEEP_RUN_DIR"):
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def summary(name: str) -> int:
+    if FAILURES:
+        print(f"{name}: {len(FAILURES)} failed: {', '.join(FAILURES)}")
+        return 1
+    print(f"{name}: ok")
+    return 0
+
+
 def run(binary: str) -> int:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     work = Path(tempfile.mkdtemp(prefix="correo-tb-autoconfig-"))
@@ -183,30 +249,12 @@ def run(binary: str) -> int:
         if not listening:
             return 1
 
-        profile = work / "profile"
-        profile.mkdir()
-        (profile / "user.js").write_text("\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {
+        marionette = start_thunderbird(work, processes, MARIONETTE, {
             "network.dns.forceResolve": "127.0.0.1",
             "network.dns.disableIPv6": True,
-            "network.proxy.type": 0,
             "mailnews.auto_config.fetchFromISP.sslOnly": True,
-            "marionette.port": MARIONETTE,
-            "mail.shell.checkDefaultClient": False,
-            "mailnews.start_page.enabled": False,
-            "mail.provider.enabled": False,
-            "datareporting.policy.dataSubmissionEnabled": False,
-            "toolkit.telemetry.reportingpolicy.firstRun": False,
-            "app.update.disabledForTesting": True,
             "mail.setup.loglevel": "All",
-        }.items()) + "\n")
-        tb_log = open(work / "thunderbird.log", "wb")
-        env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(work))
-        processes.append(subprocess.Popen(
-            [thunderbird_binary() or "thunderbird", "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", str(profile)],
-            stdout=tb_log, stderr=tb_log, env=env))
-        marionette = Marionette(MARIONETTE, 90)
-        marionette.command("WebDriver:NewSession", {"capabilities": {}})
-        marionette.command("Marionette:SetContext", {"value": "chrome"})
+        })
         ca_base64 = "".join(line for line in ca.read_text().splitlines() if not line.startswith("-----"))
         answer = marionette.command("WebDriver:ExecuteAsyncScript",
                                     {"script": SCRIPT, "args": [ca_base64], "scriptTimeout": 90000})
@@ -228,29 +276,10 @@ def run(binary: str) -> int:
                   result)
             check("user name: the address (%EMAILADDRESS%)", result["username"] == "bob@b.test", result["username"])
             check("IMAP login with the discovered settings", result["login"] == "ok", result["login"])
-        try:
-            marionette.command("Marionette:Quit", {"flags": ["eForceQuit"]})
-        except (OSError, RuntimeError, ConnectionError):
-            pass
+        quit_thunderbird(marionette)
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if FAILURES or os.environ.get("KEEP_RUN_DIR"):
-            for name in ("correo.log", "thunderbird.log"):
-                path = work / name
-                if path.exists():
-                    print(f"--- {name} (last 40 lines)\n" + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
-        if not os.environ.get("KEEP_RUN_DIR"):
-            shutil.rmtree(work, ignore_errors=True)
-    if FAILURES:
-        print(f"thunderbird-autoconfig: {len(FAILURES)} failed: {', '.join(FAILURES)}")
-        return 1
-    print("thunderbird-autoconfig: ok")
-    return 0
+        stop(processes, work)
+    return summary("thunderbird-autoconfig")
 
 
 def main() -> int:

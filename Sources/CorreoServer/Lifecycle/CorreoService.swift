@@ -167,6 +167,8 @@ public final class CorreoService: Sendable {
             smtp = nil
             relay = nil
         }
+        // One news store for NNTP and for IMAP's APPEND into `#news.` (both post through its injection).
+        let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname)
         if protocols.contains(.imap) {
             imap = IMAPServer(
                 configuration: IMAPServer.Configuration(
@@ -180,7 +182,8 @@ public final class CorreoService: Sendable {
                     ),
                     logins: configuration.dev.map {
                         DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy
-                    }
+                    },
+                    newsPosting: news
                 ),
                 store: store,
                 users: store.users,
@@ -201,7 +204,7 @@ public final class CorreoService: Sendable {
                     maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
                     peers: Set(configuration.nntpPeers)
                 ),
-                news: MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname),
+                news: news,
                 tls: tls,
                 group: group,
                 logger: logger

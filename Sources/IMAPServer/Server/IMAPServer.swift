@@ -34,6 +34,9 @@ public final class IMAPServer: Sendable {
         public var defences: IMAPChannelHandler.Defences
         /// Who may log in and whose folders a login opens; nil: passwords.txt, each user their own.
         public var logins: (any IMAPLoginPolicy)?
+        /// Where an APPEND into `#news.GROUP` is posted (the NNTP server's injection); nil: the
+        /// namespace refuses every write with `NO [NOPERM]`.
+        public var newsPosting: (any NewsPosting)?
 
         /// A configuration; every value defaults to `IMAPDefaults`.
         public init(
@@ -45,9 +48,11 @@ public final class IMAPServer: Sendable {
             maxConnections: Int = IMAPDefaults.maxConnections,
             maxConnectionsPerAddress: Int = IMAPDefaults.maxConnectionsPerAddress,
             defences: IMAPChannelHandler.Defences = .init(),
-            logins: (any IMAPLoginPolicy)? = nil
+            logins: (any IMAPLoginPolicy)? = nil,
+            newsPosting: (any NewsPosting)? = nil
         ) {
             self.logins = logins
+            self.newsPosting = newsPosting
             self.maxConnections = maxConnections
             self.maxConnectionsPerAddress = maxConnectionsPerAddress
             self.defences = defences
@@ -180,6 +185,8 @@ public final class IMAPServer: Sendable {
             store: store,
             users: users,
             logins: configuration.logins,
+            newsPosting: configuration.newsPosting,
+            clientAddress: address,
             logger: connectionLogger
         )
         let meter = ConnectionMeter(protocol: kind == .implicitTLS ? "imaps" : "imap")
