@@ -143,11 +143,9 @@ public final class CorreoService: Sendable {
                 hostname: configuration.hostname,
                 localDomains: configuration.domains,
                 allowPlaintextAuth: configuration.allowPlaintextAuth,
-                maximumConnections: limits.maximumConnections,
-                maximumConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds)),
                 authThrottle: throttle
             )
+            Self.applyLiveSettings(configuration, to: &smtpConfiguration)
             smtpConfiguration.relays = true
             smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
             smtp = SMTPServer(
@@ -168,20 +166,15 @@ public final class CorreoService: Sendable {
             relay = nil
         }
         if protocols.contains(.imap) {
+            var imapConfiguration = IMAPServer.Configuration(
+                allowPlaintextAuth: configuration.allowPlaintextAuth,
+                serverName: configuration.hostname,
+                defences: IMAPChannelHandler.Defences(authThrottle: throttle),
+                logins: configuration.dev.map { DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy }
+            )
+            Self.applyLiveSettings(configuration, to: &imapConfiguration)
             imap = IMAPServer(
-                configuration: IMAPServer.Configuration(
-                    allowPlaintextAuth: configuration.allowPlaintextAuth,
-                    serverName: configuration.hostname,
-                    maxConnections: limits.maximumConnections,
-                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                    defences: IMAPChannelHandler.Defences(
-                        loginTimeoutSeconds: limits.loginTimeoutSeconds,
-                        authThrottle: throttle
-                    ),
-                    logins: configuration.dev.map {
-                        DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy
-                    }
-                ),
+                configuration: imapConfiguration,
                 store: store,
                 users: store.users,
                 tls: tls,
