@@ -18,6 +18,7 @@ public final class ThreadedTaskExecutor: TaskExecutor, @unchecked Sendable {
 
     init(maximumThreads: Int) { self.maximumThreads = maximumThreads }
 
+    /// Queues `job` for a thread of this executor, starting a new thread when none is idle.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
