@@ -9,25 +9,16 @@ import Glibc
 /// Issue 15: SIGHUP applies a new local domain and new limits to the SMTP sessions opened afterwards, while a
 /// session opened before keeps what it started with and goes on working, against the real `correo serve --config`.
 @Suite(.offThePool) struct LiveReloadTests {
+    /// ConfigReloadTests' file (SMTP on `port` only, JSON logs) with local domains and a message size.
     static func settings(storage: String, port: Int, domains: [String], size: Int) -> String {
-        """
-        storage = "\(storage)"
-        bind = "127.0.0.1"
-        domain = [\(domains.map { "\"\($0)\"" }.joined(separator: ", "))]
-        hostname = "mx.example.org"
-        accept-unknown-recipients = true
-        inbound-auth-checks = false
-        max-message-size = \(size)
-        smtp-port = \(port)
-        submission-port = 0
-        smtps-port = 0
-        imap-port = 0
-        imaps-port = 0
-        nntp-port = 0
-        nntps-port = 0
-        log-format = "json"
+        ConfigReloadTests.settings(storage: storage, smtpPort: port, logLevel: "info") + """
+            domain = [\(domains.map { "\"\($0)\"" }.joined(separator: ", "))]
+            hostname = "mx.example.org"
+            accept-unknown-recipients = true
+            inbound-auth-checks = false
+            max-message-size = \(size)
 
-        """
+            """
     }
 
     /// A Python SMTP client: each command's reply lines printed after a `TAG` prefix, one per line.
