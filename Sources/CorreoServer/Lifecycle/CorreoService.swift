@@ -143,11 +143,9 @@ public final class CorreoService: Sendable {
                 hostname: configuration.hostname,
                 localDomains: configuration.domains,
                 allowPlaintextAuth: configuration.allowPlaintextAuth,
-                maximumConnections: limits.maximumConnections,
-                maximumConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds)),
                 authThrottle: throttle
             )
+            Self.applyLiveSettings(configuration, to: &smtpConfiguration)
             smtpConfiguration.relays = true
             smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
             smtp = SMTPServer(
@@ -170,21 +168,16 @@ public final class CorreoService: Sendable {
         // One news store for NNTP and for IMAP's APPEND into `#news.` (both post through its injection).
         let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname)
         if protocols.contains(.imap) {
+            var imapConfiguration = IMAPServer.Configuration(
+                allowPlaintextAuth: configuration.allowPlaintextAuth,
+                serverName: configuration.hostname,
+                defences: IMAPChannelHandler.Defences(authThrottle: throttle),
+                logins: configuration.dev.map { DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy },
+                newsPosting: news
+            )
+            Self.applyLiveSettings(configuration, to: &imapConfiguration)
             imap = IMAPServer(
-                configuration: IMAPServer.Configuration(
-                    allowPlaintextAuth: configuration.allowPlaintextAuth,
-                    serverName: configuration.hostname,
-                    maxConnections: limits.maximumConnections,
-                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                    defences: IMAPChannelHandler.Defences(
-                        loginTimeoutSeconds: limits.loginTimeoutSeconds,
-                        authThrottle: throttle
-                    ),
-                    logins: configuration.dev.map {
-                        DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy
-                    },
-                    newsPosting: news
-                ),
+                configuration: imapConfiguration,
                 store: store,
                 users: store.users,
                 tls: tls,
