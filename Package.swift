@@ -274,7 +274,7 @@ let package = Package(
         .testTarget(
             name: "CorreoServerTests",
             dependencies: [
-                "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport", "MailAuth", "DNS", "HTTPServer",
+                "CorreoServer", "SMTPServer", "SMTPCore", "MailStore", "MailTestSupport", "MailAuth", "DNS", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
