@@ -30,26 +30,13 @@ import Testing
     static func checkThreeSenders(prefix: String, extra: [String] = [], notifySuccess: Bool = false) async throws {
         let work = try TemporaryDirectory(prefix: prefix)
         defer { work.remove() }
-        let storage = work.path + "/b"
-        let added = try CorreoBinary.run(
-            ["user", "add", "bob@b.test", "-s", storage, "--password-stdin"],
-            input: "secret\n"
-        )
-        try #require(added.status == 0, "\(added.standardError)")
         let dns = try DnsmasqProcess(records: [
             "--txt-record=pass.test,v=spf1 ip4:127.0.0.1 -all", "--txt-record=_dmarc.pass.test,v=DMARC1; p=reject",
             "--txt-record=reject.test,v=spf1 -all", "--txt-record=_dmarc.reject.test,v=DMARC1; p=reject",
             "--txt-record=junk.test,v=spf1 -all", "--txt-record=_dmarc.junk.test,v=DMARC1; p=quarantine",
         ])
         // The checks are on by default for serve: no flag.
-        let server = try await CorreoServerProcess.start { ports in
-            [
-                "serve", "-s", storage, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
-                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
-                "--nntp-port", "0", "--nntps-port", "0", "--dns-server", "127.0.0.1:\(dns.port)",
-                "--inbound-auth-exempt", "none",  // swaks connects from 127.0.0.1, exempt by default
-            ] + extra
-        }
+        let (storage, server) = try await Self.serveBob(in: work, dns: dns, extra: extra)
         let bob = storage + "/bob@b.test"
         let queued = !extra.isEmpty || notifySuccess
         func send(from domain: String) async throws -> (status: Int32?, output: String) {
@@ -110,6 +97,30 @@ import Testing
         #expect(!log.contains("Hello Bob."))
     }
 
+    /// A real `correo serve` for b.test in `work` (`extra` flags), asking `dns`, every client checked
+    /// (swaks connects from 127.0.0.1, exempt by default); bob@b.test is its user.
+    static func serveBob(
+        in work: TemporaryDirectory,
+        dns: DnsmasqProcess,
+        extra: [String]
+    ) async throws -> (storage: String, server: CorreoServerProcess) {
+        let storage = work.path + "/b"
+        let added = try CorreoBinary.run(
+            ["user", "add", "bob@b.test", "-s", storage, "--password-stdin"],
+            input: "secret\n"
+        )
+        try #require(added.status == 0, "\(added.standardError)")
+        let server = try await CorreoServerProcess.start { ports in
+            [
+                "serve", "-s", storage, "--domain", "b.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
+                "--nntp-port", "0", "--nntps-port", "0", "--dns-server", "127.0.0.1:\(dns.port)",
+                "--inbound-auth-exempt", "none",
+            ] + extra
+        }
+        return (storage, server)
+    }
+
     /// One message from alice@`domain` to bob@b.test: by swaks, or with NOTIFY=SUCCESS by smtplib (which
     /// prints the reply of a refused DATA, as swaks does, and exits 1).
     static func send(
@@ -144,8 +155,10 @@ import Testing
                 sys.exit(1)
         """
 
-    /// Each check turned off on its own: the field lists only the checks that ran. open.test publishes
-    /// SPF for 127.0.0.1 and DMARC `p=none`, so every message is delivered whatever the verdicts.
+    /// Each check turned off on its own: the field lists only the checks that ran.
+    ///
+    /// open.test publishes SPF for 127.0.0.1 and DMARC `p=none`, so every message is delivered whatever
+    /// the verdicts.
     @Test(.timeLimit(.minutes(5)))
     func eachCheckCanBeTurnedOff() async throws {
         let cases: [(flags: [String], present: [String], absent: [String])] = [
@@ -162,20 +175,7 @@ import Testing
         for (index, check) in cases.enumerated() {
             let work = try TemporaryDirectory(prefix: "correo-inbound-switch")
             defer { work.remove() }
-            let storage = work.path + "/b"
-            let added = try CorreoBinary.run(
-                ["user", "add", "bob@b.test", "-s", storage, "--password-stdin"],
-                input: "secret\n"
-            )
-            try #require(added.status == 0, "\(added.standardError)")
-            let server = try await CorreoServerProcess.start { ports in
-                [
-                    "serve", "-s", storage, "--domain", "b.test", "--smtp-port", String(ports[0]),
-                    "--submission-port", "0", "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0",
-                    "--bind", "127.0.0.1", "--nntp-port", "0", "--nntps-port", "0",
-                    "--dns-server", "127.0.0.1:\(dns.port)", "--inbound-auth-exempt", "none",
-                ] + check.flags
-            }
+            let (storage, server) = try await Self.serveBob(in: work, dns: dns, extra: check.flags)
             do {
                 let sent = try await Self.send(from: "open.test", port: server.port, notifySuccess: false)
                 try #require(sent.status == 0, "case \(index): \(sent.output)\n\(server.log)")

@@ -90,6 +90,16 @@ import Testing
         return (try folder("new") + folder("cur"), try folder(".Junk/new") + folder(".Junk/cur"))
     }
 
+    /// Expects `receive` (a delivery or queueing of reject.test's message) to be refused for its DMARC policy.
+    static func expectRejectRefusal(_ receive: () async throws -> Void) async throws {
+        do {
+            try await receive()
+            Issue.record("accepted")
+        } catch SMTPDeliveryError.refused(let reason) {
+            #expect(reason.hasPrefix("Message refused: DMARC policy of reject.test is reject"), "\(reason)")
+        }
+    }
+
     @Test func passingMailGetsTheFieldAndAForgedOneIsRemoved() async throws {
         try await TemporaryDirectory.with { directory in
             let forged = "Authentication-Results: mx.local.test; dmarc=pass\r\n"
@@ -109,15 +119,12 @@ import Testing
 
     @Test func rejectPolicyRefusesAndDeliversNothing() async throws {
         try await TemporaryDirectory.with { directory in
-            do {
+            try await Self.expectRejectRefusal {
                 _ = try await Self.deliver(
                     Self.message(from: "reject.test"),
                     origin: Self.origin("reject.test"),
                     in: directory
                 )
-                Issue.record("delivered")
-            } catch SMTPDeliveryError.refused(let reason) {
-                #expect(reason.hasPrefix("Message refused: DMARC policy of reject.test is reject"), "\(reason)")
             }
             let user = directory.path + "/\(Self.user)"
             for folder in ["new", "cur", ".Junk/new", ".Junk/cur"] {
