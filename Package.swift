@@ -193,6 +193,9 @@ let package = Package(
                 "MailCore", "MailStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/MailTestSupport"
         ),
@@ -236,7 +239,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS", "MTASTS"]),
+        .testTarget(
+            name: "RelayTests",
+            dependencies: ["Relay", "MailTestSupport", "MailAuth", "DNS", "MTASTS", "SMTPClient"]
+        ),
         .testTarget(
             name: "MTASTSTests",
             dependencies: [
@@ -268,7 +274,7 @@ let package = Package(
         .testTarget(
             name: "CorreoServerTests",
             dependencies: [
-                "CorreoServer", "SMTPServer", "MailStore", "MailTestSupport", "MailAuth", "DNS", "HTTPServer",
+                "CorreoServer", "SMTPServer", "SMTPCore", "MailStore", "MailTestSupport", "MailAuth", "DNS", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -38,7 +38,11 @@ extension QueueRunner {
                             // RFC 5321 §4.4: the final delivery adds Return-Path (the SMTP server left it
                             // out of queued messages, which may go on to other hosts).
                             let returnPath = Array("Return-Path: <\(envelope.sender)>\r\n".utf8)
-                            return await self.deliverLocally(returnPath + message, recipients: recipients)
+                            return await self.deliverLocally(
+                                returnPath + message,
+                                recipients: recipients,
+                                folder: envelope.localFolder
+                            )
                         }
                         // With a smarthost every message goes to one destination: the relay host.
                         let destination = self.settings.smarthost?.host ?? domain
@@ -90,7 +94,13 @@ extension QueueRunner {
         }
     }
 
-    private func deliverLocally(_ message: [UInt8], recipients: [QueuedRecipient]) async -> [RecipientOutcome] {
+    /// Delivers to local recipients: into their INBOX, or into their Junk folder when the sender checks
+    /// at the MX filed the message there (`folder`).
+    private func deliverLocally(
+        _ message: [UInt8],
+        recipients: [QueuedRecipient],
+        folder: QueueEnvelope.LocalFolder?
+    ) async -> [RecipientOutcome] {
         var outcomes: [RecipientOutcome] = []
         // Outcomes are recorded by the envelope's address; the store names mailboxes its own way.
         var addresses: [String: [String]] = [:]
@@ -109,6 +119,7 @@ extension QueueRunner {
             }
         }
         guard !mailboxes.isEmpty else { return outcomes }
+        if folder == .junk { return outcomes + (await deliverToJunk(message, addresses: addresses, mailboxes)) }
         do {
             let results = try await store.deliver(bytes: message, to: mailboxes)
             for result in results {
@@ -125,6 +136,29 @@ extension QueueRunner {
         } catch {
             outcomes += addresses.values.joined().map {
                 RecipientOutcome(address: $0, kind: .deferred, reply: "4.3.0 \(error)")
+            }
+        }
+        return outcomes
+    }
+
+    /// Delivers into each mailbox's Junk folder, one by one: a mailbox whose copy could not be made is
+    /// tried again later (and those before it may then get a second copy, as with INBOX).
+    private func deliverToJunk(
+        _ message: [UInt8],
+        addresses: [String: [String]],
+        _ mailboxes: [String]
+    ) async -> [RecipientOutcome] {
+        var outcomes: [RecipientOutcome] = []
+        for mailbox in mailboxes {
+            var reply = "250 2.0.0 delivered to the Junk folder"
+            var kind = RecipientOutcome.Kind.accepted(offersDSN: true)
+            do {
+                try await store.deliverToJunk(bytes: message, users: [mailbox])
+            } catch {
+                (kind, reply) = (.deferred, "4.3.0 \(error)")
+            }
+            for address in addresses[mailbox] ?? [mailbox] {
+                outcomes.append(RecipientOutcome(address: address, kind: kind, reply: reply))
             }
         }
         return outcomes

@@ -65,13 +65,16 @@ extension RemoteDelivery {
     /// The TLS-RPT result type of a failed session (RFC 8460 §4.3), nil when the failure had nothing to
     /// do with TLS (refused connection, timeout).
     ///
-    /// A certificate from a trusted authority for other names is `certificate-host-mismatch`; the SMTP
-    /// client does not tell an expired from an untrusted certificate, so those are `validation-failure`,
-    /// the result type §4.3.1 keeps for a failure without a more precise one.
+    /// A certificate from a trusted authority for other names is `certificate-host-mismatch`, one past
+    /// its notAfter in a trusted chain `certificate-expired`, a chain without a trust anchor
+    /// `certificate-not-trusted`; any other handshake failure is `validation-failure`, the result type
+    /// §4.3.1 keeps for a failure without a more precise one.
     static func resultType(_ error: SMTPClientError) -> TLSRPTResultType? {
         switch error {
         case .startTLSNotOffered, .startTLSRejected: .starttlsNotSupported
         case .tlsHandshakeFailed(.hostnameMismatch): .certificateHostMismatch
+        case .tlsHandshakeFailed(.certificateExpired): .certificateExpired
+        case .tlsHandshakeFailed(.certificateNotTrusted): .certificateNotTrusted
         case .tlsHandshakeFailed: .validationFailure
         default: nil
         }

@@ -58,9 +58,12 @@ public enum ConnectFailure: Hashable, Sendable, CustomStringConvertible {
 
 /// Why a TLS handshake failed, without the TLS library's internals (error codes, source paths).
 public enum TLSFailure: Hashable, Sendable, CustomStringConvertible {
-    /// The server's certificate did not verify: self-signed, signed by an authority not trusted here, expired,
-    /// or not made out to the host name that was asked for.
+    /// The server's certificate did not verify: self-signed, or signed by an authority not trusted here
+    /// (TLS-RPT's certificate-not-trusted).
     case certificateNotTrusted
+    /// The chain leads to a trusted authority, but a certificate in it is past its notAfter date (TLS-RPT's
+    /// certificate-expired).
+    case certificateExpired
     /// The certificate verified, but for other names than the host's (TLS-RPT's certificate-host-mismatch).
     case hostnameMismatch
     /// The handshake failed for another reason, named by the TLS library's short reason code.
@@ -70,21 +73,22 @@ public enum TLSFailure: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .certificateNotTrusted:
-            "the server's certificate is not trusted (self-signed, from an unknown authority, expired, "
-                + "or not made out to this host name)"
+            "the server's certificate is not trusted (self-signed, or from an unknown authority)"
+        case .certificateExpired: "the server's certificate has expired"
         case .hostnameMismatch: "the server's certificate is not made out to this host name"
         case .failed(let reason): reason
         }
     }
 
-    /// Classifies a NIOSSL error by what BoringSSL said (its types carry no more structure than that).
-    init(_ error: any Error) {
+    /// Classifies a NIOSSL error by what BoringSSL said (its types carry no more structure than that);
+    /// `verification` is why the chain failed, as `CertificateVerificationWatch` saw it.
+    init(_ error: any Error, verification: TLSFailure? = nil) {
         let text = String(describing: error)
         if text.contains("failedToValidateHostname") {
             // NIOSSL checks the name after the chain has verified: the authority is fine, the name is not.
             self = .hostnameMismatch
         } else if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("unableToValidateCertificate") {
-            self = .certificateNotTrusted
+            self = verification ?? .certificateNotTrusted
         } else if let range = text.range(of: "OPENSSL_internal:") {
             // "…:OPENSSL_internal:WRONG_VERSION_NUMBER at /path/…" → "wrong version number"
             let code = text[range.upperBound...].prefix { $0.isUppercase || $0.isNumber || $0 == "_" }

@@ -116,8 +116,12 @@ public enum SMTPClient {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let verification = CertificateVerificationWatch()
                     if implicitTLS, let sslContext {
-                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname)
+                        let handler = try (verification as any WatchedHandlerMaking).handler(
+                            context: sslContext,
+                            serverHostname: serverHostname
+                        )
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let handler = SMTPClientHandler(
@@ -125,6 +129,7 @@ public enum SMTPClient {
                         useAddressLiteral: useAddressLiteral,
                         startTLSContext: sslContext,
                         serverHostname: serverHostname,
+                        verification: verification,
                         commandTimeout: commandTimeout,
                         dataTimeout: dataTimeout,
                         readyPromise: ready,

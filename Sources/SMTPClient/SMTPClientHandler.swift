@@ -20,6 +20,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var machine: SMTPClientStateMachine
     private let startTLSContext: NIOSSLContext?
     private let serverHostname: String?
+    /// Sees the certificate checks of this connection's TLS handshake (STARTTLS or implicit).
+    private let verification: CertificateVerificationWatch
     private let commandTimeout: TimeAmount
     private let dataTimeout: TimeAmount
     private let logger: Logger
@@ -41,11 +43,13 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         useAddressLiteral: Bool,
         startTLSContext: NIOSSLContext?,
         serverHostname: String?,
+        verification: CertificateVerificationWatch = CertificateVerificationWatch(),
         commandTimeout: TimeAmount,
         dataTimeout: TimeAmount,
         readyPromise: EventLoopPromise<SMTPExtensions>,
         logger: Logger
     ) {
+        self.verification = verification
         self.machine = SMTPClientStateMachine(configuration: configuration)
         self.useAddressLiteral = useAddressLiteral
         self.startTLSContext = startTLSContext
@@ -122,7 +126,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if TLSFailure.isTLSError(error) {
-            fail(.tlsHandshakeFailed(TLSFailure(error)), context: context)
+            fail(.tlsHandshakeFailed(TLSFailure(error, verification: verification.failure)), context: context)
         } else if let error = error as? IOError {
             fail(.connectionFailed(ConnectFailure.systemMessage(error.errnoCode)), context: context)
         } else {
@@ -200,7 +204,10 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         do {
-            let tls = try NIOSSLClientHandler(context: startTLSContext, serverHostname: serverHostname)
+            let tls = try (verification as any WatchedHandlerMaking).handler(
+                context: startTLSContext,
+                serverHostname: serverHostname
+            )
             try context.pipeline.syncOperations.addHandler(tls, position: .first)
         } catch {
             fail(.tlsHandshakeFailed(TLSFailure(error)), context: context)

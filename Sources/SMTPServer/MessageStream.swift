@@ -42,7 +42,7 @@ final class MessageStream: Sendable {
                     if failure == nil, let message {
                         do {
                             if let envelope {
-                                finished(.queued(id: try await message.queue(envelope)))
+                                finished(.queued(id: try await message.queue(envelope, origin: origin)))
                             } else {
                                 try await message.deliver(to: mailboxes, origin: origin)
                                 finished(.delivered)

@@ -27,6 +27,10 @@ public protocol SMTPIncomingMessage: Sendable {
     /// returning, and returns its queue id; only called when the server relays
     /// (`SMTPSessionConfiguration.relays`).
     func queue(_ envelope: SMTPEnvelope) async throws -> String
+    /// The same, knowing who handed the message over: a target that checks the sender does so here, as
+    /// for `deliver(to:origin:)`, before the message is queued (and so before the 250). By default
+    /// `queue(_:)`.
+    func queue(_ envelope: SMTPEnvelope, origin: SMTPMessageOrigin) async throws -> String
     /// Throws the message away.
     func discard() async
 }
@@ -41,6 +45,11 @@ extension SMTPIncomingMessage {
     /// did, the client is told to try again rather than the message being lost.
     public func queue(_ envelope: SMTPEnvelope) async throws -> String {
         throw SMTPDeliveryError.temporaryFailure("no outbound queue")
+    }
+
+    /// A target that does not check senders queues as it always does.
+    public func queue(_ envelope: SMTPEnvelope, origin: SMTPMessageOrigin) async throws -> String {
+        try await queue(envelope)
     }
 }
 

@@ -59,6 +59,9 @@ extension ConfigKey {
         ConfigKey("allow-plaintext-auth", .switch, example: "true") { "\($0.allowPlaintextAuth)" },
         ConfigKey("accept-unknown-recipients", .switch, example: "true") { "\($0.acceptsUnknownRecipients)" },
         ConfigKey("inbound-auth-checks", .switch, example: "false") { "\($0.inboundAuthChecks)" },
+        ConfigKey("inbound-spf", .switch, example: "false") { "\($0.inboundChecks.spf)" },
+        ConfigKey("inbound-dkim", .switch, example: "false") { "\($0.inboundChecks.dkim)" },
+        ConfigKey("inbound-dmarc", .switch, example: "false") { "\($0.inboundChecks.dmarc)" },
         ConfigKey("inbound-auth-exempt", .list, example: "192.0.2.0/24,::1") {
             $0.inboundAuthExempt.joined(separator: ",")
         },

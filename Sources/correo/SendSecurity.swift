@@ -74,6 +74,8 @@ struct SendSecurity {
             return "Check the host name given with -h."
         case .cannotConnect:
             return "Check the host (-h), the port (-p) and any firewall between."
+        case .tlsHandshakeFailed(.certificateExpired):
+            return "The server's operator must renew its certificate; --insecure skips the check for a test server."
         case .tlsHandshakeFailed(.certificateNotTrusted), .tlsHandshakeFailed(.hostnameMismatch):
             return "Give the server's certificate (or its authority) with --cafile FILE — a correo server's "
                 + "own is STORAGE/tls/cert.pem — or --insecure to skip the check for a test server."

@@ -2,6 +2,7 @@ import ArgumentParser
 import CorreoServer
 import Foundation
 import Logging
+import MailAuth
 import MailCore
 
 /// Options every server command shares.
@@ -62,6 +63,27 @@ struct ServerOptions: ParsableArguments {
             """
     )
     var inboundAuthChecks: Bool?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "With the sender checks on: check SPF. [CORREO_INBOUND_SPF=0 turns it off; default on]"
+    )
+    var inboundSpf: Bool?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "With the sender checks on: verify DKIM signatures. [CORREO_INBOUND_DKIM=0 turns it off; default on]"
+    )
+    var inboundDkim: Bool?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            With the sender checks on: evaluate DMARC on the SPF and DKIM results; with both of those off \
+            no check runs. [CORREO_INBOUND_DMARC=0 turns it off; default on]
+            """
+    )
+    var inboundDmarc: Bool?
 
     @Option(
         help: ArgumentHelp(
@@ -295,6 +317,11 @@ extension ServerOptions {
             try acceptUnknownRecipients ?? resolveSwitch("ACCEPT_UNKNOWN_RECIPIENTS") ?? acceptsUnknownRecipients
         configuration.inboundAuthChecks =
             try self.inboundAuthChecks ?? resolveSwitch("INBOUND_AUTH_CHECKS") ?? inboundAuthChecks
+        configuration.inboundChecks = MessageAuthenticator.Checks(
+            spf: try inboundSpf ?? resolveSwitch("INBOUND_SPF") ?? true,
+            dkim: try inboundDkim ?? resolveSwitch("INBOUND_DKIM") ?? true,
+            dmarc: try inboundDmarc ?? resolveSwitch("INBOUND_DMARC") ?? true
+        )
         let exempt =
             inboundAuthExempt.isEmpty
             ? environment("INBOUND_AUTH_EXEMPT")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -34,10 +34,16 @@ import Testing
 
     static func inbound(
         maximumCheckedSize: Int = InboundAuthentication.defaultMaximumCheckedSize,
-        exempt: [String] = []
+        exempt: [String] = [],
+        checks: MessageAuthenticator.Checks = .all
     ) -> InboundAuthentication {
         InboundAuthentication(
-            authenticator: MessageAuthenticator(authservID: "mx.local.test", resolver: TXTZone(), sample: { 0 }),
+            authenticator: MessageAuthenticator(
+                authservID: "mx.local.test",
+                resolver: TXTZone(),
+                checks: checks,
+                sample: { 0 }
+            ),
             maximumCheckedSize: maximumCheckedSize,
             exemptNetworks: exempt.compactMap(InboundAuthentication.network),
             logger: Logger(label: "test")
@@ -84,6 +90,16 @@ import Testing
         return (try folder("new") + folder("cur"), try folder(".Junk/new") + folder(".Junk/cur"))
     }
 
+    /// Expects `receive` (a delivery or queueing of reject.test's message) to be refused for its DMARC policy.
+    static func expectRejectRefusal(_ receive: () async throws -> Void) async throws {
+        do {
+            try await receive()
+            Issue.record("accepted")
+        } catch SMTPDeliveryError.refused(let reason) {
+            #expect(reason.hasPrefix("Message refused: DMARC policy of reject.test is reject"), "\(reason)")
+        }
+    }
+
     @Test func passingMailGetsTheFieldAndAForgedOneIsRemoved() async throws {
         try await TemporaryDirectory.with { directory in
             let forged = "Authentication-Results: mx.local.test; dmarc=pass\r\n"
@@ -103,15 +119,12 @@ import Testing
 
     @Test func rejectPolicyRefusesAndDeliversNothing() async throws {
         try await TemporaryDirectory.with { directory in
-            do {
+            try await Self.expectRejectRefusal {
                 _ = try await Self.deliver(
                     Self.message(from: "reject.test"),
                     origin: Self.origin("reject.test"),
                     in: directory
                 )
-                Issue.record("delivered")
-            } catch SMTPDeliveryError.refused(let reason) {
-                #expect(reason.hasPrefix("Message refused: DMARC policy of reject.test is reject"), "\(reason)")
             }
             let user = directory.path + "/\(Self.user)"
             for folder in ["new", "cur", ".Junk/new", ".Junk/cur"] {
@@ -140,7 +153,7 @@ import Testing
             let store = MailStore(root: directory.url)
             try store.createUserMaildir(Self.user)
             try FileManager.default.removeItem(atPath: directory.path + "/\(Self.user)/.Junk")
-            let junk = try await MailStoreIncomingMessage.junkFolder(of: Self.user, in: store)
+            let junk = try await store.junkMailbox(user: Self.user)
             #expect(junk.name == (try MailboxName(["Junk"])))
             #expect(FileManager.default.fileExists(atPath: directory.path + "/\(Self.user)/.Junk/new"))
         }
@@ -216,16 +229,33 @@ import Testing
         }
     }
 
-    @Test func logLineNamesEveryResultAndNoContent() async throws {
-        let verdict = await Self.inbound().authenticator.check(
+    /// The log line of the junk.test message checked with `checks`.
+    static func summary(_ checks: MessageAuthenticator.Checks = .all) async throws -> String {
+        let inbound = Self.inbound(checks: checks)
+        let verdict = await inbound.authenticator.check(
             Array(Self.message(from: "junk.test").utf8),
             client: try #require(IPAddress("127.0.0.1")),
             helo: "client.junk.test",
             mailFrom: "alice@junk.test"
         )
+        return inbound.summary(verdict, client: "127.0.0.1")
+    }
+
+    @Test func logLineNamesEveryResultAndNoContent() async throws {
         #expect(
-            InboundAuthentication.summary(verdict, client: "127.0.0.1")
+            try await Self.summary()
                 == "sender checks client=127.0.0.1 spf=fail dkim=none dmarc=fail from=junk.test disposition=quarantine"
+        )
+    }
+
+    @Test func logLineSaysWhichChecksWereOff() async throws {
+        #expect(
+            try await Self.summary(.init(dkim: false, dmarc: false))
+                == "sender checks client=127.0.0.1 spf=fail dkim=off dmarc=off from=- disposition=none"
+        )
+        #expect(
+            try await Self.summary(.init(spf: false, dkim: false))
+                == "sender checks client=127.0.0.1 spf=off dkim=off dmarc=skipped from=- disposition=none"
         )
     }
 }

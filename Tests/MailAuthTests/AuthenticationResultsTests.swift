@@ -61,8 +61,8 @@ struct AuthenticationResultsTests {
             helo: "evil.test",
             mailFrom: "ceo@example.com"
         )
-        #expect(spoofed.spf.result == .fail)
-        #expect(spoofed.dmarc.result == .fail)
+        #expect(spoofed.spf?.result == .fail)
+        #expect(spoofed.dmarc?.result == .fail)
         #expect(spoofed.disposition == .reject)
         let delivered = String(decoding: spoofed.apply(to: message), as: UTF8.self)
         #expect(delivered.hasPrefix("Authentication-Results: mx.example.org;\r\n\tspf=fail"))
@@ -80,8 +80,68 @@ struct AuthenticationResultsTests {
             helo: "mail.example.com",
             mailFrom: "ceo@example.com"
         )
-        #expect(genuine.spf.result == .pass)
-        #expect(genuine.dmarc.result == .pass)
+        #expect(genuine.spf?.result == .pass)
+        #expect(genuine.dmarc?.result == .pass)
         #expect(genuine.disposition == DMARCRecord.Policy.none)
+    }
+
+    /// The spoofed message of `messageAuthenticator()`, checked with only `checks` on.
+    static func spoofed(_ checks: MessageAuthenticator.Checks) async -> MessageAuthenticator.Verdict {
+        let zone = FixedZone(txt: [
+            "example.com": ["v=spf1 ip4:192.0.2.0/24 -all"],
+            "_dmarc.example.com": ["v=DMARC1; p=reject"],
+        ])
+        let authenticator = MessageAuthenticator(
+            authservID: "mx.example.org",
+            resolver: zone,
+            checks: checks,
+            sample: { 0 }
+        )
+        let message = Array("From: ceo@example.com\r\nSubject: wire money\r\n\r\nnow\r\n".utf8)
+        return await authenticator.check(
+            message,
+            client: IPAddress("203.0.113.9")!,
+            helo: "evil.test",
+            mailFrom: "ceo@example.com"
+        )
+    }
+
+    /// The methods of the field, in order.
+    static func methods(_ verdict: MessageAuthenticator.Verdict) -> [String] {
+        verdict.results.entries.map(\.method)
+    }
+
+    @Test("each check can be turned off: the field lists only the checks that ran")
+    func checksTurnedOff() async {
+        let noSPF = await Self.spoofed(.init(spf: false))
+        #expect(noSPF.spf == nil)
+        #expect(Self.methods(noSPF) == ["dkim", "dmarc"])
+        // DMARC goes by DKIM alone, which has no signature: still a failure of a p=reject domain.
+        #expect(noSPF.dmarc?.result == .fail)
+        #expect(noSPF.disposition == .reject)
+
+        let noDKIM = await Self.spoofed(.init(dkim: false))
+        #expect(noDKIM.dkim == nil)
+        #expect(Self.methods(noDKIM) == ["spf", "dmarc"])
+        #expect(noDKIM.disposition == .reject)
+
+        let noDMARC = await Self.spoofed(.init(dmarc: false))
+        #expect(noDMARC.dmarc == nil)
+        #expect(Self.methods(noDMARC) == ["spf", "dkim"])
+        #expect(noDMARC.spf?.result == .fail)
+        // Nothing asks for a refusal without DMARC.
+        #expect(noDMARC.disposition == DMARCRecord.Policy.none)
+    }
+
+    @Test("DMARC with neither SPF nor DKIM is skipped: nothing to evaluate, the message is delivered")
+    func dmarcWithoutSPFOrDKIMIsSkipped() async {
+        let checks = MessageAuthenticator.Checks(spf: false, dkim: false)
+        #expect(!checks.evaluatesDMARC)
+        let verdict = await Self.spoofed(checks)
+        #expect(verdict.spf == nil && verdict.dkim == nil && verdict.dmarc == nil)
+        #expect(verdict.disposition == DMARCRecord.Policy.none)
+        #expect(
+            String(decoding: verdict.results.field, as: UTF8.self) == "Authentication-Results: mx.example.org; none\r\n"
+        )
     }
 }

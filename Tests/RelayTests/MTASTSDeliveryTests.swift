@@ -3,6 +3,7 @@ import Logging
 import MTASTS
 import MailStore
 import MailTestSupport
+import SMTPClient
 import Testing
 
 @testable import Relay
@@ -93,7 +94,7 @@ struct FixedPolicy: STSPolicyFetching {
             #expect(queued.recipients[0].lastReply?.hasPrefix("4.7.5 MTA-STS policy of b.test (enforce)") == true)
             let tally = try #require(await setup.ledger.tallies(of: TLSReportLedger.utcDay(setup.clock.now))["b.test"])
             #expect(tally.successes == 0)
-            #expect(tally.failures.map(\.resultType) == [.validationFailure])
+            #expect(tally.failures.map(\.resultType) == [.certificateNotTrusted])
             #expect(tally.failures.first?.receivingMXHostname == "mx.b.test")
             #expect(tally.failures.first?.receivingIP == "127.0.0.1")
         }
@@ -143,5 +144,15 @@ struct FixedPolicy: STSPolicyFetching {
             #expect(sink.messages(for: "tlsrpt@b.test").count == 1)
             #expect(await setup.runner.sendTLSReports().isEmpty)  // once only
         }
+    }
+
+    /// RFC 8460 §4.3.1: each certificate failure the SMTP client tells apart (shown with real certificates
+    /// in SMTPClientTests' CertificateFailureTests) has its own result type in the report.
+    @Test func certificateFailuresHaveTheirOwnResultTypes() {
+        #expect(RemoteDelivery.resultType(.tlsHandshakeFailed(.certificateExpired)) == .certificateExpired)
+        #expect(RemoteDelivery.resultType(.tlsHandshakeFailed(.certificateNotTrusted)) == .certificateNotTrusted)
+        #expect(RemoteDelivery.resultType(.tlsHandshakeFailed(.hostnameMismatch)) == .certificateHostMismatch)
+        #expect(RemoteDelivery.resultType(.tlsHandshakeFailed(.failed("no shared cipher"))) == .validationFailure)
+        #expect(RemoteDelivery.resultType(.startTLSNotOffered) == .starttlsNotSupported)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailAuth
 
 /// Everything a correo server process needs to start, after flags, environment and defaults are merged.
 ///
@@ -55,6 +56,11 @@ public struct CorreoConfiguration: Sendable, Equatable {
     /// where web applications and cron hand mail to port 25 without logging in; as OpenDMARC's
     /// IgnoreHosts, loopback clients are ours, and DNS look-ups about them say nothing.
     public var inboundAuthExempt = CorreoConfiguration.defaultInboundAuthExempt
+    /// Which of the sender checks run when `inboundAuthChecks` is on: all three by default.
+    ///
+    /// `--[no-]inbound-spf`, `--[no-]inbound-dkim`, `--[no-]inbound-dmarc`. DMARC builds on the other two;
+    /// with both off no check runs and mail is delivered unchecked.
+    public var inboundChecks = MessageAuthenticator.Checks.all
     /// `correo serve --dev`: the catch-all test server (no relay, any login, the API on the HTTP port);
     /// nil for a real server.
     public var dev: DevSettings?

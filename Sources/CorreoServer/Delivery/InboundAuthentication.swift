@@ -40,10 +40,16 @@ public struct InboundAuthentication: Sendable {
     }
 
     /// The checks with `hostname` as authserv-id, asking `resolver` (the relay's, so `--dns-server`
-    /// applies to both).
-    public init(hostname: String, resolver: any MailAuthResolving, exemptNetworks: [IPNetwork] = [], logger: Logger) {
+    /// applies to both); `checks` says which of SPF, DKIM and DMARC run.
+    public init(
+        hostname: String,
+        resolver: any MailAuthResolving,
+        checks: MessageAuthenticator.Checks = .all,
+        exemptNetworks: [IPNetwork] = [],
+        logger: Logger
+    ) {
         self.init(
-            authenticator: MessageAuthenticator(authservID: hostname, resolver: resolver),
+            authenticator: MessageAuthenticator(authservID: hostname, resolver: resolver, checks: checks),
             exemptNetworks: exemptNetworks,
             logger: logger
         )
@@ -89,7 +95,7 @@ public struct InboundAuthentication: Sendable {
         }
         let verdict = await authenticator.check(message, client: client, helo: origin.heloName, mailFrom: origin.sender)
         let disposition = verdict.disposition
-        logger.info("\(Self.summary(verdict, client: origin.clientAddress))")
+        logger.info("\(summary(verdict, client: origin.clientAddress))")
         switch disposition {
         case .reject: return .refuse(Self.refusal(verdict))
         case .quarantine: return .junk(verdict.apply(to: message))
@@ -97,34 +103,44 @@ public struct InboundAuthentication: Sendable {
         }
     }
 
-    /// One log line: `sender checks client=… spf=… dkim=… dmarc=… from=… disposition=…`.
-    static func summary(_ verdict: MessageAuthenticator.Verdict, client: String) -> String {
-        let dkim = verdict.dkim.isEmpty ? "none" : verdict.dkim.map(\.status.rawValue).joined(separator: ",")
-        return "sender checks client=\(client) spf=\(verdict.spf.result.rawValue) dkim=\(dkim)"
-            + " dmarc=\(verdict.dmarc.result.rawValue) from=\(verdict.dmarc.fromDomain ?? "-")"
+    /// One log line: `sender checks client=… spf=… dkim=… dmarc=… from=… disposition=…`; a check that
+    /// is turned off says `off`, DMARC with neither SPF nor DKIM to build on says `skipped`.
+    func summary(_ verdict: MessageAuthenticator.Verdict, client: String) -> String {
+        let checks = authenticator.checks
+        let dkim = verdict.dkim.map { $0.isEmpty ? "none" : $0.map(\.status.rawValue).joined(separator: ",") }
+        let dmarc = verdict.dmarc?.result.rawValue ?? (checks.dmarc ? "skipped" : "off")
+        return "sender checks client=\(client) spf=\(verdict.spf?.result.rawValue ?? "off") dkim=\(dkim ?? "off")"
+            + " dmarc=\(dmarc) from=\(verdict.dmarc?.fromDomain ?? "-")"
             + " disposition=\(verdict.disposition.rawValue)"
     }
 
     /// The text of the `550 5.7.1`: whose policy refused the message and why (RFC 7489 §7.3).
     static func refusal(_ verdict: MessageAuthenticator.Verdict) -> String {
-        let domain = verdict.dmarc.fromDomain ?? "the From domain"
-        let why = verdict.dmarc.reason.map { ": \($0)" } ?? ""
+        let domain = verdict.dmarc?.fromDomain ?? "the From domain"
+        let why = verdict.dmarc?.reason.map { ": \($0)" } ?? ""
         return "Message refused: DMARC policy of \(domain) is reject\(why)"
     }
 }
 
 extension CorreoService {
     /// The sender checks when the configuration asks for them, with the server's host name as
-    /// authserv-id.
+    /// authserv-id; nil when they are off, or when neither SPF nor DKIM is on (DMARC alone has nothing
+    /// to evaluate, so no check would run).
     static func inboundAuthentication(
         _ configuration: CorreoConfiguration,
         resolver: DNSResolver,
         logger: Logger
     ) -> InboundAuthentication? {
         guard configuration.inboundAuthChecks else { return nil }
+        let checks = configuration.inboundChecks
+        guard checks.spf || checks.dkim else {
+            logger.notice("sender checks off: with neither SPF nor DKIM, DMARC has nothing to evaluate")
+            return nil
+        }
         return InboundAuthentication(
             hostname: configuration.hostname,
             resolver: resolver,
+            checks: checks,
             exemptNetworks: configuration.inboundAuthExempt.compactMap(InboundAuthentication.network),
             logger: logger
         )

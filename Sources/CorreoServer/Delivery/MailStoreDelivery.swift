@@ -117,9 +117,16 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
     /// Durable in STORAGE/queue/ for every recipient, local ones included: the relay delivers those from
     /// the queue, so that one message has one delivery state and one set of notifications.
     func queue(_ envelope: SMTPEnvelope) async throws -> String {
+        try await queue(envelope, localFolder: nil)
+    }
+
+    /// The same, with local recipients' copies going into `localFolder` (nil: the INBOX).
+    func queue(_ envelope: SMTPEnvelope, localFolder: QueueEnvelope.LocalFolder?) async throws -> String {
+        var record = QueueEnvelope(envelope)
+        record.localFolder = localFolder
         let queued: QueueEnvelope
         do {
-            queued = try await store.enqueue(incoming, envelope: QueueEnvelope(envelope))
+            queued = try await store.enqueue(incoming, envelope: record)
         } catch let error as MailStoreError where isNoSpace(error) {
             throw SMTPDeliveryError.insufficientStorage
         } catch {

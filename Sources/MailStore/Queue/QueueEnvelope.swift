@@ -113,6 +113,16 @@ public struct QueueEnvelope: Codable, Hashable, Sendable {
     public var clientAddress: String?
     /// Octets of the message as stored.
     public var size: Int
+    /// The folder local recipients get the message in; nil for the INBOX.
+    ///
+    /// Set when the sender checks at the MX filed it as junk (DMARC `p=quarantine`) before it was queued.
+    public var localFolder: LocalFolder?
+
+    /// A folder a queued message is delivered into other than the INBOX.
+    public enum LocalFolder: String, Codable, Hashable, Sendable {
+        /// The recipient's Junk folder (the one marked `\Junk`, RFC 6154), made when missing.
+        case junk
+    }
 
     /// An envelope for a newly accepted message.
     public init(
