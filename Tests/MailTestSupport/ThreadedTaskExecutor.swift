@@ -18,6 +18,7 @@ public final class ThreadedTaskExecutor: TaskExecutor, @unchecked Sendable {
 
     init(maximumThreads: Int) { self.maximumThreads = maximumThreads }
 
+    /// Runs `job` on a waiting thread of the executor, or on a new one when none waits.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
