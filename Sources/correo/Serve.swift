@@ -60,7 +60,8 @@ struct ServeOptions: ParsableArguments, ServerCommand {
 struct DevOptions: ParsableArguments {
     @Flag(
         help: """
-            Catch every mail for testing: any address at any domain, nothing relayed, any IMAP login \
+            Catch every mail for testing: any address at any domain, nothing relayed (but what is released to \
+            --dev-release-allow addresses), any IMAP login \
             (the recipient's address, or `all`), a JSON API and a web page on the HTTP port. Defaults: \
             SMTP 1025, submission 1587, IMAP 1143, IMAPS 1993, HTTP 8025 on 127.0.0.1, storage a fresh \
             folder in /tmp. Never let it face the internet.

@@ -32,7 +32,8 @@ enum DevOpenAPI {
                     "links": {
                       "GetFirstMessage": {"operationId": "getMessage", "parameters": {"id": "$response.body#/messages/0/id"}},
                       "GetFirstRaw": {"operationId": "getRawMessage", "parameters": {"id": "$response.body#/messages/0/id"}},
-                      "GetFirstAttachment": {"operationId": "getAttachment", "parameters": {"id": "$response.body#/messages/0/id", "index": "0"}}
+                      "GetFirstAttachment": {"operationId": "getAttachment", "parameters": {"id": "$response.body#/messages/0/id", "index": "0"}},
+                      "ReleaseFirst": {"operationId": "releaseMessage", "parameters": {"id": "$response.body#/messages/0/id"}}
                     }
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"}
