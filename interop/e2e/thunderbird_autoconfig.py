@@ -57,6 +57,36 @@ def wait_port(port: int, seconds: float) -> bool:
     return False
 
 
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    """Ends them, last started first, each within 15 s."""
+    for process in reversed(processes):
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def report_and_clean(work: Path, logs: dict[str, Path]) -> None:
+    """After a failure (or with KEEP_RUN_DIR set) the last 40 lines of each log that exists; the run's
+    folder removed unless KEEP_RUN_DIR is set."""
+    if FAILURES or os.environ.get("KEEP_RUN_DIR"):
+        for name, path in logs.items():
+            if path.exists():
+                print(f"--- {name} (last 40 lines)\n" + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
+    if not os.environ.get("KEEP_RUN_DIR"):
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def verdict(name: str) -> int:
+    """The last line and the exit status: 0 when every check passed."""
+    if FAILURES:
+        print(f"{name}: {len(FAILURES)} failed: {', '.join(FAILURES)}")
+        return 1
+    print(f"{name}: ok")
+    return 0
+
+
 def make_certificates(work: Path) -> tuple[Path, Path, Path]:
     """A CA and a leaf it signs: NSS refuses a self-signed CA certificate used as the server's own."""
     ca_key, ca_cert = work / "ca.key", work / "ca.pem"
@@ -233,24 +263,9 @@ def run(binary: str) -> int:
         except (OSError, RuntimeError, ConnectionError):
             pass
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if FAILURES or os.environ.get("KEEP_RUN_DIR"):
-            for name in ("correo.log", "thunderbird.log"):
-                path = work / name
-                if path.exists():
-                    print(f"--- {name} (last 40 lines)\n" + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
-        if not os.environ.get("KEEP_RUN_DIR"):
-            shutil.rmtree(work, ignore_errors=True)
-    if FAILURES:
-        print(f"thunderbird-autoconfig: {len(FAILURES)} failed: {', '.join(FAILURES)}")
-        return 1
-    print("thunderbird-autoconfig: ok")
-    return 0
+        stop_processes(processes)
+        report_and_clean(work, {name: work / name for name in ("correo.log", "thunderbird.log")})
+    return verdict("thunderbird-autoconfig")
 
 
 def main() -> int:

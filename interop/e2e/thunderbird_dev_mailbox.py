@@ -34,7 +34,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "dev"))
-from thunderbird_autoconfig import FAILURES, Marionette, check, thunderbird_binary  # noqa: E402
+from thunderbird_autoconfig import (  # noqa: E402
+    FAILURES, Marionette, check, report_and_clean, stop_processes, thunderbird_binary, verdict)
 
 RECIPIENT = "qa@customer.example"
 SUBJECT = "Your order 4711 has shipped"
@@ -157,26 +158,11 @@ def run(binary: str) -> int:
         except (OSError, RuntimeError, ConnectionError):
             pass
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if FAILURES or os.environ.get("KEEP_RUN_DIR"):
-            print("--- correo (last 40 lines)\n" + "\n".join(server.output().splitlines()[-40:]))
-            path = work / "thunderbird.log"
-            if path.exists():
-                print("--- thunderbird.log (last 40 lines)\n"
-                      + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
+        stop_processes(processes)
+        (work / "correo.log").write_text(server.output())
         server.stop()
-        if not os.environ.get("KEEP_RUN_DIR"):
-            shutil.rmtree(work, ignore_errors=True)
-    if FAILURES:
-        print(f"thunderbird-dev-mailbox: {len(FAILURES)} failed: {', '.join(FAILURES)}")
-        return 1
-    print("thunderbird-dev-mailbox: ok")
-    return 0
+        report_and_clean(work, {name: work / name for name in ("correo.log", "thunderbird.log")})
+    return verdict("thunderbird-dev-mailbox")
 
 
 def main() -> int:
