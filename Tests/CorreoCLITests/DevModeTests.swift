@@ -81,7 +81,7 @@ import Testing
             ]
         }
         // The lines follow the binding of the ports by a moment.
-        _ = try await waitUntil(seconds: 10) { server.log.contains("correo --dev: send to SMTP") }
+        _ = try await waitUntil(seconds: 10) { server.log.contains("correo --dev: release through the relay") }
         let log = server.log
         await server.stop()
         let kept = log.components(separatedBy: "mail kept in ").last?.prefix { !$0.isNewline }.trimmingCharacters(
@@ -95,5 +95,8 @@ import Testing
         #expect(log.contains("smtp 127.0.0.1:"), "\(log)")
         #expect(log.contains("http 127.0.0.1:"), "\(log)")
         #expect(!log.contains("nntp"), "\(log)")
+        // Nothing leaves without --dev-release-allow.
+        #expect(log.contains("correo --dev: send to SMTP"), "\(log)")
+        #expect(log.contains("correo --dev: release through the relay off"), "\(log)")
     }
 }
