@@ -34,6 +34,8 @@ import Testing
                 "--imap-port", "0", "--imaps-port", "0", "--http-port", String(ports[1]),
                 "--dev-release-allow", "*@example.com", "--dev-release-allow", "qa@partner.example",
                 "--relay-host", "127.0.0.1:\(sink.port)", "--relay-cafile", smarthostTLS.certificatePath,
+                // A first attempt deferred on a loaded machine is retried within seconds, not minutes.
+                "--queue-retry-min", "1", "--queue-retry-max", "2",
             ]
         }
         let api = "http://127.0.0.1:\(server.ports[1])/api/messages"
