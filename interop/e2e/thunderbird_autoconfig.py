@@ -67,6 +67,25 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
+# What every test profile sets: no first-run pages, no default-client question, no telemetry, no update.
+QUIET_PREFS = {
+    "network.proxy.type": 0,
+    "mail.shell.checkDefaultClient": False,
+    "mailnews.start_page.enabled": False,
+    "mail.provider.enabled": False,
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "toolkit.telemetry.reportingpolicy.firstRun": False,
+    "app.update.disabledForTesting": True,
+}
+
+
+def write_profile(profile: Path, prefs: dict) -> None:
+    """A fresh profile folder whose user.js holds QUIET_PREFS and `prefs`."""
+    profile.mkdir()
+    (profile / "user.js").write_text(
+        "\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {**QUIET_PREFS, **prefs}.items()) + "\n")
+
+
 def report_and_clean(work: Path, logs: dict[str, Path]) -> None:
     """After a failure (or with KEEP_RUN_DIR set) the last 40 lines of each log that exists; the run's
     folder removed unless KEEP_RUN_DIR is set."""
@@ -214,21 +233,13 @@ def run(binary: str) -> int:
             return 1
 
         profile = work / "profile"
-        profile.mkdir()
-        (profile / "user.js").write_text("\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {
+        write_profile(profile, {
             "network.dns.forceResolve": "127.0.0.1",
             "network.dns.disableIPv6": True,
-            "network.proxy.type": 0,
             "mailnews.auto_config.fetchFromISP.sslOnly": True,
             "marionette.port": MARIONETTE,
-            "mail.shell.checkDefaultClient": False,
-            "mailnews.start_page.enabled": False,
-            "mail.provider.enabled": False,
-            "datareporting.policy.dataSubmissionEnabled": False,
-            "toolkit.telemetry.reportingpolicy.firstRun": False,
-            "app.update.disabledForTesting": True,
             "mail.setup.loglevel": "All",
-        }.items()) + "\n")
+        })
         tb_log = open(work / "thunderbird.log", "wb")
         env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(work))
         processes.append(subprocess.Popen(

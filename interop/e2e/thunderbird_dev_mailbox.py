@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "dev"))
 from thunderbird_autoconfig import (  # noqa: E402
-    FAILURES, Marionette, check, report_and_clean, stop_processes, thunderbird_binary, verdict)
+    Marionette, check, report_and_clean, stop_processes, thunderbird_binary, verdict, write_profile)
 
 RECIPIENT = "qa@customer.example"
 SUBJECT = "Your order 4711 has shipped"
@@ -117,20 +117,12 @@ def run(binary: str) -> int:
         processes.append(xvfb)
         marionette_port = free_ports(1)[0]
         profile = work / "profile"
-        profile.mkdir()
-        (profile / "user.js").write_text("\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {
+        write_profile(profile, {
             "marionette.port": marionette_port,
-            "network.proxy.type": 0,
-            "mail.shell.checkDefaultClient": False,
-            "mailnews.start_page.enabled": False,
-            "mail.provider.enabled": False,
             "mail.startup.enabledMailCheckOnce": True,
             "mail.spotlight.firstRunDone": True,
-            "datareporting.policy.dataSubmissionEnabled": False,
-            "toolkit.telemetry.reportingpolicy.firstRun": False,
-            "app.update.disabledForTesting": True,
             "mail.server.default.check_new_mail": False,
-        }.items()) + "\n")
+        })
         tb_log = open(work / "thunderbird.log", "wb")
         env = {k: v for k, v in os.environ.items() if k != "MOZ_HEADLESS"}
         env.update(DISPLAY=display, HOME=str(work))
