@@ -18,7 +18,7 @@ public final class ThreadedTaskExecutor: TaskExecutor, @unchecked Sendable {
 
     init(maximumThreads: Int) { self.maximumThreads = maximumThreads }
 
-    /// Runs `job` on a waiting thread of the executor, or on a new one when none waits.
+    /// Queues `job` for the next free thread, making one when none is free.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
