@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "IMAPServerTests",
             dependencies: [
-                "IMAPServer", "ServerSupport", "MailTestSupport",
+                "IMAPServer", "NNTPServer", "ServerSupport", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),

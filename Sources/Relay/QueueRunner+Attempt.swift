@@ -30,10 +30,11 @@ extension QueueRunner {
         } else {
             let byDomain = Dictionary(grouping: pending, by: \.domain)
             let outbound = signed(message, envelope: envelope, domains: byDomain.keys, now: now)
+            let localDomains = self.localDomains
             await withTaskGroup(of: [RecipientOutcome].self) { group in
                 for (domain, recipients) in byDomain {
                     group.addTask {
-                        if self.localDomains.contains(domain) {
+                        if localDomains.contains(domain) {
                             // RFC 5321 §4.4: the final delivery adds Return-Path (the SMTP server left it
                             // out of queued messages, which may go on to other hosts).
                             let returnPath = Array("Return-Path: <\(envelope.sender)>\r\n".utf8)

@@ -14,7 +14,8 @@ import MailStore
 public actor QueueRunner {
     let store: MailStore
     let settings: RelaySettings
-    let localDomains: Set<String>
+    /// The domains delivered into the store; a reload (SIGHUP) may change them with `setLocalDomains`.
+    private(set) var localDomains: Set<String>
     let remote: RemoteDelivery
     let destinations: DestinationLimiter
     let logger: Logger
@@ -67,6 +68,12 @@ public actor QueueRunner {
         self.clock = clock
         self.localMailbox = localMailbox ?? { address in await store.userExists(address) ? address.lowercased() : nil }
         self.dkim = dkim ?? DKIMKeyring(folder: store.root.appendingPathComponent("dkim", isDirectory: true))
+    }
+
+    /// The local domains from now on (a SIGHUP reload): attempts that start afterwards deliver their recipients
+    /// into the store; an attempt under way finishes with the domains it started with.
+    public func setLocalDomains(_ domains: [String]) {
+        localDomains = Set(domains.map { $0.lowercased() })
     }
 
     /// Runs until the task is cancelled, then lets the attempts under way record their outcome.

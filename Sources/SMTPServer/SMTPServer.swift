@@ -17,8 +17,11 @@ import ServerSupport
 /// await server.shutdown(graceful: true)
 /// ```
 public final class SMTPServer: Sendable {
-    /// The configuration the server was made with.
-    public let configuration: SMTPServerConfiguration
+    /// The configuration a connection accepted now gets: the one the server was made with, as changed since by
+    /// `reconfigure`.
+    public var configuration: SMTPServerConfiguration { settings.current }
+    /// Read once per connection, so that a reload changes what new sessions get and no open one.
+    private let settings: Reloadable<SMTPServerConfiguration>
     private let target: any SMTPDeliveryTarget
     private let authenticator: any SMTPAuthenticator
     /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections.
@@ -62,7 +65,7 @@ public final class SMTPServer: Sendable {
         group: any EventLoopGroup,
         logger: Logger
     ) {
-        self.configuration = configuration
+        self.settings = Reloadable(configuration)
         self.target = delivery
         self.authenticator = authenticator
         self.tls = tls
@@ -120,8 +123,16 @@ public final class SMTPServer: Sendable {
         logger.info("SMTP server stopped")
     }
 
+    /// Changes the settings of the connections accepted from now on (a SIGHUP reload: local domains, limits);
+    /// open sessions keep those they started with, and the connection caps apply to the next admission.
+    public func reconfigure(_ change: (inout SMTPServerConfiguration) -> Void) {
+        let changed = settings.update(change)
+        registry.setMaximums(total: changed.maximumConnections, perAddress: changed.maximumConnectionsPerAddress)
+    }
+
     /// Sets up one accepted connection, on its event loop.
     private func initialize(_ channel: any Channel, kind: SMTPListenerKind) throws {
+        let configuration = settings.current
         let operations = channel.pipeline.syncOperations
         let tlsContext = tls?.current
         if kind.usesImplicitTLS, let tlsContext { try operations.addHandler(NIOSSLServerHandler(context: tlsContext)) }

@@ -17,18 +17,28 @@ public final class ConnectionRegistry: Sendable {
         var perAddress: [String: Int] = [:]
         var nextNumber = 0
         var accepting = true
+        var maximumTotal: Int
+        var maximumPerAddress: Int
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// Connections at once over all of the server's listeners.
-    public let maximumTotal: Int
+    public var maximumTotal: Int { state.withLock { $0.maximumTotal } }
     /// Connections at once from one client address.
-    public let maximumPerAddress: Int
+    public var maximumPerAddress: Int { state.withLock { $0.maximumPerAddress } }
 
     /// A registry with no connection yet.
     public init(maximumTotal: Int, maximumPerAddress: Int) {
-        self.maximumTotal = maximumTotal
-        self.maximumPerAddress = maximumPerAddress
+        state = Mutex(State(maximumTotal: maximumTotal, maximumPerAddress: maximumPerAddress))
+    }
+
+    /// New caps for the connections admitted from now on (a SIGHUP reload); connections already open stay
+    /// open even when they are now over a lowered cap.
+    public func setMaximums(total: Int, perAddress: Int) {
+        state.withLock { state in
+            state.maximumTotal = total
+            state.maximumPerAddress = perAddress
+        }
     }
 
     /// Counts a new connection from `address` and forgets it when the channel closes; returns its
@@ -36,8 +46,8 @@ public final class ConnectionRegistry: Sendable {
     /// is reached or the server is shutting down.
     public func admit(_ channel: any Channel, address: String) -> Int? {
         let number: Int? = state.withLock { state in
-            guard state.accepting, state.channels.count < maximumTotal,
-                state.perAddress[address, default: 0] < maximumPerAddress
+            guard state.accepting, state.channels.count < state.maximumTotal,
+                state.perAddress[address, default: 0] < state.maximumPerAddress
             else { return nil }
             state.channels[ObjectIdentifier(channel)] = channel
             state.perAddress[address, default: 0] += 1

@@ -28,4 +28,14 @@ public final class Reloadable<Value: Sendable>: Sendable {
     public func replace(_ newValue: Value) {
         value.withLock { $0 = newValue }
     }
+
+    /// Changes part of the value in place, under the lock, and returns the result: a reload that swaps a
+    /// few settings of a larger configuration without racing another writer.
+    @discardableResult
+    public func update(_ change: (inout Value) -> Void) -> Value {
+        value.withLock { value in
+            change(&value)
+            return value
+        }
+    }
 }

@@ -28,10 +28,11 @@ struct Cert: ParsableCommand {
             // A U-label host goes into the certificate as its A-label (RFC 5280 §7.2, RFC 6125 §6.4.2).
             let names = try hosts.map { host in
                 guard IDNA.isInternationalized(host) else { return host }
-                guard let ascii = IDNA.toASCII(host) else {
-                    throw ValidationError("--host \(host) is not a domain name")
+                do {
+                    return try IDNA.ascii(host)
+                } catch {
+                    throw ValidationError("--host \(error)")
                 }
-                return ascii
             }
             let certificate = try SelfSignedCertificate.generate(hosts: names)
             let paths = try certificate.write(to: URL(fileURLWithPath: output, isDirectory: true))

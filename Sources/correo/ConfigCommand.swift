@@ -41,12 +41,19 @@ struct ConfigShow: ParsableCommand {
 
     @OptionGroup var options: ServeOptions
 
+    @Option(
+        name: .customLong("for"),
+        help: """
+            The command whose view to show: serve, smtpd or imapd (their defaults differ). \
+            smtpd and imapd are shown from --config and the CORREO_… variables only.
+            """
+    )
+    var shown: ShownCommand = .serve
+
     func run() throws {
         let arguments = Array(CommandLine.arguments.drop { $0 != "show" }.dropFirst())
-        print(
-            try Self.report(options, arguments: arguments, environment: ProcessInfo.processInfo.environment),
-            terminator: ""
-        )
+        let environment = ProcessInfo.processInfo.environment
+        print(try Self.report(for: shown, options, arguments: arguments, environment: environment), terminator: "")
     }
 
     /// Where a key's value came from.
@@ -55,6 +62,9 @@ struct ConfigShow: ParsableCommand {
         case environment(String)
         case file(String, Int)
         case `default`
+        /// The command shown (`--for smtpd`) has no use for the key: a value in the file is not an error, and does
+        /// nothing.
+        case unused
 
         var description: String {
             switch self {
@@ -62,20 +72,23 @@ struct ConfigShow: ParsableCommand {
             case .environment(let variable): "env (\(variable))"
             case .file(let path, let line): "file (\(path):\(line))"
             case .default: "default"
+            case .unused: "not used by this command"
             }
         }
     }
 
     /// Each key with its effective value and its source, in the table's order.
     static func rows(
-        _ options: ServeOptions,
+        _ options: some ServerCommand,
         arguments: [String],
         environment: [String: String]
     ) throws -> [(key: ConfigKey, value: String, source: Source)] {
         let (configuration, file) = try options.resolve(environment: environment)
         return ConfigKey.all.map { key in
             let source: Source
-            if givenAsFlag(key, in: arguments) {
+            if !(options is ServeOptions), Self.ignores(options, key, configuration: configuration, file: file) {
+                source = .unused
+            } else if givenAsFlag(key, in: arguments) {
                 source = .flag
             } else if let value = environment["CORREO_" + key.variable], !value.isEmpty {
                 source = .environment("CORREO_" + key.variable)
@@ -89,7 +102,13 @@ struct ConfigShow: ParsableCommand {
     }
 
     /// The rows as aligned text, one key a line.
-    static func report(_ options: ServeOptions, arguments: [String], environment: [String: String]) throws -> String {
+    static func report(
+        _ options: some ServerCommand,
+        arguments: [String],
+        environment: [String: String]
+    ) throws
+        -> String
+    {
         let rows = try rows(options, arguments: arguments, environment: environment)
         let keyWidth = rows.map(\.key.name.count).max() ?? 0
         let valueWidth = min(rows.map { $0.value.isEmpty ? 6 : $0.value.count }.max() ?? 0, 48)

@@ -90,6 +90,8 @@ extension ConfigKey {
         ConfigKey("login-timeout", .integer, example: "30") { "\($0.limits.loginTimeoutSeconds)" },
         ConfigKey("auth-failure-delay-ms", .integer, example: "500") { "\($0.limits.authFailureDelayMilliseconds)" },
         ConfigKey("auth-failures-before-block", .integer, example: "5") { "\($0.limits.authFailuresBeforeBlock)" },
+        ConfigKey("max-message-size", .integer, example: "10485760") { "\($0.limits.maximumMessageSize)" },
+        ConfigKey("max-recipients", .integer, example: "100") { "\($0.limits.maximumRecipients)" },
         ConfigKey("relay-host", .string, example: "smtp.example.net:587") { $0.outbound.relayHost ?? "" },
         ConfigKey("relay-user", .string, example: "correo") { $0.outbound.relayUser ?? "" },
         ConfigKey("relay-password-file", .string, example: "/etc/correo/relay-password") {

@@ -134,6 +134,12 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Failed logins from one address before it is refused. [CORREO_AUTH_FAILURES_BEFORE_BLOCK, 10]")
     var authFailuresBeforeBlock: Int?
 
+    @Option(help: "SMTP: the largest message in octets, advertised with SIZE. [CORREO_MAX_MESSAGE_SIZE, 52428800]")
+    var maxMessageSize: Int?
+
+    @Option(help: "SMTP: recipients per message; more get 452 4.5.3. [CORREO_MAX_RECIPIENTS, default 1000]")
+    var maxRecipients: Int?
+
     /// Flags, then `CORREO_…` variables, then the defaults.
     func resolved() throws -> ServerLimits {
         let defaults = ServerLimits()
@@ -167,7 +173,13 @@ struct LimitOptions: ParsableArguments {
                 authFailuresBeforeBlock,
                 "AUTH_FAILURES_BEFORE_BLOCK",
                 default: defaults.authFailuresBeforeBlock
-            )
+            ),
+            maximumMessageSize: try resolveNumber(
+                maxMessageSize,
+                "MAX_MESSAGE_SIZE",
+                default: defaults.maximumMessageSize
+            ),
+            maximumRecipients: try resolveNumber(maxRecipients, "MAX_RECIPIENTS", default: defaults.maximumRecipients)
         )
     }
 }
@@ -301,8 +313,11 @@ extension ServerOptions {
 /// (`bücher.example` → `xn--bcher-kva.example`); ASCII names are left to the configuration's checks.
 func aLabel(_ name: String, flag: String) throws -> String {
     guard IDNA.isInternationalized(name) else { return name }
-    guard let ascii = IDNA.toASCII(name) else { throw ValidationError("\(flag) \(name) is not a domain name") }
-    return ascii
+    do {
+        return try IDNA.ascii(name)
+    } catch {
+        throw ValidationError("\(flag) \(error)")
+    }
 }
 
 /// A yes/no `CORREO_NAME` variable (1/true/yes, 0/false/no); nil when it is not set, an error when it is

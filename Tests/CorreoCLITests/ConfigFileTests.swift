@@ -201,6 +201,47 @@ import Testing
         #expect(text.contains("log-level"))
         #expect(text.split(separator: "\n").count == ConfigKey.all.count)
     }
+
+    @Test("config show --for smtpd|imapd gives their values, defaults and the keys they do not use")
+    func showForSMTPDAndIMAPD() throws {
+        let folder = try TemporaryDirectory(prefix: "correo-config-show-for")
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("correo.toml").path
+        try Data("smtp-port = 2000\nimap-port = 2001\nrelay-host = \"smtp.example.net\"\n".utf8).write(
+            to: URL(fileURLWithPath: file)
+        )
+        let own = ["--config", file]
+        let environment = ["CORREO_LOG_LEVEL": "debug"]
+        func byKey(_ command: some ServerCommand) throws -> [String: (String, ConfigShow.Source)] {
+            let rows = try ConfigShow.rows(command, arguments: own, environment: environment)
+            #expect(rows.count == ConfigKey.all.count)
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0.key.name, ($0.value, $0.source)) })
+        }
+        let smtpd = try byKey(SMTPD.parse(own))
+        #expect(smtpd["smtp-port"]! == ("2000", .file(file, 1)))
+        #expect(smtpd["submission-port"]! == ("0", .default))
+        #expect(smtpd["accept-unknown-recipients"]! == ("true", .default))
+        #expect(smtpd["inbound-auth-checks"]! == ("false", .default))
+        #expect(smtpd["relay-host"]! == ("smtp.example.net", .file(file, 3)))
+        #expect(smtpd["log-level"]! == ("debug", .environment("CORREO_LOG_LEVEL")))
+        #expect(smtpd["imap-port"]!.1 == .unused)
+        #expect(smtpd["https-port"]!.1 == .unused)
+
+        let imapd = try byKey(IMAPD.parse(own))
+        #expect(imapd["imap-port"]! == ("2001", .file(file, 2)))
+        #expect(imapd["imaps-port"]! == ("0", .default))
+        #expect(imapd["smtp-port"]!.1 == .unused)
+        #expect(imapd["relay-host"]!.1 == .unused)
+        #expect(imapd["storage"]!.1 == .default)
+
+        // Through the command: serve's flags are refused for smtpd, which config show cannot apply.
+        let text = try ConfigShow.report(for: .smtpd, ServeOptions.parse(own), arguments: own, environment: [:])
+        #expect(text.contains("not used by this command"))
+        let withFlag = own + ["--smtp-port", "25"]
+        #expect(throws: ValidationError.self) {
+            try ConfigShow.report(for: .imapd, ServeOptions.parse(withFlag), arguments: withFlag, environment: [:])
+        }
+    }
 }
 
 /// `correo config check` and `correo serve --config` as a person runs them.

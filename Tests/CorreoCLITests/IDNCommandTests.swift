@@ -19,6 +19,21 @@ import Testing
         let bad = try CorreoBinary.run(["cert", "--host", "bü cher.example", "--output", folder.path])
         #expect(bad.status == 64)
         #expect(bad.standardError.contains("--host bü cher.example is not a domain name"), "\(bad.standardError)")
+
+        // What UTS #46 maps: full-width letters and a soft hyphen; a label RFC 5891 refuses, with the rule.
+        let wide = try CorreoBinary.run(["cert", "--host", "ＢÜＣＨ\u{00AD}ER.example", "--output", folder.path])
+        #expect(
+            wide.standardOutput.contains("for xn--bcher-kva.example"),
+            "\(wide.standardOutput) \(wide.standardError)"
+        )
+        let hyphens = try CorreoBinary.run(["cert", "--host", "üb--er.example", "--output", folder.path])
+        #expect(hyphens.status == 64)
+        #expect(
+            hyphens.standardError.contains(
+                "label \"üb--er\" has hyphens in the third and fourth positions"
+            ),
+            "\(hyphens.standardError)"
+        )
     }
 
     @Test(.timeLimit(.minutes(5)))

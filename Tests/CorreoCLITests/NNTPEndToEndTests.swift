@@ -4,7 +4,8 @@ import Testing
 
 /// Issue 14: real newsreaders against `correo serve` — Python's nntplib over STARTTLS and implicit TLS
 /// (LIST, GROUP, POST, OVER, ARTICLE…), and mail that swaks sends to a group's address read back as news
-/// and, with Python's imaplib, from the IMAP shared folder `#news.` (RFC 2342); the NNTP log lines.
+/// and, with Python's imaplib, from the IMAP shared folder `#news.` (RFC 2342), where an APPEND posts to the group;
+/// the NNTP log lines.
 @Suite(.offThePool) struct NNTPEndToEndTests {
     @Test(.timeLimit(.minutes(5)))
     func nntplibReadsAndPostsAndSMTPFeedsAGroup() async throws {
@@ -99,6 +100,12 @@ import Testing
                     typ, data = m.select('"#news.archive.ro"', readonly=True)
                     typ, data = m.fetch('1', '(BODY[])')
                     print('Subject: From the list' in data[0][1].decode(), typ)
+                    # APPEND into a group posts to it (as NNTP's POST); a read-only group refuses.
+                    article = b'From: Bob <bob@localhost>\\r\\nSubject: Posted over IMAP\\r\\n\\r\\nAPPENDED-ARTICLE\\r\\n'
+                    typ, data = m.append('"#news.local.test"', None, None, article)
+                    print(typ, b'[APPENDUID ' in data[0])
+                    typ, data = m.append('"#news.archive.ro"', None, None, article)
+                    print(typ, data[0].decode())
                     m.logout()
                     """,
                 ]
@@ -113,6 +120,29 @@ import Testing
             // imaplib's select() raises `readonly` when the server answers [READ-ONLY] to SELECT.
             #expect(imapLines.dropFirst(2).first == "read-only", "\(imap.output.text)")
             #expect(imapLines.dropFirst(3).first == "True OK", "\(imap.output.text)")
+            #expect(imapLines.dropFirst(4).first == "OK True", "\(imap.output.text)")
+            #expect(imapLines.dropFirst(5).first?.hasPrefix("NO [NOPERM] archive.ro is read-only") == true)
+
+            // The APPENDed article, read back over NNTP: posted as POST would have posted it.
+            let posted = try ChildProcess(
+                [
+                    "python3", "-W", "ignore", "-c",
+                    """
+                    import nntplib
+                    s = nntplib.NNTP('127.0.0.1', \(server.ports[1]))
+                    resp, count, first, last, name = s.group('local.test')
+                    resp, over = s.over((first, last))
+                    number = [n for n, fields in over if fields['subject'] == 'Posted over IMAP'][0]
+                    text = b'\\n'.join(s.article(number)[1].lines).decode()
+                    print('APPENDED-ARTICLE' in text, 'Newsgroups: local.test' in text, '!.POSTED' in text,
+                          'posting-account="bob@localhost"' in text)
+                    """,
+                ]
+            )
+            var postedStatus = try await posted.waitForExit(seconds: 30)
+            if postedStatus == nil { postedStatus = await posted.stop() }
+            #expect(postedStatus == 0, "\(posted.errors.text)")
+            #expect(posted.output.text == "True True True True\n", "\(posted.output.text)")
         } catch {
             await server.stop()
             throw error
@@ -153,5 +183,22 @@ import Testing
             lines.contains { $0["event"] as? String == "nntp.connect" && $0["remote_addr"] as? String == "127.0.0.1" }
         )
         #expect(!server.log.contains("bob's pass"))
+    }
+
+    /// Real Thunderbird (headless, driven over Marionette) with a news account on correo's NNTP port subscribes
+    /// to a group, downloads its headers, shows them in the thread pane and an article in the message pane, then
+    /// posts a new article and a follow-up (interop/e2e/thunderbird_news.py).
+    @Test(.timeLimit(.minutes(5)))
+    func thunderbirdSubscribesReadsAndPostsToAGroup() async throws {
+        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/e2e/thunderbird_news.py").path
+        let run = try ChildProcess(["python3", script, CorreoBinary.url.path])
+        var status = try await run.waitForExit(seconds: 200)
+        if status == nil { status = await run.stop() }
+        let output = run.output.text + run.errors.text
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("PASS the thread pane shows the 3 Subjects"), "\(output)")
+        #expect(output.contains("PASS the message pane shows article 1's body"), "\(output)")
+        #expect(output.contains("PASS the follow-up is in the group, threaded under article 1"), "\(output)")
+        #expect(output.contains("thunderbird-news: ok"), "\(output)")
     }
 }

@@ -26,6 +26,24 @@ import Glibc
         #expect(check.errors.text.isEmpty, "\(check.errors.text)")
     }
 
+    @Test("the unit runs from /etc/correo/correo.toml, and the example file in contrib passes config check")
+    func theUnitUsesTheExampleConfigFile() async throws {
+        let root = CorreoBinary.packageRoot
+        let unit = try String(
+            contentsOf: root.appendingPathComponent("contrib/systemd/correo.service"),
+            encoding: .utf8
+        )
+        #expect(unit.contains("ExecStart=/usr/local/bin/correo serve --config /etc/correo/correo.toml\n"))
+        let example = root.appendingPathComponent("contrib/correo.toml").path
+        let text = try String(contentsOfFile: example, encoding: .utf8)
+        // Every line that is not a comment is a key that config check counts.
+        let keys = text.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(" = ") }
+        let check = try CorreoBinary.run(["config", "check", "--config", example])
+        #expect(check.status == 0, "\(check.standardError)")
+        #expect(check.standardOutput == "\(example): OK, \(keys.count) settings\n", "\(check.standardOutput)")
+        #expect(keys.count >= 10)
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func readyReloadingAndStoppingReachTheNotifySocket() async throws {
         let folder = try TemporaryDirectory(prefix: "correo-notify")

@@ -54,4 +54,36 @@ import Testing
         #expect(again.needRestart == ["smtp-port"])
         LiveLogLevel.set(.info)
     }
+
+    @Test("domains and limits are taken into the running configuration; ports, bind and the throttle wait")
+    func domainsAndLimitsAreTakenLive() throws {
+        let start = CorreoConfiguration(domains: ["example.org"])
+        var edited = start
+        edited.domains = ["example.org", "example.net"]
+        edited.limits.maximumMessageSize = 1000
+        edited.limits.maximumConnections = 7
+        edited.limits.loginTimeoutSeconds = 9
+        edited.limits.authFailuresBeforeBlock = 3
+        edited.bindAddress = "127.0.0.1"
+        let file = edited
+        let keys = [
+            "domain", "max-message-size", "max-connections", "login-timeout", "auth-failures-before-block", "bind",
+        ]
+        // Every key differs between the two; the key table's diff is ConfigFileTests' to check.
+        let reader = ConfigurationReader(path: "correo.toml", running: start) {
+            file
+        } changedKeys: { _, _ in
+            keys
+        }
+        let outcome = try reader.reload()
+        #expect(outcome.applied == ["domain", "max-message-size", "max-connections", "login-timeout"])
+        #expect(outcome.needRestart == ["auth-failures-before-block", "bind"])
+        let running = try #require(outcome.running)
+        #expect(running.domains == ["example.org", "example.net"])
+        #expect(running.limits.maximumMessageSize == 1000)
+        #expect(running.limits.maximumConnections == 7)
+        #expect(running.limits.loginTimeoutSeconds == 9)
+        #expect(running.limits.authFailuresBeforeBlock == start.limits.authFailuresBeforeBlock)
+        #expect(running.bindAddress == start.bindAddress)
+    }
 }

@@ -3,6 +3,7 @@ import Logging
 import MailStore
 import MailTestSupport
 import NIOPosix
+import NNTPServer
 import Testing
 
 @testable import IMAPServer
@@ -24,8 +25,10 @@ import Testing
         """.utf8
     )
 
-    /// A store with bob, the groups comp.lang.swift (one article) and local.test (none), and a server.
-    private static func withServer(_ body: (MailStore, Int) async throws -> Void) async throws {
+    /// A store with bob, the groups comp.lang.swift (one article), local.test (none) and archive.ro
+    /// (read-only), and a server; with `posting`, APPEND into `#news.` posts through the NNTP server's
+    /// news store, as `correo serve` wires it.
+    private static func withServer(posting: Bool = false, _ body: (MailStore, Int) async throws -> Void) async throws {
         let directory = try TemporaryDirectory(prefix: "imap-news")
         defer { directory.remove() }
         let store = MailStore(root: directory.url.appendingPathComponent("mail"))
@@ -34,9 +37,11 @@ import Testing
         try store.createUserMaildir(bob)
         try await store.addNewsgroup(Newsgroup(name: "comp.lang.swift", description: "Swift"))
         try await store.addNewsgroup(Newsgroup(name: "local.test"))
+        try await store.addNewsgroup(Newsgroup(name: "archive.ro", readOnly: true))
         _ = try await store.newsgroupMailbox("comp.lang.swift").append(bytes: article)
+        let news = posting ? MailStoreNewsStore(store: store, serverName: "news.example.org") : nil
         let server = IMAPServer(
-            configuration: .init(allowPlaintextAuth: true),
+            configuration: .init(allowPlaintextAuth: true, newsPosting: news),
             store: store,
             tlsContext: nil,
             group: MultiThreadedEventLoopGroup.singleton,
@@ -185,9 +190,77 @@ import Testing
                 }
             }
             #expect(try await store.newsgroupMailbox("comp.lang.swift").snapshot().count == 1)
-            #expect(try await store.newsgroups().map(\.name) == ["comp.lang.swift", "local.test"])
+            #expect(try await store.newsgroups().map(\.name) == ["archive.ro", "comp.lang.swift", "local.test"])
             let folders = try await store.listMailboxes(user: Self.bob).map(\.name.description)
             #expect(!folders.contains { $0.hasPrefix("#") })
+        }
+    }
+
+    /// APPEND `message` (CRLF line ends) into `mailbox`, as a LITERAL+ command for `IMAPScript`.
+    private static func append(_ mailbox: String, _ message: String) -> String {
+        "APPEND \"\(mailbox)\" {\(message.utf8.count)+}\r\n\(message)"
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func appendIntoAGroupPostsTheArticleAsPOSTWould() async throws {
+        try await Self.withServer(posting: true) { store, port in
+            let plain = "From: Bob <bob@example.org>\r\nSubject: posted by APPEND\r\n\r\nAPPEND-BODY\r\n"
+            let commands = [
+                Self.append("#news.local.test", plain),
+                Self.append("#news.comp.lang.swift", "Newsgroups: local.test\r\n" + plain),
+                Self.append("#news.local.test", "Subject: no author\r\n\r\nbody\r\n"),
+                Self.append("#news.comp.lang.swift", "Message-ID: <first@example.org>\r\n" + plain),
+                Self.append("#news.archive.ro", plain),
+                Self.append("#news.no.such.group", plain),
+                Self.append("#news.comp.lang.swift", "Newsgroups: local.test, comp.lang.swift\r\n" + plain),
+                ##"SELECT "#news.local.test""##, ##"COPY 1 "#news.comp.lang.swift""##, ##"MOVE 1 "#news.archive.ro""##,
+                ##"DELETE "#news.local.test""##, ##"RENAME "#news.local.test" "Mine""##, ##"CREATE "#news.new""##,
+                ##"STORE 1 +FLAGS (\Seen)"##,
+                // Past the streaming threshold (the literal goes to a file first), and past POST's limit.
+                Self.append(
+                    "#news.local.test",
+                    plain + String(repeating: "a long line of the article\r\n", count: 12_000)
+                ),
+                Self.append("#news.local.test", plain + String(repeating: "x", count: 1 << 20)),
+            ]
+            let answers = try await IMAPScript.run(port: port, user: Self.bob, password: Self.password, commands)
+            try #require(answers.count == commands.count + 1)
+            let validity = await (try store.newsgroupMailbox("local.test")).uidValidity
+            #expect(answers[0].status == "OK", "\(answers[0].text)")
+            #expect(answers[0].text.contains("[APPENDUID \(validity) 1]"), "\(answers[0].text)")
+            // POST's checks, each a NO with its reason.
+            #expect(answers[1].status == "NO" && answers[1].text.contains("does not name comp.lang.swift"))
+            #expect(answers[2].status == "NO" && answers[2].text.contains("[CANNOT]"), "\(answers[2].text)")
+            #expect(answers[2].text.contains("needs From and Subject"), "\(answers[2].text)")
+            #expect(answers[3].status == "NO" && answers[3].text.contains("duplicate Message-ID"), "\(answers[3].text)")
+            #expect(answers[4].status == "NO" && answers[4].text.contains("[NOPERM]"), "\(answers[4].text)")
+            #expect(answers[4].text.contains("read-only"), "\(answers[4].text)")
+            #expect(answers[5].status == "NO" && answers[5].text.contains("[NONEXISTENT]"), "\(answers[5].text)")
+            // A cross-post naming the folder's group: stored in both, APPENDUID for the folder's.
+            #expect(answers[6].status == "OK" && answers[6].text.contains("[APPENDUID "), "\(answers[6].text)")
+            #expect(answers[7].text.contains("* 2 EXISTS") && answers[7].text.contains("[READ-ONLY]"))
+            // Writes other than APPEND stay refused (MOVE out of a read-only group may be refused for that).
+            #expect(answers[9].status == "NO", "\(answers[9].text)")
+            for answer in [answers[8]] + answers[10...12] {
+                #expect(answer.status == "NO" && answer.text.contains("[NOPERM]"), "\(answer.command): \(answer.text)")
+            }
+            #expect(answers[13].status == "NO" && answers[13].text.contains("[READ-ONLY]"), "\(answers[13].text)")
+            #expect(answers[14].text.contains("[APPENDUID \(validity) 3]"), "\(answers[14].text)")
+            #expect(answers[15].status == "NO" && answers[15].text.contains("[TOOBIG]"), "\(answers[15].text)")
+
+            // The article as the injecting agent (RFC 5537 §3.5) stored it.
+            let group = try await store.newsgroupMailbox("local.test")
+            let stored = try #require(await group.readMessages(uids: [1])[0])
+            let text = String(decoding: stored, as: UTF8.self)
+            #expect(text.contains("Newsgroups: local.test\r\n"), "\(text)")
+            #expect(text.contains("Path: news.example.org!.POSTED!not-for-mail\r\n"), "\(text)")
+            #expect(text.contains("Message-ID: <") && text.contains("@news.example.org>"), "\(text)")
+            #expect(text.contains("Injection-Date: ") && text.contains("\r\nDate: "), "\(text)")
+            #expect(text.contains(#"posting-account="bob@example.org"; posting-host="127.0.0.1""#), "\(text)")
+            #expect(text.hasSuffix("\r\n\r\nAPPEND-BODY\r\n"), "\(text)")
+            #expect(await group.snapshot().count == 3)
+            #expect(await (try store.newsgroupMailbox("comp.lang.swift")).snapshot().count == 2)
+            #expect(await (try store.newsgroupMailbox("archive.ro")).snapshot().isEmpty)
         }
     }
 

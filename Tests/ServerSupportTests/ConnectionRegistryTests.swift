@@ -35,6 +35,21 @@ import Testing
         #expect(registry.admit(EmbeddedChannel(), address: "192.0.2.1") == 2)
     }
 
+    @Test("new caps (a reload) apply to the next admission; connections open over a lowered cap stay")
+    func capsChangeForTheNextAdmission() {
+        let registry = ConnectionRegistry(maximumTotal: 3, maximumPerAddress: 3)
+        let open = (0..<2).map { _ in EmbeddedChannel() }
+        #expect(open.allSatisfy { registry.admit($0, address: "192.0.2.1") != nil })
+        registry.setMaximums(total: 3, perAddress: 1)
+        #expect(registry.maximumPerAddress == 1)
+        #expect(registry.count == 2)
+        #expect(registry.admit(EmbeddedChannel(), address: "192.0.2.1") == nil)
+        #expect(registry.admit(EmbeddedChannel(), address: "192.0.2.2") != nil)
+        #expect(registry.admit(EmbeddedChannel(), address: "192.0.2.3") == nil)
+        registry.setMaximums(total: 4, perAddress: 1)
+        #expect(registry.admit(EmbeddedChannel(), address: "192.0.2.3") != nil)
+    }
+
     @Test func nothingIsAdmittedOnceShuttingDown() {
         let registry = ConnectionRegistry(maximumTotal: 10, maximumPerAddress: 10)
         let open = EmbeddedChannel()

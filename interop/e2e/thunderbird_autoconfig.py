@@ -57,55 +57,6 @@ def wait_port(port: int, seconds: float) -> bool:
     return False
 
 
-def stop_processes(processes: list[subprocess.Popen]) -> None:
-    """Ends them, last started first, each within 15 s."""
-    for process in reversed(processes):
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-# What every test profile sets: no first-run pages, no default-client question, no telemetry, no update.
-QUIET_PREFS = {
-    "network.proxy.type": 0,
-    "mail.shell.checkDefaultClient": False,
-    "mailnews.start_page.enabled": False,
-    "mail.provider.enabled": False,
-    "datareporting.policy.dataSubmissionEnabled": False,
-    "toolkit.telemetry.reportingpolicy.firstRun": False,
-    "app.update.disabledForTesting": True,
-}
-
-
-def write_profile(profile: Path, prefs: dict) -> None:
-    """A fresh profile folder whose user.js holds QUIET_PREFS and `prefs`."""
-    profile.mkdir()
-    (profile / "user.js").write_text(
-        "\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {**QUIET_PREFS, **prefs}.items()) + "\n")
-
-
-def report_and_clean(work: Path, logs: dict[str, Path]) -> None:
-    """After a failure (or with KEEP_RUN_DIR set) the last 40 lines of each log that exists; the run's
-    folder removed unless KEEP_RUN_DIR is set."""
-    if FAILURES or os.environ.get("KEEP_RUN_DIR"):
-        for name, path in logs.items():
-            if path.exists():
-                print(f"--- {name} (last 40 lines)\n" + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
-    if not os.environ.get("KEEP_RUN_DIR"):
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def verdict(name: str) -> int:
-    """The last line and the exit status: 0 when every check passed."""
-    if FAILURES:
-        print(f"{name}: {len(FAILURES)} failed: {', '.join(FAILURES)}")
-        return 1
-    print(f"{name}: ok")
-    return 0
-
-
 def make_certificates(work: Path) -> tuple[Path, Path, Path]:
     """A CA and a leaf it signs: NSS refuses a self-signed CA certificate used as the server's own."""
     ca_key, ca_cert = work / "ca.key", work / "ca.pem"
@@ -209,6 +160,79 @@ def thunderbird_binary() -> str | None:
     return shutil.which("thunderbird")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, prefs: dict,
+                      display: str | None = None) -> Marionette:
+    """Thunderbird headless on a fresh profile in WORK (its prefs: quiet, no updates, `prefs` on top), with
+    Marionette on `port`, in a chrome-context session; the process is added to `processes`. With `display`
+    (an X display such as Xvfb's ":5") it runs there, windows and all, instead of headless."""
+    profile = work / "profile"
+    profile.mkdir()
+    (profile / "user.js").write_text("\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {
+        "network.proxy.type": 0,
+        "marionette.port": port,
+        "mail.shell.checkDefaultClient": False,
+        "mailnews.start_page.enabled": False,
+        "mail.provider.enabled": False,
+        "datareporting.policy.dataSubmissionEnabled": False,
+        "toolkit.telemetry.reportingpolicy.firstRun": False,
+        "app.update.disabledForTesting": True,
+        **prefs,
+    }.items()) + "\n")
+    tb_log = open(work / "thunderbird.log", "wb")
+    env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(work))
+    headless = ["--headless"]
+    if display is not None:
+        env.pop("MOZ_HEADLESS")
+        env["DISPLAY"] = display
+        headless = []
+    processes.append(subprocess.Popen(
+        [thunderbird_binary() or "thunderbird", *headless, "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", str(profile)],
+        stdout=tb_log, stderr=tb_log, env=env))
+    marionette = Marionette(port, 90)
+    marionette.command("WebDriver:NewSession", {"capabilities": {}})
+    marionette.command("Marionette:SetContext", {"value": "chrome"})
+    return marionette
+
+
+def quit_thunderbird(marionette: Marionette) -> None:
+    try:
+        marionette.command("Marionette:Quit", {"flags": ["eForceQuit"]})
+    except (OSError, RuntimeError, ConnectionError):
+        pass
+
+
+def stop(processes: list[subprocess.Popen], work: Path) -> None:
+    """Stops `processes` (last started first); prints the logs after a failure; removes WORK unless
+    KEEP_RUN_DIR is set."""
+    for process in reversed(processes):
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if FAILURES or os.environ.get("KEEP_RUN_DIR"):
+        for name in ("correo.log", "thunderbird.log"):
+            path = work / name
+            if path.exists():
+                print(f"--- {name} (last 40 lines)\n" + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
+    if not os.environ.get("KEEP_RUN_DIR"):
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def summary(name: str) -> int:
+    if FAILURES:
+        print(f"{name}: {len(FAILURES)} failed: {', '.join(FAILURES)}")
+        return 1
+    print(f"{name}: ok")
+    return 0
+
+
 def run(binary: str) -> int:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     work = Path(tempfile.mkdtemp(prefix="correo-tb-autoconfig-"))
@@ -232,22 +256,12 @@ def run(binary: str) -> int:
         if not listening:
             return 1
 
-        profile = work / "profile"
-        write_profile(profile, {
+        marionette = start_thunderbird(work, processes, MARIONETTE, {
             "network.dns.forceResolve": "127.0.0.1",
             "network.dns.disableIPv6": True,
             "mailnews.auto_config.fetchFromISP.sslOnly": True,
-            "marionette.port": MARIONETTE,
             "mail.setup.loglevel": "All",
         })
-        tb_log = open(work / "thunderbird.log", "wb")
-        env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(work))
-        processes.append(subprocess.Popen(
-            [thunderbird_binary() or "thunderbird", "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", str(profile)],
-            stdout=tb_log, stderr=tb_log, env=env))
-        marionette = Marionette(MARIONETTE, 90)
-        marionette.command("WebDriver:NewSession", {"capabilities": {}})
-        marionette.command("Marionette:SetContext", {"value": "chrome"})
         ca_base64 = "".join(line for line in ca.read_text().splitlines() if not line.startswith("-----"))
         answer = marionette.command("WebDriver:ExecuteAsyncScript",
                                     {"script": SCRIPT, "args": [ca_base64], "scriptTimeout": 90000})
@@ -269,14 +283,10 @@ def run(binary: str) -> int:
                   result)
             check("user name: the address (%EMAILADDRESS%)", result["username"] == "bob@b.test", result["username"])
             check("IMAP login with the discovered settings", result["login"] == "ok", result["login"])
-        try:
-            marionette.command("Marionette:Quit", {"flags": ["eForceQuit"]})
-        except (OSError, RuntimeError, ConnectionError):
-            pass
+        quit_thunderbird(marionette)
     finally:
-        stop_processes(processes)
-        report_and_clean(work, {name: work / name for name in ("correo.log", "thunderbird.log")})
-    return verdict("thunderbird-autoconfig")
+        stop(processes, work)
+    return summary("thunderbird-autoconfig")
 
 
 def main() -> int:

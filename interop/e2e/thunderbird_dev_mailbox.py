@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "dev"))
 from thunderbird_autoconfig import (  # noqa: E402
-    Marionette, check, report_and_clean, stop_processes, thunderbird_binary, verdict, write_profile)
+    check, free_port, quit_thunderbird, start_thunderbird, stop, summary)
 
 RECIPIENT = "qa@customer.example"
 SUBJECT = "Your order 4711 has shipped"
@@ -96,7 +96,7 @@ def start_xvfb(work: Path) -> tuple[subprocess.Popen, str]:
 
 def run(binary: str) -> int:
     os.environ["CORREO_BINARY"] = binary
-    from test_dev_api import DevServer, free_ports  # noqa: E402 (reads CORREO_BINARY when imported)
+    from test_dev_api import DevServer  # noqa: E402 (reads CORREO_BINARY when imported)
 
     work = Path(tempfile.mkdtemp(prefix="correo-tb-dev-"))
     processes: list[subprocess.Popen] = []
@@ -115,24 +115,11 @@ def run(binary: str) -> int:
 
         xvfb, display = start_xvfb(work)
         processes.append(xvfb)
-        marionette_port = free_ports(1)[0]
-        profile = work / "profile"
-        write_profile(profile, {
-            "marionette.port": marionette_port,
+        marionette = start_thunderbird(work, processes, free_port(), {
             "mail.startup.enabledMailCheckOnce": True,
             "mail.spotlight.firstRunDone": True,
             "mail.server.default.check_new_mail": False,
-        })
-        tb_log = open(work / "thunderbird.log", "wb")
-        env = {k: v for k, v in os.environ.items() if k != "MOZ_HEADLESS"}
-        env.update(DISPLAY=display, HOME=str(work))
-        processes.append(subprocess.Popen(
-            [thunderbird_binary() or "thunderbird", "--marionette", "-remote-allow-system-access", "--no-remote",
-             "--profile", str(profile)],
-            stdout=tb_log, stderr=tb_log, env=env))
-        marionette = Marionette(marionette_port, 90)
-        marionette.command("WebDriver:NewSession", {"capabilities": {}})
-        marionette.command("Marionette:SetContext", {"value": "chrome"})
+        }, display=display)
         answer = marionette.command("WebDriver:ExecuteAsyncScript",
                                     {"script": SCRIPT, "args": [server.imap, RECIPIENT], "scriptTimeout": 90000})
         result = json.loads(answer["value"] if isinstance(answer, dict) else answer)
@@ -145,16 +132,12 @@ def run(binary: str) -> int:
             check("with its subject, sender and recipient",
                   seen[0]["subject"] == SUBJECT and "orders@shop.example" in seen[0]["author"]
                   and RECIPIENT in seen[0]["recipients"], seen[0])
-        try:
-            marionette.command("Marionette:Quit", {"flags": ["eForceQuit"]})
-        except (OSError, RuntimeError, ConnectionError):
-            pass
+        quit_thunderbird(marionette)
     finally:
-        stop_processes(processes)
         (work / "correo.log").write_text(server.output())
         server.stop()
-        report_and_clean(work, {name: work / name for name in ("correo.log", "thunderbird.log")})
-    return verdict("thunderbird-dev-mailbox")
+        stop(processes, work)
+    return summary("thunderbird-dev-mailbox")
 
 
 def main() -> int:

@@ -31,9 +31,12 @@ public final class ConfigurationReader: Sendable {
         public var applied: [String] = []
         /// Keys that changed but take effect only at the next start (ports, bind address, storage…).
         public var needRestart: [String] = []
+        /// The configuration in force after the reload: the start-up one with every live change applied.
+        public var running: CorreoConfiguration?
     }
 
-    /// Reads the file again and applies the keys that can change live: the log level.
+    /// Reads the file again and takes the keys that can change live: the log level (applied here), the local
+    /// domains and the limits (which the service hands to its servers for their new sessions).
     ///
     /// Every other change is reported as needing a restart and is reported again at each reload until then.
     func reload() throws -> Outcome {
@@ -41,16 +44,33 @@ public final class ConfigurationReader: Sendable {
         return running.withLock { running in
             var outcome = Outcome()
             for key in changedKeys(running, new) {
-                switch key {
-                case "log-level":
-                    running.logLevel = new.logLevel
-                    LiveLogLevel.set(new.logLevel)
+                if Self.take(key, from: new, into: &running) {
                     outcome.applied.append(key)
-                default:
+                } else {
                     outcome.needRestart.append(key)
                 }
             }
+            if outcome.applied.contains("log-level") { LiveLogLevel.set(running.logLevel) }
+            outcome.running = running
             return outcome
         }
+    }
+
+    /// Copies `key`'s value from `new` into `running` when it can change while the servers run; false when it
+    /// needs a restart (ports, bind address, storage, user, TLS settings…).
+    static func take(_ key: String, from new: CorreoConfiguration, into running: inout CorreoConfiguration) -> Bool {
+        switch key {
+        case "log-level": running.logLevel = new.logLevel
+        case "domain": running.domains = new.domains
+        case "max-connections": running.limits.maximumConnections = new.limits.maximumConnections
+        case "max-connections-per-address":
+            running.limits.maximumConnectionsPerAddress = new.limits.maximumConnectionsPerAddress
+        case "command-timeout": running.limits.commandTimeoutSeconds = new.limits.commandTimeoutSeconds
+        case "login-timeout": running.limits.loginTimeoutSeconds = new.limits.loginTimeoutSeconds
+        case "max-message-size": running.limits.maximumMessageSize = new.limits.maximumMessageSize
+        case "max-recipients": running.limits.maximumRecipients = new.limits.maximumRecipients
+        default: return false
+        }
+        return true
     }
 }

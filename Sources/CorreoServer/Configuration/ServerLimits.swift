@@ -1,5 +1,6 @@
 import IMAPServer
 import NIOCore
+import SMTPCore
 import SMTPServer
 import ServerSupport
 
@@ -21,6 +22,10 @@ public struct ServerLimits: Sendable, Equatable {
     public var authFailureDelayMilliseconds: Int
     /// Failures from one address (SMTP AUTH and IMAP LOGIN together) before its attempts are refused.
     public var authFailuresBeforeBlock: Int
+    /// SMTP: the largest message accepted, in octets, advertised with SIZE (RFC 1870).
+    public var maximumMessageSize: Int
+    /// SMTP: recipients per message; more get `452 4.5.3`.
+    public var maximumRecipients: Int
 
     /// Limits; each defaults to the servers' own default.
     public init(
@@ -29,8 +34,12 @@ public struct ServerLimits: Sendable, Equatable {
         commandTimeoutSeconds: Int = Int(SMTPServerDefaults.idleTimeout.nanoseconds / 1_000_000_000),
         loginTimeoutSeconds: Int = IMAPDefaults.unauthenticatedTimeoutSeconds,
         authFailureDelayMilliseconds: Int = Int(AuthThrottleDefaults.delayPerFailure.components.seconds * 1000),
-        authFailuresBeforeBlock: Int = AuthThrottleDefaults.failuresBeforeBlock
+        authFailuresBeforeBlock: Int = AuthThrottleDefaults.failuresBeforeBlock,
+        maximumMessageSize: Int = SMTPDefaults.messageSize,
+        maximumRecipients: Int = SMTPDefaults.recipients
     ) {
+        self.maximumMessageSize = maximumMessageSize
+        self.maximumRecipients = maximumRecipients
         self.maximumConnections = maximumConnections
         self.maximumConnectionsPerAddress = maximumConnectionsPerAddress
         self.commandTimeoutSeconds = commandTimeoutSeconds
@@ -44,7 +53,8 @@ public struct ServerLimits: Sendable, Equatable {
         let positive: [(String, Int)] = [
             ("max-connections", maximumConnections), ("max-connections-per-address", maximumConnectionsPerAddress),
             ("command-timeout", commandTimeoutSeconds), ("login-timeout", loginTimeoutSeconds),
-            ("auth-failures-before-block", authFailuresBeforeBlock),
+            ("auth-failures-before-block", authFailuresBeforeBlock), ("max-message-size", maximumMessageSize),
+            ("max-recipients", maximumRecipients),
         ]
         if let (name, _) = positive.first(where: { $0.1 < 1 }) { return name }
         return authFailureDelayMilliseconds < 0 ? "auth-failure-delay-ms" : nil

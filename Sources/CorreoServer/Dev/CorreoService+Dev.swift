@@ -19,17 +19,14 @@ extension CorreoService {
         tls: Reloadable<NIOSSLContext>,
         logger: Logger
     ) -> SMTPServer {
-        let limits = configuration.limits
         var smtp = SMTPServerConfiguration(
             hostname: configuration.hostname,
             localDomains: configuration.domains,
             allowPlaintextAuth: configuration.allowPlaintextAuth,
             // An application under test sends as whoever it likes; there is no one to impersonate.
-            requireSenderToMatchAuthenticatedUser: false,
-            maximumConnections: limits.maximumConnections,
-            maximumConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-            idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds))
+            requireSenderToMatchAuthenticatedUser: false
         )
+        applyLiveSettings(configuration, to: &smtp)
         smtp.acceptsEveryDomain = true
         smtp.faults = faults
         return SMTPServer(

@@ -19,8 +19,9 @@ extension CorreoService {
         SystemdNotify.send("READY=1")
     }
 
-    /// Applies the configuration file's live keys (the log level) and names each changed key that needs a
-    /// restart, at warning level, so that an edited port or storage folder is never silently ignored.
+    /// Applies the configuration file's live keys (the log level, the local domains, the limits) to new sessions and
+    /// names each changed key that needs a restart, at warning level, so that an edited port or storage folder is
+    /// never silently ignored.
     private func reloadConfiguration() {
         guard let reader = configurationReader else { return }
         let outcome: ConfigurationReader.Outcome
@@ -33,8 +34,11 @@ extension CorreoService {
             )
             return
         }
+        if let running = outcome.running { applyLiveSettings(running) }
         logger.notice(
-            "reloaded configuration",
+            outcome.applied.isEmpty
+                ? "reloaded configuration"
+                : "reloaded configuration; new sessions get \(outcome.applied.joined(separator: ", "))",
             metadata: [
                 LogKey.event: "reload.config", LogKey.file: "\(reader.path)",
                 "applied": "\(outcome.applied.joined(separator: ","))",

@@ -155,11 +155,9 @@ public final class CorreoService: Sendable {
                 hostname: configuration.hostname,
                 localDomains: configuration.domains,
                 allowPlaintextAuth: configuration.allowPlaintextAuth,
-                maximumConnections: limits.maximumConnections,
-                maximumConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds)),
                 authThrottle: throttle
             )
+            Self.applyLiveSettings(configuration, to: &smtpConfiguration)
             smtpConfiguration.relays = true
             smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
             smtp = SMTPServer(
@@ -179,21 +177,19 @@ public final class CorreoService: Sendable {
             smtp = nil
             relay = nil
         }
+        // One news store for NNTP and for IMAP's APPEND into `#news.` (both post through its injection).
+        let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname)
         if protocols.contains(.imap) {
+            var imapConfiguration = IMAPServer.Configuration(
+                allowPlaintextAuth: configuration.allowPlaintextAuth,
+                serverName: configuration.hostname,
+                defences: IMAPChannelHandler.Defences(authThrottle: throttle),
+                logins: configuration.dev.map { DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy },
+                newsPosting: news
+            )
+            Self.applyLiveSettings(configuration, to: &imapConfiguration)
             imap = IMAPServer(
-                configuration: IMAPServer.Configuration(
-                    allowPlaintextAuth: configuration.allowPlaintextAuth,
-                    serverName: configuration.hostname,
-                    maxConnections: limits.maximumConnections,
-                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                    defences: IMAPChannelHandler.Defences(
-                        loginTimeoutSeconds: limits.loginTimeoutSeconds,
-                        authThrottle: throttle
-                    ),
-                    logins: configuration.dev.map {
-                        DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy
-                    }
-                ),
+                configuration: imapConfiguration,
                 store: store,
                 users: store.users,
                 tls: tls,
@@ -213,7 +209,7 @@ public final class CorreoService: Sendable {
                     maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
                     peers: Set(configuration.nntpPeers)
                 ),
-                news: MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname),
+                news: news,
                 tls: tls,
                 group: group,
                 logger: logger

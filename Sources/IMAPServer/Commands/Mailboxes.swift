@@ -99,8 +99,7 @@ extension MailStoreExecutor {
             throw CommandFailure(.no, .serverBug, "The message could not be stored")
         }
         if NewsNamespace.isReserved(append.mailbox) {
-            streamed?.abandon()
-            throw Self.newsIsReadOnly
+            return try await appendNews(append, streamed: streamed, request: request)
         }
         let mailbox: Mailbox
         do {

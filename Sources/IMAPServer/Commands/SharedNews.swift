@@ -1,3 +1,4 @@
+import Dispatch
 import MailStore
 
 /// The `#news.` shared namespace (RFC 2342) over the store's newsgroups (STORAGE/news/).
@@ -7,13 +8,67 @@ import MailStore
 /// the group's Maildir is shared by every user and by NNTP, and Maildir keeps flags in the file
 /// names, so a \Seen stored there would be everyone's \Seen. Per-user flags need a store of their own
 /// per user and group (keyed by UIDVALIDITY and UID); until then a shared group shows each article
-/// unseen to each user, as a newsreader without a .newsrc would. APPEND, COPY and MOVE into the
-/// namespace, and CREATE, DELETE, RENAME there, answer `NO [NOPERM]`: posting is NNTP's POST, which
-/// adds what RFC 5537 asks of an injecting agent (Path, Injection-Info, the checks of Newsgroups).
+/// unseen to each user, as a newsreader without a .newsrc would. APPEND into a group is a post: it
+/// goes through NNTP's POST (`newsPosting`), which checks Newsgroups and adds what RFC 5537 asks of an
+/// injecting agent (Message-ID, Date, Path, Injection-Date, Injection-Info). COPY and MOVE into the
+/// namespace, and CREATE, DELETE, RENAME there, answer `NO [NOPERM]`: a copy would skip those checks.
 extension MailStoreExecutor {
     /// The refusal for anything that would write into the namespace.
     static var newsIsReadOnly: CommandFailure {
-        CommandFailure(.no, .noPerm, "#news. groups are read-only over IMAP; post with NNTP")
+        CommandFailure(.no, .noPerm, "#news. groups are read-only over IMAP; post by APPEND or with NNTP")
+    }
+
+    /// APPEND into `#news.GROUP` (RFC 3501 §6.3.11) posts the message to GROUP.
+    ///
+    /// It is posted as NNTP's POST would post it; `[APPENDUID]` (RFC 4315) gives its article number.
+    /// The flags and date of the APPEND are not kept: a group holds no flags (see above), and the
+    /// injection sets the Date.
+    func appendNews(
+        _ append: AppendCommand,
+        streamed: IncomingMessage?,
+        request: ExecutionRequest
+    ) async throws
+        -> CommandOutcome
+    {
+        defer { streamed?.abandon() }
+        guard let newsPosting, let group = NewsNamespace.group(append.mailbox) else { throw Self.newsIsReadOnly }
+        guard let newsgroup = try await store.newsgroup(group) else {
+            throw CommandFailure(.no, .nonexistent, "No such newsgroup")
+        }
+        guard !newsgroup.readOnly else {
+            throw CommandFailure(.no, .noPerm, "\(group) is read-only (posting not permitted)")
+        }
+        let limit = newsPosting.maximumArticleBytes
+        let article: [UInt8]?
+        if let streamed {
+            // A literal past the streaming threshold is on disk: read it off the cooperative pool.
+            article = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try streamed.contents(upTo: limit) })
+                }
+            }
+        } else {
+            article = append.message.count <= limit ? append.message : nil
+        }
+        guard let article else { throw CommandFailure(.no, .tooBig, "Articles are limited to \(limit) octets") }
+        let posted = try await newsPosting.postAppended(
+            article,
+            to: group,
+            user: request.user,
+            clientAddress: clientAddress
+        )
+        switch posted {
+        case .posted(_, let uidValidity, let number):
+            let updates = try await updates(allowExpunge: true, condStore: request.condStore)
+            let done = IMAPResponse.ok(
+                request.tag,
+                .appendUID(uidValidity: uidValidity, uid: number),
+                "APPEND completed: posted"
+            )
+            return CommandOutcome(responses: updates + [done])
+        case .refused(let reason):
+            throw CommandFailure(.no, .cannot, "Posting failed: \(reason)")
+        }
     }
 
     /// The group's shared mailbox for SELECT, EXAMINE and STATUS; NO [NONEXISTENT] for no such group.

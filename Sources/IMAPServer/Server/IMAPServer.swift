@@ -34,6 +34,9 @@ public final class IMAPServer: Sendable {
         public var defences: IMAPChannelHandler.Defences
         /// Who may log in and whose folders a login opens; nil: passwords.txt, each user their own.
         public var logins: (any IMAPLoginPolicy)?
+        /// Where an APPEND into `#news.GROUP` is posted (the NNTP server's injection); nil: the
+        /// namespace refuses every write with `NO [NOPERM]`.
+        public var newsPosting: (any NewsPosting)?
 
         /// A configuration; every value defaults to `IMAPDefaults`.
         public init(
@@ -45,9 +48,11 @@ public final class IMAPServer: Sendable {
             maxConnections: Int = IMAPDefaults.maxConnections,
             maxConnectionsPerAddress: Int = IMAPDefaults.maxConnectionsPerAddress,
             defences: IMAPChannelHandler.Defences = .init(),
-            logins: (any IMAPLoginPolicy)? = nil
+            logins: (any IMAPLoginPolicy)? = nil,
+            newsPosting: (any NewsPosting)? = nil
         ) {
             self.logins = logins
+            self.newsPosting = newsPosting
             self.maxConnections = maxConnections
             self.maxConnectionsPerAddress = maxConnectionsPerAddress
             self.defences = defences
@@ -62,7 +67,10 @@ public final class IMAPServer: Sendable {
     /// A port to listen on: plain with STARTTLS (143-style) or implicit TLS (993-style).
     public typealias Listener = TLSListener
 
-    private let configuration: Configuration
+    /// What a connection accepted now gets: the configuration the server was made with, as changed since by
+    /// `reconfigure`; each connection reads it once, so that a reload changes new sessions only.
+    private let settings: Reloadable<Configuration>
+    private var configuration: Configuration { settings.current }
     private let store: MailStore
     private let users: Users
     /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections.
@@ -101,7 +109,7 @@ public final class IMAPServer: Sendable {
         group: any EventLoopGroup,
         logger: Logger
     ) {
-        self.configuration = configuration
+        self.settings = Reloadable(configuration)
         self.store = store
         self.users = users ?? store.users
         self.tls = tls
@@ -150,7 +158,15 @@ public final class IMAPServer: Sendable {
             }
     }
 
+    /// Changes the settings of the connections accepted from now on (a SIGHUP reload: the limits); open sessions
+    /// keep those they started with, and the connection caps apply to the next admission.
+    public func reconfigure(_ change: (inout Configuration) -> Void) {
+        let changed = settings.update(change)
+        registry.setMaximums(total: changed.maxConnections, perAddress: changed.maxConnectionsPerAddress)
+    }
+
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
+        let configuration = settings.current
         let sync = channel.pipeline.syncOperations
         let address = ClientAddress.normalized(channel.remoteAddress?.ipAddress)
         let tlsContext = tls?.current
@@ -180,6 +196,8 @@ public final class IMAPServer: Sendable {
             store: store,
             users: users,
             logins: configuration.logins,
+            newsPosting: configuration.newsPosting,
+            clientAddress: address,
             logger: connectionLogger
         )
         let meter = ConnectionMeter(protocol: kind == .implicitTLS ? "imaps" : "imap")

@@ -17,6 +17,10 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     let users: Users
     /// Replaces passwords.txt and the login-to-user mapping when set (`IMAPServer.Configuration.logins`).
     let logins: (any IMAPLoginPolicy)?
+    /// Posts an APPEND into `#news.GROUP` (`IMAPServer.Configuration.newsPosting`).
+    let newsPosting: (any NewsPosting)?
+    /// The client's address, for the Injection-Info of what it posts.
+    let clientAddress: String
     let logger: Logger
     var selected: Selected?
     /// Whether the client enabled CONDSTORE (as of its last command): IDLE updates then carry MODSEQ.
@@ -25,10 +29,19 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     /// The hierarchy delimiter shown in LIST and NAMESPACE; MailStore's name components joined by it.
     static let delimiter: Character = "/"
 
-    init(store: MailStore, users: Users, logins: (any IMAPLoginPolicy)? = nil, logger: Logger) {
+    init(
+        store: MailStore,
+        users: Users,
+        logins: (any IMAPLoginPolicy)? = nil,
+        newsPosting: (any NewsPosting)? = nil,
+        clientAddress: String = "",
+        logger: Logger
+    ) {
         self.store = store
         self.users = users
         self.logins = logins
+        self.newsPosting = newsPosting
+        self.clientAddress = clientAddress
         self.logger = logger
     }
 

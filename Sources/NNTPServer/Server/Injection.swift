@@ -5,7 +5,26 @@ import MailStore
 /// POST (RFC 3977 §6.3.1) as an injecting agent (RFC 5537 §3.5): the article is checked, given the
 /// fields the injecting agent adds, and stored in each of its groups.
 extension MailStoreNewsStore {
+    /// An article injected: refused with a reason, or stored with its message-id and its number in
+    /// each group.
+    enum Injected {
+        case refused(String)
+        case stored(messageID: String, numbers: [String: (uidValidity: UInt32, number: UInt32)])
+    }
+
     func post(_ article: [UInt8], user: String, clientAddress: String) async throws -> PostOutcome {
+        switch try await inject(article, user: user, clientAddress: clientAddress) {
+        case .refused(let reason): .refused(reason)
+        case .stored(let id, _): .accepted(messageID: id)
+        }
+    }
+
+    /// The names in a Newsgroups field body (RFC 5536 §3.1.4: comma-separated, spaces allowed around).
+    static func newsgroupNames(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func inject(_ article: [UInt8], user: String, clientAddress: String) async throws -> Injected {
         let parsed = MessageHeader.parse(article)
         let header = parsed.header
         guard parsed.bodyStart <= article.count, header.contains("From"), header.contains("Subject") else {
@@ -14,9 +33,7 @@ extension MailStoreNewsStore {
         guard let newsgroups = header.field(named: "Newsgroups")?.value else {
             return .refused("the article has no Newsgroups header field")
         }
-        let names = newsgroups.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-            !$0.isEmpty
-        }
+        let names = Self.newsgroupNames(newsgroups)
         let known = try await store.newsgroups()
         let targets = known.filter { names.contains($0.name) }
         guard !targets.isEmpty else { return .refused("no such newsgroup: \(newsgroups)") }
@@ -50,10 +67,13 @@ extension MailStoreNewsStore {
         }
         stored += [0x0D, 0x0A]
         stored += article[min(parsed.bodyStart, article.count)...]
+        var numbers: [String: (uidValidity: UInt32, number: UInt32)] = [:]
         for group in targets {
-            _ = try await store.newsgroupMailbox(group.name).append(bytes: stored)
+            let mailbox = try await store.newsgroupMailbox(group.name)
+            let number = try await mailbox.append(bytes: stored)
+            numbers[group.name] = (await mailbox.uidValidity, number)
         }
-        return .accepted(messageID: id)
+        return .stored(messageID: id, numbers: numbers)
     }
 }
 
@@ -66,9 +86,7 @@ extension MailStoreNewsStore {
         guard header.field(named: "Message-ID").map({ Overview.clean($0.unfoldedValue) }) == id else {
             return .refused("the article's Message-ID is not \(id)")
         }
-        let names = (header.field(named: "Newsgroups")?.value ?? "").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
+        let names = Self.newsgroupNames(header.field(named: "Newsgroups")?.value ?? "")
         let targets = try await store.newsgroups().filter { names.contains($0.name) }
         guard !targets.isEmpty else { return .refused("no newsgroup of the article is carried here") }
         if try await locate(id) != nil { return .refused("duplicate Message-ID \(id)") }

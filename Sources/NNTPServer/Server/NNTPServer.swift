@@ -55,7 +55,10 @@ public final class NNTPServer: Sendable {
     /// A port to listen on: plain with STARTTLS (119-style, RFC 4642) or implicit TLS (563-style).
     public typealias Listener = TLSListener
 
-    private let configuration: Configuration
+    /// What a connection accepted now gets: the configuration the server was made with, as changed since by
+    /// `reconfigure`; each connection reads it once, so that a reload changes new sessions only.
+    private let settings: Reloadable<Configuration>
+    private var configuration: Configuration { settings.current }
     private let news: any NNTPNewsStore
     /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections
     /// and to each STARTTLS begun after it.
@@ -91,7 +94,7 @@ public final class NNTPServer: Sendable {
         group: any EventLoopGroup,
         logger: Logger
     ) {
-        self.configuration = configuration
+        self.settings = Reloadable(configuration)
         self.news = news
         self.tls = tls
         self.group = group
@@ -136,7 +139,15 @@ public final class NNTPServer: Sendable {
             }
     }
 
+    /// Changes the settings of the connections accepted from now on (a SIGHUP reload: the limits); open sessions
+    /// keep those they started with, and the connection caps apply to the next admission.
+    public func reconfigure(_ change: (inout Configuration) -> Void) {
+        let changed = settings.update(change)
+        registry.setMaximums(total: changed.maxConnections, perAddress: changed.maxConnectionsPerAddress)
+    }
+
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
+        let configuration = settings.current
         let sync = channel.pipeline.syncOperations
         let address = ClientAddress.normalized(channel.remoteAddress?.ipAddress)
         let tlsContext = tls?.current
