@@ -10,7 +10,8 @@
 # INN (inn2, interop/nntp/install-inn.sh: system service stopped and disabled) is the NNTP reference;
 # slrn, tin and suck read a group from correo in interop/nntp/{slrn,tin,suck}.sh.
 # Thunderbird (~250 MB with GTK; run headless, no Xvfb needed) finds correo's autoconfig and logs in
-# (interop/e2e/thunderbird_autoconfig.py, PublishingEndToEndTests).
+# (interop/e2e/thunderbird_autoconfig.py, PublishingEndToEndTests); on an Xvfb display (xvfb) it reads a
+# `serve --dev` mailbox (interop/e2e/thunderbird_dev_mailbox.py, DevModeTests).
 # Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
@@ -18,7 +19,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
 apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn tin suck ca-certificates
-apt_install "install-test-deps" thunderbird
+apt_install "install-test-deps" thunderbird xvfb
 # serve --dev's web page in headless Chromium (interop/dev/browser_check.py).
 apt_install "install-test-deps" chromium fonts-dejavu-core
 bash "$here/../interop/common/install-deps.sh"

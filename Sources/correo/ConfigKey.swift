@@ -126,6 +126,9 @@ extension ConfigKey {
         ConfigKey("dev-fault", .string, example: "RCPT to=x@* times=2 452 4.2.2 Busy; DATA close-after=1000") {
             $0.dev?.faults.map(\.description).joined(separator: "; ") ?? ""
         },
+        ConfigKey("dev-release-allow", .list, example: "*@example.com,qa@example.org") {
+            $0.dev?.releaseAllow.joined(separator: ",") ?? ""
+        },
         ConfigKey("https-port", .integer, example: "443") { "\($0.publishing.httpsPort)" },
         ConfigKey("autoconfig-http-port", .integer, example: "80") { "\($0.publishing.autoconfigHTTPPort)" },
         ConfigKey("mta-sts-mode", .string, example: "enforce") { $0.publishing.mtaSTS.mode.rawValue },

@@ -41,6 +41,9 @@ struct ServeOptions: ParsableArguments, ServerCommand {
         if !dev.devFaults.isEmpty || environment("DEV_FAULT") != nil {
             throw ValidationError("--dev-fault is for --dev only")
         }
+        if !dev.devReleaseAllow.isEmpty || environment("DEV_RELEASE_ALLOW") != nil {
+            throw ValidationError("--dev-release-allow is for --dev only")
+        }
         var configuration = try server.configuration(ports: try ports.resolved(), inboundAuthChecks: true)
         configuration.outbound = try outbound.resolved()
         configuration.nntpPeers =
@@ -57,7 +60,8 @@ struct ServeOptions: ParsableArguments, ServerCommand {
 struct DevOptions: ParsableArguments {
     @Flag(
         help: """
-            Catch every mail for testing: any address at any domain, nothing relayed, any IMAP login \
+            Catch every mail for testing: any address at any domain, nothing relayed (but what is released to \
+            --dev-release-allow addresses), any IMAP login \
             (the recipient's address, or `all`), a JSON API and a web page on the HTTP port. Defaults: \
             SMTP 1025, submission 1587, IMAP 1143, IMAPS 1993, HTTP 8025 on 127.0.0.1, storage a fresh \
             folder in /tmp. Never let it face the internet.
@@ -81,6 +85,26 @@ struct DevOptions: ParsableArguments {
         )
     )
     var devFaults: [String] = []
+
+    @Option(
+        name: .customLong("dev-release-allow"),
+        help: ArgumentHelp(
+            """
+            With --dev: an address pattern ('*' for any run of characters, e.g. '*@example.com') that \
+            POST /api/messages/{id}/release may send a captured message to, through the relay (repeatable; \
+            without it release is refused). [CORREO_DEV_RELEASE_ALLOW, comma-separated]
+            """,
+            valueName: "PATTERN"
+        )
+    )
+    var devReleaseAllow: [String] = []
+
+    /// The release allow-list from `--dev-release-allow`, else from `CORREO_DEV_RELEASE_ALLOW` (or the file).
+    func releaseAllow() -> [String] {
+        let given = devReleaseAllow.isEmpty ? environment("DEV_RELEASE_ALLOW").map { [$0] } ?? [] : devReleaseAllow
+        return given.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
 
     /// The faults from `--dev-fault`, else from `CORREO_DEV_FAULT` (or the file), parsed.
     func faults() throws -> [SMTPFault] {
@@ -133,8 +157,11 @@ extension ServeOptions {
         configuration.inboundAuthChecks = false
         configuration.dev = DevSettings(
             password: dev.devPassword ?? environment("DEV_PASSWORD"),
-            faults: try dev.faults()
+            faults: try dev.faults(),
+            releaseAllow: dev.releaseAllow()
         )
+        // Used only to send what is released (the relay's smarthost, MX port, nameservers, TLS policy).
+        configuration.outbound = try outbound.resolved()
         if configuration.httpPort == 0 {
             throw ValidationError("--dev needs its HTTP port for the API: give --http-port a port, not 0")
         }

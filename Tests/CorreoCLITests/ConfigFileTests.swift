@@ -15,7 +15,7 @@ import Testing
     static let companions = [
         "group": ["--user", "correo"], "key": ["--cert", "/etc/correo/cert.pem"],
         "relay-user": ["--relay-password-file", "/etc/correo/relay-password"], "dev-password": ["--dev"],
-        "dev-fault": ["--dev"],
+        "dev-fault": ["--dev"], "dev-release-allow": ["--dev"],
     ]
 
     static func flagArguments(_ key: ConfigKey, _ value: String) -> [String] {

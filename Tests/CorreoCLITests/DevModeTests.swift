@@ -30,7 +30,7 @@ import Testing
         guard let run = try await runScript("test_dev_api.py", seconds: 240) else { return }
         // unittest reports on standard error: "Ran N tests" and "OK" when all passed.
         #expect(run.status == 0, "\(run.errors)\n\(run.output)")
-        #expect(run.errors.contains("Ran 12 tests"), "\(run.errors)")
+        #expect(run.errors.contains("Ran 13 tests"), "\(run.errors)")
     }
 
     /// schemathesis (scripts/install-test-deps.sh installs it) fuzzes every operation of the served
@@ -55,6 +55,21 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: shots + "/message.png"))
     }
 
+    /// Real Thunderbird on an Xvfb display (scripts/install-test-deps.sh installs both), driven over
+    /// Marionette, logs in over IMAP as the recipient's address with any password and shows the message
+    /// smtplib sent (interop/e2e/thunderbird_dev_mailbox.py).
+    @Test(.timeLimit(.minutes(5)))
+    func thunderbirdReadsTheRecipientsMailbox() async throws {
+        let script = CorreoBinary.packageRoot.appendingPathComponent("interop/e2e/thunderbird_dev_mailbox.py").path
+        let run = try ChildProcess(["python3", script, CorreoBinary.url.path])
+        var status = try await run.waitForExit(seconds: 200)
+        if status == nil { status = await run.stop() }
+        let output = run.output.text + run.errors.text
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("PASS Thunderbird shows the message sent with smtplib"), "\(output)")
+        #expect(output.contains("thunderbird-dev-mailbox: ok"), "\(output)")
+    }
+
     /// Without -s it keeps mail in a fresh folder and says which; it listens on loopback, warns, and
     /// opens no NNTP.
     @Test(.timeLimit(.minutes(5)))
@@ -66,7 +81,7 @@ import Testing
             ]
         }
         // The lines follow the binding of the ports by a moment.
-        _ = try await waitUntil(seconds: 10) { server.log.contains("correo --dev: send to SMTP") }
+        _ = try await waitUntil(seconds: 10) { server.log.contains("correo --dev: release through the relay") }
         let log = server.log
         await server.stop()
         let kept = log.components(separatedBy: "mail kept in ").last?.prefix { !$0.isNewline }.trimmingCharacters(
@@ -80,5 +95,8 @@ import Testing
         #expect(log.contains("smtp 127.0.0.1:"), "\(log)")
         #expect(log.contains("http 127.0.0.1:"), "\(log)")
         #expect(!log.contains("nntp"), "\(log)")
+        // Nothing leaves without --dev-release-allow.
+        #expect(log.contains("correo --dev: send to SMTP"), "\(log)")
+        #expect(log.contains("correo --dev: release through the relay off"), "\(log)")
     }
 }

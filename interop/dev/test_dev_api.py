@@ -217,6 +217,31 @@ class DevModeTest(unittest.TestCase):
         queue = os.path.join(self.server.storage, "store", "queue", "messages")
         self.assertEqual(os.listdir(queue) if os.path.isdir(queue) else [], [])
 
+    def test_release_is_refused_without_an_allow_list(self):
+        # Without --dev-release-allow nothing leaves: the answer says how to turn release on.
+        self.send(signup_mail("keep@customer.example", subject="Not released"))
+        found = self.server.wait_for(to="keep@customer.example", subject="Not released")
+        for path, body, status in [
+            ("/api/messages/%s/release" % found["id"], b"", 403),
+            ("/api/messages/%s/release" % found["id"], b'{"to": ["dev@example.com"]}', 403),
+            ("/api/messages/99999/release", b"", 404),
+            ("/api/messages/%s/release" % found["id"], b'{"to": []}', 400),
+        ]:
+            request = urllib.request.Request(self.server.url(path), data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    code, text = answer.status, answer.read()
+            except urllib.error.HTTPError as error:
+                code, text = error.code, error.read()
+            self.assertEqual(code, status, (path, body, text))
+            error = json.loads(text)["error"]
+            if status == 403:
+                self.assertIn("--dev-release-allow", error)
+            self.assertTrue(error, path)
+        queue = os.path.join(self.server.storage, "store", "queue", "messages")
+        self.assertEqual(os.listdir(queue) if os.path.isdir(queue) else [], [])
+
     def test_delete_removes_it_from_the_recipient_too(self):
         self.send(signup_mail("gone@customer.example", subject="To be deleted"))
         found = self.server.wait_for(to="gone@customer.example")

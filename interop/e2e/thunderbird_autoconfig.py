@@ -166,9 +166,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, prefs: dict) -> Marionette:
+def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, prefs: dict,
+                      display: str | None = None) -> Marionette:
     """Thunderbird headless on a fresh profile in WORK (its prefs: quiet, no updates, `prefs` on top), with
-    Marionette on `port`, in a chrome-context session; the process is added to `processes`."""
+    Marionette on `port`, in a chrome-context session; the process is added to `processes`. With `display`
+    (an X display such as Xvfb's ":5") it runs there, windows and all, instead of headless."""
     profile = work / "profile"
     profile.mkdir()
     (profile / "user.js").write_text("\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {
@@ -184,8 +186,13 @@ def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, 
     }.items()) + "\n")
     tb_log = open(work / "thunderbird.log", "wb")
     env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(work))
+    headless = ["--headless"]
+    if display is not None:
+        env.pop("MOZ_HEADLESS")
+        env["DISPLAY"] = display
+        headless = []
     processes.append(subprocess.Popen(
-        [thunderbird_binary() or "thunderbird", "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", str(profile)],
+        [thunderbird_binary() or "thunderbird", *headless, "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", str(profile)],
         stdout=tb_log, stderr=tb_log, env=env))
     marionette = Marionette(port, 90)
     marionette.command("WebDriver:NewSession", {"capabilities": {}})

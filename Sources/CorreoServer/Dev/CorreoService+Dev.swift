@@ -1,7 +1,9 @@
 import Logging
+import MailAuth
 import MailStore
 import NIOPosix
 import NIOSSL
+import Relay
 import SMTPServer
 import ServerSupport
 
@@ -37,6 +39,29 @@ extension CorreoService {
         )
     }
 
+    /// The queue runner that sends what `POST /api/messages/{id}/release` queues, as `correo serve`'s relay
+    /// does (the same settings: `--relay-host`, `--mx-port`, `--dns-server`, DKIM keys of STORAGE/dkim/).
+    ///
+    /// No domain is local to it and no address has a mailbox: every released copy leaves the machine.
+    static func devReleaseRunner(
+        _ configuration: CorreoConfiguration,
+        store: MailStore,
+        dkim: DKIMKeyring,
+        logger: Logger
+    ) throws -> QueueRunner {
+        let resolver = try Self.resolver(configuration.outbound, logger: logger)
+        return QueueRunner(
+            store: store,
+            settings: try Self.relaySettings(configuration),
+            resolver: DNSRelayResolver(resolver),
+            localDomains: [],
+            logger: logger,
+            localMailbox: { _ in nil },
+            dkim: dkim,
+            security: try Self.transportSecurity(configuration, resolver: resolver, logger: logger)
+        )
+    }
+
     /// The start-up lines of `serve --dev`: the warning, and where to point an application, a mail
     /// client and a browser.
     func logDevMode(_ bound: [BoundListener]) {
@@ -50,6 +75,10 @@ extension CorreoService {
             as the recipient's address or as "all" with \(password); web page and API http://\(port("http"))/ \
             (OpenAPI at /api/openapi.json); mail kept in \(configuration.storage.path)
             """
+        )
+        let allow = configuration.dev?.releaseAllow ?? []
+        logger.notice(
+            "correo --dev: release through the relay \(allow.isEmpty ? "off" : "allowed to " + allow.joined(separator: ", "))"
         )
     }
 }

@@ -6,13 +6,15 @@ import SMTPServer
 /// The HTTP side of `serve --dev`: the JSON API under /api/ (one file per resource), its OpenAPI
 /// document, and the web page, added to the operator's router.
 public enum DevAPI {
-    /// Adds every route of the API and the web page to `router`.
+    /// Adds every route of the API and the web page to `router`; without `release`, releasing is refused.
     public static func addRoutes(
         to router: inout HTTPRouter,
         messages: DevMessages,
-        faults: SMTPFaultScript = SMTPFaultScript()
+        faults: SMTPFaultScript = SMTPFaultScript(),
+        release: DevRelease? = nil
     ) {
         addMessageRoutes(to: &router, messages: messages)
+        addReleaseRoute(to: &router, messages: messages, release: release)
         addFaultRoutes(to: &router, faults: faults)
         addWaitRoute(to: &router, messages: messages)
         addEventRoute(to: &router, messages: messages)

@@ -10,11 +10,15 @@ public struct DevSettings: Sendable, Equatable {
     public var password: String?
     /// The SMTP faults played from the start (`--dev-fault`); the API can replace them at run time.
     public var faults: [SMTPFault]
+    /// The address patterns a captured message may be released to through the relay
+    /// (`--dev-release-allow`, `*` for any run of characters); empty: release is refused.
+    public var releaseAllow: [String]
 
-    /// The developer's mode with `password` (nil: any) and `faults`.
-    public init(password: String? = nil, faults: [SMTPFault] = []) {
+    /// The developer's mode with `password` (nil: any), `faults` and the release allow-list.
+    public init(password: String? = nil, faults: [SMTPFault] = [], releaseAllow: [String] = []) {
         self.password = password
         self.faults = faults
+        self.releaseAllow = releaseAllow
     }
 }
 

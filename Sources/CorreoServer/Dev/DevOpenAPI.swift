@@ -32,7 +32,8 @@ enum DevOpenAPI {
                     "links": {
                       "GetFirstMessage": {"operationId": "getMessage", "parameters": {"id": "$response.body#/messages/0/id"}},
                       "GetFirstRaw": {"operationId": "getRawMessage", "parameters": {"id": "$response.body#/messages/0/id"}},
-                      "GetFirstAttachment": {"operationId": "getAttachment", "parameters": {"id": "$response.body#/messages/0/id", "index": "0"}}
+                      "GetFirstAttachment": {"operationId": "getAttachment", "parameters": {"id": "$response.body#/messages/0/id", "index": "0"}},
+                      "ReleaseFirst": {"operationId": "releaseMessage", "parameters": {"id": "$response.body#/messages/0/id"}}
                     }
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"}
@@ -92,6 +93,24 @@ enum DevOpenAPI {
                 "summary": "The message as received (.eml)",
                 "responses": {
                   "200": {"description": "The message.", "content": {"message/rfc822": {"schema": {"type": "string"}}}},
+                  "404": {"$ref": "#/components/responses/NotFound"}
+                }
+              }
+            },
+            "/api/messages/{id}/release": {
+              "parameters": [{"$ref": "#/components/parameters/id"}],
+              "post": {
+                "operationId": "releaseMessage",
+                "summary": "Send the message on through the relay to allowed addresses (--dev-release-allow)",
+                "description": "Queues a copy for the outbound relay, addressed to the body's addresses or, without them, to the message's own envelope recipients. Every address must match a --dev-release-allow pattern; without one, release is refused.",
+                "requestBody": {
+                  "required": false,
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}
+                },
+                "responses": {
+                  "202": {"description": "Queued for the relay.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Released"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "403": {"description": "An address is not on the allow-list, or release is off.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                   "404": {"$ref": "#/components/responses/NotFound"}
                 }
               }
@@ -183,6 +202,19 @@ enum DevOpenAPI {
                 "properties": {"error": {"type": "string"}, "status": {"type": "string"}}
               },
               "Faults": {"type": "object", "required": ["faults"], "properties": {"faults": {"type": "array", "items": {"type": "string"}}}},
+              "ReleaseAddress": {"type": "string", "maxLength": 254, "pattern": "^[!#-;=?A-~]+@[!#-;=?A-~]+$"},
+              "Release": {
+                "type": "object", "additionalProperties": false,
+                "properties": {"to": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/components/schemas/ReleaseAddress"}}}
+              },
+              "Released": {
+                "type": "object", "required": ["queued", "to", "sender"],
+                "properties": {
+                  "queued": {"type": "array", "items": {"type": "string"}, "description": "Queue ids (correo queue list)."},
+                  "to": {"type": "array", "items": {"type": "string"}},
+                  "sender": {"type": "string"}
+                }
+              },
               "Deleted": {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "integer", "minimum": 0}}},
               "Address": {
                 "type": "object", "required": ["name", "address"],

@@ -101,15 +101,27 @@ public final class CorreoService: Sendable {
         let devMessages = configuration.dev.map { _ in DevMessages(store: store, logger: logger) }
         // One script for the SMTP sessions and the API that replaces it while they run.
         let devFaults = configuration.dev.map { SMTPFaultScript($0.faults) }
+        // The relay runs in dev mode only to send what a developer releases, and only when an allow-list is given.
+        let devRelay = try configuration.dev.flatMap { dev in
+            dev.releaseAllow.isEmpty
+                ? nil : try Self.devReleaseRunner(configuration, store: store, dkim: dkim, logger: logger)
+        }
         var router = OperatorEndpoints.router(store: store)
-        if let devMessages, let devFaults { DevAPI.addRoutes(to: &router, messages: devMessages, faults: devFaults) }
+        if let devMessages, let devFaults {
+            let release = configuration.dev.map { dev in
+                DevRelease(allow: dev.releaseAllow, store: store) { id in
+                    if let devRelay { Task { await devRelay.enqueued(id) } }
+                }
+            }
+            DevAPI.addRoutes(to: &router, messages: devMessages, faults: devFaults, release: release)
+        }
         http = configuration.httpPort == 0 ? nil : HTTPServer(router: router, group: group, logger: logger)
         publishing = Self.publishingListeners(configuration, tls: tls, group: group, logger: logger)
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         if let dev = configuration.dev, let devMessages, let devFaults {
-            // The developer's catch-all: nothing is relayed, so no queue runner and no resolver.
-            relay = nil
+            // The developer's catch-all: nothing is relayed but what is released to the allow-list.
+            relay = devRelay
             smtp =
                 protocols.contains(.smtp)
                 ? Self.devSMTPServer(

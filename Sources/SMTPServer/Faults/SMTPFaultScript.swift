@@ -109,9 +109,11 @@ public final class SMTPFaultScript: Sendable {
     }
 }
 
-/// `*` for any run of characters, case-insensitive: the address patterns of faults.
-enum Glob {
-    static func matches(_ pattern: String, _ text: String) -> Bool {
+/// `*` for any run of characters, case-insensitive: the address patterns of faults (and of the
+/// developer's release allow-list).
+public enum Glob {
+    /// Whether `text` matches `pattern`, where `*` stands for any run of characters (none included).
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
         let pattern = Array(pattern.lowercased().utf8)
         let text = Array(text.lowercased().utf8)
         // Iterative wildcard matching with one backtrack point: linear in practice, never exponential.

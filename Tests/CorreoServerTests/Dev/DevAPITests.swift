@@ -1,9 +1,11 @@
 import CorreoServer
 import Foundation
 import HTTPServer
+import MailStore
 import MailTestSupport
 import NIOHTTP1
 import SMTPServer
+import Synchronization
 import Testing
 
 /// The API's routes on a real store, through the router the listener serves: parsing to JSON, the
@@ -194,6 +196,58 @@ import Testing
         #expect(script.faults.count == 2)
         #expect(await get(router, "/api/faults", method: .DELETE).status == .ok)
         #expect(script.faults.isEmpty)
+    }
+
+    @Test func releaseQueuesACopyForAllowedAddressesOnly() async throws {
+        let fixture = try DevFixture()
+        defer { fixture.folder.remove() }
+        let text = "Return-Path: <app@app.example>\n" + DevFixture.mail(to: "a@example.com", subject: "Out")
+        try await fixture.deliver(text, to: ["a@example.com", "b@customer.example"])
+        let woken = Mutex<[String]>([])
+        var router = HTTPRouter()
+        let release = DevRelease(allow: ["*@example.com"], store: fixture.store) { id in
+            woken.withLock { $0.append(id) }
+        }
+        DevAPI.addRoutes(to: &router, messages: fixture.messages, release: release)
+        func post(_ id: String, _ body: String) async -> HTTPResponse {
+            var request = HTTPRequest(method: .POST, target: "/api/messages/\(id)/release")
+            request.body = Array(body.utf8)
+            return await router.respond(to: request)
+        }
+
+        let own = await post("1", "")
+        #expect(own.status == .forbidden)
+        #expect(
+            try json(own)["error"] as? String == "b@customer.example is not on the release allow-list (*@example.com)"
+        )
+        #expect(await post("2", "").status == .notFound)
+        for bad in [#"{"to": []}"#, #"{"to": ["a@b@c"]}"#, #"{"to": [7]}"#, #"{"cc": ["a@example.com"]}"#, "[1]", "{"] {
+            #expect(await post("1", bad).status == .badRequest, "\(bad)")
+        }
+        #expect(try fixture.store.queue.list().isEmpty)
+
+        let released = await post("1", #"{"to": ["X@Example.com"]}"#)
+        #expect(released.status == .accepted)
+        let queued = try #require(try json(released)["queued"] as? [String])
+        #expect(woken.withLock { $0 } == queued)
+        let envelope = try #require(try fixture.store.queue.envelope(queued[0]))
+        #expect(envelope.sender == "app@app.example")
+        #expect(envelope.recipients.map(\.address) == ["X@Example.com"])
+        // No DSN can go to the captured sender, who was never allowed.
+        #expect(envelope.recipients.allSatisfy { $0.notify == .never })
+        let bytes = String(decoding: try fixture.store.queue.message(queued[0]), as: UTF8.self)
+        #expect(bytes.hasPrefix("From: App <app@app.example>\r\n"), "\(bytes)")
+    }
+
+    @Test func releaseIsRefusedWithoutAnAllowList() async throws {
+        let fixture = try DevFixture()
+        defer { fixture.folder.remove() }
+        try await fixture.deliver(DevFixture.mail(to: "a@example.com", subject: "Kept"), to: ["a@example.com"])
+        var request = HTTPRequest(method: .POST, target: "/api/messages/1/release")
+        request.body = Array(#"{"to": ["a@example.com"]}"#.utf8)
+        let answer = await router(fixture).respond(to: request)
+        #expect(answer.status == .forbidden)
+        #expect((try json(answer)["error"] as? String)?.contains("--dev-release-allow") == true)
     }
 
     @Test func theOpenAPIDocumentNamesEveryRoute() async throws {
