@@ -41,12 +41,14 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Waits at most `seconds` for the process to end and its output to be read to the end; nil if it is
     /// still running.
+    ///
+    /// Once the process has ended its pipes get 5 s more to report their end: a grandchild that kept a
+    /// pipe open, or an end of file the readability handler never saw, must not hold the test until its
+    /// deadline (seen under load: a 10 s run waiting 240 s).
     func waitForExit(seconds: Double) async throws -> Int32? {
-        let ended = try await waitUntil(seconds: seconds) {
-            !self.isRunning && self.output.isComplete && self.errors.isComplete
-        }
-        if ended || !isRunning { return status }
-        return nil
+        guard try await waitUntil(seconds: seconds, { !self.isRunning }) else { return nil }
+        _ = try await waitUntil(seconds: 5) { self.output.isComplete && self.errors.isComplete }
+        return status
     }
 
     private var status: Int32 { process.isRunning ? exitedStatus ?? -1 : process.terminationStatus }
