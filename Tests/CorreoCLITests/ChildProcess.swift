@@ -48,10 +48,21 @@ final class ChildProcess: @unchecked Sendable {
     func waitForExit(seconds: Double) async throws -> Int32? {
         guard try await waitUntil(seconds: seconds, { !self.isRunning }) else { return nil }
         _ = try await waitUntil(seconds: 5) { self.output.isComplete && self.errors.isComplete }
-        return status
+        return await endedStatus()
     }
 
-    private var status: Int32 { process.isRunning ? exitedStatus ?? -1 : process.terminationStatus }
+    /// The status of a child that has ended.
+    ///
+    /// Between Foundation reaping the zombie (the /proc entry goes) and `isRunning` turning false neither
+    /// source has it: look again until one does.
+    private func endedStatus() async -> Int32 {
+        for _ in 0..<250 {
+            if !process.isRunning { return process.terminationStatus }
+            if let code = exitedStatus { return code }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return -1
+    }
 
     /// Sends SIGTERM, waits up to 15 s, then SIGKILL; returns the exit status.
     @discardableResult
@@ -60,7 +71,7 @@ final class ChildProcess: @unchecked Sendable {
         if let status = try? await waitForExit(seconds: 15) { return status }
         kill(process.processIdentifier, SIGKILL)
         _ = try? await waitUntil(seconds: 15) { !self.isRunning }
-        return status
+        return await endedStatus()
     }
 }
 

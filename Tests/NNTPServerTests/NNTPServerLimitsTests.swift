@@ -140,14 +140,23 @@ import Glibc
     }
 }
 
-/// A blocking TCP client on 127.0.0.1 that reads CRLF lines, each read bounded by a 30 s timeout (loaded CI).
+/// A blocking TCP client on 127.0.0.1 that reads CRLF lines, each read bounded by a 90 s timeout (loaded CI).
 final class LineClient {
+    /// No line arrived in time: which read it was, so a failure under load says where it stopped.
+    struct NoLine: Error, CustomStringConvertible {
+        let linesReadBefore: Int
+        let lastLine: String?
+        var description: String { "no line within 90 s after \(linesReadBefore) lines (last: \(lastLine ?? "none"))" }
+    }
+
     private let fd: Int32
     private var buffer: [UInt8] = []
+    private var linesRead = 0
+    private var lastLine: String?
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: 90, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -179,12 +188,14 @@ final class LineClient {
             if let end = buffer.firstIndex(of: 0x0A) {
                 let line = buffer[..<end].last == 0x0D ? Array(buffer[..<(end - 1)]) : Array(buffer[..<end])
                 buffer.removeFirst(end + 1)
-                return String(decoding: line, as: UTF8.self)
+                linesRead += 1
+                lastLine = String(decoding: line, as: UTF8.self)
+                return lastLine
             }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 || (n < 0 && errno == ECONNRESET) { return nil }
-            guard n > 0 else { throw POSIXError(.ETIMEDOUT) }
+            guard n > 0 else { throw NoLine(linesReadBefore: linesRead, lastLine: lastLine) }
             buffer += chunk[..<n]
         }
     }
