@@ -107,6 +107,7 @@ public final class CorreoService: Sendable {
         publishing = Self.publishingListeners(configuration, tls: tls, group: group, logger: logger)
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
+        let servers = Servers(configuration: configuration, store: store, tls: tls, throttle: throttle, group: group)
         if let dev = configuration.dev, let devMessages, let devFaults {
             // The developer's catch-all: nothing is relayed, so no queue runner and no resolver.
             relay = nil
@@ -122,90 +123,15 @@ public final class CorreoService: Sendable {
                     logger: logger
                 ) : nil
         } else if protocols.contains(.smtp) {
-            let local = MailStoreDelivery(
-                store: store,
-                acceptsUnknownRecipients: configuration.acceptsUnknownRecipients
-            )
-            // One resolver (and its cache) for the relay and the sender checks; --dns-server sets both.
-            let resolver = try Self.resolver(configuration.outbound, logger: logger)
-            let runner = QueueRunner(
-                store: store,
-                settings: try Self.relaySettings(configuration),
-                resolver: DNSRelayResolver(resolver),
-                localDomains: configuration.domains,
-                logger: logger,
-                localMailbox: { await local.mailbox(for: $0) },
-                dkim: dkim,
-                security: try Self.transportSecurity(configuration, resolver: resolver, logger: logger)
-            )
-            relay = runner
-            var smtpConfiguration = SMTPServerConfiguration(
-                hostname: configuration.hostname,
-                localDomains: configuration.domains,
-                allowPlaintextAuth: configuration.allowPlaintextAuth,
-                maximumConnections: limits.maximumConnections,
-                maximumConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                idleTimeout: .seconds(Int64(limits.commandTimeoutSeconds)),
-                authThrottle: throttle
-            )
-            smtpConfiguration.relays = true
-            smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
-            smtp = SMTPServer(
-                configuration: smtpConfiguration,
-                delivery: MailStoreDelivery(
-                    store: store,
-                    acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
-                    queued: { id in Task { await runner.enqueued(id) } },
-                    inbound: Self.inboundAuthentication(configuration, resolver: resolver, logger: logger)
-                ),
-                authenticator: MailStoreAuthenticator(users: store.users),
-                tls: tls,
-                group: group,
-                logger: logger
-            )
+            let made = try Self.smtpServerAndRelay(servers, dkim: dkim, logger: logger)
+            smtp = made.smtp
+            relay = made.relay
         } else {
             smtp = nil
             relay = nil
         }
-        if protocols.contains(.imap) {
-            imap = IMAPServer(
-                configuration: IMAPServer.Configuration(
-                    allowPlaintextAuth: configuration.allowPlaintextAuth,
-                    serverName: configuration.hostname,
-                    maxConnections: limits.maximumConnections,
-                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                    defences: IMAPChannelHandler.Defences(
-                        loginTimeoutSeconds: limits.loginTimeoutSeconds,
-                        authThrottle: throttle
-                    ),
-                    logins: configuration.dev.map {
-                        DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy
-                    }
-                ),
-                store: store,
-                users: store.users,
-                tls: tls,
-                group: group,
-                logger: logger
-            )
-        } else {
-            imap = nil
-        }
-        nntp =
-            protocols.contains(.nntp) && configuration.dev == nil
-            ? NNTPServer(
-                configuration: NNTPServer.Configuration(
-                    allowPlaintextAuth: configuration.allowPlaintextAuth,
-                    serverName: configuration.hostname,
-                    maxConnections: limits.maximumConnections,
-                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                    peers: Set(configuration.nntpPeers)
-                ),
-                news: MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname),
-                tls: tls,
-                group: group,
-                logger: logger
-            ) : nil
+        imap = protocols.contains(.imap) ? Self.imapServer(servers, logger: logger) : nil
+        nntp = protocols.contains(.nntp) && configuration.dev == nil ? Self.nntpServer(servers, logger: logger) : nil
     }
 
     /// Opens every listener whose port is not 0.
