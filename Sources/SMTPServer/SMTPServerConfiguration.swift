@@ -101,7 +101,7 @@ public struct SMTPServerConfiguration: Sendable {
 }
 
 /// A listener to open: its kind and address (port 0 picks a free port).
-public struct SMTPListener: Hashable, Sendable {
+public struct SMTPListener: Hashable, Sendable, ListenerAddress {
     /// The policy of the listener.
     public var kind: SMTPListenerKind
     /// The address to bind to.
