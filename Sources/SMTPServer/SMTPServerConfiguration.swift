@@ -96,7 +96,7 @@ public struct SMTPServerConfiguration: Sendable {
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
         ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
-            .catchingAll(acceptsEveryDomain).scripted(faults)
+            .catchingAll(acceptsEveryDomain).scripted(faults).throttled(authThrottle != nil)
     }
 }
 

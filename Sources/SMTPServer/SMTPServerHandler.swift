@@ -170,8 +170,16 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 let mailbox = await target.mailbox(for: address)
                 loop.execute { bound.value.answer(.recipientLookedUp(mailbox)) }
             }
+        case .checkAuthThrottle:
+            checkAuthThrottle(loop: loop)
         case .authenticate(let credentials):
             authenticate(credentials, loop: loop)
+        case .recordAuthenticationSuccess:
+            settings.authThrottle?.succeeded(address: session.clientAddress)
+        case .recordAuthenticationFailure:
+            // The address's failures over all sessions and protocols lengthen the session's pause.
+            let backOff = settings.authThrottle.map { TimeAmount($0.failed(address: session.clientAddress)) } ?? .zero
+            loop.execute { bound.value.answer(.authenticationFailureRecorded(backOff: backOff)) }
         case .pause(let duration):
             loop.scheduleTask(in: duration) { bound.value.answer(.pauseElapsed) }
         case .beginMessage:
@@ -233,17 +241,20 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Checks the credentials off the event loop, unless the shared throttle refuses the address first.
+    /// Asks the shared throttle about the client's address; the session decides what its answer means.
+    private func checkAuthThrottle(loop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let address = session.clientAddress
+        let refused = settings.authThrottle?.check(address: address) == .refuse
+        if refused { logger.notice("AUTH refused: too many failed logins from \(address)") }
+        // Answered on the next loop turn, like every other answer: never inside this action's loop.
+        loop.execute { bound.value.answer(refused ? .authenticationThrottled : .authenticationAllowed) }
+    }
+
+    /// Checks the credentials off the event loop.
     private func authenticate(_ credentials: SMTPCredentials, loop: any EventLoop) {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let authenticator = self.authenticator
-        let throttle = settings.authThrottle
-        let address = session.clientAddress
-        if throttle?.check(address: address) == .refuse {
-            logger.notice("AUTH refused: too many failed logins from \(address)")
-            // Answered on the next loop turn, like every other answer: never inside this action's loop.
-            return loop.execute { bound.value.answer(.authenticationThrottled) }
-        }
         Task {
             let success = await authenticator.authenticate(
                 username: credentials.username,
@@ -258,14 +269,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                         LogKey.result: "\(success ? "ok" : "failed")",
                     ]
                 )
-                guard !success else {
-                    throttle?.succeeded(address: address)
-                    return handler.answer(.authenticated(true))
+                if !success {
+                    Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "smtp")]).increment()
                 }
-                Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "smtp")]).increment()
-                // The address's failures over all sessions and protocols lengthen the session's pause.
-                let shared = throttle.map { TimeAmount($0.failed(address: address)) } ?? .zero
-                handler.answer(.authenticated(false, throttleDelay: shared))
+                handler.answer(.authenticated(success))
             }
         }
     }
