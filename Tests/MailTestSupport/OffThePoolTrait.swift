@@ -6,6 +6,7 @@ public struct OffThePoolTrait: SuiteTrait, TestTrait, TestScoping {
     /// Every test of the suite, nested suites included, runs in the scope.
     public var isRecursive: Bool { true }
 
+    /// Runs `function` with `ThreadedTaskExecutor.shared` as its task executor preference.
     public func provideScope(
         for test: Test,
         testCase: Test.Case?,

@@ -18,6 +18,7 @@ public final class ThreadedTaskExecutor: TaskExecutor, @unchecked Sendable {
 
     init(maximumThreads: Int) { self.maximumThreads = maximumThreads }
 
+    /// Queues `job` for the next free thread, making one when none is free.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
