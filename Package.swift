@@ -204,8 +204,10 @@ let package = Package(
         .testTarget(
             name: "ServerSupportTests",
             dependencies: [
-                "ServerSupport",
+                "ServerSupport", "MailTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore", "MailTestSupport"]),

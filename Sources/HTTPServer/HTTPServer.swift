@@ -61,15 +61,10 @@ public final class HTTPServer: Sendable {
 
     /// Opens the listener; returns the port bound (for port 0).
     public func start(host: String, port: Int) async throws -> Int {
-        let opened = try await listeners.open([port]) { port in
-            try await ServerBootstrap.listening(group: self.group)
-                .childChannelInitializer { [self] channel in
-                    channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
-                }
-                .bind(host: host, port: port)
-                .get()
+        let opened = try await listeners.start([HostPort(host: host, port: port)], group: group) {
+            [self] channel, _ in try initialize(channel)
         }
-        let bound = opened.first?.channel.localAddress?.port ?? port
+        let bound = opened.first?.port ?? port
         logger.info(
             "HTTP listening",
             metadata: [

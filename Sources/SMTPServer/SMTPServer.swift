@@ -84,23 +84,17 @@ public final class SMTPServer: Sendable {
         if listeners.contains(where: { $0.kind.usesImplicitTLS }), tls == nil {
             throw SMTPServerError.implicitTLSWithoutCertificate
         }
-        let opened = try await self.listeners.open(listeners, bind: bind)
-        return opened.map { listener, channel in
-            let port = channel.localAddress?.port ?? listener.port
+        let opened = try await self.listeners.start(
+            listeners,
+            group: group,
+            // TCP level: at SOL_SOCKET the same number is SO_DEBUG, which only root may set.
+            childOptions: { $0.childChannelOption(.tcpOption(.tcp_nodelay), value: 1) },
+            initialize: { [self] channel, listener in try initialize(channel, kind: listener.kind) }
+        )
+        return opened.map { listener, port in
             logger.info("SMTP \(listener.kind.rawValue) listening on \(listener.host):\(port)")
             return SMTPListener(kind: listener.kind, host: listener.host, port: port)
         }
-    }
-
-    private func bind(_ listener: SMTPListener) async throws -> any Channel {
-        try await ServerBootstrap.listening(group: group)
-            // TCP level: at SOL_SOCKET the same number is SO_DEBUG, which only root may set.
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.initialize(channel, kind: listener.kind) }
-            }
-            .bind(host: listener.host, port: listener.port)
-            .get()
     }
 
     /// Stops accepting connections (a server is not started again after this).

@@ -96,12 +96,12 @@ public struct SMTPServerConfiguration: Sendable {
             maximumErrors: maximumErrors,
             maximumAuthenticationFailures: maximumAuthenticationFailures
         ).relaying(relays, queuesLocalMail: queuesLocalMail).pausing(authenticationFailureDelay)
-            .catchingAll(acceptsEveryDomain).scripted(faults)
+            .catchingAll(acceptsEveryDomain).scripted(faults).throttled(authThrottle != nil)
     }
 }
 
 /// A listener to open: its kind and address (port 0 picks a free port).
-public struct SMTPListener: Hashable, Sendable {
+public struct SMTPListener: Hashable, Sendable, ListenerAddress {
     /// The policy of the listener.
     public var kind: SMTPListenerKind
     /// The address to bind to.

@@ -161,96 +161,29 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let bound = NIOLoopBound(self, eventLoop: loop)
         switch action {
         case .reply(let reply):
-            logger.debug("reply \(reply.code)")
-            if reply.code >= 400 {
-                let tls = context.pipeline.syncOperations.tlsVersionName
-                let line = SMTPLogLines.refused(reply, session: session, tls: tls)
-                logger.notice("refused", metadata: line)
-                Counter(label: "correo_smtp_refusals_total", dimensions: [("reason", "\(line[LogKey.reason] ?? "")")])
-                    .increment()
-            }
-            context.write(wrapOutboundOut(reply.encoded), promise: nil)
-            needsFlush = true
+            write(reply, context: context)
         case .startTLS:
-            flushIfNeeded()
-            guard let tlsContext else { return context.close(promise: nil) }
-            do {
-                try context.pipeline.syncOperations.addHandler(
-                    NIOSSLServerHandler(context: tlsContext),
-                    position: .first
-                )
-                logger.info("STARTTLS")
-            } catch {
-                logger.error("cannot start TLS: \(error)")
-                context.close(promise: nil)
-            }
+            startTLS(context: context)
         case .lookUpRecipient(let address):
             let target = self.target
             Task {
                 let mailbox = await target.mailbox(for: address)
                 loop.execute { bound.value.answer(.recipientLookedUp(mailbox)) }
             }
+        case .checkAuthThrottle:
+            checkAuthThrottle(loop: loop)
         case .authenticate(let credentials):
-            let authenticator = self.authenticator
-            let throttle = settings.authThrottle
-            let address = session.clientAddress
-            if throttle?.check(address: address) == .refuse {
-                logger.notice("AUTH refused: too many failed logins from \(address)")
-                // Answered on the next loop turn, like every other answer: never inside this action's loop.
-                return loop.execute { bound.value.answer(.authenticationThrottled) }
-            }
-            Task {
-                let success = await authenticator.authenticate(
-                    username: credentials.username,
-                    password: credentials.password
-                )
-                loop.execute {
-                    let handler = bound.value
-                    handler.logger.notice(
-                        "AUTH \(success ? "succeeded" : "failed")",
-                        metadata: [
-                            LogKey.event: "smtp.auth", LogKey.user: "\(credentials.username)",
-                            LogKey.result: "\(success ? "ok" : "failed")",
-                        ]
-                    )
-                    guard !success else {
-                        throttle?.succeeded(address: address)
-                        return handler.answer(.authenticated(true))
-                    }
-                    Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "smtp")]).increment()
-                    // The address's failures over all sessions and protocols lengthen the session's pause.
-                    let shared = throttle.map { TimeAmount($0.failed(address: address)) } ?? .zero
-                    handler.answer(.authenticated(false, throttleDelay: shared))
-                }
-            }
+            authenticate(credentials, loop: loop)
+        case .recordAuthenticationSuccess:
+            settings.authThrottle?.succeeded(address: session.clientAddress)
+        case .recordAuthenticationFailure:
+            // The address's failures over all sessions and protocols lengthen the session's pause.
+            let backOff = settings.authThrottle.map { TimeAmount($0.failed(address: session.clientAddress)) } ?? .zero
+            loop.execute { bound.value.answer(.authenticationFailureRecorded(backOff: backOff)) }
         case .pause(let duration):
             loop.scheduleTask(in: duration) { bound.value.answer(.pauseElapsed) }
         case .beginMessage:
-            message = MessageStream(
-                target: target,
-                written: { size in
-                    loop.execute {
-                        bound.value.unwrittenBytes -= size
-                        bound.value.resumeReadingIfPossible()
-                    }
-                },
-                finished: { outcome in
-                    loop.execute {
-                        let handler = bound.value
-                        switch (outcome, handler.acceptedLine) {
-                        case (.delivered, var line?), (.queued, var line?):
-                            // A queued message is known by its queue id, the one its 250 names.
-                            if case .queued(let id) = outcome { line[LogKey.queueID] = "\(id)" }
-                            handler.logger.notice("accepted", metadata: line)
-                            Counter(label: "correo_smtp_messages_accepted_total").increment()
-                        default:
-                            handler.logger.info("message not stored: \(outcome)")
-                        }
-                        handler.acceptedLine = nil
-                        bound.value.answer(.messageStored(outcome))
-                    }
-                }
-            )
+            beginMessage(loop: loop)
         case .messageData(let bytes):
             unwrittenBytes += bytes.readableBytes
             messageIDScanner.consume(bytes.readableBytesView)
@@ -276,6 +209,102 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
             written.futureResult.whenComplete { _ in bound.value.context?.close(promise: nil) }
         }
+    }
+
+    /// Writes a reply (flushed once per read burst); a refusal is logged and counted by its reason.
+    private func write(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        logger.debug("reply \(reply.code)")
+        if reply.code >= 400 {
+            let tls = context.pipeline.syncOperations.tlsVersionName
+            let line = SMTPLogLines.refused(reply, session: session, tls: tls)
+            logger.notice("refused", metadata: line)
+            Counter(label: "correo_smtp_refusals_total", dimensions: [("reason", "\(line[LogKey.reason] ?? "")")])
+                .increment()
+        }
+        context.write(wrapOutboundOut(reply.encoded), promise: nil)
+        needsFlush = true
+    }
+
+    /// The 220 to STARTTLS is out: TLS goes in front of everything else in the pipeline.
+    private func startTLS(context: ChannelHandlerContext) {
+        flushIfNeeded()
+        guard let tlsContext else { return context.close(promise: nil) }
+        do {
+            try context.pipeline.syncOperations.addHandler(
+                NIOSSLServerHandler(context: tlsContext),
+                position: .first
+            )
+            logger.info("STARTTLS")
+        } catch {
+            logger.error("cannot start TLS: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    /// Asks the shared throttle about the client's address; the session decides what its answer means.
+    private func checkAuthThrottle(loop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let address = session.clientAddress
+        let refused = settings.authThrottle?.check(address: address) == .refuse
+        if refused { logger.notice("AUTH refused: too many failed logins from \(address)") }
+        // Answered on the next loop turn, like every other answer: never inside this action's loop.
+        loop.execute { bound.value.answer(refused ? .authenticationThrottled : .authenticationAllowed) }
+    }
+
+    /// Checks the credentials off the event loop.
+    private func authenticate(_ credentials: SMTPCredentials, loop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let authenticator = self.authenticator
+        Task {
+            let success = await authenticator.authenticate(
+                username: credentials.username,
+                password: credentials.password
+            )
+            loop.execute {
+                let handler = bound.value
+                handler.logger.notice(
+                    "AUTH \(success ? "succeeded" : "failed")",
+                    metadata: [
+                        LogKey.event: "smtp.auth", LogKey.user: "\(credentials.username)",
+                        LogKey.result: "\(success ? "ok" : "failed")",
+                    ]
+                )
+                if !success {
+                    Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "smtp")]).increment()
+                }
+                handler.answer(.authenticated(success))
+            }
+        }
+    }
+
+    /// A message begins: its bytes stream to the delivery target, which answers when it has them.
+    private func beginMessage(loop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        message = MessageStream(
+            target: target,
+            written: { size in
+                loop.execute {
+                    bound.value.unwrittenBytes -= size
+                    bound.value.resumeReadingIfPossible()
+                }
+            },
+            finished: { outcome in
+                loop.execute {
+                    let handler = bound.value
+                    switch (outcome, handler.acceptedLine) {
+                    case (.delivered, var line?), (.queued, var line?):
+                        // A queued message is known by its queue id, the one its 250 names.
+                        if case .queued(let id) = outcome { line[LogKey.queueID] = "\(id)" }
+                        handler.logger.notice("accepted", metadata: line)
+                        Counter(label: "correo_smtp_messages_accepted_total").increment()
+                    default:
+                        handler.logger.info("message not stored: \(outcome)")
+                    }
+                    handler.acceptedLine = nil
+                    bound.value.answer(.messageStored(outcome))
+                }
+            }
+        )
     }
 
     // MARK: Timeout

@@ -61,7 +61,7 @@ extension SMTPSession {
         else { return send(Reply.authMalformed) }
         let authzid = String(decoding: parts[0], as: UTF8.self)
         guard authzid.isEmpty || authzid == authcid else {
-            return authenticationChecked(username: authcid, success: false, throttleDelay: .zero)
+            return authenticationFailed(username: authcid, backOff: .zero)
         }
         verify(SMTPCredentials(username: authcid, password: password))
     }
@@ -74,17 +74,36 @@ extension SMTPSession {
         send(SMTPReply(code: 334, nil, "UGFzc3dvcmQ6"))
     }
 
+    /// With a shared throttle, the client's address is cleared by it first (RFC 4954 leaves the policy
+    /// to the server: an address that failed too often lately gets `421 4.7.0`, its password unchecked).
     mutating func verify(_ credentials: SMTPCredentials) {
+        guard configuration.sharesAuthThrottle else { return checkCredentials(credentials) }
+        phase = .awaiting(.authenticationThrottle(credentials))
+        perform(.checkAuthThrottle)
+    }
+
+    mutating func checkCredentials(_ credentials: SMTPCredentials) {
         phase = .awaiting(.authentication(username: credentials.username))
         perform(.authenticate(credentials))
     }
 
-    /// A failure is answered after a pause that grows with the session's failures and the address's
-    /// (`throttleDelay`), to slow down guessing; a success at once.
-    mutating func authenticationChecked(username: String, success: Bool, throttleDelay: TimeAmount) {
-        guard !success else { return authenticationFinished(username: username, success: true) }
+    /// A success is answered at once (and clears the address in the shared throttle); a failure is
+    /// counted there first, for its back-off.
+    mutating func authenticationChecked(username: String, success: Bool) {
+        if success {
+            if configuration.sharesAuthThrottle { perform(.recordAuthenticationSuccess) }
+            return authenticationFinished(username: username, success: true)
+        }
+        guard configuration.sharesAuthThrottle else { return authenticationFailed(username: username, backOff: .zero) }
+        phase = .awaiting(.authenticationFailureRecord(username: username))
+        perform(.recordAuthenticationFailure)
+    }
+
+    /// A failure is answered after a pause that grows with the session's failures, plus `backOff` for
+    /// the address's failures over all sessions (the shared throttle's), to slow down guessing.
+    mutating func authenticationFailed(username: String, backOff: TimeAmount) {
         authenticationFailures += 1
-        let pause = configuration.authenticationFailureDelay * Int64(authenticationFailures) + throttleDelay
+        let pause = configuration.authenticationFailureDelay * Int64(authenticationFailures) + backOff
         guard pause > .zero else { return authenticationFinished(username: username, success: false) }
         phase = .awaiting(.failedAuthenticationPause(username: username))
         perform(.pause(pause))

@@ -24,7 +24,11 @@ public struct SMTPSession: Sendable {
 
     enum Wait: Hashable, Sendable {
         case recipient(address: String)
+        /// The shared throttle is asked about the client's address before these credentials are checked.
+        case authenticationThrottle(SMTPCredentials)
         case authentication(username: String)
+        /// A failed AUTH waits for the shared throttle's back-off for the client's address.
+        case authenticationFailureRecord(username: String)
         /// A failed AUTH's `535` waits for the back-off pause to end.
         case failedAuthenticationPause(username: String)
         case delivery
@@ -123,13 +127,20 @@ public struct SMTPSession: Sendable {
             guard case .awaiting(.recipient(let address)) = phase else { break }
             phase = .command
             recipientLookedUp(address: address, mailbox: mailbox)
-        case .authenticated(let success, let throttleDelay):
+        case .authenticationAllowed:
+            guard case .awaiting(.authenticationThrottle(let credentials)) = phase else { break }
+            checkCredentials(credentials)
+        case .authenticationThrottled:
+            guard case .awaiting(.authenticationThrottle) = phase else { break }
+            closeWith(Reply.authThrottled)
+        case .authenticated(let success):
             guard case .awaiting(.authentication(let username)) = phase else { break }
             phase = .command
-            authenticationChecked(username: username, success: success, throttleDelay: throttleDelay)
-        case .authenticationThrottled:
-            guard case .awaiting(.authentication) = phase else { break }
-            closeWith(Reply.authThrottled)
+            authenticationChecked(username: username, success: success)
+        case .authenticationFailureRecorded(let backOff):
+            guard case .awaiting(.authenticationFailureRecord(let username)) = phase else { break }
+            phase = .command
+            authenticationFailed(username: username, backOff: backOff)
         case .pauseElapsed:
             if case .awaiting(.scriptedDelay(let command)) = phase {
                 phase = .command

@@ -30,6 +30,10 @@ public struct SMTPSessionConfiguration: Sendable {
     /// The pause before a failed AUTH's `535`, times the session's failures so far (plus what the
     /// address's failures over all sessions add); zero answers at once.
     public var authenticationFailureDelay: TimeAmount = .zero
+    /// Whether a failed-login throttle shared with other sessions and protocols (ServerSupport's
+    /// `AuthThrottle`) keeps count: the session then asks it before checking credentials
+    /// (`.checkAuthThrottle`) and reports each outcome (`.recordAuthenticationSuccess`, `…Failure`).
+    public var sharesAuthThrottle = false
     /// Whether an outbound queue exists: authenticated users may then send to other domains, and the DSN
     /// extension (RFC 3461) is offered.
     ///
@@ -99,6 +103,13 @@ extension SMTPSessionConfiguration {
     func scripted(_ faults: SMTPFaultScript?) -> SMTPSessionConfiguration {
         var copy = self
         copy.faults = faults
+        return copy
+    }
+
+    /// This configuration with `sharesAuthThrottle` set.
+    func throttled(_ shared: Bool) -> SMTPSessionConfiguration {
+        var copy = self
+        copy.sharesAuthThrottle = shared
         return copy
     }
 }

@@ -25,12 +25,16 @@ extension SMTPSession {
         case bytes(ByteBuffer)
         /// The answer to `.lookUpRecipient`: the mailbox mail is delivered to, or nil if none.
         case recipientLookedUp(String?)
-        /// The answer to `.authenticate`: whether the credentials are right, and the pause the address's
-        /// failures over all sessions add before a `535` (`AuthThrottle`).
-        case authenticated(Bool, throttleDelay: TimeAmount = .zero)
-        /// The answer to `.authenticate` when the address has failed too often lately: the password was
-        /// not checked, and the session ends with `421 4.7.0`.
+        /// The answer to `.authenticate`: whether the credentials are right.
+        case authenticated(Bool)
+        /// The answer to `.checkAuthThrottle` when the address may try: the credentials are checked next.
+        case authenticationAllowed
+        /// The answer to `.checkAuthThrottle` when the address has failed too often lately: the password
+        /// is not checked, and the session ends with `421 4.7.0`.
         case authenticationThrottled
+        /// The answer to `.recordAuthenticationFailure`: the pause the address's failures over all
+        /// sessions and protocols add before the `535` (`AuthThrottle.failed`).
+        case authenticationFailureRecorded(backOff: TimeAmount)
         /// The pause asked for by `.pause` is over.
         case pauseElapsed
         /// The answer to `.deliverMessage`.
@@ -49,8 +53,16 @@ extension SMTPSession {
         case startTLS
         /// Find the mailbox for this address (`local@domain`, domain lower-cased); answer `.recipientLookedUp`.
         case lookUpRecipient(String)
-        /// Check these credentials; answer `.authenticated` or `.authenticationThrottled`.
+        /// Ask the failed-login throttle shared with other sessions (`AuthThrottle.check`) about the
+        /// client's address; answer `.authenticationAllowed` or `.authenticationThrottled`.
+        case checkAuthThrottle
+        /// Check these credentials; answer `.authenticated`.
         case authenticate(SMTPCredentials)
+        /// Tell the shared throttle that the client's address logged in (`AuthThrottle.succeeded`); no answer.
+        case recordAuthenticationSuccess
+        /// Count a failed login against the client's address in the shared throttle (`AuthThrottle.failed`);
+        /// answer `.authenticationFailureRecorded`.
+        case recordAuthenticationFailure
         /// Wait this long, then answer `.pauseElapsed` (input stays buffered meanwhile).
         case pause(TimeAmount)
         /// Open a new message in the store.

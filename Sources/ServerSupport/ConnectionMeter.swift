@@ -30,6 +30,9 @@ public final class ConnectionMeter: ChannelDuplexHandler, RemovableChannelHandle
     private let protocolName: String
     private var open = false
     private var handshakeCounted = false
+    /// Whether a TLS handshake on this connection has completed (`TLSUserEvent.handshakeCompleted`
+    /// passed): until then the connection is not encrypted, whatever the TLS handler would report.
+    public private(set) var tlsHandshakeCompleted = false
 
     /// A meter for a session of `protocolName` (smtp, submission, smtps, imap, imaps).
     public init(protocol protocolName: String) {
@@ -74,7 +77,10 @@ public final class ConnectionMeter: ChannelDuplexHandler, RemovableChannelHandle
 
     /// Counts a completed TLS handshake, then passes the event on.
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls { handshake(ok: true) }
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            tlsHandshakeCompleted = true
+            handshake(ok: true)
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

@@ -49,6 +49,52 @@ public final class Listeners: Sendable {
     }
 }
 
+/// A place to listen: the address to bind and the port (0: any free one).
+public protocol ListenerAddress: Sendable {
+    /// The address to bind.
+    var host: String { get }
+    /// The port; 0 lets the kernel choose.
+    var port: Int { get }
+}
+
+/// A listener that is nothing but its address, for a server with one kind of port (HTTP).
+public struct HostPort: ListenerAddress, Equatable {
+    /// The address to bind.
+    public var host: String
+    /// The port; 0 lets the kernel choose.
+    public var port: Int
+
+    /// `host`:`port`.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+extension Listeners {
+    /// The start of every correo server: opens `listeners` all or none (see `open(_:bind:)`) on
+    /// `ServerBootstrap.listening`, with the server's own child channel options from `childOptions`,
+    /// and `initialize` setting up each accepted connection for the listener that accepted it.
+    ///
+    /// Returns each listener with the port bound (the kernel's choice for port 0).
+    public func start<Listener: ListenerAddress>(
+        _ listeners: [Listener],
+        group: any EventLoopGroup,
+        childOptions: (ServerBootstrap) -> ServerBootstrap = { $0 },
+        initialize: @escaping @Sendable (any Channel, Listener) throws -> Void
+    ) async throws -> [(listener: Listener, port: Int)] {
+        try await open(listeners) { listener in
+            try await childOptions(ServerBootstrap.listening(group: group))
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try initialize(channel, listener) }
+                }
+                .bind(host: listener.host, port: listener.port)
+                .get()
+        }
+        .map { ($0.listener, $0.channel.localAddress?.port ?? $0.listener.port) }
+    }
+}
+
 extension ServerBootstrap {
     /// A bootstrap with what every correo listener sets: a backlog of 256 and `SO_REUSEADDR`, so that a
     /// restarted server binds its port while old connections are in TIME_WAIT.

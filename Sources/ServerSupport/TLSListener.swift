@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 
 /// A port to listen on for a protocol that has both a STARTTLS port and an implicit-TLS one (IMAP 143 and
 /// 993, NNTP 119 and 563): which of the two, and where.
@@ -41,20 +42,22 @@ public struct ImplicitTLSWithoutCertificate: Error, Equatable, CustomStringConve
     public var description: String { "An implicit-TLS \(service) listener needs a TLS certificate" }
 }
 
+extension TLSListener: ListenerAddress {}
+
 extension Listeners {
-    /// Opens `listeners` all or none (see `open(_:bind:)`), refusing implicit TLS when there is no
-    /// certificate; returns each listener with the port bound (the kernel's choice for port 0).
-    public func open(
+    /// Starts `listeners` (see `start(_:group:childOptions:initialize:)`), refusing implicit TLS when
+    /// there is no certificate; returns each listener with the port bound.
+    public func start(
         _ listeners: [TLSListener],
         service: String,
         hasCertificate: Bool,
-        bind: (TLSListener) async throws -> any Channel
+        group: any EventLoopGroup,
+        childOptions: (ServerBootstrap) -> ServerBootstrap = { $0 },
+        initialize: @escaping @Sendable (any Channel, TLSListener) throws -> Void
     ) async throws -> [(listener: TLSListener, port: Int)] {
         if !hasCertificate, listeners.contains(where: { $0.kind == .implicitTLS }) {
             throw ImplicitTLSWithoutCertificate(service: service)
         }
-        return try await open(listeners, bind: bind).map {
-            ($0.listener, $0.channel.localAddress?.port ?? $0.listener.port)
-        }
+        return try await start(listeners, group: group, childOptions: childOptions, initialize: initialize)
     }
 }

@@ -13,8 +13,11 @@ private struct Connection {
 
     init(settings: SMTPServerHandler.Settings, address: String = "192.0.2.1") async throws {
         try await channel.testingEventLoop.executeInContext { [channel] in
+            var configuration = SessionHarness.configuration(allowPlaintextAuth: true)
+            // As SMTPServer does: a session asks the shared throttle only when the server has one.
+            configuration.sharesAuthThrottle = settings.authThrottle != nil
             let session = SMTPSession(
-                configuration: SessionHarness.configuration(allowPlaintextAuth: true),
+                configuration: configuration,
                 connectionID: "t1",
                 clientAddress: address
             )

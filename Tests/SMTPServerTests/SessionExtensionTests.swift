@@ -184,31 +184,53 @@ import Testing
     @Test func aFailedAuthIsAnsweredAfterAPauseThatGrows() {
         var configuration = SessionHarness.configuration()
         configuration.authenticationFailureDelay = .seconds(1)
+        configuration.sharesAuthThrottle = true
         var harness = SessionHarness(configuration, isTLS: true)
         harness.codes("EHLO c\r\n")
-        harness.send("AUTH PLAIN \(Self.plain)\r\n")
+        #expect(harness.send("AUTH PLAIN \(Self.plain)\r\n") == [.checkAuthThrottle])
+        #expect(harness.event(.authenticationAllowed) == [.authenticate(Self.alice)])
+        #expect(harness.event(.authenticated(false)) == [.recordAuthenticationFailure])
         #expect(
-            harness.event(.authenticated(false, throttleDelay: .milliseconds(500))) == [.pause(.milliseconds(1500))]
+            harness.event(.authenticationFailureRecorded(backOff: .milliseconds(500))) == [.pause(.milliseconds(1500))]
         )
         // A pipelined command waits for the answer.
         #expect(harness.send("NOOP\r\n").isEmpty)
         #expect(SessionHarness.codes(harness.event(.pauseElapsed)) == [535, 250])
         harness.send("AUTH PLAIN \(Self.plain)\r\n")
-        #expect(harness.event(.authenticated(false)) == [.pause(.seconds(2))])
+        harness.event(.authenticationAllowed)
+        harness.event(.authenticated(false))
+        #expect(harness.event(.authenticationFailureRecorded(backOff: .zero)) == [.pause(.seconds(2))])
         #expect(SessionHarness.codes(harness.event(.pauseElapsed)) == [535])
-        // A success is answered at once.
+        // A success is answered at once, and clears the address in the shared throttle.
         harness.send("AUTH PLAIN \(Self.plain)\r\n")
-        #expect(SessionHarness.codes(harness.event(.authenticated(true))) == [235])
+        harness.event(.authenticationAllowed)
+        let success = harness.event(.authenticated(true))
+        #expect(success.first == .recordAuthenticationSuccess)
+        #expect(SessionHarness.codes(success) == [235])
     }
 
-    /// An address that failed too often lately is refused without a password check: 421, and the end.
+    /// The shared throttle's rule at the level it now lives: an address that failed too often lately is
+    /// refused by the session value without a password check — 421 4.7.0, and the end.
     @Test func aThrottledAddressGets421AndTheSessionEnds() {
-        var harness = SessionHarness(isTLS: true)
+        var configuration = SessionHarness.configuration()
+        configuration.sharesAuthThrottle = true
+        var harness = SessionHarness(configuration, isTLS: true)
         harness.codes("EHLO c\r\n")
-        harness.send("AUTH PLAIN \(Self.plain)\r\n")
+        #expect(harness.send("AUTH PLAIN \(Self.plain)\r\n") == [.checkAuthThrottle])
         let actions = harness.event(.authenticationThrottled)
         #expect(actions == [SessionHarness.reply(421, (4, 7, 0), "Too many failed logins; try later"), .close])
+        #expect(!actions.contains(.authenticate(Self.alice)))
         #expect(harness.session.isClosed)
+    }
+
+    /// Without a shared throttle the session asks nothing of it: the credentials are checked at once,
+    /// and a refusal meant for a throttle check is ignored.
+    @Test func withoutASharedThrottleNothingIsAskedOfIt() {
+        var harness = SessionHarness(isTLS: true)
+        harness.codes("EHLO c\r\n")
+        #expect(harness.send("AUTH PLAIN \(Self.plain)\r\n") == [.authenticate(Self.alice)])
+        #expect(harness.event(.authenticationThrottled).isEmpty)
+        #expect(SessionHarness.codes(harness.event(.authenticated(false))) == [535])
     }
 
     @Test func passwordsNeverAppearInDescriptions() {

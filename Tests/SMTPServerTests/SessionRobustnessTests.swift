@@ -26,8 +26,11 @@ import Testing
 
     @Test(arguments: 0..<40) func messagesAreNeverLeakedOrDoubled(seed: Int) {
         var random = Generator(state: UInt64(seed) &+ 1)
+        var configuration = SessionHarness.configuration(allowPlaintextAuth: true, maximumErrors: 1000)
+        // Half the seeds with a shared failed-login throttle, half without.
+        configuration.sharesAuthThrottle = seed % 2 == 0
         var session = SMTPSession(
-            configuration: SessionHarness.configuration(allowPlaintextAuth: true, maximumErrors: 1000),
+            configuration: configuration,
             connectionID: "r",
             clientAddress: "192.0.2.1",
             clock: { SessionHarness.now }
@@ -53,10 +56,16 @@ import Testing
                     open = false
                 case .lookUpRecipient(let address):
                     pending += session.received(.recipientLookedUp(random.next() % 3 == 0 ? nil : address))
-                case .authenticate:
+                case .checkAuthThrottle:
                     pending += session.received(
-                        random.next() % 5 == 0 ? .authenticationThrottled : .authenticated(random.next() % 2 == 0)
+                        random.next() % 5 == 0 ? .authenticationThrottled : .authenticationAllowed
                     )
+                case .authenticate:
+                    pending += session.received(.authenticated(random.next() % 2 == 0))
+                case .recordAuthenticationFailure:
+                    pending += session.received(.authenticationFailureRecorded(backOff: .zero))
+                case .recordAuthenticationSuccess:
+                    break
                 case .pause:
                     pending += session.received(.pauseElapsed)
                 case .reply, .startTLS, .close:

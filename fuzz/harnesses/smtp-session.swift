@@ -34,6 +34,8 @@ public func fuzzSMTPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     configuration.relays = input[1] & 0x01 != 0
     // And the back-off pause before a failed AUTH's answer for the other half.
     configuration.authenticationFailureDelay = input[1] & 0x02 != 0 ? .seconds(1) : .zero
+    // And a failed-login throttle shared with other sessions for a quarter.
+    configuration.sharesAuthThrottle = input[1] & 0x04 != 0
     var session = SMTPSession(
         configuration: configuration,
         connectionID: "fuzz",
@@ -68,6 +70,8 @@ struct HandlerModel {
     var messageOpen = false
     var messageBytes = 0
     var closed = false
+    /// Throttle checks answered so far: every other one refuses.
+    var throttleChecks = 0
 
     /// Applies `actions`, answering whatever the session waits for (and what that brings, in turn).
     mutating func handle(_ actions: [SMTPSession.Action], session: inout SMTPSession, random: inout FuzzRandom) {
@@ -98,12 +102,21 @@ struct HandlerModel {
                     fuzzCheck(answers.isEmpty, "two questions at once")
                     // Local parts starting with "x" do not exist.
                     answers.append(.recipientLookedUp(address.hasPrefix("x") ? nil : address))
+                case .checkAuthThrottle:
+                    fuzzCheck(configuration.sharesAuthThrottle, "a throttle check without a shared throttle")
+                    fuzzCheck(answers.isEmpty, "two questions at once")
+                    // Every other check stands for an address that failed too often lately.
+                    throttleChecks += 1
+                    answers.append(throttleChecks % 2 == 0 ? .authenticationThrottled : .authenticationAllowed)
                 case .authenticate(let credentials):
                     fuzzCheck(answers.isEmpty, "two questions at once")
-                    // A password "throttled" stands for an address that failed too often lately.
-                    answers.append(
-                        credentials.password == "throttled"
-                            ? .authenticationThrottled : .authenticated(credentials.password == "secret"))
+                    answers.append(.authenticated(credentials.password == "secret"))
+                case .recordAuthenticationSuccess:
+                    fuzzCheck(configuration.sharesAuthThrottle, "a success recorded without a shared throttle")
+                case .recordAuthenticationFailure:
+                    fuzzCheck(configuration.sharesAuthThrottle, "a failure recorded without a shared throttle")
+                    fuzzCheck(answers.isEmpty, "two questions at once")
+                    answers.append(.authenticationFailureRecorded(backOff: .milliseconds(500)))
                 case .pause(let duration):
                     fuzzCheck(duration > .zero, "a pause of \(duration)")
                     fuzzCheck(answers.isEmpty, "two questions at once")

@@ -119,6 +119,16 @@ public final class CorreoService: Sendable {
         publishing = Self.publishingListeners(configuration, tls: tls, group: group, logger: logger)
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
+        // One news store for NNTP and for IMAP's APPEND into `#news.` (both post through its injection).
+        let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname)
+        let servers = Servers(
+            configuration: configuration,
+            store: store,
+            tls: tls,
+            throttle: throttle,
+            news: news,
+            group: group
+        )
         if let dev = configuration.dev, let devMessages, let devFaults {
             // The developer's catch-all: nothing is relayed but what is released to the allow-list.
             relay = devRelay
@@ -134,86 +144,15 @@ public final class CorreoService: Sendable {
                     logger: logger
                 ) : nil
         } else if protocols.contains(.smtp) {
-            let local = MailStoreDelivery(
-                store: store,
-                acceptsUnknownRecipients: configuration.acceptsUnknownRecipients
-            )
-            // One resolver (and its cache) for the relay and the sender checks; --dns-server sets both.
-            let resolver = try Self.resolver(configuration.outbound, logger: logger)
-            let runner = QueueRunner(
-                store: store,
-                settings: try Self.relaySettings(configuration),
-                resolver: DNSRelayResolver(resolver),
-                localDomains: configuration.domains,
-                logger: logger,
-                localMailbox: { await local.mailbox(for: $0) },
-                dkim: dkim,
-                security: try Self.transportSecurity(configuration, resolver: resolver, logger: logger)
-            )
-            relay = runner
-            var smtpConfiguration = SMTPServerConfiguration(
-                hostname: configuration.hostname,
-                localDomains: configuration.domains,
-                allowPlaintextAuth: configuration.allowPlaintextAuth,
-                authThrottle: throttle
-            )
-            Self.applyLiveSettings(configuration, to: &smtpConfiguration)
-            smtpConfiguration.relays = true
-            smtpConfiguration.queuesLocalMail = configuration.outbound.localDelivery == "queue"
-            smtp = SMTPServer(
-                configuration: smtpConfiguration,
-                delivery: MailStoreDelivery(
-                    store: store,
-                    acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
-                    queued: { id in Task { await runner.enqueued(id) } },
-                    inbound: Self.inboundAuthentication(configuration, resolver: resolver, logger: logger)
-                ),
-                authenticator: MailStoreAuthenticator(users: store.users),
-                tls: tls,
-                group: group,
-                logger: logger
-            )
+            let made = try Self.smtpServerAndRelay(servers, dkim: dkim, logger: logger)
+            smtp = made.smtp
+            relay = made.relay
         } else {
             smtp = nil
             relay = nil
         }
-        // One news store for NNTP and for IMAP's APPEND into `#news.` (both post through its injection).
-        let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname)
-        if protocols.contains(.imap) {
-            var imapConfiguration = IMAPServer.Configuration(
-                allowPlaintextAuth: configuration.allowPlaintextAuth,
-                serverName: configuration.hostname,
-                defences: IMAPChannelHandler.Defences(authThrottle: throttle),
-                logins: configuration.dev.map { DevLogins(password: $0.password, store: store) as any IMAPLoginPolicy },
-                newsPosting: news
-            )
-            Self.applyLiveSettings(configuration, to: &imapConfiguration)
-            imap = IMAPServer(
-                configuration: imapConfiguration,
-                store: store,
-                users: store.users,
-                tls: tls,
-                group: group,
-                logger: logger
-            )
-        } else {
-            imap = nil
-        }
-        nntp =
-            protocols.contains(.nntp) && configuration.dev == nil
-            ? NNTPServer(
-                configuration: NNTPServer.Configuration(
-                    allowPlaintextAuth: configuration.allowPlaintextAuth,
-                    serverName: configuration.hostname,
-                    maxConnections: limits.maximumConnections,
-                    maxConnectionsPerAddress: limits.maximumConnectionsPerAddress,
-                    peers: Set(configuration.nntpPeers)
-                ),
-                news: news,
-                tls: tls,
-                group: group,
-                logger: logger
-            ) : nil
+        imap = protocols.contains(.imap) ? Self.imapServer(servers, logger: logger) : nil
+        nntp = protocols.contains(.nntp) && configuration.dev == nil ? Self.nntpServer(servers, logger: logger) : nil
     }
 
     /// Opens every listener whose port is not 0.

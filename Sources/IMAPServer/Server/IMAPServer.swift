@@ -123,10 +123,14 @@ public final class IMAPServer: Sendable {
 
     /// Binds every listener and returns the ports actually bound (useful with port 0), in order.
     public func start(listeners: [Listener]) async throws -> [Int] {
-        let opened = try await self.listeners.open(listeners, service: "IMAP", hasCertificate: tls != nil) {
-            listener in
-            try await bootstrap(for: listener.kind).bind(host: listener.host, port: listener.port).get()
-        }
+        let opened = try await self.listeners.start(
+            listeners,
+            service: "IMAP",
+            hasCertificate: tls != nil,
+            group: group,
+            childOptions: { $0.childChannelOption(.socketOption(.so_keepalive), value: 1) },
+            initialize: { [self] channel, listener in try initialize(channel, kind: listener.kind) }
+        )
         for (listener, port) in opened {
             logger.info("IMAP listening", metadata: ["port": "\(port)", "tls": "\(listener.kind.name)"])
         }
@@ -147,16 +151,6 @@ public final class IMAPServer: Sendable {
 
     /// Number of client connections open now.
     public var connectionCount: Int { registry.count }
-
-    private func bootstrap(for kind: Listener.Kind) -> ServerBootstrap {
-        ServerBootstrap.listening(group: group)
-            .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try self.initialize(channel, kind: kind)
-                }
-            }
-    }
 
     /// Changes the settings of the connections accepted from now on (a SIGHUP reload: the limits); open sessions
     /// keep those they started with, and the connection caps apply to the next admission.

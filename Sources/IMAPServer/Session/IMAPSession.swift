@@ -1,5 +1,3 @@
-import struct Foundation.Data
-
 /// The IMAP session state machine (RFC 3501 §3): a value with no I/O.
 ///
 /// Framed input and the results of asynchronous work come in; actions for the handler come out.
@@ -38,7 +36,8 @@ public struct IMAPSession: Sendable {
         case close
     }
 
-    private enum Pending: Sendable, Equatable {
+    /// What the session waits for before it acts on the next command.
+    enum Pending: Sendable, Equatable {
         case none
         case credentials(tag: String, username: String)
         case saslResponse(tag: String)
@@ -48,7 +47,7 @@ public struct IMAPSession: Sendable {
     }
 
     /// The state the session is in.
-    public private(set) var state = State.notAuthenticated
+    public internal(set) var state = State.notAuthenticated
     /// What the session may do, fixed when the connection was accepted.
     public let configuration: IMAPSessionConfiguration
     /// Whether the connection is encrypted (implicit TLS, or after STARTTLS).
@@ -56,10 +55,10 @@ public struct IMAPSession: Sendable {
     /// Whether the client enabled CONDSTORE, or used it (RFC 7162 §3.1).
     public private(set) var condStoreEnabled = false
     /// Failed logins in this session so far.
-    public private(set) var failedLogins = 0
+    public internal(set) var failedLogins = 0
     private var consecutiveBadCommands = 0
-    private var pending = Pending.none
-    private var queued: [IMAPFramer.Event] = []
+    var pending = Pending.none
+    var queued: [IMAPFramer.Event] = []
     /// Where the session reads the time for its connection policy; tests pass a virtual clock.
     public internal(set) var clock: IMAPClock
     /// The RFC 3501 §5.4 autologout rules; started by `connectionOpened()`.
@@ -141,41 +140,6 @@ public struct IMAPSession: Sendable {
         return []
     }
 
-    /// The result of `Action.verifyCredentials`.
-    ///
-    /// A failure is answered after the session's own pause plus `backOff`, the shared throttle's pause for the client's
-    /// address (`AuthThrottle.failed`).
-    public mutating func credentialsVerified(_ ok: Bool, backOff: Duration = .zero) -> [Action] {
-        guard case .credentials(let tag, let username) = pending else { return [] }
-        pending = .none
-        if ok {
-            failedLogins = 0
-            state = .authenticated(user: username)
-            // Once logged in, the idle autologout replaces the login deadline.
-            let rearm =
-                autologout.isArmed ? autologoutActions(autologout.activity(now: clock.now(), authenticated: true)) : []
-            return rearm + [.send([.ok(tag, .capability(capabilities), "Logged in")])] + drain()
-        }
-        failedLogins += 1
-        let pause = Action.pause(
-            milliseconds: configuration.failedLoginDelayMilliseconds * failedLogins + backOff.wholeMilliseconds
-        )
-        let no = IMAPResponse.no(tag, .authenticationFailed, "Authentication failed")
-        if failedLogins >= configuration.maxFailedLogins {
-            state = .logout
-            queued.removeAll()
-            return [pause, .send([no, .untagged(.condition(.bye, nil, "Too many failed logins"))]), .close]
-        }
-        return [pause, .send([no])] + drain()
-    }
-
-    /// The shared throttle (`AuthThrottle.check`) refused the client's address before its credentials
-    /// were checked: RFC 3501 §7.1.5 BYE, and the connection closes.
-    public mutating func loginRefusedByThrottle() -> [Action] {
-        guard case .credentials = pending else { return [] }
-        return loggedOut(with: .untagged(.condition(.bye, nil, "Too many failed logins; try later")))
-    }
-
     /// The server ends the session: this untagged BYE (RFC 3501 §7.1.5), then the connection closes;
     /// nothing queued is acted on.
     mutating func loggedOut(with bye: IMAPResponse) -> [Action] {
@@ -230,7 +194,7 @@ public struct IMAPSession: Sendable {
         }
     }
 
-    private mutating func bad(_ tag: String, _ reason: String, code: ResponseCode? = nil) -> [Action] {
+    mutating func bad(_ tag: String, _ reason: String, code: ResponseCode? = nil) -> [Action] {
         consecutiveBadCommands += 1
         if consecutiveBadCommands >= IMAPDefaults.maxConsecutiveBadCommands {
             state = .logout
@@ -269,39 +233,6 @@ public struct IMAPSession: Sendable {
             return authenticated(tagged, user: user)
         case .logout:
             return []
-        }
-    }
-
-    private mutating func notAuthenticated(_ tagged: TaggedCommand) -> [Action] {
-        let tag = tagged.tag
-        switch tagged.command {
-        case .startTLS:
-            guard configuration.startTLSAvailable, !isTLS else {
-                return bad(tag, isTLS ? "TLS is already active" : "STARTTLS is not available")
-            }
-            pending = .tlsHandshake
-            queued.removeAll()
-            return [.send([.ok(tag, "Begin TLS negotiation now")]), .startTLS]
-        case .login(let username, let password):
-            if loginDisabled {
-                return [.send([.no(tag, .privacyRequired, "LOGIN is disabled until STARTTLS")])]
-            }
-            pending = .credentials(tag: tag, username: username)
-            return [.verifyCredentials(username: username, password: password)]
-        case .authenticate(let mechanism, let initialResponse):
-            guard mechanism == "PLAIN" else {
-                return [.send([.no(tag, .cannot, "Unsupported authentication mechanism")])]
-            }
-            if loginDisabled {
-                return [.send([.no(tag, .privacyRequired, "Authentication is disabled until STARTTLS")])]
-            }
-            guard let initialResponse else {
-                pending = .saslResponse(tag: tag)
-                return [.send([.continuation("")])]
-            }
-            return saslResponse(tag: tag, line: Array(initialResponse.utf8))
-        default:
-            return bad(tag, "\(tagged.command.name) not allowed before login", code: .clientBug)
         }
     }
 
@@ -364,33 +295,8 @@ public struct IMAPSession: Sendable {
         return [.execute(request(tag, command, user: user))]
     }
 
-    // RFC 4616: message = [authzid] UTF8NUL authcid UTF8NUL passwd
-    private mutating func saslResponse(tag: String, line: [UInt8]) -> [Action] {
-        if line == [UInt8(ascii: "*")] { return [.send([.bad(tag, "Authentication canceled")])] }
-        let decoded: [UInt8]
-        if line == [UInt8(ascii: "=")] {
-            decoded = []
-        } else if let data = Data(base64Encoded: Data(line)) {
-            decoded = Array(data)
-        } else {
-            return bad(tag, "Invalid base64 in authentication response")
-        }
-        let parts = decoded.split(separator: 0, omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
-            return [.send([.no(tag, .authenticationFailed, "Malformed PLAIN response")])]
-        }
-        let authzid = String(decoding: parts[0], as: UTF8.self)
-        let username = String(decoding: parts[1], as: UTF8.self)
-        let password = String(decoding: parts[2], as: UTF8.self)
-        guard authzid.isEmpty || authzid == username else {
-            return [.send([.no(tag, .authenticationFailed, "Acting as another user is not allowed")])]
-        }
-        pending = .credentials(tag: tag, username: username)
-        return [.verifyCredentials(username: username, password: password)]
-    }
-
     /// Processes commands that arrived while the previous one was running.
-    private mutating func drain() -> [Action] {
+    mutating func drain() -> [Action] {
         var actions: [Action] = []
         while pending == .none, state != .logout, !queued.isEmpty {
             let event = queued.removeFirst()

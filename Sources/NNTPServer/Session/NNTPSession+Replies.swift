@@ -3,14 +3,32 @@ import Foundation
 /// The store's replies turned into responses, and the two multi-line inputs: posted articles and
 /// the SASL exchange.
 extension NNTPSession {
+    /// The store's reply to the request the session was waiting for, as the response the command is owed.
     mutating func answer(_ pending: Pending, _ reply: NNTPReply, _ actions: inout [Action]) {
-        func send(_ bytes: [UInt8]) { actions.append(.send(bytes)) }
         if case .failure = reply {
             switch pending {
-            case .ihaveOffer, .transfer: return send(NNTPResponse.status(436, "Transfer not possible; try again later"))
-            default: return send(NNTPResponse.status(403, "Internal fault; try again later"))
+            case .ihaveOffer, .transfer:
+                return actions.append(.send(NNTPResponse.status(436, "Transfer not possible; try again later")))
+            default: return actions.append(.send(NNTPResponse.status(403, "Internal fault; try again later")))
             }
         }
+        switch pending {
+        case .group, .article, .step, .over, .hdr: answerReading(pending, reply, &actions)
+        case .list, .newGroups, .newNews: answerListing(pending, reply, &actions)
+        case .authenticate(let name): answerAuthentication(user: name, reply, &actions)
+        case .post, .ihaveOffer, .transfer: answerPosting(pending, reply, &actions)
+        }
+    }
+
+    /// A reply that does not fit the request: the store's fault, not the client's (§3.2.1 403).
+    private static var unexpectedAnswer: [UInt8] {
+        NNTPResponse.status(403, "Internal fault: unexpected answer from the store")
+    }
+
+    /// GROUP and LISTGROUP (§6.1.1, §6.1.2), ARTICLE, HEAD, BODY and STAT (§6.2), NEXT and LAST (§6.1.3,
+    /// §6.1.4), OVER (RFC 3977 §8.3) and HDR or XHDR (§8.5).
+    private mutating func answerReading(_ pending: Pending, _ reply: NNTPReply, _ actions: inout [Action]) {
+        func send(_ bytes: [UInt8]) { actions.append(.send(bytes)) }
         switch (pending, reply) {
         case (.group(let listGroup, let range), .group(let snapshot)):
             guard let snapshot else { return send(NNTPResponse.status(411, "No such newsgroup")) }
@@ -78,6 +96,15 @@ extension NNTPSession {
                     lines: lines.map { "\(byID ? 0 : $0.0) \($0.1)" }
                 )
             )
+        default:
+            send(Self.unexpectedAnswer)
+        }
+    }
+
+    /// LIST (§7.6), NEWGROUPS (§7.3) and NEWNEWS (§7.4).
+    private func answerListing(_ pending: Pending, _ reply: NNTPReply, _ actions: inout [Action]) {
+        func send(_ bytes: [UInt8]) { actions.append(.send(bytes)) }
+        switch (pending, reply) {
         case (.list(let keyword), .groups(let groups)):
             send(NNTPResponse.multiline(215, "Information follows", lines: Self.listLines(keyword, groups)))
         case (.newGroups(let since), .groups(let groups)):
@@ -87,19 +114,35 @@ extension NNTPSession {
             var seen = Set<String>()
             let ids = pairs.filter { wildmat.matches($0.1) && seen.insert($0.0).inserted }.map(\.0)
             send(NNTPResponse.multiline(230, "List of new articles follows", lines: ids))
-        case (.authenticate(let name), .authenticated(let ok)):
-            if ok {
-                user = name
-                failedLogins = 0
-                return send(NNTPResponse.status(281, "Authentication accepted"))
-            }
-            failedLogins += 1
-            guard failedLogins < configuration.maximumFailedLogins else {
-                send(NNTPResponse.status(481, "Authentication failed"))
-                _ = close(&actions, 400, "Too many failed authentication attempts")
-                return
-            }
+        default:
+            send(Self.unexpectedAnswer)
+        }
+    }
+
+    /// AUTHINFO's verdict (RFC 4643 §2.3, §2.4): after too many failures the connection closes.
+    private mutating func answerAuthentication(user name: String, _ reply: NNTPReply, _ actions: inout [Action]) {
+        func send(_ bytes: [UInt8]) { actions.append(.send(bytes)) }
+        guard case .authenticated(let ok) = reply else {
+            return send(Self.unexpectedAnswer)
+        }
+        if ok {
+            user = name
+            failedLogins = 0
+            return send(NNTPResponse.status(281, "Authentication accepted"))
+        }
+        failedLogins += 1
+        guard failedLogins < configuration.maximumFailedLogins else {
             send(NNTPResponse.status(481, "Authentication failed"))
+            _ = close(&actions, 400, "Too many failed authentication attempts")
+            return
+        }
+        send(NNTPResponse.status(481, "Authentication failed"))
+    }
+
+    /// POST (§6.3.1), IHAVE's offer and its transfer (§6.3.2).
+    private mutating func answerPosting(_ pending: Pending, _ reply: NNTPReply, _ actions: inout [Action]) {
+        func send(_ bytes: [UInt8]) { actions.append(.send(bytes)) }
+        switch (pending, reply) {
         case (.post, .posted(.accepted(let id))):
             send(NNTPResponse.status(240, "Article received \(id)"))
         case (.post, .posted(.refused(let reason))):
@@ -115,7 +158,7 @@ extension NNTPSession {
         case (.transfer, .posted(.refused(let reason))):
             send(NNTPResponse.status(437, "Transfer rejected: \(reason)"))
         default:
-            send(NNTPResponse.status(403, "Internal fault: unexpected answer from the store"))
+            send(Self.unexpectedAnswer)
         }
     }
 
