@@ -107,9 +107,18 @@ async def connection_caps(server, quick):
     results = {}
     for name, port, greeting, refusal in (("smtp", server.smtp, b"220 ", b"421 4.7.0"),
                                           ("imap", server.imap, b"* OK", b"* BYE")):
-        held, refused = [], []
-        await asyncio.gather(*[hold_idle(port, greeting, held, refused, problems, asyncio.Semaphore(100))
-                               for _ in range(25)])
+        # A connection of the case before may still be closing in the server and count for the address:
+        # when all 25 were answered but one too few admitted, close them, wait, and try again (3 tries).
+        for attempt in range(3):
+            held, refused, failures = [], [], []
+            await asyncio.gather(*[hold_idle(port, greeting, held, refused, failures, asyncio.Semaphore(100))
+                                   for _ in range(25)])
+            if len(held) == 20 or len(held) + len(refused) != 25 or attempt == 2:
+                problems += failures
+                break
+            for writer in held:
+                writer.close()
+            await asyncio.sleep(2)
         if len(held) != 20 or len(refused) != 5 or not all(r.startswith(refusal) for r in refused):
             problems.append(f"{name}: {len(held)} admitted, refusals {[r[:40] for r in refused]}")
         results[name] = f"{len(held)} admitted/{len(refused)} refused"

@@ -108,6 +108,17 @@ class Server:
             [self.binary, "user", "add", USER, "--password-stdin", "-s", self.storage],
             input=(PASSWORD + "\n").encode(), check=True, capture_output=True,
         )
+        # A port found free can be taken by another program before correo binds it: new ports, 3 tries.
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except RuntimeError as error:
+                if attempt == 2 or "already in use" not in str(error):
+                    raise
+                self.log.close()
+                self.smtp, self.submission, self.smtps, self.imap, self.imaps = free_ports(5)
+
+    def _start_once(self):
         args = [
             self.binary, "serve", "--storage", self.storage, "--domain", DOMAIN, "--bind", "127.0.0.1",
             "--smtp-port", str(self.smtp), "--submission-port", str(self.submission),
