@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI entry of the network lab: installs its peers (idempotent), runs the self-test, then (given a
-# correo binary) the correo cases of issue 12 (correo_cases.py) and the MTA-STS/TLS-RPT cases of issue 13
-# (mtasts_cases.py), each in a lab of their own.
+# correo binary) the correo cases of issue 12 (correo_cases.py), the MTA-STS/TLS-RPT cases of issue 13
+# (mtasts_cases.py) and the DKIM cases of issue 13 (dkim_cases.py: correo signs, Postfix's OpenDKIM
+# milter verifies), each in a lab of their own.
 #   bash interop/lab/run.sh [CORREO]     as root; CORREO: the correo binary the cases run
 # The last line is `lab: N passed, M failed`, the two steps' counts added up; the exit status is
 # non-zero on any failure (a step that ends non-zero or prints no count is one failure more). Each
@@ -74,8 +75,9 @@ failed=0
 t1=$(date +%s)
 run_step selftest "$here/selftest.py" "$correo"
 add_step
-# the correo steps, each in a fresh lab: issue 12's relay cases, then issue 13's MTA-STS/TLS-RPT cases
-for step in correo mtasts; do
+# the correo steps, each in a fresh lab: issue 12's relay cases, then issue 13's MTA-STS/TLS-RPT and
+# DKIM cases
+for step in correo mtasts dkim; do
     [ -n "$correo" ] && [ "$interrupted" = 0 ] || break
     "$py" "$here/lab.py" cleanup >/dev/null 2>&1 || true
     t2=$(date +%s)
