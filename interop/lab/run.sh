@@ -4,7 +4,7 @@
 # (mtasts_cases.py) and the DKIM cases of issue 13 (dkim_cases.py: correo signs, Postfix's OpenDKIM
 # milter verifies), each in a lab of their own.
 #   bash interop/lab/run.sh [CORREO]     as root; CORREO: the correo binary the cases run
-# The last line is `lab: N passed, M failed`, the two steps' counts added up; the exit status is
+# The last line is `lab: N passed, M failed`, the steps' counts added up; the exit status is
 # non-zero on any failure (a step that ends non-zero or prints no count is one failure more). Each
 # lab is torn down by its step (also on Ctrl-C/SIGTERM, which are passed on and skip what is left),
 # and once more here as a safety net: no namespace, process or /etc/netns entry of the lab outlives
