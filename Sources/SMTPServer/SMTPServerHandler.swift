@@ -139,8 +139,33 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     // MARK: Session
 
     private func handle(_ event: SMTPSession.Event) {
-        guard let context else { return }
+        guard let context else {
+            // The client left while its password was checked: the shared throttle still counts the verdict,
+            // or hanging up would be a free guess.
+            if case .authenticated = event { session.received(event).forEach(tellAuthThrottle) }
+            return
+        }
         for action in session.received(event) { perform(action, context: context) }
+    }
+
+    /// Runs the actions that tell the shared throttle a login's verdict, without a connection to answer on.
+    private func tellAuthThrottle(_ action: SMTPSession.Action) {
+        switch action {
+        case .recordAuthenticationSuccess: recordAuthenticationSuccess()
+        case .recordAuthenticationFailure: _ = recordAuthenticationFailure()
+        default: break
+        }
+    }
+
+    /// Tells the shared throttle that the client's address logged in.
+    private func recordAuthenticationSuccess() {
+        settings.authThrottle?.succeeded(address: session.clientAddress)
+    }
+
+    /// Counts a failed login against the client's address in the shared throttle; returns the pause the
+    /// address's failures over all sessions and protocols add.
+    private func recordAuthenticationFailure() -> TimeAmount {
+        settings.authThrottle.map { TimeAmount($0.failed(address: session.clientAddress)) } ?? .zero
     }
 
     /// An answer from a task: back on the event loop, hand it to the session, write and flush at once.
@@ -175,10 +200,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case .authenticate(let credentials):
             authenticate(credentials, loop: loop)
         case .recordAuthenticationSuccess:
-            settings.authThrottle?.succeeded(address: session.clientAddress)
+            recordAuthenticationSuccess()
         case .recordAuthenticationFailure:
             // The address's failures over all sessions and protocols lengthen the session's pause.
-            let backOff = settings.authThrottle.map { TimeAmount($0.failed(address: session.clientAddress)) } ?? .zero
+            let backOff = recordAuthenticationFailure()
             loop.execute { bound.value.answer(.authenticationFailureRecorded(backOff: backOff)) }
         case .pause(let duration):
             loop.scheduleTask(in: duration) { bound.value.answer(.pauseElapsed) }

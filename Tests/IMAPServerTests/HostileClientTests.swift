@@ -4,6 +4,7 @@ import MailTestSupport
 import NIOCore
 import NIOEmbedded
 import ServerSupport
+import Synchronization
 import Testing
 
 @testable import IMAPServer
@@ -19,13 +20,29 @@ private struct PasswordExecutor: IMAPCommandExecuting {
     func close() async {}
 }
 
+/// Refuses every password, but only once the test opens the gate: the client can hang up first.
+private final class GatedExecutor: IMAPCommandExecuting {
+    let isOpen = Mutex(false)
+    func verify(username: String, password: String) async -> Bool {
+        for _ in 0..<1000 where !isOpen.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+        return false
+    }
+    func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
+        CommandOutcome(responses: [.ok(request.tag, "\(request.command.name) completed")])
+    }
+    func idle(sink: ResponseSink) async {}
+    func makeStreamedLiteral() throws -> any StreamedLiteral { throw CancellationError() }
+    func close() async {}
+}
+
 private func connect(
     _ defences: IMAPChannelHandler.Defences,
-    from address: String = "192.0.2.1"
+    from address: String = "192.0.2.1",
+    executor: any IMAPCommandExecuting = PasswordExecutor()
 ) async throws -> NIOAsyncTestingChannel {
     let handler = IMAPChannelHandler(
         configuration: .init(allowPlaintextAuth: true, failedLoginDelayMilliseconds: 0),
-        executor: PasswordExecutor(),
+        executor: executor,
         tlsContext: nil,
         defences: defences,
         logger: Logger(label: "test")
@@ -120,5 +137,25 @@ private func output(_ channel: NIOAsyncTestingChannel, advancingUntil marker: St
         let other = try await connect(defences, from: "192.0.2.2")
         try await send(other, "a LOGIN bob pw\r\n")
         #expect(try await output(other, advancingUntil: "a OK").contains("a OK"))
+    }
+
+    /// A client that hangs up while its password is checked still has the failure counted: hanging up
+    /// is no free guess.
+    @Test func aFailureCountsWhenTheClientHangsUpDuringTheCheck() async throws {
+        var defences = self.defences
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .zero, failuresBeforeBlock: 1))
+        defences.authThrottle = throttle
+        let executor = GatedExecutor()
+        let channel = try await connect(defences, executor: executor)
+        try await send(channel, "a LOGIN bob wrong\r\n")
+        try await channel.close()
+        executor.isOpen.withLock { $0 = true }
+        var refused = false
+        for _ in 0..<1000 where !refused {
+            await channel.testingEventLoop.advanceTime(by: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(10))
+            refused = throttle.check(address: "192.0.2.1") == .refuse
+        }
+        #expect(refused)
     }
 }

@@ -23,6 +23,13 @@ private func makeSession(_ clock: VirtualClock, login: Int = 60, idle: Int = 180
     )
 }
 
+/// A session whose server shares a failed-login throttle between sessions.
+private func makeThrottledSession(_ clock: VirtualClock) -> IMAPSession {
+    var configuration = IMAPSessionConfiguration(isTLS: true, failedLoginDelayMilliseconds: 100)
+    configuration.sharesAuthThrottle = true
+    return IMAPSession(configuration: configuration, clock: clock.imapClock)
+}
+
 private func line(_ text: String) -> IMAPFramer.Event { .command(Array(text.utf8)) }
 
 /// The connection's policy decided by the session value on virtual time: the handler only runs the
@@ -69,28 +76,73 @@ private func line(_ text: String) -> IMAPFramer.Event { .command(Array(text.utf8
         #expect(session.autologoutTimerFired() == [.send([bye]), .close])
     }
 
-    /// The shared throttle refused the address: BYE without checking the password, then close.
-    @Test func aThrottledLoginIsAnsweredWithBye() {
-        var session = makeSession(VirtualClock())
-        #expect(session.received(line("a LOGIN bob pw")) == [.verifyCredentials(username: "bob", password: "pw")])
+    /// A blocked address gets the throttle's BYE without its password checked; nothing queued runs.
+    @Test func aBlockedAddressGetsByeWithoutAPasswordCheck() {
+        var session = makeThrottledSession(VirtualClock())
+        #expect(session.received(line("a LOGIN bob pw")) == [.checkAuthThrottle(username: "bob")])
+        #expect(session.received(line("b NOOP")) == [])
         #expect(
-            session.loginRefusedByThrottle() == [
+            session.authThrottleChecked(allowed: false) == [
                 .send([.untagged(.condition(.bye, nil, "Too many failed logins; try later"))]), .close,
             ]
         )
         #expect(session.state == .logout)
         #expect(session.credentialsVerified(true) == [])
+        #expect(session.authThrottleChecked(allowed: true) == [])
     }
 
-    /// The throttle's back-off for the address adds to the session's own pause before the NO.
-    @Test func theThrottlesBackOffAddsToTheSessionsPause() {
+    /// AUTHENTICATE PLAIN asks the throttle too, before the password is checked.
+    @Test func authenticatePlainAsksTheThrottleFirst() {
+        var session = makeThrottledSession(VirtualClock())
+        // "\0bob\0pw"
+        #expect(session.received(line("a AUTHENTICATE PLAIN AGJvYgBwdw==")) == [.checkAuthThrottle(username: "bob")])
+        #expect(session.authThrottleChecked(allowed: true) == [.verifyCredentials(username: "bob", password: "pw")])
+    }
+
+    /// An allowed address has its password checked; a success is reported before the OK.
+    @Test func aSuccessIsReportedToTheThrottle() {
+        var session = makeThrottledSession(VirtualClock())
+        _ = session.received(line("a LOGIN bob pw"))
+        #expect(session.authThrottleChecked(allowed: true) == [.verifyCredentials(username: "bob", password: "pw")])
+        let actions = session.credentialsVerified(true)
+        #expect(actions.first == .recordAuthenticationSuccess)
+        #expect(actions.count == 2)
+        #expect(session.state == .authenticated(user: "bob"))
+    }
+
+    /// A failure is reported to the throttle first; its back-off adds to the session's own growing pause
+    /// before the NO, and commands queued meanwhile run after it.
+    @Test func aFailureIsReportedAndAnsweredAfterThePause() {
+        var session = makeThrottledSession(VirtualClock())
+        let no = IMAPResponse.no("a", .authenticationFailed, "Authentication failed")
+        for (round, pause) in [(1, 2600), (2, 2700)] {
+            _ = session.received(line("a LOGIN bob bad"))
+            #expect(
+                session.authThrottleChecked(allowed: true) == [.verifyCredentials(username: "bob", password: "bad")]
+            )
+            #expect(session.credentialsVerified(false) == [.recordAuthenticationFailure])
+            #expect(session.received(line("b NOOP")) == [])
+            #expect(session.failedLogins == round - 1)
+            #expect(
+                session.authenticationFailureRecorded(backOff: .milliseconds(2500)) == [
+                    .pause(milliseconds: pause), .send([no]), .send([.ok("b", "NOOP completed")]),
+                ]
+            )
+        }
+        #expect(session.authenticationFailureRecorded(backOff: .zero) == [])
+    }
+
+    /// Without a shared throttle the session asks nothing of it and tells it nothing.
+    @Test func withoutASharedThrottleNothingIsAskedOfIt() {
         var session = makeSession(VirtualClock())
-        _ = session.received(line("a LOGIN bob bad"))
+        #expect(session.received(line("a LOGIN bob bad")) == [.verifyCredentials(username: "bob", password: "bad")])
         #expect(
-            session.credentialsVerified(false, backOff: .milliseconds(2500)) == [
-                .pause(milliseconds: 2600), .send([.no("a", .authenticationFailed, "Authentication failed")]),
+            session.credentialsVerified(false) == [
+                .pause(milliseconds: 100), .send([.no("a", .authenticationFailed, "Authentication failed")]),
             ]
         )
+        _ = session.received(line("b LOGIN bob pw"))
+        #expect(session.credentialsVerified(true).count == 1)
     }
 
     /// A throttled client with more than `maxQueuedCommands` queued gets `* BYE Too many commands`.

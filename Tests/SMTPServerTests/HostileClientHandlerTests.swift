@@ -3,15 +3,29 @@ import MailTestSupport
 import NIOCore
 import NIOEmbedded
 import ServerSupport
+import Synchronization
 import Testing
 
 @testable import SMTPServer
+
+/// Refuses every password, but only once the test opens the gate: the client can hang up first.
+private final class GatedAuthenticator: SMTPAuthenticator {
+    let isOpen = Mutex(false)
+    func authenticate(username: String, password: String) async -> Bool {
+        for _ in 0..<1000 where !isOpen.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+        return false
+    }
+}
 
 /// One SMTP handler on a testing channel (virtual time) from a given client address.
 private struct Connection {
     let channel = NIOAsyncTestingChannel()
 
-    init(settings: SMTPServerHandler.Settings, address: String = "192.0.2.1") async throws {
+    init(
+        settings: SMTPServerHandler.Settings,
+        address: String = "192.0.2.1",
+        authenticator: any SMTPAuthenticator = StaticAuthenticator()
+    ) async throws {
         try await channel.testingEventLoop.executeInContext { [channel] in
             var configuration = SessionHarness.configuration(allowPlaintextAuth: true)
             // As SMTPServer does: a session asks the shared throttle only when the server has one.
@@ -25,7 +39,7 @@ private struct Connection {
                 SMTPServerHandler(
                     session: session,
                     target: MemoryDelivery(),
-                    authenticator: StaticAuthenticator(),
+                    authenticator: authenticator,
                     tlsContext: nil,
                     settings: settings,
                     logger: .init(label: "test")
@@ -107,6 +121,28 @@ private struct Connection {
         try await other.send("EHLO c\r\n")
         _ = try await other.waitFor("250 ")
         #expect(try await other.authenticate("secret").hasPrefix("235 "))
+    }
+
+    /// A client that hangs up while its password is checked still has the failure counted: hanging up
+    /// is no free guess.
+    @Test func aFailureCountsWhenTheClientHangsUpDuringTheCheck() async throws {
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .zero, failuresBeforeBlock: 1))
+        var settings = timeout
+        settings.authThrottle = throttle
+        let authenticator = GatedAuthenticator()
+        let connection = try await Connection(settings: settings, authenticator: authenticator)
+        try await connection.send("EHLO c\r\n")
+        _ = try await connection.waitFor("250 ")
+        try await connection.send("AUTH PLAIN \(Data("\0alice@example.test\0wrong".utf8).base64EncodedString())\r\n")
+        try await connection.channel.close()
+        authenticator.isOpen.withLock { $0 = true }
+        var refused = false
+        for _ in 0..<1000 where !refused {
+            await connection.channel.testingEventLoop.advanceTime(by: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(10))
+            refused = throttle.check(address: "192.0.2.1") == .refuse
+        }
+        #expect(refused)
     }
 
     @Test func aSuccessClearsTheAddressFailures() async throws {

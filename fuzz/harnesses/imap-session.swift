@@ -4,8 +4,8 @@
 // names back, then encodes every response and checks that each is one well-framed response (no
 // client-controlled CR LF outside a literal: no response injection).
 //
-// Input: byte 0 picks the configuration and limits, byte 1 seeds the read sizes and answers, the rest
-// is what the client sends.
+// Input: byte 0 picks the configuration and limits (0x20: a shared failed-login throttle), byte 1 seeds
+// the read sizes and answers, the rest is what the client sends.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIMAPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -15,7 +15,7 @@ public func fuzzIMAPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var random = FuzzRandom(seed: input[1])
     let client = input[2...]
     let small = flags & 0x08 != 0
-    let configuration = IMAPSessionConfiguration(
+    var configuration = IMAPSessionConfiguration(
         isTLS: flags & 0x01 != 0,
         startTLSAvailable: flags & 0x02 != 0,
         allowPlaintextAuth: flags & 0x04 != 0,
@@ -24,6 +24,7 @@ public func fuzzIMAPSession(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         maxFailedLogins: 3,
         failedLoginDelayMilliseconds: 10
     )
+    configuration.sharesAuthThrottle = flags & 0x20 != 0
     let limits =
         small
         ? IMAPFramer.Limits(
@@ -84,8 +85,17 @@ struct IMAPHandlerModel {
                     framer.reset()
                     actions.append(contentsOf: session.tlsEstablished())
                     fuzzCheck(session.isTLS, "TLS established but the session does not know")
+                case .checkAuthThrottle:
+                    fuzzCheck(session.configuration.sharesAuthThrottle, "throttle asked without a shared one")
+                    actions.append(contentsOf: session.authThrottleChecked(allowed: random.next(upTo: 4) != 0))
                 case .verifyCredentials(_, let password):
                     actions.append(contentsOf: session.credentialsVerified(password == "secret"))
+                case .recordAuthenticationSuccess:
+                    fuzzCheck(session.configuration.sharesAuthThrottle, "success told without a shared throttle")
+                case .recordAuthenticationFailure:
+                    fuzzCheck(session.configuration.sharesAuthThrottle, "failure told without a shared throttle")
+                    let backOff = Duration.milliseconds(random.next(upTo: 2000))
+                    actions.append(contentsOf: session.authenticationFailureRecorded(backOff: backOff))
                 case .execute(let request):
                     if case .append(let append) = request.command, let id = append.streamedLiteralID {
                         // The marker `{id*}` is the framer's; a client must not be able to name a literal.

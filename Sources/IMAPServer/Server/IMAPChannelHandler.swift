@@ -33,6 +33,9 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     public var meter: ConnectionMeter?
     /// The user logged in, for the logout line.
     private var loggedInUser: String?
+    /// The client's address as the shared throttle counts it, kept from the start: a verdict that comes
+    /// back after the client hung up still counts against it.
+    private var clientAddress = ClientAddress.normalized(nil)
 
     private let defences: Defences
 
@@ -46,6 +49,9 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     ) {
         self.defences = defences
         self.framer = IMAPFramer(limits: .init(appendLimit: configuration.appendLimit))
+        // The session asks the shared throttle only when this handler has one to run its actions against.
+        var configuration = configuration
+        configuration.sharesAuthThrottle = defences.authThrottle != nil
         self.session = IMAPSession(
             configuration: configuration,
             autologout: AutologoutTimer(
@@ -70,6 +76,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     /// Sends the greeting and starts the login deadline.
     public func channelActive(context: ChannelHandlerContext) {
         logger.debug("connection opened")
+        clientAddress = ClientAddress.normalized(context.remoteAddress?.ipAddress)
         session.connectionOpened().forEach(run)
         context.flush()
         context.fireChannelActive()
@@ -190,8 +197,15 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             }
         case .startTLS:
             startTLS(context)
+        case .checkAuthThrottle(let username):
+            checkAuthThrottle(username: username, context)
         case .verifyCredentials(let username, let password):
             verifyCredentials(username: username, password: password, context)
+        case .recordAuthenticationSuccess:
+            defences.authThrottle?.succeeded(address: clientAddress)
+        case .recordAuthenticationFailure:
+            let backOff = defences.authThrottle?.failed(address: clientAddress) ?? .zero
+            actions.append(contentsOf: session.authenticationFailureRecorded(backOff: backOff))
         case .execute(let request):
             execute(request, context)
         case .startIdle:
@@ -232,18 +246,21 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
-    private func verifyCredentials(username: String, password: String, _ context: ChannelHandlerContext) {
-        busy = true
-        logger.debug("login attempt", metadata: [LogKey.user: "\(username)"])
-        let throttle = defences.authThrottle
-        let address = ClientAddress.normalized(context.remoteAddress?.ipAddress)
-        if throttle?.check(address: address) == .refuse {
+    /// Asks the shared throttle about the client's address; the session decides what its answer means.
+    private func checkAuthThrottle(username: String, _ context: ChannelHandlerContext) {
+        let refused = defences.authThrottle?.check(address: clientAddress) == .refuse
+        if refused {
             logger.notice(
                 "login refused: too many failed logins",
                 metadata: [LogKey.event: "imap.login", LogKey.user: "\(username)", LogKey.result: "refused"]
             )
-            return resume(with: session.loginRefusedByThrottle())
         }
+        actions.append(contentsOf: session.authThrottleChecked(allowed: !refused))
+    }
+
+    private func verifyCredentials(username: String, password: String, _ context: ChannelHandlerContext) {
+        busy = true
+        logger.debug("login attempt", metadata: [LogKey.user: "\(username)"])
         let executor = self.executor
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
@@ -263,15 +280,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
                 handler.logger[metadataKey: LogKey.user] = "\(username)"
                 handler.loggedInUser = username
             }
-            // The throttle counts per address over all sessions and protocols; its back-off is added
-            // to the session's own pause.
-            var backOff = Duration.zero
-            if ok {
-                throttle?.succeeded(address: address)
-            } else {
-                backOff = throttle?.failed(address: address) ?? .zero
-            }
-            handler.resume(with: handler.session.credentialsVerified(ok, backOff: backOff))
+            handler.resume(with: handler.session.credentialsVerified(ok))
         }
     }
 
@@ -303,6 +312,12 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
 
     private func resume(with newActions: [IMAPSession.Action]) {
         busy = false
+        guard !closed else {
+            // The client left while its password was checked: the shared throttle still counts the verdict,
+            // or hanging up would be a free guess.
+            newActions.filter(\.reportsToAuthThrottle).forEach(run)
+            return
+        }
         actions.append(contentsOf: newActions)
         pump()
     }
@@ -381,6 +396,16 @@ extension IMAPChannelHandler {
 extension Duration {
     fileprivate var nanoseconds: Double {
         Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9
+    }
+}
+
+extension IMAPSession.Action {
+    /// Whether this action tells the shared throttle a login's verdict.
+    fileprivate var reportsToAuthThrottle: Bool {
+        switch self {
+        case .recordAuthenticationSuccess, .recordAuthenticationFailure: true
+        default: false
+        }
     }
 }
 

@@ -1,23 +1,33 @@
 import struct Foundation.Data
 
 /// Logging in (RFC 3501 §6.2): STARTTLS, LOGIN and AUTHENTICATE PLAIN before authentication, the
-/// credentials' verdict with its failed-login pause, and the shared throttle's refusal.
+/// credentials' verdict with its failed-login pause.
 extension IMAPSession {
     /// The result of `Action.verifyCredentials`.
     ///
-    /// A failure is answered after the session's own pause plus `backOff`, the shared throttle's pause for the client's
-    /// address (`AuthThrottle.failed`).
-    public mutating func credentialsVerified(_ ok: Bool, backOff: Duration = .zero) -> [Action] {
+    /// A success is answered at once (and clears the address in the shared throttle); a failure is counted
+    /// there first, for its back-off (`authenticationFailureRecorded(backOff:)`).
+    public mutating func credentialsVerified(_ ok: Bool) -> [Action] {
         guard case .credentials(let tag, let username) = pending else { return [] }
         pending = .none
         if ok {
             failedLogins = 0
             state = .authenticated(user: username)
+            let record: [Action] = configuration.sharesAuthThrottle ? [.recordAuthenticationSuccess] : []
             // Once logged in, the idle autologout replaces the login deadline.
             let rearm =
                 autologout.isArmed ? autologoutActions(autologout.activity(now: clock.now(), authenticated: true)) : []
-            return rearm + [.send([.ok(tag, .capability(capabilities), "Logged in")])] + drain()
+            return record + rearm + [.send([.ok(tag, .capability(capabilities), "Logged in")])] + drain()
         }
+        guard configuration.sharesAuthThrottle else { return loginFailed(tag: tag, backOff: .zero) }
+        pending = .failureRecord(tag: tag)
+        return [.recordAuthenticationFailure]
+    }
+
+    /// A failed login is answered after a pause that grows with the session's failures, plus `backOff`
+    /// for the address's failures over all sessions (the shared throttle's), to slow down guessing.
+    mutating func loginFailed(tag: String, backOff: Duration) -> [Action] {
+        pending = .none
         failedLogins += 1
         let pause = Action.pause(
             milliseconds: configuration.failedLoginDelayMilliseconds * failedLogins + backOff.wholeMilliseconds
@@ -29,13 +39,6 @@ extension IMAPSession {
             return [pause, .send([no, .untagged(.condition(.bye, nil, "Too many failed logins"))]), .close]
         }
         return [pause, .send([no])] + drain()
-    }
-
-    /// The shared throttle (`AuthThrottle.check`) refused the client's address before its credentials
-    /// were checked: RFC 3501 §7.1.5 BYE, and the connection closes.
-    public mutating func loginRefusedByThrottle() -> [Action] {
-        guard case .credentials = pending else { return [] }
-        return loggedOut(with: .untagged(.condition(.bye, nil, "Too many failed logins; try later")))
     }
 
     mutating func notAuthenticated(_ tagged: TaggedCommand) -> [Action] {
@@ -52,8 +55,7 @@ extension IMAPSession {
             if loginDisabled {
                 return [.send([.no(tag, .privacyRequired, "LOGIN is disabled until STARTTLS")])]
             }
-            pending = .credentials(tag: tag, username: username)
-            return [.verifyCredentials(username: username, password: password)]
+            return verify(tag: tag, username: username, password: password)
         case .authenticate(let mechanism, let initialResponse):
             guard mechanism == "PLAIN" else {
                 return [.send([.no(tag, .cannot, "Unsupported authentication mechanism")])]
@@ -92,7 +94,6 @@ extension IMAPSession {
         guard authzid.isEmpty || authzid == username else {
             return [.send([.no(tag, .authenticationFailed, "Acting as another user is not allowed")])]
         }
-        pending = .credentials(tag: tag, username: username)
-        return [.verifyCredentials(username: username, password: password)]
+        return verify(tag: tag, username: username, password: password)
     }
 }

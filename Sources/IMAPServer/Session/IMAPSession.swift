@@ -22,8 +22,16 @@ public struct IMAPSession: Sendable {
         case pause(milliseconds: Int)
         /// The OK to STARTTLS has been sent: add TLS to the pipeline and drop any buffered plaintext.
         case startTLS
+        /// Ask the failed-login throttle shared with other sessions (`AuthThrottle.check`) about the
+        /// client's address before `username`'s password is checked; call `authThrottleChecked(allowed:)`.
+        case checkAuthThrottle(username: String)
         /// Check the credentials and call `credentialsVerified(_:)`. Never log the password.
         case verifyCredentials(username: String, password: String)
+        /// Tell the shared throttle that the client's address logged in (`AuthThrottle.succeeded`); no answer.
+        case recordAuthenticationSuccess
+        /// Count a failed login against the client's address in the shared throttle (`AuthThrottle.failed`)
+        /// and call `authenticationFailureRecorded(backOff:)` with the pause it returns.
+        case recordAuthenticationFailure
         /// Run a mailbox command and call `completed(_:)` with its outcome.
         case execute(ExecutionRequest)
         /// Start sending untagged updates as the selected mailbox changes (IDLE, RFC 2177).
@@ -39,7 +47,11 @@ public struct IMAPSession: Sendable {
     /// What the session waits for before it acts on the next command.
     enum Pending: Sendable, Equatable {
         case none
+        /// The shared throttle is asked about the client's address before these credentials are checked.
+        case authThrottle(tag: String, username: String, password: String)
         case credentials(tag: String, username: String)
+        /// A failed login waits for the shared throttle's back-off before its NO.
+        case failureRecord(tag: String)
         case saslResponse(tag: String)
         case execution
         case idle(tag: String, user: String)
@@ -122,7 +134,7 @@ public struct IMAPSession: Sendable {
             let done = String(decoding: line, as: UTF8.self).uppercased() == "DONE"
             if !done { return [.stopIdle, .send([.bad(tag, "Expected DONE")])] + finish() }
             return [.stopIdle, .execute(request(tag, .idle, user: user))]
-        case .credentials, .execution:
+        case .authThrottle, .credentials, .failureRecord, .execution:
             queued.append(event)
             return []
         case .none:

@@ -16,6 +16,12 @@ public struct IMAPSessionConfiguration: Sendable, Equatable {
     public var failedLoginDelayMilliseconds: Int
     /// The name shown in the greeting.
     public var serverName: String
+    /// Whether a failed-login throttle shared with other sessions and protocols keeps count.
+    ///
+    /// With one (ServerSupport's `AuthThrottle`), the session asks it before checking a password
+    /// (`IMAPSession.Action.checkAuthThrottle`) and reports each verdict (`.recordAuthenticationSuccess`,
+    /// `.recordAuthenticationFailure`). Without one, failures count in this session only.
+    public var sharesAuthThrottle = false
 
     /// A configuration; every limit defaults to `IMAPDefaults`.
     public init(
