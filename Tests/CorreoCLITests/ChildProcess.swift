@@ -70,7 +70,7 @@ final class ChildProcess: @unchecked Sendable {
         if isRunning { process.terminate() }
         if let status = try? await waitForExit(seconds: 15) { return status }
         kill(process.processIdentifier, SIGKILL)
-        _ = try? await waitUntil(seconds: 15) { !self.isRunning }
+        _ = try? await waitUntil(seconds: 120) { !self.isRunning }
         return await endedStatus()
     }
 }
@@ -174,7 +174,7 @@ struct CorreoServerProcess {
                 if !ports.contains(port) { ports.append(port) }
             }
             let process = try ChildProcess([CorreoBinary.url.path] + arguments(ports), direct: true)
-            let ready = try await waitUntil(seconds: 30) {
+            let ready = try await waitUntil(seconds: 120) {
                 !process.isRunning || ports.allSatisfy(LoopbackPort.accepts)
             }
             if ready && process.isRunning { return CorreoServerProcess(process: process, ports: ports) }

@@ -70,7 +70,7 @@ import Glibc
             ])
             try #require(keygen.status == 0, "\(keygen.standardError)")
             kill(server.process.process.processIdentifier, SIGHUP)
-            let reloaded = try await waitUntil(seconds: 15) { !Self.events(server.log, "reload.dkim").isEmpty }
+            let reloaded = try await waitUntil(seconds: 120) { !Self.events(server.log, "reload.dkim").isEmpty }
             try #require(reloaded, "\(server.log)")
 
             let config = Self.events(server.log, "reload.config")
@@ -89,7 +89,7 @@ import Glibc
             // A broken file: the settings in force stay, the log says why, the server runs on.
             try Self.write("log-level = \"loud\"\n", to: file)
             kill(server.process.process.processIdentifier, SIGHUP)
-            let refused = try await waitUntil(seconds: 15) { server.log.contains("configuration not reloaded") }
+            let refused = try await waitUntil(seconds: 120) { server.log.contains("configuration not reloaded") }
             #expect(refused, "\(server.log)")
             #expect(server.log.contains("\(file):1: log-level: unknown log level loud"), "\(server.log)")
             #expect(server.process.isRunning)

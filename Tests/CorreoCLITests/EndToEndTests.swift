@@ -51,7 +51,9 @@ import Glibc
             ]
         )
         do {
-            let idling = try await waitUntil(seconds: 30) { client.output.text.contains("IDLING") || !client.isRunning }
+            let idling = try await waitUntil(seconds: 120) {
+                client.output.text.contains("IDLING") || !client.isRunning
+            }
             try #require(
                 idling && client.isRunning,
                 "imaplib never reached IDLE: \(client.output.text) \(client.errors.text) \(server.log)"

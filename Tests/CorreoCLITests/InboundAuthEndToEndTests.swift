@@ -48,7 +48,7 @@ import Testing
         }
         // Queued mail reaches the Maildir just after the 250.
         func arrived(_ folders: [String], count: Int) async throws -> [String] {
-            _ = try await waitUntil(seconds: 20) { folders.flatMap(files).count >= count }
+            _ = try await waitUntil(seconds: 120) { folders.flatMap(files).count >= count }
             return folders.flatMap(files)
         }
         try await Self.stopping(server, dns) {

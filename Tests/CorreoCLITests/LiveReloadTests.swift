@@ -82,7 +82,7 @@ import Glibc
             let before = try ChildProcess(
                 Self.client(port: server.port, tag: "A", wait: go, recipients: ["old@example.org", "new@example.net"])
             )
-            let ready = try await waitUntil(seconds: 30) { before.output.text.contains("A-READY") }
+            let ready = try await waitUntil(seconds: 120) { before.output.text.contains("A-READY") }
             try #require(ready, "\(before.output.text) \(before.errors.text)")
 
             // The operator adds a domain and lowers the message size, then reloads.
@@ -94,7 +94,7 @@ import Glibc
             )
             try Data(edited.utf8).write(to: URL(fileURLWithPath: file))
             kill(server.process.process.processIdentifier, SIGHUP)
-            let reloaded = try await waitUntil(seconds: 15) {
+            let reloaded = try await waitUntil(seconds: 120) {
                 ConfigReloadTests.events(server.log, "reload.config").contains { $0["applied"] != nil }
             }
             try #require(reloaded, "\(server.log)")

@@ -62,7 +62,7 @@ import Testing
                 "swaks", "--server", "127.0.0.1:\(server.ports[4])", "--auth", "PLAIN", "--auth-user", "bob@localhost",
                 "--auth-password", "bob's pass", "--from", "bob@localhost", "--to", "carol@remote.example",
             ])
-            let relayed = try await waitUntil(seconds: 30) { !sink.messages(for: "carol@remote.example").isEmpty }
+            let relayed = try await waitUntil(seconds: 120) { !sink.messages(for: "carol@remote.example").isEmpty }
             #expect(relayed, "\(server.log)")
 
             let health = try await outputOf(["curl", "-s", "-i", "\(http)/healthz"])

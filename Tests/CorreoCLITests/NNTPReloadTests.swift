@@ -65,14 +65,14 @@ extension ReloadAndLogTests {
                     """,
                 ]
             )
-            let connected = try await waitUntil(seconds: 30) {
+            let connected = try await waitUntil(seconds: 120) {
                 reader.output.text.contains("CONNECTED") || !reader.isRunning
             }
             try #require(connected && reader.isRunning, "\(reader.output.text) \(reader.errors.text)")
 
             try install(new, cert: cert, key: key)
             kill(server.process.process.processIdentifier, SIGHUP)
-            let reloaded = try await waitUntil(seconds: 15) { server.log.contains("\"event\":\"reload.tls\"") }
+            let reloaded = try await waitUntil(seconds: 120) { server.log.contains("\"event\":\"reload.tls\"") }
             try #require(reloaded, "\(server.log)")
             _ = FileManager.default.createFile(atPath: work.path + "/go", contents: nil)
 

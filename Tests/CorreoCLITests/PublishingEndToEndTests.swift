@@ -252,7 +252,7 @@ import Testing
             #expect(try await Self.fetch(url, host: "mta-sts.b.test", certificate: old.certificatePath).status == 200)
             try install(new)
             kill(server.process.process.processIdentifier, SIGHUP)
-            let reloaded = try await waitUntil(seconds: 15) { server.log.contains("\"event\":\"reload.tls\"") }
+            let reloaded = try await waitUntil(seconds: 120) { server.log.contains("\"event\":\"reload.tls\"") }
             try #require(reloaded, "\(server.log)")
             #expect(try await Self.fetch(url, host: "mta-sts.b.test", certificate: new.certificatePath).status == 200)
             // curl refuses the new certificate with the old one as its only CA: no HTTP status at all.
@@ -287,7 +287,7 @@ import Testing
             "sleep 60 | openssl s_client -connect 127.0.0.1:\(server.port) -quiet -CAfile \(tls.certificatePath)",
         ])
         do {
-            let held = try await waitUntil(seconds: 15) {
+            let held = try await waitUntil(seconds: 120) {
                 holder.errors.text.contains("verify return:1") || !holder.isRunning
             }
             try #require(held && holder.isRunning, "\(holder.errors.text)")

@@ -125,7 +125,7 @@ import Glibc
             #expect(refused.output.text.contains("550 5.1.1"), "\(refused.output.text)")
 
             let inbox = URL(fileURLWithPath: storage + "/bob@a.test/new")
-            let arrived = try await waitUntil(seconds: 20) {
+            let arrived = try await waitUntil(seconds: 120) {
                 (try? FileManager.default.contentsOfDirectory(atPath: inbox.path).count) == 1
             }
             try #require(arrived, "\(a.log)")

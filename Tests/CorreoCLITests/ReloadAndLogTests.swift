@@ -52,7 +52,7 @@ import Glibc
         do {
             let oldSerial = try await fileSerial(old.certificatePath)
             #expect(try await servedSerial(port: imaps) == oldSerial)
-            let waiting = try await waitUntil(seconds: 30) {
+            let waiting = try await waitUntil(seconds: 120) {
                 client.output.text.contains("IN-DATA") || !client.isRunning
             }
             try #require(
@@ -63,7 +63,7 @@ import Glibc
             // A renewal: new files in place, then SIGHUP, with the IDLE and the DATA transfer open.
             try install(new, cert: cert, key: key)
             kill(server.process.process.processIdentifier, SIGHUP)
-            let reloaded = try await waitUntil(seconds: 15) { server.log.contains("\"event\":\"reload.tls\"") }
+            let reloaded = try await waitUntil(seconds: 120) { server.log.contains("\"event\":\"reload.tls\"") }
             try #require(reloaded, "\(server.log)")
             #expect(server.process.isRunning)
             _ = FileManager.default.createFile(atPath: goFile, contents: nil)
@@ -77,7 +77,7 @@ import Glibc
             // A broken renewal keeps the certificate in use and says why.
             try Data("not a certificate\n".utf8).write(to: URL(fileURLWithPath: cert))
             kill(server.process.process.processIdentifier, SIGHUP)
-            let refused = try await waitUntil(seconds: 15) { server.log.contains("TLS certificate not reloaded") }
+            let refused = try await waitUntil(seconds: 120) { server.log.contains("TLS certificate not reloaded") }
             #expect(refused, "\(server.log)")
             #expect(try await servedSerial(port: imaps) == newSerial)
         } catch {

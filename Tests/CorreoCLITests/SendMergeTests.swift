@@ -257,7 +257,7 @@ import Glibc
                 ],
                 in: directory
             )
-            let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
+            let prompted = try await waitUntil(seconds: 120) { stderr.text.contains("Password for me at 127.0.0.1: ") }
             #expect(prompted, "\(stderr.text)")
             terminal.write("s3cret-pw\n")
             // Generous: a debug build's TLS handshake on a loaded 2-core machine took over 30 s once.
@@ -296,11 +296,11 @@ extension SendMergeTests {
                 ],
                 in: directory
             )
-            let prompted = try await waitUntil(seconds: 20) { stderr.text.contains("Password for me at 127.0.0.1: ") }
+            let prompted = try await waitUntil(seconds: 120) { stderr.text.contains("Password for me at 127.0.0.1: ") }
             #expect(prompted, "\(stderr.text)")
             #expect(!terminal.echoIsOn)
             kill(process.processIdentifier, SIGINT)
-            let ended = try await waitUntil(seconds: 20) { !process.isReallyRunning }
+            let ended = try await waitUntil(seconds: 120) { !process.isReallyRunning }
             if !ended { process.terminate() }
             #expect(ended)
             #expect(process.endStatus == 130)

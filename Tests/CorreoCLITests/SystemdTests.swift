@@ -65,18 +65,18 @@ import Glibc
             """,
             socketPath,
         ])
-        try #require(try await waitUntil(seconds: 20) { listener.output.text.contains("BOUND") })
+        try #require(try await waitUntil(seconds: 120) { listener.output.text.contains("BOUND") })
         let port = try LoopbackPort.free()
         let server = try ChildProcess([
             "NOTIFY_SOCKET=\(socketPath)", CorreoBinary.url.path, "serve", "-s", folder.path + "/mail", "--bind",
             "127.0.0.1", "--smtp-port", String(port), "--submission-port", "0", "--smtps-port", "0",
             "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
         ])
-        let ready = try await waitUntil(seconds: 30) { listener.output.text.contains("READY=1") }
+        let ready = try await waitUntil(seconds: 120) { listener.output.text.contains("READY=1") }
         #expect(ready, "\(server.errors.text)")
         #expect(LoopbackPort.accepts(port))
         kill(server.process.processIdentifier, SIGHUP)
-        let reloaded = try await waitUntil(seconds: 20) {
+        let reloaded = try await waitUntil(seconds: 120) {
             listener.output.text.components(separatedBy: "READY=1").count == 3
         }
         #expect(reloaded, "\(listener.output.text) \(server.errors.text)")
