@@ -66,17 +66,18 @@ enum Dnsmasq {
                 }
                 try? FileManager.default.removeItem(atPath: pidFile)
             }
-            let resolver = DNSResolver(
-                configuration: DNSResolverConfiguration(
-                    nameservers: [try DNSServerAddress("127.0.0.1:\(port)")],
-                    timeout: .milliseconds(300),
-                    attempts: 2
-                )
+            let nameserver = try DNSServerAddress("127.0.0.1:\(port)")
+            let probe = DNSResolver(
+                configuration: DNSResolverConfiguration(nameservers: [nameserver], timeout: .milliseconds(300))
             )
-            // Ready when it answers (NXDOMAIN for a name it is authoritative for); at most 5 s.
+            // The tests' own questions: dnsmasq answers at once, but a loaded machine may take its time.
+            let resolver = DNSResolver(
+                configuration: DNSResolverConfiguration(nameservers: [nameserver], timeout: .seconds(10), attempts: 2)
+            )
+            // Ready when it answers (NXDOMAIN for a name it is authoritative for); at most about 25 s.
             var ready = false
-            for _ in 0..<25 {
-                if case .nxdomain = try await resolver.txt("ready.test") {
+            for _ in 0..<50 {
+                if case .nxdomain = try await probe.txt("ready.test") {
                     ready = true
                     break
                 }
