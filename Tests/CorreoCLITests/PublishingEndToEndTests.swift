@@ -280,11 +280,10 @@ import Testing
                 "--max-connections-per-address", "1",
             ]
         }
-        // One connection held open (its stdin stays open while sleep runs; long enough for a loaded machine,
-        // and stopped at the end), then a second one.
+        // One connection held open until the test stops it (`-quiet` implies `-ign_eof`: the end of its
+        // empty stdin does not close it; a `sleep 60` in front once ran out on a loaded machine), then a second.
         let holder = try ChildProcess([
-            "/bin/sh", "-c",
-            "sleep 60 | openssl s_client -connect 127.0.0.1:\(server.port) -quiet -CAfile \(tls.certificatePath)",
+            "openssl", "s_client", "-connect", "127.0.0.1:\(server.port)", "-quiet", "-CAfile", tls.certificatePath,
         ])
         do {
             let held = try await waitUntil(seconds: 120) {
