@@ -384,39 +384,3 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         logger.debug("command", metadata: ["name": "\(name.uppercased())"])
     }
 }
-
-extension IMAPChannelHandler {
-    /// `correo_imap_command_duration_seconds{command}`: from the command's start to its tagged
-    /// response, store work and the client's reading included.
-    fileprivate static func commandTimer(_ name: String) -> CoreMetrics.Timer {
-        CoreMetrics.Timer(label: "correo_imap_command_duration_seconds", dimensions: [("command", name.uppercased())])
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: Double {
-        Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9
-    }
-}
-
-extension IMAPSession.Action {
-    /// Whether this action tells the shared throttle a login's verdict.
-    fileprivate var reportsToAuthThrottle: Bool {
-        switch self {
-        case .recordAuthenticationSuccess, .recordAuthenticationFailure: true
-        default: false
-        }
-    }
-}
-
-extension IMAPFramer.Event {
-    /// Whether this event costs a rate-limit token: a command line or one the framer refused.
-    ///
-    /// So a flood of junk is slowed like a flood of NOOPs. Literal chunks belong to a command already counted.
-    fileprivate var isCommand: Bool {
-        switch self {
-        case .command, .error: true
-        default: false
-        }
-    }
-}
