@@ -280,14 +280,24 @@ import Testing
                 "--max-connections-per-address", "1",
             ]
         }
-        // One connection held open until the test stops it (`-quiet` implies `-ign_eof`: the end of its
-        // empty stdin does not close it; a `sleep 60` in front once ran out on a loaded machine), then a second.
-        let holder = try ChildProcess([
-            "openssl", "s_client", "-connect", "127.0.0.1:\(server.port)", "-quiet", "-CAfile", tls.certificatePath,
-        ])
+        // One connection held open until the test stops it, then a second. The holder keeps sending header
+        // lines of a request it never ends, every 2 s: the listener closes a connection silent for 30 s, and a
+        // loaded machine once let an idle holder reach that before the second connection was made.
+        let script = """
+            import socket, ssl, sys, time
+            context = ssl.create_default_context(cafile=sys.argv[2])
+            raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+            held = context.wrap_socket(raw, server_hostname="localhost")
+            held.sendall(b"GET /.well-known/mta-sts.txt HTTP/1.1\\r\\nHost: mta-sts.b.test\\r\\n")
+            print("HELD", flush=True)
+            for _ in range(150):
+                time.sleep(2)
+                held.sendall(b"X-Still-Here: 1\\r\\n")
+            """
+        let holder = try ChildProcess(["python3", "-c", script, String(server.port), tls.certificatePath])
         do {
             let held = try await waitUntil(seconds: 120) {
-                holder.errors.text.contains("verify return:1") || !holder.isRunning
+                holder.output.text.contains("HELD") || !holder.isRunning
             }
             try #require(held && holder.isRunning, "\(holder.errors.text)")
             let refused = try await Self.fetch(
