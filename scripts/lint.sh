@@ -39,3 +39,5 @@ done
 lint "${sources[@]}"
 lint "${tests[@]}"
 echo "lint: ${#clean[@]} folders clean"
+# The size rule (ARCHITECTURE.md): files within 400 lines, functions within 100.
+python3 scripts/check-sizes.py

@@ -129,17 +129,20 @@ public final class SMTPServer: Sendable {
         let configuration = settings.current
         let operations = channel.pipeline.syncOperations
         let tlsContext = tls?.current
-        if kind.usesImplicitTLS, let tlsContext { try operations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
-        let address = Self.clientAddress(channel.remoteAddress?.ipAddress)
-        guard let number = registry.admit(channel, address: address) else {
-            logger.notice("connection from \(address) refused: too many connections")
-            let reply = SMTPReply(
-                code: 421,
-                EnhancedStatusCode(4, 7, 0),
-                "\(configuration.hostname) too many connections; try again later"
+        let refusal = SMTPReply(
+            code: 421,
+            EnhancedStatusCode(4, 7, 0),
+            "\(configuration.hostname) too many connections; try again later"
+        )
+        guard
+            let (number, address) = try registry.admit(
+                channel,
+                implicitTLS: kind.usesImplicitTLS ? tlsContext : nil,
+                refusal: String(buffer: refusal.encoded)
             )
-            try operations.addHandler(RefusingHandler(answer: reply.encoded))
-            return
+        else {
+            let address = ClientAddress.normalized(channel.remoteAddress?.ipAddress)
+            return logger.notice("connection from \(address) refused: too many connections")
         }
         let session = SMTPSession(
             configuration: configuration.session(for: kind, tlsAvailable: tlsContext != nil),

@@ -19,10 +19,14 @@ import Glibc
 /// run on that pool too; two such tests at once on a 2-core machine left no thread for the answers.
 @Suite(.offThePool, .serialized) struct NNTPServerLimitsTests {
     /// A server without TLS over `store`, on the shared event loops.
-    private static func server(_ configuration: NNTPServer.Configuration, store: MailStore) -> NNTPServer {
+    private static func server(
+        _ configuration: NNTPServer.Configuration,
+        store: MailStore,
+        throttle: AuthThrottle = AuthThrottle()
+    ) -> NNTPServer {
         NNTPServer(
             configuration: configuration,
-            news: MailStoreNewsStore(store: store, serverName: "test"),
+            news: MailStoreNewsStore(store: store, throttle: throttle, serverName: "test"),
             tlsContext: nil,
             group: MultiThreadedEventLoopGroup.singleton,
             logger: Logger(label: "nntp-test")
@@ -31,13 +35,14 @@ import Glibc
 
     private func withServer(
         _ configuration: NNTPServer.Configuration,
+        throttle: AuthThrottle = AuthThrottle(),
         _ body: (NNTPServer, Int) async throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory(prefix: "correo-nntp-limits")
         defer { directory.remove() }
         let store = MailStore(root: directory.url)
         try await store.addNewsgroup(Newsgroup(name: "misc.test"))
-        let server = Self.server(configuration, store: store)
+        let server = Self.server(configuration, store: store, throttle: throttle)
         let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
         do {
             try await body(server, ports[0])
@@ -105,6 +110,23 @@ import Glibc
                 refused += 1
             }
             #expect(refused == 1000)
+            #expect(try client.readLine()?.hasPrefix("111 ") == true)
+        }
+    }
+
+    /// The shared throttle's pause after a wrong password, taken by the handler as the session asks: the
+    /// `481` comes no sooner, and a command pipelined behind the password waits for it.
+    @Test(.timeLimit(.minutes(5)))
+    func aWrongPasswordIsAnsweredAfterTheThrottlesPause() async throws {
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .seconds(1)))
+        try await withServer(.init(allowPlaintextAuth: true), throttle: throttle) { _, port in
+            let client = try LineClient(port: port)
+            #expect(try client.readLine()?.hasPrefix("200 ") == true)
+            let start = ContinuousClock.now
+            try client.send("AUTHINFO USER bob@example.test\r\nAUTHINFO PASS wrong\r\nDATE\r\n")
+            #expect(try client.readLine() == "381 Password required")
+            #expect(try client.readLine() == "481 Authentication failed")
+            #expect(ContinuousClock.now - start >= .seconds(1))
             #expect(try client.readLine()?.hasPrefix("111 ") == true)
         }
     }

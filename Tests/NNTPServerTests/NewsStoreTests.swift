@@ -193,13 +193,29 @@ import Testing
                 await news.answer(
                     .authenticate(user: "bob@example.test", password: "wrong"),
                     clientAddress: "127.0.0.2"
-                ) == .authenticated(false)
+                ) == .loginRefused(backOff: .zero)
             )
             #expect(
                 await news.answer(.authenticate(user: "eve@example.test", password: "x"), clientAddress: "127.0.0.2")
-                    == .authenticated(false)
+                    == .loginRefused(backOff: .zero)
             )
         }
+    }
+
+    /// The shared throttle's verdicts reach the session as replies; the store itself never waits.
+    @Test func theSharedThrottleAsksForPausesThenRefusesTheAddress() async throws {
+        let directory = try TemporaryDirectory(prefix: "correo-nntp-throttle")
+        defer { directory.remove() }
+        let store = MailStore(root: directory.url)
+        try store.users.add("bob@example.test", password: "right")
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .seconds(3), failuresBeforeBlock: 2))
+        let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: "news.example.test")
+        let wrong = NNTPRequest.authenticate(user: "bob@example.test", password: "wrong")
+        let right = NNTPRequest.authenticate(user: "bob@example.test", password: "right")
+        #expect(await news.answer(wrong, clientAddress: "192.0.2.7") == .loginRefused(backOff: .seconds(3)))
+        #expect(await news.answer(wrong, clientAddress: "192.0.2.7") == .loginRefused(backOff: .seconds(6)))
+        #expect(await news.answer(right, clientAddress: "192.0.2.7") == .loginThrottled)
+        #expect(await news.answer(right, clientAddress: "192.0.2.8") == .authenticated(true))
     }
 
     @Test func mailForAGroupAddressIsArchived() async throws {

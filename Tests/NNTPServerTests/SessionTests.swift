@@ -11,6 +11,7 @@ struct Harness {
     var requests: [NNTPRequest] = []
     var startedTLS = false
     var closed = false
+    var pauses: [Duration] = []
     let now = Date(timeIntervalSince1970: 1_796_000_000)
 
     init(_ configuration: NNTPSessionConfiguration = .init(allowPlaintextAuth: true)) {
@@ -25,6 +26,7 @@ struct Harness {
             case .request(let request): requests.append(request)
             case .startTLS: startedTLS = true
             case .close: closed = true
+            case .pause(let duration): pauses.append(duration)
             }
         }
     }
@@ -41,6 +43,14 @@ struct Harness {
     mutating func reply(_ reply: NNTPReply) -> String {
         let before = output.count
         take(session.received(.reply(reply), now: now))
+        return output[before...].joined()
+    }
+
+    /// Tells the session its pause is over; returns what was written in answer.
+    @discardableResult
+    mutating func resume() -> String {
+        let before = output.count
+        take(session.received(.resumed, now: now))
         return output[before...].joined()
     }
 
@@ -292,6 +302,51 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
             #expect(h.reply(.authenticated(false)).hasPrefix("481 "))
             #expect(h.closed == (attempt == 3))
         }
+        #expect(h.lastCode == "400")
+    }
+
+    /// The back-off the shared throttle asks for is the session's pause: nothing is answered until it is
+    /// over, and a command pipelined behind the password waits for the `481`.
+    @Test func aWrongPasswordIsAnsweredAfterThePause() {
+        var h = Harness()
+        h.send("AUTHINFO USER bob")
+        h.send("AUTHINFO PASS wrong")
+        #expect(h.reply(.loginRefused(backOff: .seconds(4))) == "")
+        #expect(h.pauses == [.seconds(4)])
+        #expect(h.session.isAwaitingReply)
+        #expect(h.send("DATE") == "")
+        let answer = h.resume()
+        #expect(answer.hasPrefix("481 Authentication failed\r\n111 "))
+        #expect(!h.closed)
+        #expect(h.resume() == "")
+        h.send("AUTHINFO USER bob")
+        h.send("AUTHINFO PASS wrong")
+        #expect(h.reply(.loginRefused(backOff: .zero)) == "481 Authentication failed\r\n")
+        #expect(h.pauses == [.seconds(4)])
+    }
+
+    @Test func theLastFailureEndsTheConnectionAfterItsPause() {
+        var h = Harness(.init(allowPlaintextAuth: true, maximumFailedLogins: 1))
+        h.send("AUTHINFO USER bob")
+        h.send("AUTHINFO PASS wrong")
+        h.reply(.loginRefused(backOff: .seconds(2)))
+        #expect(!h.closed)
+        #expect(h.resume() == "481 Authentication failed\r\n400 Too many failed authentication attempts\r\n")
+        #expect(h.closed)
+    }
+
+    /// An address the shared throttle refuses is answered at once (its password was not checked), and the
+    /// refusal counts against the connection's own limit.
+    @Test func aThrottledAddressIsRefusedWithoutAPause() {
+        var h = Harness(.init(allowPlaintextAuth: true, maximumFailedLogins: 2))
+        h.send("AUTHINFO USER bob")
+        h.send("AUTHINFO PASS right")
+        #expect(h.reply(.loginThrottled).hasPrefix("481 Authentication failed: too many failures lately"))
+        #expect(h.pauses.isEmpty && !h.closed && h.session.user == nil)
+        h.send("AUTHINFO USER bob")
+        h.send("AUTHINFO PASS right")
+        h.reply(.loginThrottled)
+        #expect(h.closed)
         #expect(h.lastCode == "400")
     }
 

@@ -40,6 +40,8 @@ struct NNTPHandlerModel {
     var buffer: [UInt8] = []
     var closed = false
     var pending: NNTPRequest?
+    /// A `.pause` is under way: `.resumed` comes next, as the event loop's timer would send it.
+    var paused = false
     let now = Date(timeIntervalSince1970: 1_796_000_000)
 
     mutating func read(_ bytes: ArraySlice<UInt8>, random: inout FuzzRandom) {
@@ -57,12 +59,16 @@ struct NNTPHandlerModel {
         buffer.removeFirst(start)
         // The store answers between reads, as the event loop would.
         var steps = 0
-        while let request = pending, !closed {
+        while pending != nil || paused, !closed {
             steps += 1
             fuzzCheck(steps < 10_000, "the session never settles")
-            pending = nil
-            perform(session.received(.reply(answer(request, random: &random)), now: now), random: &random)
-            _ = request
+            if paused {
+                paused = false
+                perform(session.received(.resumed, now: now), random: &random)
+            } else if let request = pending {
+                pending = nil
+                perform(session.received(.reply(answer(request, random: &random)), now: now), random: &random)
+            }
         }
     }
 
@@ -81,6 +87,9 @@ struct NNTPHandlerModel {
                 fuzzCheck(session.isTLS, "STARTTLS without the session knowing")
                 tls = true
             case .close: closed = true
+            case .pause:
+                fuzzCheck(pending == nil && !paused, "a pause while a request or another pause is out")
+                paused = true
             }
         }
         return tls
@@ -109,7 +118,13 @@ struct NNTPHandlerModel {
                 [GroupSummary(name: text, low: 1, high: 0, count: 0, readOnly: true, description: text, created: now, creator: text)]
             )
         case .newNews: return .newNews([(text, text)])
-        case .authenticate: return .authenticated(random.next(upTo: 2) == 0)
+        case .authenticate:
+            switch random.next(upTo: 4) {
+            case 0: return .authenticated(true)
+            case 1: return .authenticated(false)
+            case 2: return .loginRefused(backOff: .seconds(2))
+            default: return .loginThrottled
+            }
         case .post(let article, _):
             fuzzCheck(article.count <= session.configuration.maximumArticleBytes, "a posted article past the limit")
             return .posted(random.next(upTo: 2) == 0 ? .accepted(messageID: "<p@x>") : .refused(text))

@@ -251,7 +251,7 @@ def run(binary: str) -> int:
              # Port 443 needs root; the namespace and the folder are this run's own, so staying root is fine.
              "--user", "root"],
             stdout=correo_log, stderr=correo_log))
-        listening = all(wait_port(p, 30) for p in (443, IMAPS, SMTPS))
+        listening = all(wait_port(p, 120) for p in (443, IMAPS, SMTPS))
         check("correo serve listens on 443 and the mail ports", listening, (work / "correo.log").read_text(errors="replace"))
         if not listening:
             return 1

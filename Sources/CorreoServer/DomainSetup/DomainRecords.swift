@@ -39,6 +39,11 @@ public struct DomainRecords: Sendable {
     /// The records in the order an operator adds them: addresses and MX first, then sender
     /// authentication, MTA-STS and TLS-RPT, then what clients look up.
     public var records: [DomainRecord] {
+        routingRecords + authenticationRecords + clientRecords
+    }
+
+    /// The server's addresses and the domain's MX.
+    private var routingRecords: [DomainRecord] {
         let domain = domain + "."
         let host = hostname + "."
         var records: [DomainRecord] = []
@@ -63,6 +68,14 @@ public struct DomainRecords: Sendable {
                 expectation: .mx(exchange: hostname)
             )
         )
+        return records
+    }
+
+    /// SPF, DKIM and DMARC (who may send for the domain), MTA-STS and TLS-RPT (how mail reaches it).
+    private var authenticationRecords: [DomainRecord] {
+        let domain = domain + "."
+        let host = hostname + "."
+        var records: [DomainRecord] = []
         let spfTerms = addresses.isEmpty ? ["mx"] : addresses.map { ($0.contains(":") ? "ip6:" : "ip4:") + $0 }
         records.append(
             DomainRecord(
@@ -120,6 +133,14 @@ public struct DomainRecords: Sendable {
                 expectation: .txtTags(prefix: "v=TLSRPTv1", tags: ["rua": []])
             )
         )
+        return records
+    }
+
+    /// What mail clients look up to find the servers: SRV records, autoconfig and autodiscover.
+    private var clientRecords: [DomainRecord] {
+        let domain = domain + "."
+        let host = hostname + "."
+        var records: [DomainRecord] = []
         // RFC 6186 and RFC 8314 §5.1: implicit TLS preferred (priority 0), STARTTLS next, POP3 not offered.
         let services: [(String, Int, Int)] = [
             ("_submissions", 0, ports.smtps), ("_submission", 10, ports.submission), ("_imaps", 0, ports.imaps),

@@ -140,12 +140,7 @@ public final class IMAPServer: Sendable {
     /// Stops accepting connections, closes the listeners, then says BYE to and closes every open session.
     public func shutdown() async throws {
         await listeners.closeAll()
-        for channel in registry.stopAccepting() {
-            var bye = channel.allocator.buffer(capacity: 32)
-            bye.writeString("* BYE Server shutting down\r\n")
-            try? await channel.writeAndFlush(bye)
-            try? await channel.close()
-        }
+        await registry.closeAll(saying: "* BYE Server shutting down\r\n")
         await store.writeCaches()
     }
 
@@ -162,15 +157,19 @@ public final class IMAPServer: Sendable {
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
         let configuration = settings.current
         let sync = channel.pipeline.syncOperations
-        let address = ClientAddress.normalized(channel.remoteAddress?.ipAddress)
         let tlsContext = tls?.current
-        if kind == .implicitTLS, let tlsContext {
-            try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
-        }
-        guard let id = registry.admit(channel, address: address) else {
-            logger.notice("connection refused: too many connections", metadata: [LogKey.remoteAddress: "\(address)"])
-            // RFC 3501 7.1.5: BYE, the server is closing the connection.
-            return try sync.addHandler(RefusingHandler(answer: "* BYE Too many connections; try again later\r\n"))
+        guard
+            let (id, address) = try registry.admit(
+                channel,
+                implicitTLS: kind == .implicitTLS ? tlsContext : nil,
+                // RFC 3501 7.1.5: BYE, the server is closing the connection.
+                refusal: "* BYE Too many connections; try again later\r\n"
+            )
+        else {
+            return logger.notice(
+                "connection refused: too many connections",
+                metadata: [LogKey.remoteAddress: "\(ClientAddress.normalized(channel.remoteAddress?.ipAddress))"]
+            )
         }
         var connectionLogger = logger
         connectionLogger[metadataKey: LogKey.session] = "imap-\(id)"

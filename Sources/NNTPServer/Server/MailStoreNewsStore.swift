@@ -92,7 +92,7 @@ public struct MailStoreNewsStore: NNTPNewsStore {
             }
             return .newNews(pairs)
         case .authenticate(let user, let password):
-            return .authenticated(await authenticate(user, password, clientAddress))
+            return await authenticate(user, password, clientAddress)
         case .post(let article, let user):
             return .posted(try await post(article, user: user, clientAddress: clientAddress))
         case .transfer(let article, let id):
@@ -185,13 +185,13 @@ public struct MailStoreNewsStore: NNTPNewsStore {
         return result
     }
 
-    private func authenticate(_ user: String, _ password: String, _ address: String) async -> Bool {
-        guard throttle.check(address: address) == .allow else { return false }
+    /// Checks a password through the shared throttle; the pause after a failure is the session's to take.
+    private func authenticate(_ user: String, _ password: String, _ address: String) async -> NNTPReply {
+        guard throttle.check(address: address) == .allow else { return .loginThrottled }
         if await users.verify(address: user, password: password) {
             throttle.succeeded(address: address)
-            return true
+            return .authenticated(true)
         }
-        try? await Task.sleep(for: throttle.failed(address: address))
-        return false
+        return .loginRefused(backOff: throttle.failed(address: address))
     }
 }

@@ -168,9 +168,29 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
                 startedTLS = true
                 startTLS()
             case .close: close()
+            case .pause(let duration): pause(duration)
             }
         }
         return startedTLS
+    }
+
+    /// Waits as the session asked (a failed login's back-off), then lets it go on.
+    ///
+    /// The session answers and takes the lines that waited; the client is waiting for us meanwhile, so
+    /// the connection is not idle.
+    private func pause(_ duration: Duration) {
+        guard let context else { return }
+        inFlight = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: TimeAmount(duration)) {
+            let handler = bound.value
+            handler.inFlight = false
+            guard !handler.closed else { return }
+            handler.armIdleTimer()
+            handler.perform(handler.session.received(.resumed, now: Date()))
+            handler.feedLines()
+            handler.context?.flush()
+        }
     }
 
     private func run(_ request: NNTPRequest) {
@@ -190,7 +210,11 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
             handler.inFlight = false
             guard !handler.closed else { return }
             handler.armIdleTimer()
-            if case .authenticated(let ok) = reply { handler.loggedIn(ok) }
+            switch reply {
+            case .authenticated(let ok): handler.loggedIn(ok)
+            case .loginRefused, .loginThrottled: handler.loggedIn(false)
+            default: break
+            }
             handler.perform(handler.session.received(.reply(reply), now: Date()))
             handler.feedLines()
             handler.context?.flush()

@@ -124,12 +124,7 @@ public final class NNTPServer: Sendable {
     /// Stops accepting, closes the listeners, then says 400 to and closes every open connection.
     public func shutdown() async {
         await listeners.closeAll()
-        for channel in registry.stopAccepting() {
-            var bye = channel.allocator.buffer(capacity: 40)
-            bye.writeString("400 Server shutting down\r\n")
-            try? await channel.writeAndFlush(bye)
-            try? await channel.close()
-        }
+        await registry.closeAll(saying: "400 Server shutting down\r\n")
     }
 
     /// Number of client connections open now.
@@ -145,15 +140,19 @@ public final class NNTPServer: Sendable {
     private func initialize(_ channel: any Channel, kind: Listener.Kind) throws {
         let configuration = settings.current
         let sync = channel.pipeline.syncOperations
-        let address = ClientAddress.normalized(channel.remoteAddress?.ipAddress)
         let tlsContext = tls?.current
-        if kind == .implicitTLS, let tlsContext {
-            try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
-        }
-        guard let id = registry.admit(channel, address: address) else {
-            logger.notice("connection refused: too many connections", metadata: [LogKey.remoteAddress: "\(address)"])
-            // RFC 3977 §5.1.1: 400, service temporarily unavailable.
-            return try sync.addHandler(RefusingHandler(answer: "400 Too many connections; try again later\r\n"))
+        guard
+            let (id, address) = try registry.admit(
+                channel,
+                implicitTLS: kind == .implicitTLS ? tlsContext : nil,
+                // RFC 3977 §5.1.1: 400, service temporarily unavailable.
+                refusal: "400 Too many connections; try again later\r\n"
+            )
+        else {
+            return logger.notice(
+                "connection refused: too many connections",
+                metadata: [LogKey.remoteAddress: "\(ClientAddress.normalized(channel.remoteAddress?.ipAddress))"]
+            )
         }
         let protocolName = kind == .implicitTLS ? "nntps" : "nntp"
         var connectionLogger = logger

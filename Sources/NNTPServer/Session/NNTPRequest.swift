@@ -126,7 +126,13 @@ public enum NNTPReply: Equatable, Sendable {
     case groups([GroupSummary])
     /// (message-id, group) pairs.
     case newNews([(String, String)])
+    /// The password was checked: right (`true`) or wrong, with no pause asked.
     case authenticated(Bool)
+    /// The password was wrong; the failed-login throttle shared with SMTP and IMAP asks for this pause
+    /// before the `481` (`AuthThrottle.failed`), to slow down guessing.
+    case loginRefused(backOff: Duration)
+    /// The client's address failed too often lately: the password was not checked (`AuthThrottle.check`).
+    case loginThrottled
     case posted(PostOutcome)
     /// The store failed (403, §3.2.1).
     case failure(String)
@@ -142,6 +148,8 @@ public enum NNTPReply: Equatable, Sendable {
         case (.groups(let a), .groups(let b)): a == b
         case (.newNews(let a), .newNews(let b)): a.map(\.0) == b.map(\.0) && a.map(\.1) == b.map(\.1)
         case (.authenticated(let a), .authenticated(let b)): a == b
+        case (.loginRefused(let a), .loginRefused(let b)): a == b
+        case (.loginThrottled, .loginThrottled): true
         case (.posted(let a), .posted(let b)): a == b
         case (.failure(let a), .failure(let b)): a == b
         default: false

@@ -119,24 +119,41 @@ extension NNTPSession {
         }
     }
 
-    /// AUTHINFO's verdict (RFC 4643 §2.3, §2.4): after too many failures the connection closes.
+    /// AUTHINFO's verdict (RFC 4643 §2.3, §2.4).
+    ///
+    /// A wrong password is answered after the pause the shared throttle asks for; after too many
+    /// failures on this connection, it closes.
     private mutating func answerAuthentication(user name: String, _ reply: NNTPReply, _ actions: inout [Action]) {
-        func send(_ bytes: [UInt8]) { actions.append(.send(bytes)) }
-        guard case .authenticated(let ok) = reply else {
-            return send(Self.unexpectedAnswer)
-        }
-        if ok {
+        let backOff: Duration
+        switch reply {
+        case .authenticated(true):
             user = name
             failedLogins = 0
-            return send(NNTPResponse.status(281, "Authentication accepted"))
+            return actions.append(.send(NNTPResponse.status(281, "Authentication accepted")))
+        case .authenticated(false): backOff = .zero
+        case .loginRefused(let pause): backOff = pause
+        case .loginThrottled:
+            failedLogins += 1
+            actions.append(
+                .send(NNTPResponse.status(481, "Authentication failed: too many failures lately; try later"))
+            )
+            if failedLogins >= configuration.maximumFailedLogins {
+                _ = close(&actions, 400, "Too many failed authentication attempts")
+            }
+            return
+        default: return actions.append(.send(Self.unexpectedAnswer))
         }
         failedLogins += 1
-        guard failedLogins < configuration.maximumFailedLogins else {
-            send(NNTPResponse.status(481, "Authentication failed"))
-            _ = close(&actions, 400, "Too many failed authentication attempts")
-            return
-        }
-        send(NNTPResponse.status(481, "Authentication failed"))
+        let closing = failedLogins >= configuration.maximumFailedLogins
+        guard backOff > .zero else { return refuseLogin(closing: closing, &actions) }
+        mode = .pausing(closing: closing)
+        actions.append(.pause(backOff))
+    }
+
+    /// The `481` of a wrong password, and the end of the connection after the last failure allowed.
+    mutating func refuseLogin(closing: Bool, _ actions: inout [Action]) {
+        actions.append(.send(NNTPResponse.status(481, "Authentication failed")))
+        if closing { _ = close(&actions, 400, "Too many failed authentication attempts") }
     }
 
     /// POST (§6.3.1), IHAVE's offer and its transfer (§6.3.2).

@@ -53,6 +53,8 @@ public struct NNTPSession: Sendable {
         case line([UInt8])
         /// The store's answer to the last `.request`.
         case reply(NNTPReply)
+        /// The `.pause` asked for is over.
+        case resumed
     }
 
     /// What the handler must do, in order.
@@ -65,6 +67,9 @@ public struct NNTPSession: Sendable {
         case startTLS
         /// Close after what was sent is written.
         case close
+        /// Wait this long, then feed `.resumed`; lines received meanwhile wait their turn (a failed
+        /// login's back-off).
+        case pause(Duration)
     }
 
     /// What a request's reply is for.
@@ -90,6 +95,8 @@ public struct NNTPSession: Sendable {
         case article(tooLarge: Bool)
         /// AUTHINFO SASL PLAIN waiting for the client's response to `383`.
         case saslResponse
+        /// A failed login's back-off: after `.resumed`, the `481` (and the end, when `closing`).
+        case pausing(closing: Bool)
         case closed
     }
 
@@ -123,8 +130,10 @@ public struct NNTPSession: Sendable {
 
     /// Whether a store request is out: lines received now would only be queued.
     public var isAwaitingReply: Bool {
-        if case .awaiting = mode { return true }
-        return false
+        switch mode {
+        case .awaiting, .pausing: true
+        default: false
+        }
     }
 
     /// Takes in one event; returns what to do.
@@ -138,7 +147,7 @@ public struct NNTPSession: Sendable {
         case .line(let line):
             switch mode {
             case .closed: break
-            case .awaiting:
+            case .awaiting, .pausing:
                 guard queued.count < NNTPDefaults.maximumQueuedCommands else {
                     return close(&actions, 400, "Too many pipelined commands")
                 }
@@ -151,6 +160,10 @@ public struct NNTPSession: Sendable {
             guard case .awaiting(let pending) = mode else { return [] }
             mode = .commands
             answer(pending, reply, &actions)
+        case .resumed:
+            guard case .pausing(let closing) = mode else { return [] }
+            mode = .commands
+            refuseLogin(closing: closing, &actions)
         }
         while mode == .commands, !queued.isEmpty {
             command(queued.removeFirst(), now: now, &actions)
