@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // The configuration file (--config correo.toml): TOML 1.0 through toml++.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The PostgreSQL store (several nodes on one database, ARCHITECTURE.md's "Store backends").
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // libcrypt's crypt_r: SHA512-CRYPT, BLF-CRYPT and yescrypt hashes for passwords.txt.
@@ -160,6 +162,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The PostgreSQL backend of the store: schema migrations, users, mailboxes, chunked message bytes,
+        // UIDs under a row lock, flags with MODSEQ. It knows no protocol.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "MailCore", "MailStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "CorreoServer",
             dependencies: [
@@ -180,7 +194,8 @@ let package = Package(
         .executableTarget(
             name: "correo",
             dependencies: [
-                "CorreoServer", "MailMerge", "MailStore", "SMTPClient", "SMTPCore", "MailCore", "MailAuth", "SMTPServer",
+                "CorreoServer", "MailMerge", "MailStore", "PostgresStore", "SMTPClient", "SMTPCore", "MailCore", "MailAuth",
+                "SMTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -287,6 +302,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CorreoCLITests", dependencies: ["correo", "MailTestSupport"]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "MailStore", "MailTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,9 @@
 # Thunderbird (~250 MB with GTK; run headless, no Xvfb needed) finds correo's autoconfig and logs in
 # (interop/e2e/thunderbird_autoconfig.py, PublishingEndToEndTests); on an Xvfb display (xvfb) it reads a
 # `serve --dev` mailbox (interop/e2e/thunderbird_dev_mailbox.py, DevModeTests).
+# PostgreSQL (postgresql: initdb, postgres, pg_isready in /usr/lib/postgresql/*/bin) for the PostgreSQL
+# store's tests, which start a private server per test (MailTestSupport's PostgresServer); the system
+# cluster is not started (policy-rc.d) and not used.
 # Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
@@ -22,6 +25,7 @@ apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometh
 apt_install "install-test-deps" thunderbird xvfb
 # serve --dev's web page in headless Chromium (interop/dev/browser_check.py).
 apt_install "install-test-deps" chromium fonts-dejavu-core
+apt_install "install-test-deps" postgresql
 bash "$here/../interop/common/install-deps.sh"
 bash "$here/../interop/nntp/install-inn.sh"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd </dev/null

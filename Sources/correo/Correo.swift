@@ -9,7 +9,7 @@ struct Correo: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, SMTPD.self, IMAPD.self, Send.self, UserCommand.self, GroupCommand.self, QueueCommand.self,
-            Cert.self, DKIMCommand.self, DnsCommand.self, ConfigCommand.self,
+            DbCommand.self, Cert.self, DKIMCommand.self, DnsCommand.self, ConfigCommand.self,
         ]
     )
 }

@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import MailCore
+import MailStore
+import NIOCore
+import PostgresNIO
+
+extension PostgresMailStore {
+    /// RFC 3501 6.3.11 APPEND: stores `bytes` (CRLF line ends, as the caller made them) in `mailbox`,
+    /// committed before it returns the new UID (RFC 4315 APPENDUID).
+    public func append(
+        _ bytes: [UInt8],
+        to mailbox: PostgresMailbox,
+        flags: MessageFlags = [],
+        keywords: [String] = [],
+        internalDate: Date = Date()
+    ) async throws -> UInt32 {
+        let uids = try await deliver(bytes, to: [mailbox], flags: flags, keywords: keywords, internalDate: internalDate)
+        guard let uid = uids.first else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+        return uid
+    }
+
+    /// Local delivery: one message to several mailboxes in one transaction, its bytes stored once.
+    ///
+    /// Returns the UIDs in the order of `mailboxes` (a mailbox named twice gets the message once).
+    /// The bytes go in first, before any mailbox row is locked, so the locks are held only for the
+    /// short UID allocations; mailboxes are locked in ascending id order, so that two deliveries to
+    /// overlapping sets of mailboxes never wait on each other in a circle.
+    public func deliver(
+        _ bytes: [UInt8],
+        to mailboxes: [PostgresMailbox],
+        flags: MessageFlags = [],
+        keywords: [String] = [],
+        internalDate: Date = Date()
+    ) async throws -> [UInt32] {
+        let keywords = Self.distinct(keywords)
+        let assigned = try await transaction { connection in
+            let bodyID = try await insertBody(bytes, on: connection)
+            var assigned: [Int64: UInt32] = [:]
+            for mailbox in Set(mailboxes).sorted(by: { $0.id < $1.id }) {
+                assigned[mailbox.id] = try await insertMessage(
+                    body: bodyID,
+                    into: mailbox,
+                    flags: flags,
+                    keywords: keywords,
+                    internalDate: internalDate,
+                    on: connection
+                )
+            }
+            return assigned
+        }
+        return mailboxes.compactMap { assigned[$0.id] }
+    }
+
+    /// The messages of `mailbox` in UID order; with `changedSince`, only those whose mod-sequence is
+    /// above it (RFC 7162 CHANGEDSINCE).
+    public func messages(in mailbox: PostgresMailbox, changedSince: UInt64 = 0) async throws -> [StoredMessage] {
+        try await client.withConnection { connection in
+            try await records(in: mailbox, uids: nil, changedSince: changedSince, on: connection)
+        }
+    }
+
+    /// The whole message `uid` of `mailbox`, from its chunks; throws `noSuchMessage` when the mailbox has
+    /// no such UID.
+    public func readMessage(uid: UInt32, in mailbox: PostgresMailbox) async throws -> [UInt8] {
+        let rows = try await client.query(
+            """
+            SELECT b.size, c.data FROM messages m
+            JOIN message_bodies b ON b.id = m.body_id
+            JOIN message_chunks c ON c.body_id = m.body_id
+            WHERE m.mailbox_id = \(mailbox.id) AND m.uid = \(Int64(uid))
+            ORDER BY c.seq
+            """,
+            logger: logger
+        )
+        var bytes: [UInt8]?
+        for try await (size, chunk) in rows.decode((Int64, ByteBuffer).self) {
+            if bytes == nil {
+                bytes = Array()
+                bytes?.reserveCapacity(Int(size))
+            }
+            bytes?.append(contentsOf: chunk.readableBytesView)
+        }
+        guard let bytes else { throw PostgresStoreError.noSuchMessage(uid: uid) }
+        return bytes
+    }
+
+    // MARK: - Steps inside a transaction
+
+    /// Inserts the body row and its chunks (at least one, empty for an empty message, so that a body
+    /// always has a first chunk); returns the body's id.
+    func insertBody(_ bytes: [UInt8], on connection: PostgresConnection) async throws -> Int64 {
+        let chunkBytes = PostgresStoreDefaults.chunkBytes
+        let headerLength = MessageHeader.parse(bytes).bodyStart
+        let rows = try await connection.query(
+            """
+            INSERT INTO message_bodies (size, header_length, chunk_bytes)
+            VALUES (\(Int64(bytes.count)), \(Int64(headerLength)), \(Int32(chunkBytes))) RETURNING id
+            """,
+            logger: logger
+        )
+        var bodyID: Int64?
+        for try await id in rows.decode(Int64.self) { bodyID = id }
+        guard let bodyID else { throw PostgresStoreError.noSuchMessage(uid: 0) }
+        var sequence: Int32 = 0
+        for start in stride(from: 0, to: max(bytes.count, 1), by: chunkBytes) {
+            let chunk = ByteBuffer(bytes: bytes[start..<min(start + chunkBytes, bytes.count)])
+            try await connection.query(
+                "INSERT INTO message_chunks (body_id, seq, data) VALUES (\(bodyID), \(sequence), \(chunk))",
+                logger: logger
+            )
+            sequence += 1
+        }
+        return bodyID
+    }
+
+    /// Allocates the next UID and mod-sequence of `mailbox` (the UPDATE locks its row until the
+    /// transaction ends), adds the message, and announces the change at commit.
+    private func insertMessage(
+        body bodyID: Int64,
+        into mailbox: PostgresMailbox,
+        flags: MessageFlags,
+        keywords: [String],
+        internalDate: Date,
+        on connection: PostgresConnection
+    ) async throws -> UInt32 {
+        let rows = try await connection.query(
+            """
+            UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
+            WHERE id = \(mailbox.id) AND uid_next <= 4294967295
+            RETURNING uid_next - 1, highest_modseq
+            """,
+            logger: logger
+        )
+        var allocated: (uid: Int64, modSeq: Int64)?
+        for try await (uid, modSeq) in rows.decode((Int64, Int64).self) { allocated = (uid, modSeq) }
+        guard let allocated else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+        try await connection.query(
+            """
+            INSERT INTO messages (mailbox_id, uid, body_id, flags, keywords, internal_date, modseq)
+            VALUES (\(mailbox.id), \(allocated.uid), \(bodyID), \(Int16(flags.rawValue)), \(keywords),
+                    \(internalDate), \(allocated.modSeq))
+            """,
+            logger: logger
+        )
+        try await notifyChange(of: mailbox, on: connection)
+        return UInt32(allocated.uid)
+    }
+
+    /// `NOTIFY` is transactional: listeners on every node hear it when (and only if) the transaction
+    /// commits, so an IDLE session never learns of a message it cannot read yet.
+    func notifyChange(of mailbox: PostgresMailbox, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "SELECT pg_notify(\(PostgresStoreDefaults.changeChannel), \(String(mailbox.id)))",
+            logger: logger
+        )
+    }
+
+    /// The records of `uids` (all when nil) of `mailbox`, in UID order.
+    func records(
+        in mailbox: PostgresMailbox,
+        uids: [UInt32]?,
+        changedSince: UInt64,
+        on connection: PostgresConnection
+    ) async throws -> [StoredMessage] {
+        let wanted = uids.map { $0.map(Int64.init) }
+        let rows = try await connection.query(
+            """
+            SELECT m.uid, m.flags, m.keywords, b.size, m.internal_date, m.modseq
+            FROM messages m JOIN message_bodies b ON b.id = m.body_id
+            WHERE m.mailbox_id = \(mailbox.id) AND m.modseq > \(Int64(clamping: changedSince))
+              AND (\(wanted)::bigint[] IS NULL OR m.uid = ANY(\(wanted)::bigint[]))
+            ORDER BY m.uid
+            """,
+            logger: logger
+        )
+        var records: [StoredMessage] = []
+        let columns = (Int64, Int16, [String], Int64, Date, Int64).self
+        for try await (uid, flags, keywords, size, internalDate, modSeq) in rows.decode(columns) {
+            records.append(
+                StoredMessage(
+                    uid: UInt32(uid),
+                    flags: MessageFlags(rawValue: UInt8(truncatingIfNeeded: flags)),
+                    keywords: keywords,
+                    size: Int(size),
+                    internalDate: internalDate,
+                    modSeq: UInt64(modSeq)
+                )
+            )
+        }
+        return records
+    }
+
+    /// `keywords` without repeats, in their first order.
+    static func distinct(_ keywords: [String]) -> [String] {
+        var seen = Set<String>()
+        return keywords.filter { seen.insert($0).inserted }
+    }
+}

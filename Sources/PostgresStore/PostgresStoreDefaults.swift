@@ -1,0 +1,12 @@
+/// The PostgreSQL store's limits and names, in one place.
+public enum PostgresStoreDefaults {
+    /// The size of one row of `message_chunks`: a big message is many rows, never one huge value, so
+    /// neither side holds it whole in one protocol message.
+    public static let chunkBytes = 256 * 1024
+    /// The LISTEN/NOTIFY channel on which every committed change of a mailbox is announced.
+    ///
+    /// The payload is the mailbox's id. An IDLE session on any node hears a delivery made on another.
+    public static let changeChannel = "correo_mailbox_changes"
+    /// The SQLSTATE of a unique violation (a user or mailbox that exists already).
+    static let uniqueViolation = "23505"
+}

@@ -1,0 +1,111 @@
+import Foundation
+import MailStore
+import MailTestSupport
+import PostgresStore
+import Testing
+
+/// Messages in the PostgreSQL store: bytes in chunks, stored once, UIDs under the mailbox's lock.
+@Suite(.offThePool, .timeLimit(.minutes(5)))
+struct PostgresMessageTests {
+    @Test func aThreeMegabyteMessageComesBackByteForByteFromItsChunks() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            let bytes = PostgresStoreFixture.message(seed: 7, bodyBytes: 3 * 1024 * 1024)
+            let date = Date(timeIntervalSince1970: 1_700_000_000)
+            let uid = try await store.append(bytes, to: inbox, flags: .seen, internalDate: date)
+            #expect(uid == 1)
+            #expect(try await store.readMessage(uid: uid, in: inbox) == bytes)
+            let records = try await store.messages(in: inbox)
+            #expect(records.map(\.uid) == [1])
+            #expect(records.first?.size == bytes.count)
+            #expect(records.first?.flags == .seen)
+            #expect(records.first?.internalDate == date)
+            let expectedChunks = (bytes.count + PostgresStoreDefaults.chunkBytes - 1) / PostgresStoreDefaults.chunkBytes
+            #expect(try await store.counts().chunks == expectedChunks)
+            #expect(expectedChunks > 10)
+        }
+    }
+
+    @Test func anEmptyMessageAndAMissingUID() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            let uid = try await store.append([], to: inbox)
+            #expect(try await store.readMessage(uid: uid, in: inbox) == [])
+            await #expect(throws: PostgresStoreError.noSuchMessage(uid: 99)) {
+                try await store.readMessage(uid: 99, in: inbox)
+            }
+        }
+    }
+
+    @Test func oneDeliveryToSeveralMailboxesStoresTheBytesOnce() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            try await store.createUser("bo@example.com")
+            let other = try await store.mailbox(user: "BO@example.com", name: .inbox)
+            let archive = try await store.mailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Archive"]))
+            let bytes = PostgresStoreFixture.message(seed: 1, bodyBytes: 600_000)
+            let uids = try await store.deliver(bytes, to: [inbox, other, archive, inbox])
+            #expect(uids == [1, 1, 1, 1])
+            let counts = try await store.counts()
+            #expect(counts.messages == 3)
+            #expect(counts.bodies == 1)
+            #expect(counts.chunks == 3)
+            #expect(try await store.readMessage(uid: 1, in: other) == bytes)
+        }
+    }
+
+    @Test func eightTasksAppendingAtOnceGetUniqueIncreasingUIDs() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            let perTask = 6
+            let results = try await withThrowingTaskGroup(of: [UInt32].self) { group in
+                for task in 0..<8 {
+                    group.addTask {
+                        var uids: [UInt32] = []
+                        for index in 0..<perTask {
+                            let bytes = PostgresStoreFixture.message(seed: task * 100 + index)
+                            uids.append(try await store.append(bytes, to: inbox))
+                        }
+                        return uids
+                    }
+                }
+                return try await group.reduce(into: [[UInt32]]()) { $0.append($1) }
+            }
+            for uids in results { #expect(uids == uids.sorted() && Set(uids).count == uids.count) }
+            let all = results.flatMap { $0 }
+            #expect(all.sorted() == Array(1...UInt32(8 * perTask)))
+            #expect(try await store.messages(in: inbox).map(\.uid) == all.sorted())
+            let state = try await store.state(of: inbox)
+            #expect(state.uidNext == UInt32(8 * perTask + 1))
+            #expect(state.messages == 8 * perTask)
+            // Every append took its own mod-sequence, after the mailbox's first (1).
+            #expect(state.highestModSeq == UInt64(8 * perTask + 1))
+        }
+    }
+
+    @Test func usersAndMailboxes() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            await #expect(throws: PostgresStoreError.self) { try await store.createUser("ANA@example.com") }
+            #expect(try await store.userExists("Ana@Example.com"))
+            #expect(!(try await store.userExists("nobody@example.com")))
+            let names = try await store.mailboxNames(user: PostgresStoreFixture.user).map(\.description)
+            #expect(Set(names) == ["INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"])
+            let lists = try await store.createMailbox(
+                user: PostgresStoreFixture.user,
+                name: try MailboxName(["Lists", "dev"])
+            )
+            #expect(lists.uidValidity > inbox.uidValidity)
+            let kept = try await store.createMailbox(
+                user: PostgresStoreFixture.user,
+                name: try MailboxName(["Old"]),
+                uidValidity: 42
+            )
+            #expect(kept.uidValidity == 42)
+            await #expect(throws: PostgresStoreError.self) {
+                try await store.createMailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Old"]))
+            }
+            await #expect(throws: PostgresStoreError.noSuchUser("nobody@example.com")) {
+                try await store.createMailbox(user: "nobody@example.com", name: .inbox)
+            }
+            await #expect(throws: PostgresStoreError.noSuchMailbox("Nope")) {
+                try await store.mailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Nope"]))
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import MailTestSupport
+import Testing
+
+@testable import PostgresStore
+
+/// `correo db migrate` against a real PostgreSQL: every version once, in order, and never again.
+@Suite(.offThePool, .timeLimit(.minutes(5)))
+struct SchemaMigrationTests {
+    @Test func migrationsApplyInOrderAndARerunAppliesNothing() async throws {
+        try await PostgresServer.with { server throws in
+            try await PostgresMailStore.withStore(url: try PostgresStoreURL(server.url)) { store throws in
+                let known = SchemaMigration.all.map(\.version)
+                #expect(try await store.schemaStatus() == .init(applied: [], pending: known))
+                #expect(try await store.migrate() == known)
+                #expect(try await store.migrate() == [])
+                #expect(try await store.schemaStatus() == .init(applied: known, pending: []))
+                // The tables are there and usable.
+                try await store.createUser("ana@example.com")
+                #expect(try await store.counts().mailboxes == 6)
+            }
+        }
+    }
+
+    @Test func aNewVersionAppliesOnTopOfAnOlderSchemaAndANewerSchemaIsRefused() async throws {
+        try await PostgresServer.with { server throws in
+            try await PostgresMailStore.withStore(url: try PostgresStoreURL(server.url)) { store throws in
+                let first = SchemaMigrator(migrations: [SchemaMigration.version1])
+                #expect(try await store.migrate(first) == [1])
+                #expect(try await store.schemaStatus().pending == [2])
+                #expect(try await store.migrate() == [2])
+                // A binary that knows only version 1 must not write to a version 2 database.
+                await #expect(throws: PostgresStoreError.schemaTooNew(found: 2, known: 1)) {
+                    try await store.migrate(first)
+                }
+            }
+        }
+    }
+
+    @Test func nodesMigratingAtOnceApplyEachVersionOnce() async throws {
+        try await PostgresServer.with { server throws in
+            try await PostgresMailStore.withStore(url: try PostgresStoreURL(server.url)) { store throws in
+                let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                    for _ in 0..<4 { group.addTask { try await store.migrate() } }
+                    return try await group.reduce(into: [Int]()) { $0 += $1 }
+                }
+                #expect(applied.sorted() == SchemaMigration.all.map(\.version))
+            }
+        }
+    }
+
+    @Test func aFailingMigrationLeavesTheVersionBeforeIt() async throws {
+        try await PostgresServer.with { server throws in
+            try await PostgresMailStore.withStore(url: try PostgresStoreURL(server.url)) { store throws in
+                let broken = SchemaMigration(
+                    version: 2,
+                    name: "broken",
+                    sql: "CREATE TABLE half_done (id integer); SELECT no_such_function();"
+                )
+                await #expect(throws: (any Error).self) {
+                    try await store.migrate(SchemaMigrator(migrations: [SchemaMigration.version1, broken]))
+                }
+                #expect(try await store.schemaStatus().applied == [1])
+                // Nothing of version 2 stayed: the real one applies cleanly.
+                #expect(try await store.migrate() == [2])
+            }
+        }
+    }
+}
+
+/// The splitter that turns a migration into single statements.
+@Suite(.offThePool)
+struct SQLStatementsTests {
+    @Test(arguments: [
+        ("SELECT 1; SELECT 2;", ["SELECT 1", "SELECT 2"]),
+        ("SELECT ';'; SELECT 2", ["SELECT ';'", "SELECT 2"]),
+        ("SELECT 'it''s; fine'", ["SELECT 'it''s; fine'"]),
+        ("-- a; comment\nSELECT 1;", ["-- a; comment\nSELECT 1"]),
+        ("/* a; b */ SELECT 1", ["/* a; b */ SELECT 1"]),
+        (
+            "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql; SELECT 2",
+            [
+                "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql", "SELECT 2",
+            ]
+        ),
+        ("DO $body$ BEGIN PERFORM 1; END $body$;", ["DO $body$ BEGIN PERFORM 1; END $body$"]),
+        ("SELECT $1, \"a;b\"", ["SELECT $1, \"a;b\""]),
+        (" ; ;\n", []),
+    ])
+    func splits(sql: String, expected: [String]) {
+        #expect(SQLStatements.split(sql) == expected)
+    }
+}
