@@ -49,4 +49,9 @@ public enum IMAPDefaults {
     /// `* BYE Too many commands` and closes: ten bursts sent without waiting for a single answer
     /// is a flood, not pipelining.
     public static let maxQueuedCommands = 10 * commandBurst
+    /// The receive buffer a connection starts with, in octets (NIO's adaptive default is 2,048).
+    ///
+    /// NIO keeps each connection's receive buffer between reads, so an idle connection holds it for hours; commands
+    /// are short, and a bulk APPEND or TLS grows the buffer within two reads (up to 64 KiB).
+    public static let initialReceiveBufferBytes = 512
 }

@@ -85,22 +85,4 @@ extension MailStoreExecutor {
         let responses = try await updates(allowExpunge: true, condStore: request.condStore, synchronize: true)
         return CommandOutcome(responses: responses + [.ok(request.tag, text)])
     }
-
-    // RFC 2177 IDLE: wait for the mailbox's change notifications and report each change at once.
-    func idle(sink: ResponseSink) async {
-        guard let mailbox = selected?.mailbox else {
-            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-            return
-        }
-        let changes = await mailbox.changes()
-        if let responses = try? await updates(allowExpunge: true, condStore: condStore, synchronize: true) {
-            await sink.send(responses)
-        }
-        for await _ in changes {
-            if Task.isCancelled { break }
-            if let responses = try? await updates(allowExpunge: true, condStore: condStore) {
-                await sink.send(responses)
-            }
-        }
-    }
 }

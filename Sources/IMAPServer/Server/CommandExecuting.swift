@@ -1,10 +1,24 @@
+import NIOCore
+
 /// Where untagged responses of a running command go; the handler writes them with backpressure,
 /// so a FETCH of a large mailbox never sits in memory as a whole.
 public struct ResponseSink: Sendable {
     private let write: @Sendable ([IMAPResponse]) async -> Void
+    /// The client's channel, when the sink writes to one: IDLE's updates are written on its event loop
+    /// (`IdleFanOut`) rather than through `send`.
+    let channel: (any Channel)?
 
     /// A sink that hands responses to `write`.
-    public init(_ write: @escaping @Sendable ([IMAPResponse]) async -> Void) { self.write = write }
+    public init(_ write: @escaping @Sendable ([IMAPResponse]) async -> Void) {
+        self.write = write
+        channel = nil
+    }
+
+    /// A sink that writes to `channel` through `write`.
+    init(channel: any Channel, _ write: @escaping @Sendable ([IMAPResponse]) async -> Void) {
+        self.write = write
+        self.channel = channel
+    }
 
     /// Sends `responses` (nothing when empty) and returns once they are written.
     public func send(_ responses: [IMAPResponse]) async {

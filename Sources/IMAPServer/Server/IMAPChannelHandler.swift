@@ -327,7 +327,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private func makeSink() -> ResponseSink {
         guard let context else { return ResponseSink { _ in } }
         let channel = context.channel
-        return ResponseSink { responses in
+        return ResponseSink(channel: channel) { responses in
             var buffer = channel.allocator.buffer(capacity: 0)
             buffer.writeBytes(IMAPResponseEncoder.encode(responses))
             try? await channel.writeAndFlush(buffer)

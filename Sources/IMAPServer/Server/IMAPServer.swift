@@ -79,6 +79,8 @@ public final class IMAPServer: Sendable {
     private let logger: Logger
     private let listeners = Listeners()
     private let registry: ConnectionRegistry
+    /// Every session in IDLE, by mailbox: one delivery, one look at the mailbox for all of them.
+    private let idleFanOut = IdleFanOut()
 
     /// A server on `store`, checking logins against `users` (by default the store's).
     public convenience init(
@@ -128,7 +130,17 @@ public final class IMAPServer: Sendable {
             service: "IMAP",
             hasCertificate: tls != nil,
             group: group,
-            childOptions: { $0.childChannelOption(.socketOption(.so_keepalive), value: 1) },
+            childOptions: {
+                $0.childChannelOption(.socketOption(.so_keepalive), value: 1)
+                    .childChannelOption(
+                        .recvAllocator,
+                        value: AdaptiveRecvByteBufferAllocator(
+                            minimum: 64,
+                            initial: IMAPDefaults.initialReceiveBufferBytes,
+                            maximum: 64 * 1024
+                        )
+                    )
+            },
             initialize: { [self] channel, listener in try initialize(channel, kind: listener.kind) }
         )
         for (listener, port) in opened {
@@ -191,6 +203,7 @@ public final class IMAPServer: Sendable {
             logins: configuration.logins,
             newsPosting: configuration.newsPosting,
             clientAddress: address,
+            idleFanOut: idleFanOut,
             logger: connectionLogger
         )
         let meter = ConnectionMeter(protocol: kind == .implicitTLS ? "imaps" : "imap")

@@ -21,6 +21,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     let newsPosting: (any NewsPosting)?
     /// The client's address, for the Injection-Info of what it posts.
     let clientAddress: String
+    /// The server's IDLE sessions by mailbox: a change reaches them all with one look at the mailbox.
+    let idleFanOut: IdleFanOut
     let logger: Logger
     var selected: Selected?
     /// Whether the client enabled CONDSTORE (as of its last command): IDLE updates then carry MODSEQ.
@@ -35,8 +37,10 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         logins: (any IMAPLoginPolicy)? = nil,
         newsPosting: (any NewsPosting)? = nil,
         clientAddress: String = "",
+        idleFanOut: IdleFanOut = IdleFanOut(),
         logger: Logger
     ) {
+        self.idleFanOut = idleFanOut
         self.store = store
         self.users = users
         self.logins = logins
@@ -180,7 +184,16 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     }
 
     static func flags(of record: MessageRecord) -> [Flag] {
-        record.flags.imapNames.map(Flag.init) + record.keywords.map(Flag.init)
+        let system =
+            Int(record.flags.rawValue) < systemFlagLists.count
+            ? systemFlagLists[Int(record.flags.rawValue)] : record.flags.imapNames.map(Flag.init)
+        return record.keywords.isEmpty ? system : system + record.keywords.map(Flag.init)
+    }
+
+    /// The flag list of each combination of system flags, built once: a message without keywords shares
+    /// one of these instead of holding its own array in every session's view.
+    private static let systemFlagLists: [[Flag]] = (0..<32).map {
+        MessageFlags(rawValue: UInt8($0)).imapNames.map(Flag.init)
     }
 }
 

@@ -170,6 +170,9 @@ public struct SelectedMailboxView: Sendable, Equatable {
         } else if !newlyRecent.isEmpty {
             responses.append(.untagged(.recent(recent.count)))
         }
+        // Now equal to `current` (in full unless an expunge was held back): keep `current` itself, so that
+        // the sessions brought up to the same state share one array.
+        if messages == current { messages = current }
         return responses
     }
 }
