@@ -21,7 +21,8 @@ public struct Mailbox: Sendable, Hashable, CustomStringConvertible {
 
     /// Makes a mailbox from `local@domain` (split at the last `@`) and an optional name.
     public init(_ address: String, displayName: String? = nil) {
-        if var (local, domain) = EmailAddress.split(address) {
+        if let (written, domain) = EmailAddress.split(address) {
+            var local = written
             if local.count >= 2, local.hasPrefix("\""), local.hasSuffix("\"") {
                 local = String(local.dropFirst().dropLast())
             }
