@@ -206,7 +206,8 @@ def run(binary: str) -> int:
              "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(port), "--nntps-port", str(tls_port),
              "--nntp-peer", "127.0.0.1"],
             stdout=correo_log, stderr=correo_log))
-        listening = harness.wait_port(port, 30) and harness.wait_port(tls_port, 30)
+        # 90 s: in a full `swift test` dozens of servers start at once, and a debug correo took over 30 s.
+        listening = harness.wait_port(port, 90) and harness.wait_port(tls_port, 90)
         harness.check("correo serve listens on its NNTP and NNTPS ports", listening,
                       (work / "correo.log").read_text(errors="replace"))
         if not listening:
