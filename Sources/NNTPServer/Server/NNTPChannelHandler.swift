@@ -20,6 +20,7 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
     private var buffer: [UInt8] = []
     private var context: ChannelHandlerContext?
     private var idleTimer: Scheduled<Void>?
+    private var lastActivity = NIODeadline.now()
     private var closed = false
     /// A store request is being answered: the client waits for us, so it is not idle.
     private var inFlight = false
@@ -261,13 +262,25 @@ public final class NNTPChannelHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Notes activity: the connection is idle `idleTimeout` after the last.
+    ///
+    /// One timer at a time, moved on only when it fires early: cancelling and scheduling a task on every
+    /// read was ~4% of the server's time for one-at-a-time ARTICLE.
     private func armIdleTimer() {
         guard let context else { return }
-        idleTimer?.cancel()
+        lastActivity = .now()
+        if idleTimer == nil { scheduleIdleCheck(context, at: lastActivity + TimeAmount(idleTimeout)) }
+    }
+
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        idleTimer = context.eventLoop.scheduleTask(in: TimeAmount(idleTimeout)) {
+        idleTimer = context.eventLoop.scheduleTask(deadline: deadline) {
             let handler = bound.value
+            handler.idleTimer = nil
+            guard !handler.closed else { return }
             guard !handler.inFlight else { return handler.armIdleTimer() }
+            let due = handler.lastActivity + TimeAmount(handler.idleTimeout)
+            if due > .now(), let context = handler.context { return handler.scheduleIdleCheck(context, at: due) }
             handler.write(NNTPResponse.status(400, "Idle timeout, closing connection"))
             handler.close()
         }
