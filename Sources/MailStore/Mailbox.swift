@@ -22,7 +22,12 @@ public actor Mailbox {
     private let executor: DispatchQueueExecutor
     private let logger: Logger
     private let newValidity: @Sendable () throws -> UInt32
-    var folder: MaildirFolder?
+    var folder: MaildirFolder? {
+        // Before any change (`withFolder` first sets nil) and after it: readers off the queue ask again.
+        didSet { published.withdraw() }
+    }
+    /// The records offered to readers off the mailbox's queue (see `Mailbox+Published.swift`).
+    nonisolated let published = PublishedRecords()
     /// Header sections and other derived values (see `Mailbox+Derived.swift`).
     var derived: DerivedCache
     /// Counts the changes published (a cheap "did anything change since" for sessions).

@@ -185,7 +185,7 @@ import Testing
         #expect(!server.log.contains("bob's pass"))
     }
 
-    /// Real Thunderbird (headless, driven over Marionette) with a news account on correo's NNTP port subscribes
+    /// Real Thunderbird (on an Xvfb display, driven over Marionette) with a news account on correo's NNTP port subscribes
     /// to a group, downloads its headers, shows them in the thread pane and an article in the message pane, then
     /// posts a new article and a follow-up (interop/e2e/thunderbird_news.py).
     @Test(.timeLimit(.minutes(5)))

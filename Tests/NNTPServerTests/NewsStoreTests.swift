@@ -239,4 +239,33 @@ import Testing
             #expect(await inbox.snapshot().count == 1)
         }
     }
+
+    @Test func articlesByNumberAreAnsweredAtOnceAsTheStoreWould() async throws {
+        try await withNews { _, news in
+            let text = "From: bob@example.test\r\nNewsgroups: misc.test\r\nSubject: One\r\n\r\nBody.\r\n"
+            #expect(await post(news, text) != .posted(.refused("")))
+            #expect(news.answerAtOnce(.groups) == nil)
+            #expect(await news.answer(.group("misc.test"), clientAddress: "") != .group(nil))
+            // GROUP published the group's records: ARTICLE/HEAD/STAT by number need no task.
+            for request in [
+                NNTPRequest.article(group: "misc.test", number: 1, headOnly: false),
+                .article(group: "misc.test", number: 1, headOnly: true),
+                .article(group: "misc.test", number: 9, headOnly: false),
+            ] {
+                let atOnce = try #require(news.answerAtOnce(request))
+                #expect(atOnce == (await news.answer(request, clientAddress: "")))
+            }
+            // A new article withdraws them; the store's answer publishes them again.
+            #expect(await post(news, text.replacingOccurrences(of: "One", with: "Two")) != .posted(.refused("")))
+            let second = NNTPRequest.article(group: "misc.test", number: 2, headOnly: false)
+            #expect(news.answerAtOnce(second) == nil)
+            guard case .article(let article?) = await news.answer(second, clientAddress: "") else {
+                Issue.record("no second article")
+                return
+            }
+            #expect(String(decoding: article.bytes, as: UTF8.self).contains("Subject: Two\r\n"))
+            #expect(news.answerAtOnce(second) == .article(article))
+            #expect(news.answerAtOnce(.article(group: "other", number: 1, headOnly: false)) == nil)
+        }
+    }
 }

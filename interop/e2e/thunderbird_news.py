@@ -8,8 +8,9 @@ Issue 14's Thunderbird check. Steps:
 1. `correo group add test.thunderbird`, then `correo serve` on 127.0.0.1 with NNTP and NNTPS on free ports,
    a certificate for mail.b.test from a test CA (thunderbird_autoconfig.py's), and three articles fed with
    IHAVE (nntplib, `--nntp-peer 127.0.0.1`), article 1's body holding a marker;
-2. Thunderbird headless (`--headless --marionette`) with a fresh profile (as thunderbird_autoconfig.py),
-   every name resolving to 127.0.0.1, the test CA trusted;
+2. Thunderbird with a fresh profile (as thunderbird_autoconfig.py) on an Xvfb display of its own (as
+   thunderbird_dev_mailbox.py: the main window, folder pane and message pane really drawn, not
+   `--headless`), every name resolving to 127.0.0.1, the test CA trusted;
 3. over Marionette, in Thunderbird's chrome, what *Add Other Account… → Newsgroup account* and
    *Subscribe…* do: a news server (`nntp`, mail.b.test, SSL/TLS) on correo's NNTPS port and an account
    for it, the group subscribed (`nsINntpIncomingServer.subscribeToNewsgroup`), its headers downloaded
@@ -22,7 +23,7 @@ Issue 14's Thunderbird check. Steps:
 5. correo's log shows the sessions were NNTPS with TLS.
 
 Prints one PASS/FAIL line per check and `thunderbird-news: ok`; exit status 1 on a failure, 2 when
-Thunderbird is not installed (scripts/install-test-deps.sh installs it). Every wait is bounded.
+Thunderbird or Xvfb is not installed (scripts/install-test-deps.sh installs both). Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import email.utils
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import thunderbird_autoconfig as harness  # noqa: E402  (Marionette, check, the profile)
+from thunderbird_dev_mailbox import start_xvfb  # noqa: E402  (an Xvfb on a display it picks itself)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 import nntplib  # noqa: E402
@@ -203,6 +206,7 @@ def run(binary: str) -> int:
              "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(port), "--nntps-port", str(tls_port),
              "--nntp-peer", "127.0.0.1"],
             stdout=correo_log, stderr=correo_log))
+        # 120 s: in a full `swift test` dozens of servers start at once, and a debug correo took over 30 s.
         listening = harness.wait_port(port, 120) and harness.wait_port(tls_port, 120)
         harness.check("correo serve listens on its NNTP and NNTPS ports", listening,
                       (work / "correo.log").read_text(errors="replace"))
@@ -211,10 +215,15 @@ def run(binary: str) -> int:
         feed(port, marker)
 
         # mail.b.test (the certificate's name) resolves to 127.0.0.1; the test CA is trusted in the script.
+        xvfb, display = start_xvfb(work)
+        processes.append(xvfb)
         marionette = harness.start_thunderbird(work, processes, harness.free_port(), {
             "network.dns.forceResolve": "127.0.0.1",
             "network.dns.disableIPv6": True,
-        })
+        }, display=display)
+        # Marionette's own limit for a script (30 s unless set; a command's "scriptTimeout" is ignored): a
+        # drawn window on a loaded machine took longer than that. Under the harness's 120 s socket timeout.
+        marionette.command("WebDriver:SetTimeouts", {"script": 110000})
         ca_base64 = "".join(line for line in ca.read_text().splitlines() if not line.startswith("-----"))
         answer = marionette.command("WebDriver:ExecuteAsyncScript", {
             "script": SCRIPT, "args": [ca_base64, tls_port, GROUP, marker], "scriptTimeout": 120000})
@@ -263,8 +272,10 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    if harness.thunderbird_binary() is None:
-        print("thunderbird is not installed: run scripts/install-test-deps.sh", file=sys.stderr)
+    missing = [name for name, found in (("thunderbird", harness.thunderbird_binary()), ("Xvfb", shutil.which("Xvfb")))
+               if found is None]
+    if missing:
+        print(f"{' and '.join(missing)} not installed: run scripts/install-test-deps.sh", file=sys.stderr)
         return 2
     return run(str(Path(sys.argv[1]).resolve()))
 

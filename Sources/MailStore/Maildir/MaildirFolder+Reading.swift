@@ -15,7 +15,11 @@ extension MaildirFolder {
     /// already has them.
     func read(uid: UInt32) throws -> [UInt8] {
         guard let position = index(of: uid) else { throw MailStoreError.messageNotFound(uid: uid) }
-        let record = records[position]
+        return try Self.read(records[position], in: curPath)
+    }
+
+    /// The message of `record` in the cur/ folder `curPath`, CRLF form.
+    static func read(_ record: MessageRecord, in curPath: String) throws -> [UInt8] {
         let bytes = try POSIX.readFile(curPath + "/" + record.fileName)
         return record.needsCRLFConversion ? LineEnds.normalizedToCRLF(bytes) : bytes
     }
@@ -63,6 +67,11 @@ extension MaildirFolder {
     /// The header section (with its blank line) in the CRLF form, read from the start of the file
     /// up to the blank line: usually one read.
     func readHeader(_ record: MessageRecord) throws -> [UInt8] {
+        try Self.readHeader(record, in: curPath)
+    }
+
+    /// The header section of `record`'s file in the cur/ folder `curPath`.
+    static func readHeader(_ record: MessageRecord, in curPath: String) throws -> [UInt8] {
         let chunk = MailStoreDefaults.headerReadChunkBytes
         let path = curPath + "/" + record.fileName
         var prefix: [UInt8] = []

@@ -310,7 +310,10 @@ struct MaildirFolder {
         cacheDirty = false
     }
 
-    func index(of uid: UInt32) -> Int? {
+    func index(of uid: UInt32) -> Int? { Self.index(of: uid, in: records) }
+
+    /// The position of `uid` in `records` (ascending by UID), by binary search.
+    static func index(of uid: UInt32, in records: [MessageRecord]) -> Int? {
         var low = 0
         var high = records.count - 1
         while low <= high {

@@ -124,18 +124,24 @@ enum POSIX {
         defer { close(fd) }
         var info = Glibc.stat()
         guard fstat(fd, &info) == 0 else { throw error("fstat", path) }
-        var result: [UInt8] = []
-        result.reserveCapacity(Int(info.st_size))
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        // Straight into the result, no staging buffer: one read for the size fstat told (plus one
+        // byte), then the read that finds the end; a file that grew meanwhile is read on.
+        var result = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
+        var filled = 0
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if filled == result.count { result += repeatElement(0, count: result.count) }
+            let count = result.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return Glibc.read(fd, base + filled, buffer.count - filled)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw error("read", path)
             }
             if count == 0 { break }
-            result.append(contentsOf: chunk[0..<count])
+            filled += count
         }
+        result.removeSubrange(filled...)
         return result
     }
 

@@ -13,9 +13,12 @@ import Synchronization
 final class OpenGroups: Sendable {
     private let mailboxes = Mutex([String: Mailbox]())
 
+    /// The mailbox of `group` if one is kept (for answers given at once, which cannot ask the store).
+    func known(_ group: String) -> Mailbox? { mailboxes.withLock { $0[group] } }
+
     /// The mailbox of `group`: the one kept, or the store's (then kept).
     func mailbox(_ group: String, store: MailStore) async throws -> Mailbox {
-        if let known = mailboxes.withLock({ $0[group] }) { return known }
+        if let known = known(group) { return known }
         return try await refresh(group, store: store)
     }
 

@@ -161,4 +161,14 @@ public enum NNTPReply: Equatable, Sendable {
 public protocol NNTPNewsStore: Sendable {
     /// The answer to `request` (errors are `.failure` replies).
     func answer(_ request: NNTPRequest, clientAddress: String) async -> NNTPReply
+
+    /// The answer to `request` if the store can give it now on the caller's thread without waiting
+    /// for anything but a small file read (the connection's event loop: no task, no thread hop), or
+    /// nil: then `answer` is asked. Must be the answer `answer` would give.
+    func answerAtOnce(_ request: NNTPRequest) -> NNTPReply?
+}
+
+extension NNTPNewsStore {
+    /// Nothing is answered at once: every request goes to `answer`.
+    public func answerAtOnce(_ request: NNTPRequest) -> NNTPReply? { nil }
 }
