@@ -76,6 +76,13 @@ struct PostgresCopyMoveTests {
             // MOVE of nothing changes nothing.
             #expect(try await store.move(uids: [2], from: inbox, to: trash) == [])
             #expect(try await store.state(of: inbox).highestModSeq == inboxBefore + 1)
+            // Within one mailbox: a new UID for the copy, the original expunged.
+            #expect(
+                try await store.move(uids: [1], from: inbox, to: inbox) == [CopiedMessage(source: 1, destination: 5)]
+            )
+            #expect(try await store.messages(in: inbox).map(\.uid) == [3, 5])
+            #expect(try await store.vanished(in: inbox, since: inboxBefore + 1) == [1])
+            #expect(try await store.counts().bodies == 4)
         }
     }
 

@@ -24,9 +24,14 @@ struct PostgresExpungeTests {
             #expect(try await store.vanished(in: inbox, since: before) == [2, 4, 5])
             #expect(try await store.vanished(in: inbox, since: before + 2) == [])
             #expect(try await store.messages(in: inbox).map(\.uid) == [1, 3])
+            // UID EXPUNGE of an empty set removes nothing.
+            try await store.setFlags(uids: [1], in: inbox, flags: .deleted, operation: .add)
+            #expect(try await store.expunge(in: inbox, uids: []) == [])
+            try await store.setFlags(uids: [1], in: inbox, flags: .deleted, operation: .remove)
             // Nothing \Deleted: nothing removed, HIGHESTMODSEQ stays.
+            let unchanged = try await store.state(of: inbox).highestModSeq
             #expect(try await store.expunge(in: inbox) == [])
-            #expect(try await store.state(of: inbox).highestModSeq == before + 2)
+            #expect(try await store.state(of: inbox).highestModSeq == unchanged)
             // UIDs are never reused after an expunge.
             #expect(try await store.append(PostgresStoreFixture.message(seed: 9), to: inbox) == 6)
             await #expect(throws: PostgresStoreError.noSuchMessage(uid: 4)) {
