@@ -12,6 +12,12 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
     case noSuchMessage(uid: UInt32)
     /// A user or mailbox with this name already exists (the text is PostgreSQL's detail).
     case alreadyExists(String)
+    /// RFC 3501 6.3.4: INBOX cannot be deleted.
+    case cannotDeleteInbox
+    /// The mailbox has children: deleting it would leave them without a parent (as the Maildir store refuses).
+    case mailboxHasChildren(String)
+    /// A rename that cannot be done: the target lies inside the mailbox renamed, or is INBOX.
+    case invalidRename(String)
     /// The database holds a schema version newer than this binary knows: an older node must not write.
     case schemaTooNew(found: Int, known: Int)
 
@@ -23,6 +29,9 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
         case .noSuchMailbox(let name): "no such mailbox: \(name)"
         case .noSuchMessage(let uid): "no message with UID \(uid)"
         case .alreadyExists(let detail): "already exists: \(detail)"
+        case .cannotDeleteInbox: "INBOX cannot be deleted"
+        case .mailboxHasChildren(let name): "mailbox has children: \(name)"
+        case .invalidRename(let reason): "cannot rename: \(reason)"
         case .schemaTooNew(let found, let known):
             "the database's schema is version \(found), newer than this binary's \(known): upgrade correo"
         }

@@ -57,20 +57,13 @@ struct PostgresMessageTests {
             let results = try await withThrowingTaskGroup(of: [UInt32].self) { group in
                 for task in 0..<8 {
                     group.addTask {
-                        var uids: [UInt32] = []
-                        for index in 0..<perTask {
-                            let bytes = PostgresStoreFixture.message(seed: task * 100 + index)
-                            uids.append(try await store.append(bytes, to: inbox))
-                        }
-                        return uids
+                        try await PostgresStoreFixture.append(perTask, firstSeed: task * 100, to: inbox, in: store)
                     }
                 }
                 return try await group.reduce(into: [[UInt32]]()) { $0.append($1) }
             }
-            for uids in results { #expect(uids == uids.sorted() && Set(uids).count == uids.count) }
-            let all = results.flatMap { $0 }
-            #expect(all.sorted() == Array(1...UInt32(8 * perTask)))
-            #expect(try await store.messages(in: inbox).map(\.uid) == all.sorted())
+            let all = PostgresStoreFixture.expectUniqueIncreasing(results, total: 8 * perTask)
+            #expect(try await store.messages(in: inbox).map(\.uid) == all)
             let state = try await store.state(of: inbox)
             #expect(state.uidNext == UInt32(8 * perTask + 1))
             #expect(state.messages == 8 * perTask)

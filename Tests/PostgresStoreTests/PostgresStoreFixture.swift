@@ -1,6 +1,7 @@
 import MailStore
 import MailTestSupport
 import PostgresStore
+import Testing
 
 /// A fresh server, migrated, with one user: the start of every message test.
 enum PostgresStoreFixture {
@@ -28,5 +29,25 @@ enum PostgresStoreFixture {
             line += 1
         }
         return bytes
+    }
+
+    /// Appends `count` messages (seeds from `firstSeed` on) to `mailbox` one after another; their UIDs.
+    static func append(
+        _ count: Int,
+        firstSeed: Int,
+        to mailbox: PostgresMailbox,
+        in store: PostgresMailStore
+    ) async throws -> [UInt32] {
+        var uids: [UInt32] = []
+        for index in 0..<count { uids.append(try await store.append(message(seed: firstSeed + index), to: mailbox)) }
+        return uids
+    }
+
+    /// Checks what concurrent writers got: each one's UIDs increasing, all together exactly 1...total.
+    static func expectUniqueIncreasing(_ results: [[UInt32]], total: Int) -> [UInt32] {
+        for uids in results { #expect(uids == uids.sorted() && Set(uids).count == uids.count) }
+        let all = results.flatMap { $0 }.sorted()
+        #expect(all == Array(1...UInt32(total)))
+        return all
     }
 }

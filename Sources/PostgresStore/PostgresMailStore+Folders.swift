@@ -1,0 +1,168 @@
+import Logging
+import MailStore
+import PostgresNIO
+
+extension PostgresMailStore {
+    /// RFC 3501 6.3.4 DELETE: removes the mailbox `name` of `user` with its messages; bodies no other
+    /// message uses go with them, in the same transaction.
+    ///
+    /// INBOX cannot be deleted (`cannotDeleteInbox`); a mailbox with children is refused
+    /// (`mailboxHasChildren`), as the Maildir store does. Sessions that have it open hear a change.
+    public func deleteMailbox(user: String, name: MailboxName) async throws {
+        guard !name.isInbox else { throw PostgresStoreError.cannotDeleteInbox }
+        let mailbox = try await self.mailbox(user: user, name: name)
+        try await transaction { connection in
+            try await lockMailboxes([mailbox], on: connection)
+            let children = try await connection.query(
+                """
+                SELECT count(*) FROM mailboxes c JOIN mailboxes m ON m.user_id = c.user_id
+                WHERE m.id = \(mailbox.id) AND left(c.name, length(m.name) + 1) = m.name || '/'
+                """,
+                logger: logger
+            )
+            var childCount = 0
+            for try await count in children.decode(Int.self) { childCount = count }
+            guard childCount == 0 else { throw PostgresStoreError.mailboxHasChildren(name.description) }
+            let gone = try await connection.query(
+                "DELETE FROM messages WHERE mailbox_id = \(mailbox.id) RETURNING body_id",
+                logger: logger
+            )
+            var bodies: [Int64] = []
+            for try await body in gone.decode(Int64.self) { bodies.append(body) }
+            try await connection.query("DELETE FROM mailboxes WHERE id = \(mailbox.id)", logger: logger)
+            try await deleteUnreferencedBodies(bodies, on: connection)
+            try await notifyChange(of: mailbox, on: connection)
+        }
+    }
+
+    /// RFC 3501 6.3.5 RENAME: gives the mailbox `source` of `user`, and its children, the name
+    /// `target`; they keep their UIDVALIDITY and messages, and a mailbox made later under the old name
+    /// gets a new UIDVALIDITY.
+    ///
+    /// Renaming INBOX moves its messages into a new mailbox `target` (with a new UIDVALIDITY, the UIDs
+    /// kept) and leaves INBOX empty, its messages recorded as expunged. A `target` that exists throws
+    /// `alreadyExists`; INBOX or a name inside `source` throws `invalidRename`.
+    public func renameMailbox(user: String, from source: MailboxName, to target: MailboxName) async throws {
+        guard !target.isInbox else { throw PostgresStoreError.invalidRename("INBOX exists always") }
+        guard source.isInbox || !Self.isSelfOrInside(target, source) else {
+            throw PostgresStoreError.invalidRename("\(target) lies inside \(source)")
+        }
+        let mailbox = try await self.mailbox(user: user, name: source)
+        try await transaction { connection in
+            try await lockMailboxes([mailbox], on: connection)
+            let taken = try await connection.query(
+                """
+                SELECT count(*) FROM mailboxes t JOIN mailboxes m ON m.user_id = t.user_id
+                WHERE m.id = \(mailbox.id) AND t.name = \(target.description)
+                """,
+                logger: logger
+            )
+            var takenCount = 0
+            for try await count in taken.decode(Int.self) { takenCount = count }
+            guard takenCount == 0 else { throw PostgresStoreError.alreadyExists(target.description) }
+            if source.isInbox {
+                try await moveInboxMessages(of: mailbox, to: target, on: connection)
+            } else {
+                // The children follow (RFC 3501 6.3.5): "A/x" becomes "B/x" when "A" becomes "B".
+                try await connection.query(
+                    """
+                    UPDATE mailboxes c SET name = \(target.description) || substr(c.name, length(m.name) + 1)
+                    FROM mailboxes m
+                    WHERE m.id = \(mailbox.id) AND c.user_id = m.user_id
+                      AND (c.id = m.id OR left(c.name, length(m.name) + 1) = m.name || '/')
+                    """,
+                    logger: logger
+                )
+                try await notifyChange(of: mailbox, on: connection)
+            }
+        }
+    }
+
+    /// RFC 3501 6.3.5, INBOX: a new mailbox `target` takes INBOX's messages with their UIDs, UIDNEXT
+    /// and mod-sequences (its new UIDVALIDITY tells clients they are other messages); INBOX records
+    /// them as expunged under one new mod-sequence and keeps its UIDVALIDITY and UIDNEXT.
+    private func moveInboxMessages(
+        of inbox: PostgresMailbox,
+        to target: MailboxName,
+        on connection: PostgresConnection
+    ) async throws {
+        let made = try await connection.query(
+            """
+            INSERT INTO mailboxes (user_id, name, uid_validity, uid_next, highest_modseq)
+            SELECT user_id, \(target.description), nextval('uid_validity_sequence'), uid_next, highest_modseq
+            FROM mailboxes WHERE id = \(inbox.id)
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var newID: Int64?
+        for try await id in made.decode(Int64.self) { newID = id }
+        guard let newID else { throw PostgresStoreError.noSuchMailbox(inbox.name.description) }
+        try await connection.query(
+            """
+            WITH raised AS (
+                UPDATE mailboxes SET highest_modseq = highest_modseq + 1
+                WHERE id = \(inbox.id) AND EXISTS (SELECT 1 FROM messages WHERE mailbox_id = \(inbox.id))
+                RETURNING highest_modseq
+            )
+            INSERT INTO expunged_messages (mailbox_id, uid, modseq)
+            SELECT \(inbox.id), m.uid, raised.highest_modseq FROM messages m CROSS JOIN raised
+            WHERE m.mailbox_id = \(inbox.id)
+            ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq
+            """,
+            logger: logger
+        )
+        try await connection.query(
+            "UPDATE messages SET mailbox_id = \(newID) WHERE mailbox_id = \(inbox.id)",
+            logger: logger
+        )
+        try await notifyChange(of: inbox, on: connection)
+    }
+
+    /// Whether `name` is `ancestor` or lies inside it.
+    private static func isSelfOrInside(_ name: MailboxName, _ ancestor: MailboxName) -> Bool {
+        name.components.starts(with: ancestor.components)
+    }
+
+    // MARK: - Subscriptions
+
+    /// RFC 3501 6.3.6 SUBSCRIBE.
+    ///
+    /// The subscription is a column of the mailbox row, so only an existing mailbox can be
+    /// subscribed (`noSuchMailbox` otherwise); deleting a mailbox ends its subscription, renaming it
+    /// keeps it.
+    public func subscribe(user: String, name: MailboxName) async throws {
+        try await setSubscribed(true, user: user, name: name)
+    }
+
+    /// RFC 3501 6.3.7 UNSUBSCRIBE; `noSuchMailbox` when the mailbox does not exist.
+    public func unsubscribe(user: String, name: MailboxName) async throws {
+        try await setSubscribed(false, user: user, name: name)
+    }
+
+    private func setSubscribed(_ subscribed: Bool, user: String, name: MailboxName) async throws {
+        let rows = try await client.query(
+            """
+            UPDATE mailboxes m SET subscribed = \(subscribed) FROM users u
+            WHERE u.id = m.user_id AND u.address = \(user.lowercased()) AND m.name = \(name.description)
+            RETURNING m.id
+            """,
+            logger: logger
+        )
+        guard try await rows.foundAny() else { throw PostgresStoreError.noSuchMailbox(name.description) }
+    }
+
+    /// RFC 3501 6.3.9 LSUB: the subscribed mailboxes of `user`, by name.
+    public func subscribedNames(user: String) async throws -> [MailboxName] {
+        let rows = try await client.query(
+            """
+            SELECT m.name FROM mailboxes m JOIN users u ON u.id = m.user_id
+            WHERE u.address = \(user.lowercased()) AND m.subscribed ORDER BY m.name
+            """,
+            logger: logger
+        )
+        var names: [MailboxName] = []
+        for try await name in rows.decode(String.self) { names.append(try MailboxName(path: name)) }
+        return names
+    }
+}
