@@ -42,8 +42,18 @@ class DevServer:
 
     def __init__(self, *extra):
         self.storage = tempfile.mkdtemp(prefix="correo-dev-test-")
-        self.smtp, self.submission, self.imap, self.imaps, self.http = free_ports(5)
         self.log = open(os.path.join(self.storage, "server.log"), "w+")
+        # A port found free can be taken by another test's server before correo binds it (the suites
+        # run side by side): correo then exits saying so, and we start again on new ports, 3 times at most.
+        for attempt in range(3):
+            if self._start(extra) or attempt == 2:
+                return
+            self.log.seek(0)
+            self.log.truncate()
+
+    def _start(self, extra):
+        """True once correo answers /healthz; False when it exited because a port was taken."""
+        self.smtp, self.submission, self.imap, self.imaps, self.http = free_ports(5)
         self.process = subprocess.Popen(
             [BINARY, "serve", "--dev", "-s", os.path.join(self.storage, "store"),
              "--smtp-port", str(self.smtp), "--submission-port", str(self.submission),
@@ -53,12 +63,15 @@ class DevServer:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "in use" in self.output().lower():
+                    return False
                 raise RuntimeError("correo --dev exited: " + self.output())
             try:
                 with urllib.request.urlopen(self.url("/healthz"), timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
+                    if answer.status == 200 and self.process.poll() is None:
+                        return True
+            except (OSError, http.client.HTTPException):
+                # Not listening yet, or another program holds the port (it answered, but not HTTP).
                 time.sleep(0.2)
         raise RuntimeError("correo --dev did not answer in 60 s: " + self.output())
 
