@@ -5,14 +5,18 @@ import MailStore
 ///
 /// Each user keeps its stored password (never hashed again), each mailbox its name, special use,
 /// subscription, UIDVALIDITY and UIDNEXT, each message its UID, flags, keywords, INTERNALDATE,
-/// mod-sequence and bytes (the CRLF form IMAP serves). A user is copied in one transaction, and one the
-/// target has already is skipped: a rerun after an interruption finishes the rest, a rerun after a
-/// complete run changes nothing. Newsgroups and the outbound queue are not copied.
+/// mod-sequence and bytes (the CRLF form IMAP serves; the copies of a hard-linked file share one body).
+/// A user is copied in one transaction, and one the target has already is skipped: a rerun after an
+/// interruption finishes the rest, a rerun after a complete run changes nothing. Newsgroups and the
+/// outbound queue are not copied.
 public struct MaildirMigration: Sendable {
-    /// The Maildir store read (it is opened as the servers open it, never changed otherwise).
+    /// The Maildir store read, opened as the servers open it (a folder without a uidlist gets one, a
+    /// user without a Maildir an empty one); its messages are not changed.
     public let source: MailStore
     /// The PostgreSQL store written, migrated to the current schema.
     public let target: PostgresMailStore
+    /// Hard-linked files already stored, so that their copies share one body across users.
+    private let linkedBodies = MaildirLinkedBodies()
 
     /// A migration from `source` to `target`.
     public init(source: MailStore, target: PostgresMailStore) {
@@ -33,26 +37,39 @@ public struct MaildirMigration: Sendable {
         let names = Set(mailboxes.map(\.name))
         let dropped = try await source.subscriptions(user: user).filter { !names.contains($0) }.map(\.description)
         let source = source
+        let linkedBodies = linkedBodies
         let copied = try await target.importUser(user, passwordHash: password) { importer in
-            var report = MigratedUser(address: user, skipped: false)
-            report.droppedSubscriptions = dropped.sorted()
+            var copy = UserCopy(importer: importer, linkedBodies: linkedBodies)
+            copy.report.droppedSubscriptions = dropped.sorted()
             for info in mailboxes {
                 let mailbox = try await source.mailbox(user: user, name: info.name)
-                try await Self.copy(mailbox, info, to: importer, into: &report)
+                try await copy.add(mailbox, info)
             }
-            return report
+            return copy
         }
-        return copied ?? MigratedUser(address: user, skipped: true)
+        guard let copied else { return MigratedUser(address: user, skipped: true) }
+        linkedBodies.add(copied.newLinkedBodies)
+        return copied.report
+    }
+}
+
+/// One user's copy in progress, inside its import's transaction.
+private struct UserCopy: Sendable {
+    let importer: PostgresUserImport
+    let linkedBodies: MaildirLinkedBodies
+    var report: MigratedUser
+    /// Hard-linked files stored by this import, kept once it commits.
+    var newLinkedBodies: [MaildirLinkedBodies.FileKey: Int64] = [:]
+
+    init(importer: PostgresUserImport, linkedBodies: MaildirLinkedBodies) {
+        self.importer = importer
+        self.linkedBodies = linkedBodies
+        report = MigratedUser(address: importer.user, skipped: false)
     }
 
     /// One mailbox: its counters first (raised past any message found since they were read), then its
     /// messages one at a time, so that only one message's bytes are in memory.
-    private static func copy(
-        _ mailbox: Mailbox,
-        _ info: MailboxInfo,
-        to importer: PostgresUserImport,
-        into report: inout MigratedUser
-    ) async throws {
+    mutating func add(_ mailbox: Mailbox, _ info: MailboxInfo) async throws {
         let records = await mailbox.snapshot()
         let imported = ImportedMailbox(
             name: info.name,
@@ -65,9 +82,18 @@ public struct MaildirMigration: Sendable {
         let target = try await importer.addMailbox(imported)
         report.mailboxes += 1
         for record in records {
-            let bytes = try await mailbox.readMessage(uid: record.uid)
+            let key = await mailbox.messageURL(uid: record.uid).flatMap {
+                MaildirLinkedBodies.key(of: $0, size: record.size)
+            }
+            let body: Int64
+            if let key, let shared = newLinkedBodies[key] ?? linkedBodies.body(for: key) {
+                body = shared
+            } else {
+                body = try await importer.addBody(try await mailbox.readMessage(uid: record.uid))
+                if let key { newLinkedBodies[key] = body }
+            }
             try await importer.addMessage(
-                bytes,
+                body: body,
                 uid: record.uid,
                 flags: record.flags,
                 keywords: record.keywords,
@@ -76,7 +102,7 @@ public struct MaildirMigration: Sendable {
                 to: target
             )
             report.messages += 1
-            report.bytes += bytes.count
+            report.bytes += record.size
         }
     }
 }

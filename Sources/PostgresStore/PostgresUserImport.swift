@@ -41,11 +41,16 @@ public struct PostgresUserImport: Sendable {
         return PostgresMailbox(id: mailboxID, user: user, name: mailbox.name, uidValidity: mailbox.uidValidity)
     }
 
-    /// Adds one message under its own `uid` and `modSeq` (not renumbered), its bytes stored in chunks
-    /// as a delivery stores them; the mailbox's UIDNEXT and HIGHESTMODSEQ are raised past them if they
-    /// were not already.
+    /// Stores one message's bytes in chunks, as a delivery does; returns the body's id for `addMessage`.
+    public func addBody(_ bytes: [UInt8]) async throws -> Int64 {
+        try await store.insertBody(bytes, on: connection)
+    }
+
+    /// Adds one message with the bytes of `body` (from `addBody`, in this import or an earlier committed
+    /// one: copies of a message share one body) under its own `uid` and `modSeq`, not renumbered; the
+    /// mailbox's UIDNEXT and HIGHESTMODSEQ are raised past them if they were not already.
     public func addMessage(
-        _ bytes: [UInt8],
+        body bodyID: Int64,
         uid: UInt32,
         flags: MessageFlags,
         keywords: [String],
@@ -55,7 +60,6 @@ public struct PostgresUserImport: Sendable {
     ) async throws {
         guard uid > 0 else { throw PostgresStoreError.noSuchMessage(uid: uid) }
         let modSeq = Int64(clamping: max(modSeq, 1))
-        let bodyID = try await store.insertBody(bytes, on: connection)
         try await connection.query(
             """
             INSERT INTO messages (mailbox_id, uid, body_id, flags, keywords, internal_date, modseq)

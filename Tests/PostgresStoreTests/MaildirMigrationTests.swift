@@ -24,10 +24,13 @@ struct MaildirMigrationTests {
                     let first = try await migration.migrate(user: Self.ana)
                     #expect(!first.skipped)
                     #expect(first.mailboxes == 8)  // INBOX, five special-use folders, Lists, Lists/swift
-                    #expect(first.messages == 4)
+                    #expect(first.messages == 6)
                     #expect(first.droppedSubscriptions == ["Gone"])
                     #expect(try await !migration.migrate(user: Self.bo).skipped)
                     for user in [Self.ana, Self.bo] { try await Self.expectSame(user, maildir, store) }
+                    let counts = try await store.counts()
+                    #expect(counts.messages == 8)
+                    #expect(counts.bodies == 6)
                     #expect(try await store.subscribedNames(user: Self.ana).contains(Self.lists))
                     #expect(try await !store.subscribedNames(user: Self.ana).contains(Self.swift))
                     #expect(try await store.verify(address: Self.ana, password: "ana's pass"))
@@ -89,6 +92,7 @@ struct MaildirMigrationTests {
     ///
     /// ana has INBOX with a gap in its UIDs, flags and keywords, a big message, a subscribed Lists and
     /// an unsubscribed Lists/swift, and a subscription to a mailbox that is gone; bo has one message.
+    /// A COPY and a delivery to both make hard links.
     static func makeMaildirStore(in directory: TemporaryDirectory) async throws -> MailStore {
         let hash = try PasswordHash.make("ana's pass")
         try Data("\(ana):\(hash)\n\(bo):bo plain\n".utf8).write(
@@ -116,6 +120,10 @@ struct MaildirMigrationTests {
         // Bigger than one chunk (256 KiB): stored as several rows, read back whole.
         _ = try await folder.append(bytes: message(5, bodyBytes: 600_000), internalDate: date + 240)
         _ = try await maildir.mailbox(user: bo, name: .inbox).append(bytes: message(6), internalDate: date + 300)
+        // Hard links: a COPY and a delivery to both users; each file becomes one shared body.
+        _ = try await inbox.copy(uids: [1], to: try await maildir.mailbox(user: ana, name: lists))
+        _ = try await maildir.deliver(bytes: message(7), to: [ana, bo])
+        for user in [ana, bo] { try await maildir.mailbox(user: user, name: .inbox).synchronize() }
         return maildir
     }
 
