@@ -87,7 +87,9 @@ struct MigrateCommand: AsyncParsableCommand {
                 }
             } catch {
                 failed += 1
-                FileHandle.standardError.write(Data("correo migrate: \(user): not copied: \(error)\n".utf8))
+                // The Maildir's errors say what they are; the database's are told as `db` tells them.
+                let reason = error is MailStoreError ? "\(error)" : PostgresStoreError.reason(for: error)
+                FileHandle.standardError.write(Data("correo migrate: \(user): not copied: \(reason)\n".utf8))
             }
         }
         print("users copied \(copied), skipped \(skipped), failed \(failed)")
