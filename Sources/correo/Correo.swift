@@ -9,7 +9,7 @@ struct Correo: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, SMTPD.self, IMAPD.self, Send.self, UserCommand.self, GroupCommand.self, QueueCommand.self,
-            DbCommand.self, Cert.self, DKIMCommand.self, DnsCommand.self, ConfigCommand.self,
+            DbCommand.self, MigrateCommand.self, Cert.self, DKIMCommand.self, DnsCommand.self, ConfigCommand.self,
         ]
     )
 }

@@ -96,20 +96,26 @@ struct DbCommand: AsyncParsableCommand {
 }
 
 /// The pool's own messages (connection attempts and the like) only when they are errors.
-private func quietLogger() -> Logger {
+func quietLogger() -> Logger {
     var logger = Logger(label: "correo.db")
     logger.logLevel = .error
     return logger
 }
 
 /// Prints what went wrong as one line on standard error and exits 1, without a stack trace.
-private func reportingDatabaseErrors(_ url: PostgresStoreURL, _ body: () async throws -> Void) async throws {
+func reportingDatabaseErrors(
+    _ url: PostgresStoreURL,
+    command: String = "db",
+    _ body: () async throws -> Void
+) async throws {
     do {
         try await body()
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        FileHandle.standardError.write(Data("correo db: \(url): \(PostgresStoreError.reason(for: error))\n".utf8))
+        FileHandle.standardError.write(
+            Data("correo \(command): \(url): \(PostgresStoreError.reason(for: error))\n".utf8)
+        )
         throw ExitCode.failure
     }
 }

@@ -125,7 +125,7 @@ public final class Users: Sendable {
 
     // MARK: - The file
 
-    private func currentPasswords() throws -> [String: String] {
+    func currentPasswords() throws -> [String: String] {
         let identity = UIDList.FileIdentity(path: file.path)
         if let cached = loaded.withLock({ $0.identity != nil && $0.identity == identity ? $0.passwords : nil }) {
             return cached
