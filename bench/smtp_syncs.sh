@@ -10,6 +10,7 @@ set -euo pipefail
 binary=$(realpath "${1:?usage: smtp_syncs.sh BINARY [COUNT] [SIZE] [CONNECTIONS] [PORT]}")
 count=${2:-2000} size=${3:-2000} connections=${4:-16} port=${5:-21999}
 here=$(cd "$(dirname "$0")" && pwd)
+command -v strace >/dev/null || { echo "smtp_syncs.sh: strace is not installed (apt-get install strace)" >&2; exit 2; }
 work=$(mktemp -d /tmp/correo-syncs.XXXXXX)
 # strace blocks the signals meant for its command, so they go to correo itself (strace's child).
 stop() { pkill "-$1" -P "$server" 2>/dev/null || true; }
