@@ -143,9 +143,15 @@ struct UIDList {
 
     /// Writes the whole list atomically and durably.
     private mutating func rewrite() throws {
+        try Self.write(path, uidValidity: uidValidity, nextUID: nextUID, uids: uids)
+        identity = FileIdentity(path: path)
+    }
+
+    /// Writes a whole list (base → UID) to `path` atomically and durably: a rewrite, or the first list
+    /// of a folder imported with its UIDs (`MaildirFolderImport`).
+    static func write(_ path: String, uidValidity: UInt32, nextUID: UInt32, uids: [String: UInt32]) throws {
         var text = "correo-uidlist 1 V\(uidValidity) N\(nextUID)\n"
         for (base, uid) in uids.sorted(by: { $0.value < $1.value }) { text += "\(uid) \(base)\n" }
         try POSIX.writeFileAtomically(path, Array(text.utf8), durable: true)
-        identity = FileIdentity(path: path)
     }
 }
