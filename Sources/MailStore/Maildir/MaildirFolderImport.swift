@@ -64,7 +64,7 @@ public struct MaildirFolderImport: Sendable {
     }
 
     /// Makes the files' names durable, then writes the cache and the uidlist; `highestModSeq` is the
-    /// source's HIGHESTMODSEQ, carried by the message changed last so that the folder's is never lower.
+    /// source's HIGHESTMODSEQ, kept in the uidlist as a floor so that the folder's is never lower.
     public func finish(highestModSeq: UInt64) async throws {
         try await BlockingIO.run { [self] in try write(highestModSeq: highestModSeq) }
     }
@@ -82,16 +82,18 @@ public struct MaildirFolderImport: Sendable {
                 headerLength: -1
             )
         }
-        // RFC 7162 3.1.2: HIGHESTMODSEQ never goes down. The Maildir keeps it as the largest message
-        // mod-sequence, so the last changed message takes the source's when that is higher (an expunge
-        // raised it): a client then fetches that one message's flags again, nothing more.
-        if let last = cache.entries.max(by: { $0.value.modSeq < $1.value.modSeq }), last.value.modSeq < highestModSeq {
-            cache.entries[last.key]?.modSeq = highestModSeq
-        }
         try cache.save(uidValidity: uidValidity)
         let next = max(uidNext, lastUID == UInt32.max ? lastUID : lastUID + 1)
         try POSIX.withExclusiveLock(path + "/" + UIDList.lockName) {
-            try UIDList.write(path + "/" + UIDList.fileName, uidValidity: uidValidity, nextUID: next, uids: uids)
+            // RFC 7162 3.1.2: HIGHESTMODSEQ never goes down; the source's may be above every message's
+            // (an expunge raised it, or the mailbox is empty), so the uidlist keeps it as a floor.
+            try UIDList.write(
+                path + "/" + UIDList.fileName,
+                uidValidity: uidValidity,
+                nextUID: next,
+                modSeqFloor: highestModSeq,
+                uids: uids
+            )
         }
     }
 }
