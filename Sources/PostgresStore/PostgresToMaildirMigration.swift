@@ -49,6 +49,8 @@ public struct PostgresToMaildirMigration: Sendable {
         }
         try staging.importSubscriptions(user: user, try await source.subscribedNames(user: user))
         try FileManager.default.moveItem(at: staged, to: destination)
+        // Nothing else is kept in the staging folder; the next user makes it again.
+        try? FileManager.default.removeItem(at: staging.root)
         try target.users.add(user, storedPassword: password)
         return report
     }

@@ -36,6 +36,18 @@ struct PostgresToMaildirMigrationTests {
                     #expect(await copy.users.verify(address: MaildirMigrationTests.ana, password: "ana's pass"))
                     #expect(await copy.users.verify(address: MaildirMigrationTests.bo, password: "bo plain"))
 
+                    // Each message keeps the database's mod-sequence, each mailbox its HIGHESTMODSEQ at least
+                    // (an empty one too, which has no message to carry it).
+                    for name in try await store.mailboxNames(user: MaildirMigrationTests.ana) {
+                        let there = try await store.mailbox(user: MaildirMigrationTests.ana, name: name)
+                        let here = try await copy.mailbox(user: MaildirMigrationTests.ana, name: name)
+                        #expect(await here.highestModSeq >= (try await store.state(of: there).highestModSeq))
+                        let stored = try await store.messages(in: there).map(\.modSeq)
+                        let kept = await here.snapshot().map(\.modSeq)
+                        #expect(kept == stored)
+                    }
+                    #expect(!FileManager.default.fileExists(atPath: copyRoot.path + "/.correo-migrate"))
+
                     // A second run finds every user there and changes nothing.
                     let before = try Self.listing(copyRoot)
                     for user in try await back.users() { #expect(try await back.migrate(user: user).skipped) }
