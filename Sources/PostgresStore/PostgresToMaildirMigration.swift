@@ -44,15 +44,31 @@ public struct PostgresToMaildirMigration: Sendable {
         // What an interrupted run left behind is started again.
         try? FileManager.default.removeItem(at: staged)
         var report = MigratedUser(address: user, skipped: false)
-        for name in try await source.mailboxNames(user: user) {
+        let names = try await source.mailboxNames(user: user)
+        for name in names {
             try await copy(name, of: user, into: &report)
         }
+        try await dropUnlisted(user, keeping: Set(names))
         try staging.importSubscriptions(user: user, try await source.subscribedNames(user: user))
         try FileManager.default.moveItem(at: staged, to: destination)
         // Nothing else is kept in the staging folder; the next user makes it again.
         try? FileManager.default.removeItem(at: staging.root)
         try target.users.add(user, storedPassword: password)
         return report
+    }
+
+    /// Removes the staged folders the database does not have: the special-use folders MailStore makes
+    /// for every new user, and parents made for a child (kept while they have children: Maildir++
+    /// folders on disk need no parent, but MailStore makes them, so they stay as empty mailboxes).
+    private func dropUnlisted(_ user: String, keeping names: Set<MailboxName>) async throws {
+        let staged = try await staging.listMailboxes(user: user).map(\.name).filter { !names.contains($0) }
+        for name in staged.sorted(by: { $0.description > $1.description }) {
+            do {
+                try await staging.deleteMailbox(user: user, name: name)
+            } catch MailStoreError.mailboxHasChildren {
+                continue
+            }
+        }
     }
 
     /// One mailbox: its messages one at a time (one message's bytes in memory), then its counters.
