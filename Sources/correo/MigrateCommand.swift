@@ -3,43 +3,52 @@ import Foundation
 import MailStore
 import PostgresStore
 
-/// `correo migrate`: copies a Maildir store into the PostgreSQL store (issue 18, "No lock-in").
+/// `correo migrate`: copies a Maildir store into the PostgreSQL store or back (issue 18, "No lock-in").
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Copy a Maildir store's users, mailboxes and messages into the PostgreSQL store.",
+        abstract: "Copy the users, mailboxes and messages of a Maildir store into the PostgreSQL store, or back.",
         discussion: """
-            Every user of passwords.txt is copied with its stored password (not hashed again), every \
+            The direction follows the URLs: --from maildir:DIR --to postgres://… or --from postgres://… \
+            --to maildir:DIR. Every user is copied with its stored password (not hashed again), every \
             mailbox with its subscription, UIDVALIDITY and UIDNEXT, every message with its UID, flags, \
-            keywords and INTERNALDATE, so that IMAP clients download nothing again. The schema migrations \
-            are applied first. Each user is copied in one transaction; a user the database has already is \
-            skipped, so a second run changes nothing and a run after an interruption copies the rest. \
-            Newsgroups and the outbound queue are not copied. Stop the servers on the Maildir first: mail \
-            delivered during the copy may be missed.
+            keywords, INTERNALDATE and bytes, so that IMAP clients download nothing again. Into PostgreSQL \
+            the schema migrations are applied first and each user is copied in one transaction; into a \
+            Maildir store each user is built aside and renamed into place whole. A user the target has \
+            already is skipped, so a second run changes nothing and a run after an interruption copies the \
+            rest. Newsgroups and the outbound queue are not copied. Stop the servers on the source first: \
+            mail delivered during the copy may be missed.
             Example: correo migrate --from maildir:/var/lib/correo --to postgres://correo@127.0.0.1/correo
             """
     )
 
     @Option(
         help: ArgumentHelp(
-            "The store to copy from: maildir:DIR, DIR being the storage folder (as --storage).",
-            valueName: "maildir:DIR"
+            "The store to copy from: maildir:DIR (DIR being the storage folder, as --storage) or postgres://….",
+            valueName: "store"
         )
     )
     var from: String
 
     @Option(
         help: ArgumentHelp(
-            "The PostgreSQL store to copy to: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. [CORREO_STORE]",
-            valueName: "postgres-url"
+            "The store to copy to: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE [CORREO_STORE], or maildir:DIR.",
+            valueName: "store"
         )
     )
     var to: String?
 
     func run() async throws {
+        if from.hasPrefix("postgres://") || from.hasPrefix("postgresql://") {
+            try await runToMaildir()
+            return
+        }
         let folder = try sourceFolder()
         guard let target = to ?? environment("STORE") else {
             throw ValidationError("--to postgres://… (or CORREO_STORE) is needed")
+        }
+        if target.hasPrefix("maildir:") {
+            throw ValidationError("--from and --to are both Maildir stores: copy the folder instead")
         }
         let url = try PostgresStoreURL(target)
         let source = MailStore(root: folder, logger: quietLogger())
@@ -49,7 +58,37 @@ struct MigrateCommand: AsyncParsableCommand {
                 // Applying the schema here (as `db migrate` would) makes a new, empty database enough;
                 // it is safe on a current one and refuses a schema newer than this binary.
                 try await store.migrate()
-                return try await copyUsers(MaildirMigration(source: source, target: store))
+                let migration = MaildirMigration(source: source, target: store)
+                return try await copyUsers(try migration.users(), into: "the database") {
+                    try await migration.migrate(user: $0)
+                }
+            }
+        }
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// `--from postgres://… --to maildir:DIR`: the way back, into a Maildir store (made if missing).
+    private func runToMaildir() async throws {
+        let url = try PostgresStoreURL(from)
+        guard let target = to, target.hasPrefix("maildir:") else {
+            throw ValidationError(
+                "--to must be maildir:DIR when --from is a PostgreSQL store (to copy between databases, use pg_dump)"
+            )
+        }
+        let folder = URL(fileURLWithPath: String(target.dropFirst("maildir:".count)), isDirectory: true)
+        try FileManager.default.createDirectory(
+            at: folder,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        let maildir = MailStore(root: folder, logger: quietLogger())
+        var failed = 0
+        try await reportingDatabaseErrors(url, command: "migrate") {
+            failed = try await PostgresMailStore.withStore(url: url, logger: quietLogger()) { store in
+                let migration = PostgresToMaildirMigration(source: store, target: maildir)
+                return try await copyUsers(try await migration.users(), into: "the Maildir store") {
+                    try await migration.migrate(user: $0)
+                }
             }
         }
         if failed > 0 { throw ExitCode.failure }
@@ -58,7 +97,7 @@ struct MigrateCommand: AsyncParsableCommand {
     /// The storage folder of `--from`, which must hold a passwords.txt.
     private func sourceFolder() throws -> URL {
         guard from.hasPrefix("maildir:") else {
-            throw ValidationError("--from must be maildir:DIR (the storage folder)")
+            throw ValidationError("--from must be maildir:DIR (the storage folder) or postgres://…")
         }
         let folder = URL(fileURLWithPath: String(from.dropFirst("maildir:".count)), isDirectory: true)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("passwords.txt").path) else {
@@ -68,16 +107,20 @@ struct MigrateCommand: AsyncParsableCommand {
     }
 
     /// Copies every user, printing a line for each; returns how many failed (the others are kept).
-    private func copyUsers(_ migration: MaildirMigration) async throws -> Int {
+    private func copyUsers(
+        _ users: [String],
+        into target: String,
+        _ migrate: (String) async throws -> MigratedUser
+    ) async throws -> Int {
         var copied = 0
         var skipped = 0
         var failed = 0
-        for user in try migration.users() {
+        for user in users {
             do {
-                let report = try await migration.migrate(user: user)
+                let report = try await migrate(user)
                 if report.skipped {
                     skipped += 1
-                    print("\(user): skipped, the database has this user already")
+                    print("\(user): skipped, \(target) has this user already")
                     continue
                 }
                 copied += 1

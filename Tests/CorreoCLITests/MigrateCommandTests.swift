@@ -42,4 +42,38 @@ struct MigrateCommandTests {
             }
         }
     }
+
+    @Test func copiesThePostgresStoreBackIntoAMaildirStore() async throws {
+        try await TemporaryDirectory.with { directory in
+            try Data("ana@example.com:{PLAIN}ana pass\n".utf8).write(
+                to: directory.url.appendingPathComponent("passwords.txt")
+            )
+            let back = directory.url.appendingPathComponent("back", isDirectory: true)
+            try await PostgresServer.with { server in
+                let there = try CorreoBinary.run(["migrate", "--from", "maildir:" + directory.path, "--to", server.url])
+                #expect(there.status == 0, "\(there.standardError)")
+                let arguments = ["migrate", "--from", server.url, "--to", "maildir:" + back.path]
+                let first = try CorreoBinary.run(arguments)
+                #expect(first.status == 0, "\(first.standardError)")
+                #expect(first.standardOutput.contains("ana@example.com: 6 mailboxes, 0 messages, 0 bytes"))
+                #expect(first.standardOutput.contains("users copied 1, skipped 0, failed 0"))
+                let passwords = try String(contentsOf: back.appendingPathComponent("passwords.txt"), encoding: .utf8)
+                #expect(passwords == "ana@example.com:{PLAIN}ana pass\n")
+                #expect(FileManager.default.fileExists(atPath: back.path + "/ana@example.com/correo-uidlist"))
+                let second = try CorreoBinary.run(arguments)
+                #expect(second.status == 0, "\(second.standardError)")
+                #expect(
+                    second.standardOutput.contains("ana@example.com: skipped, the Maildir store has this user already")
+                )
+                let both = try CorreoBinary.run(["migrate", "--from", server.url, "--to", server.url])
+                #expect(both.status != 0)
+                #expect(both.standardError.contains("pg_dump"))
+                let maildirs = try CorreoBinary.run([
+                    "migrate", "--from", "maildir:" + directory.path, "--to", "maildir:" + back.path,
+                ])
+                #expect(maildirs.status != 0)
+                #expect(maildirs.standardError.contains("both Maildir stores"))
+            }
+        }
+    }
 }

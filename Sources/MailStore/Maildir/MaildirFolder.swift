@@ -55,7 +55,7 @@ struct MaildirFolder {
         keywordList = KeywordList(folder: path)
         cache = MetadataCache(folder: path)
         cache.load(uidValidity: uidList.uidValidity)
-        highestModSeq = cache.entries.values.map(\.modSeq).max() ?? 0
+        highestModSeq = max(cache.entries.values.map(\.modSeq).max() ?? 0, uidList.modSeqFloor)
         POSIX.removeStaleFiles(in: path + "/tmp", olderThan: MailStoreDefaults.staleTemporaryFileAge)
         _ = try synchronize()
     }

@@ -8,14 +8,16 @@ import Glibc
 ///
 /// It is modelled on Dovecot's dovecot-uidlist:
 ///
-///     correo-uidlist 1 V<uidvalidity> N<nextuid>
+///     correo-uidlist 1 V<uidvalidity> N<nextuid> [M<highestmodseq>]
 ///     <uid> <base>
 ///     ...
 ///
 /// Lines are keyed by the Maildir base name (before `:2,`), so flag renames keep the UID. New lines
 /// are appended (and fsynced) under the folder lock; removals rewrite the file atomically. The
 /// next UID is the larger of the header's N and the last line's UID + 1, so an append never needs a
-/// header rewrite. RFC 3501 2.3.1.1: UIDs strictly ascend and are never reused.
+/// header rewrite. RFC 3501 2.3.1.1: UIDs strictly ascend and are never reused. The optional M field is a
+/// floor for HIGHESTMODSEQ, written by an import from another store whose HIGHESTMODSEQ was above every
+/// message's (RFC 7162 3.1.2: it never goes down); readers that do not know it ignore it.
 struct UIDList {
     static let fileName = "correo-uidlist"
     static let lockName = "correo-uidlist.lock"
@@ -23,6 +25,8 @@ struct UIDList {
     let path: String
     private(set) var uidValidity: UInt32
     private(set) var nextUID: UInt32
+    /// The M field: HIGHESTMODSEQ is never below it (0 when the header has none).
+    private(set) var modSeqFloor: UInt64 = 0
     /// base → UID.
     private(set) var uids: [String: UInt32] = [:]
     /// What the file looked like when last read or written, to notice other processes' changes.
@@ -92,6 +96,7 @@ struct UIDList {
             let validity = UInt32(fields[2].dropFirst()), let next = UInt32(fields[3].dropFirst())
         else { throw MailStoreError.corruptFile(path: path, reason: "bad header line") }
         uidValidity = validity
+        modSeqFloor = fields.dropFirst(4).first { $0.hasPrefix("M") }.flatMap { UInt64($0.dropFirst()) } ?? 0
         var highest: UInt32 = 0
         var map: [String: UInt32] = [:]
         map.reserveCapacity(lines.count)
@@ -143,9 +148,21 @@ struct UIDList {
 
     /// Writes the whole list atomically and durably.
     private mutating func rewrite() throws {
-        var text = "correo-uidlist 1 V\(uidValidity) N\(nextUID)\n"
+        try Self.write(path, uidValidity: uidValidity, nextUID: nextUID, modSeqFloor: modSeqFloor, uids: uids)
+        identity = FileIdentity(path: path)
+    }
+
+    /// Writes a whole list (base → UID) to `path` atomically and durably: a rewrite, or the first list
+    /// of a folder imported with its UIDs (`MaildirFolderImport`).
+    static func write(
+        _ path: String,
+        uidValidity: UInt32,
+        nextUID: UInt32,
+        modSeqFloor: UInt64 = 0,
+        uids: [String: UInt32]
+    ) throws {
+        var text = "correo-uidlist 1 V\(uidValidity) N\(nextUID)" + (modSeqFloor > 0 ? " M\(modSeqFloor)\n" : "\n")
         for (base, uid) in uids.sorted(by: { $0.value < $1.value }) { text += "\(uid) \(base)\n" }
         try POSIX.writeFileAtomically(path, Array(text.utf8), durable: true)
-        identity = FileIdentity(path: path)
     }
 }

@@ -176,7 +176,7 @@ public final class Users: Sendable {
     }
 
     /// Reads, changes and atomically rewrites the file (0600), under `passwords.txt.lock`.
-    private func rewrite(_ change: (inout [String]) throws -> Void) throws {
+    func rewrite(_ change: (inout [String]) throws -> Void) throws {
         let directory = file.deletingLastPathComponent()
         if !POSIX.isDirectory(directory.path) {
             try FileManager.default.createDirectory(
