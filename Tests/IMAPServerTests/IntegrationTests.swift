@@ -159,6 +159,8 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
             output += String(decoding: data, as: UTF8.self)
         }
         let process = run.process
+        // The rest of what the script printed (a traceback when it failed) says why, should it fail.
+        output += String(decoding: await blocking { reader.readDataToEndOfFile() }, as: UTF8.self)
         await blocking { process.waitUntilExit() }
         #expect(output.contains("EXISTS 2"), "\(output)")
         #expect(run.process.terminationStatus == 0, "\(output)")
