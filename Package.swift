@@ -36,10 +36,12 @@ let package = Package(
             name: "SMTPCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        // The store's vocabulary and interfaces, below every backend: what the protocol servers may know.
+        .target(name: "MailStorage"),
         .target(
             name: "MailStore",
             dependencies: [
-                "MailCore", "CCrypt",
+                "MailCore", "MailStorage", "CCrypt",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,7 +169,7 @@ let package = Package(
         .target(
             name: "PostgresStore",
             dependencies: [
-                "MailCore", "MailStore",
+                "MailCore", "MailStorage", "MailStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -303,6 +305,11 @@ let package = Package(
         ),
         .testTarget(name: "CorreoCLITests", dependencies: ["correo", "MailTestSupport"]),
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "MailStore", "MailTestSupport"]),
+        // One suite, every backend: the answers the protocol servers rely on, the same from each store.
+        .testTarget(
+            name: "MailStorageTests",
+            dependencies: ["MailStorage", "MailStore", "PostgresStore", "MailTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,9 @@
 import Foundation
 
 /// What can go wrong in the store, each with a message a user or an operator can act on.
+///
+/// Every backend reports in these words (the PostgreSQL one translates its own), so that a protocol
+/// server answers the same whichever store serves it.
 public enum MailStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The address cannot name a user folder (empty, too long, or would leave the storage folder).
     case invalidAddress(String)
@@ -14,7 +17,7 @@ public enum MailStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case mailboxHasChildren(String)
     case messageNotFound(uid: UInt32)
     case invalidKeyword(String)
-    /// The folder already uses all 26 Maildir keyword letters.
+    /// The mailbox holds as many keywords as its backend can (a Maildir folder: 26 letters).
     case tooManyKeywords(String)
     /// RFC 3501 2.3.1.1: UIDs are 32-bit; the folder must be recreated (new UIDVALIDITY).
     case uidsExhausted(String)
@@ -42,7 +45,7 @@ public enum MailStoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case .messageNotFound(let uid): return "no message with UID \(uid)"
         case .invalidKeyword(let keyword): return "'\(keyword)' is not a valid keyword"
         case .tooManyKeywords(let folder):
-            return "mailbox '\(folder)' already uses \(MailStoreDefaults.maximumKeywordsPerMailbox) keywords"
+            return "mailbox '\(folder)' has no room for another keyword"
         case .uidsExhausted(let folder): return "mailbox '\(folder)' has used all UIDs; recreate it"
         case .deliveryFinished: return "this message was already delivered or abandoned"
         case .userNotFound(let user): return "no user '\(user)'"

@@ -4,9 +4,10 @@ import Foundation
 ///
 /// For example `["Projects", "2026"]`.
 ///
-/// Stored as Maildir++ folders (`.Projects.2026`), so "." is the on-disk delimiter and cannot
-/// appear inside a component; the IMAP layer chooses the delimiter it shows ("/" or ".") and does the
-/// modified UTF-7 conversion (RFC 3501 5.1.3). Names are UTF-8 here.
+/// Every backend must be able to store it: the Maildir one keeps it as a Maildir++ folder
+/// (`.Projects.2026`), so "." is the on-disk delimiter and cannot appear inside a component; the IMAP
+/// layer chooses the delimiter it shows ("/" or ".") and does the modified UTF-7 conversion (RFC 3501
+/// 5.1.3). Names are UTF-8 here.
 public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
     /// The components, outermost first.
     ///
@@ -16,7 +17,8 @@ public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
     /// RFC 3501 5.1: INBOX, case-insensitive.
     public static let inbox = MailboxName(validated: ["INBOX"])
 
-    private init(validated components: [String]) {
+    /// Components already checked (a part of a valid name, INBOX); for the backends' own conversions.
+    package init(validated components: [String]) {
         self.components = components
     }
 
@@ -28,16 +30,16 @@ public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
         let shown = components.joined(separator: "/")
         func refuse(_ reason: String) -> MailStoreError { .invalidMailboxName(shown, reason: reason) }
         guard !components.isEmpty else { throw refuse("it is empty") }
-        guard components.count <= MailStoreDefaults.maximumMailboxDepth else {
-            throw refuse("more than \(MailStoreDefaults.maximumMailboxDepth) levels")
+        guard components.count <= MailStorageLimits.maximumMailboxDepth else {
+            throw refuse("more than \(MailStorageLimits.maximumMailboxDepth) levels")
         }
         var total = 0
         for component in components {
             let bytes = Array(component.utf8)
             guard !bytes.isEmpty else { throw refuse("a level of the name is empty") }
             guard component != ".." && component != "." else { throw refuse("'..' and '.' are not names") }
-            guard bytes.count <= MailStoreDefaults.maximumMailboxComponentBytes else {
-                throw refuse("a level is longer than \(MailStoreDefaults.maximumMailboxComponentBytes) bytes")
+            guard bytes.count <= MailStorageLimits.maximumMailboxComponentBytes else {
+                throw refuse("a level is longer than \(MailStorageLimits.maximumMailboxComponentBytes) bytes")
             }
             if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
                 throw refuse("it contains control characters")
@@ -46,8 +48,8 @@ public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
             if bytes.contains(UInt8(ascii: ".")) { throw refuse("'.' is the folder separator on disk") }
             total += bytes.count + 1
         }
-        guard total <= MailStoreDefaults.maximumMailboxNameBytes else {
-            throw refuse("longer than \(MailStoreDefaults.maximumMailboxNameBytes) bytes")
+        guard total <= MailStorageLimits.maximumMailboxNameBytes else {
+            throw refuse("longer than \(MailStorageLimits.maximumMailboxNameBytes) bytes")
         }
         var normalized = components
         if normalized[0].uppercased() == "INBOX" { normalized[0] = "INBOX" }
@@ -76,48 +78,8 @@ public struct MailboxName: Hashable, Sendable, CustomStringConvertible {
     /// The name with `/` between levels, for messages and logs.
     public var description: String { components.joined(separator: "/") }
 
-    /// The Maildir++ folder name: "" for INBOX (the Maildir itself), `.A.B` otherwise.
-    var maildirFolder: String { isInbox ? "" : "." + components.joined(separator: ".") }
-
-    /// Parses a Maildir++ folder name such as `.A.B` back into a name (nil for names we would refuse).
-    init?(maildirFolder: String) {
-        guard maildirFolder.hasPrefix("."), maildirFolder.count > 1 else { return nil }
-        let parts = maildirFolder.dropFirst().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard let name = try? MailboxName(parts), !name.isInbox else { return nil }
-        self = name
-    }
-
     /// Replaces the leading `old` components with `new` (for renames that move children along).
-    func replacingPrefix(_ old: MailboxName, with new: MailboxName) -> MailboxName {
+    package func replacingPrefix(_ old: MailboxName, with new: MailboxName) -> MailboxName {
         MailboxName(validated: new.components + components.dropFirst(old.components.count))
-    }
-}
-
-/// RFC 6154 special-use attributes of the folders made for every user.
-public enum SpecialUse: String, Sendable, CaseIterable {
-    case sent = "\\Sent"
-    case drafts = "\\Drafts"
-    case trash = "\\Trash"
-    case junk = "\\Junk"
-    case archive = "\\Archive"
-}
-
-/// One line of a mailbox listing.
-public struct MailboxInfo: Hashable, Sendable {
-    /// The mailbox.
-    public var name: MailboxName
-    /// The RFC 6154 attribute for the special folders, nil otherwise.
-    public var specialUse: SpecialUse?
-    /// RFC 3348: whether any mailbox lies below this one.
-    public var hasChildren: Bool
-    /// RFC 3501 6.3.6: whether the user subscribed to it.
-    public var subscribed: Bool
-
-    /// A listing line.
-    public init(name: MailboxName, specialUse: SpecialUse?, hasChildren: Bool, subscribed: Bool) {
-        self.name = name
-        self.specialUse = specialUse
-        self.hasChildren = hasChildren
-        self.subscribed = subscribed
     }
 }

@@ -102,7 +102,7 @@ extension MailStore {
         await forgetMailboxes(user: user, under: name)
     }
 
-    /// RFC 3501 6.3.5 RENAME: moves the folder and its children.
+    /// RFC 3501 6.3.5 RENAME: moves the folder and its children, and their subscriptions.
     ///
     /// Renaming INBOX moves its messages into a new folder and leaves INBOX empty.
     public func renameMailbox(user address: String, from source: MailboxName, to target: MailboxName) async throws {
@@ -128,6 +128,14 @@ extension MailStore {
                     for name in moving.sorted(by: { $0.components.count < $1.components.count }) {
                         let renamed = name.replacingPrefix(source, with: target)
                         try POSIX.rename(folderPath(userPath, name), folderPath(userPath, renamed))
+                    }
+                    // The subscriptions follow, as Dovecot's do: the client subscribed to that mailbox.
+                    var subscribed = Set(readSubscriptions(userPath: userPath))
+                    let followed = subscribed.filter { $0.isSelfOrDescendant(of: source) }
+                    if !followed.isEmpty {
+                        subscribed.subtract(followed)
+                        subscribed.formUnion(followed.map { $0.replacingPrefix(source, with: target) })
+                        try writeSubscriptions(Array(subscribed), userPath: userPath)
                     }
                 }
                 try POSIX.syncDirectory(userPath)

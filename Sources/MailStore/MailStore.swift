@@ -55,7 +55,9 @@ public final class MailStore: Sendable {
         return root.appendingPathComponent(user, isDirectory: true)
     }
 
-    static func normalizedUser(_ address: String) throws -> String {
+    /// `address` as every store keeps a user: lower-cased, an internationalised domain as its A-label;
+    /// `MailStoreError.invalidAddress` for one that cannot name a user.
+    public static func normalizedUser(_ address: String) throws -> String {
         var user = address.lowercased()
         // The domain as its A-label, as SMTP looks users up (`bob@bücher.example` → `bob@xn--bcher-kva.example`).
         if let (localPart, domainPart) = EmailAddress.split(user), IDNA.isInternationalized(domainPart),

@@ -2,14 +2,12 @@ import Foundation
 
 /// Every limit and tunable of the store, in one place.
 public enum MailStoreDefaults {
-    /// Longest mailbox name component, in UTF-8 bytes (a file-name component may hold 255 bytes;
-    /// the Maildir++ dot and the parent names share that budget, see `maximumMailboxNameBytes`).
-    public static let maximumMailboxComponentBytes = 200
-    /// Longest whole mailbox name, in UTF-8 bytes: the Maildir++ folder `.A.B.C` must fit in one
-    /// file-name component of 255 bytes.
-    public static let maximumMailboxNameBytes = 250
+    /// Longest mailbox name component, in UTF-8 bytes (the limit every backend shares).
+    public static let maximumMailboxComponentBytes = MailStorageLimits.maximumMailboxComponentBytes
+    /// Longest whole mailbox name, in UTF-8 bytes.
+    public static let maximumMailboxNameBytes = MailStorageLimits.maximumMailboxNameBytes
     /// Deepest mailbox hierarchy.
-    public static let maximumMailboxDepth = 16
+    public static let maximumMailboxDepth = MailStorageLimits.maximumMailboxDepth
     /// Longest address accepted as a user (RFC 5321 4.5.3.1.3 path limit minus the brackets).
     public static let maximumAddressBytes = 254
     /// Keywords per folder: Dovecot's Maildir letters `a`…`z`.

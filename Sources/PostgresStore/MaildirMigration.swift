@@ -32,15 +32,15 @@ public struct MaildirMigration: Sendable {
     /// Copies `address` with its mailboxes and messages, or skips it when the target has it.
     public func migrate(user address: String) async throws -> MigratedUser {
         let user = address.lowercased()
-        guard let password = try source.users.storedPassword(user) else { throw PostgresStoreError.noSuchUser(user) }
+        guard let password = try source.users.storedPassword(user) else { throw MailStoreError.userNotFound(user) }
         let mailboxes = try await source.listMailboxes(user: user)
         let names = Set(mailboxes.map(\.name))
-        let dropped = try await source.subscriptions(user: user).filter { !names.contains($0) }.map(\.description)
+        let withoutMailbox = try await source.subscriptions(user: user).filter { !names.contains($0) }
         let source = source
         let linkedBodies = linkedBodies
         let copied = try await target.importUser(user, passwordHash: password) { importer in
             var copy = UserCopy(importer: importer, linkedBodies: linkedBodies)
-            copy.report.droppedSubscriptions = dropped.sorted()
+            try await importer.addSubscriptions(withoutMailbox)
             for info in mailboxes {
                 let mailbox = try await source.mailbox(user: user, name: info.name)
                 try await copy.add(mailbox, info)

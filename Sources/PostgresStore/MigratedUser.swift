@@ -10,9 +10,6 @@ public struct MigratedUser: Sendable, Hashable {
     public var messages: Int = 0
     /// Their size in bytes, as stored (CRLF line ends).
     public var bytes: Int = 0
-    /// Subscribed names that had no mailbox: the Maildir keeps them, the PostgreSQL store cannot (its
-    /// subscription is a mark on a mailbox).
-    public var droppedSubscriptions: [String] = []
 
     /// A report for `address`.
     public init(address: String, skipped: Bool) {

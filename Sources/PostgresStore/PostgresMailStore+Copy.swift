@@ -96,7 +96,7 @@ extension PostgresMailStore {
         )
         var first: (uid: Int64, modSeq: Int64)?
         for try await (uid, modSeq) in allocated.decode((Int64, Int64).self) { first = (uid, modSeq) }
-        guard let first else { throw PostgresStoreError.noSuchMailbox(destination.name.description) }
+        guard let first else { throw MailStoreError.mailboxNotFound(destination.name.description) }
         let destinationUIDs = sourceUIDs.indices.map { first.uid + Int64($0) }
         try await connection.query(
             """

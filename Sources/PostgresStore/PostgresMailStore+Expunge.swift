@@ -38,7 +38,7 @@ extension PostgresMailStore {
     /// Takes the row locks of `mailboxes` in ascending id order; returns their HIGHESTMODSEQ by id.
     ///
     /// In one order, two commands locking overlapping sets never wait on each other in a circle.
-    /// Throws `noSuchMailbox` when one is gone.
+    /// Throws `MailStoreError.mailboxNotFound` when one is gone.
     @discardableResult
     func lockMailboxes(_ mailboxes: [PostgresMailbox], on connection: PostgresConnection) async throws -> [Int64: Int64]
     {
@@ -51,7 +51,7 @@ extension PostgresMailStore {
         var locked: [Int64: Int64] = [:]
         for try await (id, modSeq) in rows.decode((Int64, Int64).self) { locked[id] = modSeq }
         if let missing = mailboxes.first(where: { locked[$0.id] == nil }) {
-            throw PostgresStoreError.noSuchMailbox(missing.name.description)
+            throw MailStoreError.mailboxNotFound(missing.name.description)
         }
         return locked
     }

@@ -25,7 +25,7 @@ extension PostgresMailStore {
             )
             var highest: Int64?
             for try await modSeq in locked.decode(Int64.self) { highest = modSeq }
-            guard let highest else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+            guard let highest else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
             let changed = try await update(
                 uids: uids,
                 in: mailbox,

@@ -9,7 +9,7 @@ extension PostgresMailStore {
     /// INBOX cannot be deleted (`cannotDeleteInbox`); a mailbox with children is refused
     /// (`mailboxHasChildren`), as the Maildir store does. Sessions that have it open hear a change.
     public func deleteMailbox(user: String, name: MailboxName) async throws {
-        guard !name.isInbox else { throw PostgresStoreError.cannotDeleteInbox }
+        guard !name.isInbox else { throw MailStoreError.cannotDeleteInbox }
         let mailbox = try await self.mailbox(user: user, name: name)
         try await transaction { connection in
             try await lockMailboxes([mailbox], on: connection)
@@ -22,7 +22,7 @@ extension PostgresMailStore {
             )
             var childCount = 0
             for try await count in children.decode(Int.self) { childCount = count }
-            guard childCount == 0 else { throw PostgresStoreError.mailboxHasChildren(name.description) }
+            guard childCount == 0 else { throw MailStoreError.mailboxHasChildren(name.description) }
             let gone = try await connection.query(
                 "DELETE FROM messages WHERE mailbox_id = \(mailbox.id) RETURNING body_id",
                 logger: logger
@@ -35,19 +35,23 @@ extension PostgresMailStore {
         }
     }
 
-    /// RFC 3501 6.3.5 RENAME: gives the mailbox `source` of `user`, and its children, the name
-    /// `target`; they keep their UIDVALIDITY and messages, and a mailbox made later under the old name
-    /// gets a new UIDVALIDITY.
+    /// RFC 3501 6.3.5 RENAME: gives the mailbox `source` of `user`, and its children, the name `target`.
+    ///
+    /// They keep their UIDVALIDITY and messages, and a mailbox made later under the old name gets a new
+    /// UIDVALIDITY. Missing parents of `target` are made, and subscriptions to the old names follow
+    /// them, as in the Maildir store.
     ///
     /// Renaming INBOX moves its messages into a new mailbox `target` (with a new UIDVALIDITY, the UIDs
-    /// kept) and leaves INBOX empty, its messages recorded as expunged. A `target` that exists throws
-    /// `alreadyExists`; INBOX or a name inside `source` throws `invalidRename`.
+    /// kept) and leaves INBOX empty, its messages recorded as expunged. A `target` that exists (INBOX
+    /// always does) throws `MailStoreError.mailboxExists`; a name inside `source` throws
+    /// `MailStoreError.invalidMailboxName`.
     public func renameMailbox(user: String, from source: MailboxName, to target: MailboxName) async throws {
-        guard !target.isInbox else { throw PostgresStoreError.invalidRename("INBOX exists always") }
-        guard source.isInbox || !Self.isSelfOrInside(target, source) else {
-            throw PostgresStoreError.invalidRename("\(target) lies inside \(source)")
-        }
         let mailbox = try await self.mailbox(user: user, name: source)
+        guard !target.isInbox else { throw MailStoreError.mailboxExists(target.description) }
+        guard source.isInbox || !target.isSelfOrDescendant(of: source) else {
+            throw MailStoreError.invalidMailboxName(target.description, reason: "it lies inside the mailbox renamed")
+        }
+        if let parent = target.parent { try await makeMissing(user: user, parent) }
         try await transaction { connection in
             try await lockMailboxes([mailbox], on: connection)
             let taken = try await connection.query(
@@ -59,10 +63,32 @@ extension PostgresMailStore {
             )
             var takenCount = 0
             for try await count in taken.decode(Int.self) { takenCount = count }
-            guard takenCount == 0 else { throw PostgresStoreError.alreadyExists(target.description) }
+            guard takenCount == 0 else { throw MailStoreError.mailboxExists(target.description) }
             if source.isInbox {
                 try await moveInboxMessages(of: mailbox, to: target, on: connection)
             } else {
+                // The subscriptions follow, read under the old name: before the rename below.
+                try await connection.query(
+                    """
+                    UPDATE subscriptions s SET name = \(target.description) || substr(s.name, length(m.name) + 1)
+                    FROM mailboxes m
+                    WHERE m.id = \(mailbox.id) AND s.user_id = m.user_id
+                      AND (s.name = m.name OR left(s.name, length(m.name) + 1) = m.name || '/')
+                      AND NOT EXISTS (
+                          SELECT 1 FROM subscriptions t WHERE t.user_id = s.user_id
+                          AND t.name = \(target.description) || substr(s.name, length(m.name) + 1))
+                    """,
+                    logger: logger
+                )
+                // Those whose new name was subscribed already are left under the old one: gone, as one.
+                try await connection.query(
+                    """
+                    DELETE FROM subscriptions s USING mailboxes m
+                    WHERE m.id = \(mailbox.id) AND s.user_id = m.user_id
+                      AND (s.name = m.name OR left(s.name, length(m.name) + 1) = m.name || '/')
+                    """,
+                    logger: logger
+                )
                 // The children follow (RFC 3501 6.3.5): "A/x" becomes "B/x" when "A" becomes "B".
                 try await connection.query(
                     """
@@ -97,7 +123,7 @@ extension PostgresMailStore {
         )
         var newID: Int64?
         for try await id in made.decode(Int64.self) { newID = id }
-        guard let newID else { throw PostgresStoreError.noSuchMailbox(inbox.name.description) }
+        guard let newID else { throw MailStoreError.mailboxNotFound(inbox.name.description) }
         try await connection.query(
             """
             WITH raised AS (
@@ -119,50 +145,49 @@ extension PostgresMailStore {
         try await notifyChange(of: inbox, on: connection)
     }
 
-    /// Whether `name` is `ancestor` or lies inside it.
-    private static func isSelfOrInside(_ name: MailboxName, _ ancestor: MailboxName) -> Bool {
-        name.components.starts(with: ancestor.components)
-    }
-
     // MARK: - Subscriptions
 
-    /// RFC 3501 6.3.6 SUBSCRIBE.
-    ///
-    /// The subscription is a column of the mailbox row, so only an existing mailbox can be
-    /// subscribed (`noSuchMailbox` otherwise); deleting a mailbox ends its subscription, renaming it
-    /// keeps it.
+    /// RFC 3501 6.3.6 SUBSCRIBE: a name, whether or not it has a mailbox (a client may subscribe first
+    /// and create later); DELETE leaves it, RENAME takes it along.
     public func subscribe(user: String, name: MailboxName) async throws {
-        try await setSubscribed(true, user: user, name: name)
-    }
-
-    /// RFC 3501 6.3.7 UNSUBSCRIBE; `noSuchMailbox` when the mailbox does not exist.
-    public func unsubscribe(user: String, name: MailboxName) async throws {
-        try await setSubscribed(false, user: user, name: name)
-    }
-
-    private func setSubscribed(_ subscribed: Bool, user: String, name: MailboxName) async throws {
         let rows = try await client.query(
             """
-            UPDATE mailboxes m SET subscribed = \(subscribed) FROM users u
-            WHERE u.id = m.user_id AND u.address = \(user.lowercased()) AND m.name = \(name.description)
-            RETURNING m.id
+            INSERT INTO subscriptions (user_id, name)
+            SELECT id, \(name.description) FROM users WHERE address = \(user.lowercased())
+            ON CONFLICT DO NOTHING
+            RETURNING user_id
             """,
             logger: logger
         )
-        guard try await rows.foundAny() else { throw PostgresStoreError.noSuchMailbox(name.description) }
+        // Nothing inserted: subscribed already, or no such user.
+        if try await !rows.foundAny(), try await !userExists(user) {
+            throw MailStoreError.userNotFound(user.lowercased())
+        }
     }
 
-    /// RFC 3501 6.3.9 LSUB: the subscribed mailboxes of `user`, by name.
-    public func subscribedNames(user: String) async throws -> [MailboxName] {
+    /// RFC 3501 6.3.7 UNSUBSCRIBE; a name that was not subscribed is no error.
+    public func unsubscribe(user: String, name: MailboxName) async throws {
+        try await client.query(
+            """
+            DELETE FROM subscriptions s USING users u
+            WHERE u.id = s.user_id AND u.address = \(user.lowercased()) AND s.name = \(name.description)
+            """,
+            logger: logger
+        )
+    }
+
+    /// RFC 3501 6.3.9 LSUB: the subscribed names of `user`, mailboxes that exist or not, sorted.
+    public func subscriptions(user: String) async throws -> [MailboxName] {
         let rows = try await client.query(
             """
-            SELECT m.name FROM mailboxes m JOIN users u ON u.id = m.user_id
-            WHERE u.address = \(user.lowercased()) AND m.subscribed ORDER BY m.name
+            SELECT s.name FROM subscriptions s JOIN users u ON u.id = s.user_id
+            WHERE u.address = \(user.lowercased())
             """,
             logger: logger
         )
         var names: [MailboxName] = []
         for try await name in rows.decode(String.self) { names.append(try MailboxName(path: name)) }
-        return names
+        // Sorted here, by code point as the Maildir store sorts: the database's collation may not be.
+        return names.sorted { $0.description < $1.description }
     }
 }

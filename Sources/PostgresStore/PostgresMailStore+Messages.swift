@@ -16,7 +16,7 @@ extension PostgresMailStore {
         internalDate: Date = Date()
     ) async throws -> UInt32 {
         let uids = try await deliver(bytes, to: [mailbox], flags: flags, keywords: keywords, internalDate: internalDate)
-        guard let uid = uids.first else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+        guard let uid = uids.first else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
         return uid
     }
 
@@ -60,7 +60,7 @@ extension PostgresMailStore {
         }
     }
 
-    /// The whole message `uid` of `mailbox`, from its chunks; throws `noSuchMessage` when the mailbox has
+    /// The whole message `uid` of `mailbox`, from its chunks; throws `MailStoreError.messageNotFound` when the mailbox has
     /// no such UID.
     public func readMessage(uid: UInt32, in mailbox: PostgresMailbox) async throws -> [UInt8] {
         let rows = try await client.query(
@@ -81,7 +81,7 @@ extension PostgresMailStore {
             }
             bytes?.append(contentsOf: chunk.readableBytesView)
         }
-        guard let bytes else { throw PostgresStoreError.noSuchMessage(uid: uid) }
+        guard let bytes else { throw MailStoreError.messageNotFound(uid: uid) }
         return bytes
     }
 
@@ -101,7 +101,7 @@ extension PostgresMailStore {
         )
         var bodyID: Int64?
         for try await id in rows.decode(Int64.self) { bodyID = id }
-        guard let bodyID else { throw PostgresStoreError.noSuchMessage(uid: 0) }
+        guard let bodyID else { throw MailStoreError.messageNotFound(uid: 0) }
         var sequence: Int32 = 0
         for start in stride(from: 0, to: max(bytes.count, 1), by: chunkBytes) {
             let chunk = ByteBuffer(bytes: bytes[start..<min(start + chunkBytes, bytes.count)])
@@ -134,7 +134,7 @@ extension PostgresMailStore {
         )
         var allocated: (uid: Int64, modSeq: Int64)?
         for try await (uid, modSeq) in rows.decode((Int64, Int64).self) { allocated = (uid, modSeq) }
-        guard let allocated else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+        guard let allocated else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
         try await connection.query(
             """
             INSERT INTO messages (mailbox_id, uid, body_id, flags, keywords, internal_date, modseq)

@@ -1,10 +1,11 @@
 import Foundation
 import Logging
+import MailStorage
 import PostgresNIO
 
 extension PostgresMailStore {
     /// `address`'s `users.password_hash` exactly as stored (a `PasswordHash` string or a bare plain
-    /// password), nil when it has none; throws `noSuchUser` when there is no such user.
+    /// password), nil when it has none; throws `MailStoreError.userNotFound` when there is no such user.
     ///
     /// For copying users to a Maildir store as they are (`correo migrate`): never hashed again.
     public func storedPasswordHash(_ address: String) async throws -> String? {
@@ -18,7 +19,7 @@ extension PostgresMailStore {
             found = true
             stored = hash
         }
-        guard found else { throw PostgresStoreError.noSuchUser(address.lowercased()) }
+        guard found else { throw MailStoreError.userNotFound(address.lowercased()) }
         return stored
     }
 }

@@ -29,7 +29,7 @@ extension PostgresMailStore {
     }
 
     /// Replaces `address`'s password with a new `scheme` hash of `password` (hashed off the pool);
-    /// throws `noSuchUser` when there is no such user, and `MailStoreError.invalidPassword` for an
+    /// throws `MailStoreError.userNotFound` when there is no such user, and `MailStoreError.invalidPassword` for an
     /// empty or unacceptable one.
     public func setPassword(_ address: String, password: String, scheme: PasswordScheme = .sha512Crypt) async throws {
         let hash = try await PostgresPasswordWork.run { try PasswordHash.make(password, scheme: scheme) }
@@ -38,12 +38,12 @@ extension PostgresMailStore {
             "UPDATE users SET password_hash = \(hash) WHERE address = \(user) RETURNING id",
             logger: logger
         )
-        guard try await rows.foundAny() else { throw PostgresStoreError.noSuchUser(user) }
+        guard try await rows.foundAny() else { throw MailStoreError.userNotFound(user) }
     }
 
     /// Removes `address` with its mailboxes and messages.
     ///
-    /// Bodies no one else uses go in the same transaction. Throws `noSuchUser` when there is no such user.
+    /// Bodies no one else uses go in the same transaction. Throws `MailStoreError.userNotFound` when there is no such user.
     public func removeUser(_ address: String) async throws {
         let user = address.lowercased()
         try await transaction { connection in
@@ -67,7 +67,7 @@ extension PostgresMailStore {
                 "DELETE FROM users WHERE address = \(user) RETURNING id",
                 logger: logger
             )
-            guard try await removed.foundAny() else { throw PostgresStoreError.noSuchUser(user) }
+            guard try await removed.foundAny() else { throw MailStoreError.userNotFound(user) }
             try await deleteUnreferencedBodies(bodies, on: connection)
             for id in ids {
                 try await connection.query(

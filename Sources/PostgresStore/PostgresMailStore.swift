@@ -66,6 +66,10 @@ public final class PostgresMailStore: Sendable {
     /// `PasswordHash.make` string, or nil for none yet.
     public func createUser(_ address: String, passwordHash: String? = nil) async throws {
         let user = address.lowercased()
+        try await existing(.userExists(user)) { try await insertUser(user, passwordHash: passwordHash) }
+    }
+
+    private func insertUser(_ user: String, passwordHash: String?) async throws {
         try await transaction { connection in
             let rows = try await connection.query(
                 "INSERT INTO users (address, password_hash) VALUES (\(user), \(passwordHash)) RETURNING id",
@@ -73,7 +77,7 @@ public final class PostgresMailStore: Sendable {
             )
             var userID: Int64?
             for try await id in rows.decode(Int64.self) { userID = id }
-            guard let userID else { throw PostgresStoreError.noSuchUser(user) }
+            guard let userID else { throw MailStoreError.userNotFound(user) }
             var folders: [(name: MailboxName, use: SpecialUse?)] = [(.inbox, nil)]
             for special in MailStoreDefaults.specialUseFolders {
                 folders.append((try MailboxName([special.name]), special.use))
@@ -84,6 +88,11 @@ public final class PostgresMailStore: Sendable {
                     INSERT INTO mailboxes (user_id, name, uid_validity, special_use)
                     VALUES (\(userID), \(name.description), nextval('uid_validity_sequence'), \(use?.rawValue))
                     """,
+                    logger: logger
+                )
+                // Subscribed, as the Maildir store subscribes a new user's folders.
+                try await connection.query(
+                    "INSERT INTO subscriptions (user_id, name) VALUES (\(userID), \(name.description))",
                     logger: logger
                 )
             }
@@ -101,12 +110,13 @@ public final class PostgresMailStore: Sendable {
         return count > 0
     }
 
-    /// Makes the mailbox `name` of `user`.
+    /// Makes the one mailbox `name` of `user` (not its parents: `createMailbox` is IMAP's CREATE);
+    /// `MailStoreError.mailboxExists` when it is there already.
     ///
     /// `uidValidity` keeps a value brought from another store (`correo migrate`); otherwise a new one
     /// is drawn.
     @discardableResult
-    public func createMailbox(
+    public func makeMailbox(
         user: String,
         name: MailboxName,
         uidValidity: UInt32? = nil
@@ -114,25 +124,27 @@ public final class PostgresMailStore: Sendable {
         -> PostgresMailbox
     {
         let address = user.lowercased()
-        let rows = try await transaction { connection in
-            try await connection.query(
-                """
-                INSERT INTO mailboxes (user_id, name, uid_validity)
-                SELECT id, \(name.description),
-                       COALESCE(\(uidValidity.map(Int64.init))::bigint, nextval('uid_validity_sequence'))
-                FROM users WHERE address = \(address)
-                RETURNING id, uid_validity
-                """,
-                logger: logger
-            ).collect()
+        let rows = try await existing(.mailboxExists(name.description)) {
+            try await transaction { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO mailboxes (user_id, name, uid_validity)
+                    SELECT id, \(name.description),
+                           COALESCE(\(uidValidity.map(Int64.init))::bigint, nextval('uid_validity_sequence'))
+                    FROM users WHERE address = \(address)
+                    RETURNING id, uid_validity
+                    """,
+                    logger: logger
+                ).collect()
+            }
         }
         guard let mailbox = try Self.mailbox(in: rows, user: address, name: name) else {
-            throw PostgresStoreError.noSuchUser(address)
+            throw MailStoreError.userNotFound(address)
         }
         return mailbox
     }
 
-    /// The mailbox `name` of `user`; throws `noSuchMailbox` when there is none.
+    /// The mailbox `name` of `user`; throws `MailStoreError.mailboxNotFound` when there is none.
     public func mailbox(user: String, name: MailboxName) async throws -> PostgresMailbox {
         let address = user.lowercased()
         let rows = try await client.query(
@@ -143,7 +155,7 @@ public final class PostgresMailStore: Sendable {
             logger: logger
         ).collect()
         guard let mailbox = try Self.mailbox(in: rows, user: address, name: name) else {
-            throw PostgresStoreError.noSuchMailbox(name.description)
+            throw MailStoreError.mailboxNotFound(name.description)
         }
         return mailbox
     }
@@ -187,11 +199,19 @@ public final class PostgresMailStore: Sendable {
                 messages: count
             )
         }
-        guard let found else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+        guard let found else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
         return found
     }
 
     // MARK: - Transactions
+
+    /// Runs `body`, reporting a unique violation as `error`: the caller knows what the row was.
+    func existing<Result: Sendable>(
+        _ error: MailStoreError,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        do { return try await body() } catch PostgresStoreError.alreadyExists { throw error }
+    }
 
     /// Runs `body` in a transaction on one pooled connection; the error of a unique violation becomes
     /// `PostgresStoreError.alreadyExists`.

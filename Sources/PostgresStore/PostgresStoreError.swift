@@ -1,23 +1,14 @@
+import MailStorage
 import PostgresNIO
 
-/// What the PostgreSQL store reports when an operation cannot be carried out.
+/// What only the PostgreSQL store can report; what any store can (no such user or mailbox, a name taken)
+/// it reports as `MailStoreError`, the words every backend shares.
 public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The store URL is not a `postgres://` or `postgresql://` URL this store can use.
     case invalidURL(String)
-    /// No user with this name exists.
-    case noSuchUser(String)
-    /// No mailbox with this name exists for the user.
-    case noSuchMailbox(String)
-    /// The mailbox has no message with this UID.
-    case noSuchMessage(uid: UInt32)
-    /// A user or mailbox with this name already exists (the text is PostgreSQL's detail).
+    /// A row with this key already exists (the text is PostgreSQL's detail): an import or a race the
+    /// callers that know what the row was turn into `MailStoreError.userExists` or `.mailboxExists`.
     case alreadyExists(String)
-    /// RFC 3501 6.3.4: INBOX cannot be deleted.
-    case cannotDeleteInbox
-    /// The mailbox has children: deleting it would leave them without a parent (as the Maildir store refuses).
-    case mailboxHasChildren(String)
-    /// A rename that cannot be done: the target lies inside the mailbox renamed, or is INBOX.
-    case invalidRename(String)
     /// The database holds a schema version newer than this binary knows: an older node must not write.
     case schemaTooNew(found: Int, known: Int)
 
@@ -25,13 +16,7 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
     public var description: String {
         switch self {
         case .invalidURL(let reason): "invalid store URL: \(reason)"
-        case .noSuchUser(let user): "no such user: \(user)"
-        case .noSuchMailbox(let name): "no such mailbox: \(name)"
-        case .noSuchMessage(let uid): "no message with UID \(uid)"
         case .alreadyExists(let detail): "already exists: \(detail)"
-        case .cannotDeleteInbox: "INBOX cannot be deleted"
-        case .mailboxHasChildren(let name): "mailbox has children: \(name)"
-        case .invalidRename(let reason): "cannot rename: \(reason)"
         case .schemaTooNew(let found, let known):
             "the database's schema is version \(found), newer than this binary's \(known): upgrade correo"
         }
@@ -45,6 +30,7 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
     public static func reason(for error: any Error) -> String {
         switch error {
         case let error as PostgresStoreError: error.description
+        case let error as MailStoreError: error.description
         case let error as PSQLError:
             error.serverInfo?[.message] ?? "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
         default: "could not connect (\(error))"

@@ -49,7 +49,7 @@ public struct PostgresToMaildirMigration: Sendable {
             try await copy(name, of: user, into: &report)
         }
         try await dropUnlisted(user, keeping: Set(names))
-        try staging.importSubscriptions(user: user, try await source.subscribedNames(user: user))
+        try staging.importSubscriptions(user: user, try await source.subscriptions(user: user))
         try FileManager.default.moveItem(at: staged, to: destination)
         // Nothing else is kept in the staging folder; the next user makes it again.
         try? FileManager.default.removeItem(at: staging.root)

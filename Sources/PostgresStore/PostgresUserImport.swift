@@ -17,20 +17,20 @@ public struct PostgresUserImport: Sendable {
     /// The UIDVALIDITY sequence is moved past the imported value, so that a mailbox made later (one
     /// deleted and made again under the same name) never gets an old value back (RFC 3501 2.3.1.1).
     public func addMailbox(_ mailbox: ImportedMailbox) async throws -> PostgresMailbox {
-        guard mailbox.uidValidity > 0 else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+        guard mailbox.uidValidity > 0 else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
         let rows = try await connection.query(
             """
-            INSERT INTO mailboxes (user_id, name, uid_validity, uid_next, highest_modseq, special_use, subscribed)
+            INSERT INTO mailboxes (user_id, name, uid_validity, uid_next, highest_modseq, special_use)
             VALUES (\(userID), \(mailbox.name.description), \(Int64(mailbox.uidValidity)),
                     \(Int64(max(mailbox.uidNext, 1))), \(Int64(clamping: max(mailbox.highestModSeq, 1))),
-                    \(mailbox.specialUse?.rawValue), \(mailbox.subscribed))
+                    \(mailbox.specialUse?.rawValue))
             RETURNING id
             """,
             logger: store.logger
         )
         var mailboxID: Int64?
         for try await id in rows.decode(Int64.self) { mailboxID = id }
-        guard let mailboxID else { throw PostgresStoreError.noSuchMailbox(mailbox.name.description) }
+        guard let mailboxID else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
         try await connection.query(
             """
             SELECT setval('uid_validity_sequence',
@@ -38,7 +38,21 @@ public struct PostgresUserImport: Sendable {
             """,
             logger: store.logger
         )
+        if mailbox.subscribed { try await addSubscriptions([mailbox.name]) }
         return PostgresMailbox(id: mailboxID, user: user, name: mailbox.name, uidValidity: mailbox.uidValidity)
+    }
+
+    /// Subscribes the user to `names` (RFC 3501 6.3.6: a name need not have a mailbox).
+    public func addSubscriptions(_ names: [MailboxName]) async throws {
+        for name in names {
+            try await connection.query(
+                """
+                INSERT INTO subscriptions (user_id, name) VALUES (\(userID), \(name.description))
+                ON CONFLICT DO NOTHING
+                """,
+                logger: store.logger
+            )
+        }
     }
 
     /// Stores one message's bytes in chunks, as a delivery does; returns the body's id for `addMessage`.
@@ -58,7 +72,7 @@ public struct PostgresUserImport: Sendable {
         modSeq: UInt64,
         to mailbox: PostgresMailbox
     ) async throws {
-        guard uid > 0 else { throw PostgresStoreError.noSuchMessage(uid: uid) }
+        guard uid > 0 else { throw MailStoreError.messageNotFound(uid: uid) }
         let modSeq = Int64(clamping: max(modSeq, 1))
         try await connection.query(
             """

@@ -125,9 +125,6 @@ struct MigrateCommand: AsyncParsableCommand {
                 }
                 copied += 1
                 print("\(user): \(report.mailboxes) mailboxes, \(report.messages) messages, \(report.bytes) bytes")
-                for name in report.droppedSubscriptions {
-                    print("\(user): subscription to \(name) not kept: no such mailbox")
-                }
             } catch {
                 failed += 1
                 // The Maildir's errors say what they are; the database's are told as `db` tells them.

@@ -88,10 +88,10 @@ struct PostgresCopyMoveTests {
 
     @Test func aMailboxThatIsGoneIsReported() async throws {
         try await PostgresStoreFixture.with { store, inbox throws in
-            let old = try await store.createMailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Old"]))
+            let old = try await store.makeMailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Old"]))
             _ = try await store.append(PostgresStoreFixture.message(seed: 1), to: inbox)
             try await store.deleteMailbox(user: PostgresStoreFixture.user, name: old.name)
-            await #expect(throws: PostgresStoreError.noSuchMailbox("Old")) {
+            await #expect(throws: MailStoreError.mailboxNotFound("Old")) {
                 try await store.copy(uids: [1], from: inbox, to: old)
             }
             #expect(try await store.counts().messages == 1)

@@ -34,7 +34,7 @@ struct PostgresExpungeTests {
             #expect(try await store.state(of: inbox).highestModSeq == unchanged)
             // UIDs are never reused after an expunge.
             #expect(try await store.append(PostgresStoreFixture.message(seed: 9), to: inbox) == 6)
-            await #expect(throws: PostgresStoreError.noSuchMessage(uid: 4)) {
+            await #expect(throws: MailStoreError.messageNotFound(uid: 4)) {
                 try await store.readMessage(uid: 4, in: inbox)
             }
         }

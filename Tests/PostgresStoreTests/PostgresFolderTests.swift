@@ -10,7 +10,7 @@ struct PostgresFolderTests {
 
     @Test func deleteRemovesMessagesAndUnsharedBodiesAndRefusesInbox() async throws {
         try await PostgresStoreFixture.with { store, inbox throws in
-            let work = try await store.createMailbox(user: user, name: try MailboxName(["Work"]))
+            let work = try await store.makeMailbox(user: user, name: try MailboxName(["Work"]))
             let shared = PostgresStoreFixture.message(seed: 1)
             _ = try await store.deliver(shared, to: [inbox, work])
             _ = try await store.append(PostgresStoreFixture.message(seed: 2), to: work)
@@ -24,19 +24,19 @@ struct PostgresFolderTests {
             #expect(counts.messages == 1)
             #expect(counts.bodies == 1)
             #expect(try await store.readMessage(uid: 1, in: inbox) == shared)
-            await #expect(throws: PostgresStoreError.cannotDeleteInbox) {
+            await #expect(throws: MailStoreError.cannotDeleteInbox) {
                 try await store.deleteMailbox(user: user, name: .inbox)
             }
-            await #expect(throws: PostgresStoreError.noSuchMailbox("Work")) {
+            await #expect(throws: MailStoreError.mailboxNotFound("Work")) {
                 try await store.deleteMailbox(user: user, name: work.name)
             }
-            _ = try await store.createMailbox(user: user, name: try MailboxName(["Lists"]))
-            _ = try await store.createMailbox(user: user, name: try MailboxName(["Lists", "dev"]))
-            await #expect(throws: PostgresStoreError.mailboxHasChildren("Lists")) {
+            _ = try await store.makeMailbox(user: user, name: try MailboxName(["Lists"]))
+            _ = try await store.makeMailbox(user: user, name: try MailboxName(["Lists", "dev"]))
+            await #expect(throws: MailStoreError.mailboxHasChildren("Lists")) {
                 try await store.deleteMailbox(user: user, name: try MailboxName(["Lists"]))
             }
             // "Lists2" is not a child of "Lists".
-            _ = try await store.createMailbox(user: user, name: try MailboxName(["Lists2"]))
+            _ = try await store.makeMailbox(user: user, name: try MailboxName(["Lists2"]))
             try await store.deleteMailbox(user: user, name: try MailboxName(["Lists", "dev"]))
             try await store.deleteMailbox(user: user, name: try MailboxName(["Lists"]))
         }
@@ -44,8 +44,8 @@ struct PostgresFolderTests {
 
     @Test func renameKeepsUIDValidityMovesChildrenAndANewMailboxUnderTheOldNameIsNew() async throws {
         try await PostgresStoreFixture.with { store, _ throws in
-            let lists = try await store.createMailbox(user: user, name: try MailboxName(["Lists"]))
-            let dev = try await store.createMailbox(user: user, name: try MailboxName(["Lists", "dev"]))
+            let lists = try await store.makeMailbox(user: user, name: try MailboxName(["Lists"]))
+            let dev = try await store.makeMailbox(user: user, name: try MailboxName(["Lists", "dev"]))
             let uid = try await store.append(PostgresStoreFixture.message(seed: 1), to: dev)
             try await store.renameMailbox(user: user, from: lists.name, to: try MailboxName(["Groups"]))
             let names = try await store.mailboxNames(user: user).map(\.description)
@@ -55,26 +55,28 @@ struct PostgresFolderTests {
             #expect(renamed.id == dev.id)
             #expect(renamed.uidValidity == dev.uidValidity)
             #expect(try await store.messages(in: renamed).map(\.uid) == [uid])
-            let again = try await store.createMailbox(user: user, name: try MailboxName(["Lists", "dev"]))
+            let again = try await store.makeMailbox(user: user, name: try MailboxName(["Lists", "dev"]))
             #expect(again.uidValidity != dev.uidValidity)
-            await #expect(throws: PostgresStoreError.alreadyExists("Archive")) {
+            await #expect(throws: MailStoreError.mailboxExists("Archive")) {
                 try await store.renameMailbox(
                     user: user,
                     from: try MailboxName(["Groups"]),
                     to: try MailboxName(["Archive"])
                 )
             }
-            await #expect(throws: PostgresStoreError.noSuchMailbox("Nope")) {
+            await #expect(throws: MailStoreError.mailboxNotFound("Nope")) {
                 try await store.renameMailbox(user: user, from: try MailboxName(["Nope"]), to: try MailboxName(["Yes"]))
             }
-            await #expect(throws: PostgresStoreError.self) {
+            await #expect(
+                throws: MailStoreError.invalidMailboxName("Groups/inner", reason: "it lies inside the mailbox renamed")
+            ) {
                 try await store.renameMailbox(
                     user: user,
                     from: try MailboxName(["Groups"]),
                     to: try MailboxName(["Groups", "inner"])
                 )
             }
-            await #expect(throws: PostgresStoreError.self) {
+            await #expect(throws: MailStoreError.mailboxExists("INBOX")) {
                 try await store.renameMailbox(user: user, from: try MailboxName(["Groups"]), to: .inbox)
             }
         }
@@ -106,19 +108,25 @@ struct PostgresFolderTests {
         }
     }
 
-    @Test func subscriptionsFollowTheColumn() async throws {
+    @Test func subscriptionsAreNamesKeptByDeleteAndMovedByRename() async throws {
         try await PostgresStoreFixture.with { store, _ throws in
             let everything = Set(try await store.mailboxNames(user: user))
-            #expect(Set(try await store.subscribedNames(user: user)) == everything)
+            #expect(Set(try await store.subscriptions(user: user)) == everything)
             let junk = try MailboxName(["Junk"])
             try await store.unsubscribe(user: user, name: junk)
-            #expect(Set(try await store.subscribedNames(user: user)) == everything.subtracting([junk]))
+            #expect(Set(try await store.subscriptions(user: user)) == everything.subtracting([junk]))
             try await store.renameMailbox(user: user, from: try MailboxName(["Sent"]), to: try MailboxName(["Outbox"]))
-            #expect(try await store.subscribedNames(user: user).contains(try MailboxName(["Outbox"])))
+            #expect(try await store.subscriptions(user: user).contains(try MailboxName(["Outbox"])))
+            #expect(try await !store.subscriptions(user: user).contains(try MailboxName(["Sent"])))
             try await store.subscribe(user: user, name: junk)
-            #expect(try await store.subscribedNames(user: user).contains(junk))
-            await #expect(throws: PostgresStoreError.noSuchMailbox("Nope")) {
-                try await store.subscribe(user: user, name: try MailboxName(["Nope"]))
+            #expect(try await store.subscriptions(user: user).contains(junk))
+            // RFC 3501 6.3.6: a name without a mailbox may be subscribed, and DELETE keeps the name.
+            try await store.subscribe(user: user, name: try MailboxName(["Nope"]))
+            #expect(try await store.subscriptions(user: user).contains(try MailboxName(["Nope"])))
+            try await store.deleteMailbox(user: user, name: junk)
+            #expect(try await store.subscriptions(user: user).contains(junk))
+            await #expect(throws: MailStoreError.userNotFound("cy@example.com")) {
+                try await store.subscribe(user: "cy@example.com", name: junk)
             }
         }
     }

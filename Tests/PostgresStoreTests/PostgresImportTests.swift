@@ -68,7 +68,7 @@ struct PostgresImportTests {
             #expect(try await store.counts().bodies == 1)
             #expect(try await store.verify(address: "cy@example.com", password: "cy pass"))
             #expect(try await store.append(PostgresStoreFixture.message(seed: 3), to: inbox) == 8)
-            #expect(try await store.subscribedNames(user: "cy@example.com").isEmpty)
+            #expect(try await store.subscriptions(user: "cy@example.com").isEmpty)
         }
     }
 

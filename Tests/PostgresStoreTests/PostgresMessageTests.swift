@@ -29,7 +29,7 @@ struct PostgresMessageTests {
         try await PostgresStoreFixture.with { store, inbox throws in
             let uid = try await store.append([], to: inbox)
             #expect(try await store.readMessage(uid: uid, in: inbox) == [])
-            await #expect(throws: PostgresStoreError.noSuchMessage(uid: 99)) {
+            await #expect(throws: MailStoreError.messageNotFound(uid: 99)) {
                 try await store.readMessage(uid: 99, in: inbox)
             }
         }
@@ -74,29 +74,31 @@ struct PostgresMessageTests {
 
     @Test func usersAndMailboxes() async throws {
         try await PostgresStoreFixture.with { store, inbox throws in
-            await #expect(throws: PostgresStoreError.self) { try await store.createUser("ANA@example.com") }
+            await #expect(throws: MailStoreError.userExists("ana@example.com")) {
+                try await store.createUser("ANA@example.com")
+            }
             #expect(try await store.userExists("Ana@Example.com"))
             #expect(!(try await store.userExists("nobody@example.com")))
             let names = try await store.mailboxNames(user: PostgresStoreFixture.user).map(\.description)
             #expect(Set(names) == ["INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"])
-            let lists = try await store.createMailbox(
+            let lists = try await store.makeMailbox(
                 user: PostgresStoreFixture.user,
                 name: try MailboxName(["Lists", "dev"])
             )
             #expect(lists.uidValidity > inbox.uidValidity)
-            let kept = try await store.createMailbox(
+            let kept = try await store.makeMailbox(
                 user: PostgresStoreFixture.user,
                 name: try MailboxName(["Old"]),
                 uidValidity: 42
             )
             #expect(kept.uidValidity == 42)
-            await #expect(throws: PostgresStoreError.self) {
-                try await store.createMailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Old"]))
+            await #expect(throws: MailStoreError.mailboxExists("Old")) {
+                try await store.makeMailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Old"]))
             }
-            await #expect(throws: PostgresStoreError.noSuchUser("nobody@example.com")) {
-                try await store.createMailbox(user: "nobody@example.com", name: .inbox)
+            await #expect(throws: MailStoreError.userNotFound("nobody@example.com")) {
+                try await store.makeMailbox(user: "nobody@example.com", name: .inbox)
             }
-            await #expect(throws: PostgresStoreError.noSuchMailbox("Nope")) {
+            await #expect(throws: MailStoreError.mailboxNotFound("Nope")) {
                 try await store.mailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Nope"]))
             }
         }

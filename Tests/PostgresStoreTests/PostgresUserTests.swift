@@ -22,7 +22,7 @@ struct PostgresUserTests {
             #expect(!(try await store.verify(address: user, password: "correct horse")))
             try await store.createUser("bo@example.com", passwordHash: try PasswordHash.make("bo's"))
             #expect(try await store.verify(address: "bo@example.com", password: "bo's"))
-            await #expect(throws: PostgresStoreError.noSuchUser("nobody@example.com")) {
+            await #expect(throws: MailStoreError.userNotFound("nobody@example.com")) {
                 try await store.setPassword("nobody@example.com", password: "x")
             }
             await #expect(throws: MailStoreError.self) { try await store.setPassword(user, password: "") }
@@ -44,7 +44,7 @@ struct PostgresUserTests {
             #expect(counts.messages == 1)
             #expect(counts.bodies == 1)
             #expect(counts.mailboxes == 12)
-            await #expect(throws: PostgresStoreError.noSuchUser("bo@example.com")) {
+            await #expect(throws: MailStoreError.userNotFound("bo@example.com")) {
                 try await store.removeUser("bo@example.com")
             }
         }

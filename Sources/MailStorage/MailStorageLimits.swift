@@ -1,0 +1,13 @@
+/// The limits of a mailbox name that every backend accepts: those of the strictest, the Maildir one,
+/// where a whole name must fit in one file-name component, so that a store can always move to another
+/// (`correo migrate`) without a name it cannot hold.
+public enum MailStorageLimits {
+    /// Longest mailbox name component, in UTF-8 bytes (a file-name component may hold 255 bytes;
+    /// the Maildir++ dot and the parent names share that budget, see `maximumMailboxNameBytes`).
+    public static let maximumMailboxComponentBytes = 200
+    /// Longest whole mailbox name, in UTF-8 bytes: the Maildir++ folder `.A.B.C` must fit in one
+    /// file-name component of 255 bytes.
+    public static let maximumMailboxNameBytes = 250
+    /// Deepest mailbox hierarchy.
+    public static let maximumMailboxDepth = 16
+}
