@@ -37,6 +37,35 @@ struct SchemaMigrationTests {
         }
     }
 
+    @Test func version3TurnsTheSubscribedMarksIntoNames() async throws {
+        try await PostgresServer.with { server throws in
+            try await PostgresMailStore.withStore(url: try PostgresStoreURL(server.url)) { store throws in
+                let before = SchemaMigrator(migrations: [SchemaMigration.version1, SchemaMigration.version2])
+                #expect(try await store.migrate(before) == [1, 2])
+                // A database as version 2 left it: marks on a user's mailboxes and on a newsgroup's.
+                try await store.client.query(
+                    """
+                    WITH ana AS (INSERT INTO users (address) VALUES ('ana@example.com') RETURNING id)
+                    INSERT INTO mailboxes (user_id, name, uid_validity, subscribed)
+                    SELECT ana.id, v.name, v.validity, v.subscribed FROM ana,
+                           (VALUES ('INBOX', 1, true), ('Lists', 2, false), ('Work', 3, true)) AS v(name, validity, subscribed)
+                    """,
+                    logger: store.logger
+                )
+                try await store.client.query(
+                    "INSERT INTO mailboxes (user_id, name, uid_validity) VALUES (NULL, 'news.example', 4)",
+                    logger: store.logger
+                )
+                #expect(try await store.migrate() == [3])
+                let user = "ana@example.com"
+                #expect(try await store.subscriptions(user: user).map(\.description) == ["INBOX", "Work"])
+                let listed = try await store.listMailboxes(user: user)
+                #expect(listed.map(\.name.description) == ["INBOX", "Lists", "Work"])
+                #expect(listed.map(\.subscribed) == [true, false, true])
+            }
+        }
+    }
+
     @Test func nodesMigratingAtOnceApplyEachVersionOnce() async throws {
         try await PostgresServer.with { server throws in
             try await PostgresMailStore.withStore(url: try PostgresStoreURL(server.url)) { store throws in
