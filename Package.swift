@@ -303,7 +303,7 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "CorreoCLITests", dependencies: ["correo", "MailTestSupport"]),
+        .testTarget(name: "CorreoCLITests", dependencies: ["correo", "MailTestSupport", "PostgresStore"]),
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "MailStore", "MailTestSupport"]),
         // One suite, every backend: the answers the protocol servers rely on, the same from each store.
         .testTarget(

@@ -58,6 +58,19 @@ public final class PostgresMailStore: Sendable {
         try await client.withConnection { try await migrator.status(on: $0, logger: logger) }
     }
 
+    /// Throws unless the database's schema is the one this binary knows.
+    ///
+    /// `schemaNotCurrent` while versions are pending, `schemaTooNew` when a newer correo migrated it:
+    /// what a command that uses the tables checks first, so that an unmigrated database is said so, not
+    /// met with a missing table.
+    public func requireCurrentSchema(_ migrator: SchemaMigrator = SchemaMigrator()) async throws {
+        let status = try await schemaStatus(migrator)
+        guard status.current <= SchemaMigration.latestVersion else {
+            throw PostgresStoreError.schemaTooNew(found: status.current, known: SchemaMigration.latestVersion)
+        }
+        guard status.pending.isEmpty else { throw PostgresStoreError.schemaNotCurrent(pending: status.pending) }
+    }
+
     // MARK: - Users and mailboxes
 
     /// Makes a user with INBOX and the special-use folders, in one transaction.

@@ -11,6 +11,8 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
     case alreadyExists(String)
     /// The database holds a schema version newer than this binary knows: an older node must not write.
     case schemaTooNew(found: Int, known: Int)
+    /// The database lacks schema versions this binary needs (`correo db migrate` applies them).
+    case schemaNotCurrent(pending: [Int])
 
     /// One line for the operator.
     public var description: String {
@@ -19,6 +21,9 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
         case .alreadyExists(let detail): "already exists: \(detail)"
         case .schemaTooNew(let found, let known):
             "the database's schema is version \(found), newer than this binary's \(known): upgrade correo"
+        case .schemaNotCurrent(let pending):
+            "the database's schema lacks version \(pending.map(String.init).joined(separator: ", ")): "
+                + "run `correo db migrate` first"
         }
     }
 

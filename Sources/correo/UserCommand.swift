@@ -7,14 +7,16 @@ import MailStore
 import Glibc
 #endif
 
-/// `correo user`: manage STORAGE/passwords.txt.
-struct UserCommand: ParsableCommand {
+/// `correo user`: manage STORAGE/passwords.txt, or a PostgreSQL store's users (`--store`).
+struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Add, change, delete or list the users in STORAGE/passwords.txt.",
+        abstract: "Add, change, delete or list the users in STORAGE/passwords.txt or a PostgreSQL store.",
         discussion: """
             Passwords are stored as {SHA512-CRYPT} hashes (Dovecot's passwd-file format); plain lines of the
             original correo (email:password) keep working until changed with `correo user passwd`.
+            With --store postgres://… (or CORREO_STORE) the commands change that database's users instead; \
+            there `del` removes the user's mailboxes and messages too.
             Example: echo 'secret' | correo user add alice@example.com --password-stdin -s ./mail
             """,
         subcommands: [Add.self, Passwd.self, Del.self, List.self]
@@ -40,14 +42,26 @@ struct UserCommand: ParsableCommand {
         }
     }
 
-    struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a user and create their Maildir.")
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user and create their Maildir (or their mailboxes in the PostgreSQL store)."
+        )
 
         @Argument(help: "The user's mail address.") var address: String
         @OptionGroup var options: StorageOption
+        @OptionGroup var database: UserStoreOption
         @OptionGroup var passwordOptions: PasswordOptions
 
-        func run() throws {
+        func run() async throws {
+            if let url = try database.postgresURL() {
+                let password = try reportingErrors { try passwordOptions.password(for: address) }
+                try await UserStoreOption.withUsers(at: url) { users in
+                    let user = try MailStore.normalizedUser(address)
+                    try await users.addUser(user, password: password)
+                    print("added \(user) to \(url)")
+                }
+                return
+            }
             try reportingErrors {
                 let store = options.store
                 _ = try store.userDirectory(for: address)
@@ -64,14 +78,23 @@ struct UserCommand: ParsableCommand {
         }
     }
 
-    struct Passwd: ParsableCommand {
+    struct Passwd: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a user's password.")
 
         @Argument(help: "The user's mail address.") var address: String
         @OptionGroup var options: StorageOption
+        @OptionGroup var database: UserStoreOption
         @OptionGroup var passwordOptions: PasswordOptions
 
-        func run() throws {
+        func run() async throws {
+            if let url = try database.postgresURL() {
+                let password = try reportingErrors { try passwordOptions.password(for: address) }
+                try await UserStoreOption.withUsers(at: url) { users in
+                    try await users.setPassword(address, password: password)
+                    print("changed the password of \(address.lowercased())")
+                }
+                return
+            }
             try reportingErrors {
                 let store = options.store
                 guard try store.users.list().contains(address.lowercased()) else {
@@ -84,15 +107,26 @@ struct UserCommand: ParsableCommand {
         }
     }
 
-    struct Del: ParsableCommand {
+    struct Del: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a user from passwords.txt (their Maildir stays; delete it yourself if you wish)."
+            abstract: """
+                Remove a user from passwords.txt (their Maildir stays; delete it yourself if you wish), or \
+                from the PostgreSQL store with their mailboxes and messages.
+                """
         )
 
         @Argument(help: "The user's mail address.") var address: String
         @OptionGroup var options: StorageOption
+        @OptionGroup var database: UserStoreOption
 
-        func run() throws {
+        func run() async throws {
+            if let url = try database.postgresURL() {
+                try await UserStoreOption.withUsers(at: url) { users in
+                    try await users.removeUser(address)
+                    print("removed \(address.lowercased()) with their mailboxes and messages")
+                }
+                return
+            }
             try reportingErrors {
                 let store = options.store
                 try keepingStorageOwner(options.url) { try store.users.remove(address) }
@@ -101,12 +135,19 @@ struct UserCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the users, one address a line.")
 
         @OptionGroup var options: StorageOption
+        @OptionGroup var database: UserStoreOption
 
-        func run() throws {
+        func run() async throws {
+            if let url = try database.postgresURL() {
+                try await UserStoreOption.withUsers(at: url) { users in
+                    for user in try await users.listUsers() { print(user) }
+                }
+                return
+            }
             try reportingErrors {
                 for user in try options.store.users.list() { print(user) }
             }
@@ -121,9 +162,9 @@ struct UserCommandError: Error, CustomStringConvertible {
 }
 
 /// Prints store errors as one line on standard error and exits 1, without a stack trace or usage text.
-private func reportingErrors(_ body: () throws -> Void) throws {
+private func reportingErrors<Result>(_ body: () throws -> Result) throws -> Result {
     do {
-        try body()
+        return try body()
     } catch let error as MailStoreError {
         FileHandle.standardError.write(Data("correo user: \(error.description)\n".utf8))
         throw ExitCode.failure
