@@ -141,6 +141,30 @@ enum LoopbackPort {
         }
     }
 
+    /// Whether process `pid` itself listens on `port` of 127.0.0.1 or of every address: a listening
+    /// socket of /proc/net/tcp whose inode is one of the process's descriptors. `accepts` cannot tell
+    /// a server from another test's that took the port in between (that one answers, and ours exits
+    /// "already in use" a moment later).
+    static func isListening(_ port: Int, by pid: Int32) -> Bool {
+        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+        let addresses = [String(format: "0100007F:%04X", port), String(format: "00000000:%04X", port)]
+        // Fields: sl, local address, remote address, state (0A: LISTEN), queues, timer, retransmits,
+        // uid, timeout, inode.
+        let inodes = Set(
+            table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, addresses.contains(String(fields[1])), fields[3] == "0A" else { return nil }
+                return "socket:[\(fields[9])]"
+            }
+        )
+        guard !inodes.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        else { return false }
+        return descriptors.contains { descriptor in
+            let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")
+            return link.map(inodes.contains) ?? false
+        }
+    }
+
     private static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -175,7 +199,8 @@ struct CorreoServerProcess {
             }
             let process = try ChildProcess([CorreoBinary.url.path] + arguments(ports), direct: true)
             let ready = try await waitUntil(seconds: 120) {
-                !process.isRunning || ports.allSatisfy(LoopbackPort.accepts)
+                !process.isRunning
+                    || ports.allSatisfy { LoopbackPort.isListening($0, by: process.process.processIdentifier) }
             }
             if ready && process.isRunning { return CorreoServerProcess(process: process, ports: ports) }
             await process.stop()
