@@ -55,8 +55,9 @@ extension SMTPIncomingMessage {
 
 /// Checks AUTH credentials.
 public protocol SMTPAuthenticator: Sendable {
-    /// Whether `password` is right for `username` (an address, as in passwords.txt).
-    func authenticate(username: String, password: String) async -> Bool
+    /// Whether `password` is right for `username` (an address, as in passwords.txt); throws when the
+    /// users' store could not be asked, which the client hears as `454 4.7.0`, not as a wrong password.
+    func authenticate(username: String, password: String) async throws -> Bool
 }
 
 /// Errors a delivery target may throw to choose the reply.

@@ -10,7 +10,7 @@ import ServerSupport
 ///
 /// ```swift
 /// let server = SMTPServer(configuration: config, delivery: MailStoreDelivery(store: store),
-///                         authenticator: MailStoreAuthenticator(users: store.users), tlsContext: tls,
+///                         authenticator: MailStoreAuthenticator(users: store), tlsContext: tls,
 ///                         group: MultiThreadedEventLoopGroup.singleton, logger: logger)
 /// let bound = try await server.start(listeners: [SMTPListener(kind: .mx, host: "0.0.0.0", port: 2525)])
 /// …

@@ -281,10 +281,26 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let authenticator = self.authenticator
         Task {
-            let success = await authenticator.authenticate(
-                username: credentials.username,
-                password: credentials.password
-            )
+            let success: Bool
+            do {
+                success = try await authenticator.authenticate(
+                    username: credentials.username,
+                    password: credentials.password
+                )
+            } catch {
+                loop.execute {
+                    let handler = bound.value
+                    handler.logger.error(
+                        "AUTH not checked: the users' store failed",
+                        metadata: [
+                            LogKey.event: "smtp.auth", LogKey.user: "\(credentials.username)",
+                            LogKey.error: "\(error)",
+                        ]
+                    )
+                    handler.answer(.authenticationUnavailable)
+                }
+                return
+            }
             loop.execute {
                 let handler = bound.value
                 handler.logger.notice(

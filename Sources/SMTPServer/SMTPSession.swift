@@ -137,6 +137,11 @@ public struct SMTPSession: Sendable {
             guard case .awaiting(.authentication(let username)) = phase else { break }
             phase = .command
             authenticationChecked(username: username, success: success)
+        case .authenticationUnavailable:
+            guard case .awaiting(.authentication) = phase else { break }
+            phase = .command
+            // Not a failure: no pause, no count toward the cut-off, nothing told to the shared throttle.
+            send(Reply.authUnavailable, countsAsError: false)
         case .authenticationFailureRecorded(let backOff):
             guard case .awaiting(.authenticationFailureRecord(let username)) = phase else { break }
             phase = .command

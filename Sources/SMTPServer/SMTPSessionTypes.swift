@@ -27,6 +27,9 @@ extension SMTPSession {
         case recipientLookedUp(String?)
         /// The answer to `.authenticate`: whether the credentials are right.
         case authenticated(Bool)
+        /// The answer to `.authenticate` when the users' store could not be asked (a database that is
+        /// down): `454 4.7.0` (RFC 4954 6), not a wrong password.
+        case authenticationUnavailable
         /// The answer to `.checkAuthThrottle` when the address may try: the credentials are checked next.
         case authenticationAllowed
         /// The answer to `.checkAuthThrottle` when the address has failed too often lately: the password
@@ -142,6 +145,7 @@ enum Reply {
     static let authMalformed = make(501, (5, 5, 2), "Cannot decode the authentication response")
     static let authSucceeded = make(235, (2, 7, 0), "Authentication successful")
     static let authFailed = make(535, (5, 7, 8), "Authentication credentials invalid")
+    static let authUnavailable = make(454, (4, 7, 0), "Temporary authentication failure; try again later")
     static let authTooManyFailures = make(421, (4, 7, 0), "Too many failed authentication attempts; closing")
     static let tooManyErrors = make(421, (4, 7, 0), "Too many errors; closing connection")
     static let timeout = make(421, (4, 4, 2), "Timeout; closing connection")

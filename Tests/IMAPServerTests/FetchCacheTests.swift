@@ -23,7 +23,7 @@ private struct Session {
     static let user = "carol@example.org"
 
     init(store: MailStore) {
-        executor = MailStoreExecutor(store: store, users: store.users, logger: Logger(label: "fetch-cache-test"))
+        executor = MailStoreExecutor(store: store, users: store, logger: Logger(label: "fetch-cache-test"))
     }
 
     /// Runs `line` and returns everything it answered, encoded.

@@ -106,6 +106,28 @@ private func selected() -> IMAPSession {
         #expect(session.state == .logout)
     }
 
+    /// RFC 5530: a users' store that cannot be asked is `[UNAVAILABLE]`, not a wrong password: it counts
+    /// toward no cut-off, and the session stays ready for the next LOGIN.
+    @Test func anUnavailableUserStoreIsNoFailedLogin() {
+        var session = IMAPSession(configuration: .init(isTLS: true, maxFailedLogins: 1))
+        for tag in ["a", "b"] {
+            #expect(
+                session.received(line("\(tag) LOGIN bob pw")) == [.verifyCredentials(username: "bob", password: "pw")]
+            )
+            #expect(
+                session.credentialsUnavailable() == [
+                    .send([.no(tag, .unavailable, "The user database is unavailable; try again later")])
+                ]
+            )
+            #expect(session.state == .notAuthenticated)
+        }
+        // Nothing pending: an answer that comes late changes nothing.
+        #expect(session.credentialsUnavailable() == [])
+        _ = session.received(line("c LOGIN bob pw"))
+        #expect(session.credentialsVerified(true).count == 1)
+        #expect(session.state == .authenticated(user: "bob"))
+    }
+
     @Test func authenticatePlainWithContinuationAndSASLIR() {
         var session = IMAPSession(configuration: .init(isTLS: true))
         #expect(session.received(line("a AUTHENTICATE PLAIN")) == [.send([.continuation("")])])

@@ -179,6 +179,32 @@ import Testing
         #expect(harness.session.isClosed)
     }
 
+    /// RFC 4954 6: a users' store that cannot be asked is `454 4.7.0`, at once and as often as it
+    /// happens; it is no failed attempt (no pause, no throttle, no cut-off), and AUTH works afterwards.
+    @Test func anUnavailableUserStoreIsATemporaryFailureNotAFailedAttempt() {
+        var configuration = SessionHarness.configuration()
+        configuration.sharesAuthThrottle = true
+        var harness = SessionHarness(configuration, isTLS: true)
+        harness.codes("EHLO c\r\n")
+        for _ in 0..<5 {
+            harness.send("AUTH PLAIN \(Self.plain)\r\n")
+            #expect(harness.event(.authenticationAllowed) == [.authenticate(Self.alice)])
+            #expect(
+                harness.event(.authenticationUnavailable) == [
+                    SessionHarness.reply(454, (4, 7, 0), "Temporary authentication failure; try again later")
+                ]
+            )
+        }
+        #expect(!harness.session.isClosed)
+        harness.send("AUTH PLAIN \(Self.plain)\r\n")
+        harness.event(.authenticationAllowed)
+        #expect(
+            harness.event(.authenticated(true)) == [
+                .recordAuthenticationSuccess, SessionHarness.reply(235, (2, 7, 0), "Authentication successful"),
+            ]
+        )
+    }
+
     /// The back-off is the session's: a failure waits `authenticationFailureDelay` times the session's
     /// failures, plus what the address's failures elsewhere add, before its 535; input waits meanwhile.
     @Test func aFailedAuthIsAnsweredAfterAPauseThatGrows() {

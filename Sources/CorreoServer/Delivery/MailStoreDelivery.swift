@@ -174,17 +174,18 @@ extension QueueEnvelope {
     }
 }
 
-/// Checks AUTH credentials against passwords.txt (MailStore's Users).
+/// Checks AUTH credentials against a store's users (passwords.txt, or a database's table).
 public struct MailStoreAuthenticator: SMTPAuthenticator {
-    /// The accounts of passwords.txt.
-    public let users: Users
+    /// The store's users.
+    public let users: any UserDirectory
 
     /// Checks AUTH against `users`.
-    public init(users: Users) { self.users = users }
+    public init(users: any UserDirectory) { self.users = users }
 
-    /// Whether `password` is the user's (a login name is the full address).
-    public func authenticate(username: String, password: String) async -> Bool {
-        await users.verify(address: username, password: password)
+    /// Whether `password` is the user's (a login name is the full address); throws when the users'
+    /// store could not be asked.
+    public func authenticate(username: String, password: String) async throws -> Bool {
+        try await users.verify(address: username, password: password)
     }
 }
 
@@ -206,7 +207,7 @@ extension SMTPServer {
         self.init(
             configuration: configuration,
             delivery: MailStoreDelivery(store: store),
-            authenticator: MailStoreAuthenticator(users: store.users),
+            authenticator: MailStoreAuthenticator(users: store),
             tlsContext: tlsContext,
             group: group,
             logger: logger

@@ -65,7 +65,7 @@ extension CorreoService {
                 queued: { id in Task { await runner.enqueued(id) } },
                 inbound: Self.inboundAuthentication(configuration, resolver: resolver, logger: logger)
             ),
-            authenticator: MailStoreAuthenticator(users: store.users),
+            authenticator: MailStoreAuthenticator(users: store),
             tls: servers.tls,
             group: servers.group,
             logger: logger
@@ -89,7 +89,7 @@ extension CorreoService {
         return IMAPServer(
             configuration: imapConfiguration,
             store: servers.store,
-            users: servers.store.users,
+            users: servers.store,
             tls: servers.tls,
             group: servers.group,
             logger: logger

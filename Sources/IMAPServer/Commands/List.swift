@@ -27,7 +27,7 @@ extension MailStoreExecutor {
         let patterns = list.patterns.filter { !$0.isEmpty }.map { Self.canonicalPattern(reference: list.reference, $0) }
 
         var responses: [IMAPResponse] = []
-        for info in try await store.listMailboxes(user: request.user) {
+        for info in try await folders.listMailboxes(user: request.user) {
             let name = Self.imapName(info.name)
             guard patterns.contains(where: { Self.matches(name.name, pattern: $0) }) else { continue }
             if onlySubscribed && !info.subscribed { continue }
@@ -79,7 +79,7 @@ extension MailStoreExecutor {
     {
         let canonical = Self.canonicalPattern(reference: reference.name, pattern)
         var responses: [IMAPResponse] = []
-        for info in try await store.listMailboxes(user: request.user) where info.subscribed {
+        for info in try await folders.listMailboxes(user: request.user) where info.subscribed {
             let name = Self.imapName(info.name)
             guard Self.matches(name.name, pattern: canonical) else { continue }
             var attributes: [String] = []

@@ -4,14 +4,14 @@ extension MailStoreExecutor {
     // RFC 3501 §6.3.3 CREATE: a trailing delimiter is allowed; creating INBOX fails.
     func create(_ name: IMAPMailboxName, request: ExecutionRequest) async throws -> CommandOutcome {
         if name.isInbox { throw CommandFailure(.no, .alreadyExists, "INBOX always exists") }
-        try await store.createMailbox(user: request.user, name: Self.storeName(name))
+        try await folders.createMailbox(user: request.user, name: Self.storeName(name))
         return CommandOutcome(responses: [.ok(request.tag, "CREATE completed")])
     }
 
     // RFC 3501 §6.3.4 DELETE.
     func delete(_ name: IMAPMailboxName, request: ExecutionRequest) async throws -> CommandOutcome {
         let storeName = try Self.storeName(name)
-        try await store.deleteMailbox(user: request.user, name: storeName)
+        try await folders.deleteMailbox(user: request.user, name: storeName)
         var selection = CommandOutcome.Selection.unchanged
         if let current = selected, current.name == name {
             selected = nil
@@ -26,7 +26,7 @@ extension MailStoreExecutor {
         _ to: IMAPMailboxName,
         request: ExecutionRequest
     ) async throws -> CommandOutcome {
-        try await store.renameMailbox(user: request.user, from: Self.storeName(from), to: Self.storeName(to))
+        try await folders.renameMailbox(user: request.user, from: Self.storeName(from), to: Self.storeName(to))
         return CommandOutcome(responses: [.ok(request.tag, "RENAME completed")])
     }
 
@@ -38,9 +38,9 @@ extension MailStoreExecutor {
         }
         let storeName = try Self.storeName(name)
         if on {
-            try await store.subscribe(user: request.user, name: storeName)
+            try await folders.subscribe(user: request.user, name: storeName)
         } else {
-            try await store.unsubscribe(user: request.user, name: storeName)
+            try await folders.unsubscribe(user: request.user, name: storeName)
         }
         return CommandOutcome(responses: [.ok(request.tag, "\(on ? "SUBSCRIBE" : "UNSUBSCRIBE") completed")])
     }

@@ -106,7 +106,7 @@ extension MailStoreExecutor {
     /// The groups `user` subscribed to under `#news.`.
     func newsSubscriptions(user: String) async throws -> Set<String> {
         Set(
-            try await store.subscriptions(user: user).compactMap {
+            try await folders.subscriptions(user: user).compactMap {
                 NewsNamespace.group(subscriptionLevels: $0.components)
             }
         )
@@ -124,9 +124,9 @@ extension MailStoreExecutor {
             guard try await store.newsgroup(group) != nil else {
                 throw CommandFailure(.no, .nonexistent, "No such newsgroup")
             }
-            try await store.subscribe(user: user, name: name)
+            try await folders.subscribe(user: user, name: name)
         } else {
-            try await store.unsubscribe(user: user, name: name)
+            try await folders.unsubscribe(user: user, name: name)
         }
     }
 }

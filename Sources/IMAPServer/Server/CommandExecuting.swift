@@ -51,7 +51,9 @@ public struct StreamedLiteralReference: Sendable, Equatable {
 /// Runs mailbox commands against the store and checks credentials. One instance per connection; calls never overlap
 /// (the session sends one command at a time), except `idle`, which runs until its task is cancelled.
 public protocol IMAPCommandExecuting: Sendable {
-    func verify(username: String, password: String) async -> Bool
+    /// Whether the password is the user's; throws when the users' store could not be asked (a database
+    /// that is down), which the client hears as `[UNAVAILABLE]`, not as a wrong password.
+    func verify(username: String, password: String) async throws -> Bool
     /// Runs a command, sending untagged responses to `sink` as they are ready; returns the rest.
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome
     /// Sends untagged updates of the selected mailbox as it changes, until cancelled (RFC 2177).

@@ -265,23 +265,35 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         loop.makeFutureWithTask {
-            await executor.verify(username: username, password: password)
-        }.whenSuccess { ok in
+            try await executor.verify(username: username, password: password)
+        }.whenComplete { result in
             let handler = bound.value
-            handler.logger.notice(
-                ok ? "login" : "login failed",
-                metadata: [
-                    LogKey.event: "imap.login", LogKey.user: "\(username)", LogKey.result: "\(ok ? "ok" : "failed")",
-                    LogKey.tls: "\(handler.context?.pipeline.syncOperations.tlsVersionName ?? "none")",
-                ]
-            )
-            if !ok { Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "imap")]).increment() }
-            if ok {
-                handler.logger[metadataKey: LogKey.user] = "\(username)"
-                handler.loggedInUser = username
+            switch result {
+            case .success(let ok): handler.verified(ok, username: username)
+            case .failure(let error):
+                handler.logger.error(
+                    "login not checked: the users' store failed",
+                    metadata: [LogKey.event: "imap.login", LogKey.user: "\(username)", LogKey.error: "\(error)"]
+                )
+                handler.resume(with: handler.session.credentialsUnavailable())
             }
-            handler.resume(with: handler.session.credentialsVerified(ok))
         }
+    }
+
+    private func verified(_ ok: Bool, username: String) {
+        logger.notice(
+            ok ? "login" : "login failed",
+            metadata: [
+                LogKey.event: "imap.login", LogKey.user: "\(username)", LogKey.result: "\(ok ? "ok" : "failed")",
+                LogKey.tls: "\(context?.pipeline.syncOperations.tlsVersionName ?? "none")",
+            ]
+        )
+        if !ok { Counter(label: "correo_auth_failures_total", dimensions: [("protocol", "imap")]).increment() }
+        if ok {
+            logger[metadataKey: LogKey.user] = "\(username)"
+            loggedInUser = username
+        }
+        resume(with: session.credentialsVerified(ok))
     }
 
     private func execute(_ request: ExecutionRequest, _ context: ChannelHandlerContext) {

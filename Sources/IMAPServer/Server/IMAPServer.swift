@@ -72,7 +72,7 @@ public final class IMAPServer: Sendable {
     private let settings: Reloadable<Configuration>
     private var configuration: Configuration { settings.current }
     private let store: MailStore
-    private let users: Users
+    private let users: any UserDirectory
     /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections.
     private let tls: Reloadable<NIOSSLContext>?
     private let group: any EventLoopGroup
@@ -82,11 +82,11 @@ public final class IMAPServer: Sendable {
     /// Every session in IDLE, by mailbox: one delivery, one look at the mailbox for all of them.
     private let idleFanOut = IdleFanOut()
 
-    /// A server on `store`, checking logins against `users` (by default the store's).
+    /// A server on `store`, checking logins against `users` (by default the store's own).
     public convenience init(
         configuration: Configuration,
         store: MailStore,
-        users: Users? = nil,
+        users: (any UserDirectory)? = nil,
         tlsContext: NIOSSLContext?,
         group: any EventLoopGroup,
         logger: Logger
@@ -106,14 +106,14 @@ public final class IMAPServer: Sendable {
     public init(
         configuration: Configuration,
         store: MailStore,
-        users: Users? = nil,
+        users: (any UserDirectory)? = nil,
         tls: Reloadable<NIOSSLContext>?,
         group: any EventLoopGroup,
         logger: Logger
     ) {
         self.settings = Reloadable(configuration)
         self.store = store
-        self.users = users ?? store.users
+        self.users = users ?? store
         self.tls = tls
         self.group = group
         self.logger = logger

@@ -14,7 +14,10 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     }
 
     let store: MailStore
-    let users: Users
+    /// Who may log in: the store's users, or another directory (`IMAPServer`'s `users`).
+    let users: any UserDirectory
+    /// The user's mailboxes as a hierarchy (CREATE, DELETE, RENAME, LIST, subscriptions).
+    let folders: any MailboxDirectory
     /// Replaces passwords.txt and the login-to-user mapping when set (`IMAPServer.Configuration.logins`).
     let logins: (any IMAPLoginPolicy)?
     /// Posts an APPEND into `#news.GROUP` (`IMAPServer.Configuration.newsPosting`).
@@ -33,7 +36,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
 
     init(
         store: MailStore,
-        users: Users,
+        users: any UserDirectory,
+        folders: (any MailboxDirectory)? = nil,
         logins: (any IMAPLoginPolicy)? = nil,
         newsPosting: (any NewsPosting)? = nil,
         clientAddress: String = "",
@@ -43,15 +47,16 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         self.idleFanOut = idleFanOut
         self.store = store
         self.users = users
+        self.folders = folders ?? store
         self.logins = logins
         self.newsPosting = newsPosting
         self.clientAddress = clientAddress
         self.logger = logger
     }
 
-    func verify(username: String, password: String) async -> Bool {
+    func verify(username: String, password: String) async throws -> Bool {
         if let logins { return await logins.verify(username: username, password: password) }
-        return await users.verify(address: username, password: password)
+        return try await users.verify(address: username, password: password)
     }
 
     func close() async {

@@ -24,6 +24,15 @@ extension IMAPSession {
         return [.recordAuthenticationFailure]
     }
 
+    /// The users' store could not be asked (a database that is down): RFC 5530 `[UNAVAILABLE]`, not a
+    /// failed login, so neither the session's count nor the shared throttle holds it against the client,
+    /// whose password may well be right.
+    public mutating func credentialsUnavailable() -> [Action] {
+        guard case .credentials(let tag, _) = pending else { return [] }
+        pending = .none
+        return [.send([.no(tag, .unavailable, "The user database is unavailable; try again later")])] + drain()
+    }
+
     /// A failed login is answered after a pause that grows with the session's failures, plus `backOff`
     /// for the address's failures over all sessions (the shared throttle's), to slow down guessing.
     mutating func loginFailed(tag: String, backOff: Duration) -> [Action] {
