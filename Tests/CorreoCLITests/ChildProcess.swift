@@ -141,10 +141,11 @@ enum LoopbackPort {
         }
     }
 
-    /// Whether process `pid` itself listens on `port` of 127.0.0.1 or of every address: a listening
-    /// socket of /proc/net/tcp whose inode is one of the process's descriptors. `accepts` cannot tell
-    /// a server from another test's that took the port in between (that one answers, and ours exits
-    /// "already in use" a moment later).
+    /// Whether process `pid` itself listens on `port` of 127.0.0.1 or of every address.
+    ///
+    /// That is a listening socket of /proc/net/tcp whose inode is one of the process's descriptors.
+    /// `accepts` cannot tell a server from another test's that took the port in between (that one
+    /// answers, and ours exits "already in use" a moment later).
     static func isListening(_ port: Int, by pid: Int32) -> Bool {
         guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
         let addresses = [String(format: "0100007F:%04X", port), String(format: "00000000:%04X", port)]
