@@ -80,9 +80,18 @@ final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private var ended = false
+    /// Held until the end of file: the handler's dispatch source must never outlive its descriptor.
+    ///
+    /// Were the handle freed with the handler still set (a child of another test holding the pipe's write
+    /// end keeps the end of file away), its descriptor would close under a live source, and libdispatch's
+    /// event loop can crash the whole test process on the stale registration (a full run died so, in
+    /// `_dispatch_event_loop_drain`). The handle, the handler and this collector hold each other until
+    /// the end of file clears the handler.
+    private let handle: FileHandle
 
     init(_ pipe: Pipe) {
-        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+        handle = pipe.fileHandleForReading
+        handle.readabilityHandler = { [self] handle in
             let chunk = handle.availableData
             if chunk.isEmpty {
                 handle.readabilityHandler = nil
@@ -141,23 +150,28 @@ enum LoopbackPort {
         }
     }
 
-    /// Whether process `pid` itself listens on `port` of 127.0.0.1 or of every address.
+    /// Whether process `pid` itself listens on `port`, on any address of IPv4 or IPv6.
     ///
-    /// That is a listening socket of /proc/net/tcp whose inode is one of the process's descriptors.
-    /// `accepts` cannot tell a server from another test's that took the port in between (that one
-    /// answers, and ours exits "already in use" a moment later).
+    /// That is a listening socket of /proc/net/tcp or tcp6 whose inode is one of the process's
+    /// descriptors. `accepts` cannot tell a server from another test's that took the port in between
+    /// (that one answers, and ours exits "already in use" a moment later).
     static func isListening(_ port: Int, by pid: Int32) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
-        let addresses = [String(format: "0100007F:%04X", port), String(format: "00000000:%04X", port)]
-        // Fields: sl, local address, remote address, state (0A: LISTEN), queues, timer, retransmits,
-        // uid, timeout, inode.
-        let inodes = Set(
-            table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+        let suffix = String(format: ":%04X", port)
+        var inodes = Set<String>()
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file, whose
+            // size the kernel reports as 0.
+            guard let handle = FileHandle(forReadingAtPath: table) else { continue }
+            defer { try? handle.close() }
+            let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            // Fields: sl, local address, remote address, state (0A: LISTEN), queues, timer,
+            // retransmits, uid, timeout, inode.
+            for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
-                guard fields.count > 9, addresses.contains(String(fields[1])), fields[3] == "0A" else { return nil }
-                return "socket:[\(fields[9])]"
+                guard fields.count > 9, fields[1].hasSuffix(suffix), fields[3] == "0A" else { continue }
+                inodes.insert("socket:[\(fields[9])]")
             }
-        )
+        }
         guard !inodes.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
         else { return false }
         return descriptors.contains { descriptor in
