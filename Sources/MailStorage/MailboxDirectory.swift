@@ -22,4 +22,6 @@ public protocol MailboxDirectory: Sendable {
     func unsubscribe(user: String, name: MailboxName) async throws
     /// RFC 3501 6.3.9 LSUB: the subscribed names, mailboxes that exist or not, sorted.
     func subscriptions(user: String) async throws -> [MailboxName]
+    /// The mailbox `name` of `user` for its messages (SELECT); `mailboxNotFound` when there is none.
+    func openMailbox(user: String, name: MailboxName) async throws -> any MailboxHandle
 }

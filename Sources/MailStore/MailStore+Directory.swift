@@ -32,3 +32,10 @@ extension MailStore: UserDirectory, MailboxDirectory {
         try await BlockingIO.run { [self] in try users.list() }
     }
 }
+
+extension MailStore {
+    /// The Maildir folder `name` of `user`, shared with every session of this process.
+    public func openMailbox(user: String, name: MailboxName) async throws -> any MailboxHandle {
+        try await mailbox(user: user, name: name)
+    }
+}

@@ -13,7 +13,7 @@ public enum MailStoreDefaults {
     /// Keywords per folder: Dovecot's Maildir letters `a`…`z`.
     public static let maximumKeywordsPerMailbox = 26
     /// Longest keyword (an IMAP atom), in bytes.
-    public static let maximumKeywordBytes = 100
+    public static let maximumKeywordBytes = Keyword.maximumBytes
     /// Bytes collected by `IncomingMessage.write` before one write(2).
     public static let deliveryWriteBufferBytes = 64 * 1024
     /// Threads that fsync the files and folders of one group-commit batch side by side.

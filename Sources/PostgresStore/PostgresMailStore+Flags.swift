@@ -17,7 +17,7 @@ extension PostgresMailStore {
         keywords: [String] = [],
         operation: FlagOperation
     ) async throws -> [StoredMessage] {
-        let keywords = Self.distinct(keywords)
+        let keywords = try Self.distinct(keywords)
         return try await transaction { connection in
             let locked = try await connection.query(
                 "SELECT highest_modseq FROM mailboxes WHERE id = \(mailbox.id) FOR UPDATE",

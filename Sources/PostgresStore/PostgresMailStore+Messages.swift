@@ -33,7 +33,7 @@ extension PostgresMailStore {
         keywords: [String] = [],
         internalDate: Date = Date()
     ) async throws -> [UInt32] {
-        let keywords = Self.distinct(keywords)
+        let keywords = try Self.distinct(keywords)
         let assigned = try await transaction { connection in
             let bodyID = try await insertBody(bytes, on: connection)
             var assigned: [Int64: UInt32] = [:]
@@ -191,8 +191,12 @@ extension PostgresMailStore {
         return records
     }
 
-    /// `keywords` without repeats, in their first order.
-    static func distinct(_ keywords: [String]) -> [String] {
+    /// `keywords` without repeats, in their first order; `MailStoreError.invalidKeyword` for one that
+    /// is no IMAP atom (`Keyword.isValid`), as the Maildir store refuses it.
+    static func distinct(_ keywords: [String]) throws -> [String] {
+        if let invalid = keywords.first(where: { !Keyword.isValid($0) }) {
+            throw MailStoreError.invalidKeyword(invalid)
+        }
         var seen = Set<String>()
         return keywords.filter { seen.insert($0).inserted }
     }

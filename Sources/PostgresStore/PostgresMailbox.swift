@@ -26,36 +26,6 @@ public struct PostgresMailboxState: Sendable, Hashable {
     public var messages: Int
 }
 
-/// One message of a mailbox in the PostgreSQL store: what `MessageRecord` is for Maildir, without the
-/// file name (the bytes are rows, not a file).
-public struct StoredMessage: Sendable, Hashable {
-    /// RFC 3501 2.3.1.1: unique in the mailbox for its UIDVALIDITY, never reused.
-    public var uid: UInt32
-    /// The system flags (RFC 3501 2.3.2).
-    public var flags: MessageFlags
-    /// RFC 3501 2.3.2 keywords, as first spelled.
-    public var keywords: [String]
-    /// RFC822.SIZE: the bytes as stored (correo stores what came over the wire, CRLF line ends).
-    public var size: Int
-    /// RFC 3501 2.3.3 INTERNALDATE.
-    public var internalDate: Date
-    /// RFC 7162 mod-sequence of the last change to this message.
-    public var modSeq: UInt64
-
-    /// A record as the store returns them; public so that tests can compare with one.
-    public init(
-        uid: UInt32,
-        flags: MessageFlags,
-        keywords: [String],
-        size: Int,
-        internalDate: Date,
-        modSeq: UInt64
-    ) {
-        self.uid = uid
-        self.flags = flags
-        self.keywords = keywords
-        self.size = size
-        self.internalDate = internalDate
-        self.modSeq = modSeq
-    }
-}
+/// One message of a mailbox in the PostgreSQL store: every backend's `MailboxMessage` (the bytes are
+/// rows, so there is no file name to add).
+public typealias StoredMessage = MailboxMessage

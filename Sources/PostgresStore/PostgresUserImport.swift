@@ -74,11 +74,12 @@ public struct PostgresUserImport: Sendable {
     ) async throws {
         guard uid > 0 else { throw MailStoreError.messageNotFound(uid: uid) }
         let modSeq = Int64(clamping: max(modSeq, 1))
+        let keywords = try PostgresMailStore.distinct(keywords)
         try await connection.query(
             """
             INSERT INTO messages (mailbox_id, uid, body_id, flags, keywords, internal_date, modseq)
             VALUES (\(mailbox.id), \(Int64(uid)), \(bodyID), \(Int16(flags.rawValue)),
-                    \(PostgresMailStore.distinct(keywords)), \(internalDate), \(modSeq))
+                    \(keywords), \(internalDate), \(modSeq))
             """,
             logger: store.logger
         )

@@ -73,10 +73,5 @@ struct KeywordList {
     }
 
     /// RFC 3501 9 `flag-keyword = atom`: no specials, no controls, no spaces, no backslash.
-    static func isValid(_ keyword: String) -> Bool {
-        let bytes = Array(keyword.utf8)
-        guard !bytes.isEmpty, bytes.count <= MailStoreDefaults.maximumKeywordBytes else { return false }
-        let specials = Set("(){ %*\"\\]".utf8)
-        return bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && !specials.contains($0) }
-    }
+    static func isValid(_ keyword: String) -> Bool { Keyword.isValid(keyword) }
 }
