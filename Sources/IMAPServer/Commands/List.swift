@@ -27,7 +27,8 @@ extension MailStoreExecutor {
         let patterns = list.patterns.filter { !$0.isEmpty }.map { Self.canonicalPattern(reference: list.reference, $0) }
 
         var responses: [IMAPResponse] = []
-        for info in try await folders.listMailboxes(user: request.user) {
+        let mailboxes = try await folders.listMailboxes(user: request.user)
+        for info in mailboxes {
             let name = Self.imapName(info.name)
             guard patterns.contains(where: { Self.matches(name.name, pattern: $0) }) else { continue }
             if onlySubscribed && !info.subscribed { continue }
@@ -42,6 +43,17 @@ extension MailStoreExecutor {
                 let values = try? await statusValues(name, statusAttributes, user: request.user)
             {
                 responses.append(.untagged(.status(name, values)))
+            }
+        }
+        if onlySubscribed && !onlySpecialUse {
+            // RFC 5258 3.1: the subscribed names, those without a mailbox too, marked \NonExistent.
+            for missing in try await subscribedWithoutMailbox(user: request.user, mailboxes: mailboxes) {
+                let name = Self.imapName(missing)
+                guard patterns.contains(where: { Self.matches(name.name, pattern: $0) }) else { continue }
+                let attributes = ["\\NonExistent", "\\Subscribed"]
+                responses.append(
+                    .untagged(.list(ListEntry(attributes: attributes, delimiter: String(Self.delimiter), name: name)))
+                )
             }
         }
         let newsSubscribed = try await newsSubscriptions(user: request.user)
@@ -79,13 +91,22 @@ extension MailStoreExecutor {
     {
         let canonical = Self.canonicalPattern(reference: reference.name, pattern)
         var responses: [IMAPResponse] = []
-        for info in try await folders.listMailboxes(user: request.user) where info.subscribed {
+        let mailboxes = try await folders.listMailboxes(user: request.user)
+        for info in mailboxes where info.subscribed {
             let name = Self.imapName(info.name)
             guard Self.matches(name.name, pattern: canonical) else { continue }
             var attributes: [String] = []
             if let use = info.specialUse { attributes.append(Self.attribute(for: use)) }
             responses.append(
                 .untagged(.lsub(ListEntry(attributes: attributes, delimiter: String(Self.delimiter), name: name)))
+            )
+        }
+        // A subscribed name whose mailbox is gone (or not yet made) is still listed, as not selectable.
+        for missing in try await subscribedWithoutMailbox(user: request.user, mailboxes: mailboxes) {
+            let name = Self.imapName(missing)
+            guard Self.matches(name.name, pattern: canonical) else { continue }
+            responses.append(
+                .untagged(.lsub(ListEntry(attributes: ["\\Noselect"], delimiter: String(Self.delimiter), name: name)))
             )
         }
         let delimiter = Character(NewsNamespace.delimiter)
@@ -98,6 +119,15 @@ extension MailStoreExecutor {
         }
         await sink.send(responses)
         return CommandOutcome(responses: [.ok(request.tag, "LSUB completed")])
+    }
+
+    /// The user's subscribed names that have no mailbox (RFC 3501 6.3.6: a subscription outlives its
+    /// mailbox, and may come before it); the `#news.` groups' subscriptions are listed on their own.
+    func subscribedWithoutMailbox(user: String, mailboxes: [MailboxInfo]) async throws -> [MailboxName] {
+        let existing = Set(mailboxes.map(\.name))
+        return try await folders.subscriptions(user: user).filter {
+            !existing.contains($0) && NewsNamespace.group(subscriptionLevels: $0.components) == nil
+        }
     }
 
     static func attribute(for use: SpecialUse) -> String {
