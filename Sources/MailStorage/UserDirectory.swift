@@ -13,7 +13,9 @@ public protocol UserDirectory: Sendable {
     func addUser(_ address: String, password: String) async throws
     /// Replaces a user's password; `userNotFound` when there is no such user.
     func setPassword(_ address: String, password: String) async throws
-    /// Removes a user with every mailbox and message; `userNotFound` when there is no such user.
+    /// Removes a user: no longer listed, no longer able to log in; `userNotFound` when there is no
+    /// such user. What becomes of the mail is the backend's: the Maildir store leaves the folder for the
+    /// operator, the PostgreSQL store removes the mailboxes and messages with the user.
     func removeUser(_ address: String) async throws
     /// Every user's address, sorted.
     func listUsers() async throws -> [String]
