@@ -79,4 +79,8 @@ public protocol MailboxHandle: Sendable {
     func moveMessages(uids: [UInt32], to destination: any MailboxHandle) async throws -> [(UInt32, UInt32)]
     /// The bytes of message `uid`; `messageNotFound` when there is none.
     func readMessage(uid: UInt32) async throws -> [UInt8]
+    /// Yields whenever the mailbox may have changed — through this handle, another one, another process
+    /// or another node — from the moment this returns until the caller stops iterating; the reader then
+    /// looks with `messages(changedSince:)` and `status()` (IDLE, NOOP). Repeats may come folded into one.
+    func changeSignals() async -> AsyncStream<Void>
 }

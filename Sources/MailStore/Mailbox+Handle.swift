@@ -40,6 +40,19 @@ extension Mailbox: MailboxHandle {
         try await move(uids: uids, to: try Self.sameBackend(destination))
     }
 
+    /// `changes()` without their details: this process's changes at once, other processes' as the
+    /// folder watch sees them.
+    public func changeSignals() -> AsyncStream<Void> {
+        let changes = changes()
+        let (signals, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let relay = Task {
+            for await _ in changes { continuation.yield() }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in relay.cancel() }
+        return signals
+    }
+
     /// A Maildir copy links files: the destination must be a Maildir folder too.
     private static func sameBackend(_ destination: any MailboxHandle) throws -> Mailbox {
         guard let mailbox = destination as? Mailbox else {

@@ -13,11 +13,14 @@ public final class PostgresMailStore: Sendable {
     public let url: PostgresStoreURL
     let client: PostgresClient
     let logger: Logger
+    /// This node's one `LISTEN`, shared by every open mailbox's `changes()`.
+    let changeHub: PostgresChangeHub
 
     private init(url: PostgresStoreURL, client: PostgresClient, logger: Logger) {
         self.url = url
         self.client = client
         self.logger = logger
+        changeHub = PostgresChangeHub(logger: logger)
     }
 
     /// Runs `body` with a store connected to `url` (a pool of connections, opened as needed) and closes
@@ -40,8 +43,10 @@ public final class PostgresMailStore: Sendable {
         let client = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
+            let store = PostgresMailStore(url: url, client: client, logger: logger)
+            group.addTask { await store.changeHub.run(store) }
             defer { group.cancelAll() }
-            return try await body(PostgresMailStore(url: url, client: client, logger: logger))
+            return try await body(store)
         }
     }
 

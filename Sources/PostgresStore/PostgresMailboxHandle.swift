@@ -76,6 +76,11 @@ public struct PostgresMailboxHandle: MailboxHandle {
         try await store.readMessage(uid: uid, in: mailbox)
     }
 
+    /// Every committed change of the mailbox, on any node, through this node's one `LISTEN`.
+    public func changeSignals() async -> AsyncStream<Void> {
+        await store.changeHub.subscribe(to: mailbox.id)
+    }
+
     /// The destination as a mailbox of this database: a copy shares bodies, so it cannot leave it.
     private func sameStore(_ destination: any MailboxHandle) throws -> PostgresMailbox {
         guard let target = destination as? PostgresMailboxHandle, target.store === store else {

@@ -7,6 +7,8 @@ public enum PostgresStoreDefaults {
     ///
     /// The payload is the mailbox's id. An IDLE session on any node hears a delivery made on another.
     public static let changeChannel = "correo_mailbox_changes"
+    /// How long a node waits before it listens again after its `LISTEN` connection failed.
+    public static let changeListenRetry: Duration = .seconds(1)
     /// The SQLSTATE of a unique violation (a user or mailbox that exists already).
     static let uniqueViolation = "23505"
 }

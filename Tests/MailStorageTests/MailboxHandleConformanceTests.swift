@@ -137,6 +137,27 @@ import Testing
         }
     }
 
+    /// IDLE's source: a change made through another handle of the same mailbox is signalled, and what
+    /// the reader then looks at shows it.
+    @Test(arguments: StorageBackend.allCases)
+    func aChangeThroughAnotherHandleIsSignalled(_ backend: StorageBackend) async throws {
+        try await backend.with { store in
+            let watcher = try await Self.inbox(store, messages: 1)
+            let writer = try await store.openMailbox(user: user, name: .inbox)
+            let heard = SignalCount(await watcher.changeSignals())
+            defer { heard.stop() }
+            let before = try await watcher.status().highestModSeq
+            let uid = try await writer.append(bytes: Self.message(2), flags: [], keywords: [], internalDate: Self.date)
+            #expect(try await heard.reaches(1), "no signal for the APPEND")
+            #expect(try await watcher.messages(changedSince: before).map(\.uid).contains(uid))
+            let afterAppend = try await watcher.status().highestModSeq
+            let count = heard.count
+            _ = try await writer.changeFlags(uids: [1], flags: .flagged, keywords: [], operation: .add)
+            #expect(try await heard.reaches(count + 1), "no signal for the STORE")
+            #expect(try await watcher.messages(changedSince: afterAppend).map(\.uid) == [1])
+        }
+    }
+
     /// RFC 3501 2.3.2: a keyword is an atom; one that is not is refused whole, and nothing changes.
     @Test(arguments: StorageBackend.allCases)
     func aKeywordThatIsNoAtomIsRefused(_ backend: StorageBackend) async throws {
