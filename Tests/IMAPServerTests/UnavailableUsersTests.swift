@@ -1,23 +1,11 @@
 import Foundation
 import Logging
-import MailStorage
 import MailStore
 import MailTestSupport
 import NIOPosix
 import Testing
 
 @testable import IMAPServer
-
-/// A users' store that cannot be asked (as a PostgreSQL store whose database is down).
-private struct UnreachableUsers: UserDirectory {
-    struct Down: Error {}
-    func verify(address: String, password: String) async throws -> Bool { throw Down() }
-    func userExists(_ address: String) async throws -> Bool { throw Down() }
-    func addUser(_ address: String, password: String) async throws { throw Down() }
-    func setPassword(_ address: String, password: String) async throws { throw Down() }
-    func removeUser(_ address: String) async throws { throw Down() }
-    func listUsers() async throws -> [String] { throw Down() }
-}
 
 /// RFC 5530: when the users' store fails, LOGIN is answered `NO [UNAVAILABLE]`, never taken for a wrong
 /// password: no failed-login cut-off, the connection stays usable.

@@ -20,6 +20,29 @@ import Testing
         try await body(store, MailStoreNewsStore(store: store, throttle: throttle, serverName: "news.example.test"))
     }
 
+    /// A users' store that cannot be asked is the server's failure (`403`), and the shared throttle is
+    /// told nothing: the client's next attempt is not slowed down for it.
+    @Test func anUnreachableUserStoreIsAFailureNotAWrongPassword() async throws {
+        let directory = try TemporaryDirectory(prefix: "correo-nntp-store")
+        defer { directory.remove() }
+        let throttle = AuthThrottle(policy: .init(delayPerFailure: .seconds(5)))
+        let news = MailStoreNewsStore(
+            store: MailStore(root: directory.url),
+            users: UnreachableUsers(),
+            throttle: throttle,
+            serverName: "news.example.test"
+        )
+        for _ in 0..<3 {
+            let reply = await news.answer(
+                .authenticate(user: "bob@example.test", password: "pw"),
+                clientAddress: "192.0.2.7"
+            )
+            #expect(reply == .failure("the user database is unavailable; try again later"))
+        }
+        #expect(throttle.check(address: "192.0.2.7") == .allow)
+        #expect(throttle.failed(address: "192.0.2.7") == .seconds(5), "the first failure the throttle hears")
+    }
+
     private func post(_ news: MailStoreNewsStore, _ text: String) async -> NNTPReply {
         await news.answer(.post(article: Array(text.utf8), user: "bob@example.test"), clientAddress: "127.0.0.1")
     }

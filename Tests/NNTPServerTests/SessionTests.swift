@@ -294,6 +294,21 @@ private let article = Array("Subject: s\r\nMessage-ID: <7@x>\r\n\r\n.body\r\n".u
         #expect(!h.send("CAPABILITIES").contains("AUTHINFO"))
     }
 
+    /// A users' store that cannot be asked is the server's fault (403), not a failed login: however often
+    /// it happens, the connection stays, and the next AUTHINFO works.
+    @Test func anUnavailableUserStoreIsNoFailedLogin() {
+        var h = Harness()
+        for _ in 1...5 {
+            h.send("AUTHINFO USER bob")
+            h.send("AUTHINFO PASS pw")
+            #expect(h.reply(.failure("the user database is unavailable")) == "403 Internal fault; try again later\r\n")
+            #expect(!h.closed)
+        }
+        h.send("AUTHINFO USER bob")
+        h.send("AUTHINFO PASS pw")
+        #expect(h.reply(.authenticated(true)) == "281 Authentication accepted\r\n")
+    }
+
     @Test func failedLoginsEndTheConnection() {
         var h = Harness()
         for attempt in 1...3 {

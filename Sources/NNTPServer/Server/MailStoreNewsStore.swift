@@ -8,8 +8,8 @@ import ServerSupport
 public struct MailStoreNewsStore: NNTPNewsStore {
     /// The store.
     public let store: MailStore
-    /// Who may post (passwords.txt, normally `store.users`).
-    public let users: Users
+    /// Who may post: the store's users (passwords.txt, or another directory).
+    public let users: any UserDirectory
     /// The failed-login throttle shared with SMTP and IMAP.
     public let throttle: AuthThrottle
     /// The name in Path and Injection-Info.
@@ -19,9 +19,14 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     private let openGroups = OpenGroups()
 
     /// A news store over `store`.
-    public init(store: MailStore, users: Users? = nil, throttle: AuthThrottle = AuthThrottle(), serverName: String) {
+    public init(
+        store: MailStore,
+        users: (any UserDirectory)? = nil,
+        throttle: AuthThrottle = AuthThrottle(),
+        serverName: String
+    ) {
         self.store = store
-        self.users = users ?? store.users
+        self.users = users ?? store
         self.throttle = throttle
         self.serverName = serverName
     }
@@ -206,9 +211,17 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     }
 
     /// Checks a password through the shared throttle; the pause after a failure is the session's to take.
+    ///
+    /// A users' store that cannot be asked is a failure of the server (`403`), not a wrong password.
     private func authenticate(_ user: String, _ password: String, _ address: String) async -> NNTPReply {
         guard throttle.check(address: address) == .allow else { return .loginThrottled }
-        if await users.verify(address: user, password: password) {
+        let verified: Bool
+        do {
+            verified = try await users.verify(address: user, password: password)
+        } catch {
+            return .failure("the user database is unavailable; try again later")
+        }
+        if verified {
             throttle.succeeded(address: address)
             return .authenticated(true)
         }
