@@ -8,10 +8,16 @@ public struct UnreachableUsers: UserDirectory {
     /// A directory whose every call fails.
     public init() {}
 
+    /// Throws `Down`.
     public func verify(address: String, password: String) async throws -> Bool { throw Down() }
+    /// Throws `Down`.
     public func userExists(_ address: String) async throws -> Bool { throw Down() }
+    /// Throws `Down`.
     public func addUser(_ address: String, password: String) async throws { throw Down() }
+    /// Throws `Down`.
     public func setPassword(_ address: String, password: String) async throws { throw Down() }
+    /// Throws `Down`.
     public func removeUser(_ address: String) async throws { throw Down() }
+    /// Throws `Down`.
     public func listUsers() async throws -> [String] { throw Down() }
 }
