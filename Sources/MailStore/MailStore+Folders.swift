@@ -129,7 +129,7 @@ extension MailStore {
                         let renamed = name.replacingPrefix(source, with: target)
                         try POSIX.rename(folderPath(userPath, name), folderPath(userPath, renamed))
                     }
-                    // The subscriptions follow, as Dovecot's do: the client subscribed to that mailbox.
+                    // The subscriptions follow: the client subscribed to that mailbox, not to a name it no longer has.
                     var subscribed = Set(readSubscriptions(userPath: userPath))
                     let followed = subscribed.filter { $0.isSelfOrDescendant(of: source) }
                     if !followed.isEmpty {
