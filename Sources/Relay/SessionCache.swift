@@ -31,10 +31,17 @@ actor SessionCache {
     /// idea: spread load, bound the damage of a misbehaving server).
     let usesLimit: Int
     private var idle: [Key: [Entry]] = [:]
+    /// The time, injected so that a test decides when a session has idled too long.
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(idleLimit: Duration = .seconds(5), usesLimit: Int = 100) {
+    init(
+        idleLimit: Duration = .seconds(5),
+        usesLimit: Int = 100,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.idleLimit = idleLimit
         self.usesLimit = usesLimit
+        self.now = now
     }
 
     /// An open idle session for `key` and how often it was used, if one is kept.
@@ -53,7 +60,7 @@ actor SessionCache {
     func put(_ key: Key, _ connection: SMTPConnection, uses: Int) {
         expire()
         guard uses < usesLimit, connection.isOpen else { return Self.close(connection) }
-        idle[key, default: []].append(Entry(connection: connection, uses: uses, idleSince: .now))
+        idle[key, default: []].append(Entry(connection: connection, uses: uses, idleSince: now()))
     }
 
     /// Closes every kept session (at shutdown).
@@ -70,7 +77,7 @@ actor SessionCache {
     func sweep() { expire() }
 
     private func expire() {
-        let cutoff = ContinuousClock.now - idleLimit
+        let cutoff = now() - idleLimit
         for (key, entries) in idle {
             let (old, fresh) = (entries.filter { $0.idleSince < cutoff }, entries.filter { $0.idleSince >= cutoff })
             for entry in old { Self.close(entry.connection) }

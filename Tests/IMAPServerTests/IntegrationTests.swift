@@ -36,7 +36,12 @@ private struct RunningServer {
             listeners.append(.init(kind: .implicitTLS, host: "127.0.0.1", port: 0))
         }
         let server = IMAPServer(
-            configuration: .init(allowPlaintextAuth: tls == nil),
+            configuration: .init(
+                allowPlaintextAuth: tls == nil,
+                // The clients here log in late on a loaded machine: a refused LOGIN, STARTTLS and a debug
+                // build's handshake once took the default 60 s before login (a CI run's autologout BYE).
+                defences: .init(loginTimeoutSeconds: 600)
+            ),
             store: store,
             tlsContext: context,
             group: MultiThreadedEventLoopGroup.singleton,
