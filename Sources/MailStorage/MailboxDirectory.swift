@@ -1,8 +1,8 @@
 /// A user's mailboxes as a hierarchy (RFC 3501 6.3 CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE,
 /// LIST, LSUB), whichever backend holds them.
 ///
-/// Every backend gives the same answers, in `MailStoreError`'s words; `MailStorageConformanceTests`
-/// holds each backend to them.
+/// Every backend gives the same answers, in `MailStoreError`'s words; the suites of
+/// `Tests/MailStorageTests` hold each backend to them.
 public protocol MailboxDirectory: Sendable {
     /// The user's mailboxes: INBOX first, then the others by name, with their attributes.
     func listMailboxes(user: String) async throws -> [MailboxInfo]

@@ -37,16 +37,15 @@ final class PostgresChangeHub: Sendable {
             self?.state.withLock { _ = $0.subscribers[id]?.removeValue(forKey: key) }
         }
         await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
-            let answer = state.withLock { state -> Bool in
-                if state.stopped {
-                    continuation.finish()
-                    return true
-                }
+            let (answer, stopped) = state.withLock { state -> (Bool, Bool) in
+                if state.stopped { return (true, true) }
                 state.subscribers[id, default: [:]][key] = continuation
-                if state.listening { return true }
+                if state.listening { return (true, false) }
                 state.waiting.append(ready)
-                return false
+                return (false, false)
             }
+            // Outside the lock: finishing runs `onTermination`, which takes it.
+            if stopped { continuation.finish() }
             if answer { ready.resume() }
             wanted.continuation.yield()
         }

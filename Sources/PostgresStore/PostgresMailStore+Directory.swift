@@ -4,7 +4,7 @@ import MailStore
 import PostgresNIO
 
 /// The PostgreSQL store as the protocol servers see every store: `UserDirectory` and `MailboxDirectory`,
-/// answering as the Maildir store does (`MailStorageConformanceTests` holds both to it).
+/// answering as the Maildir store does (`Tests/MailStorageTests` holds both to it).
 extension PostgresMailStore: UserDirectory, MailboxDirectory {
     // MARK: - UserDirectory
 
