@@ -51,7 +51,7 @@ public struct MailboxStatus: Hashable, Sendable {
 /// APPEND, 6.4.3 EXPUNGE, 6.4.6 STORE, 6.4.7 COPY, RFC 6851 MOVE and the reads under FETCH.
 ///
 /// Every write is durable before it returns (the APPEND's `OK` follows it). Every backend gives the same
-/// answers, in `MailStoreError`'s words; `MailboxHandleConformanceTests` holds each to them.
+/// answers, in `MailStoreError`'s words; the suites in `Tests/MailStorageTests` hold each to them.
 public protocol MailboxHandle: Sendable {
     /// The mailbox's name.
     var name: MailboxName { get }
@@ -83,4 +83,56 @@ public protocol MailboxHandle: Sendable {
     /// or another node — from the moment this returns until the caller stops iterating; the reader then
     /// looks with `messages(changedSince:)` and `status()` (IDLE, NOOP). Repeats may come folded into one.
     func changeSignals() async -> AsyncStream<Void>
+
+    // MARK: What a selected mailbox needs (IMAP SELECT, NOOP, IDLE, FETCH, SEARCH)
+
+    /// Names this mailbox within the process: every handle of one mailbox gives the same string (IDLE
+    /// sessions of one mailbox share one watch by it).
+    var identity: String { get }
+    /// Takes in changes made beside the store (a Maildir's files added or renamed by other programs);
+    /// nothing to do where every change goes through the store.
+    func refresh() async throws
+    /// One look for a session: the counters, every message and a token of the state they are in, or no messages when
+    /// `token` is still current and nothing waits to be claimed as `\Recent`. With `claimRecent`, the
+    /// messages no session has seen as `\Recent` yet are this caller's (RFC 3501 2.3.2).
+    func look(since token: UInt64?, claimRecent: Bool) async throws -> MailboxLook
+    /// How many messages are `\Recent` to some session of this server (STATUS RECENT).
+    func recentCount() async throws -> Int
+    /// The messages of `uids`, in that order; nil for a UID the mailbox does not hold.
+    func messages(uids: [UInt32]) async throws -> [MailboxMessage?]
+    /// The header section (CRLF form, blank line included) of each of `uids`; nil for one that is gone.
+    func headerSections(uids: [UInt32]) async throws -> [[UInt8]?]
+    /// The whole messages (CRLF form) of `uids`; nil for one that is gone.
+    func readMessages(uids: [UInt32]) async throws -> [[UInt8]?]
+    /// Bytes `range` of message `uid`'s CRLF form, clamped to the message (RFC 3501 BODY[]<start.count>).
+    func readMessage(uid: UInt32, range: Range<Int>) async throws -> [UInt8]
+    /// The values of `kind` (an encoded BODYSTRUCTURE, ENVELOPE…) kept for `uids`; nil where none is.
+    func derivedValues(uids: [UInt32], kind: String) async throws -> [[UInt8]?]
+    /// Keeps values of `kind` derived from the messages' content, for `derivedValues` to answer later.
+    func storeDerivedValues(_ values: [DerivedValue], kind: String) async throws
+    /// Writes what is kept only in memory (a session ends): a restart finds it.
+    func flushCaches() async
+}
+
+/// A value derived from one message's content (what `MailboxHandle.storeDerivedValues` keeps).
+public typealias DerivedValue = (uid: UInt32, value: [UInt8])
+
+/// What `MailboxHandle.look(since:claimRecent:)` found.
+public struct MailboxLook: Sendable {
+    /// Two looks with the same token saw the same messages with the same flags.
+    public var token: UInt64
+    /// The counters as of this look (SELECT's UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ).
+    public var status: MailboxStatus
+    /// Every message by ascending UID; nil when the token asked about is still current.
+    public var messages: [MailboxMessage]?
+    /// The UIDs this look claimed as `\Recent` for the caller.
+    public var recent: Set<UInt32>
+
+    /// A look as a backend made it.
+    public init(token: UInt64, status: MailboxStatus, messages: [MailboxMessage]?, recent: Set<UInt32>) {
+        self.token = token
+        self.status = status
+        self.messages = messages
+        self.recent = recent
+    }
 }

@@ -53,6 +53,62 @@ extension Mailbox: MailboxHandle {
         return signals
     }
 
+    /// The folder's path and this object: the store hands out one `Mailbox` per folder, and one made
+    /// after a folder was deleted and created again is another mailbox (another UIDVALIDITY).
+    public nonisolated var identity: String { "\(url.path)#\(UInt(bitPattern: ObjectIdentifier(self).hashValue))" }
+
+    /// A look at the disk: other programs' new files get UIDs, renamed ones new flags.
+    public func refresh() throws {
+        _ = try synchronize()
+    }
+
+    /// `pendingChanges`, with the change count as the token (what a session compares with).
+    public func look(since token: UInt64?, claimRecent: Bool) -> MailboxLook {
+        // The counters are read with the records, on the mailbox's queue: they belong to the same state.
+        let counters = MailboxStatus(
+            uidValidity: uidValidity,
+            uidNext: uidNext,
+            highestModSeq: highestModSeq,
+            messages: folder?.records.count ?? 0
+        )
+        if claimRecent {
+            let pending = pendingChanges(since: token)
+            return MailboxLook(
+                token: pending.changeCount,
+                status: counters,
+                messages: pending.records?.map(\.message),
+                recent: pending.recent
+            )
+        }
+        let messages = token == changeCount ? nil : snapshot().map(\.message)
+        return MailboxLook(token: changeCount, status: counters, messages: messages, recent: [])
+    }
+
+    /// The messages this process moved out of new/ (claimed by a session or not).
+    public func recentCount() -> Int {
+        snapshot().count { $0.isRecent }
+    }
+
+    /// The records of `uids` found by binary search in the folder's UID order.
+    public func messages(uids: [UInt32]) -> [MailboxMessage?] {
+        let records = snapshot()
+        return uids.map { uid in
+            var low = 0
+            var high = records.count - 1
+            while low <= high {
+                let middle = (low + high) / 2
+                if records[middle].uid == uid { return records[middle].message }
+                if records[middle].uid < uid { low = middle + 1 } else { high = middle - 1 }
+            }
+            return nil
+        }
+    }
+
+    /// Writes the derived cache now rather than a moment later.
+    public func flushCaches() {
+        writeCache()
+    }
+
     /// A Maildir copy links files: the destination must be a Maildir folder too.
     private static func sameBackend(_ destination: any MailboxHandle) throws -> Mailbox {
         guard let mailbox = destination as? Mailbox else {

@@ -200,25 +200,7 @@ public final class PostgresMailStore: Sendable {
 
     /// The mailbox's UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and message count, as one consistent reading.
     public func state(of mailbox: PostgresMailbox) async throws -> PostgresMailboxState {
-        let rows = try await client.query(
-            """
-            SELECT uid_validity, uid_next, highest_modseq,
-                   (SELECT count(*) FROM messages WHERE mailbox_id = mailboxes.id)
-            FROM mailboxes WHERE id = \(mailbox.id)
-            """,
-            logger: logger
-        )
-        var found: PostgresMailboxState?
-        for try await (validity, next, modSeq, count) in rows.decode((Int64, Int64, Int64, Int).self) {
-            found = PostgresMailboxState(
-                uidValidity: UInt32(truncatingIfNeeded: validity),
-                uidNext: UInt32(clamping: next),
-                highestModSeq: UInt64(modSeq),
-                messages: count
-            )
-        }
-        guard let found else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
-        return found
+        try await client.withConnection { try await counters(of: mailbox, on: $0) }
     }
 
     // MARK: - Transactions

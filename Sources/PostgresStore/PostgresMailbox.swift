@@ -14,17 +14,9 @@ public struct PostgresMailbox: Sendable, Hashable {
     public let uidValidity: UInt32
 }
 
-/// A mailbox's counters, read in one statement (RFC 3501 STATUS, RFC 7162 HIGHESTMODSEQ).
-public struct PostgresMailboxState: Sendable, Hashable {
-    /// RFC 3501 2.3.1.1 UIDVALIDITY.
-    public var uidValidity: UInt32
-    /// RFC 3501 2.3.1.1 UIDNEXT: the UID the next message will get.
-    public var uidNext: UInt32
-    /// RFC 7162 HIGHESTMODSEQ.
-    public var highestModSeq: UInt64
-    /// How many messages the mailbox holds.
-    public var messages: Int
-}
+/// A mailbox's counters, read in one statement (RFC 3501 STATUS, RFC 7162 HIGHESTMODSEQ): the words
+/// every backend reports them in.
+public typealias PostgresMailboxState = MailboxStatus
 
 /// One message of a mailbox in the PostgreSQL store: every backend's `MailboxMessage` (the bytes are
 /// rows, so there is no file name to add).
