@@ -20,9 +20,9 @@ extension MailStoreExecutor {
         } catch {
             throw CommandFailure(.bad, nil, "Invalid message sequence number")
         }
-        let target: Mailbox
+        let target: any MailboxHandle
         do {
-            target = try await store.mailbox(user: request.user, name: Self.storeName(destination))
+            target = try await folders.openMailbox(user: request.user, name: Self.storeName(destination))
         } catch MailStoreError.mailboxNotFound {
             throw CommandFailure(.no, .tryCreate, "No such mailbox")
         }
@@ -31,9 +31,9 @@ extension MailStoreExecutor {
         guard !uids.isEmpty else { return CommandOutcome(responses: [.ok(tag, "\(name) completed")]) }
         let pairs =
             move
-            ? try await current.mailbox.move(uids: uids, to: target)
-            : try await current.mailbox.copy(uids: uids, to: target)
-        let validity = await target.uidValidity
+            ? try await current.mailbox.moveMessages(uids: uids, to: target)
+            : try await current.mailbox.copyMessages(uids: uids, to: target)
+        let validity = try await target.status().uidValidity
         let code: ResponseCode? =
             pairs.isEmpty
             ? nil

@@ -23,18 +23,6 @@ extension MailStoreExecutor {
         return end
     }
 
-    /// The record of `uid` in `records` (UID order), by binary search.
-    static func record(uid: UInt32, in records: [MessageRecord]) -> MessageRecord? {
-        var low = 0
-        var high = records.count - 1
-        while low <= high {
-            let middle = (low + high) / 2
-            if records[middle].uid == uid { return records[middle] }
-            if records[middle].uid < uid { low = middle + 1 } else { high = middle - 1 }
-        }
-        return nil
-    }
-
     // RFC 3501 §6.4.5 FETCH, §6.4.8 UID FETCH; RFC 7162 §3.1.4 CHANGEDSINCE. The rules are
     // `FetchPlan`'s and the encoding `FetchRenderer`'s; this runs the store calls between them.
     func fetch(
@@ -54,7 +42,8 @@ extension MailStoreExecutor {
             throw CommandFailure(.bad, nil, "Invalid message sequence number")
         }
         let mailbox = current.mailbox
-        let records = await mailbox.snapshot()
+        // What the store holds of each message asked for, by position in `msns` (nil: expunged meanwhile).
+        let records = try await mailbox.messages(uids: msns.map { current.view.message(msn: $0).uid })
         let condStore = request.condStore
         let plan = FetchPlan(
             attributes: attributes,
@@ -72,15 +61,16 @@ extension MailStoreExecutor {
         var chunkStart = 0
         while chunkStart < msns.count {
             let chunkEnd = Self.chunkEnd(from: chunkStart, count: msns.count, wholeMessages: plan.mayReadWhole) {
-                Self.record(uid: current.view.message(msn: msns[$0]).uid, in: records)?.size ?? 0
+                records[$0]?.size ?? 0
             }
-            let chunk = msns[chunkStart..<chunkEnd]
+            let chunk = chunkStart..<chunkEnd
             chunkStart = chunkEnd
             var entries: [FetchEntry] = []
             entries.reserveCapacity(chunk.count)
-            for msn in chunk {
+            for position in chunk {
+                let msn = msns[position]
                 let message = current.view.message(msn: msn)
-                guard let record = Self.record(uid: message.uid, in: records) else {
+                guard let record = records[position] else {
                     missing = true
                     continue
                 }
@@ -88,7 +78,7 @@ extension MailStoreExecutor {
                 entries.append(FetchEntry(msn: msn, message: message, record: record))
             }
             guard !entries.isEmpty else { continue }
-            let read = await readChunk(entries, plan, mailbox)
+            let read = try await readChunk(entries, plan, mailbox)
             var computed = [[(uid: UInt32, value: [UInt8])]](repeating: [], count: plan.derivedItems.count)
 
             for (i, entry) in entries.enumerated() {
@@ -118,7 +108,7 @@ extension MailStoreExecutor {
                 }
             }
             for (k, item) in plan.derivedItems.enumerated() where !computed[k].isEmpty {
-                await mailbox.storeDerivedValues(computed[k], kind: item.kind)
+                try await mailbox.storeDerivedValues(computed[k], kind: item.kind)
             }
         }
         // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH (UID FETCH may have them).
@@ -136,18 +126,18 @@ extension MailStoreExecutor {
     private func setSeen(
         _ plan: FetchPlan,
         _ msns: [Int],
-        _ records: [MessageRecord],
+        _ records: [MailboxMessage?],
         _ current: inout Selected
     ) async throws -> Set<UInt32> {
         let unseen = plan.marksSeen(msns.map { current.view.message(msn: $0) })
         guard !unseen.isEmpty else { return [] }
-        for record in try await current.mailbox.setFlags(uids: unseen, flags: .seen, operation: .add) {
+        let changed = try await current.mailbox.changeFlags(uids: unseen, flags: .seen, keywords: [], operation: .add)
+        for record in changed {
             current.view.setFlags(uid: record.uid, flags: Self.flags(of: record), modSeq: record.modSeq)
         }
         selected = current
         var unseenBefore = Set<UInt32>()
-        for msn in msns
-        where !(Self.record(uid: current.view.message(msn: msn).uid, in: records)?.flags.contains(.seen) ?? true) {
+        for (position, msn) in msns.enumerated() where !(records[position]?.flags.contains(.seen) ?? true) {
             unseenBefore.insert(current.view.message(msn: msn).uid)
         }
         return unseenBefore
@@ -160,7 +150,7 @@ extension MailStoreExecutor {
         _ i: Int,
         _ read: ChunkContent,
         _ plan: FetchPlan,
-        _ mailbox: Mailbox
+        _ mailbox: any MailboxHandle
     ) async -> (LoadedMessage?, [UInt8]?)? {
         var loaded: LoadedMessage?
         if read.levels[i] != .nothing {
@@ -180,7 +170,7 @@ extension MailStoreExecutor {
     struct FetchEntry {
         var msn: Int
         var message: SelectedMailboxView.Message
-        var record: MessageRecord
+        var record: MailboxMessage
     }
 
     /// What the store returned for one chunk: per derived item, the cached encodings (nil where none);
@@ -193,10 +183,14 @@ extension MailStoreExecutor {
 
     /// Reads one chunk with one store hop per kind: cached encodings, then headers, then whole
     /// messages for what the cache did not answer.
-    private func readChunk(_ entries: [FetchEntry], _ plan: FetchPlan, _ mailbox: Mailbox) async -> ChunkContent {
+    private func readChunk(
+        _ entries: [FetchEntry],
+        _ plan: FetchPlan,
+        _ mailbox: any MailboxHandle
+    ) async throws -> ChunkContent {
         let uids = entries.map(\.message.uid)
         var cached: [[[UInt8]?]] = []
-        for item in plan.derivedItems { cached.append(await mailbox.derivedValues(uids: uids, kind: item.kind)) }
+        for item in plan.derivedItems { cached.append(try await mailbox.derivedValues(uids: uids, kind: item.kind)) }
         var levels = [FetchEngine.Need](repeating: plan.otherNeed, count: entries.count)
         for (k, item) in plan.derivedItems.enumerated() {
             for i in entries.indices where cached[k][i] == nil { levels[i] = max(levels[i], item.need) }
@@ -204,12 +198,12 @@ extension MailStoreExecutor {
         var contents = [[UInt8]?](repeating: nil, count: entries.count)
         let headerIndexes = entries.indices.filter { levels[$0] == .header }
         if !headerIndexes.isEmpty {
-            let read = await mailbox.headerSections(uids: headerIndexes.map { uids[$0] })
+            let read = try await mailbox.headerSections(uids: headerIndexes.map { uids[$0] })
             for (i, bytes) in zip(headerIndexes, read) { contents[i] = bytes }
         }
         let wholeIndexes = entries.indices.filter { levels[$0] == .whole }
         if !wholeIndexes.isEmpty {
-            let read = await mailbox.readMessages(uids: wholeIndexes.map { uids[$0] })
+            let read = try await mailbox.readMessages(uids: wholeIndexes.map { uids[$0] })
             for (i, bytes) in zip(wholeIndexes, read) { contents[i] = bytes }
         }
         return ChunkContent(cached: cached, levels: levels, contents: contents)

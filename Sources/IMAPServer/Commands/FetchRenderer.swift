@@ -22,7 +22,7 @@ enum FetchRenderer {
     static func render(
         _ plan: FetchPlan,
         message: SelectedMailboxView.Message,
-        record: MessageRecord,
+        record: MailboxMessage,
         flags: [Flag],
         reportsFlags: Bool,
         cached: [[UInt8]?],

@@ -10,11 +10,11 @@ extension MailStoreExecutor {
             return
         }
         // A look at the disk first, as NOOP does; what it finds reaches the client through the fan-out.
-        _ = try? await current.mailbox.synchronize()
+        try? await current.mailbox.refresh()
         let subscriber = IdleSubscriber(
             channel: channel,
             view: current.view,
-            syncedChangeCount: current.syncedChangeCount,
+            syncedToken: current.syncedToken,
             condStore: condStore
         )
         idleFanOut.subscribe(subscriber, to: current.mailbox)
@@ -22,10 +22,10 @@ extension MailStoreExecutor {
         idleFanOut.unsubscribe(subscriber, from: current.mailbox)
         // On the event loop, after any update already queued there: nothing is written after this.
         guard let state = try? await channel.eventLoop.submit({ subscriber.finish() }).get(),
-            selected?.mailbox === current.mailbox
+            selected?.mailbox.identity == current.mailbox.identity
         else { return }
         selected?.view = state.view
-        selected?.syncedChangeCount = state.syncedChangeCount
+        selected?.syncedToken = state.syncedToken
     }
 
     private static func waitUntilCancelled() async {

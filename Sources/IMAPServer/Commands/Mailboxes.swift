@@ -67,25 +67,26 @@ extension MailStoreExecutor {
     ) async throws
         -> [StatusValue]
     {
-        let mailbox =
+        let mailbox: any MailboxHandle =
             if let group = NewsNamespace.group(name) {
                 try await newsMailbox(group)
             } else {
-                try await store.mailbox(user: user, name: Self.storeName(name))
+                try await folders.openMailbox(user: user, name: Self.storeName(name))
             }
-        try await mailbox.synchronize()
-        let records = await mailbox.snapshot()
+        try await mailbox.refresh()
+        let look = try await mailbox.look(since: nil, claimRecent: false)
+        let records = look.messages ?? []
         var values: [StatusValue] = []
         for attribute in attributes {
             let value: UInt64
             switch attribute {
             case .messages: value = UInt64(records.count)
-            case .recent: value = UInt64(records.filter(\.isRecent).count)
-            case .uidNext: value = UInt64(await mailbox.uidNext)
-            case .uidValidity: value = UInt64(await mailbox.uidValidity)
-            case .unseen: value = UInt64(records.filter { !$0.flags.contains(.seen) }.count)
+            case .recent: value = UInt64(try await mailbox.recentCount())
+            case .uidNext: value = UInt64(look.status.uidNext)
+            case .uidValidity: value = UInt64(look.status.uidValidity)
+            case .unseen: value = UInt64(records.count { !$0.flags.contains(.seen) })
             case .size: value = records.reduce(0) { $0 + UInt64($1.size) }
-            case .highestModSeq: value = await mailbox.highestModSeq
+            case .highestModSeq: value = look.status.highestModSeq
             }
             values.append(StatusValue(attribute, value))
         }
@@ -101,9 +102,9 @@ extension MailStoreExecutor {
         if NewsNamespace.isReserved(append.mailbox) {
             return try await appendNews(append, streamed: streamed, request: request)
         }
-        let mailbox: Mailbox
+        let mailbox: any MailboxHandle
         do {
-            mailbox = try await store.mailbox(user: request.user, name: Self.storeName(append.mailbox))
+            mailbox = try await folders.openMailbox(user: request.user, name: Self.storeName(append.mailbox))
         } catch MailStoreError.mailboxNotFound {
             streamed?.abandon()
             throw CommandFailure(.no, .tryCreate, "No such mailbox")
@@ -111,12 +112,20 @@ extension MailStoreExecutor {
         let (flags, keywords) = StorePlan.split(append.flags)
         let date = append.internalDate ?? .now
         let uid: UInt32
-        if let streamed {
-            uid = try await mailbox.append(streamed, flags: flags, keywords: keywords, internalDate: date)
+        if let streamed, let folder = mailbox as? Mailbox {
+            // The literal already is a file in this store's tmp/: linking it into the folder copies nothing.
+            uid = try await folder.append(streamed, flags: flags, keywords: keywords, internalDate: date)
+        } else if let streamed {
+            // Another backend takes bytes: the spooled literal is read back (APPEND's size is limited).
+            defer { streamed.abandon() }
+            guard let bytes = try streamed.contents(upTo: .max) else {
+                throw CommandFailure(.no, .serverBug, "The message could not be stored")
+            }
+            uid = try await mailbox.append(bytes: bytes, flags: flags, keywords: keywords, internalDate: date)
         } else {
             uid = try await mailbox.append(bytes: append.message, flags: flags, keywords: keywords, internalDate: date)
         }
-        let validity = await mailbox.uidValidity
+        let validity = try await mailbox.status().uidValidity
         let updates = try await updates(allowExpunge: true, condStore: request.condStore)
         return CommandOutcome(
             responses: updates + [.ok(request.tag, .appendUID(uidValidity: validity, uid: uid), "APPEND completed")]

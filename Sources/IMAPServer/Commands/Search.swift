@@ -16,13 +16,15 @@ extension MailStoreExecutor {
         let need = plan.need
         let current = try requireSelected()
         let mailbox = current.mailbox
-        let records = await mailbox.snapshot()
+        // What the store holds of each message in the view, by position (nil: expunged meanwhile).
+        let viewUIDs = (0..<current.view.count).map { current.view.message(msn: $0 + 1).uid }
+        let records = try await mailbox.messages(uids: viewUIDs)
         let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID)
         var found: [SearchRenderer.Match] = []
         var chunkStart = 0
         while chunkStart < current.view.count {
             let end = Self.chunkEnd(from: chunkStart, count: current.view.count, wholeMessages: need == .whole) {
-                Self.record(uid: current.view.message(msn: $0 + 1).uid, in: records)?.size ?? 0
+                records[$0]?.size ?? 0
             }
             let chunk = chunkStart..<end
             chunkStart = chunk.upperBound
@@ -31,12 +33,12 @@ extension MailStoreExecutor {
             let contents: [[UInt8]?] =
                 switch need {
                 case .nothing: []
-                case .header: await mailbox.headerSections(uids: uids)
-                case .whole: await mailbox.readMessages(uids: uids)
+                case .header: try await mailbox.headerSections(uids: uids)
+                case .whole: try await mailbox.readMessages(uids: uids)
                 }
             for (offset, index) in chunk.enumerated() {
                 let message = current.view.message(msn: index + 1)
-                guard let record = Self.record(uid: message.uid, in: records) else { continue }
+                guard let record = records[index] else { continue }
                 let candidate = SearchEngine.Candidate(
                     msn: index + 1,
                     uid: message.uid,

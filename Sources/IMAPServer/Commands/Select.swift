@@ -6,7 +6,7 @@ extension MailStoreExecutor {
         let tag = request.tag
         let wasSelected = selected != nil
         selected = nil
-        let mailbox: Mailbox
+        let mailbox: any MailboxHandle
         let verb = readOnly ? "EXAMINE" : "SELECT"
         // A shared group opens read-only whichever command opened it (see SharedNews.swift).
         let group = NewsNamespace.group(name)
@@ -15,9 +15,9 @@ extension MailStoreExecutor {
             if let group {
                 mailbox = try await newsMailbox(group)
             } else {
-                mailbox = try await store.mailbox(user: request.user, name: Self.storeName(name))
+                mailbox = try await folders.openMailbox(user: request.user, name: Self.storeName(name))
             }
-            try await mailbox.synchronize()
+            try await mailbox.refresh()
         } catch let failure as CommandFailure {
             return CommandOutcome(
                 responses: [failure.response(tag: tag)],
@@ -30,12 +30,18 @@ extension MailStoreExecutor {
                 ?? .no(tag, .serverBug, "Cannot open mailbox")
             return CommandOutcome(responses: [response], selection: wasSelected ? .deselected : .unchanged)
         }
-        // Read before the snapshot: a change in between makes the next update compare in full.
-        let changeCount = await mailbox.changeCount
-        let records = await mailbox.snapshot()
-        let recent = readOnly ? [] : await mailbox.claimRecent()
-        let view = SelectedMailboxView(messages: records.map(Self.viewMessage), recent: recent, readOnly: readOnly)
-        selected = Selected(mailbox: mailbox, name: name, view: view, syncedChangeCount: changeCount)
+        let look: MailboxLook
+        do {
+            look = try await mailbox.look(since: nil, claimRecent: !readOnly)
+        } catch {
+            return CommandOutcome(
+                responses: [.no(tag, .serverBug, "Cannot open mailbox")],
+                selection: wasSelected ? .deselected : .unchanged
+            )
+        }
+        let records = look.messages ?? []
+        let view = SelectedMailboxView(messages: records.map(Self.viewMessage), recent: look.recent, readOnly: readOnly)
+        selected = Selected(mailbox: mailbox, name: name, view: view, syncedToken: look.token)
 
         var keywords: [String] = []
         for record in records {
@@ -59,9 +65,9 @@ extension MailStoreExecutor {
         if let firstUnseen = records.firstIndex(where: { !$0.flags.contains(.seen) }) {
             responses.append(.untagged(.condition(.ok, .unseen(firstUnseen + 1), "First unseen")))
         }
-        responses.append(.untagged(.condition(.ok, .uidValidity(await mailbox.uidValidity), "UIDs valid")))
-        responses.append(.untagged(.condition(.ok, .uidNext(await mailbox.uidNext), "Predicted next UID")))
-        responses.append(.untagged(.condition(.ok, .highestModSeq(await mailbox.highestModSeq), "Highest")))
+        responses.append(.untagged(.condition(.ok, .uidValidity(look.status.uidValidity), "UIDs valid")))
+        responses.append(.untagged(.condition(.ok, .uidNext(look.status.uidNext), "Predicted next UID")))
+        responses.append(.untagged(.condition(.ok, .highestModSeq(look.status.highestModSeq), "Highest")))
         responses.append(.ok(tag, readOnly ? .readOnly : .readWrite, "\(verb) completed"))
         return CommandOutcome(responses: responses, selection: .selected(name, readOnly: readOnly))
     }

@@ -30,7 +30,7 @@ extension MailStoreExecutor {
         let records =
             plan.changing.isEmpty
             ? []
-            : try await current.mailbox.setFlags(
+            : try await current.mailbox.changeFlags(
                 uids: plan.changing,
                 flags: plan.flags,
                 keywords: plan.keywords,

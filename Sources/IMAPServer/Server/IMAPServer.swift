@@ -73,6 +73,10 @@ public final class IMAPServer: Sendable {
     private var configuration: Configuration { settings.current }
     private let store: MailStore
     private let users: any UserDirectory
+    /// The users' mailboxes: `store`'s, or another backend's (`correo serve --store`).
+    ///
+    /// `store` keeps the newsgroups and the spool of large APPENDs either way.
+    private let folders: any MailboxDirectory
     /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections.
     private let tls: Reloadable<NIOSSLContext>?
     private let group: any EventLoopGroup
@@ -82,11 +86,13 @@ public final class IMAPServer: Sendable {
     /// Every session in IDLE, by mailbox: one delivery, one look at the mailbox for all of them.
     private let idleFanOut = IdleFanOut()
 
-    /// A server on `store`, checking logins against `users` (by default the store's own).
+    /// A server on `store`, checking logins against `users` and serving the mailboxes of `folders` (by
+    /// default the store's own).
     public convenience init(
         configuration: Configuration,
         store: MailStore,
         users: (any UserDirectory)? = nil,
+        folders: (any MailboxDirectory)? = nil,
         tlsContext: NIOSSLContext?,
         group: any EventLoopGroup,
         logger: Logger
@@ -95,6 +101,7 @@ public final class IMAPServer: Sendable {
             configuration: configuration,
             store: store,
             users: users,
+            folders: folders,
             tls: tlsContext.map { Reloadable($0) },
             group: group,
             logger: logger
@@ -107,6 +114,7 @@ public final class IMAPServer: Sendable {
         configuration: Configuration,
         store: MailStore,
         users: (any UserDirectory)? = nil,
+        folders: (any MailboxDirectory)? = nil,
         tls: Reloadable<NIOSSLContext>?,
         group: any EventLoopGroup,
         logger: Logger
@@ -114,6 +122,7 @@ public final class IMAPServer: Sendable {
         self.settings = Reloadable(configuration)
         self.store = store
         self.users = users ?? store
+        self.folders = folders ?? store
         self.tls = tls
         self.group = group
         self.logger = logger
@@ -200,6 +209,7 @@ public final class IMAPServer: Sendable {
         let executor = MailStoreExecutor(
             store: store,
             users: users,
+            folders: folders,
             logins: configuration.logins,
             newsPosting: configuration.newsPosting,
             clientAddress: address,

@@ -1,11 +1,11 @@
-import MailStore
+import MailStorage
 import NIOCore
 import Synchronization
 
 /// Brings every session idling on a mailbox up to date after a change, with one look at the mailbox.
 ///
-/// One watch per mailbox with IDLE sessions listens to its `changes()`. For each change it reads the
-/// mailbox once (`pendingChanges`, which also claims the new `\Recent` messages) and hands that state to
+/// One watch per mailbox with IDLE sessions listens to its `changeSignals()`. For each change it reads the
+/// mailbox once (`look`, which also claims the new `\Recent` messages) and hands that state to
 /// each event loop as one task, which updates the views of the loop's subscribers and writes their
 /// untagged responses. Before, each idling session was a listener of its own: a delivery to 10,000 of
 /// them was 10,000 task wake-ups, 10,000 hops through the mailbox's serial queue and 10,000 writes from
@@ -17,7 +17,7 @@ final class IdleFanOut: Sendable {
     private struct Watch {
         /// Tells this watch from a later one of the same mailbox, whose tasks must not be confused with its own.
         let generation: UInt64
-        let mailbox: Mailbox
+        let mailbox: any MailboxHandle
         /// Subscribers by event loop, then by identity.
         var loops: [ObjectIdentifier: [ObjectIdentifier: IdleSubscriber]] = [:]
         var count = 0
@@ -29,15 +29,16 @@ final class IdleFanOut: Sendable {
         var task: Task<Void, Never>?
     }
 
-    private let watches = Mutex([ObjectIdentifier: Watch]())
+    /// By the mailbox's `identity`.
+    private let watches = Mutex([String: Watch]())
     private let generations = Atomic<UInt64>(0)
 
     /// A fan-out with no mailbox watched.
     init() {}
 
     /// Adds `subscriber` to the sessions idling on `mailbox`; the next round brings it up to date.
-    func subscribe(_ subscriber: IdleSubscriber, to mailbox: Mailbox) {
-        let key = ObjectIdentifier(mailbox)
+    func subscribe(_ subscriber: IdleSubscriber, to mailbox: any MailboxHandle) {
+        let key = mailbox.identity
         watches.withLock { watches in
             // Taken out while it changes, so that its dictionaries are changed in place, not copied.
             var watch: Watch
@@ -59,8 +60,8 @@ final class IdleFanOut: Sendable {
     }
 
     /// Removes `subscriber`; the last one to leave stops the watch (and the mailbox's own watching).
-    func unsubscribe(_ subscriber: IdleSubscriber, from mailbox: Mailbox) {
-        let key = ObjectIdentifier(mailbox)
+    func unsubscribe(_ subscriber: IdleSubscriber, from mailbox: any MailboxHandle) {
+        let key = mailbox.identity
         watches.withLock { watches in
             guard var watch = watches.removeValue(forKey: key) else { return }
             let loop = ObjectIdentifier(subscriber.channel.eventLoop)
@@ -80,15 +81,15 @@ final class IdleFanOut: Sendable {
 
     /// A watch of one mailbox, told apart from a later watch of the same mailbox.
     private struct Key: Sendable {
-        var mailbox: ObjectIdentifier
+        var mailbox: String
         var generation: UInt64
     }
 
     /// The watch's task: it listens to the mailbox's changes, and runs a round per wake-up.
-    private func start(_ key: Key, _ mailbox: Mailbox, _ wakes: AsyncStream<Void>) -> Task<Void, Never> {
+    private func start(_ key: Key, _ mailbox: any MailboxHandle, _ wakes: AsyncStream<Void>) -> Task<Void, Never> {
         Task {
             // Listening before the first round reads the mailbox: a change in between is not missed.
-            let changes = await mailbox.changes()
+            let changes = await mailbox.changeSignals()
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     for await _ in changes { self.changed(key) }
@@ -109,7 +110,7 @@ final class IdleFanOut: Sendable {
     }
 
     /// Reads the mailbox once and has each event loop bring its subscribers up to date.
-    private func round(_ key: Key, _ mailbox: Mailbox) async {
+    private func round(_ key: Key, _ mailbox: any MailboxHandle) async {
         // Who is updated is decided before the mailbox is read, so that each of them gets a state at
         // least as new as the view it joined with.
         let batches = watches.withLock { watches -> [[IdleSubscriber]] in
@@ -125,12 +126,13 @@ final class IdleFanOut: Sendable {
             return batches
         }
         guard !batches.isEmpty else { return }
-        let pending = await mailbox.pendingChanges(since: nil)
+        // A store that cannot be read now (a database away) is read again at the next signal.
+        guard let look = try? await mailbox.look(since: nil, claimRecent: true) else { return }
         let snapshot = IdleSubscriber.Snapshot(
-            changeCount: pending.changeCount,
-            messages: (pending.records ?? []).map(MailStoreExecutor.viewMessage)
+            token: look.token,
+            messages: (look.messages ?? []).map(MailStoreExecutor.viewMessage)
         )
-        var recent = pending.recent
+        var recent = look.recent
         for batch in batches {
             guard let loop = batch.first?.channel.eventLoop else { continue }
             let claimed = recent

@@ -11,22 +11,22 @@ final class IdleSubscriber: @unchecked Sendable {
     /// Whether updates carry MODSEQ (CONDSTORE enabled when IDLE started).
     private let condStore: Bool
     private var view: SelectedMailboxView
-    /// The mailbox's `changeCount` the view fully reflects (nil: compare in full next time).
-    private var syncedChangeCount: UInt64?
+    /// The look's token the view fully reflects (nil: compare in full next time).
+    private var syncedToken: UInt64?
     private var finished = false
 
     /// A subscriber starting from the session's view as its executor left it.
-    init(channel: any Channel, view: SelectedMailboxView, syncedChangeCount: UInt64?, condStore: Bool) {
+    init(channel: any Channel, view: SelectedMailboxView, syncedToken: UInt64?, condStore: Bool) {
         self.channel = channel
         self.view = view
-        self.syncedChangeCount = syncedChangeCount
+        self.syncedToken = syncedToken
         self.condStore = condStore
     }
 
     /// What one look at the mailbox found, shared by every subscriber it is applied to.
     struct Snapshot: Sendable {
-        /// The mailbox's `changeCount` when it was read.
-        var changeCount: UInt64
+        /// The look's token.
+        var token: UInt64
         /// The messages, as views compare them.
         var messages: [SelectedMailboxView.Message]
     }
@@ -56,22 +56,22 @@ final class IdleSubscriber: @unchecked Sendable {
     private func update(to snapshot: Snapshot, newlyRecent: Set<UInt32>) -> [IMAPResponse]? {
         channel.eventLoop.assertInEventLoop()
         guard !finished else { return nil }
-        // As `Mailbox.pendingChanges`: nothing published since the view was synced, nothing to claim.
-        if newlyRecent.isEmpty, syncedChangeCount == snapshot.changeCount { return [] }
+        // As `MailboxHandle.look`: nothing changed since the view was synced, nothing to claim.
+        if newlyRecent.isEmpty, syncedToken == snapshot.token { return [] }
         let responses = view.update(
             to: snapshot.messages,
             newlyRecent: newlyRecent,
             allowExpunge: true,
             includeModSeq: condStore
         )
-        syncedChangeCount = view.count == snapshot.messages.count ? snapshot.changeCount : nil
+        syncedToken = view.count == snapshot.messages.count ? snapshot.token : nil
         return responses
     }
 
     /// Ends IDLE: no update is written after this; returns the view for the executor to take back.
-    func finish() -> (view: SelectedMailboxView, syncedChangeCount: UInt64?) {
+    func finish() -> (view: SelectedMailboxView, syncedToken: UInt64?) {
         channel.eventLoop.assertInEventLoop()
         finished = true
-        return (view, syncedChangeCount)
+        return (view, syncedToken)
     }
 }

@@ -6,11 +6,11 @@ import MailStore
 /// `IMAPSession`. It holds the selected mailbox and the client's view of it (`SelectedMailboxView`).
 actor MailStoreExecutor: IMAPCommandExecuting {
     struct Selected {
-        var mailbox: Mailbox
+        var mailbox: any MailboxHandle
         var name: IMAPMailboxName
         var view: SelectedMailboxView
-        /// The mailbox's `changeCount` the view fully reflects (nil: compare with the store next time).
-        var syncedChangeCount: UInt64?
+        /// The look's token the view fully reflects (nil: compare with the store next time).
+        var syncedToken: UInt64?
     }
 
     let store: MailStore
@@ -62,7 +62,7 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     func close() async {
         // What this session added to the caches is kept now, not only a moment later: a server
         // stopped right after still finds it when it starts again.
-        if let mailbox = selected?.mailbox { await mailbox.writeCache() }
+        if let mailbox = selected?.mailbox { await mailbox.flushCaches() }
         selected = nil
     }
 
@@ -168,27 +168,27 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     /// Brings the client's view up to date; the untagged responses it returns go before the tagged one.
     func updates(allowExpunge: Bool, condStore: Bool, synchronize: Bool = false) async throws -> [IMAPResponse] {
         guard var current = selected else { return [] }
-        if synchronize { try await current.mailbox.synchronize() }
+        if synchronize { try await current.mailbox.refresh() }
         // Most commands change nothing: then the whole-mailbox comparison below is skipped.
-        let pending = await current.mailbox.pendingChanges(since: current.syncedChangeCount)
-        guard let records = pending.records else { return [] }
+        let look = try await current.mailbox.look(since: current.syncedToken, claimRecent: true)
+        guard let messages = look.messages else { return [] }
         let responses = current.view.update(
-            to: records.map(Self.viewMessage),
-            newlyRecent: pending.recent,
+            to: messages.map(Self.viewMessage),
+            newlyRecent: look.recent,
             allowExpunge: allowExpunge,
             includeModSeq: condStore
         )
         // An expunge held back (FETCH, STORE or SEARCH by number) must still be reported next time.
-        current.syncedChangeCount = current.view.count == records.count ? pending.changeCount : nil
+        current.syncedToken = current.view.count == messages.count ? look.token : nil
         selected = current
         return responses
     }
 
-    static func viewMessage(_ record: MessageRecord) -> SelectedMailboxView.Message {
+    static func viewMessage(_ record: MailboxMessage) -> SelectedMailboxView.Message {
         SelectedMailboxView.Message(uid: record.uid, flags: flags(of: record), modSeq: record.modSeq)
     }
 
-    static func flags(of record: MessageRecord) -> [Flag] {
+    static func flags(of record: MailboxMessage) -> [Flag] {
         let system =
             Int(record.flags.rawValue) < systemFlagLists.count
             ? systemFlagLists[Int(record.flags.rawValue)] : record.flags.imapNames.map(Flag.init)
