@@ -121,14 +121,14 @@ extension QueueRunner {
         guard !mailboxes.isEmpty else { return outcomes }
         if folder == .junk { return outcomes + (await deliverToJunk(message, addresses: addresses, mailboxes)) }
         do {
-            let results = try await store.deliver(bytes: message, to: mailboxes)
+            let results = try await users.deliverToInboxes(message, users: mailboxes)
             for result in results {
-                for address in addresses[result.recipient] ?? [result.recipient] {
+                for address in addresses[result.user] ?? [result.user] {
                     outcomes.append(
                         RecipientOutcome(
                             address: address,
-                            kind: result.isDelivered ? .accepted(offersDSN: true) : .deferred,
-                            reply: result.isDelivered ? "250 2.0.0 delivered to the mailbox" : "4.3.0 \(result.outcome)"
+                            kind: result.failure == nil ? .accepted(offersDSN: true) : .deferred,
+                            reply: result.failure.map { "4.3.0 \($0)" } ?? "250 2.0.0 delivered to the mailbox"
                         )
                     )
                 }
@@ -153,7 +153,7 @@ extension QueueRunner {
             var reply = "250 2.0.0 delivered to the Junk folder"
             var kind = RecipientOutcome.Kind.accepted(offersDSN: true)
             do {
-                try await store.deliverToJunk(bytes: message, users: [mailbox])
+                try await users.deliverToJunk(message, users: [mailbox])
             } catch {
                 (kind, reply) = (.deferred, "4.3.0 \(error)")
             }

@@ -23,8 +23,8 @@ extension QueueRunner {
         let bytes = report.render(original: message, now: now)
         let senderDomain = QueuedRecipient(address: envelope.sender).domain
         do {
-            if localDomains.contains(senderDomain), await store.userExists(envelope.sender) {
-                _ = try await store.deliver(bytes: bytes, to: [envelope.sender])
+            if localDomains.contains(senderDomain), try await users.acceptsMail(for: envelope.sender) {
+                _ = try await users.deliverToInboxes(bytes, users: [envelope.sender])
             } else {
                 let bounce = QueueEnvelope(
                     id: OutboundQueue.newID(now: now),

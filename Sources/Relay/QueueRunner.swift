@@ -13,6 +13,9 @@ import MailStore
 /// and other processes take effect) and told at once of each message the SMTP server queues.
 public actor QueueRunner {
     let store: MailStore
+    /// Where local recipients' copies and notifications to local senders go: `store`, or the
+    /// PostgreSQL store of `correo serve --store` (the queue itself stays in `store`).
+    let users: any LocalDelivery
     let settings: RelaySettings
     /// The domains delivered into the store; a reload (SIGHUP) may change them with `setLocalDomains`.
     private(set) var localDomains: Set<String>
@@ -40,9 +43,11 @@ public actor QueueRunner {
     /// Set when the runner's loop should look again before its wait is over.
     private var woken = false
 
-    /// A runner over `store`'s queue; `localMailbox` defaults to the store's users and `dkim` to STORAGE/dkim/.
+    /// A runner over `store`'s queue; `users` and `localMailbox` default to the store's users and `dkim`
+    /// to STORAGE/dkim/.
     public init(
         store: MailStore,
+        users: (any LocalDelivery)? = nil,
         settings: RelaySettings,
         resolver: any RelayResolver,
         localDomains: [String],
@@ -53,6 +58,8 @@ public actor QueueRunner {
         security: OutboundTransportSecurity? = nil
     ) {
         self.store = store
+        let users = users ?? store
+        self.users = users
         self.settings = settings
         self.localDomains = Set(localDomains.map { $0.lowercased() })
         self.remote = RemoteDelivery(
@@ -66,7 +73,10 @@ public actor QueueRunner {
         self.destinations = DestinationLimiter(limit: settings.connectionsPerDestination)
         self.logger = logger
         self.clock = clock
-        self.localMailbox = localMailbox ?? { address in await store.userExists(address) ? address.lowercased() : nil }
+        self.localMailbox =
+            localMailbox ?? { address in
+                (try? await users.acceptsMail(for: address)) == true ? address.lowercased() : nil
+            }
         self.dkim = dkim ?? DKIMKeyring(folder: store.root.appendingPathComponent("dkim", isDirectory: true))
     }
 

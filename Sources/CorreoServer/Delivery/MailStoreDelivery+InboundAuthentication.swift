@@ -68,6 +68,7 @@ extension MailStoreIncomingMessage {
         return MailStoreIncomingMessage(
             store: store,
             incoming: next,
+            users: users,
             threadPool: threadPool,
             queued: queued,
             inbound: nil
@@ -79,7 +80,7 @@ extension MailStoreIncomingMessage {
     /// Any failure fails the whole message (451/452), as for INBOX.
     private func deliverToJunk(_ bytes: [UInt8], _ mailboxes: [String]) async throws {
         do {
-            try await store.deliverToJunk(bytes: bytes, users: mailboxes)
+            try await (users ?? store).deliverToJunk(bytes, users: mailboxes)
         } catch let error as MailStoreError where isNoSpace(error) {
             throw SMTPDeliveryError.insufficientStorage
         } catch let error as SMTPDeliveryError {

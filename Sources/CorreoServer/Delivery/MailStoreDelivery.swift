@@ -26,17 +26,23 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public let queued: @Sendable (String) -> Void
     /// The checks of unauthenticated mail delivered locally (SPF, DKIM, DMARC); nil: none.
     public let inbound: InboundAuthentication?
+    /// Where users' mail goes when it is not `store` (the PostgreSQL store of `correo serve --store`);
+    /// `store` still spools each message as it arrives and keeps the queue and the newsgroups.
+    public let users: (any LocalDelivery)?
     private let threadPool: NIOThreadPool
 
-    /// Delivery into `store`; file writes run on `threadPool`, off the event loops.
+    /// Delivery into `store` (or users' mail into `users`); file writes run on `threadPool`, off the
+    /// event loops.
     public init(
         store: MailStore,
+        users: (any LocalDelivery)? = nil,
         acceptsUnknownRecipients: Bool = false,
         queued: @escaping @Sendable (String) -> Void = { _ in },
         inbound: InboundAuthentication? = nil,
         threadPool: NIOThreadPool = .singleton
     ) {
         self.store = store
+        self.users = users
         self.acceptsUnknownRecipients = acceptsUnknownRecipients
         self.queued = queued
         self.inbound = inbound
@@ -48,6 +54,11 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public func mailbox(for address: String) async -> String? {
         // A newsgroup's --address: the mail is archived in the group (list-to-news gateway).
         if let group = await store.newsgroup(address: address) { return Self.groupPrefix + group.name }
+        if let users {
+            // Only the database's users: a Maildir folder cannot be made for an unknown one there. A
+            // database that cannot be asked refuses the recipient for now (the client tries again).
+            return (try? await users.acceptsMail(for: address)) == true ? address.lowercased() : nil
+        }
         if acceptsUnknownRecipients {
             return (try? store.userDirectory(for: address)) == nil ? nil : address.lowercased()
         }
@@ -64,6 +75,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
         MailStoreIncomingMessage(
             store: store,
             incoming: try store.beginDelivery(),
+            users: users,
             threadPool: threadPool,
             queued: queued,
             inbound: inbound
@@ -74,6 +86,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
 struct MailStoreIncomingMessage: SMTPIncomingMessage {
     let store: MailStore
     let incoming: IncomingMessage
+    let users: (any LocalDelivery)?
     let threadPool: NIOThreadPool
     let queued: @Sendable (String) -> Void
     let inbound: InboundAuthentication?
@@ -93,6 +106,7 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
     /// Any recipient that could not be stored fails the whole message (451/452): the client tries again
     /// later, and recipients already stored may see it twice, which is better than a lost message.
     func deliver(to mailboxes: [String]) async throws {
+        if let users { return try await deliver(to: mailboxes, through: users) }
         let results: [DeliveryResult]
         do {
             let groups = mailboxes.filter { $0.hasPrefix(MailStoreDelivery.groupPrefix) }
@@ -111,6 +125,40 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
         guard failures.isEmpty else {
             if failures.allSatisfy(isNoSpace) { throw SMTPDeliveryError.insufficientStorage }
             throw SMTPDeliveryError.temporaryFailure("\(failures[0])")
+        }
+    }
+
+    /// Users' copies through another backend, newsgroups' into `store`.
+    ///
+    /// The spooled message is read back and handed over whole. Groups first: if the users' store then fails, the client
+    /// tries again and a group may see the article twice, as with any partial failure.
+    private func deliver(to mailboxes: [String], through users: any LocalDelivery) async throws {
+        let groups = mailboxes.filter { $0.hasPrefix(MailStoreDelivery.groupPrefix) }
+        let people = mailboxes.filter { !$0.hasPrefix(MailStoreDelivery.groupPrefix) }
+        let incoming = self.incoming
+        let bytes: [UInt8]
+        do {
+            guard let read = try await threadPool.runIfActive({ try incoming.contents(upTo: .max) }) else {
+                throw SMTPDeliveryError.temporaryFailure("message unreadable")
+            }
+            bytes = read
+            for group in groups {
+                let name = String(group.dropFirst(MailStoreDelivery.groupPrefix.count))
+                _ = try await store.newsgroupMailbox(name).append(bytes: bytes)
+            }
+        } catch let error as MailStoreError where isNoSpace(error) {
+            throw SMTPDeliveryError.insufficientStorage
+        }
+        incoming.abandon()
+        guard !people.isEmpty else { return }
+        let results: [InboxDelivery]
+        do {
+            results = try await users.deliverToInboxes(bytes, users: people)
+        } catch {
+            throw SMTPDeliveryError.temporaryFailure("\(error)")
+        }
+        if let failure = results.compactMap(\.failure).first {
+            throw SMTPDeliveryError.temporaryFailure("\(failure)")
         }
     }
 

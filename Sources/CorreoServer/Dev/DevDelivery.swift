@@ -33,6 +33,7 @@ public struct DevDelivery: SMTPDeliveryTarget {
             written: MailStoreIncomingMessage(
                 store: store,
                 incoming: try store.beginDelivery(),
+                users: nil,
                 threadPool: threadPool,
                 queued: { _ in },
                 inbound: nil

@@ -1,0 +1,6 @@
+/// A whole store as the servers use it: its users, their mailboxes and local delivery.
+///
+/// The Maildir store
+/// (`correo serve`'s default) and the PostgreSQL store (`correo serve --store postgres://…`) are both one;
+/// the servers are given one and never ask which.
+public protocol MailStorageBackend: UserDirectory, MailboxDirectory, LocalDelivery {}
