@@ -1,5 +1,6 @@
 import CorreoServer
 import Foundation
+import PostgresStore
 
 /// One key of the configuration file.
 ///
@@ -85,6 +86,10 @@ extension ConfigKey {
         ConfigKey("nntp-port", .integer, example: "119") { "\($0.ports.nntp)" },
         ConfigKey("nntps-port", .integer, example: "563") { "\($0.ports.nntps)" },
         ConfigKey("nntp-peer", .list, example: "192.0.2.7") { $0.nntpPeers.joined(separator: ",") },
+        // Shown without its password, as every log line shows it.
+        ConfigKey("store", .string, example: "postgres://correo@db.example.org:5432/correo") { configuration in
+            configuration.store.map { (try? PostgresStoreURL($0))?.description ?? "(not a postgres:// URL)" } ?? ""
+        },
         ConfigKey("max-connections", .integer, example: "500") { "\($0.limits.maximumConnections)" },
         ConfigKey("max-connections-per-address", .integer, example: "10") {
             "\($0.limits.maximumConnectionsPerAddress)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CorreoServer
+import PostgresStore
 import SMTPServer
 
 /// `correo serve`: every listener at once on the embedded defaults.
@@ -30,10 +31,22 @@ struct ServeOptions: ParsableArguments, ServerCommand {
     )
     var nntpPeers: [String] = []
 
+    @Option(
+        help: """
+            Keep users, mailboxes and mail in this PostgreSQL store (postgres://…; `correo db migrate` it \
+            first) instead of the storage folder, which still holds the queue, the newsgroups and the keys. \
+            Several nodes may share one store. [CORREO_STORE]
+            """
+    )
+    var store: String?
+
     @OptionGroup(title: "Developer's mode") var dev: DevOptions
 
     func resolvedConfiguration() throws -> CorreoConfiguration {
-        if try dev.isOn { return try devConfiguration() }
+        if try dev.isOn {
+            if store != nil { throw ValidationError("--store is not for --dev (its catch-all lives in a folder)") }
+            return try devConfiguration()
+        }
         // A left-over dev password must not go unnoticed (nor turn a real server into a catch-all).
         if dev.devPassword != nil || environment("DEV_PASSWORD") != nil {
             throw ValidationError("--dev-password is for --dev only")
@@ -51,6 +64,10 @@ struct ServeOptions: ParsableArguments, ServerCommand {
             ? (environment("NNTP_PEER")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
             : nntpPeers
         configuration.publishing = try publishing.resolved()
+        configuration.store = store ?? environment("STORE")
+        if let text = configuration.store {
+            do { _ = try PostgresStoreURL(text) } catch { throw ValidationError("--store: \(error)") }
+        }
         try validated(configuration)
         return configuration
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CorreoServer
 import Foundation
+import PostgresStore
 
 /// A command that runs servers from ServerOptions (serve, smtpd, imapd): its configuration comes from its
 /// flags, the `CORREO_…` environment, the configuration file and the defaults, in that order.
@@ -72,6 +73,11 @@ extension ServerCommand {
     /// Resolves, then runs `protocols` until SIGINT/SIGTERM; SIGHUP reads the file again.
     func runServers(_ protocols: CorreoService.Protocols) async throws {
         let (configuration, file) = try resolve()
-        try await runServer(configuration, protocols: protocols, reader: reader(for: file, running: configuration))
+        try await runServer(
+            configuration,
+            protocols: protocols,
+            reader: reader(for: file, running: configuration),
+            store: try configuration.store.map { try PostgresStoreURL($0) }
+        )
     }
 }

@@ -47,6 +47,9 @@ public struct CorreoConfiguration: Sendable, Equatable {
     public var outbound = OutboundConfiguration()
     /// Addresses of the news peers allowed to feed articles with IHAVE (`--nntp-peer`).
     public var nntpPeers: [String] = []
+    /// The PostgreSQL store (`postgres://…`) holding the users, their mailboxes and their mail, when not
+    /// the storage folder (`--store`); the `correo` command opens it and hands it to `CorreoService`.
+    public var store: String?
     /// SPF, DKIM and DMARC checks on unauthenticated mail delivered locally: Authentication-Results
     /// added, DMARC `reject` refused with 550 5.7.1, `quarantine` delivered into Junk.
     ///

@@ -16,6 +16,8 @@ extension CorreoService {
     struct Servers {
         let configuration: CorreoConfiguration
         let store: MailStore
+        /// The users and their mailboxes when another backend holds them (nil: `store`).
+        let users: (any MailStorageBackend)?
         let tls: Reloadable<NIOSSLContext>
         /// Shared by SMTP AUTH, IMAP LOGIN and NNTP AUTHINFO: failures add up per address.
         let throttle: AuthThrottle
@@ -34,12 +36,14 @@ extension CorreoService {
         let store = servers.store
         let local = MailStoreDelivery(
             store: store,
+            users: servers.users,
             acceptsUnknownRecipients: configuration.acceptsUnknownRecipients
         )
         // One resolver (and its cache) for the relay and the sender checks; --dns-server sets both.
         let resolver = try Self.resolver(configuration.outbound, logger: logger)
         let runner = QueueRunner(
             store: store,
+            users: servers.users,
             settings: try Self.relaySettings(configuration),
             resolver: DNSRelayResolver(resolver),
             localDomains: configuration.domains,
@@ -61,11 +65,12 @@ extension CorreoService {
             configuration: smtpConfiguration,
             delivery: MailStoreDelivery(
                 store: store,
+                users: servers.users,
                 acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
                 queued: { id in Task { await runner.enqueued(id) } },
                 inbound: Self.inboundAuthentication(configuration, resolver: resolver, logger: logger)
             ),
-            authenticator: MailStoreAuthenticator(users: store),
+            authenticator: MailStoreAuthenticator(users: servers.users ?? store),
             tls: servers.tls,
             group: servers.group,
             logger: logger
@@ -89,7 +94,8 @@ extension CorreoService {
         return IMAPServer(
             configuration: imapConfiguration,
             store: servers.store,
-            users: servers.store,
+            users: servers.users ?? servers.store,
+            folders: servers.users ?? servers.store,
             tls: servers.tls,
             group: servers.group,
             logger: logger

@@ -68,12 +68,15 @@ public final class CorreoService: Sendable {
     /// Prepares the store and TLS; binds nothing yet.
     ///
     /// Errors here are the operator's to fix (a bad certificate file, an unwritable storage folder) and say which file
-    /// or folder is at fault. `configurationReader`: how SIGHUP reads the configuration file again.
+    /// or folder is at fault. `configurationReader`: how SIGHUP reads the configuration file again. `users`:
+    /// where users, their mailboxes and their mail are when not in the storage folder (the PostgreSQL store
+    /// of `--store`); the storage folder still holds the spool, the queue, the newsgroups and the keys.
     public init(
         configuration: CorreoConfiguration,
         protocols: Protocols,
         logger: Logger,
-        configurationReader: ConfigurationReader? = nil
+        configurationReader: ConfigurationReader? = nil,
+        users: (any MailStorageBackend)? = nil
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -120,10 +123,16 @@ public final class CorreoService: Sendable {
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         // One news store for NNTP and for IMAP's APPEND into `#news.` (both post through its injection).
-        let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: configuration.hostname)
+        let news = MailStoreNewsStore(
+            store: store,
+            users: users,
+            throttle: throttle,
+            serverName: configuration.hostname
+        )
         let servers = Servers(
             configuration: configuration,
             store: store,
+            users: users,
             tls: tls,
             throttle: throttle,
             news: news,

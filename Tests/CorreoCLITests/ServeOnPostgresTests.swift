@@ -1,0 +1,67 @@
+import Foundation
+import MailTestSupport
+import Testing
+
+/// `correo serve --store postgres://…`: several real correo processes on one real PostgreSQL server.
+@Suite(.offThePool, .timeLimit(.minutes(10)))
+struct ServeOnPostgresTests {
+    static let user = "ana@example.com"
+    static let password = "ana's cluster password"
+
+    /// Issue 18's three-node test: SMTP deliveries to node 1 (killed with SIGKILL half-way, its senders
+    /// going on with node 2), APPENDs on node 2, IDLE on node 3; every acknowledged message present
+    /// exactly once, UIDs unique and increasing, node 3 told of a delivery on node 2 within a second
+    /// (interop/cluster/three_nodes.py checks and prints the figures).
+    @Test func threeNodesShareOneStoreThroughAKill() async throws {
+        try await PostgresServer.with { server throws in
+            let store = ["--store", server.url]
+            let migrated = try CorreoBinary.run(["db", "migrate"] + store)
+            try #require(migrated.status == 0, "\(migrated.standardError)")
+            let added = try CorreoBinary.run(
+                ["user", "add", Self.user, "--password-stdin"] + store,
+                input: Self.password + "\n"
+            )
+            try #require(added.status == 0, "\(added.standardError)")
+
+            var nodes: [CorreoServerProcess] = []
+            var folders: [TemporaryDirectory] = []
+            defer { for folder in folders { folder.remove() } }
+            for _ in 0..<3 {
+                let storage = try TemporaryDirectory(prefix: "correo-node")
+                folders.append(storage)
+                nodes.append(try await Self.node(storage: storage.path, store: server.url))
+            }
+            let client = try ChildProcess(
+                [
+                    "python3", CorreoBinary.packageRoot.appendingPathComponent("interop/cluster/three_nodes.py").path,
+                    String(nodes[0].ports[0]), String(nodes[1].ports[0]), String(nodes[1].ports[1]),
+                    String(nodes[2].ports[1]), String(nodes[0].process.process.processIdentifier),
+                    Self.user, Self.password, "40",
+                ]
+            )
+            let status = try await client.waitForExit(seconds: 300)
+            for node in nodes.dropFirst() { await node.stop() }
+            await nodes[0].stop()
+            let report = "\(client.output.text) \(client.errors.text)"
+            try #require(status == 0, "\(report)\nnode 2: \(nodes[1].log)\nnode 3: \(nodes[2].log)")
+            // The figures the script found, for the log: at least some of each kind went through.
+            let line = try #require(client.output.text.split(separator: "\n").last)
+            let figures = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect((figures?["acknowledged_smtp"] as? Int ?? 0) >= 40, "\(report)")
+            #expect((figures?["appended"] as? Int ?? 0) > 0, "\(report)")
+            print("three nodes:", line)
+        }
+    }
+
+    /// A node: SMTP and IMAP on free loopback ports, its own storage folder, users and mail in `store`.
+    static func node(storage: String, store: String) async throws -> CorreoServerProcess {
+        try await CorreoServerProcess.start(ports: 2) { ports in
+            [
+                "serve", "-s", storage, "--store", store, "--domain", "example.com",
+                "--smtp-port", String(ports[0]), "--submission-port", "0", "--smtps-port", "0",
+                "--imap-port", String(ports[1]), "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
+                "--bind", "127.0.0.1", "--allow-plaintext-auth", "--no-inbound-auth-checks",
+            ]
+        }
+    }
+}
