@@ -37,7 +37,7 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         // The store's vocabulary and interfaces, below every backend: what the protocol servers may know.
-        .target(name: "MailStorage"),
+        .target(name: "MailStorage", dependencies: ["MailCore"]),
         .target(
             name: "MailStore",
             dependencies: [

@@ -17,4 +17,7 @@ extension MailStore: LocalDelivery {
     }
 }
 
-extension MailStore: MailStorageBackend {}
+extension MailStore: MailStorageBackend {
+    /// STORAGE/queue/.
+    public var outboundQueue: any OutboundQueueStore { queue }
+}

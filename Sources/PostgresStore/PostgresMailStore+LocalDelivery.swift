@@ -4,6 +4,9 @@ import PostgresNIO
 /// Local delivery into the database: one body row and one message row per recipient's INBOX, all in one
 /// transaction (`deliver(_:to:)`), committed before the SMTP `250`.
 extension PostgresMailStore: LocalDelivery, MailStorageBackend {
+    /// The `queue_entries` table: one queue that every node works.
+    public var outboundQueue: any OutboundQueueStore { self }
+
     /// A user of the database (every user has an INBOX).
     public func acceptsMail(for address: String) async throws -> Bool {
         try await userExists(address)

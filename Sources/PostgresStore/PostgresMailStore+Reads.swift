@@ -109,12 +109,7 @@ extension PostgresMailStore {
             """,
             logger: logger
         )
-        var bytes: [UInt8]?
-        for try await chunk in rows.decode(ByteBuffer?.self) {
-            if bytes == nil { bytes = [] }
-            if let chunk { bytes?.append(contentsOf: chunk.readableBytesView) }
-        }
-        guard let bytes else { throw MailStoreError.messageNotFound(uid: uid) }
+        guard let bytes = try await Self.joinedChunks(of: rows) else { throw MailStoreError.messageNotFound(uid: uid) }
         return bytes
     }
 
@@ -190,6 +185,17 @@ extension PostgresMailStore {
         }
         guard let found else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
         return found
+    }
+
+    /// Rows of one column, a chunk or NULL (a left join that found no chunk in the range asked), joined in
+    /// row order; nil when there was no row at all (no such message).
+    static func joinedChunks(of rows: PostgresRowSequence) async throws -> [UInt8]? {
+        var bytes: [UInt8]?
+        for try await chunk in rows.decode(ByteBuffer?.self) {
+            if bytes == nil { bytes = [] }
+            if let chunk { bytes?.append(contentsOf: chunk.readableBytesView) }
+        }
+        return bytes
     }
 
     /// Rows of (UID, bytes or NULL), grouped by UID, joined per UID in row order; a UID whose only row

@@ -11,7 +11,7 @@ extension QueueRunner {
         let now = clock()
         let message: [UInt8]
         do {
-            message = try store.queue.message(envelope.id)
+            message = try await queue.message(envelope.id)
         } catch {
             logger.error("queued message unreadable", metadata: ["queue_id": "\(envelope.id)", "error": "\(error)"])
             return nil
@@ -173,70 +173,10 @@ extension QueueRunner {
         now: Date
     ) async -> QueueEnvelope? {
         let schedule = settings.schedule
-        var notices: [DeliveryStatusNotification.Entry] = []
-        var delayed: [DeliveryStatusNotification.Entry] = []
-        let updated: QueueEnvelope?
+        let recorded: (envelope: QueueEnvelope, result: Notices)?
         do {
-            updated = try store.queue.update(original.id) { envelope in
-                envelope.attempts += 1
-                for outcome in outcomes {
-                    guard
-                        let index = envelope.recipients.firstIndex(where: {
-                            $0.address == outcome.address && $0.status == .pending
-                        })
-                    else { continue }
-                    envelope.recipients[index].lastReply = outcome.reply
-                    envelope.recipients[index].remoteMTA = outcome.remoteMTA
-                    let recipient = envelope.recipients[index]
-                    switch outcome.kind {
-                    case .accepted(let offersDSN):
-                        envelope.recipients[index].status = offersDSN ? .delivered : .relayed
-                        if recipient.notify.success {
-                            let action: DeliveryStatusNotification.Action = offersDSN ? .delivered : .relayed
-                            notices.append(
-                                .init(
-                                    recipient: envelope.recipients[index],
-                                    action: action,
-                                    status: "2.0.0",
-                                    lastAttempt: now
-                                )
-                            )
-                        }
-                    case .failed:
-                        envelope.recipients[index].status = .failed
-                        if recipient.notify.failure {
-                            let status = DeliveryStatusNotification.status(of: outcome.reply, fallback: "5.0.0")
-                            notices.append(
-                                .init(
-                                    recipient: envelope.recipients[index],
-                                    action: .failed,
-                                    status: status,
-                                    lastAttempt: now
-                                )
-                            )
-                        }
-                    case .deferred:
-                        break
-                    }
-                }
-                envelope.nextAttempt = schedule.nextAttempt(
-                    afterAttempt: envelope.attempts,
-                    arrival: envelope.arrival,
-                    now: now
-                )
-                if !envelope.delayWarned, !envelope.pendingRecipients.isEmpty,
-                    schedule.isDelayWarningDue(arrival: envelope.arrival, now: now)
-                {
-                    envelope.delayWarned = true
-                    delayed = envelope.pendingRecipients.filter(\.notify.delay).map {
-                        .init(
-                            recipient: $0,
-                            action: .delayed,
-                            status: DeliveryStatusNotification.status(of: $0.lastReply, fallback: "4.0.0"),
-                            lastAttempt: now
-                        )
-                    }
-                }
+            recorded = try await queue.update(original.id, removeWhenFinished: true) { envelope in
+                Self.apply(outcomes, to: &envelope, schedule: schedule, now: now)
             }
         } catch {
             logger.error(
@@ -245,7 +185,9 @@ extension QueueRunner {
             )
             return nil
         }
-        guard let updated else { return nil }  // deleted meanwhile (`correo queue delete`)
+        guard let recorded else { return nil }  // deleted meanwhile (`correo queue delete`)
+        let updated = recorded.envelope
+        let (notices, delayed) = recorded.result
         if !updated.isFinished {
             logger.info(
                 "deferred",

@@ -32,7 +32,7 @@ extension QueueRunner {
                     recipients: [QueuedRecipient(address: envelope.sender, notify: .never)],
                     arrival: now
                 )
-                try store.queue.enqueue(bytes: bytes, envelope: bounce)
+                _ = try await queue.enqueue(bytes: bytes, envelope: bounce)
                 enqueued(bounce.id)
             }
             logger.info(

@@ -79,7 +79,7 @@ extension QueueRunner {
                             arrival: now,
                             submitter: "tls-rpt"
                         )  // signed with DKIM like submitted mail (RFC 8460 §5.3)
-                        try store.queue.enqueue(bytes: bytes, envelope: envelope)
+                        _ = try await queue.enqueue(bytes: bytes, envelope: envelope)
                         enqueued(envelope.id)
                         queued.append(envelope.id)
                         logger.info(

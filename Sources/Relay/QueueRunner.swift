@@ -16,6 +16,10 @@ public actor QueueRunner {
     /// Where local recipients' copies and notifications to local senders go: `store`, or the
     /// PostgreSQL store of `correo serve --store` (the queue itself stays in `store`).
     let users: any LocalDelivery
+    /// The outbound queue: `store.queue`, or the PostgreSQL store's, which every node works.
+    let queue: any OutboundQueueStore
+    /// This runner's name in the claims it takes on queued messages (other nodes skip what it holds).
+    let worker: String
     let settings: RelaySettings
     /// The domains delivered into the store; a reload (SIGHUP) may change them with `setLocalDomains`.
     private(set) var localDomains: Set<String>
@@ -48,6 +52,7 @@ public actor QueueRunner {
     public init(
         store: MailStore,
         users: (any LocalDelivery)? = nil,
+        queue: (any OutboundQueueStore)? = nil,
         settings: RelaySettings,
         resolver: any RelayResolver,
         localDomains: [String],
@@ -60,6 +65,8 @@ public actor QueueRunner {
         self.store = store
         let users = users ?? store
         self.users = users
+        self.queue = queue ?? store.queue
+        worker = "\(settings.hostname) \(getpid()) \(UUID().uuidString.prefix(8))"
         self.settings = settings
         self.localDomains = Set(localDomains.map { $0.lowercased() })
         self.remote = RemoteDelivery(
@@ -88,14 +95,14 @@ public actor QueueRunner {
 
     /// Runs until the task is cancelled, then lets the attempts under way record their outcome.
     public func run() async {
-        store.queue.sweep()
+        await queue.sweep()
         dispatching = true
-        rescan()
+        await rescan()
         var lastScan = ContinuousClock.now
         while !Task.isCancelled {
             if rescanRequested || ContinuousClock.now - lastScan >= .seconds(settings.rescanInterval) {
                 rescanRequested = false
-                rescan()
+                await rescan()
                 lastScan = ContinuousClock.now
             }
             startDue()
@@ -142,9 +149,9 @@ public actor QueueRunner {
     }
 
     /// Reads the queue folder again: the index becomes what is on disk, less what is running or held.
-    private func rescan() {
+    private func rescan() async {
         do {
-            let waiting = try store.queue.list().filter { !$0.held && running[$0.id] == nil }
+            let waiting = try await queue.envelopes().filter { !$0.held && running[$0.id] == nil }
             index.replaceAll(with: waiting.map { (id: $0.id, due: $0.nextAttempt) })
         } catch {
             logger.error("cannot read the queue", metadata: ["error": "\(error)"])
@@ -165,7 +172,7 @@ public actor QueueRunner {
     ///
     /// Returns when the earliest message still queued is due.
     public func pass() async -> Date? {
-        rescan()
+        await rescan()
         let due = index.takeDue(now: clock(), limit: .max).filter { running[$0] == nil }
         await withTaskGroup(of: Void.self) { group in
             var started = 0
@@ -175,7 +182,7 @@ public actor QueueRunner {
                 started += 1
             }
         }
-        rescan()
+        await rescan()
         return index.nextDue()
     }
 
@@ -184,11 +191,22 @@ public actor QueueRunner {
     private func attempt(_ id: String) async {
         var next: Date?
         do {
-            if let envelope = try store.queue.envelope(id), !envelope.held {
+            if let envelope = try await queue.envelope(id), !envelope.held {
                 if envelope.nextAttempt > clock() {
                     next = envelope.nextAttempt
-                } else if let updated = await process(envelope), !updated.isFinished, !updated.held {
-                    next = updated.nextAttempt
+                } else if try await queue.claim(id, worker: worker, until: clock() + RelayDefaults.claimLease) {
+                    // Read again under the claim: another node may have just recorded an attempt.
+                    if let claimed = try await queue.envelope(id), !claimed.held {
+                        if claimed.nextAttempt > clock() {
+                            next = claimed.nextAttempt
+                        } else if let updated = await process(claimed), !updated.isFinished, !updated.held {
+                            next = updated.nextAttempt
+                        }
+                    }
+                    try? await queue.release(id, worker: worker)
+                } else {
+                    // Another node is delivering it: look again once its claim could have run out.
+                    next = clock() + RelayDefaults.claimLease
                 }
             }
         } catch {

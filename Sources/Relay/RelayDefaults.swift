@@ -25,4 +25,8 @@ public enum RelayDefaults {
     /// How often the queue folder is read again for messages queued by other processes or changed by
     /// `correo queue` (a flush is noticed at the next look).
     public static let rescanInterval: TimeInterval = 5
+    /// How long a node's claim on a queued message lasts (PostgreSQL store: nodes share one queue): longer
+    /// than an attempt can take (RFC 5321 §4.5.3.2's longest wait is DATA's 10 minutes), so that a claim
+    /// runs out only when its node died, which delays that message by at most this much.
+    public static let claimLease: TimeInterval = 900
 }

@@ -14,14 +14,7 @@ struct ServeOnPostgresTests {
     /// (interop/cluster/three_nodes.py checks and prints the figures).
     @Test func threeNodesShareOneStoreThroughAKill() async throws {
         try await PostgresServer.with { server throws in
-            let store = ["--store", server.url]
-            let migrated = try CorreoBinary.run(["db", "migrate"] + store)
-            try #require(migrated.status == 0, "\(migrated.standardError)")
-            let added = try CorreoBinary.run(
-                ["user", "add", Self.user, "--password-stdin"] + store,
-                input: Self.password + "\n"
-            )
-            try #require(added.status == 0, "\(added.standardError)")
+            try Self.prepare(server)
 
             var nodes: [CorreoServerProcess] = []
             var folders: [TemporaryDirectory] = []
@@ -53,15 +46,78 @@ struct ServeOnPostgresTests {
         }
     }
 
-    /// A node: SMTP and IMAP on free loopback ports, its own storage folder, users and mail in `store`.
-    static func node(storage: String, store: String) async throws -> CorreoServerProcess {
-        try await CorreoServerProcess.start(ports: 2) { ports in
+    /// The outbound queue is the database's: messages submitted to three nodes for another domain are
+    /// each relayed once, by whichever node claimed them first, and the queue is empty after.
+    @Test func threeNodesRelayEachQueuedMessageOnce() async throws {
+        try await PostgresServer.with { server throws in
+            let store = try Self.prepare(server)
+            let smarthost = try TemporaryDirectory(prefix: "correo-pg-smarthost")
+            defer { smarthost.remove() }
+            let tls = try TestTLS.make(in: smarthost)
+            let outdir = smarthost.url.appendingPathComponent("out")
+            try FileManager.default.createDirectory(at: outdir, withIntermediateDirectories: true)
+            let sink = try SMTPSink(outdir: outdir, tls: tls)
+            defer { sink.stop() }
+
+            var nodes: [CorreoServerProcess] = []
+            var folders: [TemporaryDirectory] = []
+            defer { for folder in folders { folder.remove() } }
+            for _ in 0..<3 {
+                let storage = try TemporaryDirectory(prefix: "correo-node")
+                folders.append(storage)
+                let relay = ["--relay-host", "127.0.0.1:\(sink.port)", "--relay-cafile", tls.certificatePath]
+                nodes.append(try await Self.node(storage: storage.path, store: server.url, extra: relay))
+            }
+            let count = 12
+            for i in 0..<count {
+                let node = nodes[i % nodes.count]
+                let swaks = try ChildProcess([
+                    "swaks", "--server", "127.0.0.1:\(node.ports[2])", "--auth", "PLAIN", "--auth-user", Self.user,
+                    "--auth-password", Self.password, "--from", Self.user, "--to", "carol@remote.example",
+                    "--header", "Message-ID: <queued-\(i)@cluster.test>",
+                ])
+                try #require(try await swaks.waitForExit(seconds: 60) == 0, "\(swaks.output.text)")
+            }
+            let relayed = try await waitUntil(seconds: 120) { sink.messageFiles.count >= count }
+            // A second copy would come from a node that claimed a message another node was relaying.
+            try await Task.sleep(for: .seconds(3))
+            let logs = nodes.map(\.log).joined(separator: "\n")
+            for node in nodes { await node.stop() }
+            try #require(relayed, "\(sink.messageFiles.count) relayed\n\(logs)")
+            let copies = sink.messages(for: "carol@remote.example").map { String(decoding: $0, as: UTF8.self) }
+            #expect(copies.count == count, "\(copies.count) copies")
+            for i in 0..<count {
+                #expect(copies.filter { $0.contains("<queued-\(i)@cluster.test>") }.count == 1, "message \(i)")
+            }
+            let queue = try CorreoBinary.run(["queue", "list"] + store)
+            #expect(
+                queue.standardOutput.contains("The queue is empty."),
+                "\(queue.standardOutput) \(queue.standardError)"
+            )
+        }
+    }
+
+    /// The schema migrated and the user added, with the `correo` commands; `--store` and the URL.
+    @discardableResult
+    static func prepare(_ server: PostgresServer) throws -> [String] {
+        let store = ["--store", server.url]
+        let migrated = try CorreoBinary.run(["db", "migrate"] + store)
+        try #require(migrated.status == 0, "\(migrated.standardError)")
+        let added = try CorreoBinary.run(["user", "add", user, "--password-stdin"] + store, input: password + "\n")
+        try #require(added.status == 0, "\(added.standardError)")
+        return store
+    }
+
+    /// A node: SMTP, IMAP and submission on free loopback ports, its own storage folder, users and mail in
+    /// `store`.
+    static func node(storage: String, store: String, extra: [String] = []) async throws -> CorreoServerProcess {
+        try await CorreoServerProcess.start(ports: 3) { ports in
             [
                 "serve", "-s", storage, "--store", store, "--domain", "example.com",
-                "--smtp-port", String(ports[0]), "--submission-port", "0", "--smtps-port", "0",
+                "--smtp-port", String(ports[0]), "--submission-port", String(ports[2]), "--smtps-port", "0",
                 "--imap-port", String(ports[1]), "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
                 "--bind", "127.0.0.1", "--allow-plaintext-auth", "--no-inbound-auth-checks",
-            ]
+            ] + extra
         }
     }
 }

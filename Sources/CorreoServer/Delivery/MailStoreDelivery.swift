@@ -29,6 +29,8 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     /// Where users' mail goes when it is not `store` (the PostgreSQL store of `correo serve --store`);
     /// `store` still spools each message as it arrives and keeps the queue and the newsgroups.
     public let users: (any LocalDelivery)?
+    /// The outbound queue when it is not `store`'s (the PostgreSQL store's, which every node works).
+    public let outbound: (any OutboundQueueStore)?
     private let threadPool: NIOThreadPool
 
     /// Delivery into `store` (or users' mail into `users`); file writes run on `threadPool`, off the
@@ -36,6 +38,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public init(
         store: MailStore,
         users: (any LocalDelivery)? = nil,
+        outbound: (any OutboundQueueStore)? = nil,
         acceptsUnknownRecipients: Bool = false,
         queued: @escaping @Sendable (String) -> Void = { _ in },
         inbound: InboundAuthentication? = nil,
@@ -43,6 +46,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     ) {
         self.store = store
         self.users = users
+        self.outbound = outbound
         self.acceptsUnknownRecipients = acceptsUnknownRecipients
         self.queued = queued
         self.inbound = inbound
@@ -76,6 +80,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
             store: store,
             incoming: try store.beginDelivery(),
             users: users,
+            outbound: outbound,
             threadPool: threadPool,
             queued: queued,
             inbound: inbound
@@ -87,6 +92,7 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
     let store: MailStore
     let incoming: IncomingMessage
     let users: (any LocalDelivery)?
+    let outbound: (any OutboundQueueStore)?
     let threadPool: NIOThreadPool
     let queued: @Sendable (String) -> Void
     let inbound: InboundAuthentication?
@@ -174,7 +180,17 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
         record.localFolder = localFolder
         let queued: QueueEnvelope
         do {
-            queued = try await store.enqueue(incoming, envelope: record)
+            if let outbound {
+                // Another backend takes bytes: the spooled message is read back and handed over whole.
+                let incoming = self.incoming
+                guard let bytes = try await threadPool.runIfActive({ try incoming.contents(upTo: .max) }) else {
+                    throw SMTPDeliveryError.temporaryFailure("message unreadable")
+                }
+                queued = try await outbound.enqueue(bytes: bytes, envelope: record)
+                incoming.abandon()
+            } else {
+                queued = try await store.enqueue(incoming, envelope: record)
+            }
         } catch let error as MailStoreError where isNoSpace(error) {
             throw SMTPDeliveryError.insufficientStorage
         } catch {

@@ -44,6 +44,7 @@ extension CorreoService {
         let runner = QueueRunner(
             store: store,
             users: servers.users,
+            queue: servers.users?.outboundQueue,
             settings: try Self.relaySettings(configuration),
             resolver: DNSRelayResolver(resolver),
             localDomains: configuration.domains,
@@ -66,6 +67,7 @@ extension CorreoService {
             delivery: MailStoreDelivery(
                 store: store,
                 users: servers.users,
+                outbound: servers.users?.outboundQueue,
                 acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
                 queued: { id in Task { await runner.enqueued(id) } },
                 inbound: Self.inboundAuthentication(configuration, resolver: resolver, logger: logger)

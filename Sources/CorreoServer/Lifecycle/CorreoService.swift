@@ -109,7 +109,7 @@ public final class CorreoService: Sendable {
             dev.releaseAllow.isEmpty
                 ? nil : try Self.devReleaseRunner(configuration, store: store, dkim: dkim, logger: logger)
         }
-        var router = OperatorEndpoints.router(store: store)
+        var router = OperatorEndpoints.router(store: store, queue: users?.outboundQueue)
         if let devMessages, let devFaults {
             let release = configuration.dev.map { dev in
                 DevRelease(allow: dev.releaseAllow, store: store) { id in

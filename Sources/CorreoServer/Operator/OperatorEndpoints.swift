@@ -44,15 +44,18 @@ public enum OperatorEndpoints {
     ]
 
     /// The router: `/metrics` (the queue's gauges refreshed at each scrape) and `/healthz`.
-    public static func router(store: MailStore) -> HTTPRouter {
+    ///
+    /// `queue`: the outbound queue when it is not `store`'s (the PostgreSQL store's).
+    public static func router(store: MailStore, queue: (any OutboundQueueStore)? = nil) -> HTTPRouter {
+        let queue = queue ?? store.queue
         let registry = self.registry
         // Through swift-metrics like every other metric, so that the help text comes from one table.
         let queueMessages = Meter(label: "correo_queue_messages")
         let queueOldest = Meter(label: "correo_queue_oldest_age_seconds")
         var router = HTTPRouter()
         router.get("/metrics") { _ in
-            // The queue is files; read at scrape time, off the event loop (the router runs in a task).
-            let envelopes = (try? store.queue.list()) ?? []
+            // Read at scrape time, off the event loop (the router runs in a task).
+            let envelopes = (try? await queue.envelopes()) ?? []
             queueMessages.set(Double(envelopes.count))
             let oldest = envelopes.map(\.arrival).min().map { Date().timeIntervalSince($0) } ?? 0
             queueOldest.set(max(0, oldest))

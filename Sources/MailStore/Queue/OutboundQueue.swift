@@ -98,7 +98,9 @@ public final class OutboundQueue: Sendable {
         removeWhenFinished: Bool = true,
         _ body: (inout QueueEnvelope) -> Void
     ) throws -> QueueEnvelope? {
-        try POSIX.withExclusiveLock(lockPath) {
+        // Nothing was ever queued: there is no lock file to take, and nothing to change.
+        guard POSIX.isDirectory(path) else { return nil }
+        return try POSIX.withExclusiveLock(lockPath) {
             guard var envelope = try envelope(id) else { return nil }
             body(&envelope)
             if removeWhenFinished, envelope.isFinished {
@@ -112,7 +114,7 @@ public final class OutboundQueue: Sendable {
 
     /// Takes message `id` out of the queue (`correo queue delete`, or when nothing is left to do).
     public func remove(_ id: String) throws {
-        guard Self.isValidID(id) else { return }
+        guard Self.isValidID(id), POSIX.isDirectory(path) else { return }
         try POSIX.withExclusiveLock(lockPath) { try removeLocked(id) }
     }
 
@@ -124,7 +126,8 @@ public final class OutboundQueue: Sendable {
     }
 
     /// Queues `bytes` (a notification correo itself wrote) under `envelope` durably.
-    public func enqueue(bytes: [UInt8], envelope: QueueEnvelope) throws {
+    @discardableResult
+    public func enqueue(bytes: [UInt8], envelope: QueueEnvelope) throws -> QueueEnvelope {
         try prepare()
         var envelope = envelope
         envelope.size = bytes.count
@@ -132,6 +135,7 @@ public final class OutboundQueue: Sendable {
         try MaildirFolder.writeDurably(bytes, to: temporary, modified: nil)
         try POSIX.rename(temporary, messagePath(envelope.id))
         try commitEnvelope(envelope)
+        return envelope
     }
 
     /// Writes the envelope of a message whose bytes are already durable in messages/, then makes both
@@ -148,7 +152,7 @@ public final class OutboundQueue: Sendable {
 
     /// Removes what a crash left behind: files in tmp/, and message files without an envelope that are
     /// older than `age` (a younger one may be an acceptance in progress in another process).
-    public func sweep(olderThan age: TimeInterval = 3600) {
+    public func sweep(olderThan age: TimeInterval) {
         POSIX.removeStaleFiles(in: temporaryPath, olderThan: age)
         guard let messages = try? POSIX.listDirectory(messagesPath) else { return }
         let cutoff = Date().timeIntervalSince1970 - age
