@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Real IMAP clients against a server, each checked against the server's Maildir.
 #
-#   clients.sh HOST PORT USER PASS --maildir USER_MAILDIR [--tls] [--only NAME,...]
+#   clients.sh HOST PORT USER PASS (--maildir USER_MAILDIR | --truth-command CMD [--deliver-port P])
+#              [--tls] [--only NAME,...]
 #
 #   --maildir  the user's Maildir in the server's storage (STORAGE/USER@DOMAIN): the truth
 #              the clients' results are compared with, and where the IDLE test drops a
 #              delivery. Use a scratch copy: the clients change flags and add messages.
+#   --truth-command CMD  for a server whose mail is not in a Maildir (correo on PostgreSQL):
+#              before each client and before each check after a change, `CMD DIR` runs
+#              (DIR appended, a fresh empty folder) and must export the server's current
+#              state as a storage folder; DIR/USER is then the truth. The IDLE delivery is
+#              an APPEND from a second connection instead of a file: to --deliver-port P
+#              (same host and TLS) when given, e.g. a second node on the same store.
 #   --tls      PORT speaks implicit TLS (IMAPS); the server's certificate is fetched and
 #              trusted for this run only (curl --insecure, mbsync CertificateFile,
 #              offlineimap cert_fingerprint, fetchmail no sslcertck, mutt certificate_file).
@@ -19,22 +26,28 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 4 ] || usage
 HOST=$1 PORT=$2 IUSER=$3 IPASS=$4
 shift 4
-TLS=0 MAILDIR="" ONLY=""
+TLS=0 MAILDIR="" ONLY="" TRUTH_CMD="" DELIVER_PORT=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --tls) TLS=1 ;;
         --maildir) MAILDIR=$2; shift ;;
+        --truth-command) TRUTH_CMD=$2; shift ;;
+        --deliver-port) DELIVER_PORT=$2; shift ;;
         --only) ONLY=$2; shift ;;
         *) usage ;;
     esac
     shift
 done
-[ -n "$MAILDIR" ] && [ -d "$MAILDIR/cur" ] || { echo "clients.sh: --maildir USER_MAILDIR (with cur/) is required"; exit 2; }
-MAILDIR=$(cd "$MAILDIR" && pwd)
+if [ -z "$TRUTH_CMD" ]; then
+    [ -n "$MAILDIR" ] && [ -d "$MAILDIR/cur" ] || { echo "clients.sh: --maildir USER_MAILDIR (with cur/) is required"; exit 2; }
+    MAILDIR=$(cd "$MAILDIR" && pwd)
+else
+    [ -z "$MAILDIR" ] || { echo "clients.sh: --maildir and --truth-command exclude each other"; exit 2; }
+fi
 
 W=$(mktemp -d /tmp/imap-clients.XXXXXX)
 TMUX_SOCK="imap-clients-$$"
@@ -58,6 +71,22 @@ IMAPV=("${VERIFY[@]}" imap "$HOST" "$PORT" "$IUSER" "$IPASS" "${TLSFLAG[@]}")
 
 PASSED=0 FAILED=0
 declare -a SUMMARY=()
+
+# refresh_truth: with --truth-command, export the server's state now and point MAILDIR at it
+# (each client runs in its own subshell, so this MAILDIR is that client's). Without it, the
+# server's own Maildir is always current and this does nothing.
+refresh_truth() {
+    [ -n "$TRUTH_CMD" ] || return 0
+    local dir
+    dir=$(mktemp -d "$W/truth.XXXXXX")
+    # (timeout: an export that hangs fails the client instead of the run)
+    if ! timeout 120 bash -c "$TRUTH_CMD \"\$1\"" truth-command "$dir" >"$dir.log" 2>&1; then
+        echo "clients.sh: the truth command failed:"; sed 's/^/    /' "$dir.log"; return 1
+    fi
+    [ -d "$dir/$IUSER/cur" ] || { echo "clients.sh: the truth command left no $dir/$IUSER/cur"; return 1; }
+    MAILDIR="$dir/$IUSER"
+    echo "truth: the server's state exported to $MAILDIR"
+}
 
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -83,16 +112,23 @@ run_client() {
 }
 
 c_imaplib() {
-    python3 "$HERE/imaplib_client.py" "$HOST" "$PORT" "$IUSER" "$IPASS" "${TLSFLAG[@]}" --maildir "$MAILDIR"
+    refresh_truth
+    # An exported truth is only a copy: IDLE's delivery must reach the server by APPEND.
+    local deliver=maildir
+    [ -n "$TRUTH_CMD" ] && deliver=append
+    python3 "$HERE/imaplib_client.py" "$HOST" "$PORT" "$IUSER" "$IPASS" "${TLSFLAG[@]}" --maildir "$MAILDIR" \
+        --deliver "$deliver" --deliver-port "$DELIVER_PORT"
 }
 
 c_thunderbird() {
+    refresh_truth
     python3 "$HERE/thunderbird_sync.py" "$HOST" "$PORT" "$IUSER" "$IPASS" "${TLSFLAG[@]}" --maildir "$MAILDIR"
 }
 
 c_curl() {
     local k=() base="$SCHEME://$HOST:$PORT"
     [ "$TLS" = 1 ] && k=(--insecure)
+    refresh_truth
     mkdir -p "$W/curl"
     curl -sS --max-time 60 "${k[@]}" --user "$IUSER:$IPASS" "$base/" -o "$W/curl/list.txt"
     grep -qi 'INBOX' "$W/curl/list.txt" || { echo "curl LIST lacks INBOX:"; cat "$W/curl/list.txt"; return 1; }
@@ -149,6 +185,7 @@ Expunge None
 CopyArrivalDate yes
 EOF
     timeout 180 mbsync -c "$d/mbsyncrc" -V inbox
+    refresh_truth
     "${VERIFY[@]}" same "$MAILDIR" "$d/mail/INBOX"
     # a flag change on each side, and a new message on each side
     local near far
@@ -167,6 +204,7 @@ EOF
     "${VERIFY[@]}" local-flags "$d/mail/INBOX" "$far" | tee "$d/far-flags" && grep -q R "$d/far-flags" \
         && echo "verify: server-side \\Answered reached the Maildir"
     "${IMAPV[@]}" has "<mbsync-near-$$@interop>" && echo "verify: near-side new message uploaded"
+    refresh_truth
     "${VERIFY[@]}" same "$MAILDIR" "$d/mail/INBOX"
 }
 
@@ -204,6 +242,7 @@ $sslopts
 folderfilter = lambda f: f == 'INBOX'
 EOF
     timeout 180 offlineimap -c "$d/offlineimaprc" -o -u basic
+    refresh_truth
     # offlineimap3 rewrites messages through Python's email package (closes an unclosed
     # multipart), so boundary lines are left out of its comparison.
     "${VERIFY[@]}" same "$MAILDIR" "$d/mail/INBOX" --ignore-boundary-lines
@@ -232,6 +271,7 @@ EOF
     HOME="$d" timeout 180 fetchmail -f "$d/fetchmailrc" -i "$d/fetchids" --nodetach -v || rc=$?
     # fetchmail: 0 = mail fetched, 1 = no mail; anything else is an error
     [ $rc -le 1 ] || { echo "fetchmail exit $rc"; return 1; }
+    refresh_truth
     "${VERIFY[@]}" same "$MAILDIR" "$d/out" --files
 }
 
@@ -267,6 +307,7 @@ set mail_check=5
 set charset="utf-8"
 EOF
     local want
+    refresh_truth
     want=$(find "$MAILDIR/cur" "$MAILDIR/new" -type f | wc -l)
     tmux -L "$TMUX_SOCK" new-session -d -s mutt -x 220 -y 60 \
         "env LANG=C.UTF-8 LC_ALL=C.UTF-8 mutt -n -F '$d/muttrc'; sleep 30"
@@ -293,7 +334,11 @@ EOF
     "${VERIFY[@]}" mutt-pager "$MAILDIR" "$d/pager.txt"
 }
 
-echo "clients: $SCHEME://$HOST:$PORT as $IUSER, Maildir $MAILDIR"
+if [ -n "$TRUTH_CMD" ]; then
+    echo "clients: $SCHEME://$HOST:$PORT as $IUSER, truth exported by: $TRUTH_CMD DIR"
+else
+    echo "clients: $SCHEME://$HOST:$PORT as $IUSER, Maildir $MAILDIR"
+fi
 run_client imaplib c_imaplib
 run_client thunderbird c_thunderbird
 run_client curl c_curl

@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Python imaplib against a server: every common IMAP4rev1 command, checked.
 
-    imaplib_client.py HOST PORT USER PASS [--tls] [--maildir USER_MAILDIR]
+    imaplib_client.py HOST PORT USER PASS [--tls] [--maildir USER_MAILDIR] [--deliver maildir|append]
+                      [--deliver-port PORT]
 
 With --maildir (the user's Maildir on the server's storage) the INBOX content is checked
 against the files, and IDLE is tested with a delivery done by dropping a file into
-new/, as an MTA or `correo smtpd` would. Destructive steps work in scratch mailboxes
-that are created and deleted here. Prints PASS/FAIL per step and `N passed, M failed`.
+new/, as an MTA or `correo smtpd` would. Without --maildir, or with --deliver append
+(the Maildir is then only a copy of the server's state, e.g. exported from a PostgreSQL
+store, and a file dropped there would reach no server), the delivery is an APPEND from
+a second connection, to --deliver-port when given (another server on the same store, e.g.
+a second correo node on the same PostgreSQL database: the news must then travel through
+the store, as a dropped file's does). Destructive steps work in scratch mailboxes that
+are created and deleted here. Prints PASS/FAIL per step and `N passed, M failed`.
 """
 
 from __future__ import annotations
@@ -38,13 +44,14 @@ def ok(typ) -> bool:
     return typ == "OK"
 
 
-def connect(a) -> imaplib.IMAP4:
+def connect(a, port: int | None = None) -> imaplib.IMAP4:
+    port = port or a.port
     if a.tls:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-        return imaplib.IMAP4_SSL(a.host, a.port, ssl_context=ctx, timeout=30)
-    return imaplib.IMAP4(a.host, a.port, timeout=30)
+        return imaplib.IMAP4_SSL(a.host, port, ssl_context=ctx, timeout=30)
+    return imaplib.IMAP4(a.host, port, timeout=30)
 
 
 def internaldate_epoch(s: str) -> int | None:
@@ -276,7 +283,7 @@ def idle(m: imaplib.IMAP4, a, caps: set[str]) -> None:
     step("IDLE continuation", line.startswith(b"+"), line.decode("latin-1"))
     msg = (b"From: Dropper <drop@example.org>\r\nTo: alice@example.org\r\nSubject: delivered during IDLE\r\n"
            b"Message-ID: <idle-" + str(os.getpid()).encode() + b"@interop>\r\n\r\nhello while idling\r\n")
-    if a.maildir:
+    if a.maildir and a.deliver == "maildir":
         name = f"{int(time.time())}.M{os.getpid()}P{os.getpid()}.interop-idle"
         tmp = Path(a.maildir) / "tmp" / name
         tmp.write_bytes(msg)
@@ -285,11 +292,11 @@ def idle(m: imaplib.IMAP4, a, caps: set[str]) -> None:
         os.rename(tmp, Path(a.maildir) / "new" / name)
         how = "file dropped into new/"
     else:
-        other = connect(a)
+        other = connect(a, a.deliver_port)
         other.login(a.user, a.password)
         other.append("INBOX", None, None, msg)
         other.logout()
-        how = "APPEND from a second connection"
+        how = "APPEND from a second connection" + (f" to port {a.deliver_port}" if a.deliver_port else "")
     m.sock.settimeout(35)
     seen = b""
     deadline = time.time() + 35
@@ -330,6 +337,11 @@ def main() -> int:
     ap.add_argument("password")
     ap.add_argument("--tls", action="store_true")
     ap.add_argument("--maildir")
+    ap.add_argument("--deliver", choices=("maildir", "append"), default="maildir",
+                    help="how the IDLE test delivers: a file into --maildir's new/ (the default when "
+                         "--maildir is given), or APPEND from a second connection")
+    ap.add_argument("--deliver-port", type=int, default=0,
+                    help="the port (same host, same TLS) of the server the APPEND goes to; default PORT")
     a = ap.parse_args()
     try:
         run(a)

@@ -5,6 +5,9 @@
                                                         LOCAL (a Maildir, or --files: a folder of
                                                         files) holds exactly the server's messages
     verify.py contains SERVER_MAILDIR FILE              FILE is one of the server's messages
+    verify.py mirror USER_MAILDIR_A USER_MAILDIR_B      the same folders (INBOX and Maildir++ .Folders),
+                                                        messages and flag letters in both (a store
+                                                        copied by `correo migrate` and exported back)
     verify.py pick-id MAILDIR [--without-flag F] [--not ID]  a Message-ID (first in cur/ without F)
     verify.py local-flags MAILDIR MESSAGE-ID            the Maildir flag letters of that message
     verify.py set-local-flag MAILDIR MESSAGE-ID LETTER  renames the file to add a flag letter
@@ -68,6 +71,37 @@ def cmd_contains(server: str, file: str) -> int:
     if key(data) not in keys:
         return fail(f"{file} ({len(data)} bytes) is not one of the server's messages")
     print(f"verify: {file} is one of the server's messages ({len(data)} bytes)")
+    return 0
+
+
+def maildir_folders(user_maildir: Path) -> list[str]:
+    """'' (INBOX) and the Maildir++ folder names (.Archive, .Lists.Swift...) under a user's Maildir."""
+    return [""] + sorted(p.name for p in user_maildir.iterdir() if p.name.startswith(".") and (p / "cur").is_dir())
+
+
+def cmd_mirror(a: str, b: str) -> int:
+    pa, pb = Path(a), Path(b)
+    fa, fb = maildir_folders(pa), maildir_folders(pb)
+    bad, total = [], 0
+
+    def content(user_maildir: Path, folder: str, present: list[str]) -> Counter:
+        if folder not in present:
+            return Counter()
+        return Counter((m.key, "".join(sorted(m.flags))) for m in read_maildir(user_maildir / folder))
+
+    for folder in sorted(set(fa) | set(fb)):
+        want, have = content(pa, folder, fa), content(pb, folder, fb)
+        # A folder only on one side is fine when it is empty (a parent such as .Lists may be
+        # made explicitly on the way); messages must match message for message, flags included.
+        if folder in fa and folder not in fb and want:
+            bad.append(f"{folder or 'INBOX'}: missing in {b}")
+        elif want != have:
+            bad.append(f"{folder or 'INBOX'}: {sum((want - have).values())} of {sum(want.values())} messages "
+                       f"missing or with other flags, {sum((have - want).values())} unexpected")
+        total += sum(want.values())
+    if bad:
+        return fail("stores differ: " + "; ".join(bad))
+    print(f"verify: {total} messages in {len(fa)} folders match, flags included")
     return 0
 
 
@@ -193,6 +227,8 @@ def main(argv: list[str]) -> int:
         return cmd_same(args[0], args[1], "--files" in args, "--ignore-boundary-lines" in args)
     if cmd == "contains":
         return cmd_contains(args[0], args[1])
+    if cmd == "mirror":
+        return cmd_mirror(args[0], args[1])
     if cmd == "pick-id":
         without = args[args.index("--without-flag") + 1] if "--without-flag" in args else ""
         avoid = args[args.index("--not") + 1] if "--not" in args else ""
