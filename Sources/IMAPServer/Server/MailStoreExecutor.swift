@@ -2,8 +2,12 @@ import Foundation
 import Logging
 import MailStore
 
-/// Runs mailbox commands for one connection against `MailStore`: the asynchronous layer above the pure
-/// `IMAPSession`. It holds the selected mailbox and the client's view of it (`SelectedMailboxView`).
+/// Runs mailbox commands for one connection: the asynchronous layer above the pure `IMAPSession`. It holds
+/// the selected mailbox and the client's view of it (`SelectedMailboxView`).
+///
+/// The users' mailboxes come through `folders` and `MailboxHandle`, whichever backend serves them (the
+/// Maildir store or the PostgreSQL store); `store`, the Maildir store of the storage folder, keeps what
+/// is not on those protocols yet: the newsgroups (`#news.`) and the spool of large APPEND literals.
 actor MailStoreExecutor: IMAPCommandExecuting {
     struct Selected {
         var mailbox: any MailboxHandle
