@@ -87,6 +87,8 @@ extension CorreoService {
     }
 
     private func reloadUsers() {
+        // The database's users are read at each login: there is no file to read again.
+        guard users == nil else { return }
         do {
             let count = try store.users.list().count
             logger.notice(

@@ -55,6 +55,8 @@ public final class CorreoService: Sendable {
     let tls: Reloadable<NIOSSLContext>
     /// The store, whose users file a reload reads again.
     let store: MailStore
+    /// The users' store when it is not `store` (the database of `--store`): nothing of it to reload.
+    let users: (any MailStorageBackend)?
     /// The operator's loopback HTTP listener (/metrics, /healthz), with `--http-port`.
     let http: HTTPServer?
     /// The public HTTPS listener (MTA-STS policy, autoconfig, autodiscover), with `--https-port`, and
@@ -93,6 +95,7 @@ public final class CorreoService: Sendable {
         )
         let store = MailStore(root: configuration.storage, logger: logger)
         self.store = store
+        self.users = users
         let tls = Reloadable(try Self.tlsContext(configuration: configuration, logger: logger))
         self.tls = tls
         if let account, account.uid != geteuid() {
