@@ -109,7 +109,17 @@ extension QueueRunner {
             if let group = await store.newsgroup(address: recipient.address) {
                 // A newsgroup's address (`correo group --address`): the message is archived in the group.
                 outcomes.append(await archive(message, recipient: recipient.address, group: group.name))
-            } else if let mailbox = await localMailbox(recipient.address) {
+                continue
+            }
+            let mailbox: String?
+            do {
+                mailbox = try await localMailbox(recipient.address)
+            } catch {
+                // The users' store cannot be asked now: tried again later, never bounced as unknown.
+                outcomes.append(RecipientOutcome(address: recipient.address, kind: .deferred, reply: "4.3.0 \(error)"))
+                continue
+            }
+            if let mailbox {
                 if addresses[mailbox] == nil { mailboxes.append(mailbox) }
                 addresses[mailbox, default: []].append(recipient.address)
             } else {

@@ -29,7 +29,7 @@ public actor QueueRunner {
     let clock: @Sendable () -> Date
     /// The mailbox a local address is delivered to, nil when it has none (the SMTP server's rule, so
     /// that queued and direct local mail go to the same places).
-    let localMailbox: @Sendable (String) async -> String?
+    let localMailbox: @Sendable (String) async throws -> String?
     /// The DKIM keys of STORAGE/dkim/, read again when they change.
     let dkim: DKIMKeyring
     /// MTA-STS and TLS-RPT, when on.
@@ -58,7 +58,7 @@ public actor QueueRunner {
         localDomains: [String],
         logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() },
-        localMailbox: (@Sendable (String) async -> String?)? = nil,
+        localMailbox: (@Sendable (String) async throws -> String?)? = nil,
         dkim: DKIMKeyring? = nil,
         security: OutboundTransportSecurity? = nil
     ) {
@@ -81,9 +81,7 @@ public actor QueueRunner {
         self.logger = logger
         self.clock = clock
         self.localMailbox =
-            localMailbox ?? { address in
-                (try? await users.acceptsMail(for: address)) == true ? address.lowercased() : nil
-            }
+            localMailbox ?? { address in try await users.acceptsMail(for: address) ? address.lowercased() : nil }
         self.dkim = dkim ?? DKIMKeyring(folder: store.root.appendingPathComponent("dkim", isDirectory: true))
     }
 

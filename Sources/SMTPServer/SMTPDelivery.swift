@@ -6,8 +6,9 @@ import NIOCore
 /// the real one (wired at the top, so a queue can take its place), and tests bring their own.
 public protocol SMTPDeliveryTarget: Sendable {
     /// The mailbox that mail for `address` (`local@domain`, domain lower-cased) goes to, or nil when there
-    /// is no such user.
-    func mailbox(for address: String) async -> String?
+    /// is no such user; throws when that cannot be told now (the users' database is down): the client
+    /// hears `451 4.3.0` and tries again.
+    func mailbox(for address: String) async throws -> String?
     /// Opens a new message, written as it arrives (never held whole in memory).
     func beginMessage() async throws -> any SMTPIncomingMessage
 }

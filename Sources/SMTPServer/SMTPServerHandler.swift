@@ -192,8 +192,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case .lookUpRecipient(let address):
             let target = self.target
             Task {
-                let mailbox = await target.mailbox(for: address)
-                loop.execute { bound.value.answer(.recipientLookedUp(mailbox)) }
+                do {
+                    let mailbox = try await target.mailbox(for: address)
+                    loop.execute { bound.value.answer(.recipientLookedUp(mailbox)) }
+                } catch {
+                    loop.execute { bound.value.answer(.recipientLookupUnavailable) }
+                }
             }
         case .checkAuthThrottle:
             checkAuthThrottle(loop: loop)

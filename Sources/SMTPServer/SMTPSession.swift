@@ -127,6 +127,11 @@ public struct SMTPSession: Sendable {
             guard case .awaiting(.recipient(let address)) = phase else { break }
             phase = .command
             recipientLookedUp(address: address, mailbox: mailbox)
+        case .recipientLookupUnavailable:
+            guard case .awaiting(.recipient) = phase else { break }
+            phase = .command
+            // The server's trouble, not the client's mistake: it does not count toward the error limit.
+            send(Reply.recipientUnavailable, countsAsError: false)
         case .authenticationAllowed:
             guard case .awaiting(.authenticationThrottle(let credentials)) = phase else { break }
             checkCredentials(credentials)

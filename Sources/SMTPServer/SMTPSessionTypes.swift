@@ -25,6 +25,9 @@ extension SMTPSession {
         case bytes(ByteBuffer)
         /// The answer to `.lookUpRecipient`: the mailbox mail is delivered to, or nil if none.
         case recipientLookedUp(String?)
+        /// The answer to `.lookUpRecipient` when the users' store could not be asked (a database that is
+        /// down): `451 4.3.0`, so that the sender tries again, never a `550` that would bounce the mail.
+        case recipientLookupUnavailable
         /// The answer to `.authenticate`: whether the credentials are right.
         case authenticated(Bool)
         /// The answer to `.authenticate` when the users' store could not be asked (a database that is
@@ -146,6 +149,7 @@ enum Reply {
     static let authSucceeded = make(235, (2, 7, 0), "Authentication successful")
     static let authFailed = make(535, (5, 7, 8), "Authentication credentials invalid")
     static let authUnavailable = make(454, (4, 7, 0), "Temporary authentication failure; try again later")
+    static let recipientUnavailable = make(451, (4, 3, 0), "Cannot look up the recipient now; try again later")
     static let authTooManyFailures = make(421, (4, 7, 0), "Too many failed authentication attempts; closing")
     static let tooManyErrors = make(421, (4, 7, 0), "Too many errors; closing connection")
     static let timeout = make(421, (4, 4, 2), "Timeout; closing connection")

@@ -38,7 +38,10 @@ func runServer(
             try await runService(configuration, protocols: protocols, reader: reader, users: database, logger: logger)
         }
     } catch let error where !opened.withLock({ $0 }) && !(error is ExitCode) {
-        throw ValidationError("--store \(store): \(PostgresStoreError.reason(for: error))")
+        // One line and exit status 1, as `correo db` reports a database: no usage text for a server that is down.
+        let reason = PostgresStoreError.reason(for: error)
+        FileHandle.standardError.write(Data("correo serve: --store \(store): \(reason)\n".utf8))
+        throw ExitCode.failure
     }
 }
 

@@ -134,6 +134,36 @@ struct ServeOnPostgresTests {
         }
     }
 
+    /// A node whose database has gone away loses nothing and refuses nothing for good: SMTP answers RCPT
+    /// with `451 4.3.0` (the sender tries again; a `550` would bounce the mail), IMAP LOGIN with
+    /// `NO [UNAVAILABLE]` (RFC 5530), and the node keeps running.
+    @Test func aNodeWhoseDatabaseIsDownDefersInsteadOfRefusing() async throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        try Self.prepare(server)
+        let storage = try TemporaryDirectory(prefix: "correo-node")
+        defer { storage.remove() }
+        let node = try await Self.node(storage: storage.path, store: server.url)
+        server.stop()
+        let swaks = try ChildProcess([
+            "swaks", "--server", "127.0.0.1:\(node.ports[0])", "--from", "x@example.net", "--to", Self.user,
+        ])
+        _ = try await swaks.waitForExit(seconds: 120)
+        let login = try ChildProcess([
+            "python3", "-c",
+            "import imaplib,sys\nm=imaplib.IMAP4('127.0.0.1',\(node.ports[1]))\n"
+                + "try:\n  m.login(sys.argv[1],sys.argv[2])\nexcept imaplib.IMAP4.error as e:\n  print('NO', e)\n",
+            Self.user, Self.password,
+        ])
+        _ = try await login.waitForExit(seconds: 120)
+        let running = node.process.isRunning
+        await node.stop()
+        #expect(swaks.output.text.contains("451 4.3.0"), "\(swaks.output.text)\n\(node.log)")
+        #expect(!swaks.output.text.contains("550"), "\(swaks.output.text)")
+        #expect(login.output.text.contains("UNAVAILABLE"), "\(login.output.text) \(login.errors.text)")
+        #expect(running)
+    }
+
     /// The schema migrated and the user added, with the `correo` commands; `--store` and the URL.
     @discardableResult
     static func prepare(_ server: PostgresServer) throws -> [String] {

@@ -13,6 +13,26 @@ import Testing
         #expect(harness.event(.recipientLookedUp(nil)) == [SessionHarness.reply(550, (5, 1, 1), "No such user here")])
     }
 
+    /// A users' store that cannot be asked (a database that is down) is `451 4.3.0`: the sender tries
+    /// again instead of bouncing the mail as for an unknown user; the session goes on, and the next RCPT
+    /// is looked up afresh.
+    @Test func aRecipientThatCannotBeLookedUpIsATemporaryFailure() {
+        var harness = SessionHarness()
+        harness.codes("EHLO c\r\nMAIL FROM:<>\r\n")
+        for _ in 0..<12 {
+            #expect(harness.send("RCPT TO:<bob@example.test>\r\n") == [.lookUpRecipient("bob@example.test")])
+            #expect(
+                harness.event(.recipientLookupUnavailable) == [
+                    SessionHarness.reply(451, (4, 3, 0), "Cannot look up the recipient now; try again later")
+                ]
+            )
+        }
+        // Not counted as the client's errors: twelve of them do not close the session.
+        #expect(!harness.session.isClosed)
+        harness.send("RCPT TO:<bob@example.test>\r\n")
+        #expect(SessionHarness.codes(harness.event(.recipientLookedUp("bob@example.test"))) == [250])
+    }
+
     @Test func domainsMatchCaseInsensitively() {
         var harness = SessionHarness()
         harness.codes("EHLO c\r\nMAIL FROM:<>\r\n")

@@ -55,13 +55,13 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
 
     /// MailStore names users by their lower-cased address; an address that cannot name a Maildir folder
     /// (a "/", a leading ".", control octets) is never a mailbox, whatever the rule.
-    public func mailbox(for address: String) async -> String? {
+    public func mailbox(for address: String) async throws -> String? {
         // A newsgroup's --address: the mail is archived in the group (list-to-news gateway).
         if let group = await store.newsgroup(address: address) { return Self.groupPrefix + group.name }
         if let users {
             // Only the database's users: a Maildir folder cannot be made for an unknown one there. A
-            // database that cannot be asked refuses the recipient for now (the client tries again).
-            return (try? await users.acceptsMail(for: address)) == true ? address.lowercased() : nil
+            // database that cannot be asked throws: the recipient is refused for now, not for good.
+            return try await users.acceptsMail(for: address) ? address.lowercased() : nil
         }
         if acceptsUnknownRecipients {
             return (try? store.userDirectory(for: address)) == nil ? nil : address.lowercased()

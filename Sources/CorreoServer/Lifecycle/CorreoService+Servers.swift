@@ -49,7 +49,7 @@ extension CorreoService {
             resolver: DNSRelayResolver(resolver),
             localDomains: configuration.domains,
             logger: logger,
-            localMailbox: { await local.mailbox(for: $0) },
+            localMailbox: { try await local.mailbox(for: $0) },
             dkim: dkim,
             security: try Self.transportSecurity(configuration, resolver: resolver, logger: logger)
         )
