@@ -75,31 +75,32 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// Everything a pipe delivered so far, read on the pipe's own handler so a chatty child never blocks.
+/// Everything a pipe delivered so far, read by a thread of its own so that a chatty child never blocks.
+///
+/// Plain blocking reads on a thread, not a `readabilityHandler`: with the handler, a dispatch source
+/// watched the descriptor, and a descriptor closed while its source was still registered crashed the
+/// whole test process in libdispatch's `_dispatch_event_loop_drain` (seen in two full runs, however the
+/// handle's life was arranged). The thread holds the handle, and so its descriptor, until the end of file.
 final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private var ended = false
-    /// Held until the end of file: the handler's dispatch source must never outlive its descriptor.
-    ///
-    /// Were the handle freed with the handler still set (a child of another test holding the pipe's write
-    /// end keeps the end of file away), its descriptor would close under a live source, and libdispatch's
-    /// event loop can crash the whole test process on the stale registration (a full run died so, in
-    /// `_dispatch_event_loop_drain`). The handle, the handler and this collector hold each other until
-    /// the end of file clears the handler.
-    private let handle: FileHandle
 
     init(_ pipe: Pipe) {
-        handle = pipe.fileHandleForReading
-        handle.readabilityHandler = { [self] handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                handle.readabilityHandler = nil
-                lock.withLock { ended = true }
-            } else {
-                lock.withLock { data.append(chunk) }
+        let handle = pipe.fileHandleForReading
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                lock.withLock { data.append(contentsOf: buffer[0..<count]) }
             }
+            lock.withLock { ended = true }
+            withExtendedLifetime(handle) {}
         }
+        thread.name = "child-output"
+        thread.start()
     }
 
     var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
