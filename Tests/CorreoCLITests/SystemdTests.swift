@@ -55,7 +55,7 @@ import Glibc
             import socket, sys
             s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             s.bind(sys.argv[1])
-            s.settimeout(60)
+            s.settimeout(240)  # a loaded full run has kept serve from READY for over a minute
             print('BOUND', flush=True)
             while True:
                 data = s.recv(4096).decode()
