@@ -179,7 +179,8 @@ let package = Package(
         .target(
             name: "CorreoServer",
             dependencies: [
-                "SMTPServer", "SMTPCore", "IMAPServer", "NNTPServer", "MailStore", "ServerSupport", "Relay", "DNS", "MailAuth",
+                "SMTPServer", "SMTPCore", "IMAPServer", "NNTPServer", "MailStore", "ServerSupport", "Relay", "DNS",
+                "MailAuth",
                 "HTTPServer", "MailCore", "MTASTS",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -196,7 +197,8 @@ let package = Package(
         .executableTarget(
             name: "correo",
             dependencies: [
-                "CorreoServer", "MailMerge", "MailStore", "PostgresStore", "SMTPClient", "SMTPCore", "MailCore", "MailAuth",
+                "CorreoServer", "MailMerge", "MailStore", "PostgresStore", "SMTPClient", "SMTPCore", "MailCore",
+                "MailAuth",
                 "SMTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -207,7 +209,7 @@ let package = Package(
         .target(
             name: "MailTestSupport",
             dependencies: [
-                "MailCore", "MailStore",
+                "MailCore", "MailStore", "MailStorage", "PostgresStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -252,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "NNTPServerTests",
             dependencies: [
-                "NNTPServer", "MailStore", "ServerSupport", "MailTestSupport",
+                "NNTPServer", "MailStore", "MailStorage", "PostgresStore", "ServerSupport", "MailTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -293,7 +295,8 @@ let package = Package(
         .testTarget(
             name: "CorreoServerTests",
             dependencies: [
-                "CorreoServer", "SMTPServer", "SMTPCore", "MailStore", "MailTestSupport", "MailAuth", "DNS", "HTTPServer",
+                "CorreoServer", "SMTPServer", "SMTPCore", "MailStore", "MailTestSupport", "MailAuth", "DNS",
+                "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -71,6 +71,7 @@ public protocol MailboxHandle: Sendable {
     ) async throws -> [MailboxMessage]
     /// RFC 3501 6.4.3 EXPUNGE (every `\Deleted` message) or RFC 4315 UID EXPUNGE (those among `uids`
     /// that are `\Deleted`); the UIDs removed, ascending.
+    @discardableResult
     func expunge(uids: [UInt32]?) async throws -> [UInt32]
     /// RFC 3501 6.4.7 COPY into `destination` (a mailbox of the same backend), flags, keywords and
     /// INTERNALDATE kept; (source UID, new UID) pairs by ascending source UID (RFC 4315 COPYUID).

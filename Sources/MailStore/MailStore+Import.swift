@@ -32,4 +32,31 @@ extension MailStore {
     public func importSubscriptions(user address: String, _ names: [MailboxName]) throws {
         try writeSubscriptions(names, userPath: try prepareUser(address))
     }
+
+    /// Makes the Maildir of `group` for an import keeping its article numbers (`correo migrate` from
+    /// PostgreSQL); nil when the store lists the group already.
+    ///
+    /// The group is listed (`addNewsgroup`) only after its import finished, so a folder without a
+    /// listing is what an interrupted import left: it is emptied and filled again.
+    public func importNewsgroup(
+        _ group: Newsgroup,
+        uidValidity: UInt32,
+        uidNext: UInt32
+    ) async throws -> MaildirFolderImport? {
+        try Newsgroup.validate(group.name)
+        guard try await newsgroup(group.name) == nil else { return nil }
+        let path = newsPath + "/" + group.name
+        try await BlockingIO.run { [self] in
+            try POSIX.makeDirectory(root.path)
+            try POSIX.makeDirectory(newsPath)
+            if POSIX.isDirectory(path) { try FileManager.default.removeItem(atPath: path) }
+            _ = try Self.makeMaildir(path)
+        }
+        return MaildirFolderImport(
+            path: path,
+            name: try Self.mailboxName(group: group.name),
+            uidValidity: uidValidity,
+            uidNext: uidNext
+        )
+    }
 }

@@ -7,8 +7,8 @@ import MailStore
 /// subscription, UIDVALIDITY and UIDNEXT, each message its UID, flags, keywords, INTERNALDATE,
 /// mod-sequence and bytes (the CRLF form IMAP serves; the copies of a hard-linked file share one body).
 /// A user is copied in one transaction, and one the target has already is skipped: a rerun after an
-/// interruption finishes the rest, a rerun after a complete run changes nothing. Newsgroups and the
-/// outbound queue are not copied.
+/// interruption finishes the rest, a rerun after a complete run changes nothing. Newsgroups are copied
+/// the same way, each in one transaction with its articles' numbers kept; the outbound queue is not.
 public struct MaildirMigration: Sendable {
     /// The Maildir store read, opened as the servers open it (a folder without a uidlist gets one, a
     /// user without a Maildir an empty one); its messages are not changed.
@@ -51,10 +51,34 @@ public struct MaildirMigration: Sendable {
         linkedBodies.add(copied.newLinkedBodies)
         return copied.report
     }
+
+    /// The source's newsgroups, by name.
+    public func newsgroups() async throws -> [Newsgroup] {
+        try await source.newsgroups()
+    }
+
+    /// Copies `group` with its articles (numbers, dates and bytes kept), or skips it when the target has
+    /// a group of that name.
+    public func migrate(newsgroup group: Newsgroup) async throws -> MigratedUser {
+        let mailbox = try await source.newsgroupMailbox(group.name)
+        let records = await mailbox.snapshot()
+        let imported = await UserCopy.imported(mailbox, records: records, name: mailbox.name)
+        let linkedBodies = linkedBodies
+        let copied = try await target.importNewsgroup(group, mailbox: imported) { importer, made in
+            var copy = UserCopy(importer: importer, linkedBodies: linkedBodies)
+            copy.report.address = group.name
+            copy.report.mailboxes = 1
+            try await copy.addMessages(records, of: mailbox, to: made)
+            return copy
+        }
+        guard let copied else { return MigratedUser(address: group.name, skipped: true) }
+        linkedBodies.add(copied.newLinkedBodies)
+        return copied.report
+    }
 }
 
 /// One user's copy in progress, inside its import's transaction.
-private struct UserCopy: Sendable {
+struct UserCopy: Sendable {
     let importer: PostgresUserImport
     let linkedBodies: MaildirLinkedBodies
     var report: MigratedUser
@@ -71,16 +95,39 @@ private struct UserCopy: Sendable {
     /// messages one at a time, so that only one message's bytes are in memory.
     mutating func add(_ mailbox: Mailbox, _ info: MailboxInfo) async throws {
         let records = await mailbox.snapshot()
-        let imported = ImportedMailbox(
+        let imported = await Self.imported(
+            mailbox,
+            records: records,
             name: info.name,
-            uidValidity: await mailbox.uidValidity,
-            uidNext: max(await mailbox.uidNext, (records.last?.uid ?? 0) + 1),
-            highestModSeq: max(await mailbox.highestModSeq, records.map(\.modSeq).max() ?? 0),
             specialUse: info.specialUse,
             subscribed: info.subscribed
         )
         let target = try await importer.addMailbox(imported)
         report.mailboxes += 1
+        try await addMessages(records, of: mailbox, to: target)
+    }
+
+    /// The counters of `mailbox` as the target keeps them, raised past the messages of `records`.
+    static func imported(
+        _ mailbox: Mailbox,
+        records: [MessageRecord],
+        name: MailboxName,
+        specialUse: SpecialUse? = nil,
+        subscribed: Bool = false
+    ) async -> ImportedMailbox {
+        ImportedMailbox(
+            name: name,
+            uidValidity: await mailbox.uidValidity,
+            uidNext: max(await mailbox.uidNext, (records.last?.uid ?? 0) + 1),
+            highestModSeq: max(await mailbox.highestModSeq, records.map(\.modSeq).max() ?? 0),
+            specialUse: specialUse,
+            subscribed: subscribed
+        )
+    }
+
+    /// The messages of `records`, read from `mailbox`, into `target` under their own UIDs.
+    mutating func addMessages(_ records: [MessageRecord], of mailbox: Mailbox, to target: PostgresMailbox) async throws
+    {
         for record in records {
             let key = await mailbox.messageURL(uid: record.uid).flatMap {
                 MaildirLinkedBodies.key(of: $0, size: record.size)

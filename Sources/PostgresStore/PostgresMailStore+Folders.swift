@@ -23,16 +23,29 @@ extension PostgresMailStore {
             var childCount = 0
             for try await count in children.decode(Int.self) { childCount = count }
             guard childCount == 0 else { throw MailStoreError.mailboxHasChildren(name.description) }
-            let gone = try await connection.query(
-                "DELETE FROM messages WHERE mailbox_id = \(mailbox.id) RETURNING body_id",
-                logger: logger
-            )
-            var bodies: [Int64] = []
-            for try await body in gone.decode(Int64.self) { bodies.append(body) }
-            try await connection.query("DELETE FROM mailboxes WHERE id = \(mailbox.id)", logger: logger)
-            try await deleteUnreferencedBodies(bodies, on: connection)
-            try await notifyChange(of: mailbox, on: connection)
+            try await removeMailbox(mailbox.id, on: connection)
         }
+    }
+
+    /// Deletes the mailbox row `id` with its messages and the bodies nothing else uses, and tells the
+    /// sessions that have it open (they find it empty), in the caller's transaction.
+    ///
+    /// The row is locked first, so an append under way finishes before its message is looked for.
+    func removeMailbox(_ id: Int64, on connection: PostgresConnection) async throws {
+        _ = try await connection.query("SELECT id FROM mailboxes WHERE id = \(id) FOR UPDATE", logger: logger)
+            .collect()
+        let gone = try await connection.query(
+            "DELETE FROM messages WHERE mailbox_id = \(id) RETURNING body_id",
+            logger: logger
+        )
+        var bodies: [Int64] = []
+        for try await body in gone.decode(Int64.self) { bodies.append(body) }
+        try await connection.query("DELETE FROM mailboxes WHERE id = \(id)", logger: logger)
+        try await deleteUnreferencedBodies(bodies, on: connection)
+        try await connection.query(
+            "SELECT pg_notify(\(PostgresStoreDefaults.changeChannel), \(String(id)))",
+            logger: logger
+        )
     }
 
     /// RFC 3501 6.3.5 RENAME: gives the mailbox `source` of `user`, and its children, the name `target`.

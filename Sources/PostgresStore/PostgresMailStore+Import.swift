@@ -32,4 +32,36 @@ extension PostgresMailStore {
             return try await body(PostgresUserImport(store: self, connection: connection, userID: userID, user: user))
         }
     }
+
+    /// Makes the newsgroup `group` with its mailbox as `mailbox` describes it (UIDVALIDITY, UIDNEXT,
+    /// HIGHESTMODSEQ kept) and runs `body` to fill in its articles, all in one transaction.
+    ///
+    /// Returns nil, changing nothing, when the store has a group of that name already, as `importUser`
+    /// does for a user.
+    public func importNewsgroup<Result: Sendable>(
+        _ group: Newsgroup,
+        mailbox: ImportedMailbox,
+        _ body: @Sendable (PostgresUserImport, PostgresMailbox) async throws -> Result
+    ) async throws -> Result? {
+        try Newsgroup.validate(group.name)
+        return try await transaction { connection in
+            try await connection.query("LOCK TABLE newsgroups IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+            let taken = try await connection.query(
+                "SELECT name FROM newsgroups WHERE name = \(group.name)",
+                logger: logger
+            ).collect()
+            guard taken.isEmpty else { return nil }
+            let importer = PostgresUserImport(store: self, connection: connection, userID: nil, user: Self.newsOwner)
+            let made = try await importer.addMailbox(mailbox)
+            try await connection.query(
+                """
+                INSERT INTO newsgroups (name, mailbox_id, description, address, read_only, created, creator)
+                VALUES (\(group.name), \(made.id), \(group.description), \(group.address), \(group.readOnly),
+                        \(group.created), \(group.creator))
+                """,
+                logger: logger
+            )
+            return try await body(importer, made)
+        }
+    }
 }

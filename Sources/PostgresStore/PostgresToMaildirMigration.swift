@@ -71,6 +71,31 @@ public struct PostgresToMaildirMigration: Sendable {
         }
     }
 
+    /// The source's newsgroups, by name.
+    public func newsgroups() async throws -> [Newsgroup] {
+        try await source.newsgroups()
+    }
+
+    /// Copies `group` with its articles (numbers, dates and bytes kept).
+    ///
+    /// Skipped when the target lists a group of that name; the group is listed once its articles are
+    /// all in place.
+    public func migrate(newsgroup group: Newsgroup) async throws -> MigratedUser {
+        let mailbox = try await source.newsgroupMailbox(group.name)
+        let state = try await source.state(of: mailbox)
+        guard
+            var folder = try await target.importNewsgroup(
+                group,
+                uidValidity: state.uidValidity,
+                uidNext: state.uidNext
+            )
+        else { return MigratedUser(address: group.name, skipped: true) }
+        var report = MigratedUser(address: group.name, skipped: false)
+        try await fill(&folder, from: mailbox, state: state, into: &report)
+        try await target.addNewsgroup(group)
+        return report
+    }
+
     /// One mailbox: its messages one at a time (one message's bytes in memory), then its counters.
     private func copy(_ name: MailboxName, of user: String, into report: inout MigratedUser) async throws {
         let mailbox = try await source.mailbox(user: user, name: name)
@@ -81,6 +106,16 @@ public struct PostgresToMaildirMigration: Sendable {
             uidValidity: state.uidValidity,
             uidNext: state.uidNext
         )
+        try await fill(&folder, from: mailbox, state: state, into: &report)
+    }
+
+    /// The messages of `mailbox` into `folder` one at a time, then its counters.
+    private func fill(
+        _ folder: inout MaildirFolderImport,
+        from mailbox: PostgresMailbox,
+        state: MailboxStatus,
+        into report: inout MigratedUser
+    ) async throws {
         for message in try await source.messages(in: mailbox) {
             let bytes = try await source.readMessage(uid: message.uid, in: mailbox)
             try await folder.add(

@@ -3,13 +3,17 @@ import Logging
 import MailStore
 import PostgresNIO
 
-/// The user being imported by `PostgresMailStore.importUser`: adds its mailboxes and messages inside the
-/// import's transaction.
+/// The user being imported by `PostgresMailStore.importUser`: its mailboxes and messages, added inside
+/// the import's transaction.
+///
+/// A newsgroup's import (`importNewsgroup`) is one with no owner: its mailbox
+/// belongs to no user, and it has no subscriptions.
 public struct PostgresUserImport: Sendable {
     let store: PostgresMailStore
     let connection: PostgresConnection
-    let userID: Int64
-    /// The user's address, lowercased.
+    /// The owner's row; nil for a newsgroup's mailbox.
+    let userID: Int64?
+    /// The user's address, lowercased (`#news` for a newsgroup).
     public let user: String
 
     /// Adds a mailbox with its UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, special use and subscription.
@@ -44,6 +48,7 @@ public struct PostgresUserImport: Sendable {
 
     /// Subscribes the user to `names` (RFC 3501 6.3.6: a name need not have a mailbox).
     public func addSubscriptions(_ names: [MailboxName]) async throws {
+        guard let userID else { return }
         for name in names {
             try await connection.query(
                 """

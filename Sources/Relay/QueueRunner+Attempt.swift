@@ -83,7 +83,12 @@ extension QueueRunner {
 
     private func archive(_ message: [UInt8], recipient: String, group: String) async -> RecipientOutcome {
         do {
-            _ = try await store.newsgroupMailbox(group).append(bytes: message)
+            _ = try await newsgroups.openNewsgroup(group).append(
+                bytes: message,
+                flags: [],
+                keywords: [],
+                internalDate: Date()
+            )
             return RecipientOutcome(
                 address: recipient,
                 kind: .accepted(offersDSN: true),
@@ -106,7 +111,14 @@ extension QueueRunner {
         var addresses: [String: [String]] = [:]
         var mailboxes: [String] = []
         for recipient in recipients {
-            if let group = await store.newsgroup(address: recipient.address) {
+            let group: Newsgroup?
+            do {
+                group = try await newsgroups.newsgroup(address: recipient.address)
+            } catch {
+                outcomes.append(RecipientOutcome(address: recipient.address, kind: .deferred, reply: "4.3.0 \(error)"))
+                continue
+            }
+            if let group {
                 // A newsgroup's address (`correo group --address`): the message is archived in the group.
                 outcomes.append(await archive(message, recipient: recipient.address, group: group.name))
                 continue

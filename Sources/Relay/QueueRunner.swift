@@ -16,6 +16,8 @@ public actor QueueRunner {
     /// Where local recipients' copies and notifications to local senders go: `store`, or the
     /// PostgreSQL store of `correo serve --store` (the queue itself stays in `store`).
     let users: any LocalDelivery
+    /// The newsgroups whose addresses archive mail: `store`'s, or the PostgreSQL store's.
+    let newsgroups: any NewsgroupStore
     /// The outbound queue: `store.queue`, or the PostgreSQL store's, which every node works.
     let queue: any OutboundQueueStore
     /// This runner's name in the claims it takes on queued messages (other nodes skip what it holds).
@@ -47,11 +49,12 @@ public actor QueueRunner {
     /// Set when the runner's loop should look again before its wait is over.
     private var woken = false
 
-    /// A runner over `store`'s queue; `users` and `localMailbox` default to the store's users and `dkim`
+    /// A runner over `store`'s queue; `users`, `newsgroups` and `localMailbox` default to the store's and `dkim`
     /// to STORAGE/dkim/.
     public init(
         store: MailStore,
         users: (any LocalDelivery)? = nil,
+        newsgroups: (any NewsgroupStore)? = nil,
         queue: (any OutboundQueueStore)? = nil,
         settings: RelaySettings,
         resolver: any RelayResolver,
@@ -65,6 +68,7 @@ public actor QueueRunner {
         self.store = store
         let users = users ?? store
         self.users = users
+        self.newsgroups = newsgroups ?? store
         self.queue = queue ?? store.queue
         worker = "\(settings.hostname) \(getpid()) \(UUID().uuidString.prefix(8))"
         self.settings = settings

@@ -3,14 +3,15 @@ import Foundation
 import MailCore
 import MailStore
 
-/// `correo group`: the newsgroups served over NNTP (STORAGE/news/).
+/// `correo group`: the newsgroups served over NNTP (STORAGE/news/, or the database with `--store`).
 struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "group",
-        abstract: "Add, delete or list the newsgroups in STORAGE/news/ (served over NNTP).",
+        abstract: "Add, delete or list the newsgroups (served over NNTP and IMAP's #news.).",
         discussion: """
             A group is a Maildir STORAGE/news/NAME/ whose UIDs are its article numbers; groups.json lists \
-            them. Mail that SMTP accepts for a group's --address is archived in the group.
+            them. With --store postgres://… the groups are in the database, shared by every node of \
+            `correo serve --store`. Mail that SMTP accepts for a group's --address is archived in the group.
             Example: correo group add lists.dev --description 'Developers' --address dev@example.com -s ./mail
             """,
         subcommands: [Add.self, Del.self, List.self]
@@ -25,7 +26,7 @@ struct GroupCommand: AsyncParsableCommand {
         @Option(help: "Archive mail that SMTP accepts for this address (LIST@DOMAIN) in the group.")
         var address: String?
         @Flag(help: "Refuse posting (POST gets 441; LIST ACTIVE shows status n).") var readOnly = false
-        @OptionGroup var options: StorageOption
+        @OptionGroup var options: BackendStoreOption
 
         func run() async throws {
             try await reportingGroupErrors {
@@ -39,9 +40,9 @@ struct GroupCommand: AsyncParsableCommand {
                     readOnly: readOnly,
                     creator: ProcessInfo.processInfo.environment["USER"] ?? "correo"
                 )
-                try await options.store.addNewsgroup(group)
+                try await options.withBackend(command: "group") { try await $0.addNewsgroup(group) }
                 // The folder's owner is read before and given what was written (here, after the fact).
-                try keepingStorageOwner(options.url) {}
+                if !options.usesDatabase { try keepingStorageOwner(options.storage.url) {} }
                 print("added newsgroup \(name)" + (address.map { " for mail to \($0.lowercased())" } ?? ""))
             }
         }
@@ -51,11 +52,11 @@ struct GroupCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a newsgroup and its articles.")
 
         @Argument(help: "The group's name.") var name: String
-        @OptionGroup var options: StorageOption
+        @OptionGroup var options: BackendStoreOption
 
         func run() async throws {
             try await reportingGroupErrors {
-                try await options.store.deleteNewsgroup(name)
+                try await options.withBackend(command: "group") { try await $0.deleteNewsgroup(name) }
                 print("deleted newsgroup \(name)")
             }
         }
@@ -66,16 +67,17 @@ struct GroupCommand: AsyncParsableCommand {
             abstract: "List the newsgroups: name, posting (y) or read-only (n), address, description."
         )
 
-        @OptionGroup var options: StorageOption
+        @OptionGroup var options: BackendStoreOption
 
         func run() async throws {
             try await reportingGroupErrors {
-                for group in try await options.store.newsgroups() {
-                    print(
-                        [group.name, group.readOnly ? "n" : "y", group.address ?? "-", group.description].joined(
-                            separator: "\t"
+                try await options.withBackend(command: "group") { backend in
+                    for group in try await backend.newsgroups() {
+                        print(
+                            [group.name, group.readOnly ? "n" : "y", group.address ?? "-", group.description]
+                                .joined(separator: "\t")
                         )
-                    )
+                    }
                 }
             }
         }

@@ -16,7 +16,8 @@ struct MigrateCommand: AsyncParsableCommand {
             the schema migrations are applied first and each user is copied in one transaction; into a \
             Maildir store each user is built aside and renamed into place whole. A user the target has \
             already is skipped, so a second run changes nothing and a run after an interruption copies the \
-            rest. Newsgroups and the outbound queue are not copied. Stop the servers on the source first: \
+            rest. Newsgroups are copied the same way, with their article numbers; the outbound queue is not \
+            copied. Stop the servers on the source first: \
             mail delivered during the copy may be missed.
             Example: correo migrate --from maildir:/var/lib/correo --to postgres://correo@127.0.0.1/correo
             """
@@ -59,9 +60,13 @@ struct MigrateCommand: AsyncParsableCommand {
                 // it is safe on a current one and refuses a schema newer than this binary.
                 try await store.migrate()
                 let migration = MaildirMigration(source: source, target: store)
-                return try await copyUsers(try migration.users(), into: "the database") {
+                let users = try await copyUsers(try migration.users(), into: "the database") {
                     try await migration.migrate(user: $0)
                 }
+                return try await users
+                    + copyEach(try await migration.newsgroups(), kind: .newsgroup, into: "the database", name: \.name) {
+                        try await migration.migrate(newsgroup: $0)
+                    }
             }
         }
         if failed > 0 { throw ExitCode.failure }
@@ -86,9 +91,18 @@ struct MigrateCommand: AsyncParsableCommand {
         try await reportingDatabaseErrors(url, command: "migrate") {
             failed = try await PostgresMailStore.withStore(url: url, logger: quietLogger()) { store in
                 let migration = PostgresToMaildirMigration(source: store, target: maildir)
-                return try await copyUsers(try await migration.users(), into: "the Maildir store") {
+                let users = try await copyUsers(try await migration.users(), into: "the Maildir store") {
                     try await migration.migrate(user: $0)
                 }
+                return try await users
+                    + copyEach(
+                        try await migration.newsgroups(),
+                        kind: .newsgroup,
+                        into: "the Maildir store",
+                        name: \.name
+                    ) {
+                        try await migration.migrate(newsgroup: $0)
+                    }
             }
         }
         if failed > 0 { throw ExitCode.failure }
@@ -106,25 +120,47 @@ struct MigrateCommand: AsyncParsableCommand {
         return folder
     }
 
+    /// What is copied: users (with their mailboxes) or newsgroups (with their articles).
+    private enum Kind: String {
+        case user, newsgroup
+    }
+
     /// Copies every user, printing a line for each; returns how many failed (the others are kept).
     private func copyUsers(
         _ users: [String],
         into target: String,
         _ migrate: (String) async throws -> MigratedUser
     ) async throws -> Int {
+        try await copyEach(users, kind: .user, into: target, name: { $0 }, migrate)
+    }
+
+    /// Copies each of `items`, printing a line for each and a total; returns how many failed.
+    private func copyEach<Item>(
+        _ items: [Item],
+        kind: Kind,
+        into target: String,
+        name: (Item) -> String,
+        _ migrate: (Item) async throws -> MigratedUser
+    ) async throws -> Int {
         var copied = 0
         var skipped = 0
         var failed = 0
-        for user in users {
+        for item in items {
+            let user = name(item)
             do {
-                let report = try await migrate(user)
+                let report = try await migrate(item)
                 if report.skipped {
                     skipped += 1
-                    print("\(user): skipped, \(target) has this user already")
+                    print("\(user): skipped, \(target) has this \(kind.rawValue) already")
                     continue
                 }
                 copied += 1
-                print("\(user): \(report.mailboxes) mailboxes, \(report.messages) messages, \(report.bytes) bytes")
+                switch kind {
+                case .user:
+                    print("\(user): \(report.mailboxes) mailboxes, \(report.messages) messages, \(report.bytes) bytes")
+                case .newsgroup:
+                    print("newsgroup \(user): \(report.messages) articles, \(report.bytes) bytes")
+                }
             } catch {
                 failed += 1
                 // The Maildir's errors say what they are; the database's are told as `db` tells them.
@@ -132,7 +168,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("correo migrate: \(user): not copied: \(reason)\n".utf8))
             }
         }
-        print("users copied \(copied), skipped \(skipped), failed \(failed)")
+        print("\(kind.rawValue)s copied \(copied), skipped \(skipped), failed \(failed)")
         return failed
     }
 }

@@ -12,7 +12,7 @@ struct QueueCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Flush.self, Hold.self, Release.self, Delete.self]
     )
 
-    typealias StorageOptions = QueueStoreOption
+    typealias StorageOptions = BackendStoreOption
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One line per queued message, oldest first.")

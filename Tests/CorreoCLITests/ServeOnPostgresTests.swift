@@ -16,14 +16,8 @@ struct ServeOnPostgresTests {
         try await PostgresServer.with { server throws in
             try Self.prepare(server)
 
-            var nodes: [CorreoServerProcess] = []
-            var folders: [TemporaryDirectory] = []
+            let (nodes, folders) = try await Self.nodes(3, store: server.url)
             defer { for folder in folders { folder.remove() } }
-            for _ in 0..<3 {
-                let storage = try TemporaryDirectory(prefix: "correo-node")
-                folders.append(storage)
-                nodes.append(try await Self.node(storage: storage.path, store: server.url))
-            }
             let client = try ChildProcess(
                 [
                     "python3", CorreoBinary.packageRoot.appendingPathComponent("interop/cluster/three_nodes.py").path,
@@ -59,15 +53,9 @@ struct ServeOnPostgresTests {
             let sink = try SMTPSink(outdir: outdir, tls: tls)
             defer { sink.stop() }
 
-            var nodes: [CorreoServerProcess] = []
-            var folders: [TemporaryDirectory] = []
+            let relay = ["--relay-host", "127.0.0.1:\(sink.port)", "--relay-cafile", tls.certificatePath]
+            let (nodes, folders) = try await Self.nodes(3, store: server.url, extra: relay)
             defer { for folder in folders { folder.remove() } }
-            for _ in 0..<3 {
-                let storage = try TemporaryDirectory(prefix: "correo-node")
-                folders.append(storage)
-                let relay = ["--relay-host", "127.0.0.1:\(sink.port)", "--relay-cafile", tls.certificatePath]
-                nodes.append(try await Self.node(storage: storage.path, store: server.url, extra: relay))
-            }
             let count = 12
             for i in 0..<count {
                 let node = nodes[i % nodes.count]
@@ -164,6 +152,42 @@ struct ServeOnPostgresTests {
         #expect(running)
     }
 
+    /// Newsgroups are the database's: a group made with `correo group add --store` is served by two
+    /// nodes at once, over NNTP and IMAP's `#news.`, with one numbering; a POST on node 1, a mail to the
+    /// group's address on node 2 and an APPEND on node 2 are seen on both (interop/cluster/news_nodes.py).
+    @Test func twoNodesServeOneSetOfNewsgroups() async throws {
+        try await PostgresServer.with { server throws in
+            let store = try Self.prepare(server)
+            let added = try CorreoBinary.run(
+                ["group", "add", "misc.test", "--address", "misc@example.com", "--description", "Tests"] + store
+            )
+            try #require(added.status == 0, "\(added.standardError)")
+            let listed = try CorreoBinary.run(["group", "list"] + store)
+            #expect(listed.standardOutput == "misc.test\ty\tmisc@example.com\tTests\n", "\(listed.standardError)")
+
+            let (nodes, folders) = try await Self.nodes(2, store: server.url, nntp: true)
+            defer { for folder in folders { folder.remove() } }
+            let client = try ChildProcess(
+                [
+                    "python3", CorreoBinary.packageRoot.appendingPathComponent("interop/cluster/news_nodes.py").path,
+                    String(nodes[0].ports[3]), String(nodes[1].ports[3]), String(nodes[1].ports[0]),
+                    String(nodes[0].ports[1]), String(nodes[1].ports[1]), Self.user, Self.password,
+                ]
+            )
+            let status = try await client.waitForExit(seconds: 120)
+            for node in nodes { await node.stop() }
+            let report = "\(client.output.text) \(client.errors.text)"
+            #expect(status == 0, "\(report)\nnode 1: \(nodes[0].log)\nnode 2: \(nodes[1].log)")
+            // Nothing of the groups went to the nodes' storage folders.
+            for folder in folders {
+                #expect(!FileManager.default.fileExists(atPath: folder.path + "/news/groups.json"))
+            }
+            let deleted = try CorreoBinary.run(["group", "del", "misc.test"] + store)
+            #expect(deleted.status == 0, "\(deleted.standardError)")
+            #expect(try CorreoBinary.run(["group", "list"] + store).standardOutput.isEmpty)
+        }
+    }
+
     /// The schema migrated and the user added, with the `correo` commands; `--store` and the URL.
     @discardableResult
     static func prepare(_ server: PostgresServer) throws -> [String] {
@@ -175,15 +199,45 @@ struct ServeOnPostgresTests {
         return store
     }
 
+    /// `count` nodes on `store`, each with a storage folder of its own (the caller removes them).
+    static func nodes(
+        _ count: Int,
+        store: String,
+        extra: [String] = [],
+        nntp: Bool = false
+    ) async throws -> ([CorreoServerProcess], [TemporaryDirectory]) {
+        var nodes: [CorreoServerProcess] = []
+        var folders: [TemporaryDirectory] = []
+        for _ in 0..<count {
+            let storage = try TemporaryDirectory(prefix: "correo-node")
+            folders.append(storage)
+            do {
+                nodes.append(try await node(storage: storage.path, store: store, extra: extra, nntp: nntp))
+            } catch {
+                for node in nodes { await node.stop() }
+                for folder in folders { folder.remove() }
+                throw error
+            }
+        }
+        return (nodes, folders)
+    }
+
     /// A node: SMTP, IMAP and submission on free loopback ports, its own storage folder, users and mail in
     /// `store`.
-    static func node(storage: String, store: String, extra: [String] = []) async throws -> CorreoServerProcess {
-        try await CorreoServerProcess.start(ports: 3) { ports in
+    ///
+    /// With `nntp`, NNTP too, on the fourth port.
+    static func node(
+        storage: String,
+        store: String,
+        extra: [String] = [],
+        nntp: Bool = false
+    ) async throws -> CorreoServerProcess {
+        try await CorreoServerProcess.start(ports: nntp ? 4 : 3) { ports in
             [
                 "serve", "-s", storage, "--store", store, "--domain", "example.com",
                 "--smtp-port", String(ports[0]), "--submission-port", String(ports[2]), "--smtps-port", "0",
-                "--imap-port", String(ports[1]), "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
-                "--bind", "127.0.0.1", "--allow-plaintext-auth", "--no-inbound-auth-checks",
+                "--imap-port", String(ports[1]), "--imaps-port", "0", "--nntp-port", nntp ? String(ports[3]) : "0",
+                "--nntps-port", "0", "--bind", "127.0.0.1", "--allow-plaintext-auth", "--no-inbound-auth-checks",
             ] + extra
         }
     }

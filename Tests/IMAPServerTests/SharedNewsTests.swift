@@ -39,7 +39,7 @@ import Testing
         try await store.addNewsgroup(Newsgroup(name: "local.test"))
         try await store.addNewsgroup(Newsgroup(name: "archive.ro", readOnly: true))
         _ = try await store.newsgroupMailbox("comp.lang.swift").append(bytes: article)
-        let news = posting ? MailStoreNewsStore(store: store, serverName: "news.example.org") : nil
+        let news = posting ? BackendNewsStore(store: store, serverName: "news.example.org") : nil
         let server = IMAPServer(
             configuration: .init(allowPlaintextAuth: true, newsPosting: news),
             store: store,

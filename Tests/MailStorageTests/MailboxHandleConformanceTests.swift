@@ -17,7 +17,7 @@ import Testing
 
     /// A user and their INBOX with `count` messages (unflagged), opened.
     static func inbox(
-        _ store: any StorageBackend.Directory,
+        _ store: any MailStorageBackend,
         messages count: Int
     ) async throws -> any MailboxHandle {
         try await store.addUser(user, password: "secret")

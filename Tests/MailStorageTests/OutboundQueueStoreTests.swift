@@ -248,12 +248,6 @@ extension StorageBackend {
     /// Runs `body` with the outbound queue of an empty store of this backend: the Maildir store's
     /// STORAGE/queue/, or the PostgreSQL store itself.
     func withQueue(_ body: (any OutboundQueueStore) async throws -> Void) async throws {
-        try await with { store in
-            switch store {
-            case let store as MailStore: try await body(store.queue)
-            case let store as PostgresMailStore: try await body(store)
-            default: Issue.record("no outbound queue in \(type(of: store))")
-            }
-        }
+        try await with { store in try await body(store.outboundQueue) }
     }
 }

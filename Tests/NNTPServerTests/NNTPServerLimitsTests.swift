@@ -26,7 +26,7 @@ import Glibc
     ) -> NNTPServer {
         NNTPServer(
             configuration: configuration,
-            news: MailStoreNewsStore(store: store, throttle: throttle, serverName: "test"),
+            news: BackendNewsStore(store: store, throttle: throttle, serverName: "test"),
             tlsContext: nil,
             group: MultiThreadedEventLoopGroup.singleton,
             logger: Logger(label: "nntp-test")

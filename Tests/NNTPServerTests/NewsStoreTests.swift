@@ -1,23 +1,38 @@
 import Foundation
+import MailStorage
 import MailStore
 import MailTestSupport
+import PostgresStore
 import ServerSupport
 import Testing
 
 @testable import NNTPServer
 
-/// The news store over a real Maildir store: groups, POST as an injecting agent, look-ups by message-id,
-/// overview and HDR, AUTHINFO against passwords.txt, and SMTP mail archived into a group.
-@Suite(.offThePool) struct NewsStoreTests {
-    private func withNews(_ body: (MailStore, MailStoreNewsStore) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "correo-nntp-store")
-        defer { directory.remove() }
-        let store = MailStore(root: directory.url)
-        try store.users.add("bob@example.test", password: "bob's pass")
-        try await store.addNewsgroup(Newsgroup(name: "misc.test", description: "Tests"))
-        try await store.addNewsgroup(Newsgroup(name: "announce", address: "news@example.test", readOnly: true))
-        let throttle = AuthThrottle(policy: .init(delayPerFailure: .zero))
-        try await body(store, MailStoreNewsStore(store: store, throttle: throttle, serverName: "news.example.test"))
+/// The news store over each real backend (a Maildir store, a PostgreSQL store): groups, POST as an
+/// injecting agent, look-ups by message-id, overview and HDR, AUTHINFO against the store's users; on
+/// Maildir also SMTP mail archived into a group and articles read at once.
+@Suite(.offThePool, .timeLimit(.minutes(5))) struct NewsStoreTests {
+    private func withNews(
+        _ backend: StorageBackend,
+        _ body: (any MailStorageBackend, BackendNewsStore) async throws -> Void
+    ) async throws {
+        try await backend.with { store in
+            try await store.addUser("bob@example.test", password: "bob's pass")
+            try await store.addNewsgroup(Newsgroup(name: "misc.test", description: "Tests"))
+            try await store.addNewsgroup(Newsgroup(name: "announce", address: "news@example.test", readOnly: true))
+            let throttle = AuthThrottle(policy: .init(delayPerFailure: .zero))
+            try await body(
+                store,
+                BackendNewsStore(groups: store, users: store, throttle: throttle, serverName: "news.example.test")
+            )
+        }
+    }
+
+    /// The Maildir store's own calls (delivery into groups, the published records).
+    private func withMaildirNews(_ body: (MailStore, BackendNewsStore) async throws -> Void) async throws {
+        try await withNews(.maildir) { store, news in
+            try await body(try #require(store as? MailStore), news)
+        }
     }
 
     /// A users' store that cannot be asked is the server's failure (`403`), and the shared throttle is
@@ -26,7 +41,7 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "correo-nntp-store")
         defer { directory.remove() }
         let throttle = AuthThrottle(policy: .init(delayPerFailure: .seconds(5)))
-        let news = MailStoreNewsStore(
+        let news = BackendNewsStore(
             store: MailStore(root: directory.url),
             users: UnreachableUsers(),
             throttle: throttle,
@@ -43,14 +58,15 @@ import Testing
         #expect(throttle.failed(address: "192.0.2.7") == .seconds(5), "the first failure the throttle hears")
     }
 
-    private func post(_ news: MailStoreNewsStore, _ text: String) async -> NNTPReply {
+    private func post(_ news: BackendNewsStore, _ text: String) async -> NNTPReply {
         await news.answer(.post(article: Array(text.utf8), user: "bob@example.test"), clientAddress: "127.0.0.1")
     }
 
-    @Test func groupsAreKeptAndValidated() async throws {
-        try await withNews { store, news in
+    @Test(arguments: StorageBackend.allCases)
+    func groupsAreKeptAndValidated(_ backend: StorageBackend) async throws {
+        try await withNews(backend) { store, news in
             #expect(try await store.newsgroups().map(\.name) == ["announce", "misc.test"])
-            #expect(await store.newsgroup(address: "NEWS@example.test")?.name == "announce")
+            #expect(try await store.newsgroup(address: "NEWS@example.test")?.name == "announce")
             await #expect(throws: MailStoreError.self) { try await store.addNewsgroup(Newsgroup(name: "misc.test")) }
             await #expect(throws: MailStoreError.self) {
                 try await store.addNewsgroup(Newsgroup(name: "other", address: "news@example.test"))
@@ -73,8 +89,9 @@ import Testing
         }
     }
 
-    @Test func postInjectsAndIsFoundAgain() async throws {
-        try await withNews { store, news in
+    @Test(arguments: StorageBackend.allCases)
+    func postInjectsAndIsFoundAgain(_ backend: StorageBackend) async throws {
+        try await withNews(backend) { store, news in
             let reply = await post(
                 news,
                 "From: bob@example.test\r\nNewsgroups: misc.test\r\nSubject: First\r\nPath: evil!path\r\nInjection-Info: forged\r\n\r\nHello.\r\n..\r\n"
@@ -148,8 +165,9 @@ import Testing
         }
     }
 
-    @Test func postRefusals() async throws {
-        try await withNews { _, news in
+    @Test(arguments: StorageBackend.allCases)
+    func postRefusals(_ backend: StorageBackend) async throws {
+        try await withNews(backend) { _, news in
             #expect(
                 await post(news, "From: b@x\r\nNewsgroups: announce\r\nSubject: x\r\n\r\nx\r\n")
                     == .posted(.refused("announce is read-only (posting not permitted)"))
@@ -173,8 +191,9 @@ import Testing
         }
     }
 
-    @Test func ihaveTransferKeepsTheArticleAndExtendsPath() async throws {
-        try await withNews { _, news in
+    @Test(arguments: StorageBackend.allCases)
+    func ihaveTransferKeepsTheArticleAndExtendsPath(_ backend: StorageBackend) async throws {
+        try await withNews(backend) { _, news in
             let article =
                 "Path: peer.example!not-for-mail\r\nFrom: a@b\r\nNewsgroups: announce,elsewhere\r\nSubject: fed\r\nMessage-ID: <fed@peer>\r\n\r\nbody\r\n"
             let transfer = NNTPRequest.transfer(article: Array(article.utf8), messageID: "<fed@peer>")
@@ -204,8 +223,9 @@ import Testing
         }
     }
 
-    @Test func authenticatesAgainstPasswordsFile() async throws {
-        try await withNews { _, news in
+    @Test(arguments: StorageBackend.allCases)
+    func authenticatesAgainstTheStoresUsers(_ backend: StorageBackend) async throws {
+        try await withNews(backend) { _, news in
             #expect(
                 await news.answer(
                     .authenticate(user: "BOB@example.test", password: "bob's pass"),
@@ -232,7 +252,7 @@ import Testing
         let store = MailStore(root: directory.url)
         try store.users.add("bob@example.test", password: "right")
         let throttle = AuthThrottle(policy: .init(delayPerFailure: .seconds(3), failuresBeforeBlock: 2))
-        let news = MailStoreNewsStore(store: store, throttle: throttle, serverName: "news.example.test")
+        let news = BackendNewsStore(store: store, throttle: throttle, serverName: "news.example.test")
         let wrong = NNTPRequest.authenticate(user: "bob@example.test", password: "wrong")
         let right = NNTPRequest.authenticate(user: "bob@example.test", password: "right")
         #expect(await news.answer(wrong, clientAddress: "192.0.2.7") == .loginRefused(backOff: .seconds(3)))
@@ -242,7 +262,7 @@ import Testing
     }
 
     @Test func mailForAGroupAddressIsArchived() async throws {
-        try await withNews { store, news in
+        try await withMaildirNews { store, news in
             let message = try store.beginDelivery()
             try message.write(Array("From: a@b\r\nSubject: Via SMTP\r\n\r\nbody\r\n".utf8))
             let results = try await store.deliver(message, toGroups: ["announce"], users: ["bob@example.test"])
@@ -264,7 +284,7 @@ import Testing
     }
 
     @Test func articlesByNumberAreAnsweredAtOnceAsTheStoreWould() async throws {
-        try await withNews { _, news in
+        try await withMaildirNews { _, news in
             let text = "From: bob@example.test\r\nNewsgroups: misc.test\r\nSubject: One\r\n\r\nBody.\r\n"
             #expect(await post(news, text) != .posted(.refused("")))
             #expect(news.answerAtOnce(.groups) == nil)
@@ -289,6 +309,74 @@ import Testing
             #expect(String(decoding: article.bytes, as: UTF8.self).contains("Subject: Two\r\n"))
             #expect(news.answerAtOnce(second) == .article(article))
             #expect(news.answerAtOnce(.article(group: "other", number: 1, headOnly: false)) == nil)
+        }
+    }
+
+    /// Two nodes on one database are one news server: an article posted on one is found on the other by
+    /// number, by message-id and in the overview, under the same number, and each node's message-id table
+    /// notices the other's posts (the group's change token moved).
+    @Test func twoNodesOnOneDatabaseServeTheSameGroups() async throws {
+        try await PostgresServer.with { server in
+            let url = try PostgresStoreURL(server.url)
+            try await PostgresMailStore.withStore(url: url) { first in
+                try await first.migrate()
+                try await first.addUser("bob@example.test", password: "bob's pass")
+                try await first.addNewsgroup(Newsgroup(name: "misc.test"))
+                try await PostgresMailStore.withStore(url: url) { second in
+                    let one = BackendNewsStore(groups: first, users: first, serverName: "one.example.test")
+                    let two = BackendNewsStore(groups: second, users: second, serverName: "two.example.test")
+                    // Each node builds its message-id table while the group is empty.
+                    #expect(
+                        await one.answer(.articleByID("<none@x>", headOnly: true), clientAddress: "") == .article(nil)
+                    )
+                    #expect(
+                        await two.answer(.articleByID("<none@x>", headOnly: true), clientAddress: "") == .article(nil)
+                    )
+                    let text = "From: bob@example.test\r\nNewsgroups: misc.test\r\nSubject: Across\r\n\r\nHi.\r\n"
+                    guard case .posted(.accepted(let id)) = await post(one, text) else {
+                        Issue.record("not posted on the first node")
+                        return
+                    }
+                    #expect(
+                        await two.answer(.group("misc.test"), clientAddress: "")
+                            == .group(
+                                GroupSnapshot(name: "misc.test", numbers: [1], next: 2)
+                            )
+                    )
+                    guard
+                        case .article(let found?) = await two.answer(
+                            .articleByID(id, headOnly: false),
+                            clientAddress: ""
+                        )
+                    else {
+                        Issue.record("the second node does not find \(id)")
+                        return
+                    }
+                    #expect(found.messageID == id && String(decoding: found.bytes, as: UTF8.self).contains("Hi.\r\n"))
+                    guard case .posted(.accepted(let other)) = await post(two, text) else {
+                        Issue.record("not posted on the second node")
+                        return
+                    }
+                    #expect(
+                        await one.answer(.articleByID(other, headOnly: true), clientAddress: "") != .article(nil),
+                        "the first node's table was rebuilt"
+                    )
+                    guard
+                        case .overview(let lines) = await one.answer(
+                            .overview(group: "misc.test", range: ArticleRange(low: 1, high: nil)),
+                            clientAddress: ""
+                        )
+                    else {
+                        Issue.record("no overview")
+                        return
+                    }
+                    #expect(lines.map(\.0) == [1, 2])
+                    #expect(lines.compactMap { Overview.messageID($0.1) } == [id, other])
+                    // A duplicate is refused on either node.
+                    let duplicate = "From: b@x\r\nNewsgroups: misc.test\r\nSubject: x\r\nMessage-ID: \(id)\r\n\r\nx\r\n"
+                    #expect(await post(two, duplicate) == .posted(.refused("duplicate Message-ID \(id)")))
+                }
+            }
         }
     }
 }

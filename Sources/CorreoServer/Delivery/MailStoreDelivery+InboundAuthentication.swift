@@ -69,6 +69,7 @@ extension MailStoreIncomingMessage {
             store: store,
             incoming: next,
             users: users,
+            newsgroups: newsgroups,
             outbound: outbound,
             threadPool: threadPool,
             queued: queued,

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MailStore
 import NIOCore
@@ -27,8 +28,11 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     /// The checks of unauthenticated mail delivered locally (SPF, DKIM, DMARC); nil: none.
     public let inbound: InboundAuthentication?
     /// Where users' mail goes when it is not `store` (the PostgreSQL store of `correo serve --store`);
-    /// `store` still spools each message as it arrives and keeps the queue and the newsgroups.
+    /// `store` still spools each message as it arrives.
     public let users: (any LocalDelivery)?
+    /// The newsgroups, whose addresses archive mail (a list-to-news gateway): `store`'s, or those of
+    /// the backend the users are in.
+    public let newsgroups: any NewsgroupStore
     /// The outbound queue when it is not `store`'s (the PostgreSQL store's, which every node works).
     public let outbound: (any OutboundQueueStore)?
     private let threadPool: NIOThreadPool
@@ -38,6 +42,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     public init(
         store: MailStore,
         users: (any LocalDelivery)? = nil,
+        newsgroups: (any NewsgroupStore)? = nil,
         outbound: (any OutboundQueueStore)? = nil,
         acceptsUnknownRecipients: Bool = false,
         queued: @escaping @Sendable (String) -> Void = { _ in },
@@ -46,6 +51,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     ) {
         self.store = store
         self.users = users
+        self.newsgroups = newsgroups ?? store
         self.outbound = outbound
         self.acceptsUnknownRecipients = acceptsUnknownRecipients
         self.queued = queued
@@ -57,7 +63,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
     /// (a "/", a leading ".", control octets) is never a mailbox, whatever the rule.
     public func mailbox(for address: String) async throws -> String? {
         // A newsgroup's --address: the mail is archived in the group (list-to-news gateway).
-        if let group = await store.newsgroup(address: address) { return Self.groupPrefix + group.name }
+        if let group = try await newsgroups.newsgroup(address: address) { return Self.groupPrefix + group.name }
         if let users {
             // Only the database's users: a Maildir folder cannot be made for an unknown one there. A
             // database that cannot be asked throws: the recipient is refused for now, not for good.
@@ -80,6 +86,7 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
             store: store,
             incoming: try store.beginDelivery(),
             users: users,
+            newsgroups: newsgroups,
             outbound: outbound,
             threadPool: threadPool,
             queued: queued,
@@ -92,6 +99,7 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
     let store: MailStore
     let incoming: IncomingMessage
     let users: (any LocalDelivery)?
+    let newsgroups: any NewsgroupStore
     let outbound: (any OutboundQueueStore)?
     let threadPool: NIOThreadPool
     let queued: @Sendable (String) -> Void
@@ -134,7 +142,7 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
         }
     }
 
-    /// Users' copies through another backend, newsgroups' into `store`.
+    /// Users' copies through another backend, and newsgroups' through `newsgroups`.
     ///
     /// The spooled message is read back and handed over whole. Groups first: if the users' store then fails, the client
     /// tries again and a group may see the article twice, as with any partial failure.
@@ -150,7 +158,12 @@ struct MailStoreIncomingMessage: SMTPIncomingMessage {
             bytes = read
             for group in groups {
                 let name = String(group.dropFirst(MailStoreDelivery.groupPrefix.count))
-                _ = try await store.newsgroupMailbox(name).append(bytes: bytes)
+                _ = try await newsgroups.openNewsgroup(name).append(
+                    bytes: bytes,
+                    flags: [],
+                    keywords: [],
+                    internalDate: Date()
+                )
             }
         } catch let error as MailStoreError where isNoSpace(error) {
             throw SMTPDeliveryError.insufficientStorage

@@ -34,6 +34,7 @@ public struct DevDelivery: SMTPDeliveryTarget {
                 store: store,
                 incoming: try store.beginDelivery(),
                 users: nil,
+                newsgroups: store,
                 outbound: nil,
                 threadPool: threadPool,
                 queued: { _ in },

@@ -22,7 +22,7 @@ extension CorreoService {
         /// Shared by SMTP AUTH, IMAP LOGIN and NNTP AUTHINFO: failures add up per address.
         let throttle: AuthThrottle
         /// The one news store NNTP reads and posts through, and IMAP's APPEND into `#news.` posts through.
-        let news: MailStoreNewsStore
+        let news: BackendNewsStore
         let group: any EventLoopGroup
     }
 
@@ -37,6 +37,7 @@ extension CorreoService {
         let local = MailStoreDelivery(
             store: store,
             users: servers.users,
+            newsgroups: servers.users,
             acceptsUnknownRecipients: configuration.acceptsUnknownRecipients
         )
         // One resolver (and its cache) for the relay and the sender checks; --dns-server sets both.
@@ -44,6 +45,7 @@ extension CorreoService {
         let runner = QueueRunner(
             store: store,
             users: servers.users,
+            newsgroups: servers.users,
             queue: servers.users?.outboundQueue,
             settings: try Self.relaySettings(configuration),
             resolver: DNSRelayResolver(resolver),
@@ -67,6 +69,7 @@ extension CorreoService {
             delivery: MailStoreDelivery(
                 store: store,
                 users: servers.users,
+                newsgroups: servers.users,
                 outbound: servers.users?.outboundQueue,
                 acceptsUnknownRecipients: configuration.acceptsUnknownRecipients,
                 queued: { id in Task { await runner.enqueued(id) } },
@@ -98,6 +101,7 @@ extension CorreoService {
             store: servers.store,
             users: servers.users ?? servers.store,
             folders: servers.users ?? servers.store,
+            newsgroups: servers.users,
             tls: servers.tls,
             group: servers.group,
             logger: logger

@@ -126,9 +126,9 @@ public final class CorreoService: Sendable {
         // One throttle for both protocols: failures over SMTP AUTH and IMAP LOGIN add up per address.
         let throttle = limits.makeAuthThrottle()
         // One news store for NNTP and for IMAP's APPEND into `#news.` (both post through its injection).
-        let news = MailStoreNewsStore(
-            store: store,
-            users: users,
+        let news = BackendNewsStore(
+            groups: users ?? store,
+            users: users ?? store,
             throttle: throttle,
             serverName: configuration.hostname
         )

@@ -1,7 +1,7 @@
 import Dispatch
 import MailStore
 
-/// The `#news.` shared namespace (RFC 2342) over the store's newsgroups (STORAGE/news/).
+/// The `#news.` shared namespace (RFC 2342) over the store's newsgroups (`NewsgroupStore`).
 ///
 /// A group opens read-only for everyone: SELECT answers `[READ-ONLY]` like EXAMINE, STORE and EXPUNGE
 /// are refused, FETCH sets no implicit \Seen (RFC 3501 §6.4.5 for a read-only mailbox). Why no flags:
@@ -32,7 +32,7 @@ extension MailStoreExecutor {
     {
         defer { streamed?.abandon() }
         guard let newsPosting, let group = NewsNamespace.group(append.mailbox) else { throw Self.newsIsReadOnly }
-        guard let newsgroup = try await store.newsgroup(group) else {
+        guard let newsgroup = try await newsgroups.newsgroup(group) else {
             throw CommandFailure(.no, .nonexistent, "No such newsgroup")
         }
         guard !newsgroup.readOnly else {
@@ -72,9 +72,9 @@ extension MailStoreExecutor {
     }
 
     /// The group's shared mailbox for SELECT, EXAMINE and STATUS; NO [NONEXISTENT] for no such group.
-    func newsMailbox(_ group: String) async throws -> Mailbox {
+    func newsMailbox(_ group: String) async throws -> any MailboxHandle {
         do {
-            return try await store.newsgroupMailbox(group)
+            return try await newsgroups.openNewsgroup(group)
         } catch MailStoreError.invalidMailboxName, MailStoreError.mailboxNotFound {
             throw CommandFailure(.no, .nonexistent, "No such newsgroup")
         }
@@ -87,7 +87,7 @@ extension MailStoreExecutor {
         onlySubscribed: Bool,
         showSubscribed: Bool
     ) async throws -> [(entry: NewsNamespace.Entry, attributes: [String])] {
-        let groups = try await store.newsgroups().map(\.name)
+        let groups = try await newsgroups.newsgroups().map(\.name)
         var found: [(entry: NewsNamespace.Entry, attributes: [String])] = []
         for entry in NewsNamespace.entries(groups: groups) {
             let delimiter = Character(NewsNamespace.delimiter)
@@ -121,7 +121,7 @@ extension MailStoreExecutor {
             throw CommandFailure(.no, .nonexistent, "No such newsgroup")
         }
         if on {
-            guard try await store.newsgroup(group) != nil else {
+            guard try await newsgroups.newsgroup(group) != nil else {
                 throw CommandFailure(.no, .nonexistent, "No such newsgroup")
             }
             try await folders.subscribe(user: user, name: name)

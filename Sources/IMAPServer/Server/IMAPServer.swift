@@ -75,8 +75,10 @@ public final class IMAPServer: Sendable {
     private let users: any UserDirectory
     /// The users' mailboxes: `store`'s, or another backend's (`correo serve --store`).
     ///
-    /// `store` keeps the newsgroups and the spool of large APPENDs either way.
+    /// `store` keeps the spool of large APPENDs either way.
     private let folders: any MailboxDirectory
+    /// The groups of the `#news.` namespace: `store`'s, or the other backend's.
+    private let newsgroups: any NewsgroupStore
     /// Read per connection, so that a reload (SIGHUP) serves a new certificate to new connections.
     private let tls: Reloadable<NIOSSLContext>?
     private let group: any EventLoopGroup
@@ -93,6 +95,7 @@ public final class IMAPServer: Sendable {
         store: MailStore,
         users: (any UserDirectory)? = nil,
         folders: (any MailboxDirectory)? = nil,
+        newsgroups: (any NewsgroupStore)? = nil,
         tlsContext: NIOSSLContext?,
         group: any EventLoopGroup,
         logger: Logger
@@ -102,6 +105,7 @@ public final class IMAPServer: Sendable {
             store: store,
             users: users,
             folders: folders,
+            newsgroups: newsgroups,
             tls: tlsContext.map { Reloadable($0) },
             group: group,
             logger: logger
@@ -115,6 +119,7 @@ public final class IMAPServer: Sendable {
         store: MailStore,
         users: (any UserDirectory)? = nil,
         folders: (any MailboxDirectory)? = nil,
+        newsgroups: (any NewsgroupStore)? = nil,
         tls: Reloadable<NIOSSLContext>?,
         group: any EventLoopGroup,
         logger: Logger
@@ -123,6 +128,7 @@ public final class IMAPServer: Sendable {
         self.store = store
         self.users = users ?? store
         self.folders = folders ?? store
+        self.newsgroups = newsgroups ?? store
         self.tls = tls
         self.group = group
         self.logger = logger
@@ -210,6 +216,7 @@ public final class IMAPServer: Sendable {
             store: store,
             users: users,
             folders: folders,
+            newsgroups: newsgroups,
             logins: configuration.logins,
             newsPosting: configuration.newsPosting,
             clientAddress: address,

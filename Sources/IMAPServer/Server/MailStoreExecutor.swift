@@ -22,6 +22,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     let users: any UserDirectory
     /// The user's mailboxes as a hierarchy (CREATE, DELETE, RENAME, LIST, subscriptions).
     let folders: any MailboxDirectory
+    /// The groups of the `#news.` namespace.
+    let newsgroups: any NewsgroupStore
     /// Replaces passwords.txt and the login-to-user mapping when set (`IMAPServer.Configuration.logins`).
     let logins: (any IMAPLoginPolicy)?
     /// Posts an APPEND into `#news.GROUP` (`IMAPServer.Configuration.newsPosting`).
@@ -42,6 +44,7 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         store: MailStore,
         users: any UserDirectory,
         folders: (any MailboxDirectory)? = nil,
+        newsgroups: (any NewsgroupStore)? = nil,
         logins: (any IMAPLoginPolicy)? = nil,
         newsPosting: (any NewsPosting)? = nil,
         clientAddress: String = "",
@@ -52,6 +55,7 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         self.store = store
         self.users = users
         self.folders = folders ?? store
+        self.newsgroups = newsgroups ?? store
         self.logins = logins
         self.newsPosting = newsPosting
         self.clientAddress = clientAddress

@@ -5,7 +5,7 @@ import struct MailCore.MessageHeader
 /// An IMAP APPEND into `#news.GROUP` is a post: the IMAP server hands it here, and it goes through
 /// POST's injection (`inject`), with POST's checks and the fields RFC 5537 §3.5 has the injecting
 /// agent add (Message-ID and Date if missing, Path with ".POSTED", Injection-Date, Injection-Info).
-extension MailStoreNewsStore: NewsPosting {
+extension BackendNewsStore: NewsPosting {
     /// POST's limit (NNTPDefaults.maximumArticleBytes): an article NNTP would refuse is refused here too.
     public var maximumArticleBytes: Int { NNTPDefaults.maximumArticleBytes }
 
@@ -25,7 +25,7 @@ extension MailStoreNewsStore: NewsPosting {
         guard article.count <= maximumArticleBytes else {
             return .refused("article larger than \(maximumArticleBytes) octets")
         }
-        guard try await store.newsgroup(group) != nil else { return .refused("no such newsgroup: \(group)") }
+        guard try await groups.newsgroup(group) != nil else { return .refused("no such newsgroup: \(group)") }
         var posted = article
         if let newsgroups = MessageHeader.parse(article).header.field(named: "Newsgroups")?.value {
             guard Self.newsgroupNames(newsgroups).contains(group) else {

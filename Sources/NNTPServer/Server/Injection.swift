@@ -4,7 +4,7 @@ import MailStore
 
 /// POST (RFC 3977 §6.3.1) as an injecting agent (RFC 5537 §3.5): the article is checked, given the
 /// fields the injecting agent adds, and stored in each of its groups.
-extension MailStoreNewsStore {
+extension BackendNewsStore {
     /// An article injected: refused with a reason, or stored with its message-id and its number in
     /// each group.
     enum Injected {
@@ -34,7 +34,7 @@ extension MailStoreNewsStore {
             return .refused("the article has no Newsgroups header field")
         }
         let names = Self.newsgroupNames(newsgroups)
-        let known = try await store.newsgroups()
+        let known = try await groups.newsgroups()
         let targets = known.filter { names.contains($0.name) }
         guard !targets.isEmpty else { return .refused("no such newsgroup: \(newsgroups)") }
         if let readOnly = targets.first(where: \.readOnly) {
@@ -69,9 +69,9 @@ extension MailStoreNewsStore {
         stored += article[min(parsed.bodyStart, article.count)...]
         var numbers: [String: (uidValidity: UInt32, number: UInt32)] = [:]
         for group in targets {
-            let mailbox = try await store.newsgroupMailbox(group.name)
-            let number = try await mailbox.append(bytes: stored)
-            numbers[group.name] = (await mailbox.uidValidity, number)
+            let mailbox = try await groups.openNewsgroup(group.name)
+            let number = try await mailbox.append(bytes: stored, flags: [], keywords: [], internalDate: Date())
+            numbers[group.name] = (try await mailbox.status().uidValidity, number)
         }
         return .stored(messageID: id, numbers: numbers)
     }
@@ -79,7 +79,7 @@ extension MailStoreNewsStore {
 
 /// IHAVE (RFC 3977 §6.3.2) from a configured peer, as a relaying agent (RFC 5537 §3.6): the article is
 /// kept as it came, its Path gaining this server's identity, in each of its groups that exists here.
-extension MailStoreNewsStore {
+extension BackendNewsStore {
     func transfer(_ article: [UInt8], messageID id: String) async throws -> PostOutcome {
         let parsed = MessageHeader.parse(article)
         let header = parsed.header
@@ -87,7 +87,7 @@ extension MailStoreNewsStore {
             return .refused("the article's Message-ID is not \(id)")
         }
         let names = Self.newsgroupNames(header.field(named: "Newsgroups")?.value ?? "")
-        let targets = try await store.newsgroups().filter { names.contains($0.name) }
+        let targets = try await groups.newsgroups().filter { names.contains($0.name) }
         guard !targets.isEmpty else { return .refused("no newsgroup of the article is carried here") }
         if try await locate(id) != nil { return .refused("duplicate Message-ID \(id)") }
         var stored: [UInt8] = []
@@ -96,7 +96,14 @@ extension MailStoreNewsStore {
         for field in header where !field.hasName("Path") && !field.hasName("Xref") { stored += article[field.range] }
         stored += [0x0D, 0x0A]
         stored += article[min(parsed.bodyStart, article.count)...]
-        for group in targets { _ = try await store.newsgroupMailbox(group.name).append(bytes: stored) }
+        for group in targets {
+            _ = try await groups.openNewsgroup(group.name).append(
+                bytes: stored,
+                flags: [],
+                keywords: [],
+                internalDate: Date()
+            )
+        }
         return .accepted(messageID: id)
     }
 }

@@ -3,35 +3,30 @@ import Synchronization
 /// Message-ID → article number per group, so that ARTICLE <id> and friends do not read every overview
 /// line of every group each time.
 ///
-/// A group's table is rebuilt when its mailbox's `changeCount` moved on.
+/// A group's table is rebuilt when its mailbox's change token (`MailboxLook.token`) moved on.
 final class MessageIDIndex: Sendable {
     private struct Table {
-        var changeCount: UInt64
+        var token: UInt64
         var numbers: [String: UInt32]
     }
 
     private let tables = Mutex([String: Table]())
 
-    /// The number of `id` in `group` if the table is current for `changeCount`; `.stale` when it must
-    /// be rebuilt first.
-    enum Lookup: Equatable {
-        case found(UInt32)
-        case absent
-        case stale
+    /// The change token `group`'s table was built at, or nil when there is none.
+    func token(group: String) -> UInt64? {
+        tables.withLock { $0[group]?.token }
     }
 
-    func lookUp(_ id: String, group: String, changeCount: UInt64) -> Lookup {
-        tables.withLock { tables in
-            guard let table = tables[group], table.changeCount == changeCount else { return .stale }
-            return table.numbers[id].map(Lookup.found) ?? .absent
-        }
+    /// The number of `id` in `group`'s table, or nil.
+    func number(of id: String, group: String) -> UInt32? {
+        tables.withLock { $0[group]?.numbers[id] }
     }
 
     /// Replaces `group`'s table (the first article keeps an id that appears twice).
-    func store(group: String, changeCount: UInt64, pairs: [(String, UInt32)]) {
+    func store(group: String, token: UInt64, pairs: [(String, UInt32)]) {
         var numbers: [String: UInt32] = [:]
         numbers.reserveCapacity(pairs.count)
         for (id, number) in pairs where numbers[id] == nil { numbers[id] = number }
-        tables.withLock { $0[group] = Table(changeCount: changeCount, numbers: numbers) }
+        tables.withLock { $0[group] = Table(token: token, numbers: numbers) }
     }
 }

@@ -8,7 +8,7 @@ import ServerSupport
 /// The NNTP server: listeners on which each connection gets a session over the store's newsgroups.
 ///
 /// ```swift
-/// let server = NNTPServer(configuration: .init(), news: MailStoreNewsStore(store: store, serverName: "news.example"),
+/// let server = NNTPServer(configuration: .init(), news: BackendNewsStore(store: store, serverName: "news.example"),
 ///                         tlsContext: tls, group: group, logger: logger)
 /// let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "0.0.0.0", port: 119)])
 /// …

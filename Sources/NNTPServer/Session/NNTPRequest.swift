@@ -157,7 +157,7 @@ public enum NNTPReply: Equatable, Sendable {
     }
 }
 
-/// Runs the session's requests; `MailStoreNewsStore` does so over the Maildir store.
+/// Runs the session's requests; `BackendNewsStore` does so over the Maildir store.
 public protocol NNTPNewsStore: Sendable {
     /// The answer to `request` (errors are `.failure` replies).
     func answer(_ request: NNTPRequest, clientAddress: String) async -> NNTPReply

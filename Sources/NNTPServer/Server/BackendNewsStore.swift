@@ -2,12 +2,12 @@ import Foundation
 import MailStore
 import ServerSupport
 
-/// Answers sessions' requests from the Maildir store: groups are `MailStore` newsgroups, article
-/// numbers their UIDs, overview lines kept in the store's derived cache (kind `nntp-overview`) so
-/// that OVER of a group already read opens no file.
-public struct MailStoreNewsStore: NNTPNewsStore {
-    /// The store.
-    public let store: MailStore
+/// Answers sessions' requests from a store's newsgroups (`NewsgroupStore`: STORAGE/news/ or the
+/// database): article numbers are the UIDs of a group's mailbox, overview lines are kept in the
+/// store's derived cache (kind `nntp-overview`) so that OVER of a group already read reads no article.
+public struct BackendNewsStore: NNTPNewsStore {
+    /// The groups and their mailboxes.
+    public let groups: any NewsgroupStore
     /// Who may post: the store's users (passwords.txt, or another directory).
     public let users: any UserDirectory
     /// The failed-login throttle shared with SMTP and IMAP.
@@ -18,17 +18,27 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     private let index = MessageIDIndex()
     private let openGroups = OpenGroups()
 
-    /// A news store over `store`.
+    /// A news store over `groups`, whose posters are `users`.
+    public init(
+        groups: any NewsgroupStore,
+        users: any UserDirectory,
+        throttle: AuthThrottle = AuthThrottle(),
+        serverName: String
+    ) {
+        self.groups = groups
+        self.users = users
+        self.throttle = throttle
+        self.serverName = serverName
+    }
+
+    /// A news store over the Maildir store's groups, whose posters are `users` (the store's own by default).
     public init(
         store: MailStore,
         users: (any UserDirectory)? = nil,
         throttle: AuthThrottle = AuthThrottle(),
         serverName: String
     ) {
-        self.store = store
-        self.users = users ?? store
-        self.throttle = throttle
-        self.serverName = serverName
+        self.init(groups: store, users: users ?? store, throttle: throttle, serverName: serverName)
     }
 
     /// Runs `request` against the store: a group that does not exist is answered as missing (no group, no article, no
@@ -52,11 +62,13 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     /// ARTICLE, HEAD, BODY, STAT, NEXT and LAST by number in a group already open, answered on the
     /// caller's thread.
     ///
-    /// Read from the records the group's mailbox published (`Mailbox.readPublished`): one file read
-    /// instead of a task and two hops onto the mailbox's queue and back. Nil when the mailbox changed
-    /// since it last published (`answer` publishes again) and for every other request.
+    /// Read from the records a Maildir group's mailbox published (`Mailbox.readPublished`): one file
+    /// read instead of a task and two hops onto the mailbox's queue and back. Nil when the mailbox
+    /// changed since it last published (`answer` publishes again), for a group in another backend
+    /// and for every other request.
     public func answerAtOnce(_ request: NNTPRequest) -> NNTPReply? {
-        guard case .article(let group, let number, let headOnly) = request, let mailbox = openGroups.known(group)
+        guard case .article(let group, let number, let headOnly) = request,
+            let mailbox = openGroups.known(group) as? Mailbox
         else { return nil }
         switch mailbox.readPublished(uid: number, headerOnly: headOnly) {
         case .message(let bytes): return .article(article(bytes, number: number, group: group))
@@ -69,12 +81,10 @@ public struct MailStoreNewsStore: NNTPNewsStore {
         switch request {
         case .group(let name):
             guard (try? Newsgroup.validate(name)) != nil else { return .group(nil) }
-            let mailbox = try await openGroups.refresh(name, store: store)
-            try await mailbox.synchronize()
-            await mailbox.publishForReading()
-            return .group(
-                GroupSnapshot(name: name, numbers: await mailbox.snapshot().map(\.uid), next: await mailbox.uidNext)
-            )
+            let mailbox = try await openGroups.refresh(name, groups: groups)
+            try await mailbox.refresh()
+            await (mailbox as? Mailbox)?.publishForReading()
+            return .group(try await snapshot(name, mailbox))
         case .article(let group, let number, let headOnly):
             return .article(try await article(group: group, number: number, headOnly: headOnly))
         case .articleByID(let id, let headOnly):
@@ -83,30 +93,30 @@ public struct MailStoreNewsStore: NNTPNewsStore {
             found?.number = 0
             return .article(found)
         case .overview(let group, let range):
-            let mailbox = try await openGroups.mailbox(group, store: store)
-            let uids = await mailbox.snapshot().map(\.uid).filter(range.contains)
-            return .overview(Array(zip(uids, await overviews(mailbox, uids: uids))))
+            let mailbox = try await openGroups.mailbox(group, groups: groups)
+            let uids = try await Self.messages(mailbox).map(\.uid).filter(range.contains)
+            return .overview(Array(zip(uids, try await overviews(mailbox, uids: uids))))
         case .overviewByID(let id):
             guard let (group, number) = try await locate(id) else { return .overview([]) }
-            let mailbox = try await openGroups.mailbox(group, store: store)
-            let line = await overviews(mailbox, uids: [number])[0]
+            let mailbox = try await openGroups.mailbox(group, groups: groups)
+            let line = try await overviews(mailbox, uids: [number])[0]
             return .overview([(UInt32(0), line)])
         case .header(let field, let group, let range):
-            let mailbox = try await openGroups.mailbox(group, store: store)
-            let uids = await mailbox.snapshot().map(\.uid).filter(range.contains)
-            return .header(Array(zip(uids, await headerValues(field, mailbox, uids: uids))))
+            let mailbox = try await openGroups.mailbox(group, groups: groups)
+            let uids = try await Self.messages(mailbox).map(\.uid).filter(range.contains)
+            return .header(Array(zip(uids, try await headerValues(field, mailbox, uids: uids))))
         case .headerByID(let field, let id):
             guard let (group, number) = try await locate(id) else { return .header([]) }
-            let mailbox = try await openGroups.mailbox(group, store: store)
-            let value = await headerValues(field, mailbox, uids: [number])[0]
+            let mailbox = try await openGroups.mailbox(group, groups: groups)
+            let value = try await headerValues(field, mailbox, uids: [number])[0]
             return .header([(UInt32(0), value)])
         case .groups: return .groups(try await summaries())
         case .newNews(let since):
             var pairs: [(String, String)] = []
-            for group in try await store.newsgroups() {
-                let mailbox = try await openGroups.mailbox(group.name, store: store)
-                let uids = await mailbox.snapshot().filter { $0.internalDate >= since }.map(\.uid)
-                for line in await overviews(mailbox, uids: uids) {
+            for group in try await groups.newsgroups() {
+                let mailbox = try await openGroups.mailbox(group.name, groups: groups)
+                let uids = try await Self.messages(mailbox).filter { $0.internalDate >= since }.map(\.uid)
+                for line in try await overviews(mailbox, uids: uids) {
                     if let id = Overview.messageID(line) { pairs.append((id, group.name)) }
                 }
             }
@@ -121,14 +131,14 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     }
 
     private func article(group: String, number: UInt32, headOnly: Bool) async throws -> Article? {
-        let mailbox = try await openGroups.mailbox(group, store: store)
-        // The next articles of this group are then read at once (`answerAtOnce`), until it changes.
-        await mailbox.publishForReading()
+        let mailbox = try await openGroups.mailbox(group, groups: groups)
+        // The next articles of a Maildir group are then read at once (`answerAtOnce`), until it changes.
+        await (mailbox as? Mailbox)?.publishForReading()
         let bytes: [UInt8]?
         if headOnly {
-            bytes = await mailbox.headerSections(uids: [number])[0]
+            bytes = try await mailbox.headerSections(uids: [number])[0]
         } else {
-            bytes = await mailbox.readMessages(uids: [number])[0]
+            bytes = try await mailbox.readMessages(uids: [number])[0]
         }
         return bytes.map { article($0, number: number, group: group) }
     }
@@ -139,13 +149,13 @@ public struct MailStoreNewsStore: NNTPNewsStore {
     }
 
     /// The overview lines of `uids` (empty strings for articles gone), from the cache or computed and kept.
-    private func overviews(_ mailbox: Mailbox, uids: [UInt32]) async -> [String] {
-        var lines = await mailbox.derivedValues(uids: uids, kind: Self.overviewKind).map {
+    private func overviews(_ mailbox: any MailboxHandle, uids: [UInt32]) async throws -> [String] {
+        var lines = try await mailbox.derivedValues(uids: uids, kind: Self.overviewKind).map {
             $0.map { String(decoding: $0, as: UTF8.self) }
         }
         let missing = uids.indices.filter { lines[$0] == nil }
         if !missing.isEmpty {
-            let messages = await mailbox.readMessages(uids: missing.map { uids[$0] })
+            let messages = try await mailbox.readMessages(uids: missing.map { uids[$0] })
             var computed: [(uid: UInt32, value: [UInt8])] = []
             for (position, message) in zip(missing, messages) {
                 guard let message else { continue }
@@ -153,47 +163,41 @@ public struct MailStoreNewsStore: NNTPNewsStore {
                 lines[position] = line
                 computed.append((uids[position], Array(line.utf8)))
             }
-            await mailbox.storeDerivedValues(computed, kind: Self.overviewKind)
+            try await mailbox.storeDerivedValues(computed, kind: Self.overviewKind)
         }
         return lines.map { $0 ?? "" }
     }
 
-    private func headerValues(_ field: String, _ mailbox: Mailbox, uids: [UInt32]) async -> [String] {
+    private func headerValues(_ field: String, _ mailbox: any MailboxHandle, uids: [UInt32]) async throws -> [String] {
         if field.hasPrefix(":") {
-            return await overviews(mailbox, uids: uids).map { Overview.value(of: field, header: nil, overview: $0) }
+            return try await overviews(mailbox, uids: uids).map { Overview.value(of: field, header: nil, overview: $0) }
         }
-        return await mailbox.headerSections(uids: uids).map { Overview.value(of: field, header: $0, overview: nil) }
+        return try await mailbox.headerSections(uids: uids).map { Overview.value(of: field, header: $0, overview: nil) }
     }
 
     /// The group and number of the article with this Message-ID (first group by name), or nil.
     func locate(_ id: String) async throws -> (String, UInt32)? {
-        for group in try await store.newsgroups() {
-            let mailbox = try await openGroups.mailbox(group.name, store: store)
-            // Read before the snapshot: a change meanwhile leaves the table stale, never wrong.
-            let changeCount = await mailbox.changeCount
-            var lookup = index.lookUp(id, group: group.name, changeCount: changeCount)
-            if lookup == .stale {
-                let uids = await mailbox.snapshot().map(\.uid)
-                let lines = await overviews(mailbox, uids: uids)
+        for group in try await groups.newsgroups() {
+            let mailbox = try await openGroups.mailbox(group.name, groups: groups)
+            // The messages come back only when the group changed since its table was built (the token).
+            let look = try await mailbox.look(since: index.token(group: group.name), claimRecent: false)
+            if let messages = look.messages {
+                let uids = messages.map(\.uid)
+                let lines = try await overviews(mailbox, uids: uids)
                 let pairs = zip(uids, lines).compactMap { uid, line in Overview.messageID(line).map { ($0, uid) } }
-                index.store(group: group.name, changeCount: changeCount, pairs: pairs)
-                lookup = pairs.first { $0.0 == id }.map { .found($0.1) } ?? .absent
+                index.store(group: group.name, token: look.token, pairs: pairs)
             }
-            if case .found(let number) = lookup { return (group.name, number) }
+            if let number = index.number(of: id, group: group.name) { return (group.name, number) }
         }
         return nil
     }
 
     private func summaries() async throws -> [GroupSummary] {
         var result: [GroupSummary] = []
-        for group in try await store.newsgroups() {
-            let mailbox = try await openGroups.refresh(group.name, store: store)
-            try await mailbox.synchronize()
-            let snapshot = GroupSnapshot(
-                name: group.name,
-                numbers: await mailbox.snapshot().map(\.uid),
-                next: await mailbox.uidNext
-            )
+        for group in try await groups.newsgroups() {
+            let mailbox = try await openGroups.refresh(group.name, groups: groups)
+            try await mailbox.refresh()
+            let snapshot = try await snapshot(group.name, mailbox)
             result.append(
                 GroupSummary(
                     name: group.name,
@@ -208,6 +212,17 @@ public struct MailStoreNewsStore: NNTPNewsStore {
             )
         }
         return result
+    }
+
+    /// The group's article numbers and next number, as the mailbox holds them now.
+    private func snapshot(_ name: String, _ mailbox: any MailboxHandle) async throws -> GroupSnapshot {
+        let look = try await mailbox.look(since: nil, claimRecent: false)
+        return GroupSnapshot(name: name, numbers: (look.messages ?? []).map(\.uid), next: look.status.uidNext)
+    }
+
+    /// The mailbox's messages now, by UID.
+    static func messages(_ mailbox: any MailboxHandle) async throws -> [MailboxMessage] {
+        try await mailbox.look(since: nil, claimRecent: false).messages ?? []
     }
 
     /// Checks a password through the shared throttle; the pause after a failure is the session's to take.

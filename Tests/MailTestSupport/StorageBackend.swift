@@ -1,22 +1,20 @@
 import MailStorage
 import MailStore
-import MailTestSupport
 import PostgresStore
 import Testing
 
-/// Each backend of the store, made fresh for one test: the conformance suite runs every test on each.
-enum StorageBackend: String, CaseIterable, CustomTestStringConvertible {
+/// Each backend of the store, made fresh for one test: the conformance suites (and the news store's
+/// tests) run every test on each.
+public enum StorageBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case maildir
     case postgres
 
-    var testDescription: String { rawValue }
-
-    /// What the protocol servers see of a store.
-    typealias Directory = UserDirectory & MailboxDirectory
+    /// The backend's name in test reports.
+    public var testDescription: String { rawValue }
 
     /// Runs `body` with an empty store of this backend (a temporary folder, or a private PostgreSQL
     /// server with the schema applied), removed afterwards.
-    func with(_ body: (any Directory) async throws -> Void) async throws {
+    public func with(_ body: (any MailStorageBackend) async throws -> Void) async throws {
         switch self {
         case .maildir:
             try await TemporaryDirectory.with { directory in try await body(MailStore(root: directory.url)) }
@@ -32,4 +30,4 @@ enum StorageBackend: String, CaseIterable, CustomTestStringConvertible {
 }
 
 /// A mailbox name from its levels, for fixtures.
-func name(_ levels: String...) throws -> MailboxName { try MailboxName(levels) }
+public func name(_ levels: String...) throws -> MailboxName { try MailboxName(levels) }
