@@ -18,14 +18,18 @@ extension PostgresMailStore {
         )
         var stored: String?
         for try await hash in rows.decode(String?.self) { stored = hash }
+        let user = address.lowercased()
+        if let stored, verifiedCredentials.contains(user: user, password: password, stored: stored) { return true }
         let decoy = PostgresPasswordWork.decoy
-        return await PostgresPasswordWork.run { [stored] in
+        let verified = await PostgresPasswordWork.run { [stored] in
             guard let stored else {
                 _ = PasswordHash.verify(password, against: decoy)
                 return false
             }
             return PasswordHash.verify(password, against: stored)
         }
+        if verified, let stored { verifiedCredentials.insert(user: user, password: password, stored: stored) }
+        return verified
     }
 
     /// Replaces `address`'s password with a new `scheme` hash of `password` (hashed off the pool);

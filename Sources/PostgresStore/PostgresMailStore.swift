@@ -15,6 +15,9 @@ public final class PostgresMailStore: Sendable {
     let logger: Logger
     /// This node's one `LISTEN`, shared by every open mailbox's `changes()`.
     let changeHub: PostgresChangeHub
+    /// Passwords verified lately against the hash the database holds (a reconnecting client skips
+    /// the 100,000 rounds; an entry dies when the hash changes, on whichever node).
+    let verifiedCredentials = VerifiedCredentials()
 
     private init(url: PostgresStoreURL, client: PostgresClient, logger: Logger) {
         self.url = url

@@ -128,7 +128,7 @@ extension RemoteDelivery {
                 logger: logger
             )
         } catch {
-            failure = error as? SMTPClientError
+            failure = error
             lastError = "4.4.1 \(host) [\(key.address)]:\(key.port): \(error)"
             logger.info(
                 "relay attempt failed",

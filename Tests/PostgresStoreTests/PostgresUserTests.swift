@@ -1,7 +1,8 @@
 import MailStore
 import MailTestSupport
-import PostgresStore
 import Testing
+
+@testable import PostgresStore
 
 /// Users' passwords and removal against the PostgreSQL store.
 @Suite(.offThePool, .timeLimit(.minutes(5)))
@@ -26,6 +27,38 @@ struct PostgresUserTests {
                 try await store.setPassword("nobody@example.com", password: "x")
             }
             await #expect(throws: MailStoreError.self) { try await store.setPassword(user, password: "") }
+        }
+    }
+
+    /// A verified password is remembered against the hash it was checked with: the next login skips the
+    /// hash, a wrong password never does, and a password changed or a user removed on another node (the
+    /// hash in the database is another, or none) ends the entry without any message between the nodes.
+    @Test func verifiedPasswordsAreRememberedUntilTheHashChangesOnAnyNode() async throws {
+        try await PostgresServer.with { server throws in
+            let url = try PostgresStoreURL(server.url)
+            try await PostgresMailStore.withStore(url: url) { first throws in
+                try await first.migrate()
+                let user = "ana@example.com"
+                try await first.addUser(user, password: "one")
+                #expect(first.verifiedCredentials.count == 0)
+                #expect(try await first.verify(address: "ANA@example.com", password: "one"))
+                #expect(first.verifiedCredentials.count == 1)
+                #expect(!(try await first.verify(address: user, password: "two")), "a wrong password is hashed")
+                let stored = try #require(try await first.storedPasswordHash(user))
+                // The cache is what answers: an entry for another password, against the hash in the
+                // database, is taken as it stands.
+                first.verifiedCredentials.insert(user: user, password: "remembered", stored: stored)
+                #expect(try await first.verify(address: user, password: "remembered"))
+
+                try await PostgresMailStore.withStore(url: url) { second throws in
+                    try await second.setPassword(user, password: "two")
+                    #expect(!(try await first.verify(address: user, password: "one")), "the hash changed")
+                    #expect(!(try await first.verify(address: user, password: "remembered")))
+                    #expect(try await first.verify(address: user, password: "two"))
+                    try await second.removeUser(user)
+                    #expect(!(try await first.verify(address: user, password: "two")), "the user is gone")
+                }
+            }
         }
     }
 

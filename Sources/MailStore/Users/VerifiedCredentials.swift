@@ -10,8 +10,10 @@ import Synchronization
 /// only while that stored hash is unchanged (a new password, a removed user: the entry is dead), for
 /// `lifetime` after it was made, and only for a success — a wrong password always costs the full hash,
 /// so guessing is as slow as without the cache. Dovecot's `auth_cache_size`/`auth_cache_ttl` keep the
-/// same trade; correo keeps it on, bounded in entries and time.
-final class VerifiedCredentials: Sendable {
+/// same trade; correo keeps it on, bounded in entries and time. passwords.txt (`Users`) and the
+/// PostgreSQL store each keep one; since an entry is tied to the stored hash, a password changed on
+/// another node kills this node's entry without any message between them.
+public final class VerifiedCredentials: Sendable {
     private struct Entry {
         var stored: String
         var digest: HashedAuthenticationCode<SHA256>
@@ -25,7 +27,7 @@ final class VerifiedCredentials: Sendable {
     private let now: @Sendable () -> Date
 
     /// A cache of at most `capacity` users, each entry good for `lifetime` seconds on `now`'s clock.
-    init(
+    public init(
         capacity: Int = MailStoreDefaults.verifiedCredentialsCapacity,
         lifetime: TimeInterval = MailStoreDefaults.verifiedCredentialsLifetime,
         now: @escaping @Sendable () -> Date = { Date() }
@@ -36,7 +38,7 @@ final class VerifiedCredentials: Sendable {
     }
 
     /// Whether `password` was verified for `user` against `stored` within the lifetime.
-    func contains(user: String, password: String, stored: String) -> Bool {
+    public func contains(user: String, password: String, stored: String) -> Bool {
         let digest = self.digest(user: user, password: password)
         let time = now()
         return entries.withLock { entries in
@@ -53,7 +55,7 @@ final class VerifiedCredentials: Sendable {
     }
 
     /// Remembers that `password` is `user`'s, as checked against `stored`.
-    func insert(user: String, password: String, stored: String) {
+    public func insert(user: String, password: String, stored: String) {
         let entry = Entry(stored: stored, digest: digest(user: user, password: password), verifiedAt: now())
         entries.withLock { entries in
             if entries[user] == nil, entries.count >= capacity {
@@ -67,12 +69,12 @@ final class VerifiedCredentials: Sendable {
     }
 
     /// Forgets everything (passwords.txt changed).
-    func removeAll() {
+    public func removeAll() {
         entries.withLock { $0.removeAll() }
     }
 
     /// How many users have an entry, dead or alive.
-    var count: Int { entries.withLock { $0.count } }
+    public var count: Int { entries.withLock { $0.count } }
 
     private func digest(user: String, password: String) -> HashedAuthenticationCode<SHA256> {
         // NUL cannot be in an address, so user and password cannot be shifted across the boundary.
