@@ -23,9 +23,13 @@ extension PostgresMailStore {
     /// Local delivery: one message to several mailboxes in one transaction, its bytes stored once.
     ///
     /// Returns the UIDs in the order of `mailboxes` (a mailbox named twice gets the message once).
-    /// The bytes go in first, before any mailbox row is locked, so the locks are held only for the
-    /// short UID allocations; mailboxes are locked in ascending id order, so that two deliveries to
-    /// overlapping sets of mailboxes never wait on each other in a circle.
+    ///
+    /// A message of one chunk for one mailbox, the common delivery and every small APPEND, is one
+    /// statement (`deliverInOneStatement`): one round trip where a transaction takes six. Otherwise the
+    /// bytes go in first, before any mailbox row is locked, so the locks are held only for the short UID
+    /// allocations; mailboxes are locked in ascending id order, so that two deliveries to overlapping
+    /// sets of mailboxes never wait on each other in a circle. The change is announced after the commit
+    /// (`announce`).
     public func deliver(
         _ bytes: [UInt8],
         to mailboxes: [PostgresMailbox],
@@ -34,22 +38,101 @@ extension PostgresMailStore {
         internalDate: Date = Date()
     ) async throws -> [UInt32] {
         let keywords = try Self.distinct(keywords)
-        let assigned = try await transaction { connection in
-            let bodyID = try await insertBody(bytes, on: connection)
-            var assigned: [Int64: UInt32] = [:]
-            for mailbox in Set(mailboxes).sorted(by: { $0.id < $1.id }) {
-                assigned[mailbox.id] = try await insertMessage(
-                    body: bodyID,
-                    into: mailbox,
-                    flags: flags,
-                    keywords: keywords,
-                    internalDate: internalDate,
-                    on: connection
-                )
+        let targets = Set(mailboxes).sorted { $0.id < $1.id }
+        var assigned: [Int64: UInt32] = [:]
+        if targets.count == 1, bytes.count <= PostgresStoreDefaults.chunkBytes {
+            let uid = try await deliverInOneStatement(
+                bytes,
+                to: targets[0],
+                flags: flags,
+                keywords: keywords,
+                internalDate: internalDate
+            )
+            assigned[targets[0].id] = uid
+        } else if !targets.isEmpty {
+            assigned = try await transaction { connection in
+                let bodyID = try await insertBody(bytes, on: connection)
+                var assigned: [Int64: UInt32] = [:]
+                for mailbox in targets {
+                    assigned[mailbox.id] = try await insertMessage(
+                        body: bodyID,
+                        into: mailbox,
+                        flags: flags,
+                        keywords: keywords,
+                        internalDate: internalDate,
+                        on: connection
+                    )
+                }
+                return assigned
             }
-            return assigned
         }
+        await announce(targets)
         return mailboxes.compactMap { assigned[$0.id] }
+    }
+
+    /// One chunk's message into one mailbox as one statement, its own transaction: the UID allocated,
+    /// the body, its chunk and the message row inserted together, or nothing at all when the mailbox is
+    /// gone (`MailStoreError.mailboxNotFound`), since the body is made only from the allocated row.
+    private func deliverInOneStatement(
+        _ bytes: [UInt8],
+        to mailbox: PostgresMailbox,
+        flags: MessageFlags,
+        keywords: [String],
+        internalDate: Date
+    ) async throws -> UInt32 {
+        let headerLength = MessageHeader.parse(bytes).bodyStart
+        let rows = try await client.query(
+            """
+            WITH allocated AS (
+                UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
+                WHERE id = \(mailbox.id) AND uid_next <= 4294967295
+                RETURNING id, uid_next - 1 AS uid, highest_modseq AS modseq
+            ), body AS (
+                INSERT INTO message_bodies (size, header_length, chunk_bytes)
+                SELECT \(Int64(bytes.count)), \(Int64(headerLength)), \(Int32(PostgresStoreDefaults.chunkBytes))
+                FROM allocated
+                RETURNING id
+            ), chunk AS (
+                INSERT INTO message_chunks (body_id, seq, data) SELECT id, 0, \(ByteBuffer(bytes: bytes)) FROM body
+            )
+            INSERT INTO messages (mailbox_id, uid, body_id, flags, keywords, internal_date, modseq)
+            SELECT a.id, a.uid, b.id, \(Int16(flags.rawValue)), \(keywords), \(internalDate), a.modseq
+            FROM allocated a CROSS JOIN body b
+            RETURNING uid
+            """,
+            logger: logger
+        )
+        var uid: Int64?
+        for try await found in rows.decode(Int64.self) { uid = found }
+        guard let uid else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
+        return UInt32(uid)
+    }
+
+    /// Tells every node's listeners that `mailboxes` changed, after the change committed.
+    ///
+    /// Its own small transaction, with `synchronous_commit` off: a `NOTIFY` inside the delivery's
+    /// transaction holds PostgreSQL's one notification-queue lock through that commit's WAL flush, so
+    /// every delivery's commit waited for the one before it and no two shared an fsync. Listeners still
+    /// hear of a message only once it is readable. A notification lost here (the database went away
+    /// just after the commit) is logged, not thrown: the message is stored, and a sender told to try
+    /// again would deliver it twice.
+    func announce(_ mailboxes: [PostgresMailbox]) async {
+        guard !mailboxes.isEmpty else { return }
+        let ids = mailboxes.map { String($0.id) }
+        do {
+            try await client.query(
+                """
+                SELECT set_config('synchronous_commit', 'off', true), pg_notify(\(PostgresStoreDefaults.changeChannel), id)
+                FROM unnest(\(ids)::text[]) AS id
+                """,
+                logger: logger
+            )
+        } catch {
+            logger.warning(
+                "a change was stored but could not be announced to other sessions",
+                metadata: ["mailboxes": "\(ids.joined(separator: ","))", "error": "\(String(reflecting: error))"]
+            )
+        }
     }
 
     /// The messages of `mailbox` in UID order; with `changedSince`, only those whose mod-sequence is
@@ -115,7 +198,8 @@ extension PostgresMailStore {
     }
 
     /// Allocates the next UID and mod-sequence of `mailbox` (the UPDATE locks its row until the
-    /// transaction ends), adds the message, and announces the change at commit.
+    /// transaction ends) and adds the message, in one statement; the caller announces the change once
+    /// the transaction committed.
     private func insertMessage(
         body bodyID: Int64,
         into mailbox: PostgresMailbox,
@@ -126,25 +210,21 @@ extension PostgresMailStore {
     ) async throws -> UInt32 {
         let rows = try await connection.query(
             """
-            UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
-            WHERE id = \(mailbox.id) AND uid_next <= 4294967295
-            RETURNING uid_next - 1, highest_modseq
-            """,
-            logger: logger
-        )
-        var allocated: (uid: Int64, modSeq: Int64)?
-        for try await (uid, modSeq) in rows.decode((Int64, Int64).self) { allocated = (uid, modSeq) }
-        guard let allocated else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
-        try await connection.query(
-            """
+            WITH allocated AS (
+                UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
+                WHERE id = \(mailbox.id) AND uid_next <= 4294967295
+                RETURNING id, uid_next - 1 AS uid, highest_modseq AS modseq
+            )
             INSERT INTO messages (mailbox_id, uid, body_id, flags, keywords, internal_date, modseq)
-            VALUES (\(mailbox.id), \(allocated.uid), \(bodyID), \(Int16(flags.rawValue)), \(keywords),
-                    \(internalDate), \(allocated.modSeq))
+            SELECT id, uid, \(bodyID), \(Int16(flags.rawValue)), \(keywords), \(internalDate), modseq FROM allocated
+            RETURNING uid
             """,
             logger: logger
         )
-        try await notifyChange(of: mailbox, on: connection)
-        return UInt32(allocated.uid)
+        var uid: Int64?
+        for try await found in rows.decode(Int64.self) { uid = found }
+        guard let uid else { throw MailStoreError.mailboxNotFound(mailbox.name.description) }
+        return UInt32(uid)
     }
 
     /// `NOTIFY` is transactional: listeners on every node hear it when (and only if) the transaction

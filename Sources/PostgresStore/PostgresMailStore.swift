@@ -18,6 +18,8 @@ public final class PostgresMailStore: Sendable {
     /// Passwords verified lately against the hash the database holds (a reconnecting client skips
     /// the 100,000 rounds; an entry dies when the hash changes, on whichever node).
     let verifiedCredentials = VerifiedCredentials()
+    /// The INBOX rows the RCPT checks found, for the deliveries that follow them.
+    let inboxCache = InboxCache()
 
     private init(url: PostgresStoreURL, client: PostgresClient, logger: Logger) {
         self.url = url

@@ -9,6 +9,8 @@ public enum PostgresStoreDefaults {
     public static let changeChannel = "correo_mailbox_changes"
     /// How long a node waits before it listens again after its `LISTEN` connection failed.
     public static let changeListenRetry: Duration = .seconds(1)
+    /// How many users' INBOX rows a node keeps between the RCPT check and the delivery (`InboxCache`).
+    static let inboxCacheCapacity = 10_000
     /// The SQLSTATE of a unique violation (a user or mailbox that exists already).
     static let uniqueViolation = "23505"
 }

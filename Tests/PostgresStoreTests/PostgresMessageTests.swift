@@ -51,6 +51,53 @@ struct PostgresMessageTests {
         }
     }
 
+    /// A delivery into a mailbox that is gone writes nothing, whether it is one statement (one chunk, one
+    /// mailbox) or a transaction (several chunks, several mailboxes): no body is left behind.
+    @Test func aDeliveryToAMailboxThatIsGoneWritesNothing() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            let archive = try await store.mailbox(user: PostgresStoreFixture.user, name: try MailboxName(["Archive"]))
+            try await store.deleteMailbox(user: PostgresStoreFixture.user, name: archive.name)
+            for bytes in [
+                PostgresStoreFixture.message(seed: 1), PostgresStoreFixture.message(seed: 2, bodyBytes: 600_000),
+            ] {
+                await #expect(throws: MailStoreError.mailboxNotFound("Archive")) {
+                    _ = try await store.deliver(bytes, to: [archive])
+                }
+                await #expect(throws: MailStoreError.mailboxNotFound("Archive")) {
+                    _ = try await store.deliver(bytes, to: [inbox, archive])
+                }
+            }
+            let counts = try await store.counts()
+            #expect(counts.messages == 0 && counts.bodies == 0 && counts.chunks == 0)
+            #expect(try await store.append(PostgresStoreFixture.message(seed: 3), to: inbox) == 1)
+        }
+    }
+
+    /// The INBOX a RCPT check found is kept for the delivery; when its user was removed and made again
+    /// meanwhile (on another node: a new INBOX row), the delivery finds the new one and stores once.
+    @Test func anInboxKeptFromTheRecipientCheckThatIsGoneIsLookedUpAgain() async throws {
+        try await PostgresServer.with { server throws in
+            let url = try PostgresStoreURL(server.url)
+            try await PostgresMailStore.withStore(url: url) { first throws in
+                try await first.migrate()
+                try await first.createUser("bo@example.com")
+                #expect(try await first.acceptsMail(for: "BO@example.com"))
+                #expect(try await !first.acceptsMail(for: "cy@example.com"))
+                try await PostgresMailStore.withStore(url: url) { second throws in
+                    try await second.removeUser("bo@example.com")
+                    try await second.createUser("bo@example.com")
+                }
+                let bytes = PostgresStoreFixture.message(seed: 4)
+                let results = try await first.deliverToInboxes(bytes, users: ["Bo@example.com", "cy@example.com"])
+                #expect(results.map(\.failure) == [nil, .userNotFound("cy@example.com")])
+                let inbox = try await first.mailbox(user: "bo@example.com", name: .inbox)
+                #expect(try await first.readMessage(uid: 1, in: inbox) == bytes)
+                let counts = try await first.counts()
+                #expect(counts.messages == 1 && counts.bodies == 1)
+            }
+        }
+    }
+
     @Test func eightTasksAppendingAtOnceGetUniqueIncreasingUIDs() async throws {
         try await PostgresStoreFixture.with { store, inbox throws in
             let perTask = 6
