@@ -44,9 +44,14 @@ extension PostgresMailStore {
     /// The header section (blank line included) of each of `uids`; nil for a UID `mailbox` does not hold.
     ///
     /// Only the chunks that hold the header are read (`seq < ceil(header_length / chunk_bytes)`), and
-    /// of the last one only the header's part, so a FETCH of headers never carries the bodies.
+    /// of the last one only the header's part, so a FETCH of headers never carries the bodies. Sections
+    /// this node read before (`valueCache`) are not read again: the query only tells whether their
+    /// messages are still there.
     public func headerSections(uids: [UInt32], in mailbox: PostgresMailbox) async throws -> [[UInt8]?] {
         guard !uids.isEmpty else { return [] }
+        let kind = MessageValueCache.headerKind
+        let kept = valueCache.values(mailbox: mailbox.id, uids: uids, kind: kind)
+        let keptUIDs = zip(uids, kept).compactMap { $1 == nil ? nil : Int64($0) }
         let wanted = uids.map(Int64.init)
         let found = try await client.withConnection { connection in
             let rows = try await connection.query(
@@ -58,6 +63,7 @@ extension PostgresMailStore {
                 JOIN message_bodies b ON b.id = m.body_id
                 LEFT JOIN message_chunks c ON c.body_id = b.id
                      AND c.seq < (b.header_length + b.chunk_bytes - 1) / b.chunk_bytes
+                     AND NOT (m.uid = ANY(\(keptUIDs)::bigint[]))
                 WHERE m.mailbox_id = \(mailbox.id) AND m.uid = ANY(\(wanted)::bigint[])
                 ORDER BY m.uid, c.seq
                 """,
@@ -65,7 +71,15 @@ extension PostgresMailStore {
             )
             return try await Self.joinedChunks(rows)
         }
-        return uids.map { found[$0] }
+        var read: [(uid: UInt32, value: [UInt8])] = []
+        let sections = zip(uids, kept).map { uid, kept -> [UInt8]? in
+            guard let section = found[uid] else { return nil }
+            if let kept { return kept }
+            read.append((uid, section))
+            return section
+        }
+        valueCache.store(mailbox: mailbox.id, kind: kind, read)
+        return sections
     }
 
     /// The whole messages of `uids`, in the order asked; nil for a UID `mailbox` does not hold.
@@ -114,22 +128,42 @@ extension PostgresMailStore {
     }
 
     /// The values of `kind` kept for the bodies of `uids`; nil where none is (or the UID is gone).
+    ///
+    /// Values this node read before (`valueCache`) are not read again: the query only tells whether
+    /// their messages are still there.
     public func derivedValues(uids: [UInt32], kind: String, in mailbox: PostgresMailbox) async throws -> [[UInt8]?] {
         guard !uids.isEmpty else { return [] }
+        let kept = valueCache.values(mailbox: mailbox.id, uids: uids, kind: kind)
+        let keptUIDs = zip(uids, kept).compactMap { $1 == nil ? nil : Int64($0) }
         let wanted = uids.map(Int64.init)
         let found = try await client.withConnection { connection in
             let rows = try await connection.query(
                 """
                 SELECT m.uid, d.value FROM messages m
-                JOIN derived_values d ON d.body_id = m.body_id AND d.kind = \(kind)
+                LEFT JOIN derived_values d ON d.body_id = m.body_id AND d.kind = \(kind)
+                     AND NOT (m.uid = ANY(\(keptUIDs)::bigint[]))
                 WHERE m.mailbox_id = \(mailbox.id) AND m.uid = ANY(\(wanted)::bigint[])
-                ORDER BY m.uid
                 """,
                 logger: logger
             )
-            return try await Self.joinedChunks(rows)
+            var found: [UInt32: [UInt8]?] = [:]
+            for try await (uid, value) in rows.decode((Int64, ByteBuffer?).self) {
+                // Written out: `found[uid] = value.map(…)` would type the map as `[UInt8]??` and a nil
+                // would remove the entry, making a message without a value look gone.
+                let bytes: [UInt8]? = value.map { Array($0.readableBytesView) }
+                found[UInt32(truncatingIfNeeded: uid)] = .some(bytes)
+            }
+            return found
         }
-        return uids.map { found[$0] }
+        var read: [(uid: UInt32, value: [UInt8])] = []
+        let values = zip(uids, kept).map { uid, kept -> [UInt8]? in
+            guard let present = found[uid] else { return nil }
+            if let kept { return kept }
+            if let value = present { read.append((uid, value)) }
+            return present
+        }
+        valueCache.store(mailbox: mailbox.id, kind: kind, read)
+        return values
     }
 
     /// Keeps `values` under `kind` for the bodies of their UIDs in `mailbox` (every copy of a body shares
@@ -156,7 +190,10 @@ extension PostgresMailStore {
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.foreignKeyViolation {
             // A body went with its last message between the SELECT and the insert: nothing to keep.
+            return
         }
+        // A value replaced is replaced here too (a UID that is gone is answered as gone all the same).
+        valueCache.store(mailbox: mailbox.id, kind: kind, values.map { ($0.uid, $0.value) })
     }
 
     // MARK: - Steps

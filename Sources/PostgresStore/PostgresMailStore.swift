@@ -20,6 +20,8 @@ public final class PostgresMailStore: Sendable {
     let verifiedCredentials = VerifiedCredentials()
     /// The INBOX rows the RCPT checks found, for the deliveries that follow them.
     let inboxCache = InboxCache()
+    /// Header sections and derived values read lately, by mailbox row and UID (never stale).
+    let valueCache = MessageValueCache()
 
     private init(url: PostgresStoreURL, client: PostgresClient, logger: Logger) {
         self.url = url

@@ -11,6 +11,8 @@ public enum PostgresStoreDefaults {
     public static let changeListenRetry: Duration = .seconds(1)
     /// How many users' INBOX rows a node keeps between the RCPT check and the delivery (`InboxCache`).
     static let inboxCacheCapacity = 10_000
+    /// How many bytes of header sections and derived values a node keeps in memory (`MessageValueCache`).
+    static let messageValueCacheBytes = 32 * 1024 * 1024
     /// The SQLSTATE of a unique violation (a user or mailbox that exists already).
     static let uniqueViolation = "23505"
 }
