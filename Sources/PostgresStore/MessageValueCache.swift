@@ -51,7 +51,9 @@ final class MessageValueCache: Sendable {
                 let cost = value.count + Self.entryOverhead
                 guard cost <= capacity / 16 else {
                     // Too big to keep; one kept before under the key must not stay as the answer.
-                    if let gone = state.values.removeValue(forKey: key) { state.bytes -= gone.count + Self.entryOverhead }
+                    if let gone = state.values.removeValue(forKey: key) {
+                        state.bytes -= gone.count + Self.entryOverhead
+                    }
                     continue
                 }
                 if let replaced = state.values.updateValue(value, forKey: key) {
