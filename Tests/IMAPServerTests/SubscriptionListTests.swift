@@ -14,54 +14,58 @@ import Testing
     static let user = "ana@example.org"
     static let password = "pass word"
 
-    @Test func subscribedNamesWithoutAMailboxAreListedAsNonExistent() async throws {
-        try await TemporaryDirectory.with { directory in
-            let store = MailStore(root: directory.url)
-            try store.users.add(Self.user, password: Self.password)
-            try store.createUserMaildir(Self.user)
-            let server = IMAPServer(
-                configuration: .init(allowPlaintextAuth: true),
-                store: store,
-                tlsContext: nil,
-                group: MultiThreadedEventLoopGroup.singleton,
-                logger: Logger(label: "subscription-list-test")
-            )
-            let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
-            do {
-                let answers = try await IMAPScript.run(
-                    port: ports[0],
-                    user: Self.user,
-                    password: Self.password,
-                    [
-                        #"SUBSCRIBE "Later""#, #"CREATE "Gone""#, #"SUBSCRIBE "Gone""#, #"DELETE "Gone""#,
-                        #"LSUB "" "*""#, #"LIST (SUBSCRIBED) "" "*""#, #"LIST "" "*""#,
-                        #"LIST "" "*" RETURN (SUBSCRIBED)"#, #"LIST (SUBSCRIBED) "" "L%""#,
-                    ]
+    @Test(arguments: StorageBackend.allCases)
+    func subscribedNamesWithoutAMailboxAreListedAsNonExistent(_ backend: StorageBackend) async throws {
+        try await backend.with { store in
+            try await TemporaryDirectory.with { spool in
+                try await store.addUser(Self.user, password: Self.password)
+                let server = IMAPServer(
+                    configuration: .init(allowPlaintextAuth: true),
+                    store: store as? MailStore ?? MailStore(root: spool.url),
+                    users: store,
+                    folders: store,
+                    newsgroups: store,
+                    tlsContext: nil,
+                    group: MultiThreadedEventLoopGroup.singleton,
+                    logger: Logger(label: "subscription-list-test")
                 )
-                #expect(answers.allSatisfy { $0.status == "OK" }, "\(answers.map { "\($0.command): \($0.text)" })")
-                func text(_ command: String) -> String { answers.first { $0.command == command }?.text ?? "" }
+                let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
+                do {
+                    let answers = try await IMAPScript.run(
+                        port: ports[0],
+                        user: Self.user,
+                        password: Self.password,
+                        [
+                            #"SUBSCRIBE "Later""#, #"CREATE "Gone""#, #"SUBSCRIBE "Gone""#, #"DELETE "Gone""#,
+                            #"LSUB "" "*""#, #"LIST (SUBSCRIBED) "" "*""#, #"LIST "" "*""#,
+                            #"LIST "" "*" RETURN (SUBSCRIBED)"#, #"LIST (SUBSCRIBED) "" "L%""#,
+                        ]
+                    )
+                    #expect(answers.allSatisfy { $0.status == "OK" }, "\(answers.map { "\($0.command): \($0.text)" })")
+                    func text(_ command: String) -> String { answers.first { $0.command == command }?.text ?? "" }
 
-                let lsub = text(#"LSUB "" "*""#)
-                #expect(lsub.contains("* LSUB (\\Noselect) \"/\" Later\r\n"), "\(lsub)")
-                #expect(lsub.contains("* LSUB (\\Noselect) \"/\" Gone\r\n"), "\(lsub)")
-                #expect(lsub.contains("* LSUB () \"/\" INBOX\r\n"), "\(lsub)")
+                    let lsub = text(#"LSUB "" "*""#)
+                    #expect(lsub.contains("* LSUB (\\Noselect) \"/\" Later\r\n"), "\(lsub)")
+                    #expect(lsub.contains("* LSUB (\\Noselect) \"/\" Gone\r\n"), "\(lsub)")
+                    #expect(lsub.contains("* LSUB () \"/\" INBOX\r\n"), "\(lsub)")
 
-                let subscribed = text(#"LIST (SUBSCRIBED) "" "*""#)
-                #expect(subscribed.contains("* LIST (\\NonExistent \\Subscribed) \"/\" Later\r\n"), "\(subscribed)")
-                #expect(subscribed.contains("* LIST (\\NonExistent \\Subscribed) \"/\" Gone\r\n"), "\(subscribed)")
-                #expect(subscribed.contains("\\Subscribed) \"/\" INBOX\r\n"), "\(subscribed)")
-                #expect(text(#"LIST (SUBSCRIBED) "" "L%""#).contains("Later"))
-                #expect(!text(#"LIST (SUBSCRIBED) "" "L%""#).contains("Gone"))
+                    let subscribed = text(#"LIST (SUBSCRIBED) "" "*""#)
+                    #expect(subscribed.contains("* LIST (\\NonExistent \\Subscribed) \"/\" Later\r\n"), "\(subscribed)")
+                    #expect(subscribed.contains("* LIST (\\NonExistent \\Subscribed) \"/\" Gone\r\n"), "\(subscribed)")
+                    #expect(subscribed.contains("\\Subscribed) \"/\" INBOX\r\n"), "\(subscribed)")
+                    #expect(text(#"LIST (SUBSCRIBED) "" "L%""#).contains("Later"))
+                    #expect(!text(#"LIST (SUBSCRIBED) "" "L%""#).contains("Gone"))
 
-                for plain in [#"LIST "" "*""#, #"LIST "" "*" RETURN (SUBSCRIBED)"#] {
-                    #expect(!text(plain).contains("Later") && !text(plain).contains("Gone"), "\(text(plain))")
-                    #expect(text(plain).contains("INBOX"))
+                    for plain in [#"LIST "" "*""#, #"LIST "" "*" RETURN (SUBSCRIBED)"#] {
+                        #expect(!text(plain).contains("Later") && !text(plain).contains("Gone"), "\(text(plain))")
+                        #expect(text(plain).contains("INBOX"))
+                    }
+                } catch {
+                    try? await server.shutdown()
+                    throw error
                 }
-            } catch {
-                try? await server.shutdown()
-                throw error
+                try await server.shutdown()
             }
-            try await server.shutdown()
         }
     }
 }
