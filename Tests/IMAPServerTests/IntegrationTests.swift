@@ -26,7 +26,6 @@ private struct RunningServer {
     ) async throws {
         try await kind.with { backend in
             try await TemporaryDirectory.with { spool in
-                let store = backend as? MailStore ?? MailStore(root: spool.url)
                 try await backend.addUser(user, password: password)
                 var context: NIOSSLContext?
                 var listeners: [IMAPServer.Listener] = [.init(kind: .startTLS, host: "127.0.0.1", port: 0)]
@@ -41,7 +40,9 @@ private struct RunningServer {
                     )
                     listeners.append(.init(kind: .implicitTLS, host: "127.0.0.1", port: 0))
                 }
-                let server = IMAPServer(
+                let server = IMAPServer.serving(
+                    backend,
+                    spool: spool.url,
                     configuration: .init(
                         allowPlaintextAuth: tls == nil,
                         // The clients here log in late on a loaded machine: a refused LOGIN, STARTTLS and a
@@ -49,13 +50,8 @@ private struct RunningServer {
                         // autologout BYE).
                         defences: .init(loginTimeoutSeconds: 600)
                     ),
-                    store: store,
-                    users: backend,
-                    folders: backend,
-                    newsgroups: backend,
                     tlsContext: context,
-                    group: MultiThreadedEventLoopGroup.singleton,
-                    logger: Logger(label: "imap-test")
+                    label: "imap-test"
                 )
                 let ports = try await server.start(listeners: listeners)
                 let running = RunningServer(backend: backend, server: server, port: ports[0], ports: ports)

@@ -42,15 +42,12 @@ import Testing
                 _ = try await Self.post(article, to: "comp.lang.swift", in: store)
                 let news =
                     posting ? BackendNewsStore(groups: store, users: store, serverName: "news.example.org") : nil
-                let server = IMAPServer(
+                let server = IMAPServer.serving(
+                    store,
+                    spool: spool.url,
                     configuration: .init(allowPlaintextAuth: true, newsPosting: news),
-                    store: store as? MailStore ?? MailStore(root: spool.url),
-                    users: store,
-                    folders: store,
-                    newsgroups: store,
                     tlsContext: nil,
-                    group: MultiThreadedEventLoopGroup.singleton,
-                    logger: Logger(label: "shared-news-test")
+                    label: "shared-news-test"
                 )
                 let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
                 do {

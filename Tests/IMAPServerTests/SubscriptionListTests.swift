@@ -19,15 +19,12 @@ import Testing
         try await backend.with { store in
             try await TemporaryDirectory.with { spool in
                 try await store.addUser(Self.user, password: Self.password)
-                let server = IMAPServer(
+                let server = IMAPServer.serving(
+                    store,
+                    spool: spool.url,
                     configuration: .init(allowPlaintextAuth: true),
-                    store: store as? MailStore ?? MailStore(root: spool.url),
-                    users: store,
-                    folders: store,
-                    newsgroups: store,
                     tlsContext: nil,
-                    group: MultiThreadedEventLoopGroup.singleton,
-                    logger: Logger(label: "subscription-list-test")
+                    label: "subscription-list-test"
                 )
                 let ports = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])
                 do {
