@@ -19,17 +19,25 @@ extension PostgresMailStore {
     }
 
     /// RFC 7162 3.2.5.2 / 3.2.10: the UIDs expunged from `mailbox` after mod-sequence `modSeq`, in
-    /// ascending order (VANISHED (EARLIER)).
-    public func vanished(in mailbox: PostgresMailbox, since modSeq: UInt64) async throws -> [UInt32] {
+    /// ascending order (VANISHED (EARLIER)); nil when the store no longer knows, because expunges after
+    /// `modSeq` were pruned (`vanished_floor`): a server then answers with a superset, every UID below
+    /// UIDNEXT that is not in the mailbox.
+    public func vanished(in mailbox: PostgresMailbox, since modSeq: UInt64) async throws -> [UInt32]? {
+        let since = Int64(clamping: modSeq)
         let rows = try await client.query(
             """
-            SELECT uid FROM expunged_messages
-            WHERE mailbox_id = \(mailbox.id) AND modseq > \(Int64(clamping: modSeq)) ORDER BY uid
+            SELECT e.uid FROM mailboxes m
+            LEFT JOIN expunged_messages e ON e.mailbox_id = m.id AND e.modseq > \(since)
+            WHERE m.id = \(mailbox.id) AND m.vanished_floor <= \(since)
+            ORDER BY e.uid
             """,
             logger: logger
         )
-        var uids: [UInt32] = []
-        for try await uid in rows.decode(Int64.self) { uids.append(UInt32(uid)) }
+        var uids: [UInt32]?
+        for try await uid in rows.decode(Int64?.self) {
+            if uids == nil { uids = [] }
+            if let uid { uids?.append(UInt32(uid)) }
+        }
         return uids
     }
 
@@ -87,20 +95,45 @@ extension PostgresMailStore {
                 SELECT \(mailbox.id), gone.uid, raised.highest_modseq FROM gone CROSS JOIN raised
                 ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq
             )
-            SELECT uid, body_id FROM gone ORDER BY uid
+            SELECT gone.uid, gone.body_id, raised.highest_modseq FROM gone CROSS JOIN raised ORDER BY gone.uid
             """,
             logger: logger
         )
         var removed: [UInt32] = []
         var bodies: [Int64] = []
-        for try await (uid, body) in rows.decode((Int64, Int64).self) {
+        var modSeq: Int64 = 0
+        for try await (uid, body, raised) in rows.decode((Int64, Int64, Int64).self) {
             removed.append(UInt32(uid))
             bodies.append(body)
+            modSeq = raised
         }
         guard !removed.isEmpty else { return [] }
         try await deleteUnreferencedBodies(bodies, on: connection)
+        if modSeq % PostgresStoreDefaults.expungedPruneEvery == 0 {
+            try await pruneExpunged(of: mailbox, keeping: PostgresStoreDefaults.expungedMessagesKept, on: connection)
+        }
         try await notifyChange(of: mailbox, on: connection)
         return removed
+    }
+
+    /// Forgets all but the newest `kept` expunged UIDs of `mailbox` and raises its `vanished_floor` to
+    /// the newest mod-sequence forgotten, in the caller's transaction (which holds the mailbox's lock).
+    func pruneExpunged(of mailbox: PostgresMailbox, keeping kept: Int, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            WITH cut AS (
+                SELECT modseq FROM expunged_messages WHERE mailbox_id = \(mailbox.id)
+                ORDER BY modseq DESC OFFSET \(kept) LIMIT 1
+            ), forgotten AS (
+                DELETE FROM expunged_messages
+                WHERE mailbox_id = \(mailbox.id) AND modseq <= (SELECT modseq FROM cut)
+                RETURNING modseq
+            )
+            UPDATE mailboxes SET vanished_floor = GREATEST(vanished_floor, (SELECT max(modseq) FROM forgotten))
+            WHERE id = \(mailbox.id) AND EXISTS (SELECT 1 FROM forgotten)
+            """,
+            logger: logger
+        )
     }
 
     /// Deletes those of `bodies` that no message and no queue entry points at any more; their chunks and

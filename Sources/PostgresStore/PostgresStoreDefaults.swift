@@ -13,6 +13,11 @@ public enum PostgresStoreDefaults {
     static let inboxCacheCapacity = 10_000
     /// How many bytes of header sections and derived values a node keeps in memory (`MessageValueCache`).
     static let messageValueCacheBytes = 32 * 1024 * 1024
+    /// How many expunged UIDs each mailbox remembers for RFC 7162's VANISHED (EARLIER), newest first.
+    static let expungedMessagesKept = 10_000
+    /// Pruning is tried after one expunge in this many (by the expunge's mod-sequence), so that the
+    /// count behind it is not paid by every EXPUNGE.
+    static let expungedPruneEvery: Int64 = 64
     /// The SQLSTATE of a unique violation (a user or mailbox that exists already).
     static let uniqueViolation = "23505"
 }

@@ -1,7 +1,8 @@
 import MailStore
 import MailTestSupport
-import PostgresStore
 import Testing
+
+@testable import PostgresStore
 
 /// EXPUNGE and UID EXPUNGE against the PostgreSQL store: one mod-sequence per command, VANISHED, bodies freed.
 @Suite(.offThePool, .timeLimit(.minutes(5)))
@@ -37,6 +38,39 @@ struct PostgresExpungeTests {
             await #expect(throws: MailStoreError.messageNotFound(uid: 4)) {
                 try await store.readMessage(uid: 4, in: inbox)
             }
+        }
+    }
+
+    /// The expunged UIDs are bounded: pruned to the newest, and asked about what was pruned the store
+    /// says it does not know rather than answer too little.
+    @Test func prunedExpungesAreUnknownNotMissing() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            let start = try await store.state(of: inbox).highestModSeq
+            for seed in 1...6 { _ = try await store.append(PostgresStoreFixture.message(seed: seed), to: inbox) }
+            var marks: [UInt64] = []
+            for uid in UInt32(1)...6 {
+                marks.append(try await store.state(of: inbox).highestModSeq)
+                _ = try await store.setFlags(uids: [uid], in: inbox, flags: .deleted, operation: .add)
+                #expect(try await store.expunge(in: inbox, uids: [uid]) == [uid])
+            }
+            #expect(try await store.vanished(in: inbox, since: start) == [1, 2, 3, 4, 5, 6])
+            try await store.transaction { connection in
+                try await store.pruneExpunged(of: inbox, keeping: 2, on: connection)
+            }
+            // UIDs 5 and 6 are remembered; 1 to 4 were forgotten.
+            #expect(try await store.vanished(in: inbox, since: marks[4]) == [5, 6])
+            #expect(try await store.vanished(in: inbox, since: marks[3]) == nil)
+            #expect(try await store.vanished(in: inbox, since: start) == nil)
+            let counted = try await store.client.query(
+                "SELECT count(*) FROM expunged_messages WHERE mailbox_id = \(inbox.id)",
+                logger: store.logger
+            )
+            for try await count in counted.decode(Int.self) { #expect(count == 2) }
+            // Pruning again with room to spare forgets nothing more.
+            try await store.transaction { connection in
+                try await store.pruneExpunged(of: inbox, keeping: 10, on: connection)
+            }
+            #expect(try await store.vanished(in: inbox, since: marks[4]) == [5, 6])
         }
     }
 

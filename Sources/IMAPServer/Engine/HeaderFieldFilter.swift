@@ -65,7 +65,23 @@ enum HeaderFieldFilter {
         }
     }
 
+    /// Whether the field name `bytes` is `name`, ASCII case-insensitively.
+    ///
+    /// Called for every field of every message against every name asked for (a dozen in Thunderbird's
+    /// header sync), so the lengths are compared first (O(1) for a native string) and the octets then
+    /// through the string's contiguous storage rather than its iterator.
     private static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard utf8.count == bytes.count else { return false }
+        let compared = utf8.withContiguousStorageIfAvailable { other -> Bool in
+            for index in 0..<other.count where lowercased(bytes[index]) != lowercased(other[index]) { return false }
+            return true
+        }
+        return compared ?? equalsIgnoringCaseIterating(bytes, name)
+    }
+
+    /// The same, for a string whose octets are not contiguous (a bridged or lazily decoded one).
+    private static func equalsIgnoringCaseIterating(_ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> Bool {
         var other = name.utf8.makeIterator()
         for byte in bytes {
             guard let expected = other.next(), lowercased(byte) == lowercased(expected) else { return false }

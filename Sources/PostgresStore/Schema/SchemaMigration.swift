@@ -11,7 +11,7 @@ public struct SchemaMigration: Sendable, Hashable {
     /// Every migration this binary knows, in order.
     ///
     /// A new schema change is a new version appended here, never an edit of one that has shipped.
-    public static let all: [SchemaMigration] = [version1, version2, version3]
+    public static let all: [SchemaMigration] = [version1, version2, version3, version4]
 
     /// The newest version this binary knows.
     public static var latestVersion: Int { all.last?.version ?? 0 }
