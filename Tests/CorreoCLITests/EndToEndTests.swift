@@ -70,7 +70,7 @@ import Glibc
             // swaks exits 0 only when every reply, the one to the end of DATA included, was a success.
             try #require(swaksStatus == 0, "swaks: \(swaks.output.text) \(swaks.errors.text)")
 
-            let clientStatus = try await client.waitForExit(seconds: 60)
+            let clientStatus = try await client.waitForExit(seconds: 120)
             try #require(clientStatus == 0, "imaplib: \(client.output.text) \(client.errors.text) \(server.log)")
         } catch {
             await client.stop()

@@ -42,11 +42,30 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with a fresh server and stops it afterwards, whatever happens.
+    /// How many servers the tests run at once (`with`); the others wait for one to stop.
+    static let permits = TestPermits(limit: 3)
+
+    /// Runs `body` with a fresh server and stops it afterwards, whatever happens; at most three at once.
     public static func with<T>(_ body: (PostgresServer) async throws -> T) async throws -> T {
-        let server = try PostgresServer()
-        defer { server.stop() }
-        return try await body(server)
+        await permits.acquire()
+        let server: PostgresServer
+        do {
+            server = try PostgresServer()
+        } catch {
+            await permits.release()
+            throw error
+        }
+        // Stopped before the permit goes back, so the next server starts on a machine this one has left.
+        do {
+            let result = try await body(server)
+            server.stop()
+            await permits.release()
+            return result
+        } catch {
+            server.stop()
+            await permits.release()
+            throw error
+        }
     }
 
     /// Makes the cluster and starts the server; returns when it accepts connections (or throws
@@ -150,15 +169,22 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// Polls `pg_isready` every 100 ms for at most 60 s; fails early when the server exits.
+    ///
+    /// The probe goes through this server's own Unix socket, never the TCP port: when two tests draw
+    /// the same free port, the second server fails to bind it and exits, and a probe of 127.0.0.1:PORT
+    /// would meanwhile have found the first test's server ready, handing the second test someone else's
+    /// database. PostgreSQL opens its Unix socket only after its TCP one, so a server that answers on
+    /// its socket holds the port too.
     private static func waitUntilReady(_ process: Process, port: Int, bin: String, log: String) throws {
+        let socket = (log as NSString).deletingLastPathComponent + "/socket"
         for _ in 0..<600 {
             guard process.isRunning else { break }
             let probe = Process()
             probe.executableURL = URL(fileURLWithPath: bin + "/pg_isready")
-            probe.arguments = ["-q", "-h", "127.0.0.1", "-p", String(port)]
+            probe.arguments = ["-q", "-h", socket, "-p", String(port)]
             try probe.run()
             probe.waitUntilExit()
-            if probe.terminationStatus == 0 { return }
+            if probe.terminationStatus == 0, process.isRunning { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

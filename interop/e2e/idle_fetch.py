@@ -4,7 +4,7 @@
 usage: idle_fetch.py HOST PORT USER PASSWORD OUTPUT_FILE
 
 Logs in with imaplib, SELECTs INBOX and sends IDLE. Prints "IDLING" once the server answers "+", so the
-caller knows it may deliver now. Waits (at most 30 s) for an untagged EXISTS above the count SELECT gave,
+caller knows it may deliver now. Waits (at most 90 s: a loaded CI machine once took 30 s to answer IDLE) for an untagged EXISTS above the count SELECT gave,
 prints "EXISTS <n>", ends IDLE with DONE, looks up the new message's UID and writes the literal of
 "UID FETCH <uid> BODY.PEEK[]" to OUTPUT_FILE unchanged. Exits 0 only if all of that happened.
 """
@@ -13,7 +13,7 @@ import re
 import sys
 import time
 
-WAIT_SECONDS = 30
+WAIT_SECONDS = 90
 
 
 def fail(message):
