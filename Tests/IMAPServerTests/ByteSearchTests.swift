@@ -26,14 +26,16 @@ import Testing
         #expect(!ByteSearch.isASCIICompatible(charset: "ISO-2022-JP"))
     }
 
-    @Test func headerSearchSkipsOnlyMessagesThatCannotMatch() {
-        let folded = Array("Subject: foo\r\n bar\r\n\r\n".utf8)
-        #expect(SearchEngine.provablyAbsent("baz", in: folded))
-        // Unfolding joins "foo" and " bar": a needle with a space is left to the decoded search.
-        #expect(!SearchEngine.provablyAbsent("foo bar", in: folded))
-        #expect(!SearchEngine.provablyAbsent("BAR", in: folded))
-        // An encoded word may hide any text.
-        #expect(!SearchEngine.provablyAbsent("zzz", in: Array("Subject: =?UTF-8?Q?zz=7A?=\r\n\r\n".utf8)))
-        #expect(!SearchEngine.provablyAbsent("zzz", in: Array("Subject: caf\u{e9}\r\n\r\n".utf8)))
+    @Test func plainHeaderValuesAreSearchedAsBytes() throws {
+        let needle = try #require(SearchEngine.plainNeedle("BAR"))
+        #expect(SearchEngine.plainMatch(needle, in: Array("foo bar".utf8)) == true)
+        #expect(SearchEngine.plainMatch(needle, in: Array("foo baz".utf8)) == false)
+        // An encoded word may hide any text, and non-ASCII text needs Unicode case folding.
+        #expect(SearchEngine.plainMatch(needle, in: Array("=?UTF-8?Q?bar?=".utf8)) == nil)
+        #expect(SearchEngine.plainMatch(needle, in: Array("caf\u{e9} bar".utf8)) == nil)
+        // Non-ASCII needles and line breaks are left to the decoded search.
+        #expect(SearchEngine.plainNeedle("café") == nil)
+        #expect(SearchEngine.plainNeedle("a\r\nb") == nil)
+        #expect(SearchEngine.plainNeedle("") == nil)
     }
 }

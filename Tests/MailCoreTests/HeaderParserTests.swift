@@ -91,3 +91,19 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     #expect(header.inReplyTo == ["<a@x>"])
     #expect(header.references == ["<a@x>", "<b@y>"])
 }
+
+@Test func oneFieldIsReadAsTheWholeParseReadsIt() {
+    let tricky = bytes(
+        "Subject : spaced\r\nno colon here\r\n continued\r\nsUbJeCt: two\r\n\tfolded\r\nX-Subject: no\r\n"
+            + "Bad Name: no\r\n\r\nSubject: in the body\r\n"
+    )
+    let headers = [tricky, bytes("Subject: a\nSubject: b\n\nbody"), bytes(""), bytes("Subject: no blank line")]
+    for header in headers + [MessageCorpus.foldedHeaders, MessageCorpus.bareLF, MessageCorpus.utf8Headers] {
+        for name in ["Subject", "subject", "X-Subject", "From", "Bad Name", ""] {
+            #expect(
+                MessageHeader.fields(named: name, in: header) == MessageHeader.parse(header).header.fields(named: name)
+            )
+        }
+    }
+    #expect(MessageHeader.fields(named: "subject", in: tricky).map(\.value) == ["spaced", "two\tfolded"])
+}

@@ -19,7 +19,7 @@ extension MailStoreExecutor {
         // What the store holds of each message in the view, by position (nil: expunged meanwhile).
         let viewUIDs = (0..<current.view.count).map { current.view.message(msn: $0 + 1).uid }
         let records = try await mailbox.messages(uids: viewUIDs)
-        let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID)
+        let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID, key: search.key)
         var found: [SearchRenderer.Match] = []
         var chunkStart = 0
         while chunkStart < current.view.count {

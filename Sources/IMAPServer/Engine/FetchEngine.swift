@@ -26,6 +26,13 @@ struct LoadedMessage {
         parsedHeader = header
         return header
     }
+
+    /// The header's fields called `name`; without a parsed header at hand, only those are read.
+    func fields(named name: String) -> [HeaderField] {
+        if let parsedHeader { return parsedHeader.fields(named: name) }
+        if let parsedRoot { return parsedRoot.header.fields(named: name) }
+        return MessageHeader.fields(named: name, in: bytes)
+    }
 }
 
 /// Computes FETCH items (RFC 3501 §6.4.5, §7.4.2) for one message.

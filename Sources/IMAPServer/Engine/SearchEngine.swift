@@ -18,6 +18,38 @@ struct SearchEngine {
 
     let lastMSN: UInt32
     let lastUID: UInt32
+    /// The text keys' needles, prepared once per search rather than once per message.
+    private var needles: [String: Needle] = [:]
+
+    /// A text key's value, lowercased, and as bytes when a byte search can stand for the text search.
+    struct Needle {
+        var lowercased: String
+        var plain: [UInt8]?
+
+        init(_ value: String) {
+            lowercased = value.lowercased()
+            plain = SearchEngine.plainNeedle(value)
+        }
+    }
+
+    init(lastMSN: UInt32, lastUID: UInt32, key: SearchKey? = nil) {
+        self.lastMSN = lastMSN
+        self.lastUID = lastUID
+        if let key { Self.collectNeedles(key, into: &needles) }
+    }
+
+    private static func collectNeedles(_ key: SearchKey, into needles: inout [String: Needle]) {
+        switch key {
+        case .and(let keys): for key in keys { collectNeedles(key, into: &needles) }
+        case .or(let a, let b):
+            collectNeedles(a, into: &needles)
+            collectNeedles(b, into: &needles)
+        case .not(let key): collectNeedles(key, into: &needles)
+        case .header(_, let v), .bcc(let v), .cc(let v), .from(let v), .to(let v), .subject(let v):
+            needles[v] = Needle(v)
+        default: break
+        }
+    }
 
     static func need(_ key: SearchKey) -> FetchEngine.Need {
         switch key {
@@ -54,12 +86,11 @@ struct SearchEngine {
         case .on(let day): return Self.day(of: candidate.internalDate) == day
         case .since(let day): return Self.day(of: candidate.internalDate) >= day
         case .sentBefore(let day), .sentOn(let day), .sentSince(let day):
-            guard var m = message else { return false }
+            guard let m = message else { return false }
             // A missing or unparsable Date: counts as 1 January 1970, as Dovecot does (it reads the
             // sent date as 0, the epoch), so SENTBEFORE finds such messages and SENTSINCE does not
             // and clients see the same result from either server. RFC 3501 6.4.4 leaves it open.
-            let sent = m.header().field(named: "Date").flatMap { Self.parseDay($0.value) } ?? Self.missingSentDay
-            message = m
+            let sent = m.fields(named: "Date").first.flatMap { Self.parseDay($0.value) } ?? Self.missingSentDay
             switch key {
             case .sentBefore: return sent < day
             case .sentOn: return sent == day
@@ -82,26 +113,37 @@ struct SearchEngine {
     }
 
     private func headerContains(_ name: String, _ value: String, _ message: inout LoadedMessage?) -> Bool {
-        guard var m = message else { return false }
-        if !value.isEmpty, Self.provablyAbsent(value, in: m.bytes) { return false }
-        let fields = m.header().fields(named: name)
-        message = m
+        guard let m = message else { return false }
+        let fields = m.fields(named: name)
         // RFC 3501: HEADER with an empty string matches every message that has the field.
         if value.isEmpty { return !fields.isEmpty }
-        let needle = value.lowercased()
-        return fields.contains { $0.decodedValue.lowercased().contains(needle) }
+        let needle = needles[value] ?? Needle(value)
+        return fields.contains { field in
+            if let plain = needle.plain, let answer = Self.plainMatch(plain, in: field.unfoldedValue) { return answer }
+            return field.decodedValue.lowercased().contains(needle.lowercased)
+        }
     }
 
-    /// True when no header field's decoded value can contain `value`.
-    ///
-    /// The header's bytes are all ASCII, hold no RFC 2047 encoded word, and do not contain the word in any case. A
-    /// needle with whitespace could match across a fold that unfolding removes, so it is left to the decoded search.
-    static func provablyAbsent(_ value: String, in header: [UInt8]) -> Bool {
+    /// The needle's lowercased bytes when a byte search can stand for the text search: ASCII without
+    /// line breaks (which unfolding removes from the value).
+    static func plainNeedle(_ value: String) -> [UInt8]? {
         guard let needle = ByteSearch.asciiNeedle(value), !needle.isEmpty,
-            !needle.contains(where: { $0 == 0x20 || $0 == 0x09 })
-        else { return false }
-        return ByteSearch.search(needle, in: header) == .absent
-            && ByteSearch.search(Array("=?".utf8), in: header) == .absent
+            !needle.contains(where: { $0 == 0x0D || $0 == 0x0A })
+        else { return nil }
+        return needle
+    }
+
+    private static let encodedWordStart = Array("=?".utf8)
+
+    /// Whether an unfolded value holds the needle, when its bytes decide it; nil when it must be decoded.
+    ///
+    /// An ASCII value without RFC 2047 encoded words decodes to itself, so the byte search is the
+    /// text search.
+    static func plainMatch(_ needle: [UInt8], in unfolded: [UInt8]) -> Bool? {
+        guard unfolded.allSatisfy({ $0 < 0x80 }),
+            ByteSearch.search(encodedWordStart, in: unfolded) == .absent
+        else { return nil }
+        return ByteSearch.search(needle, in: unfolded) == .found
     }
 
     private func bodyContains(_ value: String, _ message: inout LoadedMessage?) -> Bool {
