@@ -7,22 +7,21 @@ extension Mailbox {
     /// The kind under which header sections are kept; the kinds callers give must differ from it.
     static let headerKind = "header"
 
-    /// The header section (CRLF form, blank line included) of each of `uids`, in order.
+    /// The header section (with its blank line, CRLF form) of each of `uids`, in order.
     ///
-    /// The header section (with its blank line, CRLF form) of each of `uids`, in order; nil for a
-    /// UID that is gone or whose file cannot be read. Read from the file once, then from the cache.
+    /// Nil for a UID that is gone or whose file cannot be read. Read from the file once, then from
+    /// the cache.
     public func headerSections(uids: [UInt32]) -> [[UInt8]?] {
         guard let current = try? loadedFolder() else { return uids.map { _ in nil } }
         loadDerived(current)
-        let result = uids.map { uid -> [UInt8]? in
-            guard let position = current.index(of: uid) else { return nil }
-            let record = current.records[position]
-            if let known = derived.value(base: record.base, physicalSize: record.physicalSize, kind: Self.headerKind) {
-                return known
-            }
-            guard let header = try? current.readHeader(record) else { return nil }
-            derived.set(header, base: record.base, physicalSize: record.physicalSize, kind: Self.headerKind)
-            return header
+        let keys = Self.derivedKeys(uids, in: current)
+        var result = derived.values(keys, kind: Self.headerKind)
+        for (offset, key) in keys.enumerated() where result[offset] == nil {
+            guard let key, let position = current.index(of: uids[offset]),
+                let header = try? current.readHeader(current.records[position])
+            else { continue }
+            derived.set(header, base: key.base, physicalSize: key.physicalSize, kind: Self.headerKind)
+            result[offset] = header
         }
         scheduleCacheWrite()
         return result
@@ -32,10 +31,16 @@ extension Mailbox {
     public func derivedValues(uids: [UInt32], kind: String) -> [[UInt8]?] {
         guard let current = try? loadedFolder() else { return uids.map { _ in nil } }
         loadDerived(current)
-        return uids.map { uid in
-            guard let position = current.index(of: uid) else { return nil }
-            let record = current.records[position]
-            return derived.value(base: record.base, physicalSize: record.physicalSize, kind: kind)
+        return derived.values(Self.derivedKeys(uids, in: current), kind: kind)
+    }
+
+    /// What the derived cache knows each message by (nil for a UID that is gone); read field by
+    /// field so that no whole record is copied per message.
+    private static func derivedKeys(_ uids: [UInt32], in folder: MaildirFolder) -> [DerivedCache.Key?] {
+        uids.map { uid in
+            folder.index(of: uid).map {
+                DerivedCache.Key(base: folder.records[$0].base, physicalSize: folder.records[$0].physicalSize)
+            }
         }
     }
 

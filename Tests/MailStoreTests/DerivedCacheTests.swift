@@ -63,7 +63,7 @@ import Testing
             await inbox.writeCache()
             var cache = DerivedCache(folder: directory.path + "/\(user)", limit: 1 << 20)
             cache.load(uidValidity: await inbox.uidValidity)
-            #expect(cache.entries.isEmpty)
+            #expect(cache.count == 0)
         }
     }
 
@@ -95,17 +95,49 @@ import Testing
             try cache.save(uidValidity: 42)
             var other = DerivedCache(folder: directory.path, limit: 1 << 20)
             other.load(uidValidity: 43)
-            #expect(other.entries.isEmpty)
+            #expect(other.count == 0)
             var same = DerivedCache(folder: directory.path, limit: 1 << 20)
             same.load(uidValidity: 42)
-            #expect(same.entries.count == 2)
+            #expect(same.count == 2)
             // Cut off inside the last value: the entries before the damage stay, the damaged one goes.
             let path = directory.path + "/" + DerivedCache.fileName
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             try bytes.prefix(bytes.count - 2).write(to: URL(fileURLWithPath: path))
             var cut = DerivedCache(folder: directory.path, limit: 1 << 20)
             cut.load(uidValidity: 42)
-            #expect(cut.entries.count == 1)
+            #expect(cut.count == 1)
+        }
+    }
+
+    @Test func entriesReadFromTheFileCanBeChangedPrunedAndWrittenAgain() async throws {
+        try await TemporaryDirectory.with(prefix: "derived") { directory in
+            var cache = DerivedCache(folder: directory.path, limit: 1 << 20)
+            cache.set(Array("head-a".utf8), base: "a", physicalSize: 5, kind: "header")
+            cache.set(Array("shape-a".utf8), base: "a", physicalSize: 5, kind: "shape")
+            cache.set(Array("head-b".utf8), base: "b", physicalSize: 6, kind: "header")
+            cache.set(Array("head-c".utf8), base: "c", physicalSize: 7, kind: "header")
+            try cache.save(uidValidity: 9)
+            var loaded = DerivedCache(folder: directory.path, limit: 1 << 20)
+            loaded.load(uidValidity: 9)
+            #expect(loaded.bytes == cache.bytes)
+            #expect(loaded.value(base: "a", physicalSize: 5, kind: "shape") == Array("shape-a".utf8))
+            #expect(loaded.value(base: "a", physicalSize: 5, kind: "body") == nil)
+            #expect(loaded.value(base: "a", physicalSize: 4, kind: "header") == nil)
+            // A new value for a loaded entry keeps its others; a pruned one goes; the rest is copied.
+            loaded.set(Array("body-a".utf8), base: "a", physicalSize: 5, kind: "body")
+            #expect(loaded.value(base: "a", physicalSize: 5, kind: "header") == Array("head-a".utf8))
+            loaded.prune { $0 != "b" }
+            try loaded.save(uidValidity: 9)
+            var again = DerivedCache(folder: directory.path, limit: 1 << 20)
+            again.load(uidValidity: 9)
+            #expect(again.count == 2)
+            #expect(again.value(base: "a", physicalSize: 5, kind: "body") == Array("body-a".utf8))
+            #expect(again.value(base: "a", physicalSize: 5, kind: "shape") == Array("shape-a".utf8))
+            #expect(again.value(base: "b", physicalSize: 6, kind: "header") == nil)
+            #expect(again.value(base: "c", physicalSize: 7, kind: "header") == Array("head-c".utf8))
+            #expect(
+                again.bytes == "head-a".utf8.count + "shape-a".utf8.count + "body-a".utf8.count + "head-c".utf8.count
+            )
         }
     }
 

@@ -8,6 +8,10 @@
 /// served for a file of that size. A file of another version, UIDVALIDITY or shape is ignored.
 /// Bounded by `limit` bytes: beyond it, new values are computed each time but not kept.
 ///
+/// Loading keeps the file whole and indexes where each entry lies; a value is copied out when asked
+/// for. A restarted server answering its first header sync then pays one read and one pass over the
+/// file, not an array and a dictionary per message.
+///
 /// Format (binary-safe): `correo-derived 1 V<uidvalidity>\n`, then per entry
 /// `base SP physicalSize SP valueCount\n` followed by each value as `kind SP length\n` + bytes.
 struct DerivedCache {
@@ -19,9 +23,23 @@ struct DerivedCache {
         var values: [String: [UInt8]]
     }
 
+    /// Where an entry loaded from the file lies in `file`: its values, from the first value's
+    /// `kind SP length` line through its last byte.
+    private struct StoredEntry {
+        var physicalSize: Int
+        var valueCount: Int
+        var values: Range<Int>
+        var bytes: Int
+    }
+
     let path: String
     let limit: Int
-    private(set) var entries: [String: Entry] = [:]
+    /// The file as loaded; `stored` points into it.
+    private var file: [UInt8] = []
+    /// Entries of the file not changed since it was loaded, by base.
+    private var stored: [String: StoredEntry] = [:]
+    /// Entries made or changed since the load, by base (a base is in `stored` or here, not both).
+    private var changed: [String: Entry] = [:]
     /// Bytes of values held (what `limit` bounds).
     private(set) var bytes = 0
     /// Changed since it was loaded or saved.
@@ -34,34 +52,66 @@ struct DerivedCache {
         self.limit = limit
     }
 
+    /// How many messages have values.
+    var count: Int { stored.count + changed.count }
+
+    /// A message as the cache knows it: its Maildir base and the size of its file.
+    struct Key {
+        var base: String
+        var physicalSize: Int
+    }
+
+    /// The values of `kind` for many messages (nil where unknown), in one access to the cache.
+    func values(_ keys: [Key?], kind: String) -> [[UInt8]?] {
+        keys.map { key in key.flatMap { value(base: $0.base, physicalSize: $0.physicalSize, kind: kind) } }
+    }
+
     /// The value of `kind` for the message with this base, if known for a file of this size.
     func value(base: String, physicalSize: Int, kind: String) -> [UInt8]? {
-        guard let entry = entries[base], entry.physicalSize == physicalSize else { return nil }
-        return entry.values[kind]
+        if !changed.isEmpty, let entry = changed[base] {
+            return entry.physicalSize == physicalSize ? entry.values[kind] : nil
+        }
+        guard let entry = stored[base], entry.physicalSize == physicalSize else { return nil }
+        return file.withUnsafeBufferPointer { buffer in
+            var reader = Reader(buffer: buffer, index: entry.values.lowerBound)
+            for _ in 0..<entry.valueCount {
+                guard let (name, value) = reader.value() else { return nil }
+                if name.elementsEqual(kind.utf8) { return Array(value) }
+            }
+            return nil
+        }
     }
 
     /// Keeps a value; returns false (keeping nothing) when it would pass the byte limit.
     @discardableResult
     mutating func set(_ value: [UInt8], base: String, physicalSize: Int, kind: String) -> Bool {
-        var entry = entries[base] ?? Entry(physicalSize: physicalSize, values: [:])
+        var entry = changed[base] ?? takeStored(base) ?? Entry(physicalSize: physicalSize, values: [:])
         if entry.physicalSize != physicalSize {
             bytes -= entry.values.values.reduce(0) { $0 + $1.count }
             entry = Entry(physicalSize: physicalSize, values: [:])
         }
         let replaced = entry.values[kind]?.count ?? 0
-        guard bytes - replaced + value.count <= limit else { return false }
+        guard bytes - replaced + value.count <= limit else {
+            if !entry.values.isEmpty { changed[base] = entry }
+            return false
+        }
         bytes += value.count - replaced
         entry.values[kind] = value
-        entries[base] = entry
+        changed[base] = entry
         dirty = true
         return true
     }
 
     /// Drops the entries whose base `keep` refuses (messages expunged since).
     mutating func prune(keep: (String) -> Bool) {
-        for (base, entry) in entries where !keep(base) {
+        for (base, entry) in changed where !keep(base) {
             bytes -= entry.values.values.reduce(0) { $0 + $1.count }
-            entries[base] = nil
+            changed[base] = nil
+            dirty = true
+        }
+        for (base, entry) in stored where !keep(base) {
+            bytes -= entry.bytes
+            stored[base] = nil
             dirty = true
         }
     }
@@ -74,11 +124,13 @@ struct DerivedCache {
         let expected = Array("correo-derived \(Self.version) V\(uidValidity)\n".utf8)
         guard data.starts(with: expected) else { return }
         let limit = self.limit
-        let (parsed, total) = data.withUnsafeBufferPointer { buffer in
+        let (index, total) = data.withUnsafeBufferPointer { buffer in
             var reader = Reader(buffer: buffer, index: expected.count)
             return reader.entries(limit: limit)
         }
-        entries = parsed
+        file = data
+        stored = index
+        changed = [:]
         bytes = total
         dirty = false
     }
@@ -87,10 +139,15 @@ struct DerivedCache {
     mutating func save(uidValidity: UInt32) throws {
         guard dirty else { return }
         var out: [UInt8] = []
-        out.reserveCapacity(bytes + entries.count * 96 + 64)
+        out.reserveCapacity(bytes + count * 96 + 64)
         out.append(contentsOf: "correo-derived \(Self.version) V\(uidValidity)\n".utf8)
+        // Entries not changed since the load are copied as they are in the file.
+        for (base, entry) in stored {
+            out.append(contentsOf: "\(base) \(entry.physicalSize) \(entry.valueCount)\n".utf8)
+            out.append(contentsOf: file[entry.values])
+        }
         // A base with a space or line end (another program's odd file name) would break the format.
-        for (base, entry) in entries where !base.utf8.contains(where: { $0 == 0x20 || $0 == 0x0A }) {
+        for (base, entry) in changed where !base.utf8.contains(where: { $0 == 0x20 || $0 == 0x0A }) {
             out.append(contentsOf: "\(base) \(entry.physicalSize) \(entry.values.count)\n".utf8)
             for (kind, value) in entry.values {
                 out.append(contentsOf: "\(kind) \(value.count)\n".utf8)
@@ -101,41 +158,63 @@ struct DerivedCache {
         dirty = false
     }
 
-    /// Reads the file's entries in one pass, refusing anything out of bounds.
+    /// Moves a stored entry's values out of the file, for changing them.
+    private mutating func takeStored(_ base: String) -> Entry? {
+        guard let entry = stored.removeValue(forKey: base) else { return nil }
+        var values: [String: [UInt8]] = [:]
+        file.withUnsafeBufferPointer { buffer in
+            var reader = Reader(buffer: buffer, index: entry.values.lowerBound)
+            for _ in 0..<entry.valueCount {
+                guard let (name, value) = reader.value() else { break }
+                values[String(decoding: name, as: UTF8.self)] = Array(value)
+            }
+        }
+        return Entry(physicalSize: entry.physicalSize, values: values)
+    }
+
+    /// Reads the file in one pass, refusing anything out of bounds.
     private struct Reader {
         let buffer: UnsafeBufferPointer<UInt8>
         var index: Int
-        /// Kind names seen so far (a handful), so each is made into a String once.
-        var kinds: [(bytes: [UInt8], name: String)] = []
 
-        /// The entries up to the first damage (or `limit` bytes of values), and their value bytes.
-        mutating func entries(limit: Int) -> ([String: Entry], Int) {
-            var result: [String: Entry] = [:]
-            result.reserveCapacity(buffer.count / 1024)
+        /// Where each entry lies, up to the first damage (or `limit` bytes of values), and their value bytes.
+        mutating func entries(limit: Int) -> ([String: StoredEntry], Int) {
+            var result: [String: StoredEntry] = [:]
+            result.reserveCapacity(buffer.count / 512)
             var total = 0
             while index < buffer.count {
                 guard let base = word(until: UInt8(ascii: " ")), let size = number(until: UInt8(ascii: " ")),
                     let count = number(until: UInt8(ascii: "\n"))
                 else { break }
-                var entry = Entry(physicalSize: size, values: [:])
+                let start = index
                 var entryBytes = 0
                 var complete = true
                 for _ in 0..<count {
-                    guard let kind = word(until: UInt8(ascii: " ")), let length = number(until: UInt8(ascii: "\n")),
-                        length <= buffer.count - index
-                    else {
+                    guard let (_, value) = value() else {
                         complete = false
                         break
                     }
-                    entry.values[kindName(kind)] = Array(UnsafeBufferPointer(rebasing: buffer[index..<index + length]))
-                    index += length
-                    entryBytes += length
+                    entryBytes += value.count
                 }
                 guard complete, total + entryBytes <= limit else { break }
                 total += entryBytes
-                result[String(decoding: base, as: UTF8.self)] = entry
+                result[String(decoding: base, as: UTF8.self)] = StoredEntry(
+                    physicalSize: size,
+                    valueCount: count,
+                    values: start..<index,
+                    bytes: entryBytes
+                )
             }
             return (result, total)
+        }
+
+        /// One `kind SP length LF bytes` value, or nil where the file is damaged.
+        mutating func value() -> (kind: UnsafeBufferPointer<UInt8>, bytes: UnsafeBufferPointer<UInt8>)? {
+            guard let kind = word(until: UInt8(ascii: " ")), let length = number(until: UInt8(ascii: "\n")),
+                length <= buffer.count - index
+            else { return nil }
+            defer { index += length }
+            return (kind, UnsafeBufferPointer(rebasing: buffer[index..<index + length]))
         }
 
         /// The non-empty bytes before `separator` (which is consumed); nil at a line end or the end.
@@ -158,13 +237,6 @@ struct DerivedCache {
                 value = value * 10 + Int(digit - UInt8(ascii: "0"))
             }
             return value
-        }
-
-        mutating func kindName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-            if let known = kinds.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.name }
-            let name = String(decoding: bytes, as: UTF8.self)
-            kinds.append((Array(bytes), name))
-            return name
         }
     }
 }

@@ -124,25 +124,30 @@ enum POSIX {
         defer { close(fd) }
         var info = Glibc.stat()
         guard fstat(fd, &info) == 0 else { throw error("fstat", path) }
-        // Straight into the result, no staging buffer: one read for the size fstat told (plus one
-        // byte), then the read that finds the end; a file that grew meanwhile is read on.
-        var result = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
-        var filled = 0
-        while true {
-            if filled == result.count { result += repeatElement(0, count: result.count) }
-            let count = result.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.read(fd, base + filled, buffer.count - filled)
+        // Straight into the result, no staging buffer and no zeroing first (a restarted server reads
+        // its caches, megabytes, this way): reads until the size fstat told plus one byte, then, for
+        // a file that grew meanwhile, on until the end.
+        let expected = max(Int(info.st_size), 0) + 1
+        var result = try [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
+            count = 0
+            guard let base = buffer.baseAddress else { return }
+            while count < buffer.count {
+                let read = Glibc.read(fd, base + count, buffer.count - count)
+                if read < 0, errno == EINTR { continue }
+                if read < 0 { throw error("read", path) }
+                if read == 0 { return }
+                count += read
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw error("read", path)
-            }
-            if count == 0 { break }
-            filled += count
         }
-        result.removeSubrange(filled...)
-        return result
+        guard result.count == expected else { return result }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let read = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if read < 0, errno == EINTR { continue }
+            if read < 0 { throw error("read", path) }
+            if read == 0 { return result }
+            result.append(contentsOf: chunk[0..<read])
+        }
     }
 
     /// Up to `count` bytes from `offset`.
