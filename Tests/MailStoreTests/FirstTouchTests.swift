@@ -96,7 +96,18 @@ import Testing
         ("too many fields", { $0.replacingOccurrences(of: "\t-1\n", with: "\t-1\t5\n") }),
         ("another validity", { $0.replacingOccurrences(of: " V", with: " V1") }),
         ("no newline after the header", { $0.replacingOccurrences(of: "\n", with: " ") }),
+        ("a stamp of other times", { $0.replacingOccurrences(of: "stamp\t", with: "stamp\t1") }),
+        ("a garbled stamp", { $0.replacingOccurrences(of: "stamp\t", with: "stamp\tx\t") }),
     ]
+
+    /// Sets the times of new/, cur/ and the uidlist a minute back, so the next scan's stamp is trusted
+    /// (and written into `correo-cache`), as on a folder nobody touched for a while.
+    static func backdate(_ folder: String) throws {
+        let past = Date().addingTimeInterval(-60)
+        for path in [folder + "/new", folder + "/cur", folder + "/" + UIDList.fileName] {
+            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: path)
+        }
+    }
 
     @Test(arguments: 0..<FirstTouchTests.damages.count)
     func damagedMetadataCacheIsRebuiltWithTheSameAnswers(_ damage: Int) async throws {
@@ -115,11 +126,14 @@ import Testing
             let lfFile = URL(fileURLWithPath: folder + "/cur/1700000000.lf:2,S")
             try Data("Subject: lf\n\nbody\n".utf8).write(to: lfFile)
             try await inbox.synchronize()
+            try Self.backdate(folder)
+            try await inbox.synchronize()
             await inbox.writeCache()
             let before = await inbox.snapshot()
             #expect(before.count == 13)
             let cachePath = folder + "/" + MetadataCache.fileName
             let written = try String(contentsOfFile: cachePath, encoding: .utf8)
+            #expect(written.contains("\nstamp\t"))
             let (name, damaged) = Self.damages[damage]
             if damaged(written).isEmpty {
                 try FileManager.default.removeItem(atPath: cachePath)
@@ -144,6 +158,51 @@ import Testing
         }
     }
 
+    @Test func aFolderUnchangedSinceItsCacheOpensWithoutAScanAndAChangedOneIsScanned() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            for n in 1...6 {
+                _ = try await inbox.append(
+                    bytes: sampleMessage(n),
+                    flags: n % 2 == 0 ? [.seen] : [],
+                    keywords: n == 3 ? ["$Work"] : []
+                )
+            }
+            let folder = directory.path + "/\(user)"
+            try Self.backdate(folder)
+            try await inbox.synchronize()
+            await inbox.writeCache()
+            let before = await inbox.snapshot()
+
+            // Unchanged times: the view comes from the cache, exactly as the scan gave it. The proof
+            // that cur/ was not listed: a file slipped in with cur/'s time put back is not seen.
+            let cur = folder + "/cur"
+            let curTime = try #require(
+                try FileManager.default.attributesOfItem(atPath: cur)[.modificationDate] as? Date
+            )
+            try Data("Subject: hidden\r\n\r\nx\r\n".utf8).write(to: URL(fileURLWithPath: cur + "/1700000099.hidden:2,"))
+            try FileManager.default.setAttributes([.modificationDate: curTime], ofItemAtPath: cur)
+            let trusted = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await trusted.snapshot() == before)
+
+            // Another program changes the folder (a flag, a new file, a removal): cur/'s time moves,
+            // and the next process scans and sees what a process without any cache sees.
+            let files = before.map(\.fileName)
+            try FileManager.default.moveItem(atPath: cur + "/" + files[0], toPath: cur + "/" + files[0] + "F")
+            try FileManager.default.removeItem(atPath: cur + "/" + files[1])
+            try Data("Subject: new\r\n\r\nbody\r\n".utf8).write(to: URL(fileURLWithPath: cur + "/1700000100.other:2,S"))
+            let scanned = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            let after = await scanned.snapshot().map(Answer.init)
+            #expect(after.count == 7)
+            #expect(after.contains { $0.fileName == files[0] + "F" && $0.flags.contains(.flagged) })
+            #expect(!after.contains { $0.fileName == files[1] })
+            #expect(after.contains { $0.fileName == "1700000099.hidden:2," })
+            try FileManager.default.removeItem(atPath: folder + "/" + MetadataCache.fileName)
+            let uncached = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await uncached.snapshot().map(Answer.init) == after)
+        }
+    }
+
     @Test func cacheLinesReadAsWritten() async throws {
         try await TemporaryDirectory.with(prefix: "cache") { directory in
             var cache = MetadataCache(folder: directory.path)
@@ -164,10 +223,12 @@ import Testing
                 headerLength: 7
             )
             cache.entries = ["b,S=10": first, "ünï": second]
+            cache.stamp = [1, 2, 3, 4, 5, 999_999_999]
             try cache.save(uidValidity: 9)
             var loaded = MetadataCache(folder: directory.path)
             loaded.load(uidValidity: 9)
             #expect(loaded.entries == cache.entries)
+            #expect(loaded.stamp == cache.stamp)
             var foreign = MetadataCache(folder: directory.path)
             foreign.load(uidValidity: 10)
             #expect(foreign.entries.isEmpty)

@@ -57,7 +57,33 @@ struct MaildirFolder {
         cache.load(uidValidity: uidList.uidValidity)
         highestModSeq = max(cache.entries.values.map(\.modSeq).max() ?? 0, uidList.modSeqFloor)
         POSIX.removeStaleFiles(in: path + "/tmp", olderThan: MailStoreDefaults.staleTemporaryFileAge)
+        openFromCache()
         _ = try synchronize()
+    }
+
+    /// Takes the view from the cache and the uidlist, without listing cur/, when the cache describes
+    /// the folder as it still is.
+    ///
+    /// That is when the times of new/, cur/ and the uidlist are those of the scan the cache
+    /// describes, and that stamp was old enough to be trusted. Anything else is left to the scan: a
+    /// moved time, a uidlist entry the cache does not describe, a cache from another program.
+    ///
+    /// Dovecot's Maildir index does the same with its directories' times: on a big folder the
+    /// listing of cur/ (read from disk after a restart) and a table of all its names are most of the
+    /// cost of the first SELECT.
+    private mutating func openFromCache() {
+        guard let persisted = cache.stamp, persisted == currentStamp() else { return }
+        var opened: [MessageRecord] = []
+        opened.reserveCapacity(uidList.uids.count)
+        for (base, uid) in uidList.uids {
+            guard let entry = cache.entries[base], entry.modSeq != 0, !entry.fileName.isEmpty else { return }
+            opened.append(record(uid: uid, entry: entry, parsed: MaildirFileName(entry.fileName), recent: false))
+        }
+        opened.sort { $0.uid < $1.uid }
+        records = opened
+        uidByBase = uidList.uids
+        stamp = persisted
+        stampTrusted = true
     }
 
     // MARK: - Looking at the folder
@@ -88,6 +114,13 @@ struct MaildirFolder {
         let limit = now - MailStoreDefaults.trustedStampAge
         stampTrusted = stride(from: 0, to: stamp.count, by: 2).allSatisfy {
             Double(stamp[$0]) + Double(stamp[$0 + 1]) / 1e9 < limit
+        }
+        // The cache describes the folder as this scan leaves it (every later change moves one of
+        // these times), so a trusted stamp is written with it for the next process's `openFromCache`.
+        let persisted = stampTrusted ? stamp : nil
+        if cache.stamp != persisted {
+            cache.stamp = persisted
+            cacheDirty = true
         }
     }
 
@@ -250,7 +283,13 @@ struct MaildirFolder {
             cache.entries[base] = entry
             cacheDirty = true
         }
-        return MessageRecord(
+        return record(uid: uid, entry: entry, parsed: parsed, recent: recent)
+    }
+
+    /// The record of a message whose cache entry names its current file.
+    private func record(uid: UInt32, entry: MetadataCache.Entry, parsed: MaildirFileName, recent: Bool) -> MessageRecord
+    {
+        MessageRecord(
             uid: uid,
             flags: parsed.flags,
             keywords: keywordNames(parsed),
@@ -258,7 +297,7 @@ struct MaildirFolder {
             physicalSize: entry.size,
             internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
             modSeq: entry.modSeq,
-            fileName: fileName,
+            fileName: entry.fileName,
             isRecent: recent
         )
     }

@@ -8,6 +8,11 @@ import Foundation
 /// Format: a header `correo-cache 2 V<uidvalidity>`, then one line per message:
 /// `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength(-1 unknown)`.
 /// A line whose fileName differs from the file on disk keeps its sizes but not its modseq.
+///
+/// A line `stamp TAB` six numbers (the modification times of new/, cur/ and the uidlist, seconds and
+/// nanoseconds) may follow the header: the folder as it was when those times were taken, proven
+/// unchanged since by a scan (see `MaildirFolder`). A reader that does not know the line skips it
+/// as a line of the wrong shape.
 struct MetadataCache {
     static let fileName = "correo-cache"
     /// Version 2 takes internalDate from the file's mtime (version 1 took the name's seconds):
@@ -25,6 +30,8 @@ struct MetadataCache {
 
     let path: String
     var entries: [String: Entry] = [:]
+    /// The folder's times when the entries were the whole folder, if they were (see `MaildirFolder`).
+    var stamp: [Int64]?
 
     init(folder: String) {
         path = folder + "/" + Self.fileName
@@ -39,6 +46,8 @@ struct MetadataCache {
         guard let bytes = try? POSIX.readFile(path) else { return }
         let expected = Array("correo-cache \(Self.version) V\(uidValidity)\n".utf8)
         guard bytes.starts(with: expected) else { return }
+        let stampLine = Array("stamp\t".utf8)
+        var loadedStamp: [Int64]?
         var loaded: [String: Entry] = [:]
         // One line per message, ~130 bytes each: growing the table as it fills would rehash it a dozen times.
         loaded.reserveCapacity(bytes.count / 100)
@@ -47,15 +56,29 @@ struct MetadataCache {
             while start < buffer.count {
                 var end = start
                 while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
-                if let (base, entry) = Self.entry(buffer[start..<end]) { loaded[base] = entry }
+                if start == expected.count, buffer[start..<end].starts(with: stampLine) {
+                    loadedStamp = Self.stamp(buffer[(start + stampLine.count)..<end])
+                } else if let (base, entry) = Self.entry(buffer[start..<end]) {
+                    loaded[base] = entry
+                }
                 start = end + 1
             }
         }
         if entries.isEmpty {
             entries = loaded
+            stamp = loadedStamp
         } else {
             entries.merge(loaded) { $1 }
         }
+    }
+
+    /// Six tab-separated numbers, or nil.
+    private static func stamp(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> [Int64]? {
+        let numbers = text.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map {
+            DecimalDigits.integer($0).map(Int64.init)
+        }
+        guard numbers.count == 6, numbers.allSatisfy({ $0 != nil }) else { return nil }
+        return numbers.compactMap { $0 }
     }
 
     /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
@@ -89,6 +112,9 @@ struct MetadataCache {
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.
     func save(uidValidity: UInt32) throws {
         var text = "correo-cache \(Self.version) V\(uidValidity)\n"
+        if let stamp, stamp.count == 6, stamp.allSatisfy({ $0 >= 0 }) {
+            text += "stamp\t" + stamp.map(String.init).joined(separator: "\t") + "\n"
+        }
         for (base, entry) in entries {
             text += "\(base)\t\(entry.fileName)\t\(entry.size)\t\(entry.crlfSize)\t\(entry.internalDate)\t"
             text += "\(entry.modSeq)\t\(entry.headerLength)\n"
