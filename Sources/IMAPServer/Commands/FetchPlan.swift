@@ -15,6 +15,9 @@ struct FetchPlan: Equatable {
     var derivedItems: [DerivedItem]
     /// What must be read for everything else.
     var otherNeed: FetchEngine.Need
+    /// The response name of each body section asked for (`BODY[HEADER.FIELDS (FROM TO)]`), by its
+    /// index in `attributes`: made once per command, not once per message.
+    var sectionNames: [Int: String]
 
     /// The plan for `attributes` as the client sent them.
     ///
@@ -37,6 +40,13 @@ struct FetchPlan: Equatable {
         setsSeen = !readOnly && attributes.contains { $0.setsSeen }
         derivedItems = DerivedItem.allCases.filter { item in attributes.contains { DerivedItem($0) == item } }
         otherNeed = wholeMessageRange != nil ? .nothing : FetchEngine.need(attributes.filter { DerivedItem($0) == nil })
+        var sectionNames: [Int: String] = [:]
+        for (index, attribute) in attributes.enumerated() {
+            if case .bodySection(let section, _, _) = attribute {
+                sectionNames[index] = FetchEngine.sectionName(section)
+            }
+        }
+        self.sectionNames = sectionNames
     }
 
     /// Whether some message may be read whole, so chunks are cut by size as well as by count.

@@ -32,7 +32,7 @@ enum FetchRenderer {
         var loaded = loaded
         var rendered = Rendered()
         var sentFlags = false
-        for attribute in plan.attributes {
+        for (index, attribute) in plan.attributes.enumerated() {
             switch attribute {
             case .uid: rendered.items.append(.uid(message.uid))
             case .flags:
@@ -70,9 +70,10 @@ enum FetchRenderer {
                     loaded = m
                 }
             case .bodySection(let section, _, let partial):
+                let name = plan.sectionNames[index] ?? FetchEngine.sectionName(section)
                 if let rangeData {
                     rendered.items.append(
-                        .section(name: FetchEngine.sectionName(section), origin: partial?.offset, data: rangeData)
+                        .section(name: name, origin: partial?.offset, data: rangeData)
                     )
                     rendered.bytes += rangeData.count
                 } else if var m = loaded {
@@ -80,7 +81,7 @@ enum FetchRenderer {
                     loaded = m
                     rendered.items.append(
                         .section(
-                            name: FetchEngine.sectionName(section),
+                            name: name,
                             origin: partial?.offset,
                             data: data.map { FetchEngine.partial($0, partial) }
                         )
