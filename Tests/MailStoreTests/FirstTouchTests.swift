@@ -63,6 +63,14 @@ import Testing
             for text in numbers {
                 #expect(DecimalDigits.integer(Array(text.utf8)) == Int(text), "\(text)")
             }
+            for value in [0, 7, -7, 10, 1_796_433_722_017_880, Int.max, Int.min] {
+                var written: [UInt8] = []
+                DecimalDigits.append(value, to: &written)
+                #expect(written == Array(String(value).utf8))
+            }
+            var largest: [UInt8] = []
+            DecimalDigits.append(UInt64.max, to: &largest)
+            #expect(largest == Array(String(UInt64.max).utf8))
         }
     }
 
@@ -200,6 +208,39 @@ import Testing
             try FileManager.default.removeItem(atPath: folder + "/" + MetadataCache.fileName)
             let uncached = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
             #expect(await uncached.snapshot().map(Answer.init) == after)
+        }
+    }
+
+    @Test func aFolderNeverOpenedIsMeasuredSideBySideWithTheSameAnswersAsOneByOne() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            let cur = directory.path + "/\(user)/cur/"
+            // Enough files for several measuring threads; every third has no sizes in its name and
+            // one is written with bare LFs, so some are read; each has its own mtime (the INTERNALDATE).
+            var expected: [String: (size: Int, date: Int)] = [:]
+            for n in 0..<700 {
+                let lf = n == 5
+                let text = lf ? "Subject: \(n)\n\nbody\n" : "Subject: \(n)\r\n\r\nbody \(n)\r\n"
+                let size = text.utf8.count + (lf ? 3 : 0)
+                let name =
+                    n % 3 == 0 ? "1700000000.M\(n)P1.x:2,S" : "1700000000.M\(n)P1.x,S=\(text.utf8.count),W=\(size):2,"
+                try Data(text.utf8).write(to: URL(fileURLWithPath: cur + name))
+                let date = 1_600_000_000 + n * 60
+                try FileManager.default.setAttributes(
+                    [.modificationDate: Date(timeIntervalSince1970: TimeInterval(date))],
+                    ofItemAtPath: cur + name
+                )
+                expected[name] = (size, date)
+            }
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let records = await inbox.snapshot()
+            #expect(records.count == 700)
+            for record in records {
+                let want = try #require(expected[record.fileName])
+                #expect(record.size == want.size, "\(record.fileName)")
+                #expect(Int(record.internalDate.timeIntervalSince1970) == want.date, "\(record.fileName)")
+            }
+            #expect(Set(records.map(\.uid)).count == 700)
         }
     }
 

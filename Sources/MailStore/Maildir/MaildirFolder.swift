@@ -249,6 +249,9 @@ struct MaildirFolder {
         if !changes.expunged.isEmpty { _ = changeModSeq(&self) }
         records = kept
         // New to the view.
+        if matched < listing.count {
+            measureUncached(listing.filter { uidByBase[$0.key] == nil && cache.entries[$0.key] == nil })
+        }
         var appended: [MessageRecord] = []
         for (fileBase, fileName) in listing where matched < listing.count && uidByBase[fileBase] == nil {
             guard let uid = uidList.uids[fileBase],
@@ -271,12 +274,8 @@ struct MaildirFolder {
     /// Builds a record from the cache, the file name, or (for other programs' files) the file itself.
     private mutating func makeRecord(uid: UInt32, base: String, fileName: String, recent: Bool) -> MessageRecord? {
         let parsed = MaildirFileName(fileName)
-        var entry = cache.entries[base]
-        if entry == nil {
-            guard let measured = measure(parsed: parsed, fileName: fileName) else { return nil }
-            entry = measured
-        }
-        guard var entry else { return nil }
+        // Files the cache does not describe were measured just before (`measureUncached`).
+        guard var entry = cache.entries[base] else { return nil }
         if entry.fileName != fileName || entry.modSeq == 0 {
             entry.fileName = fileName
             entry.modSeq = nextModSeq()
@@ -299,34 +298,6 @@ struct MaildirFolder {
             modSeq: entry.modSeq,
             fileName: entry.fileName,
             isRecent: recent
-        )
-    }
-
-    /// One stat for the date; sizes without opening the file when the name carries them (`,S=`,
-    /// `,W=`), otherwise one read to count bare LFs.
-    ///
-    /// INTERNALDATE (RFC 3501 2.3.3) is the file's modification time, the Maildir convention Dovecot
-    /// and Courier share: their APPEND names the file with the time of the APPEND but sets the mtime
-    /// to the date the client gave, so the name's leading seconds are not the internal date.
-    private func measure(parsed: MaildirFileName, fileName: String) -> MetadataCache.Entry? {
-        let filePath = curPath + "/" + fileName
-        guard let info = POSIX.status(filePath) else { return nil }
-        var size = parsed.physicalSize ?? Int(info.st_size)
-        var crlfSize = parsed.virtualSize
-        let date = Int(info.st_mtim.tv_sec)
-        if crlfSize == nil {
-            guard let bytes = try? POSIX.readFile(filePath) else { return nil }
-            size = bytes.count
-            crlfSize = bytes.count + LineEnds.bareLineFeedCount(in: bytes)
-        }
-        guard let crlfSize else { return nil }
-        return MetadataCache.Entry(
-            fileName: "",
-            size: size,
-            crlfSize: crlfSize,
-            internalDate: date,
-            modSeq: 0,
-            headerLength: -1
         )
     }
 

@@ -111,14 +111,29 @@ struct MetadataCache {
 
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.
     func save(uidValidity: UInt32) throws {
-        var text = "correo-cache \(Self.version) V\(uidValidity)\n"
+        var out = Array("correo-cache \(Self.version) V\(uidValidity)\n".utf8)
         if let stamp, stamp.count == 6, stamp.allSatisfy({ $0 >= 0 }) {
-            text += "stamp\t" + stamp.map(String.init).joined(separator: "\t") + "\n"
+            out.append(contentsOf: ("stamp\t" + stamp.map(String.init).joined(separator: "\t") + "\n").utf8)
         }
+        // Bytes, not a String grown line by line: a folder's first scan writes every message's line.
+        out.reserveCapacity(out.count + entries.count * 140)
+        let tab = UInt8(ascii: "\t")
         for (base, entry) in entries {
-            text += "\(base)\t\(entry.fileName)\t\(entry.size)\t\(entry.crlfSize)\t\(entry.internalDate)\t"
-            text += "\(entry.modSeq)\t\(entry.headerLength)\n"
+            out.append(contentsOf: base.utf8)
+            out.append(tab)
+            out.append(contentsOf: entry.fileName.utf8)
+            out.append(tab)
+            DecimalDigits.append(entry.size, to: &out)
+            out.append(tab)
+            DecimalDigits.append(entry.crlfSize, to: &out)
+            out.append(tab)
+            DecimalDigits.append(entry.internalDate, to: &out)
+            out.append(tab)
+            DecimalDigits.append(entry.modSeq, to: &out)
+            out.append(tab)
+            DecimalDigits.append(entry.headerLength, to: &out)
+            out.append(UInt8(ascii: "\n"))
         }
-        try POSIX.writeFileAtomically(path, Array(text.utf8), durable: false)
+        try POSIX.writeFileAtomically(path, out, durable: false)
     }
 }
