@@ -3,11 +3,13 @@
 # CORREO=path/to/correo is set (or --correo PATH), against correo on the same data in the same run.
 #
 #   bench/run.sh [--quick | --smoke] [--only smtp,imap,idle,merge] [--runs N] [--correo PATH] [--no-install]
-#                [--merge-sink fast|aiosmtpd]
+#                [--merge-sink fast|aiosmtpd] [--smtp-work DIR]
 #
 #   (default)  the full sizes of issue 6, every figure a median of 3 runs
 #   --quick    smaller sizes, 1 run: minutes, for a first look
 #   --smoke    tiny sizes, 1 run: seconds per workload, checks that the scripts still work (CI)
+#   --smtp-work DIR  run the SMTP ingest (both servers' queues and Maildirs) in DIR, e.g. a journaled
+#              ext4 made by bench/scratch_ext4.sh, instead of bench/work/
 #
 # Writes bench/results/DATE.json and DATE.md (the Markdown table, also printed); a full run of every
 # workload with correo also rewrites the generated section of BENCHMARKS.md. Keeps the raw output
@@ -15,7 +17,7 @@
 # (21410–21480); the servers are started and stopped here and no system service is touched.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-mode=full only="smtp,imap,idle,merge" runs="" install=1 correo="${CORREO:-}" merge_sink=fast
+mode=full only="smtp,imap,idle,merge" runs="" install=1 correo="${CORREO:-}" merge_sink=fast smtp_work=""
 while (($#)); do
     case "$1" in
     --quick) mode=quick; shift ;;
@@ -25,7 +27,8 @@ while (($#)); do
     --correo) correo="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
     --merge-sink) merge_sink="$2"; shift 2 ;;
-    -h | --help) sed -n 2,16p "$0"; exit 0 ;;
+    --smtp-work) smtp_work="$2"; shift 2 ;;
+    -h | --help) sed -n 2,18p "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -67,8 +70,8 @@ log() { echo "[$(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)] $*" >&2
 status=0
 
 if has smtp; then
-    log "SMTP ingest: $smtp_configs, $runs run(s)"
-    "$py" "$here/smtp_bench.py" --runs "$runs" --configs "$smtp_configs" --work "$work" \
+    log "SMTP ingest: $smtp_configs, $runs run(s), in ${smtp_work:-$work}"
+    "$py" "$here/smtp_bench.py" --runs "$runs" --configs "$smtp_configs" --work "${smtp_work:-$work}" \
         ${correo:+--correo "$correo"} --out "$run_dir/smtp.json" >/dev/null || status=1
 fi
 
