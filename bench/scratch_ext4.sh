@@ -18,7 +18,8 @@ mount)
     size=${3:-8G}
     image=${4:-$dir.img}
     if mountpoint -q "$dir"; then echo "$dir"; exit 0; fi
-    [ -f "$image" ] || { truncate -s "$size" "$image" && mkfs.ext4 -q -F "$image"; }
+    # Allocated up front: a sparse image would grow on the disk below while a bench writes into it.
+    [ -f "$image" ] || { { fallocate -l "$size" "$image" || truncate -s "$size" "$image"; } && mkfs.ext4 -q -F -E nodiscard "$image"; }
     mkdir -p "$dir"
     mount -o loop "$image" "$dir"
     echo "$dir"
