@@ -26,6 +26,8 @@ public actor Mailbox {
         // Before any change (`withFolder` first sets nil) and after it: readers off the queue ask again.
         didSet { published.withdraw() }
     }
+    /// Scans of cur/ the open folder made (for tests).
+    var folderScans: Int { folder?.scans ?? 0 }
     /// The records offered to readers off the mailbox's queue (see `Mailbox+Published.swift`).
     nonisolated let published = PublishedRecords()
     /// Header sections and other derived values (see `Mailbox+Derived.swift`).

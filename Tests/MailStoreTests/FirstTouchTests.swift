@@ -112,7 +112,8 @@ import Testing
     /// (and written into `correo-cache`), as on a folder nobody touched for a while.
     static func backdate(_ folder: String) throws {
         let past = Date().addingTimeInterval(-60)
-        for path in [folder + "/new", folder + "/cur", folder + "/" + UIDList.fileName] {
+        for path in [folder + "/new", folder + "/cur", folder + "/" + UIDList.fileName]
+        where FileManager.default.fileExists(atPath: path) {
             try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: path)
         }
     }
@@ -241,6 +242,41 @@ import Testing
                 #expect(Int(record.internalDate.timeIntervalSince1970) == want.date, "\(record.fileName)")
             }
             #expect(Set(records.map(\.uid)).count == 700)
+        }
+    }
+
+    @Test func aFolderNeverOpenedIsScannedOnceNotAgainForItsOwnUIDListWrite() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            let folder = directory.path + "/\(user)"
+            for n in 1...5 {
+                try Data("Subject: \(n)\r\n\r\nbody\r\n".utf8).write(
+                    to: URL(fileURLWithPath: folder + "/cur/170000000\(n).M\(n)P1.x:2,")
+                )
+            }
+            try Self.backdate(folder)
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            #expect(await inbox.folderScans == 1)
+            // The first scan wrote the uidlist (giving the five files UIDs); that write was its own,
+            // so the next looks trust the stamp and list nothing.
+            try await inbox.synchronize()
+            try await inbox.synchronize()
+            #expect(await inbox.folderScans == 1)
+            #expect(await inbox.snapshot().count == 5)
+            // Another program's file moves cur/'s time: the next look scans and finds it.
+            try Data("Subject: 6\r\n\r\nbody\r\n".utf8).write(
+                to: URL(fileURLWithPath: folder + "/cur/1700000006.M6P1.x:2,")
+            )
+            try await inbox.synchronize()
+            #expect(await inbox.folderScans == 2)
+            #expect(await inbox.snapshot().count == 6)
+            // The stamp written with the cache lets the next process open without a scan.
+            try Self.backdate(folder)
+            try await inbox.synchronize()
+            await inbox.writeCache()
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await reopened.folderScans == 0)
+            #expect(await reopened.snapshot() == inbox.snapshot())
         }
     }
 

@@ -33,6 +33,10 @@ struct MaildirFolder {
     /// `MailStoreDefaults.trustedStampAge` older than the scan. A change in the same clock tick as a
     /// younger stamp could leave the times equal, so a young stamp always means "look again".
     private var stampTrusted = false
+    /// Whether the times of new/ and cur/ in `stamp` were old enough to be trusted.
+    private var directoriesTrusted = false
+    /// Scans of cur/ this folder made (for tests: a look that trusts its stamp makes none).
+    private(set) var scans = 0
 
     var curPath: String { path + "/cur" }
     var newPath: String { path + "/new" }
@@ -112,9 +116,31 @@ struct MaildirFolder {
         let now = Date().timeIntervalSince1970
         stamp = currentStamp()
         let limit = now - MailStoreDefaults.trustedStampAge
-        stampTrusted = stride(from: 0, to: stamp.count, by: 2).allSatisfy {
+        let old = stride(from: 0, to: stamp.count, by: 2).map {
             Double(stamp[$0]) + Double(stamp[$0 + 1]) / 1e9 < limit
         }
+        directoriesTrusted = old.prefix(2).allSatisfy { $0 }
+        stampTrusted = old.allSatisfy { $0 }
+        persistStamp()
+    }
+
+    /// Our own write to the uidlist, under the lock every writer of it takes, moved its time after
+    /// the stamp was taken; the change is known, so the stamp takes the new time instead of sending
+    /// the next look into a scan of cur/ (on a folder never opened, every command for a tenth of a
+    /// second rescanned its thousands of files).
+    ///
+    /// Another process changes the uidlist only for something it found changed in new/ or cur/ (a
+    /// file moved in, added, renamed or removed), which moves their times: so the stamp stays as
+    /// trustworthy as those two times are.
+    private mutating func noteOwnUIDListWrite() {
+        guard stamp.count == 6, let info = POSIX.status(path + "/" + UIDList.fileName) else { return }
+        stamp[4] = Int64(info.st_mtim.tv_sec)
+        stamp[5] = Int64(info.st_mtim.tv_nsec)
+        stampTrusted = directoriesTrusted
+        persistStamp()
+    }
+
+    private mutating func persistStamp() {
         // The cache describes the folder as this scan leaves it (every later change moves one of
         // these times), so a trusted stamp is written with it for the next process's `openFromCache`.
         let persisted = stampTrusted ? stamp : nil
@@ -141,6 +167,7 @@ struct MaildirFolder {
             // Stamped before anything is read: a change made after that moves a time on (or lands in
             // the same tick, which leaves the stamp untrusted), so the next look does not skip it.
             takeStamp()
+            scans += 1
             let moved = try moveNewToCur()
             var listing = try scanCur()
             let reloaded = try uidList.refreshIfChanged()
@@ -152,6 +179,7 @@ struct MaildirFolder {
                 return (listing, found, moved, false)
             }
             var fresh = listing.keys.filter { uidList.uids[$0] == nil }
+            var wrote = false
             if listing.count - fresh.count < uidList.uids.count {
                 // Some listed UID has no file. readdir(3) may skip a file renamed while it runs: look
                 // again before calling it gone.
@@ -160,10 +188,11 @@ struct MaildirFolder {
                 fresh = listing.keys.filter { uidList.uids[$0] == nil }
                 if listing.count - fresh.count < uidList.uids.count {
                     try uidList.remove(uidList.uids.keys.filter { listing[$0] == nil })
+                    wrote = true
                 }
             }
             let ordered = fresh.map { (MaildirFileName($0).deliverySeconds ?? 0, $0) }.sorted { $0 < $1 }.map(\.1)
-            _ = try uidList.assign(ordered, folderName: name.description)
+            if try !uidList.assign(ordered, folderName: name.description).isEmpty || wrote { noteOwnUIDListWrite() }
             return (listing, found, moved, reloaded)
         }
         return apply(listing: listing, found: found, recent: moved, checkUIDs: reloaded)
