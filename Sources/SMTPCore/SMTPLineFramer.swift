@@ -80,6 +80,36 @@ public struct SMTPLineFramer: Sendable {
         }
     }
 
+    /// Whole lines from the front, as one slice with their CRLFs.
+    ///
+    /// The slice ends before the first line that starts with "." or is longer than the limit, or after the
+    /// last whole line buffered. Nil when the first line is such a line, or not whole yet: then `nextLine()`
+    /// frames it.
+    ///
+    /// For DATA, where nearly every line is plain text (RFC 5321 4.5.2: only a leading "." needs unstuffing or
+    /// ends the message): such lines go to the message as they arrived, a block at a time, where framing
+    /// them one by one cost more than everything else done with a large message.
+    public mutating func nextPlainLines() -> ByteBuffer? {
+        guard !discarding else { return nil }
+        let limit = maximumLineLength
+        let end = buffer.withUnsafeReadableBytes { bytes -> Int in
+            guard let base = bytes.baseAddress else { return 0 }
+            var accepted = 0
+            var searchFrom = 0
+            while accepted < bytes.count, bytes[accepted] != UInt8(ascii: ".") {
+                guard let found = memchr(base + searchFrom, 0x0A, bytes.count - searchFrom) else { break }
+                let lineFeed = base.distance(to: UnsafeRawPointer(found))
+                if lineFeed + 1 - accepted > limit { break }
+                searchFrom = lineFeed + 1
+                // A bare LF is data inside the line (RFC 5321 2.3.8): only CRLF ends it.
+                if lineFeed > accepted, bytes[lineFeed - 1] == 0x0D { accepted = lineFeed + 1 }
+            }
+            return accepted
+        }
+        guard end > 0 else { return nil }
+        return buffer.readSlice(length: end)
+    }
+
     /// Up to `maximum` raw octets (at least one), or nil when none are buffered.
     public mutating func nextBytes(maximum: Int) -> ByteBuffer? {
         guard maximum > 0, buffer.readableBytes > 0 else { return nil }

@@ -45,6 +45,19 @@ extension SMTPSession {
         }
     }
 
+    /// DATA lines none of which starts with "." or is too long, with their CRLFs: what `dataLine` does to
+    /// each of them, done to the block (the scripted cut-off and a fault already found take the line path).
+    mutating func dataLines(_ lines: ByteBuffer) {
+        var lines = lines
+        messageSize += lines.readableBytes
+        if messageSize > configuration.maximumMessageSize {
+            messageFault = .tooBig
+            return
+        }
+        hops.consume(lines.readableBytesView)
+        pendingData.writeBuffer(&lines)
+    }
+
     /// Octets of a BDAT chunk, taken as they are (RFC 3030 2).
     mutating func messageBytes(_ bytes: ByteBuffer) {
         messageSize += bytes.readableBytes

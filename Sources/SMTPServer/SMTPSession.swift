@@ -191,6 +191,11 @@ public struct SMTPSession: Sendable {
                 phase = .chunk(remaining: remaining - bytes.readableBytes, size: size, last: last, refusal: refusal)
                 if refusal == nil { messageBytes(bytes) }
             case .data:
+                if messageFault == nil, dataCutoff == nil, let lines = framer.nextPlainLines() {
+                    progress += 1
+                    dataLines(lines)
+                    continue
+                }
                 guard let frame = framer.nextLine() else { return }
                 progress += 1
                 dataLine(frame)

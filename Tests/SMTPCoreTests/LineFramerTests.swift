@@ -52,4 +52,76 @@ import Testing
         #expect(framer.bufferedByteCount == 0)
         #expect(framer.nextLine() == nil)
     }
+
+    @Test func plainLinesStopBeforeADotLineAnOverlongLineOrAPartialOne() {
+        var framer = SMTPLineFramer(maximumLineLength: 10)
+        framer.append(ByteBuffer(string: "ab\r\n\r\nc\nd\re\r\n.x\r\nafter\r\n"))
+        // A bare LF and a bare CR are data inside a line (RFC 5321 2.3.8).
+        #expect(framer.nextPlainLines() == ByteBuffer(string: "ab\r\n\r\nc\nd\re\r\n"))
+        #expect(framer.nextPlainLines() == nil)
+        #expect(framer.nextLine() == .line(ByteBuffer(string: ".x")))
+        #expect(framer.nextPlainLines() == ByteBuffer(string: "after\r\n"))
+
+        framer.append(ByteBuffer(string: "12345678\r\n123456789\r\nok\r\npart"))
+        #expect(framer.nextPlainLines() == ByteBuffer(string: "12345678\r\n"))
+        #expect(framer.nextPlainLines() == nil)
+        #expect(framer.nextLine() == .tooLong)
+        #expect(framer.nextPlainLines() == ByteBuffer(string: "ok\r\n"))
+        #expect(framer.nextPlainLines() == nil)
+        framer.append(ByteBuffer(string: "\r"))
+        #expect(framer.nextPlainLines() == nil)
+        framer.append(ByteBuffer(string: "\n"))
+        #expect(framer.nextPlainLines() == ByteBuffer(string: "part\r\n"))
+    }
+
+    /// Taking plain lines in blocks, and the rest line by line, frames any input exactly as taking every
+    /// line alone does: the same lines, the same over-long ones, whatever the reads' boundaries.
+    @Test func plainLinesInBlocksFrameAsLineByLine() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "b c", ".", "..", "\r", "\n", "\r\n", "\r\n", "\r\n.", "\r\n.\r\n", "xxxxxxxx"]
+        for _ in 0..<300 {
+            let input = (0..<Int.random(in: 0..<60, using: &generator)).map { _ in
+                pieces.randomElement(using: &generator)!
+            }.joined()
+            let bytes = Array(input.utf8)
+            var reads: [ByteBuffer] = []
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + Int.random(in: 1...12, using: &generator))
+                reads.append(ByteBuffer(bytes: bytes[start..<end]))
+                start = end
+            }
+            var oneByOne = SMTPLineFramer(maximumLineLength: 12)
+            var inBlocks = SMTPLineFramer(maximumLineLength: 12)
+            var expected: [SMTPLineFramer.Frame] = []
+            var framed: [SMTPLineFramer.Frame] = []
+            for read in reads {
+                oneByOne.append(read)
+                while let frame = oneByOne.nextLine() { expected.append(frame) }
+                inBlocks.append(read)
+                while true {
+                    if var block = inBlocks.nextPlainLines() {
+                        var lines = SMTPLineFramer(maximumLineLength: 12)
+                        lines.append(block)
+                        while let line = lines.nextLine() {
+                            // A block holds no line the session must unstuff, end on or refuse.
+                            guard case .line(let text) = line else {
+                                Issue.record("an over-long line in a block")
+                                continue
+                            }
+                            #expect(text.readableBytesView.first != UInt8(ascii: "."))
+                            framed.append(line)
+                        }
+                        #expect(lines.bufferedByteCount == 0)
+                        block.moveReaderIndex(to: block.writerIndex)
+                    } else if let frame = inBlocks.nextLine() {
+                        framed.append(frame)
+                    } else {
+                        break
+                    }
+                }
+            }
+            #expect(framed == expected, "input \(input.debugDescription)")
+        }
+    }
 }
