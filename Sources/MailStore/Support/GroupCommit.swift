@@ -76,17 +76,23 @@ enum ParallelSync {
         DispatchQueue(label: "correo.mailstore.sync.\($0)", qos: .userInitiated)
     }
 
-    /// `work` applied to each element, in order; a single element runs on the calling thread.
+    /// `work` applied to each element, in order.
+    ///
+    /// The first element runs on the calling thread, which
+    /// would otherwise only wait: a lone message's file and folder then cost one thread hand-off, not two.
     static func map<T: Sendable, R: Sendable>(_ items: [T], _ work: @escaping @Sendable (T) -> R) -> [R] {
-        if items.count <= 1 { return items.map(work) }
+        guard let first = items.first else { return [] }
+        if items.count == 1 { return [work(first)] }
         let results = Slots<R>(count: items.count)
         let group = DispatchGroup()
-        for (index, item) in items.enumerated() {
+        for (index, item) in items.enumerated().dropFirst() {
             lanes[index % lanes.count].async(group: group) {
                 let result = work(item)
                 results.values.withLock { $0[index] = result }
             }
         }
+        let firstResult = work(first)
+        results.values.withLock { $0[0] = firstResult }
         group.wait()
         return results.values.withLock { $0.compactMap { $0 } }
     }
