@@ -15,13 +15,15 @@
 # PostgreSQL (postgresql: initdb, postgres, pg_isready in /usr/lib/postgresql/*/bin) for the PostgreSQL
 # store's tests, which start a private server per test (MailTestSupport's PostgresServer); the system
 # cluster is not started (policy-rc.d) and not used.
+# e2fsprogs and mount (mkfs.ext4, mount -o loop) for the journaled scratch file systems of
+# JournalOrderingTests, which also crash one (EXT4_IOC_SHUTDOWN) to read back what survived.
 # Idempotent and non-interactive
 # (CI=true, no stdin).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 source "$here/../interop/common/apt-install.sh"
-apt_install "install-test-deps" libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn tin suck ca-certificates
+apt_install "install-test-deps" e2fsprogs mount libcrypt-dev dnsmasq-base opendkim-tools prometheus slrn tin suck ca-certificates
 apt_install "install-test-deps" thunderbird xvfb
 # serve --dev's web page in headless Chromium (interop/dev/browser_check.py).
 apt_install "install-test-deps" chromium fonts-dejavu-core

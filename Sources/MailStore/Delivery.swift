@@ -102,36 +102,37 @@ extension MailStore {
 
     /// Makes a batch of deliveries durable together (group commit); runs on the committer's thread.
     ///
-    /// The order of syncs, and why it is safe (ext4 in its default data=ordered mode, or any POSIX file
-    /// system that honours fsync):
-    /// 1. every message's file in tmp/ is written, then all of them are fsynced side by side: each
-    ///    message's data and inode are on disk before any name for it exists in a new/;
-    /// 2. only then is each file hard-linked into its recipients' new/ — a crash from here on can leave
-    ///    a link that did not survive (the client never got its 250 and sends again), never a name in
-    ///    new/ that points to missing or partial data, since the data was durable before the link;
-    /// 3. every new/ folder that gained a name is fsynced, side by side (one new/ per recipient, so a
-    ///    batch of 16 messages for 16 users syncs 16 folders: sequentially that is 16 cache flushes,
-    ///    concurrently the journal commits once and the block layer merges the flushes);
-    /// 4. only after both rounds have finished is anyone in the batch answered (the SMTP 250).
-    /// A batch thus costs two rounds of concurrent syncs however many messages it holds, where one
-    /// message at a time cost two rounds per message. Not syncfs(2): it would also flush every other
-    /// program's dirty data on the file system.
+    /// Two orders, chosen once per store by `JournalOrdering`:
+    /// - portable: fsync every file, link each into its recipients' new/, fsync every new/ (two journal
+    ///   commits one after the other on ext4);
+    /// - journal order (ext4 with an ordered journal): write every file's data back, link, then fsync the
+    ///   files and the new/ folders in one round (one commit: the links ride in the files' own).
+    ///
+    /// Either way nobody in the batch is answered (the SMTP 250) before every sync of the batch has
+    /// finished, and a crash can leave a name in a new/ only for a message whose data is whole on disk
+    /// (a name that did not survive is a message whose client never got its 250 and sends again). A batch
+    /// costs the same few rounds of concurrent syncs however many messages it holds. Not syncfs(2): it
+    /// would also flush every other program's dirty data on the file system.
     func commit(_ batch: [PendingDelivery]) -> [Result<[LinkedRecipient], any Error>] {
-        // 1. Write out and fsync every file.
         let written = batch.map { pending in Result { try pending.message.finishWriting() } }
         let files = written.compactMap { try? $0.get() }
-        let fileErrors = ParallelSync.map(files.map { ($0.fd, $0.path) }) { fd, path -> MailStoreError? in
-            do {
-                try POSIX.fsync(fd, path: path)
-                return nil
-            } catch {
-                return (error as? MailStoreError) ?? POSIX.error("fsync", path, EIO)
-            }
+        let inJournalOrder = journalOrder.withLock { known in
+            let answer = known ?? JournalOrdering.keepsDataBeforeNames(at: temporaryPath)
+            known = answer
+            return answer
         }
         var fileFailures: [String: MailStoreError] = [:]
-        for (file, error) in zip(files, fileErrors) {
-            close(file.fd)
-            if let error { fileFailures[file.path] = error }
+        // 1. Every file's data goes to the disk.
+        if inJournalOrder {
+            // See JournalOrdering: the data is written back (no commit yet), the names follow it into
+            // the journal, and step 3 commits both at once.
+            fileFailures = Self.failures(
+                of: files.map(\.path),
+                ParallelSync.map(files) { Self.writeBack($0.fd, $0.path) }
+            )
+        } else {
+            // Portable: each file is durable (data and inode) before any name for it exists in a new/.
+            fileFailures = Self.failures(of: files.map(\.path), ParallelSync.map(files) { Self.sync($0.fd, $0.path) })
         }
         // 2. Link into each recipient's new/.
         var linked: [Result<[LinkedRecipient], any Error>] = []
@@ -145,39 +146,75 @@ extension MailStore {
                 } else {
                     linked.append(.success(linkIntoRecipients(file, pending.recipients)))
                 }
-                unlink(file.path)
             }
         }
-        // 3. fsync every new/ folder that gained a name.
+        // 3. fsync every new/ folder that gained a name, side by side (one new/ per recipient: one after
+        // another that is a cache flush each, together the journal commits once and the block layer merges
+        // the flushes); in journal order the files' own fsyncs run in the same round.
         var folders: [String] = []
         for case .success(let recipients) in linked {
             for case .success(let (folder, _)) in recipients.map(\.result) where !folders.contains(folder) {
                 folders.append(folder)
             }
         }
-        let folderErrors = ParallelSync.map(folders) { folder -> MailStoreError? in
-            do {
-                try POSIX.syncDirectory(folder)
-                return nil
-            } catch {
-                return (error as? MailStoreError) ?? POSIX.error("fsync", folder, EIO)
-            }
+        let linkedFiles = inJournalOrder ? files.filter { fileFailures[$0.path] == nil } : []
+        let syncs = linkedFiles.map { (fd: $0.fd, path: $0.path) } + folders.map { (fd: Int32(-1), path: $0) }
+        let syncErrors = ParallelSync.map(syncs) { fd, path in
+            fd >= 0 ? Self.sync(fd, path) : Self.syncFolder(path)
         }
-        let failedFolders = Dictionary(
-            zip(folders, folderErrors).compactMap { folder, error in error.map { (folder, $0) } },
-            uniquingKeysWith: { first, _ in first }
-        )
-        guard !failedFolders.isEmpty else { return linked }
-        return linked.map { result in
+        for file in files {
+            close(file.fd)
+            unlink(file.path)
+        }
+        let failed = Self.failures(of: syncs.map(\.path), syncErrors)
+        guard !failed.isEmpty else { return linked }
+        return zip(linked, written).map { result, file in
             result.map { recipients in
-                recipients.map { entry -> LinkedRecipient in
-                    guard case .success(let (folder, _)) = entry.result, let error = failedFolders[folder] else {
-                        return entry
-                    }
+                let fileError = (try? file.get()).flatMap { failed[$0.path] }
+                return recipients.map { entry -> LinkedRecipient in
+                    guard case .success(let (folder, fileName)) = entry.result,
+                        let error = fileError ?? failed[folder]
+                    else { return entry }
+                    // Not answered as delivered: the name goes, so that no copy the client will send
+                    // again stays beside this one (gone or not, it points to whole data).
+                    unlink(folder + "/" + fileName)
                     return LinkedRecipient(recipient: entry.recipient, result: .failure(error))
                 }
             }
         }
+    }
+
+    private static func sync(_ fd: Int32, _ path: String) -> MailStoreError? {
+        do {
+            try POSIX.fsync(fd, path: path)
+            return nil
+        } catch {
+            return (error as? MailStoreError) ?? POSIX.error("fsync", path, EIO)
+        }
+    }
+
+    private static func syncFolder(_ path: String) -> MailStoreError? {
+        do {
+            try POSIX.syncDirectory(path)
+            return nil
+        } catch {
+            return (error as? MailStoreError) ?? POSIX.error("fsync", path, EIO)
+        }
+    }
+
+    /// Writes the file's data back and waits for it, without a journal commit (sync_file_range(2)).
+    private static func writeBack(_ fd: Int32, _ path: String) -> MailStoreError? {
+        while POSIX.writeBack(fd) != 0 {
+            if errno != EINTR { return POSIX.error("sync_file_range", path) }
+        }
+        return nil
+    }
+
+    private static func failures(of paths: [String], _ errors: [MailStoreError?]) -> [String: MailStoreError] {
+        Dictionary(
+            zip(paths, errors).compactMap { path, error in error.map { (path, $0) } },
+            uniquingKeysWith: { first, _ in first }
+        )
     }
 
     /// Links the synced `file` into each recipient's new/ (each user once); not yet durable.

@@ -30,6 +30,9 @@ public final class MailStore: Sendable {
     )
     /// Whether STORAGE/tmp/ was swept of crashed deliveries' files since this process started.
     let temporaryFolderSwept = Mutex(false)
+    /// Whether STORAGE/tmp/'s file system keeps data ahead of names (JournalOrdering), asked at the first
+    /// delivery: ext4 changes neither its journal nor its data mode while mounted.
+    let journalOrder = Mutex<Bool?>(nil)
 
     struct MailboxKey: Hashable {
         var user: String

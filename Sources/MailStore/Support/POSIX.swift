@@ -47,6 +47,26 @@ enum POSIX {
         }
     }
 
+    /// sync_file_range(2) over the whole file, waiting before and after the write.
+    ///
+    /// The data is then on the disk and the metadata not committed. Glibc declares it only under _GNU_SOURCE, which Swift's Glibc module
+    /// does not set, so it is looked up by name; -1 with ENOSYS where it does not exist.
+    static func writeBack(_ fd: Int32) -> Int32 {
+        guard let syncFileRange else {
+            errno = ENOSYS
+            return -1
+        }
+        // SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
+        return syncFileRange(fd, 0, 0, 1 | 2 | 4)
+    }
+
+    /// Whether `writeBack` exists here.
+    static var canWriteBack: Bool { syncFileRange != nil }
+
+    private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    private static let syncFileRange: SyncFileRange? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
+        .map { unsafeBitCast($0, to: SyncFileRange.self) }
+
     /// fsync(2) on a directory: makes the names created, renamed or removed in it durable.
     static func syncDirectory(_ path: String) throws {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
