@@ -107,3 +107,25 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     }
     #expect(MessageHeader.fields(named: "subject", in: tricky).map(\.value) == ["spaced", "two\tfolded"])
 }
+
+/// The lines of some fields, searched alone, give what the whole header gives for those fields.
+@Test func fieldLinesHoldWhatTheWholeHeaderHoldsForThoseFields() {
+    let tricky = bytes(
+        "Subject : spaced\r\nno colon here\r\n continued\r\nsUbJeCt: two\r\n\tfolded\r\nX-Subject: no\r\n"
+            + "Bad Name: no\r\nFrom: f\r\n\r\nSubject: in the body\r\n"
+    )
+    let headers = [tricky, bytes("Subject: a\nSubject: b\n\nbody"), bytes(""), bytes("Subject: no blank line")]
+    let sets = [["Subject"], ["subject", "From"], ["X-Subject"], [""], ["", "Subject"], ["Bad Name"], ["Date"]]
+    for header in headers + [MessageCorpus.foldedHeaders, MessageCorpus.bareLF, MessageCorpus.utf8Headers] {
+        for names in sets {
+            let lines = header.withUnsafeBufferPointer { MessageHeader.fieldLines(named: names, in: $0) }
+            for name in names + ["Subject", "From", "X-Subject"] where names.contains(name) {
+                let alone = MessageHeader.fields(named: name, in: lines)
+                let whole = MessageHeader.fields(named: name, in: header)
+                #expect(alone.map(\.name) == whole.map(\.name) && alone.map(\.rawValue) == whole.map(\.rawValue))
+            }
+        }
+    }
+    let lines = tricky.withUnsafeBufferPointer { MessageHeader.fieldLines(named: ["subject"], in: $0) }
+    #expect(lines == bytes("Subject : spaced\r\nsUbJeCt: two\r\n\tfolded\r\n"))
+}

@@ -45,9 +45,24 @@ extension MessageHeader {
     /// headers, and making every field's name and value first cost more than the search itself.
     public static func fields(named name: String, in bytes: [UInt8]) -> [HeaderField] {
         bytes.withUnsafeBufferPointer { buffer in
-            var parser = HeaderScanner(buffer: buffer, base: 0, only: name)
+            var parser = HeaderScanner(buffer: buffer, base: 0, only: [name])
             return parser.run().header.fields
         }
+    }
+
+    /// The lines of the fields called one of `names` (ASCII case-insensitively; "" for lines that are
+    /// not fields), continuation lines included, exactly as they stand in the header at the start of
+    /// `buffer`, in order, without the blank line.
+    ///
+    /// For the fields of a header to be searched elsewhere: `fields(named:in:)` and `parse` find in these
+    /// lines what they find in the whole header for any of `names`, and only these bytes are copied.
+    public static func fieldLines(named names: [String], in buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var parser = HeaderScanner(buffer: buffer, base: 0, only: names)
+        var lines: [UInt8] = []
+        for field in parser.run().header.fields {
+            lines.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[field.range]))
+        }
+        return lines
     }
 }
 
@@ -55,12 +70,12 @@ extension MessageHeader {
 private struct HeaderScanner {
     let buffer: UnsafeBufferPointer<UInt8>
     let base: Int
-    /// When set, the only field name kept; every other field is skipped.
-    let only: String?
+    /// When set, the only field names kept; every other field is skipped.
+    let only: [String]?
     var fields: [HeaderField] = []
     var fieldStart = -1
 
-    init(buffer: UnsafeBufferPointer<UInt8>, base: Int, only: String? = nil) {
+    init(buffer: UnsafeBufferPointer<UInt8>, base: Int, only: [String]? = nil) {
         self.buffer = buffer
         self.base = base
         self.only = only
@@ -126,9 +141,8 @@ private struct HeaderScanner {
             colon < contentEnd && nameIsValid && nameEnd > fieldStart && !ASCII.isWhitespace(buffer[fieldStart])
         if let only {
             // A malformed line has the empty name, as in `HeaderField.hasName`.
-            let wanted =
-                isField
-                ? UnsafeBufferPointer(rebasing: buffer[fieldStart..<nameEnd]).equalsCaseInsensitive(only) : only.isEmpty
+            let name = UnsafeBufferPointer(rebasing: buffer[fieldStart..<nameEnd])
+            let wanted = isField ? only.contains { name.equalsCaseInsensitive($0) } : only.contains("")
             guard wanted else { return }
         }
         if isField {
