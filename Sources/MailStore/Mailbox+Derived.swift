@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// Bulk reading for IMAP's FETCH and SEARCH: many messages per call (one hop onto the mailbox's
 /// queue instead of one or two per message), header sections served from the derived cache, and
@@ -25,6 +26,55 @@ extension Mailbox {
         }
         scheduleCacheWrite()
         return result
+    }
+
+    /// The lines of the header fields called one of `names` (`MessageHeader.fieldLines`) of each of
+    /// `uids`, in order (grouped by name: no reader of one field depends on where the others stand);
+    /// nil as for `headerSections`.
+    ///
+    /// Each field's lines are kept in the derived cache the first time they are asked for, as Dovecot
+    /// keeps the fields a client asked for: the next SEARCH on that field copies a few dozen bytes per
+    /// message instead of scanning its whole header.
+    public func headerFields(uids: [UInt32], named names: [String]) -> [[UInt8]?] {
+        let kinds = names.compactMap(Self.fieldKind)
+        guard kinds.count == names.count, let current = try? loadedFolder() else {
+            return headerSections(uids: uids).map { header in
+                header?.withUnsafeBufferPointer { MessageHeader.fieldLines(named: names, in: $0) }
+            }
+        }
+        loadDerived(current)
+        let keys = Self.derivedKeys(uids, in: current)
+        var perName = kinds.map { derived.values(keys, kind: $0) }
+        let missing = keys.indices.filter { index in keys[index] != nil && perName.contains { $0[index] == nil } }
+        if !missing.isEmpty {
+            for (offset, header) in zip(missing, headerSections(uids: missing.map { uids[$0] })) {
+                guard let header, let key = keys[offset] else { continue }
+                header.withUnsafeBufferPointer { buffer in
+                    for (position, name) in names.enumerated() where perName[position][offset] == nil {
+                        let lines = MessageHeader.fieldLines(named: [name], in: buffer)
+                        derived.set(lines, base: key.base, physicalSize: key.physicalSize, kind: kinds[position])
+                        perName[position][offset] = lines
+                    }
+                }
+            }
+            scheduleCacheWrite()
+        }
+        if perName.count == 1 { return perName[0] }
+        return keys.indices.map { index in
+            var lines: [UInt8] = []
+            for values in perName {
+                guard let value = values[index] else { return nil }
+                lines += value
+            }
+            return lines
+        }
+    }
+
+    /// The derived kind under which a field's lines are kept: `field:` and its name in lower case; nil
+    /// for a name that cannot be a kind (empty: the lines that are not fields).
+    static func fieldKind(_ name: String) -> String? {
+        let kind = "field:" + name.lowercased()
+        return !name.isEmpty && isValidKind(kind) ? kind : nil
     }
 
     /// The values of `kind` stored for `uids` (nil where none is known for the file as it is now).

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailTestSupport
 import Testing
 
@@ -138,6 +139,113 @@ import Testing
             #expect(
                 again.bytes == "head-a".utf8.count + "shape-a".utf8.count + "body-a".utf8.count + "head-c".utf8.count
             )
+        }
+    }
+
+    @Test func valuesAddedToALoadedEntryAreKeptBesideItUntilItChanges() async throws {
+        try await TemporaryDirectory.with(prefix: "derived") { directory in
+            var cache = DerivedCache(folder: directory.path, limit: 1 << 20)
+            cache.set(Array("head-a".utf8), base: "a", physicalSize: 5, kind: "header")
+            cache.set(Array("head-b".utf8), base: "b", physicalSize: 6, kind: "header")
+            try cache.save(uidValidity: 9)
+            var loaded = DerivedCache(folder: directory.path, limit: 1 << 20)
+            loaded.load(uidValidity: 9)
+            // Added, then replaced, beside the file's values.
+            let kept = [
+                loaded.set(Array("x".utf8), base: "a", physicalSize: 5, kind: "field:subject"),
+                loaded.set(Array("subject-a".utf8), base: "a", physicalSize: 5, kind: "field:subject"),
+                loaded.set(Array("subject-b".utf8), base: "b", physicalSize: 6, kind: "field:subject"),
+            ]
+            #expect(kept == [true, true, true])
+            #expect(loaded.value(base: "a", physicalSize: 5, kind: "field:subject") == Array("subject-a".utf8))
+            #expect(loaded.value(base: "a", physicalSize: 5, kind: "header") == Array("head-a".utf8))
+            #expect(loaded.value(base: "a", physicalSize: 6, kind: "field:subject") == nil)
+            #expect(loaded.bytes == 6 + 6 + 9 + 9)
+            // A value the file holds is changed: the entry leaves the file, its added value with it.
+            loaded.set(Array("HEAD-A".utf8), base: "a", physicalSize: 5, kind: "header")
+            #expect(loaded.value(base: "a", physicalSize: 5, kind: "field:subject") == Array("subject-a".utf8))
+            // Another size: every value of the entry goes, added or not.
+            loaded.set(Array("new".utf8), base: "b", physicalSize: 7, kind: "header")
+            #expect(loaded.value(base: "b", physicalSize: 7, kind: "field:subject") == nil)
+            #expect(loaded.bytes == 6 + 9 + 3)
+            try loaded.save(uidValidity: 9)
+            var again = DerivedCache(folder: directory.path, limit: 1 << 20)
+            again.load(uidValidity: 9)
+            #expect(again.value(base: "a", physicalSize: 5, kind: "header") == Array("HEAD-A".utf8))
+            #expect(again.value(base: "a", physicalSize: 5, kind: "field:subject") == Array("subject-a".utf8))
+            #expect(again.value(base: "b", physicalSize: 7, kind: "header") == Array("new".utf8))
+            #expect(again.bytes == loaded.bytes)
+            // Added to a loaded entry, then pruned with it; and saved beside the file's values.
+            let keptToo = [
+                again.set(Array("from-a".utf8), base: "a", physicalSize: 5, kind: "field:from"),
+                again.set(Array("from-b".utf8), base: "b", physicalSize: 7, kind: "field:from"),
+            ]
+            #expect(keptToo == [true, true])
+            again.prune { $0 != "b" }
+            #expect(again.bytes == 6 + 9 + 6)
+            try again.save(uidValidity: 9)
+            var last = DerivedCache(folder: directory.path, limit: 1 << 20)
+            last.load(uidValidity: 9)
+            #expect(last.count == 1)
+            #expect(last.value(base: "a", physicalSize: 5, kind: "field:from") == Array("from-a".utf8))
+            #expect(last.bytes == again.bytes)
+        }
+    }
+
+    /// The fields a SEARCH reads are kept per field; deleted or damaged, the cache is rebuilt and every
+    /// answer is what cutting the fields out of the header gives.
+    @Test func headerFieldsAreKeptPerFieldAndRebuiltWhenTheCacheIsLost() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let messages = [
+                "Subject: one\r\nFrom: a@b.test\r\nsubject: two\r\n\tfolded\r\n\r\nSubject: body\r\n",
+                "From: c@d.test\r\n\r\nno subject\r\n",
+                "X-Subject: no\r\nSubject : spaced\r\n\r\n",
+            ]
+            var uids: [UInt32] = []
+            for message in messages { uids.append(try await inbox.append(bytes: Array(message.utf8))) }
+            uids.append(999)
+            func expected(_ names: [String]) async -> [[UInt8]?] {
+                await inbox.headerSections(uids: uids).map { header in
+                    header.map { header in
+                        names.flatMap { name in
+                            header.withUnsafeBufferPointer { MessageHeader.fieldLines(named: [name], in: $0) }
+                        }
+                    }
+                }
+            }
+            let subject = Array("Subject: one\r\nsubject: two\r\n\tfolded\r\n".utf8)
+            // Through the protocol, as IMAP's SEARCH asks: the witness is Mailbox's own, which keeps them.
+            let handle: any MailboxHandle = inbox
+            let spaced = Array("Subject : spaced\r\n".utf8)
+            #expect(try await handle.headerFields(uids: uids, named: ["Subject"]) == [subject, [], spaced, nil])
+            for names in [["Subject"], ["subject", "From"], ["From", "Date"], [""], ["Subject", ""]] {
+                let cut = await expected(names)
+                #expect(try await handle.headerFields(uids: uids, named: names) == cut, "\(names)")
+            }
+            let kept = await inbox.derivedValues(uids: uids, kind: "field:subject")
+            #expect(kept == [subject, [], spaced, nil])
+            await inbox.writeCache()
+            let path = directory.path + "/\(user)/" + DerivedCache.fileName
+            for damage in ["delete", "truncate", "garble"] {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+                switch damage {
+                case "delete": try FileManager.default.removeItem(atPath: path)
+                case "truncate": try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+                default:
+                    try Data(bytes.map { $0 == UInt8(ascii: " ") ? UInt8(ascii: "#") : $0 }).write(
+                        to: URL(fileURLWithPath: path)
+                    )
+                }
+                let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+                let reopenedHandle: any MailboxHandle = reopened
+                for names in [["Subject"], ["subject", "From"]] {
+                    let fields = try await reopenedHandle.headerFields(uids: uids, named: names)
+                    let cut = await expected(names)
+                    #expect(fields == cut, "\(damage) \(names)")
+                }
+                await reopened.writeCache()
+            }
         }
     }
 

@@ -20,6 +20,7 @@ extension MailStoreExecutor {
         let viewUIDs = (0..<current.view.count).map { current.view.message(msn: $0 + 1).uid }
         let records = try await mailbox.messages(uids: viewUIDs)
         let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID, key: search.key)
+        let fieldNames = SearchEngine.headerFieldNames(search.key)
         var found: [SearchRenderer.Match] = []
         var chunkStart = 0
         while chunkStart < current.view.count {
@@ -33,7 +34,8 @@ extension MailStoreExecutor {
             let contents: [[UInt8]?] =
                 switch need {
                 case .nothing: []
-                case .header: try await mailbox.headerSections(uids: uids)
+                // Only the fields the key reads: the engine finds in them what it finds in the header.
+                case .header: try await mailbox.headerFields(uids: uids, named: fieldNames)
                 case .whole: try await mailbox.readMessages(uids: uids)
                 }
             for (offset, index) in chunk.enumerated() {

@@ -62,6 +62,34 @@ struct SearchEngine {
         }
     }
 
+    /// The header fields a key that needs only the header reads (each name once, in the engine's
+    /// spelling): a store can hand out just those fields' lines (`MailboxHandle.headerFields`), and every
+    /// answer is the same as on the whole header.
+    static func headerFieldNames(_ key: SearchKey) -> [String] {
+        var names: [String] = []
+        func add(_ key: SearchKey) {
+            let name: String
+            switch key {
+            case .and(let keys): return keys.forEach(add)
+            case .or(let a, let b):
+                add(a)
+                return add(b)
+            case .not(let k): return add(k)
+            case .header(let field, _): name = field
+            case .bcc: name = "Bcc"
+            case .cc: name = "Cc"
+            case .from: name = "From"
+            case .to: name = "To"
+            case .subject: name = "Subject"
+            case .sentBefore, .sentOn, .sentSince: name = "Date"
+            default: return
+            }
+            if !names.contains(where: { $0.lowercased() == name.lowercased() }) { names.append(name) }
+        }
+        add(key)
+        return names
+    }
+
     func matches(_ key: SearchKey, _ candidate: Candidate, _ message: inout LoadedMessage?) -> Bool {
         switch key {
         case .all: return true

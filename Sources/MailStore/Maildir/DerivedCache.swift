@@ -40,6 +40,9 @@ struct DerivedCache {
     private var stored: [String: StoredEntry] = [:]
     /// Entries made or changed since the load, by base (a base is in `stored` or here, not both).
     private var changed: [String: Entry] = [:]
+    /// Values of a kind a stored entry did not have, added since the load, by base and kind: adding one
+    /// leaves the entry's other values in the file instead of copying them all out.
+    private var added: [String: [String: [UInt8]]] = [:]
     /// Bytes of values held (what `limit` bounds).
     private(set) var bytes = 0
     /// Changed since it was loaded or saved.
@@ -61,30 +64,51 @@ struct DerivedCache {
         var physicalSize: Int
     }
 
-    /// The values of `kind` for many messages (nil where unknown), in one access to the cache.
-    func values(_ keys: [Key?], kind: String) -> [[UInt8]?] {
-        keys.map { key in key.flatMap { value(base: $0.base, physicalSize: $0.physicalSize, kind: kind) } }
+    /// The values of `kind` for many messages (nil where unknown), in one access to the cache; each as
+    /// `read` makes it of the value's bytes where they lie (a copy, unless told otherwise).
+    func values(
+        _ keys: [Key?],
+        kind: String,
+        _ read: (UnsafeBufferPointer<UInt8>) -> [UInt8] = { Array($0) }
+    ) -> [[UInt8]?] {
+        keys.map { key in key.flatMap { value(base: $0.base, physicalSize: $0.physicalSize, kind: kind, read) } }
     }
 
     /// The value of `kind` for the message with this base, if known for a file of this size.
-    func value(base: String, physicalSize: Int, kind: String) -> [UInt8]? {
+    func value(
+        base: String,
+        physicalSize: Int,
+        kind: String,
+        _ read: (UnsafeBufferPointer<UInt8>) -> [UInt8] = { Array($0) }
+    ) -> [UInt8]? {
         if !changed.isEmpty, let entry = changed[base] {
-            return entry.physicalSize == physicalSize ? entry.values[kind] : nil
+            guard entry.physicalSize == physicalSize else { return nil }
+            return entry.values[kind]?.withUnsafeBufferPointer(read)
         }
         guard let entry = stored[base], entry.physicalSize == physicalSize else { return nil }
-        return file.withUnsafeBufferPointer { buffer in
+        let inFile = file.withUnsafeBufferPointer { buffer -> [UInt8]? in
             var reader = Reader(buffer: buffer, index: entry.values.lowerBound)
             for _ in 0..<entry.valueCount {
                 guard let (name, value) = reader.value() else { return nil }
-                if name.elementsEqual(kind.utf8) { return Array(value) }
+                if name.elementsEqual(kind.utf8) { return read(value) }
             }
             return nil
         }
+        if inFile == nil, !added.isEmpty, let value = added[base]?[kind] { return value.withUnsafeBufferPointer(read) }
+        return inFile
     }
 
     /// Keeps a value; returns false (keeping nothing) when it would pass the byte limit.
     @discardableResult
     mutating func set(_ value: [UInt8], base: String, physicalSize: Int, kind: String) -> Bool {
+        if let entry = stored[base], entry.physicalSize == physicalSize, !storedHas(entry, kind: kind) {
+            let replaced = added[base]?[kind]?.count ?? 0
+            guard bytes - replaced + value.count <= limit else { return false }
+            bytes += value.count - replaced
+            added[base, default: [:]][kind] = value
+            dirty = true
+            return true
+        }
         var entry = changed[base] ?? takeStored(base) ?? Entry(physicalSize: physicalSize, values: [:])
         if entry.physicalSize != physicalSize {
             bytes -= entry.values.values.reduce(0) { $0 + $1.count }
@@ -110,7 +134,7 @@ struct DerivedCache {
             dirty = true
         }
         for (base, entry) in stored where !keep(base) {
-            bytes -= entry.bytes
+            bytes -= entry.bytes + (added.removeValue(forKey: base)?.values.reduce(0) { $0 + $1.count } ?? 0)
             stored[base] = nil
             dirty = true
         }
@@ -131,6 +155,7 @@ struct DerivedCache {
         file = data
         stored = index
         changed = [:]
+        added = [:]
         bytes = total
         dirty = false
     }
@@ -143,8 +168,13 @@ struct DerivedCache {
         out.append(contentsOf: "correo-derived \(Self.version) V\(uidValidity)\n".utf8)
         // Entries not changed since the load are copied as they are in the file.
         for (base, entry) in stored {
-            out.append(contentsOf: "\(base) \(entry.physicalSize) \(entry.valueCount)\n".utf8)
+            let extra = added[base] ?? [:]
+            out.append(contentsOf: "\(base) \(entry.physicalSize) \(entry.valueCount + extra.count)\n".utf8)
             out.append(contentsOf: file[entry.values])
+            for (kind, value) in extra {
+                out.append(contentsOf: "\(kind) \(value.count)\n".utf8)
+                out.append(contentsOf: value)
+            }
         }
         // A base with a space or line end (another program's odd file name) would break the format.
         for (base, entry) in changed where !base.utf8.contains(where: { $0 == 0x20 || $0 == 0x0A }) {
@@ -169,7 +199,20 @@ struct DerivedCache {
                 values[String(decoding: name, as: UTF8.self)] = Array(value)
             }
         }
+        for (kind, value) in added.removeValue(forKey: base) ?? [:] { values[kind] = value }
         return Entry(physicalSize: entry.physicalSize, values: values)
+    }
+
+    /// Whether the file holds a value of `kind` for this stored entry.
+    private func storedHas(_ entry: StoredEntry, kind: String) -> Bool {
+        file.withUnsafeBufferPointer { buffer in
+            var reader = Reader(buffer: buffer, index: entry.values.lowerBound)
+            for _ in 0..<entry.valueCount {
+                guard let (name, _) = reader.value() else { return false }
+                if name.elementsEqual(kind.utf8) { return true }
+            }
+            return false
+        }
     }
 
     /// Reads the file in one pass, refusing anything out of bounds.
