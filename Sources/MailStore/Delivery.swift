@@ -106,7 +106,7 @@ extension MailStore {
     /// - portable: fsync every file, link each into its recipients' new/, fsync every new/ (two journal
     ///   commits one after the other on ext4);
     /// - journal order (ext4 with an ordered journal): write every file's data back, link, then fsync the
-    ///   files and the new/ folders in one round (one commit: the links ride in the files' own).
+    ///   files (one commit: the links ride in the files' own; a new/ is synced only if it got a copy).
     ///
     /// Either way nobody in the batch is answered (the SMTP 250) before every sync of the batch has
     /// finished, and a crash can leave a name in a new/ only for a message whose data is whole on disk
@@ -136,6 +136,7 @@ extension MailStore {
         }
         // 2. Link into each recipient's new/.
         var linked: [Result<[LinkedRecipient], any Error>] = []
+        var copiedInto: Set<String> = []
         for (pending, outcome) in zip(batch, written) {
             switch outcome {
             case .failure(let error):
@@ -144,16 +145,19 @@ extension MailStore {
                 if let error = fileFailures[file.path] {
                     linked.append(.failure(error))
                 } else {
-                    linked.append(.success(linkIntoRecipients(file, pending.recipients)))
+                    linked.append(.success(linkIntoRecipients(file, pending.recipients, copiedInto: &copiedInto)))
                 }
             }
         }
         // 3. fsync every new/ folder that gained a name, side by side (one new/ per recipient: one after
         // another that is a cache flush each, together the journal commits once and the block layer merges
-        // the flushes); in journal order the files' own fsyncs run in the same round.
+        // the flushes). In journal order the files' own fsyncs run instead: a hard link changes the file's
+        // inode in the same transaction as the folder, so the file's commit is the folder's. Only a folder
+        // that got a copy (another file system, or no more links) is synced itself.
         var folders: [String] = []
         for case .success(let recipients) in linked {
-            for case .success(let (folder, _)) in recipients.map(\.result) where !folders.contains(folder) {
+            for case .success(let (folder, _)) in recipients.map(\.result)
+            where !folders.contains(folder) && (!inJournalOrder || copiedInto.contains(folder)) {
                 folders.append(folder)
             }
         }
@@ -220,9 +224,12 @@ extension MailStore {
     /// Links the synced `file` into each recipient's new/ (each user once); not yet durable.
     private func linkIntoRecipients(
         _ file: (fd: Int32, path: String, size: Int, crlfSize: Int),
-        _ recipients: [String]
+        _ recipients: [String],
+        copiedInto: inout Set<String>
     ) -> [LinkedRecipient] {
         var done: [String: Result<(folder: String, fileName: String), MailStoreError>] = [:]
+        var copied: Set<String> = []
+        defer { copiedInto.formUnion(copied) }
         return recipients.map { recipient in
             guard let user = try? Self.normalizedUser(recipient) else {
                 return LinkedRecipient(recipient: recipient, result: .failure(.invalidAddress(recipient)))
@@ -230,7 +237,13 @@ extension MailStore {
             if let earlier = done[user] { return LinkedRecipient(recipient: recipient, result: earlier) }
             let result = Result<(folder: String, fileName: String), any Error> {
                 let userPath = try prepareUser(user)
-                let fileName = try linkIntoNew(file.path, userPath: userPath, size: file.size, crlfSize: file.crlfSize)
+                let (fileName, isCopy) = try linkIntoNew(
+                    file.path,
+                    userPath: userPath,
+                    size: file.size,
+                    crlfSize: file.crlfSize
+                )
+                if isCopy { copied.insert(userPath + "/new") }
                 return (userPath + "/new", fileName)
             }.mapError { ($0 as? MailStoreError) ?? .io(operation: "deliver", path: user, errno: EIO) }
             done[user] = result
@@ -238,21 +251,27 @@ extension MailStore {
         }
     }
 
-    /// Hard-links the fsynced temporary file into the user's new/ and returns its name there.
+    /// Hard-links the temporary file into the user's new/ and returns its name there.
     ///
-    /// It copies through the user's tmp/ when the user folder is on another file system.
-    private func linkIntoNew(_ source: String, userPath: String, size: Int, crlfSize: Int) throws -> String {
+    /// It copies through the user's tmp/ (a durable copy, then a link to it: `isCopy`) when the user
+    /// folder is on another file system or the file can take no more links.
+    private func linkIntoNew(
+        _ source: String,
+        userPath: String,
+        size: Int,
+        crlfSize: Int
+    ) throws -> (fileName: String, isCopy: Bool) {
         while true {
             let fileName = MaildirFileName.uniqueBase(size: size, crlfSize: crlfSize)
             let target = userPath + "/new/" + fileName
-            if link(source, target) == 0 { return fileName }
+            if link(source, target) == 0 { return (fileName, false) }
             switch errno {
             case EEXIST: continue
             case EXDEV, EPERM, EMLINK:
                 let temporary = userPath + "/tmp/" + fileName
                 try MaildirFolder.writeDurably(try POSIX.readFile(source), to: temporary, modified: nil)
                 defer { unlink(temporary) }
-                if link(temporary, target) == 0 { return fileName }
+                if link(temporary, target) == 0 { return (fileName, true) }
                 if errno == EEXIST { continue }
                 throw POSIX.error("link", target)
             default:

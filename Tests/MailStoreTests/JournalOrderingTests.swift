@@ -80,11 +80,15 @@ import Glibc
                         group.addTask {
                             for step in 0..<400 {
                                 let n = lane * 1000 + step
-                                let user = users[n % users.count]
-                                guard let results = try? await store.deliver(bytes: Self.message(n), to: [user]),
-                                    case .delivered(let fileName)? = results.first?.outcome
-                                else { return }
-                                acknowledged.entries.withLock { $0.append((user, fileName, n)) }
+                                // Every third message goes to two users: one file, two links.
+                                let to = (n % 3 == 0 ? [n, n + 1] : [n]).map { users[$0 % users.count] }
+                                guard let results = try? await store.deliver(bytes: Self.message(n), to: to) else {
+                                    return
+                                }
+                                for result in results {
+                                    guard case .delivered(let fileName) = result.outcome else { return }
+                                    acknowledged.entries.withLock { $0.append((result.recipient, fileName, n)) }
+                                }
                             }
                         }
                     }
