@@ -3,15 +3,17 @@
 # SIZE bytes over CONNECTIONS connections to 16 users on an empty store. Prints strace's table of the
 # sync, rename, open and write calls, and the ingest's JSON line.
 #
-#   bench/smtp_syncs.sh BINARY [COUNT 2000] [SIZE 2000] [CONNECTIONS 16] [PORT 21999]
+#   [WORK_DIR=DIR] bench/smtp_syncs.sh BINARY [COUNT 2000] [SIZE 2000] [CONNECTIONS 16] [PORT 21999]
 #
-# The counts include the one-time creation of the 16 Maildirs (about 7 fsyncs each).
+# The counts include the one-time creation of the 16 Maildirs (about 7 fsyncs each). The store is made
+# under WORK_DIR (default /tmp): on a journaled ext4 (bench/scratch_ext4.sh) correo delivers in journal
+# order, one fsync per message, elsewhere in the portable order, two.
 set -euo pipefail
 binary=$(realpath "${1:?usage: smtp_syncs.sh BINARY [COUNT] [SIZE] [CONNECTIONS] [PORT]}")
 count=${2:-2000} size=${3:-2000} connections=${4:-16} port=${5:-21999}
 here=$(cd "$(dirname "$0")" && pwd)
 command -v strace >/dev/null || { echo "smtp_syncs.sh: strace is not installed (apt-get install strace)" >&2; exit 2; }
-work=$(mktemp -d /tmp/correo-syncs.XXXXXX)
+work=$(mktemp -d "${WORK_DIR:-/tmp}/correo-syncs.XXXXXX")
 # strace blocks the signals meant for its command, so they go to correo itself (strace's child).
 stop() { pkill "-$1" -P "$server" 2>/dev/null || true; }
 trap 'stop KILL; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
