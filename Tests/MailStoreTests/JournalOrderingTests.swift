@@ -10,9 +10,11 @@ import Testing
 import Glibc
 #endif
 
-/// Delivery on a journaled ext4 takes one journal commit per batch instead of two (JournalOrdering):
-/// shown on real file systems made for the test, and shown safe by crashing one mid-delivery.
-@Suite(.offThePool) struct JournalOrderingTests {
+/// Delivery on a journaled ext4 takes one journal commit per batch instead of two (JournalOrdering).
+///
+/// Shown on real file systems made for the test, and shown safe by crashing one mid-delivery. Serialized:
+/// the scratch file systems' loop mounts and unmounts stay out of each other's way.
+@Suite(.offThePool, .serialized) struct JournalOrderingTests {
     @Test func mountOptionsAreReadForTheDeviceOnly() {
         let mountInfo = """
             27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
@@ -165,8 +167,10 @@ struct ScratchExt4 {
         image = base + ".img"
         mountPoint = base
         self.options = options
-        try Self.run(["truncate", "-s", "256M", image])
-        try Self.run(["mkfs.ext4", "-q", "-F"] + format + [image])
+        // Sparse and lazily initialised: the file reads as zeros, so nothing needs writing before the
+        // mount, which keeps a loaded test run from waiting on megabytes of zeros.
+        try Self.run(["truncate", "-s", "128M", image])
+        try Self.run(["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=1,lazy_journal_init=1"] + format + [image])
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         try mount()
     }
@@ -177,14 +181,26 @@ struct ScratchExt4 {
 
     /// Unmounts and mounts again: what the file system holds is then what its journal kept.
     func mountAgain() throws {
-        try Self.run(["umount", mountPoint])
+        // Retried for a while: under a loaded run a process spawned elsewhere at the wrong moment, or
+        // the kernel still finishing the shut-down file system, can keep it busy for an instant.
+        var attempts = 0
+        while true {
+            do {
+                try Self.run(["umount", mountPoint])
+                break
+            } catch {
+                attempts += 1
+                guard attempts < 50 else { throw error }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
         try mount()
     }
 
     /// EXT4_IOC_SHUTDOWN with EXT4_GOING_FLAGS_NOLOGFLUSH: from here every write fails, and what the
     /// journal had not committed is gone, as at a power cut.
     func shutDownLosingTheJournal() -> Bool {
-        let fd = open(mountPoint, O_RDONLY | O_DIRECTORY)
+        let fd = open(mountPoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var flags: UInt32 = 2
@@ -216,13 +232,16 @@ struct ScratchExt4 {
         environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
         process.environment = environment
         let pipe = Pipe()
+        let errors = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed"])
+            let why = String(decoding: message, as: UTF8.self)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed: \(why)"])
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
