@@ -70,11 +70,17 @@ extension Mailbox {
         }
     }
 
+    /// The fields whose lines are kept: those SEARCH's own keys name.
+    ///
+    /// SUBJECT, FROM, TO, CC, BCC, and Date for SENT*. Not any name a `HEADER` key gives: a client naming
+    /// a thousand made-up fields would otherwise add a thousand empty values per message to the file.
+    static let keptFields: Set<String> = ["subject", "from", "to", "cc", "bcc", "date"]
+
     /// The derived kind under which a field's lines are kept: `field:` and its name in lower case; nil
-    /// for a name that cannot be a kind (empty: the lines that are not fields).
+    /// for a field not kept (then its lines are cut from the header each time).
     static func fieldKind(_ name: String) -> String? {
-        let kind = "field:" + name.lowercased()
-        return !name.isEmpty && isValidKind(kind) ? kind : nil
+        let lowered = name.lowercased()
+        return keptFields.contains(lowered) ? "field:" + lowered : nil
     }
 
     /// The values of `kind` stored for `uids` (nil where none is known for the file as it is now).

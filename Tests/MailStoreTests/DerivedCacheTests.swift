@@ -225,6 +225,10 @@ import Testing
             }
             let kept = await inbox.derivedValues(uids: uids, kind: "field:subject")
             #expect(kept == [subject, [], spaced, nil])
+            // A made-up name (HEADER x-made-up) is answered, and not kept.
+            let madeUp = try await handle.headerFields(uids: uids, named: ["X-Made-Up"])
+            #expect(madeUp == [[], [], [], nil])
+            #expect(await inbox.derivedValues(uids: uids, kind: "field:x-made-up") == [nil, nil, nil, nil])
             await inbox.writeCache()
             let path = directory.path + "/\(user)/" + DerivedCache.fileName
             for damage in ["delete", "truncate", "garble"] {
