@@ -181,20 +181,24 @@ struct ScratchExt4 {
 
     /// Unmounts and mounts again: what the file system holds is then what its journal kept.
     func mountAgain() throws {
-        // Retried for a while: under a loaded run a process spawned elsewhere at the wrong moment, or
-        // the kernel still finishing the shut-down file system, can keep it busy for an instant.
+        try unmount()
+        try mount()
+    }
+
+    /// Retried for a while: under a loaded run a process spawned elsewhere at the wrong moment, or the
+    /// kernel still finishing the shut-down file system, can keep it busy for an instant.
+    private func unmount() throws {
         var attempts = 0
         while true {
             do {
                 try Self.run(["umount", mountPoint])
-                break
+                return
             } catch {
                 attempts += 1
                 guard attempts < 50 else { throw error }
                 Thread.sleep(forTimeInterval: 0.2)
             }
         }
-        try mount()
     }
 
     /// EXT4_IOC_SHUTDOWN with EXT4_GOING_FLAGS_NOLOGFLUSH: from here every write fails, and what the
@@ -215,8 +219,9 @@ struct ScratchExt4 {
         return Int(info.split(separator: " ").first ?? "") ?? 0
     }
 
+    /// Unmounts (lazily, if it stays busy: nothing is left mounted) and deletes the file system.
     func remove() {
-        _ = try? Self.run(["umount", mountPoint])
+        if (try? unmount()) == nil { _ = try? Self.run(["umount", "--lazy", mountPoint]) }
         try? FileManager.default.removeItem(atPath: mountPoint)
         try? FileManager.default.removeItem(atPath: image)
     }
