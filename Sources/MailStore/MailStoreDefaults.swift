@@ -18,6 +18,10 @@ public enum MailStoreDefaults {
     public static let deliveryWriteBufferBytes = 64 * 1024
     /// Threads that fsync the files and folders of one group-commit batch side by side.
     public static let deliverySyncThreads = 16
+    /// Threads that read the files of one FETCH or SEARCH chunk side by side (`ParallelRead`).
+    public static let parallelReadThreads = 16
+    /// Fewest files a read thread is given: below it, handing them over costs more than a warm read.
+    public static let parallelReadMinimumPerLane = 4
     /// How often a mailbox with change listeners looks at its folders for other programs' changes.
     public static let changePollInterval: Duration = .milliseconds(500)
     /// How much older than a scan the folders' modification times must be for an unchanged time to

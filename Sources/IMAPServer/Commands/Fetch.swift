@@ -57,28 +57,17 @@ extension MailStoreExecutor {
 
         var batch: [IMAPResponse] = []
         var batchBytes = 0
-        var missing = false
-        var chunkStart = 0
-        while chunkStart < msns.count {
-            let chunkEnd = Self.chunkEnd(from: chunkStart, count: msns.count, wholeMessages: plan.mayReadWhole) {
-                records[$0]?.size ?? 0
-            }
-            let chunk = chunkStart..<chunkEnd
-            chunkStart = chunkEnd
-            var entries: [FetchEntry] = []
-            entries.reserveCapacity(chunk.count)
-            for position in chunk {
-                let msn = msns[position]
-                let message = current.view.message(msn: msn)
-                guard let record = records[position] else {
-                    missing = true
-                    continue
-                }
-                if let changedSince, message.modSeq <= changedSince { continue }
-                entries.append(FetchEntry(msn: msn, message: message, record: record))
-            }
-            guard !entries.isEmpty else { continue }
-            let read = try await readChunk(entries, plan, mailbox)
+        let (chunks, gone) = Self.chunks(msns, records, current.view, changedSince, plan)
+        // The next chunk is read while this one is rendered: after a restart its files wait on the
+        // disk, while rendering (a BODYSTRUCTURE parsed from a whole message) waits on the CPU. One
+        // chunk ahead at most, so a FETCH 1:* holds at most two chunks' bytes.
+        var next = chunks.first.map { Self.startReading($0, plan, mailbox) }
+        defer { next?.cancel() }
+        var missing = gone
+        for (number, entries) in chunks.enumerated() {
+            guard let reading = next else { break }
+            let read = try await reading.value
+            next = number + 1 < chunks.count ? Self.startReading(chunks[number + 1], plan, mailbox) : nil
             var computed = [[(uid: UInt32, value: [UInt8])]](repeating: [], count: plan.derivedItems.count)
 
             for (i, entry) in entries.enumerated() {
@@ -181,9 +170,53 @@ extension MailStoreExecutor {
         var contents: [[UInt8]?]
     }
 
+    /// The messages of a FETCH in chunks (`chunkEnd`), without those not changed since
+    /// `changedSince`; `missing` when some message is gone from the store.
+    private static func chunks(
+        _ msns: [Int],
+        _ records: [MailboxMessage?],
+        _ view: SelectedMailboxView,
+        _ changedSince: UInt64?,
+        _ plan: FetchPlan
+    ) -> (chunks: [[FetchEntry]], missing: Bool) {
+        var missing = false
+        var chunks: [[FetchEntry]] = []
+        var chunkStart = 0
+        while chunkStart < msns.count {
+            let chunkEnd = chunkEnd(from: chunkStart, count: msns.count, wholeMessages: plan.mayReadWhole) {
+                records[$0]?.size ?? 0
+            }
+            let chunk = chunkStart..<chunkEnd
+            chunkStart = chunkEnd
+            var entries: [FetchEntry] = []
+            entries.reserveCapacity(chunk.count)
+            for position in chunk {
+                let msn = msns[position]
+                let message = view.message(msn: msn)
+                guard let record = records[position] else {
+                    missing = true
+                    continue
+                }
+                if let changedSince, message.modSeq <= changedSince { continue }
+                entries.append(FetchEntry(msn: msn, message: message, record: record))
+            }
+            if !entries.isEmpty { chunks.append(entries) }
+        }
+        return (chunks, missing)
+    }
+
+    /// Starts reading a chunk away from this actor, so that it goes on while the actor renders.
+    private static func startReading(
+        _ entries: [FetchEntry],
+        _ plan: FetchPlan,
+        _ mailbox: any MailboxHandle
+    ) -> Task<ChunkContent, any Error> {
+        Task.detached { try await readChunk(entries, plan, mailbox) }
+    }
+
     /// Reads one chunk with one store hop per kind: cached encodings, then headers, then whole
     /// messages for what the cache did not answer.
-    private func readChunk(
+    private static func readChunk(
         _ entries: [FetchEntry],
         _ plan: FetchPlan,
         _ mailbox: any MailboxHandle

@@ -22,22 +22,25 @@ extension MailStoreExecutor {
         let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID, key: search.key)
         let fieldNames = SearchEngine.headerFieldNames(search.key)
         var found: [SearchRenderer.Match] = []
+        var chunks: [Range<Int>] = []
         var chunkStart = 0
         while chunkStart < current.view.count {
             let end = Self.chunkEnd(from: chunkStart, count: current.view.count, wholeMessages: need == .whole) {
                 records[$0]?.size ?? 0
             }
-            let chunk = chunkStart..<end
-            chunkStart = chunk.upperBound
-            let uids = chunk.map { current.view.message(msn: $0 + 1).uid }
-            // One hop for the chunk's headers or messages instead of one or two per message.
-            let contents: [[UInt8]?] =
-                switch need {
-                case .nothing: []
-                // Only the fields the key reads: the engine finds in them what it finds in the header.
-                case .header: try await mailbox.headerFields(uids: uids, named: fieldNames)
-                case .whole: try await mailbox.readMessages(uids: uids)
-                }
+            chunks.append(chunkStart..<end)
+            chunkStart = end
+        }
+        let uidsOf = { (chunk: Range<Int>) in chunk.map { current.view.message(msn: $0 + 1).uid } }
+        // As FETCH does: the next chunk is read while the engine goes through this one.
+        var next = chunks.first.map { Self.startReading(uidsOf($0), need, fieldNames, mailbox) }
+        defer { next?.cancel() }
+        for (number, chunk) in chunks.enumerated() {
+            guard let reading = next else { break }
+            let contents = try await reading.value
+            next =
+                chunks.indices.contains(number + 1)
+                ? Self.startReading(uidsOf(chunks[number + 1]), need, fieldNames, mailbox) : nil
             for (offset, index) in chunk.enumerated() {
                 let message = current.view.message(msn: index + 1)
                 guard let record = records[index] else { continue }
@@ -62,5 +65,23 @@ extension MailStoreExecutor {
         let responses = [SearchRenderer.render(plan, search, found: found, uid: uid, tag: tag)]
         let updates = try await updates(allowExpunge: uid, condStore: request.condStore)
         return CommandOutcome(responses: responses + updates + [.ok(tag, "\(uid ? "UID SEARCH" : "SEARCH") completed")])
+    }
+
+    /// Reads one chunk's headers, fields or messages away from this actor, with one store hop for the
+    /// chunk instead of one or two per message.
+    private static func startReading(
+        _ uids: [UInt32],
+        _ need: FetchEngine.Need,
+        _ fieldNames: [String],
+        _ mailbox: any MailboxHandle
+    ) -> Task<[[UInt8]?], any Error> {
+        Task.detached {
+            switch need {
+            case .nothing: []
+            // Only the fields the key reads: the engine finds in them what it finds in the header.
+            case .header: try await mailbox.headerFields(uids: uids, named: fieldNames)
+            case .whole: try await mailbox.readMessages(uids: uids)
+            }
+        }
     }
 }
