@@ -27,6 +27,9 @@ public enum MailStoreDefaults {
     /// How much older than a scan the folders' modification times must be for an unchanged time to
     /// prove nothing changed (file-system clocks tick every few milliseconds).
     public static let trustedStampAge: TimeInterval = 0.1
+    /// How long after a scan whose stamp was too young to trust the mailbox scans again by itself
+    /// (`Mailbox.settle`): long enough for the times it found to have become old enough.
+    public static let settleDelay: Duration = .milliseconds(150)
     /// How long a modified metadata cache waits before it is written, so bursts cost one write.
     public static let cacheWriteDelay: Duration = .seconds(2)
     /// Bytes read at a time when looking for the end of a message's header section.

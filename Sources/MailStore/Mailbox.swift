@@ -20,21 +20,24 @@ public actor Mailbox {
     public nonisolated let url: URL
 
     private let executor: DispatchQueueExecutor
-    private let logger: Logger
+    let logger: Logger
     private let newValidity: @Sendable () throws -> UInt32
     var folder: MaildirFolder? {
         // Before any change (`withFolder` first sets nil) and after it: readers off the queue ask again.
         didSet { published.withdraw() }
     }
-    /// Scans of cur/ the open folder made (for tests).
-    var folderScans: Int { folder?.scans ?? 0 }
+    /// Scans of cur/ the open folder made when asked to look (for tests; `settle`'s are counted apart).
+    var folderScans: Int { (folder?.scans ?? 0) - settleScans }
+    /// Scans `settle` made since the folder was opened (for tests).
+    var settleScans = 0
+    var settleScheduled = false
     /// The records offered to readers off the mailbox's queue (see `Mailbox+Published.swift`).
     nonisolated let published = PublishedRecords()
     /// Header sections and other derived values (see `Mailbox+Derived.swift`).
     var derived: DerivedCache
     /// Counts the changes published (a cheap "did anything change since" for sessions).
     public private(set) var changeCount: UInt64 = 0
-    private var removed = false
+    private(set) var removed = false
     private var listeners: [UUID: AsyncStream<MailboxChanges>.Continuation] = [:]
     private var pollTask: Task<Void, Never>?
     private var watch: DirectoryWatcher.Token?
@@ -77,12 +80,14 @@ public actor Mailbox {
         if let folder { return folder }
         let opened = try MaildirFolder(path: url.path, name: name, newValidity: newValidity)
         folder = opened
+        settleScans = 0
         scheduleCacheWrite()
+        scheduleSettle()
         return opened
     }
 
     /// Runs `body` on the loaded folder and writes its state back.
-    private func withFolder<T>(_ body: (inout MaildirFolder) throws -> T) throws -> T {
+    func withFolder<T>(_ body: (inout MaildirFolder) throws -> T) throws -> T {
         _ = try loaded()
         guard var current = folder else { throw MailStoreError.mailboxNotFound(name.description) }
         folder = nil  // keep `current` the only reference, so changing it does not copy the records
@@ -122,6 +127,7 @@ public actor Mailbox {
     public func synchronize() throws -> MailboxChanges {
         let changes = try withFolder { try $0.synchronize() }
         publish(changes)
+        scheduleSettle()
         return changes
     }
 
@@ -304,7 +310,7 @@ public actor Mailbox {
         if listeners.isEmpty { stopWatching() }
     }
 
-    private func publish(_ changes: MailboxChanges) {
+    func publish(_ changes: MailboxChanges) {
         guard !changes.isEmpty else { return }
         changeCount &+= 1
         for listener in listeners.values { listener.yield(changes) }

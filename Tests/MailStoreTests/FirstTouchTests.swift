@@ -245,6 +245,46 @@ import Testing
         }
     }
 
+    @Test func aScanTooSoonAfterAChangeIsRepeatedByItselfAndChangesAfterItAreStillSeen() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            let folder = directory.path + "/\(user)"
+            for n in 1...5 {
+                try Data("Subject: \(n)\r\n\r\nbody\r\n".utf8).write(
+                    to: URL(fileURLWithPath: folder + "/cur/170000000\(n).M\(n)P1.x:2,")
+                )
+            }
+            // cur/ changed just now: the first scan cannot trust its time, so without settling the
+            // next look would scan again.
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            #expect(await inbox.folderScans == 1)
+            #expect(try await Self.settled(inbox, scans: 1))
+            try await inbox.synchronize()
+            try await inbox.synchronize()
+            #expect(await inbox.folderScans == 1)
+            #expect(await inbox.settleScans == 1)
+            // A file another program puts in after the settling scan is found by the next look, and
+            // that look, too soon after the change, is settled again by itself.
+            try Data("Subject: 6\r\n\r\nbody\r\n".utf8).write(
+                to: URL(fileURLWithPath: folder + "/new/1700000006.M6P1.x")
+            )
+            try await inbox.synchronize()
+            #expect(await inbox.snapshot().count == 6)
+            #expect(await inbox.folderScans == 2)
+            #expect(try await Self.settled(inbox, scans: 2))
+            #expect(await inbox.snapshot().count == 6)
+        }
+    }
+
+    /// Waits (bounded) until `inbox` has made `scans` settling scans and trusts its stamp.
+    private static func settled(_ inbox: Mailbox, scans: Int) async throws -> Bool {
+        for _ in 0..<100 {
+            if await inbox.settleScans == scans, try await inbox.loadedFolder().isSettled { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     @Test func aFolderNeverOpenedIsScannedOnceNotAgainForItsOwnUIDListWrite() async throws {
         try await withStore { store, directory in
             try store.createUserMaildir(user)

@@ -105,6 +105,10 @@ struct MaildirFolder {
     /// Whether new/, cur/ or the uidlist may have changed since the last scan (three stats; for polling).
     func directoriesChanged() -> Bool { !stampTrusted || currentStamp() != stamp }
 
+    /// Whether the last scan's stamp can prove that nothing changed since; if not, the next look
+    /// scans again.
+    var isSettled: Bool { stampTrusted }
+
     private func currentStamp() -> [Int64] {
         [newPath, curPath, path + "/" + UIDList.fileName].flatMap { path -> [Int64] in
             guard let info = POSIX.status(path) else { return [-1, -1] }

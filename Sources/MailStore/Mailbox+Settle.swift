@@ -1,0 +1,33 @@
+import Foundation
+
+/// Settling: a scan right after a change cannot trust the times it read, so the next look would
+/// list cur/ again; the mailbox does that second scan by itself, while no client waits.
+extension Mailbox {
+    /// After a scan whose stamp was too young to trust, schedules `settle`.
+    func scheduleSettle() {
+        guard !settleScheduled, !removed, let folder, !folder.isSettled else { return }
+        settleScheduled = true
+        Task { [weak self] in
+            try? await Task.sleep(for: MailStoreDefaults.settleDelay)
+            await self?.settle()
+        }
+    }
+
+    /// Scans again once the times the last scan found are old enough to trust, so that the next look
+    /// (the command after a SELECT, the FETCH after new mail) finds a trusted stamp instead of listing
+    /// cur/ itself: 25 ms on the bench's 20,000 messages, paid here while no client waits.
+    ///
+    /// It only moves that scan earlier: it schedules no other, so a folder that keeps changing is not
+    /// scanned more often than it is looked at.
+    private func settle() {
+        settleScheduled = false
+        guard !removed, let current = folder, !current.isSettled else { return }
+        let before = current.scans
+        do {
+            publish(try withFolder { try $0.synchronize() })
+        } catch {
+            logger.warning("rescan failed", metadata: ["mailbox": "\(name)", "error": "\(error)"])
+        }
+        settleScans += (folder?.scans ?? before) - before
+    }
+}
