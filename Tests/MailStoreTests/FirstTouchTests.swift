@@ -247,13 +247,7 @@ import Testing
 
     @Test func aScanTooSoonAfterAChangeIsRepeatedByItselfAndChangesAfterItAreStillSeen() async throws {
         try await withStore { store, directory in
-            try store.createUserMaildir(user)
-            let folder = directory.path + "/\(user)"
-            for n in 1...5 {
-                try Data("Subject: \(n)\r\n\r\nbody\r\n".utf8).write(
-                    to: URL(fileURLWithPath: folder + "/cur/170000000\(n).M\(n)P1.x:2,")
-                )
-            }
+            let folder = try fiveMessagesInCur(store, directory)
             // cur/ changed just now: the first scan cannot trust its time, so without settling the
             // next look would scan again.
             let inbox = try await store.mailbox(user: user, name: .inbox)
@@ -276,6 +270,18 @@ import Testing
         }
     }
 
+    /// The user's Maildir with five messages put in cur/ by another program; its path.
+    private func fiveMessagesInCur(_ store: MailStore, _ directory: TemporaryDirectory) throws -> String {
+        try store.createUserMaildir(user)
+        let folder = directory.path + "/\(user)"
+        for n in 1...5 {
+            try Data("Subject: \(n)\r\n\r\nbody\r\n".utf8).write(
+                to: URL(fileURLWithPath: folder + "/cur/170000000\(n).M\(n)P1.x:2,")
+            )
+        }
+        return folder
+    }
+
     /// Waits (bounded) until `inbox` has made `scans` settling scans and trusts its stamp.
     private static func settled(_ inbox: Mailbox, scans: Int) async throws -> Bool {
         for _ in 0..<100 {
@@ -287,13 +293,7 @@ import Testing
 
     @Test func aFolderNeverOpenedIsScannedOnceNotAgainForItsOwnUIDListWrite() async throws {
         try await withStore { store, directory in
-            try store.createUserMaildir(user)
-            let folder = directory.path + "/\(user)"
-            for n in 1...5 {
-                try Data("Subject: \(n)\r\n\r\nbody\r\n".utf8).write(
-                    to: URL(fileURLWithPath: folder + "/cur/170000000\(n).M\(n)P1.x:2,")
-                )
-            }
+            let folder = try fiveMessagesInCur(store, directory)
             try Self.backdate(folder)
             let inbox = try await store.mailbox(user: user, name: .inbox)
             #expect(await inbox.folderScans == 1)
