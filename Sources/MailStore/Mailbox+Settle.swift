@@ -1,11 +1,15 @@
 import Foundation
 
-/// Settling: a scan right after a change cannot trust the times it read, so the next look would
-/// list cur/ again; the mailbox does that second scan by itself, while no client waits.
+/// Settling: a scan right after a change cannot trust the times it read (and one that moved new mail
+/// into cur/ changed them itself), so the next look would list cur/ again; the mailbox does that
+/// second scan by itself, while no client waits.
 extension Mailbox {
-    /// After a scan whose stamp was too young to trust, schedules `settle`.
+    /// After a scan whose stamp cannot prove that nothing changed since, schedules `settle`.
+    ///
+    /// That is a stamp too young to trust, or one the scan itself outdated: moving new mail from new/
+    /// to cur/ changes both folders' times after the stamp was taken.
     func scheduleSettle() {
-        guard !settleScheduled, !removed, let folder, !folder.isSettled else { return }
+        guard !settleScheduled, !removed, let folder, folder.directoriesChanged() else { return }
         settleScheduled = true
         Task { [weak self] in
             try? await Task.sleep(for: MailStoreDefaults.settleDelay)
@@ -13,7 +17,7 @@ extension Mailbox {
         }
     }
 
-    /// Scans again once the times the last scan found are old enough to trust, so that the next look
+    /// Scans again once the times the last scan left are old enough to trust, so that the next look
     /// (the command after a SELECT, the FETCH after new mail) finds a trusted stamp instead of listing
     /// cur/ itself: 25 ms on the bench's 20,000 messages, paid here while no client waits.
     ///
@@ -21,7 +25,7 @@ extension Mailbox {
     /// scanned more often than it is looked at.
     private func settle() {
         settleScheduled = false
-        guard !removed, let current = folder, !current.isSettled else { return }
+        guard !removed, let current = folder, current.directoriesChanged() else { return }
         let before = current.scans
         do {
             publish(try withFolder { try $0.synchronize() })

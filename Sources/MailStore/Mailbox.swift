@@ -164,6 +164,8 @@ public actor Mailbox {
             changes.uidNext = uidNext
             changes.highestModSeq = highestModSeq
             publish(changes)
+            // The renames moved cur/'s time: the next look would list it again.
+            scheduleSettle()
         }
         return result.all
     }
@@ -178,6 +180,7 @@ public actor Mailbox {
             changes.uidNext = uidNext
             changes.highestModSeq = highestModSeq
             publish(changes)
+            scheduleSettle()
         }
         return expunged
     }

@@ -47,6 +47,31 @@ public struct MessageRecord: Hashable, Sendable {
         self.base = MaildirFileName.base(of: fileName)
     }
 
+    /// A record whose base the caller already holds (a folder opening thousands of records shares the
+    /// uidlist's strings instead of cutting each file name again).
+    init(
+        uid: UInt32,
+        flags: MessageFlags,
+        keywords: [String],
+        size: Int,
+        physicalSize: Int,
+        internalDate: Date,
+        modSeq: UInt64,
+        fileName: String,
+        base: String
+    ) {
+        self.uid = uid
+        self.flags = flags
+        self.keywords = keywords
+        self.size = size
+        self.physicalSize = physicalSize
+        self.internalDate = internalDate
+        self.modSeq = modSeq
+        self.fileName = fileName
+        self.isRecent = false
+        self.base = base
+    }
+
     /// Whether reading this message needs bare LFs turned into CRLF.
     public var needsCRLFConversion: Bool { size != physicalSize }
 }

@@ -61,13 +61,18 @@ extension MailStoreExecutor {
         // The next chunk is read while this one is rendered: after a restart its files wait on the
         // disk, while rendering (a BODYSTRUCTURE parsed from a whole message) waits on the CPU. One
         // chunk ahead at most, so a FETCH 1:* holds at most two chunks' bytes.
-        var next = chunks.first.map { Self.startReading($0, plan, mailbox) }
+        // The first is read here: a FETCH of one chunk (most are) costs no task.
+        var next: Task<ChunkContent, any Error>?
         defer { next?.cancel() }
         var missing = gone
         for (number, entries) in chunks.enumerated() {
-            guard let reading = next else { break }
-            let read = try await reading.value
-            next = number + 1 < chunks.count ? Self.startReading(chunks[number + 1], plan, mailbox) : nil
+            let read: ChunkContent
+            if let reading = next {
+                read = try await reading.value
+            } else {
+                read = try await Self.readChunk(entries, plan, mailbox)
+            }
+            next = chunks.indices.contains(number + 1) ? Self.startReading(chunks[number + 1], plan, mailbox) : nil
             var computed = [[(uid: UInt32, value: [UInt8])]](repeating: [], count: plan.derivedItems.count)
 
             for (i, entry) in entries.enumerated() {
@@ -216,7 +221,7 @@ extension MailStoreExecutor {
 
     /// Reads one chunk with one store hop per kind: cached encodings, then headers, then whole
     /// messages for what the cache did not answer.
-    private static func readChunk(
+    nonisolated(nonsending) private static func readChunk(
         _ entries: [FetchEntry],
         _ plan: FetchPlan,
         _ mailbox: any MailboxHandle

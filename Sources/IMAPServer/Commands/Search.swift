@@ -33,11 +33,16 @@ extension MailStoreExecutor {
         }
         let uidsOf = { (chunk: Range<Int>) in chunk.map { current.view.message(msn: $0 + 1).uid } }
         // As FETCH does: the next chunk is read while the engine goes through this one.
-        var next = chunks.first.map { Self.startReading(uidsOf($0), need, fieldNames, mailbox) }
+        // The first is read here: a SEARCH of one chunk costs no task.
+        var next: Task<[[UInt8]?], any Error>?
         defer { next?.cancel() }
         for (number, chunk) in chunks.enumerated() {
-            guard let reading = next else { break }
-            let contents = try await reading.value
+            let contents: [[UInt8]?]
+            if let reading = next {
+                contents = try await reading.value
+            } else {
+                contents = try await Self.read(uidsOf(chunk), need, fieldNames, mailbox)
+            }
             next =
                 chunks.indices.contains(number + 1)
                 ? Self.startReading(uidsOf(chunks[number + 1]), need, fieldNames, mailbox) : nil
@@ -67,21 +72,30 @@ extension MailStoreExecutor {
         return CommandOutcome(responses: responses + updates + [.ok(tag, "\(uid ? "UID SEARCH" : "SEARCH") completed")])
     }
 
-    /// Reads one chunk's headers, fields or messages away from this actor, with one store hop for the
-    /// chunk instead of one or two per message.
+    /// Starts reading a chunk away from this actor (`read`), so that it goes on while the engine
+    /// matches the one before.
     private static func startReading(
         _ uids: [UInt32],
         _ need: FetchEngine.Need,
         _ fieldNames: [String],
         _ mailbox: any MailboxHandle
     ) -> Task<[[UInt8]?], any Error> {
-        Task.detached {
-            switch need {
-            case .nothing: []
-            // Only the fields the key reads: the engine finds in them what it finds in the header.
-            case .header: try await mailbox.headerFields(uids: uids, named: fieldNames)
-            case .whole: try await mailbox.readMessages(uids: uids)
-            }
+        Task.detached { try await read(uids, need, fieldNames, mailbox) }
+    }
+
+    /// One chunk's headers, fields or messages, with one store hop for the chunk instead of one or two
+    /// per message.
+    nonisolated(nonsending) private static func read(
+        _ uids: [UInt32],
+        _ need: FetchEngine.Need,
+        _ fieldNames: [String],
+        _ mailbox: any MailboxHandle
+    ) async throws -> [[UInt8]?] {
+        switch need {
+        case .nothing: []
+        // Only the fields the key reads: the engine finds in them what it finds in the header.
+        case .header: try await mailbox.headerFields(uids: uids, named: fieldNames)
+        case .whole: try await mailbox.readMessages(uids: uids)
         }
     }
 }

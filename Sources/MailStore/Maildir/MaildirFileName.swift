@@ -62,6 +62,30 @@ struct MaildirFileName: Hashable, Sendable {
         return flags
     }
 
+    /// The system flags and keyword indexes of `fileName`'s info, as `flags` and `keywordIndexes` give
+    /// them, read in place: opening a folder from its cache does this for every message, and a parsed
+    /// name costs two allocations (its base and its letters).
+    static func flagsAndKeywords(of fileName: String) -> (flags: MessageFlags, keywordIndexes: [Int]) {
+        var flags: MessageFlags = []
+        var keywordIndexes: [Int] = []
+        var utf8 = fileName.utf8[...]
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return (flags, keywordIndexes) }
+        utf8 = utf8[utf8.index(after: colon)...]
+        guard utf8.starts(with: [UInt8(ascii: "2"), UInt8(ascii: ",")]) else { return (flags, keywordIndexes) }
+        for letter in utf8.dropFirst(2) {
+            switch letter {
+            case UInt8(ascii: "D"): flags.insert(.draft)
+            case UInt8(ascii: "F"): flags.insert(.flagged)
+            case UInt8(ascii: "R"): flags.insert(.answered)
+            case UInt8(ascii: "S"): flags.insert(.seen)
+            case UInt8(ascii: "T"): flags.insert(.deleted)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): keywordIndexes.append(Int(letter - UInt8(ascii: "a")))
+            default: break
+            }
+        }
+        return (flags, keywordIndexes)
+    }
+
     /// Keyword letters `a`…`z`, as indexes 0…25 into the folder's keyword list.
     var keywordIndexes: [Int] {
         infoLetters.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }.map { Int($0 - UInt8(ascii: "a")) }

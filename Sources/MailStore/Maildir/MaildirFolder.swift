@@ -55,11 +55,14 @@ struct MaildirFolder {
         self.path = path
         self.name = name
         let lock = path + "/" + UIDList.lockName
+        cache = MetadataCache(folder: path)
+        // The cache is read and parsed on another thread while this one reads the uidlist: after a
+        // restart they are the whole cost of opening a big folder, and neither needs the other.
+        let cacheContents = BackgroundResult { [cachePath = cache.path] in MetadataCache.read(cachePath) }
         uidList = try POSIX.withExclusiveLock(lock) { try UIDList(folder: path, newValidity: newValidity) }
         keywordList = KeywordList(folder: path)
-        cache = MetadataCache(folder: path)
-        cache.load(uidValidity: uidList.uidValidity)
-        highestModSeq = max(cache.entries.values.map(\.modSeq).max() ?? 0, uidList.modSeqFloor)
+        cache.adopt(cacheContents.wait(), uidValidity: uidList.uidValidity)
+        highestModSeq = cache.entries.values.reduce(uidList.modSeqFloor) { max($0, $1.modSeq) }
         POSIX.removeStaleFiles(in: path + "/tmp", olderThan: MailStoreDefaults.staleTemporaryFileAge)
         openFromCache()
         _ = try synchronize()
@@ -81,7 +84,20 @@ struct MaildirFolder {
         opened.reserveCapacity(uidList.uids.count)
         for (base, uid) in uidList.uids {
             guard let entry = cache.entries[base], entry.modSeq != 0, !entry.fileName.isEmpty else { return }
-            opened.append(record(uid: uid, entry: entry, parsed: MaildirFileName(entry.fileName), recent: false))
+            let (flags, keywordIndexes) = MaildirFileName.flagsAndKeywords(of: entry.fileName)
+            opened.append(
+                MessageRecord(
+                    uid: uid,
+                    flags: flags,
+                    keywords: keywordIndexes.isEmpty ? [] : keywordIndexes.compactMap { keywordList.keyword(at: $0) },
+                    size: entry.crlfSize,
+                    physicalSize: entry.size,
+                    internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
+                    modSeq: entry.modSeq,
+                    fileName: entry.fileName,
+                    base: base
+                )
+            )
         }
         opened.sort { $0.uid < $1.uid }
         records = opened
@@ -104,10 +120,6 @@ struct MaildirFolder {
 
     /// Whether new/, cur/ or the uidlist may have changed since the last scan (three stats; for polling).
     func directoriesChanged() -> Bool { !stampTrusted || currentStamp() != stamp }
-
-    /// Whether the last scan's stamp can prove that nothing changed since; if not, the next look
-    /// scans again.
-    var isSettled: Bool { stampTrusted }
 
     private func currentStamp() -> [Int64] {
         [newPath, curPath, path + "/" + UIDList.fileName].flatMap { path -> [Int64] in

@@ -19,7 +19,7 @@ struct MetadataCache {
     /// a cache of another version is ignored and rebuilt.
     static let version = 2
 
-    struct Entry: Equatable {
+    struct Entry: Equatable, Sendable {
         var fileName: String
         var size: Int
         var crlfSize: Int
@@ -37,26 +37,53 @@ struct MetadataCache {
         path = folder + "/" + Self.fileName
     }
 
+    /// What a cache file holds: the UIDVALIDITY it was written for, its entries and its stamp.
+    struct Contents: Sendable {
+        var uidValidity: UInt32
+        var entries: [String: Entry]
+        var stamp: [Int64]?
+    }
+
     /// Loads the cache if it belongs to this UIDVALIDITY; a missing or unreadable cache is empty.
+    mutating func load(uidValidity: UInt32) {
+        adopt(Self.read(path), uidValidity: uidValidity)
+    }
+
+    /// Takes `contents` read from the file (`read`) if they belong to this UIDVALIDITY.
+    mutating func adopt(_ contents: Contents?, uidValidity: UInt32) {
+        guard let contents, contents.uidValidity == uidValidity else { return }
+        if entries.isEmpty {
+            entries = contents.entries
+            stamp = contents.stamp
+        } else {
+            entries.merge(contents.entries) { $1 }
+        }
+    }
+
+    /// The cache file at `path`; nil when it is missing, unreadable or of another version.
     ///
     /// One pass over the bytes, two strings per line (the base and the file name): this runs for every
-    /// message of a folder the first time a restarted server opens it. A line of the wrong shape is
-    /// skipped (that message is measured again).
-    mutating func load(uidValidity: UInt32) {
-        guard let bytes = try? POSIX.readFile(path) else { return }
-        let expected = Array("correo-cache \(Self.version) V\(uidValidity)\n".utf8)
-        guard bytes.starts(with: expected) else { return }
+    /// message of a folder the first time a restarted server opens it, on a thread of its own while the
+    /// uidlist is read (`MaildirFolder.init`). A line of the wrong shape is skipped (that message is
+    /// measured again).
+    static func read(_ path: String) -> Contents? {
+        guard let bytes = try? POSIX.readFile(path) else { return nil }
+        let prefix = Array("correo-cache \(version) V".utf8)
+        guard bytes.starts(with: prefix), let newline = bytes[prefix.count...].firstIndex(of: UInt8(ascii: "\n")),
+            let validity = DecimalDigits.integer(bytes[prefix.count..<newline]).flatMap(UInt32.init(exactly:))
+        else { return nil }
         let stampLine = Array("stamp\t".utf8)
         var loadedStamp: [Int64]?
         var loaded: [String: Entry] = [:]
         // One line per message, ~130 bytes each: growing the table as it fills would rehash it a dozen times.
         loaded.reserveCapacity(bytes.count / 100)
         bytes.withUnsafeBufferPointer { buffer in
-            var start = expected.count
+            let first = newline + 1
+            var start = first
             while start < buffer.count {
                 var end = start
                 while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
-                if start == expected.count, buffer[start..<end].starts(with: stampLine) {
+                if start == first, buffer[start..<end].starts(with: stampLine) {
                     loadedStamp = Self.stamp(buffer[(start + stampLine.count)..<end])
                 } else if let (base, entry) = Self.entry(buffer[start..<end]) {
                     loaded[base] = entry
@@ -64,12 +91,7 @@ struct MetadataCache {
                 start = end + 1
             }
         }
-        if entries.isEmpty {
-            entries = loaded
-            stamp = loadedStamp
-        } else {
-            entries.merge(loaded) { $1 }
-        }
+        return Contents(uidValidity: validity, entries: loaded, stamp: loadedStamp)
     }
 
     /// Six tab-separated numbers, or nil.
@@ -82,31 +104,36 @@ struct MetadataCache {
     }
 
     /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
+    ///
+    /// Cut field by field in one pass, with no array per line (a restarted server's first SELECT of a
+    /// big folder runs this for every message).
     private static func entry(_ line: Slice<UnsafeBufferPointer<UInt8>>) -> (String, Entry)? {
-        var fields: [Slice<UnsafeBufferPointer<UInt8>>] = []
-        fields.reserveCapacity(7)
-        var fieldStart = line.startIndex
-        for index in line.indices where line[index] == UInt8(ascii: "\t") {
-            fields.append(line[fieldStart..<index])
-            fieldStart = index + 1
-            if fields.count > 6 { return nil }
+        var cursor = line.startIndex
+        func field() -> Slice<UnsafeBufferPointer<UInt8>>? {
+            guard cursor <= line.endIndex else { return nil }
+            var end = cursor
+            while end < line.endIndex, line[end] != UInt8(ascii: "\t") { end += 1 }
+            defer { cursor = end + 1 }
+            return line[cursor..<end]
         }
-        fields.append(line[fieldStart...])
-        guard fields.count == 7, let size = DecimalDigits.integer(fields[2]),
-            let crlfSize = DecimalDigits.integer(fields[3]),
-            let date = DecimalDigits.integer(fields[4]),
-            let modSeq = DecimalDigits.integer(fields[5]).flatMap(UInt64.init(exactly:)),
-            let headerLength = DecimalDigits.integer(fields[6])
+        guard let base = field(), let fileName = field(),
+            let size = field().flatMap(DecimalDigits.integer),
+            let crlfSize = field().flatMap(DecimalDigits.integer),
+            let date = field().flatMap(DecimalDigits.integer),
+            let modSeq = field().flatMap(DecimalDigits.integer).flatMap(UInt64.init(exactly:)),
+            let headerLength = field().flatMap(DecimalDigits.integer),
+            // Seven fields, no more.
+            cursor > line.endIndex
         else { return nil }
         let entry = Entry(
-            fileName: String(decoding: fields[1], as: UTF8.self),
+            fileName: String(decoding: fileName, as: UTF8.self),
             size: size,
             crlfSize: crlfSize,
             internalDate: date,
             modSeq: modSeq,
             headerLength: headerLength
         )
-        return (String(decoding: fields[0], as: UTF8.self), entry)
+        return (String(decoding: base, as: UTF8.self), entry)
     }
 
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.
