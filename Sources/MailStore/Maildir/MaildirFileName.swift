@@ -48,18 +48,19 @@ struct MaildirFileName: Hashable, Sendable {
 
     /// The system flags in the info.
     var flags: MessageFlags {
-        var flags: MessageFlags = []
-        for letter in infoLetters {
-            switch letter {
-            case UInt8(ascii: "D"): flags.insert(.draft)
-            case UInt8(ascii: "F"): flags.insert(.flagged)
-            case UInt8(ascii: "R"): flags.insert(.answered)
-            case UInt8(ascii: "S"): flags.insert(.seen)
-            case UInt8(ascii: "T"): flags.insert(.deleted)
-            default: break
-            }
+        infoLetters.reduce(into: []) { flags, letter in flags.formUnion(Self.systemFlag(letter)) }
+    }
+
+    /// The system flag a Maildir info letter stands for (none for other letters).
+    private static func systemFlag(_ letter: UInt8) -> MessageFlags {
+        switch letter {
+        case UInt8(ascii: "D"): .draft
+        case UInt8(ascii: "F"): .flagged
+        case UInt8(ascii: "R"): .answered
+        case UInt8(ascii: "S"): .seen
+        case UInt8(ascii: "T"): .deleted
+        default: []
         }
-        return flags
     }
 
     /// The system flags and keyword indexes of `fileName`'s info, as `flags` and `keywordIndexes` give
@@ -73,14 +74,10 @@ struct MaildirFileName: Hashable, Sendable {
         utf8 = utf8[utf8.index(after: colon)...]
         guard utf8.starts(with: [UInt8(ascii: "2"), UInt8(ascii: ",")]) else { return (flags, keywordIndexes) }
         for letter in utf8.dropFirst(2) {
-            switch letter {
-            case UInt8(ascii: "D"): flags.insert(.draft)
-            case UInt8(ascii: "F"): flags.insert(.flagged)
-            case UInt8(ascii: "R"): flags.insert(.answered)
-            case UInt8(ascii: "S"): flags.insert(.seen)
-            case UInt8(ascii: "T"): flags.insert(.deleted)
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): keywordIndexes.append(Int(letter - UInt8(ascii: "a")))
-            default: break
+            if letter >= UInt8(ascii: "a"), letter <= UInt8(ascii: "z") {
+                keywordIndexes.append(Int(letter - UInt8(ascii: "a")))
+            } else {
+                flags.formUnion(systemFlag(letter))
             }
         }
         return (flags, keywordIndexes)
