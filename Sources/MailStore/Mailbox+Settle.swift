@@ -6,13 +6,14 @@ import Foundation
 extension Mailbox {
     /// After a scan whose stamp cannot prove that nothing changed since, schedules `settle`.
     ///
-    /// That is a stamp too young to trust, or one the scan itself outdated: moving new mail from new/
-    /// to cur/ changes both folders' times after the stamp was taken.
+    /// That is a stamp too young to trust, one the scan itself outdated (moving new mail from new/ to
+    /// cur/ changes both folders' times after the stamp was taken), or our own renames taken on trust
+    /// (`MaildirFolder.noteOwnRenames`).
     func scheduleSettle() {
-        guard !settleScheduled, !removed, let folder, folder.directoriesChanged() else { return }
+        guard !settleScheduled, !removed, let folder, folder.needsScan else { return }
         settleScheduled = true
-        Task { [weak self] in
-            try? await Task.sleep(for: MailStoreDefaults.settleDelay)
+        Task { [weak self, settleDelay] in
+            try? await Task.sleep(for: settleDelay)
             await self?.settle()
         }
     }
@@ -25,13 +26,16 @@ extension Mailbox {
     /// scanned more often than it is looked at.
     private func settle() {
         settleScheduled = false
-        guard !removed, let current = folder, current.directoriesChanged() else { return }
+        guard !removed, let current = folder, current.needsScan else { return }
         let before = current.scans
         do {
-            publish(try withFolder { try $0.synchronize() })
+            publish(try withFolder { try $0.synchronize(proving: true) })
         } catch {
             logger.warning("rescan failed", metadata: ["mailbox": "\(name)", "error": "\(error)"])
         }
         settleScans += (folder?.scans ?? before) - before
     }
+
+    /// Sets `settleDelay` (for tests).
+    func setSettleDelay(_ delay: Duration) { settleDelay = delay }
 }

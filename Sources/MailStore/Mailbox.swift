@@ -31,6 +31,8 @@ public actor Mailbox {
     /// Scans `settle` made since the folder was opened (for tests).
     var settleScans = 0
     var settleScheduled = false
+    /// How long after a change `settle` waits (tests lengthen it to act within the wait).
+    var settleDelay = MailStoreDefaults.settleDelay
     /// The records offered to readers off the mailbox's queue (see `Mailbox+Published.swift`).
     nonisolated let published = PublishedRecords()
     /// Header sections and other derived values (see `Mailbox+Derived.swift`).

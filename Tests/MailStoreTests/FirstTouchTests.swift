@@ -279,13 +279,30 @@ import Testing
                 try await inbox.synchronize()
                 #expect(await inbox.folderScans == n - 4)
             }
-            // Our own flag change renames in cur/: settled the same way.
-            let first = try #require(await inbox.snapshot().first?.uid)
-            try await inbox.setFlags(uids: [first], flags: .flagged, operation: .add)
-            #expect(try await Self.settled(inbox, scans: 4))
+            // Our own flag change renames in cur/: the look right after it makes no scan, and the
+            // mailbox proves the change with a scan of its own a moment later.
+            let uids = await inbox.snapshot().map(\.uid)
+            try await inbox.setFlags(uids: [uids[0]], flags: .flagged, operation: .add)
             try await inbox.synchronize()
             #expect(await inbox.folderScans == 4)
+            #expect(try await Self.settled(inbox, scans: 4))
             #expect(await inbox.snapshot().first?.flags == .flagged)
+            // Another program renames at the same moment as ours, and cur/'s time does not show it (set
+            // back here): the look after ours misses it, the proving scan finds it.
+            await inbox.setSettleDelay(.seconds(1))
+            try await inbox.setFlags(uids: [uids[0]], flags: .seen, operation: .add)
+            let cur = folder + "/cur"
+            let time = try #require(POSIX.status(cur)).st_mtim
+            let other = try #require(await inbox.snapshot().first { $0.uid == uids[1] }?.fileName)
+            try FileManager.default.moveItem(atPath: cur + "/" + other, toPath: cur + "/" + other + "S")
+            var times = [time, time]
+            #expect(utimensat(AT_FDCWD, cur, &times, 0) == 0)
+            try await inbox.synchronize()
+            #expect(await inbox.folderScans == 4)
+            #expect(await inbox.snapshot()[1].flags == [])
+            #expect(try await Self.settled(inbox, scans: 5))
+            #expect(await inbox.snapshot()[1].flags == .seen)
+            #expect(await inbox.snapshot()[0].flags == [.flagged, .seen])
         }
     }
 

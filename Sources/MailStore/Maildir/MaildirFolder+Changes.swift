@@ -30,6 +30,13 @@ extension MaildirFolder {
         var all: [MessageRecord] = []
         var changed: [MessageRecord] = []
         var modSeq: UInt64?
+        // Renamed relative to an open cur/: a path from the root is walked twice per rename otherwise,
+        // and a STORE on a thousand messages is a thousand renames.
+        let directory = Glibc.open(curPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if directory >= 0 { close(directory) } }
+        let (at, prefix) = directory >= 0 ? (directory, "") : (AT_FDCWD, curPath + "/")
+        let stampHeld = !directoriesChanged()
+        defer { if modSeq != nil { noteOwnRenames(stampHeld: stampHeld) } }
         for uid in Set(uids).sorted() {
             guard let position = index(of: uid) else { continue }
             var record = records[position]
@@ -52,7 +59,7 @@ extension MaildirFolder {
             for index in newKeywords { letters.append(UInt8(ascii: "a") + UInt8(index)) }
             let newName = MaildirFileName(base: parsed.base, infoLetters: letters).fileName
             if newName != record.fileName {
-                if rename(curPath + "/" + record.fileName, curPath + "/" + newName) != 0 {
+                if renameat(at, prefix + record.fileName, at, prefix + newName) != 0 {
                     if errno == ENOENT { continue }  // renamed or removed meanwhile: the next scan tells
                     throw POSIX.error("rename", curPath + "/" + record.fileName)
                 }

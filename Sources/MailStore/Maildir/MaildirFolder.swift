@@ -25,16 +25,20 @@ struct MaildirFolder {
     private(set) var highestModSeq: UInt64 = 0
     /// UIDs this process took out of new/ that no session has claimed as `\Recent` yet.
     var unclaimedRecent: Set<UInt32> = []
-    /// Modification times of new/, cur/ and the uidlist taken as the last scan began.
-    private var stamp: [Int64] = []
+    /// Modification times of new/, cur/ and the uidlist taken as the last scan began (the stamp's
+    /// rules are in `MaildirFolder+Stamp.swift`).
+    var stamp: [Int64] = []
     /// Whether `stamp` is old enough to prove that nothing changed.
     ///
     /// Whether `stamp` can prove nothing changed: every time in it was at least
     /// `MailStoreDefaults.trustedStampAge` older than the scan. A change in the same clock tick as a
     /// younger stamp could leave the times equal, so a young stamp always means "look again".
-    private var stampTrusted = false
+    var stampTrusted = false
     /// Whether the times of new/ and cur/ in `stamp` were old enough to be trusted.
-    private var directoriesTrusted = false
+    var directoriesTrusted = false
+    /// Set when the stamp took cur/'s time after our own renames without a scan (`noteOwnRenames`):
+    /// looks trust it, but only a scan proves that no other program changed cur/ meanwhile.
+    var ownRenamesUnproven = false
     /// Scans of cur/ this folder made (for tests: a look that trusts its stamp makes none).
     private(set) var scans = 0
 
@@ -118,59 +122,13 @@ struct MaildirFolder {
         return highestModSeq
     }
 
-    /// Whether new/, cur/ or the uidlist may have changed since the last scan (three stats; for polling).
-    func directoriesChanged() -> Bool { !stampTrusted || currentStamp() != stamp }
-
-    private func currentStamp() -> [Int64] {
-        [newPath, curPath, path + "/" + UIDList.fileName].flatMap { path -> [Int64] in
-            guard let info = POSIX.status(path) else { return [-1, -1] }
-            return [Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)]
-        }
-    }
-
-    private mutating func takeStamp() {
-        let now = Date().timeIntervalSince1970
-        stamp = currentStamp()
-        let limit = now - MailStoreDefaults.trustedStampAge
-        let old = stride(from: 0, to: stamp.count, by: 2).map {
-            Double(stamp[$0]) + Double(stamp[$0 + 1]) / 1e9 < limit
-        }
-        directoriesTrusted = old.prefix(2).allSatisfy { $0 }
-        stampTrusted = old.allSatisfy { $0 }
-        persistStamp()
-    }
-
-    /// Our own write to the uidlist, under the lock every writer of it takes, moved its time after
-    /// the stamp was taken; the change is known, so the stamp takes the new time instead of sending
-    /// the next look into a scan of cur/ (on a folder never opened, every command for a tenth of a
-    /// second rescanned its thousands of files).
-    ///
-    /// Another process changes the uidlist only for something it found changed in new/ or cur/ (a
-    /// file moved in, added, renamed or removed), which moves their times: so the stamp stays as
-    /// trustworthy as those two times are.
-    private mutating func noteOwnUIDListWrite() {
-        guard stamp.count == 6, let info = POSIX.status(path + "/" + UIDList.fileName) else { return }
-        stamp[4] = Int64(info.st_mtim.tv_sec)
-        stamp[5] = Int64(info.st_mtim.tv_nsec)
-        stampTrusted = directoriesTrusted
-        persistStamp()
-    }
-
-    private mutating func persistStamp() {
-        // The cache describes the folder as this scan leaves it (every later change moves one of
-        // these times), so a trusted stamp is written with it for the next process's `openFromCache`.
-        let persisted = stampTrusted ? stamp : nil
-        if cache.stamp != persisted {
-            cache.stamp = persisted
-            cacheDirty = true
-        }
-    }
-
     /// Moves new/ into cur/, gives UIDs to files that have none, notices files removed or renamed by
     /// other programs, and returns what changed in the view.
-    mutating func synchronize() throws -> MailboxChanges {
+    ///
+    /// `proving` scans also when only our own renames were taken on trust (`needsScan`), as settling does.
+    mutating func synchronize(proving: Bool = false) throws -> MailboxChanges {
         guard POSIX.isRealDirectory(curPath) else { throw MailStoreError.mailboxNotFound(name.description) }
-        if !directoriesChanged() {
+        if !(proving ? needsScan : directoriesChanged()) {
             var unchanged = MailboxChanges()
             unchanged.uidNext = uidList.nextUID
             unchanged.highestModSeq = highestModSeq
