@@ -25,8 +25,19 @@ public enum MailStoreDefaults {
     /// How often a mailbox with change listeners looks at its folders for other programs' changes.
     public static let changePollInterval: Duration = .milliseconds(500)
     /// How much older than a scan the folders' modification times must be for an unchanged time to
-    /// prove nothing changed (file-system clocks tick every few milliseconds).
-    public static let trustedStampAge: TimeInterval = 0.1
+    /// prove nothing changed.
+    ///
+    /// Linux stamps a file system change with its coarse clock (`CLOCK_REALTIME_COARSE`, one tick: 4 ms
+    /// at HZ=250), so a change made after a scan began carries a later time than one made more than a
+    /// tick before it; three ticks, at least 10 ms and at most 100 ms, leave room for the two clocks'
+    /// skew. It was 100 ms: on a folder changed just before its first look, the next command listed
+    /// it again.
+    public static let trustedStampAge: TimeInterval = {
+        var resolution = timespec()
+        guard clock_getres(CLOCK_REALTIME_COARSE, &resolution) == 0 else { return 0.1 }
+        let tick = Double(resolution.tv_sec) + Double(resolution.tv_nsec) / 1e9
+        return min(0.1, max(0.01, 3 * tick))
+    }()
     /// How long after a scan whose stamp was too young to trust the mailbox scans again by itself
     /// (`Mailbox.settle`): long enough for the times it found to have become old enough.
     public static let settleDelay: Duration = .milliseconds(150)
