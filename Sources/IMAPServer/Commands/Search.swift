@@ -43,8 +43,9 @@ extension MailStoreExecutor {
             } else {
                 contents = try await Self.read(uidsOf(chunk), need, fieldNames, mailbox)
             }
+            // A key that reads no content (flags, sizes, dates) reads nothing ahead either.
             next =
-                chunks.indices.contains(number + 1)
+                need != .nothing && chunks.indices.contains(number + 1)
                 ? Self.startReading(uidsOf(chunks[number + 1]), need, fieldNames, mailbox) : nil
             for (offset, index) in chunk.enumerated() {
                 let message = current.view.message(msn: index + 1)

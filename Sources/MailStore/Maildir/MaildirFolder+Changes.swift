@@ -32,7 +32,7 @@ extension MaildirFolder {
         var modSeq: UInt64?
         // Renamed relative to an open cur/: a path from the root is walked twice per rename otherwise,
         // and a STORE on a thousand messages is a thousand renames.
-        let directory = Glibc.open(curPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let directory = Glibc.open(curPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
         let (at, prefix) = directory >= 0 ? (directory, "") : (AT_FDCWD, curPath + "/")
         let stampHeld = !directoriesChanged()
