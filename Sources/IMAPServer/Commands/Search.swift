@@ -23,7 +23,9 @@ extension MailStoreExecutor {
         let fieldNames = SearchEngine.headerFieldNames(search.key)
         var found: [SearchRenderer.Match] = []
         var chunks: [Range<Int>] = []
-        var chunkStart = 0
+        // A key that reads no content (flags, sizes, dates) needs no chunks, and nothing read ahead.
+        var chunkStart = need == .nothing ? current.view.count : 0
+        if need == .nothing, chunkStart > 0 { chunks.append(0..<chunkStart) }
         while chunkStart < current.view.count {
             let end = Self.chunkEnd(from: chunkStart, count: current.view.count, wholeMessages: need == .whole) {
                 records[$0]?.size ?? 0
@@ -43,9 +45,8 @@ extension MailStoreExecutor {
             } else {
                 contents = try await Self.read(uidsOf(chunk), need, fieldNames, mailbox)
             }
-            // A key that reads no content (flags, sizes, dates) reads nothing ahead either.
             next =
-                need != .nothing && chunks.indices.contains(number + 1)
+                chunks.indices.contains(number + 1)
                 ? Self.startReading(uidsOf(chunks[number + 1]), need, fieldNames, mailbox) : nil
             for (offset, index) in chunk.enumerated() {
                 let message = current.view.message(msn: index + 1)
