@@ -127,9 +127,12 @@ public actor Mailbox {
     /// hear about it too.
     @discardableResult
     public func synchronize() throws -> MailboxChanges {
+        let scansBefore = folder?.scans
         let changes = try withFolder { try $0.synchronize() }
         publish(changes)
-        scheduleSettle()
+        // Only a scan can leave a stamp that proves nothing: a look that trusted the stamp made none,
+        // and every command looks, so it is not asked for three more stats.
+        if folder?.scans != scansBefore { scheduleSettle() }
         return changes
     }
 
