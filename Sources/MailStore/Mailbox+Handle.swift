@@ -105,8 +105,8 @@ extension Mailbox: MailboxHandle {
     }
 
     /// Writes the derived cache now rather than a moment later.
-    public func flushCaches() {
-        writeCache()
+    public func flushCaches() async {
+        await writeCache()
     }
 
     /// A Maildir copy links files: the destination must be a Maildir folder too.

@@ -45,7 +45,9 @@ public actor Mailbox {
     private var watch: DirectoryWatcher.Token?
     /// Set from the watcher's thread when a look at the disk is queued: a burst of events costs one.
     private nonisolated let lookQueued = Mutex(false)
-    private var cacheWriteScheduled = false
+    var cacheWriteScheduled = false
+    /// Writes the cache files in the order their copies were taken, off the mailbox's queue.
+    nonisolated let cacheWriter = DispatchQueue(label: "correo.mailbox.cache-writer", qos: .utility)
 
     /// The mailbox's own Dispatch queue, so its file work stays off the cooperative pool.
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -364,37 +366,6 @@ public actor Mailbox {
             try synchronize()
         } catch {
             logger.warning("rescan failed", metadata: ["mailbox": "\(name)", "error": "\(error)"])
-        }
-    }
-
-    // MARK: - Cache
-
-    func scheduleCacheWrite() {
-        guard folder?.cacheDirty == true || derived.dirty, !cacheWriteScheduled else { return }
-        cacheWriteScheduled = true
-        Task { [weak self] in
-            try? await Task.sleep(for: MailStoreDefaults.cacheWriteDelay)
-            await self?.writeCache()
-        }
-    }
-
-    /// Writes the metadata cache now if it changed (it is also written a moment after changes).
-    public func writeCache() {
-        cacheWriteScheduled = false
-        guard var current = folder else { return }
-        do {
-            try current.saveCache()
-            folder = current
-        } catch {
-            logger.warning("metadata cache not written", metadata: ["mailbox": "\(name)", "error": "\(error)"])
-        }
-        guard derived.dirty else { return }
-        let known = current.uidByBase
-        derived.prune { known[$0] != nil }
-        do {
-            try derived.save(uidValidity: current.uidValidity)
-        } catch {
-            logger.warning("derived cache not written", metadata: ["mailbox": "\(name)", "error": "\(error)"])
         }
     }
 }

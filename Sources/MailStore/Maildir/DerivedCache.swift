@@ -160,9 +160,16 @@ struct DerivedCache {
         dirty = false
     }
 
-    /// Writes the file atomically; not fsynced, since losing it only costs a rebuild.
+    /// Writes the file atomically if it changed; not fsynced, since losing it only costs a rebuild.
     mutating func save(uidValidity: UInt32) throws {
         guard dirty else { return }
+        try write(uidValidity: uidValidity)
+        dirty = false
+    }
+
+    /// Writes the file atomically as this value holds it, changed or not (a copy taken by
+    /// `Mailbox.writeCache`, written off the mailbox's queue).
+    func write(uidValidity: UInt32) throws {
         var out: [UInt8] = []
         out.reserveCapacity(bytes + count * 96 + 64)
         out.append(contentsOf: "correo-derived \(Self.version) V\(uidValidity)\n".utf8)
@@ -185,7 +192,6 @@ struct DerivedCache {
             }
         }
         try POSIX.writeFileAtomically(path, out, durable: false)
-        dirty = false
     }
 
     /// Moves a stored entry's values out of the file, for changing them.
