@@ -83,10 +83,16 @@ struct MaildirFolder {
     /// listing of cur/ (read from disk after a restart) and a table of all its names are most of the
     /// cost of the first SELECT.
     private mutating func openFromCache() {
+        let lines = uidList.takeLinesAsRead()
         guard let persisted = cache.stamp, persisted == currentStamp() else { return }
+        // The file's lines ascend by UID as written; a list with a base twice (the map keeps the
+        // last) is taken from the map instead.
+        let ordered = lines.count == uidList.uids.count ? lines : uidList.uids.map { (uid: $0.value, base: $0.key) }
         var opened: [MessageRecord] = []
-        opened.reserveCapacity(uidList.uids.count)
-        for (base, uid) in uidList.uids {
+        opened.reserveCapacity(ordered.count)
+        var ascending = true
+        for (uid, base) in ordered {
+            if let last = opened.last, last.uid >= uid { ascending = false }
             guard let entry = cache.entries[base], entry.modSeq != 0, !entry.fileName.isEmpty else { return }
             let (flags, keywordIndexes) = MaildirFileName.flagsAndKeywords(of: entry.fileName)
             opened.append(
@@ -103,7 +109,7 @@ struct MaildirFolder {
                 )
             )
         }
-        opened.sort { $0.uid < $1.uid }
+        if !ascending { opened.sort { $0.uid < $1.uid } }
         records = opened
         uidByBase = uidList.uids
         stamp = persisted

@@ -29,6 +29,9 @@ struct UIDList {
     private(set) var modSeqFloor: UInt64 = 0
     /// base → UID.
     private(set) var uids: [String: UInt32] = [:]
+    /// The lines as the last read found them, in the file's order (ascending UIDs, as written), for
+    /// a folder opened from its cache (`takeLinesAsRead`); emptied by any change.
+    private var linesAsRead: [(uid: UInt32, base: String)] = []
     /// What the file looked like when last read or written, to notice other processes' changes.
     private var identity: FileIdentity?
 
@@ -100,15 +103,19 @@ struct UIDList {
         var highest: UInt32 = 0
         var map: [String: UInt32] = [:]
         map.reserveCapacity(lines.count)
+        var inOrder: [(uid: UInt32, base: String)] = []
+        inOrder.reserveCapacity(lines.count)
         for line in lines.dropFirst() {
             guard let space = line.firstIndex(of: UInt8(ascii: " ")),
                 let uid = DecimalDigits.integer(line[line.startIndex..<space]).flatMap(UInt32.init(exactly:)), uid > 0
             else { continue }
             let base = String(decoding: line[(space + 1)...], as: UTF8.self)
             map[base] = uid
+            inOrder.append((uid, base))
             highest = max(highest, uid)
         }
         uids = map
+        linesAsRead = inOrder
         nextUID = max(next, highest &+ 1 == 0 ? UInt32.max : highest + 1)
         identity = FileIdentity(path: path)
     }
@@ -118,6 +125,7 @@ struct UIDList {
     /// Call under the lock.
     mutating func assign(_ bases: [String], folderName: String) throws -> [UInt32] {
         guard !bases.isEmpty else { return [] }
+        linesAsRead = []
         guard UInt64(nextUID) + UInt64(bases.count) <= UInt64(UInt32.max) else {
             throw MailStoreError.uidsExhausted(folderName)
         }
@@ -137,6 +145,14 @@ struct UIDList {
         return assigned
     }
 
+    /// The lines of the last read in the file's order, once (the list keeps only the map after):
+    /// opening a folder from its cache takes its records in UID order from them instead of sorting
+    /// them out of the map.
+    mutating func takeLinesAsRead() -> [(uid: UInt32, base: String)] {
+        defer { linesAsRead = [] }
+        return linesAsRead
+    }
+
     /// Drops bases whose files are gone and rewrites the file.
     ///
     /// Call under the lock.
@@ -148,6 +164,7 @@ struct UIDList {
 
     /// Writes the whole list atomically and durably.
     private mutating func rewrite() throws {
+        linesAsRead = []
         try Self.write(path, uidValidity: uidValidity, nextUID: nextUID, modSeqFloor: modSeqFloor, uids: uids)
         identity = FileIdentity(path: path)
     }
