@@ -70,6 +70,14 @@ public protocol MailboxHandle: Sendable {
         keywords: [String],
         operation: FlagOperation
     ) async throws -> [MailboxMessage]
+    /// `changeFlags`, and the look token after it when `token` was current before (see the extension).
+    func changeFlags(
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String],
+        operation: FlagOperation,
+        since token: UInt64?
+    ) async throws -> (messages: [MailboxMessage], token: UInt64?)
     /// RFC 3501 6.4.3 EXPUNGE (every `\Deleted` message) or RFC 4315 UID EXPUNGE (those among `uids`
     /// that are `\Deleted`); the UIDs removed, ascending.
     @discardableResult
@@ -120,6 +128,22 @@ public protocol MailboxHandle: Sendable {
 }
 
 extension MailboxHandle {
+    /// STORE for a session whose view is as of look `token`: `changeFlags`, and the token of the state
+    /// after the change when nothing else had changed since `token`; nil otherwise, or where the
+    /// backend cannot tell (this default).
+    ///
+    /// A session that applied the returned messages is then current at that token, and its next look
+    /// finds nothing to compare instead of comparing every message of the mailbox.
+    public func changeFlags(
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String],
+        operation: FlagOperation,
+        since token: UInt64?
+    ) async throws -> (messages: [MailboxMessage], token: UInt64?) {
+        (try await changeFlags(uids: uids, flags: flags, keywords: keywords, operation: operation), nil)
+    }
+
     /// Cut from the header sections: right for every backend, and no cheaper than them.
     public func headerFields(uids: [UInt32], named names: [String]) async throws -> [[UInt8]?] {
         try await headerSections(uids: uids).map { header in

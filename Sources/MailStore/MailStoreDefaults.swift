@@ -41,6 +41,8 @@ public enum MailStoreDefaults {
     /// How long after a scan whose stamp was too young to trust the mailbox scans again by itself
     /// (`Mailbox.settle`): long enough for the times it found to have become old enough.
     public static let settleDelay: Duration = .milliseconds(150)
+    /// The longest a settle waits for clients to pause (`Mailbox.settleWhenQuiet`).
+    public static let settleLongestWait: Duration = .seconds(2)
     /// How long a modified metadata cache waits before it is written, so bursts cost one write.
     public static let cacheWriteDelay: Duration = .seconds(2)
     /// Bytes read at a time when looking for the end of a message's header section.

@@ -18,10 +18,11 @@ extension Mailbox {
     }
 
     /// Writes the caches now if they changed (they are also written a moment after changes), and
-    /// returns once the files are written.
+    /// returns once the files are written: this write and any still under way (a server stopping
+    /// right after a session's flush must not exit before that flush reaches the disk).
     public func writeCache() async {
         cacheWriteScheduled = false
-        guard let current = folder else { return }
+        guard let current = folder else { return await writesFinished() }
         let metadata = current.cacheDirty ? current.cache : nil
         if metadata != nil { folder?.cacheDirty = false }
         var derivedCopy: DerivedCache?
@@ -31,7 +32,7 @@ extension Mailbox {
             derivedCopy = derived
             derived.dirty = false
         }
-        guard metadata != nil || derivedCopy != nil else { return }
+        guard metadata != nil || derivedCopy != nil else { return await writesFinished() }
         let (metadataWritten, derivedWritten) = await write(
             metadata,
             derivedCopy,
@@ -40,6 +41,11 @@ extension Mailbox {
         // Marked changed again, so the next change writes them; nothing is lost but the time.
         if !metadataWritten { folder?.cacheDirty = true }
         if !derivedWritten { derived.dirty = true }
+    }
+
+    /// Returns once the writes asked for before are done (the writer runs them in order).
+    private nonisolated func writesFinished() async {
+        await withCheckedContinuation { continuation in cacheWriter.async { continuation.resume() } }
     }
 
     /// Writes the copies on `cacheWriter`; returns whether each was written (or not asked for).

@@ -30,6 +30,24 @@ extension Mailbox: MailboxHandle {
         try setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation).map(\.message)
     }
 
+    /// STORE, and the token after it for a session that was in step with the mailbox.
+    ///
+    /// The change runs on the mailbox's queue with nothing between the comparison of `token` and the
+    /// change (no suspension), so the session that applies the returned messages holds exactly the
+    /// state of the token returned. Declared `async` as the requirement is, so that it, not the
+    /// protocol's default, is the one called.
+    public func changeFlags(
+        uids: [UInt32],
+        flags: MessageFlags,
+        keywords: [String],
+        operation: FlagOperation,
+        since token: UInt64?
+    ) async throws -> (messages: [MailboxMessage], token: UInt64?) {
+        let inStep = token != nil && token == changeCount
+        let messages = try changeFlags(uids: uids, flags: flags, keywords: keywords, operation: operation)
+        return (messages, inStep ? changeCount : nil)
+    }
+
     /// COPY by hard links into another Maildir folder.
     public func copyMessages(uids: [UInt32], to destination: any MailboxHandle) async throws -> [(UInt32, UInt32)] {
         try await copy(uids: uids, to: try Self.sameBackend(destination))
@@ -64,6 +82,7 @@ extension Mailbox: MailboxHandle {
 
     /// `pendingChanges`, with the change count as the token (what a session compares with).
     public func look(since token: UInt64?, claimRecent: Bool) -> MailboxLook {
+        noteActivity()
         // The counters are read with the records, on the mailbox's queue: they belong to the same state.
         let counters = MailboxStatus(
             uidValidity: uidValidity,

@@ -31,6 +31,12 @@ public actor Mailbox {
     /// Scans `settle` made since the folder was opened (for tests).
     var settleScans = 0
     var settleScheduled = false
+    /// When a client last asked something of the mailbox (a look, a change): settling waits for a pause.
+    var lastActivity = ContinuousClock.now
+    /// The latest a scheduled settle waits for that pause.
+    var settleDeadline = ContinuousClock.now
+    /// How long a settle may wait for clients to pause (tests change it).
+    var settleLongestWait = MailStoreDefaults.settleLongestWait
     /// How long after a change `settle` waits (tests lengthen it to act within the wait).
     var settleDelay = MailStoreDefaults.settleDelay
     /// The records offered to readers off the mailbox's queue (see `Mailbox+Published.swift`).
@@ -162,6 +168,7 @@ public actor Mailbox {
         keywords: [String] = [],
         operation: FlagOperation
     ) throws -> [MessageRecord] {
+        noteActivity()
         let result = try withFolder {
             try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation)
         }
@@ -180,6 +187,7 @@ public actor Mailbox {
     /// RFC 3501 6.4.3 EXPUNGE (all `\Deleted` messages) or RFC 4315 UID EXPUNGE (those among `uids`).
     @discardableResult
     public func expunge(uids: [UInt32]? = nil) throws -> [UInt32] {
+        noteActivity()
         let expunged = try withFolder { try $0.expunge(uids: uids) }
         if !expunged.isEmpty {
             var changes = MailboxChanges()

@@ -1,5 +1,6 @@
 import Foundation
 import MailTestSupport
+import Synchronization
 import Testing
 
 @testable import MailStore
@@ -13,18 +14,20 @@ import Testing
         try await withStore { store, directory in
             let inbox = try await store.mailbox(user: user, name: .inbox)
             for n in 1...3 { _ = try await inbox.append(bytes: sampleMessage(n)) }
+            await inbox.writeCache()
+            let cachePath = directory.path + "/\(user)/" + MetadataCache.fileName
+            #expect(MetadataCache.read(cachePath)?.entries.count == 3)
+            _ = try await inbox.append(bytes: sampleMessage(4))
             // The writer is held, so the write cannot finish until the mailbox has answered.
             inbox.cacheWriter.suspend()
             let writing = Task { await inbox.writeCache() }
-            let cachePath = directory.path + "/\(user)/" + MetadataCache.fileName
             try await waitUntil { await inbox.folder?.cacheDirty == false }
-            #expect(await inbox.snapshot().count == 3)
+            #expect(await inbox.snapshot().count == 4)
             #expect(try await inbox.synchronize().isEmpty)
-            #expect(!FileManager.default.fileExists(atPath: cachePath))
+            #expect(MetadataCache.read(cachePath)?.entries.count == 3)
             inbox.cacheWriter.resume()
             await writing.value
-            let written = try #require(MetadataCache.read(cachePath))
-            #expect(written.entries.count == 3)
+            #expect(MetadataCache.read(cachePath)?.entries.count == 4)
         }
     }
 
@@ -48,19 +51,46 @@ import Testing
         }
     }
 
+    /// At shutdown the store asks every mailbox to write: with nothing changed since a session's flush,
+    /// the answer still waits for that flush's write, or the process could exit before it.
+    @Test func aWriteWithNothingNewWaitsForTheWriteUnderWay() async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            _ = try await inbox.append(bytes: sampleMessage(1))
+            inbox.cacheWriter.suspend()
+            let flush = Task { await inbox.writeCache() }
+            try await waitUntil { await inbox.folder?.cacheDirty == false }
+            let finished = Mutex(false)
+            let shutdown = Task {
+                await inbox.writeCache()
+                finished.withLock { $0 = true }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(!finished.withLock { $0 })
+            inbox.cacheWriter.resume()
+            await shutdown.value
+            #expect(MetadataCache.read(directory.path + "/\(user)/" + MetadataCache.fileName)?.entries.count == 1)
+            await flush.value
+        }
+    }
+
     @Test func aWriteThatFailedIsMadeAgainByTheNextOne() async throws {
         try await withStore { store, directory in
             let inbox = try await store.mailbox(user: user, name: .inbox)
             _ = try await inbox.append(bytes: sampleMessage(1))
-            // A directory where the file goes: the atomic rename onto it fails.
+            await inbox.writeCache()
+            // A directory where the file goes: the atomic rename onto it fails (a write the append
+            // below schedules fails the same way).
             let cachePath = directory.path + "/\(user)/" + MetadataCache.fileName
+            try FileManager.default.removeItem(atPath: cachePath)
             try FileManager.default.createDirectory(atPath: cachePath + "/blocker", withIntermediateDirectories: true)
+            _ = try await inbox.append(bytes: sampleMessage(2))
             await inbox.writeCache()
             #expect(await inbox.folder?.cacheDirty == true)
             try FileManager.default.removeItem(atPath: cachePath)
             await inbox.writeCache()
             #expect(await inbox.folder?.cacheDirty == false)
-            #expect(MetadataCache.read(cachePath)?.entries.count == 1)
+            #expect(MetadataCache.read(cachePath)?.entries.count == 2)
         }
     }
 

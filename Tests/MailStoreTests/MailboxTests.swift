@@ -22,6 +22,38 @@ import Testing
         }
     }
 
+    /// A session in step with the mailbox gets the token of the state after its STORE; one that is not
+    /// (another change came between) gets none, and its next look brings every message.
+    @Test func aStoreInStepWithTheMailboxReturnsTheTokenAfterIt() async throws {
+        try await withStore { store, _ in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            for n in 1...3 { _ = try await inbox.append(bytes: sampleMessage(n)) }
+            let look = await inbox.look(since: nil, claimRecent: true)
+            let stored = try await inbox.changeFlags(
+                uids: [2],
+                flags: .flagged,
+                keywords: [],
+                operation: .add,
+                since: look.token
+            )
+            #expect(stored.messages.map(\.uid) == [2])
+            let token = try #require(stored.token)
+            let after = await inbox.look(since: token, claimRecent: true)
+            #expect(after.token == token && after.messages == nil)
+            // Another change between the session's look and its STORE: no token.
+            _ = try await inbox.setFlags(uids: [3], flags: .seen, operation: .add)
+            let behind = try await inbox.changeFlags(
+                uids: [1],
+                flags: .seen,
+                keywords: [],
+                operation: .add,
+                since: token
+            )
+            #expect(behind.token == nil)
+            #expect(await inbox.look(since: token, claimRecent: true).messages?.count == 3)
+        }
+    }
+
     @Test func setFlagsRenamesWithSortedInfoAndKeepsKeywords() async throws {
         try await withStore { store, directory in
             let inbox = try await store.mailbox(user: user, name: .inbox)

@@ -30,6 +30,24 @@ def main():
     fetches = b.untagged_responses.get("FETCH", [])
     assert any(b"\\Flagged" in f for f in fetches), b.untagged_responses
 
+    # A's STORE with nothing changed since its last look: its next NOOP has nothing more to say.
+    typ, data = a.store("2", "+FLAGS", "(\\Answered)")
+    assert typ == "OK" and any(b"\\Answered" in d for d in data), data
+    a.untagged_responses.clear()
+    a.noop()
+    assert "FETCH" not in a.untagged_responses, a.untagged_responses
+    # B changes message 3 meanwhile: A's next STORE (on message 2) tells A of it too…
+    b.store("3", "+FLAGS.SILENT", "(\\Seen)")
+    typ, data = a.store("2", "-FLAGS", "(\\Answered)")
+    assert typ == "OK" and any(d.startswith(b"3 ") and b"\\Seen" in d for d in data), data
+    assert any(d.startswith(b"2 ") and b"\\Answered" not in d for d in data), data
+    # …and a change B makes after A's STORE reaches A at its next command.
+    b.store("3", "-FLAGS.SILENT", "(\\Seen)")
+    a.untagged_responses.clear()
+    a.noop()
+    assert any(f.startswith(b"3 ") and b"\\Seen" not in f for f in a.untagged_responses.get("FETCH", [])), \
+        a.untagged_responses
+
     # A expunges message 1. B's FETCH by sequence number must not see EXPUNGE (numbers stay put)…
     a.store("1", "+FLAGS.SILENT", "(\\Deleted)")
     typ, data = a.expunge()

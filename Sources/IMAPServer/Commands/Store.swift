@@ -27,14 +27,15 @@ extension MailStoreExecutor {
             uid: uid,
             condStore: request.condStore
         ) { view.msn(ofUID: $0) }
-        let records =
+        let (records, token) =
             plan.changing.isEmpty
-            ? []
+            ? ([], nil)
             : try await current.mailbox.changeFlags(
                 uids: plan.changing,
                 flags: plan.flags,
                 keywords: plan.keywords,
-                operation: plan.operation
+                operation: plan.operation,
+                since: current.syncedToken
             )
         var responses: [IMAPResponse] = []
         for record in records {
@@ -45,6 +46,9 @@ extension MailStoreExecutor {
                 responses.append(fetch)
             }
         }
+        // Nothing else changed since the view's last look: with the records applied it is current, and
+        // the look below finds nothing to compare (not every message of the mailbox again).
+        if let token { current.syncedToken = token }
         selected = current
         await sink.send(responses)
         let updates = try await updates(allowExpunge: uid, condStore: request.condStore)

@@ -1,0 +1,70 @@
+import Foundation
+import MailTestSupport
+import Testing
+
+@testable import MailStore
+
+/// Settling (`Mailbox+Settle.swift`) waits for clients to pause: its scan holds the mailbox's queue,
+/// and a command arriving meanwhile would wait behind it. It waits no longer than its longest wait.
+@Suite(.offThePool) struct SettleTests {
+    private let user = "settle@example.test"
+
+    @Test func aSettleWaitsWhileClientsKeepAskingAndComesAfterThePause() async throws {
+        try await withSettleOwed(delay: .seconds(1), longestWait: .seconds(60)) { inbox, settledBefore in
+            // A client asking every 25 ms for 2.5 s, past the delay: the settle keeps waiting.
+            try await keepAsking(inbox, for: .milliseconds(2500))
+            #expect(await inbox.settleScans == settledBefore)
+            // The client pauses: the settle comes, and proves the rename.
+            #expect(try await settled(inbox, after: settledBefore))
+        }
+    }
+
+    @Test func aClientThatNeverPausesStillGetsTheSettleAtTheLongestWait() async throws {
+        try await withSettleOwed(delay: .milliseconds(400), longestWait: .seconds(1)) { inbox, settledBefore in
+            try await keepAsking(inbox, for: .seconds(4))
+            #expect(await inbox.settleScans == settledBefore + 1)
+            #expect(try await !inbox.loadedFolder().needsScan)
+        }
+    }
+
+    /// A mailbox whose own rename (taken on trust) owes a proving scan, with the settling times given.
+    private func withSettleOwed(
+        delay: Duration,
+        longestWait: Duration,
+        _ body: (Mailbox, Int) async throws -> Void
+    ) async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            for n in 1...3 { _ = try await inbox.append(bytes: sampleMessage(n)) }
+            try FirstTouchTests.backdate(directory.path + "/\(user)")
+            try await inbox.synchronize()
+            // Any settle the appends asked for is done first: the one under test starts with the rename.
+            let before = await inbox.settleScans
+            for _ in 0..<500 where await inbox.settleScheduled { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(await !inbox.settleScheduled)
+            await inbox.setSettleDelay(delay, longestWait: longestWait)
+            try await inbox.setFlags(uids: [1], flags: .flagged, operation: .add)
+            #expect(try await inbox.loadedFolder().needsScan)
+            try await body(inbox, await inbox.settleScans)
+            #expect(await inbox.settleScans >= before)
+            #expect(await inbox.snapshot().first?.flags == .flagged)
+        }
+    }
+
+    private func keepAsking(_ inbox: Mailbox, for duration: Duration) async throws {
+        let until = ContinuousClock.now + duration
+        for _ in 0..<10_000 where ContinuousClock.now < until {
+            _ = await inbox.look(since: nil, claimRecent: false)
+            try await Task.sleep(for: .milliseconds(25))
+        }
+    }
+
+    /// Waits (at most 6 s) for one settling scan after `count`, and for it to have proven the folder.
+    private func settled(_ inbox: Mailbox, after count: Int) async throws -> Bool {
+        for _ in 0..<300 {
+            if await inbox.settleScans == count + 1, try await !inbox.loadedFolder().needsScan { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}
