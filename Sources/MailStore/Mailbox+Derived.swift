@@ -155,6 +155,6 @@ extension Mailbox {
     }
 
     private func loadDerived(_ current: MaildirFolder) {
-        if !derived.loaded { derived.load(uidValidity: current.uidValidity) }
+        if !derived.loaded { derived.load(uidValidity: current.uidValidity, expectedCount: current.records.count) }
     }
 }

@@ -142,7 +142,10 @@ struct DerivedCache {
 
     /// Loads the file if it belongs to this UIDVALIDITY; a missing, foreign or damaged file leaves
     /// the cache empty (or holding the entries before the damage), to be rebuilt.
-    mutating func load(uidValidity: UInt32) {
+    ///
+    /// `expectedCount` (the folder's messages) sizes the table at once: entries run from ~100 bytes
+    /// (header fields) to kilobytes (header sections), so the file's size does not tell their number.
+    mutating func load(uidValidity: UInt32, expectedCount: Int = 0) {
         loaded = true
         guard let data = try? POSIX.readFile(path) else { return }
         let expected = Array("correo-derived \(Self.version) V\(uidValidity)\n".utf8)
@@ -150,7 +153,7 @@ struct DerivedCache {
         let limit = self.limit
         let (index, total) = data.withUnsafeBufferPointer { buffer in
             var reader = Reader(buffer: buffer, index: expected.count)
-            return reader.entries(limit: limit)
+            return reader.entries(limit: limit, expectedCount: expectedCount)
         }
         file = data
         stored = index
@@ -227,9 +230,9 @@ struct DerivedCache {
         var index: Int
 
         /// Where each entry lies, up to the first damage (or `limit` bytes of values), and their value bytes.
-        mutating func entries(limit: Int) -> ([String: StoredEntry], Int) {
+        mutating func entries(limit: Int, expectedCount: Int) -> ([String: StoredEntry], Int) {
             var result: [String: StoredEntry] = [:]
-            result.reserveCapacity(buffer.count / 512)
+            result.reserveCapacity(max(expectedCount, buffer.count / 512))
             var total = 0
             while index < buffer.count {
                 guard let base = word(until: UInt8(ascii: " ")), let size = number(until: UInt8(ascii: " ")),
