@@ -4,8 +4,9 @@ import Testing
 
 @testable import MailStore
 
-/// Settling (`Mailbox+Settle.swift`) waits for clients to pause: its scan holds the mailbox's queue,
-/// and a command arriving meanwhile would wait behind it. It waits no longer than its longest wait.
+/// Settling (`Mailbox+Settle.swift`) waits for clients to pause, and no longer than its longest wait.
+///
+/// Its scan holds the mailbox's queue, and a command arriving meanwhile would wait behind it.
 @Suite(.offThePool) struct SettleTests {
     private let user = "settle@example.test"
 
