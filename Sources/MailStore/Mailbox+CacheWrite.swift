@@ -60,18 +60,28 @@ extension Mailbox {
         let (logger, name) = (logger, name)
         return await withCheckedContinuation { continuation in
             cacheWriter.async {
-                var written = (true, true)
-                do {
-                    try metadata?.save(uidValidity: uidValidity)
-                } catch {
-                    written.0 = false
-                    logger.warning("metadata cache not written", metadata: ["mailbox": "\(name)", "error": "\(error)"])
-                }
-                do {
-                    try derived?.write(uidValidity: uidValidity)
-                } catch {
-                    written.1 = false
-                    logger.warning("derived cache not written", metadata: ["mailbox": "\(name)", "error": "\(error)"])
+                // The writing itself yields to clients (`LowPriorityThread`); this queue keeps the order.
+                let written = LowPriorityThread.shared.run { () -> (Bool, Bool) in
+                    var written = (true, true)
+                    do {
+                        try metadata?.save(uidValidity: uidValidity)
+                    } catch {
+                        written.0 = false
+                        logger.warning(
+                            "metadata cache not written",
+                            metadata: ["mailbox": "\(name)", "error": "\(error)"]
+                        )
+                    }
+                    do {
+                        try derived?.write(uidValidity: uidValidity)
+                    } catch {
+                        written.1 = false
+                        logger.warning(
+                            "derived cache not written",
+                            metadata: ["mailbox": "\(name)", "error": "\(error)"]
+                        )
+                    }
+                    return written
                 }
                 continuation.resume(returning: written)
             }
