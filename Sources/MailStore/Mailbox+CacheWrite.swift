@@ -62,26 +62,22 @@ extension Mailbox {
             cacheWriter.async {
                 // The writing itself yields to clients (`LowPriorityThread`); this queue keeps the order.
                 let written = LowPriorityThread.shared.run { () -> (Bool, Bool) in
-                    var written = (true, true)
-                    do {
-                        try metadata?.save(uidValidity: uidValidity)
-                    } catch {
-                        written.0 = false
-                        logger.warning(
-                            "metadata cache not written",
-                            metadata: ["mailbox": "\(name)", "error": "\(error)"]
-                        )
+                    func attempt(_ file: String, _ body: () throws -> Void) -> Bool {
+                        do {
+                            try body()
+                            return true
+                        } catch {
+                            logger.warning(
+                                "\(file) not written",
+                                metadata: ["mailbox": "\(name)", "error": "\(error)"]
+                            )
+                            return false
+                        }
                     }
-                    do {
-                        try derived?.write(uidValidity: uidValidity)
-                    } catch {
-                        written.1 = false
-                        logger.warning(
-                            "derived cache not written",
-                            metadata: ["mailbox": "\(name)", "error": "\(error)"]
-                        )
-                    }
-                    return written
+                    return (
+                        attempt("metadata cache") { try metadata?.save(uidValidity: uidValidity) },
+                        attempt("derived cache") { try derived?.write(uidValidity: uidValidity) }
+                    )
                 }
                 continuation.resume(returning: written)
             }
