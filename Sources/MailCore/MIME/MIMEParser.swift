@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 extension MIMEPart {
     /// Parses a whole message (RFC 5322 + MIME) into its part tree.
     ///
@@ -145,18 +151,21 @@ struct MIMEScanner {
     /// Lines (line feeds only: a last line without one is not counted, as Dovecot counts
     /// IMAP body-fld-lines; the CRLF before a boundary belongs to the delimiter, RFC 2046 5.1.1)
     /// and bare line feeds in `start..<end`.
+    ///
+    /// Line feeds found with memchr, which reads many bytes a step: SEARCH BODY and BODYSTRUCTURE
+    /// count every byte of every part, and a byte-at-a-time loop here ran at half its speed or less
+    /// depending on where the linker happened to place it (0.69 s against 1.20 s of a SEARCH BODY's
+    /// 20,000 messages, perf, two builds differing only elsewhere).
     func countLines(_ start: Int, _ end: Int) -> (lines: Int, bare: Int) {
-        guard start < end else { return (0, 0) }
+        guard start < end, end <= buffer.count, let base = buffer.baseAddress else { return (0, 0) }
         var lines = 0
         var bare = 0
-        var previous: UInt8 = 0
-        for index in start..<end {
-            let byte = buffer[index]
-            if byte == ASCII.lf {
-                lines += 1
-                if previous != ASCII.cr { bare += 1 }
-            }
-            previous = byte
+        var index = start
+        while index < end, let found = memchr(base + index, Int32(ASCII.lf), end - index) {
+            let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            lines += 1
+            if position == start || buffer[position - 1] != ASCII.cr { bare += 1 }
+            index = position + 1
         }
         return (lines, bare)
     }
