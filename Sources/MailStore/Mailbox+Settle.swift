@@ -13,7 +13,7 @@ extension Mailbox {
         guard !settleScheduled, !removed, let folder, folder.needsScan else { return }
         settleScheduled = true
         settleDeadline = .now + settleLongestWait
-        settleLater(after: settleDelay)
+        settleLater(after: min(settleDelay, settleLongestWait))
     }
 
     /// A client asked something: a settle due now waits until `settleDelay` after this.

@@ -11,9 +11,10 @@ import Testing
     private let user = "settle@example.test"
 
     @Test func aSettleWaitsWhileClientsKeepAskingAndComesAfterThePause() async throws {
-        try await withSettleOwed(delay: .seconds(1), longestWait: .seconds(60)) { inbox, settledBefore in
-            // A client asking every 25 ms for 2.5 s, past the delay: the settle keeps waiting.
-            try await keepAsking(inbox, for: .milliseconds(2500))
+        try await withSettleOwed(delay: .seconds(3), longestWait: .seconds(600)) { inbox, settledBefore in
+            // A client asking every 25 ms for 4 s, past the delay: the settle keeps waiting (only a
+            // stall of 3 s between two looks would let it in).
+            _ = try await keepAsking(inbox, for: .seconds(4)) { _ in false }
             #expect(await inbox.settleScans == settledBefore)
             // The client pauses: the settle comes, and proves the rename.
             #expect(try await settled(inbox, after: settledBefore))
@@ -21,9 +22,12 @@ import Testing
     }
 
     @Test func aClientThatNeverPausesStillGetsTheSettleAtTheLongestWait() async throws {
-        try await withSettleOwed(delay: .milliseconds(400), longestWait: .seconds(1)) { inbox, settledBefore in
-            try await keepAsking(inbox, for: .seconds(4))
-            #expect(await inbox.settleScans == settledBefore + 1)
+        // A delay no pause reaches: only the longest wait can bring the settle.
+        try await withSettleOwed(delay: .seconds(600), longestWait: .seconds(1)) { inbox, settledBefore in
+            let settledWhileAsking = try await keepAsking(inbox, for: .seconds(60)) { inbox in
+                await inbox.settleScans == settledBefore + 1
+            }
+            #expect(settledWhileAsking)
             #expect(try await !inbox.loadedFolder().needsScan)
         }
     }
@@ -52,17 +56,24 @@ import Testing
         }
     }
 
-    private func keepAsking(_ inbox: Mailbox, for duration: Duration) async throws {
+    /// Looks every 25 ms for `duration`, or until `done`; returns whether `done` ended it.
+    private func keepAsking(
+        _ inbox: Mailbox,
+        for duration: Duration,
+        until done: (Mailbox) async -> Bool
+    ) async throws -> Bool {
         let until = ContinuousClock.now + duration
         for _ in 0..<10_000 where ContinuousClock.now < until {
             _ = await inbox.look(since: nil, claimRecent: false)
+            if await done(inbox) { return true }
             try await Task.sleep(for: .milliseconds(25))
         }
+        return false
     }
 
-    /// Waits (at most 6 s) for one settling scan after `count`, and for it to have proven the folder.
+    /// Waits (at most 30 s) for one settling scan after `count`, and for it to have proven the folder.
     private func settled(_ inbox: Mailbox, after count: Int) async throws -> Bool {
-        for _ in 0..<300 {
+        for _ in 0..<1500 {
             if await inbox.settleScans == count + 1, try await !inbox.loadedFolder().needsScan { return true }
             try await Task.sleep(for: .milliseconds(20))
         }
