@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 
 /// Writing `correo-cache` and `correo-derived`: the mailbox copies what they hold on its own queue
 /// (the dictionaries are shared, not copied, until changed) and a writer of its own turns the copies
@@ -33,54 +34,44 @@ extension Mailbox {
             derived.dirty = false
         }
         guard metadata != nil || derivedCopy != nil else { return await writesFinished() }
-        let (metadataWritten, derivedWritten) = await write(
-            metadata,
-            derivedCopy,
-            uidValidity: current.uidValidity
-        )
+        let (logger, name, uidValidity, derivedToWrite) = (logger, name, current.uidValidity, derivedCopy)
+        let (metadataWritten, derivedWritten) = await withCheckedContinuation { continuation in
+            // Handed to the writer here, on the mailbox's queue: the writes run in the order their
+            // copies were taken, and an older copy never replaces a newer file.
+            cacheWriter.async {
+                continuation.resume(
+                    returning: (
+                        Self.write("metadata cache", logger, name) { try metadata?.save(uidValidity: uidValidity) },
+                        Self.write("derived cache", logger, name) {
+                            try derivedToWrite?.write(uidValidity: uidValidity)
+                        }
+                    )
+                )
+            }
+        }
         // Marked changed again, so the next change writes them; nothing is lost but the time.
         if !metadataWritten { folder?.cacheDirty = true }
         if !derivedWritten { derived.dirty = true }
     }
 
-    /// Returns once the writes asked for before are done (the writer runs them in order).
-    private nonisolated func writesFinished() async {
+    /// Returns once the writes handed to the writer before are done (it runs them in order).
+    private func writesFinished() async {
         await withCheckedContinuation { continuation in cacheWriter.async { continuation.resume() } }
     }
 
-    /// Writes the copies on `cacheWriter`; returns whether each was written (or not asked for).
-    ///
-    /// One mailbox's writes run in the order they were asked for: an older copy never replaces a
-    /// newer file.
-    private nonisolated func write(
-        _ metadata: MetadataCache?,
-        _ derived: DerivedCache?,
-        uidValidity: UInt32
-    ) async -> (Bool, Bool) {
-        let (logger, name) = (logger, name)
-        return await withCheckedContinuation { continuation in
-            cacheWriter.async {
-                // The writing itself yields to clients (`LowPriorityThread`); this queue keeps the order.
-                let written = LowPriorityThread.shared.run { () -> (Bool, Bool) in
-                    func attempt(_ file: String, _ body: () throws -> Void) -> Bool {
-                        do {
-                            try body()
-                            return true
-                        } catch {
-                            logger.warning(
-                                "\(file) not written",
-                                metadata: ["mailbox": "\(name)", "error": "\(error)"]
-                            )
-                            return false
-                        }
-                    }
-                    return (
-                        attempt("metadata cache") { try metadata?.save(uidValidity: uidValidity) },
-                        attempt("derived cache") { try derived?.write(uidValidity: uidValidity) }
-                    )
-                }
-                continuation.resume(returning: written)
-            }
+    /// Runs one file's write; logs and returns false if it failed.
+    private static func write(
+        _ file: String,
+        _ logger: Logger,
+        _ mailbox: MailboxName,
+        _ body: () throws -> Void
+    ) -> Bool {
+        do {
+            try body()
+            return true
+        } catch {
+            logger.warning("\(file) not written", metadata: ["mailbox": "\(mailbox)", "error": "\(error)"])
+            return false
         }
     }
 }
