@@ -62,7 +62,7 @@ struct UIDList {
         nextUID = 1
         if POSIX.fileExists(path) {
             do {
-                try reload()
+                try reload(keepingLines: true)
                 return
             } catch MailStoreError.corruptFile {
                 // The UIDs are lost; RFC 3501 2.3.1.1 asks for a new UIDVALIDITY so clients forget
@@ -86,7 +86,9 @@ struct UIDList {
         return true
     }
 
-    private mutating func reload() throws {
+    /// Reads the file; `keepingLines` keeps its lines in order for `takeLinesAsRead` (only the first
+    /// read of a folder being opened needs them).
+    private mutating func reload(keepingLines: Bool = false) throws {
         let bytes = try POSIX.readFile(path)
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
         // A crash during an append can leave a last line without its newline: ignore it.
@@ -104,14 +106,14 @@ struct UIDList {
         var map: [String: UInt32] = [:]
         map.reserveCapacity(lines.count)
         var inOrder: [(uid: UInt32, base: String)] = []
-        inOrder.reserveCapacity(lines.count)
+        if keepingLines { inOrder.reserveCapacity(lines.count) }
         for line in lines.dropFirst() {
             guard let space = line.firstIndex(of: UInt8(ascii: " ")),
                 let uid = DecimalDigits.integer(line[line.startIndex..<space]).flatMap(UInt32.init(exactly:)), uid > 0
             else { continue }
             let base = String(decoding: line[(space + 1)...], as: UTF8.self)
             map[base] = uid
-            inOrder.append((uid, base))
+            if keepingLines { inOrder.append((uid, base)) }
             highest = max(highest, uid)
         }
         uids = map
