@@ -322,13 +322,6 @@ struct MaildirFolder {
         parsed.keywordIndexes.compactMap { keywordList.keyword(at: $0) }
     }
 
-    /// Writes the metadata cache if it changed.
-    mutating func saveCache() throws {
-        guard cacheDirty else { return }
-        try cache.save(uidValidity: uidList.uidValidity)
-        cacheDirty = false
-    }
-
     func index(of uid: UInt32) -> Int? { Self.index(of: uid, in: records) }
 
     /// The position of `uid` in `records` (ascending by UID), by binary search.
