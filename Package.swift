@@ -142,6 +142,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // RFC 3977 reader, RFC 4642 STARTTLS, RFC 4643 AUTHINFO over the store's newsgroups.

@@ -10,4 +10,11 @@ public enum MailStorageLimits {
     public static let maximumMailboxNameBytes = 250
     /// Deepest mailbox hierarchy.
     public static let maximumMailboxDepth = 16
+    /// Kinds of derived value (`MailboxHandle.storeDerivedValues`) one message keeps at most.
+    ///
+    /// A client names a new kind with every list of header fields it fetches; each lookup walks a
+    /// message's values, and nothing else bounds how many lists a client sends. Past this, new kinds
+    /// are computed each time. correo's own (a header, six search fields, four FETCH items, an overview
+    /// line) leave room for a few lists.
+    public static let derivedKindsPerMessage = 16
 }

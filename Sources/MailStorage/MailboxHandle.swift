@@ -112,6 +112,9 @@ public protocol MailboxHandle: Sendable {
     func messages(uids: [UInt32]) async throws -> [MailboxMessage?]
     /// The header section (CRLF form, blank line included) of each of `uids`; nil for one that is gone.
     func headerSections(uids: [UInt32]) async throws -> [[UInt8]?]
+    /// `headerSections(uids:)`, kept by a backend that caches them only if `keep`: a reader that
+    /// keeps what it derives from them (a FETCH of header fields) need not leave whole headers behind.
+    func headerSections(uids: [UInt32], keep: Bool) async throws -> [[UInt8]?]
     /// The lines of the header fields called one of `names` (`MessageHeader.fieldLines`) of each of
     /// `uids`; nil for one that is gone. A backend holding the header sections answers without copying them.
     func headerFields(uids: [UInt32], named names: [String]) async throws -> [[UInt8]?]
@@ -142,6 +145,11 @@ extension MailboxHandle {
         since token: UInt64?
     ) async throws -> (messages: [MailboxMessage], token: UInt64?) {
         (try await changeFlags(uids: uids, flags: flags, keywords: keywords, operation: operation), nil)
+    }
+
+    /// The header sections, kept as the backend always does.
+    public func headerSections(uids: [UInt32], keep: Bool) async throws -> [[UInt8]?] {
+        try await headerSections(uids: uids)
     }
 
     /// Cut from the header sections: right for every backend, and no cheaper than them.

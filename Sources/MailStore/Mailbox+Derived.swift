@@ -13,11 +13,17 @@ extension Mailbox {
     /// Nil for a UID that is gone or whose file cannot be read. Read from the file once (the files
     /// the cache lacks side by side, `ParallelRead`), then from the cache.
     public func headerSections(uids: [UInt32]) -> [[UInt8]?] {
-        headerSections(uids: uids, keep: true)
+        readHeaderSections(uids: uids, keep: true)
     }
 
     /// The header sections of `uids`, kept in the cache when read from files only if `keep`.
-    private func headerSections(uids: [UInt32], keep: Bool) -> [[UInt8]?] {
+    ///
+    /// `async` as the requirement is, so that this, not the protocol's default, is the one called.
+    public func headerSections(uids: [UInt32], keep: Bool) async -> [[UInt8]?] {
+        readHeaderSections(uids: uids, keep: keep)
+    }
+
+    private func readHeaderSections(uids: [UInt32], keep: Bool) -> [[UInt8]?] {
         guard let current = try? loadedFolder() else { return uids.map { _ in nil } }
         loadDerived(current)
         let keys = Self.derivedKeys(uids, in: current)
@@ -61,7 +67,7 @@ extension Mailbox {
             // The headers these fields are cut from are not kept: a SEARCH SUBJECT would otherwise
             // leave every message's header in `correo-derived` (16 MB for the bench's 20,000 messages),
             // which the next process reads whole before its first answer from the file.
-            for (offset, header) in zip(missing, headerSections(uids: missing.map { uids[$0] }, keep: false)) {
+            for (offset, header) in zip(missing, readHeaderSections(uids: missing.map { uids[$0] }, keep: false)) {
                 guard let header, let key = keys[offset] else { continue }
                 header.withUnsafeBufferPointer { buffer in
                     for (position, name) in names.enumerated() where perName[position][offset] == nil {

@@ -170,6 +170,7 @@ extension PostgresMailStore {
     /// them), replacing what was kept; values of UIDs that are gone are dropped.
     ///
     /// One statement for the batch. Two UIDs of one body (a COPY within the mailbox) keep the later value.
+    /// A body with `derivedKindsPerMessage` other kinds keeps no new one.
     public func storeDerivedValues(_ values: [DerivedValue], kind: String, in mailbox: PostgresMailbox) async throws {
         guard !values.isEmpty else { return }
         let uids = values.map { Int64($0.uid) }
@@ -182,6 +183,8 @@ extension PostgresMailStore {
                     SELECT DISTINCT ON (m.body_id) m.body_id, \(kind), v.value
                     FROM unnest(\(uids)::bigint[], \(bytes)::bytea[]) WITH ORDINALITY AS v(uid, value, position)
                     JOIN messages m ON m.mailbox_id = \(mailbox.id) AND m.uid = v.uid
+                    WHERE (SELECT count(*) FROM derived_values d WHERE d.body_id = m.body_id AND d.kind <> \(kind))
+                        < \(MailStorageLimits.derivedKindsPerMessage)
                     ORDER BY m.body_id, v.position DESC
                     ON CONFLICT (body_id, kind) DO UPDATE SET value = EXCLUDED.value
                     """,

@@ -73,6 +73,45 @@ private let multipart = Array(
         }
     }
 
+    /// A header sync's fields are kept as the section it answers, not as whole headers; the answer is
+    /// the same computed, from the cache, after a restart, and with the cache file damaged or deleted.
+    @Test func headerFieldsAreKeptAsTheirSectionAndRebuiltWhenTheCacheIsLost() async throws {
+        try await withStore { store, root in
+            for _ in 0..<3 { _ = try await store.deliver(bytes: multipart, to: [Session.user]) }
+            // No FLAGS: a restarted store's sessions see no \Recent.
+            let fetch = "UID FETCH 1:* (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (Subject From Date)] ENVELOPE)"
+            let first = Session(store: store)
+            _ = try await first.run("SELECT INBOX")
+            let computed = try await first.run(fetch)
+            #expect(computed.contains("BODY[HEADER.FIELDS (SUBJECT FROM DATE)] {105}\r\nFrom: Alice"))
+            #expect(computed.contains("Subject: =?UTF-8?Q?caf=C3=A9?=\r\n"))
+            #expect(!computed.contains("MIME-Version"))
+            // The same set in another order and case answers the same fields from the same values.
+            let reordered = try await first.run("UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (date SUBJECT from)])")
+            #expect(reordered.contains("From: Alice <alice@example.org>\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n"))
+            let inbox = try await store.mailbox(user: Session.user, name: .inbox)
+            await inbox.writeCache()
+            let path = root.path + "/\(Session.user)/correo-derived"
+            let kept = try String(decoding: Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+            #expect(kept.contains("imap-hf-1-"))
+            #expect(!kept.contains("MIME-Version"))
+            #expect(try await first.run(fetch) == computed)
+            let restarted = Session(store: MailStore(root: root))
+            _ = try await restarted.run("SELECT INBOX")
+            #expect(try await restarted.run(fetch) == computed)
+            // Damaged (its values cut short), then gone: rebuilt from the messages, answering as before.
+            for damage in [
+                { try Data(kept.utf8.prefix(kept.utf8.count - 40)).write(to: URL(fileURLWithPath: path)) },
+                { try FileManager.default.removeItem(atPath: path) },
+            ] as [() throws -> Void] {
+                try damage()
+                let again = Session(store: MailStore(root: root))
+                _ = try await again.run("SELECT INBOX")
+                #expect(try await again.run(fetch) == computed)
+            }
+        }
+    }
+
     /// RFC 3501 §6.4.5 end to end through the store: BODY[] sets \Seen and reports the new FLAGS;
     /// BODY.PEEK[] and a mailbox opened with EXAMINE leave it.
     @Test func bodyFetchSetsSeenButPeekAndExamineDoNot() async throws {

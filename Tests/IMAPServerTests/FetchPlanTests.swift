@@ -88,4 +88,54 @@ private let whole = BodySection()
         #expect(withEnvelope.wholeMessageRange == nil)
         #expect(withEnvelope.otherNeed == .whole)
     }
+
+    /// The message's own HEADER.FIELDS is a derived item, one per set of names whatever their order
+    /// or case; NOT, a part's fields and names outside printable ASCII are cut from what is read.
+    @Test func headerFieldsOfTheMessageAreDerivedPerSetOfNames() {
+        func section(_ kind: BodySection.Kind, part: [Int] = []) -> FetchAttribute {
+            .bodySection(BodySection(part: part, kind: kind), peek: true, partial: nil)
+        }
+        let plan = FetchPlan(
+            attributes: [
+                .flags, section(.headerFields(["Subject", "From"])), .envelope,
+                section(.headerFields(["from", "SUBJECT", "from"])), section(.headerFields(["To"])),
+            ],
+            uid: true,
+            condStore: false,
+            changedSince: nil,
+            readOnly: false
+        )
+        #expect(plan.derivedItems.count == 3)
+        #expect(plan.derivedIndex == [2: 0, 3: 1, 4: 0, 5: 2])
+        #expect(plan.derivedItems[0].kind == plan.derivedItems[0].kind.lowercased())
+        #expect(plan.derivedItems[0].kind.hasPrefix("imap-hf-1-"))
+        #expect(plan.derivedItems[0].kind != plan.derivedItems[2].kind)
+        #expect(plan.otherNeed == .nothing)
+        #expect(!plan.keepsHeaders)
+        for other in [
+            section(.headerFieldsNot(["Subject"])), section(.headerFields(["Subject"]), part: [1]),
+            section(.headerFields(["Sübject"])),
+        ] {
+            #expect(DerivedItem(other) == nil)
+        }
+        let withHeader = FetchPlan(
+            attributes: [section(.headerFields(["Subject"])), section(.header)],
+            uid: false,
+            condStore: false,
+            changedSince: nil,
+            readOnly: false
+        )
+        #expect(withHeader.keepsHeaders)
+    }
+
+    /// A set's kind is a digest of its canonical names: fixed across processes (it names values on
+    /// disk), short, and a valid store kind.
+    @Test func aHeaderFieldSetsKindIsStable() throws {
+        let set = try #require(HeaderFieldSet(["Subject", "FROM"]))
+        #expect(set.names == ["from", "subject"])
+        // SHA-256 of "from subject": `echo -n "from subject" | sha256sum`.
+        #expect(set.kind == "imap-hf-1-03fb027ef701f313")
+        #expect(set.kind == HeaderFieldSet(["from", "subject"])?.kind)
+        #expect(HeaderFieldSet([]) == nil)
+    }
 }

@@ -88,6 +88,35 @@ import Testing
         #expect(cache.bytes == 10)
     }
 
+    /// A message keeps `kindsPerMessage` kinds, in memory and loaded from the file (with values added
+    /// beside it); one more is refused, while a kind it has can still be replaced.
+    @Test func aMessageKeepsAtMostItsKindsAndCanReplaceThem() async throws {
+        try await TemporaryDirectory.with(prefix: "derived") { directory in
+            let most = DerivedCache.kindsPerMessage
+            var cache = DerivedCache(folder: directory.path, limit: 1 << 20)
+            let kept = (0..<most).map { cache.set([UInt8($0)], base: "a", physicalSize: 1, kind: "k\($0)") }
+            #expect(kept.allSatisfy { $0 })
+            let oneMore = cache.set([9], base: "a", physicalSize: 1, kind: "one-more")
+            let replaced = cache.set([7], base: "a", physicalSize: 1, kind: "k0")
+            #expect(!oneMore && replaced)
+            #expect(cache.value(base: "a", physicalSize: 1, kind: "one-more") == nil)
+            #expect(cache.value(base: "a", physicalSize: 1, kind: "k0") == [7])
+            // Loaded with all but two, then two added beside the file's: the next is refused.
+            var partial = DerivedCache(folder: directory.path, limit: 1 << 20)
+            for k in 0..<(most - 2) { partial.set([1], base: "b", physicalSize: 1, kind: "k\(k)") }
+            try partial.save(uidValidity: 3)
+            var loaded = DerivedCache(folder: directory.path, limit: 1 << 20)
+            loaded.load(uidValidity: 3)
+            let added = ["x", "y", "z"].map { loaded.set([2], base: "b", physicalSize: 1, kind: $0) }
+            #expect(added == [true, true, false])
+            let replacedAdded = loaded.set([3], base: "b", physicalSize: 1, kind: "y")
+            #expect(replacedAdded)
+            #expect(loaded.value(base: "b", physicalSize: 1, kind: "y") == [3])
+            #expect(loaded.value(base: "b", physicalSize: 1, kind: "z") == nil)
+            #expect(loaded.bytes == most)
+        }
+    }
+
     @Test func damagedOrForeignFilesAreNotBelieved() async throws {
         try await TemporaryDirectory.with(prefix: "derived") { directory in
             var cache = DerivedCache(folder: directory.path, limit: 1 << 20)

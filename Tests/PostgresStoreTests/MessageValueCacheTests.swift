@@ -37,6 +37,25 @@ struct MessageValueCacheTests {
         }
     }
 
+    /// A body keeps `derivedKindsPerMessage` kinds in the database; one more is not kept (another
+    /// node does not find it), while a kind it has is still replaced.
+    @Test func aBodyKeepsAtMostItsKindsOfDerivedValue() async throws {
+        try await PostgresStoreFixture.with { store, inbox throws in
+            _ = try await store.append(PostgresStoreFixture.message(seed: 1), to: inbox)
+            let most = MailStorageLimits.derivedKindsPerMessage
+            for k in 0..<most { try await store.storeDerivedValues([(1, [UInt8(k)])], kind: "k\(k)", in: inbox) }
+            try await store.storeDerivedValues([(1, [99])], kind: "one-more", in: inbox)
+            try await store.storeDerivedValues([(1, [77])], kind: "k0", in: inbox)
+            try await PostgresMailStore.withStore(url: store.url) { other throws in
+                #expect(try await other.derivedValues(uids: [1], kind: "one-more", in: inbox) == [nil])
+                #expect(try await other.derivedValues(uids: [1], kind: "k0", in: inbox) == [[77]])
+                #expect(
+                    try await other.derivedValues(uids: [1], kind: "k\(most - 1)", in: inbox) == [[UInt8(most - 1)]]
+                )
+            }
+        }
+    }
+
     @Test func theCacheKeepsToItsBoundOldestFirst() {
         let cache = MessageValueCache(capacity: 64 * 1024)
         let value = [UInt8](repeating: 7, count: 1000)

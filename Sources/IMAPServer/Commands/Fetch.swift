@@ -236,7 +236,7 @@ extension MailStoreExecutor {
         var contents = [[UInt8]?](repeating: nil, count: entries.count)
         let headerIndexes = entries.indices.filter { levels[$0] == .header }
         if !headerIndexes.isEmpty {
-            let read = try await mailbox.headerSections(uids: headerIndexes.map { uids[$0] })
+            let read = try await mailbox.headerSections(uids: headerIndexes.map { uids[$0] }, keep: plan.keepsHeaders)
             for (i, bytes) in zip(headerIndexes, read) { contents[i] = bytes }
         }
         let wholeIndexes = entries.indices.filter { levels[$0] == .whole }

@@ -11,8 +11,11 @@ struct FetchPlan: Equatable {
     var wholeMessageRange: PartialRange?
     /// Whether this FETCH sets `\Seen` on the messages that lack it (RFC 3501 §6.4.5).
     var setsSeen: Bool
-    /// The items the store may already hold encoded in its derived cache.
+    /// The items the store may already hold encoded in its derived cache, each once.
     var derivedItems: [DerivedItem]
+    /// Which of `derivedItems` answers each attribute, by the attribute's index: made once per command
+    /// (a header-field set's kind is a digest), not once per message.
+    var derivedIndex: [Int: Int]
     /// What must be read for everything else.
     var otherNeed: FetchEngine.Need
     /// The response name of each body section asked for (`BODY[HEADER.FIELDS (FROM TO)]`), by its
@@ -38,8 +41,25 @@ struct FetchPlan: Equatable {
         }
         // RFC 3501 §6.4.5: fetching body text sets \Seen, except with .PEEK; §6.3.2: EXAMINE never does.
         setsSeen = !readOnly && attributes.contains { $0.setsSeen }
-        derivedItems = DerivedItem.allCases.filter { item in attributes.contains { DerivedItem($0) == item } }
-        otherNeed = wholeMessageRange != nil ? .nothing : FetchEngine.need(attributes.filter { DerivedItem($0) == nil })
+        var derivedItems: [DerivedItem] = []
+        var derivedIndex: [Int: Int] = [:]
+        var others: [FetchAttribute] = []
+        for (index, attribute) in attributes.enumerated() {
+            guard let item = DerivedItem(attribute) else {
+                others.append(attribute)
+                continue
+            }
+            if let known = derivedItems.firstIndex(of: item) {
+                derivedIndex[index] = known
+            } else {
+                derivedIndex[index] = derivedItems.count
+                derivedItems.append(item)
+            }
+        }
+        // A partial BODY[] alone is read by its range, not through the derived items.
+        self.derivedItems = wholeMessageRange != nil ? [] : derivedItems
+        self.derivedIndex = wholeMessageRange != nil ? [:] : derivedIndex
+        otherNeed = wholeMessageRange != nil ? .nothing : FetchEngine.need(others)
         var sectionNames: [Int: String] = [:]
         for (index, attribute) in attributes.enumerated() {
             if case .bodySection(let section, _, _) = attribute {
@@ -48,6 +68,12 @@ struct FetchPlan: Equatable {
         }
         self.sectionNames = sectionNames
     }
+
+    /// Whether the header sections read for this FETCH are worth keeping in the store.
+    ///
+    /// Only when something other than a derived item (`BODY[HEADER]`, `RFC822.HEADER`…) is cut from
+    /// them: derived items keep their own values, so a header sync leaves its fields, not whole headers.
+    var keepsHeaders: Bool { otherNeed == .header }
 
     /// Whether some message may be read whole, so chunks are cut by size as well as by count.
     var mayReadWhole: Bool {

@@ -32,6 +32,18 @@ enum FetchRenderer {
         var loaded = loaded
         var rendered = Rendered()
         var sentFlags = false
+        // A derived item from the store's cache, or computed from the content read (and handed back
+        // for the store to keep); nil when neither is there.
+        var made: [Int: [UInt8]] = [:]
+        func derived(_ k: Int) -> [UInt8]? {
+            if let known = cached[k] ?? made[k] { return known }
+            guard var m = loaded else { return nil }
+            let encoded = plan.derivedItems[k].encoded(&m)
+            loaded = m
+            made[k] = encoded
+            rendered.computed.append((k, encoded))
+            return encoded
+        }
         for (index, attribute) in plan.attributes.enumerated() {
             switch attribute {
             case .uid: rendered.items.append(.uid(message.uid))
@@ -42,19 +54,9 @@ enum FetchRenderer {
             case .rfc822Size: rendered.items.append(.rfc822Size(record.size))
             case .modSeq: rendered.items.append(.modSeq(message.modSeq))
             case .envelope, .body, .bodyStructure:
-                guard let item = DerivedItem(attribute), let k = plan.derivedItems.firstIndex(of: item) else {
-                    continue
-                }
-                if let known = cached[k] {
-                    rendered.items.append(.encoded(known))
-                    rendered.bytes += known.count
-                } else if var m = loaded {
-                    let encoded = item.encoded(&m)
-                    loaded = m
-                    rendered.computed.append((k, encoded))
-                    rendered.items.append(.encoded(encoded))
-                    rendered.bytes += encoded.count
-                }
+                guard let k = plan.derivedIndex[index], let encoded = derived(k) else { continue }
+                rendered.items.append(.encoded(encoded))
+                rendered.bytes += encoded.count
             case .rfc822:
                 if let m = loaded { rendered.items.append(.section(name: "RFC822", origin: nil, data: m.bytes)) }
             case .rfc822Header:
@@ -71,7 +73,14 @@ enum FetchRenderer {
                 }
             case .bodySection(let section, _, let partial):
                 let name = plan.sectionNames[index] ?? FetchEngine.sectionName(section)
-                if let rangeData {
+                if let k = plan.derivedIndex[index] {
+                    if let data = derived(k) {
+                        rendered.items.append(
+                            .section(name: name, origin: partial?.offset, data: FetchEngine.partial(data, partial))
+                        )
+                        rendered.bytes += data.count
+                    }
+                } else if let rangeData {
                     rendered.items.append(
                         .section(name: name, origin: partial?.offset, data: rangeData)
                     )

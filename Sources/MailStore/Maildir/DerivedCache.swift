@@ -98,10 +98,18 @@ struct DerivedCache {
         return inFile
     }
 
-    /// Keeps a value; returns false (keeping nothing) when it would pass the byte limit.
+    /// Kinds one message keeps at most (`MailStorageLimits.derivedKindsPerMessage`).
+    static let kindsPerMessage = MailStorageLimits.derivedKindsPerMessage
+
+    /// Keeps a value; returns false (keeping nothing) when it would pass the byte limit, or add a
+    /// kind to a message that has `kindsPerMessage` already.
     @discardableResult
     mutating func set(_ value: [UInt8], base: String, physicalSize: Int, kind: String) -> Bool {
         if let entry = stored[base], entry.physicalSize == physicalSize, !storedHas(entry, kind: kind) {
+            let extra = added[base]
+            guard extra?[kind] != nil || entry.valueCount + (extra?.count ?? 0) < Self.kindsPerMessage else {
+                return false
+            }
             let replaced = added[base]?[kind]?.count ?? 0
             guard bytes - replaced + value.count <= limit else { return false }
             bytes += value.count - replaced
@@ -115,7 +123,9 @@ struct DerivedCache {
             entry = Entry(physicalSize: physicalSize, values: [:])
         }
         let replaced = entry.values[kind]?.count ?? 0
-        guard bytes - replaced + value.count <= limit else {
+        guard bytes - replaced + value.count <= limit,
+            entry.values[kind] != nil || entry.values.count < Self.kindsPerMessage
+        else {
             if !entry.values.isEmpty { changed[base] = entry }
             return false
         }
