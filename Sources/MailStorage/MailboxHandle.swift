@@ -126,7 +126,8 @@ public protocol MailboxHandle: Sendable {
     func derivedValues(uids: [UInt32], kind: String) async throws -> [[UInt8]?]
     /// Keeps values of `kind` derived from the messages' content, for `derivedValues` to answer later.
     func storeDerivedValues(_ values: [DerivedValue], kind: String) async throws
-    /// Writes what is kept only in memory (a session ends): a restart finds it.
+    /// Has what is kept only in memory written soon (a session ends), without holding the caller: a
+    /// restart finds it.
     func flushCaches() async
 }
 

@@ -9,13 +9,38 @@ import Logging
 /// A session that logs out flushes the caches; the next client's SELECT, a moment later, used to
 /// wait for that write (tens of milliseconds on a 20,000-message folder) and now does not.
 extension Mailbox {
-    func scheduleCacheWrite() {
-        guard folder?.cacheDirty == true || derived.dirty, !cacheWriteScheduled else { return }
+    /// Writes the caches `delay` from now, or sooner if a write is already due sooner, once clients
+    /// pause (`writeCacheWhenQuiet`); nothing when they have not changed.
+    func scheduleCacheWrite(after delay: Duration = MailStoreDefaults.cacheWriteDelay) {
+        guard folder?.cacheDirty == true || derived.dirty else { return }
+        let due = ContinuousClock.now + delay
+        if cacheWriteScheduled, cacheWriteDue <= due { return }
         cacheWriteScheduled = true
+        cacheWriteDue = due
+        writeCacheLater(at: due)
+    }
+
+    private func writeCacheLater(at instant: ContinuousClock.Instant) {
         Task { [weak self] in
-            try? await Task.sleep(for: MailStoreDefaults.cacheWriteDelay)
-            await self?.writeCache()
+            try? await Task.sleep(until: instant)
+            await self?.writeCacheWhenQuiet()
         }
+    }
+
+    /// Writes the caches once no client has asked anything for `settleDelay`, or `settleLongestWait`
+    /// after the write was due.
+    ///
+    /// A session that logs out has its caches written; the next client, a moment later, would have
+    /// its commands share the machine with that write (17 MB of header sections after a first header
+    /// sync). A write left for a pause costs nobody. A stopping server writes every cache at once
+    /// (`MailStore.writeCaches`), so only a crash in between loses the write: a rebuild, not data.
+    private func writeCacheWhenQuiet() async {
+        let now = ContinuousClock.now
+        // Written meanwhile, or moved to a later due by a newer schedule: that one's task writes.
+        guard cacheWriteScheduled, now >= cacheWriteDue else { return }
+        let quiet = min(lastActivity + settleDelay, cacheWriteDue + settleLongestWait)
+        if quiet > now { return writeCacheLater(at: quiet) }
+        await writeCache()
     }
 
     /// Writes the caches now if they changed (they are also written a moment after changes), and

@@ -24,6 +24,7 @@ extension Mailbox {
     }
 
     private func readHeaderSections(uids: [UInt32], keep: Bool) -> [[UInt8]?] {
+        noteActivity()
         guard let current = try? loadedFolder() else { return uids.map { _ in nil } }
         loadDerived(current)
         let keys = Self.derivedKeys(uids, in: current)
@@ -53,6 +54,7 @@ extension Mailbox {
     /// keeps the fields a client asked for: the next SEARCH on that field copies a few dozen bytes per
     /// message instead of scanning its whole header.
     public func headerFields(uids: [UInt32], named names: [String]) -> [[UInt8]?] {
+        noteActivity()
         let kinds = names.compactMap(Self.fieldKind)
         guard kinds.count == names.count, let current = try? loadedFolder() else {
             return headerSections(uids: uids).map { header in
@@ -105,6 +107,7 @@ extension Mailbox {
 
     /// The values of `kind` stored for `uids` (nil where none is known for the file as it is now).
     public func derivedValues(uids: [UInt32], kind: String) -> [[UInt8]?] {
+        noteActivity()
         guard let current = try? loadedFolder() else { return uids.map { _ in nil } }
         loadDerived(current)
         return derived.values(Self.derivedKeys(uids, in: current), kind: kind)
@@ -139,6 +142,7 @@ extension Mailbox {
     ///
     /// Read side by side (`ParallelRead`).
     public func readMessages(uids: [UInt32]) -> [[UInt8]?] {
+        noteActivity()
         guard let current = try? loadedFolder() else { return uids.map { _ in nil } }
         let records = uids.map { uid in current.index(of: uid).map { current.records[$0] } }
         let curPath = current.curPath

@@ -123,9 +123,9 @@ extension Mailbox: MailboxHandle {
         }
     }
 
-    /// Writes the derived cache now rather than a moment later.
+    /// Writes the caches as soon as clients pause, rather than at the next change's delay.
     public func flushCaches() async {
-        await writeCache()
+        scheduleCacheWrite(after: .zero)
     }
 
     /// A Maildir copy links files: the destination must be a Maildir folder too.

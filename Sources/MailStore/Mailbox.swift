@@ -52,6 +52,8 @@ public actor Mailbox {
     /// Set from the watcher's thread when a look at the disk is queued: a burst of events costs one.
     private nonisolated let lookQueued = Mutex(false)
     var cacheWriteScheduled = false
+    /// When the scheduled cache write is due; it then waits for clients to pause, as a settle does.
+    var cacheWriteDue = ContinuousClock.now
     /// Writes the cache files in the order their copies were taken, off the mailbox's queue.
     nonisolated let cacheWriter = DispatchQueue(label: "correo.mailbox.cache-writer", qos: .utility)
 

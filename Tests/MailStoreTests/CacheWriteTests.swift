@@ -94,6 +94,63 @@ import Testing
         }
     }
 
+    /// A session's flush at logout is written once clients pause: the next client's commands do not
+    /// share the machine with it.
+    @Test func aFlushWaitsWhileClientsKeepAskingAndIsWrittenAfterThePause() async throws {
+        try await withFlaggedAfterAWrite(delay: .seconds(3), longestWait: .seconds(600)) { inbox, flaggedOnDisk in
+            await inbox.flushCaches()
+            // A client asking every 25 ms for 4 s, past the delay: only a stall of 3 s would let it in.
+            let writtenWhileAsking = try await keepAsking(inbox, for: .seconds(4), until: flaggedOnDisk)
+            #expect(!writtenWhileAsking)
+            try await waitUntil(flaggedOnDisk)
+        }
+    }
+
+    @Test func aClientThatNeverPausesStillGetsTheFlushWrittenAtTheLongestWait() async throws {
+        try await withFlaggedAfterAWrite(delay: .seconds(600), longestWait: .seconds(1)) { inbox, flaggedOnDisk in
+            await inbox.flushCaches()
+            let writtenWhileAsking = try await keepAsking(inbox, for: .seconds(60), until: flaggedOnDisk)
+            #expect(writtenWhileAsking)
+        }
+    }
+
+    /// A mailbox whose cache file was written, then a message flagged (the file not yet changed);
+    /// `body` gets it and a test of whether the file shows the flag.
+    private func withFlaggedAfterAWrite(
+        delay: Duration,
+        longestWait: Duration,
+        _ body: (Mailbox, @escaping () async -> Bool) async throws -> Void
+    ) async throws {
+        try await withStore { store, directory in
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let uid = try await inbox.append(bytes: sampleMessage(1))
+            await inbox.setSettleDelay(delay, longestWait: longestWait)
+            await inbox.writeCache()
+            let cachePath = directory.path + "/\(user)/" + MetadataCache.fileName
+            let flaggedOnDisk: () async -> Bool = {
+                MetadataCache.read(cachePath)?.entries.values.first?.fileName.hasSuffix("F") == true
+            }
+            _ = try await inbox.changeFlags(uids: [uid], flags: .flagged, keywords: [], operation: .add)
+            #expect(await !flaggedOnDisk())
+            try await body(inbox, flaggedOnDisk)
+        }
+    }
+
+    /// Looks every 25 ms for `duration`, or until `done`; returns whether `done` ended it.
+    private func keepAsking(
+        _ inbox: Mailbox,
+        for duration: Duration,
+        until done: () async -> Bool
+    ) async throws -> Bool {
+        let until = ContinuousClock.now + duration
+        for _ in 0..<10_000 where ContinuousClock.now < until {
+            _ = await inbox.look(since: nil, claimRecent: false)
+            if await done() { return true }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return false
+    }
+
     /// Polls `condition` every 5 ms, for 10 s at most.
     private func waitUntil(_ condition: () async -> Bool) async throws {
         for _ in 0..<2000 {

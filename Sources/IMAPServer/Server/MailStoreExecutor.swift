@@ -68,8 +68,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     }
 
     func close() async {
-        // What this session added to the caches is kept now, not only a moment later: a server
-        // stopped right after still finds it when it starts again.
+        // What this session added to the caches is written at the mailbox's next pause, not at the
+        // next change's delay: a process killed soon after still finds most of it when it starts again.
         if let mailbox = selected?.mailbox { await mailbox.flushCaches() }
         selected = nil
     }

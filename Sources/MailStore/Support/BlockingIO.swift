@@ -38,8 +38,9 @@ final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let executor = asUnownedSerialExecutor()
-        queue.async { job.runSynchronously(on: executor) }
+        // The block holds the executor: a job can drop the last reference to the mailbox that owns
+        // it (a scheduled cache write's task ending), and the executor must outlive the job running on it.
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
     }
 
     func asUnownedSerialExecutor() -> UnownedSerialExecutor {
