@@ -106,6 +106,9 @@ public protocol MailboxHandle: Sendable {
     /// `token` is still current and nothing waits to be claimed as `\Recent`. With `claimRecent`, the
     /// messages no session has seen as `\Recent` yet are this caller's (RFC 3501 2.3.2).
     func look(since token: UInt64?, claimRecent: Bool) async throws -> MailboxLook
+    /// Whether `look(since: token, claimRecent: true)` would return no messages and claim nothing,
+    /// answered without waiting for the mailbox; false when the backend cannot tell (the default).
+    func isCurrent(token: UInt64) -> Bool
     /// How many messages are `\Recent` to some session of this server (STATUS RECENT).
     func recentCount() async throws -> Int
     /// The messages of `uids`, in that order; nil for a UID the mailbox does not hold.
@@ -147,6 +150,9 @@ extension MailboxHandle {
     ) async throws -> (messages: [MailboxMessage], token: UInt64?) {
         (try await changeFlags(uids: uids, flags: flags, keywords: keywords, operation: operation), nil)
     }
+
+    /// Unknown here: the caller looks.
+    public func isCurrent(token: UInt64) -> Bool { false }
 
     /// The header sections, kept as the backend always does.
     public func headerSections(uids: [UInt32], keep: Bool) async throws -> [[UInt8]?] {

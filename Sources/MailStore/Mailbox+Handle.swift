@@ -110,6 +110,7 @@ extension Mailbox: MailboxHandle {
 
     /// The records of `uids` found by binary search in the folder's UID order.
     public func messages(uids: [UInt32]) -> [MailboxMessage?] {
+        noteActivity()
         let records = snapshot()
         return uids.map { uid in
             var low = 0

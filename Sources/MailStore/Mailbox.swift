@@ -24,8 +24,13 @@ public actor Mailbox {
     private let newValidity: @Sendable () throws -> UInt32
     var folder: MaildirFolder? {
         // Before any change (`withFolder` first sets nil) and after it: readers off the queue ask again.
-        didSet { published.withdraw() }
+        didSet {
+            published.withdraw()
+            noteLookState()
+        }
     }
+    /// What a look would find, for sessions that ask without a hop (`Mailbox+LookState.swift`).
+    nonisolated let lookState = Atomic<UInt64>(LookState.mustLook)
     /// Scans of cur/ the open folder made when asked to look (for tests; `settle`'s are counted apart).
     var folderScans: Int { (folder?.scans ?? 0) - settleScans }
     /// Scans `settle` made since the folder was opened (for tests).
@@ -333,6 +338,7 @@ public actor Mailbox {
     func publish(_ changes: MailboxChanges) {
         guard !changes.isEmpty else { return }
         changeCount &+= 1
+        noteLookState()
         for listener in listeners.values { listener.yield(changes) }
     }
 

@@ -176,7 +176,12 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     /// Brings the client's view up to date; the untagged responses it returns go before the tagged one.
     func updates(allowExpunge: Bool, condStore: Bool, synchronize: Bool = false) async throws -> [IMAPResponse] {
         guard var current = selected else { return [] }
-        if synchronize { try await current.mailbox.refresh() }
+        if synchronize {
+            try await current.mailbox.refresh()
+        } else if let token = current.syncedToken, current.mailbox.isCurrent(token: token) {
+            // Nothing changed since this session's last look: no hop onto the mailbox's queue.
+            return []
+        }
         // Most commands change nothing: then the whole-mailbox comparison below is skipped.
         let look = try await current.mailbox.look(since: current.syncedToken, claimRecent: true)
         guard let messages = look.messages else { return [] }
