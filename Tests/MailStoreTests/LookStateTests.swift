@@ -15,6 +15,9 @@ import Testing
             for n in 1...2 { _ = try await inbox.append(bytes: sampleMessage(n)) }
             let token = await inbox.look(since: nil, claimRecent: true).token
             #expect(inbox.isCurrent(token: token))
+            // Through the protocol too: the mailbox's own answer, not the default's "unknown".
+            let handle: any MailboxHandle = inbox
+            #expect(handle.isCurrent(token: token))
             #expect(await inbox.look(since: token, claimRecent: true).messages == nil)
             #expect(!inbox.isCurrent(token: token &+ 1))
 
