@@ -89,6 +89,9 @@ private let multipart = Array(
             // The same set in another order and case answers the same fields from the same values.
             let reordered = try await first.run("UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (date SUBJECT from)])")
             #expect(reordered.contains("From: Alice <alice@example.org>\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n"))
+            // One set asked for twice in one FETCH: both sections answered, from one value.
+            let twice = try await first.run("FETCH 2 (BODY.PEEK[HEADER.FIELDS (Date)] BODY.PEEK[HEADER.FIELDS (DATE)])")
+            #expect(twice.components(separatedBy: "Date: Tue, 5 Mar 2024 10:20:30 +0100\r\n").count == 3)
             let inbox = try await store.mailbox(user: Session.user, name: .inbox)
             await inbox.writeCache()
             let path = root.path + "/\(Session.user)/correo-derived"

@@ -33,14 +33,12 @@ enum FetchRenderer {
         var rendered = Rendered()
         var sentFlags = false
         // A derived item from the store's cache, or computed from the content read (and handed back
-        // for the store to keep); nil when neither is there.
-        var made: [Int: [UInt8]] = [:]
+        // for the store to keep, once even when asked for twice); nil when neither is there.
         func derived(_ k: Int) -> [UInt8]? {
-            if let known = cached[k] ?? made[k] { return known }
+            if let known = cached[k] ?? rendered.computed.first(where: { $0.index == k })?.value { return known }
             guard var m = loaded else { return nil }
             let encoded = plan.derivedItems[k].encoded(&m)
             loaded = m
-            made[k] = encoded
             rendered.computed.append((k, encoded))
             return encoded
         }
