@@ -12,13 +12,14 @@ public struct MailboxMessage: Hashable, Sendable {
     public var keywords: [String]
     /// RFC822.SIZE: octets with CRLF line ends.
     public var size: Int
-    /// RFC 3501 2.3.3 INTERNALDATE.
-    public var internalDate: Date
+    /// RFC 3501 2.3.3 INTERNALDATE; nil where the backend has not read it yet, which only a look
+    /// (`MailboxHandle.look`), a flag change's answer or `messages(uids:withInternalDates: false)` gives.
+    public var internalDate: Date?
     /// RFC 7162: the mod-sequence of the message's last change.
     public var modSeq: UInt64
 
     /// A message as a backend read it.
-    public init(uid: UInt32, flags: MessageFlags, keywords: [String], size: Int, internalDate: Date, modSeq: UInt64) {
+    public init(uid: UInt32, flags: MessageFlags, keywords: [String], size: Int, internalDate: Date?, modSeq: UInt64) {
         self.uid = uid
         self.flags = flags
         self.keywords = keywords
@@ -111,8 +112,11 @@ public protocol MailboxHandle: Sendable {
     func isCurrent(token: UInt64) -> Bool
     /// How many messages are `\Recent` to some session of this server (STATUS RECENT).
     func recentCount() async throws -> Int
-    /// The messages of `uids`, in that order; nil for a UID the mailbox does not hold.
+    /// The messages of `uids`, in that order, INTERNALDATE included; nil for a UID the mailbox does not hold.
     func messages(uids: [UInt32]) async throws -> [MailboxMessage?]
+    /// `messages(uids:)`, where a reader that shows no INTERNALDATE (FETCH FLAGS, a SEARCH by subject)
+    /// spares a backend that reads dates lazily the reading: with `false` a date may be nil.
+    func messages(uids: [UInt32], withInternalDates: Bool) async throws -> [MailboxMessage?]
     /// The header section (CRLF form, blank line included) of each of `uids`; nil for one that is gone.
     func headerSections(uids: [UInt32]) async throws -> [[UInt8]?]
     /// `headerSections(uids:)`, kept by a backend that caches them only if `keep`: a reader that
@@ -153,6 +157,11 @@ extension MailboxHandle {
 
     /// Unknown here: the caller looks.
     public func isCurrent(token: UInt64) -> Bool { false }
+
+    /// Every message with its date, as a backend that always holds them gives it.
+    public func messages(uids: [UInt32], withInternalDates: Bool) async throws -> [MailboxMessage?] {
+        try await messages(uids: uids)
+    }
 
     /// The header sections, kept as the backend always does.
     public func headerSections(uids: [UInt32], keep: Bool) async throws -> [[UInt8]?] {

@@ -14,10 +14,13 @@ extension Mailbox: MailboxHandle {
         )
     }
 
-    /// The records changed after `modSeq`, after a look at the disk.
+    /// The records changed after `modSeq`, with their dates, after a look at the disk.
     public func messages(changedSince modSeq: UInt64) throws -> [MailboxMessage] {
         _ = try synchronize()
-        return snapshot().filter { $0.modSeq > modSeq }.map(\.message)
+        let changed = snapshot().indices.filter { index in folder?.records[index].modSeq ?? 0 > modSeq }
+        try readInternalDates(at: changed)
+        let records = snapshot()
+        return changed.map { records[$0].message }
     }
 
     /// STORE through `setFlags` (keyword letters in dovecot-keywords).
@@ -108,20 +111,34 @@ extension Mailbox: MailboxHandle {
         snapshot().count { $0.isRecent }
     }
 
-    /// The records of `uids` found by binary search in the folder's UID order.
-    public func messages(uids: [UInt32]) -> [MailboxMessage?] {
+    /// The records of `uids` with their dates (read now where no one asked before).
+    public func messages(uids: [UInt32]) throws -> [MailboxMessage?] {
+        try lookUp(uids: uids, withInternalDates: true)
+    }
+
+    /// The records of `uids` found by binary search in the folder's UID order; with
+    /// `withInternalDates`, the dates not read yet are read first (`MaildirFolder+InternalDates.swift`).
+    ///
+    /// Declared `async` as the requirement is, so that it, not the protocol's default, is the one called.
+    public func messages(uids: [UInt32], withInternalDates: Bool) async throws -> [MailboxMessage?] {
+        try lookUp(uids: uids, withInternalDates: withInternalDates)
+    }
+
+    private func lookUp(uids: [UInt32], withInternalDates: Bool) throws -> [MailboxMessage?] {
         noteActivity()
+        let indexes = uids.map { folder?.index(of: $0) }
+        if withInternalDates { try readInternalDates(at: indexes.compactMap { $0 }) }
         let records = snapshot()
-        return uids.map { uid in
-            var low = 0
-            var high = records.count - 1
-            while low <= high {
-                let middle = (low + high) / 2
-                if records[middle].uid == uid { return records[middle].message }
-                if records[middle].uid < uid { low = middle + 1 } else { high = middle - 1 }
-            }
-            return nil
-        }
+        return indexes.map { $0.map { records[$0].message } }
+    }
+
+    /// Reads the dates not read yet of the records at `indexes`; nothing changes when all are known.
+    ///
+    /// The folder's records are changed in place (no reader holds them meanwhile): the dates are no
+    /// change a session is told of, so neither the change count nor the look token moves.
+    func readInternalDates(at indexes: [Int]) throws {
+        guard indexes.contains(where: { folder?.records[$0].internalDate == nil }) else { return }
+        try withFolder { $0.readInternalDates(at: indexes) }
     }
 
     /// Writes the caches as soon as clients pause, rather than at the next change's delay.

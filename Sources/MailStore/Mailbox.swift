@@ -133,8 +133,16 @@ public actor Mailbox {
     /// RFC 7162 HIGHESTMODSEQ.
     public var highestModSeq: UInt64 { folder?.highestModSeq ?? 0 }
 
-    /// The messages in UID order, as of the last `synchronize()` or change made here.
+    /// The messages in UID order, as of the last `synchronize()` or change made here; a date not read
+    /// yet is nil (`datedSnapshot()` reads them).
     public func snapshot() -> [MessageRecord] { folder?.records ?? [] }
+
+    /// `snapshot()` with every message's INTERNALDATE, read now where no one asked before: for readers
+    /// that show or copy every date (a migration, the developer view's list).
+    public func datedSnapshot() throws -> [MessageRecord] {
+        try readInternalDates(at: Array(snapshot().indices))
+        return snapshot()
+    }
 
     /// Takes in what changed on disk and tells the listeners.
     ///
@@ -261,6 +269,10 @@ public actor Mailbox {
     /// RFC 3501 6.4.7 COPY / RFC 4315 COPYUID: hard-links the messages into `destination` (copying
     /// only across file systems) with their flags; returns (source UID, destination UID) pairs.
     public func copy(uids: [UInt32], to destination: Mailbox) async throws -> [(UInt32, UInt32)] {
+        // A copy keeps INTERNALDATE (RFC 3501 6.4.7): a link keeps the mtime, a copy across file
+        // systems sets it, and the new name begins with it.
+        _ = try loaded()
+        try readInternalDates(at: uids.compactMap { folder?.index(of: $0) })
         let current = try loaded()
         let wanted = Set(uids)
         let records = current.records.filter { wanted.contains($0.uid) }

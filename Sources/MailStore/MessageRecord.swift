@@ -12,8 +12,9 @@ public struct MessageRecord: Hashable, Sendable {
     public var size: Int
     /// The file's own size on disk.
     public var physicalSize: Int
-    /// RFC 3501 2.3.3: when the message arrived (or the date APPEND gave).
-    public var internalDate: Date
+    /// RFC 3501 2.3.3: when the message arrived (or the date APPEND gave); nil until a reader asks
+    /// for it (`Mailbox.messages(uids:withInternalDates:)`), as a folder's first scan reads no dates.
+    public var internalDate: Date?
     /// RFC 7162 mod-sequence of the last change to this message.
     public var modSeq: UInt64
     /// The file's current name in cur/ (changes with its flags).
@@ -30,7 +31,7 @@ public struct MessageRecord: Hashable, Sendable {
         keywords: [String] = [],
         size: Int,
         physicalSize: Int? = nil,
-        internalDate: Date,
+        internalDate: Date?,
         modSeq: UInt64 = 1,
         fileName: String,
         isRecent: Bool = false
@@ -55,7 +56,7 @@ public struct MessageRecord: Hashable, Sendable {
         keywords: [String],
         size: Int,
         physicalSize: Int,
-        internalDate: Date,
+        internalDate: Date?,
         modSeq: UInt64,
         fileName: String,
         base: String

@@ -1,3 +1,4 @@
+import Foundation
 import MailStore
 
 /// `correo migrate --from maildir:DIR --to postgres://…`: copies the users of a Maildir store into the
@@ -61,7 +62,7 @@ public struct MaildirMigration: Sendable {
     /// a group of that name.
     public func migrate(newsgroup group: Newsgroup) async throws -> MigratedUser {
         let mailbox = try await source.newsgroupMailbox(group.name)
-        let records = await mailbox.snapshot()
+        let records = try await mailbox.datedSnapshot()
         let imported = await UserCopy.imported(mailbox, records: records, name: mailbox.name)
         let linkedBodies = linkedBodies
         let copied = try await target.importNewsgroup(group, mailbox: imported) { importer, made in
@@ -94,7 +95,7 @@ struct UserCopy: Sendable {
     /// One mailbox: its counters first (raised past any message found since they were read), then its
     /// messages one at a time, so that only one message's bytes are in memory.
     mutating func add(_ mailbox: Mailbox, _ info: MailboxInfo) async throws {
-        let records = await mailbox.snapshot()
+        let records = try await mailbox.datedSnapshot()
         let imported = await Self.imported(
             mailbox,
             records: records,
@@ -144,7 +145,7 @@ struct UserCopy: Sendable {
                 uid: record.uid,
                 flags: record.flags,
                 keywords: record.keywords,
-                internalDate: record.internalDate,
+                internalDate: record.internalDate ?? Date(timeIntervalSince1970: 0),
                 modSeq: record.modSeq,
                 to: target
             )

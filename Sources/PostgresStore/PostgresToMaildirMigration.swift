@@ -123,7 +123,8 @@ public struct PostgresToMaildirMigration: Sendable {
                 uid: message.uid,
                 flags: message.flags,
                 keywords: message.keywords,
-                internalDate: message.internalDate,
+                // PostgreSQL holds every message's date; the fallback is never taken.
+                internalDate: message.internalDate ?? Date(timeIntervalSince1970: 0),
                 modSeq: message.modSeq
             )
             report.messages += 1

@@ -115,6 +115,44 @@ private let multipart = Array(
         }
     }
 
+    /// RFC 3501 §2.3.3: INTERNALDATE is the file's mtime, read when first asked for (a folder's first
+    /// scan reads no date), kept in the cache, and the same after a restart and with the cache deleted.
+    @Test func internalDatesOfAFolderNeverOpenedAreTheFilesTimesWhenAskedFor() async throws {
+        try await withStore { store, root in
+            let cur = root.path + "/\(Session.user)/cur/"
+            let text = Array("Subject: dated\r\n\r\nbody\r\n".utf8)
+            // Names begin with other seconds than the mtimes, as Dovecot's APPEND names them.
+            for (n, seconds) in [(1, 1_577_934_245), (2, 1_623_064_000)] {
+                let path = cur + "1700000000.M\(n)P1.other,S=\(text.count),W=\(text.count):2,"
+                try Data(text).write(to: URL(fileURLWithPath: path))
+                try FileManager.default.setAttributes(
+                    [.modificationDate: Date(timeIntervalSince1970: TimeInterval(seconds))],
+                    ofItemAtPath: path
+                )
+            }
+            let session = Session(store: store)
+            _ = try await session.run("SELECT INBOX")
+            #expect(try await session.run("FETCH 1:* (FLAGS)").contains("* 2 FETCH (FLAGS ())"))
+            let inbox = try await store.mailbox(user: Session.user, name: .inbox)
+            #expect(await inbox.snapshot().allSatisfy { $0.internalDate == nil })
+            #expect(try await session.run("SEARCH SINCE 1-Jan-2021").contains("* SEARCH 2\r\n"))
+            #expect(try await session.run("SEARCH BEFORE 1-Jan-2021").contains("* SEARCH 1\r\n"))
+            let dates = try await session.run("FETCH 1:* (INTERNALDATE)")
+            #expect(dates.contains("* 1 FETCH (INTERNALDATE \"02-Jan-2020 03:04:05 +0000\")"))
+            #expect(dates.contains("* 2 FETCH (INTERNALDATE \"07-Jun-2021 11:06:40 +0000\")"))
+            await inbox.writeCache()
+            let cache = try String(contentsOfFile: root.path + "/\(Session.user)/correo-cache", encoding: .utf8)
+            #expect(cache.contains("\t1577934245\t") && cache.contains("\t1623064000\t"))
+            let restarted = Session(store: MailStore(root: root))
+            _ = try await restarted.run("SELECT INBOX")
+            #expect(try await restarted.run("FETCH 1:* (INTERNALDATE)") == dates)
+            try FileManager.default.removeItem(atPath: root.path + "/\(Session.user)/correo-cache")
+            let uncached = Session(store: MailStore(root: root))
+            _ = try await uncached.run("SELECT INBOX")
+            #expect(try await uncached.run("FETCH 1:* (INTERNALDATE)") == dates)
+        }
+    }
+
     /// RFC 3501 §6.4.5 end to end through the store: BODY[] sets \Seen and reports the new FLAGS;
     /// BODY.PEEK[] and a mailbox opened with EXAMINE leave it.
     @Test func bodyFetchSetsSeenButPeekAndExamineDoNot() async throws {

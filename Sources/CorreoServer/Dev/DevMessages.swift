@@ -42,7 +42,7 @@ public actor DevMessages {
             logger.warning("dev: could not keep the envelope", metadata: ["error": "\(error)"])
         }
         guard let mailbox = try? await allMail() else { return }
-        for record in await mailbox.snapshot() where Self.base(of: record.fileName) == base {
+        for record in (try? await mailbox.datedSnapshot()) ?? [] where Self.base(of: record.fileName) == base {
             // A list that ran between the link and the envelope file may have kept it without envelope.
             summaries[record.uid] = nil
             guard let summary = try? await summarize(record, in: mailbox) else { continue }
@@ -69,7 +69,7 @@ public actor DevMessages {
     public func list(_ filter: DevMessageFilter = DevMessageFilter()) async throws -> [DevMessageSummary] {
         let mailbox = try await allMail()
         var result: [DevMessageSummary] = []
-        for record in await mailbox.snapshot().reversed() {
+        for record in try await mailbox.datedSnapshot().reversed() {
             guard let summary = try? await summarize(record, in: mailbox), filter.matches(summary) else { continue }
             result.append(summary)
         }
@@ -80,11 +80,11 @@ public actor DevMessages {
     public func message(_ id: String) async throws -> (summary: DevMessageSummary, parsed: DevParsedMessage)? {
         guard let uid = UInt32(id), id.allSatisfy(\.isASCII) else { return nil }
         let mailbox = try await allMail()
-        guard let record = await mailbox.snapshot().first(where: { $0.uid == uid }) else { return nil }
+        guard let record = try await mailbox.datedSnapshot().first(where: { $0.uid == uid }) else { return nil }
         let parsed = DevParsedMessage(bytes: try await mailbox.readMessage(uid: uid))
         let summary = parsed.summary(
             id: id,
-            received: record.internalDate,
+            received: record.internalDate ?? Date(timeIntervalSince1970: 0),
             size: record.size,
             envelope: envelope(base: Self.base(of: record.fileName))
         )
@@ -96,7 +96,7 @@ public actor DevMessages {
         let parsed = DevParsedMessage(bytes: try await mailbox.readMessage(uid: record.uid))
         let summary = parsed.summary(
             id: String(record.uid),
-            received: record.internalDate,
+            received: record.internalDate ?? Date(timeIntervalSince1970: 0),
             size: record.size,
             envelope: envelope(base: Self.base(of: record.fileName))
         )

@@ -43,7 +43,10 @@ extension MailStoreExecutor {
         }
         let mailbox = current.mailbox
         // What the store holds of each message asked for, by position in `msns` (nil: expunged meanwhile).
-        let records = try await mailbox.messages(uids: msns.map { current.view.message(msn: $0).uid })
+        let records = try await mailbox.messages(
+            uids: msns.map { current.view.message(msn: $0).uid },
+            withInternalDates: attributes.contains(.internalDate)
+        )
         let condStore = request.condStore
         let plan = FetchPlan(
             attributes: attributes,

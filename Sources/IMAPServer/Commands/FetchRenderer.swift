@@ -1,3 +1,4 @@
+import Foundation
 import MailStore
 
 /// The untagged FETCH data of one message (RFC 3501 §7.4.2), rendered from what the store returned:
@@ -48,7 +49,9 @@ enum FetchRenderer {
             case .flags:
                 rendered.items.append(.flags(flags))
                 sentFlags = true
-            case .internalDate: rendered.items.append(.internalDate(record.internalDate))
+            case .internalDate:
+                // The store read the date for a FETCH that asks for it (`messages(uids:withInternalDates:)`).
+                rendered.items.append(.internalDate(record.internalDate ?? Date(timeIntervalSince1970: 0)))
             case .rfc822Size: rendered.items.append(.rfc822Size(record.size))
             case .modSeq: rendered.items.append(.modSeq(message.modSeq))
             case .envelope, .body, .bodyStructure:

@@ -1,3 +1,4 @@
+import Foundation
 import MailStore
 
 extension MailStoreExecutor {
@@ -18,7 +19,7 @@ extension MailStoreExecutor {
         let mailbox = current.mailbox
         // What the store holds of each message in the view, by position (nil: expunged meanwhile).
         let viewUIDs = (0..<current.view.count).map { current.view.message(msn: $0 + 1).uid }
-        let records = try await mailbox.messages(uids: viewUIDs)
+        let records = try await mailbox.messages(uids: viewUIDs, withInternalDates: search.key.usesInternalDate)
         let engine = SearchEngine(lastMSN: UInt32(current.view.count), lastUID: current.view.lastUID, key: search.key)
         let fieldNames = SearchEngine.headerFieldNames(search.key)
         var found: [SearchRenderer.Match] = []
@@ -57,7 +58,8 @@ extension MailStoreExecutor {
                     flags: message.flags,
                     isRecent: current.view.recent.contains(message.uid),
                     size: record.size,
-                    internalDate: record.internalDate,
+                    // Read for every message when a key compares it (`usesInternalDate`), unused otherwise.
+                    internalDate: record.internalDate ?? Date(timeIntervalSince1970: 0),
                     modSeq: message.modSeq
                 )
                 var loaded: LoadedMessage?

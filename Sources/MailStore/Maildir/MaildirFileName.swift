@@ -103,10 +103,34 @@ struct MaildirFileName: Hashable, Sendable {
     var virtualSize: Int? { field("W") }
 
     /// The delivery time in seconds from the base's leading digits, if it starts with them.
-    var deliverySeconds: Int? {
+    var deliverySeconds: Int? { Self.leadingSeconds(of: base) }
+
+    /// The seconds `base` begins with (at most 12 digits), read in place: a folder's first scan
+    /// orders every new file by them.
+    static func leadingSeconds(of base: String) -> Int? {
         let digits = base.utf8.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
         guard !digits.isEmpty, digits.count <= 12 else { return nil }
-        return Int(String(decoding: digits, as: UTF8.self))
+        return DecimalDigits.integer(digits)
+    }
+
+    /// `,S=` and `,W=` of `base` in one pass, as `physicalSize` and `virtualSize` read them.
+    ///
+    /// Nil unless both are there. A folder's first scan reads every name with no `MaildirFileName` made.
+    static func sizes(ofBase base: String) -> (size: Int, crlfSize: Int)? {
+        var size: Int??
+        var crlfSize: Int??
+        var utf8 = base.utf8[...]
+        while let comma = utf8.firstIndex(of: UInt8(ascii: ",")), size == nil || crlfSize == nil {
+            utf8 = utf8[utf8.index(after: comma)...]
+            guard let key = utf8.first, utf8.dropFirst().first == UInt8(ascii: "=") else { continue }
+            let value = {
+                DecimalDigits.integer(utf8.dropFirst(2).prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            }
+            if key == UInt8(ascii: "S"), size == nil { size = .some(value()) }
+            if key == UInt8(ascii: "W"), crlfSize == nil { crlfSize = .some(value()) }
+        }
+        guard let size = size ?? nil, let crlfSize = crlfSize ?? nil else { return nil }
+        return (size, crlfSize)
     }
 
     /// The digits after the first `,<key>=` in the base, read on bytes (see `init`).

@@ -153,7 +153,20 @@ extension MaildirFolder {
                     linked.append(base.path)
                 }
                 try POSIX.syncDirectory(curPath)
-                return try uidList.assign(bases, folderName: name.description)
+                let uids = try uidList.assign(bases, folderName: name.description)
+                // The sizes and the date are in hand: the scan that takes the files in need not measure them.
+                for (base, file) in zip(bases, files) {
+                    cache.entries[base] = MetadataCache.Entry(
+                        fileName: "",
+                        size: file.size,
+                        crlfSize: file.crlfSize,
+                        internalDate: Int(file.internalDate.timeIntervalSince1970),
+                        modSeq: 0,
+                        headerLength: -1
+                    )
+                }
+                cacheDirty = true
+                return uids
             } catch {
                 for path in linked { unlink(path) }
                 throw error
@@ -206,14 +219,16 @@ extension MaildirFolder {
         }
     }
 
-    /// What `add` needs to copy `record` from this folder into another.
+    /// What `add` needs to copy `record` from this folder into another (its date read before, or
+    /// the seconds its name begins with).
     func incoming(for record: MessageRecord) -> Incoming {
         let parsed = MaildirFileName(record.fileName)
+        let internalDate = record.internalDate ?? Date(timeIntervalSince1970: TimeInterval(parsed.deliverySeconds ?? 0))
         return Incoming(
             sourcePath: curPath + "/" + record.fileName,
             size: record.physicalSize,
             crlfSize: record.size,
-            internalDate: record.internalDate,
+            internalDate: internalDate,
             flags: record.flags,
             keywords: record.keywords,
             otherLetters: parsed.otherLetters

@@ -7,59 +7,99 @@ import Glibc
 
 /// Measuring files the cache does not describe: a folder's first scan, or files other programs put in.
 extension MaildirFolder {
-    /// Measures the files of `listing` (base → file name in cur/) and keeps what it finds in the cache,
-    /// with no mod-sequence yet; a file that cannot be measured is left out (a later scan tries again).
+    /// The records of the files of `listing` new to the view (a UID and no record yet), in UID order;
+    /// each gets its cache entry (measured where there was none), its file name and a mod-sequence.
     ///
-    /// A folder nobody opened before is thousands of files: they are measured on several threads with
-    /// `fstatat` relative to cur/. After a restart their inodes are read from disk, and one stat at a
-    /// time waits for each read in turn; side by side the reads overlap, and no stat walks the folder's
-    /// path again.
-    mutating func measureUncached(_ listing: [String: String]) {
-        guard !listing.isEmpty else { return }
-        let files = Array(listing)
-        let directory = open(curPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { return }
-        defer { close(directory) }
-        let lanes = min(MailStoreDefaults.deliverySyncThreads, max(1, files.count / 256))
-        let size = (files.count + lanes - 1) / lanes
-        let chunks = stride(from: 0, to: files.count, by: size).map { Array(files[$0..<min($0 + size, files.count)]) }
-        let curPath = curPath
-        let measured = ParallelSync.map(chunks) { chunk in
-            chunk.map { Self.measure(fileName: $0.value, in: directory, curPath: curPath) }
-        }
-        for (chunk, entries) in zip(chunks, measured) {
-            for (file, entry) in zip(chunk, entries) {
-                guard let entry else { continue }
-                cache.entries[file.key] = entry
+    /// A name that carries its sizes (`,S=`, `,W=`: what correo, Dovecot and most delivery agents write)
+    /// is all there is to measure: the file is neither opened nor stated, and its date is read when a
+    /// client first asks for it (`MaildirFolder+InternalDates.swift`). Dovecot does the same; a stat of
+    /// every file was most of the first SELECT of a folder nobody opened before, and a table lookup
+    /// more per file the next largest part. The other files are read once, on several threads; one
+    /// that cannot be read is left out (a later scan tries again).
+    mutating func takeIn(_ listing: [String: String], newFiles: Int, recent: Set<String>) -> [MessageRecord] {
+        var appended: [MessageRecord] = []
+        appended.reserveCapacity(newFiles)
+        cache.entries.reserveCapacity(cache.entries.count + newFiles)
+        uidByBase.reserveCapacity(uidByBase.count + newFiles)
+        var unnamed: [(uid: UInt32, base: String, fileName: String)] = []
+        for (base, fileName) in listing where uidByBase[base] == nil {
+            guard let uid = uidList.uids[base] else { continue }
+            if let entry = cache.entries[base] {
+                appended.append(takeIn(uid: uid, base: base, fileName: fileName, entry: entry, recent: recent))
+            } else if let sizes = MaildirFileName.sizes(ofBase: base) {
+                let entry = MetadataCache.Entry(
+                    fileName: "",
+                    size: sizes.size,
+                    crlfSize: sizes.crlfSize,
+                    internalDate: nil,
+                    modSeq: 0,
+                    headerLength: -1
+                )
+                appended.append(takeIn(uid: uid, base: base, fileName: fileName, entry: entry, recent: recent))
+            } else {
+                unnamed.append((uid, base, fileName))
             }
         }
-        cacheDirty = true
+        if !unnamed.isEmpty {
+            let curPath = curPath
+            let measured = ParallelSync.map(Self.lanes(of: unnamed)) { chunk in
+                chunk.map { Self.measure(fileName: $0.fileName, curPath: curPath) }
+            }
+            for (file, entry) in zip(unnamed, measured.joined()) {
+                guard let entry else { continue }
+                appended.append(
+                    takeIn(uid: file.uid, base: file.base, fileName: file.fileName, entry: entry, recent: recent)
+                )
+            }
+        }
+        appended.sort { $0.uid < $1.uid }
+        return appended
     }
 
-    /// One stat for the date; sizes without opening the file when the name carries them (`,S=`,
-    /// `,W=`), otherwise one read to count bare LFs.
+    /// One file new to the view: its cache entry names it and has a mod-sequence, the view knows its UID.
+    private mutating func takeIn(
+        uid: UInt32,
+        base: String,
+        fileName: String,
+        entry: MetadataCache.Entry,
+        recent: Set<String>
+    ) -> MessageRecord {
+        var entry = entry
+        if entry.fileName != fileName || entry.modSeq == 0 {
+            entry.fileName = fileName
+            entry.modSeq = nextModSeq()
+            cache.entries[base] = entry
+            cacheDirty = true
+        }
+        uidByBase[base] = uid
+        var record = record(uid: uid, base: base, entry: entry)
+        if !recent.isEmpty, recent.contains(base) {
+            record.isRecent = true
+            unclaimedRecent.insert(uid)
+        }
+        return record
+    }
+
+    /// `items` cut into at most `MailStoreDefaults.deliverySyncThreads` runs of at least 256, in order.
+    static func lanes<T>(of items: [T]) -> [[T]] {
+        let lanes = min(MailStoreDefaults.deliverySyncThreads, max(1, items.count / 256))
+        let size = max(1, (items.count + lanes - 1) / lanes)
+        return stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min($0 + size, items.count)]) }
+    }
+
+    /// A file whose name does not carry its sizes: one read to count its bare LFs, one stat for the date.
     ///
     /// INTERNALDATE (RFC 3501 2.3.3) is the file's modification time, the Maildir convention Dovecot
     /// and Courier share: their APPEND names the file with the time of the APPEND but sets the mtime
     /// to the date the client gave, so the name's leading seconds are not the internal date.
-    private static func measure(fileName: String, in directory: Int32, curPath: String) -> MetadataCache.Entry? {
-        let parsed = MaildirFileName(fileName)
-        var info = Glibc.stat()
-        guard fstatat(directory, fileName, &info, 0) == 0 else { return nil }
-        var size = parsed.physicalSize ?? Int(info.st_size)
-        var crlfSize = parsed.virtualSize
-        let date = Int(info.st_mtim.tv_sec)
-        if crlfSize == nil {
-            guard let bytes = try? POSIX.readFile(curPath + "/" + fileName) else { return nil }
-            size = bytes.count
-            crlfSize = bytes.count + LineEnds.bareLineFeedCount(in: bytes)
-        }
-        guard let crlfSize else { return nil }
+    private static func measure(fileName: String, curPath: String) -> MetadataCache.Entry? {
+        let path = curPath + "/" + fileName
+        guard let info = POSIX.status(path), let bytes = try? POSIX.readFile(path) else { return nil }
         return MetadataCache.Entry(
             fileName: "",
-            size: size,
-            crlfSize: crlfSize,
-            internalDate: date,
+            size: bytes.count,
+            crlfSize: bytes.count + LineEnds.bareLineFeedCount(in: bytes),
+            internalDate: Int(info.st_mtim.tv_sec),
             modSeq: 0,
             headerLength: -1
         )

@@ -94,20 +94,7 @@ struct MaildirFolder {
         for (uid, base) in ordered {
             if let last = opened.last, last.uid >= uid { ascending = false }
             guard let entry = cache.entries[base], entry.modSeq != 0, !entry.fileName.isEmpty else { return }
-            let (flags, keywordIndexes) = MaildirFileName.flagsAndKeywords(of: entry.fileName)
-            opened.append(
-                MessageRecord(
-                    uid: uid,
-                    flags: flags,
-                    keywords: keywordIndexes.isEmpty ? [] : keywordIndexes.compactMap { keywordList.keyword(at: $0) },
-                    size: entry.crlfSize,
-                    physicalSize: entry.size,
-                    internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
-                    modSeq: entry.modSeq,
-                    fileName: entry.fileName,
-                    base: base
-                )
-            )
+            opened.append(record(uid: uid, base: base, entry: entry))
         }
         if !ascending { opened.sort { $0.uid < $1.uid } }
         records = opened
@@ -171,7 +158,7 @@ struct MaildirFolder {
                     wrote = true
                 }
             }
-            let ordered = fresh.map { (MaildirFileName($0).deliverySeconds ?? 0, $0) }.sorted { $0 < $1 }.map(\.1)
+            let ordered = fresh.map { (MaildirFileName.leadingSeconds(of: $0) ?? 0, $0) }.sorted { $0 < $1 }.map(\.1)
             if try !uidList.assign(ordered, folderName: name.description).isEmpty || wrote { noteOwnUIDListWrite() }
             return (listing, found, moved, reloaded)
         }
@@ -258,55 +245,34 @@ struct MaildirFolder {
         if !changes.expunged.isEmpty { _ = changeModSeq(&self) }
         records = kept
         // New to the view.
-        if matched < listing.count {
-            measureUncached(listing.filter { uidByBase[$0.key] == nil && cache.entries[$0.key] == nil })
+        let appended = matched < listing.count ? takeIn(listing, newFiles: listing.count - matched, recent: recent) : []
+        if records.isEmpty {
+            records = appended  // a first scan: shared, not copied
+        } else {
+            let needsSort = (records.last?.uid ?? 0) > (appended.first?.uid ?? UInt32.max)
+            records.append(contentsOf: appended)
+            if needsSort { records.sort { $0.uid < $1.uid } }
         }
-        var appended: [MessageRecord] = []
-        for (fileBase, fileName) in listing where matched < listing.count && uidByBase[fileBase] == nil {
-            guard let uid = uidList.uids[fileBase],
-                let record = makeRecord(uid: uid, base: fileBase, fileName: fileName, recent: recent.contains(fileBase))
-            else { continue }
-            uidByBase[fileBase] = uid
-            if record.isRecent { unclaimedRecent.insert(uid) }
-            appended.append(record)
-        }
-        appended.sort { $0.uid < $1.uid }
-        let needsSort = (records.last?.uid ?? 0) > (appended.first?.uid ?? UInt32.max)
-        records.append(contentsOf: appended)
-        if needsSort { records.sort { $0.uid < $1.uid } }
         changes.appended = appended
         changes.uidNext = uidList.nextUID
         changes.highestModSeq = highestModSeq
         return changes
     }
 
-    /// Builds a record from the cache, the file name, or (for other programs' files) the file itself.
-    private mutating func makeRecord(uid: UInt32, base: String, fileName: String, recent: Bool) -> MessageRecord? {
-        let parsed = MaildirFileName(fileName)
-        // Files the cache does not describe were measured just before (`measureUncached`).
-        guard var entry = cache.entries[base] else { return nil }
-        if entry.fileName != fileName || entry.modSeq == 0 {
-            entry.fileName = fileName
-            entry.modSeq = nextModSeq()
-            cache.entries[base] = entry
-            cacheDirty = true
-        }
-        return record(uid: uid, entry: entry, parsed: parsed, recent: recent)
-    }
-
-    /// The record of a message whose cache entry names its current file.
-    private func record(uid: UInt32, entry: MetadataCache.Entry, parsed: MaildirFileName, recent: Bool) -> MessageRecord
-    {
-        MessageRecord(
+    /// The record of the message whose cache entry names its current file, flags and keywords read
+    /// from that name in place.
+    func record(uid: UInt32, base: String, entry: MetadataCache.Entry) -> MessageRecord {
+        let (flags, keywordIndexes) = MaildirFileName.flagsAndKeywords(of: entry.fileName)
+        return MessageRecord(
             uid: uid,
-            flags: parsed.flags,
-            keywords: keywordNames(parsed),
+            flags: flags,
+            keywords: keywordIndexes.isEmpty ? [] : keywordIndexes.compactMap { keywordList.keyword(at: $0) },
             size: entry.crlfSize,
             physicalSize: entry.size,
-            internalDate: Date(timeIntervalSince1970: TimeInterval(entry.internalDate)),
+            internalDate: entry.internalDate.map { Date(timeIntervalSince1970: TimeInterval($0)) },
             modSeq: entry.modSeq,
             fileName: entry.fileName,
-            isRecent: recent
+            base: base
         )
     }
 

@@ -3,10 +3,11 @@ import Foundation
 /// Derived per-message facts kept in `correo-cache` beside the Maildir.
 ///
 /// With them, opening a big folder neither stats nor reads its files. Delete it and it is rebuilt: sizes come from
-/// `,S=`/`,W=` in names, the date from one stat (the mtime); only files without those sizes are read once.
+/// `,S=`/`,W=` in names, and only files without those sizes are read once; the date (the mtime) is read
+/// by one stat when a client first asks for it (`MaildirFolder+InternalDates.swift`).
 ///
 /// Format: a header `correo-cache 2 V<uidvalidity>`, then one line per message:
-/// `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength(-1 unknown)`.
+/// `base TAB fileName TAB size TAB crlfSize TAB internalDate(? not read yet) TAB modSeq TAB headerLength(-1 unknown)`.
 /// A line whose fileName differs from the file on disk keeps its sizes but not its modseq.
 ///
 /// A line `stamp TAB` six numbers (the modification times of new/, cur/ and the uidlist, seconds and
@@ -23,7 +24,8 @@ struct MetadataCache {
         var fileName: String
         var size: Int
         var crlfSize: Int
-        var internalDate: Int
+        /// Seconds since 1970 (the file's mtime); nil until a reader asks for it.
+        var internalDate: Int?
         var modSeq: UInt64
         var headerLength: Int
     }
@@ -119,7 +121,7 @@ struct MetadataCache {
         guard let base = field(), let fileName = field(),
             let size = field().flatMap(DecimalDigits.integer),
             let crlfSize = field().flatMap(DecimalDigits.integer),
-            let date = field().flatMap(DecimalDigits.integer),
+            let date = field().flatMap(Self.date),
             let modSeq = field().flatMap(DecimalDigits.integer).flatMap(UInt64.init(exactly:)),
             let headerLength = field().flatMap(DecimalDigits.integer),
             // Seven fields, no more.
@@ -134,6 +136,12 @@ struct MetadataCache {
             headerLength: headerLength
         )
         return (String(decoding: base, as: UTF8.self), entry)
+    }
+
+    /// A date field: seconds, or `?` for a date not read yet (`.some(nil)`); nil when it is neither.
+    private static func date(_ field: Slice<UnsafeBufferPointer<UInt8>>) -> Int?? {
+        if field.count == 1, field.first == UInt8(ascii: "?") { return .some(nil) }
+        return DecimalDigits.integer(field).map { .some($0) }
     }
 
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.
@@ -154,7 +162,11 @@ struct MetadataCache {
             out.append(tab)
             DecimalDigits.append(entry.crlfSize, to: &out)
             out.append(tab)
-            DecimalDigits.append(entry.internalDate, to: &out)
+            if let date = entry.internalDate {
+                DecimalDigits.append(date, to: &out)
+            } else {
+                out.append(UInt8(ascii: "?"))
+            }
             out.append(tab)
             DecimalDigits.append(entry.modSeq, to: &out)
             out.append(tab)

@@ -131,17 +131,24 @@ struct UIDList {
         guard UInt64(nextUID) + UInt64(bases.count) <= UInt64(UInt32.max) else {
             throw MailStoreError.uidsExhausted(folderName)
         }
-        var text = ""
+        // Bytes, not a String grown line by line: a folder's first scan appends every file's line.
+        var text: [UInt8] = []
+        text.reserveCapacity(bases.count * 64)
         var assigned: [UInt32] = []
+        assigned.reserveCapacity(bases.count)
+        uids.reserveCapacity(uids.count + bases.count)
         for base in bases {
             uids[base] = nextUID
             assigned.append(nextUID)
-            text += "\(nextUID) \(base)\n"
+            DecimalDigits.append(nextUID, to: &text)
+            text.append(UInt8(ascii: " "))
+            text.append(contentsOf: base.utf8)
+            text.append(UInt8(ascii: "\n"))
             nextUID += 1
         }
         let fd = try POSIX.open(path, O_WRONLY | O_APPEND)
         defer { close(fd) }
-        try POSIX.writeAll(fd, Array(text.utf8), path: path)
+        try POSIX.writeAll(fd, text, path: path)
         try POSIX.fsync(fd, path: path)
         identity = FileIdentity(path: path)
         return assigned

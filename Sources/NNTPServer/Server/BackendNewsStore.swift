@@ -115,7 +115,9 @@ public struct BackendNewsStore: NNTPNewsStore {
             var pairs: [(String, String)] = []
             for group in try await groups.newsgroups() {
                 let mailbox = try await openGroups.mailbox(group.name, groups: groups)
-                let uids = try await Self.messages(mailbox).filter { $0.internalDate >= since }.map(\.uid)
+                // Dates read where a backend reads them lazily: a look's messages may have none.
+                let uids = try await mailbox.messages(changedSince: 0).filter { ($0.internalDate ?? since) >= since }
+                    .map(\.uid)
                 for line in try await overviews(mailbox, uids: uids) {
                     if let id = Overview.messageID(line) { pairs.append((id, group.name)) }
                 }

@@ -1,0 +1,48 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// INTERNALDATE read when a client first asks for it, not when the folder is first scanned.
+///
+/// RFC 3501 2.3.3: the date is the file's modification time (see `MaildirFolder+Measure.swift`), so
+/// knowing it costs a stat, and a stat of each of a big folder's files was most of the first SELECT of
+/// a folder nobody opened before. Most clients ask for the dates of the messages they show, a SEARCH
+/// by date asks for all of them; a date read once is kept in the cache with the sizes.
+extension MaildirFolder {
+    /// Gives `records[i]` its date for each of `indexes` that has none yet.
+    ///
+    /// One `fstatat` per file relative to cur/, on several threads when there are many (after a
+    /// restart each waits for its inode to be read from disk). A file gone or renamed by another
+    /// program since the last scan keeps the seconds its name begins with, for this answer only: the
+    /// next scan sees what became of it.
+    mutating func readInternalDates(at indexes: [Int]) {
+        let missing = indexes.filter { records[$0].internalDate == nil }
+        guard !missing.isEmpty else { return }
+        let fileNames = missing.map { records[$0].fileName }
+        let directory = open(curPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if directory >= 0 { close(directory) } }
+        let times = ParallelSync.map(Self.lanes(of: fileNames)) { chunk in
+            chunk.map { Self.modificationTime(of: $0, in: directory) }
+        }
+        for (index, time) in zip(missing, times.joined()) {
+            let base = records[index].base
+            if let time, var entry = cache.entries[base], entry.fileName == records[index].fileName {
+                entry.internalDate = time
+                cache.entries[base] = entry
+                cacheDirty = true
+            }
+            let seconds = time ?? MaildirFileName(records[index].fileName).deliverySeconds ?? 0
+            records[index].internalDate = Date(timeIntervalSince1970: TimeInterval(seconds))
+        }
+    }
+
+    /// The modification time of `fileName` in the directory open as `directory`, in whole seconds.
+    private static func modificationTime(of fileName: String, in directory: Int32) -> Int? {
+        guard directory >= 0 else { return nil }
+        var info = Glibc.stat()
+        guard fstatat(directory, fileName, &info, 0) == 0 else { return nil }
+        return Int(info.st_mtim.tv_sec)
+    }
+}
