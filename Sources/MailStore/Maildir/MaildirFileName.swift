@@ -67,20 +67,29 @@ struct MaildirFileName: Hashable, Sendable {
     /// them, read in place: opening a folder from its cache does this for every message, and a parsed
     /// name costs two allocations (its base and its letters).
     static func flagsAndKeywords(of fileName: String) -> (flags: MessageFlags, keywordIndexes: [Int]) {
-        var flags: MessageFlags = []
-        var keywordIndexes: [Int] = []
-        var utf8 = fileName.utf8[...]
-        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return (flags, keywordIndexes) }
-        utf8 = utf8[utf8.index(after: colon)...]
-        guard utf8.starts(with: [UInt8(ascii: "2"), UInt8(ascii: ",")]) else { return (flags, keywordIndexes) }
-        for letter in utf8.dropFirst(2) {
-            if letter >= UInt8(ascii: "a"), letter <= UInt8(ascii: "z") {
-                keywordIndexes.append(Int(letter - UInt8(ascii: "a")))
-            } else {
-                flags.formUnion(systemFlag(letter))
+        withBytes(of: fileName) { bytes in
+            var flags: MessageFlags = []
+            var keywordIndexes: [Int] = []
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+                bytes[(colon + 1)...].starts(with: [UInt8(ascii: "2"), UInt8(ascii: ",")])
+            else { return (flags, keywordIndexes) }
+            for letter in bytes[(colon + 3)...] {
+                if letter >= UInt8(ascii: "a"), letter <= UInt8(ascii: "z") {
+                    keywordIndexes.append(Int(letter - UInt8(ascii: "a")))
+                } else {
+                    flags.formUnion(systemFlag(letter))
+                }
             }
+            return (flags, keywordIndexes)
         }
-        return (flags, keywordIndexes)
+    }
+
+    /// `body` over the UTF-8 bytes of `text`, in place where the string is stored contiguously (as
+    /// every native string is): a folder's first scan reads every name this way, and a walk over
+    /// `String.UTF8View` indexes cost several times more.
+    static func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
     }
 
     /// Keyword letters `a`…`z`, as indexes 0…25 into the folder's keyword list.
@@ -117,20 +126,24 @@ struct MaildirFileName: Hashable, Sendable {
     ///
     /// Nil unless both are there. A folder's first scan reads every name with no `MaildirFileName` made.
     static func sizes(ofBase base: String) -> (size: Int, crlfSize: Int)? {
-        var size: Int??
-        var crlfSize: Int??
-        var utf8 = base.utf8[...]
-        while let comma = utf8.firstIndex(of: UInt8(ascii: ",")), size == nil || crlfSize == nil {
-            utf8 = utf8[utf8.index(after: comma)...]
-            guard let key = utf8.first, utf8.dropFirst().first == UInt8(ascii: "=") else { continue }
-            let value = {
-                DecimalDigits.integer(utf8.dropFirst(2).prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        withBytes(of: base) { bytes in
+            var size: Int??
+            var crlfSize: Int??
+            var index = 0
+            while index + 2 < bytes.count, size == nil || crlfSize == nil {
+                defer { index += 1 }
+                guard bytes[index] == UInt8(ascii: ","), bytes[index + 2] == UInt8(ascii: "=") else { continue }
+                let key = bytes[index + 1]
+                guard key == UInt8(ascii: "S") || key == UInt8(ascii: "W") else { continue }
+                var end = index + 3
+                while end < bytes.count, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") { end += 1 }
+                let value = DecimalDigits.integer(bytes[(index + 3)..<end])
+                if key == UInt8(ascii: "S"), size == nil { size = .some(value) }
+                if key == UInt8(ascii: "W"), crlfSize == nil { crlfSize = .some(value) }
             }
-            if key == UInt8(ascii: "S"), size == nil { size = .some(value()) }
-            if key == UInt8(ascii: "W"), crlfSize == nil { crlfSize = .some(value()) }
+            guard let size = size ?? nil, let crlfSize = crlfSize ?? nil else { return nil }
+            return (size, crlfSize)
         }
-        guard let size = size ?? nil, let crlfSize = crlfSize ?? nil else { return nil }
-        return (size, crlfSize)
     }
 
     /// The digits after the first `,<key>=` in the base, read on bytes (see `init`).

@@ -16,28 +16,35 @@ extension MaildirFolder {
     /// every file was most of the first SELECT of a folder nobody opened before, and a table lookup
     /// more per file the next largest part. The other files are read once, on several threads; one
     /// that cannot be read is left out (a later scan tries again).
-    mutating func takeIn(_ listing: [String: String], newFiles: Int, recent: Set<String>) -> [MessageRecord] {
+    mutating func takeIn(
+        _ listing: [String: String],
+        fresh: [(uid: UInt32, base: String, fileName: String)],
+        newFiles: Int,
+        recent: Set<String>
+    ) -> [MessageRecord] {
         var appended: [MessageRecord] = []
         appended.reserveCapacity(newFiles)
         cache.entries.reserveCapacity(cache.entries.count + newFiles)
-        uidByBase.reserveCapacity(uidByBase.count + newFiles)
+        // Every file new to the view has just been given its UID (a folder's first scan): no other
+        // file need be looked for, and an empty view's UID map becomes the uidlist's whole.
+        let onlyFresh = fresh.count == newFiles
+        let sharesUIDs = onlyFresh && uidByBase.isEmpty
+        if !sharesUIDs { uidByBase.reserveCapacity(uidByBase.count + newFiles) }
+        let cacheIsEmpty = cache.entries.isEmpty
         var unnamed: [(uid: UInt32, base: String, fileName: String)] = []
-        for (base, fileName) in listing where uidByBase[base] == nil {
-            guard let uid = uidList.uids[base] else { continue }
-            if let entry = cache.entries[base] {
-                appended.append(takeIn(uid: uid, base: base, fileName: fileName, entry: entry, recent: recent))
-            } else if let sizes = MaildirFileName.sizes(ofBase: base) {
-                let entry = MetadataCache.Entry(
-                    fileName: "",
-                    size: sizes.size,
-                    crlfSize: sizes.crlfSize,
-                    internalDate: nil,
-                    modSeq: 0,
-                    headerLength: -1
-                )
-                appended.append(takeIn(uid: uid, base: base, fileName: fileName, entry: entry, recent: recent))
-            } else {
-                unnamed.append((uid, base, fileName))
+        func take(_ file: (uid: UInt32, base: String, fileName: String), _ known: MetadataCache.Entry?) {
+            guard let entry = known ?? Self.entry(sizedIn: file.base) else { return unnamed.append(file) }
+            appended.append(takeIn(file, entry: entry, recent: recent))
+            if !sharesUIDs { uidByBase[file.base] = file.uid }
+        }
+        for file in fresh { take(file, cacheIsEmpty ? nil : cache.entries[file.base]) }
+        if !onlyFresh {
+            // The fresh files' UIDs are the highest: above `firstFresh`, each was taken (or set aside to
+            // be measured) by the loop before.
+            let firstFresh = fresh.first?.uid ?? UInt32.max
+            for (base, fileName) in listing where uidByBase[base] == nil {
+                guard let uid = uidList.uids[base], uid < firstFresh else { continue }
+                take((uid, base, fileName), cache.entries[base])
             }
         }
         if !unnamed.isEmpty {
@@ -47,23 +54,42 @@ extension MaildirFolder {
             }
             for (file, entry) in zip(unnamed, measured.joined()) {
                 guard let entry else { continue }
-                appended.append(
-                    takeIn(uid: file.uid, base: file.base, fileName: file.fileName, entry: entry, recent: recent)
-                )
+                appended.append(takeIn(file, entry: entry, recent: recent))
+                if !sharesUIDs { uidByBase[file.base] = file.uid }
             }
         }
-        appended.sort { $0.uid < $1.uid }
+        if sharesUIDs {
+            if appended.count == uidList.uids.count {
+                uidByBase = uidList.uids  // shared, not copied
+            } else {
+                for record in appended { uidByBase[record.base] = record.uid }
+            }
+        }
+        // Fresh files come in UID order; others (and the measured ones, after them) do not.
+        if !onlyFresh || !unnamed.isEmpty { appended.sort { $0.uid < $1.uid } }
         return appended
     }
 
-    /// One file new to the view: its cache entry names it and has a mod-sequence, the view knows its UID.
+    /// The entry of a file whose name carries both its sizes, its date not read; nil for other names.
+    private static func entry(sizedIn base: String) -> MetadataCache.Entry? {
+        guard let sizes = MaildirFileName.sizes(ofBase: base) else { return nil }
+        return MetadataCache.Entry(
+            fileName: "",
+            size: sizes.size,
+            crlfSize: sizes.crlfSize,
+            internalDate: nil,
+            modSeq: 0,
+            headerLength: -1
+        )
+    }
+
+    /// One file new to the view: its cache entry names it and has a mod-sequence.
     private mutating func takeIn(
-        uid: UInt32,
-        base: String,
-        fileName: String,
+        _ file: (uid: UInt32, base: String, fileName: String),
         entry: MetadataCache.Entry,
         recent: Set<String>
     ) -> MessageRecord {
+        let (uid, base, fileName) = file
         var entry = entry
         if entry.fileName != fileName || entry.modSeq == 0 {
             entry.fileName = fileName
@@ -71,7 +97,6 @@ extension MaildirFolder {
             cache.entries[base] = entry
             cacheDirty = true
         }
-        uidByBase[base] = uid
         var record = record(uid: uid, base: base, entry: entry)
         if !recent.isEmpty, recent.contains(base) {
             record.isRecent = true

@@ -129,8 +129,7 @@ struct MaildirFolder {
         }
         // Before anything is read: the folder and its cur/ new/ must not have become symbolic links.
         guard POSIX.isMaildir(path) else { throw MailStoreError.mailboxNotFound(name.description) }
-        let (listing, found, moved, reloaded) = try POSIX.withExclusiveLock(lockPath) {
-            () -> ([String: String], [String?], Set<String>, Bool) in
+        let scan = try POSIX.withExclusiveLock(lockPath) { () -> Scan in
             // Stamped before anything is read: a change made after that moves a time on (or lands in
             // the same tick, which leaves the stamp untrusted), so the next look does not skip it.
             takeStamp()
@@ -143,26 +142,43 @@ struct MaildirFolder {
             let matched = found.reduce(0) { $1 == nil ? $0 : $0 + 1 }
             // The common case: the view is the whole uidlist and every file is one of its messages.
             if !reloaded, matched == records.count, records.count == uidList.uids.count, listing.count == matched {
-                return (listing, found, moved, false)
+                return Scan(listing: listing, found: found, moved: moved, reloaded: false, fresh: [])
             }
-            var fresh = listing.keys.filter { uidList.uids[$0] == nil }
+            var fresh = listing.compactMap { uidList.uids[$0.key] == nil ? $0 : nil }
             var wrote = false
             if listing.count - fresh.count < uidList.uids.count {
                 // Some listed UID has no file. readdir(3) may skip a file renamed while it runs: look
                 // again before calling it gone.
                 listing = try scanCur()
                 found = records.map { listing[$0.base] }
-                fresh = listing.keys.filter { uidList.uids[$0] == nil }
+                fresh = listing.compactMap { uidList.uids[$0.key] == nil ? $0 : nil }
                 if listing.count - fresh.count < uidList.uids.count {
                     try uidList.remove(uidList.uids.keys.filter { listing[$0] == nil })
                     wrote = true
                 }
             }
-            let ordered = fresh.map { (MaildirFileName.leadingSeconds(of: $0) ?? 0, $0) }.sorted { $0 < $1 }.map(\.1)
-            if try !uidList.assign(ordered, folderName: name.description).isEmpty || wrote { noteOwnUIDListWrite() }
-            return (listing, found, moved, reloaded)
+            let ordered = fresh.map { (seconds: MaildirFileName.leadingSeconds(of: $0.key) ?? 0, file: $0) }
+                .sorted { ($0.seconds, $0.file.key) < ($1.seconds, $1.file.key) }.map(\.file)
+            let uids = try uidList.assign(ordered.map(\.key), folderName: name.description)
+            if !uids.isEmpty || wrote { noteOwnUIDListWrite() }
+            let taken = zip(uids, ordered).map { (uid: $0, base: $1.key, fileName: $1.value) }
+            return Scan(listing: listing, found: found, moved: moved, reloaded: reloaded, fresh: taken)
         }
-        return apply(listing: listing, found: found, recent: moved, checkUIDs: reloaded)
+        return apply(scan)
+    }
+
+    /// What a scan of cur/ found, for `apply`.
+    struct Scan {
+        /// cur/ as base → file name.
+        var listing: [String: String]
+        /// The file name of each record in `listing`, nil where it has none.
+        var found: [String?]
+        /// The bases this scan moved out of new/.
+        var moved: Set<String>
+        /// Whether another process had rewritten the uidlist (the records' UIDs are checked).
+        var reloaded: Bool
+        /// The files the uidlist took in during this scan, by ascending UID.
+        var fresh: [(uid: UInt32, base: String, fileName: String)]
     }
 
     /// Moves new mail from new/ to cur/, the Maildir way of taking it in; returns the bases moved.
@@ -184,9 +200,10 @@ struct MaildirFolder {
 
     /// cur/ as base → file name.
     func scanCur() throws -> [String: String] {
+        let fileNames = try POSIX.listDirectory(curPath)
         var listing: [String: String] = [:]
-        listing.reserveCapacity(records.count + 64)
-        for fileName in try POSIX.listDirectory(curPath) {
+        listing.reserveCapacity(fileNames.count)
+        for fileName in fileNames {
             listing[MaildirFileName.base(of: fileName)] = fileName
         }
         return listing
@@ -194,16 +211,12 @@ struct MaildirFolder {
 
     func base(of record: MessageRecord) -> String { record.base }
 
-    /// Turns a listing (already in the uidlist) into view changes.
+    /// Turns a scan (its files already in the uidlist) into view changes.
     ///
-    /// `found[i]` is the file name of `records[i]` in `listing`, nil when it has none. `checkUIDs` (after another
-    /// process rewrote the uidlist) also drops records whose base changed UID.
-    private mutating func apply(
-        listing: [String: String],
-        found: [String?],
-        recent: Set<String>,
-        checkUIDs: Bool
-    ) -> MailboxChanges {
+    /// A scan after another process rewrote the uidlist (`reloaded`) also drops records whose base
+    /// changed UID.
+    private mutating func apply(_ scan: Scan) -> MailboxChanges {
+        let (listing, found, recent, checkUIDs) = (scan.listing, scan.found, scan.moved, scan.reloaded)
         var changes = MailboxChanges()
         var modSeq: UInt64?
         func changeModSeq(_ folder: inout MaildirFolder) -> UInt64 {
@@ -245,7 +258,9 @@ struct MaildirFolder {
         if !changes.expunged.isEmpty { _ = changeModSeq(&self) }
         records = kept
         // New to the view.
-        let appended = matched < listing.count ? takeIn(listing, newFiles: listing.count - matched, recent: recent) : []
+        let appended =
+            matched < listing.count
+            ? takeIn(listing, fresh: scan.fresh, newFiles: listing.count - matched, recent: recent) : []
         if records.isEmpty {
             records = appended  // a first scan: shared, not copied
         } else {
