@@ -162,6 +162,33 @@ import Testing
 }
 
 @Suite(.offThePool) struct CorruptIndexTests {
+    /// A torn last line and stray lines of the uidlist are skipped, with the same UIDs and UIDVALIDITY.
+    ///
+    /// A crash in the middle of an append leaves a last line without its newline; other programs may
+    /// leave blank or stray lines.
+    @Test func aTornLastLineAndStrayLinesOfTheUIDListAreSkipped() async throws {
+        try await withStore { store, directory in
+            let user = "torn@example.test"
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            for n in 1...3 { _ = try await inbox.append(bytes: sampleMessage(n)) }
+            let validity = await inbox.uidValidity
+            let list = directory.path + "/\(user)/" + UIDList.fileName
+            var lines = try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n").map(String.init)
+            lines.insert("", at: 2)
+            lines.insert("x y", at: 3)
+            try (lines.joined(separator: "\n") + "\n7 1700000000.torn").write(
+                toFile: list,
+                atomically: true,
+                encoding: .utf8
+            )
+            let reopened = try await MailStore(root: directory.url).mailbox(user: user, name: .inbox)
+            #expect(await reopened.uidValidity == validity)
+            #expect(await reopened.snapshot().map(\.uid) == [1, 2, 3])
+            #expect(await reopened.uidNext == 4)
+            #expect(try await reopened.readMessage(uid: 2) == sampleMessage(2))
+        }
+    }
+
     @Test func damagedUIDListStartsOverWithANewUIDValidity() async throws {
         try await withStore { store, directory in
             let user = "corrupt@example.test"

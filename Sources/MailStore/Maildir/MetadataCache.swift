@@ -80,11 +80,13 @@ struct MetadataCache {
         // One line per message, ~130 bytes each: growing the table as it fills would rehash it a dozen times.
         loaded.reserveCapacity(bytes.count / 100)
         bytes.withUnsafeBufferPointer { buffer in
+            guard let address = buffer.baseAddress else { return }
             let first = newline + 1
             var start = first
             while start < buffer.count {
-                var end = start
-                while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                let end =
+                    memchr(address + start, Int32(UInt8(ascii: "\n")), buffer.count - start)
+                    .map { UnsafeRawPointer(address).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
                 if start == first, buffer[start..<end].starts(with: stampLine) {
                     loadedStamp = Self.stamp(buffer[(start + stampLine.count)..<end])
                 } else if let (base, entry) = Self.entry(buffer[start..<end]) {
@@ -128,14 +130,14 @@ struct MetadataCache {
             cursor > line.endIndex
         else { return nil }
         let entry = Entry(
-            fileName: String(decoding: fileName, as: UTF8.self),
+            fileName: String(decoding: UnsafeBufferPointer(rebasing: fileName), as: UTF8.self),
             size: size,
             crlfSize: crlfSize,
             internalDate: date,
             modSeq: modSeq,
             headerLength: headerLength
         )
-        return (String(decoding: base, as: UTF8.self), entry)
+        return (String(decoding: UnsafeBufferPointer(rebasing: base), as: UTF8.self), entry)
     }
 
     /// A date field: seconds, or `?` for a date not read yet (`.some(nil)`); nil when it is neither.
