@@ -18,6 +18,9 @@ public enum MailStoreDefaults {
     public static let deliveryWriteBufferBytes = 64 * 1024
     /// Threads that fsync the files and folders of one group-commit batch side by side.
     public static let deliverySyncThreads = 16
+    /// Fewest renames a STORE makes before it stats their files side by side first
+    /// (`MaildirFolder.statSideBySide`): below it, the lookups one after another cost little.
+    public static let sideBySideStatThreshold = 64
     /// Threads that read the files of one FETCH or SEARCH chunk side by side (`ParallelRead`).
     public static let parallelReadThreads = 16
     /// Fewest files a read thread is given: below it, handing them over costs more than a warm read.

@@ -261,6 +261,33 @@ import Testing
         }
     }
 
+    /// A STORE on many messages stats their files side by side before renaming them, and keeps the
+    /// dates it read on the way: the first scan read none.
+    @Test func aStoreOnManyMessagesOfAFolderNeverOpenedRenamesThemAndLearnsTheirDates() async throws {
+        try await withStore { store, directory in
+            try store.createUserMaildir(user)
+            let cur = directory.path + "/\(user)/cur/"
+            let text = Array("Subject: s\r\n\r\nb\r\n".utf8)
+            for n in 0..<100 {
+                let path = cur + "1700000000.M\(n)P1.x,S=\(text.count),W=\(text.count):2,"
+                try Data(text).write(to: URL(fileURLWithPath: path))
+                try FileManager.default.setAttributes(
+                    [.modificationDate: Date(timeIntervalSince1970: TimeInterval(1_600_000_000 + n))],
+                    ofItemAtPath: path
+                )
+            }
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            #expect(await inbox.snapshot().allSatisfy { $0.internalDate == nil })
+            let uids = await inbox.snapshot().map(\.uid)
+            _ = try await inbox.setFlags(uids: uids, flags: .flagged, operation: .add)
+            let after = await inbox.snapshot()
+            #expect(after.count == 100 && after.allSatisfy { $0.flags == .flagged && $0.fileName.hasSuffix(":2,F") })
+            let dates = Set(after.compactMap { $0.internalDate.map { Int($0.timeIntervalSince1970) } })
+            #expect(dates == Set((0..<100).map { 1_600_000_000 + $0 }))
+            #expect(try files(in: cur).allSatisfy { $0.hasSuffix(":2,F") })
+        }
+    }
+
     @Test func aScanThatCannotProveItsFolderUnchangedIsRepeatedByItselfAndLaterChangesAreSeen() async throws {
         try await withStore { store, directory in
             let folder = try fiveMessagesInCur(store, directory)

@@ -37,7 +37,11 @@ extension MaildirFolder {
         let (at, prefix) = directory >= 0 ? (directory, "") : (AT_FDCWD, curPath + "/")
         let stampHeld = !directoriesChanged()
         defer { if modSeq != nil { noteOwnRenames(stampHeld: stampHeld) } }
-        for uid in Set(uids).sorted() {
+        let targets = Set(uids).sorted()
+        if targets.count >= MailStoreDefaults.sideBySideStatThreshold {
+            statSideBySide(targets.compactMap { index(of: $0) })
+        }
+        for uid in targets {
             guard let position = index(of: uid) else { continue }
             var record = records[position]
             let parsed = MaildirFileName(record.fileName)

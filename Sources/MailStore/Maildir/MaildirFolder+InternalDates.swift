@@ -13,20 +13,27 @@ import Glibc
 extension MaildirFolder {
     /// Gives `records[i]` its date for each of `indexes` that has none yet.
     ///
-    /// One `fstatat` per file relative to cur/, on several threads when there are many (after a
-    /// restart each waits for its inode to be read from disk). A file gone or renamed by another
-    /// program since the last scan keeps the seconds its name begins with, for this answer only: the
-    /// next scan sees what became of it.
+    /// A file gone or renamed by another program since the last scan keeps the seconds its name
+    /// begins with, for this answer only: the next scan sees what became of it.
     mutating func readInternalDates(at indexes: [Int]) {
-        let missing = indexes.filter { records[$0].internalDate == nil }
-        guard !missing.isEmpty else { return }
-        let fileNames = missing.map { records[$0].fileName }
+        statSideBySide(indexes.filter { records[$0].internalDate == nil })
+    }
+
+    /// One `fstatat` per file of `records[i]` for `indexes`, relative to cur/ and on several threads
+    /// when there are many, keeping the dates not known yet.
+    ///
+    /// After a restart each stat waits for its inode to be read from disk; side by side the reads
+    /// overlap. A STORE on many messages calls this before its renames for that alone: a rename looks
+    /// its file up and reads its inode under cur/'s lock, one rename after another.
+    mutating func statSideBySide(_ indexes: [Int]) {
+        guard !indexes.isEmpty else { return }
+        let fileNames = indexes.map { records[$0].fileName }
         let directory = open(curPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
         let times = ParallelSync.map(Self.lanes(of: fileNames)) { chunk in
             chunk.map { Self.modificationTime(of: $0, in: directory) }
         }
-        for (index, time) in zip(missing, times.joined()) {
+        for (index, time) in zip(indexes, times.joined()) where records[index].internalDate == nil {
             let base = records[index].base
             if let time, var entry = cache.entries[base], entry.fileName == records[index].fileName {
                 entry.internalDate = time
