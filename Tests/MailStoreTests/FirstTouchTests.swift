@@ -37,6 +37,12 @@ import Testing
         #expect(MaildirFileName("bS=4,s=5").physicalSize == nil)
         #expect(MaildirFileName("héllo,S=42:2,S").physicalSize == 42)
         #expect(MaildirFileName("héllo,S=42:2,S").base == "héllo,S=42")
+        // Both sizes at once, as the first scan reads them: only when both are there.
+        #expect(MaildirFileName.sizes(ofBase: "b,W=9,S=12abc")! == (12, 9))
+        #expect(MaildirFileName.sizes(ofBase: "héllo,S=42,W=44")! == (42, 44))
+        #expect(MaildirFileName.sizes(ofBase: "b,S=,S=7,W=9") == nil)
+        #expect(MaildirFileName.sizes(ofBase: "b,S=12") == nil)
+        #expect(MaildirFileName.sizes(ofBase: "b,S=1,W") == nil)
     }
 
     @Test func flagsAndKeywordsReadInPlaceAsTheParsedName() {

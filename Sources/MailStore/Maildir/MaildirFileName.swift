@@ -106,10 +106,10 @@ struct MaildirFileName: Hashable, Sendable {
     }
 
     /// `,S=<n>` from the base: the file's size in bytes, as Dovecot and Courier write it.
-    var physicalSize: Int? { field("S") }
+    var physicalSize: Int? { Self.sizeFields(ofBase: base).size }
 
     /// `,W=<n>` from the base: the size with CRLF line ends (RFC822.SIZE), as Dovecot writes it.
-    var virtualSize: Int? { field("W") }
+    var virtualSize: Int? { Self.sizeFields(ofBase: base).crlfSize }
 
     /// The delivery time in seconds from the base's leading digits, if it starts with them.
     var deliverySeconds: Int? { Self.leadingSeconds(of: base) }
@@ -122,10 +122,18 @@ struct MaildirFileName: Hashable, Sendable {
         return DecimalDigits.integer(digits)
     }
 
-    /// `,S=` and `,W=` of `base` in one pass, as `physicalSize` and `virtualSize` read them.
-    ///
-    /// Nil unless both are there. A folder's first scan reads every name with no `MaildirFileName` made.
+    /// `,S=` and `,W=` of `base`, both there: a folder's first scan reads every name this way, with no
+    /// `MaildirFileName` made.
     static func sizes(ofBase base: String) -> (size: Int, crlfSize: Int)? {
+        let fields = sizeFields(ofBase: base)
+        guard let size = fields.size, let crlfSize = fields.crlfSize else { return nil }
+        return (size, crlfSize)
+    }
+
+    /// The digits after the first `,S=` and the first `,W=` of `base`, in one pass over its bytes.
+    ///
+    /// Each is nil when absent, without digits, or beyond Int's range.
+    private static func sizeFields(ofBase base: String) -> (size: Int?, crlfSize: Int?) {
         withBytes(of: base) { bytes in
             var size: Int??
             var crlfSize: Int??
@@ -141,24 +149,8 @@ struct MaildirFileName: Hashable, Sendable {
                 if key == UInt8(ascii: "S"), size == nil { size = .some(value) }
                 if key == UInt8(ascii: "W"), crlfSize == nil { crlfSize = .some(value) }
             }
-            guard let size = size ?? nil, let crlfSize = crlfSize ?? nil else { return nil }
-            return (size, crlfSize)
+            return (size ?? nil, crlfSize ?? nil)
         }
-    }
-
-    /// The digits after the first `,<key>=` in the base, read on bytes (see `init`).
-    ///
-    /// Nil without digits or when they overflow an Int.
-    private func field(_ key: Character) -> Int? {
-        guard let keyByte = key.asciiValue else { return nil }
-        var utf8 = base.utf8[...]
-        while let comma = utf8.firstIndex(of: UInt8(ascii: ",")) {
-            utf8 = utf8[utf8.index(after: comma)...]
-            guard utf8.first == keyByte, utf8.dropFirst().first == UInt8(ascii: "=") else { continue }
-            let digits = utf8.dropFirst(2).prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-            return DecimalDigits.integer(digits)
-        }
-        return nil
     }
 
     /// Builds a fresh unique base: `SECONDS.M<usec>P<pid>Q<counter>.<host>,S=<size>,W=<crlfSize>`
