@@ -9,11 +9,53 @@ from pathlib import Path
 from typing import Callable
 
 
+# Ports handed out lately, shared by every script on this machine: the kernel may give the same free
+# port to two calls in a row, and a script that asks for several ports before starting its servers
+# would then start two servers on one port (the second fails to bind, and a check that only connects
+# finds the first one answering in its place).
+_ISSUED = Path("/tmp/correo-netutil-ports")
+_ISSUED_FOR = 900.0  # seconds a port stays taken: longer than any script's start-up
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that is free right now (the kernel picks it) and that no other call
+    handed out in the last quarter of an hour."""
+    import fcntl
+
+    try:
+        log = open(_ISSUED, "a+")
+    except OSError:  # a file of another user's: the kernel's choice alone
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    with log:
+        fcntl.flock(log, fcntl.LOCK_EX)
+        log.seek(0)
+        now = time.time()
+        recent: dict[int, float] = {}
+        for line in log.read().split():
+            port, _, when = line.partition("@")
+            if port.isdigit() and now - float(when or 0) < _ISSUED_FOR:
+                recent[int(port)] = float(when)
+        held = []
+        try:
+            for _ in range(64):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                held.append(s)  # kept open until the end, so the kernel does not offer it again
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+                if port not in recent:
+                    break
+            else:
+                raise OSError("no free port not handed out lately")
+        finally:
+            for s in held:
+                s.close()
+        recent[port] = now
+        log.seek(0)
+        log.truncate()
+        log.write("".join(f"{p}@{w:.0f}\n" for p, w in recent.items()))
+        return port
 
 
 def wait_port(host: str, port: int, timeout: float, alive: Callable[[], bool] | None = None) -> bool:

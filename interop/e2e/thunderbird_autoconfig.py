@@ -161,9 +161,10 @@ def thunderbird_binary() -> str | None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+    import netutil  # free ports no other script was given lately
+
+    return netutil.free_port()
 
 
 def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, prefs: dict,

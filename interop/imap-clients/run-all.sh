@@ -74,8 +74,9 @@ start_correo() { # STORAGE PORT IMAPS_PORT NAME -> sets CORREO_OK
             echo "run-all: correo imapd exited (status $rc) before listening:"; sed 's/^/    /' "$log"
             return 1
         fi
-        if python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5)' "$2" \
-            2>/dev/null; then
+        # Listening, and by this process: another server already on the port would answer a
+        # connection while this correo fails to bind and exits.
+        if grep -q "pid=$pid," <<<"$(ss -ltnpH "sport = :$2" 2>/dev/null)"; then
             PIDS+=("$pid")
             return 0
         fi

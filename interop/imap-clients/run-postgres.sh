@@ -150,8 +150,8 @@ start_node() {
     for p in "${ports[@]}"; do
         for i in $(seq 1 150); do
             kill -0 "$pid" 2>/dev/null || die "correo serve (node $name) exited before listening" "$log"
-            python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5)' "$p" \
-                2>/dev/null && continue 2
+            # by this process: another server on the port would answer while this one fails to bind
+            grep -q "pid=$pid," <<<"$(ss -ltnpH "sport = :$p" 2>/dev/null)" && continue 2
             sleep 0.2
         done
         die "correo serve (node $name) did not listen on 127.0.0.1:$p in 30 s" "$log"

@@ -18,7 +18,8 @@
 reader_start() {
     local name=$1 binary=$2 group=$3 count=$4
     work=$(mktemp -d "/tmp/nntp-$name-XXXXXX")
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import netutil; print(netutil.free_port())' \
+        "$(cd "$(dirname "${BASH_SOURCE[0]}")/../common" && pwd)")
     marker="marker-$RANDOM$RANDOM"
     reader_pid=""
     trap reader_cleanup EXIT

@@ -3,13 +3,15 @@ only its NNTP listener (the differential test and bench/nntp_bench.py)."""
 import os
 import socket
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import netutil  # noqa: E402  (free ports no other script was given lately)
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return netutil.free_port()
 
 
 def wait_greeting(port, seconds=60):

@@ -23,10 +23,15 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import netutil  # noqa: E402  (free ports no other script was given lately)
+
 SENDER, PASSWORD, RECIPIENT = "alice@a.test", "secret", "bob@b.test"
 
 
 def free_port(kind=socket.SOCK_STREAM):
+    if kind == socket.SOCK_STREAM:
+        return netutil.free_port()
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -15,7 +15,8 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$scrat
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$scratch/key.pem" -out "$scratch/cert.pem" -days 2 \
   -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
 ports=(--smtp-port 0 --submission-port 0 --smtps-port 0 --imap-port 0 --imaps-port 0)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+common=$(cd "$(dirname "${BASH_SOURCE[0]}")/../common" && pwd)
+free_port() { python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import netutil; print(netutil.free_port())' "$common"; }
 smtps=$(free_port); imaps=$(free_port); submission=$(free_port); imap=$(free_port); smtp=$(free_port)
 "$binary" serve -s "$scratch/mail" --bind 127.0.0.1 --cert "$scratch/cert.pem" --key "$scratch/key.pem" \
   "${ports[@]}" --smtps-port "$smtps" --imaps-port "$imaps" --submission-port "$submission" --imap-port "$imap" \
@@ -24,7 +25,7 @@ smtps=$(free_port); imaps=$(free_port); submission=$(free_port); imap=$(free_por
 pid=$!
 for port in "$smtps" "$imaps" "$submission" "$imap" "$smtp"; do
   for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    grep -q "pid=$pid," <<<"$(ss -ltnpH "sport = :$port" 2>/dev/null)" && break  # ours, not another server
     sleep 0.1
   done
 done
