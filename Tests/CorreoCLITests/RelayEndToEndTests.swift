@@ -108,8 +108,8 @@ import Glibc
         let a = try await CorreoServerProcess.start { ports in
             [
                 "serve", "-s", storage, "--domain", "a.test", "--smtp-port", String(ports[0]), "--submission-port", "0",
-                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--bind", "127.0.0.1",
-                "--local-delivery", "queue",
+                "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", "0", "--nntps-port", "0",
+                "--bind", "127.0.0.1", "--local-delivery", "queue",
             ]
         }
         do {
