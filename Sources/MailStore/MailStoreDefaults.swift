@@ -21,6 +21,11 @@ public enum MailStoreDefaults {
     /// Fewest renames a STORE makes before it stats their files side by side first
     /// (`MaildirFolder.statSideBySide`): below it, the lookups one after another cost little.
     public static let sideBySideStatThreshold = 64
+    /// Opening a folder from its cache makes its records in two halves side by side from this many
+    /// messages: below, handing half to another thread costs more than it saves.
+    public static let sideBySideOpenThreshold = 2048
+    /// Threads of `SideBySide` (its parts beyond the caller's own).
+    public static let sideBySideLanes = 2
     /// Threads that read the files of one FETCH or SEARCH chunk side by side (`ParallelRead`).
     public static let parallelReadThreads = 16
     /// Fewest files a read thread is given: below it, handing them over costs more than a warm read.

@@ -9,6 +9,9 @@ import Logging
 /// A session that logs out flushes the caches; the next client's SELECT, a moment later, used to
 /// wait for that write (tens of milliseconds on a 20,000-message folder) and now does not.
 extension Mailbox {
+    /// Whether the folder opened line beside line and nothing asked for its cache's table (for tests).
+    var cacheTableUnbuilt: Bool { folder?.cache.linesAsRead.isEmpty == false }
+
     /// Writes the caches `delay` from now, or sooner if a write is already due sooner, once clients
     /// pause (`writeCacheWhenQuiet`); nothing when they have not changed.
     func scheduleCacheWrite(after delay: Duration = MailStoreDefaults.cacheWriteDelay) {
@@ -50,10 +53,11 @@ extension Mailbox {
         cacheWriteScheduled = false
         guard let current = folder else { return await writesFinished() }
         let metadata = current.cacheDirty ? current.cache : nil
+        let view = metadata != nil ? current.records : []
         if metadata != nil { folder?.cacheDirty = false }
         var derivedCopy: DerivedCache?
         if derived.dirty {
-            let known = current.uidByBase
+            let known = folder?.uidByBase ?? [:]
             derived.prune { known[$0] != nil }
             derivedCopy = derived
             derived.dirty = false
@@ -66,7 +70,9 @@ extension Mailbox {
             cacheWriter.async {
                 continuation.resume(
                     returning: (
-                        Self.write("metadata cache", logger, name) { try metadata?.save(uidValidity: uidValidity) },
+                        Self.write("metadata cache", logger, name) {
+                            try metadata?.save(uidValidity: uidValidity, inOrderOf: view)
+                        },
                         Self.write("derived cache", logger, name) {
                             try derivedToWrite?.write(uidValidity: uidValidity)
                         }

@@ -71,7 +71,7 @@ import Testing
 
                 """
             try text.write(toFile: directory.path + "/" + UIDList.fileName, atomically: true, encoding: .utf8)
-            let list = try UIDList(folder: directory.path) { 1 }
+            var list = try UIDList(folder: directory.path) { 1 }
             #expect(list.uidValidity == 77)
             #expect(list.uids == ["one": 1, "two": 2, "four:with colon": 4])
             #expect(list.nextUID == 5)

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Derived per-message facts kept in `correo-cache` beside the Maildir.
@@ -31,19 +32,61 @@ struct MetadataCache {
     }
 
     let path: String
-    var entries: [String: Entry] = [:]
+    /// base → entry; empty while the lines read are not indexed yet (`entries`).
+    private var table: [String: Entry] = [:]
+    /// The lines of the file as read, in its order, until something asks for `entries`.
+    private(set) var linesAsRead: [(base: String, entry: Entry)] = []
     /// The folder's times when the entries were the whole folder, if they were (see `MaildirFolder`).
     var stamp: [Int64]?
+
+    /// base → entry.
+    ///
+    /// A folder opened from its cache after a restart takes its view from the lines, in order beside
+    /// the uidlist's, and may never need this table (a hashed insert of every message's name, which
+    /// that first SELECT would wait for); it is built when first asked for or changed.
+    var entries: [String: Entry] {
+        mutating get {
+            index()
+            return table
+        }
+        _modify {
+            index()
+            yield &table
+        }
+        set {
+            linesAsRead = []
+            table = newValue
+        }
+    }
+
+    /// Builds the table from the lines read, if there are any (a base listed twice keeps its last).
+    private mutating func index() {
+        guard !linesAsRead.isEmpty else { return }
+        table.reserveCapacity(table.count + linesAsRead.count)
+        for (base, entry) in linesAsRead { table[base] = entry }
+        linesAsRead = []
+    }
+
+    /// The highest mod-sequence of any entry, without building the table.
+    var highestModSeq: UInt64 {
+        max(
+            linesAsRead.reduce(0) { max($0, $1.entry.modSeq) },
+            table.values.reduce(0) { max($0, $1.modSeq) }
+        )
+    }
 
     init(folder: String) {
         path = folder + "/" + Self.fileName
     }
 
-    /// What a cache file holds: the UIDVALIDITY it was written for, its entries and its stamp.
+    /// What a cache file holds: the UIDVALIDITY it was written for, its lines in order and its stamp.
     struct Contents: Sendable {
         var uidValidity: UInt32
-        var entries: [String: Entry]
+        var lines: [(base: String, entry: Entry)]
         var stamp: [Int64]?
+
+        /// The lines as a table (a base listed twice keeps its last line).
+        var entries: [String: Entry] { Dictionary(lines.map { ($0.base, $0.entry) }, uniquingKeysWith: { $1 }) }
     }
 
     /// Loads the cache if it belongs to this UIDVALIDITY; a missing or unreadable cache is empty.
@@ -54,20 +97,21 @@ struct MetadataCache {
     /// Takes `contents` read from the file (`read`) if they belong to this UIDVALIDITY.
     mutating func adopt(_ contents: Contents?, uidValidity: UInt32) {
         guard let contents, contents.uidValidity == uidValidity else { return }
-        if entries.isEmpty {
-            entries = contents.entries
+        if table.isEmpty, linesAsRead.isEmpty {
+            linesAsRead = contents.lines
             stamp = contents.stamp
         } else {
-            entries.merge(contents.entries) { $1 }
+            index()
+            for (base, entry) in contents.lines { table[base] = entry }
         }
     }
 
     /// The cache file at `path`; nil when it is missing, unreadable or of another version.
     ///
-    /// One pass over the bytes, two strings per line (the base and the file name): this runs for every
-    /// message of a folder the first time a restarted server opens it, on a thread of its own while the
-    /// uidlist is read (`MaildirFolder.init`). A line of the wrong shape is skipped (that message is
-    /// measured again).
+    /// One pass over the bytes, two strings per line (the base and the file name), no table: this runs
+    /// for every message of a folder the first time a restarted server opens it, on a thread of its
+    /// own while the uidlist is read (`MaildirFolder.init`), and a big file is cut in two halves parsed
+    /// side by side. A line of the wrong shape is skipped (that message is measured again).
     static func read(_ path: String) -> Contents? {
         guard let bytes = try? POSIX.readFile(path) else { return nil }
         let prefix = Array("correo-cache \(version) V".utf8)
@@ -76,26 +120,47 @@ struct MetadataCache {
         else { return nil }
         let stampLine = Array("stamp\t".utf8)
         var loadedStamp: [Int64]?
-        var loaded: [String: Entry] = [:]
-        // One line per message, ~130 bytes each: growing the table as it fills would rehash it a dozen times.
-        loaded.reserveCapacity(bytes.count / 100)
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let address = buffer.baseAddress else { return }
-            let first = newline + 1
-            var start = first
-            while start < buffer.count {
-                let end =
-                    memchr(address + start, Int32(UInt8(ascii: "\n")), buffer.count - start)
-                    .map { UnsafeRawPointer(address).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
-                if start == first, buffer[start..<end].starts(with: stampLine) {
-                    loadedStamp = Self.stamp(buffer[(start + stampLine.count)..<end])
-                } else if let (base, entry) = Self.entry(buffer[start..<end]) {
-                    loaded[base] = entry
+        var first = newline + 1
+        let stampEnd = bytes.withUnsafeBufferPointer { lineEnd(in: $0, from: first) }
+        if bytes[first..<stampEnd].starts(with: stampLine) {
+            loadedStamp = bytes.withUnsafeBufferPointer { Self.stamp($0[(first + stampLine.count)..<stampEnd]) }
+            first = stampEnd + 1
+        }
+        // Cut where a line ends near the middle; each half is parsed on its own thread.
+        var cuts = [first]
+        if bytes.count - first >= Self.sideBySideBytes {
+            let middle = bytes.withUnsafeBufferPointer { lineEnd(in: $0, from: first + (bytes.count - first) / 2) }
+            cuts.append(min(bytes.count, middle + 1))
+        }
+        cuts.append(bytes.count)
+        let bounds = cuts
+        var halves = SideBySide.map(parts: bounds.count - 1) { part in
+            bytes.withUnsafeBufferPointer { buffer in
+                var parsed: [(base: String, entry: Entry)] = []
+                // One line per message, ~130 bytes each.
+                parsed.reserveCapacity((bounds[part + 1] - bounds[part]) / 100)
+                var start = bounds[part]
+                while start < bounds[part + 1] {
+                    let end = lineEnd(in: buffer, from: start)
+                    if let line = Self.entry(buffer[start..<end]) { parsed.append(line) }
+                    start = end + 1
                 }
-                start = end + 1
+                return parsed
             }
         }
-        return Contents(uidValidity: validity, entries: loaded, stamp: loadedStamp)
+        var lines = halves.removeFirst()
+        for half in halves { lines.append(contentsOf: half) }
+        return Contents(uidValidity: validity, lines: lines, stamp: loadedStamp)
+    }
+
+    /// A cache this big (about 500 messages) is parsed in two halves side by side.
+    static let sideBySideBytes = 64 * 1024
+
+    /// Where the line starting at `start` ends: its newline, or the end of the buffer.
+    private static func lineEnd(in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard start < buffer.count, let address = buffer.baseAddress else { return buffer.count }
+        return memchr(address + start, Int32(UInt8(ascii: "\n")), buffer.count - start)
+            .map { UnsafeRawPointer(address).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
     }
 
     /// Six tab-separated numbers, or nil.
@@ -147,34 +212,52 @@ struct MetadataCache {
     }
 
     /// Writes the cache atomically; not fsynced, since losing it only costs a rebuild.
-    func save(uidValidity: UInt32) throws {
+    ///
+    /// The entries of `records` come first, in their order (the view's, by UID, as the uidlist lists
+    /// them), so that the next open can take both files side by side, line by line, without a table
+    /// (`MaildirFolder.openFromCache`); entries of files not in the view follow.
+    func save(uidValidity: UInt32, inOrderOf records: [MessageRecord] = []) throws {
         var out = Array("correo-cache \(Self.version) V\(uidValidity)\n".utf8)
         if let stamp, stamp.count == 6, stamp.allSatisfy({ $0 >= 0 }) {
             out.append(contentsOf: ("stamp\t" + stamp.map(String.init).joined(separator: "\t") + "\n").utf8)
         }
         // Bytes, not a String grown line by line: a folder's first scan writes every message's line.
-        out.reserveCapacity(out.count + entries.count * 140)
-        let tab = UInt8(ascii: "\t")
-        for (base, entry) in entries {
-            out.append(contentsOf: base.utf8)
-            out.append(tab)
-            out.append(contentsOf: entry.fileName.utf8)
-            out.append(tab)
-            DecimalDigits.append(entry.size, to: &out)
-            out.append(tab)
-            DecimalDigits.append(entry.crlfSize, to: &out)
-            out.append(tab)
-            if let date = entry.internalDate {
-                DecimalDigits.append(date, to: &out)
-            } else {
-                out.append(UInt8(ascii: "?"))
-            }
-            out.append(tab)
-            DecimalDigits.append(entry.modSeq, to: &out)
-            out.append(tab)
-            DecimalDigits.append(entry.headerLength, to: &out)
-            out.append(UInt8(ascii: "\n"))
+        out.reserveCapacity(out.count + (table.count + linesAsRead.count) * 140)
+        // Lines never indexed are still in the order they were read (and no change was made).
+        for (base, entry) in linesAsRead { Self.append(base, entry, to: &out) }
+        var written = 0
+        for record in records {
+            guard let entry = table[record.base] else { continue }
+            Self.append(record.base, entry, to: &out)
+            written += 1
+        }
+        if written < table.count {
+            let inView = Set(records.lazy.map(\.base))
+            for (base, entry) in table where !inView.contains(base) { Self.append(base, entry, to: &out) }
         }
         try POSIX.writeFileAtomically(path, out, durable: false)
+    }
+
+    /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
+    private static func append(_ base: String, _ entry: Entry, to out: inout [UInt8]) {
+        let tab = UInt8(ascii: "\t")
+        out.append(contentsOf: base.utf8)
+        out.append(tab)
+        out.append(contentsOf: entry.fileName.utf8)
+        out.append(tab)
+        DecimalDigits.append(entry.size, to: &out)
+        out.append(tab)
+        DecimalDigits.append(entry.crlfSize, to: &out)
+        out.append(tab)
+        if let date = entry.internalDate {
+            DecimalDigits.append(date, to: &out)
+        } else {
+            out.append(UInt8(ascii: "?"))
+        }
+        out.append(tab)
+        DecimalDigits.append(entry.modSeq, to: &out)
+        out.append(tab)
+        DecimalDigits.append(entry.headerLength, to: &out)
+        out.append(UInt8(ascii: "\n"))
     }
 }

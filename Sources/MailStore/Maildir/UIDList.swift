@@ -27,11 +27,34 @@ struct UIDList {
     private(set) var nextUID: UInt32
     /// The M field: HIGHESTMODSEQ is never below it (0 when the header has none).
     private(set) var modSeqFloor: UInt64 = 0
-    /// base → UID.
-    private(set) var uids: [String: UInt32] = [:]
+    /// base → UID; nil until first asked for after a read that kept the lines (`uids`).
+    private var table: [String: UInt32]? = [:]
     /// The lines as the last read found them, in the file's order (ascending UIDs, as written), for
-    /// a folder opened from its cache (`takeLinesAsRead`); emptied by any change.
-    private var linesAsRead: [(uid: UInt32, base: String)] = []
+    /// a folder opened from its cache; emptied once the table is built from them.
+    private(set) var linesAsRead: [(uid: UInt32, base: String)] = []
+
+    /// base → UID (a base listed twice keeps its last line's UID).
+    ///
+    /// A folder opened from its cache after a restart takes its view from the lines and may never
+    /// need the table: building it is a hashed insert of every message's name, which that first
+    /// SELECT would otherwise wait for. So it is built when first asked for.
+    var uids: [String: UInt32] {
+        mutating get { indexed() }
+    }
+
+    /// The table, built from the lines read if it was not yet.
+    private mutating func indexed() -> [String: UInt32] {
+        if let table { return table }
+        var map: [String: UInt32] = [:]
+        map.reserveCapacity(linesAsRead.count)
+        for (uid, base) in linesAsRead { map[base] = uid }
+        table = map
+        linesAsRead = []
+        return map
+    }
+    /// Counts reads and changes of the list: a map taken lazily from it (`MaildirFolder.uidByBase`)
+    /// is the one of a moment only while this has not moved.
+    private(set) var generation = 0
     /// What the file looked like when last read or written, to notice other processes' changes.
     private var identity: FileIdentity?
 
@@ -68,7 +91,8 @@ struct UIDList {
                 // The UIDs are lost; RFC 3501 2.3.1.1 asks for a new UIDVALIDITY so clients forget
                 // theirs. The damaged file is kept aside for the operator.
                 try POSIX.rename(path, path + ".corrupt-\(Int(Date().timeIntervalSince1970))")
-                uids = [:]
+                table = [:]
+                linesAsRead = []
                 nextUID = 1
             }
         }
@@ -86,8 +110,8 @@ struct UIDList {
         return true
     }
 
-    /// Reads the file; `keepingLines` keeps its lines in order for `takeLinesAsRead` (only the first
-    /// read of a folder being opened needs them).
+    /// Reads the file; `keepingLines` keeps its lines in order and leaves the table to be built when
+    /// asked for (only the first read of a folder being opened needs them).
     private mutating func reload(keepingLines: Bool = false) throws {
         let bytes = try POSIX.readFile(path)
         // A crash during an append can leave a last line without its newline: ignore it.
@@ -107,7 +131,7 @@ struct UIDList {
         var highest: UInt32 = 0
         var map: [String: UInt32] = [:]
         // About 60 bytes a line: a table grown as it fills would be rehashed a dozen times.
-        map.reserveCapacity(complete / 48)
+        if !keepingLines { map.reserveCapacity(complete / 48) }
         var inOrder: [(uid: UInt32, base: String)] = []
         if keepingLines { inOrder.reserveCapacity(complete / 48) }
         // One pass over the bytes, lines cut with memchr: a restarted server's first SELECT of a big
@@ -125,13 +149,13 @@ struct UIDList {
                     let uid = DecimalDigits.integer(line[start..<space]).flatMap(UInt32.init(exactly:)), uid > 0
                 else { continue }
                 let name = String(decoding: UnsafeBufferPointer(rebasing: line[(space + 1)...]), as: UTF8.self)
-                map[name] = uid
-                if keepingLines { inOrder.append((uid, name)) }
+                if keepingLines { inOrder.append((uid, name)) } else { map[name] = uid }
                 highest = max(highest, uid)
             }
         }
-        uids = map
+        table = keepingLines ? nil : map
         linesAsRead = inOrder
+        generation += 1
         nextUID = max(next, highest &+ 1 == 0 ? UInt32.max : highest + 1)
         identity = FileIdentity(path: path)
     }
@@ -141,7 +165,10 @@ struct UIDList {
     /// Call under the lock.
     mutating func assign(_ bases: [String], folderName: String) throws -> [UInt32] {
         guard !bases.isEmpty else { return [] }
-        linesAsRead = []
+        var uids = indexed()
+        table = nil  // not shared while it grows
+        defer { table = uids }
+        generation += 1
         guard UInt64(nextUID) + UInt64(bases.count) <= UInt64(UInt32.max) else {
             throw MailStoreError.uidsExhausted(folderName)
         }
@@ -168,26 +195,22 @@ struct UIDList {
         return assigned
     }
 
-    /// The lines of the last read in the file's order, once (the list keeps only the map after):
-    /// opening a folder from its cache takes its records in UID order from them instead of sorting
-    /// them out of the map.
-    mutating func takeLinesAsRead() -> [(uid: UInt32, base: String)] {
-        defer { linesAsRead = [] }
-        return linesAsRead
-    }
-
     /// Drops bases whose files are gone and rewrites the file.
     ///
     /// Call under the lock.
     mutating func remove(_ bases: some Sequence<String>) throws {
+        var uids = indexed()
+        table = nil  // not shared while it shrinks
+        generation += 1
         var changed = false
         for base in bases where uids.removeValue(forKey: base) != nil { changed = true }
+        table = uids
         if changed { try rewrite() }
     }
 
     /// Writes the whole list atomically and durably.
     private mutating func rewrite() throws {
-        linesAsRead = []
+        let uids = indexed()
         try Self.write(path, uidValidity: uidValidity, nextUID: nextUID, modSeqFloor: modSeqFloor, uids: uids)
         identity = FileIdentity(path: path)
     }
