@@ -125,11 +125,12 @@ extension MailStore {
         // 1. Every file's data goes to the disk.
         if inJournalOrder {
             // See JournalOrdering: the data is written back (no commit yet), the names follow it into
-            // the journal, and step 3 commits both at once.
-            fileFailures = Self.failures(
-                of: files.map(\.path),
-                ParallelSync.map(files) { Self.writeBack($0.fd, $0.path) }
-            )
+            // the journal, and step 3 commits both at once. Every file's write is started before any
+            // is waited for, so they are on the disk together without a thread each: handing a
+            // batch's files to the sync lanes cost a wake-up and two context switches per message,
+            // a tenth of the CPU of a small one. (An error of the start shows again in the wait.)
+            for file in files { _ = POSIX.startWriteBack(file.fd) }
+            fileFailures = Self.failures(of: files.map(\.path), files.map { Self.writeBack($0.fd, $0.path) })
         } else {
             // Portable: each file is durable (data and inode) before any name for it exists in a new/.
             fileFailures = Self.failures(of: files.map(\.path), ParallelSync.map(files) { Self.sync($0.fd, $0.path) })

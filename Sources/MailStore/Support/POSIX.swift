@@ -60,6 +60,18 @@ enum POSIX {
         return syncFileRange(fd, 0, 0, 1 | 2 | 4)
     }
 
+    /// sync_file_range(2) starting the write of the whole file's dirty pages, without waiting for it.
+    ///
+    /// A group commit starts every file's write this way first, then waits on each in turn
+    /// (`writeBack`): the writes are all in flight together, as they would be from a thread each.
+    static func startWriteBack(_ fd: Int32) -> Int32 {
+        guard let syncFileRange else {
+            errno = ENOSYS
+            return -1
+        }
+        return syncFileRange(fd, 0, 0, 2)  // SYNC_FILE_RANGE_WRITE
+    }
+
     /// Whether `writeBack` exists here.
     static var canWriteBack: Bool { syncFileRange != nil }
 
