@@ -9,9 +9,15 @@ final class BackgroundResult<Value: Sendable>: Sendable {
     private let value = Mutex<Value?>(nil)
     private let group = DispatchGroup()
 
+    /// Starts `work` on a serial queue of its own.
+    ///
+    /// Serial queues are overcommit queues in Linux's libdispatch, so the work gets a thread of its
+    /// own. Not a global queue: its threads are as many as the cores and Swift's tasks and timers run
+    /// on them; a big folder's cache read waits there for its second half (`SideBySide`), and several
+    /// folders opened at once held them all.
     init(_ work: @escaping @Sendable () -> Value) {
         group.enter()
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        DispatchQueue(label: "correo.mailstore.background", qos: .userInitiated).async { [self] in
             let computed = work()
             value.withLock { $0 = computed }
             group.leave()
