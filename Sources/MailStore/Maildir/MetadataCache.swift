@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Derived per-message facts kept in `correo-cache` beside the Maildir.
