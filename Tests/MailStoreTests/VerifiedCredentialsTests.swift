@@ -47,10 +47,11 @@ import Testing
     @Test func passwordsEditedByHandDropTheCache() async throws {
         try await withStore { store, directory in
             let path = directory.path + "/passwords.txt"
-            try "a@example.test:{PLAIN}first\n".write(toFile: path, atomically: true, encoding: .utf8)
+            let first = "a@example.test:" + (try PasswordHash.make("first", scheme: .sha256Crypt)) + "\n"
+            try first.write(toFile: path, atomically: true, encoding: .utf8)
             #expect(await store.users.verify(address: "a@example.test", password: "first"))
             #expect(store.users.verified.count == 1)
-            try "a@example.test:{PLAIN}first\nb@example.test:{PLAIN}x\n".write(
+            try (first + "b@example.test:" + (try PasswordHash.make("x", scheme: .sha256Crypt)) + "\n").write(
                 toFile: path,
                 atomically: true,
                 encoding: .utf8
@@ -58,6 +59,24 @@ import Testing
             #expect(await store.users.verify(address: "b@example.test", password: "x"))
             // Re-read: alice's entry went with the old file, only b's is new.
             #expect(store.users.verified.count == 1)
+        }
+    }
+
+    @Test func aPlainPasswordIsComparedEveryTimeAndNeverKept() async throws {
+        try await withStore { store, directory in
+            let path = directory.path + "/passwords.txt"
+            try "a@example.test:{PLAIN}first\nb@example.test:second\n".write(
+                toFile: path,
+                atomically: true,
+                encoding: .utf8
+            )
+            for _ in 0..<3 {
+                #expect(await store.users.verify(address: "a@example.test", password: "first"))
+                #expect(await store.users.verify(address: "b@example.test", password: "second"))
+                #expect(await store.users.verify(address: "b@example.test", password: "first") == false)
+            }
+            #expect(store.users.verified.count == 0)
+            #expect(store.users.hashedVerifications == 9)
         }
     }
 

@@ -164,7 +164,12 @@ public final class Users: Sendable {
         guard !line.hasPrefix("#"), line.utf8.count <= MailStoreDefaults.maximumPasswordLineBytes,
             let colon = line.firstIndex(of: ":")
         else { return nil }
-        let user = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        // Spaces and tabs around the address, trimmed by hand: Foundation's character sets are code a
+        // restarted server's first login would page in from disk for this alone.
+        var name = line[..<colon]
+        while name.first == " " || name.first == "\t" { name.removeFirst() }
+        while name.last == " " || name.last == "\t" { name.removeLast() }
+        let user = name.lowercased()
         guard !user.isEmpty else { return nil }
         let rest = line[line.index(after: colon)...]
         let fieldCount = rest.split(separator: ":", omittingEmptySubsequences: false).count

@@ -38,7 +38,10 @@ public final class VerifiedCredentials: Sendable {
     }
 
     /// Whether `password` was verified for `user` against `stored` within the lifetime.
+    ///
+    /// Never for a plain stored password: comparing it costs less than the HMAC that would look it up.
     public func contains(user: String, password: String, stored: String) -> Bool {
+        guard Self.isWorthKeeping(stored) else { return false }
         let digest = self.digest(user: user, password: password)
         let time = now()
         return entries.withLock { entries in
@@ -56,6 +59,7 @@ public final class VerifiedCredentials: Sendable {
 
     /// Remembers that `password` is `user`'s, as checked against `stored`.
     public func insert(user: String, password: String, stored: String) {
+        guard Self.isWorthKeeping(stored) else { return }
         let entry = Entry(stored: stored, digest: digest(user: user, password: password), verifiedAt: now())
         entries.withLock { entries in
             if entries[user] == nil, entries.count >= capacity {
@@ -66,6 +70,14 @@ public final class VerifiedCredentials: Sendable {
             }
             entries[user] = entry
         }
+    }
+
+    /// Whether a password checked against `stored` is worth an entry: a hash, not the password itself.
+    ///
+    /// A `{PLAIN}` or bare password is compared as it is; an entry would only add an HMAC (SHA-256
+    /// code a restarted server pages in from disk for its first login) and keep a digest of it.
+    static func isWorthKeeping(_ stored: String) -> Bool {
+        PasswordHash.split(stored).0 != .plain
     }
 
     /// Forgets everything (passwords.txt changed).
