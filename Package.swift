@@ -31,6 +31,8 @@ let package = Package(
     targets: [
         // libcrypt's crypt_r: SHA512-CRYPT, BLF-CRYPT and yescrypt hashes for passwords.txt.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        // statfs(2): which file system a directory is on (ext4's directory positions are hashes).
+        .systemLibrary(name: "CFileSystem", path: "Sources/CFileSystem"),
         .target(name: "MailCore"),
         .target(
             name: "SMTPCore",
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "MailStore",
             dependencies: [
-                "MailCore", "MailStorage", "CCrypt",
+                "MailCore", "MailStorage", "CCrypt", "CFileSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

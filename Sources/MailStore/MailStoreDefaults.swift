@@ -26,6 +26,10 @@ public enum MailStoreDefaults {
     public static let sideBySideOpenThreshold = 2048
     /// Threads of `SideBySide` (its parts beyond the caller's own).
     public static let sideBySideLanes = 2
+    /// Hash ranges a big ext4 directory is listed in side by side (`SplitListing`), a power of two.
+    public static let splitListingParts = 8
+    /// Smallest directory (its size in bytes, ~60 bytes a name) listed in ranges: below, one reader.
+    public static let splitListingMinimumBytes = 64 * 1024
     /// Threads that read the files of one FETCH or SEARCH chunk side by side (`ParallelRead`).
     public static let parallelReadThreads = 16
     /// Fewest files a read thread is given: below it, handing them over costs more than a warm read.

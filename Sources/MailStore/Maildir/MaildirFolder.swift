@@ -187,7 +187,7 @@ struct MaildirFolder {
 
     /// cur/ as base → file name.
     func scanCur() throws -> [String: String] {
-        let fileNames = try POSIX.listDirectory(curPath)
+        let fileNames = try SplitListing.names(in: curPath)
         var listing: [String: String] = [:]
         listing.reserveCapacity(fileNames.count)
         for fileName in fileNames {

@@ -26,28 +26,31 @@ enum ParallelRead {
         guard runs > 1 else { return items.map(read) }
         let size = (items.count + runs - 1) / runs
         let bounds = stride(from: 0, to: items.count, by: size).map { $0..<min($0 + size, items.count) }
-        let results = Runs<R>(count: bounds.count)
-        let group = DispatchGroup()
-        for (run, range) in bounds.enumerated().dropFirst() {
-            let slice = Array(items[range])
-            lanes[run].async(group: group) {
-                let values = slice.map(read)
-                results.values.withLock { $0[run] = values }
-            }
-        }
-        let first = items[bounds[0]].map(read)
-        group.wait()
-        return results.values.withLock { runs in
-            var all = first
-            all.reserveCapacity(items.count)
-            for values in runs.dropFirst() { all += values ?? [] }
-            return all
-        }
+        return parts(bounds.count) { run in items[bounds[run]].map(read) }.flatMap { $0 }
     }
 
-    /// Each run's results, shared by reference with the lanes.
-    private final class Runs<R: Sendable>: Sendable {
-        let values: Mutex<[[R]?]>
-        init(count: Int) { values = Mutex([[R]?](repeating: nil, count: count)) }
+    /// `read(part)` for each part in `0..<count`, side by side (one lane each, the first on the
+    /// calling thread), results in part order.
+    static func parts<R: Sendable>(_ count: Int, _ read: @escaping @Sendable (Int) -> R) -> [R] {
+        guard count > 1 else { return count == 1 ? [read(0)] : [] }
+        let results = Slots<R>(count: count)
+        let group = DispatchGroup()
+        for part in 1..<count {
+            lanes[part % lanes.count].async(group: group) {
+                let value = read(part)
+                results.values.withLock { $0[part] = value }
+            }
+        }
+        let first = read(0)
+        results.values.withLock { $0[0] = first }
+        group.wait()
+        // Every part has set its slot once the group is done.
+        return results.values.withLock { $0.compactMap { $0 } }
+    }
+
+    /// Each part's result, shared by reference with the lanes.
+    private final class Slots<R: Sendable>: Sendable {
+        let values: Mutex<[R?]>
+        init(count: Int) { values = Mutex([R?](repeating: nil, count: count)) }
     }
 }
