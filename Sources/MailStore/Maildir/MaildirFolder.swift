@@ -187,12 +187,11 @@ struct MaildirFolder {
 
     /// cur/ as base → file name.
     func scanCur() throws -> [String: String] {
-        let fileNames = try SplitListing.names(in: curPath)
+        // Each name is cut by the reader that listed it.
+        let files = try SplitListing.map(in: curPath) { (base: MaildirFileName.base(of: $0), fileName: $0) }
         var listing: [String: String] = [:]
-        listing.reserveCapacity(fileNames.count)
-        for fileName in fileNames {
-            listing[MaildirFileName.base(of: fileName)] = fileName
-        }
+        listing.reserveCapacity(files.count)
+        for (base, fileName) in files { listing[base] = fileName }
         return listing
     }
 

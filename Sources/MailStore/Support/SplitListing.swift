@@ -20,7 +20,20 @@ import Glibc
 enum SplitListing {
     /// The names in `path`, as `POSIX.listDirectory` gives them (in another order).
     static func names(in path: String, skipHidden: Bool = true) throws -> [String] {
-        guard isWorthSplitting(path) else { return try POSIX.listDirectory(path, skipHidden: skipHidden) }
+        try map(in: path, skipHidden: skipHidden) { $0 }
+    }
+
+    /// `transform` of each name in `path` (as `POSIX.listDirectory` gives them, in another order),
+    /// applied by the reader that read it: a folder's first scan cuts every name there, side by side
+    /// and while other readers wait on the disk.
+    static func map<T: Sendable>(
+        in path: String,
+        skipHidden: Bool = true,
+        _ transform: @escaping @Sendable (String) -> T
+    ) throws -> [T] {
+        guard isWorthSplitting(path) else {
+            return try POSIX.listDirectory(path, skipHidden: skipHidden).map(transform)
+        }
         let parts = MailStoreDefaults.splitListingParts
         // 64-bit positions are (major hash >> 1) << 32 | minor hash, below 2^63. Ranges start on a
         // multiple of 2^32 (`parts` is a power of two), so a seek to a start returns exactly the names
@@ -31,33 +44,37 @@ enum SplitListing {
                 path,
                 from: UInt64(part) * span,
                 to: part == parts - 1 ? UInt64(Int64.max) : UInt64(part + 1) * span,
-                skipHidden: skipHidden
+                skipHidden: skipHidden,
+                transform
             )
         }
-        var ranges: [Range] = []
+        var ranges: [Range<T>] = []
         ranges.reserveCapacity(read.count)
         for result in read {
-            guard let range = try result.get() else { return try POSIX.listDirectory(path, skipHidden: skipHidden) }
+            guard let range = try result.get() else {
+                return try POSIX.listDirectory(path, skipHidden: skipHidden).map(transform)
+            }
             ranges.append(range)
         }
         // A reader's first name has no position of its own to check: when its range holds no name, it
         // is the first name of a later range, read there too. It is then its reader's only name.
         var nextFirst: String?
-        var names: [String] = []
-        for range in ranges.reversed() {
-            let repeated = range.read == 1 && range.first != nil && range.first == nextFirst
-            if !repeated { names.append(contentsOf: range.names.reversed()) }
+        var repeated = [Bool](repeating: false, count: ranges.count)
+        for (index, range) in ranges.enumerated().reversed() {
+            repeated[index] = range.read == 1 && range.first != nil && range.first == nextFirst
             if let first = range.first { nextFirst = first }
         }
-        names.reverse()
-        return names
+        var values: [T] = []
+        values.reserveCapacity(ranges.reduce(0) { $0 + $1.values.count })
+        for (index, range) in ranges.enumerated() where !repeated[index] { values.append(contentsOf: range.values) }
+        return values
     }
 
-    /// What one reader found: how many names it read, the first of them, and those kept.
-    private struct Range: Sendable {
+    /// What one reader found: how many names it read, the first of them, and what it made of those kept.
+    private struct Range<T: Sendable>: Sendable {
         var read = 0
         var first: String?
-        var names: [String] = []
+        var values: [T] = []
     }
 
     /// ext4 (`EXT4_SUPER_MAGIC`), and big enough that its listing costs more than starting the readers.
@@ -69,12 +86,13 @@ enum SplitListing {
     }
 
     /// The names whose position is in `start..<end`; nil when the directory cannot be read that way.
-    private static func range(
+    private static func range<T: Sendable>(
         _ path: String,
         from start: UInt64,
         to end: UInt64,
-        skipHidden: Bool
-    ) -> Result<Range?, MailStoreError> {
+        skipHidden: Bool,
+        _ transform: (String) -> T
+    ) -> Result<Range<T>?, MailStoreError> {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(POSIX.error("open", path)) }
         if start > 0, lseek(fd, off_t(start), SEEK_SET) != off_t(start) {
@@ -86,7 +104,7 @@ enum SplitListing {
             return .failure(POSIX.error("fdopendir", path))
         }
         defer { closedir(directory) }
-        var found = Range()
+        var found = Range<T>()
         // The position of the name just read: the previous entry's d_off; unknown for a seek's first.
         var position: UInt64? = start == 0 ? 0 : nil
         while let entry = readdir(directory) {
@@ -100,7 +118,7 @@ enum SplitListing {
             if name == "." || name == ".." { continue }
             if skipHidden && name.hasPrefix(".") { continue }
             if POSIX.isSymbolicLink(entry, in: path, name: name) { continue }
-            found.names.append(name)
+            found.values.append(transform(name))
         }
         return .success(found)
     }
