@@ -30,14 +30,10 @@ extension MaildirFolder {
         let fileNames = indexes.map { records[$0].fileName }
         let directory = open(curPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
-        let times = ParallelSync.map(Self.lanes(of: fileNames)) { chunk in
-            chunk.map { Self.modificationTime(of: $0, in: directory) }
-        }
-        for (index, time) in zip(indexes, times.joined()) where records[index].internalDate == nil {
-            let base = records[index].base
-            if let time, var entry = cache.entries[base], entry.fileName == records[index].fileName {
-                entry.internalDate = time
-                cache.entries[base] = entry
+        let times = ParallelRead.map(fileNames) { Self.modificationTime(of: $0, in: directory) }
+        for (index, time) in zip(indexes, times) where records[index].internalDate == nil {
+            if let time {
+                cache.change(records[index].base, .init(dated: (time, records[index].fileName)))
                 cacheDirty = true
             }
             let seconds = time ?? MaildirFileName(records[index].fileName).deliverySeconds ?? 0

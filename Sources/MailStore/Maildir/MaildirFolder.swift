@@ -288,10 +288,7 @@ struct MaildirFolder {
     }
 
     mutating func remember(_ record: MessageRecord, base: String) {
-        guard var entry = cache.entries[base] else { return }
-        entry.fileName = record.fileName
-        entry.modSeq = record.modSeq
-        cache.entries[base] = entry
+        cache.change(base, .init(renamed: (record.fileName, record.modSeq)))
         cacheDirty = true
     }
 

@@ -35,6 +35,8 @@ struct MetadataCache {
     private var table: [String: Entry] = [:]
     /// The lines of the file as read, in its order, until something asks for `entries`.
     private(set) var linesAsRead: [(base: String, entry: Entry)] = []
+    /// Changes made while the table was not built, in order; applied when it is (`change`).
+    private var pending: [(base: String, change: Change)] = []
     /// The folder's times when the entries were the whole folder, if they were (see `MaildirFolder`).
     var stamp: [Int64]?
 
@@ -54,23 +56,59 @@ struct MetadataCache {
         }
         set {
             linesAsRead = []
+            pending = []
             table = newValue
         }
     }
 
-    /// Builds the table from the lines read, if there are any (a base listed twice keeps its last).
+    /// Builds the table from the lines read, if there are any (a base listed twice keeps its last),
+    /// and makes the changes made meanwhile.
     private mutating func index() {
         guard !linesAsRead.isEmpty else { return }
         table.reserveCapacity(table.count + linesAsRead.count)
         for (base, entry) in linesAsRead { table[base] = entry }
         linesAsRead = []
+        for (base, change) in pending { change.apply(to: &table[base]) }
+        pending = []
+    }
+
+    /// A change to the entry of one message, if it has one.
+    struct Change: Sendable {
+        /// The file's new name and the mod-sequence of the change (a STORE's rename).
+        var renamed: (fileName: String, modSeq: UInt64)?
+        /// The date read by a stat, kept only if the entry still names the file that was stat'ed.
+        var dated: (date: Int, fileName: String)?
+
+        func apply(to entry: inout Entry?) {
+            guard var changed = entry else { return }
+            if let (fileName, modSeq) = renamed {
+                changed.fileName = fileName
+                changed.modSeq = modSeq
+            }
+            if let (date, fileName) = dated, changed.fileName == fileName { changed.internalDate = date }
+            entry = changed
+        }
+    }
+
+    /// Changes the entry of `base`, if there is one.
+    ///
+    /// While the table is not built (a folder opened from its cache after a restart), the change waits
+    /// in a list instead: a STORE on a thousand messages right after the first SELECT then does not
+    /// wait for a table of all 20,000. The list is applied when the table is built, and written by `save`.
+    mutating func change(_ base: String, _ change: Change) {
+        if linesAsRead.isEmpty {
+            change.apply(to: &table[base])
+        } else {
+            pending.append((base, change))
+        }
     }
 
     /// The highest mod-sequence of any entry, without building the table.
     var highestModSeq: UInt64 {
         max(
             linesAsRead.reduce(0) { max($0, $1.entry.modSeq) },
-            table.values.reduce(0) { max($0, $1.modSeq) }
+            table.values.reduce(0) { max($0, $1.modSeq) },
+            pending.reduce(0) { max($0, $1.change.renamed?.modSeq ?? 0) }
         )
     }
 
@@ -222,8 +260,13 @@ struct MetadataCache {
         }
         // Bytes, not a String grown line by line: a folder's first scan writes every message's line.
         out.reserveCapacity(out.count + (table.count + linesAsRead.count) * 140)
-        // Lines never indexed are still in the order they were read (and no change was made).
-        for (base, entry) in linesAsRead { Self.append(base, entry, to: &out) }
+        // Lines never indexed are still in the order they were read, with the changes made since.
+        let changes = Dictionary(grouping: pending, by: \.base)
+        for (base, entry) in linesAsRead {
+            var changed: Entry? = entry
+            for (_, change) in changes[base] ?? [] { change.apply(to: &changed) }
+            Self.append(base, changed ?? entry, to: &out)
+        }
         var written = 0
         for record in records {
             guard let entry = table[record.base] else { continue }
