@@ -30,9 +30,6 @@ public enum MailStoreDefaults {
     public static let splitListingParts = 8
     /// Smallest directory (its size in bytes, ~60 bytes a name) listed in ranges: below, one reader.
     public static let splitListingMinimumBytes = 64 * 1024
-    /// Inodes between two files stat'ed to read a folder's inode tables ahead
-    /// (`MaildirFolder.readMetadataAhead`): half of what ext4 reads around a missing one by default.
-    public static let readAheadInodeStride: UInt64 = 256
     /// Threads that read the files of one FETCH or SEARCH chunk side by side (`ParallelRead`).
     public static let parallelReadThreads = 16
     /// Fewest files a read thread is given: below it, handing them over costs more than a warm read.

@@ -64,28 +64,3 @@ import Testing
         #expect(try SplitListing.names(in: directory.path).sorted() == POSIX.listDirectory(directory.path).sorted())
     }
 }
-
-/// The files a read-ahead stats to bring a folder's inode tables in: one per stride of inodes.
-@Suite struct ReadAheadSpreadTests {
-    @Test func oneFilePerStrideOfInodesInInodeOrder() {
-        let files: [(name: String, inode: UInt64)] = [
-            ("c", 700), ("a", 100), ("z", 0), ("b", 355), ("d", 356), ("e", 1_000), ("f", 1_001),
-        ]
-        #expect(MaildirFolder.spread(files, stride: 256) == ["a", "d", "c", "e"])
-        #expect(MaildirFolder.spread(files, stride: 1) == ["a", "b", "d", "c", "e", "f"])
-        #expect(MaildirFolder.spread([], stride: 256).isEmpty)
-    }
-
-    @Test func aBigFolderIsReadAheadWithoutChangingIt() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        for index in 0..<3_000 {
-            #expect(FileManager.default.createFile(atPath: directory.path + "/\(index).x,S=1:2,", contents: Data()))
-        }
-        let before = try POSIX.listDirectory(directory.path).sorted()
-        MaildirFolder.readMetadataAhead(directory.path)
-        // It runs on a thread of its own; the folder is only read.
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(try POSIX.listDirectory(directory.path).sorted() == before)
-    }
-}

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Opening a folder from `correo-cache` and `correo-uidlist` without listing cur/, and the view's

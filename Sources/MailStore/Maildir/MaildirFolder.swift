@@ -74,7 +74,6 @@ struct MaildirFolder {
         POSIX.removeStaleFiles(in: path + "/tmp", olderThan: MailStoreDefaults.staleTemporaryFileAge)
         openFromCache()
         _ = try synchronize()
-        Self.readMetadataAhead(curPath)
     }
 
     // MARK: - Looking at the folder
@@ -189,9 +188,7 @@ struct MaildirFolder {
     /// cur/ as base → file name.
     func scanCur() throws -> [String: String] {
         // Each name is cut by the reader that listed it.
-        let files = try SplitListing.map(in: curPath) { name, _ in
-            (base: MaildirFileName.base(of: name), fileName: name)
-        }
+        let files = try SplitListing.map(in: curPath) { (base: MaildirFileName.base(of: $0), fileName: $0) }
         var listing: [String: String] = [:]
         listing.reserveCapacity(files.count)
         for (base, fileName) in files { listing[base] = fileName }

@@ -20,20 +20,19 @@ import Glibc
 enum SplitListing {
     /// The names in `path`, as `POSIX.listDirectory` gives them (in another order).
     static func names(in path: String, skipHidden: Bool = true) throws -> [String] {
-        try map(in: path, skipHidden: skipHidden) { name, _ in name }
+        try map(in: path, skipHidden: skipHidden) { $0 }
     }
 
-    /// `transform` of each name in `path` and its inode number (as `POSIX.listDirectory` gives the
-    /// names, in another order; inode 0 where one reader listed them), applied by the reader that read
-    /// it: a folder's first scan cuts every name there, side by side and while other readers wait on
-    /// the disk.
+    /// `transform` of each name in `path` (as `POSIX.listDirectory` gives them, in another order),
+    /// applied by the reader that read it: a folder's first scan cuts every name there, side by side
+    /// and while other readers wait on the disk.
     static func map<T: Sendable>(
         in path: String,
         skipHidden: Bool = true,
-        _ transform: @escaping @Sendable (String, UInt64) -> T
+        _ transform: @escaping @Sendable (String) -> T
     ) throws -> [T] {
         guard isWorthSplitting(path) else {
-            return try POSIX.listDirectory(path, skipHidden: skipHidden).map { transform($0, 0) }
+            return try POSIX.listDirectory(path, skipHidden: skipHidden).map(transform)
         }
         let parts = MailStoreDefaults.splitListingParts
         // 64-bit positions are (major hash >> 1) << 32 | minor hash, below 2^63. Ranges start on a
@@ -53,7 +52,7 @@ enum SplitListing {
         ranges.reserveCapacity(read.count)
         for result in read {
             guard let range = try result.get() else {
-                return try POSIX.listDirectory(path, skipHidden: skipHidden).map { transform($0, 0) }
+                return try POSIX.listDirectory(path, skipHidden: skipHidden).map(transform)
             }
             ranges.append(range)
         }
@@ -92,7 +91,7 @@ enum SplitListing {
         from start: UInt64,
         to end: UInt64,
         skipHidden: Bool,
-        _ transform: (String, UInt64) -> T
+        _ transform: (String) -> T
     ) -> Result<Range<T>?, MailStoreError> {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(POSIX.error("open", path)) }
@@ -119,7 +118,7 @@ enum SplitListing {
             if name == "." || name == ".." { continue }
             if skipHidden && name.hasPrefix(".") { continue }
             if POSIX.isSymbolicLink(entry, in: path, name: name) { continue }
-            found.values.append(transform(name, UInt64(entry.pointee.d_ino)))
+            found.values.append(transform(name))
         }
         return .success(found)
     }
