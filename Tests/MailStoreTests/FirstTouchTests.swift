@@ -429,7 +429,7 @@ import Testing
             #expect(loaded.entries == cache.entries)
             #expect(loaded.stamp == cache.stamp)
             let text = try String(contentsOfFile: cache.path, encoding: .utf8)
-            #expect(text.contains("c,S=3,W=3\tc,S=3,W=3:2,\t3\t3\t?\t2\t-1\n"))
+            #expect(text.contains("\nc,S=3,W=3:2,\t3\t3\t?\t2\t-1\n"))
             var foreign = MetadataCache(folder: directory.path)
             foreign.load(uidValidity: 10)
             #expect(foreign.entries.isEmpty)

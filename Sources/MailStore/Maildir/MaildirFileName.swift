@@ -35,6 +35,17 @@ struct MaildirFileName: Hashable, Sendable {
         return String(fileName[..<colon])
     }
 
+    /// Whether `base` is `fileName`'s base (`base(of:)`), without making the base's string.
+    static func hasBase(_ base: String, _ fileName: String) -> Bool {
+        let colon = UInt8(ascii: ":")
+        var name = fileName.utf8.makeIterator()
+        for byte in base.utf8 {
+            guard byte != colon, name.next() == byte else { return false }
+        }
+        let next = name.next()
+        return next == nil || next == colon
+    }
+
     init(base: String, infoLetters: [UInt8]) {
         self.base = base
         self.infoLetters = infoLetters

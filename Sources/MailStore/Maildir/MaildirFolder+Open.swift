@@ -35,7 +35,7 @@ extension MaildirFolder {
     /// files damaged alike, and the stamp (the uidlist's time among them) changes with any edit.
     private static func records(
         _ lines: [(uid: UInt32, base: String)],
-        besideCached cached: [(base: String, entry: MetadataCache.Entry)],
+        besideCached cached: [MetadataCache.Entry],
         _ keywordList: KeywordList
     ) -> [MessageRecord]? {
         guard !lines.isEmpty, cached.count >= lines.count else { return nil }
@@ -48,9 +48,10 @@ extension MaildirFolder {
             made.reserveCapacity(range.count)
             for index in range {
                 let (uid, base) = lines[index]
-                let entry = cached[index].entry
-                guard uid > previous, base == cached[index].base, entry.modSeq != 0, !entry.fileName.isEmpty
-                else { return nil }
+                let entry = cached[index]
+                guard uid > previous, MaildirFileName.hasBase(base, entry.fileName), entry.modSeq != 0 else {
+                    return nil
+                }
                 previous = uid
                 made.append(record(uid: uid, base: base, entry: entry, keywordList))
             }

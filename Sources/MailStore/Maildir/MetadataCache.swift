@@ -6,9 +6,10 @@ import Foundation
 /// `,S=`/`,W=` in names, and only files without those sizes are read once; the date (the mtime) is read
 /// by one stat when a client first asks for it (`MaildirFolder+InternalDates.swift`).
 ///
-/// Format: a header `correo-cache 2 V<uidvalidity>`, then one line per message:
-/// `base TAB fileName TAB size TAB crlfSize TAB internalDate(? not read yet) TAB modSeq TAB headerLength(-1 unknown)`.
-/// A line whose fileName differs from the file on disk keeps its sizes but not its modseq.
+/// Format: a header `correo-cache 3 V<uidvalidity>`, then one line per message:
+/// `fileName TAB size TAB crlfSize TAB internalDate(? not read yet) TAB modSeq TAB headerLength(-1 unknown)`;
+/// the message's base (its identity in the uidlist) is the file name before `:`. A line whose
+/// fileName differs from the file on disk keeps its sizes but not its modseq.
 ///
 /// A line `stamp TAB` six numbers (the modification times of new/, cur/ and the uidlist, seconds and
 /// nanoseconds) may follow the header: the folder as it was when those times were taken, proven
@@ -16,9 +17,12 @@ import Foundation
 /// as a line of the wrong shape.
 struct MetadataCache {
     static let fileName = "correo-cache"
-    /// Version 2 takes internalDate from the file's mtime (version 1 took the name's seconds):
-    /// a cache of another version is ignored and rebuilt.
-    static let version = 2
+    /// The format's version: a cache of another version is ignored and rebuilt.
+    ///
+    /// Version 2 took internalDate from the file's mtime (version 1 took the name's seconds); version
+    /// 3 drops the base field, which repeated the start of the file name (a third of the file, and a
+    /// string per line to parse when a restarted server opens the folder).
+    static let version = 3
 
     struct Entry: Equatable, Sendable {
         var fileName: String
@@ -28,13 +32,16 @@ struct MetadataCache {
         var internalDate: Int?
         var modSeq: UInt64
         var headerLength: Int
+
+        /// The message's base: its file name before `:` (`MaildirFileName.base(of:)`).
+        var base: String { MaildirFileName.base(of: fileName) }
     }
 
     let path: String
     /// base → entry; empty while the lines read are not indexed yet (`entries`).
     private var table: [String: Entry] = [:]
     /// The lines of the file as read, in its order, until something asks for `entries`.
-    private(set) var linesAsRead: [(base: String, entry: Entry)] = []
+    private(set) var linesAsRead: [Entry] = []
     /// Changes made while the table was not built, in order; applied when it is (`change`).
     private var pending: [(base: String, change: Change)] = []
     /// The folder's times when the entries were the whole folder, if they were (see `MaildirFolder`).
@@ -66,7 +73,7 @@ struct MetadataCache {
     private mutating func index() {
         guard !linesAsRead.isEmpty else { return }
         table.reserveCapacity(table.count + linesAsRead.count)
-        for (base, entry) in linesAsRead { table[base] = entry }
+        for entry in linesAsRead { table[entry.base] = entry }
         linesAsRead = []
         for (base, change) in pending { change.apply(to: &table[base]) }
         pending = []
@@ -106,7 +113,7 @@ struct MetadataCache {
     /// The highest mod-sequence of any entry, without building the table.
     var highestModSeq: UInt64 {
         max(
-            linesAsRead.reduce(0) { max($0, $1.entry.modSeq) },
+            linesAsRead.reduce(0) { max($0, $1.modSeq) },
             table.values.reduce(0) { max($0, $1.modSeq) },
             pending.reduce(0) { max($0, $1.change.renamed?.modSeq ?? 0) }
         )
@@ -119,11 +126,11 @@ struct MetadataCache {
     /// What a cache file holds: the UIDVALIDITY it was written for, its lines in order and its stamp.
     struct Contents: Sendable {
         var uidValidity: UInt32
-        var lines: [(base: String, entry: Entry)]
+        var lines: [Entry]
         var stamp: [Int64]?
 
-        /// The lines as a table (a base listed twice keeps its last line).
-        var entries: [String: Entry] { Dictionary(lines.map { ($0.base, $0.entry) }, uniquingKeysWith: { $1 }) }
+        /// The lines as a table by base (a base listed twice keeps its last line).
+        var entries: [String: Entry] { Dictionary(lines.map { ($0.base, $0) }, uniquingKeysWith: { $1 }) }
     }
 
     /// Loads the cache if it belongs to this UIDVALIDITY; a missing or unreadable cache is empty.
@@ -139,13 +146,13 @@ struct MetadataCache {
             stamp = contents.stamp
         } else {
             index()
-            for (base, entry) in contents.lines { table[base] = entry }
+            for entry in contents.lines { table[entry.base] = entry }
         }
     }
 
     /// The cache file at `path`; nil when it is missing, unreadable or of another version.
     ///
-    /// One pass over the bytes, two strings per line (the base and the file name), no table: this runs
+    /// One pass over the bytes, one string per line (the file name), no table: this runs
     /// for every message of a folder the first time a restarted server opens it, on a thread of its
     /// own while the uidlist is read (`MaildirFolder.init`), and a big file is cut in two halves parsed
     /// side by side. A line of the wrong shape is skipped (that message is measured again).
@@ -173,8 +180,8 @@ struct MetadataCache {
         let bounds = cuts
         var halves = SideBySide.map(parts: bounds.count - 1) { part in
             bytes.withUnsafeBufferPointer { buffer in
-                var parsed: [(base: String, entry: Entry)] = []
-                // One line per message, ~130 bytes each.
+                var parsed: [Entry] = []
+                // One line per message, ~80 bytes each.
                 parsed.reserveCapacity((bounds[part + 1] - bounds[part]) / 100)
                 var start = bounds[part]
                 while start < bounds[part + 1] {
@@ -209,11 +216,11 @@ struct MetadataCache {
         return numbers.compactMap { $0 }
     }
 
-    /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
+    /// One line: `fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
     ///
     /// Cut field by field in one pass, with no array per line (a restarted server's first SELECT of a
     /// big folder runs this for every message).
-    private static func entry(_ line: Slice<UnsafeBufferPointer<UInt8>>) -> (String, Entry)? {
+    private static func entry(_ line: Slice<UnsafeBufferPointer<UInt8>>) -> Entry? {
         var cursor = line.startIndex
         func field() -> Slice<UnsafeBufferPointer<UInt8>>? {
             guard cursor <= line.endIndex else { return nil }
@@ -222,16 +229,16 @@ struct MetadataCache {
             defer { cursor = end + 1 }
             return line[cursor..<end]
         }
-        guard let base = field(), let fileName = field(),
+        guard let fileName = field(), !fileName.isEmpty,
             let size = field().flatMap(DecimalDigits.integer),
             let crlfSize = field().flatMap(DecimalDigits.integer),
             let date = field().flatMap(Self.date),
             let modSeq = field().flatMap(DecimalDigits.integer).flatMap(UInt64.init(exactly:)),
             let headerLength = field().flatMap(DecimalDigits.integer),
-            // Seven fields, no more.
+            // Six fields, no more.
             cursor > line.endIndex
         else { return nil }
-        let entry = Entry(
+        return Entry(
             fileName: String(decoding: UnsafeBufferPointer(rebasing: fileName), as: UTF8.self),
             size: size,
             crlfSize: crlfSize,
@@ -239,7 +246,6 @@ struct MetadataCache {
             modSeq: modSeq,
             headerLength: headerLength
         )
-        return (String(decoding: UnsafeBufferPointer(rebasing: base), as: UTF8.self), entry)
     }
 
     /// A date field: seconds, or `?` for a date not read yet (`.some(nil)`); nil when it is neither.
@@ -262,29 +268,29 @@ struct MetadataCache {
         out.reserveCapacity(out.count + (table.count + linesAsRead.count) * 140)
         // Lines never indexed are still in the order they were read, with the changes made since.
         let changes = Dictionary(grouping: pending, by: \.base)
-        for (base, entry) in linesAsRead {
+        for entry in linesAsRead {
             var changed: Entry? = entry
-            for (_, change) in changes[base] ?? [] { change.apply(to: &changed) }
-            Self.append(base, changed ?? entry, to: &out)
+            if !changes.isEmpty { for (_, change) in changes[entry.base] ?? [] { change.apply(to: &changed) } }
+            Self.append(changed ?? entry, to: &out)
         }
         var written = 0
         for record in records {
             guard let entry = table[record.base] else { continue }
-            Self.append(record.base, entry, to: &out)
+            Self.append(entry, to: &out)
             written += 1
         }
         if written < table.count {
             let inView = Set(records.lazy.map(\.base))
-            for (base, entry) in table where !inView.contains(base) { Self.append(base, entry, to: &out) }
+            for (base, entry) in table where !inView.contains(base) { Self.append(entry, to: &out) }
         }
         try POSIX.writeFileAtomically(path, out, durable: false)
     }
 
-    /// One line: `base TAB fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`.
-    private static func append(_ base: String, _ entry: Entry, to out: inout [UInt8]) {
+    /// One line: `fileName TAB size TAB crlfSize TAB internalDate TAB modSeq TAB headerLength`; none
+    /// for an entry that names no file yet (its sizes are measured again).
+    private static func append(_ entry: Entry, to out: inout [UInt8]) {
+        guard !entry.fileName.isEmpty else { return }
         let tab = UInt8(ascii: "\t")
-        out.append(contentsOf: base.utf8)
-        out.append(tab)
         out.append(contentsOf: entry.fileName.utf8)
         out.append(tab)
         DecimalDigits.append(entry.size, to: &out)
