@@ -69,4 +69,36 @@ import Testing
         #expect(!check(.sentSince(SearchDate(year: 2000, month: 1, day: 1))))
         #expect(check(.or(.flag(.deleted, set: true), .not(.modSeq(8)))))
     }
+
+    /// An ASCII needle in a header with encoded words: the decoded text's bytes rule it out or in, and
+    /// a byte match is a character match only where the text search says so.
+    @Test func anASCIINeedleInDecodedHeaderText() {
+        let engine = SearchEngine(lastMSN: 1, lastUID: 1)
+        let candidate = SearchEngine.Candidate(
+            msn: 1,
+            uid: 1,
+            flags: [],
+            isRecent: false,
+            size: 100,
+            internalDate: Date(timeIntervalSince1970: 1_709_630_430),
+            modSeq: 1
+        )
+        func subject(_ encoded: String, has needle: String) -> Bool {
+            let raw = Array("Subject: \(encoded)\r\n\r\nbody\r\n".utf8)
+            var message: LoadedMessage? = LoadedMessage(bytes: raw, headerOnly: false)
+            return engine.matches(.subject(needle), candidate, &message)
+        }
+        // "Quarterly Report — résumé", base64 and quoted-printable.
+        let b = "=?UTF-8?B?UXVhcnRlcmx5IFJlcG9ydCDigJQgcsOpc3Vtw6k=?="
+        #expect(subject(b, has: "REPORT"))
+        #expect(subject(b, has: "rly rep"))
+        #expect(!subject(b, has: "resume"))
+        #expect(subject(b, has: "RÉSUMÉ"))
+        #expect(!subject(b, has: "budget"))
+        #expect(subject("=?UTF-8?Q?Caf=C3=A9_menu?= of the day", has: "menu of"))
+        // "Cafe" + a combining acute accent: "cafe" is bytes of it, not characters of it.
+        let decomposed = "=?UTF-8?Q?Cafe=CC=81?="
+        #expect(subject(decomposed, has: "caf"))
+        #expect(subject(decomposed, has: "cafe") == "cafe\u{301}".contains("cafe"))
+    }
 }
