@@ -144,13 +144,29 @@ struct MaildirFolder {
     /// `files` (base → file name) by the seconds their names begin with, then by name: the order in
     /// which they get UIDs, oldest delivery first.
     ///
-    /// Positions are sorted, not the pairs: a comparison of two pairs of strings copied them (four
-    /// reference counts changed, on memory a folder's first scan has not touched since), and sorting
-    /// 20,000 names makes about 300,000 comparisons.
+    /// Numbers are sorted, not the pairs: each file's seconds and position packed in one integer
+    /// (sorting 20,000 names makes about 300,000 comparisons, and one of two pairs of strings copied
+    /// them, one of two positions through a closure went through two arrays per comparison). Names
+    /// delivered in the same second are then put in order by name.
     static func inDeliveryOrder(_ files: [(key: String, value: String)]) -> [(key: String, value: String)] {
-        let seconds = files.map { MaildirFileName.leadingSeconds(of: $0.key) ?? 0 }
-        var order = Array(files.indices)
-        order.sort { a, b in seconds[a] != seconds[b] ? seconds[a] < seconds[b] : files[a].key < files[b].key }
+        let seconds = files.map { UInt64(MaildirFileName.leadingSeconds(of: $0.key) ?? 0) }
+        let positionBits: UInt64 = 24
+        var order: [Int]
+        if files.count < 1 << positionBits, seconds.allSatisfy({ $0 < 1 << (64 - positionBits) }) {
+            var packed = seconds.enumerated().map { $0.element << positionBits | UInt64($0.offset) }
+            packed.sort()
+            order = packed.map { Int($0 & (1 << positionBits - 1)) }
+        } else {
+            order = Array(files.indices)
+            order.sort { seconds[$0] < seconds[$1] }
+        }
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count, seconds[order[end]] == seconds[order[start]] { end += 1 }
+            if end - start > 1 { order[start..<end].sort { files[$0].key < files[$1].key } }
+            start = end
+        }
         return order.map { files[$0] }
     }
 
