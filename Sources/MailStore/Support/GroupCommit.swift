@@ -71,35 +71,13 @@ final class GroupCommitter<Item: Sendable, Output: Sendable>: Sendable {
 /// (measured: 2–4 ms each here under load), while N concurrent ones join the same commit and the block
 /// layer merges their flushes into one.
 enum ParallelSync {
-    /// Serial queues are overcommit queues in Linux's libdispatch: each gets its own thread when busy.
-    private static let lanes = (0..<MailStoreDefaults.deliverySyncThreads).map {
-        DispatchQueue(label: "correo.mailstore.sync.\($0)", qos: .userInitiated)
-    }
+    private static let lanes = Lanes(label: "correo.mailstore.sync", count: MailStoreDefaults.deliverySyncThreads)
 
     /// `work` applied to each element, in order.
     ///
     /// The first element runs on the calling thread, which
     /// would otherwise only wait: a lone message's file and folder then cost one thread hand-off, not two.
     static func map<T: Sendable, R: Sendable>(_ items: [T], _ work: @escaping @Sendable (T) -> R) -> [R] {
-        guard let first = items.first else { return [] }
-        if items.count == 1 { return [work(first)] }
-        let results = Slots<R>(count: items.count)
-        let group = DispatchGroup()
-        for (index, item) in items.enumerated().dropFirst() {
-            lanes[index % lanes.count].async(group: group) {
-                let result = work(item)
-                results.values.withLock { $0[index] = result }
-            }
-        }
-        let firstResult = work(first)
-        results.values.withLock { $0[0] = firstResult }
-        group.wait()
-        return results.values.withLock { $0.compactMap { $0 } }
-    }
-
-    /// The results, shared by reference with the lanes: a `Mutex` cannot be captured by an escaping closure.
-    private final class Slots<R: Sendable>: Sendable {
-        let values: Mutex<[R?]>
-        init(count: Int) { values = Mutex([R?](repeating: nil, count: count)) }
+        lanes.parts(items.count) { work(items[$0]) }
     }
 }
