@@ -48,6 +48,9 @@ public actor QueueRunner {
     private var rescanRequested = false
     /// Set when the runner's loop should look again before its wait is over.
     private var woken = false
+    /// While a rescan reads the folder: what the index was told meanwhile (a message queued, an attempt
+    /// recorded), which the listing, read before, may not show; applied over it.
+    private var toldDuringRescan: [(id: String, due: Date?)]?
 
     /// A runner over `store`'s queue; `users`, `newsgroups` and `localMailbox` default to the store's and `dkim`
     /// to STORAGE/dkim/.
@@ -133,7 +136,7 @@ public actor QueueRunner {
     /// slot is free.
     public func enqueued(_ id: String) {
         guard running[id] == nil else { return }
-        index.set(id, dueAt: clock())
+        tell(id, dueAt: clock())
         if dispatching { startDue() }
     }
 
@@ -151,13 +154,26 @@ public actor QueueRunner {
     }
 
     /// Reads the queue folder again: the index becomes what is on disk, less what is running or held.
+    ///
+    /// The listing takes a while (an await: other calls run meanwhile), so what the index was told during
+    /// it is applied again over it; a message queued while its folder was read would otherwise wait for
+    /// the next rescan.
     private func rescan() async {
+        toldDuringRescan = []
+        defer { toldDuringRescan = nil }
         do {
             let waiting = try await queue.envelopes().filter { !$0.held && running[$0.id] == nil }
             index.replaceAll(with: waiting.map { (id: $0.id, due: $0.nextAttempt) })
+            for told in toldDuringRescan ?? [] where running[told.id] == nil { index.set(told.id, dueAt: told.due) }
         } catch {
             logger.error("cannot read the queue", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Tells the index when `id` is due (nil: it no longer waits), and keeps that for a rescan under way.
+    private func tell(_ id: String, dueAt due: Date?) {
+        index.set(id, dueAt: due)
+        toldDuringRescan?.append((id, due))
     }
 
     /// Fills the free slots with the messages due now, earliest first.
@@ -215,7 +231,7 @@ public actor QueueRunner {
             logger.error("unreadable queue envelope", metadata: ["queue_id": "\(id)", "error": "\(error)"])
         }
         running[id] = nil
-        index.set(id, dueAt: next)
+        tell(id, dueAt: next)
         if dispatching { startDue() }
     }
 }

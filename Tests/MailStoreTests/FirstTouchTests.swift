@@ -342,11 +342,16 @@ import Testing
         }
     }
 
-    /// Waits (bounded) until `inbox` has made `scans` settling scans and its stamp proves its folder
-    /// unchanged.
+    /// Waits (a minute at most) until `inbox` has made `scans` settling scans and its stamp proves its
+    /// folder unchanged.
+    ///
+    /// The settle runs on Swift's shared threads, which a full test run on two cores can keep busy for
+    /// seconds (a CI run once waited longer than the five seconds this allowed).
     private static func settled(_ inbox: Mailbox, scans: Int) async throws -> Bool {
-        for _ in 0..<250 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
             if await inbox.settleScans == scans, try await !inbox.loadedFolder().directoriesChanged() { return true }
+            if await inbox.settleScans > scans { return false }
             try await Task.sleep(for: .milliseconds(20))
         }
         return false
