@@ -33,6 +33,8 @@ public final class MailStore: Sendable {
     /// Whether STORAGE/tmp/'s file system keeps data ahead of names (JournalOrdering), asked at the first
     /// delivery: ext4 changes neither its journal nor its data mode while mounted.
     let journalOrder = Mutex<Bool?>(nil)
+    /// The newsgroups' addresses as the last recipient lookup read them, and when (`rememberedRecipient`).
+    let groupAddresses = Mutex<(addresses: Set<String>, checked: ContinuousClock.Instant?)>(([], nil))
 
     struct MailboxKey: Hashable {
         var user: String

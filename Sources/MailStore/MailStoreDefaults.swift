@@ -66,6 +66,9 @@ public enum MailStoreDefaults {
     public static let verifiedCredentialsCapacity = 10_000
     /// How long a verified password is remembered: a reconnecting client skips the hash for this long.
     public static let verifiedCredentialsLifetime: TimeInterval = 15 * 60
+    /// How long an RCPT may be accepted from what the last full lookup read (`MailStore.rememberedRecipient`):
+    /// a user removed from passwords.txt may get mail for this long after.
+    public static let recipientMemory: Duration = .seconds(1)
     /// Longest line in passwords.txt.
     public static let maximumPasswordLineBytes = 4096
     /// Longest password accepted by `Users`.

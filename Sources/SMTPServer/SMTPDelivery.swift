@@ -9,6 +9,10 @@ public protocol SMTPDeliveryTarget: Sendable {
     /// is no such user; throws when that cannot be told now (the users' database is down): the client
     /// hears `451 4.3.0` and tries again.
     func mailbox(for address: String) async throws -> String?
+    /// The mailbox for `address` when the target can name it from memory at once, without waiting on
+    /// anything; nil when it cannot (then `mailbox(for:)` is asked). Never a refusal: only `mailbox(for:)`
+    /// may say that there is no such user. Called on an event loop.
+    func knownMailbox(for address: String) -> String?
     /// Opens a new message, written as it arrives (never held whole in memory).
     func beginMessage() async throws -> any SMTPIncomingMessage
 }
@@ -34,6 +38,11 @@ public protocol SMTPIncomingMessage: Sendable {
     func queue(_ envelope: SMTPEnvelope, origin: SMTPMessageOrigin) async throws -> String
     /// Throws the message away.
     func discard() async
+}
+
+extension SMTPDeliveryTarget {
+    /// A target that remembers nothing asks `mailbox(for:)` every time.
+    public func knownMailbox(for address: String) -> String? { nil }
 }
 
 extension SMTPIncomingMessage {

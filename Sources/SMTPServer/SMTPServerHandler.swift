@@ -35,8 +35,9 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private var message: MessageStream?
     private var idleTimer: Scheduled<Void>?
     private var readHeld = false
-    private var unwrittenBytes = 0
     private var needsFlush = false
+    /// An answer the handler knew at once (`knownMailbox`), for `handle` to give after the current actions.
+    private var immediateAnswer: SMTPSession.Event?
     /// The Message-ID of the message being received, for its `smtp.accepted` line.
     private var messageIDScanner = MessageIDScanner()
     /// The `smtp.accepted` line, written once the store said the message is safe.
@@ -122,7 +123,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
 
     /// Holds reads while the session waits for an answer or the store is behind (backpressure).
     func read(context: ChannelHandlerContext) {
-        if session.isAwaitingAnswer || unwrittenBytes > settings.unwrittenMessageBytes {
+        if session.isAwaitingAnswer || !(message?.acceptsMore() ?? true) {
             readHeld = true
         } else {
             context.read()
@@ -130,8 +131,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     private func resumeReadingIfPossible() {
-        guard readHeld, let context, !session.isAwaitingAnswer, unwrittenBytes <= settings.unwrittenMessageBytes
-        else { return }
+        guard readHeld, let context, !session.isAwaitingAnswer, message?.acceptsMore() ?? true else { return }
         readHeld = false
         context.read()
     }
@@ -145,7 +145,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             if case .authenticated = event { session.received(event).forEach(tellAuthThrottle) }
             return
         }
-        for action in session.received(event) { perform(action, context: context) }
+        var next: SMTPSession.Event? = event
+        while let event = next {
+            for action in session.received(event) { perform(action, context: context) }
+            // An answer known at once is taken after the actions that asked for it, never inside their loop.
+            next = immediateAnswer
+            immediateAnswer = nil
+        }
     }
 
     /// Runs the actions that tell the shared throttle a login's verdict, without a connection to answer on.
@@ -191,6 +197,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             startTLS(context: context)
         case .lookUpRecipient(let address):
             let target = self.target
+            // Most recipients are known from memory: their replies then go out with MAIL's and DATA's,
+            // in one write, with no thread hop.
+            if let mailbox = target.knownMailbox(for: address) {
+                immediateAnswer = .recipientLookedUp(mailbox)
+                return
+            }
             Task {
                 do {
                     let mailbox = try await target.mailbox(for: address)
@@ -214,7 +226,6 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case .beginMessage:
             beginMessage(loop: loop)
         case .messageData(let bytes):
-            unwrittenBytes += bytes.readableBytes
             messageIDScanner.consume(bytes.readableBytesView)
             message?.write(bytes)
         case .deliverMessage(let recipients, let envelope, let origin):
@@ -327,12 +338,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let bound = NIOLoopBound(self, eventLoop: loop)
         message = MessageStream(
             target: target,
-            written: { size in
-                loop.execute {
-                    bound.value.unwrittenBytes -= size
-                    bound.value.resumeReadingIfPossible()
-                }
-            },
+            unwrittenLimit: settings.unwrittenMessageBytes,
+            resume: { loop.execute { bound.value.resumeReadingIfPossible() } },
             finished: { outcome in
                 loop.execute {
                     let handler = bound.value

@@ -162,6 +162,50 @@ private struct HandlerHarness {
         #expect(try await harness.readCount() == before + 1)
     }
 
+    /// A recipient the target knows from memory is answered at once: MAIL's, RCPT's and DATA's
+    /// replies leave in one flush; one it does not know is still looked up (and may be refused).
+    @Test func aRememberedRecipientIsAnsweredInTheSameFlush() async throws {
+        let harness = try await HandlerHarness(delivery: MemoryDelivery(remembered: ["bob@example.test"]))
+        try await harness.send("EHLO c\r\n")
+        _ = try await harness.waitFor("250 ")
+        let before = harness.flushes.count.withLock { $0 }
+        try await harness.send("MAIL FROM:<>\r\nRCPT TO:<Bob@example.test>\r\nDATA\r\n")
+        #expect(harness.flushes.count.withLock { $0 } == before + 1)
+        let replies = try await harness.output()
+        #expect(replies.hasPrefix("250 2.1.0") && replies.contains("\r\n250 2.1.5") && replies.contains("\r\n354 "))
+        #expect(harness.delivery.lookups == 0)
+        try await harness.send("hi\r\n.\r\nMAIL FROM:<>\r\nRCPT TO:<carol@example.test>\r\n")
+        _ = try await harness.waitFor("550 5.1.1")
+        #expect(harness.delivery.lookups == 1)
+        #expect(harness.delivery.stored.first?.recipients == ["bob@example.test"])
+    }
+
+    /// Backpressure in a message: past the handler's limit of bytes not yet written, it asks for no more
+    /// input, and asks again once the store has written them.
+    @Test func readsAreHeldWhileMessageBytesWaitForTheStore() async throws {
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        var settings = SMTPServerHandler.Settings()
+        settings.unwrittenMessageBytes = 1_000
+        let harness = try await HandlerHarness(delivery: MemoryDelivery(writeGate: gate), settings: settings)
+        try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")
+        _ = try await harness.waitFor("354 ")
+        try await harness.send(
+            String(repeating: "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n", count: 50)
+        )
+        let before = try await harness.readCount()
+        harness.channel.read()
+        #expect(try await harness.readCount() == before)
+        // Each write waits for one element: enough for every piece the session handed over.
+        for _ in 0..<200 { open.yield() }
+        for _ in 0..<500 where try await harness.readCount() == before {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(try await harness.readCount() == before + 1)
+        try await harness.send(".\r\n")
+        _ = try await harness.waitFor("250 2.0.0 OK")
+        #expect(harness.delivery.stored.first?.bytes.count ?? 0 > 50 * 64)
+    }
+
     @Test func storeFailureAnswers451() async throws {
         let harness = try await HandlerHarness(delivery: MemoryDelivery(failure: .temporaryFailure("disk")))
         try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")

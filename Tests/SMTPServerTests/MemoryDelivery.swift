@@ -17,14 +17,23 @@ final class MemoryDelivery: SMTPDeliveryTarget {
     let gate: AsyncStream<Void>?
     /// When set, each recipient lookup waits for one element of this stream.
     let lookupGate: AsyncStream<Void>?
+    /// When set, each write of message bytes waits for one element of this stream.
+    let writeGate: AsyncStream<Void>?
+    /// Users `knownMailbox` names at once, without a lookup.
+    let remembered: Set<String>
+    private let lookupCount = Mutex(0)
 
     init(
         users: Set<String> = ["bob@example.test", "alice@example.test"],
         failure: SMTPDeliveryError? = nil,
         gate: AsyncStream<Void>? = nil,
-        lookupGate: AsyncStream<Void>? = nil
+        lookupGate: AsyncStream<Void>? = nil,
+        writeGate: AsyncStream<Void>? = nil,
+        remembered: Set<String> = []
     ) {
         self.lookupGate = lookupGate
+        self.writeGate = writeGate
+        self.remembered = remembered
         self.users = users
         self.failure = failure
         self.gate = gate
@@ -32,12 +41,19 @@ final class MemoryDelivery: SMTPDeliveryTarget {
 
     var stored: [Stored] { state.withLock { $0.stored } }
     var discarded: Int { state.withLock { $0.discarded } }
+    /// How many times `mailbox(for:)` was asked.
+    var lookups: Int { lookupCount.withLock { $0 } }
 
     func mailbox(for address: String) async -> String? {
+        lookupCount.withLock { $0 += 1 }
         if let lookupGate {
             for await _ in lookupGate { break }
         }
         return users.contains(address.lowercased()) ? address.lowercased() : nil
+    }
+
+    func knownMailbox(for address: String) -> String? {
+        remembered.contains(address.lowercased()) ? address.lowercased() : nil
     }
 
     func beginMessage() async throws -> any SMTPIncomingMessage {
@@ -55,6 +71,9 @@ private final class MemoryMessage: SMTPIncomingMessage {
     init(owner: MemoryDelivery) { self.owner = owner }
 
     func write(_ buffer: ByteBuffer) async throws {
+        if let gate = owner.writeGate {
+            for await _ in gate { break }
+        }
         bytes.withLock { $0 += buffer.readableBytesView }
     }
 

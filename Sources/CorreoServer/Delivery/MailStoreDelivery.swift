@@ -75,6 +75,15 @@ public struct MailStoreDelivery: SMTPDeliveryTarget {
         return await store.userExists(address) ? address.lowercased() : nil
     }
 
+    /// A user the store remembers, when the users and the newsgroups are the store's own (`rememberedRecipient`):
+    /// most RCPTs are then answered on the event loop, with no hop to a blocking-I/O thread and back.
+    public func knownMailbox(for address: String) -> String? {
+        guard users == nil, (newsgroups as? MailStore) === store,
+            store.rememberedRecipient(address, acceptingUnknown: acceptsUnknownRecipients)
+        else { return nil }
+        return address.lowercased()
+    }
+
     /// Marks a mailbox that is a newsgroup (no address contains it: it has no "@").
     static let groupPrefix = "#news:"
 

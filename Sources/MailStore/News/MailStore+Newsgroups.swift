@@ -24,7 +24,10 @@ extension MailStore: NewsgroupStore {
     /// The group whose `address` is `address` (case-insensitive), or nil.
     public func newsgroup(address: String) async -> Newsgroup? {
         let wanted = address.lowercased()
-        return (try? await newsgroups())?.first { $0.address?.lowercased() == wanted }
+        let started = ContinuousClock.now
+        guard let groups = try? await newsgroups() else { return nil }
+        rememberGroupAddresses(groups, checked: started)
+        return groups.first { $0.address?.lowercased() == wanted }
     }
 
     /// Makes a group and its Maildir; throws `mailboxExists` when the name or address is taken.
@@ -150,5 +153,6 @@ extension MailStore: NewsgroupStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(groups.sorted { $0.name < $1.name })
         try POSIX.writeFileAtomically(groupsFile, Array(data) + [0x0A], durable: true)
+        groupAddresses.withLock { $0.checked = nil }
     }
 }

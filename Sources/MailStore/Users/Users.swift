@@ -25,6 +25,8 @@ public final class Users: Sendable {
         var identity: UIDList.FileIdentity?
         var passwords: [String: String] = [:]
         var warnedPlain: Set<String> = []
+        /// When `passwords` was last found to be the file's (its identity stat'ed, or the file read).
+        var checked: ContinuousClock.Instant?
     }
 
     private let loaded = Mutex(Loaded())
@@ -83,6 +85,16 @@ public final class Users: Sendable {
         await BlockingIO.run { [self] in ((try? currentPasswords())?[address.lowercased()]) != nil }
     }
 
+    /// Whether `address` had a line in passwords.txt when the file was last looked at within `age`.
+    ///
+    /// False when unsure. Reads nothing, so an event loop may ask (see `MailStore.rememberedRecipient`).
+    public func listedRecently(_ address: String, within age: Duration) -> Bool {
+        loaded.withLock {
+            guard let checked = $0.checked, ContinuousClock.now - checked <= age else { return false }
+            return $0.passwords[address.lowercased()] != nil
+        }
+    }
+
     /// The addresses in passwords.txt, sorted.
     public func list() throws -> [String] {
         try currentPasswords().keys.sorted()
@@ -126,16 +138,21 @@ public final class Users: Sendable {
     // MARK: - The file
 
     func currentPasswords() throws -> [String: String] {
+        let now = ContinuousClock.now
         let identity = UIDList.FileIdentity(path: file.path)
-        if let cached = loaded.withLock({ $0.identity != nil && $0.identity == identity ? $0.passwords : nil }) {
-            return cached
+        let cached = loaded.withLock { loaded -> [String: String]? in
+            guard loaded.identity != nil, loaded.identity == identity else { return nil }
+            loaded.checked = now
+            return loaded.passwords
         }
+        if let cached { return cached }
         // A new or changed passwords.txt: nothing verified against the old one counts any more.
         verified.removeAll()
         guard identity != nil else {
             loaded.withLock {
                 $0.passwords = [:]
                 $0.identity = nil
+                $0.checked = now
             }
             return [:]
         }
@@ -147,6 +164,7 @@ public final class Users: Sendable {
         loaded.withLock {
             $0.passwords = passwords
             $0.identity = identity
+            $0.checked = now
         }
         return passwords
     }
