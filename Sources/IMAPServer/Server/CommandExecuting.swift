@@ -56,10 +56,21 @@ public protocol IMAPCommandExecuting: Sendable {
     func verify(username: String, password: String) async throws -> Bool
     /// Runs a command, sending untagged responses to `sink` as they are ready; returns the rest.
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome
+    /// `execute`, fulfilling `answer` with the outcome where the command ran (an executor isolated to
+    /// the connection's loop thus answers from there, and the calling task ends with nothing to resume).
+    func execute(_ request: ExecutionRequest, sink: ResponseSink, answer: EventLoopPromise<CommandOutcome>) async
     /// Sends untagged updates of the selected mailbox as it changes, until cancelled (RFC 2177).
     func idle(sink: ResponseSink) async
     /// A new file for a large APPEND literal.
     func makeStreamedLiteral() throws -> any StreamedLiteral
     /// The connection is gone: release the selected mailbox.
     func close() async
+}
+
+extension IMAPCommandExecuting {
+    /// Runs the command, then fulfils `answer`.
+    public func execute(_ request: ExecutionRequest, sink: ResponseSink, answer: EventLoopPromise<CommandOutcome>) async
+    {
+        answer.succeed(await execute(request, sink: sink))
+    }
 }

@@ -1,13 +1,38 @@
 import CoreMetrics
+import Logging
+import NIOCore
 
-// What the handler reads off the session's actions and the framer's events, and the metric it times
-// commands with: small questions kept beside the handler so that its file stays about the flow.
+// What the handler reads off the session's actions and the framer's events, the metric it times
+// commands with, how a command is started and logged: small pieces kept beside the handler so that
+// its file stays about the flow.
 
 extension IMAPChannelHandler {
     /// `correo_imap_command_duration_seconds{command}`: from the command's start to its tagged
     /// response, store work and the client's reading included.
     static func commandTimer(_ name: String) -> CoreMetrics.Timer {
         CoreMetrics.Timer(label: "correo_imap_command_duration_seconds", dimensions: [("command", name.uppercased())])
+    }
+
+    /// Starts `request` on `executor` from this thread, the connection's loop: the command runs here
+    /// until it first waits (a NOOP, or any command that finds nothing changed, never does), instead of
+    /// waking a pool thread to begin it and the loop again to answer.
+    static func start(
+        _ request: ExecutionRequest,
+        on executor: any IMAPCommandExecuting,
+        sink: ResponseSink,
+        loop: any EventLoop
+    ) -> EventLoopFuture<CommandOutcome> {
+        let outcome = loop.makePromise(of: CommandOutcome.self)
+        Task.immediate { await executor.execute(request, sink: sink, answer: outcome) }
+        return outcome.futureResult
+    }
+
+    /// Logs the command name only: arguments may hold passwords (LOGIN) or message bodies (APPEND).
+    static func logCommand(_ bytes: [UInt8], to logger: Logger) {
+        guard logger.logLevel <= .debug else { return }
+        let words = bytes.prefix(64).split(separator: .space, maxSplits: 3)
+        let name = words.count > 1 ? String(decoding: words[1].prefix(16), as: UTF8.self) : "?"
+        logger.debug("command", metadata: ["name": "\(name.uppercased())"])
     }
 }
 

@@ -173,7 +173,7 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             } else if let next = events.first {
                 if next.isCommand, !takeCommandToken() { break }
                 let event = events.removeFirst()
-                if case .command(let bytes) = event { logCommand(bytes) }
+                if case .command(let bytes) = event { Self.logCommand(bytes, to: logger) }
                 actions.append(contentsOf: session.received(event))
             } else {
                 break
@@ -314,11 +314,15 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             var withLiteral = request
             withLiteral.streamedLiteral = reference
             let ready = withLiteral
-            return loop.makeFutureWithTask { await executor.execute(ready, sink: sink) }
+            return Self.start(ready, on: executor, sink: sink, loop: loop)
         }.whenSuccess { outcome in
             timer.recordNanoseconds(Int64(started.duration(to: .now).nanoseconds))
-            let handler = bound.value
-            handler.resume(with: handler.session.completed(outcome))
+            // Never inside the action that started the command (it may have finished at once): the
+            // session takes the outcome on the loop's next turn.
+            loop.execute {
+                let handler = bound.value
+                handler.resume(with: handler.session.completed(outcome))
+            }
         }
     }
 
@@ -388,11 +392,4 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         context?.flush()
     }
 
-    /// Logs the command name only: arguments may hold passwords (LOGIN) or message bodies (APPEND).
-    private func logCommand(_ bytes: [UInt8]) {
-        guard logger.logLevel <= .debug else { return }
-        let words = bytes.prefix(64).split(separator: .space, maxSplits: 3)
-        let name = words.count > 1 ? String(decoding: words[1].prefix(16), as: UTF8.self) : "?"
-        logger.debug("command", metadata: ["name": "\(name.uppercased())"])
-    }
 }

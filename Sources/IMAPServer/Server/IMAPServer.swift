@@ -221,6 +221,7 @@ public final class IMAPServer: Sendable {
             newsPosting: configuration.newsPosting,
             clientAddress: address,
             idleFanOut: idleFanOut,
+            runsOn: channel.eventLoop,
             logger: connectionLogger
         )
         let meter = ConnectionMeter(protocol: kind == .implicitTLS ? "imaps" : "imap")

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import MailStore
+import NIOCore
+import NIOPosix
 
 /// Runs mailbox commands for one connection: the asynchronous layer above the pure `IMAPSession`. It holds
 /// the selected mailbox and the client's view of it (`SelectedMailboxView`).
@@ -40,6 +42,15 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     /// The hierarchy delimiter shown in LIST and NAMESPACE; MailStore's name components joined by it.
     static let delimiter: Character = "/"
 
+    /// The connection's event loop: the session's commands run there, between their waits on the store.
+    ///
+    /// A command's steps then follow each other without a hop through Swift's shared pool: the loop
+    /// that read it runs it, the mailbox's queue does the file work, and the loop takes the answer
+    /// back. Nothing here blocks on I/O (the store's calls do it on their own queues); its CPU work
+    /// (matching SEARCH keys, rendering FETCH items) is what the loop would have waited for anyway.
+    nonisolated let loop: any EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+
     init(
         store: MailStore,
         users: any UserDirectory,
@@ -49,8 +60,10 @@ actor MailStoreExecutor: IMAPCommandExecuting {
         newsPosting: (any NewsPosting)? = nil,
         clientAddress: String = "",
         idleFanOut: IdleFanOut = IdleFanOut(),
+        runsOn loop: (any EventLoop)? = nil,
         logger: Logger
     ) {
+        self.loop = loop ?? MultiThreadedEventLoopGroup.singleton.any()
         self.idleFanOut = idleFanOut
         self.store = store
         self.users = users
@@ -76,6 +89,12 @@ actor MailStoreExecutor: IMAPCommandExecuting {
 
     nonisolated func makeStreamedLiteral() throws -> any StreamedLiteral {
         StoreLiteral(message: try store.beginDelivery())
+    }
+
+    /// Runs `request` and fulfils `answer` with its outcome, here on the connection's loop: the task that
+    /// calls it then has nothing left to do once this returns, so it ends without a hop elsewhere.
+    func execute(_ request: ExecutionRequest, sink: ResponseSink, answer: EventLoopPromise<CommandOutcome>) async {
+        answer.succeed(await execute(request, sink: sink))
     }
 
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
