@@ -127,6 +127,13 @@ public protocol MailboxHandle: Sendable {
     func headerFields(uids: [UInt32], named names: [String]) async throws -> [[UInt8]?]
     /// The whole messages (CRLF form) of `uids`; nil for one that is gone.
     func readMessages(uids: [UInt32]) async throws -> [[UInt8]?]
+    /// `messages(uids:withInternalDates:)` and, in the same call, the whole messages of its first
+    /// records (`WholeMessageRun`), by UID: a FETCH of bodies asks the store once, not twice.
+    func messages(
+        uids: [UInt32],
+        withInternalDates: Bool,
+        readingWhole run: WholeMessageRun
+    ) async throws -> (records: [MailboxMessage?], contents: [UInt32: [UInt8]])
     /// Bytes `range` of message `uid`'s CRLF form, clamped to the message (RFC 3501 BODY[]<start.count>).
     func readMessage(uid: UInt32, range: Range<Int>) async throws -> [UInt8]
     /// The values of `kind` (an encoded BODYSTRUCTURE, ENVELOPE…) kept for `uids`; nil where none is.
@@ -163,6 +170,17 @@ extension MailboxHandle {
         try await messages(uids: uids)
     }
 
+    /// The records, then the run's messages: two calls, for a backend with nothing better.
+    public func messages(
+        uids: [UInt32],
+        withInternalDates: Bool,
+        readingWhole run: WholeMessageRun
+    ) async throws -> (records: [MailboxMessage?], contents: [UInt32: [UInt8]]) {
+        let records = try await messages(uids: uids, withInternalDates: withInternalDates)
+        let read = Array(uids.prefix(run.end(in: records)))
+        return (records, WholeMessageRun.byUID(read, try await readMessages(uids: read)))
+    }
+
     /// The header sections, kept as the backend always does.
     public func headerSections(uids: [UInt32], keep: Bool) async throws -> [[UInt8]?] {
         try await headerSections(uids: uids)
@@ -196,5 +214,46 @@ public struct MailboxLook: Sendable {
         self.status = status
         self.messages = messages
         self.recent = recent
+    }
+}
+
+/// Which records' whole messages `messages(uids:withInternalDates:readingWhole:)` reads with them.
+///
+/// The first ones, at most `count`, while their sizes add up to no more than `bytes` (the first always,
+/// whatever its size). A record that is gone counts nothing.
+public struct WholeMessageRun: Sendable, Hashable {
+    /// The most messages read.
+    public var count: Int
+    /// The most bytes read, unless the first message alone is bigger.
+    public var bytes: Int
+
+    /// A run of at most `count` messages and `bytes` bytes.
+    public init(count: Int, bytes: Int) {
+        self.count = count
+        self.bytes = bytes
+    }
+
+    /// The messages read for `uids` (nil: gone), by UID.
+    public static func byUID(_ uids: [UInt32], _ contents: [[UInt8]?]) -> [UInt32: [UInt8]] {
+        var byUID: [UInt32: [UInt8]] = [:]
+        for (uid, bytes) in zip(uids, contents) { if let bytes { byUID[uid] = bytes } }
+        return byUID
+    }
+
+    /// How many of `records`, from the first, the run takes.
+    public func end(in records: [MailboxMessage?]) -> Int {
+        end(count: records.count) { records[$0]?.size ?? 0 }
+    }
+
+    /// How many of `count` items, from the first, the run takes, item `i` being `size(i)` bytes.
+    public func end(count total: Int, size: (Int) -> Int) -> Int {
+        let limit = min(count, total)
+        var end = 0
+        var sum = 0
+        while end < limit, end == 0 || sum + size(end) <= bytes {
+            sum += size(end)
+            end += 1
+        }
+        return end
     }
 }

@@ -138,6 +138,19 @@ extension Mailbox {
         scheduleCacheWrite()
     }
 
+    /// The records and the run's whole messages in one call on the mailbox's queue.
+    ///
+    /// Declared `async` as the requirement is, so that it, not the protocol's default, is the one called.
+    public func messages(
+        uids: [UInt32],
+        withInternalDates: Bool,
+        readingWhole run: WholeMessageRun
+    ) async throws -> (records: [MailboxMessage?], contents: [UInt32: [UInt8]]) {
+        let records = try lookUp(uids: uids, withInternalDates: withInternalDates)
+        let read = Array(uids.prefix(run.end(in: records)))
+        return (records, WholeMessageRun.byUID(read, readMessages(uids: read)))
+    }
+
     /// The whole messages (CRLF form) of `uids`, in order; nil for a UID that is gone or unreadable.
     ///
     /// Read side by side (`ParallelRead`).

@@ -124,7 +124,7 @@ extension Mailbox: MailboxHandle {
         try lookUp(uids: uids, withInternalDates: withInternalDates)
     }
 
-    private func lookUp(uids: [UInt32], withInternalDates: Bool) throws -> [MailboxMessage?] {
+    func lookUp(uids: [UInt32], withInternalDates: Bool) throws -> [MailboxMessage?] {
         noteActivity()
         let indexes = uids.map { folder?.index(of: $0) }
         if withInternalDates { try readInternalDates(at: indexes.compactMap { $0 }) }

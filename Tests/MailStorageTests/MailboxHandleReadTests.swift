@@ -65,6 +65,39 @@ import Testing
         }
     }
 
+    /// FETCH of bodies asks once for the records and the first chunk's messages: the same answers as
+    /// the two calls, the run cut by count and bytes, the first message read whatever its size.
+    @Test(arguments: StorageBackend.allCases)
+    func recordsWithARunOfWholeMessagesAnswerAsTheTwoCallsDo(_ backend: StorageBackend) async throws {
+        try await backend.with { store in
+            let inbox = try await Fixture.inbox(store, messages: 3)
+            let big = try await inbox.append(bytes: Self.big(), flags: [], keywords: [], internalDate: Fixture.date)
+            let uids: [UInt32] = [3, 9, 1, big, 2]
+            let records = try await inbox.messages(uids: uids, withInternalDates: true)
+            let whole = try await inbox.readMessages(uids: uids)
+            let small = records[0]?.size ?? 0
+            // The two small ones before the big one (the missing one counts nothing), with room to spare.
+            let beforeBig = small + (records[2]?.size ?? 0) + 1
+            for run in [
+                WholeMessageRun(count: 256, bytes: beforeBig),  // up to the big one, which does not fit
+                WholeMessageRun(count: 2, bytes: 1 << 30),  // two: the first and the missing one
+                WholeMessageRun(count: 256, bytes: small - 1),  // the first alone, though bigger
+                WholeMessageRun(count: 256, bytes: 1 << 30),  // everything
+            ] {
+                let both = try await inbox.messages(uids: uids, withInternalDates: true, readingWhole: run)
+                #expect(both.records == records)
+                let taken = run.end(in: records)
+                var expected: [UInt32: [UInt8]] = [:]
+                for (uid, bytes) in zip(uids, whole).prefix(taken) { expected[uid] = bytes }
+                #expect(both.contents == expected, "run \(run): \(taken) taken")
+            }
+            #expect(WholeMessageRun(count: 256, bytes: beforeBig).end(in: records) == 3)
+            #expect(WholeMessageRun(count: 256, bytes: small - 1).end(in: records) == 1)
+            #expect(WholeMessageRun(count: 256, bytes: 1 << 30).end(in: records) == 5)
+            #expect(WholeMessageRun(count: 2, bytes: 1 << 30).end(in: records) == 2)
+        }
+    }
+
     @Test(arguments: StorageBackend.allCases)
     func messagesByUIDFollowTheOrderAskedWithNilForAMissingOne(_ backend: StorageBackend) async throws {
         try await backend.with { store in

@@ -9,18 +9,14 @@ extension MailStoreExecutor {
     /// Whole messages read per hop stop at about this many bytes (at least one message is read).
     static let fetchChunkBytes = 1024 * 1024
 
+    /// The whole messages read per hop: `fetchChunkMessages`, no more than `fetchChunkBytes` of them.
+    static let wholeMessageRun = WholeMessageRun(count: fetchChunkMessages, bytes: fetchChunkBytes)
+
     /// Where the chunk starting at `start` ends: `fetchChunkMessages` items, and when whole messages
     /// are read, no more than `fetchChunkBytes` of them (`size` gives item i's size).
     static func chunkEnd(from start: Int, count: Int, wholeMessages: Bool, size: (Int) -> Int) -> Int {
-        let limit = min(start + fetchChunkMessages, count)
-        guard wholeMessages else { return limit }
-        var end = start
-        var bytes = 0
-        while end < limit, end == start || bytes + size(end) <= fetchChunkBytes {
-            bytes += size(end)
-            end += 1
-        }
-        return end
+        guard wholeMessages else { return min(start + fetchChunkMessages, count) }
+        return start + wholeMessageRun.end(count: count - start) { size(start + $0) }
     }
 
     // RFC 3501 §6.4.5 FETCH, §6.4.8 UID FETCH; RFC 7162 §3.1.4 CHANGEDSINCE. The rules are
@@ -42,11 +38,6 @@ extension MailStoreExecutor {
             throw CommandFailure(.bad, nil, "Invalid message sequence number")
         }
         let mailbox = current.mailbox
-        // What the store holds of each message asked for, by position in `msns` (nil: expunged meanwhile).
-        let records = try await mailbox.messages(
-            uids: msns.map { current.view.message(msn: $0).uid },
-            withInternalDates: attributes.contains(.internalDate)
-        )
         let condStore = request.condStore
         let plan = FetchPlan(
             attributes: attributes,
@@ -54,6 +45,12 @@ extension MailStoreExecutor {
             condStore: condStore,
             changedSince: changedSince,
             readOnly: current.view.readOnly
+        )
+        let (records, firstWhole) = try await Self.records(
+            msns.map { current.view.message(msn: $0).uid },
+            plan,
+            withInternalDates: attributes.contains(.internalDate),
+            mailbox
         )
 
         let unseenBefore = try await setSeen(plan, msns, records, &current)
@@ -72,6 +69,12 @@ extension MailStoreExecutor {
             let read: ChunkContent
             if let reading = next {
                 read = try await reading.value
+            } else if let firstWhole, entries.allSatisfy({ firstWhole[$0.message.uid] != nil }) {
+                read = ChunkContent(
+                    cached: [],
+                    levels: Array(repeating: .whole, count: entries.count),
+                    contents: entries.map { firstWhole[$0.message.uid] }
+                )
             } else {
                 read = try await Self.readChunk(entries, plan, mailbox)
             }
@@ -116,6 +119,26 @@ extension MailStoreExecutor {
             : .ok(tag, "\(uid ? "UID FETCH" : "FETCH") completed")
         // The last batch goes out with the tagged response: one write instead of a wait for the sink.
         return CommandOutcome(responses: batch + updates + [done])
+    }
+
+    /// What the store holds of each message asked for, by position (nil: expunged meanwhile); when
+    /// only whole messages are read, those of the first chunk come in the same call (most clients
+    /// fetch one body per command: one hop to the store instead of two).
+    nonisolated(nonsending) private static func records(
+        _ uids: [UInt32],
+        _ plan: FetchPlan,
+        withInternalDates: Bool,
+        _ mailbox: any MailboxHandle
+    ) async throws -> (records: [MailboxMessage?], firstWhole: [UInt32: [UInt8]]?) {
+        guard plan.derivedItems.isEmpty, plan.otherNeed == .whole else {
+            return (try await mailbox.messages(uids: uids, withInternalDates: withInternalDates), nil)
+        }
+        let both = try await mailbox.messages(
+            uids: uids,
+            withInternalDates: withInternalDates,
+            readingWhole: wholeMessageRun
+        )
+        return (both.records, both.contents)
     }
 
     /// RFC 3501 §6.4.5: sets `\Seen` where the plan says so and records the new flags in `current`;
