@@ -58,7 +58,15 @@ final class MessageStream: Sendable {
         enqueue(.deliver(mailboxes, envelope, origin), size: 0) { _ in true }
     }
 
-    func abort() { enqueue(.abort, size: 0) { _ in true } }
+    /// Throws the message away: what no drain has taken yet is dropped unwritten (a message never begun
+    /// in the store leaves nothing to discard).
+    func abort() {
+        queue.withLock { queue in
+            for case .data(let bytes) in queue.pieces { queue.unwritten -= bytes.readableBytes }
+            queue.pieces.removeAll()
+        }
+        enqueue(.abort, size: 0) { _ in true }
+    }
 
     /// Whether the handler may read more of the message: false while more than `unwrittenLimit` bytes
     /// wait for the disk, and `resume` is then called once they no longer do.

@@ -206,6 +206,28 @@ private struct HandlerHarness {
         #expect(harness.delivery.stored.first?.bytes.count ?? 0 > 50 * 64)
     }
 
+    /// A client that leaves in the middle of DATA: a small message was never begun in the store (its
+    /// pieces waited for its end), a big one, begun as it streamed, is discarded.
+    @Test func aMessageCutOffByTheClientLeavesNothing() async throws {
+        for (lines, begun) in [(10, 0), (2_000, 1)] {
+            let harness = try await HandlerHarness(
+                configuration: SessionHarness.configuration(maximumMessageSize: 1_000_000)
+            )
+            try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")
+            _ = try await harness.waitFor("354 ")
+            try await harness.send(
+                String(repeating: "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n", count: lines)
+            )
+            try await harness.channel.close()
+            for _ in 0..<500 where harness.delivery.discarded < begun { try await Task.sleep(for: .milliseconds(10)) }
+            // Nothing to wait for when nothing should happen: a moment for a wrong begin to show.
+            if begun == 0 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(harness.delivery.begun == begun, "\(lines) lines")
+            #expect(harness.delivery.discarded == begun, "\(lines) lines")
+            #expect(harness.delivery.stored.isEmpty)
+        }
+    }
+
     @Test func storeFailureAnswers451() async throws {
         let harness = try await HandlerHarness(delivery: MemoryDelivery(failure: .temporaryFailure("disk")))
         try await harness.send("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n")

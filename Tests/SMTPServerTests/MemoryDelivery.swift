@@ -22,6 +22,7 @@ final class MemoryDelivery: SMTPDeliveryTarget {
     /// Users `knownMailbox` names at once, without a lookup.
     let remembered: Set<String>
     private let lookupCount = Mutex(0)
+    private let beginCount = Mutex(0)
 
     init(
         users: Set<String> = ["bob@example.test", "alice@example.test"],
@@ -57,8 +58,12 @@ final class MemoryDelivery: SMTPDeliveryTarget {
     }
 
     func beginMessage() async throws -> any SMTPIncomingMessage {
-        MemoryMessage(owner: self)
+        beginCount.withLock { $0 += 1 }
+        return MemoryMessage(owner: self)
     }
+
+    /// How many messages were begun in the store.
+    var begun: Int { beginCount.withLock { $0 } }
 
     fileprivate func store(_ message: Stored) { state.withLock { $0.stored.append(message) } }
     fileprivate func discard() { state.withLock { $0.discarded += 1 } }

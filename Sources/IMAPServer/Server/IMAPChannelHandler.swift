@@ -391,5 +391,4 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         session.autologoutTimerFired().forEach(run)
         context?.flush()
     }
-
 }
