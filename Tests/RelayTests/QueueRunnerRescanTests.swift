@@ -37,7 +37,8 @@ import Testing
         func envelopes() async throws -> [QueueEnvelope] {
             let listing = try await base.envelopes()
             guard gate.firstListed() else { return listing }
-            for _ in 0..<1_000 where !gate.isOpen { try await Task.sleep(for: .milliseconds(10)) }
+            // A minute at most: a full test run on two cores can hold the test's own task back for seconds.
+            for _ in 0..<6_000 where !gate.isOpen { try await Task.sleep(for: .milliseconds(10)) }
             return listing
         }
         func enqueue(bytes: [UInt8], envelope: QueueEnvelope) async throws -> QueueEnvelope {
@@ -87,7 +88,7 @@ import Testing
             )
             let task = Task { await runner.run() }
             defer { task.cancel() }
-            for _ in 0..<1_000 where !queue.gate.listed { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<6_000 where !queue.gate.listed { try await Task.sleep(for: .milliseconds(10)) }
             #expect(queue.gate.listed)
             for recipient in ["first@b.test", "second@b.test"] {
                 let envelope = QueueEnvelope(

@@ -197,7 +197,8 @@ private struct HandlerHarness {
         #expect(try await harness.readCount() == before)
         // Each write waits for one element: enough for every piece the session handed over.
         for _ in 0..<200 { open.yield() }
-        for _ in 0..<500 where try await harness.readCount() == before {
+        // A minute at most: the store's writes run on Swift's shared threads, which a full test run keeps busy.
+        for _ in 0..<6_000 where try await harness.readCount() == before {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(try await harness.readCount() == before + 1)
@@ -218,8 +219,15 @@ private struct HandlerHarness {
             try await harness.send(
                 String(repeating: "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n", count: lines)
             )
+            // The big one streams: wait (a minute at most, on a busy machine) for the store to have begun it.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while harness.delivery.begun < begun, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             try await harness.channel.close()
-            for _ in 0..<500 where harness.delivery.discarded < begun { try await Task.sleep(for: .milliseconds(10)) }
+            while harness.delivery.discarded < begun, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             // Nothing to wait for when nothing should happen: a moment for a wrong begin to show.
             if begun == 0 { try await Task.sleep(for: .milliseconds(100)) }
             #expect(harness.delivery.begun == begun, "\(lines) lines")
