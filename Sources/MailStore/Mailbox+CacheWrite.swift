@@ -50,6 +50,7 @@ extension Mailbox {
     /// returns once the files are written: this write and any still under way (a server stopping
     /// right after a session's flush must not exit before that flush reaches the disk).
     public func writeCache() async {
+        writeRenamesBehind()
         cacheWriteScheduled = false
         guard let current = folder else { return await writesFinished() }
         let metadata = current.cacheDirty ? current.cache : nil

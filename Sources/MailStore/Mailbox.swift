@@ -174,7 +174,8 @@ public actor Mailbox {
 
     /// Changes the flags and keywords of `uids` (RFC 3501 §6.4.6 STORE) and returns their records.
     ///
-    /// RFC 3501 6.4.6 STORE (+FLAGS, -FLAGS, FLAGS): returns the records of the UIDs that exist.
+    /// RFC 3501 6.4.6 STORE (+FLAGS, -FLAGS, FLAGS): the records of the UIDs that exist, each naming
+    /// its file as it is now: the renames follow on the mailbox's queue (`Mailbox+RenamesBehind.swift`).
     /// Keywords live in Dovecot's `dovecot-keywords` letters `a`…`z`, 26 per folder at most.
     @discardableResult
     public func setFlags(
@@ -185,7 +186,7 @@ public actor Mailbox {
     ) throws -> [MessageRecord] {
         noteActivity()
         let result = try withFolder {
-            try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation)
+            try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation, behind: true)
         }
         if !result.changed.isEmpty {
             var changes = MailboxChanges()
@@ -193,9 +194,8 @@ public actor Mailbox {
             changes.uidNext = uidNext
             changes.highestModSeq = highestModSeq
             publish(changes)
-            // The renames moved cur/'s time: the next look would list it again.
-            scheduleSettle()
         }
+        if folder?.renamesBehind.isEmpty == false { scheduleRenamesBehind() }
         return result.all
     }
 

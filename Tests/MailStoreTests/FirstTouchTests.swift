@@ -327,6 +327,7 @@ import Testing
             // back here): the look after ours misses it, the proving scan finds it.
             await inbox.setSettleDelay(.seconds(1))
             try await inbox.setFlags(uids: [uids[0]], flags: .seen, operation: .add)
+            await inbox.writeRenamesBehind()  // ours lands first (it follows the answer)
             let cur = folder + "/cur"
             let time = try #require(POSIX.status(cur)).st_mtim
             let other = try #require(await inbox.snapshot().first { $0.uid == uids[1] }?.fileName)

@@ -6,17 +6,20 @@ import Glibc
 
 /// Changing messages: flags, expunge, and new files (APPEND, COPY).
 extension MaildirFolder {
-    /// Renames each file with its new `:2,` flag info (RFC 3501 §6.4.6 STORE).
+    /// Gives each message its new `:2,` flag info (RFC 3501 §6.4.6 STORE): renames its file now, or,
+    /// `behind`, changes its record and owes the rename (`MaildirFolder+RenamesBehind.swift`).
     ///
-    /// RFC 3501 6.4.6 STORE: renames each file with its new `:2,` info. Returns the records of the
-    /// UIDs that exist, and those that changed.
+    /// RFC 3501 6.4.6 STORE. Returns the records of the UIDs that exist, and those that changed.
     mutating func setFlags(
         uids: [UInt32],
         flags: MessageFlags,
         keywords: [String],
-        operation: FlagOperation
+        operation: FlagOperation,
+        behind: Bool = false
     ) throws -> (all: [MessageRecord], changed: [MessageRecord]) {
         for keyword in keywords where !KeywordList.isValid(keyword) { throw MailStoreError.invalidKeyword(keyword) }
+        // Renames owed by an earlier change are made first: flags are read from the files' names.
+        _ = writeRenamesBehind()
         var keywordIndexes: Set<Int> = []
         if operation == .remove {
             keywordList.refreshIfChanged()
@@ -30,56 +33,62 @@ extension MaildirFolder {
         var all: [MessageRecord] = []
         var changed: [MessageRecord] = []
         var modSeq: UInt64?
-        // Renamed relative to an open cur/: a path from the root is walked twice per rename otherwise,
-        // and a STORE on a thousand messages is a thousand renames.
-        let directory = Glibc.open(curPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        defer { if directory >= 0 { close(directory) } }
-        let (at, prefix) = directory >= 0 ? (directory, "") : (AT_FDCWD, curPath + "/")
-        let stampHeld = !directoriesChanged()
-        defer { if modSeq != nil { noteOwnRenames(stampHeld: stampHeld) } }
-        let targets = Set(uids).sorted()
-        if targets.count >= MailStoreDefaults.sideBySideStatThreshold {
-            statSideBySide(targets.compactMap { index(of: $0) })
-        }
-        for uid in targets {
+        for uid in Set(uids).sorted() {
             guard let position = index(of: uid) else { continue }
             var record = records[position]
-            let parsed = MaildirFileName(record.fileName)
-            var newFlags = parsed.flags
-            var newKeywords = Set(parsed.keywordIndexes)
-            switch operation {
-            case .add:
-                newFlags.formUnion(flags)
-                newKeywords.formUnion(keywordIndexes)
-            case .remove:
-                newFlags.subtract(flags)
-                newKeywords.subtract(keywordIndexes)
-            case .replace:
-                newFlags = flags
-                newKeywords = keywordIndexes
-            }
-            var letters = parsed.otherLetters
-            for (flag, letter) in MessageFlags.letters where newFlags.contains(flag) { letters.append(letter) }
-            for index in newKeywords { letters.append(UInt8(ascii: "a") + UInt8(index)) }
-            let newName = MaildirFileName(base: parsed.base, infoLetters: letters).fileName
+            let newName = Self.renamed(record.fileName, flags, keywordIndexes, operation)
             if newName != record.fileName {
-                if renameat(at, prefix + record.fileName, at, prefix + newName) != 0 {
-                    if errno == ENOENT { continue }  // renamed or removed meanwhile: the next scan tells
-                    throw POSIX.error("rename", curPath + "/" + record.fileName)
-                }
                 let value = modSeq ?? nextModSeq()
                 modSeq = value
-                record.fileName = newName
-                record.flags = newFlags
-                record.keywords = keywordNames(MaildirFileName(newName))
+                let parsed = MaildirFileName(newName)
+                record.flags = parsed.flags
+                record.keywords = keywordNames(parsed)
                 record.modSeq = value
                 records[position] = record
-                remember(record, base: parsed.base)
+                renamesBehind.append(RenameBehind(uid: uid, from: record.fileName, to: newName))
                 changed.append(record)
             }
             all.append(record)
         }
+        if behind {
+            journalRenamesBehind()
+        } else if !renamesBehind.isEmpty {
+            let reverted = writeRenamesBehind()
+            if !reverted.isEmpty, let failed = reverted.first {
+                throw POSIX.error("rename", curPath + "/" + failed.fileName)
+            }
+            // The records now name their new files.
+            all = all.map { index(of: $0.uid).map { records[$0] } ?? $0 }
+            changed = changed.map { index(of: $0.uid).map { records[$0] } ?? $0 }
+        }
         return (all, changed)
+    }
+
+    /// The file name `fileName` takes when `operation` applies `flags` and the keyword letters.
+    private static func renamed(
+        _ fileName: String,
+        _ flags: MessageFlags,
+        _ keywordIndexes: Set<Int>,
+        _ operation: FlagOperation
+    ) -> String {
+        let parsed = MaildirFileName(fileName)
+        var newFlags = parsed.flags
+        var newKeywords = Set(parsed.keywordIndexes)
+        switch operation {
+        case .add:
+            newFlags.formUnion(flags)
+            newKeywords.formUnion(keywordIndexes)
+        case .remove:
+            newFlags.subtract(flags)
+            newKeywords.subtract(keywordIndexes)
+        case .replace:
+            newFlags = flags
+            newKeywords = keywordIndexes
+        }
+        var letters = parsed.otherLetters
+        for (flag, letter) in MessageFlags.letters where newFlags.contains(flag) { letters.append(letter) }
+        for index in newKeywords { letters.append(UInt8(ascii: "a") + UInt8(index)) }
+        return MaildirFileName(base: parsed.base, infoLetters: letters).fileName
     }
 
     /// RFC 3501 6.4.3 EXPUNGE / RFC 4315 UID EXPUNGE: removes the `\Deleted` messages (all, or

@@ -43,6 +43,8 @@ struct MaildirFolder {
     /// Set when the stamp took cur/'s time after our own renames without a scan (`noteOwnRenames`):
     /// looks trust it, but only a scan proves that no other program changed cur/ meanwhile.
     var ownRenamesUnproven = false
+    /// Flag renames a change owes, made by `writeRenamesBehind` (the records already hold the flags).
+    var renamesBehind: [RenameBehind] = []
     /// Scans of cur/ this folder made (for tests: a look that trusts its stamp makes none).
     private(set) var scans = 0
 
@@ -62,6 +64,7 @@ struct MaildirFolder {
         }
         self.path = path
         self.name = name
+        Self.replayRenameJournal(folder: path)
         let lock = path + "/" + UIDList.lockName
         cache = MetadataCache(folder: path)
         // The cache is read and parsed on another thread while this one reads the uidlist: after a

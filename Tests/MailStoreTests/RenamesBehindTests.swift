@@ -1,0 +1,143 @@
+import Foundation
+import MailTestSupport
+import Testing
+
+@testable import MailStore
+
+/// A STORE's flag renames written behind its answer (`MaildirFolder+RenamesBehind.swift`): the records
+/// change at once, each file keeps a name that exists until its rename, and the journal of the renames
+/// owed is made good by the next open when the process stopped before them.
+@Suite struct RenamesBehindTests {
+    private let user = "flags@example.test"
+
+    /// A user with `count` messages, their cache written; returns the folder's path and the UIDs.
+    private func folderWithMessages(_ store: MailStore, _ count: Int) async throws -> (String, [UInt32]) {
+        try store.createUserMaildir(user)
+        let inbox = try await store.mailbox(user: user, name: .inbox)
+        var uids: [UInt32] = []
+        for n in 0..<count { uids.append(try await inbox.append(bytes: sampleMessage(n))) }
+        await inbox.writeCache()
+        return (store.root.path + "/\(user)", uids)
+    }
+
+    private func open(_ path: String) throws -> MaildirFolder {
+        try MaildirFolder(path: path, name: .inbox) { 1 }
+    }
+
+    private func flagged(_ path: String) throws -> [String] {
+        try files(in: path + "/cur").filter { MaildirFileName($0).flags.contains(.flagged) }
+    }
+
+    @Test func theRecordsChangeAtOnceAndAProcessThatStopsLeavesItsRenamesToTheNextOpen() async throws {
+        try await withStore { store, _ in
+            let (path, uids) = try await folderWithMessages(store, 3)
+            var folder = try open(path)
+            let result = try folder.setFlags(
+                uids: [uids[0], uids[2]],
+                flags: .flagged,
+                keywords: [],
+                operation: .add,
+                behind: true
+            )
+            #expect(result.changed.map(\.uid) == [uids[0], uids[2]])
+            #expect(result.changed.allSatisfy { $0.flags == .flagged })
+            #expect(try flagged(path).isEmpty)  // not renamed yet
+            #expect(FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+            // Every record names a file that exists meanwhile.
+            #expect(try folder.read(uid: uids[0]) == sampleMessage(0))
+
+            // The process stops here; the next open makes the renames the journal names.
+            let reopened = try open(path)
+            #expect(try flagged(path).count == 2)
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+            #expect(reopened.records.map(\.flags) == [.flagged, [], .flagged])
+            #expect(try reopened.read(uid: uids[2]) == sampleMessage(2))
+        }
+    }
+
+    @Test func aJournalRenamesOnlyWithinCurAndKeepsEachMessagesBase() async throws {
+        try await withStore { store, _ in
+            let (path, _) = try await folderWithMessages(store, 4)
+            let names = try files(in: path + "/cur").sorted()
+            let base = names.map { MaildirFileName($0).base }
+            let entries = [
+                (names[0], base[0] + ":2,F"),  // the one rename made
+                (names[1], base[2] + ":2,F"),  // another message's base
+                (names[2], "../" + base[2] + ":2,F"),  // out of cur/
+                ("1.gone:2,", "1.gone:2,F"),  // no such file
+                (names[3], names[2]),  // over an existing file
+            ]
+            var journal = entries.flatMap { [$0.0, $0.1] }.joined(separator: "\0") + "\0"
+            journal += names[1]  // a last entry cut short
+            try Data(journal.utf8).write(to: URL(fileURLWithPath: path + "/" + MaildirFolder.renameJournalName))
+
+            let reopened = try open(path)
+            #expect(try files(in: path + "/cur").sorted() == ([base[0] + ":2,F"] + names.dropFirst()).sorted())
+            #expect(try files(in: path).filter { $0.hasPrefix(base[2]) }.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+            #expect(reopened.records.map(\.flags) == [.flagged, [], [], []])
+        }
+    }
+
+    @Test func anotherProgramsRenameBeforeOursIsWhatTheNextScanKeeps() async throws {
+        try await withStore { store, _ in
+            let (path, uids) = try await folderWithMessages(store, 2)
+            var folder = try open(path)
+            _ = try folder.setFlags(uids: [uids[0]], flags: .flagged, keywords: [], operation: .add, behind: true)
+            let old = try #require(folder.records.first?.fileName)
+            let theirs = MaildirFileName(old).base + ":2,S"
+            try FileManager.default.moveItem(atPath: path + "/cur/" + old, toPath: path + "/cur/" + theirs)
+
+            #expect(folder.writeRenamesBehind().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+            let changes = try folder.synchronize(proving: true)
+            #expect(changes.flagsChanged.map(\.uid) == [uids[0]])
+            #expect(folder.records.first?.flags == .seen && folder.records.first?.fileName == theirs)
+            #expect(try files(in: path + "/cur").contains(theirs))
+        }
+    }
+
+    @Test func aRenameThatFailsTakesTheFlagsBack() async throws {
+        try await withStore { store, _ in
+            let (path, uids) = try await folderWithMessages(store, 2)
+            var folder = try open(path)
+            let old = try #require(folder.records.first?.fileName)
+            // A non-empty directory where the new name would go: rename(2) cannot replace it.
+            let blocker = path + "/cur/" + MaildirFileName(old).base + ":2,T"
+            try FileManager.default.createDirectory(atPath: blocker + "/x", withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: blocker) }
+
+            _ = try folder.setFlags(uids: [uids[0]], flags: .deleted, keywords: [], operation: .add, behind: true)
+            #expect(folder.records.first?.flags == .deleted)
+            let reverted = folder.writeRenamesBehind()
+            #expect(reverted.map(\.uid) == [uids[0]] && reverted.first?.flags == [])
+            #expect(folder.records.first?.flags == [] && folder.records.first?.fileName == old)
+            #expect(try files(in: path + "/cur").contains(old))
+            // Made at once (not behind), the failure is the caller's.
+            #expect(throws: MailStoreError.self) {
+                try folder.setFlags(uids: [uids[0]], flags: .deleted, keywords: [], operation: .add)
+            }
+            #expect(folder.records.first?.flags == [])
+        }
+    }
+
+    @Test func aMailboxRenamesEverythingItOwedByTheTimeItsCacheIsWritten() async throws {
+        try await withStore { store, _ in
+            let count = MailStoreDefaults.renamesBehindPerTurn * 2 + 5
+            let (path, uids) = try await folderWithMessages(store, count)
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let changed = try await inbox.setFlags(uids: uids, flags: .flagged, operation: .add)
+            #expect(changed.count == count && changed.allSatisfy { $0.flags == .flagged })
+            // A session reads every message meanwhile, renamed or not yet.
+            let read = await inbox.readMessages(uids: uids)
+            #expect(read.count == count && read.allSatisfy { $0 != nil })
+
+            await inbox.writeCache()  // what a stopping server calls
+            #expect(try flagged(path).count == count)
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+            #expect(await inbox.snapshot().allSatisfy { MaildirFileName($0.fileName).flags == .flagged })
+            let cache = try #require(MetadataCache.read(path + "/" + MetadataCache.fileName))
+            #expect(cache.entries.values.allSatisfy { MaildirFileName($0.fileName).flags == .flagged })
+        }
+    }
+}
