@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Two correo builds side by side on one IMAP step, page cache dropped: which build is faster, by how much.
 
-    python3 bench/ab_imap.py --state restart|never --step login_select|store|search_subject|bodies_500
+    python3 bench/ab_imap.py --state restart|never
+                             --step login_select|store|search_subject|bodies_500|header_sync|bodystructure_envelope
                              [--runs 9] [--count 20000] [--work bench/work/ab] BIN_A BIN_B
 
 A full `bench/run` compares correo with Dovecot; this compares two builds of correo on one step, the
@@ -13,7 +14,8 @@ different index files), and `echo 3 > /proc/sys/vm/drop_caches` runs after the s
   restart  the copy left by the last run of that build (one untimed run first builds its index)
 Timed: connect + LOGIN + SELECT INBOX for login_select, else the step alone on a selected session:
 STORE +FLAGS (\\Flagged) on 1,000 spread messages (cleared untimed), UID SEARCH SUBJECT on the word
-1 in 97 subjects hold, or 500 FETCH BODY.PEEK[] one at a time. Prints JSON: each build's runs and median
+1 in 97 subjects hold, 500 FETCH BODY.PEEK[] one at a time, or imap_bench.py's header sync or
+FETCH 1:* (BODYSTRUCTURE ENVELOPE) (as UID FETCH). Prints JSON: each build's runs and median
 in ms, and whether both gave the same answers.
 """
 
@@ -49,6 +51,14 @@ def session(port, manifest, step):
             elapsed = time.perf_counter() - start
             c.command(f"STORE {seqs} -FLAGS.SILENT (\\Flagged)")
             answer = [status[:2], n]
+        elif step in ("header_sync", "bodystructure_envelope"):
+            items = ("(BODYSTRUCTURE ENVELOPE)" if step == "bodystructure_envelope" else
+                     "(UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID "
+                     "Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])")
+            start = time.perf_counter()
+            status, n, _ = c.command(f"UID FETCH 1:* {items}")
+            elapsed = time.perf_counter() - start
+            answer = [status[:2], n]
         elif step == "search_subject":
             start = time.perf_counter()
             _, _, answer = c.command(f"UID SEARCH SUBJECT {manifest['subject_word']}", collect=True)
@@ -68,7 +78,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--state", choices=["restart", "never"], required=True)
-    p.add_argument("--step", choices=["login_select", "store", "search_subject", "bodies_500"], required=True)
+    p.add_argument("--step", choices=["login_select", "store", "search_subject", "bodies_500", "header_sync",
+                                                "bodystructure_envelope"], required=True)
     p.add_argument("--runs", type=int, default=9)
     p.add_argument("--count", type=int, default=20000)
     p.add_argument("--work", default=os.path.join(here, "work", "ab"))

@@ -107,6 +107,7 @@ extension MailStore {
     /// Renaming INBOX moves its messages into a new folder and leaves INBOX empty.
     public func renameMailbox(user address: String, from source: MailboxName, to target: MailboxName) async throws {
         let user = try Self.normalizedUser(address)
+        await writeRenamesBehind(user: user, under: source)  // the journal stays behind when INBOX's files move
         try await BlockingIO.run { [self] in
             let userPath = try prepareUser(user)
             try POSIX.withExclusiveLock(userLock(userPath)) {

@@ -229,6 +229,14 @@ public final class MailStore: Sendable {
         for mailbox in affected { await mailbox.invalidate() }
     }
 
+    /// Makes the flag renames owed in `name` and its children before their files move.
+    func writeRenamesBehind(user: String, under name: MailboxName) async {
+        let affected = mailboxes.withLock { mailboxes in
+            mailboxes.filter { $0.key.user == user && $0.key.name.isSelfOrDescendant(of: name) }.map(\.value)
+        }
+        for mailbox in affected { await mailbox.writeRenamesBehind() }
+    }
+
     /// The live INBOX of `user` in this process, if a session has it open.
     func openInbox(user: String) -> Mailbox? {
         mailboxes.withLock { $0[MailboxKey(user: user, name: .inbox)] }

@@ -121,6 +121,21 @@ import Testing
         }
     }
 
+    /// RENAME INBOX moves its files into a new folder; the journal would stay behind, so the renames
+    /// owed are made before the files move.
+    @Test func renamingInboxRightAfterAStoreMovesTheFilesRenamed() async throws {
+        try await withStore { store, _ in
+            let count = MailStoreDefaults.renamesBehindPerTurn * 2 + 5
+            let (_, uids) = try await folderWithMessages(store, count)
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            try await inbox.setFlags(uids: uids, flags: .flagged, operation: .add)
+            try await store.renameMailbox(user: user, from: .inbox, to: MailboxName(["Old"]))
+            let old = try await store.mailbox(user: user, name: MailboxName(["Old"]))
+            let records = await old.snapshot()
+            #expect(records.count == count && records.allSatisfy { $0.flags == .flagged })
+        }
+    }
+
     @Test func aMailboxRenamesEverythingItOwedByTheTimeItsCacheIsWritten() async throws {
         try await withStore { store, _ in
             let count = MailStoreDefaults.renamesBehindPerTurn * 2 + 5
