@@ -22,8 +22,9 @@ public enum MailStoreDefaults {
     /// (`MaildirFolder.statSideBySide`): below it, the lookups one after another cost little.
     public static let sideBySideStatThreshold = 64
     /// Flag renames written behind a STORE in one turn of the mailbox's queue: between turns the
-    /// queue serves what sessions asked meanwhile (the STORE's own look waits for one turn, ~2 ms).
-    public static let renamesBehindPerTurn = 128
+    /// queue serves what sessions asked meanwhile (the STORE's own look waits for one turn, ~1 ms);
+    /// as many as `sideBySideStatThreshold`, so a turn after a restart stats its files side by side.
+    public static let renamesBehindPerTurn = 64
     /// Opening a folder from its cache makes its records in two halves side by side from this many
     /// messages: below, handing half to another thread costs more than it saves.
     public static let sideBySideOpenThreshold = 2048

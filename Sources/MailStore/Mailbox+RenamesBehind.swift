@@ -1,25 +1,33 @@
 import Foundation
 
 /// Flag renames written behind a STORE's answer (`MaildirFolder+RenamesBehind.swift`): made on the
-/// mailbox's queue a turn at a time, starting right after the change, so that what sessions ask
-/// meanwhile (the STORE's own look first) waits for one turn, not for all the renames.
+/// mailbox's queue a turn at a time (`MailStoreDefaults.renamesBehindPerTurn`), starting right after
+/// the change, so that what sessions ask meanwhile (the STORE's own look first) waits for one turn,
+/// not for all the renames.
 extension Mailbox {
-    /// Queues the first turn behind this call: the caller answers while the files are renamed.
+    /// Queues a turn behind this call, unless one is queued: the caller answers while the files are
+    /// renamed, and one turn at a time is queued, however many changes owe renames.
     func scheduleRenamesBehind() {
-        Task { self.writeRenamesBehind(count: MailStoreDefaults.renamesBehindPerTurn) }
+        guard !renameTurnQueued else { return }
+        renameTurnQueued = true
+        Task { self.renameTurn() }
     }
 
-    /// Makes up to `count` of the flag renames a change owes and queues a turn for the rest; a
-    /// rename that failed takes its message's flags back, and the sessions are told.
+    /// One turn; the next is queued behind whatever was asked during this one.
+    private func renameTurn() {
+        renameTurnQueued = false
+        writeRenamesBehind(count: MailStoreDefaults.renamesBehindPerTurn)
+        if folder?.renamesBehind.isEmpty == false { scheduleRenamesBehind() }
+    }
+
+    /// Makes up to `count` of the flag renames changes owe (all, by default: a stopping server, a
+    /// folder about to move); a rename that failed takes its message's flags back, and the sessions
+    /// are told.
     func writeRenamesBehind(count: Int = .max) {
         guard var current = folder, !current.renamesBehind.isEmpty else { return }
         folder = nil  // keep `current` the only reference, so changing it does not copy the records
         let reverted = current.writeRenamesBehind(count: count)
         folder = current
-        if !current.renamesBehind.isEmpty {
-            // Queued behind whatever was asked during this turn.
-            Task { self.writeRenamesBehind(count: count) }
-        }
         scheduleCacheWrite()
         // The renames moved cur/'s time: the next look would list it again.
         scheduleSettle()

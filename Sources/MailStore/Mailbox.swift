@@ -57,6 +57,7 @@ public actor Mailbox {
     /// Set from the watcher's thread when a look at the disk is queued: a burst of events costs one.
     private nonisolated let lookQueued = Mutex(false)
     var cacheWriteScheduled = false
+    var renameTurnQueued = false
     /// When the scheduled cache write is due; it then waits for clients to pause, as a settle does.
     var cacheWriteDue = ContinuousClock.now
     /// Writes the cache files in the order their copies were taken, off the mailbox's queue.
@@ -271,7 +272,7 @@ public actor Mailbox {
     public func copy(uids: [UInt32], to destination: Mailbox) async throws -> [(UInt32, UInt32)] {
         // A copy keeps INTERNALDATE (RFC 3501 6.4.7): a link keeps the mtime, a copy across file
         // systems sets it, and the new name begins with it.
-        _ = try loaded()
+        writeRenamesBehind()  // the names taken here must hold while the destination links them
         try readInternalDates(at: uids.compactMap { folder?.index(of: $0) })
         let current = try loaded()
         let wanted = Set(uids)

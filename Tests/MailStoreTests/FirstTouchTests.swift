@@ -286,6 +286,7 @@ import Testing
             #expect(await inbox.snapshot().allSatisfy { $0.internalDate == nil })
             let uids = await inbox.snapshot().map(\.uid)
             _ = try await inbox.setFlags(uids: uids, flags: .flagged, operation: .add)
+            await inbox.writeRenamesBehind()  // the renames follow the answer
             let after = await inbox.snapshot()
             #expect(after.count == 100 && after.allSatisfy { $0.flags == .flagged && $0.fileName.hasSuffix(":2,F") })
             let dates = Set(after.compactMap { $0.internalDate.map { Int($0.timeIntervalSince1970) } })

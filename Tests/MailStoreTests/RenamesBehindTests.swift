@@ -55,6 +55,49 @@ import Testing
         }
     }
 
+    /// A change to a message whose rename is still owed starts from the flags its record has, and
+    /// replaces the rename: set and cleared again, no file is renamed; set, then another flag, one rename.
+    @Test func aChangeBeforeTheRenamesReplacesThem() async throws {
+        try await withStore { store, _ in
+            let (path, uids) = try await folderWithMessages(store, 2)
+            let before = try files(in: path + "/cur").sorted()
+            var folder = try open(path)
+            _ = try folder.setFlags(uids: uids, flags: .flagged, keywords: [], operation: .add, behind: true)
+            let cleared = try folder.setFlags(
+                uids: [uids[0]],
+                flags: .flagged,
+                keywords: [],
+                operation: .remove,
+                behind: true
+            )
+            #expect(cleared.changed.map(\.uid) == [uids[0]] && cleared.changed.first?.flags == [])
+            let seen = try folder.setFlags(
+                uids: [uids[1]],
+                flags: .seen,
+                keywords: ["Work"],
+                operation: .add,
+                behind: true
+            )
+            #expect(seen.changed.first?.flags == [.flagged, .seen] && seen.changed.first?.keywords == ["Work"])
+            #expect(folder.renamesBehind.count == 1)
+            // The journal names what is owed now, not the rename cancelled.
+            let journal = try String(contentsOfFile: path + "/" + MaildirFolder.renameJournalName, encoding: .utf8)
+            #expect(journal.split(separator: "\0").count == 2 && journal.hasSuffix(":2,FSa\0"))
+            #expect(try files(in: path + "/cur").sorted() == before)
+
+            #expect(folder.writeRenamesBehind().isEmpty)
+            #expect(
+                try files(in: path + "/cur").sorted()
+                    == [before[0], MaildirFileName(before[1]).base + ":2,FSa"].sorted()
+            )
+            _ = try folder.setFlags(uids: [uids[1]], flags: .flagged, keywords: [], operation: .remove, behind: true)
+            _ = try folder.setFlags(uids: [uids[1]], flags: .flagged, keywords: [], operation: .add, behind: true)
+            #expect(folder.renamesBehind.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+            #expect(try open(path).records.map(\.flags) == [[], [.flagged, .seen]])
+        }
+    }
+
     @Test func aJournalRenamesOnlyWithinCurAndKeepsEachMessagesBase() async throws {
         try await withStore { store, _ in
             let (path, _) = try await folderWithMessages(store, 4)
@@ -133,6 +176,23 @@ import Testing
             let old = try await store.mailbox(user: user, name: MailboxName(["Old"]))
             let records = await old.snapshot()
             #expect(records.count == count && records.allSatisfy { $0.flags == .flagged })
+        }
+    }
+
+    /// COPY right after a STORE: the names the copy links must not be renamed while it waits for
+    /// the destination, so the renames owed are made first.
+    @Test func aCopyRightAfterAStoreLinksEveryFile() async throws {
+        try await withStore { store, _ in
+            let count = MailStoreDefaults.renamesBehindPerTurn * 4 + 5
+            let (_, uids) = try await folderWithMessages(store, count)
+            let archive = try MailboxName(["Kept"])
+            try await store.createMailbox(user: user, name: archive)
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            let destination = try await store.mailbox(user: user, name: archive)
+            try await inbox.setFlags(uids: uids, flags: .seen, operation: .add)
+            let pairs = try await inbox.copy(uids: uids, to: destination)
+            #expect(pairs.count == count)
+            #expect(await destination.snapshot().allSatisfy { $0.flags == .seen })
         }
     }
 

@@ -18,8 +18,6 @@ extension MaildirFolder {
         behind: Bool = false
     ) throws -> (all: [MessageRecord], changed: [MessageRecord]) {
         for keyword in keywords where !KeywordList.isValid(keyword) { throw MailStoreError.invalidKeyword(keyword) }
-        // Renames owed by an earlier change are made first: flags are read from the files' names.
-        _ = writeRenamesBehind()
         var keywordIndexes: Set<Int> = []
         if operation == .remove {
             keywordList.refreshIfChanged()
@@ -33,11 +31,17 @@ extension MaildirFolder {
         var all: [MessageRecord] = []
         var changed: [MessageRecord] = []
         var modSeq: UInt64?
+        let many = uids.count >= MailStoreDefaults.sideBySideStatThreshold
         for uid in Set(uids).sorted() {
             guard let position = index(of: uid) else { continue }
             var record = records[position]
-            let newName = Self.renamed(record.fileName, flags, keywordIndexes, operation)
-            if newName != record.fileName {
+            // A rename still owed names the flags the record has: the change starts from that name,
+            // and replaces it (a flag set and cleared again before its rename costs none).
+            var owed = renamesBehind[uid]
+            if owed?.from != record.fileName { owed = nil }
+            let current = owed?.to ?? record.fileName
+            let newName = Self.renamed(current, flags, keywordIndexes, operation)
+            if newName != current {
                 let value = modSeq ?? nextModSeq()
                 modSeq = value
                 let parsed = MaildirFileName(newName)
@@ -45,14 +49,19 @@ extension MaildirFolder {
                 record.keywords = keywordNames(parsed)
                 record.modSeq = value
                 records[position] = record
-                renamesBehind.append(RenameBehind(uid: uid, from: record.fileName, to: newName))
+                owed =
+                    newName == record.fileName
+                    ? nil : RenameBehind(uid: uid, from: record.fileName, to: newName, many: many)
                 changed.append(record)
             }
+            renamesBehind[uid] = owed
             all.append(record)
         }
-        if behind {
-            journalRenamesBehind()
-        } else if !renamesBehind.isEmpty {
+        // Behind the answer only when the journal says what is owed; else made now.
+        if behind, changed.isEmpty || journalRenamesBehind() {
+            return (all, changed)
+        }
+        if !renamesBehind.isEmpty {
             let reverted = writeRenamesBehind()
             if !reverted.isEmpty, let failed = reverted.first {
                 throw POSIX.error("rename", curPath + "/" + failed.fileName)

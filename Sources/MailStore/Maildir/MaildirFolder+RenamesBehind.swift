@@ -25,62 +25,64 @@ extension MaildirFolder {
         var uid: UInt32
         var from: String
         var to: String
+        /// Owed by a change of many messages: its files are stat'ed side by side before the renames
+        /// (`statSideBySide`), turn after turn, the last turn's few included.
+        var many = false
     }
 
     static let renameJournalName = "correo-renames"
 
     var renameJournalPath: String { path + "/" + Self.renameJournalName }
 
-    /// Writes the journal of the renames owed; on failure makes them now instead, so nothing is owed
-    /// that a crash could lose.
-    mutating func journalRenamesBehind() {
-        guard !renamesBehind.isEmpty else { return }
+    /// Writes the journal of the renames owed (all of them: a change may have replaced or cancelled
+    /// one the last journal named, a turn may have made some), or removes it when none is; returns
+    /// whether the journal says what is owed.
+    @discardableResult
+    func journalRenamesBehind() -> Bool {
+        let journal = renameJournalPath
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(renamesBehind.count * 2 * (renamesBehind[0].from.utf8.count + 2))
-        // NUL between names: the one byte no file name holds.
-        for rename in renamesBehind {
+        bytes.reserveCapacity(renamesBehind.count * 128)
+        // NUL after each name: the one byte no file name holds.
+        for rename in renamesBehind.values {
             bytes.append(contentsOf: rename.from.utf8)
             bytes.append(0)
             bytes.append(contentsOf: rename.to.utf8)
             bytes.append(0)
         }
-        let journal = renameJournalPath
         let written: Bool? = try? POSIX.withExclusiveLock(lockPath) {
+            if bytes.isEmpty { return (try? POSIX.unlink(journal)) != nil }
             let fd = Glibc.open(journal, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else { return false }
             defer { close(fd) }
             return (try? POSIX.writeAll(fd, bytes, path: journal)) != nil
         }
-        if written != true { _ = writeRenamesBehind() }
+        return written == true
     }
 
-    /// Makes the first `count` renames owed, and removes the journal once none is left; returns the
-    /// records whose rename failed for a reason other than a file gone, their flags taken back from
-    /// their file names.
+    /// Makes the first `count` renames owed, and writes the journal again for those left (removes it
+    /// once none is); returns the records whose rename failed for a reason other than a file gone,
+    /// their flags taken back from their file names.
     ///
     /// A file gone (expunged or renamed by another program since) is left to the next scan, which
     /// the changed time of cur/ brings; a file already renamed by another process's replay of the
-    /// journal is taken as renamed. The journal may name renames made already: a replay finds their
-    /// old names gone and skips them.
+    /// journal is taken as renamed. The journal never names a rename made already, so a replay
+    /// long after cannot undo what another program did since.
     mutating func writeRenamesBehind(count: Int = .max) -> [MessageRecord] {
         guard !renamesBehind.isEmpty else { return [] }
-        let owed = Array(renamesBehind.prefix(count))
-        renamesBehind.removeFirst(owed.count)
+        let owed = renamesBehind.keys.sorted().prefix(count).compactMap { renamesBehind.removeValue(forKey: $0) }
         let stampHeld = !directoriesChanged()
-        let reverted = rename(owed)
-        if renamesBehind.isEmpty { try? POSIX.unlink(renameJournalPath) }
+        let reverted = rename(owed, sideBySide: owed.contains(where: \.many))
+        journalRenamesBehind()
         noteOwnRenames(stampHeld: stampHeld)
         return reverted
     }
 
-    private mutating func rename(_ owed: [RenameBehind]) -> [MessageRecord] {
+    private mutating func rename(_ owed: [RenameBehind], sideBySide: Bool) -> [MessageRecord] {
         // Relative to an open cur/: a path from the root is walked twice per rename otherwise.
         let directory = Glibc.open(curPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         defer { if directory >= 0 { close(directory) } }
         let (at, prefix) = directory >= 0 ? (directory, "") : (AT_FDCWD, curPath + "/")
-        if owed.count >= MailStoreDefaults.sideBySideStatThreshold {
-            statSideBySide(owed.compactMap { index(of: $0.uid) })
-        }
+        if sideBySide { statSideBySide(owed.compactMap { index(of: $0.uid) }) }
         var reverted: [MessageRecord] = []
         for rename in owed {
             guard let position = index(of: rename.uid), records[position].fileName == rename.from else { continue }
@@ -119,7 +121,8 @@ extension MaildirFolder {
         let cur = path + "/cur/"
         try? POSIX.withExclusiveLock(path + "/" + UIDList.lockName) {
             guard let bytes = try? POSIX.readFile(journal) else { return }
-            let names = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
+            // The last piece is what follows the last NUL: empty, or a name cut short by a crash.
+            let names = bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map {
                 String(decoding: $0, as: UTF8.self)
             }
             for pair in stride(from: 0, to: names.count - 1, by: 2) {

@@ -43,8 +43,8 @@ struct MaildirFolder {
     /// Set when the stamp took cur/'s time after our own renames without a scan (`noteOwnRenames`):
     /// looks trust it, but only a scan proves that no other program changed cur/ meanwhile.
     var ownRenamesUnproven = false
-    /// Flag renames a change owes, made by `writeRenamesBehind` (the records already hold the flags).
-    var renamesBehind: [RenameBehind] = []
+    /// Flag renames a change owes, by UID, made by `writeRenamesBehind` (the records already hold the flags).
+    var renamesBehind: [UInt32: RenameBehind] = [:]
     /// Scans of cur/ this folder made (for tests: a look that trusts its stamp makes none).
     private(set) var scans = 0
 
