@@ -25,6 +25,9 @@ public enum MailStoreDefaults {
     /// queue serves what sessions asked meanwhile (the STORE's own look waits for one turn, ~1 ms);
     /// as many as `sideBySideStatThreshold`, so a turn after a restart stats its files side by side.
     public static let renamesBehindPerTurn = 64
+    /// Fewest messages a STORE names before its renames are written behind its answer: below, the
+    /// journal (a lock, a write, a removal) costs more than the few renames it would put off.
+    public static let renamesBehindThreshold = 16
     /// Opening a folder from its cache makes its records in two halves side by side from this many
     /// messages: below, handing half to another thread costs more than it saves.
     public static let sideBySideOpenThreshold = 2048

@@ -35,7 +35,7 @@ public actor Mailbox {
     var folderScans: Int { (folder?.scans ?? 0) - settleScans }
     /// Scans `settle` made since the folder was opened (for tests).
     var settleScans = 0
-    var settleScheduled = false
+    var settleScheduled = false, cacheWriteScheduled = false, renameTurnQueued = false
     /// When a client last asked something of the mailbox (a look, a change): settling waits for a pause.
     var lastActivity = ContinuousClock.now
     /// The latest a scheduled settle waits for that pause.
@@ -56,8 +56,6 @@ public actor Mailbox {
     private var watch: DirectoryWatcher.Token?
     /// Set from the watcher's thread when a look at the disk is queued: a burst of events costs one.
     private nonisolated let lookQueued = Mutex(false)
-    var cacheWriteScheduled = false
-    var renameTurnQueued = false
     /// When the scheduled cache write is due; it then waits for clients to pause, as a settle does.
     var cacheWriteDue = ContinuousClock.now
     /// Writes the cache files in the order their copies were taken, off the mailbox's queue.
@@ -175,9 +173,8 @@ public actor Mailbox {
 
     /// Changes the flags and keywords of `uids` (RFC 3501 §6.4.6 STORE) and returns their records.
     ///
-    /// RFC 3501 6.4.6 STORE (+FLAGS, -FLAGS, FLAGS): the records of the UIDs that exist, each naming
-    /// its file as it is now: the renames follow on the mailbox's queue (`Mailbox+RenamesBehind.swift`).
-    /// Keywords live in Dovecot's `dovecot-keywords` letters `a`…`z`, 26 per folder at most.
+    /// RFC 3501 6.4.6 STORE (+FLAGS, -FLAGS, FLAGS): the records of the UIDs that exist, a big change's
+    /// renames following the answer (`Mailbox+RenamesBehind.swift`). Keywords: `dovecot-keywords`, 26 at most.
     @discardableResult
     public func setFlags(
         uids: [UInt32],
@@ -186,8 +183,9 @@ public actor Mailbox {
         operation: FlagOperation
     ) throws -> [MessageRecord] {
         noteActivity()
+        let behind = uids.count >= MailStoreDefaults.renamesBehindThreshold
         let result = try withFolder {
-            try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation, behind: true)
+            try $0.setFlags(uids: uids, flags: flags, keywords: keywords, operation: operation, behind: behind)
         }
         if !result.changed.isEmpty {
             var changes = MailboxChanges()
@@ -195,6 +193,7 @@ public actor Mailbox {
             changes.uidNext = uidNext
             changes.highestModSeq = highestModSeq
             publish(changes)
+            scheduleSettle()  // renames made now moved cur/'s time (those behind schedule their own)
         }
         if folder?.renamesBehind.isEmpty == false { scheduleRenamesBehind() }
         return result.all

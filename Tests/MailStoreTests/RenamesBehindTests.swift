@@ -98,6 +98,30 @@ import Testing
         }
     }
 
+    /// A STORE on a few messages renames before it answers (a journal would cost more than the renames),
+    /// and only its own: renames another change owes keep their turns, and the journal loses its line.
+    @Test func aSmallStoreRenamesAtOnceAndLeavesOtherOwedRenamesOwed() async throws {
+        try await withStore { store, _ in
+            let (path, uids) = try await folderWithMessages(store, 3)
+            let inbox = try await store.mailbox(user: user, name: .inbox)
+            #expect(uids.count < MailStoreDefaults.renamesBehindThreshold)
+            try await inbox.setFlags(uids: [uids[0]], flags: .flagged, operation: .add)
+            #expect(try flagged(path).count == 1)  // before any turn could run
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+
+            var folder = try open(path)
+            _ = try folder.setFlags(uids: uids, flags: .seen, keywords: [], operation: .add, behind: true)
+            _ = try folder.setFlags(uids: [uids[1]], flags: .answered, keywords: [], operation: .add)
+            #expect(folder.renamesBehind.keys.sorted() == [uids[0], uids[2]])
+            #expect(try files(in: path + "/cur").filter { $0.hasSuffix(":2,RS") }.count == 1)
+            let journal = try String(contentsOfFile: path + "/" + MaildirFolder.renameJournalName, encoding: .utf8)
+            #expect(journal.split(separator: "\0").count == 4)
+            #expect(folder.writeRenamesBehind().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
+            #expect(try open(path).records.map(\.flags) == [[.flagged, .seen], [.answered, .seen], .seen])
+        }
+    }
+
     @Test func aJournalRenamesOnlyWithinCurAndKeepsEachMessagesBase() async throws {
         try await withStore { store, _ in
             let (path, _) = try await folderWithMessages(store, 4)
@@ -118,7 +142,8 @@ import Testing
             #expect(try files(in: path + "/cur").sorted() == ([base[0] + ":2,F"] + names.dropFirst()).sorted())
             #expect(try files(in: path).filter { $0.hasPrefix(base[2]) }.isEmpty)
             #expect(!FileManager.default.fileExists(atPath: path + "/" + MaildirFolder.renameJournalName))
-            #expect(reopened.records.map(\.flags) == [.flagged, [], [], []])
+            #expect(reopened.records.filter { $0.flags == .flagged }.map(\.base) == [base[0]])
+            #expect(reopened.records.filter { $0.flags.isEmpty }.count == 3)
         }
     }
 

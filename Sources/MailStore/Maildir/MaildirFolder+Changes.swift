@@ -57,12 +57,15 @@ extension MaildirFolder {
             renamesBehind[uid] = owed
             all.append(record)
         }
+        if changed.isEmpty { return (all, changed) }
         // Behind the answer only when the journal says what is owed; else made now.
-        if behind, changed.isEmpty || journalRenamesBehind() {
-            return (all, changed)
-        }
-        if !renamesBehind.isEmpty {
-            let reverted = writeRenamesBehind()
+        if behind, journalRenamesBehind() { return (all, changed) }
+        // Made now: this change's renames only (another change's owed renames keep their turns); one
+        // that replaced or cancelled a rename the journal names has it written again.
+        let mine = Set(changed.map(\.uid)).filter { renamesBehind[$0] != nil }
+        if mine.isEmpty, renameJournalOnDisk { journalRenamesBehind() }
+        if !mine.isEmpty {
+            let reverted = writeRenamesBehind(uids: mine)
             if !reverted.isEmpty, let failed = reverted.first {
                 throw POSIX.error("rename", curPath + "/" + failed.fileName)
             }

@@ -38,7 +38,7 @@ extension MaildirFolder {
     /// one the last journal named, a turn may have made some), or removes it when none is; returns
     /// whether the journal says what is owed.
     @discardableResult
-    func journalRenamesBehind() -> Bool {
+    mutating func journalRenamesBehind() -> Bool {
         let journal = renameJournalPath
         var bytes: [UInt8] = []
         bytes.reserveCapacity(renamesBehind.count * 128)
@@ -56,7 +56,9 @@ extension MaildirFolder {
             defer { close(fd) }
             return (try? POSIX.writeAll(fd, bytes, path: journal)) != nil
         }
-        return written == true
+        guard written == true else { return false }
+        renameJournalOnDisk = !bytes.isEmpty
+        return true
     }
 
     /// Makes the first `count` renames owed, and writes the journal again for those left (removes it
@@ -69,10 +71,16 @@ extension MaildirFolder {
     /// long after cannot undo what another program did since.
     mutating func writeRenamesBehind(count: Int = .max) -> [MessageRecord] {
         guard !renamesBehind.isEmpty else { return [] }
-        let owed = renamesBehind.keys.sorted().prefix(count).compactMap { renamesBehind.removeValue(forKey: $0) }
+        return writeRenamesBehind(uids: renamesBehind.keys.sorted().prefix(count))
+    }
+
+    /// Makes the renames owed for `uids` (those with none are skipped), as `writeRenamesBehind(count:)`.
+    mutating func writeRenamesBehind(uids: some Sequence<UInt32>) -> [MessageRecord] {
+        let owed = uids.compactMap { renamesBehind.removeValue(forKey: $0) }
+        guard !owed.isEmpty else { return [] }
         let stampHeld = !directoriesChanged()
         let reverted = rename(owed, sideBySide: owed.contains(where: \.many))
-        journalRenamesBehind()
+        if renameJournalOnDisk { journalRenamesBehind() }
         noteOwnRenames(stampHeld: stampHeld)
         return reverted
     }

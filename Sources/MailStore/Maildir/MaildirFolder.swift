@@ -45,6 +45,8 @@ struct MaildirFolder {
     var ownRenamesUnproven = false
     /// Flag renames a change owes, by UID, made by `writeRenamesBehind` (the records already hold the flags).
     var renamesBehind: [UInt32: RenameBehind] = [:]
+    /// Whether this folder's journal of them is on disk: any change to what is owed writes it again.
+    var renameJournalOnDisk = false
     /// Scans of cur/ this folder made (for tests: a look that trusts its stamp makes none).
     private(set) var scans = 0
 
