@@ -24,9 +24,18 @@ extension Mailbox {
     /// folder about to move); a rename that failed takes its message's flags back, and the sessions
     /// are told.
     func writeRenamesBehind(count: Int = .max) {
+        writeRenamesBehind { $0.writeRenamesBehind(count: count) }
+    }
+
+    /// Makes the flag renames owed for `uids` (a COPY's), as `writeRenamesBehind(count:)`.
+    func writeRenamesBehind(uids: [UInt32]) {
+        writeRenamesBehind { $0.writeRenamesBehind(uids: uids) }
+    }
+
+    private func writeRenamesBehind(_ write: (inout MaildirFolder) -> [MessageRecord]) {
         guard var current = folder, !current.renamesBehind.isEmpty else { return }
         folder = nil  // keep `current` the only reference, so changing it does not copy the records
-        let reverted = current.writeRenamesBehind(count: count)
+        let reverted = write(&current)
         folder = current
         scheduleCacheWrite()
         // The renames moved cur/'s time: the next look would list it again.

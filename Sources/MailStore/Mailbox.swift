@@ -271,7 +271,7 @@ public actor Mailbox {
     public func copy(uids: [UInt32], to destination: Mailbox) async throws -> [(UInt32, UInt32)] {
         // A copy keeps INTERNALDATE (RFC 3501 6.4.7): a link keeps the mtime, a copy across file
         // systems sets it, and the new name begins with it.
-        writeRenamesBehind()  // the names taken here must hold while the destination links them
+        writeRenamesBehind(uids: uids)  // the names taken here must hold while the destination links them
         try readInternalDates(at: uids.compactMap { folder?.index(of: $0) })
         let current = try loaded()
         let wanted = Set(uids)

@@ -122,6 +122,46 @@ import Testing
         }
     }
 
+    /// The turns write the journal again only once what is owed has halved: in between it names
+    /// renames made already, and a replay after a stop there skips them (their old names are gone)
+    /// and makes the rest.
+    @Test func theTurnsWriteTheJournalAgainOnlyOnceWhatIsOwedHasHalved() async throws {
+        try await withStore { store, _ in
+            let (path, uids) = try await folderWithMessages(store, 40)
+            let journalPath = path + "/" + MaildirFolder.renameJournalName
+            func journaled() throws -> Int {
+                try String(contentsOfFile: journalPath, encoding: .utf8).split(separator: "\0").count / 2
+            }
+            var folder = try open(path)
+            _ = try folder.setFlags(uids: uids, flags: .flagged, keywords: [], operation: .add, behind: true)
+            #expect(try journaled() == 40)
+            #expect(folder.writeRenamesBehind(count: 15).isEmpty)
+            #expect(folder.renamesBehind.count == 25)
+            #expect(try journaled() == 40)
+            #expect(try flagged(path).count == 15)
+            #expect(folder.writeRenamesBehind(count: 5).isEmpty)
+            #expect(try journaled() == 20)  // 20 of 40: halved
+            #expect(folder.writeRenamesBehind(count: 2).isEmpty)
+            #expect(try journaled() == 20)
+
+            // The process stops here; the next open makes the 18 renames left and skips the 2 made.
+            let reopened = try open(path)
+            #expect(try flagged(path).count == 40)
+            #expect(!FileManager.default.fileExists(atPath: journalPath))
+            #expect(reopened.records.allSatisfy { $0.flags == .flagged })
+        }
+    }
+
+    @Test func aTurnTakesTheLowestUIDsOwed() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [0, 1, 3, 64, 200] {
+            for size in [0, 1, 5, 64, 65, 1_000] {
+                let uids = Set((0..<size).map { _ in UInt32.random(in: 1...5_000, using: &generator) })
+                #expect(MaildirFolder.lowest(count, of: uids) == Array(uids.sorted().prefix(count)))
+            }
+        }
+    }
+
     @Test func aJournalRenamesOnlyWithinCurAndKeepsEachMessagesBase() async throws {
         try await withStore { store, _ in
             let (path, _) = try await folderWithMessages(store, 4)

@@ -65,7 +65,7 @@ extension MaildirFolder {
         let mine = Set(changed.map(\.uid)).filter { renamesBehind[$0] != nil }
         if mine.isEmpty, renameJournalOnDisk { journalRenamesBehind() }
         if !mine.isEmpty {
-            let reverted = writeRenamesBehind(uids: mine)
+            let reverted = writeRenamesBehind(uids: mine, rewritingJournal: true)
             if !reverted.isEmpty, let failed = reverted.first {
                 throw POSIX.error("rename", curPath + "/" + failed.fileName)
             }

@@ -45,8 +45,11 @@ struct MaildirFolder {
     var ownRenamesUnproven = false
     /// Flag renames a change owes, by UID, made by `writeRenamesBehind` (the records already hold the flags).
     var renamesBehind: [UInt32: RenameBehind] = [:]
-    /// Whether this folder's journal of them is on disk: any change to what is owed writes it again.
-    var renameJournalOnDisk = false
+    /// How many renames this folder's journal named when last written; 0 when none is on disk.
+    ///
+    /// Any change to what is owed writes it again; the turns only once what is owed has halved.
+    var renamesInJournal = 0
+    var renameJournalOnDisk: Bool { renamesInJournal > 0 }
     /// Scans of cur/ this folder made (for tests: a look that trusts its stamp makes none).
     private(set) var scans = 0
 
