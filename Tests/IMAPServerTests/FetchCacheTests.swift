@@ -221,4 +221,45 @@ private let multipart = Array(
             #expect(try await session.run("SEARCH BODY absent").hasPrefix("* SEARCH\r\n"))
         }
     }
+
+    /// A FETCH's chunks end where what it reads whole passes `wholeMessageRun`, however many the cache
+    /// answers: the same answer read all whole, with a window half cached, and all from the cache.
+    @Test func manyMessagesAnswerTheSameReadWholePartlyCachedOrFromTheCache() async throws {
+        try await withStore { store, root in
+            let big = Array(("Subject: big\r\n\r\n" + String(repeating: "0123456789abcde\r\n", count: 40_000)).utf8)
+            for n in 0..<600 {
+                _ = try await store.deliver(bytes: n % 150 == 7 ? big : multipart, to: [Session.user])
+            }
+            let fetch = "UID FETCH 1:* (UID BODYSTRUCTURE ENVELOPE)"
+            let first = Session(store: store)
+            _ = try await first.run("SELECT INBOX")
+            let computed = try await first.run(fetch)
+            #expect(computed.components(separatedBy: " FETCH (UID ").count == 601)
+            let inbox = try await store.mailbox(user: Session.user, name: .inbox)
+            await inbox.writeCache()
+            try FileManager.default.removeItem(atPath: root.path + "/\(Session.user)/correo-derived")
+            let restarted = Session(store: MailStore(root: root))
+            _ = try await restarted.run("SELECT INBOX")
+            _ = try await restarted.run("UID FETCH 100:450 (BODYSTRUCTURE)")
+            #expect(try await restarted.run(fetch) == computed)
+            #expect(try await restarted.run(fetch) == computed)
+        }
+    }
+
+    @Test func aChunkTakesWholeMessagesUpToTheRunAndAtLeastOne() {
+        typealias E = MailStoreExecutor
+        let run = E.wholeMessageRun
+        #expect(E.chunkCount([.nothing, .header, .nothing], size: { _ in .max }) == 3)
+        #expect(E.chunkCount([.whole, .whole], size: { _ in run.bytes * 2 }) == 1)
+        #expect(E.chunkCount([.header, .whole, .header, .whole, .header], size: { _ in run.bytes / 2 }) == 5)
+        #expect(E.chunkCount([.header, .whole, .header, .whole, .whole], size: { _ in run.bytes / 2 }) == 4)
+        let many = [FetchEngine.Need](repeating: .whole, count: run.count + 10)
+        #expect(E.chunkCount(many, size: { _ in 1 }) == run.count)
+        // The window doubles after a chunk that took all of it, and follows a chunk cut short.
+        let full = E.ChunkContent(count: 256, cached: [], levels: [], contents: [])
+        #expect(E.lookups(after: full, 256) == 512)
+        #expect(E.lookups(after: E.ChunkContent(count: 1024, cached: [], levels: [], contents: []), 1024) == 1024)
+        #expect(E.lookups(after: E.ChunkContent(count: 40, cached: [], levels: [], contents: []), 512) == 80)
+        #expect(E.lookups(after: E.ChunkContent(count: 1, cached: [], levels: [], contents: []), 80) == 16)
+    }
 }

@@ -3,21 +3,6 @@ import MailStore
 extension MailStoreExecutor {
     /// Untagged responses are handed to the sink in batches of about this many bytes of message data.
     static let fetchBatchBytes = 256 * 1024
-    /// Messages asked of the store per hop (headers, cached items, whole messages).
-    static let fetchChunkMessages = 256
-
-    /// Whole messages read per hop stop at about this many bytes (at least one message is read).
-    static let fetchChunkBytes = 1024 * 1024
-
-    /// The whole messages read per hop: `fetchChunkMessages`, no more than `fetchChunkBytes` of them.
-    static let wholeMessageRun = WholeMessageRun(count: fetchChunkMessages, bytes: fetchChunkBytes)
-
-    /// Where the chunk starting at `start` ends: `fetchChunkMessages` items, and when whole messages
-    /// are read, no more than `fetchChunkBytes` of them (`size` gives item i's size).
-    static func chunkEnd(from start: Int, count: Int, wholeMessages: Bool, size: (Int) -> Int) -> Int {
-        guard wholeMessages else { return min(start + fetchChunkMessages, count) }
-        return start + wholeMessageRun.end(count: count - start) { size(start + $0) }
-    }
 
     // RFC 3501 §6.4.5 FETCH, §6.4.8 UID FETCH; RFC 7162 §3.1.4 CHANGEDSINCE. The rules are
     // `FetchPlan`'s and the encoding `FetchRenderer`'s; this runs the store calls between them.
@@ -57,7 +42,7 @@ extension MailStoreExecutor {
 
         var batch: [IMAPResponse] = []
         var batchBytes = 0
-        let (chunks, gone) = Self.chunks(msns, records, current.view, changedSince, plan)
+        let (entries, gone) = Self.entries(msns, records, current.view, changedSince)
         // The next chunk is read while this one is rendered: after a restart its files wait on the
         // disk, while rendering (a BODYSTRUCTURE parsed from a whole message) waits on the CPU. One
         // chunk ahead at most, so a FETCH 1:* holds at most two chunks' bytes.
@@ -65,23 +50,24 @@ extension MailStoreExecutor {
         var next: Task<ChunkContent, any Error>?
         defer { next?.cancel() }
         var missing = gone
-        for (number, entries) in chunks.enumerated() {
+        var start = 0
+        var lookups = Self.fetchChunkMessages
+        while start < entries.count {
             let read: ChunkContent
             if let reading = next {
                 read = try await reading.value
-            } else if let firstWhole, entries.allSatisfy({ firstWhole[$0.message.uid] != nil }) {
-                read = ChunkContent(
-                    cached: [],
-                    levels: Array(repeating: .whole, count: entries.count),
-                    contents: entries.map { firstWhole[$0.message.uid] }
-                )
+            } else if start == 0, let first = Self.firstChunk(entries, firstWhole) {
+                read = first
             } else {
-                read = try await Self.readChunk(entries, plan, mailbox)
+                read = try await Self.readChunk(entries[start...], lookups: lookups, plan, mailbox)
             }
-            next = chunks.indices.contains(number + 1) ? Self.startReading(chunks[number + 1], plan, mailbox) : nil
+            let chunk = entries[start..<start + read.count]
+            start = chunk.endIndex
+            lookups = Self.lookups(after: read, lookups)
+            next = start < entries.count ? Self.startReading(entries[start...], lookups: lookups, plan, mailbox) : nil
             var computed = [[(uid: UInt32, value: [UInt8])]](repeating: [], count: plan.derivedItems.count)
 
-            for (i, entry) in entries.enumerated() {
+            for (i, entry) in chunk.enumerated() {
                 let (msn, message, record) = (entry.msn, entry.message, entry.record)
                 guard let content = await content(of: entry, i, read, plan, mailbox) else {
                     missing = true
@@ -191,85 +177,5 @@ extension MailStoreExecutor {
         var msn: Int
         var message: SelectedMailboxView.Message
         var record: MailboxMessage
-    }
-
-    /// What the store returned for one chunk: per derived item, the cached encodings (nil where none);
-    /// per message, how much was read and the bytes (nil when the message has gone).
-    struct ChunkContent {
-        var cached: [[[UInt8]?]]
-        var levels: [FetchEngine.Need]
-        var contents: [[UInt8]?]
-    }
-
-    /// The messages of a FETCH in chunks (`chunkEnd`), without those not changed since
-    /// `changedSince`; `missing` when some message is gone from the store.
-    private static func chunks(
-        _ msns: [Int],
-        _ records: [MailboxMessage?],
-        _ view: SelectedMailboxView,
-        _ changedSince: UInt64?,
-        _ plan: FetchPlan
-    ) -> (chunks: [[FetchEntry]], missing: Bool) {
-        var missing = false
-        var chunks: [[FetchEntry]] = []
-        var chunkStart = 0
-        while chunkStart < msns.count {
-            let chunkEnd = chunkEnd(from: chunkStart, count: msns.count, wholeMessages: plan.mayReadWhole) {
-                records[$0]?.size ?? 0
-            }
-            let chunk = chunkStart..<chunkEnd
-            chunkStart = chunkEnd
-            var entries: [FetchEntry] = []
-            entries.reserveCapacity(chunk.count)
-            for position in chunk {
-                let msn = msns[position]
-                let message = view.message(msn: msn)
-                guard let record = records[position] else {
-                    missing = true
-                    continue
-                }
-                if let changedSince, message.modSeq <= changedSince { continue }
-                entries.append(FetchEntry(msn: msn, message: message, record: record))
-            }
-            if !entries.isEmpty { chunks.append(entries) }
-        }
-        return (chunks, missing)
-    }
-
-    /// Starts reading a chunk away from this actor, so that it goes on while the actor renders.
-    private static func startReading(
-        _ entries: [FetchEntry],
-        _ plan: FetchPlan,
-        _ mailbox: any MailboxHandle
-    ) -> Task<ChunkContent, any Error> {
-        Task.detached { try await readChunk(entries, plan, mailbox) }
-    }
-
-    /// Reads one chunk with one store hop per kind: cached encodings, then headers, then whole
-    /// messages for what the cache did not answer.
-    nonisolated(nonsending) private static func readChunk(
-        _ entries: [FetchEntry],
-        _ plan: FetchPlan,
-        _ mailbox: any MailboxHandle
-    ) async throws -> ChunkContent {
-        let uids = entries.map(\.message.uid)
-        var cached: [[[UInt8]?]] = []
-        for item in plan.derivedItems { cached.append(try await mailbox.derivedValues(uids: uids, kind: item.kind)) }
-        var levels = [FetchEngine.Need](repeating: plan.otherNeed, count: entries.count)
-        for (k, item) in plan.derivedItems.enumerated() {
-            for i in entries.indices where cached[k][i] == nil { levels[i] = max(levels[i], item.need) }
-        }
-        var contents = [[UInt8]?](repeating: nil, count: entries.count)
-        let headerIndexes = entries.indices.filter { levels[$0] == .header }
-        if !headerIndexes.isEmpty {
-            let read = try await mailbox.headerSections(uids: headerIndexes.map { uids[$0] }, keep: plan.keepsHeaders)
-            for (i, bytes) in zip(headerIndexes, read) { contents[i] = bytes }
-        }
-        let wholeIndexes = entries.indices.filter { levels[$0] == .whole }
-        if !wholeIndexes.isEmpty {
-            let read = try await mailbox.readMessages(uids: wholeIndexes.map { uids[$0] })
-            for (i, bytes) in zip(wholeIndexes, read) { contents[i] = bytes }
-        }
-        return ChunkContent(cached: cached, levels: levels, contents: contents)
     }
 }
