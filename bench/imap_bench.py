@@ -117,6 +117,7 @@ def one_run(server, master, storage, manifest, workloads, drop, results, log):
         server.stop()
         servers.reset_storage(master, storage)
         server.clear_index()
+        server.prepare_storage()  # before the drop: its walk would warm the directories it reads
         if drop:
             dropped = servers.drop_caches() and dropped
         server.start()

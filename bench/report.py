@@ -187,7 +187,7 @@ def main():
 
     out = []
     out.append(f"Run {meta.get('date', '?')} on {meta.get('machine', '?')}; mode {meta.get('mode', '?')}; "
-               f"runs per figure: {meta.get('runs', '?')}; load average at start {meta.get('load_start', '?')}, "
+               f"runs per figure: {meta.get('runs', '?')} (IMAP: {meta.get('imap_runs', meta.get('runs', '?'))}); load average at start {meta.get('load_start', '?')}, "
                f"at end {meta.get('load_end', '?')}; took {meta.get('duration_s', '?')} s.")
     out.append("")
     out.append("Figures are medians (min–max) of the runs. Ratio = correo / reference from this run; "

@@ -43,8 +43,9 @@ def wait_port_closed(port, timeout=30.0):
 
 
 def chown_tree_dirs(root):
-    """Dovecot's mail processes run as nobody: give them the folders (hard-linked files already are)."""
-    os.chown(root, NOBODY.pw_uid, NOBODY.pw_gid)
+    """Dovecot's mail processes run as nobody: give them the folders (hard-linked files already are).
+
+    The root is chowned last: a root owned by nobody says the whole tree is (`Dovecot.prepare_storage`)."""
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames:
             os.chown(os.path.join(dirpath, name), NOBODY.pw_uid, NOBODY.pw_gid)
@@ -52,6 +53,7 @@ def chown_tree_dirs(root):
             path = os.path.join(dirpath, name)
             if os.stat(path).st_uid != NOBODY.pw_uid:
                 os.chown(path, NOBODY.pw_uid, NOBODY.pw_gid)
+    os.chown(root, NOBODY.pw_uid, NOBODY.pw_gid)
 
 
 def raise_nofile(n):
@@ -137,9 +139,16 @@ service auth {{
         with open(self.conf, "w") as f:
             f.write(conf)
 
+    def prepare_storage(self):
+        """Gives the storage to nobody, unless done since it was copied; a harness calls it before it drops
+        the page cache. The walk reads every directory and inode of the mailbox: made after the drop, it
+        handed Dovecot a warm cur/ (500 bodies after a restart: 5 metadata reads instead of ~370)."""
+        if os.stat(self.storage).st_uid != NOBODY.pw_uid:
+            chown_tree_dirs(self.storage)
+
     def start(self):
         self._write_conf()
-        chown_tree_dirs(self.storage)
+        self.prepare_storage()
         log = open(os.path.join(self.dir, "log", "stdout.log"), "ab")
         self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf], stdout=log, stderr=log,
                                      preexec_fn=lambda: raise_nofile(4 * self.max_clients + 1000))
@@ -178,6 +187,9 @@ class Correo:
         # correo's indexes are derived files beside the Maildirs; the harness resets the whole
         # storage copy from the pristine mailbox instead (see reset_storage), so nothing to do here.
         pass
+
+    def prepare_storage(self):
+        pass  # correo runs as the user that owns the storage
 
     def start(self):
         os.makedirs(self.dir, exist_ok=True)
