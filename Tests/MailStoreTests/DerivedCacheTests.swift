@@ -295,4 +295,39 @@ import Testing
             #expect(await inbox.pendingChanges(since: first.changeCount).records?.count == 2)
         }
     }
+
+    /// The loaded entries are found by a hash of their base checked against the base's bytes in the
+    /// file: with every hash the same (no bits kept), each base still finds its own entry, and
+    /// removing one leaves the others.
+    @Test func storedEntriesAreFoundByTheirBaseWhateverTheHashes() {
+        let bases = ["1700000000.M1P1.host", "1700000000.M2P1.host", "b", "1700000000.M1P1.hosu"]
+        let file = Array(bases.joined().utf8)
+        var offset = 0
+        let entries = bases.enumerated().map { number, base in
+            defer { offset += base.utf8.count }
+            return DerivedCache.StoredEntry(
+                base: offset..<offset + base.utf8.count,
+                physicalSize: number,
+                valueCount: 0,
+                values: 0..<0,
+                bytes: 0
+            )
+        }
+        for mask in [UInt64.max, 0] {
+            var index = DerivedCache.StoredIndex(hashMask: mask)
+            file.withUnsafeBufferPointer { buffer in
+                for entry in entries { index.insert(entry, in: buffer) }
+                #expect(index.count == bases.count)
+                for (number, base) in bases.enumerated() {
+                    #expect(index.entry(base: base, in: buffer)?.physicalSize == number)
+                }
+                #expect(index.entry(base: "1700000000.M3P1.host", in: buffer) == nil)
+                #expect(index.remove(base: bases[0], in: buffer)?.physicalSize == 0)
+                #expect(index.entry(base: bases[0], in: buffer) == nil)
+                #expect(index.entry(base: bases[3], in: buffer)?.physicalSize == 3)
+                index.removeAll { $0.physicalSize == 1 }
+                #expect(index.entries.map(\.physicalSize).sorted() == [2, 3])
+            }
+        }
+    }
 }
