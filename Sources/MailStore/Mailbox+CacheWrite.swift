@@ -65,6 +65,7 @@ extension Mailbox {
         }
         guard metadata != nil || derivedCopy != nil else { return await writesFinished() }
         let (logger, name, uidValidity, derivedToWrite) = (logger, name, current.uidValidity, derivedCopy)
+        let order = derivedCopy != nil ? current.records : []
         let (metadataWritten, derivedWritten) = await withCheckedContinuation { continuation in
             // Handed to the writer here, on the mailbox's queue: the writes run in the order their
             // copies were taken, and an older copy never replaces a newer file.
@@ -75,7 +76,7 @@ extension Mailbox {
                             try metadata?.save(uidValidity: uidValidity, inOrderOf: view)
                         },
                         Self.write("derived cache", logger, name) {
-                            try derivedToWrite?.write(uidValidity: uidValidity)
+                            try derivedToWrite?.write(uidValidity: uidValidity, inOrderOf: order.lazy.map(\.base))
                         }
                     )
                 )

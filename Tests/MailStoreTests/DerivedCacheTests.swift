@@ -330,4 +330,34 @@ import Testing
             }
         }
     }
+
+    /// The file lists the entries in the order given (the folder's, by UID), whether changed or loaded,
+    /// then those the order leaves out; each once.
+    @Test func theFileListsItsEntriesInTheOrderGiven() async throws {
+        try await TemporaryDirectory.with(prefix: "derived") { directory in
+            func bases() throws -> [String] {
+                let text = String(
+                    decoding: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/" + DerivedCache.fileName)),
+                    as: UTF8.self
+                )
+                // Each value is "v" and a line end: an entry's line is the only one of three words.
+                return text.split(separator: "\n").dropFirst().compactMap { line in
+                    let words = line.split(separator: " ")
+                    return words.count == 3 ? String(words[0]) : nil
+                }
+            }
+            var cache = DerivedCache(folder: directory.path, limit: 1 << 20)
+            for base in ["c", "a", "d", "b"] { cache.set(Array("v\n".utf8), base: base, physicalSize: 1, kind: "k") }
+            try cache.write(uidValidity: 1, inOrderOf: ["a", "b", "a", "c", "gone"])
+            #expect(try bases() == ["a", "b", "c", "d"])
+            var loaded = DerivedCache(folder: directory.path, limit: 1 << 20)
+            loaded.load(uidValidity: 1)
+            loaded.set(Array("w\n".utf8), base: "b", physicalSize: 1, kind: "k")
+            try loaded.write(uidValidity: 1, inOrderOf: ["d", "c", "b"])
+            #expect(try bases() == ["d", "c", "b", "a"])
+            var again = DerivedCache(folder: directory.path, limit: 1 << 20)
+            again.load(uidValidity: 1)
+            #expect(again.count == 4 && again.value(base: "b", physicalSize: 1, kind: "k") == Array("w\n".utf8))
+        }
+    }
 }

@@ -181,32 +181,48 @@ struct DerivedCache {
     }
 
     /// Writes the file atomically as this value holds it, changed or not (a copy taken by
-    /// `Mailbox.writeCache`, written off the mailbox's queue).
-    func write(uidValidity: UInt32) throws {
+    /// `Mailbox.writeCache`, written off the mailbox's queue), the entries of `order`'s bases first
+    /// and in that order (the folder's, by UID: a FETCH 1:* after a restart then reads the file from
+    /// start to end instead of all over it), then any other.
+    func write(uidValidity: UInt32, inOrderOf order: some Sequence<String> = [String]()) throws {
         var out: [UInt8] = []
         out.reserveCapacity(bytes + count * 96 + 64)
         out.append(contentsOf: "correo-derived \(Self.version) V\(uidValidity)\n".utf8)
-        // Entries not changed since the load are copied as they are in the file.
-        for entry in stored.entries {
-            let base = file[entry.base]
-            let extra = added.isEmpty ? [:] : added[String(decoding: base, as: UTF8.self)] ?? [:]
-            out.append(contentsOf: base)
-            out.append(contentsOf: " \(entry.physicalSize) \(entry.valueCount + extra.count)\n".utf8)
-            out.append(contentsOf: file[entry.values])
-            for (kind, value) in extra {
-                out.append(contentsOf: "\(kind) \(value.count)\n".utf8)
-                out.append(contentsOf: value)
+        var storedWritten = Set<Int>()  // by where the base lies in the file
+        var changedWritten = Set<String>()
+        for base in order {
+            if let entry = changed[base] {
+                if changedWritten.insert(base).inserted { append(entry, base: base, to: &out) }
+            } else if let entry = storedEntry(base), storedWritten.insert(entry.base.lowerBound).inserted {
+                append(entry, to: &out)
             }
         }
-        // A base with a space or line end (another program's odd file name) would break the format.
-        for (base, entry) in changed where !base.utf8.contains(where: { $0 == 0x20 || $0 == 0x0A }) {
-            out.append(contentsOf: "\(base) \(entry.physicalSize) \(entry.values.count)\n".utf8)
-            for (kind, value) in entry.values {
-                out.append(contentsOf: "\(kind) \(value.count)\n".utf8)
-                out.append(contentsOf: value)
-            }
-        }
+        for entry in stored.entries where !storedWritten.contains(entry.base.lowerBound) { append(entry, to: &out) }
+        for (base, entry) in changed where !changedWritten.contains(base) { append(entry, base: base, to: &out) }
         try POSIX.writeFileAtomically(path, out, durable: false)
+    }
+
+    /// An entry not changed since the load: copied as it is in the file, with the values added beside it.
+    private func append(_ entry: StoredEntry, to out: inout [UInt8]) {
+        let base = file[entry.base]
+        let extra = added.isEmpty ? [:] : added[String(decoding: base, as: UTF8.self)] ?? [:]
+        out.append(contentsOf: base)
+        out.append(contentsOf: " \(entry.physicalSize) \(entry.valueCount + extra.count)\n".utf8)
+        out.append(contentsOf: file[entry.values])
+        for (kind, value) in extra {
+            out.append(contentsOf: "\(kind) \(value.count)\n".utf8)
+            out.append(contentsOf: value)
+        }
+    }
+
+    private func append(_ entry: Entry, base: String, to out: inout [UInt8]) {
+        // A base with a space or line end (another program's odd file name) would break the format.
+        guard !base.utf8.contains(where: { $0 == 0x20 || $0 == 0x0A }) else { return }
+        out.append(contentsOf: "\(base) \(entry.physicalSize) \(entry.values.count)\n".utf8)
+        for (kind, value) in entry.values {
+            out.append(contentsOf: "\(kind) \(value.count)\n".utf8)
+            out.append(contentsOf: value)
+        }
     }
 
     /// Moves a stored entry's values out of the file, for changing them.
