@@ -75,11 +75,6 @@ struct FetchPlan: Equatable {
     /// them: derived items keep their own values, so a header sync leaves its fields, not whole headers.
     var keepsHeaders: Bool { otherNeed == .header }
 
-    /// Whether some message may be read whole, so chunks are cut by size as well as by count.
-    var mayReadWhole: Bool {
-        otherNeed == .whole || derivedItems.contains { $0.need == .whole }
-    }
-
     /// The UIDs among `messages` whose `\Seen` flag this FETCH sets: none unless `setsSeen`, and
     /// never one that has it already.
     func marksSeen(_ messages: [SelectedMailboxView.Message]) -> [UInt32] {
