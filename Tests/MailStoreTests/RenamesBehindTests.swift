@@ -122,6 +122,49 @@ import Testing
         }
     }
 
+    /// A journal that cannot be written again goes, and every rename owed is made at once.
+    ///
+    /// Left as it was, it named a rename the next change cancelled, which the next open (after a
+    /// crash) made. The journal is a symbolic link here: its old text can be read, and it cannot be opened for
+    /// writing (`O_NOFOLLOW`), as on a disk that fails writes.
+    @Test func aJournalThatCannotBeWrittenAgainGoesAndTheRenamesAreMadeAtOnce() async throws {
+        try await withStore { store, directory in
+            let (path, uids) = try await folderWithMessages(store, 3)
+            let journal = path + "/" + MaildirFolder.renameJournalName
+            func makeJournalUnwritable() throws {
+                let text = directory.url.appendingPathComponent("journal-text").path
+                try? FileManager.default.removeItem(atPath: text)
+                if FileManager.default.fileExists(atPath: journal) {
+                    try FileManager.default.moveItem(atPath: journal, toPath: text)
+                } else {
+                    FileManager.default.createFile(atPath: text, contents: Data())
+                }
+                try FileManager.default.createSymbolicLink(atPath: journal, withDestinationPath: text)
+            }
+            var folder = try open(path)
+            _ = try folder.setFlags(uids: uids, flags: .flagged, keywords: [], operation: .add, behind: true)
+            #expect(try flagged(path).isEmpty)
+            try makeJournalUnwritable()
+
+            // Cancels the first message's owed rename; the journal still names it.
+            _ = try folder.setFlags(uids: [uids[0]], flags: .flagged, keywords: [], operation: .remove)
+            #expect(folder.renamesBehind.isEmpty)
+            #expect(try flagged(path).count == 2)
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: journal)) == nil)
+            #expect(try open(path).records.map(\.flags) == [[], .flagged, .flagged])  // as after a crash
+
+            // A big STORE whose journal cannot be written renames before its answer.
+            try makeJournalUnwritable()
+            let result = try folder.setFlags(uids: uids, flags: .seen, keywords: [], operation: .add, behind: true)
+            #expect(result.changed.count == 3)
+            #expect(folder.renamesBehind.isEmpty)
+            #expect(try files(in: path + "/cur").filter { MaildirFileName($0).flags.contains(.seen) }.count == 3)
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: journal)) == nil)
+            #expect(try folder.read(uid: uids[1]) == sampleMessage(1))
+            #expect(try open(path).records.map(\.flags) == [.seen, [.flagged, .seen], [.flagged, .seen]])
+        }
+    }
+
     /// The turns write the journal again only once what is owed has halved: in between it names
     /// renames made already, and a replay after a stop there skips them (their old names are gone)
     /// and makes the rest.

@@ -58,21 +58,25 @@ extension MaildirFolder {
             all.append(record)
         }
         if changed.isEmpty { return (all, changed) }
-        // Behind the answer only when the journal says what is owed; else made now.
-        if behind, journalRenamesBehind() { return (all, changed) }
-        // Made now: this change's renames only (another change's owed renames keep their turns); one
-        // that replaced or cancelled a rename the journal names has it written again.
-        let mine = Set(changed.map(\.uid)).filter { renamesBehind[$0] != nil }
-        if mine.isEmpty, renameJournalOnDisk { journalRenamesBehind() }
-        if !mine.isEmpty {
-            let reverted = writeRenamesBehind(uids: mine, rewritingJournal: true)
-            if !reverted.isEmpty, let failed = reverted.first {
-                throw POSIX.error("rename", curPath + "/" + failed.fileName)
+        let reverted: [MessageRecord]
+        if behind {
+            // Behind the answer when the journal says what is owed; else everything owed is made now.
+            reverted = rewriteRenameJournal()
+            if renamesBehind.isEmpty == false { return (all, changed) }
+        } else {
+            // This change's renames only (another change's owed renames keep their turns); a journal
+            // that names a rename this change replaced or cancelled is written again.
+            let mine = Set(changed.map(\.uid)).filter { renamesBehind[$0] != nil }
+            if !mine.isEmpty {
+                reverted = writeRenamesBehind(uids: mine, rewritingJournal: true)
+            } else {
+                reverted = renameJournalOnDisk ? rewriteRenameJournal() : []
             }
-            // The records now name their new files.
-            all = all.map { index(of: $0.uid).map { records[$0] } ?? $0 }
-            changed = changed.map { index(of: $0.uid).map { records[$0] } ?? $0 }
         }
+        if let failed = reverted.first { throw POSIX.error("rename", curPath + "/" + failed.fileName) }
+        // The records now name their new files.
+        all = all.map { index(of: $0.uid).map { records[$0] } ?? $0 }
+        changed = changed.map { index(of: $0.uid).map { records[$0] } ?? $0 }
         return (all, changed)
     }
 

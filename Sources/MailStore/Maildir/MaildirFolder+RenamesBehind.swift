@@ -84,11 +84,25 @@ extension MaildirFolder {
         let owed = uids.compactMap { renamesBehind.removeValue(forKey: $0) }
         guard !owed.isEmpty else { return [] }
         let stampHeld = !directoriesChanged()
-        let reverted = rename(owed, sideBySide: owed.contains(where: \.many))
+        var reverted = rename(owed, sideBySide: owed.contains(where: \.many))
         let halved = renamesBehind.count * 2 <= renamesInJournal
-        if renameJournalOnDisk, rewritingJournal || halved { journalRenamesBehind() }
         noteOwnRenames(stampHeld: stampHeld)
+        if renameJournalOnDisk, rewritingJournal || halved { reverted += rewriteRenameJournal() }
         return reverted
+    }
+
+    /// Writes the journal again; when it cannot be written, removes it and makes every rename owed
+    /// now, returning the records whose rename failed (as `writeRenamesBehind`).
+    ///
+    /// The journal left as it was could name a rename a change has since replaced or cancelled, and a
+    /// replay after a crash would make it: the user's change undone. Without a journal, an owed rename
+    /// would be lost by a crash instead; made now, neither happens.
+    mutating func rewriteRenameJournal() -> [MessageRecord] {
+        if journalRenamesBehind() { return [] }
+        let journal = renameJournalPath
+        try? POSIX.withExclusiveLock(lockPath) { try? POSIX.unlink(journal) }
+        renamesInJournal = 0
+        return writeRenamesBehind(uids: Array(renamesBehind.keys))
     }
 
     /// The `count` lowest of `uids`, ascending, without sorting them all: a turn of 64 out of 20,000
