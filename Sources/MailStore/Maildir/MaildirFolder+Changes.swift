@@ -62,7 +62,7 @@ extension MaildirFolder {
         if behind {
             // Behind the answer when the journal says what is owed; else everything owed is made now.
             reverted = rewriteRenameJournal()
-            if renamesBehind.isEmpty == false { return (all, changed) }
+            if !renamesBehind.isEmpty { return (all, changed) }
         } else {
             // This change's renames only (another change's owed renames keep their turns); a journal
             // that names a rename this change replaced or cancelled is written again.
