@@ -42,6 +42,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import thunderbird_autoconfig as harness  # noqa: E402  (Marionette, check, the profile)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import netutil  # noqa: E402  (free ports, and a wait for one that stops when the server exits)
 from thunderbird_dev_mailbox import start_xvfb  # noqa: E402  (an Xvfb on a display it picks itself)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -188,6 +190,36 @@ def check_posts(port: int, marker: str) -> None:
     s.quit()
 
 
+def start_correo(binary: str, storage: Path, cert: Path, key: Path, log: Path,
+                 processes: list[subprocess.Popen]) -> tuple[int, int] | None:
+    """correo serve with NNTP and NNTPS on free ports; the ports, or None when it does not listen.
+
+    A port free when drawn can be taken before correo binds it (another test's connection draws its
+    local port from the same range): correo then exits saying so, and new ports are drawn, 3 tries.
+    """
+    for _ in range(3):
+        port, tls_port = harness.free_port(), harness.free_port()
+        with open(log, "ab") as output:
+            process = subprocess.Popen(
+                [binary, "serve", "-s", str(storage), "--hostname", "mail.b.test", "--cert", str(cert),
+                 "--key", str(key), "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0",
+                 "--smtps-port", "0", "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(port),
+                 "--nntps-port", str(tls_port), "--nntp-peer", "127.0.0.1"],
+                stdout=output, stderr=output)
+        processes.append(process)
+
+        def alive() -> bool:
+            return process.poll() is None
+
+        # 120 s: in a full `swift test` dozens of servers start at once, and a debug correo took over 30 s.
+        if netutil.wait_port("127.0.0.1", port, 120, alive) and netutil.wait_port("127.0.0.1", tls_port, 120, alive):
+            return port, tls_port
+        if alive() or "already in use" not in log.read_text(errors="replace"):
+            return None
+        processes.remove(process)
+    return None
+
+
 def run(binary: str) -> int:
     work = Path(tempfile.mkdtemp(prefix="correo-tb-news-"))
     processes: list[subprocess.Popen] = []
@@ -200,20 +232,13 @@ def run(binary: str) -> int:
         subprocess.run([binary, "user", "add", "alice@example.test", "-s", str(storage), "--password-stdin"],
                        input=f"{password}\n".encode(), check=True, capture_output=True)
         ca, cert, key = harness.make_certificates(work)
-        port, tls_port = harness.free_port(), harness.free_port()
-        correo_log = open(work / "correo.log", "wb")
-        processes.append(subprocess.Popen(
-            [binary, "serve", "-s", str(storage), "--hostname", "mail.b.test", "--cert", str(cert), "--key", str(key),
-             "--bind", "127.0.0.1", "--smtp-port", "0", "--submission-port", "0", "--smtps-port", "0",
-             "--imap-port", "0", "--imaps-port", "0", "--nntp-port", str(port), "--nntps-port", str(tls_port),
-             "--nntp-peer", "127.0.0.1"],
-            stdout=correo_log, stderr=correo_log))
-        # 120 s: in a full `swift test` dozens of servers start at once, and a debug correo took over 30 s.
-        listening = harness.wait_port(port, 120) and harness.wait_port(tls_port, 120)
+        ports = start_correo(binary, storage, cert, key, work / "correo.log", processes)
+        listening = ports is not None
         harness.check("correo serve listens on its NNTP and NNTPS ports", listening,
                       (work / "correo.log").read_text(errors="replace"))
-        if not listening:
+        if ports is None:
             return 1
+        port, tls_port = ports
         feed(port, marker)
 
         # mail.b.test (the certificate's name) resolves to 127.0.0.1; the test CA is trusted in the script.
