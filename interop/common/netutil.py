@@ -17,17 +17,45 @@ _ISSUED = Path("/tmp/correo-netutil-ports")
 _ISSUED_FOR = 900.0  # seconds a port stays taken: longer than any script's start-up
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now (the kernel picks it) and that no other call
-    handed out in the last quarter of an hour."""
-    import fcntl
+def _below_ephemeral_range() -> range:
+    """Ports below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 here).
 
+    The kernel takes a port in that range for every outgoing connection and every bind to port 0, so
+    a port it picked as free could be taken by another test's connection before the server bound it
+    (a CI run failed so: "port 55821 (--nntp-port) on 127.0.0.1 is already in use"). A port below the
+    range is only ever taken by a bind that names it, as these scripts' servers do.
+    """
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return range(max(1024, low - 12288), low)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1, below the kernel's ephemeral range, that is free right now and that
+    no other call handed out in the last quarter of an hour."""
+    import fcntl
+    import random
+
+    candidates = _below_ephemeral_range()
     try:
         log = open(_ISSUED, "a+")
-    except OSError:  # a file of another user's: the kernel's choice alone
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
+    except OSError:  # a file of another user's: a free port drawn without the shared log
+        for _ in range(256):
+            port = random.choice(candidates)
+            if _bindable(port):
+                return port
+        raise OSError("no free port below the ephemeral range")
     with log:
         fcntl.flock(log, fcntl.LOCK_EX)
         log.seek(0)
@@ -37,20 +65,12 @@ def free_port() -> int:
             port, _, when = line.partition("@")
             if port.isdigit() and now - float(when or 0) < _ISSUED_FOR:
                 recent[int(port)] = float(when)
-        held = []
-        try:
-            for _ in range(64):
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                held.append(s)  # kept open until the end, so the kernel does not offer it again
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
-                if port not in recent:
-                    break
-            else:
-                raise OSError("no free port not handed out lately")
-        finally:
-            for s in held:
-                s.close()
+        for _ in range(256):
+            port = random.choice(candidates)
+            if port not in recent and _bindable(port):
+                break
+        else:
+            raise OSError("no free port below the ephemeral range not handed out lately")
         recent[port] = now
         log.seek(0)
         log.truncate()
