@@ -194,8 +194,9 @@ def start_correo(binary: str, storage: Path, cert: Path, key: Path, log: Path,
                  processes: list[subprocess.Popen]) -> tuple[int, int] | None:
     """correo serve with NNTP and NNTPS on free ports; the ports, or None when it does not listen.
 
-    A port free when drawn can be taken before correo binds it (another test's connection draws its
-    local port from the same range): correo then exits saying so, and new ports are drawn, 3 tries.
+    A port free when drawn can still be taken before correo binds it (netutil draws below the
+    kernel's ephemeral range, so only a program binding that very port): correo then exits saying so,
+    and new ports are drawn, 3 tries.
     """
     for _ in range(3):
         port, tls_port = harness.free_port(), harness.free_port()
