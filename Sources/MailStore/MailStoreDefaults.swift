@@ -41,6 +41,9 @@ public enum MailStoreDefaults {
     public static let parallelReadThreads = 16
     /// Fewest files a read thread is given: below it, handing them over costs more than a warm read.
     public static let parallelReadMinimumPerLane = 4
+    /// Threads that open the files read ahead for a client reading bodies in a regular order
+    /// (`ReadAhead`): each open waits on a directory block and an inode after a restart, side by side.
+    public static let readAheadThreads = 4
     /// How often a mailbox with change listeners looks at its folders for other programs' changes.
     public static let changePollInterval: Duration = .milliseconds(500)
     /// How much older than a scan the folders' modification times must be for an unchanged time to

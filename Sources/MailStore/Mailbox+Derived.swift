@@ -157,6 +157,7 @@ extension Mailbox {
     public func readMessages(uids: [UInt32]) -> [[UInt8]?] {
         noteActivity()
         guard let current = try? loadedFolder() else { return uids.map { _ in nil } }
+        noteWholeReads(uids, in: current)
         let records = uids.map { uid in current.index(of: uid).map { current.records[$0] } }
         let curPath = current.curPath
         return ParallelRead.map(records) { record in record.flatMap { try? MaildirFolder.read($0, in: curPath) } }

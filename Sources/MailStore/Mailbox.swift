@@ -46,6 +46,10 @@ public actor Mailbox {
     var settleDelay = MailStoreDefaults.settleDelay
     /// The records offered to readers off the mailbox's queue (see `Mailbox+Published.swift`).
     nonisolated let published = PublishedRecords()
+    /// The order in which clients read bodies one at a time, for reading ahead (`Mailbox+ReadAhead.swift`).
+    var readAhead = ReadAheadPattern()
+    /// Files this mailbox asked to read ahead (for tests).
+    var readAheadHinted = 0
     /// Header sections and other derived values (see `Mailbox+Derived.swift`).
     var derived: DerivedCache
     /// Counts the changes published (a cheap "did anything change since" for sessions).
@@ -301,28 +305,6 @@ public actor Mailbox {
         let uids = try withFolder { try $0.add(files) }
         try synchronize()
         return uids
-    }
-
-    // MARK: - Reading
-
-    /// The message's file, for callers that stream it themselves (mind `needsCRLFConversion`).
-    public func messageURL(uid: UInt32) -> URL? {
-        folder?.filePath(uid: uid).map { URL(fileURLWithPath: $0) }
-    }
-
-    /// The whole message with CRLF line ends (bare LFs of other programs' files converted).
-    public func readMessage(uid: UInt32) throws -> [UInt8] {
-        try loaded().read(uid: uid)
-    }
-
-    /// Bytes `range` of the CRLF form, clamped to the message (RFC 3501 BODY[]<start.count>).
-    public func readMessage(uid: UInt32, range: Range<Int>) throws -> [UInt8] {
-        try loaded().read(uid: uid, range: range)
-    }
-
-    /// The length of the header section including its blank line, in the CRLF form (cached).
-    public func headerLength(uid: UInt32) throws -> Int {
-        try withFolder { try $0.headerLength(uid: uid) }
     }
 
     // MARK: - Change notifications

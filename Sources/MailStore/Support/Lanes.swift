@@ -20,6 +20,11 @@ struct Lanes: Sendable {
 
     var count: Int { queues.count }
 
+    /// Runs `work` on lane `turn` (modulo the lanes), without waiting for it.
+    func submit(_ turn: Int, _ work: @escaping @Sendable () -> Void) {
+        queues[turn % queues.count].async(execute: work)
+    }
+
     /// `work(part)` for each part in `0..<parts`, results in part order.
     func parts<R: Sendable>(_ parts: Int, _ work: @escaping @Sendable (Int) -> R) -> [R] {
         guard parts > 1 else { return parts == 1 ? [work(0)] : [] }
