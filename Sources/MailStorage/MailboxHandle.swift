@@ -134,6 +134,10 @@ public protocol MailboxHandle: Sendable {
         withInternalDates: Bool,
         readingWhole run: WholeMessageRun
     ) async throws -> (records: [MailboxMessage?], contents: [UInt32: [UInt8]])
+    /// Message `uid`'s record and whole CRLF form, on the caller's thread and without waiting on any
+    /// I/O, when the backend has both in memory; nil otherwise (ask `messages(…readingWhole:)`). An event
+    /// loop asks it for a FETCH of one body: the answer costs no hop to another thread.
+    func messageIfCached(uid: UInt32, withInternalDates: Bool) -> (message: MailboxMessage, bytes: [UInt8])?
     /// Bytes `range` of message `uid`'s CRLF form, clamped to the message (RFC 3501 BODY[]<start.count>).
     func readMessage(uid: UInt32, range: Range<Int>) async throws -> [UInt8]
     /// The values of `kind` (an encoded BODYSTRUCTURE, ENVELOPE…) kept for `uids`; nil where none is.
@@ -164,6 +168,11 @@ extension MailboxHandle {
 
     /// Unknown here: the caller looks.
     public func isCurrent(token: UInt64) -> Bool { false }
+
+    /// Nothing is known without asking the backend.
+    public func messageIfCached(uid: UInt32, withInternalDates: Bool) -> (message: MailboxMessage, bytes: [UInt8])? {
+        nil
+    }
 
     /// Every message with its date, as a backend that always holds them gives it.
     public func messages(uids: [UInt32], withInternalDates: Bool) async throws -> [MailboxMessage?] {

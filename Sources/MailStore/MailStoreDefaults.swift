@@ -44,6 +44,9 @@ public enum MailStoreDefaults {
     /// Threads that open the files read ahead for a client reading bodies in a regular order
     /// (`ReadAhead`): each open waits on a directory block and an inode after a restart, side by side.
     public static let readAheadThreads = 4
+    /// Biggest message a FETCH reads on its event loop when it is cached (`Mailbox.messageIfCached`):
+    /// copying more would hold the loop's other connections longer than the hop it saves.
+    public static let cachedReadMostBytes = 1 << 20
     /// How often a mailbox with change listeners looks at its folders for other programs' changes.
     public static let changePollInterval: Duration = .milliseconds(500)
     /// How much older than a scan the folders' modification times must be for an unchanged time to

@@ -41,6 +41,7 @@ extension Mailbox {
         let now = ContinuousClock.now
         // Written meanwhile, or moved to a later due by a newer schedule: that one's task writes.
         guard cacheWriteScheduled, now >= cacheWriteDue else { return }
+        noteReadsOffTheQueue()
         let quiet = min(lastActivity + settleDelay, cacheWriteDue + settleLongestWait)
         if quiet > now { return writeCacheLater(at: quiet) }
         await writeCache()

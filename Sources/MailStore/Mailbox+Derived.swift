@@ -148,7 +148,10 @@ extension Mailbox {
     ) async throws -> (records: [MailboxMessage?], contents: [UInt32: [UInt8]]) {
         let records = try lookUp(uids: uids, withInternalDates: withInternalDates)
         let read = Array(uids.prefix(run.end(in: records)))
-        return (records, WholeMessageRun.byUID(read, readMessages(uids: read)))
+        let contents = WholeMessageRun.byUID(read, readMessages(uids: read))
+        // A client reading bodies one at a time: its next ones can be answered off the queue.
+        if uids.count == 1 { publishForReading() }
+        return (records, contents)
     }
 
     /// The whole messages (CRLF form) of `uids`, in order; nil for a UID that is gone or unreadable.

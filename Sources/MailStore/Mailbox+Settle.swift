@@ -19,6 +19,12 @@ extension Mailbox {
     /// A client asked something: a settle due now waits until `settleDelay` after this.
     func noteActivity() { lastActivity = .now }
 
+    /// Counts reads answered off the queue since the last call as activity now: a client reading
+    /// bodies that way (`Mailbox+CachedRead.swift`) is as busy as one asking the queue.
+    func noteReadsOffTheQueue() {
+        if bodyReads.offTheQueue.exchange(0, ordering: .relaxed) > 0 { noteActivity() }
+    }
+
     private func settleLater(after delay: Duration) {
         Task { [weak self] in
             try? await Task.sleep(for: delay)
@@ -32,6 +38,7 @@ extension Mailbox {
     /// STORE, then the next client's SELECT) would wait behind it. The deadline bounds the wait, so a
     /// client that never pauses still gets the proof.
     private func settleWhenQuiet() {
+        noteReadsOffTheQueue()
         let quiet = min(lastActivity + settleDelay, settleDeadline)
         let now = ContinuousClock.now
         if quiet > now { return settleLater(after: quiet - now) }

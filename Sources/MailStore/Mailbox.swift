@@ -46,10 +46,8 @@ public actor Mailbox {
     var settleDelay = MailStoreDefaults.settleDelay
     /// The records offered to readers off the mailbox's queue (see `Mailbox+Published.swift`).
     nonisolated let published = PublishedRecords()
-    /// The order in which clients read bodies one at a time, for reading ahead (`Mailbox+ReadAhead.swift`).
-    var readAhead = ReadAheadPattern()
-    /// Files this mailbox asked to read ahead (for tests).
-    var readAheadHinted = 0
+    /// How clients read bodies one at a time, noted on the queue and off it (`Mailbox+ReadAhead.swift`).
+    nonisolated let bodyReads = BodyReads()
     /// Header sections and other derived values (see `Mailbox+Derived.swift`).
     var derived: DerivedCache
     /// Counts the changes published (a cheap "did anything change since" for sessions).

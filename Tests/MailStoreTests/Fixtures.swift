@@ -21,3 +21,29 @@ func withStore<T>(_ body: (MailStore, TemporaryDirectory) async throws -> T) asy
 func files(in path: String) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }
 }
+
+/// Drops the file's clean pages from the page cache; false when they stay (a file system in memory).
+func evictFromPageCache(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    fdatasync(fd)
+    _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+    return !isInPageCache(path)
+}
+
+/// Whether every page of the file is in the page cache (`mincore`).
+func isInPageCache(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_size > 0 else { return false }
+    let size = Int(info.st_size)
+    guard let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else { return false }
+    defer { munmap(map, size) }
+    let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    var pages = [UInt8](repeating: 0, count: (size + pageSize - 1) / pageSize)
+    guard mincore(map, size, &pages) == 0 else { return false }
+    return pages.allSatisfy { $0 & 1 == 1 }
+}

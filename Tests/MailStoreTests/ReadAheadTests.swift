@@ -26,7 +26,7 @@ import Glibc
             let paths = records.map { cur + $0.fileName }
             // A file the stride will reach, removed behind the store's back: its hint finds nothing.
             try FileManager.default.removeItem(atPath: paths[21])
-            let evicted = paths.indices.filter { $0 != 21 }.allSatisfy { evict(paths[$0]) }
+            let evicted = paths.indices.filter { $0 != 21 }.allSatisfy { evictFromPageCache(paths[$0]) }
 
             let filesBefore = ReadAhead.hinted
             for position in [0, 3, 6, 9] {
@@ -44,8 +44,8 @@ import Glibc
             #expect(ReadAhead.hinted - filesBefore >= opened)
             if evicted {
                 let readAhead = hinted.filter { $0 != 21 }
-                #expect(readAhead.allSatisfy { isResident(paths[$0]) }, "hinted files are in the page cache")
-                #expect(!isResident(paths[59]), "a file off the stride was not read")
+                #expect(readAhead.allSatisfy { isInPageCache(paths[$0]) }, "hinted files are in the page cache")
+                #expect(!isInPageCache(paths[59]), "a file off the stride was not read")
             } else {
                 print("ReadAheadTests: this file system keeps files in memory; page-cache residency not checked")
             }
@@ -66,31 +66,5 @@ import Glibc
             _ = try await inbox.readMessage(uid: uids[4], range: 0..<10)
             #expect(await inbox.readAheadHinted > 0, "partial reads follow the stride too")
         }
-    }
-
-    /// Drops the file's clean pages from the page cache; false when they stay (a file system in memory).
-    private func evict(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        fdatasync(fd)
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
-        return !isResident(path)
-    }
-
-    /// Whether every page of the file is in the page cache (`mincore`).
-    private func isResident(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size > 0 else { return false }
-        let size = Int(info.st_size)
-        guard let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else { return false }
-        defer { munmap(map, size) }
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        var pages = [UInt8](repeating: 0, count: (size + pageSize - 1) / pageSize)
-        guard mincore(map, size, &pages) == 0 else { return false }
-        return pages.allSatisfy { $0 & 1 == 1 }
     }
 }

@@ -116,6 +116,11 @@ extension MailStoreExecutor {
         withInternalDates: Bool,
         _ mailbox: any MailboxHandle
     ) async throws -> (records: [MailboxMessage?], firstWhole: [UInt32: [UInt8]]?) {
+        if uids.count == 1, plan.derivedItems.isEmpty, plan.otherNeed == .whole,
+            let cached = mailbox.messageIfCached(uid: uids[0], withInternalDates: withInternalDates)
+        {
+            return ([cached.message], [uids[0]: cached.bytes])
+        }
         guard plan.derivedItems.isEmpty, plan.otherNeed == .whole else {
             return (try await mailbox.messages(uids: uids, withInternalDates: withInternalDates), nil)
         }
