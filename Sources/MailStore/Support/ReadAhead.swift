@@ -44,7 +44,8 @@ enum ReadAhead {
     }
 
     private static func hint(_ path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // As the reader will: a symbolic link planted in cur/ is not followed.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return }  // gone meanwhile (expunged, renamed): nothing to read
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED)
         close(fd)
