@@ -192,7 +192,7 @@ import Testing
     func thunderbirdSubscribesReadsAndPostsToAGroup() async throws {
         let script = CorreoBinary.packageRoot.appendingPathComponent("interop/e2e/thunderbird_news.py").path
         let run = try ChildProcess(["python3", script, CorreoBinary.url.path])
-        var status = try await run.waitForExit(seconds: 200)
+        var status = try await run.waitForExit(seconds: 280)
         if status == nil { status = await run.stop() }
         let output = run.output.text + run.errors.text
         #expect(status == 0, "\(output)")

@@ -25,6 +25,8 @@ Prints one PASS/FAIL line per check and `thunderbird-autoconfig: ok`; exit statu
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 IMAPS, IMAP, SMTPS, SUBMISSION, SMTP = 2993, 2143, 2465, 2587, 2525
@@ -80,13 +83,18 @@ def make_certificates(work: Path) -> tuple[Path, Path, Path]:
 class Marionette:
     """Just enough of Marionette's protocol: `length:json` frames, [0, id, command, params] requests."""
 
-    def __init__(self, port: int, seconds: float) -> None:
+    def __init__(self, port: int, seconds: float, process: subprocess.Popen | None = None) -> None:
+        """Connects to Marionette on PORT within SECONDS; gives up at once if PROCESS (the browser) has exited,
+        since then nothing will ever listen there."""
         deadline = time.monotonic() + seconds
         while True:
             try:
                 self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
                 break
-            except OSError:
+            except OSError as error:
+                if process is not None and process.poll() is not None:
+                    raise ConnectionError(f"Thunderbird exited ({process.returncode}) before Marionette listened "
+                                          f"on port {port}") from error
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
@@ -171,8 +179,59 @@ def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, 
                       display: str | None = None) -> Marionette:
     """Thunderbird headless on a fresh profile in WORK (its prefs: quiet, no updates, `prefs` on top), with
     Marionette on `port`, in a chrome-context session; the process is added to `processes`. With `display`
-    (an X display such as Xvfb's ":5") it runs there, windows and all, instead of headless."""
-    profile = work / "profile"
+    (an X display such as Xvfb's ":5") it runs there, windows and all, instead of headless.
+
+    A Thunderbird that exits before Marionette listens, or does not listen within 120 s, is stopped, its log
+    printed, and started once more on a new profile and port: a fresh machine's first start under a loaded
+    test suite once never opened the port in 90 s (CI, 2026-12-06), and the log was not kept to say why."""
+    for attempt in (1, 2):
+        folder = work if attempt == 1 else work / f"retry-{attempt}"
+        folder.mkdir(exist_ok=True)
+        try:
+            with one_start_at_a_time():
+                process = launch_thunderbird(folder, port, prefs, display)
+                processes.append(process)
+                marionette = Marionette(port, 120, process)
+        except OSError as error:  # ConnectionError and a refused or timed-out connection alike
+            log = (folder / "thunderbird.log").read_text(errors="replace").splitlines()[-40:]
+            print(f"  thunderbird attempt {attempt}: {error}\n  --- thunderbird.log (last 40 lines)\n"
+                  + "\n".join(log), flush=True)
+            if attempt == 2:
+                raise
+            process.kill()
+            process.wait(timeout=15)
+            port = free_port()
+            continue
+        marionette.command("WebDriver:NewSession", {"capabilities": {}})
+        marionette.command("Marionette:SetContext", {"value": "chrome"})
+        return marionette
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def one_start_at_a_time(seconds: float = 120) -> Iterator[None]:
+    """Holds a lock shared by every Thunderbird script while one Thunderbird starts, so that the test suite's
+    Thunderbird checks, run in parallel, do not all start at once on a 2-core machine; after SECONDS of
+    waiting it goes ahead without the lock rather than fail."""
+    with open(Path(tempfile.gettempdir()) / "correo-thunderbird-start.lock", "a") as lock:
+        deadline = time.monotonic() + seconds
+        held = False
+        while not held and time.monotonic() < deadline:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+            except BlockingIOError:
+                time.sleep(0.25)
+        try:
+            yield
+        finally:
+            if held:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def launch_thunderbird(folder: Path, port: int, prefs: dict, display: str | None) -> subprocess.Popen:
+    """Starts Thunderbird on a new profile in FOLDER, its output in FOLDER/thunderbird.log."""
+    profile = folder / "profile"
     profile.mkdir()
     (profile / "user.js").write_text("\n".join(f'user_pref("{k}", {json.dumps(v)});' for k, v in {
         "network.proxy.type": 0,
@@ -185,20 +244,17 @@ def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, 
         "app.update.disabledForTesting": True,
         **prefs,
     }.items()) + "\n")
-    tb_log = open(work / "thunderbird.log", "wb")
-    env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(work))
+    tb_log = open(folder / "thunderbird.log", "wb")
+    env = dict(os.environ, MOZ_HEADLESS="1", HOME=str(folder))
     headless = ["--headless"]
     if display is not None:
         env.pop("MOZ_HEADLESS")
         env["DISPLAY"] = display
         headless = []
-    processes.append(subprocess.Popen(
-        [thunderbird_binary() or "thunderbird", *headless, "--marionette", "-remote-allow-system-access", "--no-remote", "--profile", str(profile)],
-        stdout=tb_log, stderr=tb_log, env=env))
-    marionette = Marionette(port, 90)
-    marionette.command("WebDriver:NewSession", {"capabilities": {}})
-    marionette.command("Marionette:SetContext", {"value": "chrome"})
-    return marionette
+    return subprocess.Popen(
+        [thunderbird_binary() or "thunderbird", *headless, "--marionette", "-remote-allow-system-access", "--no-remote",
+         "--profile", str(profile)],
+        stdout=tb_log, stderr=tb_log, env=env)
 
 
 def quit_thunderbird(marionette: Marionette) -> None:
@@ -218,7 +274,7 @@ def stop(processes: list[subprocess.Popen], work: Path) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     if FAILURES or os.environ.get("KEEP_RUN_DIR"):
-        for name in ("correo.log", "thunderbird.log"):
+        for name in ("correo.log", "thunderbird.log", "retry-2/thunderbird.log"):
             path = work / name
             if path.exists():
                 print(f"--- {name} (last 40 lines)\n" + "\n".join(path.read_text(errors="replace").splitlines()[-40:]))
