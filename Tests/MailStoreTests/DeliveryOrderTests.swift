@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import MailStore
@@ -27,5 +28,22 @@ import Testing
         let huge = files + [("999999999999.M1.host", "x"), ("999999999999.M0.host", "x")]
         #expect(MaildirFolder.inDeliveryOrder(huge).map(\.key) == Self.byRule(huge))
         #expect(MaildirFolder.inDeliveryOrder([]).isEmpty)
+    }
+
+    /// Names correo makes in one second take their UIDs in the order they were made, whatever the
+    /// number of digits in their microseconds: unpadded, `M100000` sorted before `M99999`, and two
+    /// messages delivered a millisecond apart got their UIDs the wrong way round.
+    @Test func namesMadeInOneSecondKeepTheOrderTheyWereMadeIn() {
+        let second = 1_700_000_000.0
+        // At 1.7e9 s a Double's step is about 0.24 µs: the fractions are chosen well apart.
+        let fractions = [0.000_002, 0.000_090, 0.000_110, 0.099_900, 0.100_100, 0.5, 0.999_900]
+        let made = fractions.map {
+            MaildirFileName.uniqueBase(date: Date(timeIntervalSince1970: second + $0), size: 10, crlfSize: 12)
+        }
+        #expect(made.allSatisfy { $0.hasPrefix("1700000000.M") })
+        let microseconds = made.map { $0.split(separator: "M")[1].split(separator: "P")[0] }
+        #expect(microseconds.allSatisfy { $0.count == 6 && $0.allSatisfy(\.isNumber) }, "\(made)")
+        let ordered = MaildirFolder.inDeliveryOrder(made.reversed().map { (key: $0, value: $0) }).map(\.key)
+        #expect(ordered == made)
     }
 }

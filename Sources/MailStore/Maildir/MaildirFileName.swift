@@ -166,14 +166,20 @@ struct MaildirFileName: Hashable, Sendable {
 
     /// Builds a fresh unique base: `SECONDS.M<usec>P<pid>Q<counter>.<host>,S=<size>,W=<crlfSize>`
     /// (the Maildir "modern" unique name, with Dovecot's size fields so listings need no stat).
+    ///
+    /// The microseconds are written with six digits: a folder's first scan orders the names of one
+    /// second by name (`MaildirFolder.inDeliveryOrder`), and unpadded, `M100000` came before `M99999`,
+    /// so two messages delivered a millisecond apart could get their UIDs the wrong way round.
     static func uniqueBase(date: Date = Date(), size: Int, crlfSize: Int) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let microseconds = Int((date.timeIntervalSince1970 - Double(seconds)) * 1_000_000)
+        let microseconds = max(0, min(Int((date.timeIntervalSince1970 - Double(seconds)) * 1_000_000), 999_999))
         let counter = deliveryCounter.withLock { value -> UInt64 in
             value += 1
             return value
         }
-        return "\(seconds).M\(microseconds)P\(processID)Q\(counter).\(hostName),S=\(size),W=\(crlfSize)"
+        let usec = String(microseconds)
+        let padded = String(repeating: "0", count: 6 - usec.count) + usec
+        return "\(seconds).M\(padded)P\(processID)Q\(counter).\(hostName),S=\(size),W=\(crlfSize)"
     }
 
     private static let deliveryCounter = Mutex<UInt64>(0)
