@@ -25,10 +25,11 @@ extension Mailbox {
         if bodyReads.offTheQueue.exchange(0, ordering: .relaxed) > 0 { noteActivity() }
     }
 
+    /// A timer on the mailbox's own queue, not a sleeping task: the settle then never waits for a
+    /// thread of Swift's cooperative pool.
     private func settleLater(after delay: Duration) {
-        Task { [weak self] in
-            try? await Task.sleep(for: delay)
-            await self?.settleWhenQuiet()
+        executor.runAfter(delay) { [weak self] in
+            self?.assumeIsolated { $0.settleWhenQuiet() }
         }
     }
 

@@ -19,7 +19,8 @@ public actor Mailbox {
     /// The Maildir folder on disk.
     public nonisolated let url: URL
 
-    private let executor: DispatchQueueExecutor
+    /// The mailbox's own queue, as an executor; its timers (`runAfter`) run there too.
+    nonisolated let executor: DispatchQueueExecutor
     let logger: Logger
     private let newValidity: @Sendable () throws -> UInt32
     var folder: MaildirFolder? {
