@@ -156,9 +156,21 @@ enum LoopbackPort {
     /// That is a listening socket of /proc/net/tcp or tcp6 whose inode is one of the process's
     /// descriptors. `accepts` cannot tell a server from another test's that took the port in between
     /// (that one answers, and ours exits "already in use" a moment later).
+    ///
+    /// The process's sockets are listed first, and the tables read only when it has one: they hold every
+    /// socket of the machine (thousands in the test suite, most in TIME-WAIT), and parsing them on each
+    /// of a start's 20 ms polls cost about 20 s of CPU in a whole run, on threads the other tests wait for.
     static func isListening(_ port: Int, by pid: Int32) -> Bool {
+        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else {
+            return false
+        }
+        let sockets = Set(
+            descriptors.compactMap { descriptor in
+                try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")
+            }.filter { $0.hasPrefix("socket:[") }
+        )
+        guard !sockets.isEmpty else { return false }
         let suffix = String(format: ":%04X", port)
-        var inodes = Set<String>()
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
             // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file, whose
             // size the kernel reports as 0.
@@ -170,15 +182,10 @@ enum LoopbackPort {
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 9, fields[1].hasSuffix(suffix), fields[3] == "0A" else { continue }
-                inodes.insert("socket:[\(fields[9])]")
+                if sockets.contains("socket:[\(fields[9])]") { return true }
             }
         }
-        guard !inodes.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
-        else { return false }
-        return descriptors.contains { descriptor in
-            let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")
-            return link.map(inodes.contains) ?? false
-        }
+        return false
     }
 
     private static func loopback(port: Int) -> sockaddr_in {
