@@ -187,16 +187,18 @@ def start_thunderbird(work: Path, processes: list[subprocess.Popen], port: int, 
     for attempt in (1, 2):
         folder = work if attempt == 1 else work / f"retry-{attempt}"
         folder.mkdir(exist_ok=True)
+        process: subprocess.Popen | None = None
         try:
             with one_start_at_a_time():
                 process = launch_thunderbird(folder, port, prefs, display)
                 processes.append(process)
                 marionette = Marionette(port, 120, process)
         except OSError as error:  # ConnectionError and a refused or timed-out connection alike
-            log = (folder / "thunderbird.log").read_text(errors="replace").splitlines()[-40:]
+            log_file = folder / "thunderbird.log"
+            log = log_file.read_text(errors="replace").splitlines()[-40:] if log_file.exists() else []
             print(f"  thunderbird attempt {attempt}: {error}\n  --- thunderbird.log (last 40 lines)\n"
                   + "\n".join(log), flush=True)
-            if attempt == 2:
+            if attempt == 2 or process is None:  # no process: Thunderbird could not even be started
                 raise
             process.kill()
             process.wait(timeout=15)
