@@ -5,8 +5,11 @@ import Synchronization
 final class BodyReads: Sendable {
     /// The order of the reads, for reading ahead.
     let pattern = Mutex(ReadAheadPattern())
-    /// Files read ahead so far (for tests).
+    /// Files this mailbox's reads asked to read ahead, the last ones queued (hints beyond
+    /// `ReadAhead.mostPending` are dropped), and how many the lanes found and hinted (for tests).
     let hinted = Atomic<Int>(0)
+    let lastQueued = Mutex<[String]>([])
+    let opened = Atomic<Int>(0)
     /// Reads answered off the queue since a settle or cache write last asked whether clients pause.
     let offTheQueue = Atomic<Int>(0)
 }
@@ -14,6 +17,9 @@ final class BodyReads: Sendable {
 extension Mailbox {
     /// Files this mailbox asked to read ahead (for tests).
     var readAheadHinted: Int { bodyReads.hinted.load(ordering: .relaxed) }
+    /// The paths the last hint queued, and the files found and hinted so far (for tests).
+    nonisolated var readAheadLastQueued: [String] { bodyReads.lastQueued.withLock { $0 } }
+    nonisolated var readAheadOpened: Int { bodyReads.opened.load(ordering: .relaxed) }
 
     /// Notes the messages a client is about to read, and hints the ones its order says come next
     /// (`ReadAheadPattern`, `ReadAhead`), before the read itself so that both go on at once.
@@ -30,7 +36,10 @@ extension Mailbox {
         }
         guard !ahead.isEmpty else { return }
         bodyReads.hinted.add(ahead.count, ordering: .relaxed)
-        ReadAhead.hint(ahead.map { curPath + "/" + records[$0].fileName })
+        let reads = bodyReads
+        let paths = ahead.map { curPath + "/" + records[$0].fileName }
+        let queued = ReadAhead.hint(paths) { reads.opened.add($0, ordering: .relaxed) }
+        reads.lastQueued.withLock { $0 = Array(paths.prefix(queued)) }
     }
 
     func noteWholeReads(_ uids: [UInt32], in current: MaildirFolder) {

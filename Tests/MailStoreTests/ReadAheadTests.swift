@@ -28,23 +28,36 @@ import Glibc
             try FileManager.default.removeItem(atPath: paths[21])
             let evicted = paths.indices.filter { $0 != 21 }.allSatisfy { evictFromPageCache(paths[$0]) }
 
-            let filesBefore = ReadAhead.hinted
             for position in [0, 3, 6, 9] {
                 let read = await inbox.readMessages(uids: [uids[position]])
                 #expect(read == [try await inbox.readMessage(uid: uids[position])])
             }
-            // The third read (position 6) hinted 9, 12, …, 54; the fourth found the window full.
-            let hinted = Array(stride(from: 9, through: 6 + 3 * ReadAheadPattern.window, by: 3))
-            #expect(await inbox.readAheadHinted == hinted.count)
-            let opened = hinted.count - 1  // all but the removed file
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ReadAhead.hinted - filesBefore < opened, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
+            // The third read (position 6) hinted the 16 files at 9, 12, …, 54; the fourth found the
+            // window full. Positions count in the folder as the mailbox saw it then: with the removed
+            // file already noticed, those from 21 on are one further in `paths`.
+            #expect(await inbox.readAheadHinted == ReadAheadPattern.window)
+            let positions = Array(stride(from: 9, through: 6 + 3 * ReadAheadPattern.window, by: 3))
+            let unnoticed = positions.map { paths[$0] }
+            let noticed = positions.map { paths[$0 < 21 ? $0 : $0 + 1] }
+            // Hints past `ReadAhead.mostPending`, counted over the whole process, are dropped: other tests
+            // reading ahead on a busy disk may have filled it. The queued ones are the nearest.
+            let queued = inbox.readAheadLastQueued
+            #expect(queued == Array(unnoticed.prefix(queued.count)) || queued == Array(noticed.prefix(queued.count)))
+            let readAhead = queued.filter { $0 != paths[21] }
+            let deadline = ContinuousClock.now + .seconds(20)
+            func done() -> Bool {
+                inbox.readAheadOpened >= readAhead.count
+                    && (!evicted || readAhead.allSatisfy { isInPageCache($0) })
             }
-            #expect(ReadAhead.hinted - filesBefore >= opened)
+            // WILLNEED only queues the reads: on a disk busy with other tests' syncs they land later.
+            while !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(inbox.readAheadOpened == readAhead.count, "every queued file but the removed one")
+            if queued.count < positions.count {
+                let dropped = positions.count - queued.count
+                print("ReadAheadTests: \(dropped) of \(positions.count) hints dropped (others pending)")
+            }
             if evicted {
-                let readAhead = hinted.filter { $0 != 21 }
-                #expect(readAhead.allSatisfy { isInPageCache(paths[$0]) }, "hinted files are in the page cache")
+                #expect(readAhead.allSatisfy { isInPageCache($0) }, "hinted files are in the page cache")
                 #expect(!isInPageCache(paths[59]), "a file off the stride was not read")
             } else {
                 print("ReadAheadTests: this file system keeps files in memory; page-cache residency not checked")

@@ -18,21 +18,21 @@ enum ReadAhead {
     static let filesPerJob = 4
     private static let lanes = Lanes(label: "correo.mailstore.read-ahead", count: MailStoreDefaults.readAheadThreads)
     private static let pending = Atomic<Int>(0)
-    private static let hintedFiles = Atomic<Int>(0)
 
-    /// Files hinted since the process started (for tests).
-    static var hinted: Int { hintedFiles.load(ordering: .relaxed) }
-
-    /// Hints `paths`, nearest first, `filesPerJob` to a lane job, the jobs spread over the lanes.
-    static func hint(_ paths: [String]) {
+    /// Hints `paths`, nearest first, `filesPerJob` to a lane job, the jobs spread over the lanes; returns
+    /// how many were queued (the nearest ones), and tells `opened` how many files each job found.
+    @discardableResult
+    static func hint(_ paths: [String], opened: @escaping @Sendable (Int) -> Void = { _ in }) -> Int {
         let admitted = admit(paths.count)
         for (turn, start) in stride(from: 0, to: admitted, by: filesPerJob).enumerated() {
             let job = Array(paths[start..<min(start + filesPerJob, admitted)])
             lanes.submit(turn) {
-                for path in job { hint(path) }
+                let found = job.filter(hint)
                 pending.subtract(job.count, ordering: .relaxed)
+                opened(found.count)
             }
         }
+        return admitted
     }
 
     /// How many of `count` more hints may be queued.
@@ -43,12 +43,13 @@ enum ReadAhead {
         return admitted
     }
 
-    private static func hint(_ path: String) {
+    /// Whether the file was there to hint.
+    private static func hint(_ path: String) -> Bool {
         // As the reader will: a symbolic link planted in cur/ is not followed.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return }  // gone meanwhile (expunged, renamed): nothing to read
+        guard fd >= 0 else { return false }  // gone meanwhile (expunged, renamed): nothing to read
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED)
         close(fd)
-        hintedFiles.add(1, ordering: .relaxed)
+        return true
     }
 }
