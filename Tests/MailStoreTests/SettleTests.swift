@@ -14,8 +14,13 @@ import Testing
         try await withSettleOwed(delay: .seconds(3), longestWait: .seconds(600)) { inbox, settledBefore in
             // A client asking every 25 ms for 4 s, past the delay: the settle keeps waiting (only a
             // stall of 3 s between two looks would let it in).
-            _ = try await keepAsking(inbox, for: .seconds(4)) { _ in false }
-            #expect(await inbox.settleScans == settledBefore)
+            let asking = try await keepAsking(inbox, for: .seconds(4)) { _ in false }
+            if asking.longestGap < .seconds(3) {
+                #expect(await inbox.settleScans == settledBefore)
+            } else {
+                // This process stood still (a loaded machine): the pause was real, and the settle may come.
+                print("SettleTests: the client stood still \(asking.longestGap); the settle's wait is not checked")
+            }
             // The client pauses: the settle comes, and proves the rename.
             #expect(try await settled(inbox, after: settledBefore))
         }
@@ -24,10 +29,10 @@ import Testing
     @Test func aClientThatNeverPausesStillGetsTheSettleAtTheLongestWait() async throws {
         // A delay no pause reaches: only the longest wait can bring the settle.
         try await withSettleOwed(delay: .seconds(600), longestWait: .seconds(1)) { inbox, settledBefore in
-            let settledWhileAsking = try await keepAsking(inbox, for: .seconds(60)) { inbox in
+            let asking = try await keepAsking(inbox, for: .seconds(60)) { inbox in
                 await inbox.settleScans == settledBefore + 1
             }
-            #expect(settledWhileAsking)
+            #expect(asking.done)
             #expect(try await !inbox.loadedFolder().needsScan)
         }
     }
@@ -56,19 +61,24 @@ import Testing
         }
     }
 
-    /// Looks every 25 ms for `duration`, or until `done`; returns whether `done` ended it.
+    /// Looks every 25 ms for `duration`, or until `done`; returns whether `done` ended it, and the
+    /// longest time between two looks.
     private func keepAsking(
         _ inbox: Mailbox,
         for duration: Duration,
         until done: (Mailbox) async -> Bool
-    ) async throws -> Bool {
+    ) async throws -> (done: Bool, longestGap: Duration) {
         let until = ContinuousClock.now + duration
+        var last = ContinuousClock.now
+        var longestGap = Duration.zero
         for _ in 0..<10_000 where ContinuousClock.now < until {
             _ = await inbox.look(since: nil, claimRecent: false)
-            if await done(inbox) { return true }
+            longestGap = max(longestGap, ContinuousClock.now - last)
+            last = ContinuousClock.now
+            if await done(inbox) { return (true, longestGap) }
             try await Task.sleep(for: .milliseconds(25))
         }
-        return false
+        return (false, longestGap)
     }
 
     /// Waits (at most 30 s) for one settling scan after `count`, and for it to have proven the folder.
