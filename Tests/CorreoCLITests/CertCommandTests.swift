@@ -16,7 +16,7 @@ import Testing
         process.standardOutput = pipe
         try process.run()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         #expect(process.terminationStatus == 0)
         #expect(text.contains("DNS:mail.example.test"))
     }

@@ -147,7 +147,7 @@ import Glibc
         process.standardOutput = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         return String(output.prefix { $0 != " " })
     }
 }

@@ -120,7 +120,7 @@ import Glibc
         #expect(login.status == 0 && login.output.contains("OK"), "\(login.output) \(login.errors)")
 
         server.terminate()
-        server.waitUntilExit()
+        server.waitForExit()
         #expect(server.terminationStatus == 0, "\((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")")
     }
 
@@ -197,6 +197,6 @@ private func runProgram(_ path: String, _ arguments: [String]) throws -> (status
     // Small outputs (a message body, a traceback): reading one pipe after the other cannot block.
     let output = stdout.fileHandleForReading.readDataToEndOfFile()
     let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    process.waitForExit()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
 }

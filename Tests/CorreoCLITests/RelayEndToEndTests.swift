@@ -176,7 +176,7 @@ final class DnsmasqProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()  // the daemon has forked and written its pid file
+        process.waitForExit()  // the daemon has forked and written its pid file
         guard process.terminationStatus == 0 else { throw EndToEndFailure("dnsmasq did not start") }
     }
 

@@ -35,7 +35,7 @@ import Testing
         let errThread = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
         errThread.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitForExit()
         while !errData.done { usleep(1000) }
         return Run(
             status: process.terminationStatus,
@@ -325,7 +325,7 @@ import Testing
             while sink.messageFiles.count < 3 && process.isRunning { usleep(20_000) }
             kill(process.processIdentifier, SIGINT)
             let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            process.waitForExit()
             #expect(process.terminationStatus == 130)
             let sent = sink.messageFiles.count
             #expect(sent >= 3 && sent < 40)

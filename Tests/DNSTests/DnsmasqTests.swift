@@ -53,7 +53,7 @@ struct DnsmasqTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()  // the daemon has forked and written its pid file
+        process.waitForExit()  // the daemon has forked and written its pid file
         func stop() {
             if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
                 let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))

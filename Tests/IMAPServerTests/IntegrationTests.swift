@@ -127,7 +127,7 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         let handle = run.pipe.fileHandleForReading
         let log = await blocking {
             let data = handle.readDataToEndOfFile()
-            process.waitUntilExit()
+            process.waitForExit()
             return String(decoding: data, as: UTF8.self)
         }
         #expect(run.process.terminationStatus == 0, "\(log)")
@@ -188,7 +188,7 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         let process = run.process
         // The rest of what the script printed (a traceback when it failed) says why, should it fail.
         output += String(decoding: await blocking { reader.readDataToEndOfFile() }, as: UTF8.self)
-        await blocking { process.waitUntilExit() }
+        await blocking { process.waitForExit() }
         #expect(output.contains("EXISTS 2"), "\(output)")
         #expect(run.process.terminationStatus == 0, "\(output)")
     }
@@ -207,7 +207,7 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         let handle = run.pipe.fileHandleForReading
         let log = await blocking {
             let data = handle.readDataToEndOfFile()
-            process.waitUntilExit()
+            process.waitForExit()
             return String(decoding: data, as: UTF8.self)
         }
         #expect(log.contains("ALL OK"), "\(log)")
@@ -231,7 +231,7 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         let handle = run.pipe.fileHandleForReading
         let log = await blocking {
             let data = handle.readDataToEndOfFile()
-            process.waitUntilExit()
+            process.waitForExit()
             return String(decoding: data, as: UTF8.self)
         }
         #expect(log.contains("TLS OK"), "\(log)")
@@ -252,7 +252,7 @@ private func message(_ subject: String, body: String = "Hello there.\r\n") -> [U
         let handle = run.pipe.fileHandleForReading
         let log = await blocking {
             let data = handle.readDataToEndOfFile()
-            process.waitUntilExit()
+            process.waitForExit()
             return String(decoding: data, as: UTF8.self)
         }
         #expect(log.contains("SESSIONS OK"), "\(log)")

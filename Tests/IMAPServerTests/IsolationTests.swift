@@ -245,7 +245,7 @@ enum IMAPScript {
                     try stdin.fileHandleForWriting.close()
                     let data = stdout.fileHandleForReading.readDataToEndOfFile()
                     let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
+                    process.waitForExit()
                     if data.isEmpty {
                         // The client died (a timeout, a reset): say why instead of a JSON parse error.
                         throw IMAPScriptError.clientFailed(String(decoding: errors, as: UTF8.self))

@@ -35,7 +35,7 @@ import Testing
         func stop() {
             try? input.fileHandleForWriting.close()
             process.terminate()
-            process.waitUntilExit()
+            process.waitForExit()
         }
     }
 

@@ -243,7 +243,7 @@ struct ScratchExt4 {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitForExit()
         guard process.terminationStatus == 0 else {
             let why = String(decoding: message, as: UTF8.self)
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed: \(why)"])

@@ -114,7 +114,7 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        process.waitUntilExit()
+        process.waitForExit()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

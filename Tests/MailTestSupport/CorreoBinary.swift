@@ -52,7 +52,7 @@ public enum CorreoBinary {
         // Read both pipes on their own threads so a chatty child cannot fill one and block.
         let output = PipeReader(stdout.fileHandleForReading)
         let errors = PipeReader(stderr.fileHandleForReading)
-        process.waitUntilExit()
+        process.waitForExit()
         return Result(status: process.terminationStatus, standardOutput: output.text(), standardError: errors.text())
     }
 }

@@ -160,7 +160,7 @@ public final class PostgresServer: @unchecked Sendable {
         kill(process.processIdentifier, SIGINT)
         for _ in 0..<300 where process.isRunning { Thread.sleep(forTimeInterval: 0.1) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.waitForExit()
     }
 
     /// The newest installed version's bin/ folder.
@@ -196,7 +196,7 @@ public final class PostgresServer: @unchecked Sendable {
         process.standardError = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         guard process.terminationStatus == 0 else {
             throw Failure.failed("\((executable as NSString).lastPathComponent): \(text.suffix(2000))")
         }
@@ -217,7 +217,7 @@ public final class PostgresServer: @unchecked Sendable {
             probe.executableURL = URL(fileURLWithPath: bin + "/pg_isready")
             probe.arguments = ["-q", "-h", socket, "-p", String(port)]
             try probe.run()
-            probe.waitUntilExit()
+            probe.waitForExit()
             if probe.terminationStatus == 0, process.isRunning { return }
             Thread.sleep(forTimeInterval: 0.1)
         }

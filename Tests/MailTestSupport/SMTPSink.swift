@@ -77,7 +77,7 @@ public final class SMTPSink: @unchecked Sendable {
     /// Stops the sink and waits for it to exit.
     public func stop() {
         try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        process.waitForExit()
     }
 
     /// The messages received for `recipient`, oldest first.

@@ -34,7 +34,7 @@ public struct TestTLS: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        process.waitForExit()
         guard process.terminationStatus == 0 else { throw Failure.opensslFailed(status: process.terminationStatus) }
         return TestTLS(certificatePath: cert, privateKeyPath: key)
     }

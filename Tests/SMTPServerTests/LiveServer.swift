@@ -159,7 +159,7 @@ enum ExternalTool {
         }
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                process.waitUntilExit()
+                process.waitForExit()
                 continuation.resume()
             }
         }

@@ -1,5 +1,6 @@
 import DNS
 import Foundation
+import MailTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -57,7 +58,7 @@ enum Dnsmasq {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            process.waitUntilExit()
+            process.waitForExit()
             func stop() {
                 if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
                     let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import Testing
 
 /// A real peer run once: a command with the message on standard input, its output and exit status
@@ -49,7 +50,7 @@ struct Peer {
             kill(process.processIdentifier, SIGKILL)
             Issue.record("\(program) did not finish within \(timeout)")
         }
-        process.waitUntilExit()
+        process.waitForExit()
         return Peer(
             status: process.terminationStatus,
             output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
