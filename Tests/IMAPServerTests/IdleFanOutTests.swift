@@ -89,6 +89,8 @@ import Testing
         let stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
+        // A client that fails says why in the test's message.
+        process.standardError = stdout
         try process.run()
         let reader = stdout.fileHandleForReading
         var output = ""
@@ -103,7 +105,7 @@ import Testing
         stdin.fileHandleForWriting.write(Data("go\n".utf8))
         let rest = try await OffThePool.run {
             let data = reader.readDataToEndOfFile()
-            process.waitUntilExit()
+            process.waitForExit()
             return data
         }
         output += String(decoding: rest, as: UTF8.self)

@@ -11,10 +11,10 @@ import Testing
     private let user = "settle@example.test"
 
     @Test func aSettleWaitsWhileClientsKeepAskingAndComesAfterThePause() async throws {
-        try await withSettleOwed(delay: .seconds(3), longestWait: .seconds(600)) { inbox, settledBefore in
+        try await withSettleOwed(delay: .seconds(3), longestWait: .seconds(600)) { inbox, settledBefore, owed in
             // A client asking every 25 ms for 4 s, past the delay: the settle keeps waiting (only a
             // stall of 3 s between two looks would let it in).
-            let asking = try await keepAsking(inbox, for: .seconds(4)) { _ in false }
+            let asking = try await keepAsking(inbox, for: .seconds(4), since: owed) { _ in false }
             if asking.longestGap < .seconds(3) {
                 #expect(await inbox.settleScans == settledBefore)
             } else {
@@ -28,8 +28,8 @@ import Testing
 
     @Test func aClientThatNeverPausesStillGetsTheSettleAtTheLongestWait() async throws {
         // A delay no pause reaches: only the longest wait can bring the settle.
-        try await withSettleOwed(delay: .seconds(600), longestWait: .seconds(1)) { inbox, settledBefore in
-            let asking = try await keepAsking(inbox, for: .seconds(60)) { inbox in
+        try await withSettleOwed(delay: .seconds(600), longestWait: .seconds(1)) { inbox, settledBefore, owed in
+            let asking = try await keepAsking(inbox, for: .seconds(60), since: owed) { inbox in
                 await inbox.settleScans == settledBefore + 1
             }
             #expect(asking.done)
@@ -37,11 +37,12 @@ import Testing
         }
     }
 
-    /// A mailbox whose own rename (taken on trust) owes a proving scan, with the settling times given.
+    /// A mailbox whose own rename (taken on trust) owes a proving scan, with the settling times given;
+    /// `body` gets the settling scans so far and the time the change that owes the scan began.
     private func withSettleOwed(
         delay: Duration,
         longestWait: Duration,
-        _ body: (Mailbox, Int) async throws -> Void
+        _ body: (Mailbox, Int, ContinuousClock.Instant) async throws -> Void
     ) async throws {
         try await withStore { store, directory in
             let inbox = try await store.mailbox(user: user, name: .inbox)
@@ -53,23 +54,25 @@ import Testing
             for _ in 0..<500 where await inbox.settleScheduled { try await Task.sleep(for: .milliseconds(20)) }
             #expect(await !inbox.settleScheduled)
             await inbox.setSettleDelay(delay, longestWait: longestWait)
+            let owed = ContinuousClock.now
             try await inbox.setFlags(uids: [1], flags: .flagged, operation: .add)
             #expect(try await inbox.loadedFolder().needsScan)
-            try await body(inbox, await inbox.settleScans)
+            try await body(inbox, await inbox.settleScans, owed)
             #expect(await inbox.settleScans >= before)
             #expect(await inbox.snapshot().first?.flags == .flagged)
         }
     }
 
     /// Looks every 25 ms for `duration`, or until `done`; returns whether `done` ended it, and the
-    /// longest time between two looks.
+    /// longest time between two looks (the first counted from `since`).
     private func keepAsking(
         _ inbox: Mailbox,
         for duration: Duration,
+        since: ContinuousClock.Instant,
         until done: (Mailbox) async -> Bool
     ) async throws -> (done: Bool, longestGap: Duration) {
         let until = ContinuousClock.now + duration
-        var last = ContinuousClock.now
+        var last = since
         var longestGap = Duration.zero
         for _ in 0..<10_000 where ContinuousClock.now < until {
             _ = await inbox.look(since: nil, claimRecent: false)
