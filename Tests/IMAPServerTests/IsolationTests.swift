@@ -241,7 +241,8 @@ enum IMAPScript {
                     process.standardOutput = stdout
                     process.standardError = stderr
                     try process.run()
-                    stdin.fileHandleForWriting.write(input)
+                    // A client that died early closed the pipe: its output says why, below.
+                    try? stdin.fileHandleForWriting.write(contentsOf: input)
                     try stdin.fileHandleForWriting.close()
                     let data = stdout.fileHandleForReading.readDataToEndOfFile()
                     let errors = stderr.fileHandleForReading.readDataToEndOfFile()

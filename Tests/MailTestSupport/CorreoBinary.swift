@@ -47,7 +47,9 @@ public enum CorreoBinary {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+        // A child that exits before it reads (a refused argument) closes the pipe: the throwing write
+        // says EPIPE, where the older `write(_:)` traps and takes the whole test process down.
+        if !input.isEmpty { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         // Read both pipes on their own threads so a chatty child cannot fill one and block.
         let output = PipeReader(stdout.fileHandleForReading)
