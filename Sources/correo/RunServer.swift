@@ -18,6 +18,9 @@ func runServer(
     reader: ConfigurationReader? = nil,
     store: PostgresStoreURL? = nil
 ) async throws {
+    // A server outlives whoever reads its log: SIGPIPE's default, ending the process, would take every
+    // session down when that reader goes away (journald restarted, `correo serve 2>&1 | head`).
+    signal(SIGPIPE, SIG_IGN)
     // A level SIGHUP can change: every logger follows LiveLogLevel.
     LoggingSystem.bootstrap(configuration.logFormat.liveHandler(level: configuration.logLevel))
     let logger = Logger(label: "correo")

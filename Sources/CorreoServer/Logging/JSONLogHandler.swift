@@ -117,7 +117,9 @@ public struct JSONLogHandler: LogHandler {
 
     private static func standardError(_ line: String) {
         let data = Data(line.utf8)
-        lock.withLock { _ in FileHandle.standardError.write(data) }
+        // A reader that went away (journald restarted, `| head`) costs the line, not the server: the
+        // throwing write says EPIPE where `write(_:)` traps.
+        lock.withLock { _ in try? FileHandle.standardError.write(contentsOf: data) }
     }
 }
 
