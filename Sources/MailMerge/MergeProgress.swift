@@ -18,7 +18,7 @@ public final class MergeProgress: @unchecked Sendable {
         total: Int,
         isTerminal: Bool,
         lineEvery: Int = 100,
-        write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+        write: @escaping @Sendable (String) -> Void = { try? FileHandle.standardError.write(contentsOf: Data($0.utf8)) }
     ) {
         self.total = total
         self.isTerminal = isTerminal

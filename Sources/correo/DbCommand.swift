@@ -113,9 +113,7 @@ func reportingDatabaseErrors(
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        FileHandle.standardError.write(
-            Data("correo \(command): \(url): \(PostgresStoreError.reason(for: error))\n".utf8)
-        )
+        printError("correo \(command): \(url): \(PostgresStoreError.reason(for: error))")
         throw ExitCode.failure
     }
 }

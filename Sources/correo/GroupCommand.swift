@@ -88,10 +88,10 @@ private func reportingGroupErrors(_ body: () async throws -> Void) async throws 
     do {
         try await body()
     } catch let error as MailStoreError {
-        FileHandle.standardError.write(Data("correo group: \(error.description)\n".utf8))
+        printError("correo group: \(error.description)")
         throw ExitCode.failure
     } catch let error as UserCommandError {
-        FileHandle.standardError.write(Data("correo group: \(error.description)\n".utf8))
+        printError("correo group: \(error.description)")
         throw ExitCode.failure
     }
 }

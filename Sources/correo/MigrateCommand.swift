@@ -165,7 +165,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 failed += 1
                 // The Maildir's errors say what they are; the database's are told as `db` tells them.
                 let reason = error is MailStoreError ? "\(error)" : PostgresStoreError.reason(for: error)
-                FileHandle.standardError.write(Data("correo migrate: \(user): not copied: \(reason)\n".utf8))
+                printError("correo migrate: \(user): not copied: \(reason)")
             }
         }
         print("\(kind.rawValue)s copied \(copied), skipped \(skipped), failed \(failed)")

@@ -43,7 +43,7 @@ func runServer(
     } catch let error where !opened.withLock({ $0 }) && !(error is ExitCode) {
         // One line and exit status 1, as `correo db` reports a database: no usage text for a server that is down.
         let reason = PostgresStoreError.reason(for: error)
-        FileHandle.standardError.write(Data("correo serve: --store \(store): \(reason)\n".utf8))
+        printError("correo serve: --store \(store): \(reason)")
         throw ExitCode.failure
     }
 }

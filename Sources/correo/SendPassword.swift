@@ -31,7 +31,7 @@ enum TerminalPassword {
         guard tcsetattr(input, TCSAFLUSH, &silent) == 0 else { return nil }
         defer { tcsetattr(input, TCSAFLUSH, &original) }
         // The prompt only once echo is off: nothing typed after it can show.
-        FileHandle.standardError.write(Data(prompt.utf8))
+        writeToStandardError(prompt)
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         // A password is a line; 4096 bytes is more than any terminal line (and bounds the loop).

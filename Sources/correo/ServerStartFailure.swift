@@ -21,7 +21,7 @@ struct ServerStartFailure: Error, CustomStringConvertible {
 
     /// Prints the line and ends the command with the status.
     func exit() -> ExitCode {
-        FileHandle.standardError.write(Data("Error: \(description)\n".utf8))
+        printError("Error: \(description)")
         return ExitCode(status)
     }
 

@@ -166,10 +166,10 @@ private func reportingErrors<Result>(_ body: () throws -> Result) throws -> Resu
     do {
         return try body()
     } catch let error as MailStoreError {
-        FileHandle.standardError.write(Data("correo user: \(error.description)\n".utf8))
+        printError("correo user: \(error.description)")
         throw ExitCode.failure
     } catch let error as UserCommandError {
-        FileHandle.standardError.write(Data("correo user: \(error.description)\n".utf8))
+        printError("correo user: \(error.description)")
         throw ExitCode.failure
     }
 }

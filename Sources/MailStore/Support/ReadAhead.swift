@@ -21,7 +21,6 @@ enum ReadAhead {
 
     /// Hints `paths`, nearest first, `filesPerJob` to a lane job, the jobs spread over the lanes; returns
     /// how many were queued (the nearest ones), and tells `opened` how many files each job found.
-    @discardableResult
     static func hint(_ paths: [String], opened: @escaping @Sendable (Int) -> Void = { _ in }) -> Int {
         let admitted = admit(paths.count)
         for (turn, start) in stride(from: 0, to: admitted, by: filesPerJob).enumerated() {
