@@ -36,7 +36,7 @@ BEFORE=$(switches)
 ingest 4000 | python3 -c 'import json, sys; d = json.load(sys.stdin)
 print("msgs/s %s  server CPU per message %.3f ms" % (d["msgs_per_s"], d["server_cpu_s"] / 4))'
 AFTER=$(switches)
-echo "voluntary context switches per message: $(( (AFTER - BEFORE) / 4000 ))"
+awk -v a="$AFTER" -v b="$BEFORE" 'BEGIN { printf "voluntary context switches per message: %.2f\n", (a - b) / 4000 }'
 if [ -n "${ST:-}" ]; then
     kill -INT $ST
     wait $ST || true

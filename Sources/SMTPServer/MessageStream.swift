@@ -31,21 +31,27 @@ final class MessageStream: Sendable {
     private let consumer: Consumer
     private let unwrittenLimit: Int
     private let resume: @Sendable () -> Void
+    private let executor: (any TaskExecutor)?
 
     /// - Parameters:
     ///   - unwrittenLimit: bytes handed over and not yet written beyond which `acceptsMore` says no.
     ///   - resume: called (on any thread) once the bytes waiting fall back to `unwrittenLimit` after
     ///     `acceptsMore` said no.
+    ///   - executor: where the drain runs (the connection's event loop: the store's answer then comes
+    ///     back to the thread that writes the reply, with no hop through Swift's cooperative pool).
+    ///     Its code never blocks: the store sends writes and syncs to threads of their own.
     ///   - finished: called once with the outcome of `deliver`.
     init(
         target: any SMTPDeliveryTarget,
         unwrittenLimit: Int,
+        executor: (any TaskExecutor)? = nil,
         resume: @escaping @Sendable () -> Void,
         finished: @escaping @Sendable (SMTPStoreOutcome) -> Void
     ) {
         consumer = Consumer(target: target, finished: finished)
         self.unwrittenLimit = unwrittenLimit
         self.resume = resume
+        self.executor = executor
     }
 
     func write(_ bytes: ByteBuffer) {
@@ -86,7 +92,7 @@ final class MessageStream: Sendable {
             queue.draining = true
             return true
         }
-        if start { Task { await self.drain() } }
+        if start { Task(executorPreference: executor) { await self.drain() } }
     }
 
     /// Takes pieces until none is left, then lets the next `enqueue` that needs it start another drain.

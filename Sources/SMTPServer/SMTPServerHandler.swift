@@ -33,6 +33,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private var logger: Logger
     private var context: ChannelHandlerContext?
     private var message: MessageStream?
+    /// The connection's loop as a task executor: each message's drain runs there (see MessageStream).
+    private var loopExecutor: EventLoopTaskExecutor?
     private var idleTimer: Scheduled<Void>?
     private var readHeld = false
     private var needsFlush = false
@@ -336,9 +338,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     /// A message begins: its bytes stream to the delivery target, which answers when it has them.
     private func beginMessage(loop: any EventLoop) {
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let executor = loopExecutor ?? EventLoopTaskExecutor(loop)
+        loopExecutor = executor
         message = MessageStream(
             target: target,
             unwrittenLimit: settings.unwrittenMessageBytes,
+            executor: executor,
             resume: { loop.execute { bound.value.resumeReadingIfPossible() } },
             finished: { outcome in
                 loop.execute {

@@ -222,10 +222,13 @@ private struct HandlerHarness {
             // The big one streams: wait (a minute at most, on a busy machine) for the store to have begun it.
             let deadline = ContinuousClock.now + .seconds(60)
             while harness.delivery.begun < begun, ContinuousClock.now < deadline {
+                // The drain runs on the channel's loop, which a testing loop turns only when asked.
+                await harness.channel.testingEventLoop.run()
                 try await Task.sleep(for: .milliseconds(10))
             }
             try await harness.channel.close()
             while harness.delivery.discarded < begun, ContinuousClock.now < deadline {
+                await harness.channel.testingEventLoop.run()
                 try await Task.sleep(for: .milliseconds(10))
             }
             // Nothing to wait for when nothing should happen: a moment for a wrong begin to show.
