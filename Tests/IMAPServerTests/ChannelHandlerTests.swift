@@ -35,10 +35,11 @@ private actor FakeExecutor: IMAPCommandExecuting {
         return CommandOutcome(responses: [.ok(request.tag, "\(request.command.name) completed")])
     }
 
-    func idle(sink: ResponseSink) async {
+    func beginIdle(sink: ResponseSink) async {
         await sink.send([.untagged(.exists(2))])
-        while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
     }
+
+    func endIdle() async {}
 
     func close() async {}
 

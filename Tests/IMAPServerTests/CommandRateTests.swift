@@ -70,7 +70,8 @@ private struct NoMailboxExecutor: IMAPCommandExecuting {
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         CommandOutcome(responses: [.no(request.tag, "no mailbox here")])
     }
-    func idle(sink: ResponseSink) async {}
+    func beginIdle(sink: ResponseSink) async {}
+    func endIdle() async {}
     func makeStreamedLiteral() throws -> any StreamedLiteral { throw CancellationError() }
     func close() async {}
 }

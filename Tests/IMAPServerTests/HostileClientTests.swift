@@ -15,7 +15,8 @@ private struct PasswordExecutor: IMAPCommandExecuting {
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         CommandOutcome(responses: [.ok(request.tag, "\(request.command.name) completed")])
     }
-    func idle(sink: ResponseSink) async {}
+    func beginIdle(sink: ResponseSink) async {}
+    func endIdle() async {}
     func makeStreamedLiteral() throws -> any StreamedLiteral { throw CancellationError() }
     func close() async {}
 }
@@ -30,7 +31,8 @@ private final class GatedExecutor: IMAPCommandExecuting {
     func execute(_ request: ExecutionRequest, sink: ResponseSink) async -> CommandOutcome {
         CommandOutcome(responses: [.ok(request.tag, "\(request.command.name) completed")])
     }
-    func idle(sink: ResponseSink) async {}
+    func beginIdle(sink: ResponseSink) async {}
+    func endIdle() async {}
     func makeStreamedLiteral() throws -> any StreamedLiteral { throw CancellationError() }
     func close() async {}
 }

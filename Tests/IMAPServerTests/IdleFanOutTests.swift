@@ -1,8 +1,4 @@
 import Foundation
-import Logging
-import MailStore
-import MailTestSupport
-import NIOPosix
 import Testing
 
 @testable import IMAPServer
@@ -64,52 +60,24 @@ import Testing
 
     @Test(.timeLimit(.minutes(5)))
     func oneDeliveryReachesEverySessionOnce() async throws {
-        let directory = try TemporaryDirectory(prefix: "imap-idle-fan-out")
-        defer { directory.remove() }
-        let store = MailStore(root: directory.url.appendingPathComponent("mail"))
-        try FileManager.default.createDirectory(at: store.root, withIntermediateDirectories: true)
-        try store.users.add(Self.user, password: Self.password)
-        try store.createUserMaildir(Self.user)
-        let first = Array("From: alice@example.org\r\nSubject: first\r\n\r\nHello.\r\n".utf8)
-        _ = try await store.deliver(bytes: first, to: [Self.user])
-        let server = IMAPServer(
-            configuration: .init(allowPlaintextAuth: true),
-            store: store,
-            tlsContext: nil,
-            group: MultiThreadedEventLoopGroup.singleton,
-            logger: Logger(label: "idle-fan-out-test")
+        let imap = try await ScriptedIMAPServer.start(
+            user: Self.user,
+            password: Self.password,
+            label: "imap-idle-fan-out"
         )
-        let port = try await server.start(listeners: [.init(kind: .startTLS, host: "127.0.0.1", port: 0)])[0]
-        defer { Task { try? await server.shutdown() } }
+        defer { Task { await imap.stop() } }
+        let first = Array("From: alice@example.org\r\nSubject: first\r\n\r\nHello.\r\n".utf8)
+        _ = try await imap.store.deliver(bytes: first, to: [Self.user])
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.client, String(port), Self.user, Self.password]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        // A client that fails says why in the test's message.
-        process.standardError = stdout
-        try process.run()
-        let reader = stdout.fileHandleForReading
-        var output = ""
-        while !output.contains("IDLING\n") {
-            let data = try await OffThePool.run { reader.availableData }
-            if data.isEmpty { break }
-            output += String(decoding: data, as: UTF8.self)
-        }
-        try #require(output.contains("IDLING\n"), "\(output)")
+        let client = try ScriptedIMAPClient(
+            script: Self.client,
+            arguments: [String(imap.port), Self.user, Self.password]
+        )
+        try #require(try await client.waitFor("IDLING\n"), "\(client.output)")
         let second = Array("From: alice@example.org\r\nSubject: second\r\n\r\nHello again.\r\n".utf8)
-        _ = try await store.deliver(bytes: second, to: [Self.user])
-        // A client that died early closed the pipe (the throwing write, not the trapping one).
-        try? stdin.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
-        let rest = try await OffThePool.run {
-            let data = reader.readDataToEndOfFile()
-            process.waitForExit()
-            return data
-        }
-        output += String(decoding: rest, as: UTF8.self)
+        _ = try await imap.store.deliver(bytes: second, to: [Self.user])
+        let status = try await client.goOn()
+        let output = client.output
         let json = try #require(output.split(separator: "\n").last.map { Data($0.utf8) })
         let sessions = try #require(try JSONSerialization.jsonObject(with: json) as? [[String]])
         try #require(sessions.count == 3)
@@ -130,6 +98,6 @@ import Testing
         }
         // The first message was claimed as \Recent at a SELECT, the second by exactly one idling session.
         #expect(recent == 2)
-        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(status == 0, "\(output)")
     }
 }

@@ -49,7 +49,7 @@ public struct StreamedLiteralReference: Sendable, Equatable {
 /// The asynchronous layer above the session state machine.
 ///
 /// Runs mailbox commands against the store and checks credentials. One instance per connection; calls never overlap
-/// (the session sends one command at a time), except `idle`, which runs until its task is cancelled.
+/// (the session sends one command at a time); an IDLE is `beginIdle`, then `endIdle` at DONE.
 public protocol IMAPCommandExecuting: Sendable {
     /// Whether the password is the user's; throws when the users' store could not be asked (a database
     /// that is down), which the client hears as `[UNAVAILABLE]`, not as a wrong password.
@@ -59,8 +59,11 @@ public protocol IMAPCommandExecuting: Sendable {
     /// `execute`, fulfilling `answer` with the outcome where the command ran (an executor isolated to
     /// the connection's loop thus answers from there, and the calling task ends with nothing to resume).
     func execute(_ request: ExecutionRequest, sink: ResponseSink, answer: EventLoopPromise<CommandOutcome>) async
-    /// Sends untagged updates of the selected mailbox as it changes, until cancelled (RFC 2177).
-    func idle(sink: ResponseSink) async
+    /// Starts sending untagged updates of the selected mailbox to `sink` as it changes (RFC 2177), and
+    /// returns once they flow: nothing of the executor waits while the client idles.
+    func beginIdle(sink: ResponseSink) async
+    /// Stops the updates that `beginIdle` started (called once it has returned), before the next command.
+    func endIdle() async
     /// A new file for a large APPEND literal.
     func makeStreamedLiteral() throws -> any StreamedLiteral
     /// The connection is gone: release the selected mailbox.

@@ -27,6 +27,14 @@ extension IMAPChannelHandler {
         return outcome.futureResult
     }
 
+    /// Ends the IDLE that `started` begins, once it has begun (DONE, or a connection that went away);
+    /// nothing when no IDLE was started.
+    static func endIdle(_ started: EventLoopFuture<Void>?, on executor: any IMAPCommandExecuting) async {
+        guard let started else { return }
+        try? await started.get()
+        await executor.endIdle()
+    }
+
     /// Logs the command name only: arguments may hold passwords (LOGIN) or message bodies (APPEND).
     static func logCommand(_ bytes: [UInt8], to logger: Logger) {
         guard logger.logLevel <= .debug else { return }

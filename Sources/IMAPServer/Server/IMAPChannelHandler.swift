@@ -24,7 +24,8 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
     private var actions: [IMAPSession.Action] = []
     private var busy = false
     private var closed = false
-    private var idleTask: Task<Void, Never>?
+    /// The IDLE under way: resolved once the executor has begun it.
+    private var idling: EventLoopFuture<Void>?
     private var context: ChannelHandlerContext?
     /// The one autologout timer, armed where the session says (`Action.armAutologout`).
     private var autologout: Scheduled<Void>?
@@ -212,16 +213,15 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
             context.flush()
             let executor = self.executor
             let sink = makeSink()
-            idleTask = Task { await executor.idle(sink: sink) }
+            idling = context.eventLoop.makeFutureWithTask { await executor.beginIdle(sink: sink) }
         case .stopIdle:
-            guard let task = idleTask else { return }
-            idleTask = nil
-            task.cancel()
+            guard let started = idling else { return }
+            idling = nil
             busy = true
+            let executor = self.executor
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.makeFutureWithTask { await task.value }.whenSuccess {
-                bound.value.resume(with: [])
-            }
+            context.eventLoop.makeFutureWithTask { await Self.endIdle(started, on: executor) }
+                .whenSuccess { bound.value.resume(with: []) }
         case .armAutologout(let deadline):
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             autologout = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(deadline)) {
@@ -370,10 +370,13 @@ public final class IMAPChannelHandler: ChannelInboundHandler, RemovableChannelHa
         literals.abandonAll()
         closed = true
         autologout?.cancel()
-        idleTask?.cancel()
-        idleTask = nil
         let executor = self.executor
-        Task { await executor.close() }
+        let started = idling
+        idling = nil
+        Task {
+            await IMAPChannelHandler.endIdle(started, on: executor)
+            await executor.close()
+        }
     }
 
     // MARK: - Autologout (the rules are the session's)

@@ -86,7 +86,9 @@ public final class IMAPServer: Sendable {
     private let listeners = Listeners()
     private let registry: ConnectionRegistry
     /// Every session in IDLE, by mailbox: one delivery, one look at the mailbox for all of them.
-    private let idleFanOut = IdleFanOut()
+    ///
+    /// Not private: tests count its sessions.
+    let idleFanOut = IdleFanOut()
 
     /// A server on `store`, checking logins against `users` and serving the mailboxes of `folders` (by
     /// default the store's own).

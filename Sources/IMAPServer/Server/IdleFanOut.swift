@@ -36,6 +36,11 @@ final class IdleFanOut: Sendable {
     /// A fan-out with no mailbox watched.
     init() {}
 
+    /// How many sessions idle, and on how many mailboxes (for tests).
+    var counts: (sessions: Int, mailboxes: Int) {
+        watches.withLock { watches in (watches.values.reduce(0) { $0 + $1.count }, watches.count) }
+    }
+
     /// Adds `subscriber` to the sessions idling on `mailbox`; the next round brings it up to date.
     func subscribe(_ subscriber: IdleSubscriber, to mailbox: any MailboxHandle) {
         let key = mailbox.identity

@@ -38,6 +38,8 @@ actor MailStoreExecutor: IMAPCommandExecuting {
     var selected: Selected?
     /// Whether the client enabled CONDSTORE (as of its last command): IDLE updates then carry MODSEQ.
     var condStore = false
+    /// The IDLE under way, between `beginIdle` and `endIdle`.
+    var idleSubscription: IdleSubscription?
 
     /// The hierarchy delimiter shown in LIST and NAMESPACE; MailStore's name components joined by it.
     static let delimiter: Character = "/"
