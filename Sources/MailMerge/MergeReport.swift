@@ -38,20 +38,38 @@ public struct RowOutcome: Sendable, Hashable, Codable {
 /// It is CSV (RFC 4180, with a header row), or JSON lines when the name ends in `.jsonl` or `.json`. Each
 /// outcome is written as it happens, so an interrupted run leaves a report.
 public final class MergeReportWriter: @unchecked Sendable {
-    private let handle: FileHandle
+    private let file: Int32
+    private let path: String
     private let jsonLines: Bool
     private let lock = NSLock()
+    private var firstFailure: ReportWriteFailure?
 
     /// Creates (or truncates) the report file and writes the CSV header row.
-    public init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-        }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    ///
+    /// The path is opened with open(2) and written through: a symlink, a FIFO or `/dev/stdout` gets the
+    /// report. (FileManager's createFile writes a temporary file and renames it over the path, which would
+    /// replace such a path rather than write to it.)
+    public init(path: String) throws(ReportWriteFailure) {
+        let opened = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard opened >= 0 else { throw ReportWriteFailure(path: path, code: errno) }
+        file = opened
+        self.path = path
         let lowercased = path.lowercased()
         jsonLines = lowercased.hasSuffix(".jsonl") || lowercased.hasSuffix(".json")
-        if !jsonLines { write("row,address,status,reply,message_id\r\n") }
+        if !jsonLines {
+            write("row,address,status,reply,message_id\r\n")
+            if let firstFailure {
+                Glibc.close(opened)
+                throw firstFailure
+            }
+        }
     }
+
+    deinit { Glibc.close(file) }
+
+    /// The first write that failed (a full disk, a reader gone), after which every outcome is dropped:
+    /// a report with rows missing in the middle would be no record of what was sent, so the caller stops.
+    public var failure: ReportWriteFailure? { lock.withLock { firstFailure } }
 
     /// Appends one outcome.
     public func record(_ outcome: RowOutcome) {
@@ -69,13 +87,21 @@ public final class MergeReportWriter: @unchecked Sendable {
         }
     }
 
-    /// Closes the file.
-    public func close() {
-        lock.withLock { try? handle.close() }
-    }
-
+    /// Writes every byte of `text`, retrying short writes and EINTR; the first error is kept.
     private func write(_ text: String) {
-        lock.withLock { handle.write(Data(text.utf8)) }
+        lock.withLock {
+            guard firstFailure == nil else { return }
+            var bytes = Array(text.utf8)[...]
+            while !bytes.isEmpty {
+                let written = bytes.withUnsafeBytes { Glibc.write(file, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    firstFailure = ReportWriteFailure(path: path, code: errno)
+                    return
+                }
+                bytes = bytes.dropFirst(written)
+            }
+        }
     }
 
     /// A field quoted when it holds a comma, quote or line break (RFC 4180 §2).
@@ -83,4 +109,15 @@ public final class MergeReportWriter: @unchecked Sendable {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+}
+
+/// The report file could not be opened or written.
+public struct ReportWriteFailure: Error, Sendable, CustomStringConvertible {
+    /// The report's path.
+    public var path: String
+    /// The errno of the failed call.
+    public var code: Int32
+
+    /// "cannot write the report PATH: No space left on device".
+    public var description: String { "cannot write the report \(path): \(String(cString: strerror(code)))" }
 }

@@ -191,6 +191,7 @@ struct Send: AsyncParsableCommand {
     /// sysexits(3) statuses used here: bad data (a list or template), a file that cannot be read.
     static let exitDataError: Int32 = 65
     static let exitNoInput: Int32 = 66
+    static let exitIOError: Int32 = 74
 
     static func status(for failure: MergeList.Failure) -> Int32 {
         switch failure {
@@ -205,20 +206,28 @@ struct Send: AsyncParsableCommand {
         var shown = false
         var buildable = 0
         for case .message(let row) in rows {
+            let message: PreparedMessage
             do {
-                let message = try plan.message(for: row)
-                buildable += 1
-                if !shown {
-                    FileHandle.standardOutput.write(Data(message.bytes))
-                    printError("")
-                    printError(
-                        "Dry run: above is the message for row \(row.number) (\(row.address)) exactly as it would go out."
-                    )
-                    shown = true
-                }
+                message = try plan.message(for: row)
             } catch {
                 printError("row \(row.number): \(row.address): \(error.reason); not sent")
+                continue
             }
+            buildable += 1
+            guard !shown else { continue }
+            do {
+                try FileHandle.standardOutput.write(contentsOf: Data(message.bytes))
+            } catch {
+                throw SendFailure(
+                    "cannot write the message to standard output: \(operatingSystemReason(error))",
+                    status: Self.exitIOError
+                ).exit()
+            }
+            printError("")
+            printError(
+                "Dry run: above is the message for row \(row.number) (\(row.address)) exactly as it would go out."
+            )
+            shown = true
         }
         let unsendable = rows.count - buildable
         printError(
@@ -254,10 +263,7 @@ struct Send: AsyncParsableCommand {
         do {
             reportWriter = try report.map { try MergeReportWriter(path: $0) }
         } catch {
-            throw SendFailure(
-                "cannot write the report \(report ?? ""): \((error as NSError).localizedDescription)",
-                status: 73
-            ).exit()
+            throw SendFailure("\(error)", status: 73).exit()
         }
         let progress = MergeProgress(total: rows.count, isTerminal: isatty(STDERR_FILENO) == 1)
         let stop = StopRequest()
@@ -269,12 +275,13 @@ struct Send: AsyncParsableCommand {
         let sender = MergeSender(plan: plan, server: server, policy: policy, logger: logger)
         let summary = await sender.run(stop: stop) { outcome in
             reportWriter?.record(outcome)
+            // Going on without the record of what was sent would leave the user guessing what to resend.
+            if reportWriter?.failure != nil { stop.request() }
             progress.record(outcome)
             if outcome.status == .failed {
                 printError("row \(outcome.row): \(outcome.address): failed: \(outcome.reply)")
             }
         }
-        reportWriter?.close()
         if stop.isRequested { progress.finish() }
         let rate = summary.seconds > 0 ? Double(summary.sent) / summary.seconds : 0
         print(
@@ -299,6 +306,13 @@ struct Send: AsyncParsableCommand {
                 )
             }
             throw ExitCode(SendSecurity.exitStatus(for: reason))
+        }
+        if let failure = reportWriter?.failure {
+            printError("correo send: \(failure); stopped, and the report lacks the rows done after that.")
+            if let next = summary.resumeFrom {
+                printError("Once that is mended, run the same command with --resume-from \(next) to send the rest.")
+            }
+            throw ExitCode(Self.exitIOError)
         }
         if stop.isRequested, let next = summary.resumeFrom {
             print("Stopped. To continue, run the same command with --resume-from \(next)")

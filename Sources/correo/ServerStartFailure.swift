@@ -28,7 +28,7 @@ struct ServerStartFailure: Error, CustomStringConvertible {
     /// The storage folder could not be made or used.
     static func storage(_ url: URL, _ error: any Error) -> ServerStartFailure {
         ServerStartFailure(
-            description: "cannot create or use the storage folder \(url.path): \(reason(error)); "
+            description: "cannot create or use the storage folder \(url.path): \(operatingSystemReason(error)); "
                 + "give a writable folder with --storage (or CORREO_STORAGE)",
             status: ioError
         )
@@ -96,16 +96,5 @@ struct ServerStartFailure: Error, CustomStringConvertible {
         var one: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         return address.withSockAddr { pointer, length in bind(descriptor, pointer, socklen_t(length)) == 0 }
-    }
-
-    /// The operating system's reason inside a Foundation error, such as "Permission denied".
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
-        {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
-        return nsError.localizedDescription
     }
 }

@@ -15,7 +15,12 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func correo(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs `correo`; its standard output goes to `standardOutput` when one is given (then `stdout` is empty).
+    static func correo(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        standardOutput: FileHandle? = nil
+    ) throws -> Run {
         let process = Process()
         process.executableURL = packageRoot.appendingPathComponent(".build/debug/correo")
         process.arguments = arguments
@@ -27,9 +32,10 @@ import Testing
         process.standardInput = FileHandle.nullDevice
         let out = Pipe()
         let err = Pipe()
-        process.standardOutput = out
+        process.standardOutput = standardOutput ?? out
         process.standardError = err
         try process.run()
+        if standardOutput != nil { try out.fileHandleForWriting.close() }
         // Read both pipes to the end before waiting, so a full pipe cannot block the child.
         let errData = LockedData()
         let errThread = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
