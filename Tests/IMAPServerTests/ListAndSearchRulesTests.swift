@@ -100,5 +100,25 @@ import Testing
         let decomposed = "=?UTF-8?Q?Cafe=CC=81?="
         #expect(subject(decomposed, has: "caf"))
         #expect(subject(decomposed, has: "cafe") == "cafe\u{301}".contains("cafe"))
+        // Text with no ASCII match that lowercases into one: KELVIN SIGN is "k" once lowercased, and
+        // LATIN CAPITAL LETTER I WITH DOT ABOVE an "i" before a combining dot.
+        #expect(subject("=?UTF-8?Q?5_=E2=84=AA_cold?=", has: "5 k cold"))
+        // (The "i" is bytes of "i\u{307}", not a character of it, as with "cafe" above.)
+        #expect(subject("=?UTF-8?Q?=C4=B0stanbul?=", has: "i") == "i\u{307}stanbul".contains("i"))
+        #expect(subject("=?UTF-8?Q?=C4=B0stanbul?=", has: "stanbul"))
+        #expect(!subject("=?UTF-8?Q?5_=E2=84=AA_cold?=", has: "5 c"))
+    }
+
+    /// The byte search rules out decoded text only where lowercasing cannot make ASCII of it.
+    @Test func onlyKelvinAndDottedCapitalILowercaseIntoASCII() {
+        #expect(SearchEngine.lowercasesIntoASCII("5 \u{212A}"))
+        #expect(SearchEngine.lowercasesIntoASCII("\u{130}stanbul"))
+        #expect(!SearchEngine.lowercasesIntoASCII("Quarterly Report — résumé"))
+        #expect(!SearchEngine.lowercasesIntoASCII("ÅNGSTRÖM \u{212B} ΣΑΣ"))
+        // No other scalar, in any plane, lowercases to anything with ASCII in it.
+        let others = (0x80...0x10FFFF).lazy.compactMap(Unicode.Scalar.init).filter {
+            $0 != "\u{212A}" && $0 != "\u{130}"
+        }
+        #expect(!others.contains { String($0).lowercased().utf8.contains { $0 < 0x80 } })
     }
 }

@@ -138,6 +138,18 @@ import Testing
     #expect(Charset.decodeUndeclared([0x63, 0x61, 0x66, 0xE9]) == "café")
 }
 
+/// A charset name is matched without case and without the spaces or tabs around it (a MIME parameter
+/// such as `charset= "ISO-8859-1" ` keeps them), and a name with a non-ASCII space is trimmed too.
+@Test func charsetNamesAreTrimmedAndCaseFolded() {
+    #expect(Charset.canonicalName(" \tUTF-8 \t") == "utf-8")
+    #expect(Charset.canonicalName("ISO-8859-1") == "iso-8859-1")
+    #expect(Charset.canonicalName("\u{00A0}KOI8-R\u{2003}") == "koi8-r")
+    #expect(Charset.canonicalName("") == "")
+    #expect(Charset.decode([0xE9], charset: "  Latin1\t") == "é")
+    #expect(Charset.decode([0xCF, 0xF0], charset: " WINDOWS-1251 ") == "Пр")
+    #expect(Charset.isSupported("\tus-ascii") && !Charset.isSupported("utf-9"))
+}
+
 @Test func messageGlobalIsEncapsulatedWithUTF8Header() throws {
     let message = MessageCorpus.messageGlobal
     let report = MIMEPart.parse(message)

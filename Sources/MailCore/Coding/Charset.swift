@@ -11,7 +11,7 @@ public enum Charset {
     /// Names such as `utf-8`, `ISO-8859-1`, `windows-1252`, `koi8-r` work; the rest go through
     /// CoreFoundation's IANA table. Returns nil when the charset is unknown or the bytes are not valid in it.
     public static func decode(_ bytes: some Collection<UInt8>, charset: String) -> String? {
-        let name = charset.trimmingCharacters(in: .whitespaces).lowercased()
+        let name = canonicalName(charset)
         switch name {
         case "utf-8", "utf8":
             return validUTF8(bytes)
@@ -24,6 +24,19 @@ public enum Charset {
             guard let encoding = encoding(named: name) else { return nil }
             return String(data: Data(bytes), encoding: encoding)
         }
+    }
+
+    /// The name trimmed of spaces and lowercased, as the tables below spell it.
+    ///
+    /// Charset names are ASCII (RFC 2978), and every encoded word passes through here: the byte loop
+    /// stands in for Foundation's `trimmingCharacters`, which cost a tenth of a SEARCH SUBJECT over
+    /// encoded words. Anything else takes Foundation's path.
+    static func canonicalName(_ charset: String) -> String {
+        var bytes = Array(charset.utf8)[...]
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return charset.trimmingCharacters(in: .whitespaces).lowercased() }
+        while let first = bytes.first, ASCII.isWhitespace(first) { bytes.removeFirst() }
+        while let last = bytes.last, ASCII.isWhitespace(last) { bytes.removeLast() }
+        return String(decoding: bytes.lazy.map(ASCII.lowercased), as: UTF8.self)
     }
 
     /// Decodes header or parameter bytes whose charset is not declared: UTF-8 when valid
