@@ -15,11 +15,15 @@ import Testing
     func recordsComeInUIDOrderWhateverTheLinesOrder(_ edit: String) async throws {
         try await withStore { store, directory in
             let inbox = try await store.mailbox(user: user, name: .inbox)
+            await inbox.setSettleDelay(.milliseconds(10))
             for n in 1...6 { _ = try await inbox.append(bytes: sampleMessage(n)) }
             let folder = directory.path + "/\(user)"
             try FirstTouchTests.backdate(folder)
             try await inbox.synchronize()
             await inbox.writeCache()
+            // No settle may look at the folder while the uidlist below is edited and its time not yet
+            // put back.
+            #expect(try await FirstTouchTests.noSettlePending(inbox))
             let path = folder + "/" + UIDList.fileName
             let time = try #require(POSIX.status(path)?.st_mtim)
             let text = try String(contentsOfFile: path, encoding: .utf8)
