@@ -36,15 +36,25 @@ struct MaildirFileName: Hashable, Sendable {
     }
 
     /// Whether `base` is `fileName`'s base (`base(of:)`), without making the base's string.
+    ///
+    /// A restarted server's first look pairs every cached entry with its uidlist line through here:
+    /// compared a byte at a time through the strings' iterators it was 4.7 % of that SELECT's samples,
+    /// so the bytes are compared where they lie.
     static func hasBase(_ base: String, _ fileName: String) -> Bool {
-        let colon = UInt8(ascii: ":")
-        var name = fileName.utf8.makeIterator()
-        for byte in base.utf8 {
-            guard byte != colon, name.next() == byte else { return false }
+        var (base, fileName) = (base, fileName)
+        return base.withUTF8 { base in
+            fileName.withUTF8 { name in
+                guard name.count >= base.count else { return false }
+                if let start = base.baseAddress, let nameStart = name.baseAddress, base.count > 0 {
+                    guard memchr(start, Int32(colon), base.count) == nil, memcmp(start, nameStart, base.count) == 0
+                    else { return false }
+                }
+                return name.count == base.count || name[base.count] == colon
+            }
         }
-        let next = name.next()
-        return next == nil || next == colon
     }
+
+    private static let colon = UInt8(ascii: ":")
 
     init(base: String, infoLetters: [UInt8]) {
         self.base = base
