@@ -254,3 +254,20 @@ private let handMessage: [UInt8] = Array(
     #expect(inner.bodyLineCount == 0)
     #expect(root.part(at: [1, 1]) == inner)
 }
+
+/// A message parsed in a range of a larger buffer ends at the range: lines are found up to its end
+/// and no further, even when the bytes after it hold a line feed and a delimiter.
+@Test func aRangeOfALargerBufferIsParsedAsTheMessageAlone() throws {
+    let message = Array(
+        ("Content-Type: multipart/mixed; boundary=r\r\n\r\n--r\r\n\r\nfirst\r\n--r\r\n\r\nsecond, no line break").utf8
+    )
+    let larger = Array("x\r\n".utf8) + message + Array("\r\n--r\r\n\r\nnot this message\r\n--r--\r\n".utf8)
+    let alone = MIMEPart.parse(message)
+    let inRange = MIMEPart.parse(larger, range: 3..<(3 + message.count))
+    try #require(alone.children.count == 2)
+    try #require(inRange.children.count == 2)
+    #expect(alone.children[1].text(in: message) == "second, no line break")
+    #expect(inRange.children[1].text(in: larger) == "second, no line break")
+    #expect(inRange.children[1].bodyRange == (alone.children[1].bodyRange.lowerBound + 3)..<(3 + message.count))
+    #expect(inRange.bodyLineCount == alone.bodyLineCount)
+}

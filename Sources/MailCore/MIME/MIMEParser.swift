@@ -129,13 +129,14 @@ struct MIMEScanner {
     }
 
     /// Index after the LF ending the line at `start`, or `end`.
+    ///
+    /// `memchr`: a multipart body is walked line by line to find its delimiters, and a loop over the
+    /// bytes here was 10.6 % of the samples of a never-opened folder's FETCH BODYSTRUCTURE.
     func nextLine(_ start: Int, _ end: Int) -> Int {
-        var index = start
-        while index < end {
-            if buffer[index] == ASCII.lf { return index + 1 }
-            index += 1
-        }
-        return end
+        guard start < end, end <= buffer.count, let base = buffer.baseAddress,
+            let found = memchr(base + start, Int32(ASCII.lf), end - start)
+        else { return end }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
     }
 
     /// `position` moved back over one CRLF or LF, not before `floor`.
