@@ -331,7 +331,8 @@ import Testing
             #expect(await inbox.snapshot().first?.flags == .flagged)
             // Another program renames at the same moment as ours, and cur/'s time does not show it (set
             // back here): the look after ours misses it, the proving scan finds it.
-            await inbox.setSettleDelay(.seconds(1))
+            // Late enough that a loaded machine still gets through the steps below before it.
+            await inbox.setSettleDelay(.seconds(10), longestWait: .seconds(10))
             try await inbox.setFlags(uids: [uids[0]], flags: .seen, operation: .add)
             await inbox.writeRenamesBehind()  // ours lands first (it follows the answer)
             let cur = folder + "/cur"
