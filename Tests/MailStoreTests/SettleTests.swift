@@ -51,8 +51,7 @@ import Testing
             try await inbox.synchronize()
             // Any settle the appends asked for is done first: the one under test starts with the rename.
             let before = await inbox.settleScans
-            for _ in 0..<500 where await inbox.settleScheduled { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(await !inbox.settleScheduled)
+            #expect(try await FirstTouchTests.noSettlePending(inbox))
             await inbox.setSettleDelay(delay, longestWait: longestWait)
             let owed = ContinuousClock.now
             // Counted before the change that owes the settle, so a settle that came early still counts.
