@@ -28,8 +28,8 @@ import Testing
         }
     }
 
-    /// Strings that are slices of others, and a bridged-looking one built piece by piece, compare by
-    /// their bytes too.
+    /// Strings made from the prefix of another, and one grown a character at a time (its buffer larger
+    /// than its bytes), compare by their bytes too.
     @Test func substringsAndBuiltStringsCompareByBytes() {
         let long = "1700000000.M1P2Q3.host,S=1234,W=1260:2,S"
         let base = String(long.prefix(36))
