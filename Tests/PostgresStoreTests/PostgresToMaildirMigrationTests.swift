@@ -30,6 +30,12 @@ struct PostgresToMaildirMigrationTests {
                     #expect(ana.messages == 6)
                     #expect(try await !back.migrate(user: MaildirMigrationTests.bo).skipped)
 
+                    // A second run finds every user there and changes nothing. Listed before MailStore opens
+                    // the copy below: an open mailbox settles and writes its caches in the background.
+                    let before = try Self.listing(copyRoot)
+                    for user in try await back.users() { #expect(try await back.migrate(user: user).skipped) }
+                    #expect(try Self.listing(copyRoot) == before)
+
                     // Opened afresh, as a server would open it.
                     let copy = MailStore(root: copyRoot)
                     #expect(try copy.users.list() == (try original.users.list()))
@@ -51,11 +57,6 @@ struct PostgresToMaildirMigrationTests {
                         #expect(kept == stored)
                     }
                     #expect(!FileManager.default.fileExists(atPath: copyRoot.path + "/.correo-migrate"))
-
-                    // A second run finds every user there and changes nothing.
-                    let before = try Self.listing(copyRoot)
-                    for user in try await back.users() { #expect(try await back.migrate(user: user).skipped) }
-                    #expect(try Self.listing(copyRoot) == before)
 
                     // New mail continues the old numbering.
                     let inbox = try await copy.mailbox(user: MaildirMigrationTests.ana, name: .inbox)
