@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Starts `correo serve` on its embedded defaults in a scratch folder and checks that every listener
 # answers: SMTP 2525 and submission 2587 greet with 220, IMAP 1143 with * OK, NNTP 1119 with 200, and the
-# implicit-TLS ports 2465, 1993 and 1563 complete a TLS handshake with the generated certificate.
+# implicit-TLS ports 2465, 1993 and 1563 complete a TLS handshake with the generated certificate. First it
+# checks that the binary loads no shared Swift library.
 set -euo pipefail
 binary=$(realpath "${1:-.build/release/correo}")
+
+# The release binary carries the Swift runtime and Foundation (Package.swift's releaseLinking), so a host
+# without a Swift toolchain runs it: it must not ask the loader for any of their shared libraries.
+if runtime=$(ldd "$binary" | grep -E 'libswift|libFoundation|libdispatch|libBlocksRuntime'); then
+  echo "the release binary still loads shared Swift libraries:" >&2; echo "$runtime" >&2; exit 1
+fi
+echo "the binary needs no Swift shared library: $(ldd "$binary" | awk '{print $1}' | tr '\n' ' ')"
 scratch=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$scratch"' EXIT
 cd "$scratch"

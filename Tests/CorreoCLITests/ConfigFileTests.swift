@@ -4,7 +4,7 @@ import Foundation
 import MailTestSupport
 import Testing
 
-@testable import correo
+@testable import CorreoCLI
 
 /// Issue 15: the configuration file says everything a flag can, under flags and the environment, and names
 /// the file, line and key of every mistake.

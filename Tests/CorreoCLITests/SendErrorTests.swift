@@ -2,7 +2,7 @@ import Foundation
 import MailTestSupport
 import Testing
 
-@testable import correo
+@testable import CorreoCLI
 
 /// Issue 19: when the server can't be used, `correo send` says in a sentence or two which host and port,
 /// what failed and which flag fixes it; that nothing was sent; no library internals; a non-zero exit.

@@ -19,7 +19,7 @@ struct QueueCommand: ParsableCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
-            try await storage.withQueue { try Self.print(try await $0.envelopes()) }
+            try await storage.withQueue { Self.print(try await $0.envelopes()) }
         }
 
         static func print(_ envelopes: [QueueEnvelope]) {
