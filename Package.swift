@@ -331,8 +331,10 @@ let package = Package(
 /// one file to copy to a host without a Swift toolchain; 6 MiB fewer resident pages (ten shared libraries
 /// are no longer mapped and relocated at start) and a quarter less CPU to start, which every `correo`
 /// command pays (BENCHMARKS.md, seventeenth stop). Relative relocations are packed (DT_RELR) where the C
-/// library can load them (glibc 2.36), 3 MiB fewer pages touched at start again. Debug builds stay dynamic:
-/// the CLI tests link the executable's code into a test bundle that loads the shared runtime.
+/// library can load them (glibc 2.36), 3 MiB fewer pages touched at start again. Debug builds stay dynamic,
+/// quick to link; CI's release steps (smoke, stress, interop, the lab) run this binary. A test target must
+/// never depend on the `correo` target: these settings would reach its test bundle, which loads the shared
+/// runtime.
 var releaseLinking: [LinkerSetting] {
     #if os(Linux)
     var flags = [
