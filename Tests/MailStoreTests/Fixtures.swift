@@ -32,6 +32,21 @@ func evictFromPageCache(_ path: String) -> Bool {
     return !isInPageCache(path)
 }
 
+/// What `ask` answers right after the file's pages were dropped, `attempts` times; nil when they stay
+/// (a file system in memory).
+///
+/// One answer is not enough to see the uncached case: a read with RWF_NOWAIT may start the kernel's
+/// read-ahead before it gives up, and a fast device can finish that read within the call, so an
+/// answer with the bytes is right too. Several drops make a nil answer all but certain on a disk.
+func answersWhileEvicted<T>(_ path: String, attempts: Int = 5, _ ask: () -> T?) -> [T?]? {
+    var answers: [T?] = []
+    for _ in 0..<attempts {
+        guard evictFromPageCache(path) else { return nil }
+        answers.append(ask())
+    }
+    return answers
+}
+
 /// Whether every page of the file is in the page cache (`mincore`).
 func isInPageCache(_ path: String) -> Bool {
     let fd = open(path, O_RDONLY)
