@@ -215,7 +215,9 @@ let package = Package(
         ),
         // The binary: CorreoCLI's command and the release linking. No test target depends on it, so that
         // its linker settings stay out of the test bundle (which loads the shared runtime).
-        .executableTarget(name: "correo", dependencies: ["CorreoCLI"], linkerSettings: releaseLinking),
+        .executableTarget(
+            name: "correo", dependencies: ["CorreoCLI"], exclude: ["hot-code.order"], linkerSettings: releaseLinking
+        ),
         .target(
             name: "MailTestSupport",
             dependencies: [
@@ -334,7 +336,9 @@ let package = Package(
 /// library can load them (glibc 2.36), 3 MiB fewer pages touched at start again. Debug builds stay dynamic,
 /// quick to link; CI's release steps (smoke, stress, interop, the lab) run this binary. A test target must
 /// never depend on the `correo` target: these settings would reach its test bundle, which loads the shared
-/// runtime.
+/// runtime. The functions a server runs are placed side by side, so that the kernel, which maps code
+/// 64 KiB or more at a time around each function called, keeps ~7 MiB fewer pages of it resident
+/// (BENCHMARKS.md, eighteenth stop).
 var releaseLinking: [LinkerSetting] {
     #if os(Linux)
     var flags = [
@@ -347,6 +351,12 @@ var releaseLinking: [LinkerSetting] {
     if glibcLoadsPackedRelocations {
         flags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
     }
+    // The code the servers run, placed together (scripts/hot-code-order.sh writes the list from a
+    // profile); names the code no longer has are skipped without a warning.
+    flags += [
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/correo/hot-code.order",
+        "-Xlinker", "--no-warn-symbol-ordering",
+    ]
     return [.unsafeFlags(flags, .when(platforms: [.linux], configuration: .release))]
     #else
     return []
