@@ -2,7 +2,7 @@
 # Starts `correo serve` on its embedded defaults in a scratch folder and checks that every listener
 # answers: SMTP 2525 and submission 2587 greet with 220, IMAP 1143 with * OK, NNTP 1119 with 200, and the
 # implicit-TLS ports 2465, 1993 and 1563 complete a TLS handshake with the generated certificate. First it
-# checks that the binary loads no shared Swift library.
+# checks that the binary loads no shared Swift library and that its code was linked in the profiled order.
 set -euo pipefail
 binary=$(realpath "${1:-.build/release/correo}")
 
@@ -12,6 +12,17 @@ if runtime=$(ldd "$binary" | grep -E 'libswift|libFoundation|libdispatch|libBloc
   echo "the release binary still loads shared Swift libraries:" >&2; echo "$runtime" >&2; exit 1
 fi
 echo "the binary needs no Swift shared library: $(ldd "$binary" | awk '{print $1}' | tr '\n' ' ')"
+
+# Its code follows Sources/correo/hot-code.order (Package.swift's releaseLinking): the first function
+# listed sits at the start of .text, where a link without the order leaves it megabytes away.
+order=$(dirname "$0")/../Sources/correo/hot-code.order
+first=$(head -n 1 "$order")
+text=$(readelf -SW "$binary" | awk '{ for (i = 1; i <= NF; i++) if ($i == ".text") print $(i + 2) }')
+at=$(nm "$binary" | awk -v name="$first" '$3 == name && !found { print $1; found = 1 }')
+if [ -z "$at" ] || (( 0x$at - 0x$text > 1048576 )); then
+  echo "the release binary's code is not in hot-code.order's order ($first at ${at:-nowhere})" >&2; exit 1
+fi
+echo "the code follows hot-code.order: $first at .text + $(( 0x$at - 0x$text )) bytes"
 scratch=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$scratch"' EXIT
 cd "$scratch"
