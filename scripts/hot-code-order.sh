@@ -5,8 +5,8 @@
 #     scripts/hot-code-order.sh [BUILD_DIR]        # default .build/release, after `swift build -c release`
 #
 # Why: the kernel maps a binary's code into memory in blocks of 64 KiB or more around each function that
-# runs, so the code a server runs, scattered over 32 MB of text, kept ~21 MiB of it resident; placed
-# together it keeps ~7 MiB less (BENCHMARKS.md, eighteenth stop). The profile is callgrind's list of the
+# runs, so the code a server runs, scattered over 32 MB of text, kept ~20 MiB of it resident; placed
+# together, ~12 MiB (BENCHMARKS.md, eighteenth stop). The profile is callgrind's list of the
 # functions that ran while `correo serve`, `correo smtpd` and `correo imapd` each did a day's work in
 # small (scripts/hot_code_workload.py, bench/smtp_ingest.py). A stale file is harmless: names no longer
 # in the binary are skipped, new code is placed after the listed code, as without the file.

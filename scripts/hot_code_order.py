@@ -6,12 +6,12 @@
 Every function a profile saw run is listed. A process touches the pages of the functions it runs, so
 they are grouped by which profiles ran them and the groups laid out so that each process's code is
 one run of pages: with profiles A, B, C (smtpd, serve, imapd), A's alone, then A's and B's, then all
-three, B's and C's, C's alone, and last what only B runs; the most instructions first in a group.
-lld moves whole input
-sections: most Swift objects hold all their code in one `.text`, the static Swift and Foundation
-archives one function per section, so one name per section is enough and the rest are left out
-(the file stays ~100 KB instead of ~1 MB). A name found in no object (libc's, which is a shared
-library) is left out too.
+three, B's and C's, C's alone, and last what only B runs. In a group the most instructions come first
+(a function's own and, as callgrind lists them under it, those of the calls it makes). lld moves
+whole input sections: most Swift objects hold all their code in one `.text`, the static Swift and
+Foundation archives one function per section, so one name per section is enough and the rest are
+left out (the file stays ~160 KB instead of ~1 MB). A name found in no object (libc's, which is a
+shared library) is left out too.
 """
 
 import collections
@@ -22,8 +22,8 @@ import sys
 
 
 def profiled_functions(paths):
-    """Function names, their own instruction counts summed over callgrind outputs, and which outputs
-    saw each run (indices into `paths`)."""
+    """Function names, their instruction counts summed over callgrind outputs, and which outputs saw
+    each run (indices into `paths`)."""
     cost, seen_in = collections.Counter(), collections.defaultdict(set)
     for index, path in enumerate(paths):
         names, current = {}, None
@@ -39,7 +39,7 @@ def profiled_functions(paths):
                         current = names.get(match.group(1))
                         cost[current] += 0
                         seen_in[current].add(index)
-                elif current and line[:1].isdigit() or (current and line[:1] in "+-*"):
+                elif current and (line[:1].isdigit() or line[:1] in "+-*"):
                     fields = line.split()
                     if len(fields) >= 2 and fields[1].isdigit():
                         cost[current] += int(fields[1])
