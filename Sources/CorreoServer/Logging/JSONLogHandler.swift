@@ -125,7 +125,7 @@ public struct JSONLogHandler: LogHandler {
 
 /// How log records are written: `--log-format text|json`.
 public enum LogFormat: String, Sendable, CaseIterable {
-    /// swift-log's stream format: time, level, label, `key=value` metadata, message.
+    /// swift-log's stream format: time, level, label, `key=value` metadata, message (`TextLogHandler`).
     case text
     /// `JSONLogHandler`: one JSON object a line.
     case json
@@ -135,7 +135,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
         switch self {
         case .text:
             return { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = TextLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }
