@@ -26,7 +26,7 @@ public struct DeliveryResult: Hashable, Sendable {
 }
 
 extension MailStore {
-    private var temporaryPath: String { root.path + "/tmp" }
+    private var temporaryPath: String { rootPath + "/tmp" }
 
     /// Starts receiving a message into a new file in `STORAGE/tmp/`.
     ///

@@ -23,7 +23,7 @@ extension MailStore {
             guard let checked = memory.checked, ContinuousClock.now - checked <= age else { return false }
             return !memory.addresses.contains(wanted)
         }
-        guard groupsKnown, (try? userDirectory(for: address)) != nil else { return false }
+        guard groupsKnown, (try? Self.normalizedUser(address)) != nil else { return false }
         return acceptingUnknown || users.listedRecently(address, within: age)
     }
 

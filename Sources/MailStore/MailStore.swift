@@ -15,6 +15,9 @@ import Glibc
 public final class MailStore: Sendable {
     /// The storage folder.
     public let root: URL
+    /// `root.path`, kept: URL's `path` builds a new string at every call (2,700 instructions), and
+    /// delivery asks for it for every message.
+    let rootPath: String
     /// STORAGE/passwords.txt.
     public let users: Users
     /// STORAGE/queue/: mail waiting to be relayed to other hosts.
@@ -46,6 +49,7 @@ public final class MailStore: Sendable {
         // Resolved once, so that a storage folder reached through a symbolic link still works while
         // links inside it are refused (every open(2) there uses O_NOFOLLOW).
         self.root = root.standardizedFileURL.resolvingSymlinksInPath()
+        rootPath = self.root.path
         self.logger = logger
         users = Users(file: self.root.appendingPathComponent("passwords.txt"), logger: logger)
         queue = OutboundQueue(path: self.root.path + "/queue", logger: logger)
@@ -96,7 +100,7 @@ public final class MailStore: Sendable {
     /// Returns the user's folder path, creating the Maildir on first use.
     func prepareUser(_ address: String) throws -> String {
         let user = try Self.normalizedUser(address)
-        let path = root.path + "/" + user
+        let path = rootPath + "/" + user
         if preparedUsers.withLock({ $0.contains(user) }) { return path }
         if !POSIX.isDirectory(path + "/cur") {
             try POSIX.withExclusiveLock(try rootLockPath()) {

@@ -65,17 +65,62 @@ public struct SMTPReply: Hashable, Sendable, CustomStringConvertible {
     ///
     /// RFC 5321 4.2: `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`.
     /// The enhanced status code, when present, starts the text of every line (RFC 2034 4).
+    ///
+    /// Each line goes into the buffer in one write, the numbers spelled digit by digit: a reply is
+    /// written four times per message on a pipelining connection, and piece by piece (a ByteBuffer
+    /// call for each number, separator and text) it cost ~4,500 instructions (callgrind).
     public func encode(into buffer: inout ByteBuffer) {
         for (index, line) in lines.enumerated() {
-            buffer.writeString(String(code))
-            buffer.writeInteger(index == lines.count - 1 ? UInt8(ascii: " ") : UInt8(ascii: "-"))
-            if let enhancedCode {
-                buffer.writeString(enhancedCode.description)
-                if !line.isEmpty { buffer.writeInteger(UInt8(ascii: " ")) }
+            let separator = index == lines.count - 1 ? UInt8(ascii: " ") : UInt8(ascii: "-")
+            var text = line
+            text.withUTF8 { octets in
+                // Each number has at most 20 characters; the rest is fixed.
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 * 20 + 6 + octets.count) { out in
+                    var at = Self.put(code, into: out, at: 0)
+                    out[at] = separator
+                    at += 1
+                    if let enhancedCode {
+                        at = Self.put(enhancedCode.class, into: out, at: at)
+                        out[at] = UInt8(ascii: ".")
+                        at = Self.put(enhancedCode.subject, into: out, at: at + 1)
+                        out[at] = UInt8(ascii: ".")
+                        at = Self.put(enhancedCode.detail, into: out, at: at + 1)
+                        if !octets.isEmpty {
+                            out[at] = UInt8(ascii: " ")
+                            at += 1
+                        }
+                    }
+                    UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + octets.count)]).copyMemory(
+                        from: UnsafeRawBufferPointer(octets)
+                    )
+                    at += octets.count
+                    out[at] = UInt8(ascii: "\r")
+                    out[at + 1] = UInt8(ascii: "\n")
+                    return at + 2
+                }
             }
-            buffer.writeString(line)
-            buffer.writeStaticString("\r\n")
         }
+    }
+
+    /// Puts `value` in decimal, as `String(value)` spells it, at `start`; returns the index after it.
+    private static func put(_ value: Int, into out: UnsafeMutableRawBufferPointer, at start: Int) -> Int {
+        var digits = 1
+        var magnitude = value.magnitude
+        while magnitude >= 10 {
+            magnitude /= 10
+            digits += 1
+        }
+        var at = start
+        if value < 0 {
+            out[at] = UInt8(ascii: "-")
+            at += 1
+        }
+        var rest = value.magnitude
+        for position in stride(from: at + digits - 1, through: at, by: -1) {
+            out[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return at + digits
     }
 
     /// The reply as wire bytes.

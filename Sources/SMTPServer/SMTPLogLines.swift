@@ -114,21 +114,42 @@ struct MessageIDScanner {
 
     private mutating func finish(_ bytes: ArraySlice<UInt8>) {
         done = true
-        let value = MessageHeader.parse(Array(bytes)).header["Message-ID"]?.trimmingCharacters(in: .whitespaces)
+        let value = MessageHeader.parse(Array(bytes)).header["Message-ID"].map(Self.trimmed)
         messageID = value.map { String($0.prefix(256)) }
         header = []
     }
 
+    /// `text` without the blanks around it: what `trimmingCharacters(in: .whitespaces)` removes.
+    ///
+    /// ASCII is judged by hand (only space and tab are blank there) and only other scalars are asked of the
+    /// character set, because Foundation's trim cost 20,000 instructions for a Message-ID, more than the
+    /// rest of this scanner together (callgrind).
+    static func trimmed(_ text: String) -> Substring {
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, isBlank(scalars[start]) { start = scalars.index(after: start) }
+        while start < end, isBlank(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return Substring(scalars[start..<end])
+    }
+
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar == " " || scalar == "\t" : CharacterSet.whitespaces.contains(scalar)
+    }
+
     /// The index just past the first empty line (LF LF or LF CR LF) at or after `start`.
     private static func blankLine(in bytes: [UInt8], from start: Int) -> Int? {
-        var index = start
-        while index < bytes.count {
-            if bytes[index] == 0x0A {
-                if index + 1 < bytes.count, bytes[index + 1] == 0x0A { return index + 2 }
-                if index + 2 < bytes.count, bytes[index + 1] == 0x0D, bytes[index + 2] == 0x0A { return index + 3 }
+        bytes.withUnsafeBufferPointer { octets -> Int? in
+            guard let base = octets.baseAddress else { return nil }
+            var index = start
+            // memchr to each line end: the octets between them are never looked at one by one.
+            while index < octets.count, let found = memchr(base + index, 0x0A, octets.count - index) {
+                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if index + 1 < octets.count, octets[index + 1] == 0x0A { return index + 2 }
+                if index + 2 < octets.count, octets[index + 1] == 0x0D, octets[index + 2] == 0x0A { return index + 3 }
+                index += 1
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 }

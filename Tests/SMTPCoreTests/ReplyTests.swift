@@ -23,6 +23,13 @@ import Testing
         #expect(plain.lines[1].utf8.count <= 512 - 6 && plain.lines[1].hasSuffix("..."))
     }
 
+    /// The numbers written digit by digit read as their decimal spelling, whatever their width.
+    @Test(arguments: [0, 1, 9, 10, 99, 100, 250, 554, 999, 1000, 12_345, -1, -250, Int.max, Int.min])
+    func numbersAreWrittenInDecimal(number: Int) {
+        let reply = SMTPReply(code: number, EnhancedStatusCode(number, number, number), "x")
+        #expect(String(buffer: reply.encoded) == "\(number) \(number).\(number).\(number) x\r\n")
+    }
+
     @Test func multiLineRepeatsCodeAndEnhancedCode() {
         let reply = SMTPReply(code: 214, EnhancedStatusCode(2, 0, 0), lines: ["one", "two", "three"])
         #expect(String(buffer: reply.encoded) == "214-2.0.0 one\r\n214-2.0.0 two\r\n214 2.0.0 three\r\n")

@@ -1,3 +1,4 @@
+import Foundation
 import MailTestSupport
 import SMTPCore
 import Testing
@@ -29,6 +30,15 @@ import Testing
         scanner.consume(Array("Message-ID: <only@example.org>\r\n".utf8))
         scanner.messageEnded()
         #expect(scanner.messageID == "<only@example.org>")
+    }
+
+    /// The hand-written trim removes what Foundation's `.whitespaces` trim removes, and nothing else.
+    @Test(arguments: [
+        "<a@b>", "  <a@b>\t", "\u{A0}<a@b>\u{3000}", "\u{2009}\t \u{202F}", "", " ", "<a b@c>",
+        "\r\n<a@b>\r\n", "\u{200B}<a@b>", "é<a@b>é", " \u{1F600} ",
+    ])
+    func messageIDIsTrimmedAsFoundationTrimsWhitespace(text: String) {
+        #expect(String(MessageIDScanner.trimmed(text)) == text.trimmingCharacters(in: .whitespaces))
     }
 
     static let refusals: [(code: Int, enhanced: (Int, Int, Int), verb: String, reason: String)] = [

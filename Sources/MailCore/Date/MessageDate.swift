@@ -32,11 +32,28 @@ public struct MessageDate: Sendable, Hashable, CustomStringConvertible {
         let local = localComponents
         let days = CivilCalendar.days(year: local.year, month: local.month, day: local.day)
         let weekday = CivilCalendar.weekdayNames[((days % 7) + 10) % 7]  // 1970-01-01 was a Thursday
-        let sign = utcOffset < 0 ? "-" : "+"
         let offsetMinutes = abs(utcOffset) / 60
-        return "\(weekday), \(local.day) \(CivilCalendar.monthNames[local.month - 1]) \(local.year) "
-            + "\(pad(local.hour)):\(pad(local.minute)):\(pad(local.second)) "
-            + "\(sign)\(pad(offsetMinutes / 60))\(pad(offsetMinutes % 60))"
+        // Built as octets: every received message gets one (its Received: field), and interpolating
+        // the numbers and padding cost four times as much (callgrind).
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        text.append(contentsOf: weekday.utf8)
+        text.append(contentsOf: ", ".utf8)
+        text.appendDecimal(local.day)
+        text.append(UInt8(ascii: " "))
+        text.append(contentsOf: CivilCalendar.monthNames[local.month - 1].utf8)
+        text.append(UInt8(ascii: " "))
+        text.appendDecimal(local.year)
+        text.append(UInt8(ascii: " "))
+        text.appendDecimal(local.hour, width: 2)
+        text.append(UInt8(ascii: ":"))
+        text.appendDecimal(local.minute, width: 2)
+        text.append(UInt8(ascii: ":"))
+        text.appendDecimal(local.second, width: 2)
+        text.append(contentsOf: utcOffset < 0 ? " -".utf8 : " +".utf8)
+        text.appendDecimal(offsetMinutes / 60, width: 2)
+        text.appendDecimal(offsetMinutes % 60, width: 2)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The calendar date and time as the writer saw it, in the writer's own zone.
@@ -57,8 +74,6 @@ public struct MessageDate: Sendable, Hashable, CustomStringConvertible {
     public static func format(_ date: Date, utcOffset: Int = 0) -> String {
         MessageDate(date: date, utcOffset: utcOffset).formatted
     }
-
-    private func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
 
 /// Proleptic Gregorian conversions between day counts and dates, without Calendar.

@@ -187,9 +187,24 @@ struct MaildirFileName: Hashable, Sendable {
             value += 1
             return value
         }
-        let usec = String(microseconds)
-        let padded = String(repeating: "0", count: 6 - usec.count) + usec
-        return "\(seconds).M\(padded)P\(processID)Q\(counter).\(hostName),S=\(size),W=\(crlfSize)"
+        // Built as octets: every message takes two of these names (its tmp/ file and its new/ one), and
+        // through interpolation each cost 7,000 instructions (callgrind).
+        var name: [UInt8] = []
+        name.reserveCapacity(64 + hostNameOctets.count)
+        name.appendDecimal(seconds)
+        name.append(contentsOf: ".M".utf8)
+        name.appendDecimal(microseconds, width: 6)
+        name.append(UInt8(ascii: "P"))
+        name.appendDecimal(Int(processID))
+        name.append(UInt8(ascii: "Q"))
+        name.appendDecimal(Int(counter))
+        name.append(UInt8(ascii: "."))
+        name.append(contentsOf: hostNameOctets)
+        name.append(contentsOf: ",S=".utf8)
+        name.appendDecimal(size)
+        name.append(contentsOf: ",W=".utf8)
+        name.appendDecimal(crlfSize)
+        return String(decoding: name, as: UTF8.self)
     }
 
     private static let deliveryCounter = Mutex<UInt64>(0)
@@ -204,4 +219,5 @@ struct MaildirFileName: Hashable, Sendable {
         return name.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
             .replacingOccurrences(of: ",", with: "\\054")
     }()
+    private static let hostNameOctets = Array(hostName.utf8)
 }
