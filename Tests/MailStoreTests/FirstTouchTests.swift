@@ -151,8 +151,11 @@ import Testing
             }
             // A file written with LF only: its CRLF size comes from reading it when the cache is gone.
             let folder = directory.path + "/\(user)"
+            // Written whole and then named in cur/ (.atomic: a temporary file, then a rename), as Maildir
+            // asks: a scan the appends left running could otherwise see the file still empty and keep
+            // its size as 0.
             let lfFile = URL(fileURLWithPath: folder + "/cur/1700000000.lf:2,S")
-            try Data("Subject: lf\n\nbody\n".utf8).write(to: lfFile)
+            try Data("Subject: lf\n\nbody\n".utf8).write(to: lfFile, options: .atomic)
             try await inbox.synchronize()
             try Self.backdate(folder)
             try await inbox.synchronize()
