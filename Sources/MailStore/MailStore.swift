@@ -99,6 +99,9 @@ public final class MailStore: Sendable {
 
     /// Returns the user's folder path, creating the Maildir on first use.
     func prepareUser(_ address: String) throws -> String {
+        // A name already prepared is a normalized one (normalizing it again gives it back): delivery
+        // hands in normalized names, and the check costs less than normalizing.
+        if preparedUsers.withLock({ $0.contains(address) }) { return rootPath + "/" + address }
         let user = try Self.normalizedUser(address)
         let path = rootPath + "/" + user
         if preparedUsers.withLock({ $0.contains(user) }) { return path }

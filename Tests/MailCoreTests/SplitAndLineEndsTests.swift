@@ -7,6 +7,7 @@ import Testing
     ("alice@example.org", "alice", "example.org"),
     ("\"a@b\"@example.org", "\"a@b\"", "example.org"),
     ("t@\u{30C}", "t", "\u{30C}"),
+    ("jürgen@bücher.example", "jürgen", "bücher.example"),
     ("@example.org", "", "example.org"),
     ("alice@", "alice", ""),
 ])

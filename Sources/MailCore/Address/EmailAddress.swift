@@ -7,10 +7,14 @@ public enum EmailAddress {
     ///
     /// The `@` is looked for among Unicode scalars, not Characters: a combining mark after it
     /// (`t@\u{30C}`) makes one grapheme of the two, which a Character search would not find.
+    /// The search runs over the UTF-8 octets (an `@` is one octet, and never part of another scalar's),
+    /// so its index is a scalar boundary: through the scalar view a split cost 1,400 instructions, and
+    /// delivery splits each recipient several times (callgrind).
     public static func split(_ address: String) -> (localPart: String, domain: String)? {
+        let utf8 = address.utf8
+        guard let at = utf8.lastIndex(of: UInt8(ascii: "@")) else { return nil }
         let scalars = address.unicodeScalars
-        guard let at = scalars.lastIndex(of: "@") else { return nil }
-        return (String(scalars[..<at]), String(scalars[scalars.index(after: at)...]))
+        return (String(scalars[..<at]), String(scalars[utf8.index(after: at)...]))
     }
 
     /// True when `address` is a valid RFC 5321 4.1.2 Mailbox (what MAIL FROM / RCPT TO accept):
