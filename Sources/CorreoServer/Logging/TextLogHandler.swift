@@ -14,7 +14,7 @@ import Glibc
 ///
 /// Why not StreamLogHandler itself: for every record it merges the metadata, renders each pair through
 /// string interpolation, joins them, formats the time with strftime and writes through stdio. For the one
-/// line an accepted SMTP message logs that was 61,000 instructions, an eighth of `correo smtpd`'s own
+/// line an accepted SMTP message logs that was 63,000 instructions, a seventh of `correo smtpd`'s own
 /// work per message (callgrind, BENCHMARKS.md's nineteenth stop). Here the line is appended into one
 /// byte array, the time is formatted once a second, and the line goes out in one write(2).
 public struct TextLogHandler: LogHandler {

@@ -5,11 +5,11 @@ public enum EmailAddress {
     /// The one place correo splits an address, so that every target splits alike. Either side may be
     /// empty; the local part keeps any quotes.
     ///
-    /// The `@` is looked for among Unicode scalars, not Characters: a combining mark after it
-    /// (`t@\u{30C}`) makes one grapheme of the two, which a Character search would not find.
-    /// The search runs over the UTF-8 octets (an `@` is one octet, and never part of another scalar's),
-    /// so its index is a scalar boundary: through the scalar view a split cost 1,400 instructions, and
-    /// delivery splits each recipient several times (callgrind).
+    /// The `@` is looked for among the UTF-8 octets, not Characters: a combining mark after it
+    /// (`t@\u{30C}`) makes one grapheme of the two, which a Character search would not find. An `@` is
+    /// one octet and never part of another scalar's, so the index found is a scalar boundary, as a
+    /// search of the scalars would give, for less: through the scalar view a split cost 1,400
+    /// instructions, and delivery splits each recipient several times (callgrind).
     public static func split(_ address: String) -> (localPart: String, domain: String)? {
         let utf8 = address.utf8
         guard let at = utf8.lastIndex(of: UInt8(ascii: "@")) else { return nil }

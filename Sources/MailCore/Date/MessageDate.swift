@@ -34,7 +34,7 @@ public struct MessageDate: Sendable, Hashable, CustomStringConvertible {
         let weekday = CivilCalendar.weekdayNames[((days % 7) + 10) % 7]  // 1970-01-01 was a Thursday
         let offsetMinutes = abs(utcOffset) / 60
         // Built as octets: every received message gets one (its Received: field), and interpolating
-        // the numbers and padding cost four times as much (callgrind).
+        // the numbers and padding cost more than twice as much (callgrind).
         var text: [UInt8] = []
         text.reserveCapacity(32)
         text.append(contentsOf: weekday.utf8)
