@@ -128,16 +128,17 @@ extension MailStore {
             // the journal, and step 3 commits both at once. Every file's write is started before any
             // is waited for, so they are on the disk together without a thread each: handing a
             // batch's files to the sync lanes cost a wake-up and two context switches per message,
-            // a tenth of the CPU of a small one. (An error of the start shows again in the wait.)
-            for file in files { _ = POSIX.startWriteBack(file.fd) }
+            // a tenth of the CPU of a small one. (An error of the start shows again in the wait; a
+            // lone file's wait starts its write itself.)
+            if files.count > 1 { for file in files { _ = POSIX.startWriteBack(file.fd) } }
             fileFailures = Self.failures(of: files.map(\.path), files.map { Self.writeBack($0.fd, $0.path) })
         } else {
             // Portable: each file is durable (data and inode) before any name for it exists in a new/.
             fileFailures = Self.failures(of: files.map(\.path), ParallelSync.map(files) { Self.sync($0.fd, $0.path) })
         }
-        // 2. Link into each recipient's new/.
+        // 2. Link into each recipient's new/; a file's last new/ gets the file itself (a rename).
         var linked: [Result<[LinkedRecipient], any Error>] = []
-        var copiedInto: Set<String> = []
+        var names = Names()
         for (pending, outcome) in zip(batch, written) {
             switch outcome {
             case .failure(let error):
@@ -146,32 +147,39 @@ extension MailStore {
                 if let error = fileFailures[file.path] {
                     linked.append(.failure(error))
                 } else {
-                    linked.append(.success(linkIntoRecipients(file, pending.recipients, copiedInto: &copiedInto)))
+                    linked.append(.success(linkIntoRecipients(file, pending.recipients, names: &names)))
                 }
             }
         }
         // 3. fsync every new/ folder that gained a name, side by side (one new/ per recipient: one after
         // another that is a cache flush each, together the journal commits once and the block layer merges
-        // the flushes). In journal order the files' own fsyncs run instead: a hard link changes the file's
-        // inode in the same transaction as the folder, so the file's commit is the folder's. Only a folder
-        // that got a copy (another file system, or no more links) is synced itself.
+        // the flushes). In journal order one file's fsync runs instead: a link or rename changes the file's
+        // inode in the same transaction as the folder, and the journal commits its transactions in order
+        // (a fast commit, too, takes every change queued since the last full one), so waiting for the
+        // transaction of the name given last waits for every name of the batch. One fsync on this thread
+        // where a file each on the sync lanes cost a thread wake-up per message. Only a folder that got a
+        // copy (another file system, or no more links) is synced itself.
         var folders: [String] = []
         for case .success(let recipients) in linked {
             for case .success(let (folder, _)) in recipients.map(\.result)
-            where !folders.contains(folder) && (!inJournalOrder || copiedInto.contains(folder)) {
+            where !folders.contains(folder) && (!inJournalOrder || names.copiedInto.contains(folder)) {
                 folders.append(folder)
             }
         }
-        let linkedFiles = inJournalOrder ? files.filter { fileFailures[$0.path] == nil } : []
-        let syncs = linkedFiles.map { (fd: $0.fd, path: $0.path) } + folders.map { (fd: Int32(-1), path: $0) }
+        let named = inJournalOrder ? names.last.map { [(fd: $0.fd, path: $0.path)] } ?? [] : []
+        let syncs = named + folders.map { (fd: Int32(-1), path: $0) }
         let syncErrors = ParallelSync.map(syncs) { fd, path in
             fd >= 0 ? Self.sync(fd, path) : Self.syncFolder(path)
         }
         for file in files {
             close(file.fd)
-            unlink(file.path)
+            if !names.moved.contains(file.path) { unlink(file.path) }
         }
-        let failed = Self.failures(of: syncs.map(\.path), syncErrors)
+        var failed = Self.failures(of: syncs.map(\.path), syncErrors)
+        if let last = names.last, let error = failed[last.path] {
+            // The one fsync stood for every file given a name in the batch.
+            for file in files where fileFailures[file.path] == nil { failed[file.path] = error }
+        }
         guard !failed.isEmpty else { return linked }
         return zip(linked, written).map { result, file in
             result.map { recipients in
@@ -222,29 +230,54 @@ extension MailStore {
         )
     }
 
-    /// Links the synced `file` into each recipient's new/ (each user once); not yet durable.
+    /// What step 2 of a commit did with the batch's files.
+    private struct Names {
+        /// new/ folders that got a copy rather than a link: each is synced itself.
+        var copiedInto: Set<String> = []
+        /// Temporary files renamed into a new/: nothing is left to unlink.
+        var moved: Set<String> = []
+        /// The file given a name last (linked or renamed, not copied).
+        var last: (fd: Int32, path: String)?
+    }
+
+    /// Links the written `file` into each recipient's new/ (each user once), renaming it into the last
+    /// one; not yet durable.
     private func linkIntoRecipients(
         _ file: (fd: Int32, path: String, size: Int, crlfSize: Int),
         _ recipients: [String],
-        copiedInto: inout Set<String>
+        names: inout Names
     ) -> [LinkedRecipient] {
+        let users = recipients.map { try? Self.normalizedUser($0) }
+        // The last user met for the first time: every other user's link comes before it, so the file
+        // can move there instead of being linked and then unlinked.
+        var seen: Set<String> = []
+        var lastNewUser: Int?
+        for (index, user) in users.enumerated() where user.map({ seen.insert($0).inserted }) ?? false {
+            lastNewUser = index
+        }
         var done: [String: Result<(folder: String, fileName: String), MailStoreError>] = [:]
-        var copied: Set<String> = []
-        defer { copiedInto.formUnion(copied) }
-        return recipients.map { recipient in
-            guard let user = try? Self.normalizedUser(recipient) else {
+        return zip(recipients, users).enumerated().map { index, entry in
+            let (recipient, user) = entry
+            guard let user else {
                 return LinkedRecipient(recipient: recipient, result: .failure(.invalidAddress(recipient)))
             }
             if let earlier = done[user] { return LinkedRecipient(recipient: recipient, result: earlier) }
             let result = Result<(folder: String, fileName: String), any Error> {
                 let userPath = try prepareUser(user)
-                let (fileName, isCopy) = try linkIntoNew(
+                let (fileName, naming) = try linkIntoNew(
                     file.path,
                     userPath: userPath,
                     size: file.size,
-                    crlfSize: file.crlfSize
+                    crlfSize: file.crlfSize,
+                    move: index == lastNewUser
                 )
-                if isCopy { copied.insert(userPath + "/new") }
+                switch naming {
+                case .copied: names.copiedInto.insert(userPath + "/new")
+                case .moved:
+                    names.moved.insert(file.path)
+                    names.last = (file.fd, file.path)
+                case .linked: names.last = (file.fd, file.path)
+                }
                 return (userPath + "/new", fileName)
             }.mapError { ($0 as? MailStoreError) ?? .io(operation: "deliver", path: user, errno: EIO) }
             done[user] = result
@@ -252,31 +285,53 @@ extension MailStore {
         }
     }
 
-    /// Hard-links the temporary file into the user's new/ and returns its name there.
+    /// How a file got its name in a new/.
+    private enum Naming {
+        /// A hard link to the temporary file.
+        case linked
+        /// The temporary file itself, renamed.
+        case moved
+        /// A durable copy through the user's tmp/.
+        case copied
+    }
+
+    /// Hard-links (or with `move`, renames) the temporary file into the user's new/ and returns its name
+    /// there.
     ///
-    /// It copies through the user's tmp/ (a durable copy, then a link to it: `isCopy`) when the user
-    /// folder is on another file system or the file can take no more links.
+    /// Both refuse an existing name, so a unique name stays unique. It copies through the user's tmp/
+    /// (a durable copy, then a link to it) when the user folder is on another file system or the file
+    /// can take no more links; it links when the file system cannot rename without replacing.
     private func linkIntoNew(
         _ source: String,
         userPath: String,
         size: Int,
-        crlfSize: Int
-    ) throws -> (fileName: String, isCopy: Bool) {
+        crlfSize: Int,
+        move: Bool
+    ) throws -> (fileName: String, naming: Naming) {
+        var move = move
         while true {
             let fileName = MaildirFileName.uniqueBase(size: size, crlfSize: crlfSize)
             let target = userPath + "/new/" + fileName
-            if link(source, target) == 0 { return (fileName, false) }
+            if move {
+                if POSIX.renameNoReplace(source, target) == 0 { return (fileName, .moved) }
+                if errno == ENOSYS || errno == EINVAL {
+                    move = false
+                    continue
+                }
+            } else if link(source, target) == 0 {
+                return (fileName, .linked)
+            }
             switch errno {
             case EEXIST: continue
             case EXDEV, EPERM, EMLINK:
                 let temporary = userPath + "/tmp/" + fileName
                 try MaildirFolder.writeDurably(try POSIX.readFile(source), to: temporary, modified: nil)
                 defer { unlink(temporary) }
-                if link(temporary, target) == 0 { return (fileName, true) }
+                if link(temporary, target) == 0 { return (fileName, .copied) }
                 if errno == EEXIST { continue }
                 throw POSIX.error("link", target)
             default:
-                throw POSIX.error("link", target)
+                throw POSIX.error(move ? "rename" : "link", target)
             }
         }
     }

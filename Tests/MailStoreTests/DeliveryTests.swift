@@ -117,6 +117,32 @@ import Testing
         }
     }
 
+    /// The file is linked into every user's new/ but the last one met, and renamed into that one: one
+    /// inode with a name per user, the same bytes everywhere, and nothing left in tmp/, whatever the
+    /// order and repetitions of the recipients.
+    @Test(arguments: [
+        ["a@example.test", "b@example.test", "A@example.test", "c@example.test", "b@example.test"],
+        ["c@example.test", "c@example.test", "bad", "a@example.test", "b@example.test"],
+        ["b@example.test", "a@example.test", "c@example.test", "../evil@x"],
+    ])
+    func everyUserGetsTheOneFileAndTmpIsLeftEmpty(recipients: [String]) async throws {
+        try await withStore { store, directory in
+            let bytes = sampleMessage(3)
+            let results = try await store.deliver(bytes: bytes, to: recipients)
+            #expect(results.map(\.isDelivered) == recipients.map { $0.hasSuffix("@example.test") })
+            for user in ["a@example.test", "b@example.test", "c@example.test"] {
+                let new = directory.path + "/" + user + "/new"
+                let names = try files(in: new)
+                #expect(names.count == 1)
+                let path = new + "/" + (names.first ?? "")
+                #expect(FileManager.default.contents(atPath: path) == Data(bytes))
+                var status = stat()
+                #expect(stat(path, &status) == 0 && status.st_nlink == 3)
+            }
+            #expect(try files(in: directory.path + "/tmp").isEmpty)
+        }
+    }
+
     @Test func deliveryNotifiesListenersAtOnce() async throws {
         try await withStore { store, _ in
             let inbox = try await store.mailbox(user: "idle@example.test", name: .inbox)

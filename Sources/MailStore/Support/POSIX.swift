@@ -79,6 +79,26 @@ enum POSIX {
     private static let syncFileRange: SyncFileRange? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
         .map { unsafeBitCast($0, to: SyncFileRange.self) }
 
+    /// renameat2(2) with RENAME_NOREPLACE: moves `source` to `target` unless `target` exists.
+    ///
+    /// It refuses an existing name (EEXIST) as link(2) does, in one call instead of link and unlink.
+    /// Looked up by name like sync_file_range; -1 with ENOSYS where it does not exist, EINVAL where the
+    /// file system lacks the flag.
+    static func renameNoReplace(_ source: String, _ target: String) -> Int32 {
+        guard let renameAt2 else {
+            errno = ENOSYS
+            return -1
+        }
+        return renameAt2(AT_FDCWD, source, AT_FDCWD, target, 1)  // RENAME_NOREPLACE
+    }
+
+    private typealias RenameAt2 =
+        @convention(c) (
+            Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32
+        ) -> Int32
+    private static let renameAt2: RenameAt2? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2")
+        .map { unsafeBitCast($0, to: RenameAt2.self) }
+
     /// fsync(2) on a directory: makes the names created, renamed or removed in it durable.
     static func syncDirectory(_ path: String) throws {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
