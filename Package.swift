@@ -245,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "SMTPServerTests",
             dependencies: [
-                "SMTPServer", "ServerSupport", "CorreoServer", "MailTestSupport",
+                "SMTPServer", "SMTPCore", "MailCore", "ServerSupport", "CorreoServer", "MailTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),

@@ -12,18 +12,19 @@ import ServerSupport
 enum SMTPLogLines {
     /// `smtp.accepted`: everything about the transaction the client was just told `250 … queued as`.
     static func accepted(_ session: SMTPSession, tls: String, messageID: String?) -> Logger.Metadata {
+        // Strings as they are, not interpolated: this line is written for every message.
         var metadata: Logger.Metadata = [
             LogKey.event: "smtp.accepted",
-            LogKey.queueID: "\(session.messageID)",
-            LogKey.remoteAddress: "\(session.clientAddress)",
-            LogKey.remoteName: "\(session.greeting?.name ?? "unknown")",
-            LogKey.tls: "\(tls)",
-            LogKey.sender: "\(session.sender?.description ?? "<>")",
+            LogKey.queueID: .string(session.messageID),
+            LogKey.remoteAddress: .string(session.clientAddress),
+            LogKey.remoteName: .string(session.greeting?.name ?? "unknown"),
+            LogKey.tls: .string(tls),
+            LogKey.sender: .string(session.sender?.description ?? "<>"),
             LogKey.recipients: .array(recipients(of: session).map { .string($0) }),
-            LogKey.size: "\(session.messageSize)",
+            LogKey.size: .string(String(session.messageSize)),
         ]
-        if let user = session.authenticatedUser { metadata[LogKey.user] = "\(user)" }
-        if let messageID { metadata[LogKey.messageID] = "\(messageID)" }
+        if let user = session.authenticatedUser { metadata[LogKey.user] = .string(user) }
+        if let messageID { metadata[LogKey.messageID] = .string(messageID) }
         return metadata
     }
 
@@ -100,21 +101,21 @@ struct MessageIDScanner {
         guard !done else { return }
         let searchFrom = max(0, header.count - 3)
         header.append(contentsOf: bytes.prefix(Self.headerLimit - header.count))
-        if let end = Self.blankLine(in: header, from: searchFrom) {
-            finish(header[..<end])
-        } else if header.count >= Self.headerLimit {
-            finish(header[...])
-        }
+        if Self.blankLine(in: header, from: searchFrom) != nil || header.count >= Self.headerLimit { finish() }
     }
 
     /// A message with no body: the header is all there is.
     mutating func messageEnded() {
-        if !done { finish(header[...]) }
+        if !done { finish() }
     }
 
-    private mutating func finish(_ bytes: ArraySlice<UInt8>) {
+    /// Reads the field out of the header collected so far: all of it is header when `finish` runs (it
+    /// ends at the blank line, or at the bound), and the scan stops at the blank line anyway.
+    private mutating func finish() {
         done = true
-        let value = MessageHeader.parse(Array(bytes)).header["Message-ID"].map(Self.trimmed)
+        // Only the Message-ID field's bytes are copied; a full parse made every field's name and value
+        // first (17,500 instructions a message, callgrind).
+        let value = MessageHeader.fields(named: "Message-ID", in: header).first.map { Self.trimmed($0.value) }
         messageID = value.map { String($0.prefix(256)) }
         header = []
     }

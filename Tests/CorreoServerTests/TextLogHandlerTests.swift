@@ -43,7 +43,8 @@ import Testing
                 [
                     "event": "smtp.accepted",
                     "to": .array([
-                        "u3@bench.test", "b \"q\"@x.example", "tab\tnew\nline é\u{7}",
+                        "u3@bench.test", "b \"q\"@x.example", "tab\tnew\nline é\u{7}", "it's", "back\\slash",
+                        "del\u{7F}", "\u{200B}zero-width", "~ !#$%&()*+,-./:;<=>?@[]^_`{|}", "",
                         .array(["x", .stringConvertible(7)]),
                         .stringConvertible(8),
                     ]),

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailTestSupport
 import SMTPCore
 import Testing
@@ -30,6 +31,40 @@ import Testing
         scanner.consume(Array("Message-ID: <only@example.org>\r\n".utf8))
         scanner.messageEnded()
         #expect(scanner.messageID == "<only@example.org>")
+    }
+
+    /// The scanner finds the field a full parse of the header finds: the first one of that name (any
+    /// case, blanks before the colon allowed), unfolded, never one in the body or a malformed line.
+    @Test(arguments: [
+        "message-id: <lower@x>\r\nMessage-ID: <second@x>\r\n\r\nbody",
+        "Message-ID : <spaced@x>\n\nbody",
+        "no colon here\r\nMessage-ID: <after-junk@x>\r\n\r\n",
+        " leading continuation\r\nMessage-ID: <c@x>\r\n\r\n",
+        "X-Message-ID: <not@x>\r\nSubject: s\r\n\r\nMessage-ID: <body@x>\r\n",
+        "Message-ID:\r\n\t<folded@x>\r\n  \r\n\r\n",
+        "Message ID: <space-in-name@x>\r\n\r\n",
+        "Subject: a\r\n\r\n",
+        "Message-ID: <no-blank-line@x>",
+        "Message-ID: <é@x>\r\n\r\n",
+    ])
+    func messageIDIsWhatAFullParseFinds(message: String) {
+        let bytes = Array(message.utf8)
+        var scanner = MessageIDScanner()
+        for chunk in bytes.chunked(5) { scanner.consume(chunk) }
+        scanner.messageEnded()
+        let parsed = MessageHeader.parse(bytes).header["Message-ID"].map { String(MessageIDScanner.trimmed($0)) }
+        #expect(scanner.messageID == parsed)
+    }
+
+    @Test func aHeaderPastTheBoundIsReadUpToTheBound() {
+        var scanner = MessageIDScanner()
+        let filler = Array(repeating: UInt8(ascii: "a"), count: MessageIDScanner.headerLimit)
+        scanner.consume(Array("Message-ID: <early@x>\r\nX-Long: ".utf8) + filler)
+        #expect(scanner.messageID == "<early@x>")
+        var late = MessageIDScanner()
+        late.consume(Array("X-Long: ".utf8) + filler + Array("\r\nMessage-ID: <late@x>\r\n\r\n".utf8))
+        late.messageEnded()
+        #expect(late.messageID == nil)
     }
 
     /// The hand-written trim removes what Foundation's `.whitespaces` trim removes, and nothing else.

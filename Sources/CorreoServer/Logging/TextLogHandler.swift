@@ -107,15 +107,31 @@ public struct TextLogHandler: LogHandler {
             for (index, value) in values.enumerated() {
                 if index > 0 { line.append(contentsOf: ", ".utf8) }
                 switch value {
-                case .string(let text): line.append(contentsOf: text.debugDescription.utf8)
-                case .stringConvertible(let convertible):
-                    line.append(contentsOf: convertible.description.debugDescription.utf8)
+                case .string(let text): appendQuoted(text, to: &line)
+                case .stringConvertible(let convertible): appendQuoted(convertible.description, to: &line)
                 case .array, .dictionary: append(value, to: &line)
                 }
             }
             line.append(UInt8(ascii: "]"))
         case .dictionary: line.append(contentsOf: value.description.utf8)
         }
+    }
+
+    /// `text.debugDescription`, quoted and escaped.
+    ///
+    /// Printable ASCII other than quotes and the backslash stands as it is there, so an address (nearly
+    /// every quoted value) is copied between quotes; anything else goes through
+    /// the standard library, which looks at it character by character (5,200 instructions for one
+    /// recipient, callgrind).
+    private static func appendQuoted(_ text: String, to line: inout [UInt8]) {
+        let plain = text.utf8.allSatisfy { octet in
+            octet >= 0x20 && octet < 0x7F && octet != UInt8(ascii: "\"") && octet != UInt8(ascii: "'")
+                && octet != UInt8(ascii: "\\")
+        }
+        guard plain else { return line.append(contentsOf: text.debugDescription.utf8) }
+        line.append(UInt8(ascii: "\""))
+        line.append(contentsOf: text.utf8)
+        line.append(UInt8(ascii: "\""))
     }
 
     /// One writer at a time, so that lines from several threads never interleave.
