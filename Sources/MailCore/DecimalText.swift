@@ -14,18 +14,20 @@ extension Array where Element == UInt8 {
     }
 
     private mutating func appendDigits(_ value: UInt, width: Int) {
-        var divisor: UInt = 1
-        var digits = 1
-        while divisor <= value / 10 {
-            divisor *= 10
-            digits += 1
-        }
-        if width > digits { append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits)) }
-        var rest = value
-        while divisor > 0 {
-            append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
+        // Written backwards into room for the 20 digits a UInt can have, then appended at once: one
+        // capacity check rather than one per digit, and division by the constant 10 only.
+        var room: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        Swift.withUnsafeMutableBytes(of: &room) { digits in
+            var position = digits.count
+            var rest = value
+            repeat {
+                position -= 1
+                digits[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            let count = digits.count - position
+            if width > count { append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: digits[position...]))
         }
     }
 }
