@@ -73,7 +73,7 @@ extension MailStore {
 
     /// Makes `message` durable in each recipient's INBOX (`USER/new/`) before this returns.
     ///
-    /// The file is fsynced, hard-linked under a unique Maildir name
+    /// The file is fsynced, hard-linked (into the last recipient's new/: renamed) under a unique Maildir name
     /// `SECONDS.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<crlfSize>`, and each new/ folder fsynced — together with the other
     /// deliveries in flight (group commit, see `commit(_:)`). Per-recipient failures (bad address, full disk) are
     /// results, not throws; it throws only when the message itself cannot be made durable, leaving nothing in any new/.
@@ -105,8 +105,9 @@ extension MailStore {
     /// Two orders, chosen once per store by `JournalOrdering`:
     /// - portable: fsync every file, link each into its recipients' new/, fsync every new/ (two journal
     ///   commits one after the other on ext4);
-    /// - journal order (ext4 with an ordered journal): write every file's data back, link, then fsync the
-    ///   files (one commit: the links ride in the files' own; a new/ is synced only if it got a copy).
+    /// - journal order (ext4 with an ordered journal): write every file's data back, link (or rename),
+    ///   then fsync the file named last (one commit for the batch: every name rides in it; a new/ is
+    ///   synced only if it got a copy).
     ///
     /// Either way nobody in the batch is answered (the SMTP 250) before every sync of the batch has
     /// finished, and a crash can leave a name in a new/ only for a message whose data is whole on disk
