@@ -109,8 +109,10 @@ struct MessageIDScanner {
         if !done { finish() }
     }
 
-    /// Reads the field out of the header collected so far: all of it is header when `finish` runs (it
-    /// ends at the blank line, or at the bound), and the scan stops at the blank line anyway.
+    /// Reads the field out of the octets collected so far.
+    ///
+    /// They may run past the blank line into the body; the scan stops at the blank line, as a full parse
+    /// does.
     private mutating func finish() {
         done = true
         // Only the Message-ID field's bytes are copied; a full parse made every field's name and value
