@@ -9,7 +9,7 @@ import Testing
         let result = try CorreoBinary.run(["cert", "--host", "mail.example.test", "--output", directory.path])
         #expect(result.status == 0, "\(result.standardError)")
         let certificate = directory.url.appendingPathComponent("cert.pem").path
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = ["x509", "-in", certificate, "-noout", "-text"]
         let pipe = Pipe()

@@ -11,7 +11,7 @@ private let streamSocket = SOCK_STREAM
 
 /// A subprocess whose standard output and error are collected as they arrive.
 final class ChildProcess: @unchecked Sendable {
-    let process = Process()
+    let process = SpawnedProcess()
     let output: OutputCollector
     let errors: OutputCollector
 
@@ -34,10 +34,7 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var isRunning: Bool { process.isRunning && exitedStatus == nil }
-
-    /// The exit status of a child that has ended but that Foundation has not reaped yet (`Process.exitedStatus`).
-    var exitedStatus: Int32? { process.exitedStatus }
+    var isRunning: Bool { process.isRunning }
 
     /// Waits at most `seconds` for the process to end and its output to be read to the end; nil if it is
     /// still running.
@@ -48,20 +45,7 @@ final class ChildProcess: @unchecked Sendable {
     func waitForExit(seconds: Double) async throws -> Int32? {
         guard try await waitUntil(seconds: seconds, { !self.isRunning }) else { return nil }
         _ = try await waitUntil(seconds: 5) { self.output.isComplete && self.errors.isComplete }
-        return await endedStatus()
-    }
-
-    /// The status of a child that has ended.
-    ///
-    /// Between Foundation reaping the zombie (the /proc entry goes) and `isRunning` turning false neither
-    /// source has it: look again until one does.
-    private func endedStatus() async -> Int32 {
-        for _ in 0..<250 {
-            if !process.isRunning { return process.terminationStatus }
-            if let code = exitedStatus { return code }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return -1
+        return process.terminationStatus
     }
 
     /// Sends SIGTERM, waits up to 15 s, then SIGKILL; returns the exit status.
@@ -71,7 +55,7 @@ final class ChildProcess: @unchecked Sendable {
         if let status = try? await waitForExit(seconds: 15) { return status }
         kill(process.processIdentifier, SIGKILL)
         _ = try? await waitUntil(seconds: 120) { !self.isRunning }
-        return await endedStatus()
+        return process.terminationStatus
     }
 }
 
@@ -236,30 +220,6 @@ struct CorreoServerProcess {
     /// SIGTERM, then a bounded wait; returns the exit status.
     @discardableResult
     func stop() async -> Int32 { await process.stop() }
-}
-
-extension Process {
-    /// The exit status of a child that has ended but that Foundation has not reaped yet: with several
-    /// children (servers, dnsmasq, a client) Foundation's SIGCHLD handling was seen to leave one a
-    /// zombie for good, so its `isRunning` stayed true.
-    ///
-    /// Linux keeps the status in /proc/PID/stat (field 52, `exit_code`, in waitpid(2) form) until the zombie is reaped.
-    var exitedStatus: Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(processIdentifier)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.first == "Z", fields.count > 49,
-            let code = Int32(fields[49].trimmingCharacters(in: .whitespacesAndNewlines))
-        else { return nil }
-        return (code >> 8) & 0xFF
-    }
-
-    /// Whether the child is still running, a zombie Foundation has not reaped counting as ended.
-    var isReallyRunning: Bool { isRunning && exitedStatus == nil }
-
-    /// The exit status, read from /proc while the child is an unreaped zombie.
-    var endStatus: Int32 { isRunning ? exitedStatus ?? -1 : terminationStatus }
 }
 
 /// Runs `arguments` (looked up on PATH) to its end, for at most `seconds`; its standard output.

@@ -16,7 +16,7 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "correo-log-reader")
         defer { directory.remove() }
         let port = try LoopbackPort.free()
-        let process = Process()
+        let process = SpawnedProcess()
         // As from a shell (`correo serve 2>&1 | head`): SIGPIPE at its default, which this test process,
         // ignoring it, would otherwise pass on. Python restores it and becomes correo (same pid).
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -32,18 +32,18 @@ import Testing
         process.standardError = log
         try process.run()
         let listening = try await waitUntil(seconds: 120) {
-            !process.isReallyRunning || LoopbackPort.isListening(port, by: process.processIdentifier)
+            !process.isRunning || LoopbackPort.isListening(port, by: process.processIdentifier)
         }
-        #expect(listening && process.isReallyRunning, "correo did not start")
+        #expect(listening && process.isRunning, "correo did not start")
         // The reader goes away: every line from now on meets a pipe without one.
         try log.fileHandleForReading.close()
         // Each connection is logged (connected, disconnected) at the info level.
         for _ in 0..<5 { _ = LoopbackPort.accepts(port) }
         try await Task.sleep(for: .milliseconds(500))
-        #expect(process.isReallyRunning, "exit status \(process.endStatus)")
+        #expect(process.isRunning, "exit status \(process.terminationStatus)")
         #expect(LoopbackPort.accepts(port), "still answering")
-        if process.isReallyRunning { process.terminate() }
-        _ = try await waitUntil(seconds: 30) { !process.isReallyRunning }
-        #expect(process.endStatus == 0, "a clean stop, not SIGPIPE's 141 or a trap")
+        if process.isRunning { process.terminate() }
+        _ = try await waitUntil(seconds: 30) { !process.isRunning }
+        #expect(process.terminationStatus == 0, "a clean stop, not SIGPIPE's 141 or a trap")
     }
 }

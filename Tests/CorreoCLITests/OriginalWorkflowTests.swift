@@ -140,7 +140,7 @@ import Glibc
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("correo-digest-\(UUID().uuidString)")
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
         process.arguments = [file.path]
         let pipe = Pipe()

@@ -46,7 +46,7 @@ import Glibc
         #expect(refused.status != 0)
         #expect(refused.standardError.contains("refusing to serve as root on port \(smtpPort), \(imapPort)"))
 
-        let server = Process()
+        let server = SpawnedProcess()
         server.executableURL = CorreoBinary.url
         server.arguments = common + ["--user", "nobody"]
         let logFile = work + "/serve.log"
@@ -185,7 +185,7 @@ private struct PrivilegeTestFailure: Error, CustomStringConvertible {
 /// Runs a program to completion; its status, standard output and standard error.
 private func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String)
 {
-    let process = Process()
+    let process = SpawnedProcess()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let stdout = Pipe()

@@ -166,7 +166,7 @@ final class DnsmasqProcess: @unchecked Sendable {
         pidFile =
             FileManager.default.temporaryDirectory.appendingPathComponent("correo-dnsmasq-\(UUID().uuidString).pid")
             .path
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments =
             [

@@ -21,7 +21,7 @@ import Testing
         environment: [String: String] = [:],
         standardOutput: FileHandle? = nil
     ) throws -> Run {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = packageRoot.appendingPathComponent(".build/debug/correo")
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
@@ -317,7 +317,7 @@ import Testing
             try (1...40).map { "P\($0),p\($0)@example.org" }.joined(separator: "\n")
                 .write(toFile: path("list.csv"), atomically: true, encoding: .utf8)
             try "Hi {{name}}\n".write(toFile: path("body.txt"), atomically: true, encoding: .utf8)
-            let process = Process()
+            let process = SpawnedProcess()
             process.executableURL = SendCommandTests.packageRoot.appendingPathComponent(".build/debug/correo")
             process.arguments = [
                 "send", "-c", path("list.csv"), "-e", "me@example.com", "-h", "127.0.0.1", "-p", "\(sink.port)",

@@ -261,14 +261,14 @@ import Glibc
             #expect(prompted, "\(stderr.text)")
             terminal.write("s3cret-pw\n")
             // Generous: a debug build's TLS handshake on a loaded 2-core machine took over 30 s once.
-            let ended = try await waitUntil(seconds: 150) { !process.isReallyRunning }
+            let ended = try await waitUntil(seconds: 150) { !process.isRunning }
             if !ended { process.terminate() }
             #expect(ended)
             // Not the pipes' end of file: a child another test starts at the same moment can inherit
             // their write ends (Foundation's pipes are not close-on-exec) and keep them open long after
             // correo exited (seen: past 150 s in a full run). What correo wrote is waited for instead.
             _ = try await waitUntil(seconds: 30) { stdout.text.contains("Sent 1, failed 0") }
-            #expect(process.endStatus == 0, "\(stderr.text)")
+            #expect(process.terminationStatus == 0, "\(stderr.text)")
             #expect(stdout.text.contains("Sent 1, failed 0"), "\(stdout.text)")
             #expect(sink.messages(for: "ann@example.org").count == 1)
             let echoed = terminal.readAvailable()
@@ -302,10 +302,10 @@ extension SendMergeTests {
             #expect(prompted, "\(stderr.text)")
             #expect(!terminal.echoIsOn)
             kill(process.processIdentifier, SIGINT)
-            let ended = try await waitUntil(seconds: 120) { !process.isReallyRunning }
+            let ended = try await waitUntil(seconds: 120) { !process.isRunning }
             if !ended { process.terminate() }
             #expect(ended)
-            #expect(process.endStatus == 130)
+            #expect(process.terminationStatus == 130)
             #expect(terminal.echoIsOn)
             #expect(sink.messageFiles.isEmpty)
         }
@@ -338,9 +338,9 @@ final class PseudoTerminal: @unchecked Sendable {
         _ arguments: [String],
         in directory: TemporaryDirectory
     ) throws
-        -> (process: Process, output: OutputCollector, errors: OutputCollector)
+        -> (process: SpawnedProcess, output: OutputCollector, errors: OutputCollector)
     {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = CorreoBinary.url
         process.arguments = arguments
         process.currentDirectoryURL = directory.url

@@ -133,10 +133,15 @@ struct ServeOnPostgresTests {
         defer { storage.remove() }
         let node = try await Self.node(storage: storage.path, store: server.url)
         server.stop()
+        // The answer comes when the connection pool gives up on the database (its circuit breaker, 60 s
+        // after the first failed connection), past swaks's default 30 s but inside RFC 5321's 5 minutes
+        // for RCPT (4.5.3.2.3). (swaks started by Foundation's Process inherited a blocked SIGALRM, so
+        // its timeout never fired and this wait went unseen.)
         let swaks = try ChildProcess([
-            "swaks", "--server", "127.0.0.1:\(node.ports[0])", "--from", "x@example.net", "--to", Self.user,
+            "swaks", "--timeout", "150", "--server", "127.0.0.1:\(node.ports[0])", "--from", "x@example.net",
+            "--to", Self.user,
         ])
-        _ = try await swaks.waitForExit(seconds: 120)
+        _ = try await swaks.waitForExit(seconds: 180)
         let login = try ChildProcess([
             "python3", "-c",
             "import imaplib,sys\nm=imaplib.IMAP4('127.0.0.1',\(node.ports[1]))\n"

@@ -75,7 +75,7 @@ import Testing
     }
 
     private func openssl(_ arguments: [String]) throws -> String {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
         let pipe = Pipe()

@@ -47,7 +47,7 @@ struct DnsmasqTests {
     static func withDnsmasq<T>(path: String, port: Int, _ body: () async throws -> T) async throws -> T {
         let pidFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("correo-dnstest-\(UUID().uuidString).pid").path
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["--port=\(port)", "--pid-file=\(pidFile)"] + arguments
         process.standardOutput = FileHandle.nullDevice

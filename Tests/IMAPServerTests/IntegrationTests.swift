@@ -82,8 +82,8 @@ private struct RunningServer {
 private let interopFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("interop/imap")
 
-private func python(_ script: String, _ arguments: [String]) throws -> (process: Process, pipe: Pipe) {
-    let process = Process()
+private func python(_ script: String, _ arguments: [String]) throws -> (process: SpawnedProcess, pipe: Pipe) {
+    let process = SpawnedProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", interopFolder.appendingPathComponent(script).path] + arguments
     let pipe = Pipe()

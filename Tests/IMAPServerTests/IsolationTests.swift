@@ -231,7 +231,7 @@ enum IMAPScript {
         let output: Data = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 do {
-                    let process = Process()
+                    let process = SpawnedProcess()
                     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                     process.arguments = ["python3", "-c", client, String(port), user, password]
                     let stdin = Pipe()

@@ -43,7 +43,7 @@ struct ScriptedIMAPServer {
 ///
 /// Its standard error goes into the same output, so a client that fails says why in the test's message.
 final class ScriptedIMAPClient {
-    private let process = Process()
+    private let process = SpawnedProcess()
     private let input = Pipe()
     private let reader: FileHandle
     /// Everything the client printed so far.

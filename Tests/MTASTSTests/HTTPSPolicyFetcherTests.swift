@@ -9,7 +9,7 @@ import Testing
 @Suite(.offThePool) struct HTTPSPolicyFetching {
     /// A running policy server; stopped by closing its standard input.
     final class PolicyServer: @unchecked Sendable {
-        let process = Process()
+        let process = SpawnedProcess()
         let input = Pipe()
         let port: Int
 

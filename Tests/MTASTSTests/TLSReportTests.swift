@@ -166,7 +166,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tlsrpt-\(UUID().uuidString).gz")
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
         process.arguments = ["-dc", file.path]
         let pipe = Pipe()

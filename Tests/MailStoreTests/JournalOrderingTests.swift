@@ -230,7 +230,7 @@ struct ScratchExt4 {
 
     @discardableResult
     private static func output(_ arguments: [String]) throws -> String {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment

@@ -108,7 +108,7 @@ import Testing
     }
 
     private func python(_ code: String) throws -> String {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-W", "ignore", "-c", code]
         let pipe = Pipe()

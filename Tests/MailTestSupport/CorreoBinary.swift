@@ -33,7 +33,7 @@ public enum CorreoBinary {
         environment: [String: String] = [:],
         currentDirectory: URL? = nil
     ) throws -> Result {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = url
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment

@@ -22,7 +22,7 @@ public final class PostgresServer: @unchecked Sendable {
     public let user = PostgresServer.superuser
     /// The superuser of every cluster the tests make.
     static let superuser = "correo"
-    private let process: Process
+    private let process: SpawnedProcess
 
     /// The store URL of the server's `postgres` database.
     public var url: String { "postgres://\(user)@127.0.0.1:\(port)/postgres" }
@@ -155,7 +155,7 @@ public final class PostgresServer: @unchecked Sendable {
         directory.remove()
     }
 
-    private static func stop(_ process: Process) {
+    private static func stop(_ process: SpawnedProcess) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGINT)
         for _ in 0..<300 where process.isRunning { Thread.sleep(forTimeInterval: 0.1) }
@@ -172,8 +172,8 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// `executable` with `arguments`; a PostgreSQL tool runs as the `postgres` user when this process is root.
-    private static func process(_ executable: String, _ arguments: [String], in folder: URL?) -> Process {
-        let process = Process()
+    private static func process(_ executable: String, _ arguments: [String], in folder: URL?) -> SpawnedProcess {
+        let process = SpawnedProcess()
         if getuid() == 0, folder != nil {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments =
@@ -209,11 +209,11 @@ public final class PostgresServer: @unchecked Sendable {
     /// would meanwhile have found the first test's server ready, handing the second test someone else's
     /// database. PostgreSQL opens its Unix socket only after its TCP one, so a server that answers on
     /// its socket holds the port too.
-    private static func waitUntilReady(_ process: Process, port: Int, bin: String, log: String) throws {
+    private static func waitUntilReady(_ process: SpawnedProcess, port: Int, bin: String, log: String) throws {
         let socket = (log as NSString).deletingLastPathComponent + "/socket"
         for _ in 0..<600 {
             guard process.isRunning else { break }
-            let probe = Process()
+            let probe = SpawnedProcess()
             probe.executableURL = URL(fileURLWithPath: bin + "/pg_isready")
             probe.arguments = ["-q", "-h", socket, "-p", String(port)]
             try probe.run()

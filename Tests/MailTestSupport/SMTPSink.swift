@@ -10,7 +10,7 @@ public final class SMTPSink: @unchecked Sendable {
     public let port: Int
     /// Where the messages go.
     public let outdir: URL
-    private let process: Process
+    private let process: SpawnedProcess
     private let input: Pipe
 
     /// Errors in starting the sink.
@@ -56,7 +56,7 @@ public final class SMTPSink: @unchecked Sendable {
         for (address, reply) in rejectOnce { arguments += ["--reject-once", "\(address)=\(reply)"] }
         if pipelining { arguments.append("--pipelining") }
         if let size { arguments += ["--size", "\(size)"] }
-        process = Process()
+        process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
         input = Pipe()

@@ -24,7 +24,7 @@ public struct TestTLS: Sendable {
     public static func make(in directory: TemporaryDirectory, commonName: String = "localhost") throws -> TestTLS {
         let cert = directory.url.appendingPathComponent("cert.pem").path
         let key = directory.url.appendingPathComponent("key.pem").path
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",

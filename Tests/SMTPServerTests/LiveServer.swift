@@ -144,7 +144,7 @@ enum ExternalTool {
     }
 
     static func run(_ executable: String, _ arguments: [String]) async throws -> ProcessResult {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let pipe = Pipe()

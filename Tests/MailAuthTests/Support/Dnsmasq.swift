@@ -47,7 +47,7 @@ enum Dnsmasq {
             let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "correo-mailauth-\(UUID().uuidString).pid"
             ).path
-            let process = Process()
+            let process = SpawnedProcess()
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments =
                 [

@@ -37,7 +37,7 @@ struct Peer {
         try Data(input).write(to: inputFile)
         try Data().write(to: outputFile)
         try Data().write(to: errorFile)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.standardInput = try FileHandle(forReadingFrom: inputFile)
