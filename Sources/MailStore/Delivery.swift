@@ -251,10 +251,12 @@ extension MailStore {
         let users = recipients.map { try? Self.normalizedUser($0) }
         // The last user met for the first time: every other user's link comes before it, so the file
         // can move there instead of being linked and then unlinked.
-        var seen: Set<String> = []
-        var lastNewUser: Int?
-        for (index, user) in users.enumerated() where user.map({ seen.insert($0).inserted }) ?? false {
-            lastNewUser = index
+        var lastNewUser: Int? = users.count == 1 && users[0] != nil ? 0 : nil
+        if users.count > 1 {  // a lone recipient, most mail, needs no set
+            var seen: Set<String> = []
+            for (index, user) in users.enumerated() where user.map({ seen.insert($0).inserted }) ?? false {
+                lastNewUser = index
+            }
         }
         var done: [String: Result<(folder: String, fileName: String), MailStoreError>] = [:]
         return zip(recipients, users).enumerated().map { index, entry in
@@ -281,7 +283,7 @@ extension MailStore {
                 }
                 return (userPath + "/new", fileName)
             }.mapError { ($0 as? MailStoreError) ?? .io(operation: "deliver", path: user, errno: EIO) }
-            done[user] = result
+            if recipients.count > 1 { done[user] = result }
             return LinkedRecipient(recipient: recipient, result: result)
         }
     }
