@@ -118,7 +118,8 @@ struct MessageIDScanner {
         // Only the Message-ID field's bytes are copied; a full parse made every field's name and value
         // first (17,500 instructions a message, callgrind).
         let value = MessageHeader.fields(named: "Message-ID", in: header).first.map { Self.trimmed($0.value) }
-        messageID = value.map { String($0.prefix(256)) }
+        // At most 256 characters; one with at most 256 octets has no more, and is not counted through.
+        messageID = value.map { $0.utf8.count <= 256 ? String($0) : String($0.prefix(256)) }
         header = []
     }
 

@@ -79,7 +79,9 @@ public struct TextLogHandler: LogHandler {
             line.append(contentsOf: label.utf8)
         }
         line.append(UInt8(ascii: ":"))
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        // Sorted in place: `sorted` copied every entry first (and retained each key and value).
+        merged.sort { $0.key < $1.key }
+        for (key, value) in merged {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))
